@@ -1,0 +1,245 @@
+//! The pipeline of `report`, and the listing commands: collect → check → map → render.
+//!
+//! Each stage takes the previous stage's output and its own settings, nothing else. Errors
+//! that stop a run are [`AppError`]s; problems with parts of the input are not errors, they
+//! are recorded in the report and the rest is still assessed.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use chrono::Utc;
+
+use crate::assess::{self, Verdict};
+use crate::catalog::{Catalog, CatalogError};
+use crate::checks::{self, CheckContext, CheckSettings};
+use crate::cli::{ListArgs, ReportArgs};
+use crate::collect::{Inventory, snapshot};
+use crate::config::{self, ConfigError, FailOn, Format, Settings};
+use crate::evidence::ProblemLevel;
+use crate::finding::assign_ids;
+use crate::output::{self, OutputError};
+use crate::report::templates::{TemplateError, Templates};
+use crate::report::view::ReportView;
+use crate::report::{Report, RunInfo};
+use crate::timefmt::{self, TimeError};
+use crate::workload::WorkloadIndex;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("--as-of: {0}")]
+    AsOf(#[from] TimeError),
+    #[error("nothing to assess: give at least one --snapshot PATH (or `snapshots:` in evidencer.yaml)")]
+    NoInput,
+    #[error("no check has the id `{0}`; `evidencer checks` lists them")]
+    UnknownCheck(String),
+    #[error("cannot write to stdout: {0}")]
+    Stdout(#[from] std::io::Error),
+}
+
+/// What a finished `report` run tells `main`.
+#[derive(Debug)]
+pub struct Outcome {
+    pub exit_code: u8,
+}
+
+/// `evidencer report`.
+pub fn report(args: &ReportArgs) -> Result<Outcome, AppError> {
+    let mut settings = Settings::default();
+    if let Some((path, file)) = config::read(args.config.as_deref())? {
+        settings = settings.with_file(file);
+        settings.config_file = Some(path);
+    }
+    settings = settings.with_file(args.as_layer());
+    if args.dump_config {
+        print!("{}", settings.to_yaml());
+        return Ok(Outcome { exit_code: 0 });
+    }
+    run_report(&settings)
+}
+
+/// Runs the pipeline with merged settings.
+pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
+    let started = Instant::now();
+    if settings.snapshots.is_empty() {
+        return Err(AppError::NoInput);
+    }
+    let as_of = match &settings.as_of {
+        Some(s) => timefmt::parse_as_of(s)?,
+        None => Utc::now(),
+    };
+    let catalog = Catalog::load(settings.builtin_catalogs, &settings.catalogs)?;
+    let wants_text = settings.formats.iter().any(|f| matches!(f, Format::Md | Format::Html));
+    let templates = if wants_text {
+        Some(Templates::load(settings.templates.as_deref())?)
+    } else {
+        None
+    };
+
+    let inventory = collect(settings);
+    report_problems(&inventory);
+
+    let check_settings = CheckSettings {
+        as_of,
+        trusted_registries: settings.trusted_registries.clone(),
+    };
+    let mut findings = {
+        let workloads = WorkloadIndex::build(&inventory.objects);
+        let ctx = CheckContext {
+            inventory: &inventory,
+            workloads: &workloads,
+            settings: &check_settings,
+        };
+        checks::run_all(&ctx)
+    };
+    assign_ids(&mut findings, &inventory.sources);
+    let controls = assess::assess(&findings, &catalog);
+
+    let stamp = timefmt::rfc3339(as_of);
+    let run = RunInfo {
+        generated_at: stamp.clone(),
+        as_of: stamp,
+        period: None,
+        data_files: Vec::new(),
+        templates: templates.as_ref().map(|t| t.files.clone()).unwrap_or_default(),
+    };
+    let report = Report::build(run, inventory, findings, controls, &catalog);
+    write_reports(settings, &report, templates.as_ref())?;
+
+    let failing = |v: Verdict| match settings.fail_on {
+        FailOn::Never => false,
+        FailOn::NotSatisfied => v == Verdict::NotSatisfied,
+        FailOn::PartiallySatisfied => v != Verdict::Satisfied,
+    };
+    let exit_code = u8::from(report.controls.iter().any(|c| failing(c.verdict)));
+    tracing::info!(
+        out = %settings.out.display(),
+        controls = report.controls.len(),
+        satisfied = report.summary.controls_by_verdict["satisfied"],
+        partially_satisfied = report.summary.controls_by_verdict["partially_satisfied"],
+        not_satisfied = report.summary.controls_by_verdict["not_satisfied"],
+        not_assessed = report.summary.controls_by_verdict["not_assessed"],
+        duration_ms = started.elapsed().as_millis() as u64,
+        "report written"
+    );
+    Ok(Outcome { exit_code })
+}
+
+fn collect(settings: &Settings) -> Inventory {
+    let options = snapshot::SnapshotOptions {
+        max_file_bytes: settings.max_file_size,
+    };
+    let mut inventory = Inventory::default();
+    for path in &settings.snapshots {
+        inventory.merge(snapshot::load(path, &options));
+    }
+    inventory.canonicalize();
+    inventory
+}
+
+/// Input problems go to stderr too, so a scheduled run's log shows them; the report lists
+/// them all.
+fn report_problems(inventory: &Inventory) {
+    const SHOWN: usize = 20;
+    for p in inventory.problems.iter().take(SHOWN) {
+        let hint = p.hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default();
+        match p.level {
+            ProblemLevel::Error => tracing::warn!("{}: {}{hint}", p.location, p.message),
+            ProblemLevel::Warning => tracing::warn!("{}: {}{hint}", p.location, p.message),
+            ProblemLevel::Note => tracing::info!("{}: {}{hint}", p.location, p.message),
+        }
+    }
+    if inventory.problems.len() > SHOWN {
+        tracing::warn!(
+            "{} more input problems; the report lists them all",
+            inventory.problems.len() - SHOWN
+        );
+    }
+}
+
+fn write_reports(settings: &Settings, report: &Report, templates: Option<&Templates>) -> Result<(), AppError> {
+    output::ensure_dir(&settings.out)?;
+    let view = templates.map(|_| ReportView::new(report));
+    for format in &settings.formats {
+        let bytes = match format {
+            Format::Json => report.to_json(),
+            Format::Md | Format::Html => {
+                let (templates, view) = (templates.expect("loaded for text formats"), view.as_ref().expect("built"));
+                templates.render(format.file_name(), view)?.into_bytes()
+            }
+        };
+        let path: PathBuf = settings.out.join(format.file_name());
+        output::write_atomic(&path, &bytes)?;
+    }
+    Ok(())
+}
+
+/// `evidencer checks`.
+pub fn list_checks(args: &ListArgs) -> Result<(), AppError> {
+    let catalog = Catalog::load(!args.no_builtin_catalogs, &args.catalogs)?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let rows: Vec<serde_json::Value> = checks::registry()
+            .iter()
+            .map(|c| {
+                let m = c.meta();
+                serde_json::json!({
+                    "id": m.id, "title": m.title, "severity": m.severity,
+                    "description": m.summary(), "controls": catalog.controls_using(m.id),
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &rows).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let width = checks::registry().iter().map(|c| c.meta().id.len()).max().unwrap_or(0);
+    for c in checks::registry() {
+        let m = c.meta();
+        let controls = catalog.controls_using(m.id);
+        writeln!(out, "{:width$}  {:8}  {}", m.id, m.severity.as_str(), m.title)?;
+        let used = if controls.is_empty() { "(no control)".to_string() } else { controls.join(", ") };
+        writeln!(out, "{:width$}  {:8}  controls: {used}", "", "")?;
+    }
+    Ok(())
+}
+
+/// `evidencer explain <check>`.
+pub fn explain(id: &str) -> Result<(), AppError> {
+    let check = checks::find(id).ok_or_else(|| AppError::UnknownCheck(id.to_string()))?;
+    let m = check.meta();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "# {}: {}\n\nSeverity: {}\n", m.id, m.title, m.severity)?;
+    write!(out, "{}", m.docs_markdown())?;
+    Ok(())
+}
+
+/// `evidencer controls`.
+pub fn list_controls(args: &ListArgs) -> Result<(), AppError> {
+    let catalog = Catalog::load(!args.no_builtin_catalogs, &args.catalogs)?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &catalog.controls).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for c in &catalog.controls {
+        writeln!(out, "{}  [{}]  {}", c.id, c.catalog, c.title)?;
+        if c.checks.is_empty() {
+            writeln!(out, "    (no check yet: not assessed)")?;
+        }
+        for r in &c.checks {
+            let critical = if r.critical { "  (critical)" } else { "" };
+            writeln!(out, "    {}{critical}", r.id)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! `image-tag-not-latest`: images name the build they run.
+
+use super::{Check, CheckContext, CheckMeta, parse_container_image};
+use crate::finding::{Finding, Status};
+use crate::messages;
+
+crate::declare_check! {
+    /// ## What it checks
+    /// Every container image has an explicit tag other than `latest`, or a digest. An image
+    /// with no tag means `latest`.
+    ///
+    /// ## Why it matters
+    /// With `latest`, the build a container runs depends on when its node pulled the image,
+    /// not on the manifest: two replicas can run different software, and a restart can
+    /// silently change what runs. Replacing containers is only a controlled update when the
+    /// manifest names the new image (PR.PS-02.242).
+    ///
+    /// ## Evidence used
+    /// The `image` of every container in the pod templates of assessed workloads.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// image: registry.example.com/shop/api:2.14.1
+    /// ```
+    ///
+    /// ## References
+    /// - NIST CSF 2.0 PR.PS-02 implementation example 242
+    /// - Kubernetes: Images, "Image names" and "Updating images"
+    pub struct ImageTagNotLatest {
+        id: "image-tag-not-latest",
+        title: "Images name an explicit version",
+        severity: Medium,
+    }
+}
+
+impl Check for ImageTagNotLatest {
+    fn meta(&self) -> &'static CheckMeta {
+        &Self::META
+    }
+
+    fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
+        let meta = self.meta();
+        if let Some(f) = ctx.require_workloads(meta) {
+            return vec![f];
+        }
+        let mut out = ctx.unreadable_workloads(meta);
+        for c in ctx.workloads.containers() {
+            let (original, image) = match parse_container_image(&c) {
+                Ok(parsed) => parsed,
+                Err((_, message)) => {
+                    out.push(c.finding(meta, Status::Error, message));
+                    continue;
+                }
+            };
+            let finding = if image.digest.is_none() && image.is_latest_or_untagged() {
+                c.finding(meta, Status::Fail, messages::image_tag_latest(original, &image))
+            } else {
+                c.finding(meta, Status::Pass, messages::image_tag_ok(&image))
+            };
+            out.push(finding.detail("image", original));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::{pod_with_images, statuses};
+
+    #[test]
+    fn latest_and_untagged_fail_digests_pass() {
+        let got = statuses(
+            &ImageTagNotLatest,
+            &pod_with_images(&[
+                "nginx",
+                "nginx:latest",
+                "nginx:1.27",
+                "host:5000/app",
+                "host:5000/app:latest@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                "Bad Image",
+                "",
+            ]),
+        );
+        let s: Vec<Status> = got.iter().map(|(_, s)| *s).collect();
+        use Status::*;
+        assert_eq!(s, [Fail, Fail, Pass, Fail, Pass, Error, Error]);
+    }
+}

@@ -1,0 +1,306 @@
+//! Checks: turn evidence into findings.
+//!
+//! A check is a small type declared with [`declare_check!`] in a file of its own: an id, a
+//! title, a severity and an `evaluate` function that reads a [`CheckContext`] and returns
+//! findings. Its doc comment, with the fixed headings of [`DOC_HEADINGS`], is compiled into the
+//! binary and serves both `evidencer explain` and the docs. [`registry`] lists every check:
+//! a check that is not listed there does not exist.
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+
+use crate::collect::Inventory;
+use crate::finding::{Finding, Severity, Status, Subject};
+use crate::workload::WorkloadIndex;
+
+mod image_from_trusted_registry;
+mod image_pinned_by_digest;
+mod image_tag_not_latest;
+mod no_privilege_escalation;
+mod read_only_root_filesystem;
+mod replace_on_update;
+mod run_as_non_root;
+
+/// The headings every check's documentation has, in this order.
+pub const DOC_HEADINGS: [&str; 5] = [
+    "What it checks",
+    "Why it matters",
+    "Evidence used",
+    "Example",
+    "References",
+];
+
+/// What a check is, independent of any input.
+#[derive(Debug)]
+pub struct CheckMeta {
+    /// Stable kebab-case id: a public interface, never renamed silently.
+    pub id: &'static str,
+    pub title: &'static str,
+    pub severity: Severity,
+    /// Markdown with the [`DOC_HEADINGS`] as `##` headings, from the check's doc comment.
+    pub docs: &'static str,
+}
+
+impl CheckMeta {
+    /// The docs as Markdown: the doc comment with the one space rustdoc keeps after `///`
+    /// removed from each line.
+    pub fn docs_markdown(&self) -> String {
+        let mut out = String::with_capacity(self.docs.len());
+        for line in self.docs.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The text under one `## heading` of the docs, trimmed.
+    pub fn doc_section(&self, heading: &str) -> Option<String> {
+        let docs = self.docs_markdown();
+        let marker = format!("## {heading}\n");
+        let start = docs.find(&marker)? + marker.len();
+        let rest = &docs[start..];
+        let end = rest.find("\n## ").unwrap_or(rest.len());
+        Some(rest[..end].trim().to_string())
+    }
+
+    /// The first sentence of "What it checks": a one-line description.
+    pub fn summary(&self) -> String {
+        let text = self
+            .doc_section("What it checks")
+            .unwrap_or_else(|| self.title.to_string());
+        let first = text.split("\n\n").next().unwrap_or(&text).replace('\n', " ");
+        match first.find(". ") {
+            Some(i) => first[..=i].to_string(),
+            None => first,
+        }
+    }
+}
+
+/// A check: reads evidence, returns findings. Implementations hold no state.
+pub trait Check: Sync + Send {
+    fn meta(&self) -> &'static CheckMeta;
+    fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding>;
+}
+
+/// Declares a check type and its [`CheckMeta`], taking the docs from the doc comment.
+///
+/// ```ignore
+/// declare_check! {
+///     /// ## What it checks
+///     /// ...
+///     pub struct ReadOnlyRootFilesystem {
+///         id: "read-only-root-filesystem",
+///         title: "Containers run with a read-only root filesystem",
+///         severity: High,
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! declare_check {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident {
+            id: $id:literal,
+            title: $title:literal,
+            severity: $severity:ident $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Default, Clone, Copy)]
+        pub struct $name;
+
+        impl $name {
+            pub const META: $crate::checks::CheckMeta = $crate::checks::CheckMeta {
+                id: $id,
+                title: $title,
+                severity: $crate::finding::Severity::$severity,
+                docs: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+}
+
+/// Settings checks read, from defaults, the config file and flags.
+#[derive(Clone, Debug)]
+pub struct CheckSettings {
+    /// The instant the report speaks for.
+    pub as_of: DateTime<Utc>,
+    /// Registry or repository prefixes images may come from; empty means not configured.
+    pub trusted_registries: Vec<String>,
+}
+
+impl Default for CheckSettings {
+    fn default() -> Self {
+        Self {
+            as_of: DateTime::<Utc>::UNIX_EPOCH,
+            trusted_registries: Vec::new(),
+        }
+    }
+}
+
+/// What every check reads: the evidence, the resolved workloads, and the settings.
+pub struct CheckContext<'a> {
+    pub inventory: &'a Inventory,
+    pub workloads: &'a WorkloadIndex<'a>,
+    pub settings: &'a CheckSettings,
+}
+
+impl CheckContext<'_> {
+    /// A `not_assessed` finding about the whole input, for a check that lacks the evidence
+    /// it needs. The reason says what was missing and why.
+    pub fn not_assessed(&self, meta: &CheckMeta, reason: impl Into<String>) -> Finding {
+        Finding::new(
+            meta.id,
+            meta.severity,
+            Status::NotAssessed,
+            Subject {
+                kind: "Input".into(),
+                name: "all sources".into(),
+                source: "all".into(),
+                ..Default::default()
+            },
+            reason,
+        )
+    }
+
+    /// `not_assessed` unless at least one workload kind was collected; the shared guard of
+    /// every container check.
+    pub fn require_workloads(&self, meta: &CheckMeta) -> Option<Finding> {
+        let coverage = &self.inventory.coverage;
+        let any = crate::workload::WORKLOAD_KINDS
+            .iter()
+            .any(|k| coverage.is_collected(k));
+        (!any).then(|| {
+            self.not_assessed(
+                meta,
+                crate::messages::no_workloads_collected(),
+            )
+        })
+    }
+
+    /// One `error` finding per workload whose pod spec could not be read, so a malformed
+    /// object is visible in every container check instead of silently skipped.
+    pub fn unreadable_workloads(&self, meta: &CheckMeta) -> Vec<Finding> {
+        self.workloads
+            .unreadable
+            .iter()
+            .map(|u| {
+                Finding::new(
+                    meta.id,
+                    meta.severity,
+                    Status::Error,
+                    crate::workload::object_subject(u.object),
+                    crate::messages::unreadable_object(&u.error),
+                )
+                .evidence([u.object.evidence.clone()])
+            })
+            .collect()
+    }
+}
+
+/// Every check evidencer has, in the order `evidencer checks` lists them.
+pub fn registry() -> &'static [&'static dyn Check] {
+    static REGISTRY: &[&dyn Check] = &[
+        &read_only_root_filesystem::ReadOnlyRootFilesystem,
+        &run_as_non_root::RunAsNonRoot,
+        &no_privilege_escalation::NoPrivilegeEscalation,
+        &image_tag_not_latest::ImageTagNotLatest,
+        &image_pinned_by_digest::ImagePinnedByDigest,
+        &image_from_trusted_registry::ImageFromTrustedRegistry,
+        &replace_on_update::ReplaceOnUpdate,
+    ];
+    REGISTRY
+}
+
+/// Looks a check up by id.
+pub fn find(id: &str) -> Option<&'static dyn Check> {
+    registry().iter().copied().find(|c| c.meta().id == id)
+}
+
+/// All check ids, sorted, for "did you mean" messages.
+pub fn ids() -> &'static [&'static str] {
+    static IDS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    IDS.get_or_init(|| {
+        let mut ids: Vec<_> = registry().iter().map(|c| c.meta().id).collect();
+        ids.sort_unstable();
+        ids
+    })
+}
+
+/// Runs every check (both cores) and returns their findings, unordered: the caller assigns
+/// ids, which also sorts them.
+pub fn run_all(ctx: &CheckContext<'_>) -> Vec<Finding> {
+    registry()
+        .par_iter()
+        .flat_map_iter(|check| check.evaluate(ctx))
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod test_support;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn check_ids_are_unique_and_kebab_case() {
+        let mut seen = BTreeSet::new();
+        for check in registry() {
+            let id = check.meta().id;
+            assert!(seen.insert(id), "duplicate check id {id}");
+            assert!(
+                id.split('-').all(|part| !part.is_empty()
+                    && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())),
+                "{id} is not kebab-case"
+            );
+            assert!(!id.starts_with("disallow-"), "{id}: name what the check wants to see");
+        }
+    }
+
+    #[test]
+    fn every_check_documents_every_heading_in_order() {
+        for check in registry() {
+            let meta = check.meta();
+            let mut last = 0;
+            for heading in DOC_HEADINGS {
+                let at = meta
+                    .docs_markdown()
+                    .find(&format!("## {heading}\n"))
+                    .unwrap_or_else(|| panic!("{}: docs lack `## {heading}`", meta.id));
+                assert!(at >= last, "{}: `{heading}` out of order", meta.id);
+                last = at;
+                let body = meta.doc_section(heading).unwrap();
+                assert!(!body.is_empty(), "{}: `{heading}` is empty", meta.id);
+            }
+            assert!(meta.summary().ends_with('.'), "{}: summary is not a sentence", meta.id);
+        }
+    }
+}
+
+impl crate::workload::ContainerRef<'_> {
+    /// A finding about this container, citing its workload's evidence.
+    pub fn finding(&self, meta: &CheckMeta, status: Status, message: impl Into<String>) -> Finding {
+        Finding::new(meta.id, meta.severity, status, self.subject(), message)
+            .evidence([self.workload.object.evidence.clone()])
+    }
+}
+
+/// A container's image, as written and parsed; or the parse error with a message for a
+/// finding (a missing image has no parse error).
+pub fn parse_container_image<'a>(
+    c: &crate::workload::ContainerRef<'a>,
+) -> Result<(&'a str, crate::image::ImageRef), (Option<crate::image::ImageError>, String)> {
+    let Some(original) = c.container.image.as_deref() else {
+        return Err((None, crate::messages::missing_image()));
+    };
+    crate::image::ImageRef::parse(original)
+        .map(|image| (original, image))
+        .map_err(|e| {
+            let message = crate::messages::invalid_image(original, &e);
+            (Some(e), message)
+        })
+}

@@ -1,0 +1,156 @@
+//! The command line: `report`, `checks`, `explain`, `controls`.
+//!
+//! Parses arguments with clap, merges them over the config file (see [`crate::config`]) and
+//! runs the pipeline in [`crate::app`]. Exit codes: 0 done; 1 when `--fail-on` is met;
+//! 2 usage or runtime error.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{ConfigFile, FailOn, Format};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "evidencer",
+    version,
+    about = "Auditor-ready evidence that containers are replaced, never patched in place",
+    long_about = "Collects evidence from Kubernetes snapshots and manifests, checks it, maps the \
+                  findings to NIST CSF 2.0 PR.PS and PCI SSC container guidance controls, and \
+                  writes Markdown, HTML and JSON reports.\n\nExit codes: 0 done; 1 a --fail-on \
+                  condition was met; 2 usage or runtime error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// More log output (-v info, -vv debug); logs go to stderr.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only errors on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Collect evidence, run the checks, map them to controls and write the reports.
+    Report(ReportArgs),
+    /// List every check: id, title, severity, and the controls that use it.
+    Checks(ListArgs),
+    /// Explain a check: what it checks, why it matters, evidence used, example, references.
+    Explain {
+        /// The check id, as `evidencer checks` lists it.
+        check: String,
+    },
+    /// List the controls and the checks each one maps to.
+    Controls(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Add the controls of the catalogs (*.yaml) in DIR; a control with an existing id
+    /// replaces it. Repeatable.
+    #[arg(long = "catalog", value_name = "DIR")]
+    pub catalogs: Vec<PathBuf>,
+
+    /// Leave the built-in catalogs out.
+    #[arg(long)]
+    pub no_builtin_catalogs: bool,
+
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// kubectl output (`-o yaml|json`: a List, one object, or a multi-document stream) or a
+    /// directory of them and of plain manifests. Repeatable.
+    #[arg(long = "snapshot", value_name = "PATH")]
+    pub snapshots: Vec<PathBuf>,
+
+    /// The date (YYYY-MM-DD, meaning the end of that day UTC) or RFC 3339 time the report
+    /// speaks for. With it, the same input gives byte-identical reports.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+
+    /// Output formats, comma-separated.
+    #[arg(long = "format", value_enum, value_delimiter = ',', value_name = "FORMATS")]
+    pub formats: Vec<Format>,
+
+    /// Directory to write the reports into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Add the controls of the catalogs (*.yaml) in DIR; a control with an existing id
+    /// replaces it. Repeatable.
+    #[arg(long = "catalog", value_name = "DIR")]
+    pub catalogs: Vec<PathBuf>,
+
+    /// Leave the built-in catalogs out.
+    #[arg(long)]
+    pub no_builtin_catalogs: bool,
+
+    /// Directory with report.md / report.html templates that replace the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+
+    /// Registry or repository prefix images may come from (e.g. registry.example.com/team).
+    /// Repeatable. Without any, image-from-trusted-registry is not assessed.
+    #[arg(long = "trusted-registry", value_name = "PREFIX")]
+    pub trusted_registries: Vec<String>,
+
+    /// Exit 1 when a control is not_satisfied (not-satisfied), or anything but satisfied
+    /// (partially-satisfied).
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub fail_on: Option<FailOn>,
+
+    /// Skip input files larger than this many bytes.
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+
+    /// Read settings from FILE instead of ./evidencer.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Print the merged settings (defaults, config file, flags) as YAML and exit.
+    #[arg(long)]
+    pub dump_config: bool,
+}
+
+impl ReportArgs {
+    /// The flags given, as a config layer over the file.
+    pub fn as_layer(&self) -> ConfigFile {
+        let list = |v: &Vec<PathBuf>| (!v.is_empty()).then(|| v.clone());
+        ConfigFile {
+            snapshots: list(&self.snapshots),
+            as_of: self.as_of.clone(),
+            formats: (!self.formats.is_empty()).then(|| {
+                let mut f = self.formats.clone();
+                f.sort();
+                f.dedup();
+                f
+            }),
+            out: self.out.clone(),
+            catalogs: list(&self.catalogs),
+            builtin_catalogs: self.no_builtin_catalogs.then_some(false),
+            templates: self.templates.clone(),
+            trusted_registries: (!self.trusted_registries.is_empty())
+                .then(|| self.trusted_registries.clone()),
+            fail_on: self.fail_on,
+            max_file_size: self.max_file_size,
+        }
+    }
+}

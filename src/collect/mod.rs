@@ -1,0 +1,191 @@
+//! Collectors: turn inputs into an [`Inventory`] of evidence.
+//!
+//! Each collector (snapshot files here; a live cluster and Git history elsewhere) reads its
+//! input and returns an `Inventory`: the sources it read, the objects and evidence records it
+//! found, which kinds it collected (so a check can tell "none exist" from "not looked at"), and
+//! the problems it met. Inventories from several inputs are merged before the checks run.
+
+pub mod redact;
+pub mod snapshot;
+pub mod yaml;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::evidence::{EvidenceRecord, Problem, Source};
+use crate::k8s::Object;
+
+/// Everything the collectors gathered, as the checks see it.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    pub sources: Vec<Source>,
+    pub objects: Vec<Object>,
+    pub records: Vec<EvidenceRecord>,
+    pub coverage: Coverage,
+    pub problems: Vec<Problem>,
+    pub redaction: RedactionStats,
+    /// The API server's version, from `version.json` or `/version`.
+    pub server_version: Option<ServerVersion>,
+}
+
+impl Inventory {
+    /// Adds another collector's inventory to this one.
+    pub fn merge(&mut self, other: Inventory) {
+        self.sources.extend(other.sources);
+        self.objects.extend(other.objects);
+        self.records.extend(other.records);
+        self.coverage.merge(other.coverage);
+        self.problems.extend(other.problems);
+        self.redaction.merge(other.redaction);
+        if self.server_version.is_none() {
+            self.server_version = other.server_version;
+        }
+    }
+
+    /// Sorts everything into a canonical order so the same inputs give the same report
+    /// whatever order files were read in.
+    pub fn canonicalize(&mut self) {
+        self.sources.sort_by(|a, b| a.id.cmp(&b.id));
+        self.objects.sort_by(|a, b| {
+            (&a.source, &a.origin.path, a.origin.line, &a.origin.via, &a.evidence).cmp(&(
+                &b.source,
+                &b.origin.path,
+                b.origin.line,
+                &b.origin.via,
+                &b.evidence,
+            ))
+        });
+        self.records.sort_by(|a, b| (&a.source, &a.locator).cmp(&(&b.source, &b.locator)));
+        self.records.dedup_by(|a, b| a.id == b.id);
+        self.problems.sort_by(|a, b| {
+            (&a.source, &a.location, &a.message).cmp(&(&b.source, &b.location, &b.message))
+        });
+    }
+}
+
+/// How many values redaction removed, shown in the report so nobody wonders where they went.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct RedactionStats {
+    /// Secret objects dropped on read: never stored, hashed or rendered.
+    pub secrets_dropped: usize,
+    /// ConfigMap `data`/`binaryData` maps removed.
+    pub configmap_data_removed: usize,
+    /// Literal `env` values replaced by a marker.
+    pub env_values_redacted: usize,
+    /// Annotations whose value looked secret, replaced by a marker.
+    pub annotations_redacted: usize,
+}
+
+impl RedactionStats {
+    pub fn merge(&mut self, o: RedactionStats) {
+        self.secrets_dropped += o.secrets_dropped;
+        self.configmap_data_removed += o.configmap_data_removed;
+        self.env_values_redacted += o.env_values_redacted;
+        self.annotations_redacted += o.annotations_redacted;
+    }
+}
+
+/// `kubectl version -o json`'s `serverVersion`, or the API's `/version`.
+#[derive(Clone, Debug, Default, serde::Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ServerVersion {
+    pub major: String,
+    pub minor: String,
+    pub git_version: String,
+    pub platform: String,
+}
+
+/// Whether a kind was collected, and if not, why.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum KindStatus {
+    /// The input holds this kind; `count` may be zero when a manifest says it was listed.
+    Collected { count: usize },
+    /// The API refused to list it (403).
+    Forbidden { reason: String },
+    /// The API server does not serve it (no such CRD).
+    NotServed,
+}
+
+/// Which kinds each input collected. A kind with no entry was not collected at all.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Coverage {
+    pub kinds: BTreeMap<String, KindStatus>,
+}
+
+impl Coverage {
+    pub fn record_object(&mut self, kind: &str) {
+        match self.kinds.entry(kind.to_string()).or_insert(KindStatus::Collected { count: 0 }) {
+            KindStatus::Collected { count } => *count += 1,
+            other => *other = KindStatus::Collected { count: 1 },
+        }
+    }
+
+    pub fn set(&mut self, kind: &str, status: KindStatus) {
+        self.kinds.insert(kind.to_string(), status);
+    }
+
+    pub fn is_collected(&self, kind: &str) -> bool {
+        matches!(self.kinds.get(kind), Some(KindStatus::Collected { .. }))
+    }
+
+    pub fn count(&self, kind: &str) -> usize {
+        match self.kinds.get(kind) {
+            Some(KindStatus::Collected { count }) => *count,
+            _ => 0,
+        }
+    }
+
+    /// Why a kind is missing, in words for a `not_assessed` finding.
+    pub fn why_missing(&self, kind: &str) -> String {
+        match self.kinds.get(kind) {
+            Some(KindStatus::Collected { .. }) => format!("{kind} objects were collected"),
+            Some(KindStatus::Forbidden { reason }) => {
+                format!("listing {kind} objects was forbidden ({reason})")
+            }
+            Some(KindStatus::NotServed) => format!("the API server does not serve {kind}"),
+            None => format!("no {kind} objects were in the input"),
+        }
+    }
+
+    /// Merges another input's coverage: collected wins over forbidden, counts add up.
+    pub fn merge(&mut self, other: Coverage) {
+        for (kind, status) in other.kinds {
+            match (self.kinds.get_mut(&kind), status) {
+                (None, s) => {
+                    self.kinds.insert(kind, s);
+                }
+                (Some(KindStatus::Collected { count }), KindStatus::Collected { count: c }) => {
+                    *count += c
+                }
+                (Some(_), KindStatus::Collected { count }) => {
+                    self.kinds.insert(kind, KindStatus::Collected { count });
+                }
+                (Some(_), _) => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_tells_missing_from_forbidden() {
+        let mut c = Coverage::default();
+        c.record_object("Pod");
+        c.record_object("Pod");
+        c.set("RoleBinding", KindStatus::Forbidden { reason: "403 Forbidden".into() });
+        assert_eq!(c.count("Pod"), 2);
+        assert!(!c.is_collected("RoleBinding"));
+        assert!(c.why_missing("RoleBinding").contains("forbidden"));
+        assert!(c.why_missing("Node").contains("no Node objects"));
+        let mut other = Coverage::default();
+        other.record_object("RoleBinding");
+        c.merge(other);
+        assert!(c.is_collected("RoleBinding"));
+    }
+}

@@ -1,0 +1,873 @@
+//! The snapshot collector: Kubernetes objects from files, as kubectl writes them.
+//!
+//! Takes files or directories holding `kubectl get -o yaml|json` output (a `List`, a single
+//! object, or a multi-document YAML stream) or plain manifest trees, and gives an
+//! [`Inventory`]. Every object is redacted (see [`super::redact`]) and hashed before it is
+//! kept; Secrets are dropped on read. Unreadable input becomes a [`Problem`] naming the file
+//! and line, and the rest is still read. Files and documents are read on both cores.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::redact::{self, MARKER};
+use super::yaml;
+use super::{Inventory, RedactionStats, ServerVersion};
+use crate::evidence::{
+    EvidenceKind, EvidenceRecord, Problem, ProblemLevel, Source, SourceKind, evidence_id,
+    sha256_hex,
+};
+use crate::k8s::{Object, ObjectMeta, Origin};
+
+/// Limits and switches of the snapshot collector.
+#[derive(Clone, Debug)]
+pub struct SnapshotOptions {
+    /// Files larger than this are skipped with a problem.
+    pub max_file_bytes: u64,
+}
+
+impl Default for SnapshotOptions {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: 1 << 30,
+        }
+    }
+}
+
+/// Documents shaped like Kubernetes objects that configure tools, not the cluster:
+/// kustomizations and kubeconfig files.
+fn is_tooling(api_version: &str, kind: &str) -> bool {
+    api_version.starts_with("kustomize.config.k8s.io/") || (kind == "Config" && api_version == "v1")
+}
+
+/// Reads one `--snapshot` argument: a file or a directory.
+pub fn load(path: &Path, options: &SnapshotOptions) -> Inventory {
+    let location = path.display().to_string();
+    let source_id = format!("snapshot:{location}");
+    let mut inventory = Inventory::default();
+    let mut source = Source {
+        id: source_id.clone(),
+        kind: SourceKind::Snapshot,
+        location: location.clone(),
+        identity: "snapshot".into(),
+        details: BTreeMap::new(),
+    };
+
+    let discovered = discover(path, &source_id);
+    inventory.problems.extend(discovered.problems);
+    if let Some(version) = read_version_file(path, &source_id, &mut inventory.problems) {
+        source
+            .details
+            .insert("server_version".into(), version.git_version.clone());
+        inventory.server_version = Some(version);
+    }
+
+    let per_file: Vec<FileResult> = discovered
+        .files
+        .par_iter()
+        .map(|file| read_file(file, &source_id, options))
+        .collect();
+    for result in per_file {
+        inventory.problems.extend(result.problems);
+        inventory.redaction.merge(result.redaction);
+        for (object, record) in result.objects {
+            inventory.coverage.record_object(&object.kind);
+            inventory.objects.push(object);
+            inventory.records.push(record);
+        }
+    }
+    source
+        .details
+        .insert("files".into(), discovered.files.len().to_string());
+    source
+        .details
+        .insert("objects".into(), inventory.objects.len().to_string());
+    inventory.sources.push(source);
+    inventory
+}
+
+/// A file to read, with the path it is shown under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct InputFile {
+    path: PathBuf,
+    display: String,
+}
+
+#[derive(Debug, Default)]
+struct Discovered {
+    files: Vec<InputFile>,
+    problems: Vec<Problem>,
+}
+
+/// Finds the files to read under a path, in sorted order. Hidden entries are skipped, and so
+/// are Helm chart templates (not YAML until rendered), with a note.
+fn discover(root: &Path, source_id: &str) -> Discovered {
+    let mut out = Discovered::default();
+    match fs::metadata(root) {
+        Ok(meta) if meta.is_file() => out.files.push(InputFile {
+            path: root.to_path_buf(),
+            display: root.display().to_string(),
+        }),
+        Ok(meta) if meta.is_dir() => {
+            let mut visited = HashSet::new();
+            walk(root, source_id, &mut visited, &mut out);
+        }
+        Ok(_) => out.problems.push(
+            Problem::new(
+                ProblemLevel::Error,
+                source_id,
+                root.display().to_string(),
+                "not a file or a directory",
+            )
+            .hint("pass kubectl output files or directories of manifests"),
+        ),
+        Err(e) => out.problems.push(unreadable(source_id, root, &e)),
+    }
+    out
+}
+
+fn walk(dir: &Path, source_id: &str, visited: &mut HashSet<PathBuf>, out: &mut Discovered) {
+    // A symlink loop would otherwise walk forever.
+    if let Ok(canonical) = fs::canonicalize(dir)
+        && !visited.insert(canonical)
+    {
+        return;
+    }
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            out.problems.push(unreadable(source_id, dir, &e));
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    let is_chart = dir.join("Chart.yaml").is_file();
+    for path in paths {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if name.starts_with('.') {
+            continue;
+        }
+        let meta = match fs::metadata(&path) {
+            Ok(meta) => meta,
+            Err(e) => {
+                if has_kubernetes_extension(&path) || path.is_symlink() {
+                    out.problems.push(unreadable(source_id, &path, &e));
+                }
+                continue;
+            }
+        };
+        if meta.is_dir() {
+            if is_chart && (name == "templates" || name == "charts") {
+                out.problems.push(
+                    Problem::new(
+                        ProblemLevel::Note,
+                        source_id,
+                        path.display().to_string(),
+                        "skipped Helm chart templates: they are not YAML until rendered",
+                    )
+                    .hint("render the chart (`helm template`) and pass the output to --snapshot"),
+                );
+                continue;
+            }
+            walk(&path, source_id, visited, out);
+        } else if has_kubernetes_extension(&path) && !is_snapshot_metadata(&path) {
+            out.files.push(InputFile {
+                display: path.display().to_string(),
+                path,
+            });
+        }
+    }
+}
+
+fn has_kubernetes_extension(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+/// `version.json` and `manifest.json` describe the snapshot; they are not objects.
+fn is_snapshot_metadata(path: &Path) -> bool {
+    matches!(
+        path.file_name().and_then(|n| n.to_str()),
+        Some("version.json" | "manifest.json")
+    )
+}
+
+fn unreadable(source_id: &str, path: &Path, e: &std::io::Error) -> Problem {
+    let dangling = path.is_symlink() && !path.exists();
+    let message = if dangling {
+        "cannot read: dangling symbolic link".to_string()
+    } else {
+        format!("cannot read: {e}")
+    };
+    Problem::new(
+        ProblemLevel::Error,
+        source_id,
+        path.display().to_string(),
+        message,
+    )
+    .hint("check the path and its permissions; its objects were not assessed")
+}
+
+/// `kubectl version -o json` output beside the objects gives the server version.
+fn read_version_file(
+    root: &Path,
+    source_id: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<ServerVersion> {
+    let path = if root.is_dir() {
+        root.join("version.json")
+    } else {
+        return None;
+    };
+    let text = fs::read_to_string(&path).ok()?;
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct VersionFile {
+        server_version: Option<ServerVersion>,
+    }
+    match serde_json::from_str::<VersionFile>(&text) {
+        Ok(VersionFile {
+            server_version: Some(v),
+        }) => Some(v),
+        Ok(_) => {
+            problems.push(
+                Problem::new(
+                    ProblemLevel::Warning,
+                    source_id,
+                    path.display().to_string(),
+                    "version.json has no serverVersion",
+                )
+                .hint("write it with `kubectl version -o json` against the cluster"),
+            );
+            None
+        }
+        Err(e) => {
+            problems.push(Problem::new(
+                ProblemLevel::Error,
+                source_id,
+                format!("{}:{}", path.display(), e.line()),
+                format!("version.json is not valid: {e}"),
+            ));
+            None
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct FileResult {
+    objects: Vec<(Object, EvidenceRecord)>,
+    problems: Vec<Problem>,
+    redaction: RedactionStats,
+}
+
+/// A parsed document or list item, before it becomes an object.
+struct RawDoc {
+    value: Value,
+    /// `path#doc` or `path#doc/items/N`.
+    locator: String,
+    line: Option<u32>,
+    /// For a YAML List: the line of each item, when they could be told.
+    item_lines: Option<Vec<u32>>,
+}
+
+fn read_file(file: &InputFile, source_id: &str, options: &SnapshotOptions) -> FileResult {
+    match read_text(&file.path, options.max_file_bytes) {
+        Ok(text) => parse_text(&text, file, source_id),
+        Err(e) => {
+            let location = match e.line() {
+                Some(l) => format!("{}:{l}", file.display),
+                None => file.display.clone(),
+            };
+            let problem = Problem::new(ProblemLevel::Error, source_id, location, e.to_string())
+                .hint("its objects were not assessed; fix or remove the file");
+            FileResult {
+                problems: vec![problem],
+                ..FileResult::default()
+            }
+        }
+    }
+}
+
+/// Reads objects from text that is already in memory, as if from a file named `display`:
+/// for tests, and for input that does not come from a file.
+pub fn from_text(display: &str, text: &str) -> Inventory {
+    let source_id = format!("snapshot:{display}");
+    let file = InputFile {
+        path: PathBuf::from(display),
+        display: display.to_string(),
+    };
+    let result = parse_text(text, &file, &source_id);
+    let mut inventory = Inventory::default();
+    inventory.problems = result.problems;
+    inventory.redaction = result.redaction;
+    for (object, record) in result.objects {
+        inventory.coverage.record_object(&object.kind);
+        inventory.objects.push(object);
+        inventory.records.push(record);
+    }
+    inventory.sources.push(Source {
+        id: source_id,
+        kind: SourceKind::Snapshot,
+        location: display.to_string(),
+        identity: "snapshot".into(),
+        details: BTreeMap::new(),
+    });
+    inventory
+}
+
+fn parse_text(text: &str, file: &InputFile, source_id: &str) -> FileResult {
+    let mut result = FileResult::default();
+    let docs = if looks_like_json(text) {
+        match parse_json_file(text, &file.display) {
+            Ok(docs) => docs,
+            Err(e) if file.path.extension().is_some_and(|x| x == "json") => {
+                result.problems.push(
+                    Problem::new(
+                        ProblemLevel::Error,
+                        source_id,
+                        format!("{}:{}", file.display, e.line()),
+                        format!("invalid JSON: {e}"),
+                    )
+                    .hint("its objects were not assessed; re-export it with kubectl -o json"),
+                );
+                return result;
+            }
+            // JSON-looking YAML (`{a: 1}`): read it as YAML below.
+            Err(_) => parse_yaml_stream(text, file, source_id, &mut result.problems),
+        }
+    } else {
+        parse_yaml_stream(text, file, source_id, &mut result.problems)
+    };
+
+    let built: Vec<Built> = docs
+        .into_par_iter()
+        .flat_map_iter(|doc| expand_list(doc, &file.display, source_id))
+        .collect();
+    for b in built {
+        match b {
+            Built::Object(obj, rec, stats) => {
+                result.redaction.merge(stats);
+                result.objects.push((*obj, rec));
+            }
+            Built::Secret => result.redaction.secrets_dropped += 1,
+            Built::Skipped => {}
+            Built::Problem(p) => result.problems.push(p),
+        }
+    }
+    result
+}
+
+/// Why a file could not be read as text.
+#[derive(Debug, thiserror::Error)]
+enum TextError {
+    #[error("cannot read: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("file is {size} bytes, over the {limit}-byte limit; skipped")]
+    TooLarge { size: u64, limit: u64 },
+    #[error("binary data (a NUL byte at offset {offset}), not YAML or JSON")]
+    Binary { offset: usize },
+    #[error("not valid UTF-8 (first bad byte at line {line}); save it as UTF-8")]
+    NotUtf8 { line: u32 },
+}
+
+impl TextError {
+    fn line(&self) -> Option<u32> {
+        match self {
+            TextError::NotUtf8 { line } => Some(*line),
+            _ => None,
+        }
+    }
+}
+
+/// Reads a file as text: UTF-8 (a BOM is dropped) or UTF-16 with a BOM, which PowerShell's
+/// `>` writes; anything else is refused with the line of the first bad byte.
+fn read_text(path: &Path, limit: u64) -> Result<String, TextError> {
+    let mut f = fs::File::open(path)?;
+    let size = f.metadata()?.len();
+    if size > limit {
+        return Err(TextError::TooLarge { size, limit });
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    f.read_to_end(&mut bytes)?;
+    if let Some(text) = decode_utf16(&bytes) {
+        return Ok(text);
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    if let Some(offset) = memchr_nul(bytes) {
+        return Err(TextError::Binary { offset });
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_string()),
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            let line = 1 + valid.iter().filter(|&&b| b == b'\n').count() as u32;
+            Err(TextError::NotUtf8 { line })
+        }
+    }
+}
+
+fn memchr_nul(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == 0)
+}
+
+fn decode_utf16(bytes: &[u8]) -> Option<String> {
+    let (le, body) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (true, rest),
+        [0xFE, 0xFF, rest @ ..] => (false, rest),
+        _ => return None,
+    };
+    let units = body.chunks_exact(2).map(|c| {
+        if le {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
+        }
+    });
+    char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .ok()
+}
+
+fn looks_like_json(text: &str) -> bool {
+    matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['))
+}
+
+/// A JSON file: one object, a List, or an array of objects. List items are cut out as raw
+/// text first (cheap), then parsed in parallel, each with the line it starts on; typed lists
+/// from the API (`PodList`) omit each item's kind and apiVersion, which are filled in.
+fn parse_json_file(text: &str, display: &str) -> Result<Vec<RawDoc>, serde_json::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Envelope<'a> {
+        kind: Option<String>,
+        api_version: Option<String>,
+        #[serde(borrow)]
+        items: Option<Vec<&'a RawValue>>,
+    }
+    if text.trim_start().starts_with('[') {
+        let items: Vec<&RawValue> = serde_json::from_str(text)?;
+        return parse_raw_items(text, &items, None, |i| format!("{display}#0/{i}"));
+    }
+    let envelope: Envelope<'_> = serde_json::from_str(text)?;
+    match envelope.items {
+        Some(items) if envelope.kind.as_deref().is_some_and(|k| k.ends_with("List")) => {
+            let kind = envelope.kind.as_deref().unwrap_or("List");
+            let fill = kind
+                .strip_suffix("List")
+                .filter(|k| !k.is_empty())
+                .map(|k| (k, envelope.api_version.as_deref().unwrap_or("v1")));
+            parse_raw_items(text, &items, fill, |i| format!("{display}#0/items/{i}"))
+        }
+        _ => Ok(vec![RawDoc {
+            value: serde_json::from_str(text)?,
+            locator: format!("{display}#0"),
+            line: Some(1 + leading_lines(text)),
+            item_lines: None,
+        }]),
+    }
+}
+
+fn parse_raw_items(
+    text: &str,
+    items: &[&RawValue],
+    fill: Option<(&str, &str)>,
+    locator: impl Fn(usize) -> String + Sync,
+) -> Result<Vec<RawDoc>, serde_json::Error> {
+    let base = text.as_ptr() as usize;
+    let lines = LineIndex::new(text);
+    items
+        .par_iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            let offset = raw.get().as_ptr() as usize - base;
+            let mut value: Value = serde_json::from_str(raw.get())?;
+            if let (Some((kind, api_version)), Some(obj)) = (fill, value.as_object_mut()) {
+                fill_type(obj, kind, api_version);
+            }
+            Ok(RawDoc {
+                value,
+                locator: locator(i),
+                line: Some(lines.line_of(offset)),
+                item_lines: None,
+            })
+        })
+        .collect()
+}
+
+fn fill_type(obj: &mut serde_json::Map<String, Value>, kind: &str, api_version: &str) {
+    obj.entry("kind").or_insert_with(|| Value::String(kind.into()));
+    obj.entry("apiVersion")
+        .or_insert_with(|| Value::String(api_version.into()));
+}
+
+fn leading_lines(text: &str) -> u32 {
+    let skipped = text.len() - text.trim_start().len();
+    text[..skipped].bytes().filter(|&b| b == b'\n').count() as u32
+}
+
+/// Byte offset to 1-based line number.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        Self { starts }
+    }
+
+    fn line_of(&self, offset: usize) -> u32 {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i as u32 + 1,
+            Err(i) => i as u32,
+        }
+    }
+}
+
+fn parse_yaml_stream(
+    text: &str,
+    file: &InputFile,
+    source_id: &str,
+    problems: &mut Vec<Problem>,
+) -> Vec<RawDoc> {
+    let docs = yaml::split_documents(text);
+    let parsed: Vec<Result<RawDoc, Problem>> = docs
+        .par_iter()
+        .map(|doc| match yaml::parse_document(doc) {
+            Ok(value) => {
+                let item_lines = yaml_item_lines(&value, doc);
+                Ok(RawDoc {
+                    value,
+                    locator: format!("{}#{}", file.display, doc.index),
+                    line: Some(doc.content_line),
+                    item_lines,
+                })
+            }
+            Err(e) => {
+                let templated = doc.text.contains("{{");
+                let p = Problem::new(
+                    ProblemLevel::Error,
+                    source_id,
+                    format!("{}:{}", file.display, e.line),
+                    format!("invalid YAML in document {}: {}", doc.index, e.message),
+                );
+                Err(if templated {
+                    p.hint("this looks like a template; render it first (helm template, envsubst)")
+                } else {
+                    p.hint("this document was not assessed; the others in the file were")
+                })
+            }
+        })
+        .collect();
+    let mut out = Vec::with_capacity(parsed.len());
+    for r in parsed {
+        match r {
+            Ok(doc) => out.push(doc),
+            Err(p) => problems.push(p),
+        }
+    }
+    out
+}
+
+/// `kubectl get -o yaml` writes list items as `- apiVersion: ...` at column 0 under a
+/// top-level `items:`. When the count of such lines matches the items, each item gets its
+/// line; otherwise items get the list's line.
+fn yaml_item_lines(value: &Value, doc: &yaml::DocumentText<'_>) -> Option<Vec<u32>> {
+    let n = value.get("items")?.as_array()?.len();
+    let mut lines = Vec::new();
+    let mut in_items = false;
+    for (i, line) in doc.text.lines().enumerate() {
+        if line.starts_with("items:") {
+            in_items = true;
+        } else if in_items && line.starts_with("- ") {
+            lines.push(doc.start_line + i as u32);
+        } else if in_items && !line.is_empty() && !line.starts_with([' ', '-', '#']) {
+            in_items = false;
+        }
+    }
+    (lines.len() == n).then_some(lines)
+}
+
+/// What one document or list item became.
+enum Built {
+    Object(Box<Object>, EvidenceRecord, RedactionStats),
+    Secret,
+    Skipped,
+    Problem(Problem),
+}
+
+/// Turns a document into objects: a List gives its items (typed lists such as `PodList`
+/// omit each item's kind and apiVersion; they are filled in), anything else is one object.
+fn expand_list(mut doc: RawDoc, display: &str, source_id: &str) -> Vec<Built> {
+    let kind = doc.value.get("kind").and_then(Value::as_str).unwrap_or("");
+    let is_list = kind.ends_with("List") && doc.value.get("items").is_some_and(Value::is_array);
+    if !is_list {
+        return vec![build_object(doc, display, source_id)];
+    }
+    let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty()).map(str::to_string);
+    let api_version = doc
+        .value
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("v1")
+        .to_string();
+    let Some(Value::Array(items)) = doc.value.as_object_mut().and_then(|m| m.remove("items"))
+    else {
+        return Vec::new();
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut value)| {
+            if let (Some(k), Some(obj)) = (&item_kind, value.as_object_mut()) {
+                fill_type(obj, k, &api_version);
+            }
+            let line = match &doc.item_lines {
+                Some(lines) => lines.get(i).copied(),
+                None => doc.line,
+            };
+            let item = RawDoc {
+                value,
+                locator: format!("{}/items/{i}", doc.locator),
+                line,
+                item_lines: None,
+            };
+            build_object(item, display, source_id)
+        })
+        .collect()
+}
+
+/// Redacts, hashes and indexes one object. Documents that are not Kubernetes objects
+/// (no apiVersion and kind) are skipped with a debug log.
+fn build_object(doc: RawDoc, display: &str, source_id: &str) -> Built {
+    let RawDoc {
+        mut value,
+        locator,
+        line,
+        ..
+    } = doc;
+    let (Some(api_version), Some(kind)) = (
+        value.get("apiVersion").and_then(Value::as_str).map(str::to_string),
+        value.get("kind").and_then(Value::as_str).map(str::to_string),
+    ) else {
+        tracing::debug!(%locator, "not a Kubernetes object (no apiVersion and kind); ignored");
+        return Built::Skipped;
+    };
+    if is_tooling(&api_version, &kind) {
+        return Built::Skipped;
+    }
+    if redact::is_secret(&value) {
+        return Built::Secret;
+    }
+    let mut stats = RedactionStats::default();
+    redact::redact_object(&mut value, &mut stats);
+    let mut bytes = Vec::new();
+    canonical_json(&value, &mut bytes);
+    let sha256 = sha256_hex(&bytes);
+    drop(bytes);
+    let meta_problem;
+    let meta = match value.get("metadata") {
+        None => {
+            meta_problem = None;
+            ObjectMeta::default()
+        }
+        Some(m) => match serde_path_to_error::deserialize::<_, ObjectMeta>(m) {
+            Ok(meta) => {
+                meta_problem = None;
+                meta
+            }
+            Err(e) => {
+                meta_problem = Some(format!("metadata.{}: {}", e.path(), e.inner()));
+                ObjectMeta::default()
+            }
+        },
+    };
+    if let Some(message) = meta_problem {
+        let location = match line {
+            Some(l) => format!("{display}:{l}"),
+            None => locator.clone(),
+        };
+        return Built::Problem(
+            Problem::new(
+                ProblemLevel::Error,
+                source_id,
+                location,
+                format!("{kind} with unreadable metadata: {message}"),
+            )
+            .hint("this object was not assessed"),
+        );
+    }
+    if let Some(m) = value.get_mut("metadata").and_then(Value::as_object_mut) {
+        m.remove("managedFields");
+    }
+    let evidence = evidence_id(source_id, &locator);
+    let describes = match &meta.namespace {
+        Some(ns) => format!("{kind} {ns}/{}", meta.name),
+        None => format!("{kind} {}", meta.name),
+    };
+    let record = EvidenceRecord {
+        id: evidence.clone(),
+        source: source_id.to_string(),
+        kind: EvidenceKind::Object,
+        locator,
+        sha256,
+        collected_at: None,
+        time: None,
+        describes,
+    };
+    let object = Object {
+        api_version,
+        kind,
+        meta,
+        value,
+        evidence,
+        source: source_id.to_string(),
+        origin: Origin {
+            path: Some(display.to_string()),
+            line,
+            via: None,
+        },
+    };
+    Built::Object(Box::new(object), record, stats)
+}
+
+/// Compact JSON with object keys sorted, so an object's hash does not depend on the order
+/// its fields arrived in. This is the byte form evidence hashes are computed over.
+pub fn canonical_json(value: &Value, out: &mut Vec<u8>) {
+    match value {
+        Value::Object(map) => {
+            out.push(b'{');
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_unstable();
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut *out, key).expect("writing to a Vec cannot fail");
+                out.push(b':');
+                canonical_json(&map[key], out);
+            }
+            out.push(b'}');
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                canonical_json(item, out);
+            }
+            out.push(b']');
+        }
+        scalar => serde_json::to_writer(&mut *out, scalar).expect("writing to a Vec cannot fail"),
+    }
+}
+
+/// True when a value was redacted, for renderers that want to say so.
+pub fn is_redacted(value: &Value) -> bool {
+    value.as_str() == Some(MARKER)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn load_text(name: &str, text: &str) -> Inventory {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        fs::write(&path, text).unwrap();
+        load(&path, &SnapshotOptions::default())
+    }
+
+    #[test]
+    fn reads_a_kubectl_json_list_with_item_lines() {
+        let text = serde_json::to_string_pretty(&json!({
+            "apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""},
+            "items": [
+                {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "a", "namespace": "x"}},
+                {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "data": {"k": "dg=="}},
+                {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "x"}}
+            ]
+        }))
+        .unwrap();
+        let inv = load_text("all.json", &text);
+        assert!(inv.problems.is_empty(), "{:?}", inv.problems);
+        assert_eq!(inv.objects.len(), 2);
+        assert_eq!(inv.redaction.secrets_dropped, 1);
+        assert!(inv.objects[0].origin.line.unwrap() > 1);
+        assert!(inv.records[0].locator.ends_with("all.json#0/items/0"));
+        assert_eq!(inv.coverage.count("Pod"), 1);
+        assert!(!inv.coverage.is_collected("Secret"));
+    }
+
+    #[test]
+    fn typed_api_lists_get_item_kinds() {
+        let text = r#"{"kind":"PodList","apiVersion":"v1","items":[{"metadata":{"name":"p"}}]}"#;
+        let inv = load_text("pods.json", text);
+        assert_eq!(inv.objects[0].kind, "Pod");
+        assert_eq!(inv.objects[0].api_version, "v1");
+    }
+
+    #[test]
+    fn a_broken_yaml_document_does_not_lose_the_others() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\nkind: [\n---\n\
+                    apiVersion: v1\nkind: Pod\nmetadata: {name: b}\n";
+        let inv = load_text("pods.yaml", text);
+        assert_eq!(inv.objects.len(), 2);
+        assert_eq!(inv.problems.len(), 1);
+        assert!(inv.problems[0].location.ends_with("pods.yaml:5"), "{:?}", inv.problems);
+    }
+
+    #[test]
+    fn yaml_lists_from_kubectl_get_item_lines() {
+        let text = "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: a\n\
+                    - apiVersion: v1\n  kind: Pod\n  metadata:\n    name: b\nkind: List\n";
+        let inv = load_text("pods.yaml", text);
+        let lines: Vec<_> = inv.objects.iter().map(|o| o.origin.line).collect();
+        assert_eq!(lines, [Some(3), Some(7)]);
+    }
+
+    #[test]
+    fn hashes_ignore_key_order_and_cover_redaction() {
+        let a = load_text("a.json", r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"}}"#);
+        let b = load_text("a.json", r#"{"metadata":{"name":"p"},"kind":"Pod","apiVersion":"v1"}"#);
+        assert_eq!(a.records[0].sha256, b.records[0].sha256);
+    }
+
+    #[test]
+    fn non_kubernetes_yaml_is_ignored_quietly() {
+        let inv = load_text("values.yaml", "replicaCount: 3\nimage:\n  tag: 1.2.3\n");
+        assert!(inv.objects.is_empty() && inv.problems.is_empty());
+    }
+
+    #[test]
+    fn utf16_from_powershell_is_read() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in text.encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pods.yaml");
+        fs::write(&path, bytes).unwrap();
+        let inv = load(&path, &SnapshotOptions::default());
+        assert_eq!(inv.objects.len(), 1, "{:?}", inv.problems);
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_level() {
+        let mut out = Vec::new();
+        canonical_json(&json!({"b": [{"d": 1, "c": 2}], "a": "x"}), &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), r#"{"a":"x","b":[{"c":2,"d":1}]}"#);
+    }
+}

@@ -1,0 +1,234 @@
+//! YAML streams as Kubernetes users write them, read into JSON values.
+//!
+//! A stream is split into documents at `---` markers before parsing, so one broken document
+//! is reported with its file line and the others are still read, and documents parse on both
+//! cores. Parsing follows what `kubectl` accepts: YAML 1.1 booleans (`yes`, `on`), legacy octal
+//! (`0755`), merge keys (`<<: *base`), and custom tags (their value is read, the tag ignored).
+//! Budgets are raised for the big streams `kubectl get -o yaml` writes, but still stop alias
+//! bombs and runaway nesting.
+
+use serde_saphyr::{DuplicateKeyPolicy, Options};
+
+/// One document of a stream: its text and where it starts in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentText<'a> {
+    /// Index among the non-empty documents of the stream, from 0.
+    pub index: usize,
+    /// 1-based line in the file where the document's text starts (its `---`, if any).
+    pub start_line: u32,
+    /// 1-based line of its first content line (not blank, a comment or a marker).
+    pub content_line: u32,
+    pub text: &'a str,
+}
+
+/// Splits a YAML stream into its documents. Documents with no content (only comments,
+/// blank lines or markers) are left out; indexes count the documents kept.
+pub fn split_documents(stream: &str) -> Vec<DocumentText<'_>> {
+    let mut docs = Vec::new();
+    let mut start = 0usize;
+    let mut start_line = 1u32;
+    let mut line_no = 0u32;
+    let mut offset = 0usize;
+    // Directive lines (`%YAML`) belong to the document after them.
+    let mut directive_start: Option<(usize, u32)> = None;
+    for line in stream.split_inclusive('\n') {
+        line_no += 1;
+        let trimmed = line.trim_end_matches(['\n', '\r']);
+        if trimmed.starts_with('%') {
+            directive_start.get_or_insert((offset, line_no));
+        } else if is_document_start(trimmed) {
+            let (end, next_line) = directive_start.take().unwrap_or((offset, line_no));
+            push_document(&mut docs, &stream[start..end], start_line);
+            start = end;
+            start_line = next_line;
+        } else if !trimmed.trim().is_empty() && !trimmed.trim_start().starts_with('#') {
+            directive_start = None;
+        }
+        offset += line.len();
+    }
+    push_document(&mut docs, &stream[start..], start_line);
+    docs
+}
+
+fn is_document_start(line: &str) -> bool {
+    line == "---" || line.starts_with("--- ") || line.starts_with("---\t")
+}
+
+fn push_document<'a>(docs: &mut Vec<DocumentText<'a>>, text: &'a str, start_line: u32) {
+    let Some(content_offset) = first_content_line(text) else {
+        return;
+    };
+    docs.push(DocumentText {
+        index: docs.len(),
+        start_line,
+        content_line: start_line + content_offset,
+        text,
+    });
+}
+
+/// Lines before the first line with content, or None for a document without any.
+fn first_content_line(text: &str) -> Option<u32> {
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        let is_marker = t == "---" || t == "..." || t.starts_with('%');
+        if t.is_empty() || t.starts_with('#') || is_marker {
+            continue;
+        }
+        // `--- {a: 1}`: content on the marker line itself.
+        return Some(i as u32);
+    }
+    None
+}
+
+/// Parser options shared by every YAML read of Kubernetes objects.
+pub fn options() -> Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_documents: 1_000_000,
+            max_nodes: 50_000_000,
+            max_total_scalar_bytes: 1 << 30,
+            max_depth: 256,
+            max_reader_input_bytes: None,
+        },
+        legacy_octal_numbers: true,
+        duplicate_keys: DuplicateKeyPolicy::LastWins,
+        with_snippet: false,
+        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::AsString,
+    }
+}
+
+/// A YAML error, with the line it happened on in the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct YamlError {
+    pub line: u32,
+    pub column: Option<u32>,
+    pub message: String,
+}
+
+/// Parses one document into a JSON value; errors carry the file line.
+pub fn parse_document(doc: &DocumentText<'_>) -> Result<serde_json::Value, YamlError> {
+    serde_saphyr::from_str_with_options::<serde_json::Value>(doc.text, options()).map_err(|e| {
+        let (line, column) = match e.location() {
+            Some(loc) => (
+                doc.start_line + (loc.line() as u32).saturating_sub(1),
+                Some(loc.column() as u32),
+            ),
+            None => (doc.content_line, None),
+        };
+        YamlError {
+            line,
+            column,
+            message: clean_message(&e.to_string()),
+        }
+    })
+}
+
+/// serde-saphyr's messages repeat the location ("... at line 3, column 2"); the caller
+/// already says where, in file terms.
+fn clean_message(message: &str) -> String {
+    let m = message.trim();
+    let m = m.strip_prefix("error: ").unwrap_or(m);
+    let m = match m.find(" at line ") {
+        Some(i) => &m[..i],
+        None => m,
+    };
+    let m = match (m.starts_with("line "), m.find(": ")) {
+        (true, Some(i)) => &m[i + 2..],
+        _ => m,
+    };
+    m.lines().next().unwrap_or(m).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn splits_on_markers_and_keeps_file_lines() {
+        let stream = "# leading comment\na: 1\n---\n# only a comment\n---\nb: 2\n--- {c: 3}\n";
+        let docs = split_documents(stream);
+        assert_eq!(docs.len(), 3);
+        assert_eq!((docs[0].index, docs[0].content_line), (0, 2));
+        assert_eq!((docs[1].index, docs[1].start_line, docs[1].content_line), (1, 5, 6));
+        assert_eq!((docs[2].start_line, docs[2].content_line), (7, 7));
+        assert_eq!(parse_document(&docs[2]).unwrap(), json!({"c": 3}));
+    }
+
+    #[test]
+    fn a_marker_inside_a_block_scalar_is_indented_so_not_a_split() {
+        let stream = "a: |\n  ---\n  text\nb: 1\n";
+        let docs = split_documents(stream);
+        assert_eq!(docs.len(), 1);
+        assert_eq!(parse_document(&docs[0]).unwrap(), json!({"a": "---\ntext\n", "b": 1}));
+    }
+
+    #[test]
+    fn directives_go_with_the_next_document() {
+        let docs = split_documents("a: 1\n%YAML 1.1\n---\nb: 2\n");
+        assert_eq!(docs.len(), 2);
+        assert_eq!(parse_document(&docs[1]).unwrap(), json!({"b": 2}));
+    }
+
+    #[test]
+    fn reads_yaml_1_1_forms_kubernetes_users_write() {
+        let text = "\
+base: &base {cpu: 100m, memory: 1Gi}
+limits:
+  <<: *base
+  memory: 2Gi
+readOnly: yes
+enabled: on
+mode: 0755
+quoted: \"0755\"
+tagged: !custom value
+time: 2026-01-01
+";
+        let docs = split_documents(text);
+        let v = parse_document(&docs[0]).unwrap();
+        assert_eq!(v["limits"], json!({"cpu": "100m", "memory": "2Gi"}));
+        assert_eq!(v["readOnly"], json!(true));
+        assert_eq!(v["enabled"], json!(true));
+        assert_eq!(v["mode"], json!(493));
+        assert_eq!(v["quoted"], json!("0755"));
+        assert_eq!(v["tagged"], json!("value"));
+        assert_eq!(v["time"], json!("2026-01-01"));
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_in_names_read_as_kubectl_reads_them() {
+        // kubectl resolves plain `n`, `off`, `yes` as YAML 1.1 booleans and then writes them
+        // into string fields as "false"/"true": `namespace: n` is the namespace "false".
+        let docs = split_documents("metadata: {name: off, namespace: n}\n");
+        let v = parse_document(&docs[0]).unwrap();
+        assert_eq!(v["metadata"], json!({"name": false, "namespace": false}));
+    }
+
+    #[test]
+    fn errors_point_at_the_file_line() {
+        let stream = "a: 1\n---\nb: [1, 2\nc: 3\n---\nd: 4\n";
+        let docs = split_documents(stream);
+        assert_eq!(docs.len(), 3);
+        let err = parse_document(&docs[1]).unwrap_err();
+        assert_eq!(err.line, 4, "{err:?}");
+        assert!(!err.message.contains("line"), "{}", err.message);
+        assert_eq!(parse_document(&docs[2]).unwrap(), json!({"d": 4}));
+    }
+
+    #[test]
+    fn alias_bombs_and_deep_nesting_are_refused() {
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            bomb.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let docs = split_documents(&bomb);
+        assert!(parse_document(&docs[0]).is_err());
+        let deep = "[".repeat(10_000);
+        let docs = split_documents(&deep);
+        assert!(parse_document(&docs[0]).is_err());
+    }
+}

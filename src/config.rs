@@ -1,0 +1,218 @@
+//! Configuration layers: built-in defaults, then `evidencer.yaml` (or `--config FILE`), then
+//! flags. Unknown keys in the file are errors naming the file and line; `--dump-config`
+//! prints the merged result. Relative paths in a config file are taken relative to the file.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Output formats of `report`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Md,
+    Html,
+    Json,
+}
+
+impl Format {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Format::Md => "report.md",
+            Format::Html => "report.html",
+            Format::Json => "report.json",
+        }
+    }
+}
+
+/// When `report` exits 1.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailOn {
+    /// Always exit 0 when the report was written.
+    #[default]
+    Never,
+    /// Exit 1 when any control is not_satisfied.
+    NotSatisfied,
+    /// Exit 1 when any control is anything but satisfied (not_assessed included).
+    PartiallySatisfied,
+}
+
+/// The config file. Every key is optional; every key has a flag of the same name.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConfigFile {
+    pub snapshots: Option<Vec<PathBuf>>,
+    pub as_of: Option<String>,
+    pub formats: Option<Vec<Format>>,
+    pub out: Option<PathBuf>,
+    pub catalogs: Option<Vec<PathBuf>>,
+    pub builtin_catalogs: Option<bool>,
+    pub templates: Option<PathBuf>,
+    pub trusted_registries: Option<Vec<String>>,
+    pub fail_on: Option<FailOn>,
+    pub max_file_size: Option<u64>,
+}
+
+/// The merged settings of a `report` run, as `--dump-config` prints them.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "kebab-case")]
+pub struct Settings {
+    pub snapshots: Vec<PathBuf>,
+    pub as_of: Option<String>,
+    pub formats: Vec<Format>,
+    pub out: PathBuf,
+    pub catalogs: Vec<PathBuf>,
+    pub builtin_catalogs: bool,
+    pub templates: Option<PathBuf>,
+    pub trusted_registries: Vec<String>,
+    pub fail_on: FailOn,
+    pub max_file_size: u64,
+    /// The config file that was read, if any (not a key of the file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_file: Option<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            snapshots: Vec::new(),
+            as_of: None,
+            formats: vec![Format::Md, Format::Html, Format::Json],
+            out: PathBuf::from("evidencer-report"),
+            catalogs: Vec::new(),
+            builtin_catalogs: true,
+            templates: None,
+            trusted_registries: Vec::new(),
+            fail_on: FailOn::Never,
+            max_file_size: 1 << 30,
+            config_file: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: {message} (see `evidencer report --help` for the keys)")]
+    Invalid {
+        path: PathBuf,
+        line: u64,
+        column: u64,
+        message: String,
+    },
+}
+
+/// The default config file, read when present.
+pub const DEFAULT_FILE: &str = "evidencer.yaml";
+
+/// Reads `explicit` (must exist) or `evidencer.yaml` in the working directory (if present).
+pub fn read(explicit: Option<&Path>) -> Result<Option<(PathBuf, ConfigFile)>, ConfigError> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None if Path::new(DEFAULT_FILE).is_file() => PathBuf::from(DEFAULT_FILE),
+        None => return Ok(None),
+    };
+    let text = fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let mut file = parse(&path, &text)?;
+    file.resolve_paths(path.parent().unwrap_or(Path::new("")));
+    Ok(Some((path, file)))
+}
+
+pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
+    if text.trim().is_empty() {
+        return Ok(ConfigFile::default());
+    }
+    serde_saphyr::from_str_with_options(text, serde_saphyr::options! { with_snippet: false }).map_err(|e| {
+        let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+        let message = e.to_string();
+        let message = match message.find(" at line ") {
+            Some(i) => message[..i].to_string(),
+            None => message,
+        };
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    })
+}
+
+impl ConfigFile {
+    fn resolve_paths(&mut self, base: &Path) {
+        if base.as_os_str().is_empty() {
+            return;
+        }
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        self.snapshots.iter_mut().flatten().for_each(fix);
+        self.catalogs.iter_mut().flatten().for_each(fix);
+        self.out.iter_mut().for_each(fix);
+        self.templates.iter_mut().for_each(fix);
+    }
+}
+
+impl Settings {
+    /// Applies a config file over the defaults.
+    pub fn with_file(mut self, file: ConfigFile) -> Self {
+        macro_rules! take {
+            ($($field:ident),*) => { $( if let Some(v) = file.$field { self.$field = v; } )* };
+        }
+        take!(snapshots, formats, out, catalogs, builtin_catalogs, trusted_registries, fail_on, max_file_size);
+        if file.as_of.is_some() {
+            self.as_of = file.as_of;
+        }
+        if file.templates.is_some() {
+            self.templates = file.templates;
+        }
+        self
+    }
+
+    /// `--dump-config` output: the settings as a config file.
+    pub fn to_yaml(&self) -> String {
+        serde_saphyr::to_string(self).expect("settings serialize")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_errors_with_a_line() {
+        let err = parse(Path::new("evidencer.yaml"), "out: x\ntrusted-registry: [a]\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("evidencer.yaml:2:"), "{msg}");
+        assert!(msg.contains("trusted-registry"), "{msg}");
+    }
+
+    #[test]
+    fn file_values_override_defaults_and_paths_resolve_against_the_file() {
+        let mut file = parse(
+            Path::new("cfg/evidencer.yaml"),
+            "trusted-registries: [registry.example.com]\nformats: [json]\ncatalogs: [mine]\nfail-on: not-satisfied\n",
+        )
+        .unwrap();
+        file.resolve_paths(Path::new("cfg"));
+        let s = Settings::default().with_file(file);
+        assert_eq!(s.trusted_registries, ["registry.example.com"]);
+        assert_eq!(s.formats, [Format::Json]);
+        assert_eq!(s.catalogs, [PathBuf::from("cfg/mine")]);
+        assert_eq!(s.fail_on, FailOn::NotSatisfied);
+        assert!(s.builtin_catalogs);
+        assert!(s.to_yaml().contains("trusted-registries"));
+    }
+}

@@ -1,0 +1,205 @@
+//! Kubernetes objects as every collector hands them to the checks.
+//!
+//! An [`Object`] is the redacted JSON of one object (managedFields dropped once hashed) with
+//! its metadata read into a small typed header and a note of where it came from. Checks read
+//! the typed views they need (see [`crate::workload`]) with [`Object::view`], which reports a
+//! malformed field by its path instead of failing the run.
+
+use std::collections::BTreeMap;
+
+use serde::de::{self, DeserializeOwned, Deserializer};
+use serde::{Deserialize, Serialize};
+
+/// One Kubernetes object, whatever collector read it.
+#[derive(Clone, Debug)]
+pub struct Object {
+    pub api_version: String,
+    pub kind: String,
+    pub meta: ObjectMeta,
+    /// The object after redaction, without `metadata.managedFields`.
+    pub value: serde_json::Value,
+    /// Id of the evidence record of this object.
+    pub evidence: String,
+    /// Id of the source it was read from.
+    pub source: String,
+    pub origin: Origin,
+}
+
+/// Where in the input an object was read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// File path (for files), API path (for a live cluster).
+    pub path: Option<String>,
+    /// 1-based line of the object's first line in the file.
+    pub line: Option<u32>,
+    /// The kustomization that rendered this object, when one did.
+    pub via: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ObjectMeta {
+    #[serde(deserialize_with = "lenient_string")]
+    pub name: String,
+    #[serde(deserialize_with = "lenient_opt_string")]
+    pub namespace: Option<String>,
+    #[serde(deserialize_with = "lenient_opt_string")]
+    pub uid: Option<String>,
+    #[serde(deserialize_with = "lenient_string_map")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(deserialize_with = "lenient_string_map")]
+    pub annotations: BTreeMap<String, String>,
+    pub owner_references: Vec<OwnerReference>,
+    #[serde(deserialize_with = "lenient_opt_string")]
+    pub creation_timestamp: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OwnerReference {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub uid: Option<String>,
+    pub controller: Option<bool>,
+}
+
+impl Object {
+    /// `Deployment shop/api`.
+    pub fn display_name(&self) -> String {
+        match &self.meta.namespace {
+            Some(ns) => format!("{} {}/{}", self.kind, ns, self.meta.name),
+            None => format!("{} {}", self.kind, self.meta.name),
+        }
+    }
+
+    /// The API group of the object (`apps`, `` for core).
+    pub fn group(&self) -> &str {
+        match self.api_version.split_once('/') {
+            Some((group, _)) => group,
+            None => "",
+        }
+    }
+
+    /// Reads the part of the object at `pointer` (a JSON pointer such as `/spec/template`)
+    /// into a typed view. A missing part reads as the view's default; a part of the wrong
+    /// shape is an error naming the field path.
+    pub fn view<T: DeserializeOwned + Default>(&self, pointer: &str) -> Result<T, ViewError> {
+        match self.value.pointer(pointer) {
+            None | Some(serde_json::Value::Null) => Ok(T::default()),
+            Some(v) => serde_path_to_error::deserialize(v).map_err(|e| ViewError {
+                path: join_path(pointer, &e.path().to_string()),
+                message: e.into_inner().to_string(),
+            }),
+        }
+    }
+}
+
+/// A field of an object that does not have the shape Kubernetes gives it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("field `{path}`: {message}")]
+pub struct ViewError {
+    pub path: String,
+    pub message: String,
+}
+
+fn join_path(pointer: &str, inner: &str) -> String {
+    let outer = pointer.trim_start_matches('/').replace('/', ".");
+    match (outer.is_empty(), inner == "." || inner.is_empty()) {
+        (true, _) => inner.to_string(),
+        (false, true) => outer,
+        (false, false) => format!("{outer}.{inner}"),
+    }
+}
+
+/// Reads a scalar as text the way Kubernetes' YAML decoder does for string fields: a YAML
+/// `8080`, `true` or `1.5` in a label value is the text `8080`, `true`, `1.5`.
+fn scalar_to_string<E: de::Error>(v: serde_json::Value) -> Result<Option<String>, E> {
+    match v {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::String(s) => Ok(Some(s)),
+        serde_json::Value::Bool(b) => Ok(Some(b.to_string())),
+        serde_json::Value::Number(n) => Ok(Some(n.to_string())),
+        other => Err(E::custom(format!(
+            "expected a string, found {}",
+            json_type_name(&other)
+        ))),
+    }
+}
+
+pub fn json_type_name(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "a mapping",
+    }
+}
+
+pub fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(scalar_to_string(serde_json::Value::deserialize(d)?)?.unwrap_or_default())
+}
+
+pub fn lenient_opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    scalar_to_string(serde_json::Value::deserialize(d)?)
+}
+
+pub fn lenient_string_map<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
+    let raw = Option::<BTreeMap<String, serde_json::Value>>::deserialize(d)?.unwrap_or_default();
+    raw.into_iter()
+        .map(|(k, v)| Ok((k, scalar_to_string(v)?.unwrap_or_default())))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn object(value: serde_json::Value) -> Object {
+        Object {
+            api_version: "apps/v1".into(),
+            kind: "Deployment".into(),
+            meta: ObjectMeta::default(),
+            value,
+            evidence: "ev".into(),
+            source: "s".into(),
+            origin: Origin::default(),
+        }
+    }
+
+    #[derive(Debug, Default, Deserialize, PartialEq)]
+    #[serde(default, rename_all = "camelCase")]
+    struct Sc {
+        read_only_root_filesystem: Option<bool>,
+    }
+
+    #[test]
+    fn view_reads_defaults_for_missing_parts() {
+        let o = object(json!({"spec": {}}));
+        assert_eq!(o.view::<Sc>("/spec/securityContext").unwrap(), Sc::default());
+    }
+
+    #[test]
+    fn view_names_the_bad_field() {
+        let o = object(json!({"spec": {"securityContext": {"readOnlyRootFilesystem": "maybe"}}}));
+        let err = o.view::<Sc>("/spec/securityContext").unwrap_err();
+        assert_eq!(err.path, "spec.securityContext.readOnlyRootFilesystem");
+        assert!(err.message.contains("expected a boolean"), "{}", err.message);
+    }
+
+    #[test]
+    fn metadata_accepts_yaml_scalars_as_label_values() {
+        let meta: ObjectMeta = serde_json::from_value(json!({
+            "name": 8080, "labels": {"enabled": true, "port": 80, "tier": "web"}
+        }))
+        .unwrap();
+        assert_eq!(meta.name, "8080");
+        assert_eq!(meta.labels["enabled"], "true");
+        assert_eq!(meta.labels["port"], "80");
+    }
+}

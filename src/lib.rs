@@ -1,0 +1,23 @@
+//! evidencer: auditor-ready evidence that an organisation runs containers the immutable way.
+//!
+//! The pipeline runs one way: collectors ([`collect`]) turn snapshots, clusters and
+//! repositories into an [`collect::Inventory`] of evidence; checks ([`checks`]) turn evidence
+//! into [`finding::Finding`]s; the mapper ([`assess`]) rolls findings up into a verdict per
+//! control of the catalogs ([`catalog`]); renderers ([`report`]) write the result.
+
+pub mod app;
+pub mod assess;
+pub mod catalog;
+pub mod checks;
+pub mod cli;
+pub mod collect;
+pub mod config;
+pub mod evidence;
+pub mod finding;
+pub mod image;
+pub mod k8s;
+pub mod messages;
+pub mod output;
+pub mod report;
+pub mod timefmt;
+pub mod workload;

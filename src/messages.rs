@@ -1,0 +1,319 @@
+//! Wording: every sentence a finding or a control narrative says is built here.
+//!
+//! Checks decide; this module words their decisions, so a check's code reads as logic and
+//! the tone of the report can be changed in one place. Functions take the facts a sentence
+//! needs and return it; nothing here decides a status.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use crate::assess::{CheckResult, CheckStatus, Verdict};
+use crate::catalog::Control;
+use crate::finding::{Finding, Status};
+use crate::image::{Digest, ImageError, ImageRef};
+use crate::k8s::ViewError;
+
+/// How many subjects a narrative names before it says "and N more".
+const NAMED_SUBJECTS: usize = 3;
+
+pub fn no_workloads_collected() -> String {
+    "no workloads were in the input (no Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, \
+     CronJob or Pod objects were collected)"
+        .into()
+}
+
+pub fn unreadable_object(error: &ViewError) -> String {
+    format!("could not read the pod spec: {error}; fix the object and re-run")
+}
+
+pub fn missing_image() -> String {
+    "the container has no image".into()
+}
+
+pub fn invalid_image(image: &str, error: &ImageError) -> String {
+    format!("image `{image}` is not a valid reference: {error}")
+}
+
+// read-only-root-filesystem
+
+pub fn read_only_root(value: Option<bool>) -> String {
+    match value {
+        Some(true) => "readOnlyRootFilesystem is true: the root filesystem cannot be changed".into(),
+        Some(false) => "readOnlyRootFilesystem is false: files in the container can be changed in place".into(),
+        None => "readOnlyRootFilesystem is not set: the root filesystem is writable, so files in the container can be changed in place".into(),
+    }
+}
+
+// run-as-non-root
+
+pub fn non_root_by_flag(origin: &str) -> String {
+    format!("runAsNonRoot is true (set on the {origin}): the kubelet refuses to start it as root")
+}
+
+pub fn non_root_by_uid(uid: i64, origin: &str) -> String {
+    format!("runAsUser is {uid} (set on the {origin}): it runs as a non-root user")
+}
+
+pub fn non_root_conflict() -> String {
+    "runAsNonRoot is true but runAsUser is 0: the kubelet will refuse to start this container"
+        .into()
+}
+
+pub fn runs_as_root_uid(origin: &str) -> String {
+    format!("runAsUser is 0 (set on the {origin}): it runs as root")
+}
+
+pub fn may_run_as_root(non_root: Option<bool>) -> String {
+    match non_root {
+        Some(false) => "runAsNonRoot is false and no non-zero runAsUser is set: it runs as whatever user the image names, root included".into(),
+        _ => "neither runAsNonRoot: true nor a non-zero runAsUser is set: it runs as whatever user the image names, root included".into(),
+    }
+}
+
+// no-privilege-escalation
+
+pub fn privilege_escalation(value: Option<bool>, privileged: bool) -> String {
+    match (value, privileged) {
+        (_, true) => "the container is privileged, which always allows privilege escalation".into(),
+        (Some(false), false) => "allowPrivilegeEscalation is false".into(),
+        (Some(true), false) => "allowPrivilegeEscalation is true: a process can gain more privileges than its parent".into(),
+        (None, false) => "allowPrivilegeEscalation is not set, which allows escalation: a process can gain more privileges than its parent".into(),
+    }
+}
+
+// image-tag-not-latest
+
+pub fn image_tag_ok(image: &ImageRef) -> String {
+    match (&image.tag, &image.digest) {
+        (_, Some(d)) => format!("image is pinned by digest {}", short_digest(d)),
+        (Some(tag), None) => format!("image has the explicit tag `{tag}`"),
+        (None, None) => unreachable!("callers pass only tagged or digested images"),
+    }
+}
+
+pub fn image_tag_latest(original: &str, image: &ImageRef) -> String {
+    match &image.tag {
+        Some(_) => format!("image `{original}` uses the `latest` tag: which build runs depends on when the node pulled it"),
+        None => format!("image `{original}` has no tag, so it means `latest`: which build runs depends on when the node pulled it"),
+    }
+}
+
+// image-pinned-by-digest
+
+pub fn image_digest_pinned(digest: &Digest) -> String {
+    format!("image is pinned by the digest {}", short_digest(digest))
+}
+
+pub fn image_digest_partial(digest: &Digest) -> String {
+    match digest.expected_len() {
+        Some(n) => format!(
+            "image digest {} has {} hex digits where {} needs {n}: a truncated digest is not a pin",
+            short_digest(digest),
+            digest.hex.len(),
+            digest.algorithm
+        ),
+        None => format!(
+            "image digest uses `{}`, which is not a registered OCI digest algorithm",
+            digest.algorithm
+        ),
+    }
+}
+
+pub fn image_tag_only(tag: &str) -> String {
+    format!("image is pinned only by the tag `{tag}`: tags can be moved to another build; add its @sha256 digest")
+}
+
+pub fn image_not_pinned(original: &str) -> String {
+    format!("image `{original}` is neither pinned by digest nor by an explicit version tag")
+}
+
+// image-from-trusted-registry
+
+pub fn no_trusted_registries() -> String {
+    "no trusted registries are configured: set --trusted-registry (or trusted-registries in evidencer.yaml) to assess this check".into()
+}
+
+pub fn image_trusted(name: &str, prefix: &str) -> String {
+    format!("image `{name}` comes from the trusted `{prefix}`")
+}
+
+pub fn image_untrusted(name: &str) -> String {
+    format!("image `{name}` comes from a registry that is not on the trusted list")
+}
+
+// replace-on-update
+
+pub fn replaced_by_rollout(kind: &str, strategy: &str) -> String {
+    format!("{kind} with the {strategy} strategy: a template change replaces its pods with new ones")
+}
+
+pub fn partitioned_rollout(partition: i64) -> String {
+    format!("StatefulSet RollingUpdate with partition {partition}: pods with an ordinal below {partition} keep the old template until the partition is lowered")
+}
+
+pub fn on_delete(kind: &str) -> String {
+    format!("{kind} uses the OnDelete update strategy: pods keep running the old spec until someone deletes them by hand")
+}
+
+pub fn unknown_strategy(kind: &str, strategy: &str) -> String {
+    format!("{kind} names the unknown update strategy `{strategy}`")
+}
+
+pub fn orphan_replicaset() -> String {
+    "a ReplicaSet without a Deployment does not replace its pods when its template changes".into()
+}
+
+pub fn bare_pod() -> String {
+    "a bare Pod: nothing replaces it when its image changes, and its image can be changed in place".into()
+}
+
+pub fn job_not_applicable(kind: &str) -> String {
+    format!("{kind}s run to completion: each run starts new pods, so there is nothing to replace")
+}
+
+fn short_digest(d: &Digest) -> String {
+    let n = d.hex.len().min(12);
+    format!("{}:{}…", d.algorithm, &d.hex[..n])
+}
+
+/// Why a check was not assessed, from its `not_assessed` and `error` findings.
+pub fn not_assessed_reason(findings: &[&Finding]) -> String {
+    let mut reasons: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.status == Status::NotAssessed)
+        .map(|f| f.message.as_str())
+        .collect();
+    reasons.sort_unstable();
+    reasons.dedup();
+    let errors = findings.iter().filter(|f| f.status == Status::Error).count();
+    let na = findings.iter().filter(|f| f.status == Status::NotApplicable).count();
+    let mut out = reasons.join("; ");
+    if errors > 0 {
+        if !out.is_empty() {
+            out.push_str("; ");
+        }
+        let _ = write!(out, "{errors} subject(s) could not be read");
+    }
+    if out.is_empty() {
+        out = if na > 0 {
+            format!("all {na} subject(s) were not applicable")
+        } else {
+            "nothing in the input was a subject of this check".into()
+        };
+    }
+    out
+}
+
+/// The narrative of a control: its verdict in a sentence, then the evidence check by check
+/// with counts and the first subjects named with their files, then what was not assessed.
+pub fn control_narrative(
+    control: &Control,
+    verdict: Verdict,
+    checks: &[CheckResult],
+    by_check: &BTreeMap<&str, Vec<&Finding>>,
+) -> String {
+    let mut out = String::new();
+    let assessed = checks.iter().filter(|c| c.status != CheckStatus::NotAssessed).count();
+    let _ = match verdict {
+        Verdict::NotAssessed if checks.is_empty() => write!(
+            out,
+            "Not assessed: no check of evidencer gives evidence for {} yet; answer it from other evidence.",
+            control.id
+        ),
+        Verdict::NotAssessed => write!(
+            out,
+            "Not assessed: none of the {} check(s) for this control could be assessed from the input.",
+            checks.len()
+        ),
+        Verdict::Satisfied => write!(out, "Satisfied: all {} check(s) passed.", checks.len()),
+        Verdict::NotSatisfied => write!(
+            out,
+            "Not satisfied: {} of {} assessed check(s) failed.",
+            checks.iter().filter(|c| c.status == CheckStatus::Fail).count(),
+            assessed
+        ),
+        Verdict::PartiallySatisfied => write!(
+            out,
+            "Partially satisfied: {} of {} check(s) passed, {} assessed.",
+            checks.iter().filter(|c| c.status == CheckStatus::Pass).count(),
+            checks.len(),
+            assessed
+        ),
+    };
+    for check in checks {
+        let findings: &[&Finding] = by_check.get(check.id).map(Vec::as_slice).unwrap_or(&[]);
+        out.push(' ');
+        out.push_str(&check_sentence(check, findings));
+    }
+    out
+}
+
+fn check_sentence(check: &CheckResult, findings: &[&Finding]) -> String {
+    let c = &check.counts;
+    let judged = c.pass + c.fail + c.warn;
+    match check.status {
+        CheckStatus::NotAssessed => format!(
+            "{} ({}) was not assessed: {}.",
+            check.title,
+            check.id,
+            check.reason.as_deref().unwrap_or("no evidence")
+        ),
+        CheckStatus::Pass => format!(
+            "{} ({}): all {} subject(s) pass{}.",
+            check.title,
+            check.id,
+            c.pass,
+            examples(findings, Status::Pass, ", e.g. ")
+        ),
+        CheckStatus::Warn | CheckStatus::Fail => {
+            let mut s = format!("{} ({}): ", check.title, check.id);
+            let mut parts = Vec::new();
+            if c.fail > 0 {
+                parts.push(format!(
+                    "{} of {judged} subject(s) fail{}",
+                    c.fail,
+                    examples(findings, Status::Fail, ": ")
+                ));
+            }
+            if c.warn > 0 {
+                parts.push(format!(
+                    "{} of {judged} warn{}",
+                    c.warn,
+                    examples(findings, Status::Warn, ": ")
+                ));
+            }
+            if c.pass > 0 {
+                parts.push(format!("{} pass", c.pass));
+            }
+            if c.error > 0 {
+                parts.push(format!("{} could not be read", c.error));
+            }
+            s.push_str(&parts.join("; "));
+            s.push('.');
+            s
+        }
+    }
+}
+
+/// Names the first subjects with a status, with their files: `Deployment shop/api container
+/// web (shop.yaml:12), ... and 4 more`.
+fn examples(findings: &[&Finding], status: Status, lead: &str) -> String {
+    let matching: Vec<&&Finding> = findings.iter().filter(|f| f.status == status).collect();
+    if matching.is_empty() {
+        return String::new();
+    }
+    let named: Vec<String> = matching
+        .iter()
+        .take(NAMED_SUBJECTS)
+        .map(|f| match f.subject.file_location() {
+            Some(loc) => format!("{} ({loc})", f.subject.display_name()),
+            None => f.subject.display_name(),
+        })
+        .collect();
+    let more = matching.len().saturating_sub(NAMED_SUBJECTS);
+    let mut s = format!("{lead}{}", named.join(", "));
+    if more > 0 {
+        let _ = write!(s, " and {more} more");
+    }
+    s
+}

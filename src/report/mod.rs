@@ -1,0 +1,163 @@
+//! The report: everything a run found, as one document, and the renderers that write it.
+//!
+//! [`Report`] is `report.json`, the machine interface, versioned by [`SCHEMA_VERSION`]
+//! (bumped on any breaking change; added fields do not bump it). It is built once from the
+//! run's inputs, findings and control results; every renderer reads it (the text renderers
+//! through [`view::ReportView`]), so all formats say the same thing.
+
+pub mod templates;
+pub mod view;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::assess::{ControlResult, StatusCounts, Verdict};
+use crate::catalog::{Catalog, CatalogFile};
+use crate::collect::{Coverage, Inventory, RedactionStats, ServerVersion};
+use crate::evidence::{EvidenceRecord, Problem, Source};
+use crate::finding::Finding;
+
+/// Version of the `report.json` format.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    /// The `--as-of` instant when given (so output is reproducible), else the time of the run.
+    pub generated_at: String,
+    pub as_of: String,
+    pub period: Option<Period>,
+    pub sources: Vec<Source>,
+    pub provenance: Provenance,
+    pub summary: Summary,
+    pub inputs: Inputs,
+    pub controls: Vec<ControlResult>,
+    pub findings: Vec<Finding>,
+    pub evidence: Vec<EvidenceRecord>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+/// The audit period the report covers, when one was given.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Period {
+    /// RFC 3339, UTC, inclusive.
+    pub start: String,
+    /// RFC 3339, UTC, inclusive.
+    pub end: String,
+    /// `2026-Q3`, `2026-08`, or `start_end` dates.
+    pub label: String,
+}
+
+/// What the report was made with, so an auditor can tell which rules judged the evidence.
+#[derive(Clone, Debug, Serialize)]
+pub struct Provenance {
+    pub tool_version: &'static str,
+    pub catalogs: Vec<CatalogFile>,
+    pub data_files: Vec<DataFile>,
+    pub templates: Vec<DataFile>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct DataFile {
+    pub path: String,
+    pub builtin: bool,
+    pub sha256: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub controls_by_verdict: BTreeMap<&'static str, usize>,
+    pub findings_by_status: StatusCounts,
+    pub objects: usize,
+    pub evidence_records: usize,
+    pub problems: usize,
+}
+
+/// What the collectors saw and could not see.
+#[derive(Clone, Debug, Serialize)]
+pub struct Inputs {
+    /// Per kind: collected (with a count), forbidden, or not served. Kinds not listed were
+    /// not collected.
+    pub coverage: Coverage,
+    pub server_version: Option<ServerVersion>,
+    pub redaction: RedactionStats,
+    pub problems: Vec<Problem>,
+}
+
+/// Facts about the run that are not findings: when it speaks for, what made it.
+#[derive(Clone, Debug)]
+pub struct RunInfo {
+    pub generated_at: String,
+    pub as_of: String,
+    pub period: Option<Period>,
+    pub data_files: Vec<DataFile>,
+    pub templates: Vec<DataFile>,
+}
+
+impl Report {
+    pub fn build(
+        run: RunInfo,
+        inventory: Inventory,
+        findings: Vec<Finding>,
+        controls: Vec<ControlResult>,
+        catalog: &Catalog,
+    ) -> Report {
+        let mut controls_by_verdict: BTreeMap<&'static str, usize> =
+            Verdict::ALL.iter().map(|v| (v.as_str(), 0)).collect();
+        for c in &controls {
+            *controls_by_verdict.entry(c.verdict.as_str()).or_default() += 1;
+        }
+        let mut findings_by_status = StatusCounts::default();
+        for f in &findings {
+            findings_by_status.add(f.status);
+        }
+        let version = env!("CARGO_PKG_VERSION");
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: "evidencer",
+                version,
+            },
+            generated_at: run.generated_at,
+            as_of: run.as_of,
+            period: run.period,
+            summary: Summary {
+                controls_by_verdict,
+                findings_by_status,
+                objects: inventory.objects.len(),
+                evidence_records: inventory.records.len(),
+                problems: inventory.problems.len(),
+            },
+            sources: inventory.sources,
+            provenance: Provenance {
+                tool_version: version,
+                catalogs: catalog.files.clone(),
+                data_files: run.data_files,
+                templates: run.templates,
+            },
+            inputs: Inputs {
+                coverage: inventory.coverage,
+                server_version: inventory.server_version,
+                redaction: inventory.redaction,
+                problems: inventory.problems,
+            },
+            controls,
+            findings,
+            evidence: inventory.records,
+        }
+    }
+
+    /// `report.json`: pretty-printed, with a trailing newline.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut out = serde_json::to_vec_pretty(self).expect("the report serializes");
+        out.push(b'\n');
+        out
+    }
+}

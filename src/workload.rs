@@ -1,0 +1,364 @@
+//! Workloads and their containers, resolved from the objects of an inventory.
+//!
+//! Takes every object that carries a pod template (Deployment, StatefulSet, DaemonSet,
+//! ReplicaSet, Job, CronJob) or is a Pod, and decides which ones the spec checks assess: a Pod,
+//! ReplicaSet or Job whose controlling owner is also in the input is assessed through that
+//! owner, so a Deployment with 30 pods yields one finding per container, not 31. Orphans and
+//! bare Pods are assessed themselves. Checks of pod *state* use [`WorkloadIndex::pods`].
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Deserialize;
+
+use crate::finding::Subject;
+use crate::k8s::{Object, ViewError, lenient_opt_string, lenient_string};
+
+/// The kinds that run containers, in the order reports list them.
+pub const WORKLOAD_KINDS: [&str; 7] = [
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "Pod",
+];
+
+/// JSON pointer to the pod spec within each workload kind.
+pub fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
+    match kind {
+        "Pod" => Some("/spec"),
+        "CronJob" => Some("/spec/jobTemplate/spec/template/spec"),
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => {
+            Some("/spec/template/spec")
+        }
+        _ => None,
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodSpec {
+    pub containers: Vec<Container>,
+    pub init_containers: Vec<Container>,
+    pub ephemeral_containers: Vec<Container>,
+    pub security_context: Option<SecurityContext>,
+    #[serde(deserialize_with = "lenient_opt_string")]
+    pub service_account_name: Option<String>,
+    #[serde(deserialize_with = "lenient_opt_string")]
+    pub node_name: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Container {
+    #[serde(deserialize_with = "lenient_string")]
+    pub name: String,
+    #[serde(deserialize_with = "lenient_opt_string")]
+    pub image: Option<String>,
+    pub security_context: Option<SecurityContext>,
+}
+
+/// The securityContext fields the checks read; pod and container level share the shape
+/// (fields a level lacks simply stay unset).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SecurityContext {
+    pub read_only_root_filesystem: Option<bool>,
+    pub run_as_non_root: Option<bool>,
+    pub run_as_user: Option<i64>,
+    pub allow_privilege_escalation: Option<bool>,
+    pub privileged: Option<bool>,
+}
+
+/// Whether a container runs before the app containers, as one of them, or was attached later.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ContainerRole {
+    Init,
+    App,
+    Ephemeral,
+}
+
+/// One container of an assessed workload, with what the checks need to judge it.
+#[derive(Debug)]
+pub struct ContainerRef<'a> {
+    pub workload: &'a Workload<'a>,
+    pub container: &'a Container,
+    pub role: ContainerRole,
+}
+
+impl ContainerRef<'_> {
+    pub fn subject(&self) -> Subject {
+        let mut s = self.workload.subject();
+        s.container = Some(self.container.name.clone());
+        s
+    }
+
+    /// The container's setting if it has one, else the pod's.
+    pub fn effective<T: Copy>(&self, field: impl Fn(&SecurityContext) -> Option<T>) -> Option<T> {
+        self.container
+            .security_context
+            .as_ref()
+            .and_then(&field)
+            .or_else(|| self.workload.pod_spec.security_context.as_ref().and_then(&field))
+    }
+
+    /// Where the effective value came from, for messages: `container`, `pod` or `unset`.
+    pub fn origin_of<T>(&self, field: impl Fn(&SecurityContext) -> Option<T>) -> &'static str {
+        if self.container.security_context.as_ref().and_then(&field).is_some() {
+            "container"
+        } else if self.workload.pod_spec.security_context.as_ref().and_then(&field).is_some() {
+            "pod"
+        } else {
+            "unset"
+        }
+    }
+}
+
+/// An object that runs containers, with its pod spec read.
+#[derive(Debug)]
+pub struct Workload<'a> {
+    pub object: &'a Object,
+    pub pod_spec: PodSpec,
+}
+
+impl<'a> Workload<'a> {
+    pub fn subject(&self) -> Subject {
+        object_subject(self.object)
+    }
+
+    /// Init containers first, then app containers, in spec order.
+    pub fn containers(&'a self) -> impl Iterator<Item = ContainerRef<'a>> + 'a {
+        let init = self.pod_spec.init_containers.iter().map(move |c| ContainerRef {
+            workload: self,
+            container: c,
+            role: ContainerRole::Init,
+        });
+        let app = self.pod_spec.containers.iter().map(move |c| ContainerRef {
+            workload: self,
+            container: c,
+            role: ContainerRole::App,
+        });
+        init.chain(app)
+    }
+}
+
+/// The subject of a finding about a whole object.
+pub fn object_subject(object: &Object) -> Subject {
+    Subject {
+        kind: object.kind.clone(),
+        namespace: object.meta.namespace.clone(),
+        name: object.meta.name.clone(),
+        container: None,
+        source: object.source.clone(),
+        path: object.origin.path.clone(),
+        line: object.origin.line,
+    }
+}
+
+/// A workload object whose pod spec could not be read.
+#[derive(Debug)]
+pub struct Unreadable<'a> {
+    pub object: &'a Object,
+    pub error: ViewError,
+}
+
+/// The workloads of an inventory, resolved once and shared by every check.
+#[derive(Debug, Default)]
+pub struct WorkloadIndex<'a> {
+    /// Workloads the spec checks assess: controllers, and Pods, ReplicaSets and Jobs whose
+    /// controlling owner is not in the input.
+    pub assessed: Vec<Workload<'a>>,
+    /// Every Pod in the input, owned or not, for checks of running state.
+    pub pods: Vec<Workload<'a>>,
+    /// Workloads whose pod spec is malformed; checks report them as `error`.
+    pub unreadable: Vec<Unreadable<'a>>,
+    /// How many objects were assessed through their owner instead of themselves.
+    pub assessed_through_owner: usize,
+}
+
+impl<'a> WorkloadIndex<'a> {
+    pub fn build(objects: &'a [Object]) -> Self {
+        let workloads: Vec<&Object> = objects
+            .iter()
+            .filter(|o| pod_spec_pointer(&o.kind).is_some())
+            .collect();
+        let present = OwnerLookup::new(&workloads);
+        let mut index = WorkloadIndex::default();
+        for object in workloads {
+            let pointer = pod_spec_pointer(&object.kind).expect("filtered above");
+            let pod_spec = match object.view::<PodSpec>(pointer) {
+                Ok(spec) => spec,
+                Err(error) => {
+                    index.unreadable.push(Unreadable { object, error });
+                    continue;
+                }
+            };
+            let owned = matches!(object.kind.as_str(), "Pod" | "ReplicaSet" | "Job")
+                && present.has_controller_of(object);
+            if object.kind == "Pod" {
+                index.pods.push(Workload {
+                    object,
+                    pod_spec: pod_spec.clone(),
+                });
+            }
+            if owned {
+                index.assessed_through_owner += 1;
+            } else {
+                index.assessed.push(Workload { object, pod_spec });
+            }
+        }
+        index
+    }
+
+    /// Every container of every assessed workload, init containers included.
+    pub fn containers(&'a self) -> impl Iterator<Item = ContainerRef<'a>> + 'a {
+        self.assessed.iter().flat_map(|w| w.containers())
+    }
+}
+
+/// Answers "is this object's controlling owner in the input?" by uid when both sides have
+/// one, else by kind, namespace and name.
+struct OwnerLookup<'a> {
+    uids: HashSet<&'a str>,
+    names: HashSet<(&'a str, &'a str, &'a str)>,
+}
+
+impl<'a> OwnerLookup<'a> {
+    fn new(objects: &[&'a Object]) -> Self {
+        let mut uids = HashSet::new();
+        let mut names = HashSet::new();
+        for o in objects {
+            if let Some(uid) = o.meta.uid.as_deref() {
+                uids.insert(uid);
+            }
+            names.insert((
+                o.kind.as_str(),
+                o.meta.namespace.as_deref().unwrap_or(""),
+                o.meta.name.as_str(),
+            ));
+        }
+        Self { uids, names }
+    }
+
+    fn has_controller_of(&self, object: &Object) -> bool {
+        object
+            .meta
+            .owner_references
+            .iter()
+            .filter(|r| r.controller.unwrap_or(false))
+            .any(|r| match r.uid.as_deref() {
+                Some(uid) if !self.uids.is_empty() && self.uids.contains(uid) => true,
+                _ => self.names.contains(&(
+                    r.kind.as_str(),
+                    object.meta.namespace.as_deref().unwrap_or(""),
+                    r.name.as_str(),
+                )),
+            })
+    }
+}
+
+/// Counts of workloads by kind, for narratives: `{"Deployment": 12, "Pod": 3}`.
+pub fn count_by_kind<'a>(workloads: impl Iterator<Item = &'a Workload<'a>>) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for w in workloads {
+        *counts.entry(w.object.kind.clone()).or_insert(0) += 1;
+    }
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::k8s::{ObjectMeta, Origin, OwnerReference};
+    use serde_json::json;
+
+    fn obj(kind: &str, name: &str, uid: &str, owner: Option<(&str, &str, &str)>) -> Object {
+        let spec = json!({"containers": [{"name": "c", "image": "nginx:1.27"}]});
+        let value = match kind {
+            "Pod" => json!({ "spec": spec }),
+            _ => json!({ "spec": { "template": { "spec": spec } } }),
+        };
+        Object {
+            api_version: "v1".into(),
+            kind: kind.into(),
+            meta: ObjectMeta {
+                name: name.into(),
+                namespace: Some("shop".into()),
+                uid: Some(uid.into()),
+                owner_references: owner
+                    .map(|(k, n, u)| OwnerReference {
+                        kind: k.into(),
+                        name: n.into(),
+                        uid: Some(u.into()),
+                        controller: Some(true),
+                        ..Default::default()
+                    })
+                    .into_iter()
+                    .collect(),
+                ..Default::default()
+            },
+            value,
+            evidence: format!("ev-{name}"),
+            source: "s".into(),
+            origin: Origin::default(),
+        }
+    }
+
+    #[test]
+    fn owned_pods_and_replicasets_are_assessed_through_their_deployment() {
+        let objects = vec![
+            obj("Deployment", "api", "u1", None),
+            obj("ReplicaSet", "api-7d9", "u2", Some(("Deployment", "api", "u1"))),
+            obj("Pod", "api-7d9-a", "u3", Some(("ReplicaSet", "api-7d9", "u2"))),
+            obj("Pod", "api-7d9-b", "u4", Some(("ReplicaSet", "api-7d9", "u2"))),
+            obj("Pod", "orphan-x", "u5", Some(("ReplicaSet", "gone", "u9"))),
+            obj("Pod", "bare", "u6", None),
+        ];
+        let index = WorkloadIndex::build(&objects);
+        let names: Vec<_> = index.assessed.iter().map(|w| w.object.meta.name.as_str()).collect();
+        assert_eq!(names, ["api", "orphan-x", "bare"]);
+        assert_eq!(index.pods.len(), 4);
+        assert_eq!(index.assessed_through_owner, 3);
+        assert_eq!(index.containers().count(), 3);
+    }
+
+    #[test]
+    fn owners_match_by_name_when_uids_are_absent() {
+        let mut rs = obj("ReplicaSet", "api-7d9", "", Some(("Deployment", "api", "")));
+        rs.meta.uid = None;
+        rs.meta.owner_references[0].uid = None;
+        let mut dep = obj("Deployment", "api", "", None);
+        dep.meta.uid = None;
+        let objects = [dep, rs];
+        let index = WorkloadIndex::build(&objects);
+        assert_eq!(index.assessed.len(), 1);
+    }
+
+    #[test]
+    fn a_malformed_pod_spec_is_unreadable_not_fatal() {
+        let mut bad = obj("Deployment", "bad", "u1", None);
+        bad.value = json!({"spec": {"template": {"spec": {"containers": "nginx"}}}});
+        let objects = [bad, obj("Deployment", "good", "u2", None)];
+        let index = WorkloadIndex::build(&objects);
+        assert_eq!(index.assessed.len(), 1);
+        assert_eq!(index.unreadable.len(), 1);
+        assert_eq!(index.unreadable[0].error.path, "spec.template.spec.containers");
+    }
+
+    #[test]
+    fn container_settings_fall_back_to_the_pod() {
+        let mut o = obj("Pod", "p", "u", None);
+        o.value = json!({"spec": {
+            "securityContext": {"runAsNonRoot": true, "runAsUser": 1000},
+            "containers": [{"name": "a", "securityContext": {"runAsUser": 0}}]
+        }});
+        let objects = [o];
+        let index = WorkloadIndex::build(&objects);
+        let c = index.containers().next().unwrap();
+        assert_eq!(c.effective(|s| s.run_as_user), Some(0));
+        assert_eq!(c.origin_of(|s| s.run_as_user), "container");
+        assert_eq!(c.effective(|s| s.run_as_non_root), Some(true));
+        assert_eq!(c.origin_of(|s| s.run_as_non_root), "pod");
+    }
+}
