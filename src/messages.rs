@@ -228,7 +228,7 @@ pub fn control_narrative(
         Verdict::Satisfied => write!(out, "Satisfied: all {} check(s) passed.", checks.len()),
         Verdict::NotSatisfied => write!(
             out,
-            "Not satisfied: {} of {} assessed check(s) failed.",
+            "Not satisfied: {} of {} assessed check(s) found failures.",
             checks.iter().filter(|c| c.status == CheckStatus::Fail).count(),
             assessed
         ),
