@@ -37,7 +37,9 @@ pub enum AppError {
     Output(#[from] OutputError),
     #[error("--as-of: {0}")]
     AsOf(#[from] TimeError),
-    #[error("nothing to assess: give at least one --snapshot PATH (or `snapshots:` in evidencer.yaml)")]
+    #[error(
+        "nothing to assess: give at least one --snapshot PATH (or `snapshots:` in evidencer.yaml)"
+    )]
     NoInput,
     #[error("no check has the id `{0}`; `evidencer checks` lists them")]
     UnknownCheck(String),
@@ -77,7 +79,10 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         None => Utc::now(),
     };
     let catalog = Catalog::load(settings.builtin_catalogs, &settings.catalogs)?;
-    let wants_text = settings.formats.iter().any(|f| matches!(f, Format::Md | Format::Html));
+    let wants_text = settings
+        .formats
+        .iter()
+        .any(|f| matches!(f, Format::Md | Format::Html));
     let templates = if wants_text {
         Some(Templates::load(settings.templates.as_deref())?)
     } else {
@@ -109,7 +114,10 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         as_of: stamp,
         period: None,
         data_files: Vec::new(),
-        templates: templates.as_ref().map(|t| t.files.clone()).unwrap_or_default(),
+        templates: templates
+            .as_ref()
+            .map(|t| t.files.clone())
+            .unwrap_or_default(),
     };
     let report = Report::build(run, inventory, findings, controls, &catalog);
     write_reports(settings, &report, templates.as_ref())?;
@@ -150,7 +158,11 @@ fn collect(settings: &Settings) -> Inventory {
 fn report_problems(inventory: &Inventory) {
     const SHOWN: usize = 20;
     for p in inventory.problems.iter().take(SHOWN) {
-        let hint = p.hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default();
+        let hint = p
+            .hint
+            .as_deref()
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_default();
         match p.level {
             ProblemLevel::Error => tracing::warn!("{}: {}{hint}", p.location, p.message),
             ProblemLevel::Warning => tracing::warn!("{}: {}{hint}", p.location, p.message),
@@ -165,14 +177,21 @@ fn report_problems(inventory: &Inventory) {
     }
 }
 
-fn write_reports(settings: &Settings, report: &Report, templates: Option<&Templates>) -> Result<(), AppError> {
+fn write_reports(
+    settings: &Settings,
+    report: &Report,
+    templates: Option<&Templates>,
+) -> Result<(), AppError> {
     output::ensure_dir(&settings.out)?;
     let view = templates.map(|_| ReportView::new(report));
     for format in &settings.formats {
         let bytes = match format {
             Format::Json => report.to_json(),
             Format::Md | Format::Html => {
-                let (templates, view) = (templates.expect("loaded for text formats"), view.as_ref().expect("built"));
+                let (templates, view) = (
+                    templates.expect("loaded for text formats"),
+                    view.as_ref().expect("built"),
+                );
                 templates.render(format.file_name(), view)?.into_bytes()
             }
         };
@@ -201,12 +220,26 @@ pub fn list_checks(args: &ListArgs) -> Result<(), AppError> {
         writeln!(out)?;
         return Ok(());
     }
-    let width = checks::registry().iter().map(|c| c.meta().id.len()).max().unwrap_or(0);
+    let width = checks::registry()
+        .iter()
+        .map(|c| c.meta().id.len())
+        .max()
+        .unwrap_or(0);
     for c in checks::registry() {
         let m = c.meta();
         let controls = catalog.controls_using(m.id);
-        writeln!(out, "{:width$}  {:8}  {}", m.id, m.severity.as_str(), m.title)?;
-        let used = if controls.is_empty() { "(no control)".to_string() } else { controls.join(", ") };
+        writeln!(
+            out,
+            "{:width$}  {:8}  {}",
+            m.id,
+            m.severity.as_str(),
+            m.title
+        )?;
+        let used = if controls.is_empty() {
+            "(no control)".to_string()
+        } else {
+            controls.join(", ")
+        };
         writeln!(out, "{:width$}  {:8}  controls: {used}", "", "")?;
     }
     Ok(())

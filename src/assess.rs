@@ -168,7 +168,9 @@ pub fn verdict(checks: &[CheckResult]) -> Verdict {
     {
         Verdict::Satisfied
     } else if assessed.iter().all(|c| c.status == CheckStatus::Fail)
-        || assessed.iter().any(|c| c.critical && c.status == CheckStatus::Fail)
+        || assessed
+            .iter()
+            .any(|c| c.critical && c.status == CheckStatus::Fail)
     {
         Verdict::NotSatisfied
     } else {
@@ -202,8 +204,11 @@ fn assess_control(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -
             }
         }
         let status = roll_up(findings);
-        let reason = (status == CheckStatus::NotAssessed).then(|| messages::not_assessed_reason(findings));
-        let meta = checks::find(r.id).expect("catalog validated check ids").meta();
+        let reason =
+            (status == CheckStatus::NotAssessed).then(|| messages::not_assessed_reason(findings));
+        let meta = checks::find(r.id)
+            .expect("catalog validated check ids")
+            .meta();
         checks_out.push(CheckResult {
             id: r.id,
             title: meta.title,
@@ -235,7 +240,13 @@ mod tests {
     use crate::finding::{Severity, Subject};
 
     fn f(status: Status) -> Finding {
-        Finding::new("run-as-non-root", Severity::High, status, Subject::default(), "m")
+        Finding::new(
+            "run-as-non-root",
+            Severity::High,
+            status,
+            Subject::default(),
+            "m",
+        )
     }
 
     fn check(status: CheckStatus, critical: bool) -> CheckResult {
@@ -272,11 +283,20 @@ mod tests {
         use CheckStatus::*;
         let cases: &[(&[(CheckStatus, bool)], Verdict)] = &[
             (&[], Verdict::NotAssessed),
-            (&[(NotAssessed, false), (NotAssessed, true)], Verdict::NotAssessed),
+            (
+                &[(NotAssessed, false), (NotAssessed, true)],
+                Verdict::NotAssessed,
+            ),
             (&[(Pass, false), (Pass, false)], Verdict::Satisfied),
-            (&[(Pass, false), (NotAssessed, false)], Verdict::PartiallySatisfied),
+            (
+                &[(Pass, false), (NotAssessed, false)],
+                Verdict::PartiallySatisfied,
+            ),
             (&[(Fail, false), (Fail, false)], Verdict::NotSatisfied),
-            (&[(Fail, false), (NotAssessed, false)], Verdict::NotSatisfied),
+            (
+                &[(Fail, false), (NotAssessed, false)],
+                Verdict::NotSatisfied,
+            ),
             (&[(Fail, false), (Pass, false)], Verdict::PartiallySatisfied),
             (&[(Fail, true), (Pass, false)], Verdict::NotSatisfied),
             (&[(Warn, false), (Pass, false)], Verdict::PartiallySatisfied),

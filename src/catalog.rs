@@ -229,11 +229,18 @@ impl Catalog {
                 return Err(invalid(
                     at.line(),
                     at.column(),
-                    format!("control {} is defined twice in this file (first at line {first})", c.id),
+                    format!(
+                        "control {} is defined twice in this file (first at line {first})",
+                        c.id
+                    ),
                 ));
             }
             if c.question.trim().is_empty() {
-                return Err(invalid(at.line(), at.column(), format!("control {} has no question", c.id)));
+                return Err(invalid(
+                    at.line(),
+                    at.column(),
+                    format!("control {} has no question", c.id),
+                ));
             }
             let mut checks = Vec::with_capacity(c.checks.len());
             for r in c.checks {
@@ -355,16 +362,24 @@ mod tests {
     #[test]
     fn unknown_check_ids_are_rejected_with_file_line_and_suggestion() {
         let text = "catalog: mine\ntitle: Mine\ncontrols:\n  - id: X-1\n    title: t\n    question: q?\n    explanation: e\n    checks:\n      - read-only-root-filesytem\n";
-        let err = Catalog::default().add_text("mine.yaml", text, false).unwrap_err();
+        let err = Catalog::default()
+            .add_text("mine.yaml", text, false)
+            .unwrap_err();
         let msg = err.to_string();
         assert!(msg.starts_with("mine.yaml:9:"), "{msg}");
-        assert!(msg.contains("did you mean `read-only-root-filesystem`"), "{msg}");
+        assert!(
+            msg.contains("did you mean `read-only-root-filesystem`"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn unknown_keys_are_errors() {
         let text = "catalog: mine\ntitle: Mine\ncontrols:\n  - id: X-1\n    title: t\n    question: q?\n    explanation: e\n    chekcs: []\n";
-        let msg = Catalog::default().add_text("mine.yaml", text, false).unwrap_err().to_string();
+        let msg = Catalog::default()
+            .add_text("mine.yaml", text, false)
+            .unwrap_err()
+            .to_string();
         assert!(msg.starts_with("mine.yaml:8:"), "{msg}");
         assert!(msg.contains("chekcs"), "{msg}");
     }
@@ -376,7 +391,11 @@ mod tests {
         let text = "catalog: mine\ntitle: Mine\ncontrols:\n  - id: PR.PS-01\n    title: Ours\n    question: q?\n    explanation: e\n    checks:\n      - {id: run-as-non-root, critical: true}\n";
         catalog.add_text("mine.yaml", text, false).unwrap();
         assert_eq!(catalog.controls.len(), n);
-        let c = catalog.controls.iter().find(|c| c.id == "PR.PS-01").unwrap();
+        let c = catalog
+            .controls
+            .iter()
+            .find(|c| c.id == "PR.PS-01")
+            .unwrap();
         assert_eq!((c.title.as_str(), c.catalog.as_str()), ("Ours", "mine"));
         assert!(c.checks[0].critical);
     }
@@ -385,7 +404,10 @@ mod tests {
     fn duplicate_controls_in_one_file_are_rejected() {
         let c = "  - id: X-1\n    title: t\n    question: q?\n    explanation: e\n";
         let text = format!("catalog: mine\ntitle: Mine\ncontrols:\n{c}{c}");
-        let msg = Catalog::default().add_text("m.yaml", &text, false).unwrap_err().to_string();
+        let msg = Catalog::default()
+            .add_text("m.yaml", &text, false)
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("defined twice"), "{msg}");
     }
 }

@@ -87,7 +87,12 @@ pub struct ReportArgs {
     pub as_of: Option<String>,
 
     /// Output formats, comma-separated.
-    #[arg(long = "format", value_enum, value_delimiter = ',', value_name = "FORMATS")]
+    #[arg(
+        long = "format",
+        value_enum,
+        value_delimiter = ',',
+        value_name = "FORMATS"
+    )]
     pub formats: Vec<Format>,
 
     /// Directory to write the reports into (created if missing).

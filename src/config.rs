@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 /// Output formats of `report`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Md,
@@ -132,20 +134,24 @@ pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
     if text.trim().is_empty() {
         return Ok(ConfigFile::default());
     }
-    serde_saphyr::from_str_with_options(text, serde_saphyr::options! { with_snippet: false }).map_err(|e| {
-        let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
-        let message = e.to_string();
-        let message = match message.find(" at line ") {
-            Some(i) => message[..i].to_string(),
-            None => message,
-        };
-        ConfigError::Invalid {
-            path: path.to_path_buf(),
-            line,
-            column,
-            message,
-        }
-    })
+    serde_saphyr::from_str_with_options(text, serde_saphyr::options! { with_snippet: false })
+        .map_err(|e| {
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((1, 1));
+            let message = e.to_string();
+            let message = match message.find(" at line ") {
+                Some(i) => message[..i].to_string(),
+                None => message,
+            };
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message,
+            }
+        })
 }
 
 impl ConfigFile {
@@ -171,7 +177,16 @@ impl Settings {
         macro_rules! take {
             ($($field:ident),*) => { $( if let Some(v) = file.$field { self.$field = v; } )* };
         }
-        take!(snapshots, formats, out, catalogs, builtin_catalogs, trusted_registries, fail_on, max_file_size);
+        take!(
+            snapshots,
+            formats,
+            out,
+            catalogs,
+            builtin_catalogs,
+            trusted_registries,
+            fail_on,
+            max_file_size
+        );
         if file.as_of.is_some() {
             self.as_of = file.as_of;
         }
@@ -193,7 +208,11 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_errors_with_a_line() {
-        let err = parse(Path::new("evidencer.yaml"), "out: x\ntrusted-registry: [a]\n").unwrap_err();
+        let err = parse(
+            Path::new("evidencer.yaml"),
+            "out: x\ntrusted-registry: [a]\n",
+        )
+        .unwrap_err();
         let msg = err.to_string();
         assert!(msg.starts_with("evidencer.yaml:2:"), "{msg}");
         assert!(msg.contains("trusted-registry"), "{msg}");

@@ -48,7 +48,10 @@ impl Digest {
     /// A registered algorithm at its full length, in lower-case hex.
     pub fn is_full(&self) -> bool {
         self.expected_len() == Some(self.hex.len())
-            && self.hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            && self
+                .hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     }
 }
 
@@ -66,7 +69,9 @@ pub enum ImageError {
     InvalidDomain(String),
     #[error("invalid repository path `{0}` (lower-case letters, digits and `._-` separators)")]
     InvalidPath(String),
-    #[error("invalid tag `{0}` (letters, digits, `_`, `.`, `-`; at most 128, not starting with `.` or `-`)")]
+    #[error(
+        "invalid tag `{0}` (letters, digits, `_`, `.`, `-`; at most 128, not starting with `.` or `-`)"
+    )]
     InvalidTag(String),
     #[error("invalid digest `{0}` (expected algorithm:hex with at least 32 hex digits)")]
     InvalidDigest(String),
@@ -147,7 +152,10 @@ impl ImageRef {
     pub fn is_under(&self, prefix: &str) -> bool {
         let name = self.name();
         normalize_prefix(prefix).iter().any(|prefix| {
-            name == *prefix || name.strip_prefix(prefix.as_str()).is_some_and(|r| r.starts_with('/'))
+            name == *prefix
+                || name
+                    .strip_prefix(prefix.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
         })
     }
 }
@@ -269,7 +277,8 @@ fn valid_tag(tag: &str) -> bool {
     !b.is_empty()
         && b.len() <= 128
         && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
-        && b.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
 }
 
 fn parse_digest(d: &str) -> Result<Digest, ImageError> {
@@ -306,22 +315,70 @@ mod tests {
         // (reference, domain, path, tag, has digest)
         let cases: &[(&str, &str, &str, Option<&str>, bool)] = &[
             ("nginx", "docker.io", "library/nginx", None, false),
-            ("nginx:1.27", "docker.io", "library/nginx", Some("1.27"), false),
-            ("library/nginx:latest", "docker.io", "library/nginx", Some("latest"), false),
-            ("bitnami/redis:7.2", "docker.io", "bitnami/redis", Some("7.2"), false),
+            (
+                "nginx:1.27",
+                "docker.io",
+                "library/nginx",
+                Some("1.27"),
+                false,
+            ),
+            (
+                "library/nginx:latest",
+                "docker.io",
+                "library/nginx",
+                Some("latest"),
+                false,
+            ),
+            (
+                "bitnami/redis:7.2",
+                "docker.io",
+                "bitnami/redis",
+                Some("7.2"),
+                false,
+            ),
             ("docker.io/nginx", "docker.io", "library/nginx", None, false),
-            ("index.docker.io/team/app:1", "docker.io", "team/app", Some("1"), false),
+            (
+                "index.docker.io/team/app:1",
+                "docker.io",
+                "team/app",
+                Some("1"),
+                false,
+            ),
             ("host:5000/app", "host:5000", "app", None, false),
             ("host:5000/app:1.0", "host:5000", "app", Some("1.0"), false),
             ("app:5000", "docker.io", "library/app", Some("5000"), false),
             ("localhost/app", "localhost", "app", None, false),
-            ("localhost:5000/a/b/c:v1", "localhost:5000", "a/b/c", Some("v1"), false),
+            (
+                "localhost:5000/a/b/c:v1",
+                "localhost:5000",
+                "a/b/c",
+                Some("v1"),
+                false,
+            ),
             ("Registry/app", "Registry", "app", None, false),
-            ("ghcr.io/org/team/app:v2.1.0-rc.1", "ghcr.io", "org/team/app", Some("v2.1.0-rc.1"), false),
+            (
+                "ghcr.io/org/team/app:v2.1.0-rc.1",
+                "ghcr.io",
+                "org/team/app",
+                Some("v2.1.0-rc.1"),
+                false,
+            ),
             ("[::1]:5000/app:x", "[::1]:5000", "app", Some("x"), false),
-            ("registry.k8s.io/pause:3.9@SHA", "registry.k8s.io", "pause", Some("3.9"), true),
+            (
+                "registry.k8s.io/pause:3.9@SHA",
+                "registry.k8s.io",
+                "pause",
+                Some("3.9"),
+                true,
+            ),
             ("quay.io/org/app@SHA", "quay.io", "org/app", None, true),
-            ("my_org/my__app-x.y", "docker.io", "my_org/my__app-x.y", None, false),
+            (
+                "my_org/my__app-x.y",
+                "docker.io",
+                "my_org/my__app-x.y",
+                None,
+                false,
+            ),
             ("a/b---c", "docker.io", "a/b---c", None, false),
         ];
         for (input, domain, path, tag, digest) in cases {
@@ -369,14 +426,20 @@ mod tests {
     #[test]
     fn full_digests_are_told_from_short_and_unknown_ones() {
         assert!(parse(&format!("a@{SHA}")).digest.unwrap().is_full());
-        let short = parse("a@sha256:0123456789abcdef0123456789abcdef").digest.unwrap();
+        let short = parse("a@sha256:0123456789abcdef0123456789abcdef")
+            .digest
+            .unwrap();
         assert!(!short.is_full());
         assert_eq!(short.expected_len(), Some(64));
         let sha512 = format!("a@sha512:{}", "ab".repeat(64));
         assert!(parse(&sha512).digest.unwrap().is_full());
-        let unknown = parse("a@md5+x:0123456789abcdef0123456789abcdef").digest.unwrap();
+        let unknown = parse("a@md5+x:0123456789abcdef0123456789abcdef")
+            .digest
+            .unwrap();
         assert!(!unknown.is_full() && unknown.expected_len().is_none());
-        let upper = parse(&format!("a@sha256:{}", "AB".repeat(32))).digest.unwrap();
+        let upper = parse(&format!("a@sha256:{}", "AB".repeat(32)))
+            .digest
+            .unwrap();
         assert!(!upper.is_full(), "OCI digests are lower-case hex");
     }
 

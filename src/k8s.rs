@@ -181,7 +181,10 @@ mod tests {
     #[test]
     fn view_reads_defaults_for_missing_parts() {
         let o = object(json!({"spec": {}}));
-        assert_eq!(o.view::<Sc>("/spec/securityContext").unwrap(), Sc::default());
+        assert_eq!(
+            o.view::<Sc>("/spec/securityContext").unwrap(),
+            Sc::default()
+        );
     }
 
     #[test]
@@ -189,7 +192,11 @@ mod tests {
         let o = object(json!({"spec": {"securityContext": {"readOnlyRootFilesystem": "maybe"}}}));
         let err = o.view::<Sc>("/spec/securityContext").unwrap_err();
         assert_eq!(err.path, "spec.securityContext.readOnlyRootFilesystem");
-        assert!(err.message.contains("expected a boolean"), "{}", err.message);
+        assert!(
+            err.message.contains("expected a boolean"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -93,8 +93,12 @@ pub fn image_tag_ok(image: &ImageRef) -> String {
 
 pub fn image_tag_latest(original: &str, image: &ImageRef) -> String {
     match &image.tag {
-        Some(_) => format!("image `{original}` uses the `latest` tag: which build runs depends on when the node pulled it"),
-        None => format!("image `{original}` has no tag, so it means `latest`: which build runs depends on when the node pulled it"),
+        Some(_) => format!(
+            "image `{original}` uses the `latest` tag: which build runs depends on when the node pulled it"
+        ),
+        None => format!(
+            "image `{original}` has no tag, so it means `latest`: which build runs depends on when the node pulled it"
+        ),
     }
 }
 
@@ -120,7 +124,9 @@ pub fn image_digest_partial(digest: &Digest) -> String {
 }
 
 pub fn image_tag_only(tag: &str) -> String {
-    format!("image is pinned only by the tag `{tag}`: tags can be moved to another build; add its @sha256 digest")
+    format!(
+        "image is pinned only by the tag `{tag}`: tags can be moved to another build; add its @sha256 digest"
+    )
 }
 
 pub fn image_not_pinned(original: &str) -> String {
@@ -144,15 +150,21 @@ pub fn image_untrusted(name: &str) -> String {
 // replace-on-update
 
 pub fn replaced_by_rollout(kind: &str, strategy: &str) -> String {
-    format!("{kind} with the {strategy} strategy: a template change replaces its pods with new ones")
+    format!(
+        "{kind} with the {strategy} strategy: a template change replaces its pods with new ones"
+    )
 }
 
 pub fn partitioned_rollout(partition: i64) -> String {
-    format!("StatefulSet RollingUpdate with partition {partition}: pods with an ordinal below {partition} keep the old template until the partition is lowered")
+    format!(
+        "StatefulSet RollingUpdate with partition {partition}: pods with an ordinal below {partition} keep the old template until the partition is lowered"
+    )
 }
 
 pub fn on_delete(kind: &str) -> String {
-    format!("{kind} uses the OnDelete update strategy: pods keep running the old spec until someone deletes them by hand")
+    format!(
+        "{kind} uses the OnDelete update strategy: pods keep running the old spec until someone deletes them by hand"
+    )
 }
 
 pub fn unknown_strategy(kind: &str, strategy: &str) -> String {
@@ -164,7 +176,8 @@ pub fn orphan_replicaset() -> String {
 }
 
 pub fn bare_pod() -> String {
-    "a bare Pod: nothing replaces it when its image changes, and its image can be changed in place".into()
+    "a bare Pod: nothing replaces it when its image changes, and its image can be changed in place"
+        .into()
 }
 
 pub fn job_not_applicable(kind: &str) -> String {
@@ -185,8 +198,14 @@ pub fn not_assessed_reason(findings: &[&Finding]) -> String {
         .collect();
     reasons.sort_unstable();
     reasons.dedup();
-    let errors = findings.iter().filter(|f| f.status == Status::Error).count();
-    let na = findings.iter().filter(|f| f.status == Status::NotApplicable).count();
+    let errors = findings
+        .iter()
+        .filter(|f| f.status == Status::Error)
+        .count();
+    let na = findings
+        .iter()
+        .filter(|f| f.status == Status::NotApplicable)
+        .count();
     let mut out = reasons.join("; ");
     if errors > 0 {
         if !out.is_empty() {
@@ -213,7 +232,10 @@ pub fn control_narrative(
     by_check: &BTreeMap<&str, Vec<&Finding>>,
 ) -> String {
     let mut out = String::new();
-    let assessed = checks.iter().filter(|c| c.status != CheckStatus::NotAssessed).count();
+    let assessed = checks
+        .iter()
+        .filter(|c| c.status != CheckStatus::NotAssessed)
+        .count();
     let _ = match verdict {
         Verdict::NotAssessed if checks.is_empty() => write!(
             out,
@@ -229,13 +251,19 @@ pub fn control_narrative(
         Verdict::NotSatisfied => write!(
             out,
             "Not satisfied: {} of {} assessed check(s) found failures.",
-            checks.iter().filter(|c| c.status == CheckStatus::Fail).count(),
+            checks
+                .iter()
+                .filter(|c| c.status == CheckStatus::Fail)
+                .count(),
             assessed
         ),
         Verdict::PartiallySatisfied => write!(
             out,
             "Partially satisfied: {} of {} check(s) passed, {} assessed.",
-            checks.iter().filter(|c| c.status == CheckStatus::Pass).count(),
+            checks
+                .iter()
+                .filter(|c| c.status == CheckStatus::Pass)
+                .count(),
             checks.len(),
             assessed
         ),

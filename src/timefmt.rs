@@ -45,7 +45,10 @@ mod tests {
 
     #[test]
     fn dates_mean_the_end_of_the_day_and_times_are_exact() {
-        assert_eq!(rfc3339(parse_as_of("2026-09-30").unwrap()), "2026-09-30T23:59:59Z");
+        assert_eq!(
+            rfc3339(parse_as_of("2026-09-30").unwrap()),
+            "2026-09-30T23:59:59Z"
+        );
         assert_eq!(
             rfc3339(parse_as_of("2026-09-30T10:00:00+02:00").unwrap()),
             "2026-09-30T08:00:00Z"

@@ -100,14 +100,33 @@ impl ContainerRef<'_> {
             .security_context
             .as_ref()
             .and_then(&field)
-            .or_else(|| self.workload.pod_spec.security_context.as_ref().and_then(&field))
+            .or_else(|| {
+                self.workload
+                    .pod_spec
+                    .security_context
+                    .as_ref()
+                    .and_then(&field)
+            })
     }
 
     /// Where the effective value came from, for messages: `container`, `pod` or `unset`.
     pub fn origin_of<T>(&self, field: impl Fn(&SecurityContext) -> Option<T>) -> &'static str {
-        if self.container.security_context.as_ref().and_then(&field).is_some() {
+        if self
+            .container
+            .security_context
+            .as_ref()
+            .and_then(&field)
+            .is_some()
+        {
             "container"
-        } else if self.workload.pod_spec.security_context.as_ref().and_then(&field).is_some() {
+        } else if self
+            .workload
+            .pod_spec
+            .security_context
+            .as_ref()
+            .and_then(&field)
+            .is_some()
+        {
             "pod"
         } else {
             "unset"
@@ -129,11 +148,15 @@ impl<'a> Workload<'a> {
 
     /// Init containers first, then app containers, in spec order.
     pub fn containers(&'a self) -> impl Iterator<Item = ContainerRef<'a>> + 'a {
-        let init = self.pod_spec.init_containers.iter().map(move |c| ContainerRef {
-            workload: self,
-            container: c,
-            role: ContainerRole::Init,
-        });
+        let init = self
+            .pod_spec
+            .init_containers
+            .iter()
+            .map(move |c| ContainerRef {
+                workload: self,
+                container: c,
+                role: ContainerRole::Init,
+            });
         let app = self.pod_spec.containers.iter().map(move |c| ContainerRef {
             workload: self,
             container: c,
@@ -259,7 +282,9 @@ impl<'a> OwnerLookup<'a> {
 }
 
 /// Counts of workloads by kind, for narratives: `{"Deployment": 12, "Pod": 3}`.
-pub fn count_by_kind<'a>(workloads: impl Iterator<Item = &'a Workload<'a>>) -> BTreeMap<String, usize> {
+pub fn count_by_kind<'a>(
+    workloads: impl Iterator<Item = &'a Workload<'a>>,
+) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for w in workloads {
         *counts.entry(w.object.kind.clone()).or_insert(0) += 1;
@@ -309,14 +334,33 @@ mod tests {
     fn owned_pods_and_replicasets_are_assessed_through_their_deployment() {
         let objects = vec![
             obj("Deployment", "api", "u1", None),
-            obj("ReplicaSet", "api-7d9", "u2", Some(("Deployment", "api", "u1"))),
-            obj("Pod", "api-7d9-a", "u3", Some(("ReplicaSet", "api-7d9", "u2"))),
-            obj("Pod", "api-7d9-b", "u4", Some(("ReplicaSet", "api-7d9", "u2"))),
+            obj(
+                "ReplicaSet",
+                "api-7d9",
+                "u2",
+                Some(("Deployment", "api", "u1")),
+            ),
+            obj(
+                "Pod",
+                "api-7d9-a",
+                "u3",
+                Some(("ReplicaSet", "api-7d9", "u2")),
+            ),
+            obj(
+                "Pod",
+                "api-7d9-b",
+                "u4",
+                Some(("ReplicaSet", "api-7d9", "u2")),
+            ),
             obj("Pod", "orphan-x", "u5", Some(("ReplicaSet", "gone", "u9"))),
             obj("Pod", "bare", "u6", None),
         ];
         let index = WorkloadIndex::build(&objects);
-        let names: Vec<_> = index.assessed.iter().map(|w| w.object.meta.name.as_str()).collect();
+        let names: Vec<_> = index
+            .assessed
+            .iter()
+            .map(|w| w.object.meta.name.as_str())
+            .collect();
         assert_eq!(names, ["api", "orphan-x", "bare"]);
         assert_eq!(index.pods.len(), 4);
         assert_eq!(index.assessed_through_owner, 3);
@@ -343,7 +387,10 @@ mod tests {
         let index = WorkloadIndex::build(&objects);
         assert_eq!(index.assessed.len(), 1);
         assert_eq!(index.unreadable.len(), 1);
-        assert_eq!(index.unreadable[0].error.path, "spec.template.spec.containers");
+        assert_eq!(
+            index.unreadable[0].error.path,
+            "spec.template.spec.containers"
+        );
     }
 
     #[test]

@@ -63,7 +63,9 @@ impl Check for ImagePinnedByDigest {
             let (status, message) = match (&image.digest, &image.tag) {
                 (Some(d), _) if d.is_full() => (Status::Pass, messages::image_digest_pinned(d)),
                 (Some(d), _) => (Status::Fail, messages::image_digest_partial(d)),
-                (None, Some(tag)) if tag != "latest" => (Status::Warn, messages::image_tag_only(tag)),
+                (None, Some(tag)) if tag != "latest" => {
+                    (Status::Warn, messages::image_tag_only(tag))
+                }
                 (None, _) => (Status::Fail, messages::image_not_pinned(original)),
             };
             out.push(c.finding(meta, status, message).detail("image", original));

@@ -53,7 +53,11 @@ impl Check for ImageTagNotLatest {
                 }
             };
             let finding = if image.digest.is_none() && image.is_latest_or_untagged() {
-                c.finding(meta, Status::Fail, messages::image_tag_latest(original, &image))
+                c.finding(
+                    meta,
+                    Status::Fail,
+                    messages::image_tag_latest(original, &image),
+                )
             } else {
                 c.finding(meta, Status::Pass, messages::image_tag_ok(&image))
             };

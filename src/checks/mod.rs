@@ -70,7 +70,11 @@ impl CheckMeta {
         let text = self
             .doc_section("What it checks")
             .unwrap_or_else(|| self.title.to_string());
-        let first = text.split("\n\n").next().unwrap_or(&text).replace('\n', " ");
+        let first = text
+            .split("\n\n")
+            .next()
+            .unwrap_or(&text)
+            .replace('\n', " ");
         match first.find(". ") {
             Some(i) => first[..=i].to_string(),
             None => first,
@@ -172,12 +176,7 @@ impl CheckContext<'_> {
         let any = crate::workload::WORKLOAD_KINDS
             .iter()
             .any(|k| coverage.is_collected(k));
-        (!any).then(|| {
-            self.not_assessed(
-                meta,
-                crate::messages::no_workloads_collected(),
-            )
-        })
+        (!any).then(|| self.not_assessed(meta, crate::messages::no_workloads_collected()))
     }
 
     /// One `error` finding per workload whose pod spec could not be read, so a malformed
@@ -254,10 +253,15 @@ mod tests {
             assert!(seen.insert(id), "duplicate check id {id}");
             assert!(
                 id.split('-').all(|part| !part.is_empty()
-                    && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())),
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())),
                 "{id} is not kebab-case"
             );
-            assert!(!id.starts_with("disallow-"), "{id}: name what the check wants to see");
+            assert!(
+                !id.starts_with("disallow-"),
+                "{id}: name what the check wants to see"
+            );
         }
     }
 
@@ -276,7 +280,11 @@ mod tests {
                 let body = meta.doc_section(heading).unwrap();
                 assert!(!body.is_empty(), "{}: `{heading}` is empty", meta.id);
             }
-            assert!(meta.summary().ends_with('.'), "{}: summary is not a sentence", meta.id);
+            assert!(
+                meta.summary().ends_with('.'),
+                "{}: summary is not a sentence",
+                meta.id
+            );
         }
     }
 }
@@ -284,8 +292,11 @@ mod tests {
 impl crate::workload::ContainerRef<'_> {
     /// A finding about this container, citing its workload's evidence.
     pub fn finding(&self, meta: &CheckMeta, status: Status, message: impl Into<String>) -> Finding {
-        Finding::new(meta.id, meta.severity, status, self.subject(), message)
-            .evidence([self.workload.object.evidence.clone()])
+        Finding::new(meta.id, meta.severity, status, self.subject(), message).evidence([self
+            .workload
+            .object
+            .evidence
+            .clone()])
     }
 }
 

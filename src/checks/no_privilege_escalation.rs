@@ -51,7 +51,11 @@ impl Check for NoPrivilegeEscalation {
             let sc = c.container.security_context.as_ref();
             let value = sc.and_then(|s| s.allow_privilege_escalation);
             let privileged = sc.and_then(|s| s.privileged).unwrap_or(false);
-            let status = if value == Some(false) && !privileged { Status::Pass } else { Status::Fail };
+            let status = if value == Some(false) && !privileged {
+                Status::Pass
+            } else {
+                Status::Fail
+            };
             out.push(
                 Finding::new(
                     meta.id,

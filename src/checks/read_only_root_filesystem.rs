@@ -56,12 +56,26 @@ impl Check for ReadOnlyRootFilesystem {
         }
         let mut out = ctx.unreadable_workloads(meta);
         for c in ctx.workloads.containers() {
-            let value = c.container.security_context.as_ref().and_then(|s| s.read_only_root_filesystem);
-            let status = if value == Some(true) { Status::Pass } else { Status::Fail };
+            let value = c
+                .container
+                .security_context
+                .as_ref()
+                .and_then(|s| s.read_only_root_filesystem);
+            let status = if value == Some(true) {
+                Status::Pass
+            } else {
+                Status::Fail
+            };
             out.push(
-                Finding::new(meta.id, meta.severity, status, c.subject(), messages::read_only_root(value))
-                    .evidence([c.workload.object.evidence.clone()])
-                    .detail("readOnlyRootFilesystem", value),
+                Finding::new(
+                    meta.id,
+                    meta.severity,
+                    status,
+                    c.subject(),
+                    messages::read_only_root(value),
+                )
+                .evidence([c.workload.object.evidence.clone()])
+                .detail("readOnlyRootFilesystem", value),
             );
         }
         out

@@ -78,9 +78,15 @@ impl Check for ReplaceOnUpdate {
                 Err(e) => (Status::Error, messages::unreadable_object(&e), None),
             };
             out.push(
-                Finding::new(meta.id, meta.severity, status, object_subject(w.object), message)
-                    .evidence([w.object.evidence.clone()])
-                    .detail("strategy", strategy),
+                Finding::new(
+                    meta.id,
+                    meta.severity,
+                    status,
+                    object_subject(w.object),
+                    message,
+                )
+                .evidence([w.object.evidence.clone()])
+                .detail("strategy", strategy),
             );
         }
         out
@@ -95,7 +101,13 @@ fn judge(w: &Workload<'_>) -> Result<(Status, String, Option<String>), crate::k8
         "StatefulSet" | "DaemonSet" => "/spec/updateStrategy",
         "ReplicaSet" => return Ok((Status::Fail, messages::orphan_replicaset(), None)),
         "Pod" => return Ok((Status::Warn, messages::bare_pod(), None)),
-        _ => return Ok((Status::NotApplicable, messages::job_not_applicable(kind), None)),
+        _ => {
+            return Ok((
+                Status::NotApplicable,
+                messages::job_not_applicable(kind),
+                None,
+            ));
+        }
     };
     let strategy: Strategy = object.view(pointer)?;
     // Before apps/v1, StatefulSets (apps/v1beta1) and DaemonSets (extensions/v1beta1)
@@ -104,7 +116,11 @@ fn judge(w: &Workload<'_>) -> Result<(Status, String, Option<String>), crate::k8
         (kind, object.api_version.as_str()),
         ("StatefulSet", "apps/v1beta1") | ("DaemonSet", "extensions/v1beta1")
     );
-    let default = if legacy_on_delete { "OnDelete" } else { "RollingUpdate" };
+    let default = if legacy_on_delete {
+        "OnDelete"
+    } else {
+        "RollingUpdate"
+    };
     let name = strategy.kind.clone().unwrap_or_else(|| default.to_string());
     let judged = match (kind, name.as_str()) {
         ("Deployment", "RollingUpdate" | "Recreate") => {
@@ -116,7 +132,9 @@ fn judge(w: &Workload<'_>) -> Result<(Status, String, Option<String>), crate::k8
                 _ => (Status::Pass, messages::replaced_by_rollout(kind, &name)),
             }
         }
-        ("DaemonSet", "RollingUpdate") => (Status::Pass, messages::replaced_by_rollout(kind, &name)),
+        ("DaemonSet", "RollingUpdate") => {
+            (Status::Pass, messages::replaced_by_rollout(kind, &name))
+        }
         (_, "OnDelete") => (Status::Fail, messages::on_delete(kind)),
         _ => (Status::Error, messages::unknown_strategy(kind, &name)),
     };
@@ -198,7 +216,8 @@ spec: {strategy: {type: Blue}, template: {spec: {containers: [{name: c, image: x
             ("CronJob apps/i-cron", NotApplicable),
             ("Deployment apps/j-weird", Error),
         ];
-        let mut want: Vec<(String, Status)> = want.iter().map(|(n, s)| (n.to_string(), *s)).collect();
+        let mut want: Vec<(String, Status)> =
+            want.iter().map(|(n, s)| (n.to_string(), *s)).collect();
         want.sort();
         assert_eq!(s, want);
     }

@@ -63,7 +63,10 @@ impl Check for RunAsNonRoot {
                     Status::Pass,
                     messages::non_root_by_uid(uid, c.origin_of(|s| s.run_as_user)),
                 ),
-                (_, Some(0)) => (Status::Fail, messages::runs_as_root_uid(c.origin_of(|s| s.run_as_user))),
+                (_, Some(0)) => (
+                    Status::Fail,
+                    messages::runs_as_root_uid(c.origin_of(|s| s.run_as_user)),
+                ),
                 _ => (Status::Fail, messages::may_run_as_root(non_root)),
             };
             out.push(

@@ -17,7 +17,11 @@ pub fn statuses_with(
     settings: &CheckSettings,
 ) -> Vec<(&'static str, Status)> {
     let inventory = snapshot::from_text("test.yaml", yaml);
-    assert!(inventory.problems.is_empty(), "fixture problems: {:?}", inventory.problems);
+    assert!(
+        inventory.problems.is_empty(),
+        "fixture problems: {:?}",
+        inventory.problems
+    );
     let workloads = WorkloadIndex::build(&inventory.objects);
     let ctx = CheckContext {
         inventory: &inventory,

@@ -27,6 +27,23 @@ pub struct Inventory {
     pub redaction: RedactionStats,
     /// The API server's version, from `version.json` or `/version`.
     pub server_version: Option<ServerVersion>,
+    /// Text files kept as evidence: Dockerfiles, CI pipeline definitions, scripts, runbooks.
+    pub files: Vec<CollectedFile>,
+}
+
+/// A text file collected as evidence, as it stood when read (for a repository: at the
+/// commit named, normally the last commit of the period).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CollectedFile {
+    /// Source id (the repository or snapshot it came from).
+    pub source: String,
+    /// Path within the source, `/`-separated.
+    pub path: String,
+    /// Commit the text was read at, for files from Git.
+    pub commit: Option<String>,
+    /// Id of the file's evidence record.
+    pub evidence: String,
+    pub text: std::sync::Arc<str>,
 }
 
 impl Inventory {
@@ -38,6 +55,7 @@ impl Inventory {
         self.coverage.merge(other.coverage);
         self.problems.extend(other.problems);
         self.redaction.merge(other.redaction);
+        self.files.extend(other.files);
         if self.server_version.is_none() {
             self.server_version = other.server_version;
         }
@@ -48,15 +66,25 @@ impl Inventory {
     pub fn canonicalize(&mut self) {
         self.sources.sort_by(|a, b| a.id.cmp(&b.id));
         self.objects.sort_by(|a, b| {
-            (&a.source, &a.origin.path, a.origin.line, &a.origin.via, &a.evidence).cmp(&(
-                &b.source,
-                &b.origin.path,
-                b.origin.line,
-                &b.origin.via,
-                &b.evidence,
-            ))
+            (
+                &a.source,
+                &a.origin.path,
+                a.origin.line,
+                &a.origin.via,
+                &a.evidence,
+            )
+                .cmp(&(
+                    &b.source,
+                    &b.origin.path,
+                    b.origin.line,
+                    &b.origin.via,
+                    &b.evidence,
+                ))
         });
-        self.records.sort_by(|a, b| (&a.source, &a.locator).cmp(&(&b.source, &b.locator)));
+        self.files
+            .sort_by(|a, b| (&a.source, &a.path).cmp(&(&b.source, &b.path)));
+        self.records
+            .sort_by(|a, b| (&a.source, &a.locator).cmp(&(&b.source, &b.locator)));
         self.records.dedup_by(|a, b| a.id == b.id);
         self.problems.sort_by(|a, b| {
             (&a.source, &a.location, &a.message).cmp(&(&b.source, &b.location, &b.message))
@@ -117,7 +145,11 @@ pub struct Coverage {
 
 impl Coverage {
     pub fn record_object(&mut self, kind: &str) {
-        match self.kinds.entry(kind.to_string()).or_insert(KindStatus::Collected { count: 0 }) {
+        match self
+            .kinds
+            .entry(kind.to_string())
+            .or_insert(KindStatus::Collected { count: 0 })
+        {
             KindStatus::Collected { count } => *count += 1,
             other => *other = KindStatus::Collected { count: 1 },
         }
@@ -178,7 +210,12 @@ mod tests {
         let mut c = Coverage::default();
         c.record_object("Pod");
         c.record_object("Pod");
-        c.set("RoleBinding", KindStatus::Forbidden { reason: "403 Forbidden".into() });
+        c.set(
+            "RoleBinding",
+            KindStatus::Forbidden {
+                reason: "403 Forbidden".into(),
+            },
+        );
         assert_eq!(c.count("Pod"), 2);
         assert!(!c.is_collected("RoleBinding"));
         assert!(c.why_missing("RoleBinding").contains("forbidden"));

@@ -145,10 +145,7 @@ fn names_a_secret(key: &str) -> bool {
 
 fn looks_like_secret_value(value: &str) -> bool {
     let v = value.trim();
-    v.contains("PRIVATE KEY-----")
-        || is_jwt(v)
-        || is_aws_access_key_id(v)
-        || has_url_password(v)
+    v.contains("PRIVATE KEY-----") || is_jwt(v) || is_aws_access_key_id(v) || has_url_password(v)
 }
 
 fn is_jwt(v: &str) -> bool {
@@ -165,7 +162,8 @@ fn is_jwt(v: &str) -> bool {
 fn is_aws_access_key_id(v: &str) -> bool {
     v.len() == 20
         && (v.starts_with("AKIA") || v.starts_with("ASIA"))
-        && v.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && v.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 fn has_url_password(v: &str) -> bool {
@@ -225,7 +223,11 @@ mod tests {
         assert_eq!(a["example.com/aws"], MARKER);
         assert_eq!(
             v["spec"]["containers"][0]["args"],
-            json!(["--port=80", "--db-password=[REDACTED]", "--oauth-token=[REDACTED]"])
+            json!([
+                "--port=80",
+                "--db-password=[REDACTED]",
+                "--oauth-token=[REDACTED]"
+            ])
         );
         assert_eq!(stats.annotations_redacted, 4);
     }
@@ -247,6 +249,8 @@ mod tests {
         assert!(v.get("data").is_none() && v.get("binaryData").is_none());
         assert_eq!(stats.configmap_data_removed, 1);
         assert!(is_secret(&json!({"apiVersion": "v1", "kind": "Secret"})));
-        assert!(!is_secret(&json!({"apiVersion": "example.com/v1", "kind": "Secret"})));
+        assert!(!is_secret(
+            &json!({"apiVersion": "example.com/v1", "kind": "Secret"})
+        ));
     }
 }

@@ -73,13 +73,7 @@ pub fn load(path: &Path, options: &SnapshotOptions) -> Inventory {
         .map(|file| read_file(file, &source_id, options))
         .collect();
     for result in per_file {
-        inventory.problems.extend(result.problems);
-        inventory.redaction.merge(result.redaction);
-        for (object, record) in result.objects {
-            inventory.coverage.record_object(&object.kind);
-            inventory.objects.push(object);
-            inventory.records.push(record);
-        }
+        absorb(&mut inventory, result);
     }
     source
         .details
@@ -304,15 +298,8 @@ pub fn from_text(display: &str, text: &str) -> Inventory {
         path: PathBuf::from(display),
         display: display.to_string(),
     };
-    let result = parse_text(text, &file, &source_id);
     let mut inventory = Inventory::default();
-    inventory.problems = result.problems;
-    inventory.redaction = result.redaction;
-    for (object, record) in result.objects {
-        inventory.coverage.record_object(&object.kind);
-        inventory.objects.push(object);
-        inventory.records.push(record);
-    }
+    absorb(&mut inventory, parse_text(text, &file, &source_id));
     inventory.sources.push(Source {
         id: source_id,
         kind: SourceKind::Snapshot,
@@ -321,6 +308,16 @@ pub fn from_text(display: &str, text: &str) -> Inventory {
         details: BTreeMap::new(),
     });
     inventory
+}
+
+fn absorb(inventory: &mut Inventory, result: FileResult) {
+    inventory.problems.extend(result.problems);
+    inventory.redaction.merge(result.redaction);
+    for (object, record) in result.objects {
+        inventory.coverage.record_object(&object.kind);
+        inventory.objects.push(object);
+        inventory.records.push(record);
+    }
 }
 
 fn parse_text(text: &str, file: &InputFile, source_id: &str) -> FileResult {
@@ -458,7 +455,12 @@ fn parse_json_file(text: &str, display: &str) -> Result<Vec<RawDoc>, serde_json:
     }
     let envelope: Envelope<'_> = serde_json::from_str(text)?;
     match envelope.items {
-        Some(items) if envelope.kind.as_deref().is_some_and(|k| k.ends_with("List")) => {
+        Some(items)
+            if envelope
+                .kind
+                .as_deref()
+                .is_some_and(|k| k.ends_with("List")) =>
+        {
             let kind = envelope.kind.as_deref().unwrap_or("List");
             let fill = kind
                 .strip_suffix("List")
@@ -503,7 +505,8 @@ fn parse_raw_items(
 }
 
 fn fill_type(obj: &mut serde_json::Map<String, Value>, kind: &str, api_version: &str) {
-    obj.entry("kind").or_insert_with(|| Value::String(kind.into()));
+    obj.entry("kind")
+        .or_insert_with(|| Value::String(kind.into()));
     obj.entry("apiVersion")
         .or_insert_with(|| Value::String(api_version.into()));
 }
@@ -521,7 +524,12 @@ struct LineIndex {
 impl LineIndex {
     fn new(text: &str) -> Self {
         let mut starts = vec![0];
-        starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
         Self { starts }
     }
 
@@ -613,7 +621,10 @@ fn expand_list(mut doc: RawDoc, display: &str, source_id: &str) -> Vec<Built> {
     if !is_list {
         return vec![build_object(doc, display, source_id)];
     }
-    let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty()).map(str::to_string);
+    let item_kind = kind
+        .strip_suffix("List")
+        .filter(|k| !k.is_empty())
+        .map(str::to_string);
     let api_version = doc
         .value
         .get("apiVersion")
@@ -656,8 +667,14 @@ fn build_object(doc: RawDoc, display: &str, source_id: &str) -> Built {
         ..
     } = doc;
     let (Some(api_version), Some(kind)) = (
-        value.get("apiVersion").and_then(Value::as_str).map(str::to_string),
-        value.get("kind").and_then(Value::as_str).map(str::to_string),
+        value
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        value
+            .get("kind")
+            .and_then(Value::as_str)
+            .map(str::to_string),
     ) else {
         tracing::debug!(%locator, "not a Kubernetes object (no apiVersion and kind); ignored");
         return Built::Skipped;
@@ -825,7 +842,11 @@ mod tests {
         let inv = load_text("pods.yaml", text);
         assert_eq!(inv.objects.len(), 2);
         assert_eq!(inv.problems.len(), 1);
-        assert!(inv.problems[0].location.ends_with("pods.yaml:5"), "{:?}", inv.problems);
+        assert!(
+            inv.problems[0].location.ends_with("pods.yaml:5"),
+            "{:?}",
+            inv.problems
+        );
     }
 
     #[test]
@@ -839,8 +860,14 @@ mod tests {
 
     #[test]
     fn hashes_ignore_key_order_and_cover_redaction() {
-        let a = load_text("a.json", r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"}}"#);
-        let b = load_text("a.json", r#"{"metadata":{"name":"p"},"kind":"Pod","apiVersion":"v1"}"#);
+        let a = load_text(
+            "a.json",
+            r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"}}"#,
+        );
+        let b = load_text(
+            "a.json",
+            r#"{"metadata":{"name":"p"},"kind":"Pod","apiVersion":"v1"}"#,
+        );
         assert_eq!(a.records[0].sha256, b.records[0].sha256);
     }
 
@@ -868,6 +895,9 @@ mod tests {
     fn canonical_json_sorts_keys_at_every_level() {
         let mut out = Vec::new();
         canonical_json(&json!({"b": [{"d": 1, "c": 2}], "a": "x"}), &mut out);
-        assert_eq!(String::from_utf8(out).unwrap(), r#"{"a":"x","b":[{"c":2,"d":1}]}"#);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"a":"x","b":[{"c":2,"d":1}]}"#
+        );
     }
 }

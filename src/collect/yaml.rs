@@ -151,7 +151,10 @@ mod tests {
         let docs = split_documents(stream);
         assert_eq!(docs.len(), 3);
         assert_eq!((docs[0].index, docs[0].content_line), (0, 2));
-        assert_eq!((docs[1].index, docs[1].start_line, docs[1].content_line), (1, 5, 6));
+        assert_eq!(
+            (docs[1].index, docs[1].start_line, docs[1].content_line),
+            (1, 5, 6)
+        );
         assert_eq!((docs[2].start_line, docs[2].content_line), (7, 7));
         assert_eq!(parse_document(&docs[2]).unwrap(), json!({"c": 3}));
     }
@@ -161,7 +164,10 @@ mod tests {
         let stream = "a: |\n  ---\n  text\nb: 1\n";
         let docs = split_documents(stream);
         assert_eq!(docs.len(), 1);
-        assert_eq!(parse_document(&docs[0]).unwrap(), json!({"a": "---\ntext\n", "b": 1}));
+        assert_eq!(
+            parse_document(&docs[0]).unwrap(),
+            json!({"a": "---\ntext\n", "b": 1})
+        );
     }
 
     #[test]

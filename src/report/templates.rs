@@ -60,10 +60,11 @@ impl Templates {
                 }
                 None => (builtin.to_string(), format!("templates/{name}"), true),
             };
-            tera.add_raw_template(name, &text).map_err(|e| TemplateError::Parse {
-                name: path.clone(),
-                message: error_chain(&e),
-            })?;
+            tera.add_raw_template(name, &text)
+                .map_err(|e| TemplateError::Parse {
+                    name: path.clone(),
+                    message: error_chain(&e),
+                })?;
             files.push(DataFile {
                 path,
                 builtin: is_builtin,
@@ -78,10 +79,12 @@ impl Templates {
             name: name.to_string(),
             message: error_chain(&e),
         })?;
-        self.tera.render(name, &context).map_err(|e| TemplateError::Render {
-            name: name.to_string(),
-            message: error_chain(&e),
-        })
+        self.tera
+            .render(name, &context)
+            .map_err(|e| TemplateError::Render {
+                name: name.to_string(),
+                message: error_chain(&e),
+            })
     }
 }
 
@@ -117,8 +120,15 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
-fn md_filter(value: &str, _: Kwargs, _: &State) -> String {
-    escape_markdown(value)
+/// `{{ value | md }}`: null renders as nothing, other values as their text, escaped.
+fn md_filter(value: tera::Value, _: Kwargs, _: &State) -> String {
+    if value.is_none() {
+        return String::new();
+    }
+    match value.as_str() {
+        Some(s) => escape_markdown(s),
+        None => escape_markdown(&value.to_string()),
+    }
 }
 
 #[cfg(test)]

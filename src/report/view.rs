@@ -86,7 +86,12 @@ impl<'a> ReportView<'a> {
             })
             .collect();
         let period = report.period.as_ref().map(|p| {
-            format!("{} ({} to {})", p.label, &p.start[..10.min(p.start.len())], &p.end[..10.min(p.end.len())])
+            format!(
+                "{} ({} to {})",
+                p.label,
+                &p.start[..10.min(p.start.len())],
+                &p.end[..10.min(p.end.len())]
+            )
         });
         ReportView {
             title: "Container immutability and patching evidence".into(),
