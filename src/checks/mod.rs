@@ -237,6 +237,33 @@ pub fn run_all(ctx: &CheckContext<'_>) -> Vec<Finding> {
         .collect()
 }
 
+impl crate::workload::ContainerRef<'_> {
+    /// A finding about this container, citing its workload's evidence.
+    pub fn finding(&self, meta: &CheckMeta, status: Status, message: impl Into<String>) -> Finding {
+        Finding::new(meta.id, meta.severity, status, self.subject(), message).evidence([self
+            .workload
+            .object
+            .evidence
+            .clone()])
+    }
+}
+
+/// A container's image, as written and parsed; or the parse error with a message for a
+/// finding (a missing image has no parse error).
+pub fn parse_container_image<'a>(
+    c: &crate::workload::ContainerRef<'a>,
+) -> Result<(&'a str, crate::image::ImageRef), (Option<crate::image::ImageError>, String)> {
+    let Some(original) = c.container.image.as_deref() else {
+        return Err((None, crate::messages::missing_image()));
+    };
+    crate::image::ImageRef::parse(original)
+        .map(|image| (original, image))
+        .map_err(|e| {
+            let message = crate::messages::invalid_image(original, &e);
+            (Some(e), message)
+        })
+}
+
 #[cfg(test)]
 pub(crate) mod test_support;
 
@@ -287,31 +314,4 @@ mod tests {
             );
         }
     }
-}
-
-impl crate::workload::ContainerRef<'_> {
-    /// A finding about this container, citing its workload's evidence.
-    pub fn finding(&self, meta: &CheckMeta, status: Status, message: impl Into<String>) -> Finding {
-        Finding::new(meta.id, meta.severity, status, self.subject(), message).evidence([self
-            .workload
-            .object
-            .evidence
-            .clone()])
-    }
-}
-
-/// A container's image, as written and parsed; or the parse error with a message for a
-/// finding (a missing image has no parse error).
-pub fn parse_container_image<'a>(
-    c: &crate::workload::ContainerRef<'a>,
-) -> Result<(&'a str, crate::image::ImageRef), (Option<crate::image::ImageError>, String)> {
-    let Some(original) = c.container.image.as_deref() else {
-        return Err((None, crate::messages::missing_image()));
-    };
-    crate::image::ImageRef::parse(original)
-        .map(|image| (original, image))
-        .map_err(|e| {
-            let message = crate::messages::invalid_image(original, &e);
-            (Some(e), message)
-        })
 }
