@@ -130,7 +130,7 @@ fn redact_flag(arg: &str) -> Option<String> {
     (names_a_secret(name) && value != MARKER).then(|| format!("{flag}={MARKER}"))
 }
 
-fn names_a_secret(key: &str) -> bool {
+pub(crate) fn names_a_secret(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
     // `authority`, `author` are not secrets; `auth`, `basic-auth`, `oauth-token` are.
     SECRET_WORDS.iter().any(|w| {
@@ -143,7 +143,7 @@ fn names_a_secret(key: &str) -> bool {
     })
 }
 
-fn looks_like_secret_value(value: &str) -> bool {
+pub(crate) fn looks_like_secret_value(value: &str) -> bool {
     let v = value.trim();
     v.contains("PRIVATE KEY-----") || is_jwt(v) || is_aws_access_key_id(v) || has_url_password(v)
 }

@@ -1,0 +1,111 @@
+//! CircleCI: `run` steps (a string, or a map with `command`) in jobs and reusable commands,
+//! and the orb jobs and commands that build, push, scan or deploy (`aws-ecr/build-and-push-image`,
+//! `docker/publish`, `kubernetes/update-container-image`, `helm/upgrade-helm-chart`,
+//! `snyk/scan` with an image...), wherever they are used: as steps or as workflow jobs.
+
+use super::walk::Walker;
+use super::yaml::Node;
+use super::{Activity, parse_yaml};
+
+pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
+    let Some(docs) = parse_yaml(w, path, text) else {
+        return;
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    for doc in &docs {
+        visit(w, path, &lines, doc, 0);
+    }
+}
+
+fn visit(w: &mut Walker<'_>, path: &str, lines: &[&str], node: &Node, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    match node {
+        Node::Scalar(s) => {
+            // A workflow job or step named by its orb, without parameters.
+            if s.value.contains('/') && !s.value.contains(' ') {
+                orb(w, path, s.line, &s.value, None);
+            }
+        }
+        Node::Seq(s) => s
+            .items
+            .iter()
+            .for_each(|n| visit(w, path, lines, n, depth + 1)),
+        Node::Map(map) => {
+            for (key, value) in map.iter() {
+                if key == "run" {
+                    let command = match value {
+                        Node::Map(_) => value.get("command"),
+                        _ => Some(value),
+                    };
+                    if let Some(script) = command.and_then(|c| c.script(lines)) {
+                        let cwd = value
+                            .str_at("working_directory")
+                            .unwrap_or("")
+                            .trim_start_matches("~/project")
+                            .trim_matches('/')
+                            .to_string();
+                        w.script(path, &script, &cwd, None);
+                    }
+                    continue;
+                }
+                if key.contains('/') && !key.contains(' ') {
+                    let line = map
+                        .entries
+                        .iter()
+                        .find(|(k, _)| k.as_str() == Some(key))
+                        .map_or(value.line(), |(k, _)| k.line());
+                    orb(w, path, line, key, Some(value));
+                    continue;
+                }
+                visit(w, path, lines, value, depth + 1);
+            }
+        }
+    }
+}
+
+/// An orb job or command, by `orb/name`.
+fn orb(w: &mut Walker<'_>, path: &str, line: u32, name: &str, params: Option<&Node>) {
+    let (ns, cmd) = name.split_once('/').unwrap_or(("", name));
+    let cmd = cmd.replace('_', "-").to_ascii_lowercase();
+    let param = |k: &str| params.and_then(|p| p.str_at(k)).map(str::to_string);
+    let repo = param("repo")
+        .or_else(|| param("image"))
+        .or_else(|| param("docker-image-name"));
+    let command = name.to_string();
+    let mut step = |activity, note: Option<&str>| {
+        w.step(path, line, activity, name, &command, repo.as_deref(), note);
+    };
+    match cmd.as_str() {
+        "build-and-push-image" | "publish" => {
+            step(Activity::Build, None);
+            step(Activity::Push, None);
+        }
+        "build-image" | "build" if matches!(ns, "docker" | "aws-ecr" | "gcp-gcr" | "azure-acr") => {
+            step(Activity::Build, None)
+        }
+        "push-image" | "push" if matches!(ns, "docker" | "aws-ecr" | "gcp-gcr" | "azure-acr") => {
+            step(Activity::Push, None)
+        }
+        "update-container-image"
+        | "create-or-update-resource"
+        | "upgrade-helm-chart"
+        | "install-helm-chart"
+        | "deploy-service-update"
+        | "update-service"
+        | "rollout-image" => step(Activity::Deploy, None),
+        "scan" if ns == "snyk" => {
+            if param("docker-image-name").is_some() {
+                step(Activity::ImageScan, None);
+            } else {
+                step(
+                    Activity::OtherScan,
+                    Some("scans dependencies, not an image"),
+                );
+            }
+        }
+        "analyze-local-image" | "image-scan" | "scan-image" => step(Activity::ImageScan, None),
+        _ => {}
+    }
+}
