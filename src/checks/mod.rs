@@ -15,12 +15,20 @@ use crate::collect::Inventory;
 use crate::finding::{Finding, Severity, Status, Subject};
 use crate::workload::WorkloadIndex;
 
+mod base_image_minimal;
+mod base_image_pinned;
+mod ci_builds_images;
+mod ci_deploys_by_replacement;
+mod ci_scans_images;
+mod dockerfile_non_root_user;
 mod image_from_trusted_registry;
 mod image_pinned_by_digest;
 mod image_tag_not_latest;
+mod no_in_place_mutation;
 mod no_privilege_escalation;
 mod read_only_root_filesystem;
 mod replace_on_update;
+mod repository;
 mod run_as_non_root;
 
 /// The headings every check's documentation has, in this order.
@@ -209,6 +217,13 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &image_pinned_by_digest::ImagePinnedByDigest,
         &image_from_trusted_registry::ImageFromTrustedRegistry,
         &replace_on_update::ReplaceOnUpdate,
+        &ci_builds_images::CiBuildsImages,
+        &ci_scans_images::CiScansImages,
+        &ci_deploys_by_replacement::CiDeploysByReplacement,
+        &no_in_place_mutation::NoInPlaceMutation,
+        &base_image_pinned::BaseImagePinned,
+        &base_image_minimal::BaseImageMinimal,
+        &dockerfile_non_root_user::DockerfileNonRootUser,
     ];
     REGISTRY
 }

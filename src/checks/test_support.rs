@@ -55,3 +55,42 @@ pub fn pod_with_images(images: &[&str]) -> String {
     }
     yaml
 }
+
+/// Runs one check over repositories given as (name, files), findings sorted by source and
+/// subject.
+pub fn repo_findings(
+    check: &dyn Check,
+    repos: &[(&str, &[(&str, &str)])],
+) -> Vec<crate::finding::Finding> {
+    let mut inventory = crate::collect::Inventory::default();
+    for (name, files) in repos {
+        crate::cicd::test_support::add_repo(&mut inventory, name, files);
+    }
+    let workloads = WorkloadIndex::build(&inventory.objects);
+    let settings = CheckSettings::default();
+    let ctx = CheckContext {
+        inventory: &inventory,
+        workloads: &workloads,
+        settings: &settings,
+    };
+    let mut out = check.evaluate(&ctx);
+    out.sort_by(|a, b| {
+        (&a.subject.source, a.subject.display_name(), a.subject.line).cmp(&(
+            &b.subject.source,
+            b.subject.display_name(),
+            b.subject.line,
+        ))
+    });
+    out
+}
+
+/// [`repo_findings`] as (subject, status) pairs.
+pub fn repo_statuses(
+    check: &dyn Check,
+    repos: &[(&str, &[(&str, &str)])],
+) -> Vec<(String, Status)> {
+    repo_findings(check, repos)
+        .into_iter()
+        .map(|f| (f.subject.display_name(), f.status))
+        .collect()
+}

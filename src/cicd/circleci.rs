@@ -22,12 +22,7 @@ fn visit(w: &mut Walker<'_>, path: &str, lines: &[&str], node: &Node, depth: usi
         return;
     }
     match node {
-        Node::Scalar(s) => {
-            // A workflow job or step named by its orb, without parameters.
-            if s.value.contains('/') && !s.value.contains(' ') {
-                orb(w, path, s.line, &s.value, None);
-            }
-        }
+        Node::Scalar(_) => {}
         Node::Seq(s) => s
             .items
             .iter()
@@ -49,6 +44,23 @@ fn visit(w: &mut Walker<'_>, path: &str, lines: &[&str], node: &Node, depth: usi
                         w.script(path, &script, &cwd, None);
                     }
                     continue;
+                }
+                if matches!(
+                    key,
+                    "requires" | "orbs" | "filters" | "context" | "docker" | "executors"
+                ) {
+                    continue;
+                }
+                if matches!(key, "steps" | "jobs") {
+                    // A step or workflow job named by its orb, without parameters.
+                    for item in value.as_seq().unwrap_or(&[]) {
+                        if let Node::Scalar(s) = item
+                            && s.value.contains('/')
+                            && !s.value.contains(' ')
+                        {
+                            orb(w, path, s.line, &s.value, None);
+                        }
+                    }
                 }
                 if key.contains('/') && !key.contains(' ') {
                     let line = map

@@ -90,17 +90,22 @@ impl Dockerfile {
         self.stages.last()
     }
 
-    /// The base a stage rests on, through earlier stages: `FROM builder` where builder is
-    /// `FROM golang` rests on golang.
-    pub fn root_base<'a>(&'a self, stage: &'a Stage) -> &'a Base {
+    /// The stage whose `FROM` names what a stage rests on, through earlier stages: for
+    /// `FROM builder` where builder is `FROM golang`, the builder stage.
+    pub fn root_stage<'a>(&'a self, stage: &'a Stage) -> &'a Stage {
         let mut s = stage;
         for _ in 0..self.stages.len() {
             match &s.base {
                 Base::Stage { index } if *index < s.index => s = &self.stages[*index],
-                other => return other,
+                _ => return s,
             }
         }
-        &s.base
+        s
+    }
+
+    /// The base a stage rests on, through earlier stages.
+    pub fn root_base<'a>(&'a self, stage: &'a Stage) -> &'a Base {
+        &self.root_stage(stage).base
     }
 
     /// The user a stage runs as: its own last `USER`, else that of the stage it builds on;

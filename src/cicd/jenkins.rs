@@ -102,12 +102,16 @@ pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
                             .rev()
                             .find_map(Tok::ident)
                             .unwrap_or("image");
+                        let tag = match args(&toks, i).first() {
+                            Some(Tok::Str(s, _)) => format!("'{}'", s.text().trim()),
+                            _ => String::new(),
+                        };
                         w.step(
                             path,
                             line,
                             Activity::Push,
                             "image.push (Docker Pipeline)",
-                            &format!("{receiver}.push()"),
+                            &format!("{receiver}.push({tag})"),
                             None,
                             None,
                         );

@@ -643,6 +643,8 @@ fn parse_yaml(walker: &mut walk::Walker<'_>, path: &str, text: &str) -> Option<V
 }
 
 #[cfg(test)]
+mod fixture_tests;
+#[cfg(test)]
 pub(crate) mod test_support;
 
 #[cfg(test)]

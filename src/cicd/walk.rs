@@ -139,8 +139,16 @@ impl<'a> Walker<'a> {
     /// Walks a shell script written in `path`, run in `cwd` (repository-relative, "" for
     /// the root), on the runner or on a remote host.
     pub fn script(&mut self, path: &str, script: &Script, cwd: &str, remote: Option<&str>) {
+        let mut cwd = cwd.to_string();
         for command in shell::parse(script) {
             let words: Vec<&str> = command.argv();
+            if words.first() == Some(&"cd") && remote.is_none() {
+                if let Some(dir) = words.get(1).and_then(|d| change_dir(&cwd, path, d)) {
+                    cwd = dir;
+                }
+                continue;
+            }
+            let cwd = cwd.as_str();
             let actions = classify::classify(
                 &command.words,
                 &command.heredocs,
@@ -339,6 +347,26 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// Where `cd DIR` leads, when it can be told: a literal path, or the script's own
+/// directory (`$(dirname "$0")`, `${BASH_SOURCE%/*}`, `$SCRIPT_DIR`) and a path after it.
+fn change_dir(cwd: &str, script: &str, dir: &str) -> Option<String> {
+    if !dir.contains('$') && !dir.contains('`') && dir != "-" && !dir.starts_with('~') {
+        return Some(join(cwd, dir));
+    }
+    let own = [
+        "$(dirname \"$0\")",
+        "$(dirname $0)",
+        "$(dirname \"${BASH_SOURCE[0]}\")",
+        "$(dirname \"$BASH_SOURCE\")",
+        "${BASH_SOURCE%/*}",
+        "$SCRIPT_DIR",
+        "${SCRIPT_DIR}",
+    ];
+    own.iter()
+        .find_map(|p| dir.strip_prefix(p))
+        .map(|rest| join(&parent(script), rest.trim_start_matches('/')))
+}
+
 /// `./x.sh`, `scripts/x.sh`: a path that must be in the repository (not `/usr/bin/x`).
 fn is_repo_relative(target: &str) -> bool {
     !target.starts_with('/')
@@ -373,6 +401,19 @@ pub fn join(base: &str, rel: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cd_follows_literal_paths_and_the_script_directory() {
+        assert_eq!(
+            change_dir("", "scripts/deploy.sh", "app").as_deref(),
+            Some("app")
+        );
+        assert_eq!(
+            change_dir("", "scripts/deploy.sh", "$(dirname \"$0\")/..").as_deref(),
+            Some("")
+        );
+        assert_eq!(change_dir("a", "s.sh", "$HOME"), None);
+    }
 
     #[test]
     fn paths_join_and_normalize() {
