@@ -1,7 +1,7 @@
 //! `ci-builds-images`: a pipeline builds the container images and pushes them.
 
 use super::repository::{
-    pipeline_finding, repo_subject, require_repositories, unreadable_pipelines,
+    pipeline_finding, repo_evidence, repo_subject, require_repositories, unreadable_pipelines,
 };
 use super::{Check, CheckContext, CheckMeta};
 use crate::cicd::{self, Activity, Step};
@@ -76,13 +76,16 @@ impl Check for CiBuildsImages {
         for repo in &repos {
             if !any_build {
                 let pipelines: Vec<&str> = repo.pipelines.iter().map(|p| p.path.as_str()).collect();
-                let dockerfiles: Vec<&str> = ctx
+                let dockerfile_files: Vec<_> = ctx
                     .inventory
                     .files
                     .iter()
                     .filter(|f| f.source == repo.source && cicd::dockerfile::is_dockerfile(&f.path))
-                    .map(|f| f.path.as_str())
                     .collect();
+                let dockerfiles: Vec<&str> =
+                    dockerfile_files.iter().map(|f| f.path.as_str()).collect();
+                let mut evidence = repo_evidence(repo, false);
+                evidence.extend(dockerfile_files.iter().map(|f| f.evidence.clone()));
                 out.push(
                     Finding::new(
                         meta.id,
@@ -91,6 +94,7 @@ impl Check for CiBuildsImages {
                         repo_subject(repo),
                         messages::no_pipeline_builds(&repo.location, &pipelines, &dockerfiles),
                     )
+                    .evidence(evidence)
                     .detail("pipelines", pipelines)
                     .detail("dockerfiles", dockerfiles),
                 );

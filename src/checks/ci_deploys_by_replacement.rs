@@ -2,7 +2,7 @@
 //! pipeline or pulled by a GitOps agent), so the orchestrator replaces the pods.
 
 use super::repository::{
-    pipeline_finding, repo_subject, require_repositories, unreadable_pipelines,
+    pipeline_finding, repo_evidence, repo_subject, require_repositories, unreadable_pipelines,
 };
 use super::{Check, CheckContext, CheckMeta};
 use crate::cicd::{self, Activity, RepoAnalysis, Step};
@@ -91,7 +91,7 @@ impl Check for CiDeploysByReplacement {
             if deploys_here {
                 continue;
             }
-            let g = &repo.gitops;
+            let g = &cicd::gitops::find(&repo.source, ctx.inventory);
             let evidence: Vec<String> = ctx
                 .inventory
                 .files
@@ -161,6 +161,7 @@ impl Check for CiDeploysByReplacement {
             };
             out.push(
                 Finding::new(meta.id, meta.severity, status, repo_subject(repo), message)
+                    .evidence(repo_evidence(repo, false))
                     .detail("pipelines", pipelines),
             );
         }

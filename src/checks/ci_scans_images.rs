@@ -1,7 +1,8 @@
 //! `ci-scans-images`: the pipelines scan the images they build for vulnerabilities.
 
 use super::repository::{
-    pipeline_finding, repo_subject, require_repositories, steps_json, unreadable_pipelines,
+    pipeline_finding, repo_evidence, repo_subject, require_repositories, steps_json,
+    unreadable_pipelines,
 };
 use super::{Check, CheckContext, CheckMeta};
 use crate::cicd::{self, Activity, Step};
@@ -88,6 +89,7 @@ impl Check for CiScansImages {
                         repo_subject(repo),
                         messages::no_pipeline_scans(&repo.location, &pipelines, &other_scans),
                     )
+                    .evidence(repo_evidence(repo, false))
                     .detail("pipelines", pipelines)
                     .detail("other_scans", steps_json(other_scans)),
                 );

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::repository::{file_subject, repo_subject, require_repositories, unreadable_pipelines};
+use super::repository::{
+    file_subject, repo_evidence, repo_subject, require_repositories, unreadable_pipelines,
+};
 use super::{Check, CheckContext, CheckMeta};
 use crate::cicd::{self, Activity, FileKind, Step};
 use crate::finding::{Finding, Status};
@@ -145,6 +147,7 @@ impl Check for NoInPlaceMutation {
                             runbooks,
                         ),
                     )
+                    .evidence(repo_evidence(repo, true))
                     .detail("files_examined", repo.files_examined)
                     .detail(
                         "pipelines",

@@ -77,6 +77,23 @@ pub fn pipeline_finding(
     .detail_if("notes", (!p.notes.is_empty()).then(|| json!(p.notes)))
 }
 
+/// Evidence ids of every pipeline file (with includes and called scripts) of a repository,
+/// and with `scripts`, of its scripts, Makefiles and runbooks: what a repository-level
+/// finding rests on.
+pub fn repo_evidence(repo: &RepoAnalysis, scripts: bool) -> Vec<String> {
+    let mut ids: Vec<String> = repo
+        .pipelines
+        .iter()
+        .flat_map(|p| p.evidence.iter().cloned())
+        .collect();
+    if scripts {
+        ids.extend(repo.scripts.iter().map(|s| s.evidence.clone()));
+    }
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
 /// One `error` finding per pipeline file that could not be read.
 pub fn unreadable_pipelines(meta: &CheckMeta, repos: &[RepoAnalysis]) -> Vec<Finding> {
     let mut out = Vec::new();

@@ -203,7 +203,7 @@ pub fn classify(
                     "-a",
                 ],
             );
-            let push = !args.iter().any(|a| *a == "--push=false");
+            let push = !args.contains(&"--push=false");
             match pos.first() {
                 Some(&"build") => {
                     out.push(hit(Activity::Build, "skaffold build", None));
@@ -363,8 +363,7 @@ pub fn classify(
                     "--bare",
                 ],
             );
-            let local =
-                has_flag(args, &["-L", "--local"]) || args.iter().any(|a| *a == "--push=false");
+            let local = has_flag(args, &["-L", "--local"]) || args.contains(&"--push=false");
             match pos.first() {
                 Some(&sub @ ("build" | "publish" | "resolve")) => {
                     out.push(hit(
@@ -1110,7 +1109,7 @@ fn ssh(words: &[Word], heredocs: &[Script], stdin: Option<&str>, out: &mut Vec<A
         let shell_reads_stdin = super::shell::parse(&script).first().is_some_and(|c| {
             let argv = c.argv();
             matches!(program(argv[0]).as_str(), "bash" | "sh")
-                && (argv.len() == 1 || argv[1..].iter().any(|a| *a == "-s"))
+                && (argv.len() == 1 || argv[1..].contains(&"-s"))
         });
         if shell_reads_stdin {
             if let Some(file) = stdin {
@@ -1511,7 +1510,7 @@ fn options_prefix(args: &[&str], takes_value: &[&str]) -> usize {
 
 /// Does a build command push its result (`--push`, `--output type=registry`)?
 fn pushes(args: &[&str]) -> bool {
-    has_flag(args, &["--push"]) && !args.iter().any(|a| *a == "--push=false")
+    has_flag(args, &["--push"]) && !args.contains(&"--push=false")
         || flag_value(args, &["--output", "-o"]).is_some_and(|o| {
             o.contains("type=registry") || (o.contains("type=image") && o.contains("push=true"))
         })

@@ -5,7 +5,7 @@
 use super::test_support::{fixture_inventory, render_steps};
 use super::{RepoAnalysis, analyze};
 
-fn render(repo: &RepoAnalysis) -> String {
+fn render(repo: &RepoAnalysis, inventory: &crate::collect::Inventory) -> String {
     let mut out = String::new();
     for p in &repo.pipelines {
         out.push_str(&format!("## {} {}\n", p.system.name(), p.path));
@@ -34,9 +34,10 @@ fn render(repo: &RepoAnalysis) -> String {
         ));
         out.push_str(&render_steps(&s.mutations));
     }
+    let gitops = super::gitops::find(&repo.source, inventory);
     out.push_str(&format!(
-        "\n## gitops\n{:?}\nfiles examined: {}\n",
-        repo.gitops, repo.files_examined
+        "\n## gitops\n{gitops:?}\nfiles examined: {}\n",
+        repo.files_examined
     ));
     out
 }
@@ -45,7 +46,7 @@ fn snapshot(name: &str) -> String {
     let inventory = fixture_inventory(name);
     let repos = analyze(&inventory);
     assert_eq!(repos.len(), 1);
-    render(&repos[0])
+    render(&repos[0], &inventory)
 }
 
 #[test]

@@ -137,7 +137,7 @@ fn action(
         "redhat-actions/push-to-registry" => step(w, Activity::Push, first("image"), None),
         "mr-smithers-excellent/docker-build-push" | "aevea/action-kaniko" => {
             step(w, Activity::Build, first("image"), None);
-            if !input("pushImage").is_some_and(|v| v == "false") {
+            if input("pushImage").is_none_or(|v| v != "false") {
                 step(w, Activity::Push, first("image"), None);
             }
         }
@@ -148,10 +148,8 @@ fn action(
             }
             step(w, Activity::Deploy, first("containerAppName"), None);
         }
-        "azure/k8s-deploy" => {
-            if input("action").is_none_or(|a| a != "reject") {
-                step(w, Activity::Deploy, first("manifests"), None);
-            }
+        "azure/k8s-deploy" if input("action").is_none_or(|a| a != "reject") => {
+            step(w, Activity::Deploy, first("manifests"), None)
         }
         "azure/webapps-deploy" if input("images").is_some() => {
             step(w, Activity::Deploy, first("app-name"), None)

@@ -6,8 +6,8 @@
 //! Pipelines, Tekton, Drone) with every step that builds, pushes or scans an image, deploys by
 //! replacing pods, or changes running containers or hosts in place, each naming its file and
 //! line; the repository's own scripts and Makefiles; Markdown runbooks with in-place
-//! commands; whether the repository is deployed by GitOps pull; and its Dockerfiles parsed
-//! ([`dockerfile`]). Everything here is a pure function of file contents; the checks in
+//! commands. [`gitops`] tells whether a repository is deployed by GitOps pull, and
+//! [`dockerfile`] parses its Dockerfiles. Everything here is a pure function of file contents; the checks in
 //! [`crate::checks`] judge the facts.
 
 mod azure;
@@ -203,7 +203,6 @@ pub struct RepoAnalysis {
     pub location: String,
     pub pipelines: Vec<Pipeline>,
     pub scripts: Vec<ExaminedFile>,
-    pub gitops: gitops::GitOps,
     /// Distinct files read: pipelines, includes, scripts, Makefiles, runbooks.
     pub files_examined: usize,
 }
@@ -563,7 +562,6 @@ fn analyze_repo(source: &Source, inventory: &Inventory) -> RepoAnalysis {
         source: source.id.clone(),
         location: source.location.clone(),
         files_examined: examined.len(),
-        gitops: gitops::find(&source.id, inventory),
         pipelines,
         scripts,
     }

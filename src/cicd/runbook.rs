@@ -46,7 +46,6 @@ fn blocks(text: &str) -> Vec<Script> {
             continue;
         };
         let info = trimmed[fence.len()..]
-            .trim()
             .split_whitespace()
             .next()
             .unwrap_or("")

@@ -518,8 +518,7 @@ impl Lexer<'_> {
 fn finish(commands: &mut Vec<Command>, current: &mut Building) {
     let built = std::mem::take(current);
     let mut words = built.words;
-    loop {
-        let Some(first) = words.first() else { break };
+    while let Some(first) = words.first() {
         match first.value.as_str() {
             "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{" | "}"
             | "time" | "fi" | "done" | "esac" => {
