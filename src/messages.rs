@@ -374,10 +374,8 @@ pub fn in_place_change(step: &Step, pipelines: &[&str]) -> String {
     if let Some(t) = &step.target {
         let _ = write!(s, " on `{t}`");
     }
-    s.push_str(" changes a running workload in place instead of replacing it");
-    if let Some(note) = &step.note {
-        let _ = write!(s, ": {note}");
-    }
+    let what = step.note.as_deref().unwrap_or("changes a running workload");
+    let _ = write!(s, " {what}: a change in place, not a replacement");
     if !pipelines.is_empty() {
         let _ = write!(s, "; run by {}", name_list(pipelines));
     }

@@ -100,11 +100,12 @@ fn judge(meta: &CheckMeta, file: &CollectedFile, df: &Dockerfile) -> Finding {
             "status": status.as_str(),
         }));
         if let Some(issue) = issue {
-            issues.push(messages::base_image_issue(
-                stage.line,
-                &stage.resolved,
-                &issue,
-            ));
+            let shown = if matches!(stage.base, Base::Unresolved { .. }) {
+                &stage.from
+            } else {
+                &stage.resolved
+            };
+            issues.push(messages::base_image_issue(stage.line, shown, &issue));
         }
         if rank(status) > rank(worst.0) || worst.1.is_none() {
             worst = (status, Some(stage.line));

@@ -164,7 +164,16 @@ impl Check for NoInPlaceMutation {
                 let (status, message) = if hit.kind == "Runbook" {
                     (Status::Warn, messages::in_place_in_runbook(s))
                 } else {
-                    (Status::Fail, messages::in_place_change(s, &hit.pipelines))
+                    {
+                        // Name the pipelines only when the command is in another file.
+                        let callers: Vec<&str> = hit
+                            .pipelines
+                            .iter()
+                            .copied()
+                            .filter(|p| *p != s.path)
+                            .collect();
+                        (Status::Fail, messages::in_place_change(s, &callers))
+                    }
                 };
                 let mut finding = Finding::new(
                     meta.id,

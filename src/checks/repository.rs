@@ -220,3 +220,79 @@ impl DetailIf for Finding {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{CheckSettings, registry};
+    use crate::cicd::test_support::fixture_inventory;
+    use crate::collect::Inventory;
+    use crate::workload::WorkloadIndex;
+
+    const REPOSITORY_CHECKS: [&str; 7] = [
+        "ci-builds-images",
+        "ci-scans-images",
+        "ci-deploys-by-replacement",
+        "no-in-place-mutation",
+        "base-image-pinned",
+        "base-image-minimal",
+        "dockerfile-non-root-user",
+    ];
+
+    /// Every repository check over every fixture repository: status, subject, file:line
+    /// and message, in the order a report lists them.
+    #[test]
+    fn findings_over_the_fixture_repositories() {
+        let mut inventory = Inventory::default();
+        for name in [
+            "azure",
+            "bitbucket",
+            "circleci",
+            "drone",
+            "github",
+            "gitlab",
+            "gitops",
+            "jenkins",
+            "tekton",
+        ] {
+            inventory.merge(fixture_inventory(name));
+        }
+        inventory.canonicalize();
+        let workloads = WorkloadIndex::build(&inventory.objects);
+        let settings = CheckSettings::default();
+        let ctx = CheckContext {
+            inventory: &inventory,
+            workloads: &workloads,
+            settings: &settings,
+        };
+        let mut out = String::new();
+        for id in REPOSITORY_CHECKS {
+            let check = registry().iter().find(|c| c.meta().id == id).unwrap();
+            let mut findings = check.evaluate(&ctx);
+            findings.sort_by(|a, b| {
+                (&a.subject.source, a.subject.display_name(), a.subject.line).cmp(&(
+                    &b.subject.source,
+                    b.subject.display_name(),
+                    b.subject.line,
+                ))
+            });
+            out.push_str(&format!("## {id}\n"));
+            for f in findings {
+                assert!(
+                    !f.evidence.is_empty() || f.status == Status::NotApplicable,
+                    "{id}: {} cites no evidence",
+                    f.subject.display_name()
+                );
+                out.push_str(&format!(
+                    "{} {} [{}] {}\n",
+                    f.status,
+                    f.subject.display_name(),
+                    f.subject.file_location().unwrap_or_default(),
+                    f.message
+                ));
+            }
+            out.push('\n');
+        }
+        insta::assert_snapshot!(out);
+    }
+}

@@ -202,7 +202,7 @@ fn task(w: &mut Walker<'_>, path: &str, lines: &[&str], step: &Node, task: &str)
                             &tool("patch pod"),
                             &command_text,
                             target.as_deref(),
-                            Some("changes a running pod in place"),
+                            Some("changes a running pod"),
                         );
                     } else if matches!(
                         kind.as_str(),
@@ -296,7 +296,7 @@ fn task(w: &mut Walker<'_>, path: &str, lines: &[&str], step: &Node, task: &str)
                 &tool(""),
                 &command_text,
                 playbook,
-                Some("configures running hosts in place"),
+                Some("configures running hosts"),
             );
         }
         "trivy" => {

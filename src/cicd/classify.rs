@@ -777,9 +777,7 @@ pub fn classify(
                     activity: Activity::Mutation,
                     tool: format!("ssh + {tool}"),
                     target: Some(remote.to_string()),
-                    note: Some(format!(
-                        "changes packages on the running host {remote} in place"
-                    )),
+                    note: Some(format!("changes packages on the running host {remote}")),
                 }));
             } else if looks_like_script_path(argv[0]) {
                 out.push(Action::Follow {
@@ -1452,7 +1450,7 @@ fn docker(prog: &str, args: &[&str], ctx: Context<'_>, out: &mut Vec<Action>) {
                 Activity::Mutation,
                 format!("{prog} update"),
                 pos.first().map(|s| s.to_string()),
-                Some("changes a running container's settings in place".into()),
+                Some("changes a running container's settings".into()),
             );
         }
         "service" if rest.first() == Some(&"update") && has_flag(rest, &["--image"]) => hit(
@@ -1856,7 +1854,7 @@ fn kubectl(prog: &str, args: &[&str], out: &mut Vec<Action>) {
             let (kind, name) = resource(&pos[2..]);
             let shown = name.map(|n| format!("{kind}/{n}")).or(file_target);
             if is_pod(&kind) {
-                hit(out, Activity::Mutation, tool(&format!("set {what}")), shown, Some("changes a running pod in place (the kubelet restarts its container with the new image; no new pod replaces it)".into()));
+                hit(out, Activity::Mutation, tool(&format!("set {what}")), shown, Some("changes the image of a running pod (the kubelet restarts its container; no new pod replaces it)".into()));
             } else if !kind.is_empty() || shown.is_some() {
                 hit(
                     out,
@@ -1898,7 +1896,7 @@ fn kubectl(prog: &str, args: &[&str], out: &mut Vec<Action>) {
                     Activity::Mutation,
                     tool(&format!("{sub} pod")),
                     shown,
-                    Some("changes a running pod in place".into()),
+                    Some("changes a running pod".into()),
                 );
             } else if is_workload(&kind) {
                 hit(
@@ -2287,7 +2285,7 @@ fn ansible(prog: &str, args: &[&str], out: &mut Vec<Action>) {
         activity: Activity::Mutation,
         tool: prog.to_string(),
         target,
-        note: Some("configures running hosts in place".into()),
+        note: Some("configures running hosts".into()),
     }));
 }
 

@@ -121,7 +121,7 @@ fn read_step(w: &mut Walker<'_>, path: &str, lines: &[&str], step: &Node) {
                 plugin,
                 &command,
                 setting("playbook"),
-                Some("configures running hosts in place"),
+                Some("configures running hosts"),
             );
         }
         _ => {}

@@ -248,7 +248,7 @@ fn action(
                 w,
                 Activity::Mutation,
                 target,
-                Some("configures running hosts in place"),
+                Some("configures running hosts"),
             );
         }
         "appleboy/ssh-action" => {

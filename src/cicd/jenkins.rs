@@ -140,7 +140,7 @@ pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
                             "ansiblePlaybook",
                             "ansiblePlaybook(...)",
                             playbook.as_deref(),
-                            Some("configures running hosts in place"),
+                            Some("configures running hosts"),
                         );
                     }
                     "sshCommand" => {

@@ -164,7 +164,7 @@ impl<'a> Walker<'a> {
                             && hit.activity == Activity::Mutation
                             && !hit.tool.starts_with("ssh")
                         {
-                            hit.note = Some(format!("on the host {host}"));
+                            hit.note = Some(format!("changes a workload on the host {host}"));
                         }
                         self.push(path, command.line, display_command(&words), hit)
                     }
