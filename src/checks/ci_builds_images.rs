@@ -1,10 +1,8 @@
 //! `ci-builds-images`: a pipeline builds the container images and pushes them.
 
-use super::repository::{
-    pipeline_finding, repo_evidence, repo_subject, require_repositories, unreadable_pipelines,
-};
+use super::repository::{analyzed, pipeline_finding, repo_evidence, repo_subject};
 use super::{Check, CheckContext, CheckMeta};
-use crate::cicd::{self, Activity, Step};
+use crate::cicd::{self, Activity, Scope, Step};
 use crate::finding::{Finding, Status};
 use crate::messages;
 
@@ -65,11 +63,10 @@ impl Check for CiBuildsImages {
 
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
-        if let Some(f) = require_repositories(ctx, meta) {
-            return vec![f];
-        }
-        let repos = cicd::analyze(ctx.inventory);
-        let mut out = unreadable_pipelines(meta, &repos);
+        let (repos, mut out) = match analyzed(ctx, meta, Scope::Pipelines) {
+            Ok(analyzed) => analyzed,
+            Err(not_assessed) => return not_assessed,
+        };
         let any_build = repos
             .iter()
             .any(|r| r.steps().any(|s| s.activity == Activity::Build));

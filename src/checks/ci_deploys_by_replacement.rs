@@ -1,11 +1,9 @@
 //! `ci-deploys-by-replacement`: deployment applies new manifests or images (pushed by a
 //! pipeline or pulled by a GitOps agent), so the orchestrator replaces the pods.
 
-use super::repository::{
-    pipeline_finding, repo_evidence, repo_subject, require_repositories, unreadable_pipelines,
-};
+use super::repository::{analyzed, pipeline_finding, repo_evidence, repo_subject};
 use super::{Check, CheckContext, CheckMeta};
-use crate::cicd::{self, Activity, RepoAnalysis, Step};
+use crate::cicd::{self, Activity, RepoAnalysis, Scope, Step};
 use crate::finding::{Finding, Status};
 use crate::messages;
 
@@ -67,11 +65,10 @@ impl Check for CiDeploysByReplacement {
 
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
-        if let Some(f) = require_repositories(ctx, meta) {
-            return vec![f];
-        }
-        let repos = cicd::analyze(ctx.inventory);
-        let mut out = unreadable_pipelines(meta, &repos);
+        let (repos, mut out) = match analyzed(ctx, meta, Scope::Pipelines) {
+            Ok(analyzed) => analyzed,
+            Err(not_assessed) => return not_assessed,
+        };
         let mut lacking: Vec<&RepoAnalysis> = Vec::new();
         for repo in &repos {
             let mut deploys_here = false;

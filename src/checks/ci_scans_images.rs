@@ -1,11 +1,8 @@
 //! `ci-scans-images`: the pipelines scan the images they build for vulnerabilities.
 
-use super::repository::{
-    pipeline_finding, repo_evidence, repo_subject, require_repositories, steps_json,
-    unreadable_pipelines,
-};
+use super::repository::{analyzed, pipeline_finding, repo_evidence, repo_subject, steps_json};
 use super::{Check, CheckContext, CheckMeta};
-use crate::cicd::{self, Activity, Step};
+use crate::cicd::{Activity, Scope, Step};
 use crate::finding::{Finding, Status};
 use crate::messages;
 
@@ -65,11 +62,10 @@ impl Check for CiScansImages {
 
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
-        if let Some(f) = require_repositories(ctx, meta) {
-            return vec![f];
-        }
-        let repos = cicd::analyze(ctx.inventory);
-        let mut out = unreadable_pipelines(meta, &repos);
+        let (repos, mut out) = match analyzed(ctx, meta, Scope::Pipelines) {
+            Ok(analyzed) => analyzed,
+            Err(not_assessed) => return not_assessed,
+        };
         let relevant = repos.iter().any(|r| {
             r.steps()
                 .any(|s| matches!(s.activity, Activity::Build | Activity::ImageScan))

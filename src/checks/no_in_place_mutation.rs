@@ -3,11 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::repository::{
-    file_subject, repo_evidence, repo_subject, require_repositories, unreadable_pipelines,
-};
+use super::repository::{analyzed, file_subject, repo_evidence, repo_subject};
 use super::{Check, CheckContext, CheckMeta};
-use crate::cicd::{self, Activity, FileKind, Step};
+use crate::cicd::{self, Activity, FileKind, Scope, Step};
 use crate::finding::{Finding, Status};
 use crate::messages;
 
@@ -74,11 +72,10 @@ impl Check for NoInPlaceMutation {
 
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
-        if let Some(f) = require_repositories(ctx, meta) {
-            return vec![f];
-        }
-        let repos = cicd::analyze(ctx.inventory);
-        let mut out = unreadable_pipelines(meta, &repos);
+        let (repos, mut out) = match analyzed(ctx, meta, Scope::Everything) {
+            Ok(analyzed) => analyzed,
+            Err(not_assessed) => return not_assessed,
+        };
         for repo in &repos {
             // Keyed by (path, line, tool): a script reached from two pipelines, and read on
             // its own, is one hit.

@@ -18,6 +18,22 @@ pub fn require_repositories(ctx: &CheckContext<'_>, meta: &CheckMeta) -> Option<
         .then(|| ctx.not_assessed(meta, messages::no_repository_analysed()))
 }
 
+/// The repositories analysed (`scope` says whether scripts and runbooks are read too) and
+/// the `error` findings of their unreadable pipelines; or the `not_assessed` finding when
+/// no repository was analysed.
+pub fn analyzed(
+    ctx: &CheckContext<'_>,
+    meta: &CheckMeta,
+    scope: cicd::Scope,
+) -> Result<(Vec<RepoAnalysis>, Vec<Finding>), Vec<Finding>> {
+    if let Some(f) = require_repositories(ctx, meta) {
+        return Err(vec![f]);
+    }
+    let repos = cicd::analyze_with(ctx.inventory, scope);
+    let errors = unreadable_pipelines(meta, &repos);
+    Ok((repos, errors))
+}
+
 /// A file of a repository: `Pipeline .gitlab-ci.yml`, `Dockerfile build/api.Dockerfile`.
 pub fn file_subject(kind: &str, source: &str, path: &str, line: Option<u32>) -> Subject {
     Subject {
@@ -224,10 +240,10 @@ impl DetailIf for Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::{CheckSettings, registry};
+    use crate::checks::registry;
+    use crate::checks::test_support::findings_of;
     use crate::cicd::test_support::fixture_inventory;
     use crate::collect::Inventory;
-    use crate::workload::WorkloadIndex;
 
     const REPOSITORY_CHECKS: [&str; 7] = [
         "ci-builds-images",
@@ -258,24 +274,10 @@ mod tests {
             inventory.merge(fixture_inventory(name));
         }
         inventory.canonicalize();
-        let workloads = WorkloadIndex::build(&inventory.objects);
-        let settings = CheckSettings::default();
-        let ctx = CheckContext {
-            inventory: &inventory,
-            workloads: &workloads,
-            settings: &settings,
-        };
         let mut out = String::new();
         for id in REPOSITORY_CHECKS {
             let check = registry().iter().find(|c| c.meta().id == id).unwrap();
-            let mut findings = check.evaluate(&ctx);
-            findings.sort_by(|a, b| {
-                (&a.subject.source, a.subject.display_name(), a.subject.line).cmp(&(
-                    &b.subject.source,
-                    b.subject.display_name(),
-                    b.subject.line,
-                ))
-            });
+            let findings = findings_of(*check, &inventory);
             out.push_str(&format!("## {id}\n"));
             for f in findings {
                 assert!(

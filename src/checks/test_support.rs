@@ -66,10 +66,18 @@ pub fn repo_findings(
     for (name, files) in repos {
         crate::cicd::test_support::add_repo(&mut inventory, name, files);
     }
+    findings_of(check, &inventory)
+}
+
+/// Runs one check over an inventory, findings sorted by source, subject and line.
+pub fn findings_of(
+    check: &dyn Check,
+    inventory: &crate::collect::Inventory,
+) -> Vec<crate::finding::Finding> {
     let workloads = WorkloadIndex::build(&inventory.objects);
     let settings = CheckSettings::default();
     let ctx = CheckContext {
-        inventory: &inventory,
+        inventory,
         workloads: &workloads,
         settings: &settings,
     };

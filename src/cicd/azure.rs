@@ -13,56 +13,41 @@
 use super::shell::Script;
 use super::walk::{Walker, join, parent};
 use super::yaml::Node;
-use super::{Activity, parse_yaml};
+use super::yaml::for_each_map;
+use super::{Activity, yaml_documents};
 
 pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
-    let Some(docs) = parse_yaml(w, path, text) else {
+    let Some((docs, lines)) = yaml_documents(w, path, text) else {
         return;
     };
-    let lines: Vec<&str> = text.lines().collect();
     for doc in &docs {
-        visit(w, path, &lines, doc, 0);
+        for_each_map(doc, &mut |node| step(w, path, &lines, node));
     }
 }
 
-fn visit(w: &mut Walker<'_>, path: &str, lines: &[&str], node: &Node, depth: usize) {
-    if depth > 64 {
-        return;
+/// One mapping: a task, a script step, a template reference, or something holding them.
+/// Returns whether to look inside it.
+fn step(w: &mut Walker<'_>, path: &str, lines: &[&str], node: &Node) -> bool {
+    if let Some(task) = node.str_at("task") {
+        self::task(w, path, lines, node, task);
+        return false;
     }
-    match node {
-        Node::Seq(s) => s
-            .items
-            .iter()
-            .for_each(|n| visit(w, path, lines, n, depth + 1)),
-        Node::Scalar(_) => {}
-        Node::Map(map) => {
-            if let Some(task) = map.get("task").and_then(Node::as_str) {
-                self::task(w, path, lines, node, task);
-                return;
-            }
-            for key in ["script", "bash", "pwsh", "powershell"] {
-                if let Some(value) = map.get(key)
-                    && let Some(script) = value.script(lines)
-                {
-                    let cwd = map
-                        .get("workingDirectory")
-                        .and_then(Node::as_str)
-                        .map(workspace_relative)
-                        .unwrap_or_default();
-                    w.script(path, &script, &cwd, None);
-                    return;
-                }
-            }
-            if let Some(t) = map.get("template")
-                && let Some(template) = t.as_str()
-            {
-                follow_template(w, path, t.line(), template);
-            }
-            for (_, v) in map.iter() {
-                visit(w, path, lines, v, depth + 1);
-            }
+    for key in ["script", "bash", "pwsh", "powershell"] {
+        if let Some(script) = node.get(key).and_then(|v| v.script(lines)) {
+            let cwd = node
+                .str_at("workingDirectory")
+                .map(workspace_relative)
+                .unwrap_or_default();
+            w.script(path, &script, &cwd, None);
+            return false;
         }
     }
+    if let Some(t) = node.get("template")
+        && let Some(template) = t.as_str()
+    {
+        follow_template(w, path, t.line(), template);
+    }
+    true
 }
 
 fn workspace_relative(dir: &str) -> String {
@@ -95,15 +80,9 @@ fn follow_template(w: &mut Walker<'_>, from: &str, line: u32, template: &str) {
         ));
         return;
     }
-    if !w.enter(&resolved) {
-        return;
+    if let Some(text) = w.open(&resolved) {
+        read(w, &resolved, &text);
     }
-    let text = w
-        .repo
-        .file(&resolved)
-        .map(|f| f.text.clone())
-        .unwrap_or_default();
-    read(w, &resolved, &text);
 }
 
 fn task(w: &mut Walker<'_>, path: &str, lines: &[&str], step: &Node, task: &str) {

@@ -6,43 +6,26 @@
 use super::shell::Script;
 use super::walk::Walker;
 use super::yaml::Node;
-use super::{Activity, parse_yaml};
+use super::yaml::for_each_map;
+use super::{Activity, yaml_documents};
 
 pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
-    let Some(docs) = parse_yaml(w, path, text) else {
+    let Some((docs, lines)) = yaml_documents(w, path, text) else {
         return;
     };
-    let lines: Vec<&str> = text.lines().collect();
     for doc in &docs {
-        visit(w, path, &lines, doc, 0);
-    }
-}
-
-fn visit(w: &mut Walker<'_>, path: &str, lines: &[&str], node: &Node, depth: usize) {
-    if depth > 64 {
-        return;
-    }
-    match node {
-        Node::Scalar(_) => {}
-        Node::Seq(s) => s
-            .items
-            .iter()
-            .for_each(|n| visit(w, path, lines, n, depth + 1)),
-        Node::Map(map) => {
-            for (key, value) in map.iter() {
-                if key == "script" || key == "after-script" {
-                    for item in value.items() {
-                        if let Some(pipe) = item.get("pipe") {
-                            self::pipe(w, path, lines, item, pipe);
-                        } else if let Some(script) = item.script(lines) {
-                            w.script(path, &script, "", None);
-                        }
+        for_each_map(doc, &mut |node| {
+            for key in ["script", "after-script"] {
+                for item in node.get(key).map(Node::items).unwrap_or_default() {
+                    if let Some(pipe) = item.get("pipe") {
+                        self::pipe(w, path, &lines, item, pipe);
+                    } else if let Some(script) = item.script(&lines) {
+                        w.script(path, &script, "", None);
                     }
-                } else {
-                    visit(w, path, lines, value, depth + 1);
                 }
             }
-        }
+            true
+        });
     }
 }
 

@@ -5,76 +5,57 @@
 
 use super::walk::Walker;
 use super::yaml::Node;
-use super::{Activity, parse_yaml};
+use super::yaml::for_each_map;
+use super::{Activity, yaml_documents};
 
 pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
-    let Some(docs) = parse_yaml(w, path, text) else {
+    let Some((docs, lines)) = yaml_documents(w, path, text) else {
         return;
     };
-    let lines: Vec<&str> = text.lines().collect();
     for doc in &docs {
-        visit(w, path, &lines, doc, 0);
+        for_each_map(doc, &mut |node| {
+            entries(w, path, &lines, node);
+            true
+        });
     }
 }
 
-fn visit(w: &mut Walker<'_>, path: &str, lines: &[&str], node: &Node, depth: usize) {
-    if depth > 64 {
-        return;
-    }
-    match node {
-        Node::Scalar(_) => {}
-        Node::Seq(s) => s
-            .items
-            .iter()
-            .for_each(|n| visit(w, path, lines, n, depth + 1)),
-        Node::Map(map) => {
-            for (key, value) in map.iter() {
-                if key == "run" {
-                    let command = match value {
-                        Node::Map(_) => value.get("command"),
-                        _ => Some(value),
-                    };
-                    if let Some(script) = command.and_then(|c| c.script(lines)) {
-                        let cwd = value
-                            .str_at("working_directory")
-                            .unwrap_or("")
-                            .trim_start_matches("~/project")
-                            .trim_matches('/')
-                            .to_string();
-                        w.script(path, &script, &cwd, None);
-                    }
-                    continue;
-                }
-                if matches!(
-                    key,
-                    "requires" | "orbs" | "filters" | "context" | "docker" | "executors"
-                ) {
-                    continue;
-                }
-                if matches!(key, "steps" | "jobs") {
-                    // A step or workflow job named by its orb, without parameters.
-                    for item in value.as_seq().unwrap_or(&[]) {
-                        if let Node::Scalar(s) = item
-                            && s.value.contains('/')
-                            && !s.value.contains(' ')
-                        {
-                            orb(w, path, s.line, &s.value, None);
-                        }
-                    }
-                }
-                if key.contains('/') && !key.contains(' ') {
-                    let line = map
-                        .entries
-                        .iter()
-                        .find(|(k, _)| k.as_str() == Some(key))
-                        .map_or(value.line(), |(k, _)| k.line());
-                    orb(w, path, line, key, Some(value));
-                    continue;
-                }
-                visit(w, path, lines, value, depth + 1);
+/// The `run` steps and orb jobs and commands of one mapping.
+fn entries(w: &mut Walker<'_>, path: &str, lines: &[&str], node: &Node) {
+    let Some(map) = node.as_map() else { return };
+    for (key, value) in &map.entries {
+        let Some(name) = key.as_str() else { continue };
+        if name == "run" {
+            let command = match value {
+                Node::Map(_) => value.get("command"),
+                _ => Some(value),
+            };
+            if let Some(script) = command.and_then(|c| c.script(lines)) {
+                let cwd = value
+                    .str_at("working_directory")
+                    .unwrap_or("")
+                    .trim_start_matches("~/project")
+                    .trim_matches('/')
+                    .to_string();
+                w.script(path, &script, &cwd, None);
             }
+        } else if matches!(name, "steps" | "jobs") {
+            // A step or workflow job named by its orb, without parameters.
+            for item in value.as_seq().unwrap_or(&[]) {
+                if let Node::Scalar(s) = item
+                    && is_orb_name(&s.value)
+                {
+                    orb(w, path, s.line, &s.value, None);
+                }
+            }
+        } else if is_orb_name(name) {
+            orb(w, path, key.line(), name, Some(value));
         }
     }
+}
+
+fn is_orb_name(s: &str) -> bool {
+    s.contains('/') && !s.contains(' ')
 }
 
 /// An orb job or command, by `orb/name`.

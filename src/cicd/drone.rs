@@ -4,13 +4,12 @@
 
 use super::walk::Walker;
 use super::yaml::Node;
-use super::{Activity, parse_yaml};
+use super::{Activity, yaml_documents};
 
 pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
-    let Some(docs) = parse_yaml(w, path, text) else {
+    let Some((docs, lines)) = yaml_documents(w, path, text) else {
         return;
     };
-    let lines: Vec<&str> = text.lines().collect();
     for doc in &docs {
         if doc.str_at("kind").is_some_and(|k| k != "pipeline") {
             continue;

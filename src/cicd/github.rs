@@ -8,13 +8,12 @@
 
 use super::walk::Walker;
 use super::yaml::Node;
-use super::{Activity, parse_yaml};
+use super::{Activity, yaml_documents};
 
 pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
-    let Some(docs) = parse_yaml(w, path, text) else {
+    let Some((docs, lines)) = yaml_documents(w, path, text) else {
         return;
     };
-    let lines: Vec<&str> = text.lines().collect();
     for doc in &docs {
         let default_dir = working_dir(doc).unwrap_or_default();
         let Some(jobs) = doc.get("jobs").and_then(Node::as_map) else {
@@ -286,18 +285,12 @@ fn composite(w: &mut Walker<'_>, from: &str, line: u32, dir: &str) {
         ));
         return;
     };
-    if !w.enter(&file) {
-        return;
-    }
-    let text = w
-        .repo
-        .file(&file)
-        .map(|f| f.text.clone())
-        .unwrap_or_default();
-    let Some(docs) = parse_yaml(w, &file, &text) else {
+    let Some(text) = w.open(&file) else {
         return;
     };
-    let lines: Vec<&str> = text.lines().collect();
+    let Some((docs, lines)) = yaml_documents(w, &file, &text) else {
+        return;
+    };
     for doc in &docs {
         if let Some(steps) = doc
             .get("runs")

@@ -12,7 +12,7 @@
 
 use super::walk::Walker;
 use super::yaml::Node;
-use super::{Activity, parse_yaml};
+use super::{Activity, yaml_documents};
 
 const KEYWORDS: [&str; 11] = [
     "stages",
@@ -29,10 +29,9 @@ const KEYWORDS: [&str; 11] = [
 ];
 
 pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
-    let Some(docs) = parse_yaml(w, path, text) else {
+    let Some((docs, lines)) = yaml_documents(w, path, text) else {
         return;
     };
-    let lines: Vec<&str> = text.lines().collect();
     // A file with `spec:` has its inputs in a first document, the config in the last.
     let Some(doc) = docs.last() else { return };
     let Some(map) = doc.as_map() else { return };
@@ -207,14 +206,8 @@ fn local(w: &mut Walker<'_>, from: &str, line: u32, pattern: &str) {
         ));
     }
     for file in files {
-        if !w.enter(&file) {
-            continue;
+        if let Some(text) = w.open(&file) {
+            read(w, &file, &text);
         }
-        let text = w
-            .repo
-            .file(&file)
-            .map(|f| f.text.clone())
-            .unwrap_or_default();
-        read(w, &file, &text);
     }
 }

@@ -133,3 +133,29 @@ fn scan_file(path: &str, text: &str, g: &mut GitOps, workload_files: &mut BTreeS
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::snapshot;
+
+    #[test]
+    fn agents_and_workloads_from_loaded_objects() {
+        let mut inventory = snapshot::from_text(
+            "clusters/prod/apps.yaml",
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: shop, namespace: argocd}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec: {template: {spec: {containers: [{name: c, image: x:1}]}}}\n---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: redis}\n",
+        );
+        for o in &mut inventory.objects {
+            o.source = "repo:gitops".into();
+        }
+        let g = find("repo:gitops", &inventory);
+        let agents: Vec<(&str, &str)> =
+            g.agents.iter().map(|a| (a.tool, a.kind.as_str())).collect();
+        assert_eq!(
+            agents,
+            [("Argo CD", "Application"), ("Flux", "HelmRelease")]
+        );
+        assert_eq!(g.workload_files.len(), 1);
+        assert!(find("repo:other", &inventory).is_empty());
+    }
+}

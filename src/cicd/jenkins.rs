@@ -182,15 +182,9 @@ fn load(w: &mut Walker<'_>, from: &str, line: u32, target: &str) {
         ));
         return;
     };
-    if !w.enter(&resolved) {
-        return;
+    if let Some(text) = w.open(&resolved) {
+        read(w, &resolved, &text);
     }
-    let text = w
-        .repo
-        .file(&resolved)
-        .map(|f| f.text.clone())
-        .unwrap_or_default();
-    read(w, &resolved, &text);
 }
 
 /// The tokens of a step's arguments: inside its parentheses, or, without them, up to the

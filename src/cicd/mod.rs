@@ -478,18 +478,31 @@ pub fn repositories(inventory: &Inventory) -> Vec<&Source> {
         .collect()
 }
 
-/// Pipelines, scripts, runbooks and GitOps facts of every repository in the inventory.
+/// What to read of a repository.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Pipelines with what they call.
+    Pipelines,
+    /// Pipelines, and every script, Makefile and runbook on its own.
+    Everything,
+}
+
+/// Pipelines, scripts and runbooks of every repository in the inventory.
 pub fn analyze(inventory: &Inventory) -> Vec<RepoAnalysis> {
+    analyze_with(inventory, Scope::Everything)
+}
+
+pub fn analyze_with(inventory: &Inventory, scope: Scope) -> Vec<RepoAnalysis> {
     repositories(inventory)
         .into_iter()
-        .map(|source| analyze_repo(source, inventory))
+        .map(|source| analyze_repo(source, inventory, scope))
         .collect()
 }
 
 /// Every image scan the repositories' pipelines run, for checks that accept a CI scan as
 /// evidence that images are scanned (a live-cluster `images-scanned`, for one).
 pub fn image_scans(inventory: &Inventory) -> Vec<Step> {
-    let mut scans: Vec<Step> = analyze(inventory)
+    let mut scans: Vec<Step> = analyze_with(inventory, Scope::Pipelines)
         .iter()
         .flat_map(|r| {
             r.steps()
@@ -502,7 +515,7 @@ pub fn image_scans(inventory: &Inventory) -> Vec<Step> {
     scans
 }
 
-fn analyze_repo(source: &Source, inventory: &Inventory) -> RepoAnalysis {
+fn analyze_repo(source: &Source, inventory: &Inventory, scope: Scope) -> RepoAnalysis {
     let repo = Repo::new(&source.id, &inventory.files);
     let mut pipelines = Vec::new();
     let mut secondary = Vec::new();
@@ -530,7 +543,11 @@ fn analyze_repo(source: &Source, inventory: &Inventory) -> RepoAnalysis {
     pipelines.sort_by(|a, b| a.path.cmp(&b.path));
 
     let mut scripts = Vec::new();
-    for path in repo.paths() {
+    let paths: Vec<&str> = match scope {
+        Scope::Pipelines => Vec::new(),
+        Scope::Everything => repo.paths().collect(),
+    };
+    for path in paths {
         let Some(file) = repo.file(path) else {
             continue;
         };
@@ -580,12 +597,7 @@ fn standalone_mutations(repo: &Repo<'_>, path: &str, text: &str, kind: FileKind)
             None,
         ),
     }
-    walker
-        .finish()
-        .steps
-        .into_iter()
-        .filter(|s| s.activity == Activity::Mutation)
-        .collect()
+    walker.mutations()
 }
 
 fn read_pipeline(repo: &Repo<'_>, path: &str, system: System) -> Pipeline {
@@ -629,10 +641,15 @@ fn read_pipeline(repo: &Repo<'_>, path: &str, system: System) -> Pipeline {
     }
 }
 
-/// Parses a YAML pipeline file, recording a syntax error as the walk's problem.
-fn parse_yaml(walker: &mut walk::Walker<'_>, path: &str, text: &str) -> Option<Vec<yaml::Node>> {
+/// Parses a YAML pipeline file into its documents and lines, recording a syntax error as
+/// the walk's problem.
+fn yaml_documents<'t>(
+    walker: &mut walk::Walker<'_>,
+    path: &str,
+    text: &'t str,
+) -> Option<(Vec<yaml::Node>, Vec<&'t str>)> {
     match yaml::parse(text) {
-        Ok(docs) => Some(docs),
+        Ok(docs) => Some((docs, text.lines().collect())),
         Err(e) => {
             walker.problem(path, e.line, format!("YAML does not parse: {}", e.message));
             None

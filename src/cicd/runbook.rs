@@ -8,7 +8,7 @@
 
 use super::shell::Script;
 use super::walk::Walker;
-use super::{Activity, Repo, Step};
+use super::{Repo, Step};
 
 const SHELL_INFO: [&str; 8] = [
     "",
@@ -27,12 +27,7 @@ pub fn mutations(repo: &Repo<'_>, path: &str, text: &str) -> Vec<Step> {
     for block in blocks(text) {
         walker.script(path, &block, "", None);
     }
-    walker
-        .finish()
-        .steps
-        .into_iter()
-        .filter(|s| s.activity == Activity::Mutation)
-        .collect()
+    walker.mutations()
 }
 
 /// Shell code blocks as scripts with file lines.

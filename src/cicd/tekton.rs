@@ -8,7 +8,8 @@
 use super::shell::{Script, Word};
 use super::walk::Walker;
 use super::yaml::Node;
-use super::{Activity, parse_yaml};
+use super::yaml::for_each_map;
+use super::{Activity, yaml_documents};
 
 const KINDS: [&str; 7] = [
     "Task",
@@ -18,6 +19,20 @@ const KINDS: [&str; 7] = [
     "TaskRun",
     "StepAction",
     "CustomRun",
+];
+
+/// Catalog tasks that build an image and push it (the s2i-* family too).
+const BUILDERS: [&str; 10] = [
+    "buildah",
+    "kaniko",
+    "docker-build",
+    "jib-maven",
+    "jib-gradle",
+    "ko",
+    "buildpacks",
+    "buildpacks-phases",
+    "source-to-image",
+    "build-image",
 ];
 
 /// Does the text hold a Tekton object? A cheap look before parsing.
@@ -31,45 +46,25 @@ pub fn is_tekton(text: &str) -> bool {
 }
 
 pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
-    let Some(docs) = parse_yaml(w, path, text) else {
+    let Some((docs, lines)) = yaml_documents(w, path, text) else {
         return;
     };
-    let lines: Vec<&str> = text.lines().collect();
     for doc in &docs {
-        let is_tekton = doc
+        if !doc
             .str_at("apiVersion")
-            .is_some_and(|v| v.starts_with("tekton.dev/"));
-        if is_tekton {
-            visit(w, path, &lines, doc, 0);
+            .is_some_and(|v| v.starts_with("tekton.dev/"))
+        {
+            continue;
         }
-    }
-}
-
-fn visit(w: &mut Walker<'_>, path: &str, lines: &[&str], node: &Node, depth: usize) {
-    if depth > 64 {
-        return;
-    }
-    match node {
-        Node::Scalar(_) => {}
-        Node::Seq(s) => s
-            .items
-            .iter()
-            .for_each(|n| visit(w, path, lines, n, depth + 1)),
-        Node::Map(map) => {
-            if let Some(steps) = map.get("steps").and_then(Node::as_seq) {
-                for s in steps {
-                    step(w, path, lines, s);
-                }
+        for_each_map(doc, &mut |node| {
+            for s in node.get("steps").and_then(Node::as_seq).unwrap_or(&[]) {
+                step(w, path, &lines, s);
             }
-            if let Some(task_ref) = map.get("taskRef") {
-                catalog_task(w, path, lines, node, task_ref);
+            if let Some(task_ref) = node.get("taskRef") {
+                catalog_task(w, path, &lines, node, task_ref);
             }
-            for (k, v) in map.iter() {
-                if k != "steps" {
-                    visit(w, path, lines, v, depth + 1);
-                }
-            }
-        }
+            true
+        });
     }
 }
 
@@ -184,46 +179,18 @@ fn catalog_task(w: &mut Walker<'_>, path: &str, lines: &[&str], task: &Node, tas
     let command = format!("taskRef: {name}");
     let lower = name.to_ascii_lowercase();
     match lower.as_str() {
-        "buildah" | "kaniko" | "docker-build" | "jib-maven" | "jib-gradle" | "ko"
-        | "buildpacks" | "buildpacks-phases" | "source-to-image" | "build-image" => {
-            w.step(
-                path,
-                line,
-                Activity::Build,
-                &name,
-                &command,
-                image.as_deref(),
-                None,
-            );
-            w.step(
-                path,
-                line,
-                Activity::Push,
-                &name,
-                &command,
-                image.as_deref(),
-                None,
-            );
-        }
-        n if n.starts_with("s2i") => {
-            w.step(
-                path,
-                line,
-                Activity::Build,
-                &name,
-                &command,
-                image.as_deref(),
-                None,
-            );
-            w.step(
-                path,
-                line,
-                Activity::Push,
-                &name,
-                &command,
-                image.as_deref(),
-                None,
-            );
+        n if BUILDERS.contains(&n) || n.starts_with("s2i") => {
+            for activity in [Activity::Build, Activity::Push] {
+                w.step(
+                    path,
+                    line,
+                    activity,
+                    &name,
+                    &command,
+                    image.as_deref(),
+                    None,
+                );
+            }
         }
         "trivy-scanner" => {
             let args: Vec<String> = param("ARGS")

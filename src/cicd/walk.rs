@@ -82,6 +82,22 @@ impl<'a> Walker<'a> {
         self.visited.insert(path.to_string())
     }
 
+    /// The text of a repository file this pipeline reads (an include, a template, a loaded
+    /// script), once: None when it was read already or is not in the repository.
+    pub fn open(&mut self, path: &str) -> Option<std::sync::Arc<str>> {
+        let text = self.repo.file(path)?.text.clone();
+        self.enter(path).then_some(text)
+    }
+
+    /// Ends the walk, keeping only the in-place changes (for files examined on their own).
+    pub fn mutations(self) -> Vec<Step> {
+        self.finish()
+            .steps
+            .into_iter()
+            .filter(|s| s.activity == Activity::Mutation)
+            .collect()
+    }
+
     pub fn note(&mut self, note: String) {
         if !self.out.notes.contains(&note) {
             self.out.notes.push(note);

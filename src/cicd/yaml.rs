@@ -137,6 +137,29 @@ impl Node {
     }
 }
 
+/// How deep [`for_each_map`] goes: pipelines nest a few levels; more is a broken file.
+const MAX_DEPTH: usize = 64;
+
+/// Calls `f` on every mapping of the tree, depth first; `f` returns whether to go on into
+/// that mapping's values (false when it handled them itself).
+pub fn for_each_map<'a>(node: &'a Node, f: &mut dyn FnMut(&'a Node) -> bool) {
+    fn go<'a>(node: &'a Node, depth: usize, f: &mut dyn FnMut(&'a Node) -> bool) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        match node {
+            Node::Scalar(_) => {}
+            Node::Seq(s) => s.items.iter().for_each(|n| go(n, depth + 1, f)),
+            Node::Map(m) => {
+                if f(node) {
+                    m.entries.iter().for_each(|(_, v)| go(v, depth + 1, f));
+                }
+            }
+        }
+    }
+    go(node, 0, f);
+}
+
 impl Map {
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entries
