@@ -106,43 +106,13 @@ pub fn classify(
             }
         }
         "helmfile" => {
-            let pos = positionals(
-                args,
-                &[
-                    "-f",
-                    "--file",
-                    "-e",
-                    "--environment",
-                    "-l",
-                    "--selector",
-                    "--state-values-set",
-                    "--kube-context",
-                    "-n",
-                    "--namespace",
-                ],
-            );
+            let pos = positionals(args, HELMFILE_VALUE_OPTIONS);
             if let Some(&sub @ ("apply" | "sync" | "deploy")) = pos.first() {
                 out.push(hit(Activity::Deploy, &format!("helmfile {sub}"), None));
             }
         }
         "argocd" => {
-            let pos = positionals(
-                args,
-                &[
-                    "--server",
-                    "--auth-token",
-                    "--grpc-web-root-path",
-                    "--config",
-                    "--revision",
-                    "--resource",
-                    "--label",
-                    "-l",
-                    "--timeout",
-                    "--kustomize-image",
-                    "--helm-set",
-                    "--core",
-                ],
-            );
+            let pos = positionals(args, ARGOCD_VALUE_OPTIONS);
             match pos.as_slice() {
                 ["app", sub @ ("sync" | "rollback" | "set"), name, ..] => out.push(hit(
                     Activity::Deploy,
@@ -185,24 +155,7 @@ pub fn classify(
             }
         }
         "skaffold" => {
-            let pos = positionals(
-                args,
-                &[
-                    "-f",
-                    "--filename",
-                    "-p",
-                    "--profile",
-                    "-t",
-                    "--tag",
-                    "-d",
-                    "--default-repo",
-                    "--kube-context",
-                    "-n",
-                    "--namespace",
-                    "--build-artifacts",
-                    "-a",
-                ],
-            );
+            let pos = positionals(args, SKAFFOLD_VALUE_OPTIONS);
             let push = !args.contains(&"--push=false");
             match pos.first() {
                 Some(&"build") => {
@@ -223,18 +176,7 @@ pub fn classify(
             }
         }
         "kn" => {
-            let pos = positionals(
-                args,
-                &[
-                    "-n",
-                    "--namespace",
-                    "--image",
-                    "--env",
-                    "-e",
-                    "--kubeconfig",
-                    "--context",
-                ],
-            );
+            let pos = positionals(args, KN_VALUE_OPTIONS);
             if let [
                 "service" | "svc",
                 sub @ ("create" | "update" | "apply"),
@@ -252,21 +194,7 @@ pub fn classify(
         "gcloud" => gcloud(args, &mut out),
         "az" => az(args, &mut out),
         "aws" => {
-            let pos = positionals(
-                args,
-                &[
-                    "--region",
-                    "--profile",
-                    "--cluster",
-                    "--service",
-                    "--repository-name",
-                    "--image-id",
-                    "--task-definition",
-                    "--output",
-                    "--query",
-                    "--endpoint-url",
-                ],
-            );
+            let pos = positionals(args, AWS_VALUE_OPTIONS);
             match pos.as_slice() {
                 ["ecs", "update-service", ..] => out.push(hit(
                     Activity::Deploy,
@@ -299,24 +227,7 @@ pub fn classify(
             }
         }
         "buildah" => {
-            let pos = positionals(
-                args,
-                &[
-                    "-t",
-                    "--tag",
-                    "-f",
-                    "--file",
-                    "--format",
-                    "--authfile",
-                    "--creds",
-                    "--build-arg",
-                    "--layers",
-                    "--storage-driver",
-                    "--root",
-                    "--runroot",
-                    "--platform",
-                ],
-            );
+            let pos = positionals(args, BUILDAH_VALUE_OPTIONS);
             match pos.first() {
                 Some(&("bud" | "build" | "build-using-dockerfile")) => out.push(hit(
                     Activity::Build,
@@ -350,19 +261,7 @@ pub fn classify(
             _ => {}
         },
         "ko" => {
-            let pos = positionals(
-                args,
-                &[
-                    "--platform",
-                    "-t",
-                    "--tags",
-                    "--image-refs",
-                    "-f",
-                    "--filename",
-                    "--sbom",
-                    "--bare",
-                ],
-            );
+            let pos = positionals(args, KO_VALUE_OPTIONS);
             let local = has_flag(args, &["-L", "--local"]) || args.contains(&"--push=false");
             match pos.first() {
                 Some(&sub @ ("build" | "publish" | "resolve")) => {
@@ -443,19 +342,8 @@ pub fn classify(
             }
         }
         "jib" => {
-            if let Some(&sub @ ("build" | "jar" | "war")) = positionals(
-                args,
-                &[
-                    "-t",
-                    "--target",
-                    "-b",
-                    "--build-file",
-                    "-c",
-                    "--context",
-                    "--from",
-                ],
-            )
-            .first()
+            if let Some(&sub @ ("build" | "jar" | "war")) =
+                positionals(args, JIB_VALUE_OPTIONS).first()
             {
                 let target = flag_value(args, &["-t", "--target"]);
                 out.push(hit(Activity::Build, &format!("jib {sub}"), target));
@@ -465,23 +353,7 @@ pub fn classify(
             }
         }
         "pack" => {
-            let pos = positionals(
-                args,
-                &[
-                    "-B",
-                    "--builder",
-                    "-b",
-                    "--buildpack",
-                    "-e",
-                    "--env",
-                    "-p",
-                    "--path",
-                    "--tag",
-                    "-t",
-                    "--run-image",
-                    "--cache-image",
-                ],
-            );
+            let pos = positionals(args, PACK_VALUE_OPTIONS);
             if pos.first() == Some(&"build") {
                 out.push(hit(Activity::Build, "pack build", pos.get(1).copied()));
                 if has_flag(args, &["--publish"]) {
@@ -518,20 +390,7 @@ pub fn classify(
             }
         }
         "skopeo" => {
-            let pos = positionals(
-                args,
-                &[
-                    "--src-creds",
-                    "--dest-creds",
-                    "--authfile",
-                    "--src-authfile",
-                    "--dest-authfile",
-                    "--format",
-                    "--override-os",
-                    "--override-arch",
-                    "--multi-arch",
-                ],
-            );
+            let pos = positionals(args, SKOPEO_VALUE_OPTIONS);
             if let [sub @ ("copy" | "sync"), .., dest] = pos.as_slice()
                 && dest.starts_with("docker://")
             {
@@ -565,27 +424,7 @@ pub fn classify(
         },
         "trivy" => trivy(args, &mut out),
         "grype" => {
-            let pos = positionals(
-                args,
-                &[
-                    "-o",
-                    "--output",
-                    "-f",
-                    "--fail-on",
-                    "-c",
-                    "--config",
-                    "--scope",
-                    "-s",
-                    "--platform",
-                    "--exclude",
-                    "-e",
-                    "--file",
-                    "--template",
-                    "-t",
-                    "--distro",
-                    "--name",
-                ],
-            );
+            let pos = positionals(args, GRYPE_VALUE_OPTIONS);
             match pos.first() {
                 Some(&("db" | "version" | "completion" | "config" | "explain")) | None => {}
                 Some(target) => {
@@ -617,19 +456,7 @@ pub fn classify(
             }
         }
         "snyk" => {
-            let pos = positionals(
-                args,
-                &[
-                    "--org",
-                    "--file",
-                    "--severity-threshold",
-                    "--project-name",
-                    "--policy-path",
-                    "--json-file-output",
-                    "--sarif-file-output",
-                    "--exclude-app-vulns",
-                ],
-            );
+            let pos = positionals(args, SNYK_VALUE_OPTIONS);
             match pos.as_slice() {
                 ["container", sub @ ("test" | "monitor"), image, ..] => out.push(hit(
                     Activity::ImageScan,
@@ -647,22 +474,7 @@ pub fn classify(
         }
         "docker-scout" => scout(args, &mut out),
         "clair-scanner" | "clairctl" | "klar" | "clair-action" => {
-            let pos = positionals(
-                args,
-                &[
-                    "--ip",
-                    "-c",
-                    "--clair",
-                    "-r",
-                    "--report",
-                    "-t",
-                    "--threshold",
-                    "-w",
-                    "--whitelist",
-                    "--config",
-                    "--host",
-                ],
-            );
+            let pos = positionals(args, CLAIR_VALUE_OPTIONS);
             let target = pos
                 .iter()
                 .rev()
@@ -671,21 +483,7 @@ pub fn classify(
             out.push(hit(Activity::ImageScan, &prog, target));
         }
         "anchore-cli" | "anchorectl" => {
-            let pos = positionals(
-                args,
-                &[
-                    "--url",
-                    "-u",
-                    "--u",
-                    "--p",
-                    "--username",
-                    "--password",
-                    "--dockerfile",
-                    "--annotation",
-                    "-o",
-                    "--output",
-                ],
-            );
+            let pos = positionals(args, ANCHORE_VALUE_OPTIONS);
             if let [
                 "image",
                 sub @ ("add" | "vuln" | "vulnerabilities" | "check" | "wait"),
@@ -706,19 +504,8 @@ pub fn classify(
             args.last().copied(),
         )),
         "twistcli" => {
-            if let ["images", "scan", .., image] = positionals(
-                args,
-                &[
-                    "--address",
-                    "-u",
-                    "--user",
-                    "-p",
-                    "--password",
-                    "--output-file",
-                    "--details",
-                ],
-            )
-            .as_slice()
+            if let ["images", "scan", .., image] =
+                positionals(args, TWISTCLI_VALUE_OPTIONS).as_slice()
             {
                 out.push(hit(
                     Activity::ImageScan,
@@ -835,25 +622,7 @@ fn unwrap(words: &[Word], out: &mut Vec<Action>, ctx: Context<'_>) -> Option<usi
             "timeout" => {
                 options_end(&words[i + 1..], &["-s", "--signal", "-k", "--kill-after"]) + 1
             }
-            "xargs" => options_end(
-                &words[i + 1..],
-                &[
-                    "-I",
-                    "-i",
-                    "-n",
-                    "-P",
-                    "-L",
-                    "-d",
-                    "-a",
-                    "-E",
-                    "-s",
-                    "--max-args",
-                    "--max-procs",
-                    "--delimiter",
-                    "--arg-file",
-                    "--replace",
-                ],
-            ),
+            "xargs" => options_end(&words[i + 1..], XARGS_VALUE_OPTIONS),
             "sshpass" => options_end(&words[i + 1..], &["-p", "-f", "-d", "-P"]),
             "eval" => {
                 let rest = &words[i + 1..];
@@ -1144,138 +913,34 @@ fn ssh(words: &[Word], heredocs: &[Script], stdin: Option<&str>, out: &mut Vec<A
     }
 }
 
+#[rustfmt::skip]
 const DOCKER_GLOBAL_VALUE_OPTIONS: &[&str] = &[
-    "-H",
-    "--host",
-    "-c",
-    "--context",
-    "--config",
-    "-l",
-    "--log-level",
-    "--tlscacert",
-    "--tlscert",
-    "--tlskey",
-    "--url",
-    "--connection",
-    "--identity",
-    "--root",
-    "--runroot",
-    "--storage-driver",
-    "-n",
-    "--namespace",
-    "--address",
-    "--cgroup-manager",
+    "-H", "--host", "-c", "--context", "--config", "-l", "--log-level", "--tlscacert", "--tlscert",
+    "--tlskey", "--url", "--connection", "--identity", "--root", "--runroot", "--storage-driver",
+    "-n", "--namespace", "--address", "--cgroup-manager",
 ];
 
+#[rustfmt::skip]
 const DOCKER_BUILD_VALUE_OPTIONS: &[&str] = &[
-    "-t",
-    "--tag",
-    "-f",
-    "--file",
-    "--build-arg",
-    "--platform",
-    "--target",
-    "--label",
-    "--cache-from",
-    "--cache-to",
-    "--secret",
-    "--ssh",
-    "--output",
-    "-o",
-    "--progress",
-    "--network",
-    "--iidfile",
-    "--metadata-file",
-    "--builder",
-    "--build-context",
-    "--provenance",
-    "--sbom",
-    "--attest",
-    "--allow",
-    "--annotation",
-    "--add-host",
-    "--shm-size",
-    "--ulimit",
-    "--cgroup-parent",
-    "--isolation",
-    "-m",
-    "--memory",
-    "--cpu-shares",
-    "--set",
-    "--authfile",
-    "--creds",
-    "--format",
-    "--layers",
-    "--jobs",
-    "--os",
-    "--arch",
-    "--variant",
-    "--manifest",
-    "--cache-ttl",
-    "--dns",
-    "--volume",
-    "-v",
+    "-t", "--tag", "-f", "--file", "--build-arg", "--platform", "--target", "--label",
+    "--cache-from", "--cache-to", "--secret", "--ssh", "--output", "-o", "--progress", "--network",
+    "--iidfile", "--metadata-file", "--builder", "--build-context", "--provenance", "--sbom",
+    "--attest", "--allow", "--annotation", "--add-host", "--shm-size", "--ulimit",
+    "--cgroup-parent", "--isolation", "-m", "--memory", "--cpu-shares", "--set", "--authfile",
+    "--creds", "--format", "--layers", "--jobs", "--os", "--arch", "--variant", "--manifest",
+    "--cache-ttl", "--dns", "--volume", "-v",
 ];
 
+#[rustfmt::skip]
 const DOCKER_RUN_VALUE_OPTIONS: &[&str] = &[
-    "-e",
-    "--env",
-    "--env-file",
-    "-v",
-    "--volume",
-    "-w",
-    "--workdir",
-    "--name",
-    "--network",
-    "--net",
-    "--entrypoint",
-    "-u",
-    "--user",
-    "--mount",
-    "-p",
-    "--publish",
-    "--platform",
-    "-l",
-    "--label",
-    "--add-host",
-    "--cpus",
-    "-m",
-    "--memory",
-    "--pull",
-    "--cap-add",
-    "--cap-drop",
-    "--security-opt",
-    "--ulimit",
-    "--device",
-    "--dns",
-    "-h",
-    "--hostname",
-    "--ipc",
-    "--pid",
-    "--restart",
-    "--shm-size",
-    "--tmpfs",
-    "--volumes-from",
-    "--log-driver",
-    "--log-opt",
-    "--cidfile",
-    "--group-add",
-    "--health-cmd",
-    "--runtime",
-    "--stop-signal",
-    "--isolation",
-    "--gpus",
-    "--label-file",
-    "--link",
-    "--expose",
-    "--userns",
-    "--uts",
-    "--cgroupns",
-    "--memory-swap",
-    "--stop-timeout",
-    "--detach-keys",
-    "--attach",
-    "-a",
+    "-e", "--env", "--env-file", "-v", "--volume", "-w", "--workdir", "--name", "--network",
+    "--net", "--entrypoint", "-u", "--user", "--mount", "-p", "--publish", "--platform", "-l",
+    "--label", "--add-host", "--cpus", "-m", "--memory", "--pull", "--cap-add", "--cap-drop",
+    "--security-opt", "--ulimit", "--device", "--dns", "-h", "--hostname", "--ipc", "--pid",
+    "--restart", "--shm-size", "--tmpfs", "--volumes-from", "--log-driver", "--log-opt",
+    "--cidfile", "--group-add", "--health-cmd", "--runtime", "--stop-signal", "--isolation",
+    "--gpus", "--label-file", "--link", "--expose", "--userns", "--uts", "--cgroupns",
+    "--memory-swap", "--stop-timeout", "--detach-keys", "--attach", "-a",
 ];
 
 fn docker(prog: &str, args: &[&str], ctx: Context<'_>, out: &mut Vec<Action>) {
@@ -1371,19 +1036,7 @@ fn docker(prog: &str, args: &[&str], ctx: Context<'_>, out: &mut Vec<Action>) {
             );
         }
         "exec" => {
-            let pos = positionals(
-                rest,
-                &[
-                    "-e",
-                    "--env",
-                    "--env-file",
-                    "-u",
-                    "--user",
-                    "-w",
-                    "--workdir",
-                    "--detach-keys",
-                ],
-            );
+            let pos = positionals(rest, DOCKER_EXEC_VALUE_OPTIONS);
             let inner = pos.get(1..).map(|p| p.join(" ")).filter(|s| !s.is_empty());
             hit(
                 out,
@@ -1431,20 +1084,7 @@ fn docker(prog: &str, args: &[&str], ctx: Context<'_>, out: &mut Vec<Action>) {
             None,
         ),
         "update" => {
-            let pos = positionals(
-                rest,
-                &[
-                    "--cpus",
-                    "-m",
-                    "--memory",
-                    "--restart",
-                    "--cpu-shares",
-                    "--memory-swap",
-                    "--pids-limit",
-                    "--cpuset-cpus",
-                    "--memory-reservation",
-                ],
-            );
+            let pos = positionals(rest, DOCKER_UPDATE_VALUE_OPTIONS);
             hit(
                 out,
                 Activity::Mutation,
@@ -1539,20 +1179,7 @@ fn tool_image(image: &str) -> Option<&'static str> {
 }
 
 fn compose(prog: &str, args: &[&str], ctx: Context<'_>, out: &mut Vec<Action>) {
-    let pos = positionals(
-        args,
-        &[
-            "-f",
-            "--file",
-            "-p",
-            "--project-name",
-            "--env-file",
-            "--profile",
-            "--project-directory",
-            "--ansi",
-            "--progress",
-        ],
-    );
+    let pos = positionals(args, COMPOSE_VALUE_OPTIONS);
     let Some(&sub) = pos.first() else { return };
     let tool = format!("{prog} {sub}");
     let hit = |activity, note: Option<String>| {
@@ -1589,21 +1216,7 @@ fn compose(prog: &str, args: &[&str], ctx: Context<'_>, out: &mut Vec<Action>) {
 }
 
 fn scout(args: &[&str], out: &mut Vec<Action>) {
-    let pos = positionals(
-        args,
-        &[
-            "--org",
-            "--format",
-            "--output",
-            "-o",
-            "--only-severity",
-            "--platform",
-            "--to",
-            "--env",
-            "-e",
-            "--only-package-type",
-        ],
-    );
+    let pos = positionals(args, SCOUT_VALUE_OPTIONS);
     if let Some(&sub @ ("cves" | "quickview" | "qv" | "compare" | "recommendations")) = pos.first()
     {
         out.push(Action::Hit(Hit {
@@ -1615,68 +1228,19 @@ fn scout(args: &[&str], out: &mut Vec<Action>) {
     }
 }
 
+#[rustfmt::skip]
 const TRIVY_VALUE_OPTIONS: &[&str] = &[
-    "--cache-dir",
-    "-f",
-    "--format",
-    "-o",
-    "--output",
-    "-s",
-    "--severity",
-    "--exit-code",
-    "--timeout",
-    "-t",
-    "--template",
-    "--ignorefile",
-    "--ignore-policy",
-    "--scanners",
-    "--security-checks",
-    "--vuln-type",
-    "--pkg-types",
-    "--skip-dirs",
-    "--skip-files",
-    "--input",
-    "--platform",
-    "--db-repository",
-    "--java-db-repository",
-    "--username",
-    "--password",
-    "--registry-token",
-    "--server",
-    "--token",
-    "--token-header",
-    "-c",
-    "--config",
-    "--image-src",
-    "--sbom-sources",
-    "--compliance",
-    "--policy",
-    "--config-policy",
-    "--namespaces",
-    "--namespace",
-    "--tf-vars",
-    "--helm-set",
-    "--helm-values",
-    "--k8s-version",
-    "--cache-backend",
-    "--module-dir",
-    "--checks-bundle-repository",
-    "--misconfig-scanners",
-    "--file-patterns",
-    "--parallel",
-    "--distro",
-    "--vex",
-    "--secret-config",
-    "--license-confidence-level",
-    "--output-plugin-arg",
-    "--report",
-    "--context",
-    "--kubeconfig",
-    "--cache-ttl",
-    "--docker-host",
-    "--podman-host",
-    "--include-namespaces",
-    "--exclude-namespaces",
+    "--cache-dir", "-f", "--format", "-o", "--output", "-s", "--severity", "--exit-code",
+    "--timeout", "-t", "--template", "--ignorefile", "--ignore-policy", "--scanners",
+    "--security-checks", "--vuln-type", "--pkg-types", "--skip-dirs", "--skip-files", "--input",
+    "--platform", "--db-repository", "--java-db-repository", "--username", "--password",
+    "--registry-token", "--server", "--token", "--token-header", "-c", "--config", "--image-src",
+    "--sbom-sources", "--compliance", "--policy", "--config-policy", "--namespaces", "--namespace",
+    "--tf-vars", "--helm-set", "--helm-values", "--k8s-version", "--cache-backend", "--module-dir",
+    "--checks-bundle-repository", "--misconfig-scanners", "--file-patterns", "--parallel",
+    "--distro", "--vex", "--secret-config", "--license-confidence-level", "--output-plugin-arg",
+    "--report", "--context", "--kubeconfig", "--cache-ttl", "--docker-host", "--podman-host",
+    "--include-namespaces", "--exclude-namespaces",
 ];
 
 fn trivy(args: &[&str], out: &mut Vec<Action>) {
@@ -1730,67 +1294,17 @@ fn trivy(args: &[&str], out: &mut Vec<Action>) {
     }
 }
 
+#[rustfmt::skip]
 const KUBECTL_VALUE_OPTIONS: &[&str] = &[
-    "-n",
-    "--namespace",
-    "--context",
-    "--kubeconfig",
-    "--cluster",
-    "--user",
-    "-s",
-    "--server",
-    "--token",
-    "--as",
-    "--as-group",
-    "--as-uid",
-    "--request-timeout",
-    "-v",
-    "--v",
-    "--cache-dir",
-    "--certificate-authority",
-    "--client-certificate",
-    "--client-key",
-    "--tls-server-name",
-    "-l",
-    "--selector",
-    "-f",
-    "--filename",
-    "-k",
-    "--kustomize",
-    "-o",
-    "--output",
-    "-c",
-    "--container",
-    "--field-manager",
-    "-p",
-    "--patch",
-    "--patch-file",
-    "--type",
-    "--timeout",
-    "--image",
-    "--from",
-    "--target",
-    "--copy-to",
-    "--profile",
-    "--grace-period",
-    "--overrides",
-    "--subresource",
-    "--for",
-    "--prune-allowlist",
-    "--field-selector",
-    "--env",
-    "-e",
-    "--restart",
-    "--replicas",
-    "--port",
-    "--pod-running-timeout",
-    "--template",
-    "--sort-by",
-    "--selector-key",
-    "--server-side",
-    "--set-image",
-    "--share-processes",
-    "--custom-columns",
+    "-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server",
+    "--token", "--as", "--as-group", "--as-uid", "--request-timeout", "-v", "--v", "--cache-dir",
+    "--certificate-authority", "--client-certificate", "--client-key", "--tls-server-name", "-l",
+    "--selector", "-f", "--filename", "-k", "--kustomize", "-o", "--output", "-c", "--container",
+    "--field-manager", "-p", "--patch", "--patch-file", "--type", "--timeout", "--image", "--from",
+    "--target", "--copy-to", "--profile", "--grace-period", "--overrides", "--subresource", "--for",
+    "--prune-allowlist", "--field-selector", "--env", "-e", "--restart", "--replicas", "--port",
+    "--pod-running-timeout", "--template", "--sort-by", "--selector-key", "--server-side",
+    "--set-image", "--share-processes", "--custom-columns",
 ];
 
 fn kubectl(prog: &str, args: &[&str], out: &mut Vec<Action>) {
@@ -2033,64 +1547,18 @@ fn canonical_kind(kind: &str) -> &'static str {
     }
 }
 
+#[rustfmt::skip]
 const HELM_VALUE_OPTIONS: &[&str] = &[
-    "-n",
-    "--namespace",
-    "--kube-context",
-    "--kubeconfig",
-    "-f",
-    "--values",
-    "--set",
-    "--set-string",
-    "--set-file",
-    "--set-json",
-    "--version",
-    "--timeout",
-    "--repo",
-    "--username",
-    "--password",
-    "--post-renderer",
-    "--post-renderer-args",
-    "--description",
-    "--history-max",
-    "--registry-config",
-    "--repository-cache",
-    "--repository-config",
-    "--burst-limit",
-    "--kube-apiserver",
-    "--kube-as-user",
-    "--kube-as-group",
-    "--kube-token",
-    "--kube-ca-file",
-    "--ca-file",
-    "--cert-file",
-    "--key-file",
-    "--labels",
-    "-l",
-    "-o",
-    "--output",
+    "-n", "--namespace", "--kube-context", "--kubeconfig", "-f", "--values", "--set",
+    "--set-string", "--set-file", "--set-json", "--version", "--timeout", "--repo", "--username",
+    "--password", "--post-renderer", "--post-renderer-args", "--description", "--history-max",
+    "--registry-config", "--repository-cache", "--repository-config", "--burst-limit",
+    "--kube-apiserver", "--kube-as-user", "--kube-as-group", "--kube-token", "--kube-ca-file",
+    "--ca-file", "--cert-file", "--key-file", "--labels", "-l", "-o", "--output",
 ];
 
 fn gcloud(args: &[&str], out: &mut Vec<Action>) {
-    let pos = positionals(
-        args,
-        &[
-            "--project",
-            "--region",
-            "--zone",
-            "--image",
-            "--tag",
-            "-t",
-            "--config",
-            "--format",
-            "--account",
-            "--command",
-            "--platform",
-            "--service-account",
-            "--substitutions",
-            "--location",
-        ],
-    );
+    let pos = positionals(args, GCLOUD_VALUE_OPTIONS);
     let hit = |activity, tool: &str, target: Option<&str>| {
         Action::Hit(Hit {
             activity,
@@ -2129,30 +1597,7 @@ fn gcloud(args: &[&str], out: &mut Vec<Action>) {
 }
 
 fn az(args: &[&str], out: &mut Vec<Action>) {
-    let pos = positionals(
-        args,
-        &[
-            "-g",
-            "--resource-group",
-            "-n",
-            "--name",
-            "-r",
-            "--registry",
-            "-t",
-            "--image",
-            "-f",
-            "--file",
-            "--subscription",
-            "--command",
-            "--scripts",
-            "--command-id",
-            "--source",
-            "-o",
-            "--output",
-            "--query",
-            "--container-image-name",
-        ],
-    );
+    let pos = positionals(args, AZ_VALUE_OPTIONS);
     let hit = |activity, tool: &str, target: Option<&str>| {
         Action::Hit(Hit {
             activity,
@@ -2219,42 +1664,7 @@ fn ansible(prog: &str, args: &[&str], out: &mut Vec<Action>) {
                 .iter()
                 .all(|h| matches!(*h, "localhost" | "127.0.0.1"))
     });
-    let pos = positionals(
-        args,
-        &[
-            "-i",
-            "--inventory",
-            "--inventory-file",
-            "-c",
-            "--connection",
-            "-e",
-            "--extra-vars",
-            "-l",
-            "--limit",
-            "-u",
-            "--user",
-            "-t",
-            "--tags",
-            "--skip-tags",
-            "-m",
-            "--module-name",
-            "-a",
-            "--args",
-            "-f",
-            "--forks",
-            "--vault-password-file",
-            "--vault-id",
-            "--private-key",
-            "--key-file",
-            "-T",
-            "--timeout",
-            "-M",
-            "--module-path",
-            "--become-user",
-            "--become-method",
-            "--start-at-task",
-        ],
-    );
+    let pos = positionals(args, ANSIBLE_VALUE_OPTIONS);
     let check_mode = has_flag(
         args,
         &[
@@ -2291,25 +1701,7 @@ fn ansible(prog: &str, args: &[&str], out: &mut Vec<Action>) {
 
 /// A package-manager command that installs or upgrades packages, as `apt-get upgrade`.
 fn package_change(prog: &str, args: &[&str]) -> Option<String> {
-    let pos = positionals(
-        args,
-        &[
-            "-o",
-            "-c",
-            "-t",
-            "--target-release",
-            "--setopt",
-            "--repo",
-            "--enablerepo",
-            "--disablerepo",
-            "--installroot",
-            "--releasever",
-            "-X",
-            "--repository",
-            "--root",
-            "-R",
-        ],
-    );
+    let pos = positionals(args, PACKAGE_MANAGER_VALUE_OPTIONS);
     let sub = *pos.first()?;
     let changes = match prog {
         "apt" | "apt-get" | "aptitude" => {
@@ -2361,6 +1753,172 @@ pub fn package_upgrade(argv: &[&str]) -> Option<String> {
     };
     upgrade.then(|| format!("{prog} {sub}"))
 }
+
+/// Options of helmfile that take a value.
+#[rustfmt::skip]
+const HELMFILE_VALUE_OPTIONS: &[&str] = &[
+    "-f", "--file", "-e", "--environment", "-l", "--selector", "--state-values-set",
+    "--kube-context", "-n", "--namespace",
+];
+
+/// Options of argocd that take a value.
+#[rustfmt::skip]
+const ARGOCD_VALUE_OPTIONS: &[&str] = &[
+    "--server", "--auth-token", "--grpc-web-root-path", "--config", "--revision", "--resource",
+    "--label", "-l", "--timeout", "--kustomize-image", "--helm-set", "--core",
+];
+
+/// Options of skaffold that take a value.
+#[rustfmt::skip]
+const SKAFFOLD_VALUE_OPTIONS: &[&str] = &[
+    "-f", "--filename", "-p", "--profile", "-t", "--tag", "-d", "--default-repo", "--kube-context",
+    "-n", "--namespace", "--build-artifacts", "-a",
+];
+
+/// Options of kn that take a value.
+#[rustfmt::skip]
+const KN_VALUE_OPTIONS: &[&str] = &[
+    "-n", "--namespace", "--image", "--env", "-e", "--kubeconfig", "--context",
+];
+
+/// Options of aws that take a value.
+#[rustfmt::skip]
+const AWS_VALUE_OPTIONS: &[&str] = &[
+    "--region", "--profile", "--cluster", "--service", "--repository-name", "--image-id",
+    "--task-definition", "--output", "--query", "--endpoint-url",
+];
+
+/// Options of buildah that take a value.
+#[rustfmt::skip]
+const BUILDAH_VALUE_OPTIONS: &[&str] = &[
+    "-t", "--tag", "-f", "--file", "--format", "--authfile", "--creds", "--build-arg", "--layers",
+    "--storage-driver", "--root", "--runroot", "--platform",
+];
+
+/// Options of ko that take a value.
+#[rustfmt::skip]
+const KO_VALUE_OPTIONS: &[&str] = &[
+    "--platform", "-t", "--tags", "--image-refs", "-f", "--filename", "--sbom", "--bare",
+];
+
+/// Options of jib that take a value.
+#[rustfmt::skip]
+const JIB_VALUE_OPTIONS: &[&str] = &[
+    "-t", "--target", "-b", "--build-file", "-c", "--context", "--from",
+];
+
+/// Options of pack that take a value.
+#[rustfmt::skip]
+const PACK_VALUE_OPTIONS: &[&str] = &[
+    "-B", "--builder", "-b", "--buildpack", "-e", "--env", "-p", "--path", "--tag", "-t",
+    "--run-image", "--cache-image",
+];
+
+/// Options of skopeo that take a value.
+#[rustfmt::skip]
+const SKOPEO_VALUE_OPTIONS: &[&str] = &[
+    "--src-creds", "--dest-creds", "--authfile", "--src-authfile", "--dest-authfile", "--format",
+    "--override-os", "--override-arch", "--multi-arch",
+];
+
+/// Options of grype that take a value.
+#[rustfmt::skip]
+const GRYPE_VALUE_OPTIONS: &[&str] = &[
+    "-o", "--output", "-f", "--fail-on", "-c", "--config", "--scope", "-s", "--platform",
+    "--exclude", "-e", "--file", "--template", "-t", "--distro", "--name",
+];
+
+/// Options of snyk that take a value.
+#[rustfmt::skip]
+const SNYK_VALUE_OPTIONS: &[&str] = &[
+    "--org", "--file", "--severity-threshold", "--project-name", "--policy-path",
+    "--json-file-output", "--sarif-file-output", "--exclude-app-vulns",
+];
+
+/// Options of clair that take a value.
+#[rustfmt::skip]
+const CLAIR_VALUE_OPTIONS: &[&str] = &[
+    "--ip", "-c", "--clair", "-r", "--report", "-t", "--threshold", "-w", "--whitelist", "--config",
+    "--host",
+];
+
+/// Options of anchore that take a value.
+#[rustfmt::skip]
+const ANCHORE_VALUE_OPTIONS: &[&str] = &[
+    "--url", "-u", "--u", "--p", "--username", "--password", "--dockerfile", "--annotation", "-o",
+    "--output",
+];
+
+/// Options of twistcli that take a value.
+#[rustfmt::skip]
+const TWISTCLI_VALUE_OPTIONS: &[&str] = &[
+    "--address", "-u", "--user", "-p", "--password", "--output-file", "--details",
+];
+
+/// Options of xargs that take a value.
+#[rustfmt::skip]
+const XARGS_VALUE_OPTIONS: &[&str] = &[
+    "-I", "-i", "-n", "-P", "-L", "-d", "-a", "-E", "-s", "--max-args", "--max-procs",
+    "--delimiter", "--arg-file", "--replace",
+];
+
+/// Options of docker exec that take a value.
+#[rustfmt::skip]
+const DOCKER_EXEC_VALUE_OPTIONS: &[&str] = &[
+    "-e", "--env", "--env-file", "-u", "--user", "-w", "--workdir", "--detach-keys",
+];
+
+/// Options of docker update that take a value.
+#[rustfmt::skip]
+const DOCKER_UPDATE_VALUE_OPTIONS: &[&str] = &[
+    "--cpus", "-m", "--memory", "--restart", "--cpu-shares", "--memory-swap", "--pids-limit",
+    "--cpuset-cpus", "--memory-reservation",
+];
+
+/// Options of compose that take a value.
+#[rustfmt::skip]
+const COMPOSE_VALUE_OPTIONS: &[&str] = &[
+    "-f", "--file", "-p", "--project-name", "--env-file", "--profile", "--project-directory",
+    "--ansi", "--progress",
+];
+
+/// Options of scout that take a value.
+#[rustfmt::skip]
+const SCOUT_VALUE_OPTIONS: &[&str] = &[
+    "--org", "--format", "--output", "-o", "--only-severity", "--platform", "--to", "--env", "-e",
+    "--only-package-type",
+];
+
+/// Options of gcloud that take a value.
+#[rustfmt::skip]
+const GCLOUD_VALUE_OPTIONS: &[&str] = &[
+    "--project", "--region", "--zone", "--image", "--tag", "-t", "--config", "--format",
+    "--account", "--command", "--platform", "--service-account", "--substitutions", "--location",
+];
+
+/// Options of az that take a value.
+#[rustfmt::skip]
+const AZ_VALUE_OPTIONS: &[&str] = &[
+    "-g", "--resource-group", "-n", "--name", "-r", "--registry", "-t", "--image", "-f", "--file",
+    "--subscription", "--command", "--scripts", "--command-id", "--source", "-o", "--output",
+    "--query", "--container-image-name",
+];
+
+/// Options of ansible that take a value.
+#[rustfmt::skip]
+const ANSIBLE_VALUE_OPTIONS: &[&str] = &[
+    "-i", "--inventory", "--inventory-file", "-c", "--connection", "-e", "--extra-vars", "-l",
+    "--limit", "-u", "--user", "-t", "--tags", "--skip-tags", "-m", "--module-name", "-a", "--args",
+    "-f", "--forks", "--vault-password-file", "--vault-id", "--private-key", "--key-file", "-T",
+    "--timeout", "-M", "--module-path", "--become-user", "--become-method", "--start-at-task",
+];
+
+/// Options of package manager that take a value.
+#[rustfmt::skip]
+const PACKAGE_MANAGER_VALUE_OPTIONS: &[&str] = &[
+    "-o", "-c", "-t", "--target-release", "--setopt", "--repo", "--enablerepo", "--disablerepo",
+    "--installroot", "--releasever", "-X", "--repository", "--root", "-R",
+];
 
 #[cfg(test)]
 mod tests {
