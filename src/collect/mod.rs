@@ -125,7 +125,7 @@ pub struct ServerVersion {
 }
 
 /// Whether a kind was collected, and if not, why.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum KindStatus {
     /// The input holds this kind; `count` may be zero when a manifest says it was listed.
