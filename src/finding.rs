@@ -93,6 +93,9 @@ pub struct Subject {
     /// The file the subject was read from, when it was read from a file.
     pub path: Option<String>,
     pub line: Option<u32>,
+    /// The top-level kustomization that rendered the subject, when one did: the same
+    /// manifest rendered by two overlays is two subjects.
+    pub via: Option<String>,
 }
 
 impl Subject {
@@ -114,13 +117,19 @@ impl Subject {
         s
     }
 
-    /// `path:line` when the subject was read from a file.
+    /// `path:line` when the subject was read from a file, with ` via kustomization` when
+    /// a kustomization rendered it.
     pub fn file_location(&self) -> Option<String> {
         let path = self.path.as_ref()?;
-        Some(match self.line {
+        let mut s = match self.line {
             Some(line) => format!("{path}:{line}"),
             None => path.clone(),
-        })
+        };
+        if let Some(via) = &self.via {
+            s.push_str(" via ");
+            s.push_str(via);
+        }
+        Some(s)
     }
 }
 
@@ -183,33 +192,33 @@ impl Finding {
 /// Gives each finding its stable id and sorts findings into a deterministic order.
 ///
 /// The id hashes the check id, the identity of the subject's source (see
-/// [`Source::identity`]), the subject's kind, namespace, name and container, and the finding's
-/// key. File paths and line numbers are left out on purpose: moving a Deployment to another
-/// file, or editing lines above it, must not change its findings' ids. Findings that would
-/// still collide get a `-2`, `-3`... suffix in sorted order.
+/// [`Source::identity`]), the subject's kind, namespace, name and container, the
+/// kustomization it was rendered through (relative to its source, when there is one), and the
+/// finding's key. File paths and line numbers are left out on purpose: moving a Deployment to
+/// another file, or editing lines above it, must not change its findings' ids. Findings that
+/// would still collide get a `-2`, `-3`... suffix in sorted order.
 pub fn assign_ids(findings: &mut [Finding], sources: &[Source]) {
-    let identity: BTreeMap<&str, &str> = sources
-        .iter()
-        .map(|s| (s.id.as_str(), s.identity.as_str()))
-        .collect();
+    let by_id: BTreeMap<&str, &Source> = sources.iter().map(|s| (s.id.as_str(), s)).collect();
     for f in findings.iter_mut() {
-        let source = identity
-            .get(f.subject.source.as_str())
-            .copied()
-            .unwrap_or(f.subject.source.as_str());
-        f.id = format!(
-            "{}-{}",
+        let source = by_id.get(f.subject.source.as_str());
+        let identity = source.map_or(f.subject.source.as_str(), |s| s.identity.as_str());
+        let mut parts = vec![
             f.check,
-            short_hash(&[
-                f.check,
-                source,
-                &f.subject.kind,
-                f.subject.namespace.as_deref().unwrap_or(""),
-                &f.subject.name,
-                f.subject.container.as_deref().unwrap_or(""),
-                &f.key,
-            ])
-        );
+            identity,
+            &f.subject.kind,
+            f.subject.namespace.as_deref().unwrap_or(""),
+            &f.subject.name,
+            f.subject.container.as_deref().unwrap_or(""),
+            &f.key,
+        ];
+        // Only rendered subjects hash a via, so other findings keep their ids.
+        if let Some(via) = &f.subject.via {
+            let relative = source
+                .and_then(|s| via.strip_prefix(s.location.as_str()))
+                .map_or(via.as_str(), |r| r.trim_start_matches(['/', '\\']));
+            parts.push(relative);
+        }
+        f.id = format!("{}-{}", f.check, short_hash(&parts));
     }
     findings.sort_by(|a, b| {
         (a.check, &a.id, &a.subject, &a.message).cmp(&(b.check, &b.id, &b.subject, &b.message))
@@ -255,6 +264,7 @@ mod tests {
                 source: source.into(),
                 path: Some(path.into()),
                 line: Some(line),
+                via: None,
             },
             "m",
         )

@@ -41,6 +41,13 @@ pub fn split_documents(stream: &str) -> Vec<DocumentText<'_>> {
             push_document(&mut docs, &stream[start..end], start_line);
             start = end;
             start_line = next_line;
+        } else if is_document_end(trimmed) {
+            // `...` ends a document; what follows is the next one even without `---`.
+            let end = offset + line.len();
+            push_document(&mut docs, &stream[start..end], start_line);
+            start = end;
+            start_line = line_no + 1;
+            directive_start = None;
         } else if !trimmed.trim().is_empty() && !trimmed.trim_start().starts_with('#') {
             directive_start = None;
         }
@@ -52,6 +59,10 @@ pub fn split_documents(stream: &str) -> Vec<DocumentText<'_>> {
 
 fn is_document_start(line: &str) -> bool {
     line == "---" || line.starts_with("--- ") || line.starts_with("---\t")
+}
+
+fn is_document_end(line: &str) -> bool {
+    line == "..." || line.starts_with("... ") || line.starts_with("...\t")
 }
 
 fn push_document<'a>(docs: &mut Vec<DocumentText<'a>>, text: &'a str, start_line: u32) {
@@ -108,7 +119,15 @@ pub struct YamlError {
 
 /// Parses one document into a JSON value; errors carry the file line.
 pub fn parse_document(doc: &DocumentText<'_>) -> Result<serde_json::Value, YamlError> {
-    serde_saphyr::from_str_with_options::<serde_json::Value>(doc.text, options()).map_err(|e| {
+    parse_document_as(doc)
+}
+
+/// Parses one document into a typed value (a scalar read into a `String` keeps its text:
+/// `newTag: 1.10` is "1.10"); errors carry the file line.
+pub fn parse_document_as<T: serde::de::DeserializeOwned>(
+    doc: &DocumentText<'_>,
+) -> Result<T, YamlError> {
+    serde_saphyr::from_str_with_options::<T>(doc.text, options()).map_err(|e| {
         let (line, column) = match e.location() {
             Some(loc) => (
                 doc.start_line + (loc.line() as u32).saturating_sub(1),
