@@ -296,6 +296,71 @@ mod tests {
     }
 
     #[test]
+    fn one_manifest_through_two_overlays_gives_two_stable_ids() {
+        let via = |root: &str, overlay: &str| {
+            let mut f = finding(&format!("snapshot:{root}"), "api", "base/d.yaml", 3);
+            f.subject.via = Some(format!("{root}/overlays/{overlay}/kustomization.yaml"));
+            f
+        };
+        let mut q3 = vec![via("q3", "prod"), via("q3", "stage")];
+        let mut q4 = vec![via("q4/repo", "stage"), via("q4/repo", "prod")];
+        let sources = |root: &str| {
+            let mut s = source(&format!("snapshot:{root}"), "snapshot");
+            s.location = root.into();
+            vec![s]
+        };
+        assign_ids(&mut q3, &sources("q3"));
+        assign_ids(&mut q4, &sources("q4/repo"));
+        assert_ne!(q3[0].id, q3[1].id);
+        assert!(!q3[0].id.ends_with("-2") && !q3[1].id.ends_with("-2"));
+        let ids = |fs: &[Finding]| {
+            let mut v: Vec<(String, String)> = fs
+                .iter()
+                .map(|f| {
+                    (
+                        f.subject.via.clone().unwrap()[3..].to_string(),
+                        f.id.clone(),
+                    )
+                })
+                .collect();
+            v.sort();
+            v.into_iter().map(|(_, id)| id).collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&q3), ids(&q4));
+        // A subject rendered by no kustomization keeps the id it had before `via` existed.
+        let mut plain = vec![finding("snapshot:q3", "api", "q3/shop.yaml", 10)];
+        assign_ids(&mut plain, &sources("q3"));
+        assert_eq!(
+            plain[0].id,
+            format!(
+                "read-only-root-filesystem-{}",
+                short_hash(&[
+                    "read-only-root-filesystem",
+                    "snapshot",
+                    "Deployment",
+                    "shop",
+                    "api",
+                    "web",
+                    ""
+                ])
+            )
+        );
+    }
+
+    #[test]
+    fn file_locations_name_the_kustomization() {
+        let mut f = finding("s", "api", "base/d.yaml", 3);
+        assert_eq!(f.subject.file_location().as_deref(), Some("base/d.yaml:3"));
+        f.subject.via = Some("prod/kustomization.yaml".into());
+        assert_eq!(
+            f.subject.file_location().as_deref(),
+            Some("base/d.yaml:3 via prod/kustomization.yaml")
+        );
+        let json = serde_json::to_value(&Subject::default()).unwrap();
+        assert!(json.get("via").is_some_and(|v| v.is_null()), "{json}");
+    }
+
+    #[test]
     fn colliding_ids_get_suffixes_in_a_stable_order() {
         let mut fs = vec![
             finding("s", "api", "b.yaml", 2),

@@ -468,6 +468,67 @@ mod tests {
     }
 
     #[test]
+    fn workloads_missing_required_parts_are_unreadable_by_field() {
+        let cases = [
+            (json!({"metadata": {"name": "d"}}), "spec", "missing"),
+            (
+                json!({"metadata": {"name": "d"}, "spec": {"template": {}}}),
+                "spec.template.spec",
+                "missing",
+            ),
+            (
+                json!({"metadata": {"name": "d"}, "spec": {"template": {"spec": {"containers": []}}}}),
+                "spec.template.spec.containers",
+                "empty",
+            ),
+            (
+                json!({"spec": {"template": {"spec": {"containers": [{"name": "c"}]}}}}),
+                "metadata",
+                "missing",
+            ),
+            (
+                json!({"metadata": {"labels": {}}, "spec": {"template": {"spec": {"containers": [{"name": "c"}]}}}}),
+                "metadata.name",
+                "missing",
+            ),
+        ];
+        for (value, path, message) in cases {
+            let mut o = obj("Deployment", "", "u", None);
+            o.meta.name = value["metadata"]["name"].as_str().unwrap_or("").into();
+            o.value = value;
+            let objects = [o];
+            let index = WorkloadIndex::build(&objects);
+            assert_eq!(index.unreadable.len(), 1, "{path}");
+            assert_eq!(index.unreadable[0].error.path, path);
+            assert!(index.unreadable[0].error.message.starts_with(message));
+        }
+        let mut job = obj("Job", "", "u", None);
+        job.value["metadata"] = json!({"generateName": "migrate-"});
+        let objects = [job];
+        assert_eq!(WorkloadIndex::build(&objects).assessed.len(), 1);
+    }
+
+    #[test]
+    fn field_paths_name_the_container_by_index() {
+        let mut o = obj("CronJob", "c", "u", None);
+        o.value = json!({"spec": {"jobTemplate": {"spec": {"template": {"spec": {
+            "initContainers": [{"name": "i"}],
+            "containers": [{"name": "a"}, {"name": "b"}]
+        }}}}}});
+        let objects = [o];
+        let index = WorkloadIndex::build(&objects);
+        let paths: Vec<_> = index.containers().map(|c| c.field_path("image")).collect();
+        assert_eq!(
+            paths,
+            [
+                "spec.jobTemplate.spec.template.spec.initContainers[0].image",
+                "spec.jobTemplate.spec.template.spec.containers[0].image",
+                "spec.jobTemplate.spec.template.spec.containers[1].image",
+            ]
+        );
+    }
+
+    #[test]
     fn container_settings_fall_back_to_the_pod() {
         let mut o = obj("Pod", "p", "u", None);
         o.value = json!({"spec": {

@@ -675,7 +675,21 @@ fn take_claimed(
     source_id: &str,
     problems: &mut Vec<Problem>,
 ) {
-    let referenced: HashSet<&PathBuf> = nodes.values().flat_map(|n| &n.referenced).collect();
+    // Files a kustomization lists or refers to but no top level renders (cycles,
+    // components, patches, generator inputs): the problems about those kustomizations say so.
+    let listed = nodes
+        .values()
+        .filter_map(|n| n.parsed.as_ref())
+        .flat_map(|p| &p.entries)
+        .filter_map(|e| match e {
+            Entry::File { identity, .. } => Some(identity),
+            Entry::Kustomization { .. } => None,
+        });
+    let referenced: HashSet<&PathBuf> = nodes
+        .values()
+        .flat_map(|n| &n.referenced)
+        .chain(listed)
+        .collect();
     let mut parents = HashMap::new();
     files.retain(|f| {
         let Some(id) = identity(&f.path, &mut parents) else {
@@ -691,6 +705,8 @@ fn take_claimed(
             return false;
         }
         match id.parent().and_then(|d| nodes.get(d)) {
+            // Its kustomization could not be read; the error about it says so.
+            Some(node) if node.parsed.is_none() => false,
             Some(node) => {
                 problems.push(Problem::new(
                     ProblemLevel::Note,
@@ -931,5 +947,474 @@ fn split_image(image: &str) -> (&str, Option<&str>, Option<&str>) {
             (&rest[..i], Some(&rest[i + 1..]), digest)
         }
         None => (rest, None, digest),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::Inventory;
+    use crate::collect::snapshot::{SnapshotOptions, load};
+
+    fn write(root: &Path, files: &[(&str, &str)]) {
+        for (path, text) in files {
+            let path = root.join(path);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        }
+    }
+
+    fn load_dir(root: &Path) -> Inventory {
+        let mut inv = load(root, &SnapshotOptions::default());
+        inv.canonicalize();
+        inv
+    }
+
+    const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n\
+        spec:\n  template:\n    spec:\n      initContainers:\n      - name: init\n        \
+        image: busybox\n      containers:\n      - name: web\n        \
+        image: registry.example.com:5000/shop/api:1.0@sha256:aaaa\n";
+
+    fn images(inv: &Inventory) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        for o in &inv.objects {
+            for list in ["initContainers", "containers"] {
+                for c in o.value["spec"]["template"]["spec"][list]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                {
+                    out.push((
+                        o.origin.via.clone().unwrap_or_default(),
+                        o.meta.namespace.clone().unwrap_or_default(),
+                        c["image"].as_str().unwrap().to_string(),
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    fn messages(inv: &Inventory) -> Vec<(ProblemLevel, String, String)> {
+        inv.problems
+            .iter()
+            .map(|p| (p.level, p.location.clone(), p.message.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn split_image_knows_registry_ports() {
+        assert_eq!(split_image("nginx"), ("nginx", None, None));
+        assert_eq!(split_image("nginx:1.27"), ("nginx", Some("1.27"), None));
+        assert_eq!(split_image("host:5000/app"), ("host:5000/app", None, None));
+        assert_eq!(
+            split_image("host:5000/a/b:v1@sha256:ab"),
+            ("host:5000/a/b", Some("v1"), Some("sha256:ab"))
+        );
+        assert_eq!(
+            split_image("app@sha256:ab"),
+            ("app", None, Some("sha256:ab"))
+        );
+    }
+
+    #[test]
+    fn overrides_follow_kustomize() {
+        let o = |name: &str, new_name: Option<&str>, tag: Option<&str>, digest: Option<&str>| {
+            ImageOverride {
+                name: name.into(),
+                new_name: new_name.map(Into::into),
+                new_tag: tag.map(Into::into),
+                digest: digest.map(Into::into),
+            }
+        };
+        // The name part must match exactly: not a prefix, not with the tag.
+        assert_eq!(
+            override_image("nginx:1", &o("ngin", None, Some("2"), None)),
+            None
+        );
+        assert_eq!(
+            override_image("nginx:1", &o("nginx:1", None, Some("2"), None)),
+            None
+        );
+        assert_eq!(
+            override_image(
+                "docker.io/library/nginx",
+                &o("nginx", None, Some("2"), None)
+            ),
+            None
+        );
+        // A new name keeps the tag and digest.
+        assert_eq!(
+            override_image(
+                "nginx:1@sha256:ab",
+                &o("nginx", Some("r.io/nginx"), None, None)
+            )
+            .as_deref(),
+            Some("r.io/nginx:1@sha256:ab")
+        );
+        // A new tag drops the old digest, a new digest the old tag; both set both.
+        assert_eq!(
+            override_image("nginx:1@sha256:ab", &o("nginx", None, Some("2"), None)).as_deref(),
+            Some("nginx:2")
+        );
+        assert_eq!(
+            override_image("nginx:1", &o("nginx", None, None, Some("sha256:cd"))).as_deref(),
+            Some("nginx@sha256:cd")
+        );
+        assert_eq!(
+            override_image(
+                "h:5000/x",
+                &o("h:5000/x", None, Some("3"), Some("sha256:cd"))
+            )
+            .as_deref(),
+            Some("h:5000/x:3@sha256:cd")
+        );
+        // No change is no change.
+        assert_eq!(
+            override_image("nginx:2", &o("nginx", None, Some("2"), None)),
+            None
+        );
+    }
+
+    #[test]
+    fn normalize_resolves_parent_steps_for_display() {
+        let n = |p: &str| normalize(Path::new(p)).display().to_string();
+        assert_eq!(
+            n("snap/overlays/prod/../../base/d.yaml"),
+            "snap/base/d.yaml"
+        );
+        assert_eq!(n("./overlays/prod/../../base"), "./base");
+        assert_eq!(n("./../base"), "../base");
+        assert_eq!(n("a/../../b"), "../b");
+        assert_eq!(n("/x/../../y"), "/y");
+    }
+
+    #[test]
+    fn two_overlays_render_two_copies_base_overrides_first() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            &[
+                ("base/deploy.yaml", DEPLOY),
+                (
+                    "base/kustomization.yaml",
+                    "resources: [deploy.yaml]\nnamespace: base\nimages:\n\
+                     - name: busybox\n  newTag: 1.10\n\
+                     - name: registry.example.com:5000/shop/api\n  newName: r.io/api\n",
+                ),
+                (
+                    "overlays/prod/kustomization.yaml",
+                    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n\
+                     resources:\n- ../../base\nnamespace: prod\nimages:\n\
+                     - name: r.io/api\n  newTag: \"2.0\"\n  digest: sha256:bbbb\n",
+                ),
+                ("overlays/stage/kustomization.yml", "bases: [../../base]\n"),
+            ],
+        );
+        let inv = load_dir(dir.path());
+        assert!(inv.problems.is_empty(), "{:?}", inv.problems);
+        let root = dir.path().display().to_string();
+        let prod = format!("{root}/overlays/prod/kustomization.yaml");
+        let stage = format!("{root}/overlays/stage/kustomization.yml");
+        let mut got = images(&inv);
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                (prod.clone(), "prod".into(), "busybox:1.10".into()),
+                (
+                    prod.clone(),
+                    "prod".into(),
+                    "r.io/api:2.0@sha256:bbbb".into()
+                ),
+                (stage.clone(), "base".into(), "busybox:1.10".into()),
+                (
+                    stage.clone(),
+                    "base".into(),
+                    "r.io/api:1.0@sha256:aaaa".into()
+                ),
+            ]
+        );
+        // Each copy is evidence of its own, shown under the base file it came from.
+        assert_eq!(inv.records.len(), 2);
+        assert_ne!(inv.records[0].id, inv.records[1].id);
+        assert_ne!(inv.records[0].sha256, inv.records[1].sha256);
+        for (o, r) in inv.objects.iter().zip(&inv.records) {
+            assert_eq!(o.evidence, r.id);
+            assert_eq!(
+                o.origin.path.as_deref(),
+                Some(&*format!("{root}/base/deploy.yaml"))
+            );
+            assert!(
+                r.locator.ends_with(o.origin.via.as_deref().unwrap()),
+                "{}",
+                r.locator
+            );
+            assert_eq!(r.describes, o.display_name());
+        }
+        assert_eq!(inv.coverage.count("Deployment"), 2);
+    }
+
+    #[test]
+    fn an_overlay_outside_the_snapshot_reaches_its_base_and_the_file_itself_works() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            &[
+                ("base/deploy.yaml", DEPLOY),
+                ("base/kustomization.yaml", "resources: [deploy.yaml]\n"),
+                (
+                    "overlays/prod/kustomization.yaml",
+                    "resources: [../../base]\nimages: [{name: busybox, newTag: \"1.36\"}]\n",
+                ),
+            ],
+        );
+        for root in ["overlays/prod", "overlays/prod/kustomization.yaml"] {
+            let inv = load_dir(&dir.path().join(root));
+            assert!(inv.problems.is_empty(), "{root}: {:?}", inv.problems);
+            assert_eq!(inv.objects.len(), 1, "{root}");
+            let o = &inv.objects[0];
+            assert_eq!(
+                o.origin.path.as_deref(),
+                Some(&*format!("{}/base/deploy.yaml", dir.path().display()))
+            );
+            assert_eq!(images(&inv)[0].2, "busybox:1.36");
+        }
+    }
+
+    #[test]
+    fn bad_references_are_problems_with_lines_and_the_rest_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            &[
+                ("app/deploy.yaml", DEPLOY),
+                (
+                    "app/plain/cm.yaml",
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+                ),
+                (
+                    "app/kustomization.yaml",
+                    "resources:\n- deploy.yaml\n- nothere.yaml\n- plain\n\
+                     - github.com/org/repo/base?ref=v1\n- https://example.com/x.yaml\n\
+                     patchesStrategicMerge:\n- patch.yaml\nconfigMapGenerator:\n\
+                     - name: cfg\n  files: [settings=conf/settings.yaml]\n\
+                     replacements: []\ncomponents: [../comp]\n",
+                ),
+                (
+                    "app/patch.yaml",
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\n",
+                ),
+                (
+                    "app/conf/settings.yaml",
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n",
+                ),
+                (
+                    "app/unlisted.yaml",
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: u}\n",
+                ),
+                (
+                    "comp/kustomization.yaml",
+                    "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n",
+                ),
+            ],
+        );
+        let inv = load_dir(dir.path());
+        let root = dir.path().display().to_string();
+        let k = format!("{root}/app/kustomization.yaml");
+        let got = messages(&inv);
+        let expect = |level, loc: &str, contains: &str| {
+            assert!(
+                got.iter()
+                    .any(|(l, at, m)| *l == level && at == loc && m.contains(contains)),
+                "{level:?} {loc} {contains}: {got:#?}"
+            );
+        };
+        expect(
+            ProblemLevel::Error,
+            &format!("{k}:3"),
+            "resource `nothere.yaml` not found",
+        );
+        expect(
+            ProblemLevel::Error,
+            &format!("{k}:4"),
+            "directory without a kustomization",
+        );
+        expect(
+            ProblemLevel::Note,
+            &format!("{k}:5"),
+            "github.com/org/repo/base?ref=v1",
+        );
+        expect(
+            ProblemLevel::Note,
+            &format!("{k}:7"),
+            "`patchesStrategicMerge` not applied",
+        );
+        expect(
+            ProblemLevel::Note,
+            &format!("{k}:9"),
+            "`configMapGenerator` not applied",
+        );
+        expect(
+            ProblemLevel::Note,
+            &format!("{k}:13"),
+            "`components` not applied",
+        );
+        expect(
+            ProblemLevel::Note,
+            &format!("{root}/app/unlisted.yaml"),
+            "does not list it",
+        );
+        expect(
+            ProblemLevel::Note,
+            &format!("{root}/comp/kustomization.yaml"),
+            "Component",
+        );
+        // `replacements: []` is still a field that is not applied.
+        expect(
+            ProblemLevel::Note,
+            &format!("{k}:12"),
+            "`replacements` not applied",
+        );
+        // Remote resources are one note, however many.
+        assert_eq!(
+            got.iter().filter(|(_, _, m)| m.contains("remote")).count(),
+            1
+        );
+        assert_eq!(got.len(), 9, "{got:#?}");
+        // The listed file is rendered; the directory without a kustomization is read plain;
+        // the patch and the generator input are not objects.
+        let mut names: Vec<_> = inv
+            .objects
+            .iter()
+            .map(|o| {
+                (
+                    o.kind.as_str(),
+                    o.meta.name.as_str(),
+                    o.origin.via.is_some(),
+                )
+            })
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [("ConfigMap", "c", false), ("Deployment", "api", true)]
+        );
+    }
+
+    #[test]
+    fn a_broken_kustomization_is_an_error_and_its_directory_is_not_read_raw() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            &[
+                ("app/deploy.yaml", DEPLOY),
+                ("app/kustomization.yaml", "resources: deploy.yaml\n"),
+                (
+                    "other/pod.yaml",
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+                ),
+            ],
+        );
+        let inv = load_dir(dir.path());
+        let got = messages(&inv);
+        assert!(
+            got.iter().any(|(l, at, m)| *l == ProblemLevel::Error
+                && at.ends_with("app/kustomization.yaml:1")
+                && m.starts_with("invalid kustomization")),
+            "{got:?}"
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(inv.objects.len(), 1);
+        assert_eq!(inv.objects[0].kind, "Pod");
+    }
+
+    #[test]
+    fn cycles_and_duplicates_are_reported_not_followed_forever() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            &[
+                ("a/kustomization.yaml", "resources: [../b, pod.yaml]\n"),
+                (
+                    "a/pod.yaml",
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n",
+                ),
+                ("b/kustomization.yaml", "resources: [../a]\n"),
+                ("top/kustomization.yaml", "resources: [../c, ../d]\n"),
+                ("c/kustomization.yaml", "resources: [../shared]\n"),
+                ("d/kustomization.yaml", "resources: [../shared]\n"),
+                ("shared/kustomization.yaml", "resources: [pod.yaml]\n"),
+                (
+                    "shared/pod.yaml",
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: s}\n",
+                ),
+            ],
+        );
+        let inv = load_dir(dir.path());
+        let got = messages(&inv);
+        assert!(
+            got.iter()
+                .any(|(l, _, m)| *l == ProblemLevel::Error && m.contains("cycle")),
+            "{got:?}"
+        );
+        assert!(
+            got.iter().any(|(l, at, m)| *l == ProblemLevel::Warning
+                && at.ends_with("d/kustomization.yaml:1")
+                && m.contains("reached twice")),
+            "{got:?}"
+        );
+        // a/pod.yaml is listed, but only through the cycle: not read, and no other note.
+        assert_eq!(got.len(), 3, "{got:#?}");
+        let names: Vec<_> = inv.objects.iter().map(|o| o.meta.name.as_str()).collect();
+        assert_eq!(names, ["s"]);
+    }
+
+    #[test]
+    fn namespace_skips_cluster_scoped_kinds() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            &[
+                (
+                    "kustomization.yaml",
+                    "namespace: shop\nresources: [all.yaml]\n",
+                ),
+                (
+                    "all.yaml",
+                    "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n\
+                     apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sa, namespace: x}\n",
+                ),
+            ],
+        );
+        let inv = load_dir(dir.path());
+        let ns: Vec<_> = inv
+            .objects
+            .iter()
+            .map(|o| (o.kind.as_str(), o.meta.namespace.as_deref()))
+            .collect();
+        assert_eq!(ns, [("Namespace", None), ("ServiceAccount", Some("shop"))]);
+        assert_eq!(inv.objects[1].value["metadata"]["namespace"], "shop");
+    }
+
+    #[test]
+    fn the_preferred_kustomization_file_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            &[
+                ("kustomization.yaml", "resources: [pod.yaml]\n"),
+                ("Kustomization", "resources: []\n"),
+                (
+                    "pod.yaml",
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+                ),
+            ],
+        );
+        let inv = load_dir(dir.path());
+        assert_eq!(inv.objects.len(), 1);
+        let got = messages(&inv);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].1.ends_with("/Kustomization") && got[0].0 == ProblemLevel::Warning);
     }
 }

@@ -1016,6 +1016,136 @@ mod tests {
         assert_eq!(inv.objects.len(), 1, "{:?}", inv.problems);
     }
 
+    fn write_tree(root: &Path, files: &[(&str, &str)]) {
+        for (path, text) in files {
+            let path = root.join(path);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        }
+    }
+
+    const TEMPLATE: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  \
+        name: {{ .Release.Name }}\n  labels:\n    {{- include \"x.labels\" . | nindent 4 }}\n\
+        ---\n{{- if .Values.ingress }}\nkind: Ingress\n{{- end }}\n";
+
+    #[test]
+    fn helm_charts_skip_templates_with_a_note_and_values_quietly() {
+        let dir = tempfile::tempdir().unwrap();
+        write_tree(
+            dir.path(),
+            &[
+                (
+                    "chart/Chart.yaml",
+                    "apiVersion: v2\nname: x\nversion: 1.0.0\n",
+                ),
+                ("chart/values.yaml", "image: {repository: x, tag: 1.0}\n"),
+                // Values files are not always valid YAML on their own; never parse them.
+                ("chart/values-prod.yaml", "a: [\n"),
+                ("chart/templates/deploy.yaml", TEMPLATE),
+                ("chart/charts/sub/templates/x.yaml", TEMPLATE),
+                (
+                    "chart/crds/crd.yaml",
+                    "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n\
+                     metadata: {name: a.b.c}\n",
+                ),
+            ],
+        );
+        let inv = load(dir.path(), &SnapshotOptions::default());
+        let got: Vec<_> = inv
+            .problems
+            .iter()
+            .map(|p| (p.level, p.location.clone()))
+            .collect();
+        let chart = dir.path().join("chart");
+        assert_eq!(
+            got,
+            [
+                (
+                    ProblemLevel::Note,
+                    chart.join("charts").display().to_string()
+                ),
+                (
+                    ProblemLevel::Note,
+                    chart.join("templates").display().to_string()
+                ),
+            ]
+        );
+        assert_eq!(inv.objects.len(), 1);
+        assert_eq!(inv.objects[0].kind, "CustomResourceDefinition");
+
+        // A template passed by itself, or the templates directory: one note, no error.
+        for path in [chart.join("templates/deploy.yaml"), chart.join("templates")] {
+            let inv = load(&path, &SnapshotOptions::default());
+            assert_eq!(inv.problems.len(), 1, "{:?}", inv.problems);
+            assert_eq!(inv.problems[0].level, ProblemLevel::Note);
+            assert!(inv.problems[0].message.contains("Helm chart templates"));
+        }
+    }
+
+    #[test]
+    fn a_template_outside_a_chart_is_one_note_not_errors() {
+        let inv = load_text("deploy.yaml", TEMPLATE);
+        assert_eq!(inv.problems.len(), 1, "{:?}", inv.problems);
+        let p = &inv.problems[0];
+        assert_eq!(p.level, ProblemLevel::Note);
+        assert!(p.location.ends_with("deploy.yaml:4"), "{}", p.location);
+        assert!(
+            p.message.contains("2 templated document(s)"),
+            "{}",
+            p.message
+        );
+        assert!(p.hint.as_deref().unwrap().contains("helm template"));
+    }
+
+    #[test]
+    fn an_empty_directory_named_like_a_file_is_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("pods.yaml")).unwrap();
+        write_tree(
+            dir.path(),
+            &[(
+                "ok.yaml",
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+            )],
+        );
+        let inv = load(dir.path(), &SnapshotOptions::default());
+        assert_eq!(inv.objects.len(), 1);
+        assert_eq!(inv.problems.len(), 1, "{:?}", inv.problems);
+        assert_eq!(inv.problems[0].level, ProblemLevel::Warning);
+        assert!(
+            inv.problems[0]
+                .message
+                .contains("is a directory, not a file")
+        );
+        let inv = load(&dir.path().join("pods.yaml"), &SnapshotOptions::default());
+        assert!(
+            inv.problems[0]
+                .message
+                .contains("is a directory, not a file")
+        );
+    }
+
+    #[test]
+    fn binary_junk_is_refused_before_it_is_read_whole() {
+        let mut junk = vec![0u8; 1 << 20];
+        junk[..4].copy_from_slice(b"\x7fELF");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("core.json");
+        fs::write(&path, &junk).unwrap();
+        match read_text(&path, u64::MAX) {
+            Err(TextError::Binary { offset }) => assert_eq!(offset, 4),
+            other => panic!("{other:?}"),
+        }
+        // A NUL after the first 8 KiB is found too.
+        let mut late = b"a: 1\n".repeat(4000);
+        late.push(0);
+        fs::write(&path, &late).unwrap();
+        assert!(matches!(
+            read_text(&path, u64::MAX),
+            Err(TextError::Binary { offset: 20000 })
+        ));
+    }
+
     #[test]
     fn canonical_json_sorts_keys_at_every_level() {
         let mut out = Vec::new();

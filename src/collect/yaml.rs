@@ -190,6 +190,27 @@ mod tests {
     }
 
     #[test]
+    fn document_end_markers_end_documents() {
+        // After `...` a new document may start without `---`; kubectl's splitter would glue
+        // the two together and its decoder drop the second.
+        let stream = "a: 1\n...\nb: 2\n...\n---\nc: 3\n... # end\n";
+        let docs = split_documents(stream);
+        let values: Vec<_> = docs.iter().map(|d| parse_document(d).unwrap()).collect();
+        assert_eq!(values, [json!({"a": 1}), json!({"b": 2}), json!({"c": 3})]);
+        assert_eq!(
+            docs.iter().map(|d| d.content_line).collect::<Vec<_>>(),
+            [1, 3, 6]
+        );
+    }
+
+    #[test]
+    fn crlf_line_endings_split_and_parse() {
+        let docs = split_documents("a: 1\r\n---\r\nb: yes\r\n");
+        assert_eq!(docs.len(), 2);
+        assert_eq!(parse_document(&docs[1]).unwrap(), json!({"b": true}));
+    }
+
+    #[test]
     fn directives_go_with_the_next_document() {
         let docs = split_documents("a: 1\n%YAML 1.1\n---\nb: 2\n");
         assert_eq!(docs.len(), 2);
