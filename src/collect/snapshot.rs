@@ -82,6 +82,20 @@ pub fn load(path: &Path, options: &SnapshotOptions) -> Inventory {
     source
         .details
         .insert("objects".into(), inventory.objects.len().to_string());
+    let explained = inventory.redaction.secrets_dropped > 0 || !inventory.problems.is_empty();
+    if inventory.objects.is_empty() && !explained && !discovered.files.is_empty() {
+        // Files that hold no Kubernetes object are ignored one by one; an input where
+        // nothing was one is worth saying, or every check ends up not_assessed unexplained.
+        inventory.problems.push(
+            Problem::new(
+                ProblemLevel::Warning,
+                &source_id,
+                location,
+                "no Kubernetes objects (apiVersion and kind) in this input",
+            )
+            .hint("pass `kubectl get -o yaml|json` output or manifests"),
+        );
+    }
     inventory.sources.push(source);
     inventory
 }
@@ -516,13 +530,13 @@ pub(super) fn read_text(path: &Path, limit: u64) -> Result<String, TextError> {
     String::from_utf8(bytes).map_err(|e| {
         let bytes = e.as_bytes();
         let valid = &bytes[..e.utf8_error().valid_up_to()];
-        let line = 1 + valid.iter().filter(|&&b| b == b'\n').count() as u32;
+        let line = 1 + memchr::memchr_iter(b'\n', valid).count() as u32;
         TextError::NotUtf8 { line }
     })
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == 0)
+    memchr::memchr(0, bytes)
 }
 
 fn decode_utf16(bytes: &[u8]) -> Option<String> {
@@ -634,12 +648,7 @@ struct LineIndex {
 impl LineIndex {
     fn new(text: &str) -> Self {
         let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         Self { starts }
     }
 
@@ -998,8 +1007,28 @@ mod tests {
 
     #[test]
     fn non_kubernetes_yaml_is_ignored_quietly() {
+        let dir = tempfile::tempdir().unwrap();
+        write_tree(
+            dir.path(),
+            &[
+                ("values.yaml", "replicaCount: 3\nimage:\n  tag: 1.2.3\n"),
+                (
+                    "pod.yaml",
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+                ),
+            ],
+        );
+        let inv = load(dir.path(), &SnapshotOptions::default());
+        assert_eq!(inv.objects.len(), 1);
+        assert!(inv.problems.is_empty(), "{:?}", inv.problems);
+    }
+
+    #[test]
+    fn an_input_without_any_object_says_so() {
         let inv = load_text("values.yaml", "replicaCount: 3\nimage:\n  tag: 1.2.3\n");
-        assert!(inv.objects.is_empty() && inv.problems.is_empty());
+        assert_eq!(inv.problems.len(), 1);
+        assert_eq!(inv.problems[0].level, ProblemLevel::Warning);
+        assert!(inv.problems[0].message.contains("no Kubernetes objects"));
     }
 
     #[test]
