@@ -91,9 +91,10 @@ pub fn load(path: &Path, options: &SnapshotOptions) -> Inventory {
                 ProblemLevel::Warning,
                 &source_id,
                 location,
-                "no Kubernetes objects (apiVersion and kind) in this input",
+                "found no Kubernetes object (a document with apiVersion and kind) in this \
+                 input; nothing from it is assessed",
             )
-            .hint("pass `kubectl get -o yaml|json` output or manifests"),
+            .hint("pass `kubectl get -o yaml|json` output or manifests; an empty List holds none"),
         );
     }
     inventory.sources.push(source);
@@ -1028,7 +1029,11 @@ mod tests {
         let inv = load_text("values.yaml", "replicaCount: 3\nimage:\n  tag: 1.2.3\n");
         assert_eq!(inv.problems.len(), 1);
         assert_eq!(inv.problems[0].level, ProblemLevel::Warning);
-        assert!(inv.problems[0].message.contains("no Kubernetes objects"));
+        assert!(
+            inv.problems[0]
+                .message
+                .contains("found no Kubernetes object")
+        );
     }
 
     #[test]
