@@ -356,7 +356,7 @@ mod tests {
             f.subject.file_location().as_deref(),
             Some("base/d.yaml:3 via prod/kustomization.yaml")
         );
-        let json = serde_json::to_value(&Subject::default()).unwrap();
+        let json = serde_json::to_value(Subject::default()).unwrap();
         assert!(json.get("via").is_some_and(|v| v.is_null()), "{json}");
     }
 
