@@ -56,6 +56,18 @@ impl Run {
             .unwrap_or_else(|| panic!("no problem at {at}: {:#?}", self.problems()))
     }
 
+    /// Asserts a problem of `level` at `at` whose message contains `says`.
+    fn expect(&self, at: &str, level: &str, says: &str) {
+        let p = self.problem(at);
+        assert_eq!(p["level"], level, "{p}");
+        assert!(p["message"].as_str().unwrap().contains(says), "{p}");
+    }
+
+    /// Asserts stderr shows `line`, as a scheduled run's log would.
+    fn logged(&self, line: &str) {
+        assert!(self.stderr.contains(line), "{line} not in {}", self.stderr);
+    }
+
     fn findings_for(&self, name: &str) -> Vec<(String, String, String)> {
         self.report["findings"]
             .as_array()
@@ -115,19 +127,8 @@ fn one_invalid_yaml_document_among_good_ones() {
     );
     fs::write(snap(&dir).join("mixed.yaml"), text).unwrap();
     let run = run_snap(&dir);
-    let p = run.problem("mixed.yaml:15");
-    assert_eq!(p["level"], "error");
-    assert!(
-        p["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("invalid YAML in document 1")
-    );
-    assert!(
-        run.stderr.contains("mixed.yaml:15: invalid YAML"),
-        "{}",
-        run.stderr
-    );
+    run.expect("mixed.yaml:15", "error", "invalid YAML in document 1");
+    run.logged("mixed.yaml:15: invalid YAML");
     run.assert_good_assessed();
     assert!(!run.findings_for("also-good").is_empty());
 }
@@ -167,9 +168,7 @@ fn yaml_bombs_are_refused_quickly() {
         ("block.yaml:257", "nested deeper than 256 levels"),
         ("deep.json:1", "recursion limit exceeded"),
     ] {
-        let p = run.problem(at);
-        assert_eq!(p["level"], "error", "{p}");
-        assert!(p["message"].as_str().unwrap().contains(says), "{p}");
+        run.expect(at, "error", says);
     }
     assert_eq!(run.problems().len(), 4, "{:#?}", run.problems());
     run.assert_good_assessed();
@@ -223,11 +222,7 @@ fn a_100_mb_kubectl_dump_is_read_and_100_mb_of_junk_refused() {
         "{:#?}",
         run.problems()
     );
-    let p = run.problem("junk.yaml");
-    assert!(
-        p["message"].as_str().unwrap().contains("binary data"),
-        "{p}"
-    );
+    run.expect("junk.yaml", "error", "binary data");
     assert_eq!(run.problems().len(), 1, "{:#?}", run.problems());
     run.assert_good_assessed();
 }
@@ -241,14 +236,7 @@ fn files_over_the_size_limit_are_skipped_with_a_message() {
         &[&snap(&dir)],
         &["--max-file-size", "2000"],
     );
-    let p = run.problem("big.yaml");
-    assert!(
-        p["message"]
-            .as_str()
-            .unwrap()
-            .contains("over the 2000-byte limit"),
-        "{p}"
-    );
+    run.expect("big.yaml", "error", "over the 2000-byte limit");
     run.assert_good_assessed();
 }
 
@@ -264,23 +252,13 @@ fn binary_junk_and_non_utf8_text() {
     latin1.extend_from_slice(b"\xe9\n  namespace: x\n");
     fs::write(snap(&dir).join("latin1.yaml"), latin1).unwrap();
     let run = run_snap(&dir);
-    let p = run.problem("image.json");
-    assert!(
-        p["message"]
-            .as_str()
-            .unwrap()
-            .contains("binary data (a NUL byte at offset 8)")
+    run.expect(
+        "image.json",
+        "error",
+        "binary data (a NUL byte at offset 8)",
     );
-    let p = run.problem("latin1.yaml:4");
-    assert!(
-        p["message"].as_str().unwrap().contains("not valid UTF-8"),
-        "{p}"
-    );
-    assert!(
-        run.stderr.contains("latin1.yaml:4: not valid UTF-8"),
-        "{}",
-        run.stderr
-    );
+    run.expect("latin1.yaml:4", "error", "not valid UTF-8");
+    run.logged("latin1.yaml:4: not valid UTF-8");
     run.assert_good_assessed();
 }
 
@@ -376,11 +354,7 @@ metadata:
             .any(|(c, s, _)| c == "read-only-root-filesystem" && s == "pass")
     );
     // Metadata of the wrong shape makes the object unreadable: a problem with its line.
-    let p = run.problem("odd.yaml:41");
-    assert!(
-        p["message"].as_str().unwrap().contains("metadata.labels"),
-        "{p}"
-    );
+    run.expect("odd.yaml:41", "error", "metadata.labels");
     run.assert_good_assessed();
 }
 
@@ -396,22 +370,8 @@ fn dangling_symlinks_and_directories_named_like_files() {
     )
     .unwrap();
     let run = run_snap(&dir);
-    let p = run.problem("link.yaml");
-    assert_eq!(p["level"], "error");
-    assert!(
-        p["message"]
-            .as_str()
-            .unwrap()
-            .contains("dangling symbolic link")
-    );
-    let p = run.problem("pods.yaml");
-    assert_eq!(p["level"], "warning");
-    assert!(
-        p["message"]
-            .as_str()
-            .unwrap()
-            .contains("is a directory, not a file")
-    );
+    run.expect("link.yaml", "error", "dangling symbolic link");
+    run.expect("pods.yaml", "warning", "is a directory, not a file");
     assert!(!run.findings_for("inner").is_empty());
     assert_eq!(run.problems().len(), 2, "{:#?}", run.problems());
     run.assert_good_assessed();
@@ -504,16 +464,8 @@ fn an_unreadable_file_is_a_problem_and_the_rest_is_assessed() {
 }
 
 fn check_unreadable(run: &Run) {
-    let p = run.problem("secret.yaml");
-    assert!(
-        p["message"].as_str().unwrap().contains("Permission denied"),
-        "{p}"
-    );
-    assert!(
-        run.stderr.contains("secret.yaml: cannot read"),
-        "{}",
-        run.stderr
-    );
+    run.expect("secret.yaml", "error", "Permission denied");
+    run.logged("secret.yaml: cannot read");
     assert!(run.findings_for("hidden").is_empty());
     run.assert_good_assessed();
 }
@@ -567,20 +519,13 @@ fn version_json_without_a_server_or_broken_is_a_problem() {
         fs::write(snap(&dir).join("version.json"), text).unwrap();
         let run = run_snap(&dir);
         assert!(run.report["inputs"]["server_version"].is_null());
-        let p = run.problem(at);
-        assert_eq!(p["level"], level);
-        assert!(p["message"].as_str().unwrap().contains(says), "{p}");
+        run.expect(at, level, says);
         run.assert_good_assessed();
     }
     let dir = snapshot();
     fs::create_dir(snap(&dir).join("version.json")).unwrap();
     let run = run_snap(&dir);
-    assert!(
-        run.problem("version.json")["message"]
-            .as_str()
-            .unwrap()
-            .contains("cannot read")
-    );
+    run.expect("version.json", "error", "cannot read");
     run.assert_good_assessed();
 }
 
@@ -661,13 +606,10 @@ fn kustomize_overlays_are_distinct_subjects_with_stable_ids() {
         vias.iter().all(|v| v.ends_with("kustomization.yaml")),
         "{vias:?}"
     );
-    let note = a.problem("overlays/stage/kustomization.yaml:3");
-    assert_eq!(note["level"], "note");
-    assert!(
-        note["message"]
-            .as_str()
-            .unwrap()
-            .contains("`patches` not applied")
+    a.expect(
+        "overlays/stage/kustomization.yaml:3",
+        "note",
+        "`patches` not applied",
     );
     assert_eq!(a.problems().len(), 1, "{:#?}", a.problems());
 }
