@@ -218,27 +218,22 @@ pub(super) fn plan(
         })
         .collect();
     let mut nodes: BTreeMap<PathBuf, Node> = BTreeMap::new();
-    let mut tops = Vec::new();
     for (dir, node, p) in loaded {
         problems.extend(p);
         if let Some(dir) = dir {
-            tops.push(dir.clone());
             nodes.insert(dir, node);
         }
     }
-    let mut pending: Vec<(PathBuf, Location)> = Vec::new();
-    let mut queue: Vec<PathBuf> = nodes.keys().cloned().collect();
+    let in_tree: Vec<PathBuf> = nodes.keys().cloned().collect();
+    let mut queue = in_tree.clone();
     while let Some(dir) = queue.pop() {
         for (target, loc) in reached_locations(&nodes[&dir]) {
-            if !nodes.contains_key(&target) && !pending.iter().any(|(d, _)| *d == target) {
-                pending.push((target, loc));
+            if !nodes.contains_key(&target) {
+                let (node, p) = load(&loc, false, source_id);
+                problems.extend(p);
+                nodes.insert(target.clone(), node);
+                queue.push(target);
             }
-        }
-        while let Some((target, loc)) = pending.pop() {
-            let (node, p) = load(&loc, false, source_id);
-            problems.extend(p);
-            nodes.insert(target.clone(), node);
-            queue.push(target);
         }
     }
 
@@ -251,7 +246,7 @@ pub(super) fn plan(
             Entry::File { .. } => None,
         })
         .collect();
-    let mut tops: Vec<&PathBuf> = tops
+    let mut tops: Vec<&PathBuf> = in_tree
         .iter()
         .filter(|d| !included.contains(d))
         .filter(|d| nodes[*d].parsed.as_ref().is_some_and(|p| !p.component))
@@ -279,19 +274,21 @@ pub(super) fn plan(
     for (dir, node) in &nodes {
         let Some(parsed) = &node.parsed else { continue };
         if node.in_tree && !visited.contains(dir) {
-            let message = if parsed.component {
-                "kustomize Component: not applied (only images and namespace overrides are); \
-                 the files it lists were not read"
+            let (level, message) = if parsed.component {
+                (
+                    ProblemLevel::Note,
+                    "kustomize Component: not applied (only images and namespace overrides are); \
+                     the files it lists were not read",
+                )
             } else {
-                "not rendered: it is only reached through a cycle of kustomizations including \
-                 each other"
+                (
+                    ProblemLevel::Warning,
+                    "not rendered: every kustomization that includes it is itself not rendered \
+                     (a cycle of includes, or a Component); the files it lists were not read",
+                )
             };
             problems.push(Problem::new(
-                if parsed.component {
-                    ProblemLevel::Note
-                } else {
-                    ProblemLevel::Error
-                },
+                level,
                 source_id,
                 node.display.to_string(),
                 message,
@@ -1353,11 +1350,15 @@ mod tests {
         );
         let inv = load_dir(dir.path());
         let got = messages(&inv);
-        assert!(
-            got.iter()
-                .any(|(l, _, m)| *l == ProblemLevel::Error && m.contains("cycle")),
-            "{got:?}"
-        );
+        // A cycle no top level reaches: both ends say why they were not rendered.
+        for end in ["a", "b"] {
+            assert!(
+                got.iter().any(|(l, at, m)| *l == ProblemLevel::Warning
+                    && at.ends_with(&format!("{end}/kustomization.yaml"))
+                    && m.contains("a cycle of includes")),
+                "{got:?}"
+            );
+        }
         assert!(
             got.iter().any(|(l, at, m)| *l == ProblemLevel::Warning
                 && at.ends_with("d/kustomization.yaml:1")
@@ -1368,6 +1369,23 @@ mod tests {
         assert_eq!(got.len(), 3, "{got:#?}");
         let names: Vec<_> = inv.objects.iter().map(|o| o.meta.name.as_str()).collect();
         assert_eq!(names, ["s"]);
+
+        // A top level that walks into a cycle stops where it closes, and keeps the rest.
+        write(
+            dir.path(),
+            &[("e/kustomization.yaml", "resources: [../a]\n")],
+        );
+        let inv = load_dir(dir.path());
+        let got = messages(&inv);
+        assert!(
+            got.iter().any(|(l, at, m)| *l == ProblemLevel::Error
+                && at.ends_with("b/kustomization.yaml:1")
+                && m.contains("cycle")),
+            "{got:?}"
+        );
+        let mut names: Vec<_> = inv.objects.iter().map(|o| o.meta.name.as_str()).collect();
+        names.sort();
+        assert_eq!(names, ["a", "s"]);
     }
 
     #[test]
