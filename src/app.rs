@@ -183,16 +183,21 @@ fn write_reports(
     templates: Option<&Templates>,
 ) -> Result<(), AppError> {
     output::ensure_dir(&settings.out)?;
-    let view = templates.map(|_| ReportView::new(report));
+    let context = match templates {
+        Some(_) => Some(Templates::context(&ReportView::new(report))?),
+        None => None,
+    };
     for format in &settings.formats {
         let bytes = match format {
             Format::Json => report.to_json(),
             Format::Md | Format::Html => {
-                let (templates, view) = (
+                let (templates, context) = (
                     templates.expect("loaded for text formats"),
-                    view.as_ref().expect("built"),
+                    context.as_ref().expect("built with the templates"),
                 );
-                templates.render(format.file_name(), view)?.into_bytes()
+                templates
+                    .render_context(format.file_name(), context)?
+                    .into_bytes()
             }
         };
         let path: PathBuf = settings.out.join(format.file_name());
@@ -252,6 +257,14 @@ pub fn explain(id: &str) -> Result<(), AppError> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "# {}: {}\n\nSeverity: {}\n", m.id, m.title, m.severity)?;
     write!(out, "{}", m.docs_markdown())?;
+    Ok(())
+}
+
+/// `evidencer schema`.
+pub fn schema() -> Result<(), AppError> {
+    std::io::stdout()
+        .lock()
+        .write_all(crate::report::JSON_SCHEMA.as_bytes())?;
     Ok(())
 }
 

@@ -126,11 +126,20 @@ pub struct ControlView<'a> {
     /// Sums of the checks' counts (a finding of a check used twice is counted once per use).
     pub counts: StatusCounts,
     /// Findings that need attention (fail, error, warn, not_assessed), most urgent first.
-    pub attention: Vec<FindingRow<'a>>,
     pub attention_count: usize,
-    /// Passing findings, by check then subject.
-    pub passing: Vec<FindingRow<'a>>,
     pub passing_count: usize,
+    /// The findings tables, leaving out empty ones: first those that need attention,
+    /// then the passing ones (by check, then subject). One list so that templates lay out
+    /// a findings table once.
+    pub tables: Vec<FindingTable<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FindingTable<'a> {
+    /// `attention` or `passing`.
+    pub kind: &'static str,
+    pub count: usize,
+    pub rows: Vec<FindingRow<'a>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -607,9 +616,16 @@ fn control_view<'a>(
             .collect(),
         counts,
         attention_count: attention.len(),
-        attention: attention.into_iter().map(|(_, r)| r).collect(),
         passing_count: passing.len(),
-        passing: passing.into_iter().map(|(_, r)| r).collect(),
+        tables: [("attention", attention), ("passing", passing)]
+            .into_iter()
+            .filter(|(_, rows)| !rows.is_empty())
+            .map(|(kind, rows)| FindingTable {
+                kind,
+                count: rows.len(),
+                rows: rows.into_iter().map(|(_, r)| r).collect(),
+            })
+            .collect(),
     }
 }
 
