@@ -695,3 +695,174 @@ fn coverage_rows(report: &Report) -> Vec<CoverageRow> {
     rows.sort_by(|a, b| a.kind.cmp(&b.kind));
     rows
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assess::{CheckResult, ControlResult};
+    use crate::catalog::Catalog;
+    use crate::collect::Inventory;
+    use crate::evidence::{EvidenceRecord, evidence_id};
+    use crate::finding::{Severity, Subject};
+    use crate::report::RunInfo;
+
+    fn finding(id: &str, check: &'static str, status: Status, name: &str) -> Finding {
+        let mut f = Finding::new(
+            check,
+            Severity::High,
+            status,
+            Subject {
+                kind: "Deployment".into(),
+                namespace: Some("shop".into()),
+                name: name.into(),
+                source: "s".into(),
+                path: Some("a.yaml".into()),
+                line: Some(3),
+                ..Default::default()
+            },
+            "m",
+        );
+        f.id = id.into();
+        f
+    }
+
+    fn control(id: &str, findings: &[&str]) -> ControlResult {
+        ControlResult {
+            id: id.into(),
+            catalog: "c".into(),
+            title: "t".into(),
+            question: "q".into(),
+            explanation: "e".into(),
+            verdict: Verdict::PartiallySatisfied,
+            answer: Answer::Partial,
+            narrative: "n".into(),
+            checks: ["run-as-non-root", "replace-on-update"]
+                .iter()
+                .map(|id| CheckResult {
+                    id,
+                    title: "t",
+                    status: CheckStatus::Fail,
+                    critical: false,
+                    counts: StatusCounts {
+                        fail: 1,
+                        pass: 2,
+                        ..Default::default()
+                    },
+                    reason: None,
+                })
+                .collect(),
+            findings: findings.iter().map(|f| f.to_string()).collect(),
+        }
+    }
+
+    fn report(findings: Vec<Finding>, controls: Vec<ControlResult>) -> Report {
+        let locator = "a.yaml#0";
+        let inventory = Inventory {
+            records: vec![EvidenceRecord {
+                id: evidence_id("s", locator),
+                source: "s".into(),
+                kind: EvidenceKind::Object,
+                locator: locator.into(),
+                sha256: "0".repeat(64),
+                collected_at: None,
+                time: None,
+                describes: "Deployment shop/a".into(),
+            }],
+            ..Default::default()
+        };
+        let run = RunInfo {
+            generated_at: "2026-09-30T23:59:59Z".into(),
+            as_of: "2026-09-30T23:59:59Z".into(),
+            period: None,
+            data_files: Vec::new(),
+            templates: Vec::new(),
+        };
+        Report::build(run, inventory, findings, controls, &Catalog::default())
+    }
+
+    #[test]
+    fn findings_needing_attention_come_first_and_passing_ones_apart() {
+        let findings = vec![
+            finding("p", "run-as-non-root", Status::Pass, "a"),
+            finding("w", "run-as-non-root", Status::Warn, "a"),
+            finding("na", "run-as-non-root", Status::NotAssessed, "a"),
+            finding("e", "run-as-non-root", Status::Error, "a"),
+            finding("f2", "replace-on-update", Status::Fail, "a"),
+            finding("f1", "run-as-non-root", Status::Fail, "b"),
+            finding("x", "run-as-non-root", Status::NotApplicable, "a"),
+        ];
+        let ids = ["p", "w", "na", "e", "f2", "f1", "x", "missing"];
+        let report = report(findings, vec![control("C-1", &ids)]);
+        let view = ReportView::new(&report);
+        let c = &view.controls[0];
+        let order: Vec<Vec<&str>> = c
+            .tables
+            .iter()
+            .map(|t| t.rows.iter().map(|r| r.id).collect())
+            .collect();
+        // Fail before error before warn before not assessed; within a status, in the order
+        // of the control's checks.
+        assert_eq!(order, [vec!["f1", "f2", "e", "w", "na"], vec!["p"]]);
+        assert_eq!((c.attention_count, c.passing_count), (5, 1));
+        assert_eq!(c.tables[1].kind, "passing");
+        assert_eq!(c.counts.fail, 2, "sums of the checks' counts");
+    }
+
+    #[test]
+    fn evidence_links_only_point_at_records_in_the_appendix() {
+        let present = evidence_id("s", "a.yaml#0");
+        let mut f = finding("f", "run-as-non-root", Status::Fail, "a");
+        f.evidence = vec![present.clone(), "ev-00000000000000ff".into()];
+        let report = report(vec![f], vec![control("C-1", &["f"])]);
+        let view = ReportView::new(&report);
+        let links = &view.controls[0].tables[0].rows[0].evidence;
+        assert_eq!(links[0].anchor.as_deref(), Some(present.as_str()));
+        assert_eq!(links[1].anchor, None);
+        assert_eq!(view.evidence_groups[0].rows[0].anchor, present);
+    }
+
+    #[test]
+    fn anchors_are_unique_and_safe_in_a_url() {
+        let controls = ["A 1", "A/1", "A-1", "summary", "ünï"]
+            .iter()
+            .map(|id| control(id, &[]))
+            .collect();
+        let report = report(Vec::new(), controls);
+        let view = ReportView::new(&report);
+        let anchors: Vec<&str> = view.controls.iter().map(|c| c.anchor.as_str()).collect();
+        assert_eq!(
+            anchors,
+            [
+                "control-A-1",
+                "control-A-1-2",
+                "control-A-1-3",
+                "control-summary",
+                "control--n-"
+            ]
+        );
+        let mut a = Anchors::new();
+        assert_eq!(
+            a.make("", "summary"),
+            "summary-2",
+            "section anchors are reserved"
+        );
+    }
+
+    #[test]
+    fn coverage_lists_absent_workload_kinds() {
+        let report = report(Vec::new(), Vec::new());
+        let view = ReportView::new(&report);
+        assert_eq!(view.coverage.len(), WORKLOAD_KINDS.len());
+        assert!(view.coverage.iter().all(|r| r.status == "absent"));
+        assert!(view.coverage.windows(2).all(|w| w[0].kind < w[1].kind));
+    }
+
+    #[test]
+    fn times_are_shown_in_utc_and_other_text_as_it_is() {
+        assert_eq!(
+            display_time("2026-09-30T12:00:00+02:00"),
+            "2026-09-30 10:00:00 UTC"
+        );
+        assert_eq!(display_time("last Tuesday"), "last Tuesday");
+    }
+}
