@@ -3,13 +3,13 @@
 //! report.json, compared with the snapshots in tests/snapshots/. Review changes with
 //! `cargo insta review` (or `INSTA_UPDATE=always cargo test --test render_golden`).
 
-mod golden_report;
+mod report_support;
 
 use evidencer::report::templates::Templates;
 use evidencer::report::view::ReportView;
 
 fn render(name: &str) -> String {
-    let report = golden_report::golden_report();
+    let report = report_support::golden_report();
     let templates = Templates::load(None).expect("built-in templates load");
     templates
         .render(name, &ReportView::new(&report))
@@ -28,7 +28,7 @@ fn html_report() {
 
 #[test]
 fn json_report() {
-    let json = String::from_utf8(golden_report::golden_report().to_json()).expect("utf-8");
+    let json = String::from_utf8(report_support::golden_report().to_json()).expect("utf-8");
     insta::assert_snapshot!("report.json", json);
 }
 

@@ -3,10 +3,9 @@
 //! show as text: no element, link or table cell of its own in either report. The HTML must
 //! also be self-contained and its links must all land.
 
-use std::collections::BTreeSet;
-use std::path::Path;
+mod report_support;
 
-use assert_cmd::Command;
+use std::collections::BTreeSet;
 
 struct Reports {
     md: String,
@@ -14,23 +13,7 @@ struct Reports {
 }
 
 fn render_rich() -> Reports {
-    let out = tempfile::tempdir().expect("a temp dir");
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report-rich");
-    Command::cargo_bin("evidencer")
-        .expect("the binary is built")
-        .args([
-            "report",
-            "--as-of",
-            "2026-09-30",
-            "--format",
-            "md,html",
-            "--snapshot",
-        ])
-        .arg(&fixture)
-        .arg("--out")
-        .arg(out.path())
-        .assert()
-        .success();
+    let out = report_support::run_report("tests/fixtures/report-rich", "md,html");
     let read = |name: &str| std::fs::read_to_string(out.path().join(name)).expect(name);
     Reports {
         md: read("report.md"),

@@ -6,9 +6,7 @@
 //! (`additionalProperties: false`), so a field the report writes but the schema does not
 //! describe fails here.
 
-mod golden_report;
-
-use std::path::Path;
+mod report_support;
 
 use assert_cmd::Command;
 use serde_json::{Value, json};
@@ -49,24 +47,8 @@ fn assert_valid_both(instance: &Value, what: &str) {
     assert_valid(&strict(schema()), instance, &format!("{what} (strict)"));
 }
 
-fn report_json(snapshot: &str) -> Value {
-    let out = tempfile::tempdir().expect("a temp dir");
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join(snapshot);
-    Command::cargo_bin("evidencer")
-        .expect("the binary is built")
-        .args([
-            "report",
-            "--as-of",
-            "2026-09-30",
-            "--format",
-            "json",
-            "--snapshot",
-        ])
-        .arg(&fixture)
-        .arg("--out")
-        .arg(out.path())
-        .assert()
-        .success();
+fn report_json(fixture: &str) -> Value {
+    let out = report_support::run_report(fixture, "json");
     let text = std::fs::read_to_string(out.path().join("report.json")).expect("report.json");
     serde_json::from_str(&text).expect("report.json is JSON")
 }
@@ -125,14 +107,14 @@ fn a_minimal_snapshot_report_validates() {
 fn the_golden_report_validates() {
     // Covers what snapshots cannot produce: a period, file and event evidence, forbidden
     // and not-served kinds, finding details, data files.
-    let report: Value = serde_json::from_slice(&golden_report::golden_report().to_json())
+    let report: Value = serde_json::from_slice(&report_support::golden_report().to_json())
         .expect("report.json is JSON");
     assert_valid_both(&report, "golden report");
 }
 
 #[test]
 fn the_schema_rejects_what_it_should() {
-    let mut report: Value = serde_json::from_slice(&golden_report::golden_report().to_json())
+    let mut report: Value = serde_json::from_slice(&report_support::golden_report().to_json())
         .expect("report.json is JSON");
     let validator = jsonschema::draft202012::new(&schema()).expect("compiles");
     let strict = jsonschema::draft202012::new(&strict(schema())).expect("compiles");

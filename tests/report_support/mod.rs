@@ -1,7 +1,14 @@
-//! A report built in code for the renderer golden tests and the schema tests: fixed times,
-//! four controls (one of each verdict), findings of every status, input problems of every
-//! level, every coverage status, redaction counts, and evidence of every kind. Values
-//! include markup and table syntax, so the goldens also show how each format escapes them.
+//! What the report tests share: [`golden_report`], a report built in code for the renderer
+//! golden tests and the schema tests (fixed times, four controls, one of each verdict,
+//! findings of every status, input problems of every level, every coverage status,
+//! redaction counts, evidence of every kind, values holding markup and table syntax, so the
+//! goldens also show how each format escapes them); and [`run_report`], which runs the
+//! real binary on a fixture.
+
+// Each test crate uses part of this module.
+#![allow(dead_code)]
+
+use std::path::Path;
 
 use std::collections::BTreeMap;
 
@@ -68,6 +75,22 @@ fn control(id: &str, title: &str, checks: &[(&'static str, bool)]) -> Control {
             .collect(),
         file: "golden.yaml".into(),
     }
+}
+
+/// Runs `evidencer report --as-of 2026-09-30` on a fixture (relative to the crate root)
+/// and returns the directory holding the reports.
+pub fn run_report(fixture: &str, formats: &str) -> tempfile::TempDir {
+    let out = tempfile::tempdir().expect("a temp dir");
+    assert_cmd::Command::cargo_bin("evidencer")
+        .expect("the binary is built")
+        .args(["report", "--as-of", "2026-09-30", "--format", formats])
+        .arg("--snapshot")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture))
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
+    out
 }
 
 pub fn golden_report() -> Report {
