@@ -6,6 +6,7 @@
 mod report_support;
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 struct Reports {
     md: String,
@@ -143,4 +144,54 @@ fn markdown_cells_are_counted_the_way_markdown_does() {
     assert_eq!(cells("| a | b |"), 2);
     assert_eq!(cells("| a\\|b | `c` |"), 2);
     assert_eq!(cells("| a\\\\| b |"), 2);
+}
+
+#[test]
+fn the_same_input_gives_byte_identical_reports() {
+    let read =
+        |dir: &tempfile::TempDir, name: &str| std::fs::read(dir.path().join(name)).expect(name);
+    let (a, b) = (
+        report_support::run_report("tests/fixtures/report-rich", "md,html,json"),
+        report_support::run_report("tests/fixtures/report-rich", "md,html,json"),
+    );
+    for name in ["report.md", "report.html", "report.json"] {
+        assert!(
+            read(&a, name) == read(&b, name),
+            "{name} differs between runs"
+        );
+    }
+}
+
+#[test]
+fn a_custom_template_replaces_the_built_in_one_and_is_recorded() {
+    let templates = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(
+        templates.path().join("report.md"),
+        "{{ title | md }}: {% for c in controls %}{{ c.id | md }}={{ c.answer }} {% endfor %}\n",
+    )
+    .expect("writes");
+    let out = tempfile::tempdir().expect("a temp dir");
+    assert_cmd::Command::cargo_bin("evidencer")
+        .expect("the binary is built")
+        .args(["report", "--as-of", "2026-09-30", "--format", "md,json"])
+        .arg("--snapshot")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report-minimal"))
+        .arg("--templates")
+        .arg(templates.path())
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(out.path().join("report.md")).expect("report.md");
+    assert!(
+        md.starts_with("Container immutability and patching evidence: PR.PS-02.242="),
+        "{md}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.path().join("report.json")).expect("report.json"),
+    )
+    .expect("JSON");
+    let used = &json["provenance"]["templates"];
+    assert_eq!(used[0]["builtin"], false, "{used}");
+    assert_eq!(used[1]["builtin"], true, "{used}");
 }
