@@ -7,7 +7,9 @@
 //! findings fast, and keeps the Markdown and HTML reports saying the same thing.
 //!
 //! The view holds values exactly as they came from the input; escaping is the template
-//! engine's job (autoescape for HTML, the `md` filter for Markdown).
+//! engine's job (autoescape for HTML, the `md` filter for Markdown). The view is the whole
+//! context of a template, built-in or given with `--templates DIR`: its field names are
+//! what custom templates are written against.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
