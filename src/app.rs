@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use chrono::Utc;
+use rayon::prelude::*;
 
 use crate::assess::{self, Verdict};
 use crate::catalog::{Catalog, CatalogError};
@@ -198,20 +199,42 @@ fn write_reports(
     templates: Option<&Templates>,
 ) -> Result<(), AppError> {
     output::ensure_dir(&settings.out)?;
-    let view = templates.map(|_| ReportView::new(report));
+    // The formats do not depend on each other (the text ones share one template context),
+    // so they render in parallel; the files are then written in the order asked for.
+    let wants = |f: Format| settings.formats.contains(&f);
+    let (json, text) = rayon::join(
+        || wants(Format::Json).then(|| report.to_json()),
+        || -> Result<Vec<(Format, Vec<u8>)>, TemplateError> {
+            let Some(templates) = templates else {
+                return Ok(Vec::new());
+            };
+            let context = Templates::context(&ReportView::new(report))?;
+            [Format::Md, Format::Html]
+                .into_par_iter()
+                .filter(|f| wants(*f))
+                .map(|f| {
+                    Ok((
+                        f,
+                        templates
+                            .render_context(f.file_name(), &context)?
+                            .into_bytes(),
+                    ))
+                })
+                .collect()
+        },
+    );
+    let text = text?;
     for format in &settings.formats {
         let bytes = match format {
-            Format::Json => report.to_json(),
-            Format::Md | Format::Html => {
-                let (templates, view) = (
-                    templates.expect("loaded for text formats"),
-                    view.as_ref().expect("built"),
-                );
-                templates.render(format.file_name(), view)?.into_bytes()
-            }
-        };
+            Format::Json => json.as_deref(),
+            text_format => text
+                .iter()
+                .find(|(f, _)| f == text_format)
+                .map(|(_, bytes)| bytes.as_slice()),
+        }
+        .expect("every format asked for was rendered");
         let path: PathBuf = settings.out.join(format.file_name());
-        output::write_atomic(&path, &bytes)?;
+        output::write_atomic(&path, bytes)?;
     }
     Ok(())
 }
@@ -267,6 +290,14 @@ pub fn explain(id: &str) -> Result<(), AppError> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "# {}: {}\n\nSeverity: {}\n", m.id, m.title, m.severity)?;
     write!(out, "{}", m.docs_markdown())?;
+    Ok(())
+}
+
+/// `evidencer schema`.
+pub fn schema() -> Result<(), AppError> {
+    std::io::stdout()
+        .lock()
+        .write_all(crate::report::JSON_SCHEMA.as_bytes())?;
     Ok(())
 }
 
