@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use chrono::Utc;
+use rayon::prelude::*;
 
 use crate::assess::{self, Verdict};
 use crate::catalog::{Catalog, CatalogError};
@@ -41,6 +42,12 @@ pub enum AppError {
         "nothing to assess: give at least one --snapshot PATH (or `snapshots:` in evidencer.yaml)"
     )]
     NoInput,
+    #[error(
+        "--snapshot {}: {}; check the path (nothing was assessed)",
+        .0.display(),
+        if .0.is_symlink() { "a symbolic link to nothing" } else { "no such file or directory" }
+    )]
+    SnapshotMissing(PathBuf),
     #[error("no check has the id `{0}`; `evidencer checks` lists them")]
     UnknownCheck(String),
     #[error("cannot write to stdout: {0}")]
@@ -89,7 +96,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         None
     };
 
-    let inventory = collect(settings);
+    let inventory = collect(settings)?;
     report_problems(&inventory);
 
     let check_settings = CheckSettings {
@@ -141,7 +148,16 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     Ok(Outcome { exit_code })
 }
 
-fn collect(settings: &Settings) -> Inventory {
+/// A `--snapshot` path that does not exist stops the run: a typo must not turn into a report
+/// where everything is `not_assessed`. What cannot be read below an existing path is a
+/// problem in the report instead.
+fn collect(settings: &Settings) -> Result<Inventory, AppError> {
+    let missing = |p: &&PathBuf| {
+        std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    };
+    if let Some(missing) = settings.snapshots.iter().find(missing) {
+        return Err(AppError::SnapshotMissing(missing.clone()));
+    }
     let options = snapshot::SnapshotOptions {
         max_file_bytes: settings.max_file_size,
     };
@@ -150,7 +166,7 @@ fn collect(settings: &Settings) -> Inventory {
         inventory.merge(snapshot::load(path, &options));
     }
     inventory.canonicalize();
-    inventory
+    Ok(inventory)
 }
 
 /// Input problems go to stderr too, so a scheduled run's log shows them; the report lists
@@ -183,20 +199,42 @@ fn write_reports(
     templates: Option<&Templates>,
 ) -> Result<(), AppError> {
     output::ensure_dir(&settings.out)?;
-    let view = templates.map(|_| ReportView::new(report));
+    // The formats do not depend on each other (the text ones share one template context),
+    // so they render in parallel; the files are then written in the order asked for.
+    let wants = |f: Format| settings.formats.contains(&f);
+    let (json, text) = rayon::join(
+        || wants(Format::Json).then(|| report.to_json()),
+        || -> Result<Vec<(Format, Vec<u8>)>, TemplateError> {
+            let Some(templates) = templates else {
+                return Ok(Vec::new());
+            };
+            let context = Templates::context(&ReportView::new(report))?;
+            [Format::Md, Format::Html]
+                .into_par_iter()
+                .filter(|f| wants(*f))
+                .map(|f| {
+                    Ok((
+                        f,
+                        templates
+                            .render_context(f.file_name(), &context)?
+                            .into_bytes(),
+                    ))
+                })
+                .collect()
+        },
+    );
+    let text = text?;
     for format in &settings.formats {
         let bytes = match format {
-            Format::Json => report.to_json(),
-            Format::Md | Format::Html => {
-                let (templates, view) = (
-                    templates.expect("loaded for text formats"),
-                    view.as_ref().expect("built"),
-                );
-                templates.render(format.file_name(), view)?.into_bytes()
-            }
-        };
+            Format::Json => json.as_deref(),
+            text_format => text
+                .iter()
+                .find(|(f, _)| f == text_format)
+                .map(|(_, bytes)| bytes.as_slice()),
+        }
+        .expect("every format asked for was rendered");
         let path: PathBuf = settings.out.join(format.file_name());
-        output::write_atomic(&path, &bytes)?;
+        output::write_atomic(&path, bytes)?;
     }
     Ok(())
 }
@@ -252,6 +290,14 @@ pub fn explain(id: &str) -> Result<(), AppError> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "# {}: {}\n\nSeverity: {}\n", m.id, m.title, m.severity)?;
     write!(out, "{}", m.docs_markdown())?;
+    Ok(())
+}
+
+/// `evidencer schema`.
+pub fn schema() -> Result<(), AppError> {
+    std::io::stdout()
+        .lock()
+        .write_all(crate::report::JSON_SCHEMA.as_bytes())?;
     Ok(())
 }
 

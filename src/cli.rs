@@ -1,4 +1,4 @@
-//! The command line: `report`, `checks`, `explain`, `controls`.
+//! The command line: `report`, `checks`, `explain`, `controls`, `schema`.
 //!
 //! Parses arguments with clap, merges them over the config file (see [`crate::config`]) and
 //! runs the pipeline in [`crate::app`]. Exit codes: 0 done; 1 when `--fail-on` is met;
@@ -56,6 +56,8 @@ pub enum Command {
     },
     /// List the controls and the checks each one maps to.
     Controls(ListArgs),
+    /// Print the JSON Schema (draft 2020-12) of report.json.
+    Schema,
 }
 
 #[derive(Debug, Args)]

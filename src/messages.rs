@@ -24,11 +24,12 @@ pub fn no_workloads_collected() -> String {
 }
 
 pub fn unreadable_object(error: &ViewError) -> String {
-    format!("could not read the pod spec: {error}; fix the object and re-run")
+    format!("could not read the workload: {error}; fix the object and re-run")
 }
 
-pub fn missing_image() -> String {
-    "the container has no image".into()
+/// `field` is the image's path in the object, e.g. `spec.containers[0].image`.
+pub fn missing_image(field: &str) -> String {
+    format!("the container has no image: field `{field}` is missing")
 }
 
 pub fn invalid_image(image: &str, error: &ImageError) -> String {

@@ -21,6 +21,10 @@ use crate::finding::Finding;
 /// Version of the `report.json` format.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The JSON Schema (draft 2020-12) of `report.json` at [`SCHEMA_VERSION`], as
+/// `evidencer schema` prints it. Its `$comment` says which changes bump the version.
+pub const JSON_SCHEMA: &str = include_str!("report.schema.json");
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
     pub schema_version: u32,
