@@ -71,6 +71,7 @@ fn synthetic_report() -> Report {
                 source: source.into(),
                 path: Some("bench/deployments.json".into()),
                 line: Some(10 + c as u32 * 40),
+                via: None,
             };
             let status = statuses[(c + k) % statuses.len()];
             findings.push(

@@ -56,6 +56,7 @@ fn container(kind: &str, ns: &str, name: &str, container: Option<&str>, line: u3
         source: SOURCE.into(),
         path: Some("q3/cluster/workloads.yaml".into()),
         line: Some(line),
+        via: None,
     }
 }
 
@@ -235,6 +236,7 @@ pub fn golden_report() -> Report {
         source: SOURCE.into(),
         path: Some("q3/cluster/workloads.yaml".into()),
         line: Some(40),
+        via: None,
     };
     let mut findings = vec![
         Finding::new(
