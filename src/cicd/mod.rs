@@ -660,6 +660,8 @@ fn yaml_documents<'t>(
 #[cfg(test)]
 mod fixture_tests;
 #[cfg(test)]
+mod reader_tests;
+#[cfg(test)]
 pub(crate) mod test_support;
 
 #[cfg(test)]
@@ -701,6 +703,23 @@ mod tests {
             ),
             Some((System::Tekton, false))
         );
+    }
+
+    #[test]
+    fn image_scans_lists_only_image_scans_once() {
+        let inventory = test_support::fixture_inventory("github");
+        let scans: Vec<String> = image_scans(&inventory)
+            .iter()
+            .map(|s| format!("{} {}", s.location(), s.tool))
+            .collect();
+        assert_eq!(
+            scans,
+            [
+                ".github/actions/build-image/action.yml:13 anchore/scan-action",
+                ".github/workflows/release.yml:40 aquasecurity/trivy-action",
+            ]
+        );
+        assert!(image_scans(&Inventory::default()).is_empty());
     }
 
     #[test]
