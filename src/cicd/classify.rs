@@ -114,11 +114,15 @@ pub fn classify(
         "argocd" => {
             let pos = positionals(args, ARGOCD_VALUE_OPTIONS);
             match pos.as_slice() {
-                ["app", sub @ ("sync" | "rollback" | "set"), name, ..] => out.push(hit(
+                ["app", sub @ ("sync" | "rollback"), name, ..] => out.push(hit(
                     Activity::Deploy,
                     &format!("argocd app {sub}"),
                     Some(name),
                 )),
+                // `app set` deploys when it changes the image the application renders.
+                ["app", "set", name, ..] if sets_image(args) => {
+                    out.push(hit(Activity::Deploy, "argocd app set", Some(name)))
+                }
                 ["app", "actions", "run", name, "restart", ..] => out.push(hit(
                     Activity::Deploy,
                     "argocd app actions run restart",
@@ -668,6 +672,16 @@ fn is_assignment(w: &str) -> bool {
         }
         None => false,
     }
+}
+
+/// `argocd app set --kustomize-image x`, `--helm-set image.tag=x`, `-p image.tag=x`.
+fn sets_image(args: &[&str]) -> bool {
+    has_flag(args, &["--kustomize-image"])
+        || ["--helm-set", "--helm-set-string", "-p", "--parameter"]
+            .iter()
+            .any(|f| {
+                flag_value(args, &[f]).is_some_and(|v| v.to_ascii_lowercase().contains("image"))
+            })
 }
 
 /// `/usr/bin/docker` is `docker`, `./mvnw` is `mvnw`, `docker.exe` is `docker`.
@@ -1765,7 +1779,8 @@ const HELMFILE_VALUE_OPTIONS: &[&str] = &[
 #[rustfmt::skip]
 const ARGOCD_VALUE_OPTIONS: &[&str] = &[
     "--server", "--auth-token", "--grpc-web-root-path", "--config", "--revision", "--resource",
-    "--label", "-l", "--timeout", "--kustomize-image", "--helm-set", "--core",
+    "--label", "-l", "--timeout", "--kustomize-image", "--helm-set", "--helm-set-string", "-p",
+    "--parameter", "--sync-policy",
 ];
 
 /// Options of skaffold that take a value.
