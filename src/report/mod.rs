@@ -5,6 +5,7 @@
 //! run's inputs, findings and control results; every renderer reads it (the text renderers
 //! through [`view::ReportView`]), so all formats say the same thing.
 
+pub mod pdf;
 pub mod templates;
 pub mod view;
 

@@ -1,0 +1,2 @@
+//! The PDF report (placeholder while the renderer is written).
+pub mod layout;
