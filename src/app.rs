@@ -19,6 +19,7 @@ use crate::config::{self, ConfigError, FailOn, Format, Settings};
 use crate::evidence::ProblemLevel;
 use crate::finding::assign_ids;
 use crate::output::{self, OutputError};
+use crate::report::pdf::{self, PdfInput};
 use crate::report::templates::{TemplateError, Templates};
 use crate::report::view::ReportView;
 use crate::report::{Report, RunInfo};
@@ -184,9 +185,17 @@ fn write_reports(
 ) -> Result<(), AppError> {
     output::ensure_dir(&settings.out)?;
     let view = templates.map(|_| ReportView::new(report));
+    let json = report.to_json();
     for format in &settings.formats {
         let bytes = match format {
-            Format::Json => report.to_json(),
+            Format::Json => json.clone(),
+            Format::Pdf => pdf::render(&PdfInput {
+                report,
+                report_id: &Report::id(&json),
+                org: settings.org.as_deref(),
+                // Git history is not collected into the report yet: no timeline.
+                changes: &[],
+            }),
             Format::Md | Format::Html => {
                 let (templates, view) = (
                     templates.expect("loaded for text formats"),

@@ -17,7 +17,7 @@ use crate::config::{ConfigFile, FailOn, Format};
     about = "Auditor-ready evidence that containers are replaced, never patched in place",
     long_about = "Collects evidence from Kubernetes snapshots and manifests, checks it, maps the \
                   findings to NIST CSF 2.0 PR.PS and PCI SSC container guidance controls, and \
-                  writes Markdown, HTML and JSON reports.\n\nExit codes: 0 done; 1 a --fail-on \
+                  writes Markdown, HTML, JSON and PDF reports.\n\nExit codes: 0 done; 1 a --fail-on \
                   condition was met; 2 usage or runtime error."
 )]
 pub struct Cli {
@@ -126,6 +126,10 @@ pub struct ReportArgs {
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
 
+    /// The organisation the report is about: named on the PDF's cover and as its author.
+    #[arg(long, value_name = "NAME")]
+    pub org: Option<String>,
+
     /// Read settings from FILE instead of ./evidencer.yaml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -156,6 +160,7 @@ impl ReportArgs {
                 .then(|| self.trusted_registries.clone()),
             fail_on: self.fail_on,
             max_file_size: self.max_file_size,
+            org: self.org.clone(),
         }
     }
 }

@@ -16,6 +16,7 @@ pub enum Format {
     Md,
     Html,
     Json,
+    Pdf,
 }
 
 impl Format {
@@ -24,6 +25,7 @@ impl Format {
             Format::Md => "report.md",
             Format::Html => "report.html",
             Format::Json => "report.json",
+            Format::Pdf => "report.pdf",
         }
     }
 }
@@ -55,6 +57,7 @@ pub struct ConfigFile {
     pub trusted_registries: Option<Vec<String>>,
     pub fail_on: Option<FailOn>,
     pub max_file_size: Option<u64>,
+    pub org: Option<String>,
 }
 
 /// The merged settings of a `report` run, as `--dump-config` prints them.
@@ -71,6 +74,8 @@ pub struct Settings {
     pub trusted_registries: Vec<String>,
     pub fail_on: FailOn,
     pub max_file_size: u64,
+    /// The organisation the report is about (PDF cover and author).
+    pub org: Option<String>,
     /// The config file that was read, if any (not a key of the file).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config_file: Option<PathBuf>,
@@ -89,6 +94,7 @@ impl Default for Settings {
             trusted_registries: Vec::new(),
             fail_on: FailOn::Never,
             max_file_size: 1 << 30,
+            org: None,
             config_file: None,
         }
     }
@@ -192,6 +198,9 @@ impl Settings {
         }
         if file.templates.is_some() {
             self.templates = file.templates;
+        }
+        if file.org.is_some() {
+            self.org = file.org;
         }
         self
     }

@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::assess::{ControlResult, StatusCounts, Verdict};
 use crate::catalog::{Catalog, CatalogFile};
 use crate::collect::{Coverage, Inventory, RedactionStats, ServerVersion};
-use crate::evidence::{EvidenceRecord, Problem, Source};
+use crate::evidence::{EvidenceRecord, Problem, Source, sha256_hex};
 use crate::finding::Finding;
 
 /// Version of the `report.json` format.
@@ -54,6 +54,18 @@ pub struct Period {
     pub end: String,
     /// `2026-Q3`, `2026-08`, or `start_end` dates.
     pub label: String,
+}
+
+impl Period {
+    /// `2026-Q3 (2026-07-01 to 2026-09-30)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} ({} to {})",
+            self.label,
+            &self.start[..10.min(self.start.len())],
+            &self.end[..10.min(self.end.len())]
+        )
+    }
 }
 
 /// What the report was made with, so an auditor can tell which rules judged the evidence.
@@ -153,6 +165,13 @@ impl Report {
             findings,
             evidence: inventory.records,
         }
+    }
+
+    /// The id of a report: the sha256 (hex) of its `report.json` bytes as [`Report::to_json`]
+    /// gives them, so `sha256sum report.json` checks it. The same input and `--as-of` give
+    /// the same id; every other output of the run cites it.
+    pub fn id(json: &[u8]) -> String {
+        sha256_hex(json)
     }
 
     /// `report.json`: pretty-printed, with a trailing newline.

@@ -5,9 +5,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::Report;
+use super::{Period, Report};
 use crate::assess::ControlResult;
 use crate::finding::{Finding, Status};
+
+/// The title of every report.
+pub const TITLE: &str = "Container immutability and patching evidence";
 
 #[derive(Debug, Serialize)]
 pub struct ReportView<'a> {
@@ -85,16 +88,9 @@ impl<'a> ReportView<'a> {
                 ControlView { control, findings }
             })
             .collect();
-        let period = report.period.as_ref().map(|p| {
-            format!(
-                "{} ({} to {})",
-                p.label,
-                &p.start[..10.min(p.start.len())],
-                &p.end[..10.min(p.end.len())]
-            )
-        });
+        let period = report.period.as_ref().map(Period::describe);
         ReportView {
-            title: "Container immutability and patching evidence".into(),
+            title: TITLE.into(),
             report,
             period,
             controls,

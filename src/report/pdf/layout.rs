@@ -582,9 +582,10 @@ impl PageSpec {
 
 /// Computes column widths that add up to `total`.
 ///
-/// Each auto column has a natural width (its widest paragraph on one line) and a minimum
-/// (its widest word; words in cells count at most an equal share of the table, because
-/// they can break, while header words are never broken). When every natural width fits,
+/// Each auto column has a natural width (its widest paragraph on one line) and a minimum:
+/// its widest word, when the widest words of all columns fit side by side; otherwise words
+/// in cells count at most an equal share of the table, because they can break (digests,
+/// paths), while header words are never broken. When every natural width fits,
 /// the spare room is shared in proportion to natural widths; when even the minimums do
 /// not fit, the minimums are scaled down; otherwise each column gets its minimum plus a
 /// share of the rest in proportion to how much wider it would like to be.
@@ -604,19 +605,18 @@ pub fn column_widths(m: &Metrics, table: &Table, total: f32) -> Vec<f32> {
         .filter(|c| c.width == Width::Auto)
         .count();
     let avail = (total - fixed).max(0.0);
-    let cap = if autos > 0 {
-        avail / autos as f32
-    } else {
-        0.0
-    };
+    let cap = if autos > 0 { avail / autos as f32 } else { 0.0 };
     let mut natural = vec![0.0f32; table.columns.len()];
-    let mut minimum = vec![0.0f32; table.columns.len()];
-    let mut measure = |i: usize, style: &Style, text: &str, capped: bool| {
+    // Minimums: `soft` counts every word whole, `hard` lets words in cells break.
+    let mut soft = vec![0.0f32; table.columns.len()];
+    let mut hard = vec![0.0f32; table.columns.len()];
+    let mut measure = |i: usize, style: &Style, text: &str, breakable: bool| {
         for paragraph in text.split('\n') {
             natural[i] = natural[i].max(m.width(style, paragraph) + pad);
             for word in paragraph.split_whitespace() {
                 let w = m.width(style, word) + pad;
-                minimum[i] = minimum[i].max(if capped { w.min(cap) } else { w });
+                soft[i] = soft[i].max(w);
+                hard[i] = hard[i].max(if breakable { w.min(cap) } else { w });
             }
         }
     };
@@ -640,8 +640,15 @@ pub fn column_widths(m: &Metrics, table: &Table, total: f32) -> Vec<f32> {
         .collect();
     for &i in &auto_idx {
         natural[i] = natural[i].max(pad + 1.0);
-        minimum[i] = minimum[i].max(pad + 1.0).min(natural[i]);
     }
+    // Words stay whole when they all fit; otherwise only the long ones break.
+    let soft_sum: f32 = auto_idx.iter().map(|&i| soft[i].min(natural[i])).sum();
+    let minimum: Vec<f32> = (0..table.columns.len())
+        .map(|i| {
+            let m = if soft_sum <= avail { soft[i] } else { hard[i] };
+            m.max(pad + 1.0).min(natural[i])
+        })
+        .collect();
     let sum_nat: f32 = auto_idx.iter().map(|&i| natural[i]).sum();
     let sum_min: f32 = auto_idx.iter().map(|&i| minimum[i]).sum();
     table
@@ -1085,15 +1092,20 @@ pub fn layout(m: &Metrics, spec: &PageSpec, blocks: &[Block]) -> Laid {
     }
 }
 
-/// What a heading keeps on its page: the spaces after it and the start of the next real
-/// block (through following headings, so a section heading stays with the start of its
-/// first subsection).
+/// What a heading keeps on its page: the spaces and one-line paragraphs after it and the
+/// start of the next real block (through following headings, so a section heading stays
+/// with the start of its first subsection).
 fn keep_with(rest: &[Prepared]) -> f32 {
     let mut h = 0.0;
     for (i, block) in rest.iter().enumerate() {
         match block {
             Prepared::Space(s) => h += s,
             Prepared::PageBreak => return 0.0,
+            // A one-line paragraph (a subtitle, a short note) does not count as the
+            // start of the content: keep it and look further.
+            Prepared::Paragraph(p, lines) if lines.len() == 1 && p.fill.is_none() => {
+                h += p.style.line_height() + p.space_after
+            }
             Prepared::Heading(..) => return h + block.min_start() + keep_with(&rest[i + 1..]),
             _ => return h + block.min_start(),
         }
@@ -1146,7 +1158,12 @@ mod tests {
         // 20 characters per line.
         let lines = wrap(&m, &BODY, path, 100.0);
         assert_eq!(texts(&lines), ["registry.example.com", "/team/service/api"]);
-        let lines = wrap(&m, &BODY, "deploy/overlays/production/kustomization.yaml", 100.0);
+        let lines = wrap(
+            &m,
+            &BODY,
+            "deploy/overlays/production/kustomization.yaml",
+            100.0,
+        );
         assert_eq!(
             texts(&lines),
             ["deploy/overlays", "/production", "/kustomization.yaml"]
@@ -1160,7 +1177,10 @@ mod tests {
         let lines = wrap(&m, &BODY, &format!("image app@{digest} is pinned"), 100.0);
         assert!(lines.iter().all(|l| l.width <= 100.0), "{lines:?}");
         let joined: String = lines.iter().map(|l| l.text.as_str()).collect();
-        assert_eq!(joined.replace(' ', ""), format!("imageapp@{digest}ispinned"));
+        assert_eq!(
+            joined.replace(' ', ""),
+            format!("imageapp@{digest}ispinned")
+        );
         // The token starts on the first line, which has room for a useful piece of it.
         assert!(lines[0].text.starts_with("image app@"), "{lines:?}");
     }
@@ -1215,7 +1235,10 @@ mod tests {
         );
         let ws = column_widths(&m, &t, 160.0);
         assert!((sum(&ws) - 160.0).abs() < 1e-3);
-        assert!((ws[0] - 60.0).abs() < 1e-3 && (ws[1] - 100.0).abs() < 1e-3, "{ws:?}");
+        assert!(
+            (ws[0] - 60.0).abs() < 1e-3 && (ws[1] - 100.0).abs() < 1e-3,
+            "{ws:?}"
+        );
     }
 
     #[test]
@@ -1303,7 +1326,12 @@ mod tests {
             let texts: Vec<&str> = page.texts().collect();
             assert_eq!(&texts[..2], ["Name", "Value"], "header first on every page");
             assert_eq!(texts.iter().filter(|t| **t == "Name").count(), 1);
-            seen.extend(texts.iter().filter(|t| t.starts_with("row-")).map(|t| t.to_string()));
+            seen.extend(
+                texts
+                    .iter()
+                    .filter(|t| t.starts_with("row-"))
+                    .map(|t| t.to_string()),
+            );
         }
         assert_eq!(seen, rows, "every row once, in order");
     }
@@ -1320,7 +1348,11 @@ mod tests {
         let laid = layout(&m, &spec(), &[Block::Table(t)]);
         for page in &laid.pages {
             let n = page.texts().filter(|t| *t == "aaaa").count();
-            assert_eq!(page.texts().filter(|t| *t == "cccc").count(), n, "row split");
+            assert_eq!(
+                page.texts().filter(|t| *t == "cccc").count(),
+                n,
+                "row split"
+            );
         }
         // One row of 40 lines cannot fit anywhere: it splits, with the header repeated.
         let tall = vec!["word"; 40].join(" ");
@@ -1383,7 +1415,11 @@ mod tests {
             heading("Three", "c"),
         ];
         let laid = layout(&m, &spec(), &blocks);
-        assert_eq!(laid.pages.len(), 2, "a second break on a fresh page adds none");
+        assert_eq!(
+            laid.pages.len(),
+            2,
+            "a second break on a fresh page adds none"
+        );
         let pages: Vec<usize> = laid.marks.iter().map(|k| k.page).collect();
         assert_eq!(pages, [0, 1, 1]);
         assert!(laid.marks[1].y < laid.marks[2].y);
