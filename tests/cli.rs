@@ -51,7 +51,15 @@ fn report_writes_every_format_and_is_byte_identical_across_runs() {
     let snap = snapshot(dir.path(), &format!("{GOOD}---{BAD}"));
     for out in ["a", "b"] {
         evidencer()
-            .args(["report", "--snapshot", &snap, "--as-of", "2026-09-30", "--format", "md,html,json"])
+            .args([
+                "report",
+                "--snapshot",
+                &snap,
+                "--as-of",
+                "2026-09-30",
+                "--format",
+                "md,html,json",
+            ])
             .arg("--out")
             .arg(dir.path().join(out))
             .assert()
@@ -76,8 +84,21 @@ fn fail_on_sets_the_exit_code() {
     let out = dir.path().join("out");
     let run = |snap: &str, fail_on: &str| {
         evidencer()
-            .args(["report", "--snapshot", snap, "--as-of", "2026-09-30", "--format", "json"])
-            .args(["--fail-on", fail_on, "--trusted-registry", "registry.example.com"])
+            .args([
+                "report",
+                "--snapshot",
+                snap,
+                "--as-of",
+                "2026-09-30",
+                "--format",
+                "json",
+            ])
+            .args([
+                "--fail-on",
+                fail_on,
+                "--trusted-registry",
+                "registry.example.com",
+            ])
             .arg("--out")
             .arg(&out)
             .assert()
@@ -101,7 +122,10 @@ fn a_run_without_input_is_a_usage_error() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("give at least one --snapshot"));
-    evidencer().args(["report", "--format", "docx"]).assert().code(2);
+    evidencer()
+        .args(["report", "--format", "docx"])
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -114,7 +138,14 @@ fn config_file_flags_and_dump_config_layer_in_order() {
     .unwrap();
     let out = evidencer()
         .current_dir(dir.path())
-        .args(["report", "--dump-config", "--fail-on", "never", "--snapshot", "s"])
+        .args([
+            "report",
+            "--dump-config",
+            "--fail-on",
+            "never",
+            "--snapshot",
+            "s",
+        ])
         .assert()
         .success()
         .get_output()
@@ -125,25 +156,42 @@ fn config_file_flags_and_dump_config_layer_in_order() {
     assert!(text.contains("fail-on: never"), "{text}");
     assert!(text.contains("- json"), "{text}");
 
-    fs::write(dir.path().join("bad.yaml"), "formats: [json]\ntrusted-registry: [x]\n").unwrap();
+    fs::write(
+        dir.path().join("bad.yaml"),
+        "formats: [json]\ntrusted-registry: [x]\n",
+    )
+    .unwrap();
     evidencer()
         .current_dir(dir.path())
         .args(["report", "--config", "bad.yaml", "--dump-config"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("bad.yaml:2:").and(predicate::str::contains("trusted-registry")));
+        .stderr(
+            predicate::str::contains("bad.yaml:2:")
+                .and(predicate::str::contains("trusted-registry")),
+        );
 }
 
 #[test]
 fn checks_explain_and_controls_list_what_exists() {
-    evidencer()
-        .arg("checks")
+    evidencer().arg("checks").assert().success().stdout(
+        predicate::str::contains("replace-on-update").and(predicate::str::contains("PR.PS-02.242")),
+    );
+    let json = evidencer()
+        .args(["checks", "--json"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("replace-on-update").and(predicate::str::contains("PR.PS-02.242")));
-    let json = evidencer().args(["checks", "--json"]).assert().success().get_output().stdout.clone();
+        .get_output()
+        .stdout
+        .clone();
     let checks: serde_json::Value = serde_json::from_slice(&json).unwrap();
-    assert!(checks.as_array().unwrap().iter().all(|c| c["description"].as_str().unwrap().ends_with('.')));
+    assert!(
+        checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["description"].as_str().unwrap().ends_with('.'))
+    );
     evidencer()
         .args(["explain", "image-pinned-by-digest"])
         .assert()
@@ -184,7 +232,10 @@ fn user_catalogs_add_replace_and_are_validated() {
         .stdout
         .clone();
     let listed = String::from_utf8(listed).unwrap();
-    assert!(listed.contains("OURS-1") && !listed.contains("PR.PS-02.242"), "{listed}");
+    assert!(
+        listed.contains("OURS-1") && !listed.contains("PR.PS-02.242"),
+        "{listed}"
+    );
 
     fs::write(
         cat.join("typo.yaml"),
@@ -196,7 +247,9 @@ fn user_catalogs_add_replace_and_are_validated() {
         .arg(&cat)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("typo.yaml:8:").and(predicate::str::contains("did you mean")));
+        .stderr(
+            predicate::str::contains("typo.yaml:8:").and(predicate::str::contains("did you mean")),
+        );
 }
 
 #[test]
@@ -212,7 +265,16 @@ fn secrets_never_reach_a_report() {
         ),
     );
     evidencer()
-        .args(["report", "--snapshot", &snap, "--as-of", "2026-09-30", "--format", "md,html,json", "--out"])
+        .args([
+            "report",
+            "--snapshot",
+            &snap,
+            "--as-of",
+            "2026-09-30",
+            "--format",
+            "md,html,json",
+            "--out",
+        ])
         .arg(dir.path().join("out"))
         .assert()
         .success();

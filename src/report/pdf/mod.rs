@@ -53,15 +53,21 @@ pub struct PdfInput<'a> {
 
 /// Renders the PDF.
 pub fn render(input: &PdfInput) -> Vec<u8> {
-    let m = &fonts::fonts().metrics;
     let spec = PageSpec::a4();
+    let laid = paginate(input, &spec);
+    draw_document(input, &laid, &spec)
+}
+
+/// Lays the document out (two passes, see the module docs) and adds headers and footers.
+pub fn paginate(input: &PdfInput, spec: &PageSpec) -> Laid {
+    let m = &fonts::fonts().metrics;
     let mut pages: BTreeMap<String, usize> = BTreeMap::new();
     let mut laid = Laid::default();
     // The contents list has one line per section whatever the numbers say, so the second
     // pass paginates like the first; the third is only a guard.
     for _ in 0..3 {
-        let blocks = content::blocks(input, &pages, m, &spec);
-        laid = layout::layout(m, &spec, &blocks);
+        let blocks = content::blocks(input, &pages, m, spec);
+        laid = layout::layout(m, spec, &blocks);
         let found: BTreeMap<String, usize> = laid
             .marks
             .iter()
@@ -72,7 +78,11 @@ pub fn render(input: &PdfInput) -> Vec<u8> {
         }
         pages = found;
     }
-    decorate(&mut laid, input, m, &spec);
+    decorate(&mut laid, input, m, spec);
+    laid
+}
+
+fn draw_document(input: &PdfInput, laid: &Laid, spec: &PageSpec) -> Vec<u8> {
     let author = input.org.unwrap_or("evidencer");
     let subject = format!(
         "Evidence that containers are replaced, never patched in place, and the platform kept \
@@ -99,7 +109,7 @@ pub fn render(input: &PdfInput) -> Vec<u8> {
             .unwrap_or(0),
         id: input.report_id,
     };
-    draw::pdf(&laid, &spec, &meta)
+    draw::pdf(laid, spec, &meta)
 }
 
 /// Adds the running header (every page but the cover) and the footer with the report id and
@@ -159,5 +169,165 @@ fn decorate(laid: &mut Laid, input: &PdfInput, m: &Metrics, spec: &PageSpec) {
             width: 0.5,
             color: rule,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::checks::{self, CheckContext, CheckSettings};
+    use crate::collect::snapshot;
+    use crate::finding::assign_ids;
+    use crate::report::RunInfo;
+    use crate::workload::WorkloadIndex;
+
+    /// A report from the real pipeline: `n` careless Deployments in a namespace with a
+    /// non-ASCII name, each with a long image reference.
+    fn report(n: usize) -> Report {
+        let mut yaml = String::new();
+        for i in 0..n {
+            yaml.push_str(&format!(
+                "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: café-{i}, namespace: zürich}}\n\
+                 spec:\n  template:\n    spec:\n      containers:\n        - name: app\n          \
+                 image: registry.example.com/very/long/repository/path/service-{i}:latest\n"
+            ));
+        }
+        let mut inventory = snapshot::from_text("équipe/snapshot.yaml", &yaml);
+        inventory.canonicalize();
+        let catalog = Catalog::load(true, &[]).unwrap();
+        let settings = CheckSettings {
+            as_of: crate::timefmt::parse_as_of("2026-09-30").unwrap(),
+            trusted_registries: vec!["registry.example.com".into()],
+        };
+        let mut findings = {
+            let workloads = WorkloadIndex::build(&inventory.objects);
+            checks::run_all(&CheckContext {
+                inventory: &inventory,
+                workloads: &workloads,
+                settings: &settings,
+            })
+        };
+        assign_ids(&mut findings, &inventory.sources);
+        let controls = crate::assess::assess(&findings, &catalog);
+        let run = RunInfo {
+            generated_at: "2026-09-30T23:59:59Z".into(),
+            as_of: "2026-09-30T23:59:59Z".into(),
+            period: None,
+            data_files: Vec::new(),
+            templates: Vec::new(),
+        };
+        Report::build(run, inventory, findings, controls, &catalog)
+    }
+
+    fn input<'a>(report: &'a Report, id: &'a str, changes: &'a [ImageChange]) -> PdfInput<'a> {
+        PdfInput {
+            report,
+            report_id: id,
+            org: Some("Zoë Ærø GmbH"),
+            changes,
+        }
+    }
+
+    fn all_text(laid: &Laid) -> Vec<String> {
+        laid.pages
+            .iter()
+            .map(|p| p.texts().collect::<Vec<_>>().join("\n"))
+            .collect()
+    }
+
+    #[test]
+    fn the_same_report_renders_to_the_same_bytes() {
+        let report = report(3);
+        let id = Report::id(&report.to_json());
+        let a = render(&input(&report, &id, &[]));
+        let b = render(&input(&report, &id, &[]));
+        assert!(a.starts_with(b"%PDF-"));
+        assert!(a == b, "two renders differ");
+        let other = render(&input(&report, "another-id", &[]));
+        assert!(a != other, "the report id is in the document");
+    }
+
+    #[test]
+    fn every_page_has_page_n_of_m_and_the_report_id_and_contents_give_real_pages() {
+        let report = report(40);
+        let id = Report::id(&report.to_json());
+        let laid = paginate(&input(&report, &id, &[]), &PageSpec::a4());
+        let pages = all_text(&laid);
+        let total = pages.len();
+        assert!(total > 8, "{total} pages");
+        for (i, text) in pages.iter().enumerate() {
+            assert!(
+                text.contains(&format!("Page {} of {total}", i + 1)),
+                "page {i}"
+            );
+            assert!(text.contains(&id), "page {i} lacks the report id");
+        }
+        // The contents page names the page each section starts on.
+        let mark = |key: &str| {
+            laid.marks
+                .iter()
+                .find(|m| m.outline.key == key)
+                .map(|m| m.page + 1)
+                .unwrap()
+        };
+        let contents = &pages[1];
+        let evidence = mark("evidence");
+        assert!(pages[evidence - 1].contains("Appendix A  Evidence"));
+        assert!(
+            contents.contains(&format!("Appendix A  Evidence\n{evidence}")),
+            "{contents}"
+        );
+        assert!(pages[mark("control:PR.PS-02.242") - 1].contains("PR.PS-02.242"));
+    }
+
+    #[test]
+    fn a_findings_table_longer_than_a_page_repeats_its_header() {
+        let report = report(40);
+        let laid = paginate(&input(&report, "id", &[]), &PageSpec::a4());
+        let ids: std::collections::BTreeSet<&str> =
+            report.findings.iter().map(|f| f.id.as_str()).collect();
+        let mut pages_with_rows = 0;
+        for (i, page) in laid.pages.iter().enumerate() {
+            let texts: Vec<&str> = page.texts().collect();
+            if !texts.iter().any(|t| ids.contains(t)) {
+                continue;
+            }
+            pages_with_rows += 1;
+            let header = texts
+                .windows(4)
+                .any(|w| w == ["Status", "Subject", "Finding", "Evidence"]);
+            assert!(header, "page {} has finding rows but no header", i + 1);
+        }
+        assert!(pages_with_rows >= 3, "{pages_with_rows} pages of findings");
+    }
+
+    #[test]
+    fn the_timeline_renders_from_changes_and_is_left_out_without_any() {
+        let report = report(1);
+        let without = all_text(&paginate(&input(&report, "id", &[]), &PageSpec::a4())).join("\n");
+        assert!(!without.contains("Image change timeline"));
+        let changes = [ImageChange {
+            time: "2026-08-01T10:00:00Z".into(),
+            commit: "0123456789abcdef0123456789abcdef01234567".into(),
+            author: "Zoë Müller".into(),
+            path: "deploy/overlays/prod/kustomization.yaml".into(),
+            subject: "Bump api to 1.4.2".into(),
+            old_image: Some("registry.example.com/shop/api:1.4.1".into()),
+            new_image: Some("registry.example.com/shop/api:1.4.2".into()),
+        }];
+        let laid = paginate(&input(&report, "id", &changes), &PageSpec::a4());
+        let text = all_text(&laid).join("\n");
+        assert!(text.contains("3  Image change timeline"));
+        assert!(text.contains("4  Inputs and coverage"), "sections renumber");
+        for part in [
+            "0123456789ab",
+            "Zoë Müller",
+            "Bump api to 1.4.2",
+            "2026-08-01 10:00:00 UTC",
+        ] {
+            assert!(text.contains(part), "{part}");
+        }
+        assert!(laid.marks.iter().any(|m| m.outline.key == "timeline"));
     }
 }
