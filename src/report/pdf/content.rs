@@ -210,7 +210,7 @@ impl Section {
         let text = if self.number.is_empty() {
             self.title.clone()
         } else {
-            format!("{}  {}", self.number, self.title)
+            format!("{} {}", self.number, self.title)
         };
         let (style, before, after) = if self.level == 1 {
             (H1, 0.0, 10.0)
@@ -221,7 +221,7 @@ impl Section {
             outline: Some(Outline {
                 level: self.level,
                 key: self.key.clone(),
-                title: text.replace("  ", " "),
+                title: text.clone(),
             }),
             text,
             style,
@@ -285,7 +285,7 @@ fn sections(input: &PdfInput, view: &ReportView) -> Vec<Section> {
         out.push(Section {
             key: format!("control:{}", c.control.id),
             number: format!("2.{}", i + 1),
-            title: format!("{}  {}", c.control.id, c.control.title),
+            title: format!("{} {}", c.control.id, c.control.title),
             level: 2,
         });
     }
@@ -500,25 +500,27 @@ fn contents(
         }
         .heading(),
     );
-    let number_width = m.width(&TD, "0000") + 8.0;
+    let page_width = m.width(&TD, "0000") + 8.0;
+    let number_width = m.width(&TD_BOLD, "Appendix A") + 16.0;
     let rows = sections
         .iter()
         .map(|s| {
             let style = if s.level == 1 { TD_BOLD } else { TD };
-            let indent = if s.level == 1 { "" } else { "      " };
             let page = pages
                 .get(&s.key)
                 .map_or_else(|| "-".to_string(), |p| p.to_string());
             vec![
-                Cell::text(style, format!("{indent}{}  {}", s.number, s.title)),
+                Cell::text(style, s.number.clone()),
+                Cell::text(style, s.title.clone()),
                 Cell::text(style, page),
             ]
         })
         .collect();
     out.push(Block::Table(Table {
         columns: vec![
+            Column::auto("").fixed(number_width),
             Column::auto(""),
-            Column::auto("").right().fixed(number_width),
+            Column::auto("").right().fixed(page_width),
         ],
         rows,
         style: TableStyle {
