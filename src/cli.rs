@@ -43,6 +43,8 @@ pub enum LogFormat {
     Json,
 }
 
+// Parsed once per process: the size of the `report` variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Collect evidence, run the checks, map them to controls and write the reports.

@@ -131,7 +131,7 @@ fn evidence_kind(k: EvidenceKind) -> &'static str {
 
 /// Messages quote names in backticks (Markdown); in print, typographic quotes read better.
 fn prose(text: &str) -> String {
-    if text.matches('`').count() % 2 != 0 {
+    if !text.matches('`').count().is_multiple_of(2) {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len());

@@ -74,8 +74,8 @@ pub fn pdf(laid: &Laid, spec: &PageSpec, meta: &Meta) -> Vec<u8> {
     let info = &mut doc.metadata.info;
     let date = printpdf::OffsetDateTime::from_unix_timestamp(meta.created)
         .unwrap_or_else(|_| printpdf::OffsetDateTime::from_unix_timestamp(0).expect("epoch"));
-    info.creation_date = date.clone();
-    info.modification_date = date.clone();
+    info.creation_date = date;
+    info.modification_date = date;
     info.metadata_date = date;
     info.document_title = meta.title.to_string();
     info.author = meta.author.to_string();

@@ -1390,7 +1390,7 @@ mod tests {
         let m = uniform();
         // 11 lines fill the page down to 163; the heading (15.6 + 4) would fit, but not
         // with two lines of its paragraph after it.
-        let filler = vec!["x"; 11].join("\n");
+        let filler = ["x"; 11].join("\n");
         let blocks = [
             Block::Paragraph(Paragraph::new(BODY, filler, 0.0)),
             heading("Findings", "findings"),
@@ -1428,7 +1428,7 @@ mod tests {
     #[test]
     fn filled_paragraphs_are_kept_whole() {
         let m = uniform();
-        let filler = vec!["x"; 10].join("\n");
+        let filler = ["x"; 10].join("\n");
         let mut callout = Paragraph::new(BODY, "a\nb\nc", 0.0);
         callout.fill = Some(Rgb(1, 2, 3));
         callout.pad = 4.0;
