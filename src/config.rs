@@ -231,13 +231,14 @@ mod tests {
     fn file_values_override_defaults_and_paths_resolve_against_the_file() {
         let mut file = parse(
             Path::new("cfg/evidencer.yaml"),
-            "trusted-registries: [registry.example.com]\nformats: [json]\ncatalogs: [mine]\nfail-on: not-satisfied\n",
+            "trusted-registries: [registry.example.com]\nformats: [json, pdf]\ncatalogs: [mine]\nfail-on: not-satisfied\norg: Zoë Corp\n",
         )
         .unwrap();
         file.resolve_paths(Path::new("cfg"));
         let s = Settings::default().with_file(file);
         assert_eq!(s.trusted_registries, ["registry.example.com"]);
-        assert_eq!(s.formats, [Format::Json]);
+        assert_eq!(s.formats, [Format::Json, Format::Pdf]);
+        assert_eq!(s.org.as_deref(), Some("Zoë Corp"));
         assert_eq!(s.catalogs, [PathBuf::from("cfg/mine")]);
         assert_eq!(s.fail_on, FailOn::NotSatisfied);
         assert!(s.builtin_catalogs);

@@ -114,6 +114,20 @@ pub struct RunInfo {
     pub templates: Vec<DataFile>,
 }
 
+impl RunInfo {
+    /// A run that speaks for `instant` (RFC 3339), generated then, with no data files or
+    /// templates: what reports built in code (tests, benches) need.
+    pub fn at(instant: &str) -> RunInfo {
+        RunInfo {
+            generated_at: instant.to_string(),
+            as_of: instant.to_string(),
+            period: None,
+            data_files: Vec::new(),
+            templates: Vec::new(),
+        }
+    }
+}
+
 impl Report {
     pub fn build(
         run: RunInfo,

@@ -91,13 +91,7 @@ fn report() -> Report {
         records,
         ..Inventory::default()
     };
-    let run = RunInfo {
-        generated_at: "2026-09-30T23:59:59Z".into(),
-        as_of: "2026-09-30T23:59:59Z".into(),
-        period: None,
-        data_files: Vec::new(),
-        templates: Vec::new(),
-    };
+    let run = RunInfo::at("2026-09-30T23:59:59Z");
     Report::build(run, inventory, findings, controls, &catalog)
 }
 

@@ -210,13 +210,7 @@ mod tests {
         };
         assign_ids(&mut findings, &inventory.sources);
         let controls = crate::assess::assess(&findings, &catalog);
-        let run = RunInfo {
-            generated_at: "2026-09-30T23:59:59Z".into(),
-            as_of: "2026-09-30T23:59:59Z".into(),
-            period: None,
-            data_files: Vec::new(),
-            templates: Vec::new(),
-        };
+        let run = RunInfo::at("2026-09-30T23:59:59Z");
         Report::build(run, inventory, findings, controls, &catalog)
     }
 
