@@ -2,9 +2,9 @@
 //! summary, one section per control, the image change timeline (when Git history gave
 //! any), inputs and coverage, and the evidence appendix.
 //!
-//! Takes the [`PdfInput`] and the page of every section as the previous layout pass found
-//! it (empty on the first pass), and gives [`Block`]s. Pure: the two passes of
-//! [`super::render`] call it twice and get the same blocks but for the page numbers.
+//! Takes the [`PdfInput`] and gives a [`Document`] of [`Block`]s whose contents table has no
+//! page numbers yet; [`contents`] rebuilds that table once a layout pass has found the page
+//! of every section. Pure.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -231,20 +231,35 @@ impl Section {
     }
 }
 
-/// Builds the document. `pages` maps section keys to 1-based page numbers.
-pub fn blocks(
-    input: &PdfInput,
-    pages: &BTreeMap<String, usize>,
-    m: &Metrics,
-    spec: &PageSpec,
-) -> Vec<Block> {
+/// The document as blocks, and where its contents table is.
+pub struct Document {
+    pub blocks: Vec<Block>,
+    /// Index in `blocks` of the contents table, which [`contents`] rebuilds with page
+    /// numbers once a layout pass has found them.
+    pub contents: usize,
+    sections: Vec<Section>,
+}
+
+/// Builds the document, its contents without page numbers yet.
+pub fn document(input: &PdfInput, m: &Metrics, spec: &PageSpec) -> Document {
     let view = ReportView::new(input.report);
     let sections = sections(input, &view);
     let mut out = Vec::new();
     cover(input, spec, &mut out);
-    contents(&sections, pages, m, &mut out);
-    let mut sections = sections.iter();
-    let mut next = || sections.next().expect("a section for every part");
+    out.push(
+        Section {
+            key: "contents".into(),
+            number: String::new(),
+            title: "Contents".into(),
+            level: 1,
+        }
+        .heading(),
+    );
+    let contents_at = out.len();
+    out.push(contents_table(&sections, &BTreeMap::new(), m));
+    out.push(Block::PageBreak);
+    let mut parts = sections.iter();
+    let mut next = || parts.next().expect("a section for every part");
     summary(input, &view, next(), spec, &mut out);
     out.push(Block::PageBreak);
     out.push(next().heading());
@@ -267,7 +282,17 @@ pub fn blocks(
     inputs(input, next(), m, &mut out);
     out.push(Block::PageBreak);
     evidence(input, next(), m, &mut out);
-    out
+    Document {
+        blocks: out,
+        contents: contents_at,
+        sections,
+    }
+}
+
+/// The contents table with the page of every section (`pages`: section key to 1-based
+/// page number, as the previous layout pass found them).
+pub fn contents(document: &Document, pages: &BTreeMap<String, usize>, m: &Metrics) -> Block {
+    contents_table(&document.sections, pages, m)
 }
 
 fn sections(input: &PdfInput, view: &ReportView) -> Vec<Section> {
@@ -485,21 +510,7 @@ fn verdict_tiles(report: &crate::report::Report, spec: &PageSpec) -> Block {
     })
 }
 
-fn contents(
-    sections: &[Section],
-    pages: &BTreeMap<String, usize>,
-    m: &Metrics,
-    out: &mut Vec<Block>,
-) {
-    out.push(
-        Section {
-            key: "contents".into(),
-            number: String::new(),
-            title: "Contents".into(),
-            level: 1,
-        }
-        .heading(),
-    );
+fn contents_table(sections: &[Section], pages: &BTreeMap<String, usize>, m: &Metrics) -> Block {
     let page_width = m.width(&TD, "0000") + 8.0;
     let number_width = m.width(&TD_BOLD, "Appendix A") + 16.0;
     let rows = sections
@@ -516,7 +527,7 @@ fn contents(
             ]
         })
         .collect();
-    out.push(Block::Table(Table {
+    Block::Table(Table {
         columns: vec![
             Column::auto("").fixed(number_width),
             Column::auto(""),
@@ -532,8 +543,7 @@ fn contents(
             pad_y: 4.0,
             span_gap: 0.0,
         },
-    }));
-    out.push(Block::PageBreak);
+    })
 }
 
 /// Finding counts of a control: what its checks found.

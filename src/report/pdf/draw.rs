@@ -49,13 +49,14 @@ fn color(c: Rgb) -> Color {
 const PT_PER_MM: f32 = 72.0 / 25.4;
 
 /// Writes the PDF.
-pub fn pdf(laid: &Laid, spec: &PageSpec, meta: &Meta) -> Vec<u8> {
+pub fn pdf(laid: Laid, spec: &PageSpec, meta: &Meta) -> Vec<u8> {
     let mut used: [BTreeSet<char>; 3] = Default::default();
+    let marks = laid.marks;
     let pages = laid
         .pages
-        .iter()
+        .into_iter()
         .map(|page| {
-            let ops = page_ops(&page.items, spec.height, &mut used);
+            let ops = page_ops(page.items, spec.height, &mut used);
             PdfPage::new(Mm(spec.width / PT_PER_MM), Mm(spec.height / PT_PER_MM), ops)
         })
         .collect();
@@ -97,7 +98,7 @@ pub fn pdf(laid: &Laid, spec: &PageSpec, meta: &Meta) -> Vec<u8> {
     for w in &warnings {
         tracing::debug!("printpdf: {w:?}");
     }
-    add_outline(&mut lo, &laid.marks, spec.height);
+    add_outline(&mut lo, &marks, spec.height);
     // printpdf writes an empty GTS_PDFXVersion, which readers take for a PDF/X claim this
     // document does not make.
     let info = lo.trailer.get(b"Info").and_then(Object::as_reference).ok();
@@ -155,9 +156,9 @@ fn pt(v: f32) -> Pt {
 
 /// The operations of one page: fills and rules first (they are backgrounds), then all text
 /// in one text object. Records the characters each face draws.
-fn page_ops(items: &[Item], height: f32, used: &mut [BTreeSet<char>; 3]) -> Vec<Op> {
+fn page_ops(items: Vec<Item>, height: f32, used: &mut [BTreeSet<char>; 3]) -> Vec<Op> {
     let mut ops = Vec::with_capacity(items.len() * 4);
-    for item in items {
+    for item in &items {
         match item {
             Item::Fill {
                 x,
@@ -229,10 +230,10 @@ fn page_ops(items: &[Item], height: f32, used: &mut [BTreeSet<char>; 3]) -> Vec<
             });
         }
         ops.push(Op::SetTextMatrix {
-            matrix: TextMatrix::Translate(pt(*x), pt(height - y)),
+            matrix: TextMatrix::Translate(pt(x), pt(height - y)),
         });
         ops.push(Op::ShowText {
-            items: vec![TextItem::Text(text.clone())],
+            items: vec![TextItem::Text(text)],
         });
     }
     ops.push(Op::EndTextSection);

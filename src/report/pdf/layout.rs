@@ -690,7 +690,8 @@ struct PreparedRow {
     height: f32,
 }
 
-struct PreparedTable<'b> {
+/// A table with its column widths and wrapped rows.
+pub struct PreparedTable<'b> {
     table: &'b Table,
     widths: Vec<f32>,
     header: Option<PreparedRow>,
@@ -814,7 +815,8 @@ impl PreparedRow {
     }
 }
 
-enum Prepared<'b> {
+/// A block measured and wrapped, ready to be placed (see [`prepare`]).
+pub enum Prepared<'b> {
     Heading(&'b Heading, Vec<Line>),
     Paragraph(&'b Paragraph, Vec<Line>),
     Table(PreparedTable<'b>),
@@ -1046,8 +1048,15 @@ impl Flow<'_> {
 
 /// Lays `blocks` out on pages of `spec`.
 pub fn layout(m: &Metrics, spec: &PageSpec, blocks: &[Block]) -> Laid {
+    let prepared = prepare(m, spec, blocks);
+    flow(m, spec, &prepared.iter().collect::<Vec<_>>())
+}
+
+/// Measures and wraps `blocks` for the body width of `spec`: the costly half of layout,
+/// which a second pass can reuse for every block that did not change.
+pub fn prepare<'b>(m: &Metrics, spec: &PageSpec, blocks: &'b [Block]) -> Vec<Prepared<'b>> {
     let width = spec.body_width();
-    let prepared: Vec<Prepared> = blocks
+    blocks
         .iter()
         .map(|b| match b {
             Block::Heading(h) => Prepared::Heading(h, wrap(m, &h.style, &h.text, width)),
@@ -1058,7 +1067,11 @@ pub fn layout(m: &Metrics, spec: &PageSpec, blocks: &[Block]) -> Laid {
             Block::Space(s) => Prepared::Space(*s),
             Block::PageBreak => Prepared::PageBreak,
         })
-        .collect();
+        .collect()
+}
+
+/// Places prepared blocks on pages.
+pub fn flow(m: &Metrics, spec: &PageSpec, prepared: &[&Prepared]) -> Laid {
     let mut flow = Flow {
         m,
         spec,
@@ -1095,7 +1108,7 @@ pub fn layout(m: &Metrics, spec: &PageSpec, blocks: &[Block]) -> Laid {
 /// What a heading keeps on its page: the spaces and one-line paragraphs after it and the
 /// start of the next real block (through following headings, so a section heading stays
 /// with the start of its first subsection).
-fn keep_with(rest: &[Prepared]) -> f32 {
+fn keep_with(rest: &[&Prepared]) -> f32 {
     let mut h = 0.0;
     for (i, block) in rest.iter().enumerate() {
         match block {

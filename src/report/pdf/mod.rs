@@ -9,8 +9,8 @@
 //! [`content`] arranges the report as blocks, [`layout`] places them on pages (measuring
 //! text with the embedded fonts of [`fonts`]) and [`draw`] writes the PDF. Layout runs
 //! twice: the first pass finds the page of every section, the second prints those numbers
-//! in the contents; "of M" is known once the second pass is done. The same report gives the
-//! same bytes.
+//! in the contents (reusing the measured and wrapped blocks of the first); "of M" is known
+//! once the second pass is done. The same report gives the same bytes.
 
 pub mod content;
 pub mod draw;
@@ -55,19 +55,20 @@ pub struct PdfInput<'a> {
 pub fn render(input: &PdfInput) -> Vec<u8> {
     let spec = PageSpec::a4();
     let laid = paginate(input, &spec);
-    draw_document(input, &laid, &spec)
+    draw_document(input, laid, &spec)
 }
 
 /// Lays the document out (two passes, see the module docs) and adds headers and footers.
 pub fn paginate(input: &PdfInput, spec: &PageSpec) -> Laid {
     let m = &fonts::fonts().metrics;
+    let document = content::document(input, m, spec);
+    let prepared = layout::prepare(m, spec, &document.blocks);
+    let mut laid = layout::flow(m, spec, &prepared.iter().collect::<Vec<_>>());
     let mut pages: BTreeMap<String, usize> = BTreeMap::new();
-    let mut laid = Laid::default();
-    // The contents list has one line per section whatever the numbers say, so the second
-    // pass paginates like the first; the third is only a guard.
-    for _ in 0..3 {
-        let blocks = content::blocks(input, &pages, m, spec);
-        laid = layout::layout(m, spec, &blocks);
+    // Pass 1 found where every section starts; pass 2 prints those pages in the contents,
+    // whose table has one line per section whatever the numbers, so it paginates like
+    // pass 1. The loop only guards that. Only the contents table is prepared again.
+    for _ in 0..2 {
         let found: BTreeMap<String, usize> = laid
             .marks
             .iter()
@@ -77,12 +78,17 @@ pub fn paginate(input: &PdfInput, spec: &PageSpec) -> Laid {
             break;
         }
         pages = found;
+        let table = [content::contents(&document, &pages, m)];
+        let table = layout::prepare(m, spec, &table);
+        let mut order: Vec<&layout::Prepared> = prepared.iter().collect();
+        order[document.contents] = &table[0];
+        laid = layout::flow(m, spec, &order);
     }
     decorate(&mut laid, input, m, spec);
     laid
 }
 
-fn draw_document(input: &PdfInput, laid: &Laid, spec: &PageSpec) -> Vec<u8> {
+fn draw_document(input: &PdfInput, laid: Laid, spec: &PageSpec) -> Vec<u8> {
     let author = input.org.unwrap_or("evidencer");
     let subject = format!(
         "Evidence that containers are replaced, never patched in place, and the platform kept \
