@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
 use printpdf::{
     Color, FontId, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFont, PdfFontHandle,
-    PdfPage, PdfSaveOptions, Point, Pt, Rect, TextItem, TextMatrix,
+    PdfPage, PdfSaveOptions, Point, Pt, Rect, TextItem,
 };
 use sha2::{Digest, Sha256};
 
@@ -206,6 +206,10 @@ fn page_ops(items: Vec<Item>, height: f32, used: &mut [BTreeSet<char>; 3]) -> Ve
         }
     }
     ops.push(Op::StartTextSection);
+    // Text positions are moves (`Td`) from the previous run's origin, in whole hundredths
+    // of a point so they add up exactly: two numbers a run where a text matrix takes six.
+    let hundredths = |v: f32| (v * 100.0).round() as i64;
+    let mut origin = (0i64, 0i64);
     let mut font: Option<(Face, f32)> = None;
     let mut fill: Option<Rgb> = None;
     for item in items {
@@ -229,9 +233,14 @@ fn page_ops(items: Vec<Item>, height: f32, used: &mut [BTreeSet<char>; 3]) -> Ve
                 col: color(style.color),
             });
         }
-        ops.push(Op::SetTextMatrix {
-            matrix: TextMatrix::Translate(pt(x), pt(height - y)),
+        let at = (hundredths(x), hundredths(height - y));
+        ops.push(Op::SetTextCursor {
+            pos: Point {
+                x: Pt((at.0 - origin.0) as f32 / 100.0),
+                y: Pt((at.1 - origin.1) as f32 / 100.0),
+            },
         });
+        origin = at;
         ops.push(Op::ShowText {
             items: vec![TextItem::Text(text)],
         });
