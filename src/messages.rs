@@ -22,6 +22,24 @@ pub fn no_workloads_collected() -> String {
         .into()
 }
 
+/// Why one kind a check needs is missing, with what to do about a snapshot that lacks it.
+pub fn kind_missing(kind: &str, why: &str) -> String {
+    match crate::k8s::resource_of(kind) {
+        Some(resource) if why.starts_with("no ") => format!(
+            "{why} (add `kubectl get {} -A -o yaml` output to the snapshot)",
+            resource.split('.').next().unwrap_or(resource)
+        ),
+        _ => why.to_string(),
+    }
+}
+
+pub fn passes_withheld(passed: usize, missing: &[String]) -> String {
+    format!(
+        "{passed} subject(s) passed on the evidence there was, but a pass needs all of it: {}",
+        missing.join("; ")
+    )
+}
+
 pub fn unreadable_object(error: &ViewError) -> String {
     format!("could not read the pod spec: {error}; fix the object and re-run")
 }
@@ -182,6 +200,176 @@ pub fn bare_pod() -> String {
 
 pub fn job_not_applicable(kind: &str) -> String {
     format!("{kind}s run to completion: each run starts new pods, so there is nothing to replace")
+}
+
+// end-of-life judgements (kubernetes-version-supported, kubelet-version-supported,
+// container-runtime-supported)
+
+pub fn eol_judgement(
+    product: &str,
+    version: &crate::eol::Version,
+    judgement: &crate::eol::Judgement<'_>,
+    day: chrono::NaiveDate,
+    compiled: chrono::NaiveDate,
+) -> String {
+    use crate::eol::Judgement;
+    let lts = |line: &crate::eol::Line| if line.lts { " (LTS)" } else { "" };
+    match judgement {
+        Judgement::Supported {
+            product,
+            line,
+            maintenance,
+        } => match (line.end_of_life, maintenance) {
+            (None, _) => format!(
+                "{} {}{} ({version}) is supported: no end-of-life date was announced when the \
+                 end-of-life data was compiled ({compiled})",
+                product.name,
+                line.version,
+                lts(line)
+            ),
+            (Some(end), false) => format!(
+                "{} {}{} ({version}) is supported on {day}; its end of life is {end}, {} days later",
+                product.name,
+                line.version,
+                lts(line),
+                (end - day).num_days()
+            ),
+            (Some(end), true) => format!(
+                "{} {}{} ({version}) is supported on {day} but in maintenance mode since {} \
+                 (critical and security fixes only); its end of life is {end}, {} days later",
+                product.name,
+                line.version,
+                lts(line),
+                line.maintenance_from.map(|d| d.to_string()).unwrap_or_default(),
+                (end - day).num_days()
+            ),
+        },
+        Judgement::EndOfLife { product, line } => {
+            let end = line.end_of_life.expect("an ended line has an end");
+            format!(
+                "{} {}{} ({version}) reached end of life on {end}, {} days before {day}: it no \
+                 longer gets security fixes",
+                product.name,
+                line.version,
+                lts(line),
+                (day - end).num_days()
+            )
+        }
+        Judgement::OlderThanKnown { product, oldest } => format!(
+            "{} {version} is older than {}, the oldest line in the end-of-life data, which \
+             ended on {}: it no longer gets security fixes",
+            product.name,
+            oldest.version,
+            oldest
+                .end_of_life
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        ),
+        Judgement::Unknown { product, newest } => format!(
+            "{} {version} is not in the end-of-life data (compiled {compiled}{}): a version the \
+             data does not list is not assumed supported; update the data or pass --eol-data",
+            product.name,
+            newest
+                .map(|l| format!(", newest line {}", l.version))
+                .unwrap_or_default()
+        ),
+        Judgement::NoProduct => format!(
+            "the end-of-life data has no `{product}` product, so {version} cannot be judged; add \
+             one with --eol-data"
+        ),
+    }
+}
+
+pub fn no_server_version() -> String {
+    "the API server version is not in the input: put `kubectl version -o json` output in \
+     version.json beside the snapshot"
+        .into()
+}
+
+/// A kubelet against the API server under the version skew policy.
+pub enum Skew {
+    Within {
+        kubelet: crate::eol::MinorVersion,
+        server: crate::eol::MinorVersion,
+        behind: u64,
+        allowed: u64,
+    },
+    Newer {
+        kubelet: crate::eol::MinorVersion,
+        server: crate::eol::MinorVersion,
+    },
+    TooOld {
+        kubelet: crate::eol::MinorVersion,
+        server: crate::eol::MinorVersion,
+        /// None when the major versions differ.
+        behind: Option<u64>,
+        allowed: u64,
+    },
+}
+
+pub fn kubelet_version(support: &str, skew: Option<&Skew>) -> String {
+    let skew = match skew {
+        None => "the API server version is unknown, so the version skew was not checked".into(),
+        Some(Skew::Within {
+            kubelet,
+            server,
+            behind: 0,
+            ..
+        }) => format!("kubelet {kubelet} matches the API server {server}"),
+        Some(Skew::Within {
+            kubelet,
+            server,
+            behind,
+            allowed,
+        }) => format!(
+            "kubelet {kubelet} is {behind} minor version(s) behind the API server {server}, \
+             within the {allowed} the skew policy allows"
+        ),
+        Some(Skew::Newer { kubelet, server }) => format!(
+            "kubelet {kubelet} is newer than the API server {server}: the skew policy never \
+             allows a kubelet newer than the API server"
+        ),
+        Some(Skew::TooOld {
+            kubelet,
+            server,
+            behind: Some(behind),
+            allowed,
+        }) => format!(
+            "kubelet {kubelet} is {behind} minor versions behind the API server {server}, more \
+             than the {allowed} the skew policy allows"
+        ),
+        Some(Skew::TooOld {
+            kubelet, server, ..
+        }) => format!(
+            "kubelet {kubelet} is a different major version than the API server {server}"
+        ),
+    };
+    format!("{support}; {skew}")
+}
+
+pub fn runtime_version(runtime: &str, judgement: &str) -> String {
+    match runtime {
+        "containerd" | "cri-o" => judgement.to_string(),
+        other => format!(
+            "container runtime `{other}`: {judgement} (evidencer ships end-of-life data for \
+             containerd and CRI-O)"
+        ),
+    }
+}
+
+pub fn unreadable_node(error: &ViewError) -> String {
+    format!("could not read the node's status.nodeInfo: {error}; fix the object and re-run")
+}
+
+pub fn node_field_missing(field: &str) -> String {
+    format!(
+        "the Node has no status.nodeInfo.{field}: export Nodes with their status (`kubectl get \
+         nodes -o yaml`)"
+    )
+}
+
+pub fn not_a_version(what: &str, value: &str) -> String {
+    format!("the {what} `{value}` is not a version evidencer can read")
 }
 
 fn short_digest(d: &Digest) -> String {

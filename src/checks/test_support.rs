@@ -2,8 +2,8 @@
 //! `(subject, status)` pairs sorted by subject.
 
 use super::{Check, CheckContext, CheckSettings};
-use crate::collect::snapshot;
-use crate::finding::Status;
+use crate::collect::{Inventory, snapshot};
+use crate::finding::{Finding, Status};
 use crate::workload::WorkloadIndex;
 
 /// Runs one check over YAML text with default settings.
@@ -54,4 +54,44 @@ pub fn pod_with_images(images: &[&str]) -> String {
         }
     }
     yaml
+}
+
+/// Settings with the as-of instant at the end of `day` (YYYY-MM-DD).
+pub fn settings_on(day: &str) -> CheckSettings {
+    CheckSettings {
+        as_of: crate::timefmt::parse_as_of(day).expect("a valid day"),
+        ..CheckSettings::default()
+    }
+}
+
+/// An inventory from YAML text, asserting it read cleanly.
+pub fn inventory(yaml: &str) -> Inventory {
+    let inventory = snapshot::from_text("test.yaml", yaml);
+    assert!(
+        inventory.problems.is_empty(),
+        "fixture problems: {:?}",
+        inventory.problems
+    );
+    inventory
+}
+
+/// Runs one check over an inventory, findings sorted by subject.
+pub fn findings_in(check: &dyn Check, inventory: &Inventory, settings: &CheckSettings) -> Vec<Finding> {
+    let workloads = WorkloadIndex::build(&inventory.objects);
+    let ctx = CheckContext {
+        inventory,
+        workloads: &workloads,
+        settings,
+    };
+    let mut out = check.evaluate(&ctx);
+    out.sort_by(|a, b| (&a.subject, &a.message).cmp(&(&b.subject, &b.message)));
+    out
+}
+
+/// `(subject, status)` pairs of one check over YAML text, sorted.
+pub fn statuses_on(check: &dyn Check, yaml: &str, settings: &CheckSettings) -> Vec<(String, Status)> {
+    findings_in(check, &inventory(yaml), settings)
+        .into_iter()
+        .map(|f| (f.subject.display_name(), f.status))
+        .collect()
 }
