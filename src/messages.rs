@@ -357,6 +357,52 @@ pub fn runtime_version(runtime: &str, judgement: &str) -> String {
     }
 }
 
+// node-kernel-current
+
+pub fn node_kernel(
+    kernel: &str,
+    newest: &str,
+    group: &str,
+    peers: usize,
+    on_newest: &[&str],
+) -> String {
+    if peers == 0 {
+        return format!("runs kernel {kernel}; no other node is a peer ({group}) to compare with");
+    }
+    if kernel == newest {
+        return format!("runs kernel {kernel}, the newest of its {peers} peer(s) ({group})");
+    }
+    format!(
+        "runs kernel {kernel}, older than {newest} on {} of its peers ({group}): the node was \
+         probably patched but not rebooted, or not replaced",
+        name_list(on_newest)
+    )
+}
+
+// node-recently-replaced
+
+pub fn node_age(age_days: i64, max_days: i64, created: &str) -> String {
+    if age_days < 0 {
+        return format!("created {created}, after the as-of date: a replacement node");
+    }
+    if age_days > max_days {
+        format!(
+            "created {created}: {age_days} days old, older than the {max_days} days a node may \
+             live before it is replaced; it has been patched in place, or not at all"
+        )
+    } else {
+        format!("created {created}: {age_days} days old, within the {max_days}-day limit")
+    }
+}
+
+pub fn node_no_creation_time() -> String {
+    "the Node has no metadata.creationTimestamp, so its age is unknown".into()
+}
+
+pub fn bad_creation_time(value: &str) -> String {
+    format!("metadata.creationTimestamp `{value}` is not an RFC 3339 time")
+}
+
 pub fn unreadable_node(error: &ViewError) -> String {
     format!("could not read the node's status.nodeInfo: {error}; fix the object and re-run")
 }
@@ -370,6 +416,17 @@ pub fn node_field_missing(field: &str) -> String {
 
 pub fn not_a_version(what: &str, value: &str) -> String {
     format!("the {what} `{value}` is not a version evidencer can read")
+}
+
+/// `a, b, c and 4 more`.
+fn name_list(names: &[&str]) -> String {
+    let shown: Vec<&str> = names.iter().take(NAMED_SUBJECTS).copied().collect();
+    let more = names.len().saturating_sub(NAMED_SUBJECTS);
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
 }
 
 fn short_digest(d: &Digest) -> String {

@@ -20,6 +20,8 @@ mod container_runtime_supported;
 mod image_from_trusted_registry;
 mod kubelet_version_supported;
 mod kubernetes_version_supported;
+mod node_kernel_current;
+mod node_recently_replaced;
 mod nodes;
 mod versions;
 mod image_pinned_by_digest;
@@ -273,6 +275,8 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &kubernetes_version_supported::KubernetesVersionSupported,
         &kubelet_version_supported::KubeletVersionSupported,
         &container_runtime_supported::ContainerRuntimeSupported,
+        &node_kernel_current::NodeKernelCurrent,
+        &node_recently_replaced::NodeRecentlyReplaced,
     ];
     REGISTRY
 }
