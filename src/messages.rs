@@ -429,6 +429,97 @@ fn name_list(names: &[&str]) -> String {
     }
 }
 
+// no-ephemeral-containers
+
+pub fn ephemeral_container(
+    name: &str,
+    image: Option<&str>,
+    target: Option<&str>,
+    workload: &str,
+) -> String {
+    let image = image.map(|i| format!(" (image {i})")).unwrap_or_default();
+    let target = target
+        .map(|t| format!(", targeting container `{t}`"))
+        .unwrap_or_default();
+    format!(
+        "debug container `{name}`{image} was attached to this running pod of {workload}{target}: \
+         a change to a running workload that no image build, review or scan covered"
+    )
+}
+
+pub fn no_ephemeral_containers(pods: usize) -> String {
+    format!("none of its {pods} pod(s) carries an ephemeral (debug) container")
+}
+
+pub fn unreadable_pod_status(error: &ViewError) -> String {
+    format!("could not read the pod's status: {error}; fix the object and re-run")
+}
+
+// running-image-consistent
+
+/// One digest and the pods running it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DigestPods {
+    pub digest: String,
+    pub pods: Vec<String>,
+}
+
+fn short(digest: &str) -> String {
+    match digest.split_once(':') {
+        Some((algorithm, hex)) if hex.len() > 12 => format!("{algorithm}:{}…", &hex[..12]),
+        _ => digest.to_string(),
+    }
+}
+
+pub fn image_drift(reference: &str, digests: &[DigestPods], drifted_references: usize) -> String {
+    let listed: Vec<String> = digests
+        .iter()
+        .map(|d| {
+            let names: Vec<&str> = d.pods.iter().map(String::as_str).collect();
+            format!("{} on {}", short(&d.digest), name_list(&names))
+        })
+        .collect();
+    let more = if drifted_references > 1 {
+        format!(" ({} image references drifted in all)", drifted_references)
+    } else {
+        String::new()
+    };
+    format!(
+        "image `{reference}` resolves to {} different digests across the running pods: {}; \
+         the tag was moved and nodes pulled it at different times, so replicas run different \
+         builds{more}",
+        digests.len(),
+        listed.join("; ")
+    )
+}
+
+pub fn several_images_running(references: &[(String, usize)]) -> String {
+    let listed: Vec<String> = references
+        .iter()
+        .map(|(r, n)| format!("`{r}` ({n} pod(s))"))
+        .collect();
+    format!(
+        "runs {} different images: {}; each is consistent, so this is a rollout in progress or \
+         one that stalled",
+        references.len(),
+        listed.join(", ")
+    )
+}
+
+pub fn one_digest_running(reference: &str, digest: &str, pods: usize) -> String {
+    format!(
+        "all {pods} running pod(s) run image `{reference}` as the same digest {}",
+        short(digest)
+    )
+}
+
+pub fn no_running_digests(pods: usize) -> String {
+    format!(
+        "none of the {pods} pod(s) in the input has a running container that reports its image \
+         digest (status.containerStatuses[].imageID): export pods with their status"
+    )
+}
+
 fn short_digest(d: &Digest) -> String {
     let n = d.hex.len().min(12);
     format!("{}:{}…", d.algorithm, &d.hex[..n])

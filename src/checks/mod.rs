@@ -26,10 +26,13 @@ mod nodes;
 mod versions;
 mod image_pinned_by_digest;
 mod image_tag_not_latest;
+mod no_ephemeral_containers;
 mod no_privilege_escalation;
 mod read_only_root_filesystem;
 mod replace_on_update;
 mod run_as_non_root;
+mod running;
+mod running_image_consistent;
 
 /// The headings every check's documentation has, in this order.
 pub const DOC_HEADINGS: [&str; 5] = [
@@ -277,6 +280,8 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &container_runtime_supported::ContainerRuntimeSupported,
         &node_kernel_current::NodeKernelCurrent,
         &node_recently_replaced::NodeRecentlyReplaced,
+        &no_ephemeral_containers::NoEphemeralContainers,
+        &running_image_consistent::RunningImageConsistent,
     ];
     REGISTRY
 }
