@@ -520,6 +520,77 @@ pub fn no_running_digests(pods: usize) -> String {
     )
 }
 
+// pod-exec-restricted
+
+fn access_phrase(access: crate::checks::rbac::Access) -> &'static str {
+    use crate::checks::rbac::Access;
+    match access {
+        Access::Exec => "exec into containers",
+        Access::Attach => "attach to running containers",
+        Access::EphemeralContainers => "add debug containers to running pods",
+        Access::ChangePods => "change running pods in place (their image included)",
+        Access::NodeProxy => "reach the kubelet API, which execs into any container on the node",
+        Access::Escalate => "write roles with permissions it does not hold (escalate), and so get any of the above",
+        Access::Bind => "bind roles it does not hold (bind), and so get any of the above",
+        Access::Impersonate => "impersonate other users, groups or service accounts, and so act with their permissions",
+    }
+}
+
+/// How many grants a message names before it says "and N more".
+const NAMED_GRANTS: usize = 3;
+
+pub fn exec_grants(grants: &[crate::checks::rbac::Grant]) -> String {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut parts = Vec::new();
+    for g in grants {
+        if !seen.insert(g.access) {
+            continue;
+        }
+        let names = if g.resource_names.is_empty() {
+            String::new()
+        } else {
+            format!(" on {}", g.resource_names.join(", "))
+        };
+        let scope = match &g.namespace {
+            Some(ns) => format!("in namespace {ns}"),
+            None => "cluster-wide".to_string(),
+        };
+        parts.push(format!(
+            "can {} ({} {}{names}) {scope} through {} bound by {}",
+            access_phrase(g.access),
+            g.verbs.join("/"),
+            g.resource,
+            g.role,
+            g.binding
+        ));
+    }
+    let more = parts.len().saturating_sub(NAMED_GRANTS);
+    parts.truncate(NAMED_GRANTS);
+    let mut s = parts.join("; ");
+    if more > 0 {
+        let _ = write!(s, "; and {more} more kind(s) of access");
+    }
+    let _ = write!(s, " ({} grant(s) in all, listed in the details)", grants.len());
+    s
+}
+
+pub fn exec_restricted(system: &[String]) -> String {
+    let names: Vec<&str> = system.iter().map(String::as_str).collect();
+    if names.is_empty() {
+        return "no subject can get into or change a running container through RBAC".into();
+    }
+    format!(
+        "no subject outside the system ones can get into or change a running container; the \
+         {} system subject(s) that can are {}",
+        names.len(),
+        name_list(&names)
+    )
+}
+
+pub fn unreadable_rbac(error: &str) -> String {
+    format!("could not read this RBAC object: {error}; its grants were not assessed")
+}
+
 fn short_digest(d: &Digest) -> String {
     let n = d.hex.len().min(12);
     format!("{}:{}…", d.algorithm, &d.hex[..n])

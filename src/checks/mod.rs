@@ -28,6 +28,8 @@ mod image_pinned_by_digest;
 mod image_tag_not_latest;
 mod no_ephemeral_containers;
 mod no_privilege_escalation;
+mod pod_exec_restricted;
+pub(crate) mod rbac;
 mod read_only_root_filesystem;
 mod replace_on_update;
 mod run_as_non_root;
@@ -282,6 +284,7 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &node_recently_replaced::NodeRecentlyReplaced,
         &no_ephemeral_containers::NoEphemeralContainers,
         &running_image_consistent::RunningImageConsistent,
+        &pod_exec_restricted::PodExecRestricted,
     ];
     REGISTRY
 }
