@@ -591,6 +591,83 @@ pub fn unreadable_rbac(error: &str) -> String {
     format!("could not read this RBAC object: {error}; its grants were not assessed")
 }
 
+// pod-security-enforced, read-only-root-enforced
+
+pub fn pod_security_enforced(enforcers: &[String], exemptions: &[String]) -> String {
+    let mut s = format!(
+        "every Pod Security baseline control is enforced, by {}",
+        enforcers.join("; ")
+    );
+    if !exemptions.is_empty() {
+        let _ = write!(s, "; exemptions: {}", exemptions.join("; "));
+    }
+    s
+}
+
+fn unseen_note(unseen: &[String]) -> String {
+    if unseen.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({} objects were not in the input: if a policy engine enforces this, include its \
+             policies)",
+            unseen.join(", ")
+        )
+    }
+}
+
+pub fn pod_security_missing(
+    missing: &[crate::checks::admission::Control],
+    enforcers: &[String],
+    labels: &[String],
+    unseen: &[String],
+) -> String {
+    let names: Vec<&str> = missing.iter().map(|c| c.name()).collect();
+    let mut s = if missing.len() == crate::checks::admission::Control::BASELINE.len() {
+        "nothing enforces the Pod Security baseline here: no pod-security.kubernetes.io/enforce \
+         label of baseline or restricted, and no policy engine rule that enforces it"
+            .to_string()
+    } else {
+        format!(
+            "Pod Security baseline is only partly enforced: {} not enforced (the rest by {})",
+            names.join(", "),
+            enforcers.join("; ")
+        )
+    };
+    if !labels.is_empty() {
+        let _ = write!(s, "; {} only report, they do not block", labels.join(", "));
+    }
+    s.push_str(&unseen_note(unseen));
+    s
+}
+
+pub fn read_only_root_enforced(enforcers: &[String], workloads: usize) -> String {
+    format!(
+        "a read-only root filesystem is required at admission for the {workloads} workload(s) \
+         here, by {}",
+        enforcers.join("; ")
+    )
+}
+
+pub fn read_only_root_not_enforced(workloads: usize, restricted: bool, unseen: &[String]) -> String {
+    let mut s = format!(
+        "no admission policy requires readOnlyRootFilesystem for the {workloads} workload(s) \
+         here: containers may be admitted with a writable root filesystem"
+    );
+    if restricted {
+        s.push_str(
+            "; Pod Security restricted is enforced, but it does not require a read-only root \
+             filesystem",
+        );
+    }
+    s.push_str(&unseen_note(unseen));
+    s
+}
+
+pub fn unreadable_policy(error: &str) -> String {
+    format!("could not read this policy: {error}; what it enforces was not counted")
+}
+
 fn short_digest(d: &Digest) -> String {
     let n = d.hex.len().min(12);
     format!("{}:{}…", d.algorithm, &d.hex[..n])

@@ -16,6 +16,7 @@ use crate::eol::EolData;
 use crate::finding::{Finding, Severity, Status, Subject};
 use crate::workload::WorkloadIndex;
 
+pub(crate) mod admission;
 mod container_runtime_supported;
 mod image_from_trusted_registry;
 mod kubelet_version_supported;
@@ -29,7 +30,9 @@ mod image_tag_not_latest;
 mod no_ephemeral_containers;
 mod no_privilege_escalation;
 mod pod_exec_restricted;
+mod pod_security_enforced;
 pub(crate) mod rbac;
+mod read_only_root_enforced;
 mod read_only_root_filesystem;
 mod replace_on_update;
 mod run_as_non_root;
@@ -285,6 +288,8 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &no_ephemeral_containers::NoEphemeralContainers,
         &running_image_consistent::RunningImageConsistent,
         &pod_exec_restricted::PodExecRestricted,
+        &pod_security_enforced::PodSecurityEnforced,
+        &read_only_root_enforced::ReadOnlyRootEnforced,
     ];
     REGISTRY
 }
