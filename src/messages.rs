@@ -668,6 +668,75 @@ pub fn unreadable_policy(error: &str) -> String {
     format!("could not read this policy: {error}; what it enforces was not counted")
 }
 
+// images-scanned
+
+/// One running image and its newest scan, as findings report it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ImageScan {
+    pub image: String,
+    pub digest: Option<String>,
+    /// The scan's evidence, e.g. `VulnerabilityReport shop/replicaset-api-7d9f8-app`.
+    pub scan: Option<String>,
+    /// The image as the scan names it: `registry/repository:tag@digest`.
+    pub scanned_image: Option<String>,
+    pub scanned_at: Option<String>,
+    pub age_days: Option<i64>,
+    pub critical: Option<u64>,
+    pub high: Option<u64>,
+    pub fresh: bool,
+}
+
+fn scan_sentence(i: &ImageScan, max_days: i64) -> String {
+    let image = format!("`{}`", i.image);
+    match (&i.scan, i.age_days) {
+        (Some(scan), Some(age)) => {
+            let counts = match (i.critical, i.high) {
+                (Some(c), Some(h)) => format!(": {c} critical, {h} high"),
+                _ => String::new(),
+            };
+            let when = if age < 0 {
+                "after the as-of date".to_string()
+            } else {
+                format!("{age} days before the as-of date")
+            };
+            if i.fresh {
+                format!("{image} was scanned {when} ({scan}{counts})")
+            } else {
+                format!(
+                    "{image} was last scanned {age} days before the as-of date ({scan}), more \
+                     than the {max_days} days allowed"
+                )
+            }
+        }
+        _ => format!(
+            "{image} has no vulnerability report (matched by digest, or by registry, repository \
+             and tag)"
+        ),
+    }
+}
+
+pub fn images_scanned(images: &[ImageScan], max_days: i64) -> String {
+    let sentences: Vec<String> = images.iter().map(|i| scan_sentence(i, max_days)).collect();
+    sentences.join("; ")
+}
+
+pub fn no_running_images(pods: usize) -> String {
+    format!(
+        "none of the {pods} pod(s) in the input is running a container with an image: export \
+         pods with their status"
+    )
+}
+
+pub fn report_without_time() -> String {
+    "the report has neither report.updateTimestamp nor metadata.creationTimestamp, so its age \
+     is unknown"
+        .into()
+}
+
+pub fn unreadable_report(error: &str) -> String {
+    format!("could not read this vulnerability report: {error}; it was not counted")
+}
+
 fn short_digest(d: &Digest) -> String {
     let n = d.hex.len().min(12);
     format!("{}:{}…", d.algorithm, &d.hex[..n])

@@ -19,6 +19,7 @@ use crate::workload::WorkloadIndex;
 pub(crate) mod admission;
 mod container_runtime_supported;
 mod image_from_trusted_registry;
+mod images_scanned;
 mod kubelet_version_supported;
 mod kubernetes_version_supported;
 mod node_kernel_current;
@@ -290,6 +291,7 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &pod_exec_restricted::PodExecRestricted,
         &pod_security_enforced::PodSecurityEnforced,
         &read_only_root_enforced::ReadOnlyRootEnforced,
+        &images_scanned::ImagesScanned,
     ];
     REGISTRY
 }
