@@ -213,7 +213,7 @@ pub fn eol_judgement(
     compiled: chrono::NaiveDate,
 ) -> String {
     use crate::eol::Judgement;
-    let lts = |line: &crate::eol::Line| if line.lts { " (LTS)" } else { "" };
+    let lts = |line: &crate::eol::Line| if line.lts { " LTS" } else { "" };
     match judgement {
         Judgement::Supported {
             product,
@@ -228,31 +228,31 @@ pub fn eol_judgement(
                 lts(line)
             ),
             (Some(end), false) => format!(
-                "{} {}{} ({version}) is supported on {day}; its end of life is {end}, {} days later",
+                "{} {}{} ({version}) is supported on {day}; its end of life is {end}, {} later",
                 product.name,
                 line.version,
                 lts(line),
-                (end - day).num_days()
+                days((end - day).num_days())
             ),
             (Some(end), true) => format!(
                 "{} {}{} ({version}) is supported on {day} but in maintenance mode since {} \
-                 (critical and security fixes only); its end of life is {end}, {} days later",
+                 (critical and security fixes only); its end of life is {end}, {} later",
                 product.name,
                 line.version,
                 lts(line),
                 line.maintenance_from.map(|d| d.to_string()).unwrap_or_default(),
-                (end - day).num_days()
+                days((end - day).num_days())
             ),
         },
         Judgement::EndOfLife { product, line } => {
             let end = line.end_of_life.expect("an ended line has an end");
             format!(
-                "{} {}{} ({version}) reached end of life on {end}, {} days before {day}: it no \
+                "{} {}{} ({version}) reached end of life on {end}, {} before {day}: it no \
                  longer gets security fixes",
                 product.name,
                 line.version,
                 lts(line),
-                (day - end).num_days()
+                days((day - end).num_days())
             )
         }
         Judgement::OlderThanKnown { product, oldest } => format!(
@@ -388,7 +388,7 @@ pub fn node_age(age_days: i64, max_days: i64, created: &str) -> String {
     if age_days > max_days {
         format!(
             "created {created}: {age_days} days old, older than the {max_days} days a node may \
-             live before it is replaced; it has been patched in place, or not at all"
+             live before it is replaced: it has been patched in place, if at all"
         )
     } else {
         format!("created {created}: {age_days} days old, within the {max_days}-day limit")
@@ -416,6 +416,15 @@ pub fn node_field_missing(field: &str) -> String {
 
 pub fn not_a_version(what: &str, value: &str) -> String {
     format!("the {what} `{value}` is not a version evidencer can read")
+}
+
+/// `1 day`, `12 days`.
+fn days(n: i64) -> String {
+    if n == 1 {
+        "1 day".into()
+    } else {
+        format!("{n} days")
+    }
 }
 
 /// `a, b, c and 4 more`.
@@ -540,38 +549,52 @@ fn access_phrase(access: crate::checks::rbac::Access) -> &'static str {
 const NAMED_GRANTS: usize = 3;
 
 pub fn exec_grants(grants: &[crate::checks::rbac::Grant]) -> String {
-    let mut seen = std::collections::BTreeSet::new();
-    let mut parts = Vec::new();
+    // One sentence per role binding: what it allows, where, through which role.
+    let mut paths: Vec<(String, Vec<String>)> = Vec::new();
     for g in grants {
-        if !seen.insert(g.access) {
-            continue;
-        }
+        let scope = match &g.namespace {
+            Some(ns) => format!("in namespace {ns}"),
+            None => "cluster-wide".to_string(),
+        };
+        let path = format!("{scope} through {} bound by {}", g.role, g.binding);
         let names = if g.resource_names.is_empty() {
             String::new()
         } else {
             format!(" on {}", g.resource_names.join(", "))
         };
-        let scope = match &g.namespace {
-            Some(ns) => format!("in namespace {ns}"),
-            None => "cluster-wide".to_string(),
-        };
-        parts.push(format!(
-            "can {} ({} {}{names}) {scope} through {} bound by {}",
+        let what = format!(
+            "{} ({} {}{names})",
             access_phrase(g.access),
             g.verbs.join("/"),
-            g.resource,
-            g.role,
-            g.binding
-        ));
+            g.resource
+        );
+        match paths.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, whats)) if !whats.contains(&what) => whats.push(what),
+            Some(_) => {}
+            None => paths.push((path, vec![what])),
+        }
     }
-    let more = parts.len().saturating_sub(NAMED_GRANTS);
-    parts.truncate(NAMED_GRANTS);
-    let mut s = parts.join("; ");
+    let more = paths.len().saturating_sub(NAMED_GRANTS);
+    let mut s = paths
+        .iter()
+        .take(NAMED_GRANTS)
+        .map(|(path, whats)| format!("can {} {path}", and_list(whats)))
+        .collect::<Vec<_>>()
+        .join("; ");
     if more > 0 {
-        let _ = write!(s, "; and {more} more kind(s) of access");
+        let _ = write!(s, "; and through {more} more binding(s)");
     }
     let _ = write!(s, " ({} grant(s) in all, listed in the details)", grants.len());
     s
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 pub fn exec_restricted(system: &[String]) -> String {
@@ -687,7 +710,10 @@ pub struct ImageScan {
 }
 
 fn scan_sentence(i: &ImageScan, max_days: i64) -> String {
-    let image = format!("`{}`", i.image);
+    let image = match &i.digest {
+        Some(d) if !i.image.contains(d.as_str()) => format!("`{}` ({})", i.image, short(d)),
+        _ => format!("`{}`", i.image),
+    };
     match (&i.scan, i.age_days) {
         (Some(scan), Some(age)) => {
             let counts = match (i.critical, i.high) {
@@ -697,14 +723,16 @@ fn scan_sentence(i: &ImageScan, max_days: i64) -> String {
             let when = if age < 0 {
                 "after the as-of date".to_string()
             } else {
-                format!("{age} days before the as-of date")
+                format!("{} before the as-of date", days(age))
             };
             if i.fresh {
                 format!("{image} was scanned {when} ({scan}{counts})")
             } else {
                 format!(
-                    "{image} was last scanned {age} days before the as-of date ({scan}), more \
-                     than the {max_days} days allowed"
+                    "{image} was last scanned {} before the as-of date ({scan}), more than \
+                     the {} allowed",
+                    days(age),
+                    days(max_days)
                 )
             }
         }

@@ -148,7 +148,7 @@ impl ScanIndex {
             let name = ImageRef::parse(&format!("{server}/{}", report.artifact.repository))
                 .ok()
                 .map(|r| r.name());
-            let tag = report.artifact.tag.clone();
+            let tag = report.artifact.tag.clone().filter(|t| !t.is_empty());
             let mut image = format!("{server}/{}", report.artifact.repository);
             if let Some(t) = &tag {
                 image.push_str(&format!(":{t}"));

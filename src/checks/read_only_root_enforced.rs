@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::admission::{ENFORCE_LABEL, Namespace, Policies, SYSTEM_NAMESPACES};
 use super::pod_security_enforced::{ENGINE_KINDS, unreadable_policies, unseen_kinds};
+use super::running::{self, OwnerKey};
 use super::{Check, CheckContext, CheckMeta};
 use crate::finding::{Finding, Status, Subject};
 use crate::messages;
@@ -92,17 +93,31 @@ impl Check for ReadOnlyRootEnforced {
             .filter(|o| o.kind == "Namespace")
             .map(|o| (o.meta.name.as_str(), o))
             .collect();
-        // Namespace → the workloads there, and one of them to locate a namespace that has no
+        // Namespace → its workloads (a pod counts as the workload that owns it, even when
+        // that owner is not in the input), and one object to locate a namespace that has no
         // object of its own in the input.
-        let mut used: BTreeMap<&str, (usize, &crate::k8s::Object)> = BTreeMap::new();
+        let (pods, _) = running::pods(&ctx.inventory.objects, &ctx.workloads.pods);
+        let owner_of: BTreeMap<&str, &OwnerKey> = pods
+            .iter()
+            .map(|p| (p.pod.object.evidence.as_str(), &p.owner))
+            .collect();
+        let mut used: BTreeMap<&str, (BTreeSet<(String, String)>, &crate::k8s::Object)> =
+            BTreeMap::new();
         for w in &ctx.workloads.assessed {
-            if let Some(ns) = w.object.meta.namespace.as_deref()
-                && !SYSTEM_NAMESPACES.contains(&ns)
-            {
-                used.entry(ns).or_insert((0, w.object)).0 += 1;
+            let Some(ns) = w.object.meta.namespace.as_deref() else {
+                continue;
+            };
+            if SYSTEM_NAMESPACES.contains(&ns) {
+                continue;
             }
+            let key = match owner_of.get(w.object.evidence.as_str()) {
+                Some(owner) => (owner.kind.clone(), owner.name.clone()),
+                None => (w.object.kind.clone(), w.object.meta.name.clone()),
+            };
+            used.entry(ns).or_insert((BTreeSet::new(), w.object)).0.insert(key);
         }
         for (name, (workloads, example)) in used {
+            let workloads = workloads.len();
             let object = namespace_objects.get(name).copied();
             let labels = object.map(|o| o.meta.labels.clone()).unwrap_or_default();
             let ns = Namespace::new(name, &labels);
