@@ -46,7 +46,8 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Collect evidence, run the checks, map them to controls and write the reports.
-    Report(ReportArgs),
+    // Boxed: the report flags dwarf the other commands'.
+    Report(Box<ReportArgs>),
     /// List every check: id, title, severity, and the controls that use it.
     Checks(ListArgs),
     /// Explain a check: what it checks, why it matters, evidence used, example, references.

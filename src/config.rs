@@ -249,7 +249,10 @@ mod tests {
         assert_eq!(s.fail_on, FailOn::NotSatisfied);
         assert_eq!(s.eol_data, Some(PathBuf::from("cfg/eol.yaml")));
         assert_eq!(s.max_node_age_days, 30);
-        assert_eq!(s.max_scan_age_days, crate::checks::DEFAULT_MAX_SCAN_AGE_DAYS);
+        assert_eq!(
+            s.max_scan_age_days,
+            crate::checks::DEFAULT_MAX_SCAN_AGE_DAYS
+        );
         assert!(s.builtin_catalogs);
         assert!(s.to_yaml().contains("trusted-registries"));
     }

@@ -166,7 +166,10 @@ pub enum Judgement<'a> {
         maintenance: bool,
     },
     /// Its line's end of life has passed.
-    EndOfLife { product: &'a Product, line: &'a Line },
+    EndOfLife {
+        product: &'a Product,
+        line: &'a Line,
+    },
     /// Older than every line listed, and the oldest listed line has ended: an older line
     /// cannot be supported when every newer one it is compared with has ended.
     OlderThanKnown {
@@ -334,17 +337,17 @@ pub fn parse(file: &str, text: &str, builtin: bool) -> Result<EolData, EolError>
     let doc: Doc =
         serde_saphyr::from_str_with_options(text, serde_saphyr::options! { with_snippet: false })
             .map_err(|e| {
-                let (line, column) = e
-                    .location()
-                    .map(|l| (l.line(), l.column()))
-                    .unwrap_or((1, 1));
-                let message = e.to_string();
-                let message = match message.find(" at line ") {
-                    Some(i) => message[..i].to_string(),
-                    None => message,
-                };
-                invalid(line, column, message)
-            })?;
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((1, 1));
+            let message = e.to_string();
+            let message = match message.find(" at line ") {
+                Some(i) => message[..i].to_string(),
+                None => message,
+            };
+            invalid(line, column, message)
+        })?;
 
     let mut products = BTreeMap::new();
     let mut follows = Vec::new();
@@ -586,7 +589,9 @@ mod tests {
                 "is not a date",
             ),
             (
-                format!("{head}      - {{version: \"1.30\", released: 2024-04-17, eol: 2025-01-01}}\n"),
+                format!(
+                    "{head}      - {{version: \"1.30\", released: 2024-04-17, eol: 2025-01-01}}\n"
+                ),
                 "eol.yaml:6:",
                 "unknown field `eol`",
             ),

@@ -163,9 +163,7 @@ pub fn resource_of(kind: &str) -> Option<&'static str> {
         "ClusterPolicy" => "clusterpolicies.kyverno.io",
         "Policy" => "policies.kyverno.io",
         "VulnerabilityReport" => "vulnerabilityreports.aquasecurity.github.io",
-        "K8sPSPReadOnlyRootFilesystem" => {
-            "k8spspreadonlyrootfilesystem.constraints.gatekeeper.sh"
-        }
+        "K8sPSPReadOnlyRootFilesystem" => "k8spspreadonlyrootfilesystem.constraints.gatekeeper.sh",
         _ => return None,
     })
 }
@@ -284,12 +282,30 @@ mod tests {
             (json!({}), true),
             (json!({"matchLabels": {"tier": "web"}}), true),
             (json!({"matchLabels": {"tier": "db"}}), false),
-            (json!({"matchExpressions": [{"key": "env", "operator": "In", "values": ["prod", "stage"]}]}), true),
-            (json!({"matchExpressions": [{"key": "env", "operator": "NotIn", "values": ["prod"]}]}), false),
-            (json!({"matchExpressions": [{"key": "team", "operator": "NotIn", "values": ["a"]}]}), true),
-            (json!({"matchExpressions": [{"key": "team", "operator": "Exists"}]}), false),
-            (json!({"matchExpressions": [{"key": "team", "operator": "DoesNotExist"}]}), true),
-            (json!({"matchExpressions": [{"key": "env", "operator": "Gt", "values": ["1"]}]}), false),
+            (
+                json!({"matchExpressions": [{"key": "env", "operator": "In", "values": ["prod", "stage"]}]}),
+                true,
+            ),
+            (
+                json!({"matchExpressions": [{"key": "env", "operator": "NotIn", "values": ["prod"]}]}),
+                false,
+            ),
+            (
+                json!({"matchExpressions": [{"key": "team", "operator": "NotIn", "values": ["a"]}]}),
+                true,
+            ),
+            (
+                json!({"matchExpressions": [{"key": "team", "operator": "Exists"}]}),
+                false,
+            ),
+            (
+                json!({"matchExpressions": [{"key": "team", "operator": "DoesNotExist"}]}),
+                true,
+            ),
+            (
+                json!({"matchExpressions": [{"key": "env", "operator": "Gt", "values": ["1"]}]}),
+                false,
+            ),
         ];
         for (selector, want) in cases {
             let s: LabelSelector = serde_json::from_value(selector.clone()).unwrap();

@@ -240,7 +240,9 @@ pub fn eol_judgement(
                 product.name,
                 line.version,
                 lts(line),
-                line.maintenance_from.map(|d| d.to_string()).unwrap_or_default(),
+                line.maintenance_from
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
                 days((end - day).num_days())
             ),
         },
@@ -340,9 +342,9 @@ pub fn kubelet_version(support: &str, skew: Option<&Skew>) -> String {
         ),
         Some(Skew::TooOld {
             kubelet, server, ..
-        }) => format!(
-            "kubelet {kubelet} is a different major version than the API server {server}"
-        ),
+        }) => {
+            format!("kubelet {kubelet} is a different major version than the API server {server}")
+        }
     };
     format!("{support}; {skew}")
 }
@@ -539,9 +541,13 @@ fn access_phrase(access: crate::checks::rbac::Access) -> &'static str {
         Access::EphemeralContainers => "add debug containers to running pods",
         Access::ChangePods => "change running pods in place (their image included)",
         Access::NodeProxy => "reach the kubelet API, which execs into any container on the node",
-        Access::Escalate => "write roles with permissions it does not hold (escalate), and so get any of the above",
+        Access::Escalate => {
+            "write roles with permissions it does not hold (escalate), and so get any of the above"
+        }
         Access::Bind => "bind roles it does not hold (bind), and so get any of the above",
-        Access::Impersonate => "impersonate other users, groups or service accounts, and so act with their permissions",
+        Access::Impersonate => {
+            "impersonate other users, groups or service accounts, and so act with their permissions"
+        }
     }
 }
 
@@ -584,7 +590,11 @@ pub fn exec_grants(grants: &[crate::checks::rbac::Grant]) -> String {
     if more > 0 {
         let _ = write!(s, "; and through {more} more binding(s)");
     }
-    let _ = write!(s, " ({} grant(s) in all, listed in the details)", grants.len());
+    let _ = write!(
+        s,
+        " ({} grant(s) in all, listed in the details)",
+        grants.len()
+    );
     s
 }
 
@@ -672,7 +682,11 @@ pub fn read_only_root_enforced(enforcers: &[String], workloads: usize) -> String
     )
 }
 
-pub fn read_only_root_not_enforced(workloads: usize, restricted: bool, unseen: &[String]) -> String {
+pub fn read_only_root_not_enforced(
+    workloads: usize,
+    restricted: bool,
+    unseen: &[String],
+) -> String {
     let mut s = format!(
         "no admission policy requires readOnlyRootFilesystem for the {workloads} workload(s) \
          here: containers may be admitted with a writable root filesystem"

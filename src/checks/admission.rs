@@ -117,14 +117,19 @@ impl Control {
             Control::Capabilities => &[&["capabilities"]],
             Control::ProcMount => &[&["procMount"]],
             Control::SeLinux => &[&["seLinuxOptions"]],
-            Control::AppArmor => &[&["appArmorProfile", "container.apparmor.security.beta.kubernetes.io"]],
+            Control::AppArmor => &[&[
+                "appArmorProfile",
+                "container.apparmor.security.beta.kubernetes.io",
+            ]],
             Control::Seccomp => &[&["seccompProfile", "seccomp.security.alpha.kubernetes.io"]],
             Control::Sysctls => &[&["sysctls"]],
         }
     }
 
     fn from_name(name: &str) -> Option<Control> {
-        Control::BASELINE.into_iter().find(|c| c.name().eq_ignore_ascii_case(name.trim()))
+        Control::BASELINE
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(name.trim()))
     }
 }
 
@@ -288,7 +293,9 @@ impl<'a> Policies<'a> {
         {
             let enforcer = Enforcer {
                 by: format!("Pod Security Admission label {ENFORCE_LABEL}={level}"),
-                evidence: namespace_object.map(|o| o.evidence.clone()).unwrap_or_default(),
+                evidence: namespace_object
+                    .map(|o| o.evidence.clone())
+                    .unwrap_or_default(),
             };
             for c in Control::BASELINE {
                 found.add(c, &enforcer);
@@ -342,8 +349,7 @@ impl<'a> Policies<'a> {
             let text = bound.spec.expressions();
             let enforcer = bound.enforcer();
             for c in Control::BASELINE {
-                if c
-                    .cel_terms()
+                if c.cel_terms()
                     .iter()
                     .all(|group| group.iter().any(|t| text.contains(t)))
                 {
@@ -359,7 +365,11 @@ impl<'a> Policies<'a> {
         let mut found = Vec::new();
         for (object, spec) in &self.kyverno {
             for rule in spec.enforcing_rules(object, ns) {
-                if rule.validate.as_ref().is_some_and(Validate::requires_read_only_root) {
+                if rule
+                    .validate
+                    .as_ref()
+                    .is_some_and(Validate::requires_read_only_root)
+                {
                     found.push(kyverno_enforcer(object, rule, None));
                 }
             }
@@ -384,7 +394,9 @@ impl<'a> Policies<'a> {
 }
 
 fn kyverno_enforcer(object: &Object, rule: &KyvernoRule, level: Option<&str>) -> Enforcer {
-    let level = level.map(|l| format!(" (podSecurity level {l})")).unwrap_or_default();
+    let level = level
+        .map(|l| format!(" (podSecurity level {l})"))
+        .unwrap_or_default();
     Enforcer {
         by: format!(
             "Kyverno {} {}, rule {}{level}",
@@ -483,8 +495,7 @@ impl Filter {
         let r = &self.resources;
         r.kinds.iter().any(|k| governs_pods(k))
             && (r.namespaces.is_empty() || r.namespaces.iter().any(|p| glob(p, &ns.name)))
-            && r
-                .namespace_selector
+            && r.namespace_selector
                 .as_ref()
                 .is_none_or(|s| s.matches(&ns.labels))
             && r.selector.as_ref().is_none_or(LabelSelector::is_empty)
@@ -495,8 +506,7 @@ impl Filter {
     fn excludes(&self, ns: &Namespace) -> bool {
         let r = &self.resources;
         let names_it = r.namespaces.iter().any(|p| glob(p, &ns.name))
-            || r
-                .namespace_selector
+            || r.namespace_selector
                 .as_ref()
                 .is_some_and(|s| !s.is_empty() && s.matches(&ns.labels));
         (r.kinds.is_empty() || r.kinds.iter().any(|k| governs_pods(k)))
@@ -605,7 +615,9 @@ fn pattern_requires_read_only_root(v: &Value) -> bool {
 fn mentions(v: &Value, word: &str) -> bool {
     match v {
         Value::String(s) => s.contains(word),
-        Value::Object(map) => map.iter().any(|(k, v)| k.contains(word) || mentions(v, word)),
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| k.contains(word) || mentions(v, word)),
         Value::Array(items) => items.iter().any(|i| mentions(i, word)),
         _ => false,
     }
@@ -622,7 +634,9 @@ impl KyvernoSpec {
             .filter(|rule| {
                 let validate = rule.validate.as_ref();
                 let overrides = match validate {
-                    Some(v) if !v.failure_action_overrides.is_empty() => &v.failure_action_overrides,
+                    Some(v) if !v.failure_action_overrides.is_empty() => {
+                        &v.failure_action_overrides
+                    }
                     _ => &self.validation_failure_action_overrides,
                 };
                 let action = overrides
@@ -687,7 +701,11 @@ struct ConstraintKinds {
 
 impl ConstraintSpec {
     fn denies(&self) -> bool {
-        match self.enforcement_action.as_deref().map(str::to_ascii_lowercase) {
+        match self
+            .enforcement_action
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+        {
             None => true,
             Some(a) if a == "deny" => true,
             Some(a) if a == "scoped" => self.scoped_enforcement_actions.iter().any(|s| {
@@ -703,13 +721,18 @@ impl ConstraintSpec {
 
     fn covers(&self, ns: &Namespace) -> bool {
         let m = &self.match_;
-        (m.kinds.is_empty() || m.kinds.iter().any(|k| k.kinds.iter().any(|k| governs_pods(k))))
+        (m.kinds.is_empty()
+            || m.kinds
+                .iter()
+                .any(|k| k.kinds.iter().any(|k| governs_pods(k))))
             && (m.namespaces.is_empty() || m.namespaces.iter().any(|p| glob(p, &ns.name)))
             && !m.excluded_namespaces.iter().any(|p| glob(p, &ns.name))
             && m.namespace_selector
                 .as_ref()
                 .is_none_or(|s| s.matches(&ns.labels))
-            && m.label_selector.as_ref().is_none_or(LabelSelector::is_empty)
+            && m.label_selector
+                .as_ref()
+                .is_none_or(LabelSelector::is_empty)
             && m.scope.as_deref() != Some("Cluster")
     }
 }
@@ -760,7 +783,13 @@ impl ResourceRule {
         self.resources.iter().any(|r| {
             matches!(
                 r.as_str(),
-                "*" | "pods" | "deployments" | "statefulsets" | "daemonsets" | "replicasets" | "jobs" | "cronjobs"
+                "*" | "pods"
+                    | "deployments"
+                    | "statefulsets"
+                    | "daemonsets"
+                    | "replicasets"
+                    | "jobs"
+                    | "cronjobs"
             )
         }) && (self.operations.is_empty()
             || self.operations.iter().any(|o| o == "*" || o == "CREATE"))
@@ -775,7 +804,10 @@ impl MatchResources {
         self.namespace_selector
             .as_ref()
             .is_none_or(|s| s.matches(&ns.labels))
-            && self.object_selector.as_ref().is_none_or(LabelSelector::is_empty)
+            && self
+                .object_selector
+                .as_ref()
+                .is_none_or(LabelSelector::is_empty)
             && if self.resource_rules.is_empty() {
                 !require_rules
             } else {

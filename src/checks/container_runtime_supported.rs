@@ -115,7 +115,11 @@ mod tests {
         .iter()
         .map(|(n, r)| node(n, r))
         .collect();
-        let got = statuses_on(&ContainerRuntimeSupported, &yaml, &settings_on("2026-11-22"));
+        let got = statuses_on(
+            &ContainerRuntimeSupported,
+            &yaml,
+            &settings_on("2026-11-22"),
+        );
         use Status::*;
         let want = [
             ("Node a-containerd-lts", Pass),

@@ -106,7 +106,11 @@ impl ScanIndex {
     }
 
     /// The newest scan of an image, by digest first, else by name and tag.
-    pub fn newest(&self, digest: Option<&str>, name_tag: Option<&(String, String)>) -> Option<&Scan> {
+    pub fn newest(
+        &self,
+        digest: Option<&str>,
+        name_tag: Option<&(String, String)>,
+    ) -> Option<&Scan> {
         let by_digest = digest.and_then(|d| self.by_digest.get(d));
         let by_name = name_tag.and_then(|k| self.by_name_tag.get(k));
         by_digest
@@ -245,8 +249,14 @@ impl Check for ImagesScanned {
                     .map(|(o, e)| (o, messages::unreadable_pod_status(&e))),
             )
             .map(|(o, message)| {
-                Finding::new(meta.id, meta.severity, Status::Error, object_subject(o), message)
-                    .evidence([o.evidence.clone()])
+                Finding::new(
+                    meta.id,
+                    meta.severity,
+                    Status::Error,
+                    object_subject(o),
+                    message,
+                )
+                .evidence([o.evidence.clone()])
             })
             .collect();
 
@@ -259,7 +269,10 @@ impl Check for ImagesScanned {
                     .container_statuses
                     .iter()
                     .find(|s| s.name == c.name);
-                let Some(reference) = c.image.clone().or_else(|| status.and_then(|s| s.image.clone()))
+                let Some(reference) = c
+                    .image
+                    .clone()
+                    .or_else(|| status.and_then(|s| s.image.clone()))
                 else {
                     continue;
                 };
@@ -307,13 +320,21 @@ impl Check for ImagesScanned {
                     fresh,
                 });
             }
-            let first = images.values().flatten().min_by_key(|p| p.name()).expect("pods");
+            let first = images
+                .values()
+                .flatten()
+                .min_by_key(|p| p.name())
+                .expect("pods");
             let mut subject = first.owner_subject();
             subject.container = Some(container.to_string());
             if let Some(o) = first.owner_object {
                 evidence.insert(o.evidence.clone());
             }
-            let status = if fresh_all { Status::Pass } else { Status::Fail };
+            let status = if fresh_all {
+                Status::Pass
+            } else {
+                Status::Fail
+            };
             out.push(
                 Finding::new(
                     meta.id,
@@ -336,7 +357,8 @@ mod tests {
     use super::*;
     use crate::checks::test_support::{findings_in, inventory, settings_on};
 
-    const DIGEST_A: &str = "sha256:3f1c5d0f2a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d";
+    const DIGEST_A: &str =
+        "sha256:3f1c5d0f2a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d";
 
     fn pod(name: &str, rs: &str, image: &str, image_id: &str) -> String {
         let hash = rs.rsplit('-').next().unwrap();
@@ -358,7 +380,14 @@ status:
         )
     }
 
-    fn report(name: &str, server: &str, repo: &str, tag: &str, digest: &str, updated: &str) -> String {
+    fn report(
+        name: &str,
+        server: &str,
+        repo: &str,
+        tag: &str,
+        digest: &str,
+        updated: &str,
+    ) -> String {
         format!(
             r#"---
 apiVersion: aquasecurity.github.io/v1alpha1
@@ -382,21 +411,64 @@ report:
     fn scans_match_by_digest_or_name_and_tag_and_must_be_recent() {
         let yaml = [
             // Matched by digest, though the report names another tag.
-            pod("api-7d9f8b6c5d-a", "api-7d9f8b6c5d", "registry.example.com/shop/api:1.4.2",
-                &format!("registry.example.com/shop/api@{DIGEST_A}")),
-            report("replicaset-api-7d9f8b6c5d-app", "registry.example.com", "shop/api", "1.4.1", DIGEST_A, "2026-11-20T04:12:09Z"),
+            pod(
+                "api-7d9f8b6c5d-a",
+                "api-7d9f8b6c5d",
+                "registry.example.com/shop/api:1.4.2",
+                &format!("registry.example.com/shop/api@{DIGEST_A}"),
+            ),
+            report(
+                "replicaset-api-7d9f8b6c5d-app",
+                "registry.example.com",
+                "shop/api",
+                "1.4.1",
+                DIGEST_A,
+                "2026-11-20T04:12:09Z",
+            ),
             // Matched by name and tag; Docker Hub names normalized.
-            pod("web-8c9d0e1f2-a", "web-8c9d0e1f2", "nginx:1.27.3", "docker.io/library/nginx@sha256:0000"),
-            report("replicaset-web-8c9d0e1f2-app", "index.docker.io", "library/nginx", "1.27.3", "sha256:1111", "2026-11-01T00:00:00Z"),
+            pod(
+                "web-8c9d0e1f2-a",
+                "web-8c9d0e1f2",
+                "nginx:1.27.3",
+                "docker.io/library/nginx@sha256:0000",
+            ),
+            report(
+                "replicaset-web-8c9d0e1f2-app",
+                "index.docker.io",
+                "library/nginx",
+                "1.27.3",
+                "sha256:1111",
+                "2026-11-01T00:00:00Z",
+            ),
             // A report, but too old.
-            pod("cart-5f6d7c8b9-a", "cart-5f6d7c8b9", "registry.example.com/shop/cart:2.0", "registry.example.com/shop/cart@sha256:2222"),
-            report("replicaset-cart-5f6d7c8b9-app", "registry.example.com", "shop/cart", "2.0", "sha256:2222", "2026-09-30T00:00:00Z"),
+            pod(
+                "cart-5f6d7c8b9-a",
+                "cart-5f6d7c8b9",
+                "registry.example.com/shop/cart:2.0",
+                "registry.example.com/shop/cart@sha256:2222",
+            ),
+            report(
+                "replicaset-cart-5f6d7c8b9-app",
+                "registry.example.com",
+                "shop/cart",
+                "2.0",
+                "sha256:2222",
+                "2026-09-30T00:00:00Z",
+            ),
             // No report at all.
-            pod("pay-6a7b8c9d0-a", "pay-6a7b8c9d0", "registry.example.com/shop/pay:3.1", "registry.example.com/shop/pay@sha256:3333"),
+            pod(
+                "pay-6a7b8c9d0-a",
+                "pay-6a7b8c9d0",
+                "registry.example.com/shop/pay:3.1",
+                "registry.example.com/shop/pay@sha256:3333",
+            ),
         ]
         .concat();
         let got = run(&yaml, "2026-11-22");
-        let table: Vec<(String, Status)> = got.iter().map(|f| (f.subject.display_name(), f.status)).collect();
+        let table: Vec<(String, Status)> = got
+            .iter()
+            .map(|f| (f.subject.display_name(), f.status))
+            .collect();
         use Status::*;
         assert_eq!(
             table,
@@ -409,15 +481,30 @@ report:
         );
         assert_eq!(got[0].details["images"][0]["critical"], 1);
         assert!(got[1].message.contains("53 days"), "{}", got[1].message);
-        assert!(got[2].message.contains("no vulnerability report"), "{}", got[2].message);
+        assert!(
+            got[2].message.contains("no vulnerability report"),
+            "{}",
+            got[2].message
+        );
     }
 
     #[test]
     fn the_age_limit_is_inclusive_and_a_setting() {
         let yaml = [
-            pod("api-7d9f8b6c5d-a", "api-7d9f8b6c5d", "registry.example.com/shop/api:1.4.2",
-                &format!("registry.example.com/shop/api@{DIGEST_A}")),
-            report("r", "registry.example.com", "shop/api", "1.4.2", DIGEST_A, "2026-10-23T23:59:59Z"),
+            pod(
+                "api-7d9f8b6c5d-a",
+                "api-7d9f8b6c5d",
+                "registry.example.com/shop/api:1.4.2",
+                &format!("registry.example.com/shop/api@{DIGEST_A}"),
+            ),
+            report(
+                "r",
+                "registry.example.com",
+                "shop/api",
+                "1.4.2",
+                DIGEST_A,
+                "2026-10-23T23:59:59Z",
+            ),
         ]
         .concat();
         assert_eq!(run(&yaml, "2026-11-22")[0].status, Status::Pass); // 30 days
@@ -433,6 +520,10 @@ report:
         let yaml = pod("a-1-x", "a-1", "x:1", "x@sha256:1");
         let got = run(&yaml, "2026-11-22");
         assert_eq!(got[0].status, Status::NotAssessed);
-        assert!(got[0].message.contains("VulnerabilityReport"), "{}", got[0].message);
+        assert!(
+            got[0].message.contains("VulnerabilityReport"),
+            "{}",
+            got[0].message
+        );
     }
 }

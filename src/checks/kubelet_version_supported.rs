@@ -212,7 +212,13 @@ mod tests {
             &[("a", "v1.34.2"), ("b", "v1.35.0")],
             "2026-11-22",
         );
-        assert_eq!(got, [("Node a".into(), Status::Fail), ("Node b".into(), Status::Pass)]);
+        assert_eq!(
+            got,
+            [
+                ("Node a".into(), Status::Fail),
+                ("Node b".into(), Status::Pass)
+            ]
+        );
     }
 
     #[test]
@@ -250,6 +256,10 @@ mod tests {
         let got = findings_in(&KubeletVersionSupported, &inv, &settings_on("2026-11-22"));
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].status, Status::NotAssessed);
-        assert!(got[0].message.contains("no Node objects"), "{}", got[0].message);
+        assert!(
+            got[0].message.contains("no Node objects"),
+            "{}",
+            got[0].message
+        );
     }
 }

@@ -61,7 +61,13 @@ impl Check for KubernetesVersionSupported {
             source,
             ..Default::default()
         };
-        let mut finding = Finding::new(meta.id, meta.severity, judged.status, subject, judged.message);
+        let mut finding = Finding::new(
+            meta.id,
+            meta.severity,
+            judged.status,
+            subject,
+            judged.message,
+        );
         for (key, value) in judged.details {
             finding = finding.detail(key, value);
         }
@@ -107,7 +113,11 @@ mod tests {
                 &settings_on(day),
             );
             assert_eq!(got.len(), 1);
-            assert_eq!(got[0].status, want, "{version} on {day}: {}", got[0].message);
+            assert_eq!(
+                got[0].status, want,
+                "{version} on {day}: {}",
+                got[0].message
+            );
             assert_eq!(got[0].subject.display_name(), "Cluster kube-apiserver");
         }
     }
@@ -116,7 +126,11 @@ mod tests {
     fn minor_with_a_plus_is_read_when_git_version_is_odd() {
         let mut inv = with_version("unknown");
         inv.server_version.as_mut().unwrap().minor = "36+".into();
-        let got = findings_in(&KubernetesVersionSupported, &inv, &settings_on("2026-11-22"));
+        let got = findings_in(
+            &KubernetesVersionSupported,
+            &inv,
+            &settings_on("2026-11-22"),
+        );
         assert_eq!(got[0].status, Status::Pass, "{}", got[0].message);
     }
 
@@ -128,7 +142,11 @@ mod tests {
             &settings_on("2026-11-22"),
         );
         assert_eq!(got[0].status, Status::NotAssessed);
-        assert!(got[0].message.contains("version.json"), "{}", got[0].message);
+        assert!(
+            got[0].message.contains("version.json"),
+            "{}",
+            got[0].message
+        );
     }
 
     #[test]
@@ -139,7 +157,11 @@ mod tests {
             &settings_on("2027-01-05"),
         );
         assert_eq!(got[0].status, Status::Pass);
-        assert!(got[0].message.contains("maintenance mode"), "{}", got[0].message);
+        assert!(
+            got[0].message.contains("maintenance mode"),
+            "{}",
+            got[0].message
+        );
         assert_eq!(got[0].details["end_of_life"], "2027-02-28");
     }
 }

@@ -19,17 +19,16 @@ use crate::workload::WorkloadIndex;
 pub(crate) mod admission;
 mod container_runtime_supported;
 mod image_from_trusted_registry;
+mod image_pinned_by_digest;
+mod image_tag_not_latest;
 mod images_scanned;
 mod kubelet_version_supported;
 mod kubernetes_version_supported;
+mod no_ephemeral_containers;
+mod no_privilege_escalation;
 mod node_kernel_current;
 mod node_recently_replaced;
 mod nodes;
-mod versions;
-mod image_pinned_by_digest;
-mod image_tag_not_latest;
-mod no_ephemeral_containers;
-mod no_privilege_escalation;
 mod pod_exec_restricted;
 mod pod_security_enforced;
 pub(crate) mod rbac;
@@ -39,6 +38,7 @@ mod replace_on_update;
 mod run_as_non_root;
 mod running;
 mod running_image_consistent;
+mod versions;
 
 /// The headings every check's documentation has, in this order.
 pub const DOC_HEADINGS: [&str; 5] = [

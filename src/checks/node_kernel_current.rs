@@ -143,7 +143,10 @@ impl PeerGroup {
     }
 
     fn describe(&self) -> String {
-        let mut s = format!("{}, kernel {}.{}", self.distribution, self.line.0, self.line.1);
+        let mut s = format!(
+            "{}, kernel {}.{}",
+            self.distribution, self.line.0, self.line.1
+        );
         if let Some(f) = &self.flavour {
             s.push_str(&format!(" ({f})"));
         }
@@ -253,8 +256,14 @@ mod tests {
     fn kernels_compare_as_versions_not_strings() {
         let newer = [
             ("5.15.0-105-generic", "5.15.0-91-generic"),
-            ("6.1.102-111.182.amzn2023.x86_64", "6.1.94-99.176.amzn2023.x86_64"),
-            ("5.14.0-427.13.1.el9_4.x86_64", "5.14.0-362.24.1.el9_3.x86_64"),
+            (
+                "6.1.102-111.182.amzn2023.x86_64",
+                "6.1.94-99.176.amzn2023.x86_64",
+            ),
+            (
+                "5.14.0-427.13.1.el9_4.x86_64",
+                "5.14.0-362.24.1.el9_3.x86_64",
+            ),
             ("6.6.58-talos", "6.6.9-talos"),
             ("10.0.20348.2340", "10.0.20348.2227"),
         ];
@@ -280,7 +289,10 @@ mod tests {
             ("Bottlerocket OS 1.20.3 (aws-k8s-1.29)", "Bottlerocket OS 1"),
             ("Debian GNU/Linux 12 (bookworm)", "Debian GNU/Linux 12"),
             ("Talos (v1.7.5)", "Talos 1"),
-            ("Container-Optimized OS from Google", "Container-Optimized OS from Google"),
+            (
+                "Container-Optimized OS from Google",
+                "Container-Optimized OS from Google",
+            ),
             ("Windows Server 2022 Datacenter", "Windows Server 2022"),
         ];
         for (image, want) in cases {
@@ -305,8 +317,18 @@ mod tests {
             node("b1", ubuntu, "5.15.0-1064-aws", "amd64"),
             node("c1", ubuntu, "5.15.0-90-generic", "arm64"),
             node("d1", ubuntu, "6.8.0-45-generic", "amd64"),
-            node("e1", "Amazon Linux 2023.5.20240701", "6.1.94-99.176.amzn2023.x86_64", "amd64"),
-            node("e2", "Amazon Linux 2023.6.20241010", "6.1.102-111.182.amzn2023.x86_64", "amd64"),
+            node(
+                "e1",
+                "Amazon Linux 2023.5.20240701",
+                "6.1.94-99.176.amzn2023.x86_64",
+                "amd64",
+            ),
+            node(
+                "e2",
+                "Amazon Linux 2023.6.20241010",
+                "6.1.102-111.182.amzn2023.x86_64",
+                "amd64",
+            ),
             "apiVersion: v1\nkind: Node\nmetadata: {name: f1}\n".to_string(),
         ]
         .concat();

@@ -59,19 +59,23 @@ impl Check for NodeRecentlyReplaced {
         let (nodes, mut out) = nodes::read(ctx, meta);
         for node in &nodes {
             let Some(created) = node.object.meta.creation_timestamp.as_deref() else {
-                out.push(node.finding(meta, Status::NotAssessed, messages::node_no_creation_time()));
-                continue;
-            };
-            let Ok(at) = DateTime::parse_from_rfc3339(created) else {
                 out.push(node.finding(
                     meta,
-                    Status::Error,
-                    messages::bad_creation_time(created),
+                    Status::NotAssessed,
+                    messages::node_no_creation_time(),
                 ));
                 continue;
             };
+            let Ok(at) = DateTime::parse_from_rfc3339(created) else {
+                out.push(node.finding(meta, Status::Error, messages::bad_creation_time(created)));
+                continue;
+            };
             let age = (ctx.settings.as_of - at.with_timezone(&Utc)).num_days();
-            let status = if age > max { Status::Warn } else { Status::Pass };
+            let status = if age > max {
+                Status::Warn
+            } else {
+                Status::Pass
+            };
             out.push(
                 node.finding(meta, status, messages::node_age(age, max, created))
                     .detail("created", json!(created))

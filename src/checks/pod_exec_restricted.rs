@@ -72,9 +72,7 @@ impl Check for PodExecRestricted {
         }
         let missing = ctx.missing_kinds(&["Role", "RoleBinding"]);
         let server = versions::server_version(ctx.inventory).map(|(v, _)| v);
-        let exec_get = server
-            .as_ref()
-            .is_none_or(|v| (v.major, v.minor) < (1, 35));
+        let exec_get = server.as_ref().is_none_or(|v| (v.major, v.minor) < (1, 35));
         let found = rbac::grants(&ctx.inventory.objects, &Access::ALL, exec_get);
         let mut out: Vec<Finding> = found
             .problems
@@ -225,7 +223,14 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: system:controll
 subjects: [{kind: ServiceAccount, name: bootstrap-signer, namespace: kube-system}]
 "#;
 
-    fn binding(kind: &str, name: &str, ns: Option<&str>, role_kind: &str, role: &str, subject: &str) -> String {
+    fn binding(
+        kind: &str,
+        name: &str,
+        ns: Option<&str>,
+        role_kind: &str,
+        role: &str,
+        subject: &str,
+    ) -> String {
         let meta = match ns {
             Some(ns) => format!("{{name: {name}, namespace: {ns}}}"),
             None => format!("{{name: {name}}}"),
@@ -255,28 +260,81 @@ subjects: [{kind: ServiceAccount, name: bootstrap-signer, namespace: kube-system
     fn only_system_subjects_pass() {
         let sa = "{kind: ServiceAccount, name: coredns, namespace: kube-system}";
         let got = run(
-            &binding("RoleBinding", "dns", Some("kube-system"), "ClusterRole", "edit", sa),
+            &binding(
+                "RoleBinding",
+                "dns",
+                Some("kube-system"),
+                "ClusterRole",
+                "edit",
+                sa,
+            ),
             Some("v1.36.2"),
         );
         assert_eq!(table(&got), [("Cluster RBAC".to_string(), Status::Pass)]);
-        assert!(got[0].details["system_subjects"].to_string().contains("system:masters"));
+        assert!(
+            got[0].details["system_subjects"]
+                .to_string()
+                .contains("system:masters")
+        );
     }
 
     #[test]
     fn grants_through_every_path_fail_with_role_and_binding() {
         let extra = [
             // An aggregated role, bound in one namespace.
-            binding("RoleBinding", "dev-edit", Some("shop"), "ClusterRole", "edit", "{kind: User, name: alice@example.com}"),
+            binding(
+                "RoleBinding",
+                "dev-edit",
+                Some("shop"),
+                "ClusterRole",
+                "edit",
+                "{kind: User, name: alice@example.com}",
+            ),
             // Wildcards, cluster-wide.
-            binding("ClusterRoleBinding", "ops-admin", None, "ClusterRole", "cluster-admin", "{kind: Group, name: ops}"),
+            binding(
+                "ClusterRoleBinding",
+                "ops-admin",
+                None,
+                "ClusterRole",
+                "cluster-admin",
+                "{kind: Group, name: ops}",
+            ),
             // A namespaced Role.
-            binding("RoleBinding", "debug", Some("shop"), "Role", "debugger", "{kind: ServiceAccount, name: ci}"),
+            binding(
+                "RoleBinding",
+                "debug",
+                Some("shop"),
+                "Role",
+                "debugger",
+                "{kind: ServiceAccount, name: ci}",
+            ),
             // bind limited by resourceNames still leads there.
-            binding("ClusterRoleBinding", "binder", None, "ClusterRole", "role-binder", "{kind: User, name: bob}"),
+            binding(
+                "ClusterRoleBinding",
+                "binder",
+                None,
+                "ClusterRole",
+                "role-binder",
+                "{kind: User, name: bob}",
+            ),
             // Everyone is not a system subject.
-            binding("ClusterRoleBinding", "oops", None, "ClusterRole", "edit", "{kind: Group, name: \"system:authenticated\"}"),
+            binding(
+                "ClusterRoleBinding",
+                "oops",
+                None,
+                "ClusterRole",
+                "edit",
+                "{kind: Group, name: \"system:authenticated\"}",
+            ),
             // Read-only access does not count.
-            binding("ClusterRoleBinding", "viewers", None, "ClusterRole", "view", "{kind: User, name: carol}"),
+            binding(
+                "ClusterRoleBinding",
+                "viewers",
+                None,
+                "ClusterRole",
+                "view",
+                "{kind: User, name: carol}",
+            ),
         ]
         .concat();
         let got = run(&extra, Some("v1.36.2"));
@@ -298,18 +356,34 @@ subjects: [{kind: ServiceAccount, name: bootstrap-signer, namespace: kube-system
         assert_eq!(grant["namespace"], "shop");
         assert!(alice.message.contains("exec"), "{}", alice.message);
         let bob = &got[4];
-        assert_eq!(bob.details["grants"][0]["resource_names"][0], "cluster-admin");
+        assert_eq!(
+            bob.details["grants"][0]["resource_names"][0],
+            "cluster-admin"
+        );
         assert!(bob.message.contains("bind"), "{}", bob.message);
         assert!(got[0].details["grants"][0]["namespace"].is_null());
     }
 
     #[test]
     fn get_on_exec_counts_only_before_1_35() {
-        let extra = binding("ClusterRoleBinding", "g", None, "ClusterRole", "exec-get-only", "{kind: User, name: dave}");
+        let extra = binding(
+            "ClusterRoleBinding",
+            "g",
+            None,
+            "ClusterRole",
+            "exec-get-only",
+            "{kind: User, name: dave}",
+        );
         let statuses = |server| table(&run(&extra, server));
-        assert_eq!(statuses(Some("v1.34.2"))[0], ("User dave".to_string(), Status::Fail));
+        assert_eq!(
+            statuses(Some("v1.34.2"))[0],
+            ("User dave".to_string(), Status::Fail)
+        );
         assert_eq!(statuses(None)[0], ("User dave".to_string(), Status::Fail));
-        assert_eq!(statuses(Some("v1.35.0")), [("Cluster RBAC".to_string(), Status::Pass)]);
+        assert_eq!(
+            statuses(Some("v1.35.0")),
+            [("Cluster RBAC".to_string(), Status::Pass)]
+        );
     }
 
     #[test]
@@ -318,8 +392,19 @@ subjects: [{kind: ServiceAccount, name: bootstrap-signer, namespace: kube-system
             "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: view}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: v}\nroleRef: {kind: ClusterRole, name: view}\nsubjects: [{kind: User, name: u}]\n",
         );
         let got = findings_in(&PodExecRestricted, &inv, &settings_on("2026-11-22"));
-        assert_eq!(table(&got), [("Input all sources".to_string(), Status::NotAssessed)]);
-        assert!(got[0].message.contains("no Role objects"), "{}", got[0].message);
-        assert!(got[0].message.contains("kubectl get rolebindings"), "{}", got[0].message);
+        assert_eq!(
+            table(&got),
+            [("Input all sources".to_string(), Status::NotAssessed)]
+        );
+        assert!(
+            got[0].message.contains("no Role objects"),
+            "{}",
+            got[0].message
+        );
+        assert!(
+            got[0].message.contains("kubectl get rolebindings"),
+            "{}",
+            got[0].message
+        );
     }
 }

@@ -129,14 +129,20 @@ impl Check for PodSecurityEnforced {
                 })
                 .collect();
             out.push(
-                Finding::new(meta.id, meta.severity, status, object_subject(object), message)
-                    .evidence(evidence)
-                    .detail("enforced", controls)
-                    .detail(
-                        "missing",
-                        json!(missing.iter().map(|c| c.name()).collect::<Vec<_>>()),
-                    )
-                    .detail("exemptions", json!(found.exemptions)),
+                Finding::new(
+                    meta.id,
+                    meta.severity,
+                    status,
+                    object_subject(object),
+                    message,
+                )
+                .evidence(evidence)
+                .detail("enforced", controls)
+                .detail(
+                    "missing",
+                    json!(missing.iter().map(|c| c.name()).collect::<Vec<_>>()),
+                )
+                .detail("exemptions", json!(found.exemptions)),
             );
         }
         out
@@ -169,7 +175,10 @@ pub(super) fn unseen_kinds(ctx: &CheckContext<'_>, kinds: &[&str]) -> Vec<String
         .filter(|k| {
             !matches!(
                 ctx.inventory.coverage.kinds.get(**k),
-                Some(crate::collect::KindStatus::Collected { .. } | crate::collect::KindStatus::NotServed)
+                Some(
+                    crate::collect::KindStatus::Collected { .. }
+                        | crate::collect::KindStatus::NotServed
+                )
             )
         })
         .map(|k| k.to_string())
@@ -182,15 +191,23 @@ mod tests {
     use crate::checks::test_support::{findings_in, inventory, settings_on};
 
     fn ns(name: &str, labels: &str) -> String {
-        format!("---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}, labels: {{{labels}}}}}\n")
+        format!(
+            "---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}, labels: {{{labels}}}}}\n"
+        )
     }
 
     fn run(yaml: &str) -> Vec<Finding> {
-        findings_in(&PodSecurityEnforced, &inventory(yaml), &settings_on("2026-11-22"))
+        findings_in(
+            &PodSecurityEnforced,
+            &inventory(yaml),
+            &settings_on("2026-11-22"),
+        )
     }
 
     fn table(f: &[Finding]) -> Vec<(String, Status)> {
-        f.iter().map(|f| (f.subject.display_name(), f.status)).collect()
+        f.iter()
+            .map(|f| (f.subject.display_name(), f.status))
+            .collect()
     }
 
     const KYVERNO_BASELINE: &str = r#"
@@ -240,9 +257,15 @@ spec:
     fn namespace_labels_alone() {
         let yaml = [
             ns("kube-system", ""),
-            ns("a-restricted", "pod-security.kubernetes.io/enforce: restricted"),
+            ns(
+                "a-restricted",
+                "pod-security.kubernetes.io/enforce: restricted",
+            ),
             ns("b-baseline", "pod-security.kubernetes.io/enforce: baseline"),
-            ns("c-privileged", "pod-security.kubernetes.io/enforce: privileged"),
+            ns(
+                "c-privileged",
+                "pod-security.kubernetes.io/enforce: privileged",
+            ),
             ns("d-warn-only", "pod-security.kubernetes.io/warn: baseline"),
         ]
         .concat();
@@ -257,7 +280,11 @@ spec:
                 ("Namespace d-warn-only".to_string(), Fail),
             ]
         );
-        assert!(got[3].message.contains("warn=baseline"), "{}", got[3].message);
+        assert!(
+            got[3].message.contains("warn=baseline"),
+            "{}",
+            got[3].message
+        );
     }
 
     #[test]
@@ -281,9 +308,21 @@ spec:
             ]
         );
         let legacy = &got[0];
-        assert!(legacy.message.contains("Host Namespaces"), "{}", legacy.message);
-        assert!(legacy.message.contains("K8sPSPPrivilegedContainer"), "{}", legacy.message);
-        assert!(got[1].message.contains("exempts Capabilities"), "{}", got[1].message);
+        assert!(
+            legacy.message.contains("Host Namespaces"),
+            "{}",
+            legacy.message
+        );
+        assert!(
+            legacy.message.contains("K8sPSPPrivilegedContainer"),
+            "{}",
+            legacy.message
+        );
+        assert!(
+            got[1].message.contains("exempts Capabilities"),
+            "{}",
+            got[1].message
+        );
     }
 
     #[test]
@@ -291,9 +330,14 @@ spec:
         let audit = KYVERNO_BASELINE.replace("failureAction: Enforce", "failureAction: Audit");
         let got = run(&format!("{}{audit}", ns("shop", "")));
         assert_eq!(got[0].status, Status::Fail);
-        assert!(got[0].message.contains("not in the input"), "{}", got[0].message);
+        assert!(
+            got[0].message.contains("not in the input"),
+            "{}",
+            got[0].message
+        );
 
-        let excluded = KYVERNO_BASELINE.replace("images: [\"ghcr.io/istio/proxyv2*\"]", "images: []");
+        let excluded =
+            KYVERNO_BASELINE.replace("images: [\"ghcr.io/istio/proxyv2*\"]", "images: []");
         let got = run(&format!("{}{excluded}", ns("shop", "")));
         assert_eq!(got[0].status, Status::Fail);
         assert_eq!(got[0].details["missing"], json!(["Capabilities"]));
@@ -367,14 +411,128 @@ spec:
                 ("Namespace other".to_string(), Status::Fail)
             ]
         );
-        let warn_only = vap.replace("validationActions: [Deny]", "validationActions: [Warn, Audit]");
+        let warn_only = vap.replace(
+            "validationActions: [Deny]",
+            "validationActions: [Warn, Audit]",
+        );
         let got = run(&[ns("apps", "tier: apps"), warn_only].concat());
         assert_eq!(got[0].status, Status::Fail);
     }
 
+    fn constraint(kind: &str, spec_extra: &str) -> String {
+        format!(
+            "---\napiVersion: constraints.gatekeeper.sh/v1beta1\nkind: {kind}\nmetadata: {{name: {}}}\nspec:\n{spec_extra}  match:\n    kinds: [{{apiGroups: [\"\"], kinds: [Pod]}}]\n    excludedNamespaces: [\"kube-*\", \"gatekeeper-system\"]\n",
+            kind.to_lowercase()
+        )
+    }
+
+    #[test]
+    fn gatekeeper_needs_a_constraint_for_every_control() {
+        let all = [
+            "K8sPSPPrivilegedContainer",
+            "K8sPSPHostNamespace",
+            "K8sPSPHostFilesystem",
+            "K8sPSPHostNetworkingPorts",
+            "K8sPSPCapabilities",
+            "K8sPSPProcMount",
+            "K8sPSPSELinuxV2",
+            "K8sPSPAppArmor",
+            "K8sPSPSeccomp",
+            "K8sPSPForbiddenSysctls",
+        ];
+        let constraints: String = all.iter().map(|k| constraint(k, "")).collect();
+        let namespaces = [ns("gatekeeper-system", ""), ns("shop", "")].concat();
+        let got = run(&format!("{namespaces}{constraints}"));
+        assert_eq!(
+            table(&got),
+            [
+                ("Namespace gatekeeper-system".to_string(), Status::Fail),
+                ("Namespace shop".to_string(), Status::Pass)
+            ]
+        );
+        // A scoped deny at the validation webhook counts; a dry run does not.
+        let scoped = constraints.replacen(
+            "spec:\n  match:",
+            "spec:\n  enforcementAction: scoped\n  scopedEnforcementActions:\n    - action: deny\n      enforcementPoints: [{name: validation.gatekeeper.sh}]\n  match:",
+            1,
+        );
+        assert_eq!(
+            run(&format!("{namespaces}{scoped}"))[1].status,
+            Status::Pass
+        );
+        let dry = constraints.replacen(
+            "spec:\n  match:",
+            "spec:\n  enforcementAction: dryrun\n  match:",
+            1,
+        );
+        let got = run(&format!("{namespaces}{dry}"));
+        assert_eq!(got[1].status, Status::Fail);
+        assert_eq!(got[1].details["missing"], json!(["Privileged Containers"]));
+    }
+
+    #[test]
+    fn a_namespaced_kyverno_policy_covers_its_own_namespace_only() {
+        let policy = r#"
+---
+apiVersion: kyverno.io/v1
+kind: Policy
+metadata: {name: pss, namespace: shop}
+spec:
+  validationFailureAction: Enforce
+  rules:
+    - name: baseline
+      match: {any: [{resources: {kinds: [Pod]}}]}
+      validate: {podSecurity: {level: baseline}}
+"#;
+        let got = run(&[ns("shop", ""), ns("web", ""), policy.to_string()].concat());
+        assert_eq!(
+            table(&got),
+            [
+                ("Namespace shop".to_string(), Status::Pass),
+                ("Namespace web".to_string(), Status::Fail)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_policy_limited_to_labelled_pods_or_users_does_not_cover_the_namespace() {
+        let base = KYVERNO_BASELINE;
+        let by_label = base.replace(
+            "resources: {kinds: [Pod]}",
+            "resources: {kinds: [Pod], selector: {matchLabels: {hardened: \"true\"}}}",
+        );
+        assert_eq!(
+            run(&format!("{}{by_label}", ns("shop", "")))[0].status,
+            Status::Fail
+        );
+        let by_user = base.replace(
+            "- resources: {kinds: [Pod]}",
+            "- resources: {kinds: [Pod]}\n            subjects: [{kind: User, name: dev}]",
+        );
+        assert_eq!(
+            run(&format!("{}{by_user}", ns("shop", "")))[0].status,
+            Status::Fail
+        );
+    }
+
+    #[test]
+    fn an_unreadable_policy_is_an_error_not_a_silent_gap() {
+        let bad = "---\napiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: bad}\nspec: {rules: \"oops\"}\n";
+        let got = run(&format!("{}{bad}", ns("shop", "")));
+        assert_eq!(
+            table(&got),
+            [
+                ("ClusterPolicy bad".to_string(), Status::Error),
+                ("Namespace shop".to_string(), Status::Fail)
+            ]
+        );
+    }
+
     #[test]
     fn no_namespaces_is_not_assessed() {
-        let got = run("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec: {containers: []}\n");
+        let got = run(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec: {containers: []}\n",
+        );
         assert_eq!(got[0].status, Status::NotAssessed);
     }
 }

@@ -57,7 +57,10 @@ impl Access {
     /// `(api group, resource, subresource, verbs)` requests that exercise this access.
     /// `exec_get` adds `get` for exec and attach: before Kubernetes 1.35 a WebSocket
     /// connection needed only `get`.
-    fn requests(self, exec_get: bool) -> Vec<(&'static str, &'static str, &'static str, Vec<&'static str>)> {
+    fn requests(
+        self,
+        exec_get: bool,
+    ) -> Vec<(&'static str, &'static str, &'static str, Vec<&'static str>)> {
         let exec_verbs = if exec_get {
             vec!["create", "get"]
         } else {
@@ -101,7 +104,13 @@ pub struct PolicyRule {
 impl PolicyRule {
     /// The verbs of `verbs` this rule allows on the resource, as the RBAC authorizer
     /// matches them.
-    fn allows(&self, group: &str, resource: &str, sub: &str, verbs: &[&'static str]) -> Vec<&'static str> {
+    fn allows(
+        &self,
+        group: &str,
+        resource: &str,
+        sub: &str,
+        verbs: &[&'static str],
+    ) -> Vec<&'static str> {
         let group_ok = self.api_groups.iter().any(|g| g == "*" || g == group);
         let combined = if sub.is_empty() {
             resource.to_string()
@@ -416,26 +425,60 @@ mod tests {
     #[test]
     fn rules_match_like_the_rbac_authorizer() {
         let exec = ("", "pods", "exec");
-        let cases: [(PolicyRule, (&str, &str, &str), &[&str], Vec<&str>); 9] = [
-            (rule(&[""], &["pods/exec"], &["create"]), exec, &["create", "get"], vec!["create"]),
-            (rule(&["*"], &["*"], &["*"]), exec, &["create", "get"], vec!["create", "get"]),
-            (rule(&[""], &["*/exec"], &["get"]), exec, &["create", "get"], vec!["get"]),
+        type Request<'a> = (&'a str, &'a str, &'a str);
+        let cases: [(PolicyRule, Request, &[&str], Vec<&str>); 9] = [
+            (
+                rule(&[""], &["pods/exec"], &["create"]),
+                exec,
+                &["create", "get"],
+                vec!["create"],
+            ),
+            (
+                rule(&["*"], &["*"], &["*"]),
+                exec,
+                &["create", "get"],
+                vec!["create", "get"],
+            ),
+            (
+                rule(&[""], &["*/exec"], &["get"]),
+                exec,
+                &["create", "get"],
+                vec!["get"],
+            ),
             // `pods/*` is not an RBAC wildcard.
             (rule(&[""], &["pods/*"], &["*"]), exec, &["create"], vec![]),
             // `pods` does not cover its subresources.
             (rule(&[""], &["pods"], &["*"]), exec, &["create"], vec![]),
             (rule(&["apps"], &["*"], &["*"]), exec, &["create"], vec![]),
-            (rule(&[""], &["pods"], &["patch"]), ("", "pods", ""), &["patch", "update"], vec!["patch"]),
             (
-                rule(&["rbac.authorization.k8s.io"], &["clusterroles"], &["bind", "escalate"]),
+                rule(&[""], &["pods"], &["patch"]),
+                ("", "pods", ""),
+                &["patch", "update"],
+                vec!["patch"],
+            ),
+            (
+                rule(
+                    &["rbac.authorization.k8s.io"],
+                    &["clusterroles"],
+                    &["bind", "escalate"],
+                ),
                 ("rbac.authorization.k8s.io", "clusterroles", ""),
                 &["escalate"],
                 vec!["escalate"],
             ),
-            (rule(&[""], &["nodes/proxy"], &["get"]), ("", "nodes", "proxy"), &["get", "create"], vec!["get"]),
+            (
+                rule(&[""], &["nodes/proxy"], &["get"]),
+                ("", "nodes", "proxy"),
+                &["get", "create"],
+                vec!["get"],
+            ),
         ];
         for (r, (g, res, sub), verbs, want) in cases {
-            assert_eq!(r.allows(g, res, sub, verbs), want, "{r:?} on {g}/{res}/{sub}");
+            assert_eq!(
+                r.allows(g, res, sub, verbs),
+                want,
+                "{r:?} on {g}/{res}/{sub}"
+            );
         }
     }
 

@@ -67,6 +67,9 @@ crate::declare_check! {
     }
 }
 
+/// A workload by kind and name (within its namespace).
+type WorkloadKey = (String, String);
+
 impl Check for ReadOnlyRootEnforced {
     fn meta(&self) -> &'static CheckMeta {
         &Self::META
@@ -101,7 +104,7 @@ impl Check for ReadOnlyRootEnforced {
             .iter()
             .map(|p| (p.pod.object.evidence.as_str(), &p.owner))
             .collect();
-        let mut used: BTreeMap<&str, (BTreeSet<(String, String)>, &crate::k8s::Object)> =
+        let mut used: BTreeMap<&str, (BTreeSet<WorkloadKey>, &crate::k8s::Object)> =
             BTreeMap::new();
         for w in &ctx.workloads.assessed {
             let Some(ns) = w.object.meta.namespace.as_deref() else {
@@ -114,7 +117,10 @@ impl Check for ReadOnlyRootEnforced {
                 Some(owner) => (owner.kind.clone(), owner.name.clone()),
                 None => (w.object.kind.clone(), w.object.meta.name.clone()),
             };
-            used.entry(ns).or_insert((BTreeSet::new(), w.object)).0.insert(key);
+            used.entry(ns)
+                .or_insert((BTreeSet::new(), w.object))
+                .0
+                .insert(key);
         }
         for (name, (workloads, example)) in used {
             let workloads = workloads.len();
@@ -124,13 +130,17 @@ impl Check for ReadOnlyRootEnforced {
             let enforcers = policies.read_only_root(&ns);
             let by: Vec<String> = enforcers.iter().map(|e| e.by.clone()).collect();
             let (status, message) = if enforcers.is_empty() {
-                let restricted = ns.labels.get(ENFORCE_LABEL).map(String::as_str) == Some("restricted");
+                let restricted =
+                    ns.labels.get(ENFORCE_LABEL).map(String::as_str) == Some("restricted");
                 (
                     Status::Fail,
                     messages::read_only_root_not_enforced(workloads, restricted, &unseen),
                 )
             } else {
-                (Status::Pass, messages::read_only_root_enforced(&by, workloads))
+                (
+                    Status::Pass,
+                    messages::read_only_root_enforced(&by, workloads),
+                )
             };
             let subject = match object {
                 Some(o) => object_subject(o),
@@ -163,7 +173,9 @@ mod tests {
     use crate::checks::test_support::{findings_in, inventory, settings_on};
 
     fn ns(name: &str, labels: &str) -> String {
-        format!("---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}, labels: {{{labels}}}}}\n")
+        format!(
+            "---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}, labels: {{{labels}}}}}\n"
+        )
     }
 
     fn deploy(name: &str, ns: &str) -> String {
@@ -173,10 +185,14 @@ mod tests {
     }
 
     fn run(yaml: &str) -> Vec<(String, Status)> {
-        findings_in(&ReadOnlyRootEnforced, &inventory(yaml), &settings_on("2026-11-22"))
-            .iter()
-            .map(|f| (f.subject.display_name(), f.status))
-            .collect()
+        findings_in(
+            &ReadOnlyRootEnforced,
+            &inventory(yaml),
+            &settings_on("2026-11-22"),
+        )
+        .iter()
+        .map(|f| (f.subject.display_name(), f.status))
+        .collect()
     }
 
     const KYVERNO: &str = r#"
@@ -266,7 +282,10 @@ spec:
                 ("Namespace web".to_string(), Pass),
             ]
         );
-        let dry = GATEKEEPER.replace("spec:\n  match:", "spec:\n  enforcementAction: warn\n  match:");
+        let dry = GATEKEEPER.replace(
+            "spec:\n  match:",
+            "spec:\n  enforcementAction: warn\n  match:",
+        );
         assert_eq!(run(&format!("{base}{dry}"))[0].1, Fail);
         let audit = KYVERNO.replace("Enforce", "Audit");
         assert_eq!(run(&format!("{base}{audit}"))[1].1, Fail);
@@ -279,8 +298,16 @@ spec:
             deploy("api", "shop"),
         ]
         .concat();
-        let got = findings_in(&ReadOnlyRootEnforced, &inventory(&yaml), &settings_on("2026-11-22"));
+        let got = findings_in(
+            &ReadOnlyRootEnforced,
+            &inventory(&yaml),
+            &settings_on("2026-11-22"),
+        );
         assert_eq!(got[0].status, Status::Fail);
-        assert!(got[0].message.contains("does not require"), "{}", got[0].message);
+        assert!(
+            got[0].message.contains("does not require"),
+            "{}",
+            got[0].message
+        );
     }
 }

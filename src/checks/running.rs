@@ -322,7 +322,10 @@ spec: {containers: [{name: web, image: x}]}
                 ("ReplicaSet shop/odd-rs".to_string(), false),
             ]
         );
-        assert_eq!(pods[1].owner_subject().display_name(), "Deployment shop/api");
+        assert_eq!(
+            pods[1].owner_subject().display_name(),
+            "Deployment shop/api"
+        );
     }
 
     #[test]

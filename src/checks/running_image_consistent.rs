@@ -217,14 +217,44 @@ status:
     fn drift_rollout_and_consistency() {
         let yaml = [
             // api: one tag, two digests: drift.
-            pod("api-7d9f8b6c5d-a", "api-7d9f8b6c5d", "registry.example.com/shop/api:1.4", A),
-            pod("api-7d9f8b6c5d-b", "api-7d9f8b6c5d", "registry.example.com/shop/api:1.4", B),
+            pod(
+                "api-7d9f8b6c5d-a",
+                "api-7d9f8b6c5d",
+                "registry.example.com/shop/api:1.4",
+                A,
+            ),
+            pod(
+                "api-7d9f8b6c5d-b",
+                "api-7d9f8b6c5d",
+                "registry.example.com/shop/api:1.4",
+                B,
+            ),
             // cart: two tags from two ReplicaSets, each consistent: rollout.
-            pod("cart-5f6d7c8b9-a", "cart-5f6d7c8b9", "registry.example.com/shop/cart:2.0", A),
-            pod("cart-6a7b8c9d0-b", "cart-6a7b8c9d0", "registry.example.com/shop/cart:2.1", B),
+            pod(
+                "cart-5f6d7c8b9-a",
+                "cart-5f6d7c8b9",
+                "registry.example.com/shop/cart:2.0",
+                A,
+            ),
+            pod(
+                "cart-6a7b8c9d0-b",
+                "cart-6a7b8c9d0",
+                "registry.example.com/shop/cart:2.1",
+                B,
+            ),
             // web: two pods, one digest.
-            pod("web-8c9d0e1f2-a", "web-8c9d0e1f2", "nginx:1.27", "docker.io/library/nginx@sha256:aaa"),
-            pod("web-8c9d0e1f2-b", "web-8c9d0e1f2", "nginx:1.27", "docker.io/library/nginx@sha256:aaa"),
+            pod(
+                "web-8c9d0e1f2-a",
+                "web-8c9d0e1f2",
+                "nginx:1.27",
+                "docker.io/library/nginx@sha256:aaa",
+            ),
+            pod(
+                "web-8c9d0e1f2-b",
+                "web-8c9d0e1f2",
+                "nginx:1.27",
+                "docker.io/library/nginx@sha256:aaa",
+            ),
         ]
         .concat();
         let got = statuses_on(&RunningImageConsistent, &yaml, &settings_on("2026-11-22"));
@@ -244,6 +274,9 @@ status:
     fn pods_without_digests_are_not_assessed() {
         let yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec: {containers: [{name: c, image: x}]}\nstatus: {phase: Pending}\n";
         let got = statuses_on(&RunningImageConsistent, yaml, &settings_on("2026-11-22"));
-        assert_eq!(got, [("Input all sources".to_string(), Status::NotAssessed)]);
+        assert_eq!(
+            got,
+            [("Input all sources".to_string(), Status::NotAssessed)]
+        );
     }
 }

@@ -76,7 +76,11 @@ pub fn inventory(yaml: &str) -> Inventory {
 }
 
 /// Runs one check over an inventory, findings sorted by subject.
-pub fn findings_in(check: &dyn Check, inventory: &Inventory, settings: &CheckSettings) -> Vec<Finding> {
+pub fn findings_in(
+    check: &dyn Check,
+    inventory: &Inventory,
+    settings: &CheckSettings,
+) -> Vec<Finding> {
     let workloads = WorkloadIndex::build(&inventory.objects);
     let ctx = CheckContext {
         inventory,
@@ -89,7 +93,11 @@ pub fn findings_in(check: &dyn Check, inventory: &Inventory, settings: &CheckSet
 }
 
 /// `(subject, status)` pairs of one check over YAML text, sorted.
-pub fn statuses_on(check: &dyn Check, yaml: &str, settings: &CheckSettings) -> Vec<(String, Status)> {
+pub fn statuses_on(
+    check: &dyn Check,
+    yaml: &str,
+    settings: &CheckSettings,
+) -> Vec<(String, Status)> {
     findings_in(check, &inventory(yaml), settings)
         .into_iter()
         .map(|f| (f.subject.display_name(), f.status))
