@@ -144,24 +144,12 @@ pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
     if text.trim().is_empty() {
         return Ok(ConfigFile::default());
     }
-    serde_saphyr::from_str_with_options(text, serde_saphyr::options! { with_snippet: false })
-        .map_err(|e| {
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((1, 1));
-            let message = e.to_string();
-            let message = match message.find(" at line ") {
-                Some(i) => message[..i].to_string(),
-                None => message,
-            };
-            ConfigError::Invalid {
-                path: path.to_path_buf(),
-                line,
-                column,
-                message,
-            }
-        })
+    crate::collect::yaml::from_file_text(text).map_err(|e| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        line: e.line,
+        column: e.column,
+        message: e.message,
+    })
 }
 
 impl ConfigFile {

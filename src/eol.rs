@@ -334,20 +334,8 @@ pub fn parse(file: &str, text: &str, builtin: bool) -> Result<EolData, EolError>
         column,
         message,
     };
-    let doc: Doc =
-        serde_saphyr::from_str_with_options(text, serde_saphyr::options! { with_snippet: false })
-            .map_err(|e| {
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((1, 1));
-            let message = e.to_string();
-            let message = match message.find(" at line ") {
-                Some(i) => message[..i].to_string(),
-                None => message,
-            };
-            invalid(line, column, message)
-        })?;
+    let doc: Doc = crate::collect::yaml::from_file_text(text)
+        .map_err(|e| invalid(e.line, e.column, e.message))?;
 
     let mut products = BTreeMap::new();
     let mut follows = Vec::new();

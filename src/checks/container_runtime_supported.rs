@@ -91,7 +91,7 @@ impl Check for ContainerRuntimeSupported {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{settings_on, statuses_on};
+    use crate::checks::test_support::{settings_on, statuses_on, want};
 
     fn node(name: &str, runtime: &str) -> String {
         format!(
@@ -121,7 +121,7 @@ mod tests {
             &settings_on("2026-11-22"),
         );
         use Status::*;
-        let want = [
+        let expected = [
             ("Node a-containerd-lts", Pass),
             ("Node b-containerd-ended", Fail),
             ("Node c-containerd-1-7-ended", Fail),
@@ -132,7 +132,7 @@ mod tests {
             ("Node h-containerd-future", NotAssessed),
             ("Node i-garbage", Error),
         ];
-        let want: Vec<(String, Status)> = want.iter().map(|(n, s)| (n.to_string(), *s)).collect();
+        let want = want(&expected);
         assert_eq!(got, want);
     }
 

@@ -11,12 +11,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::running::{self, OwnerKey, RunningPod};
-use super::{Check, CheckContext, CheckMeta};
+use super::{Check, CheckContext, CheckMeta, object_finding};
 use crate::finding::{Finding, Status};
 use crate::image::ImageRef;
 use crate::k8s::{Object, lenient_opt_string, lenient_string};
 use crate::messages::{self, ImageScan};
-use crate::workload::object_subject;
 
 crate::declare_check! {
     /// ## What it checks
@@ -248,16 +247,7 @@ impl Check for ImagesScanned {
                     .into_iter()
                     .map(|(o, e)| (o, messages::unreadable_pod_status(&e))),
             )
-            .map(|(o, message)| {
-                Finding::new(
-                    meta.id,
-                    meta.severity,
-                    Status::Error,
-                    object_subject(o),
-                    message,
-                )
-                .evidence([o.evidence.clone()])
-            })
+            .map(|(o, message)| object_finding(meta, o, Status::Error, message))
             .collect();
 
         let mut groups: BTreeMap<(&OwnerKey, &str), BTreeMap<RunningImage, Vec<&RunningPod<'_>>>> =
@@ -355,30 +345,10 @@ impl Check for ImagesScanned {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{findings_in, inventory, settings_on};
+    use crate::checks::test_support::{findings_in, inventory, running_pod, settings_on};
 
     const DIGEST_A: &str =
         "sha256:3f1c5d0f2a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d";
-
-    fn pod(name: &str, rs: &str, image: &str, image_id: &str) -> String {
-        let hash = rs.rsplit('-').next().unwrap();
-        format!(
-            r#"---
-apiVersion: v1
-kind: Pod
-metadata:
-  name: {name}
-  namespace: shop
-  labels: {{pod-template-hash: {hash}}}
-  ownerReferences: [{{apiVersion: apps/v1, kind: ReplicaSet, name: {rs}, controller: true}}]
-spec: {{containers: [{{name: app, image: "{image}"}}]}}
-status:
-  phase: Running
-  containerStatuses:
-    - {{name: app, image: "{image}", imageID: "{image_id}", state: {{running: {{startedAt: "2026-11-01T00:00:00Z"}}}}}}
-"#
-        )
-    }
 
     fn report(
         name: &str,
@@ -411,9 +381,10 @@ report:
     fn scans_match_by_digest_or_name_and_tag_and_must_be_recent() {
         let yaml = [
             // Matched by digest, though the report names another tag.
-            pod(
+            running_pod(
                 "api-7d9f8b6c5d-a",
                 "api-7d9f8b6c5d",
+                "app",
                 "registry.example.com/shop/api:1.4.2",
                 &format!("registry.example.com/shop/api@{DIGEST_A}"),
             ),
@@ -426,9 +397,10 @@ report:
                 "2026-11-20T04:12:09Z",
             ),
             // Matched by name and tag; Docker Hub names normalized.
-            pod(
+            running_pod(
                 "web-8c9d0e1f2-a",
                 "web-8c9d0e1f2",
+                "app",
                 "nginx:1.27.3",
                 "docker.io/library/nginx@sha256:0000",
             ),
@@ -441,9 +413,10 @@ report:
                 "2026-11-01T00:00:00Z",
             ),
             // A report, but too old.
-            pod(
+            running_pod(
                 "cart-5f6d7c8b9-a",
                 "cart-5f6d7c8b9",
+                "app",
                 "registry.example.com/shop/cart:2.0",
                 "registry.example.com/shop/cart@sha256:2222",
             ),
@@ -456,9 +429,10 @@ report:
                 "2026-09-30T00:00:00Z",
             ),
             // No report at all.
-            pod(
+            running_pod(
                 "pay-6a7b8c9d0-a",
                 "pay-6a7b8c9d0",
+                "app",
                 "registry.example.com/shop/pay:3.1",
                 "registry.example.com/shop/pay@sha256:3333",
             ),
@@ -491,9 +465,10 @@ report:
     #[test]
     fn the_age_limit_is_inclusive_and_a_setting() {
         let yaml = [
-            pod(
+            running_pod(
                 "api-7d9f8b6c5d-a",
                 "api-7d9f8b6c5d",
+                "app",
                 "registry.example.com/shop/api:1.4.2",
                 &format!("registry.example.com/shop/api@{DIGEST_A}"),
             ),
@@ -517,7 +492,7 @@ report:
 
     #[test]
     fn without_vulnerability_reports_it_is_not_assessed() {
-        let yaml = pod("a-1-x", "a-1", "x:1", "x@sha256:1");
+        let yaml = running_pod("a-1-x", "a-1", "app", "x:1", "x@sha256:1");
         let got = run(&yaml, "2026-11-22");
         assert_eq!(got[0].status, Status::NotAssessed);
         assert!(

@@ -271,6 +271,23 @@ impl CheckContext<'_> {
     }
 }
 
+/// A finding about one object, citing its evidence.
+pub fn object_finding(
+    meta: &CheckMeta,
+    object: &crate::k8s::Object,
+    status: Status,
+    message: impl Into<String>,
+) -> Finding {
+    Finding::new(
+        meta.id,
+        meta.severity,
+        status,
+        crate::workload::object_subject(object),
+        message,
+    )
+    .evidence([object.evidence.clone()])
+}
+
 /// Every check evidencer has, in the order `evidencer checks` lists them.
 pub fn registry() -> &'static [&'static dyn Check] {
     static REGISTRY: &[&dyn Check] = &[

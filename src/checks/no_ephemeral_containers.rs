@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Check, CheckContext, CheckMeta, running};
+use super::{Check, CheckContext, CheckMeta, object_finding, running};
 use crate::finding::{Finding, Status};
 use crate::k8s::{lenient_opt_string, lenient_string};
 use crate::messages;
@@ -72,16 +72,12 @@ impl Check for NoEphemeralContainers {
         let mut out = Vec::new();
         let (pods, unreadable) = running::pods(&ctx.inventory.objects, &ctx.workloads.pods);
         for (object, e) in unreadable {
-            out.push(
-                Finding::new(
-                    meta.id,
-                    meta.severity,
-                    Status::Error,
-                    object_subject(object),
-                    messages::unreadable_pod_status(&e),
-                )
-                .evidence([object.evidence.clone()]),
-            );
+            out.push(object_finding(
+                meta,
+                object,
+                Status::Error,
+                messages::unreadable_pod_status(&e),
+            ));
         }
         // Per workload: its pods, and whether any carried a debug container.
         let mut clean: BTreeMap<&running::OwnerKey, (Vec<&running::RunningPod<'_>>, bool)> =
@@ -93,26 +89,19 @@ impl Check for NoEphemeralContainers {
                 continue;
             }
             entry.1 = true;
-            let attached: Vec<EphemeralContainer> = match pod
-                .pod
-                .object
-                .view("/spec/ephemeralContainers")
-            {
-                Ok(list) => list,
-                Err(e) => {
-                    out.push(
-                        Finding::new(
-                            meta.id,
-                            meta.severity,
+            let attached: Vec<EphemeralContainer> =
+                match pod.pod.object.view("/spec/ephemeralContainers") {
+                    Ok(list) => list,
+                    Err(e) => {
+                        out.push(object_finding(
+                            meta,
+                            pod.pod.object,
                             Status::Error,
-                            object_subject(pod.pod.object),
                             messages::unreadable_object(&e),
-                        )
-                        .evidence([pod.pod.object.evidence.clone()]),
-                    );
-                    continue;
-                }
-            };
+                        ));
+                        continue;
+                    }
+                };
             for c in attached {
                 let mut subject = object_subject(pod.pod.object);
                 subject.container = Some(c.name.clone());

@@ -250,7 +250,7 @@ fn compare_kernels(a: &str, b: &str) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{settings_on, statuses_on};
+    use crate::checks::test_support::{settings_on, statuses_on, want};
 
     #[test]
     fn kernels_compare_as_versions_not_strings() {
@@ -334,7 +334,7 @@ mod tests {
         .concat();
         let got = statuses_on(&NodeKernelCurrent, &yaml, &settings_on("2026-11-22"));
         use Status::*;
-        let want: Vec<(String, Status)> = [
+        let want = want(&[
             ("Node a1", Pass),
             ("Node a2", Fail),
             ("Node a3", Pass),
@@ -344,10 +344,7 @@ mod tests {
             ("Node e1", Fail),
             ("Node e2", Pass),
             ("Node f1", NotAssessed),
-        ]
-        .iter()
-        .map(|(n, s)| (n.to_string(), *s))
-        .collect();
+        ]);
         assert_eq!(got, want);
     }
 }

@@ -90,7 +90,7 @@ impl Check for NodeRecentlyReplaced {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{settings_on, statuses_on};
+    use crate::checks::test_support::{settings_on, statuses_on, want};
 
     fn node(name: &str, created: &str) -> String {
         format!(
@@ -112,17 +112,14 @@ mod tests {
         .concat();
         let got = statuses_on(&NodeRecentlyReplaced, &yaml, &settings_on("2026-11-22"));
         use Status::*;
-        let want: Vec<(String, Status)> = [
+        let want = want(&[
             ("Node a-young", Pass),
             ("Node b-exactly-90-days", Pass),
             ("Node c-91-days", Warn),
             ("Node d-future", Pass),
             ("Node e-garbage", Error),
             ("Node f-unknown", NotAssessed),
-        ]
-        .iter()
-        .map(|(n, s)| (n.to_string(), *s))
-        .collect();
+        ]);
         assert_eq!(got, want);
     }
 

@@ -6,11 +6,10 @@
 
 use serde::Deserialize;
 
-use super::{CheckContext, CheckMeta};
+use super::{CheckContext, CheckMeta, object_finding};
 use crate::finding::{Finding, Status};
 use crate::k8s::{Object, lenient_opt_string};
 use crate::messages;
-use crate::workload::object_subject;
 
 /// The fields of `status.nodeInfo` the checks read.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -37,14 +36,7 @@ pub struct NodeView<'a> {
 impl NodeView<'_> {
     /// A finding about this node, citing its evidence.
     pub fn finding(&self, meta: &CheckMeta, status: Status, message: impl Into<String>) -> Finding {
-        Finding::new(
-            meta.id,
-            meta.severity,
-            status,
-            object_subject(self.object),
-            message,
-        )
-        .evidence([self.object.evidence.clone()])
+        object_finding(meta, self.object, status, message)
     }
 }
 
@@ -56,16 +48,12 @@ pub fn read<'a>(ctx: &CheckContext<'a>, meta: &CheckMeta) -> (Vec<NodeView<'a>>,
     for object in ctx.inventory.objects.iter().filter(|o| o.kind == "Node") {
         match object.view::<NodeInfo>("/status/nodeInfo") {
             Ok(info) => nodes.push(NodeView { object, info }),
-            Err(e) => errors.push(
-                Finding::new(
-                    meta.id,
-                    meta.severity,
-                    Status::Error,
-                    object_subject(object),
-                    messages::unreadable_node(&e),
-                )
-                .evidence([object.evidence.clone()]),
-            ),
+            Err(e) => errors.push(object_finding(
+                meta,
+                object,
+                Status::Error,
+                messages::unreadable_node(&e),
+            )),
         }
     }
     nodes.sort_by(|a, b| a.object.meta.name.cmp(&b.object.meta.name));

@@ -5,10 +5,9 @@ use std::collections::BTreeSet;
 use serde_json::json;
 
 use super::rbac::{self, Access, SubjectRef};
-use super::{Check, CheckContext, CheckMeta, versions};
+use super::{Check, CheckContext, CheckMeta, object_finding, versions};
 use crate::finding::{Finding, Status, Subject};
 use crate::messages;
-use crate::workload::object_subject;
 
 crate::declare_check! {
     /// ## What it checks
@@ -78,14 +77,12 @@ impl Check for PodExecRestricted {
             .problems
             .iter()
             .map(|p| {
-                Finding::new(
-                    meta.id,
-                    meta.severity,
+                object_finding(
+                    meta,
+                    p.object,
                     Status::Error,
-                    object_subject(p.object),
                     messages::unreadable_rbac(&p.message),
                 )
-                .evidence([p.object.evidence.clone()])
             })
             .collect();
         let mut system: Vec<String> = Vec::new();

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::json;
 
 use super::admission::{Namespace, Policies, SYSTEM_NAMESPACES};
-use super::{Check, CheckContext, CheckMeta};
+use super::{Check, CheckContext, CheckMeta, object_finding};
 use crate::finding::{Finding, Status};
 use crate::messages;
 use crate::workload::object_subject;
@@ -154,16 +154,7 @@ pub(super) fn unreadable_policies(meta: &CheckMeta, policies: &Policies<'_>) -> 
     policies
         .unreadable
         .iter()
-        .map(|(o, e)| {
-            Finding::new(
-                meta.id,
-                meta.severity,
-                Status::Error,
-                object_subject(o),
-                messages::unreadable_policy(e),
-            )
-            .evidence([o.evidence.clone()])
-        })
+        .map(|(o, e)| object_finding(meta, o, Status::Error, messages::unreadable_policy(e)))
         .collect()
 }
 

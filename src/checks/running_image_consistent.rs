@@ -6,10 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::json;
 
 use super::running::{OwnerKey, RunningPod};
-use super::{Check, CheckContext, CheckMeta, running};
+use super::{Check, CheckContext, CheckMeta, object_finding, running};
 use crate::finding::{Finding, Status};
 use crate::messages::{self, DigestPods};
-use crate::workload::object_subject;
 
 crate::declare_check! {
     /// ## What it checks
@@ -70,14 +69,12 @@ impl Check for RunningImageConsistent {
         let mut out: Vec<Finding> = unreadable
             .into_iter()
             .map(|(object, e)| {
-                Finding::new(
-                    meta.id,
-                    meta.severity,
+                object_finding(
+                    meta,
+                    object,
                     Status::Error,
-                    object_subject(object),
                     messages::unreadable_pod_status(&e),
                 )
-                .evidence([object.evidence.clone()])
             })
             .collect();
         let mut groups: BTreeMap<(&OwnerKey, &str), Group<'_, '_>> = BTreeMap::new();
@@ -188,27 +185,7 @@ fn judge(meta: &CheckMeta, container: &str, group: &Group<'_, '_>) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{settings_on, statuses_on};
-
-    fn pod(name: &str, rs: &str, image: &str, image_id: &str) -> String {
-        let hash = rs.rsplit('-').next().unwrap();
-        format!(
-            r#"apiVersion: v1
-kind: Pod
-metadata:
-  name: {name}
-  namespace: shop
-  labels: {{pod-template-hash: {hash}}}
-  ownerReferences: [{{apiVersion: apps/v1, kind: ReplicaSet, name: {rs}, controller: true}}]
-spec: {{containers: [{{name: web, image: "{image}"}}]}}
-status:
-  phase: Running
-  containerStatuses:
-    - {{name: web, image: "{image}", imageID: "{image_id}", state: {{running: {{startedAt: "2026-11-01T00:00:00Z"}}}}}}
----
-"#
-        )
-    }
+    use crate::checks::test_support::{running_pod, settings_on, statuses_on, want};
 
     const A: &str = "registry.example.com/shop/api@sha256:3f1c5d0f2a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d";
     const B: &str = "registry.example.com/shop/api@sha256:9b27e1d0c3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0";
@@ -217,41 +194,47 @@ status:
     fn drift_rollout_and_consistency() {
         let yaml = [
             // api: one tag, two digests: drift.
-            pod(
+            running_pod(
                 "api-7d9f8b6c5d-a",
                 "api-7d9f8b6c5d",
+                "web",
                 "registry.example.com/shop/api:1.4",
                 A,
             ),
-            pod(
+            running_pod(
                 "api-7d9f8b6c5d-b",
                 "api-7d9f8b6c5d",
+                "web",
                 "registry.example.com/shop/api:1.4",
                 B,
             ),
             // cart: two tags from two ReplicaSets, each consistent: rollout.
-            pod(
+            running_pod(
                 "cart-5f6d7c8b9-a",
                 "cart-5f6d7c8b9",
+                "web",
                 "registry.example.com/shop/cart:2.0",
                 A,
             ),
-            pod(
+            running_pod(
                 "cart-6a7b8c9d0-b",
                 "cart-6a7b8c9d0",
+                "web",
                 "registry.example.com/shop/cart:2.1",
                 B,
             ),
             // web: two pods, one digest.
-            pod(
+            running_pod(
                 "web-8c9d0e1f2-a",
                 "web-8c9d0e1f2",
+                "web",
                 "nginx:1.27",
                 "docker.io/library/nginx@sha256:aaa",
             ),
-            pod(
+            running_pod(
                 "web-8c9d0e1f2-b",
                 "web-8c9d0e1f2",
+                "web",
                 "nginx:1.27",
                 "docker.io/library/nginx@sha256:aaa",
             ),
@@ -259,14 +242,11 @@ status:
         .concat();
         let got = statuses_on(&RunningImageConsistent, &yaml, &settings_on("2026-11-22"));
         use Status::*;
-        let want: Vec<(String, Status)> = [
+        let want = want(&[
             ("Deployment shop/api container web", Fail),
             ("Deployment shop/cart container web", Warn),
             ("Deployment shop/web container web", Pass),
-        ]
-        .iter()
-        .map(|(n, s)| (n.to_string(), *s))
-        .collect();
+        ]);
         assert_eq!(got, want);
     }
 

@@ -103,3 +103,36 @@ pub fn statuses_on(
         .map(|f| (f.subject.display_name(), f.status))
         .collect()
 }
+
+/// An expected `(subject, status)` table, as [`statuses_on`] returns it.
+pub fn want(rows: &[(&str, Status)]) -> Vec<(String, Status)> {
+    rows.iter().map(|(n, s)| (n.to_string(), *s)).collect()
+}
+
+/// A running Pod in namespace `shop` with one container, owned by ReplicaSet `replicaset`
+/// (named `<deployment>-<pod-template-hash>`, and not in the input), reporting `image_id`.
+pub fn running_pod(
+    name: &str,
+    replicaset: &str,
+    container: &str,
+    image: &str,
+    image_id: &str,
+) -> String {
+    let hash = replicaset.rsplit('-').next().unwrap_or_default();
+    format!(
+        r#"---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  namespace: shop
+  labels: {{pod-template-hash: {hash}}}
+  ownerReferences: [{{apiVersion: apps/v1, kind: ReplicaSet, name: {replicaset}, controller: true}}]
+spec: {{containers: [{{name: {container}, image: "{image}"}}]}}
+status:
+  phase: Running
+  containerStatuses:
+    - {{name: {container}, image: "{image}", imageID: "{image_id}", state: {{running: {{startedAt: "2026-11-01T00:00:00Z"}}}}}}
+"#
+    )
+}

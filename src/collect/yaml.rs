@@ -124,6 +124,32 @@ pub fn parse_document(doc: &DocumentText<'_>) -> Result<serde_json::Value, YamlE
     })
 }
 
+/// Where a whole-file YAML document (a config file, a catalog, a data file) went wrong:
+/// 1-based line and column, and the message without the location it repeats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+}
+
+/// Deserializes a whole file of YAML into `T`, strictly (unknown keys are the type's
+/// business); an error says where.
+pub fn from_file_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, FileError> {
+    serde_saphyr::from_str_with_options(text, serde_saphyr::options! { with_snippet: false })
+        .map_err(|e| {
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((1, 1));
+            FileError {
+                line,
+                column,
+                message: clean_message(&e.to_string()),
+            }
+        })
+}
+
 /// serde-saphyr's messages repeat the location ("... at line 3, column 2"); the caller
 /// already says where, in file terms.
 fn clean_message(message: &str) -> String {
