@@ -179,13 +179,7 @@ pub(super) fn unseen_kinds(ctx: &CheckContext<'_>, kinds: &[&str]) -> Vec<String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{findings_in, inventory, settings_on};
-
-    fn ns(name: &str, labels: &str) -> String {
-        format!(
-            "---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}, labels: {{{labels}}}}}\n"
-        )
-    }
+    use crate::checks::test_support::{findings_in, inventory, namespace, settings_on};
 
     fn run(yaml: &str) -> Vec<Finding> {
         findings_in(
@@ -247,17 +241,17 @@ spec:
     #[test]
     fn namespace_labels_alone() {
         let yaml = [
-            ns("kube-system", ""),
-            ns(
+            namespace("kube-system", ""),
+            namespace(
                 "a-restricted",
                 "pod-security.kubernetes.io/enforce: restricted",
             ),
-            ns("b-baseline", "pod-security.kubernetes.io/enforce: baseline"),
-            ns(
+            namespace("b-baseline", "pod-security.kubernetes.io/enforce: baseline"),
+            namespace(
                 "c-privileged",
                 "pod-security.kubernetes.io/enforce: privileged",
             ),
-            ns("d-warn-only", "pod-security.kubernetes.io/warn: baseline"),
+            namespace("d-warn-only", "pod-security.kubernetes.io/warn: baseline"),
         ]
         .concat();
         let got = run(&yaml);
@@ -281,8 +275,8 @@ spec:
     #[test]
     fn engines_table() {
         let yaml = [
-            ns("legacy", ""),
-            ns("shop", ""),
+            namespace("legacy", ""),
+            namespace("shop", ""),
             KYVERNO_BASELINE.to_string(),
             GATEKEEPER_PARTIAL.to_string(),
         ]
@@ -319,7 +313,7 @@ spec:
     #[test]
     fn audit_mode_and_excluded_controls_do_not_count() {
         let audit = KYVERNO_BASELINE.replace("failureAction: Enforce", "failureAction: Audit");
-        let got = run(&format!("{}{audit}", ns("shop", "")));
+        let got = run(&format!("{}{audit}", namespace("shop", "")));
         assert_eq!(got[0].status, Status::Fail);
         assert!(
             got[0].message.contains("not in the input"),
@@ -329,7 +323,7 @@ spec:
 
         let excluded =
             KYVERNO_BASELINE.replace("images: [\"ghcr.io/istio/proxyv2*\"]", "images: []");
-        let got = run(&format!("{}{excluded}", ns("shop", "")));
+        let got = run(&format!("{}{excluded}", namespace("shop", "")));
         assert_eq!(got[0].status, Status::Fail);
         assert_eq!(got[0].details["missing"], json!(["Capabilities"]));
     }
@@ -350,7 +344,12 @@ spec:
       match: {resources: {kinds: [Pod]}}
       validate: {podSecurity: {level: restricted}}
 "#;
-        let got = run(&[ns("dev-1", ""), ns("prod", ""), policy.to_string()].concat());
+        let got = run(&[
+            namespace("dev-1", ""),
+            namespace("prod", ""),
+            policy.to_string(),
+        ]
+        .concat());
         assert_eq!(
             table(&got),
             [
@@ -394,7 +393,12 @@ spec:
   matchResources:
     namespaceSelector: {matchLabels: {tier: apps}}
 "#;
-        let got = run(&[ns("apps", "tier: apps"), ns("other", ""), vap.to_string()].concat());
+        let got = run(&[
+            namespace("apps", "tier: apps"),
+            namespace("other", ""),
+            vap.to_string(),
+        ]
+        .concat());
         assert_eq!(
             table(&got),
             [
@@ -406,7 +410,7 @@ spec:
             "validationActions: [Deny]",
             "validationActions: [Warn, Audit]",
         );
-        let got = run(&[ns("apps", "tier: apps"), warn_only].concat());
+        let got = run(&[namespace("apps", "tier: apps"), warn_only].concat());
         assert_eq!(got[0].status, Status::Fail);
     }
 
@@ -432,7 +436,7 @@ spec:
             "K8sPSPForbiddenSysctls",
         ];
         let constraints: String = all.iter().map(|k| constraint(k, "")).collect();
-        let namespaces = [ns("gatekeeper-system", ""), ns("shop", "")].concat();
+        let namespaces = [namespace("gatekeeper-system", ""), namespace("shop", "")].concat();
         let got = run(&format!("{namespaces}{constraints}"));
         assert_eq!(
             table(&got),
@@ -475,7 +479,12 @@ spec:
       match: {any: [{resources: {kinds: [Pod]}}]}
       validate: {podSecurity: {level: baseline}}
 "#;
-        let got = run(&[ns("shop", ""), ns("web", ""), policy.to_string()].concat());
+        let got = run(&[
+            namespace("shop", ""),
+            namespace("web", ""),
+            policy.to_string(),
+        ]
+        .concat());
         assert_eq!(
             table(&got),
             [
@@ -493,7 +502,7 @@ spec:
             "resources: {kinds: [Pod], selector: {matchLabels: {hardened: \"true\"}}}",
         );
         assert_eq!(
-            run(&format!("{}{by_label}", ns("shop", "")))[0].status,
+            run(&format!("{}{by_label}", namespace("shop", "")))[0].status,
             Status::Fail
         );
         let by_user = base.replace(
@@ -501,7 +510,7 @@ spec:
             "- resources: {kinds: [Pod]}\n            subjects: [{kind: User, name: dev}]",
         );
         assert_eq!(
-            run(&format!("{}{by_user}", ns("shop", "")))[0].status,
+            run(&format!("{}{by_user}", namespace("shop", "")))[0].status,
             Status::Fail
         );
     }
@@ -509,7 +518,7 @@ spec:
     #[test]
     fn an_unreadable_policy_is_an_error_not_a_silent_gap() {
         let bad = "---\napiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: bad}\nspec: {rules: \"oops\"}\n";
-        let got = run(&format!("{}{bad}", ns("shop", "")));
+        let got = run(&format!("{}{bad}", namespace("shop", "")));
         assert_eq!(
             table(&got),
             [

@@ -170,13 +170,7 @@ impl Check for ReadOnlyRootEnforced {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{findings_in, inventory, settings_on};
-
-    fn ns(name: &str, labels: &str) -> String {
-        format!(
-            "---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}, labels: {{{labels}}}}}\n"
-        )
-    }
+    use crate::checks::test_support::{findings_in, inventory, namespace, settings_on};
 
     fn deploy(name: &str, ns: &str) -> String {
         format!(
@@ -247,10 +241,10 @@ spec:
     #[test]
     fn each_engine_counts_where_it_applies() {
         let base = [
-            ns("shop", ""),
-            ns("legacy", ""),
-            ns("web", "team: web"),
-            ns("kube-system", ""),
+            namespace("shop", ""),
+            namespace("legacy", ""),
+            namespace("web", "team: web"),
+            namespace("kube-system", ""),
             deploy("api", "shop"),
             deploy("old", "legacy"),
             deploy("site", "web"),
@@ -294,7 +288,7 @@ spec:
     #[test]
     fn pod_security_restricted_alone_does_not_count() {
         let yaml = [
-            ns("shop", "pod-security.kubernetes.io/enforce: restricted"),
+            namespace("shop", "pod-security.kubernetes.io/enforce: restricted"),
             deploy("api", "shop"),
         ]
         .concat();

@@ -136,3 +136,10 @@ status:
 "#
     )
 }
+
+/// A Namespace document with labels written as YAML flow entries (`team: web`).
+pub fn namespace(name: &str, labels: &str) -> String {
+    format!(
+        "---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}, labels: {{{labels}}}}}\n"
+    )
+}
