@@ -2,7 +2,9 @@
 //!
 //! Scan evidence is gathered into a [`ScanIndex`] from Trivy Operator VulnerabilityReports;
 //! each running image of each workload container is then looked up by digest, else by
-//! repository and tag, and judged by the age of its newest scan.
+//! repository and tag, and judged by the age of its newest scan. Scan evidence from other
+//! places (an image scan step found in a CI pipeline) joins the same index through
+//! [`ScanIndex::add`] with a [`ScanSource`] of its own, and is then judged the same way.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
