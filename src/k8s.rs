@@ -87,9 +87,13 @@ impl Object {
     pub fn view<T: DeserializeOwned + Default>(&self, pointer: &str) -> Result<T, ViewError> {
         match self.value.pointer(pointer) {
             None | Some(serde_json::Value::Null) => Ok(T::default()),
-            Some(v) => serde_path_to_error::deserialize(v).map_err(|e| ViewError {
-                path: join_path(pointer, &e.path().to_string()),
-                message: e.into_inner().to_string(),
+            // Tracking the path costs about as much as the read itself, so it is only done
+            // to explain a failure.
+            Some(v) => T::deserialize(v).or_else(|_| {
+                serde_path_to_error::deserialize(v).map_err(|e| ViewError {
+                    path: join_path(pointer, &e.path().to_string()),
+                    message: e.into_inner().to_string(),
+                })
             }),
         }
     }
