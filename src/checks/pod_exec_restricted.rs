@@ -384,6 +384,57 @@ subjects: [{kind: ServiceAccount, name: bootstrap-signer, namespace: kube-system
     }
 
     #[test]
+    fn a_forbidden_list_names_the_permission_and_keeps_failures() {
+        let extra = binding(
+            "ClusterRoleBinding",
+            "ops-admin",
+            None,
+            "ClusterRole",
+            "cluster-admin",
+            "{kind: Group, name: ops}",
+        );
+        let mut inv = inventory(&format!("{ROLES}{extra}"));
+        inv.coverage.set(
+            "RoleBinding",
+            crate::collect::KindStatus::Forbidden {
+                reason: "403 Forbidden".into(),
+            },
+        );
+        let got = findings_in(&PodExecRestricted, &inv, &settings_on("2026-11-22"));
+        assert_eq!(
+            table(&got),
+            [
+                ("Group ops".to_string(), Status::Fail),
+                ("Input all sources".to_string(), Status::NotAssessed)
+            ]
+        );
+        assert!(
+            got[1]
+                .message
+                .contains("needs `list` on rolebindings.rbac.authorization.k8s.io"),
+            "{}",
+            got[1].message
+        );
+        let mut inv = inventory(ROLES);
+        inv.coverage.set(
+            "ClusterRoleBinding",
+            crate::collect::KindStatus::Forbidden {
+                reason: "403 Forbidden".into(),
+            },
+        );
+        let got = findings_in(&PodExecRestricted, &inv, &settings_on("2026-11-22"));
+        assert_eq!(
+            table(&got),
+            [("Input all sources".to_string(), Status::NotAssessed)]
+        );
+        assert!(
+            got[0].message.contains("clusterrolebindings"),
+            "{}",
+            got[0].message
+        );
+    }
+
+    #[test]
     fn missing_namespaced_rbac_withholds_the_pass() {
         let inv = inventory(
             "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: view}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: v}\nroleRef: {kind: ClusterRole, name: view}\nsubjects: [{kind: User, name: u}]\n",
