@@ -45,6 +45,12 @@ pub enum AppError {
         "nothing to assess: give at least one --snapshot PATH (or `snapshots:` in evidencer.yaml)"
     )]
     NoInput,
+    #[error(
+        "--snapshot {}: {}; check the path (nothing was assessed)",
+        .0.display(),
+        if .0.is_symlink() { "a symbolic link to nothing" } else { "no such file or directory" }
+    )]
+    SnapshotMissing(PathBuf),
     #[error("no check has the id `{0}`; `evidencer checks` lists them")]
     UnknownCheck(String),
     #[error("cannot write to stdout: {0}")]
@@ -97,7 +103,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         None
     };
 
-    let inventory = collect(settings);
+    let inventory = collect(settings)?;
     report_problems(&inventory);
 
     let check_settings = CheckSettings {
@@ -152,7 +158,16 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     Ok(Outcome { exit_code })
 }
 
-fn collect(settings: &Settings) -> Inventory {
+/// A `--snapshot` path that does not exist stops the run: a typo must not turn into a report
+/// where everything is `not_assessed`. What cannot be read below an existing path is a
+/// problem in the report instead.
+fn collect(settings: &Settings) -> Result<Inventory, AppError> {
+    let missing = |p: &&PathBuf| {
+        std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    };
+    if let Some(missing) = settings.snapshots.iter().find(missing) {
+        return Err(AppError::SnapshotMissing(missing.clone()));
+    }
     let options = snapshot::SnapshotOptions {
         max_file_bytes: settings.max_file_size,
     };
@@ -161,7 +176,7 @@ fn collect(settings: &Settings) -> Inventory {
         inventory.merge(snapshot::load(path, &options));
     }
     inventory.canonicalize();
-    inventory
+    Ok(inventory)
 }
 
 /// Input problems go to stderr too, so a scheduled run's log shows them; the report lists

@@ -172,6 +172,21 @@ pub fn resource_of(kind: &str) -> Option<&'static str> {
     })
 }
 
+/// Kinds that live outside namespaces, of the ones [`resource_of`] knows.
+pub fn is_cluster_scoped(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Namespace"
+            | "Node"
+            | "ClusterRole"
+            | "ClusterRoleBinding"
+            | "ValidatingAdmissionPolicy"
+            | "ValidatingAdmissionPolicyBinding"
+            | "ClusterPolicy"
+            | "K8sPSPReadOnlyRootFilesystem"
+    )
+}
+
 /// A field of an object that does not have the shape Kubernetes gives it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("field `{path}`: {message}")]

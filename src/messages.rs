@@ -25,10 +25,17 @@ pub fn no_workloads_collected() -> String {
 /// Why one kind a check needs is missing, with what to do about a snapshot that lacks it.
 pub fn kind_missing(kind: &str, why: &str) -> String {
     match crate::k8s::resource_of(kind) {
-        Some(resource) if why.starts_with("no ") => format!(
-            "{why} (add `kubectl get {} -A -o yaml` output to the snapshot)",
-            resource.split('.').next().unwrap_or(resource)
-        ),
+        Some(resource) if why.starts_with("no ") => {
+            let all = if crate::k8s::is_cluster_scoped(kind) {
+                ""
+            } else {
+                " -A"
+            };
+            format!(
+                "{why} (add `kubectl get {}{all} -o yaml` output to the snapshot)",
+                resource.split('.').next().unwrap_or(resource)
+            )
+        }
         _ => why.to_string(),
     }
 }
@@ -41,11 +48,12 @@ pub fn passes_withheld(passed: usize, missing: &[String]) -> String {
 }
 
 pub fn unreadable_object(error: &ViewError) -> String {
-    format!("could not read the pod spec: {error}; fix the object and re-run")
+    format!("could not read the workload: {error}; fix the object and re-run")
 }
 
-pub fn missing_image() -> String {
-    "the container has no image".into()
+/// `field` is the image's path in the object, e.g. `spec.containers[0].image`.
+pub fn missing_image(field: &str) -> String {
+    format!("the container has no image: field `{field}` is missing")
 }
 
 pub fn invalid_image(image: &str, error: &ImageError) -> String {

@@ -354,7 +354,7 @@ pub fn parse_container_image<'a>(
     c: &crate::workload::ContainerRef<'a>,
 ) -> Result<(&'a str, crate::image::ImageRef), (Option<crate::image::ImageError>, String)> {
     let Some(original) = c.container.image.as_deref() else {
-        return Err((None, crate::messages::missing_image()));
+        return Err((None, crate::messages::missing_image(&c.field_path("image"))));
     };
     crate::image::ImageRef::parse(original)
         .map(|image| (original, image))

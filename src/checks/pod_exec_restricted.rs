@@ -152,6 +152,7 @@ fn subject_of(subject: &SubjectRef, binding: &crate::k8s::Object) -> Subject {
         source: binding.source.clone(),
         path: binding.origin.path.clone(),
         line: binding.origin.line,
+        via: binding.origin.via.clone(),
     }
 }
 

@@ -5,6 +5,7 @@
 //! found, which kinds it collected (so a check can tell "none exist" from "not looked at"), and
 //! the problems it met. Inventories from several inputs are merged before the checks run.
 
+pub mod kustomize;
 pub mod redact;
 pub mod snapshot;
 pub mod yaml;
@@ -125,7 +126,7 @@ pub struct ServerVersion {
 }
 
 /// Whether a kind was collected, and if not, why.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum KindStatus {
     /// The input holds this kind; `count` may be zero when a manifest says it was listed.
