@@ -347,7 +347,7 @@ impl Check for ImagesScanned {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{findings_in, inventory, running_pod, settings_on};
+    use crate::checks::test_support::{findings_in, inventory, running_pod, settings_on, table};
 
     const DIGEST_A: &str =
         "sha256:3f1c5d0f2a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d";
@@ -441,10 +441,7 @@ report:
         ]
         .concat();
         let got = run(&yaml, "2026-11-22");
-        let table: Vec<(String, Status)> = got
-            .iter()
-            .map(|f| (f.subject.display_name(), f.status))
-            .collect();
+        let table = table(&got);
         use Status::*;
         assert_eq!(
             table,

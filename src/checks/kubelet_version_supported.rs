@@ -144,7 +144,7 @@ fn skew(server: &Version, kubelet: &Version) -> Skew {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{findings_in, inventory, settings_on};
+    use crate::checks::test_support::{findings_in, inventory, settings_on, table};
     use crate::collect::ServerVersion;
 
     fn node(name: &str, kubelet: &str) -> String {
@@ -160,10 +160,11 @@ mod tests {
             git_version: git.into(),
             ..Default::default()
         });
-        findings_in(&KubeletVersionSupported, &inv, &settings_on(day))
-            .into_iter()
-            .map(|f| (f.subject.display_name(), f.status))
-            .collect()
+        table(&findings_in(
+            &KubeletVersionSupported,
+            &inv,
+            &settings_on(day),
+        ))
     }
 
     #[test]

@@ -150,7 +150,7 @@ impl Check for NoEphemeralContainers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{findings_in, inventory, settings_on};
+    use crate::checks::test_support::{findings_in, inventory, settings_on, table};
 
     #[test]
     fn debug_containers_fail_and_clean_workloads_pass_once() {
@@ -197,10 +197,7 @@ spec: {containers: [{name: web, image: x}]}
 "#,
         );
         let got = findings_in(&NoEphemeralContainers, &inv, &settings_on("2026-11-22"));
-        let got: Vec<(String, Status)> = got
-            .iter()
-            .map(|f| (f.subject.display_name(), f.status))
-            .collect();
+        let got = table(&got);
         assert_eq!(
             got,
             [

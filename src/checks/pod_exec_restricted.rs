@@ -159,7 +159,7 @@ fn subject_of(subject: &SubjectRef, binding: &crate::k8s::Object) -> Subject {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{findings_in, inventory, settings_on};
+    use crate::checks::test_support::{findings_in, inventory, settings_on, table};
     use crate::collect::ServerVersion;
 
     const ROLES: &str = r#"
@@ -245,13 +245,6 @@ subjects: [{kind: ServiceAccount, name: bootstrap-signer, namespace: kube-system
             ..Default::default()
         });
         findings_in(&PodExecRestricted, &inv, &settings_on("2026-11-22"))
-    }
-
-    fn table(findings: &[Finding]) -> Vec<(String, Status)> {
-        findings
-            .iter()
-            .map(|f| (f.subject.display_name(), f.status))
-            .collect()
     }
 
     #[test]

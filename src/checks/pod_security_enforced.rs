@@ -179,7 +179,7 @@ pub(super) fn unseen_kinds(ctx: &CheckContext<'_>, kinds: &[&str]) -> Vec<String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{findings_in, inventory, namespace, settings_on};
+    use crate::checks::test_support::{findings_in, inventory, namespace, settings_on, table};
 
     fn run(yaml: &str) -> Vec<Finding> {
         findings_in(
@@ -187,12 +187,6 @@ mod tests {
             &inventory(yaml),
             &settings_on("2026-11-22"),
         )
-    }
-
-    fn table(f: &[Finding]) -> Vec<(String, Status)> {
-        f.iter()
-            .map(|f| (f.subject.display_name(), f.status))
-            .collect()
     }
 
     const KYVERNO_BASELINE: &str = r#"

@@ -170,7 +170,9 @@ impl Check for ReadOnlyRootEnforced {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{findings_in, inventory, namespace, settings_on};
+    use crate::checks::test_support::{
+        findings_in, inventory, namespace, settings_on, statuses_on,
+    };
 
     fn deploy(name: &str, ns: &str) -> String {
         format!(
@@ -179,14 +181,7 @@ mod tests {
     }
 
     fn run(yaml: &str) -> Vec<(String, Status)> {
-        findings_in(
-            &ReadOnlyRootEnforced,
-            &inventory(yaml),
-            &settings_on("2026-11-22"),
-        )
-        .iter()
-        .map(|f| (f.subject.display_name(), f.status))
-        .collect()
+        statuses_on(&ReadOnlyRootEnforced, yaml, &settings_on("2026-11-22"))
     }
 
     const KYVERNO: &str = r#"

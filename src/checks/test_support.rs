@@ -98,8 +98,13 @@ pub fn statuses_on(
     yaml: &str,
     settings: &CheckSettings,
 ) -> Vec<(String, Status)> {
-    findings_in(check, &inventory(yaml), settings)
-        .into_iter()
+    table(&findings_in(check, &inventory(yaml), settings))
+}
+
+/// Findings as `(subject, status)` pairs, in their order.
+pub fn table(findings: &[Finding]) -> Vec<(String, Status)> {
+    findings
+        .iter()
         .map(|f| (f.subject.display_name(), f.status))
         .collect()
 }
