@@ -6,6 +6,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
@@ -17,6 +18,7 @@ use crate::checks::{self, CheckContext, CheckSettings};
 use crate::cli::{ListArgs, ReportArgs};
 use crate::collect::{Inventory, snapshot};
 use crate::config::{self, ConfigError, FailOn, Format, Settings};
+use crate::eol::{EolData, EolError};
 use crate::evidence::ProblemLevel;
 use crate::finding::assign_ids;
 use crate::output::{self, OutputError};
@@ -36,6 +38,8 @@ pub enum AppError {
     Template(#[from] TemplateError),
     #[error(transparent)]
     Output(#[from] OutputError),
+    #[error(transparent)]
+    Eol(#[from] EolError),
     #[error("--as-of: {0}")]
     AsOf(#[from] TimeError),
     #[error(
@@ -86,6 +90,10 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         None => Utc::now(),
     };
     let catalog = Catalog::load(settings.builtin_catalogs, &settings.catalogs)?;
+    let eol = match &settings.eol_data {
+        Some(path) => Arc::new(EolData::load(path)?),
+        None => EolData::builtin(),
+    };
     let wants_text = settings
         .formats
         .iter()
@@ -102,6 +110,9 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     let check_settings = CheckSettings {
         as_of,
         trusted_registries: settings.trusted_registries.clone(),
+        eol: eol.clone(),
+        max_node_age_days: settings.max_node_age_days,
+        max_scan_age_days: settings.max_scan_age_days,
     };
     let mut findings = {
         let workloads = WorkloadIndex::build(&inventory.objects);
@@ -120,7 +131,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         generated_at: stamp.clone(),
         as_of: stamp,
         period: None,
-        data_files: Vec::new(),
+        data_files: vec![eol.file.clone()],
         templates: templates
             .as_ref()
             .map(|t| t.files.clone())

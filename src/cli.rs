@@ -46,7 +46,8 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Collect evidence, run the checks, map them to controls and write the reports.
-    Report(ReportArgs),
+    // Boxed: the report flags dwarf the other commands'.
+    Report(Box<ReportArgs>),
     /// List every check: id, title, severity, and the controls that use it.
     Checks(ListArgs),
     /// Explain a check: what it checks, why it matters, evidence used, example, references.
@@ -128,6 +129,20 @@ pub struct ReportArgs {
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
 
+    /// End-of-life data (Kubernetes, containerd, CRI-O release lines) to use instead of the
+    /// built-in file, in the same format.
+    #[arg(long, value_name = "FILE")]
+    pub eol_data: Option<PathBuf>,
+
+    /// Nodes older than this many days warn in node-recently-replaced [default: 90].
+    #[arg(long, value_name = "DAYS")]
+    pub max_node_age_days: Option<u32>,
+
+    /// Vulnerability reports older than this many days do not count in images-scanned
+    /// [default: 30].
+    #[arg(long, value_name = "DAYS")]
+    pub max_scan_age_days: Option<u32>,
+
     /// Read settings from FILE instead of ./evidencer.yaml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -158,6 +173,9 @@ impl ReportArgs {
                 .then(|| self.trusted_registries.clone()),
             fail_on: self.fail_on,
             max_file_size: self.max_file_size,
+            eol_data: self.eol_data.clone(),
+            max_node_age_days: self.max_node_age_days,
+            max_scan_age_days: self.max_scan_age_days,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod checks;
 pub mod cli;
 pub mod collect;
 pub mod config;
+pub mod eol;
 pub mod evidence;
 pub mod finding;
 pub mod image;
