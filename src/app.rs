@@ -6,9 +6,11 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
+use rayon::prelude::*;
 
 use crate::assess::{self, Verdict};
 use crate::catalog::{Catalog, CatalogError};
@@ -16,6 +18,7 @@ use crate::checks::{self, CheckContext, CheckSettings};
 use crate::cli::{ListArgs, ReportArgs};
 use crate::collect::{Inventory, snapshot};
 use crate::config::{self, ConfigError, FailOn, Format, Settings};
+use crate::eol::{EolData, EolError};
 use crate::evidence::ProblemLevel;
 use crate::finding::assign_ids;
 use crate::output::{self, OutputError};
@@ -36,12 +39,20 @@ pub enum AppError {
     Template(#[from] TemplateError),
     #[error(transparent)]
     Output(#[from] OutputError),
+    #[error(transparent)]
+    Eol(#[from] EolError),
     #[error("--as-of: {0}")]
     AsOf(#[from] TimeError),
     #[error(
         "nothing to assess: give at least one --snapshot PATH (or `snapshots:` in evidencer.yaml)"
     )]
     NoInput,
+    #[error(
+        "--snapshot {}: {}; check the path (nothing was assessed)",
+        .0.display(),
+        if .0.is_symlink() { "a symbolic link to nothing" } else { "no such file or directory" }
+    )]
+    SnapshotMissing(PathBuf),
     #[error("no check has the id `{0}`; `evidencer checks` lists them")]
     UnknownCheck(String),
     #[error("cannot write to stdout: {0}")]
@@ -80,6 +91,10 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         None => Utc::now(),
     };
     let catalog = Catalog::load(settings.builtin_catalogs, &settings.catalogs)?;
+    let eol = match &settings.eol_data {
+        Some(path) => Arc::new(EolData::load(path)?),
+        None => EolData::builtin(),
+    };
     let wants_text = settings
         .formats
         .iter()
@@ -90,12 +105,15 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         None
     };
 
-    let inventory = collect(settings);
+    let inventory = collect(settings)?;
     report_problems(&inventory);
 
     let check_settings = CheckSettings {
         as_of,
         trusted_registries: settings.trusted_registries.clone(),
+        eol: eol.clone(),
+        max_node_age_days: settings.max_node_age_days,
+        max_scan_age_days: settings.max_scan_age_days,
     };
     let mut findings = {
         let workloads = WorkloadIndex::build(&inventory.objects);
@@ -114,7 +132,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         generated_at: stamp.clone(),
         as_of: stamp,
         period: None,
-        data_files: Vec::new(),
+        data_files: vec![eol.file.clone()],
         templates: templates
             .as_ref()
             .map(|t| t.files.clone())
@@ -142,7 +160,16 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     Ok(Outcome { exit_code })
 }
 
-fn collect(settings: &Settings) -> Inventory {
+/// A `--snapshot` path that does not exist stops the run: a typo must not turn into a report
+/// where everything is `not_assessed`. What cannot be read below an existing path is a
+/// problem in the report instead.
+fn collect(settings: &Settings) -> Result<Inventory, AppError> {
+    let missing = |p: &&PathBuf| {
+        std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    };
+    if let Some(missing) = settings.snapshots.iter().find(missing) {
+        return Err(AppError::SnapshotMissing(missing.clone()));
+    }
     let options = snapshot::SnapshotOptions {
         max_file_bytes: settings.max_file_size,
     };
@@ -151,7 +178,7 @@ fn collect(settings: &Settings) -> Inventory {
         inventory.merge(snapshot::load(path, &options));
     }
     inventory.canonicalize();
-    inventory
+    Ok(inventory)
 }
 
 /// Input problems go to stderr too, so a scheduled run's log shows them; the report lists
@@ -184,28 +211,53 @@ fn write_reports(
     templates: Option<&Templates>,
 ) -> Result<(), AppError> {
     output::ensure_dir(&settings.out)?;
-    let view = templates.map(|_| ReportView::new(report));
-    let json = report.to_json();
+    // The formats do not depend on each other (the text ones share one template context),
+    // so they render in parallel; the files are then written in the order asked for.
+    let wants = |f: Format| settings.formats.contains(&f);
+    let (json, text) = rayon::join(
+        // The PDF cites the report id, the hash of report.json, even when it is not written.
+        || (wants(Format::Json) || wants(Format::Pdf)).then(|| report.to_json()),
+        || -> Result<Vec<(Format, Vec<u8>)>, TemplateError> {
+            let Some(templates) = templates else {
+                return Ok(Vec::new());
+            };
+            let context = Templates::context(&ReportView::new(report))?;
+            [Format::Md, Format::Html]
+                .into_par_iter()
+                .filter(|f| wants(*f))
+                .map(|f| {
+                    Ok((
+                        f,
+                        templates
+                            .render_context(f.file_name(), &context)?
+                            .into_bytes(),
+                    ))
+                })
+                .collect()
+        },
+    );
+    let text = text?;
+    let pdf = json.as_deref().filter(|_| wants(Format::Pdf)).map(|json| {
+        pdf::render(&PdfInput {
+            report,
+            report_id: &Report::id(json),
+            org: settings.org.as_deref(),
+            // Git history is not collected into the report yet: no timeline.
+            changes: &[],
+        })
+    });
     for format in &settings.formats {
         let bytes = match format {
-            Format::Json => json.clone(),
-            Format::Pdf => pdf::render(&PdfInput {
-                report,
-                report_id: &Report::id(&json),
-                org: settings.org.as_deref(),
-                // Git history is not collected into the report yet: no timeline.
-                changes: &[],
-            }),
-            Format::Md | Format::Html => {
-                let (templates, view) = (
-                    templates.expect("loaded for text formats"),
-                    view.as_ref().expect("built"),
-                );
-                templates.render(format.file_name(), view)?.into_bytes()
-            }
-        };
+            Format::Json => json.as_deref(),
+            Format::Pdf => pdf.as_deref(),
+            text_format => text
+                .iter()
+                .find(|(f, _)| f == text_format)
+                .map(|(_, bytes)| bytes.as_slice()),
+        }
+        .expect("every format asked for was rendered");
         let path: PathBuf = settings.out.join(format.file_name());
-        output::write_atomic(&path, &bytes)?;
+        output::write_atomic(&path, bytes)?;
     }
     Ok(())
 }
@@ -261,6 +313,14 @@ pub fn explain(id: &str) -> Result<(), AppError> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "# {}: {}\n\nSeverity: {}\n", m.id, m.title, m.severity)?;
     write!(out, "{}", m.docs_markdown())?;
+    Ok(())
+}
+
+/// `evidencer schema`.
+pub fn schema() -> Result<(), AppError> {
+    std::io::stdout()
+        .lock()
+        .write_all(crate::report::JSON_SCHEMA.as_bytes())?;
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-//! The command line: `report`, `checks`, `explain`, `controls`.
+//! The command line: `report`, `checks`, `explain`, `controls`, `schema`.
 //!
 //! Parses arguments with clap, merges them over the config file (see [`crate::config`]) and
 //! runs the pipeline in [`crate::app`]. Exit codes: 0 done; 1 when `--fail-on` is met;
@@ -48,7 +48,8 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Collect evidence, run the checks, map them to controls and write the reports.
-    Report(ReportArgs),
+    // Boxed: the report flags dwarf the other commands'.
+    Report(Box<ReportArgs>),
     /// List every check: id, title, severity, and the controls that use it.
     Checks(ListArgs),
     /// Explain a check: what it checks, why it matters, evidence used, example, references.
@@ -58,6 +59,8 @@ pub enum Command {
     },
     /// List the controls and the checks each one maps to.
     Controls(ListArgs),
+    /// Print the JSON Schema (draft 2020-12) of report.json.
+    Schema,
 }
 
 #[derive(Debug, Args)]
@@ -131,6 +134,19 @@ pub struct ReportArgs {
     /// The organisation the report is about: named on the PDF's cover and as its author.
     #[arg(long, value_name = "NAME")]
     pub org: Option<String>,
+    /// End-of-life data (Kubernetes, containerd, CRI-O release lines) to use instead of the
+    /// built-in file, in the same format.
+    #[arg(long, value_name = "FILE")]
+    pub eol_data: Option<PathBuf>,
+
+    /// Nodes older than this many days warn in node-recently-replaced [default: 90].
+    #[arg(long, value_name = "DAYS")]
+    pub max_node_age_days: Option<u32>,
+
+    /// Vulnerability reports older than this many days do not count in images-scanned
+    /// [default: 30].
+    #[arg(long, value_name = "DAYS")]
+    pub max_scan_age_days: Option<u32>,
 
     /// Read settings from FILE instead of ./evidencer.yaml.
     #[arg(long, value_name = "FILE")]
@@ -163,6 +179,9 @@ impl ReportArgs {
             fail_on: self.fail_on,
             max_file_size: self.max_file_size,
             org: self.org.clone(),
+            eol_data: self.eol_data.clone(),
+            max_node_age_days: self.max_node_age_days,
+            max_scan_age_days: self.max_scan_age_days,
         }
     }
 }

@@ -93,6 +93,9 @@ pub struct Subject {
     /// The file the subject was read from, when it was read from a file.
     pub path: Option<String>,
     pub line: Option<u32>,
+    /// The top-level kustomization that rendered the subject, when one did: the same
+    /// manifest rendered by two overlays is two subjects.
+    pub via: Option<String>,
 }
 
 impl Subject {
@@ -114,13 +117,19 @@ impl Subject {
         s
     }
 
-    /// `path:line` when the subject was read from a file.
+    /// `path:line` when the subject was read from a file, with ` via kustomization` when
+    /// a kustomization rendered it.
     pub fn file_location(&self) -> Option<String> {
         let path = self.path.as_ref()?;
-        Some(match self.line {
+        let mut s = match self.line {
             Some(line) => format!("{path}:{line}"),
             None => path.clone(),
-        })
+        };
+        if let Some(via) = &self.via {
+            s.push_str(" via ");
+            s.push_str(via);
+        }
+        Some(s)
     }
 }
 
@@ -183,33 +192,33 @@ impl Finding {
 /// Gives each finding its stable id and sorts findings into a deterministic order.
 ///
 /// The id hashes the check id, the identity of the subject's source (see
-/// [`Source::identity`]), the subject's kind, namespace, name and container, and the finding's
-/// key. File paths and line numbers are left out on purpose: moving a Deployment to another
-/// file, or editing lines above it, must not change its findings' ids. Findings that would
-/// still collide get a `-2`, `-3`... suffix in sorted order.
+/// [`Source::identity`]), the subject's kind, namespace, name and container, the
+/// kustomization it was rendered through (relative to its source, when there is one), and the
+/// finding's key. File paths and line numbers are left out on purpose: moving a Deployment to
+/// another file, or editing lines above it, must not change its findings' ids. Findings that
+/// would still collide get a `-2`, `-3`... suffix in sorted order.
 pub fn assign_ids(findings: &mut [Finding], sources: &[Source]) {
-    let identity: BTreeMap<&str, &str> = sources
-        .iter()
-        .map(|s| (s.id.as_str(), s.identity.as_str()))
-        .collect();
+    let by_id: BTreeMap<&str, &Source> = sources.iter().map(|s| (s.id.as_str(), s)).collect();
     for f in findings.iter_mut() {
-        let source = identity
-            .get(f.subject.source.as_str())
-            .copied()
-            .unwrap_or(f.subject.source.as_str());
-        f.id = format!(
-            "{}-{}",
+        let source = by_id.get(f.subject.source.as_str());
+        let identity = source.map_or(f.subject.source.as_str(), |s| s.identity.as_str());
+        let mut parts = vec![
             f.check,
-            short_hash(&[
-                f.check,
-                source,
-                &f.subject.kind,
-                f.subject.namespace.as_deref().unwrap_or(""),
-                &f.subject.name,
-                f.subject.container.as_deref().unwrap_or(""),
-                &f.key,
-            ])
-        );
+            identity,
+            &f.subject.kind,
+            f.subject.namespace.as_deref().unwrap_or(""),
+            &f.subject.name,
+            f.subject.container.as_deref().unwrap_or(""),
+            &f.key,
+        ];
+        // Only rendered subjects hash a via, so other findings keep their ids.
+        if let Some(via) = &f.subject.via {
+            let relative = source
+                .and_then(|s| via.strip_prefix(s.location.as_str()))
+                .map_or(via.as_str(), |r| r.trim_start_matches(['/', '\\']));
+            parts.push(relative);
+        }
+        f.id = format!("{}-{}", f.check, short_hash(&parts));
     }
     findings.sort_by(|a, b| {
         (a.check, &a.id, &a.subject, &a.message).cmp(&(b.check, &b.id, &b.subject, &b.message))
@@ -255,6 +264,7 @@ mod tests {
                 source: source.into(),
                 path: Some(path.into()),
                 line: Some(line),
+                via: None,
             },
             "m",
         )
@@ -283,6 +293,71 @@ mod tests {
         );
         let ids: std::collections::BTreeSet<_> = fs.iter().map(|f| f.id.clone()).collect();
         assert_eq!(ids.len(), 3);
+    }
+
+    #[test]
+    fn one_manifest_through_two_overlays_gives_two_stable_ids() {
+        let via = |root: &str, overlay: &str| {
+            let mut f = finding(&format!("snapshot:{root}"), "api", "base/d.yaml", 3);
+            f.subject.via = Some(format!("{root}/overlays/{overlay}/kustomization.yaml"));
+            f
+        };
+        let mut q3 = vec![via("q3", "prod"), via("q3", "stage")];
+        let mut q4 = vec![via("q4/repo", "stage"), via("q4/repo", "prod")];
+        let sources = |root: &str| {
+            let mut s = source(&format!("snapshot:{root}"), "snapshot");
+            s.location = root.into();
+            vec![s]
+        };
+        assign_ids(&mut q3, &sources("q3"));
+        assign_ids(&mut q4, &sources("q4/repo"));
+        assert_ne!(q3[0].id, q3[1].id);
+        assert!(!q3[0].id.ends_with("-2") && !q3[1].id.ends_with("-2"));
+        let ids = |fs: &[Finding]| {
+            let mut v: Vec<(String, String)> = fs
+                .iter()
+                .map(|f| {
+                    (
+                        f.subject.via.clone().unwrap()[3..].to_string(),
+                        f.id.clone(),
+                    )
+                })
+                .collect();
+            v.sort();
+            v.into_iter().map(|(_, id)| id).collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&q3), ids(&q4));
+        // A subject rendered by no kustomization keeps the id it had before `via` existed.
+        let mut plain = vec![finding("snapshot:q3", "api", "q3/shop.yaml", 10)];
+        assign_ids(&mut plain, &sources("q3"));
+        assert_eq!(
+            plain[0].id,
+            format!(
+                "read-only-root-filesystem-{}",
+                short_hash(&[
+                    "read-only-root-filesystem",
+                    "snapshot",
+                    "Deployment",
+                    "shop",
+                    "api",
+                    "web",
+                    ""
+                ])
+            )
+        );
+    }
+
+    #[test]
+    fn file_locations_name_the_kustomization() {
+        let mut f = finding("s", "api", "base/d.yaml", 3);
+        assert_eq!(f.subject.file_location().as_deref(), Some("base/d.yaml:3"));
+        f.subject.via = Some("prod/kustomization.yaml".into());
+        assert_eq!(
+            f.subject.file_location().as_deref(),
+            Some("base/d.yaml:3 via prod/kustomization.yaml")
+        );
+        let json = serde_json::to_value(Subject::default()).unwrap();
+        assert!(json.get("via").is_some_and(|v| v.is_null()), "{json}");
     }
 
     #[test]

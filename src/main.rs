@@ -7,9 +7,20 @@ use clap::Parser;
 use evidencer::cli::{Cli, Command, LogFormat};
 use tracing_subscriber::EnvFilter;
 
+/// Stack of each worker thread. Parsing recurses once per nesting level of a document (the
+/// YAML depth budget stops at 256); a debug build needs about 17 KiB per level there, more
+/// than the 2 MiB threads get by default. Only the pages used are ever committed.
+const WORKER_STACK: usize = 16 << 20;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli);
+    if let Err(e) = rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK)
+        .build_global()
+    {
+        tracing::debug!("default thread pool kept: {e}");
+    }
     match run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -32,6 +43,10 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         }
         Command::Controls(args) => {
             evidencer::app::list_controls(args)?;
+            0
+        }
+        Command::Schema => {
+            evidencer::app::schema()?;
             0
         }
     })

@@ -94,6 +94,28 @@ impl ContainerRef<'_> {
         s
     }
 
+    /// The path of one of the container's fields in its object, as Kubernetes names it in
+    /// errors: `spec.template.spec.containers[0].image`.
+    pub fn field_path(&self, field: &str) -> String {
+        let (list, name) = match self.role {
+            ContainerRole::Init => (&self.workload.pod_spec.init_containers, "initContainers"),
+            ContainerRole::App => (&self.workload.pod_spec.containers, "containers"),
+            ContainerRole::Ephemeral => (
+                &self.workload.pod_spec.ephemeral_containers,
+                "ephemeralContainers",
+            ),
+        };
+        let index = list
+            .iter()
+            .position(|c| std::ptr::eq(c, self.container))
+            .unwrap_or_default();
+        let pod_spec = pod_spec_pointer(&self.workload.object.kind)
+            .unwrap_or("/spec")
+            .trim_start_matches('/')
+            .replace('/', ".");
+        format!("{pod_spec}.{name}[{index}].{field}")
+    }
+
     /// The container's setting if it has one, else the pod's.
     pub fn effective<T: Copy>(&self, field: impl Fn(&SecurityContext) -> Option<T>) -> Option<T> {
         self.container
@@ -176,6 +198,7 @@ pub fn object_subject(object: &Object) -> Subject {
         source: object.source.clone(),
         path: object.origin.path.clone(),
         line: object.origin.line,
+        via: object.origin.via.clone(),
     }
 }
 
@@ -210,7 +233,10 @@ impl<'a> WorkloadIndex<'a> {
         let mut index = WorkloadIndex::default();
         for object in workloads {
             let pointer = pod_spec_pointer(&object.kind).expect("filtered above");
-            let pod_spec = match object.view::<PodSpec>(pointer) {
+            let pod_spec = match object
+                .view::<PodSpec>(pointer)
+                .and_then(|spec| required_parts(object, pointer, &spec).map(|()| spec))
+            {
                 Ok(spec) => spec,
                 Err(error) => {
                     index.unreadable.push(Unreadable { object, error });
@@ -238,6 +264,54 @@ impl<'a> WorkloadIndex<'a> {
     pub fn containers(&'a self) -> impl Iterator<Item = ContainerRef<'a>> + 'a {
         self.assessed.iter().flat_map(|w| w.containers())
     }
+}
+
+/// The parts Kubernetes requires of every workload, which typed views would otherwise read as
+/// empty: a name, and a pod spec with at least one container. A workload without them is
+/// reported by the first missing field, so no check passes it by looking at nothing.
+fn required_parts(object: &Object, pointer: &str, spec: &PodSpec) -> Result<(), ViewError> {
+    let named = !object.meta.name.is_empty()
+        || object
+            .value
+            .pointer("/metadata/generateName")
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|n| !n.is_empty());
+    if !named {
+        let path = if object.value.get("metadata").is_some() {
+            "metadata.name"
+        } else {
+            "metadata"
+        };
+        return Err(ViewError {
+            path: path.into(),
+            message: "missing: every object needs a name".into(),
+        });
+    }
+    if !spec.containers.is_empty() {
+        return Ok(());
+    }
+    let full = format!("{pointer}/containers");
+    let mut path = String::new();
+    let mut at = &object.value;
+    for segment in full.trim_start_matches('/').split('/') {
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(segment);
+        match at.get(segment) {
+            Some(next) if !next.is_null() => at = next,
+            _ => {
+                return Err(ViewError {
+                    path,
+                    message: "missing: a pod spec needs at least one container".into(),
+                });
+            }
+        }
+    }
+    Err(ViewError {
+        path,
+        message: "empty: a pod spec needs at least one container".into(),
+    })
 }
 
 /// Answers "is this object's controlling owner in the input?" by uid when both sides have
@@ -390,6 +464,67 @@ mod tests {
         assert_eq!(
             index.unreadable[0].error.path,
             "spec.template.spec.containers"
+        );
+    }
+
+    #[test]
+    fn workloads_missing_required_parts_are_unreadable_by_field() {
+        let cases = [
+            (json!({"metadata": {"name": "d"}}), "spec", "missing"),
+            (
+                json!({"metadata": {"name": "d"}, "spec": {"template": {}}}),
+                "spec.template.spec",
+                "missing",
+            ),
+            (
+                json!({"metadata": {"name": "d"}, "spec": {"template": {"spec": {"containers": []}}}}),
+                "spec.template.spec.containers",
+                "empty",
+            ),
+            (
+                json!({"spec": {"template": {"spec": {"containers": [{"name": "c"}]}}}}),
+                "metadata",
+                "missing",
+            ),
+            (
+                json!({"metadata": {"labels": {}}, "spec": {"template": {"spec": {"containers": [{"name": "c"}]}}}}),
+                "metadata.name",
+                "missing",
+            ),
+        ];
+        for (value, path, message) in cases {
+            let mut o = obj("Deployment", "", "u", None);
+            o.meta.name = value["metadata"]["name"].as_str().unwrap_or("").into();
+            o.value = value;
+            let objects = [o];
+            let index = WorkloadIndex::build(&objects);
+            assert_eq!(index.unreadable.len(), 1, "{path}");
+            assert_eq!(index.unreadable[0].error.path, path);
+            assert!(index.unreadable[0].error.message.starts_with(message));
+        }
+        let mut job = obj("Job", "", "u", None);
+        job.value["metadata"] = json!({"generateName": "migrate-"});
+        let objects = [job];
+        assert_eq!(WorkloadIndex::build(&objects).assessed.len(), 1);
+    }
+
+    #[test]
+    fn field_paths_name_the_container_by_index() {
+        let mut o = obj("CronJob", "c", "u", None);
+        o.value = json!({"spec": {"jobTemplate": {"spec": {"template": {"spec": {
+            "initContainers": [{"name": "i"}],
+            "containers": [{"name": "a"}, {"name": "b"}]
+        }}}}}});
+        let objects = [o];
+        let index = WorkloadIndex::build(&objects);
+        let paths: Vec<_> = index.containers().map(|c| c.field_path("image")).collect();
+        assert_eq!(
+            paths,
+            [
+                "spec.jobTemplate.spec.template.spec.initContainers[0].image",
+                "spec.jobTemplate.spec.template.spec.containers[0].image",
+                "spec.jobTemplate.spec.template.spec.containers[1].image",
+            ]
         );
     }
 

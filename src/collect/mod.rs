@@ -5,6 +5,7 @@
 //! found, which kinds it collected (so a check can tell "none exist" from "not looked at"), and
 //! the problems it met. Inventories from several inputs are merged before the checks run.
 
+pub mod kustomize;
 pub mod redact;
 pub mod snapshot;
 pub mod yaml;
@@ -125,7 +126,7 @@ pub struct ServerVersion {
 }
 
 /// Whether a kind was collected, and if not, why.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum KindStatus {
     /// The input holds this kind; `count` may be zero when a manifest says it was listed.
@@ -174,9 +175,12 @@ impl Coverage {
     pub fn why_missing(&self, kind: &str) -> String {
         match self.kinds.get(kind) {
             Some(KindStatus::Collected { .. }) => format!("{kind} objects were collected"),
-            Some(KindStatus::Forbidden { reason }) => {
-                format!("listing {kind} objects was forbidden ({reason})")
-            }
+            Some(KindStatus::Forbidden { reason }) => match crate::k8s::resource_of(kind) {
+                Some(resource) => format!(
+                    "listing {kind} objects was forbidden ({reason}): needs `list` on {resource}"
+                ),
+                None => format!("listing {kind} objects was forbidden ({reason})"),
+            },
             Some(KindStatus::NotServed) => format!("the API server does not serve {kind}"),
             None => format!("no {kind} objects were in the input"),
         }
@@ -218,7 +222,11 @@ mod tests {
         );
         assert_eq!(c.count("Pod"), 2);
         assert!(!c.is_collected("RoleBinding"));
-        assert!(c.why_missing("RoleBinding").contains("forbidden"));
+        assert_eq!(
+            c.why_missing("RoleBinding"),
+            "listing RoleBinding objects was forbidden (403 Forbidden): needs `list` on \
+             rolebindings.rbac.authorization.k8s.io"
+        );
         assert!(c.why_missing("Node").contains("no Node objects"));
         let mut other = Coverage::default();
         other.record_object("RoleBinding");

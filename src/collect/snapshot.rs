@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::kustomize;
 use super::redact::{self, MARKER};
 use super::yaml;
 use super::{Inventory, RedactionStats, ServerVersion};
@@ -81,35 +82,76 @@ pub fn load(path: &Path, options: &SnapshotOptions) -> Inventory {
     source
         .details
         .insert("objects".into(), inventory.objects.len().to_string());
+    let explained = inventory.redaction.secrets_dropped > 0 || !inventory.problems.is_empty();
+    if inventory.objects.is_empty() && !explained && !discovered.files.is_empty() {
+        // Files that hold no Kubernetes object are ignored one by one; an input where
+        // nothing was one is worth saying, or every check ends up not_assessed unexplained.
+        inventory.problems.push(
+            Problem::new(
+                ProblemLevel::Warning,
+                &source_id,
+                location,
+                "found no Kubernetes object (a document with apiVersion and kind) in this \
+                 input; nothing from it is assessed",
+            )
+            .hint("pass `kubectl get -o yaml|json` output or manifests; an empty List holds none"),
+        );
+    }
     inventory.sources.push(source);
     inventory
 }
 
 /// A file to read, with the path it is shown under.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct InputFile {
-    path: PathBuf,
-    display: String,
+pub(super) struct InputFile {
+    pub(super) path: PathBuf,
+    pub(super) display: String,
+    /// How kustomizations render its objects; empty for a file read as it is.
+    pub(super) renderings: Vec<kustomize::Rendering>,
+}
+
+impl InputFile {
+    fn plain(path: PathBuf, display: String) -> Self {
+        Self {
+            path,
+            display,
+            renderings: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
 struct Discovered {
     files: Vec<InputFile>,
+    kustomizations: Vec<InputFile>,
     problems: Vec<Problem>,
 }
 
 /// Finds the files to read under a path, in sorted order. Hidden entries are skipped, and so
-/// are Helm chart templates (not YAML until rendered), with a note.
+/// are Helm chart templates (not YAML until rendered), with a note, and chart values files.
+/// Kustomizations decide how the files they reach are read (see [`kustomize`]).
 fn discover(root: &Path, source_id: &str) -> Discovered {
     let mut out = Discovered::default();
+    if let Some(chart) = helm_template_root(root) {
+        out.problems
+            .push(helm_templates_skipped(source_id, root, &chart));
+        return out;
+    }
     match fs::metadata(root) {
-        Ok(meta) if meta.is_file() => out.files.push(InputFile {
-            path: root.to_path_buf(),
-            display: root.display().to_string(),
-        }),
+        Ok(meta) if meta.is_file() => {
+            let file = InputFile::plain(root.to_path_buf(), root.display().to_string());
+            if kustomize::is_kustomization_file(root) {
+                out.kustomizations.push(file);
+            } else {
+                out.files.push(file);
+            }
+        }
         Ok(meta) if meta.is_dir() => {
             let mut visited = HashSet::new();
             walk(root, source_id, &mut visited, &mut out);
+            if out.files.is_empty() && out.kustomizations.is_empty() {
+                out.problems.push(nothing_to_read(source_id, root));
+            }
         }
         Ok(_) => out.problems.push(
             Problem::new(
@@ -122,7 +164,66 @@ fn discover(root: &Path, source_id: &str) -> Discovered {
         ),
         Err(e) => out.problems.push(unreadable(source_id, root, &e)),
     }
+    if !out.kustomizations.is_empty() {
+        let problems = kustomize::plan(&mut out.files, &out.kustomizations, source_id);
+        out.problems.extend(problems);
+    }
     out
+}
+
+/// A directory with nothing to read: often a bind mount of a missing file (`-v
+/// ./pods.yaml:...` creates an empty directory named `pods.yaml`), or the wrong path.
+fn nothing_to_read(source_id: &str, dir: &Path) -> Problem {
+    let message = if has_kubernetes_extension(dir) {
+        "is a directory, not a file, and holds no YAML or JSON files"
+    } else {
+        "holds no YAML or JSON files"
+    };
+    Problem::new(
+        ProblemLevel::Warning,
+        source_id,
+        dir.display().to_string(),
+        message,
+    )
+    .hint("pass kubectl output files or directories of manifests")
+}
+
+/// When `path` is a Helm chart's `templates/` or `charts/` directory, or inside one: the
+/// chart directory.
+fn helm_template_root(path: &Path) -> Option<PathBuf> {
+    let mut current = path;
+    while let Some(parent) = current.parent() {
+        let name = current.file_name().and_then(|n| n.to_str());
+        let parent_dir = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
+        if matches!(name, Some("templates" | "charts")) && parent_dir.join("Chart.yaml").is_file() {
+            return Some(parent_dir.to_path_buf());
+        }
+        current = parent;
+    }
+    None
+}
+
+fn helm_templates_skipped(source_id: &str, path: &Path, chart: &Path) -> Problem {
+    Problem::new(
+        ProblemLevel::Note,
+        source_id,
+        path.display().to_string(),
+        format!(
+            "skipped Helm chart templates (chart {}): they are not YAML until rendered",
+            chart.display()
+        ),
+    )
+    .hint("render the chart (`helm template`) and pass the output to --snapshot")
+}
+
+/// Files of a chart directory that are not objects: its metadata and values files.
+fn is_chart_metadata(name: &str) -> bool {
+    matches!(name, "Chart.yaml" | "Chart.lock" | "values.schema.json")
+        || (name.starts_with("values") && (name.ends_with(".yaml") || name.ends_with(".yml")))
 }
 
 fn walk(dir: &Path, source_id: &str, visited: &mut HashSet<PathBuf>, out: &mut Discovered) {
@@ -158,23 +259,25 @@ fn walk(dir: &Path, source_id: &str, visited: &mut HashSet<PathBuf>, out: &mut D
         };
         if meta.is_dir() {
             if is_chart && (name == "templates" || name == "charts") {
-                out.problems.push(
-                    Problem::new(
-                        ProblemLevel::Note,
-                        source_id,
-                        path.display().to_string(),
-                        "skipped Helm chart templates: they are not YAML until rendered",
-                    )
-                    .hint("render the chart (`helm template`) and pass the output to --snapshot"),
-                );
+                out.problems
+                    .push(helm_templates_skipped(source_id, &path, dir));
                 continue;
             }
+            let before = out.files.len() + out.kustomizations.len();
             walk(&path, source_id, visited, out);
+            if has_kubernetes_extension(&path)
+                && out.files.len() + out.kustomizations.len() == before
+            {
+                out.problems.push(nothing_to_read(source_id, &path));
+            }
+        } else if kustomize::is_kustomization_file(&path) {
+            out.kustomizations
+                .push(InputFile::plain(path.clone(), path.display().to_string()));
+        } else if is_chart && is_chart_metadata(&name) {
+            tracing::debug!(path = %path.display(), "Helm chart metadata or values; not objects");
         } else if has_kubernetes_extension(&path) && !is_snapshot_metadata(&path) {
-            out.files.push(InputFile {
-                display: path.display().to_string(),
-                path,
-            });
+            out.files
+                .push(InputFile::plain(path.clone(), path.display().to_string()));
         }
     }
 }
@@ -221,7 +324,14 @@ fn read_version_file(
     } else {
         return None;
     };
-    let text = fs::read_to_string(&path).ok()?;
+    let text = match fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            problems.push(unreadable(source_id, &path, &e));
+            return None;
+        }
+    };
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct VersionFile {
@@ -274,7 +384,14 @@ struct RawDoc {
 
 fn read_file(file: &InputFile, source_id: &str, options: &SnapshotOptions) -> FileResult {
     match read_text(&file.path, options.max_file_bytes) {
-        Ok(text) => parse_text(&text, file, source_id),
+        Ok(text) => {
+            let mut result = parse_text(&text, file, source_id);
+            if !file.renderings.is_empty() {
+                let objects = std::mem::take(&mut result.objects);
+                result.objects = kustomize::render(objects, &file.renderings, source_id);
+            }
+            result
+        }
         Err(e) => {
             let location = match e.line() {
                 Some(l) => format!("{}:{l}", file.display),
@@ -294,10 +411,7 @@ fn read_file(file: &InputFile, source_id: &str, options: &SnapshotOptions) -> Fi
 /// for tests, and for input that does not come from a file.
 pub fn from_text(display: &str, text: &str) -> Inventory {
     let source_id = format!("snapshot:{display}");
-    let file = InputFile {
-        path: PathBuf::from(display),
-        display: display.to_string(),
-    };
+    let file = InputFile::plain(PathBuf::from(display), display.to_string());
     let mut inventory = Inventory::default();
     absorb(&mut inventory, parse_text(text, &file, &source_id));
     inventory.sources.push(Source {
@@ -364,7 +478,7 @@ fn parse_text(text: &str, file: &InputFile, source_id: &str) -> FileResult {
 
 /// Why a file could not be read as text.
 #[derive(Debug, thiserror::Error)]
-enum TextError {
+pub(super) enum TextError {
     #[error("cannot read: {0}")]
     Io(#[from] std::io::Error),
     #[error("file is {size} bytes, over the {limit}-byte limit; skipped")]
@@ -386,33 +500,44 @@ impl TextError {
 
 /// Reads a file as text: UTF-8 (a BOM is dropped) or UTF-16 with a BOM, which PowerShell's
 /// `>` writes; anything else is refused with the line of the first bad byte.
-fn read_text(path: &Path, limit: u64) -> Result<String, TextError> {
+///
+/// Junk is told from text before the whole file is read: a NUL byte in the first 8 KiB
+/// (outside UTF-16) stops the read, so a large binary file costs one small read.
+pub(super) fn read_text(path: &Path, limit: u64) -> Result<String, TextError> {
+    const SNIFF: usize = 8 << 10;
     let mut f = fs::File::open(path)?;
     let size = f.metadata()?.len();
     if size > limit {
         return Err(TextError::TooLarge { size, limit });
     }
     let mut bytes = Vec::with_capacity(size as usize);
-    f.read_to_end(&mut bytes)?;
+    (&mut f).take(SNIFF as u64).read_to_end(&mut bytes)?;
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    if !utf16 && let Some(offset) = memchr_nul(&bytes) {
+        return Err(TextError::Binary { offset });
+    }
+    if bytes.len() == SNIFF {
+        f.read_to_end(&mut bytes)?;
+    }
     if let Some(text) = decode_utf16(&bytes) {
         return Ok(text);
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    if let Some(offset) = memchr_nul(bytes) {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    if let Some(offset) = memchr_nul(&bytes) {
         return Err(TextError::Binary { offset });
     }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_string()),
-        Err(e) => {
-            let valid = &bytes[..e.valid_up_to()];
-            let line = 1 + valid.iter().filter(|&&b| b == b'\n').count() as u32;
-            Err(TextError::NotUtf8 { line })
-        }
-    }
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let valid = &bytes[..e.utf8_error().valid_up_to()];
+        let line = 1 + memchr::memchr_iter(b'\n', valid).count() as u32;
+        TextError::NotUtf8 { line }
+    })
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == 0)
+    memchr::memchr(0, bytes)
 }
 
 fn decode_utf16(bytes: &[u8]) -> Option<String> {
@@ -524,12 +649,7 @@ struct LineIndex {
 impl LineIndex {
     fn new(text: &str) -> Self {
         let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         Self { starts }
     }
 
@@ -548,7 +668,7 @@ fn parse_yaml_stream(
     problems: &mut Vec<Problem>,
 ) -> Vec<RawDoc> {
     let docs = yaml::split_documents(text);
-    let parsed: Vec<Result<RawDoc, Problem>> = docs
+    let parsed: Vec<Result<RawDoc, (bool, u32, String)>> = docs
         .par_iter()
         .map(|doc| match yaml::parse_document(doc) {
             Ok(value) => {
@@ -560,28 +680,43 @@ fn parse_yaml_stream(
                     item_lines,
                 })
             }
-            Err(e) => {
-                let templated = doc.text.contains("{{");
-                let p = Problem::new(
-                    ProblemLevel::Error,
-                    source_id,
-                    format!("{}:{}", file.display, e.line),
-                    format!("invalid YAML in document {}: {}", doc.index, e.message),
-                );
-                Err(if templated {
-                    p.hint("this looks like a template; render it first (helm template, envsubst)")
-                } else {
-                    p.hint("this document was not assessed; the others in the file were")
-                })
-            }
+            Err(e) if doc.text.contains("{{") => Err((true, e.line, e.message)),
+            Err(e) => Err((false, e.line, e.message)),
         })
         .collect();
     let mut out = Vec::with_capacity(parsed.len());
-    for r in parsed {
+    let mut templates = Vec::new();
+    for (r, doc) in parsed.into_iter().zip(&docs) {
         match r {
             Ok(doc) => out.push(doc),
-            Err(p) => problems.push(p),
+            Err((true, line, _)) => templates.push(line),
+            Err((false, line, message)) => problems.push(
+                Problem::new(
+                    ProblemLevel::Error,
+                    source_id,
+                    format!("{}:{line}", file.display),
+                    format!("invalid YAML in document {}: {message}", doc.index),
+                )
+                .hint("this document was not assessed; the others in the file were"),
+            ),
         }
+    }
+    // A Helm or Go template is not broken YAML: one note for the file, not an error per
+    // document.
+    if let Some(first) = templates.first() {
+        problems.push(
+            Problem::new(
+                ProblemLevel::Note,
+                source_id,
+                format!("{}:{first}", file.display),
+                format!(
+                    "skipped {} templated document(s) (`{{{{ ... }}}}`): a template is not YAML \
+                     until rendered",
+                    templates.len()
+                ),
+            )
+            .hint("render it first (`helm template`, envsubst) and pass the output to --snapshot"),
+        );
     }
     out
 }
@@ -873,8 +1008,32 @@ mod tests {
 
     #[test]
     fn non_kubernetes_yaml_is_ignored_quietly() {
+        let dir = tempfile::tempdir().unwrap();
+        write_tree(
+            dir.path(),
+            &[
+                ("values.yaml", "replicaCount: 3\nimage:\n  tag: 1.2.3\n"),
+                (
+                    "pod.yaml",
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+                ),
+            ],
+        );
+        let inv = load(dir.path(), &SnapshotOptions::default());
+        assert_eq!(inv.objects.len(), 1);
+        assert!(inv.problems.is_empty(), "{:?}", inv.problems);
+    }
+
+    #[test]
+    fn an_input_without_any_object_says_so() {
         let inv = load_text("values.yaml", "replicaCount: 3\nimage:\n  tag: 1.2.3\n");
-        assert!(inv.objects.is_empty() && inv.problems.is_empty());
+        assert_eq!(inv.problems.len(), 1);
+        assert_eq!(inv.problems[0].level, ProblemLevel::Warning);
+        assert!(
+            inv.problems[0]
+                .message
+                .contains("found no Kubernetes object")
+        );
     }
 
     #[test]
@@ -889,6 +1048,136 @@ mod tests {
         fs::write(&path, bytes).unwrap();
         let inv = load(&path, &SnapshotOptions::default());
         assert_eq!(inv.objects.len(), 1, "{:?}", inv.problems);
+    }
+
+    fn write_tree(root: &Path, files: &[(&str, &str)]) {
+        for (path, text) in files {
+            let path = root.join(path);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        }
+    }
+
+    const TEMPLATE: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  \
+        name: {{ .Release.Name }}\n  labels:\n    {{- include \"x.labels\" . | nindent 4 }}\n\
+        ---\n{{- if .Values.ingress }}\nkind: Ingress\n{{- end }}\n";
+
+    #[test]
+    fn helm_charts_skip_templates_with_a_note_and_values_quietly() {
+        let dir = tempfile::tempdir().unwrap();
+        write_tree(
+            dir.path(),
+            &[
+                (
+                    "chart/Chart.yaml",
+                    "apiVersion: v2\nname: x\nversion: 1.0.0\n",
+                ),
+                ("chart/values.yaml", "image: {repository: x, tag: 1.0}\n"),
+                // Values files are not always valid YAML on their own; never parse them.
+                ("chart/values-prod.yaml", "a: [\n"),
+                ("chart/templates/deploy.yaml", TEMPLATE),
+                ("chart/charts/sub/templates/x.yaml", TEMPLATE),
+                (
+                    "chart/crds/crd.yaml",
+                    "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n\
+                     metadata: {name: a.b.c}\n",
+                ),
+            ],
+        );
+        let inv = load(dir.path(), &SnapshotOptions::default());
+        let got: Vec<_> = inv
+            .problems
+            .iter()
+            .map(|p| (p.level, p.location.clone()))
+            .collect();
+        let chart = dir.path().join("chart");
+        assert_eq!(
+            got,
+            [
+                (
+                    ProblemLevel::Note,
+                    chart.join("charts").display().to_string()
+                ),
+                (
+                    ProblemLevel::Note,
+                    chart.join("templates").display().to_string()
+                ),
+            ]
+        );
+        assert_eq!(inv.objects.len(), 1);
+        assert_eq!(inv.objects[0].kind, "CustomResourceDefinition");
+
+        // A template passed by itself, or the templates directory: one note, no error.
+        for path in [chart.join("templates/deploy.yaml"), chart.join("templates")] {
+            let inv = load(&path, &SnapshotOptions::default());
+            assert_eq!(inv.problems.len(), 1, "{:?}", inv.problems);
+            assert_eq!(inv.problems[0].level, ProblemLevel::Note);
+            assert!(inv.problems[0].message.contains("Helm chart templates"));
+        }
+    }
+
+    #[test]
+    fn a_template_outside_a_chart_is_one_note_not_errors() {
+        let inv = load_text("deploy.yaml", TEMPLATE);
+        assert_eq!(inv.problems.len(), 1, "{:?}", inv.problems);
+        let p = &inv.problems[0];
+        assert_eq!(p.level, ProblemLevel::Note);
+        assert!(p.location.ends_with("deploy.yaml:4"), "{}", p.location);
+        assert!(
+            p.message.contains("2 templated document(s)"),
+            "{}",
+            p.message
+        );
+        assert!(p.hint.as_deref().unwrap().contains("helm template"));
+    }
+
+    #[test]
+    fn an_empty_directory_named_like_a_file_is_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("pods.yaml")).unwrap();
+        write_tree(
+            dir.path(),
+            &[(
+                "ok.yaml",
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+            )],
+        );
+        let inv = load(dir.path(), &SnapshotOptions::default());
+        assert_eq!(inv.objects.len(), 1);
+        assert_eq!(inv.problems.len(), 1, "{:?}", inv.problems);
+        assert_eq!(inv.problems[0].level, ProblemLevel::Warning);
+        assert!(
+            inv.problems[0]
+                .message
+                .contains("is a directory, not a file")
+        );
+        let inv = load(&dir.path().join("pods.yaml"), &SnapshotOptions::default());
+        assert!(
+            inv.problems[0]
+                .message
+                .contains("is a directory, not a file")
+        );
+    }
+
+    #[test]
+    fn binary_junk_is_refused_before_it_is_read_whole() {
+        let mut junk = vec![0u8; 1 << 20];
+        junk[..4].copy_from_slice(b"\x7fELF");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("core.json");
+        fs::write(&path, &junk).unwrap();
+        match read_text(&path, u64::MAX) {
+            Err(TextError::Binary { offset }) => assert_eq!(offset, 4),
+            other => panic!("{other:?}"),
+        }
+        // A NUL after the first 8 KiB is found too.
+        let mut late = b"a: 1\n".repeat(4000);
+        late.push(0);
+        fs::write(&path, &late).unwrap();
+        assert!(matches!(
+            read_text(&path, u64::MAX),
+            Err(TextError::Binary { offset: 20000 })
+        ));
     }
 
     #[test]

@@ -41,6 +41,13 @@ pub fn split_documents(stream: &str) -> Vec<DocumentText<'_>> {
             push_document(&mut docs, &stream[start..end], start_line);
             start = end;
             start_line = next_line;
+        } else if is_document_end(trimmed) {
+            // `...` ends a document; what follows is the next one even without `---`.
+            let end = offset + line.len();
+            push_document(&mut docs, &stream[start..end], start_line);
+            start = end;
+            start_line = line_no + 1;
+            directive_start = None;
         } else if !trimmed.trim().is_empty() && !trimmed.trim_start().starts_with('#') {
             directive_start = None;
         }
@@ -52,6 +59,10 @@ pub fn split_documents(stream: &str) -> Vec<DocumentText<'_>> {
 
 fn is_document_start(line: &str) -> bool {
     line == "---" || line.starts_with("--- ") || line.starts_with("---\t")
+}
+
+fn is_document_end(line: &str) -> bool {
+    line == "..." || line.starts_with("... ") || line.starts_with("...\t")
 }
 
 fn push_document<'a>(docs: &mut Vec<DocumentText<'a>>, text: &'a str, start_line: u32) {
@@ -80,15 +91,31 @@ fn first_content_line(text: &str) -> Option<u32> {
     None
 }
 
-/// Parser options shared by every YAML read of Kubernetes objects.
-pub fn options() -> Options {
+/// Deepest nesting read; deeper documents are refused. Real objects (CRD schemas included)
+/// stay far below it.
+pub const MAX_DEPTH: usize = 256;
+
+/// Parser options for a document of `len` bytes, shared by every YAML read of Kubernetes
+/// objects.
+///
+/// Parser events grow with the text (a YAML document cannot hold more than about one per
+/// two bytes), but aliases can multiply them without it. So the event and alias-replay
+/// budgets are a floor plus one per byte of the document: any real document is read whatever
+/// its size (a `kubectl get pods -A -o yaml` List is one document of millions of events), and
+/// an alias bomb is stopped after work linear in its size.
+pub fn options(len: usize) -> Options {
+    let events = 200_000usize.saturating_add(len);
     serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_documents: 1_000_000,
-            max_nodes: 50_000_000,
+            max_events: events,
+            max_nodes: events,
             max_total_scalar_bytes: 1 << 30,
-            max_depth: 256,
+            max_depth: MAX_DEPTH,
             max_reader_input_bytes: None,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: 100_000usize.saturating_add(len),
         },
         legacy_octal_numbers: true,
         duplicate_keys: DuplicateKeyPolicy::LastWins,
@@ -108,7 +135,15 @@ pub struct YamlError {
 
 /// Parses one document into a JSON value; errors carry the file line.
 pub fn parse_document(doc: &DocumentText<'_>) -> Result<serde_json::Value, YamlError> {
-    serde_saphyr::from_str_with_options::<serde_json::Value>(doc.text, options()).map_err(|e| {
+    parse_document_as(doc)
+}
+
+/// Parses one document into a typed value (a scalar read into a `String` keeps its text:
+/// `newTag: 1.10` is "1.10"); errors carry the file line.
+pub fn parse_document_as<T: serde::de::DeserializeOwned>(
+    doc: &DocumentText<'_>,
+) -> Result<T, YamlError> {
+    serde_saphyr::from_str_with_options::<T>(doc.text, options(doc.text.len())).map_err(|e| {
         let (line, column) = match e.location() {
             Some(loc) => (
                 doc.start_line + (loc.line() as u32).saturating_sub(1),
@@ -119,8 +154,57 @@ pub fn parse_document(doc: &DocumentText<'_>) -> Result<serde_json::Value, YamlE
         YamlError {
             line,
             column,
-            message: clean_message(&e.to_string()),
+            message: limit_message(&e).unwrap_or_else(|| clean_message(&e.to_string())),
         }
+    })
+}
+
+/// Where a whole-file YAML document (a config file, a catalog, a data file) went wrong:
+/// 1-based line and column, and the message without the location it repeats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+}
+
+/// Deserializes a whole file of YAML into `T`, strictly (unknown keys are the type's
+/// business); an error says where.
+pub fn from_file_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, FileError> {
+    serde_saphyr::from_str_with_options(text, serde_saphyr::options! { with_snippet: false })
+        .map_err(|e| {
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((1, 1));
+            FileError {
+                line,
+                column,
+                message: clean_message(&e.to_string()),
+            }
+        })
+}
+
+/// What a breached parser limit means, in words a user can act on.
+fn limit_message(e: &serde_saphyr::Error) -> Option<String> {
+    use serde_saphyr::Error;
+    let breach = match e {
+        Error::Budget { breach, .. } => format!("{breach:?}"),
+        Error::AliasReplayLimitExceeded { .. } | Error::AliasReplayStackDepthExceeded { .. } => {
+            "Aliases".into()
+        }
+        // Wrapped errors only say so in their text.
+        other if other.to_string().contains("alias replay") => "Aliases".into(),
+        _ => return None,
+    };
+    let kind = breach.split([' ', '{']).next().unwrap_or_default();
+    Some(match kind {
+        "Depth" => format!("nested deeper than {MAX_DEPTH} levels; refused (a YAML bomb?)"),
+        "Events" | "Nodes" | "Aliases" | "Anchors" | "MergeKeys" => {
+            "its aliases expand to far more than the text holds; refused (a YAML alias bomb?)"
+                .into()
+        }
+        _ => format!("over a parser limit ({breach}); refused"),
     })
 }
 
@@ -168,6 +252,27 @@ mod tests {
             parse_document(&docs[0]).unwrap(),
             json!({"a": "---\ntext\n", "b": 1})
         );
+    }
+
+    #[test]
+    fn document_end_markers_end_documents() {
+        // After `...` a new document may start without `---`; kubectl's splitter would glue
+        // the two together and its decoder drop the second.
+        let stream = "a: 1\n...\nb: 2\n...\n---\nc: 3\n... # end\n";
+        let docs = split_documents(stream);
+        let values: Vec<_> = docs.iter().map(|d| parse_document(d).unwrap()).collect();
+        assert_eq!(values, [json!({"a": 1}), json!({"b": 2}), json!({"c": 3})]);
+        assert_eq!(
+            docs.iter().map(|d| d.content_line).collect::<Vec<_>>(),
+            [1, 3, 6]
+        );
+    }
+
+    #[test]
+    fn crlf_line_endings_split_and_parse() {
+        let docs = split_documents("a: 1\r\n---\r\nb: yes\r\n");
+        assert_eq!(docs.len(), 2);
+        assert_eq!(parse_document(&docs[1]).unwrap(), json!({"b": true}));
     }
 
     #[test]
@@ -232,9 +337,39 @@ time: 2026-01-01
             ));
         }
         let docs = split_documents(&bomb);
-        assert!(parse_document(&docs[0]).is_err());
+        let err = parse_document(&docs[0]).unwrap_err();
+        assert!(err.message.contains("alias bomb"), "{err:?}");
         let deep = "[".repeat(10_000);
         let docs = split_documents(&deep);
         assert!(parse_document(&docs[0]).is_err());
+        // Each level costs stack; a debug build needs more than a test thread's 2 MiB for
+        // 256 of them (the binary gives its workers 16 MiB).
+        let err = std::thread::Builder::new()
+            .stack_size(16 << 20)
+            .spawn(|| {
+                let block: String = (0..300).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+                parse_document(&split_documents(&block)[0]).unwrap_err()
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(
+            err.message.starts_with("nested deeper than 256 levels"),
+            "{err:?}"
+        );
+        assert_eq!(err.line, 257);
+    }
+
+    #[test]
+    fn one_big_document_is_read_whatever_its_event_count() {
+        // `kubectl get pods -A -o yaml` is one document: 10,000 pods are millions of parser
+        // events, past any fixed event budget.
+        let mut list = String::from("items:\n");
+        for _ in 0..60_000 {
+            list.push_str("- [1,1,1,1,1,1,1,1,1,1]\n");
+        }
+        let docs = split_documents(&list);
+        let v = parse_document(&docs[0]).unwrap();
+        assert_eq!(v["items"].as_array().unwrap().len(), 60_000);
     }
 }

@@ -22,6 +22,10 @@ use crate::finding::Finding;
 /// Version of the `report.json` format.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The JSON Schema (draft 2020-12) of `report.json` at [`SCHEMA_VERSION`], as
+/// `evidencer schema` prints it. Its `$comment` says which changes bump the version.
+pub const JSON_SCHEMA: &str = include_str!("report.schema.json");
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
     pub schema_version: u32,
@@ -54,18 +58,6 @@ pub struct Period {
     pub end: String,
     /// `2026-Q3`, `2026-08`, or `start_end` dates.
     pub label: String,
-}
-
-impl Period {
-    /// `2026-Q3 (2026-07-01 to 2026-09-30)`.
-    pub fn describe(&self) -> String {
-        format!(
-            "{} ({} to {})",
-            self.label,
-            &self.start[..10.min(self.start.len())],
-            &self.end[..10.min(self.end.len())]
-        )
-    }
 }
 
 /// What the report was made with, so an auditor can tell which rules judged the evidence.

@@ -8,7 +8,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use tera::{Context, Kwargs, State, Tera};
+use tera::{Context, Kwargs, State, Tera, Value};
 
 use super::DataFile;
 use super::view::ReportView;
@@ -74,17 +74,26 @@ impl Templates {
         Ok(Templates { tera, files })
     }
 
-    pub fn render(&self, name: &str, view: &ReportView<'_>) -> Result<String, TemplateError> {
-        let context = Context::from_serialize(view).map_err(|e| TemplateError::Render {
-            name: name.to_string(),
+    /// The template context of a view. Converting the view is a large part of rendering a
+    /// big report, so it is done once and shared by every template rendered from it.
+    pub fn context(view: &ReportView<'_>) -> Result<Context, TemplateError> {
+        Context::from_serialize(view).map_err(|e| TemplateError::Render {
+            name: "the report view".to_string(),
             message: error_chain(&e),
-        })?;
+        })
+    }
+
+    pub fn render_context(&self, name: &str, context: &Context) -> Result<String, TemplateError> {
         self.tera
-            .render(name, &context)
+            .render(name, context)
             .map_err(|e| TemplateError::Render {
                 name: name.to_string(),
                 message: error_chain(&e),
             })
+    }
+
+    pub fn render(&self, name: &str, view: &ReportView<'_>) -> Result<String, TemplateError> {
+        self.render_context(name, &Self::context(view)?)
     }
 }
 
@@ -99,18 +108,26 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// Characters [`escape_markdown`] changes.
+fn needs_markdown_escape(c: char) -> bool {
+    matches!(
+        c,
+        '<' | '>' | '&' | '\n' | '\r' | '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '~'
+    )
+}
+
 /// Escapes text for a Markdown table cell or paragraph: HTML-significant characters become
 /// entities, Markdown punctuation that could start markup is backslash-escaped, and line
 /// breaks become spaces so a value cannot end a table row.
 pub fn escape_markdown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '\n' | '\r' => out.push(' '),
-            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '#' => {
+            c if needs_markdown_escape(c) => {
                 out.push('\\');
                 out.push(c);
             }
@@ -120,14 +137,17 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
-/// `{{ value | md }}`: null renders as nothing, other values as their text, escaped.
-fn md_filter(value: tera::Value, _: Kwargs, _: &State) -> String {
+/// `{{ value | md }}`: null renders as nothing, other values as their text, escaped. Most
+/// values need no escaping; they are passed through without a copy, which matters in a
+/// report with tens of thousands of cells.
+fn md_filter(value: Value, _: Kwargs, _: &State) -> Value {
     if value.is_none() {
-        return String::new();
+        return Value::from("");
     }
     match value.as_str() {
-        Some(s) => escape_markdown(s),
-        None => escape_markdown(&value.to_string()),
+        Some(s) if !s.chars().any(needs_markdown_escape) => value,
+        Some(s) => Value::from(escape_markdown(s)),
+        None => Value::from(escape_markdown(&value.to_string())),
     }
 }
 
@@ -138,8 +158,8 @@ mod tests {
     #[test]
     fn markdown_escaping_neutralises_markup() {
         assert_eq!(
-            escape_markdown("a|b <script>x</script>\n# h [l](u) `c`"),
-            "a\\|b &lt;script&gt;x&lt;/script&gt; \\# h \\[l\\](u) \\`c\\`"
+            escape_markdown("a|b <script>x</script>\n# h [l](u) `c` ~~s~~ **b** _i_ \\"),
+            "a\\|b &lt;script&gt;x&lt;/script&gt; \\# h \\[l\\](u) \\`c\\` \\~\\~s\\~\\~ \\*\\*b\\*\\* \\_i\\_ \\\\"
         );
     }
 

@@ -1,13 +1,40 @@
 //! The view model the text renderers (Markdown, HTML) read: the report, arranged for
-//! reading. Built once per run; templates only lay it out.
+//! reading. Built once per run from a [`Report`]; templates only lay it out.
+//!
+//! Everything a template shows is computed here, once: labels for every enum value, counts,
+//! display dates, sorted rows, unique HTML anchors and the links from findings to the evidence
+//! appendix. Templates never look anything up per row, which keeps rendering of ten thousand
+//! findings fast, and keeps the Markdown and HTML reports saying the same thing.
+//!
+//! The view holds values exactly as they came from the input; escaping is the template
+//! engine's job (autoescape for HTML, the `md` filter for Markdown). The view is the whole
+//! context of a template, built-in or given with `--templates DIR`: its field names are
+//! what custom templates are written against.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Period, Report};
-use crate::assess::ControlResult;
+use super::{DataFile, Report};
+use crate::assess::{Answer, CheckStatus, ControlResult, StatusCounts, Verdict};
+use crate::catalog::CatalogFile;
+use crate::collect::KindStatus;
+use crate::evidence::{EvidenceKind, ProblemLevel};
 use crate::finding::{Finding, Status};
+use crate::workload::WORKLOAD_KINDS;
+
+/// Anchors of the report's fixed sections; control and evidence anchors never take these.
+pub const SECTION_ANCHORS: [&str; 8] = [
+    "scope",
+    "summary",
+    "controls",
+    "problems",
+    "coverage",
+    "redaction",
+    "evidence",
+    "top",
+];
 
 /// The title of every report.
 pub const TITLE: &str = "Container immutability and patching evidence";
@@ -15,86 +42,832 @@ pub const TITLE: &str = "Container immutability and patching evidence";
 #[derive(Debug, Serialize)]
 pub struct ReportView<'a> {
     pub title: String,
-    pub report: &'a Report,
+    pub tool: ToolView<'a>,
+    pub schema_version: u32,
+    /// `2026-09-30 23:59:59 UTC`.
+    pub generated_at: String,
+    pub as_of: String,
     /// `2026-Q3 (2026-07-01 to 2026-09-30)`, or null.
     pub period: Option<String>,
+    pub sources: Vec<SourceView<'a>>,
+    /// `v1.31.2 (linux/amd64)`, when the input recorded the API server's version.
+    pub server_version: Option<String>,
+    pub catalogs: &'a [CatalogFile],
+    pub templates: &'a [DataFile],
+    pub data_files: &'a [DataFile],
+    pub objects: usize,
+    pub evidence_records: usize,
+    /// Controls by verdict, in the order of [`Verdict::ALL`].
+    pub verdicts: Vec<Tally>,
+    /// Findings by status, most urgent first.
+    pub statuses: Vec<Tally>,
+    pub finding_total: usize,
     pub controls: Vec<ControlView<'a>>,
-    /// Findings by id, for templates that look one up.
-    pub finding_count: usize,
+    /// Errors first, then warnings, then notes.
+    pub problems: Vec<ProblemRow<'a>>,
+    /// Problems by level; levels with none are left out.
+    pub problem_levels: Vec<Tally>,
+    pub coverage: Vec<CoverageRow>,
+    pub redaction: Vec<Tally>,
+    pub secrets_dropped: usize,
+    /// Values removed from objects that were kept (ConfigMap data, env values, annotations).
+    pub values_redacted: usize,
+    /// The evidence appendix, one group per source in source order.
+    pub evidence_groups: Vec<EvidenceGroup<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EvidenceGroup<'a> {
+    pub source: &'a str,
+    pub count: usize,
+    /// In the report's order (by locator).
+    pub rows: Vec<EvidenceRow<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ToolView<'a> {
+    pub name: &'a str,
+    pub version: &'a str,
+}
+
+/// A count with the key a template styles it by and the words it shows.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Tally {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub count: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SourceView<'a> {
+    pub id: &'a str,
+    pub kind: &'static str,
+    pub location: &'a str,
+    pub identity: &'a str,
+    /// `(key, value)` pairs in key order.
+    pub details: Vec<Detail<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Detail<'a> {
+    pub key: &'a str,
+    pub value: &'a str,
 }
 
 #[derive(Debug, Serialize)]
 pub struct ControlView<'a> {
-    pub control: &'a ControlResult,
-    /// Findings that are not `not_applicable`, failures first.
-    pub findings: Vec<FindingRow<'a>>,
+    pub id: &'a str,
+    pub anchor: String,
+    pub catalog: &'a str,
+    pub title: &'a str,
+    pub question: &'a str,
+    pub explanation: &'a str,
+    pub verdict: &'static str,
+    pub verdict_label: &'static str,
+    pub answer: &'static str,
+    pub answer_label: &'static str,
+    pub narrative: &'a str,
+    pub checks: Vec<CheckRow<'a>>,
+    /// Sums of the checks' counts (a finding of a check used twice is counted once per use).
+    pub counts: StatusCounts,
+    /// Findings that need attention (fail, error, warn, not_assessed), most urgent first.
+    pub attention_count: usize,
+    pub passing_count: usize,
+    /// The findings tables, leaving out empty ones: first those that need attention,
+    /// then the passing ones (by check, then subject). One list so that templates lay out
+    /// a findings table once.
+    pub tables: Vec<FindingTable<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FindingTable<'a> {
+    /// `attention` or `passing`.
+    pub kind: &'static str,
+    pub count: usize,
+    pub rows: Vec<FindingRow<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckRow<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub critical: bool,
+    pub counts: &'a StatusCounts,
+    /// Why it was not assessed, when it was not.
+    pub reason: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct FindingRow<'a> {
     pub id: &'a str,
     pub check: &'a str,
-    pub status: Status,
-    pub severity: &'a str,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub severity: &'static str,
     pub subject: String,
     /// `path:line`, when the subject was read from a file.
     pub location: Option<String>,
     pub message: &'a str,
-    pub evidence: &'a [String],
+    pub evidence: Vec<EvidenceLink<'a>>,
+}
+
+/// A finding's reference to an evidence record.
+#[derive(Debug, Serialize)]
+pub struct EvidenceLink<'a> {
+    pub id: &'a str,
+    /// The appendix anchor; null when the report holds no record with this id.
+    pub anchor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProblemRow<'a> {
+    pub level: &'static str,
+    pub level_label: &'static str,
+    pub source: &'a str,
+    pub location: &'a str,
+    pub message: &'a str,
+    pub hint: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CoverageRow {
+    pub kind: String,
+    /// `collected`, `forbidden`, `not_served` or `absent`.
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub count: Option<usize>,
+    /// What the status means for the checks, in words.
+    pub note: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EvidenceRow<'a> {
+    pub id: &'a str,
+    pub anchor: String,
+    pub source: &'a str,
+    pub kind: &'static str,
+    pub locator: &'a str,
+    pub describes: &'a str,
+    pub sha256: &'a str,
+    /// Display form; null when the input does not record when it was collected.
+    pub collected_at: Option<String>,
+    /// For events: when it happened, display form.
+    pub time: Option<String>,
+}
+
+pub fn verdict_label(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Satisfied => "Satisfied",
+        Verdict::PartiallySatisfied => "Partially satisfied",
+        Verdict::NotSatisfied => "Not satisfied",
+        Verdict::NotAssessed => "Not assessed",
+    }
+}
+
+pub fn answer_label(a: Answer) -> &'static str {
+    match a {
+        Answer::Yes => "Yes",
+        Answer::Partial => "Partially",
+        Answer::No => "No",
+        Answer::Unknown => "Unknown",
+    }
+}
+
+pub fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "Pass",
+        Status::Fail => "Fail",
+        Status::Warn => "Warn",
+        Status::NotApplicable => "Not applicable",
+        Status::Error => "Error",
+        Status::NotAssessed => "Not assessed",
+    }
+}
+
+fn check_status(s: CheckStatus) -> (&'static str, &'static str) {
+    match s {
+        CheckStatus::Pass => ("pass", "Pass"),
+        CheckStatus::Warn => ("warn", "Warn"),
+        CheckStatus::Fail => ("fail", "Fail"),
+        CheckStatus::NotAssessed => ("not_assessed", "Not assessed"),
+    }
+}
+
+fn level(l: ProblemLevel) -> (&'static str, &'static str) {
+    match l {
+        ProblemLevel::Error => ("error", "Error"),
+        ProblemLevel::Warning => ("warning", "Warning"),
+        ProblemLevel::Note => ("note", "Note"),
+    }
+}
+
+/// Statuses in the order reports list them: what needs attention first.
+const STATUS_ORDER: [Status; 6] = [
+    Status::Fail,
+    Status::Error,
+    Status::Warn,
+    Status::NotAssessed,
+    Status::Pass,
+    Status::NotApplicable,
+];
+
+fn status_rank(s: Status) -> usize {
+    STATUS_ORDER
+        .iter()
+        .position(|x| *x == s)
+        .expect("every status is ranked")
+}
+
+fn count_of(c: &StatusCounts, s: Status) -> usize {
+    match s {
+        Status::Pass => c.pass,
+        Status::Fail => c.fail,
+        Status::Warn => c.warn,
+        Status::NotApplicable => c.not_applicable,
+        Status::Error => c.error,
+        Status::NotAssessed => c.not_assessed,
+    }
+}
+
+fn add_counts(into: &mut StatusCounts, c: &StatusCounts) {
+    into.pass += c.pass;
+    into.fail += c.fail;
+    into.warn += c.warn;
+    into.not_applicable += c.not_applicable;
+    into.error += c.error;
+    into.not_assessed += c.not_assessed;
+}
+
+/// `2026-09-30T23:59:59Z` → `2026-09-30 23:59:59 UTC`; text that is not RFC 3339 is shown
+/// as it is, since a timestamp from the input is evidence too.
+pub fn display_time(rfc3339: &str) -> String {
+    match DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(t) => t
+            .with_timezone(&Utc)
+            .format("%Y-%m-%d %H:%M:%S UTC")
+            .to_string(),
+        Err(_) => rfc3339.to_string(),
+    }
+}
+
+/// Hands out HTML ids that are unique in the document and safe in a URL fragment.
+#[derive(Default)]
+struct Anchors {
+    used: HashSet<String>,
+}
+
+impl Anchors {
+    fn new() -> Self {
+        Self {
+            used: SECTION_ANCHORS.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// `prefix` + the text with everything but ASCII letters, digits, `-`, `_` and `.`
+    /// turned into `-`; a `-2`, `-3`... suffix when that is taken.
+    fn make(&mut self, prefix: &str, text: &str) -> String {
+        let mut base = String::with_capacity(prefix.len() + text.len());
+        base.push_str(prefix);
+        base.extend(text.chars().map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        }));
+        if base.is_empty() {
+            base.push('x');
+        }
+        let mut anchor = base.clone();
+        let mut n = 1;
+        while !self.used.insert(anchor.clone()) {
+            n += 1;
+            anchor = format!("{base}-{n}");
+        }
+        anchor
+    }
 }
 
 impl<'a> FindingRow<'a> {
-    pub fn new(f: &'a Finding) -> Self {
+    fn new(f: &'a Finding, evidence_anchors: &HashMap<&str, &str>) -> Self {
         Self {
             id: &f.id,
             check: f.check,
-            status: f.status,
+            status: f.status.as_str(),
+            status_label: status_label(f.status),
             severity: f.severity.as_str(),
             subject: f.subject.display_name(),
             location: f.subject.file_location(),
             message: &f.message,
-            evidence: &f.evidence,
+            evidence: f
+                .evidence
+                .iter()
+                .map(|id| EvidenceLink {
+                    id,
+                    anchor: evidence_anchors.get(id.as_str()).map(|a| a.to_string()),
+                })
+                .collect(),
         }
-    }
-}
-
-/// How findings are ordered in a control's table: what needs attention first.
-fn status_rank(s: Status) -> u8 {
-    match s {
-        Status::Fail => 0,
-        Status::Error => 1,
-        Status::Warn => 2,
-        Status::NotAssessed => 3,
-        Status::Pass => 4,
-        Status::NotApplicable => 5,
     }
 }
 
 impl<'a> ReportView<'a> {
     pub fn new(report: &'a Report) -> Self {
-        let by_id: BTreeMap<&str, &Finding> =
-            report.findings.iter().map(|f| (f.id.as_str(), f)).collect();
+        let mut anchors = Anchors::new();
+        let evidence: Vec<EvidenceRow<'a>> = report
+            .evidence
+            .iter()
+            .map(|e| EvidenceRow {
+                id: &e.id,
+                anchor: anchors.make("", &e.id),
+                source: &e.source,
+                kind: match e.kind {
+                    EvidenceKind::Object => "object",
+                    EvidenceKind::File => "file",
+                    EvidenceKind::Event => "event",
+                },
+                locator: &e.locator,
+                describes: &e.describes,
+                sha256: &e.sha256,
+                collected_at: e.collected_at.as_deref().map(display_time),
+                time: e.time.as_deref().map(display_time),
+            })
+            .collect();
+        let index = FindingIndex {
+            findings: report.findings.iter().map(|f| (f.id.as_str(), f)).collect(),
+            evidence_anchors: evidence.iter().map(|e| (e.id, e.anchor.as_str())).collect(),
+        };
         let controls = report
             .controls
             .iter()
-            .map(|control| {
-                let mut findings: Vec<FindingRow<'a>> = control
-                    .findings
-                    .iter()
-                    .filter_map(|id| by_id.get(id.as_str()))
-                    .map(|f| FindingRow::new(f))
-                    .collect();
-                findings.sort_by_key(|r| status_rank(r.status));
-                ControlView { control, findings }
+            .map(|c| control_view(c, &mut anchors, &index))
+            .collect();
+
+        let verdicts = Verdict::ALL
+            .iter()
+            .map(|v| Tally {
+                key: v.as_str(),
+                label: verdict_label(*v),
+                count: report.controls.iter().filter(|c| c.verdict == *v).count(),
             })
             .collect();
-        let period = report.period.as_ref().map(Period::describe);
+        let counts = &report.summary.findings_by_status;
+        let statuses = STATUS_ORDER
+            .iter()
+            .map(|s| Tally {
+                key: s.as_str(),
+                label: status_label(*s),
+                count: count_of(counts, *s),
+            })
+            .collect();
+
+        let mut problems: Vec<ProblemRow<'a>> = report
+            .inputs
+            .problems
+            .iter()
+            .map(|p| {
+                let (key, label) = level(p.level);
+                ProblemRow {
+                    level: key,
+                    level_label: label,
+                    source: &p.source,
+                    location: &p.location,
+                    message: &p.message,
+                    hint: p.hint.as_deref(),
+                }
+            })
+            .collect();
+        // Stable: within a level, the report's canonical order (source, location) stays.
+        let level_rank = |l: &str| ["error", "warning", "note"].iter().position(|x| *x == l);
+        problems.sort_by_key(|p| level_rank(p.level));
+        let problem_levels = [
+            ProblemLevel::Error,
+            ProblemLevel::Warning,
+            ProblemLevel::Note,
+        ]
+        .iter()
+        .map(|l| {
+            let (key, label) = level(*l);
+            Tally {
+                key,
+                label,
+                count: problems.iter().filter(|p| p.level == key).count(),
+            }
+        })
+        .filter(|t| t.count > 0)
+        .collect();
+
+        let r = &report.inputs.redaction;
+        let redaction = vec![
+            Tally {
+                key: "secrets_dropped",
+                label: "Secret objects dropped on read (never stored, hashed or shown)",
+                count: r.secrets_dropped,
+            },
+            Tally {
+                key: "configmap_data_removed",
+                label: "ConfigMap data maps removed",
+                count: r.configmap_data_removed,
+            },
+            Tally {
+                key: "env_values_redacted",
+                label: "Literal environment variable values redacted",
+                count: r.env_values_redacted,
+            },
+            Tally {
+                key: "annotations_redacted",
+                label: "Secret-looking annotation values redacted",
+                count: r.annotations_redacted,
+            },
+        ];
+
         ReportView {
             title: TITLE.into(),
-            report,
-            period,
+            tool: ToolView {
+                name: report.tool.name,
+                version: report.tool.version,
+            },
+            schema_version: report.schema_version,
+            generated_at: display_time(&report.generated_at),
+            as_of: display_time(&report.as_of),
+            period: report.period.as_ref().map(|p| {
+                format!(
+                    "{} ({} to {})",
+                    p.label,
+                    p.start.get(..10).unwrap_or(&p.start),
+                    p.end.get(..10).unwrap_or(&p.end)
+                )
+            }),
+            sources: report
+                .sources
+                .iter()
+                .map(|s| SourceView {
+                    id: &s.id,
+                    kind: match s.kind {
+                        crate::evidence::SourceKind::Snapshot => "snapshot",
+                        crate::evidence::SourceKind::Cluster => "cluster",
+                        crate::evidence::SourceKind::Repository => "repository",
+                    },
+                    location: &s.location,
+                    identity: &s.identity,
+                    details: s
+                        .details
+                        .iter()
+                        .map(|(key, value)| Detail { key, value })
+                        .collect(),
+                })
+                .collect(),
+            server_version: report.inputs.server_version.as_ref().map(|v| {
+                if v.platform.is_empty() {
+                    v.git_version.clone()
+                } else {
+                    format!("{} ({})", v.git_version, v.platform)
+                }
+            }),
+            catalogs: &report.provenance.catalogs,
+            templates: &report.provenance.templates,
+            data_files: &report.provenance.data_files,
+            objects: report.summary.objects,
+            evidence_records: report.summary.evidence_records,
+            verdicts,
+            statuses,
+            finding_total: counts.total(),
             controls,
-            finding_count: report.findings.len(),
+            problems,
+            problem_levels,
+            coverage: coverage_rows(report),
+            secrets_dropped: r.secrets_dropped,
+            values_redacted: r.configmap_data_removed
+                + r.env_values_redacted
+                + r.annotations_redacted,
+            redaction,
+            evidence_groups: group_evidence(evidence),
         }
+    }
+}
+
+/// Lookups the control sections need, built once per report.
+struct FindingIndex<'a, 'v> {
+    findings: HashMap<&'a str, &'a Finding>,
+    evidence_anchors: HashMap<&'a str, &'v str>,
+}
+
+fn control_view<'a>(
+    c: &'a ControlResult,
+    anchors: &mut Anchors,
+    index: &FindingIndex<'a, '_>,
+) -> ControlView<'a> {
+    let check_order: BTreeMap<&str, usize> = c
+        .checks
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.id, i))
+        .collect();
+    let mut attention = Vec::new();
+    let mut passing = Vec::new();
+    let mut counts = StatusCounts::default();
+    for k in &c.checks {
+        add_counts(&mut counts, &k.counts);
+    }
+    for id in &c.findings {
+        let Some(&f) = index.findings.get(id.as_str()) else {
+            continue;
+        };
+        let row = FindingRow::new(f, &index.evidence_anchors);
+        let key = (
+            status_rank(f.status),
+            check_order.get(f.check).copied().unwrap_or(usize::MAX),
+            &f.subject,
+            &f.id,
+        );
+        match f.status {
+            Status::Pass => passing.push((key, row)),
+            Status::NotApplicable => {}
+            _ => attention.push((key, row)),
+        }
+    }
+    attention.sort_by(|a, b| a.0.cmp(&b.0));
+    passing.sort_by(|a, b| a.0.cmp(&b.0));
+    let (verdict, answer) = (c.verdict, c.answer);
+    ControlView {
+        id: &c.id,
+        anchor: anchors.make("control-", &c.id),
+        catalog: &c.catalog,
+        title: &c.title,
+        question: &c.question,
+        explanation: &c.explanation,
+        verdict: verdict.as_str(),
+        verdict_label: verdict_label(verdict),
+        answer: answer.as_str(),
+        answer_label: answer_label(answer),
+        narrative: &c.narrative,
+        checks: c
+            .checks
+            .iter()
+            .map(|k| {
+                let (status, status_label) = check_status(k.status);
+                CheckRow {
+                    id: k.id,
+                    title: k.title,
+                    status,
+                    status_label,
+                    critical: k.critical,
+                    counts: &k.counts,
+                    reason: k.reason.as_deref(),
+                }
+            })
+            .collect(),
+        counts,
+        attention_count: attention.len(),
+        passing_count: passing.len(),
+        tables: [("attention", attention), ("passing", passing)]
+            .into_iter()
+            .filter(|(_, rows)| !rows.is_empty())
+            .map(|(kind, rows)| FindingTable {
+                kind,
+                count: rows.len(),
+                rows: rows.into_iter().map(|(_, r)| r).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Groups rows by source, keeping their order within a source.
+fn group_evidence(mut rows: Vec<EvidenceRow<'_>>) -> Vec<EvidenceGroup<'_>> {
+    rows.sort_by(|a, b| a.source.cmp(b.source));
+    let mut groups: Vec<EvidenceGroup<'_>> = Vec::new();
+    for row in rows {
+        match groups.last_mut() {
+            Some(g) if g.source == row.source => g.rows.push(row),
+            _ => groups.push(EvidenceGroup {
+                source: row.source,
+                count: 0,
+                rows: vec![row],
+            }),
+        }
+    }
+    for g in &mut groups {
+        g.count = g.rows.len();
+    }
+    groups
+}
+
+/// Every kind the input held or the collectors tried, plus the workload kinds the checks
+/// read that were not there at all (`absent`: their checks could not see them).
+fn coverage_rows(report: &Report) -> Vec<CoverageRow> {
+    let kinds = &report.inputs.coverage.kinds;
+    let mut rows: Vec<CoverageRow> = kinds
+        .iter()
+        .map(|(kind, status)| match status {
+            KindStatus::Collected { count } => CoverageRow {
+                kind: kind.clone(),
+                status: "collected",
+                status_label: "Collected",
+                count: Some(*count),
+                note: String::new(),
+            },
+            KindStatus::Forbidden { reason } => CoverageRow {
+                kind: kind.clone(),
+                status: "forbidden",
+                status_label: "Forbidden",
+                count: None,
+                note: format!(
+                    "listing was refused ({reason}); checks that need it are not assessed"
+                ),
+            },
+            KindStatus::NotServed => CoverageRow {
+                kind: kind.clone(),
+                status: "not_served",
+                status_label: "Not served",
+                count: None,
+                note: "the API server does not serve this kind".into(),
+            },
+        })
+        .collect();
+    for kind in WORKLOAD_KINDS {
+        if !kinds.contains_key(kind) {
+            rows.push(CoverageRow {
+                kind: kind.to_string(),
+                status: "absent",
+                status_label: "Absent",
+                count: None,
+                note: "not in the input: no finding can rest on it".into(),
+            });
+        }
+    }
+    rows.sort_by(|a, b| a.kind.cmp(&b.kind));
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assess::{CheckResult, ControlResult};
+    use crate::catalog::Catalog;
+    use crate::collect::Inventory;
+    use crate::evidence::{EvidenceRecord, evidence_id};
+    use crate::finding::{Severity, Subject};
+    use crate::report::RunInfo;
+
+    fn finding(id: &str, check: &'static str, status: Status, name: &str) -> Finding {
+        let mut f = Finding::new(
+            check,
+            Severity::High,
+            status,
+            Subject {
+                kind: "Deployment".into(),
+                namespace: Some("shop".into()),
+                name: name.into(),
+                source: "s".into(),
+                path: Some("a.yaml".into()),
+                line: Some(3),
+                ..Default::default()
+            },
+            "m",
+        );
+        f.id = id.into();
+        f
+    }
+
+    fn control(id: &str, findings: &[&str]) -> ControlResult {
+        ControlResult {
+            id: id.into(),
+            catalog: "c".into(),
+            title: "t".into(),
+            question: "q".into(),
+            explanation: "e".into(),
+            verdict: Verdict::PartiallySatisfied,
+            answer: Answer::Partial,
+            narrative: "n".into(),
+            checks: ["run-as-non-root", "replace-on-update"]
+                .iter()
+                .map(|id| CheckResult {
+                    id,
+                    title: "t",
+                    status: CheckStatus::Fail,
+                    critical: false,
+                    counts: StatusCounts {
+                        fail: 1,
+                        pass: 2,
+                        ..Default::default()
+                    },
+                    reason: None,
+                })
+                .collect(),
+            findings: findings.iter().map(|f| f.to_string()).collect(),
+        }
+    }
+
+    fn report(findings: Vec<Finding>, controls: Vec<ControlResult>) -> Report {
+        let locator = "a.yaml#0";
+        let inventory = Inventory {
+            records: vec![EvidenceRecord {
+                id: evidence_id("s", locator),
+                source: "s".into(),
+                kind: EvidenceKind::Object,
+                locator: locator.into(),
+                sha256: "0".repeat(64),
+                collected_at: None,
+                time: None,
+                describes: "Deployment shop/a".into(),
+            }],
+            ..Default::default()
+        };
+        let run = RunInfo {
+            generated_at: "2026-09-30T23:59:59Z".into(),
+            as_of: "2026-09-30T23:59:59Z".into(),
+            period: None,
+            data_files: Vec::new(),
+            templates: Vec::new(),
+        };
+        Report::build(run, inventory, findings, controls, &Catalog::default())
+    }
+
+    #[test]
+    fn findings_needing_attention_come_first_and_passing_ones_apart() {
+        let findings = vec![
+            finding("p", "run-as-non-root", Status::Pass, "a"),
+            finding("w", "run-as-non-root", Status::Warn, "a"),
+            finding("na", "run-as-non-root", Status::NotAssessed, "a"),
+            finding("e", "run-as-non-root", Status::Error, "a"),
+            finding("f2", "replace-on-update", Status::Fail, "a"),
+            finding("f1", "run-as-non-root", Status::Fail, "b"),
+            finding("x", "run-as-non-root", Status::NotApplicable, "a"),
+        ];
+        let ids = ["p", "w", "na", "e", "f2", "f1", "x", "missing"];
+        let report = report(findings, vec![control("C-1", &ids)]);
+        let view = ReportView::new(&report);
+        let c = &view.controls[0];
+        let order: Vec<Vec<&str>> = c
+            .tables
+            .iter()
+            .map(|t| t.rows.iter().map(|r| r.id).collect())
+            .collect();
+        // Fail before error before warn before not assessed; within a status, in the order
+        // of the control's checks.
+        assert_eq!(order, [vec!["f1", "f2", "e", "w", "na"], vec!["p"]]);
+        assert_eq!((c.attention_count, c.passing_count), (5, 1));
+        assert_eq!(c.tables[1].kind, "passing");
+        assert_eq!(c.counts.fail, 2, "sums of the checks' counts");
+    }
+
+    #[test]
+    fn evidence_links_only_point_at_records_in_the_appendix() {
+        let present = evidence_id("s", "a.yaml#0");
+        let mut f = finding("f", "run-as-non-root", Status::Fail, "a");
+        f.evidence = vec![present.clone(), "ev-00000000000000ff".into()];
+        let report = report(vec![f], vec![control("C-1", &["f"])]);
+        let view = ReportView::new(&report);
+        let links = &view.controls[0].tables[0].rows[0].evidence;
+        assert_eq!(links[0].anchor.as_deref(), Some(present.as_str()));
+        assert_eq!(links[1].anchor, None);
+        assert_eq!(view.evidence_groups[0].rows[0].anchor, present);
+    }
+
+    #[test]
+    fn anchors_are_unique_and_safe_in_a_url() {
+        let controls = ["A 1", "A/1", "A-1", "summary", "ünï"]
+            .iter()
+            .map(|id| control(id, &[]))
+            .collect();
+        let report = report(Vec::new(), controls);
+        let view = ReportView::new(&report);
+        let anchors: Vec<&str> = view.controls.iter().map(|c| c.anchor.as_str()).collect();
+        assert_eq!(
+            anchors,
+            [
+                "control-A-1",
+                "control-A-1-2",
+                "control-A-1-3",
+                "control-summary",
+                "control--n-"
+            ]
+        );
+        let mut a = Anchors::new();
+        assert_eq!(
+            a.make("", "summary"),
+            "summary-2",
+            "section anchors are reserved"
+        );
+    }
+
+    #[test]
+    fn coverage_lists_absent_workload_kinds() {
+        let report = report(Vec::new(), Vec::new());
+        let view = ReportView::new(&report);
+        assert_eq!(view.coverage.len(), WORKLOAD_KINDS.len());
+        assert!(view.coverage.iter().all(|r| r.status == "absent"));
+        assert!(view.coverage.windows(2).all(|w| w[0].kind < w[1].kind));
+    }
+
+    #[test]
+    fn times_are_shown_in_utc_and_other_text_as_it_is() {
+        assert_eq!(
+            display_time("2026-09-30T12:00:00+02:00"),
+            "2026-09-30 10:00:00 UTC"
+        );
+        assert_eq!(display_time("last Tuesday"), "last Tuesday");
     }
 }

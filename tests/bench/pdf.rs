@@ -77,6 +77,7 @@ fn report() -> Report {
                         w % 40
                     )),
                     line: Some((w * 40 + 1) as u32),
+                    ..Subject::default()
                 },
                 format!("image `{image}` checked by {}", check.id),
             )

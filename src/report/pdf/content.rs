@@ -1,6 +1,7 @@
-//! What the PDF says: the report arranged as layout blocks. Cover, contents, executive
-//! summary, one section per control, the image change timeline (when Git history gave
-//! any), inputs and coverage, and the evidence appendix.
+//! What the PDF says: the report's view model ([`ReportView`], the same the Markdown and
+//! HTML reports read) arranged as layout blocks. Cover, contents, executive summary, one
+//! section per control, the image change timeline (when Git history gave any), inputs and
+//! coverage, and the evidence appendix.
 //!
 //! Takes the [`PdfInput`] and gives a [`Document`] of [`Block`]s whose contents table has no
 //! page numbers yet; [`contents`] rebuilds that table once a layout pass has found the page
@@ -13,11 +14,8 @@ use super::layout::{
     Table, TableStyle,
 };
 use super::{ImageChange, PdfInput};
-use crate::assess::{CheckStatus, StatusCounts, Verdict};
-use crate::collect::KindStatus;
-use crate::evidence::{EvidenceKind, ProblemLevel, SourceKind};
-use crate::finding::{Finding, Status};
-use crate::report::view::{ControlView, FindingRow, ReportView, TITLE};
+use crate::finding::Finding;
+use crate::report::view::{ControlView, FindingRow, ReportView, Tally, display_time};
 
 pub const INK: Rgb = Rgb(31, 41, 51);
 pub const MUTED: Rgb = Rgb(96, 108, 124);
@@ -66,66 +64,14 @@ const UNKNOWN: Palette = Palette {
     fill: Rgb(229, 231, 235),
 };
 
-fn verdict_palette(v: Verdict) -> Palette {
-    match v {
-        Verdict::Satisfied => GOOD,
-        Verdict::PartiallySatisfied => MIXED,
-        Verdict::NotSatisfied => BAD,
-        Verdict::NotAssessed => UNKNOWN,
-    }
-}
-
-fn verdict_label(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Satisfied => "Satisfied",
-        Verdict::PartiallySatisfied => "Partially satisfied",
-        Verdict::NotSatisfied => "Not satisfied",
-        Verdict::NotAssessed => "Not assessed",
-    }
-}
-
-fn status_palette(s: Status) -> Palette {
-    match s {
-        Status::Pass => GOOD,
-        Status::Warn => MIXED,
-        Status::Fail | Status::Error => BAD,
-        Status::NotAssessed | Status::NotApplicable => UNKNOWN,
-    }
-}
-
-fn status_label(s: Status) -> &'static str {
-    match s {
-        Status::Pass => "Pass",
-        Status::Fail => "Fail",
-        Status::Warn => "Warn",
-        Status::NotApplicable => "Not applicable",
-        Status::Error => "Error",
-        Status::NotAssessed => "Not assessed",
-    }
-}
-
-fn check_palette(s: CheckStatus) -> (Palette, &'static str) {
-    match s {
-        CheckStatus::Pass => (GOOD, "Pass"),
-        CheckStatus::Warn => (MIXED, "Warn"),
-        CheckStatus::Fail => (BAD, "Fail"),
-        CheckStatus::NotAssessed => (UNKNOWN, "Not assessed"),
-    }
-}
-
-fn source_kind(k: SourceKind) -> &'static str {
-    match k {
-        SourceKind::Snapshot => "snapshot",
-        SourceKind::Cluster => "cluster",
-        SourceKind::Repository => "repository",
-    }
-}
-
-fn evidence_kind(k: EvidenceKind) -> &'static str {
-    match k {
-        EvidenceKind::Object => "object",
-        EvidenceKind::File => "file",
-        EvidenceKind::Event => "event",
+/// The colours of a verdict, status, problem level or coverage state, by the key the view
+/// gives it.
+fn palette(key: &str) -> Palette {
+    match key {
+        "satisfied" | "pass" | "collected" => GOOD,
+        "partially_satisfied" | "warn" | "warning" => MIXED,
+        "not_satisfied" | "fail" | "error" | "forbidden" => BAD,
+        _ => UNKNOWN,
     }
 }
 
@@ -145,14 +91,6 @@ fn prose(text: &str) -> String {
         }
     }
     out
-}
-
-/// `2026-09-30T23:59:59Z` as `2026-09-30 23:59:59 UTC`.
-fn instant(rfc3339: &str) -> String {
-    match rfc3339.strip_suffix('Z') {
-        Some(t) => format!("{} UTC", t.replacen('T', " ", 1)),
-        None => rfc3339.replacen('T', " ", 1),
-    }
 }
 
 fn para(style: Style, text: impl Into<String>, after: f32) -> Block {
@@ -193,8 +131,31 @@ fn grid(columns: Vec<Column>, rows: Vec<Vec<Cell>>) -> Block {
     })
 }
 
+/// A table without header or stripes.
+fn plain(columns: Vec<Column>, rows: Vec<Vec<Cell>>, rule: Option<Rgb>, pad: (f32, f32)) -> Block {
+    Block::Table(Table {
+        columns,
+        rows,
+        style: TableStyle {
+            header: None,
+            header_fill: None,
+            stripe: None,
+            rule,
+            pad_x: pad.0,
+            pad_y: pad.1,
+            span_gap: 0.0,
+        },
+    })
+}
+
 fn count(n: usize) -> Cell {
     Cell::text(TD, n.to_string())
+}
+
+/// A coloured cell: a status, verdict or level.
+fn badge(key: &str, text: &str, size: f32) -> Cell {
+    let p = palette(key);
+    Cell::text(Style::new(Face::Bold, size, p.ink), text).filled(p.fill)
 }
 
 /// A section of the document: its key in the page map, number and title.
@@ -245,7 +206,7 @@ pub fn document(input: &PdfInput, m: &Metrics, spec: &PageSpec) -> Document {
     let view = ReportView::new(input.report);
     let sections = sections(input, &view);
     let mut out = Vec::new();
-    cover(input, spec, &mut out);
+    cover(input, &view, spec, &mut out);
     out.push(
         Section {
             key: "contents".into(),
@@ -260,28 +221,29 @@ pub fn document(input: &PdfInput, m: &Metrics, spec: &PageSpec) -> Document {
     out.push(Block::PageBreak);
     let mut parts = sections.iter();
     let mut next = || parts.next().expect("a section for every part");
-    summary(input, &view, next(), spec, &mut out);
+    summary(&view, next(), spec, &mut out);
     out.push(Block::PageBreak);
     out.push(next().heading());
     out.push(para(
         BODY,
         "Each control below gives the question as the catalog asks it, the answer evidencer \
          derived from the findings, the narrative that justifies it, the checks that answer it, \
-         and every finding of those checks (not-applicable subjects are left out). Evidence ids \
-         refer to the evidence appendix.",
+         and every finding of those checks: first those that need attention, then those that \
+         pass (not-applicable subjects are left out). Evidence ids refer to the evidence \
+         appendix.",
         6.0,
     ));
     for control in &view.controls {
-        control_section(input, control, next(), &mut out);
+        control_section(&view, control, next(), &mut out);
     }
     if !input.changes.is_empty() {
         out.push(Block::PageBreak);
         timeline(input.changes, next(), &mut out);
     }
     out.push(Block::PageBreak);
-    inputs(input, next(), m, &mut out);
+    inputs(&view, next(), m, &mut out);
     out.push(Block::PageBreak);
-    evidence(input, next(), m, &mut out);
+    evidence(&view, next(), m, &mut out);
     Document {
         blocks: out,
         contents: contents_at,
@@ -308,9 +270,9 @@ fn sections(input: &PdfInput, view: &ReportView) -> Vec<Section> {
     ];
     for (i, c) in view.controls.iter().enumerate() {
         out.push(Section {
-            key: format!("control:{}", c.control.id),
+            key: format!("control:{}", c.id),
             number: format!("2.{}", i + 1),
-            title: format!("{} {}", c.control.id, c.control.title),
+            title: format!("{} {}", c.id, c.title),
             level: 2,
         });
     }
@@ -329,30 +291,6 @@ fn sections(input: &PdfInput, view: &ReportView) -> Vec<Section> {
     out
 }
 
-fn key_value(rows: Vec<(&str, Vec<Span>)>) -> Block {
-    Block::Table(Table {
-        columns: vec![Column::auto("").fixed(110.0), Column::auto("")],
-        rows: rows
-            .into_iter()
-            .map(|(k, v)| {
-                vec![
-                    Cell::text(Style::new(Face::Bold, 8.5, MUTED), k),
-                    Cell::new(v),
-                ]
-            })
-            .collect(),
-        style: TableStyle {
-            header: None,
-            header_fill: None,
-            stripe: None,
-            rule: Some(RULE),
-            pad_x: 0.0,
-            pad_y: 5.0,
-            span_gap: 1.0,
-        },
-    })
-}
-
 /// Distinct namespaces of the subjects the findings are about.
 fn namespaces(findings: &[Finding]) -> BTreeSet<&str> {
     findings
@@ -362,71 +300,63 @@ fn namespaces(findings: &[Finding]) -> BTreeSet<&str> {
         .collect()
 }
 
-fn cover(input: &PdfInput, spec: &PageSpec, out: &mut Vec<Block>) {
-    let report = input.report;
+fn cover(input: &PdfInput, view: &ReportView, spec: &PageSpec, out: &mut Vec<Block>) {
     let value = |text: String| vec![Span::new(Style::new(Face::Regular, 9.5, INK), text)];
     out.push(Block::Space(120.0));
     out.push(para(KICKER, "COMPLIANCE EVIDENCE REPORT", 6.0));
-    out.push(para(TITLE_STYLE, TITLE, 8.0));
-    let catalogs: Vec<&str> = report
-        .provenance
-        .catalogs
-        .iter()
-        .map(|c| c.title.as_str())
-        .collect();
+    out.push(para(TITLE_STYLE, view.title.clone(), 8.0));
+    let catalogs: Vec<&str> = view.catalogs.iter().map(|c| c.title.as_str()).collect();
     out.push(para(
         Style::new(Face::Regular, 11.0, MUTED),
         catalogs.join("  ·  "),
         28.0,
     ));
 
-    let clusters: Vec<String> = report
+    let clusters: Vec<String> = view
         .sources
         .iter()
-        .filter(|s| matches!(s.kind, SourceKind::Cluster | SourceKind::Snapshot))
+        .filter(|s| s.kind != "repository")
         .map(|s| {
-            let kind = source_kind(s.kind);
             let version = s
                 .details
-                .get("server_version")
-                .map(|v| format!(", Kubernetes {v}"))
+                .iter()
+                .find(|d| d.key == "server_version")
+                .map(|d| format!(", Kubernetes {}", d.value))
                 .unwrap_or_default();
-            format!("{} ({kind}{version})", s.location)
+            format!("{} ({}{version})", s.location, s.kind)
         })
         .collect();
-    let repositories: Vec<&str> = report
+    let repositories: Vec<&str> = view
         .sources
         .iter()
-        .filter(|s| s.kind == SourceKind::Repository)
-        .map(|s| s.location.as_str())
+        .filter(|s| s.kind == "repository")
+        .map(|s| s.location)
         .collect();
-    let namespaces = namespaces(&report.findings);
-    let none = |what: &str| format!("none {what}");
+    let namespaces = namespaces(&input.report.findings);
+    let or_none = |items: Vec<String>, none: &str| {
+        if items.is_empty() {
+            none.to_string()
+        } else {
+            items.join("\n")
+        }
+    };
     let mut rows = vec![
         (
             "Organisation",
             value(input.org.unwrap_or("not stated (--org)").to_string()),
         ),
-        (
-            "Clusters",
-            value(if clusters.is_empty() {
-                none("assessed")
-            } else {
-                clusters.join("\n")
-            }),
-        ),
+        ("Clusters", value(or_none(clusters, "none assessed"))),
         (
             "Repositories",
-            value(if repositories.is_empty() {
-                none("analysed")
-            } else {
-                repositories.join("\n")
-            }),
+            value(or_none(
+                repositories.iter().map(|r| r.to_string()).collect(),
+                "none analysed",
+            )),
         ),
         (
             "Namespaces",
             value(if namespaces.is_empty() {
-                none("with assessed workloads")
+                "none with assessed workloads".to_string()
             } else {
                 format!(
                     "{} ({})",
@@ -437,19 +367,20 @@ fn cover(input: &PdfInput, spec: &PageSpec, out: &mut Vec<Block>) {
         ),
         (
             "Period",
-            value(match &report.period {
-                Some(p) => p.describe(),
-                None => "not set: the report speaks for the as-of instant".to_string(),
-            }),
+            value(
+                view.period
+                    .clone()
+                    .unwrap_or_else(|| "not set: the report speaks for the as-of instant".into()),
+            ),
         ),
-        ("As of", value(instant(&report.as_of))),
+        ("As of", value(view.as_of.clone())),
     ];
-    if report.generated_at != report.as_of {
-        rows.push(("Generated", value(instant(&report.generated_at))));
+    if view.generated_at != view.as_of {
+        rows.push(("Generated", value(view.generated_at.clone())));
     }
     rows.push((
         "Tool",
-        value(format!("{} {}", report.tool.name, report.tool.version)),
+        value(format!("{} {}", view.tool.name, view.tool.version)),
     ));
     rows.push((
         "Report id",
@@ -462,52 +393,51 @@ fn cover(input: &PdfInput, spec: &PageSpec, out: &mut Vec<Block>) {
             ),
         ],
     ));
-    out.push(key_value(rows));
+    out.push(plain(
+        vec![Column::auto("").fixed(110.0), Column::auto("")],
+        rows.into_iter()
+            .map(|(k, v)| {
+                vec![
+                    Cell::text(Style::new(Face::Bold, 8.5, MUTED), k),
+                    Cell::new(v),
+                ]
+            })
+            .collect(),
+        Some(RULE),
+        (0.0, 5.0),
+    ));
     out.push(Block::Space(24.0));
-    out.push(verdict_tiles(report, spec));
+    out.push(verdict_tiles(&view.verdicts, spec));
     out.push(Block::PageBreak);
 }
 
-/// Four coloured tiles: how many controls have each verdict.
-fn verdict_tiles(report: &crate::report::Report, spec: &PageSpec) -> Block {
+/// Coloured tiles: how many controls have each verdict.
+fn verdict_tiles(verdicts: &[Tally], spec: &PageSpec) -> Block {
     let gap = 8.0;
-    let tile = (spec.body_width() - 3.0 * gap) / 4.0;
+    let n = verdicts.len().max(1) as f32;
+    let tile = (spec.body_width() - (n - 1.0) * gap) / n;
     let mut columns = Vec::new();
     let mut row = Vec::new();
-    for (i, v) in Verdict::ALL.iter().enumerate() {
+    for (i, v) in verdicts.iter().enumerate() {
         if i > 0 {
             columns.push(Column::auto("").fixed(gap));
             row.push(Cell::default());
         }
-        let p = verdict_palette(*v);
-        let n = report
-            .summary
-            .controls_by_verdict
-            .get(v.as_str())
-            .copied()
-            .unwrap_or(0);
+        let p = palette(v.key);
         columns.push(Column::auto("").fixed(tile));
         row.push(
             Cell::new(vec![
-                Span::new(Style::new(Face::Bold, 20.0, p.ink), n.to_string()),
-                Span::new(Style::new(Face::Bold, 8.0, p.ink), verdict_label(*v)),
+                Span::new(Style::new(Face::Bold, 20.0, p.ink), v.count.to_string()),
+                Span::new(Style::new(Face::Bold, 8.0, p.ink), v.label),
             ])
             .filled(p.fill),
         );
     }
-    Block::Table(Table {
-        columns,
-        rows: vec![row],
-        style: TableStyle {
-            header: None,
-            header_fill: None,
-            stripe: None,
-            rule: None,
-            pad_x: 8.0,
-            pad_y: 7.0,
-            span_gap: 0.0,
-        },
-    })
+    let mut tiles = plain(columns, vec![row], None, (8.0, 7.0));
+    if let Block::Table(t) = &mut tiles {
+        t.style.span_gap = 0.0;
+    }
+    tiles
 }
 
 fn contents_table(sections: &[Section], pages: &BTreeMap<String, usize>, m: &Metrics) -> Block {
@@ -527,54 +457,38 @@ fn contents_table(sections: &[Section], pages: &BTreeMap<String, usize>, m: &Met
             ]
         })
         .collect();
-    Block::Table(Table {
-        columns: vec![
+    plain(
+        vec![
             Column::auto("").fixed(number_width),
             Column::auto(""),
             Column::auto("").right().fixed(page_width),
         ],
         rows,
-        style: TableStyle {
-            header: None,
-            header_fill: None,
-            stripe: None,
-            rule: Some(RULE),
-            pad_x: 4.0,
-            pad_y: 4.0,
-            span_gap: 0.0,
-        },
-    })
+        Some(RULE),
+        (4.0, 4.0),
+    )
 }
 
-/// Finding counts of a control: what its checks found.
-fn control_counts(c: &ControlView) -> StatusCounts {
-    let mut total = StatusCounts::default();
-    for k in &c.control.checks {
-        total.pass += k.counts.pass;
-        total.fail += k.counts.fail;
-        total.warn += k.counts.warn;
-        total.error += k.counts.error;
-        total.not_assessed += k.counts.not_assessed;
-        total.not_applicable += k.counts.not_applicable;
+/// `12 fail, 3 warn, ...` from tallies, leaving out the empty ones.
+fn tallies(items: &[Tally]) -> String {
+    let parts: Vec<String> = items
+        .iter()
+        .filter(|t| t.count > 0)
+        .map(|t| format!("{} {}", t.count, t.label.to_lowercase()))
+        .collect();
+    if parts.is_empty() {
+        "none".to_string()
+    } else {
+        parts.join(", ")
     }
-    total
 }
 
-fn summary(
-    input: &PdfInput,
-    view: &ReportView,
-    section: &Section,
-    spec: &PageSpec,
-    out: &mut Vec<Block>,
-) {
-    let report = input.report;
-    let by = |v: Verdict| {
-        report
-            .summary
-            .controls_by_verdict
-            .get(v.as_str())
-            .copied()
-            .unwrap_or(0)
+fn summary(view: &ReportView, section: &Section, spec: &PageSpec, out: &mut Vec<Block>) {
+    let by = |key: &str| {
+        view.verdicts
+            .iter()
+            .find(|t| t.key == key)
+            .map_or(0, |t| t.count)
     };
     out.push(section.heading());
     out.push(para(
@@ -583,33 +497,27 @@ fn summary(
             "evidencer assessed {} controls against the evidence collected as of {}. {} are \
              satisfied, {} partially satisfied and {} not satisfied; {} could not be assessed \
              from this evidence, which is not the same as passing.",
-            report.controls.len(),
-            instant(&report.as_of),
-            by(Verdict::Satisfied),
-            by(Verdict::PartiallySatisfied),
-            by(Verdict::NotSatisfied),
-            by(Verdict::NotAssessed),
+            view.controls.len(),
+            view.as_of,
+            by("satisfied"),
+            by("partially_satisfied"),
+            by("not_satisfied"),
+            by("not_assessed"),
         ),
         10.0,
     ));
-    out.push(verdict_tiles(report, spec));
+    out.push(verdict_tiles(&view.verdicts, spec));
     out.push(Block::Space(10.0));
-    let s = &report.summary.findings_by_status;
     out.push(para(
         BODY,
         format!(
-            "Findings: {} fail, {} warn, {} pass, {} error, {} not assessed; {} not applicable \
-             (not listed). {} objects and {} evidence records were read; {} input problems were \
-             recorded.",
-            s.fail,
-            s.warn,
-            s.pass,
-            s.error,
-            s.not_assessed,
-            s.not_applicable,
-            report.summary.objects,
-            report.summary.evidence_records,
-            report.summary.problems,
+            "Findings ({}): {}. {} objects and {} evidence records were read; input problems: \
+             {}.",
+            view.finding_total,
+            tallies(&view.statuses),
+            view.objects,
+            view.evidence_records,
+            tallies(&view.problem_levels),
         ),
         12.0,
     ));
@@ -617,21 +525,18 @@ fn summary(
         .controls
         .iter()
         .map(|c| {
-            let v = c.control.verdict;
-            let p = verdict_palette(v);
-            let n = control_counts(c);
             vec![
                 Cell::new(vec![
-                    Span::new(TD_BOLD, c.control.id.clone()),
-                    Span::new(TD_MUTED, c.control.catalog.clone()),
+                    Span::new(TD_BOLD, c.id),
+                    Span::new(TD_MUTED, c.catalog),
                 ]),
-                Cell::text(TD, c.control.title.clone()),
-                Cell::text(Style::new(Face::Bold, 8.0, p.ink), verdict_label(v)).filled(p.fill),
-                Cell::text(TD_BOLD, c.control.answer.as_str()),
-                count(n.fail),
-                count(n.warn),
-                count(n.pass),
-                count(n.not_assessed + n.error),
+                Cell::text(TD, c.title),
+                badge(c.verdict, c.verdict_label, 8.0),
+                Cell::text(TD_BOLD, c.answer_label),
+                count(c.counts.fail),
+                count(c.counts.warn),
+                count(c.counts.pass),
+                count(c.counts.not_assessed + c.counts.error),
             ]
         })
         .collect();
@@ -656,41 +561,36 @@ fn summary(
     ));
 }
 
-fn control_section(input: &PdfInput, c: &ControlView, section: &Section, out: &mut Vec<Block>) {
-    let control = c.control;
+fn control_section(view: &ReportView, c: &ControlView, section: &Section, out: &mut Vec<Block>) {
     out.push(section.heading());
-    let catalog = input
-        .report
-        .provenance
+    let catalog = view
         .catalogs
         .iter()
-        .find(|k| k.catalog == control.catalog)
-        .map_or(control.catalog.as_str(), |k| k.title.as_str());
+        .find(|k| k.catalog == c.catalog)
+        .map_or(c.catalog, |k| k.title.as_str());
     out.push(para(NOTE, catalog, 6.0));
-    let p = verdict_palette(control.verdict);
     out.push(callout(
         format!(
             "Answer: {}   \u{b7}   {}",
-            control.answer.as_str().to_uppercase(),
-            verdict_label(control.verdict)
+            c.answer_label.to_uppercase(),
+            c.verdict_label
         ),
-        p,
+        palette(c.verdict),
     ));
     out.push(label("Question", 2.0));
-    out.push(para(BODY, control.question.clone(), 8.0));
+    out.push(para(BODY, c.question, 8.0));
     out.push(label("Assessment", 2.0));
-    out.push(para(BODY, prose(&control.narrative), 8.0));
-    if !control.explanation.is_empty() {
+    out.push(para(BODY, prose(c.narrative), 8.0));
+    if !c.explanation.is_empty() {
         out.push(label("How the evidence answers it", 2.0));
-        out.push(para(BODY, control.explanation.clone(), 8.0));
+        out.push(para(BODY, c.explanation, 8.0));
     }
-    if !control.checks.is_empty() {
+    if !c.checks.is_empty() {
         out.push(label("Checks", 4.0));
-        let rows = control
+        let rows = c
             .checks
             .iter()
             .map(|k| {
-                let (p, label) = check_palette(k.status);
                 let mut check = vec![Span::new(TD_BOLD, k.title), Span::new(TD_MONO_MUTED, k.id)];
                 if k.critical {
                     check.push(Span::new(
@@ -700,12 +600,12 @@ fn control_section(input: &PdfInput, c: &ControlView, section: &Section, out: &m
                 }
                 vec![
                     Cell::new(check),
-                    Cell::text(Style::new(Face::Bold, 8.0, p.ink), label).filled(p.fill),
+                    badge(k.status, k.status_label, 8.0),
                     count(k.counts.fail),
                     count(k.counts.warn),
                     count(k.counts.pass),
                     count(k.counts.not_assessed + k.counts.error),
-                    Cell::text(TD_MUTED, k.reason.as_deref().map(prose).unwrap_or_default()),
+                    Cell::text(TD_MUTED, k.reason.map(prose).unwrap_or_default()),
                 ]
             })
             .collect();
@@ -723,8 +623,8 @@ fn control_section(input: &PdfInput, c: &ControlView, section: &Section, out: &m
         ));
         out.push(Block::Space(8.0));
     }
-    out.push(label(format!("Findings ({})", c.findings.len()), 4.0));
-    if c.findings.is_empty() {
+    if c.tables.is_empty() {
+        out.push(label("Findings (0)", 4.0));
         out.push(para(
             BODY,
             "No findings: none of this control's checks had a subject to assess in the \
@@ -733,27 +633,36 @@ fn control_section(input: &PdfInput, c: &ControlView, section: &Section, out: &m
         ));
         return;
     }
-    out.push(grid(
-        vec![
-            Column::auto("Status"),
-            Column::auto("Subject"),
-            Column::auto("Finding"),
-            Column::auto("Evidence"),
-        ],
-        c.findings.iter().map(finding_row).collect(),
-    ));
-    out.push(Block::Space(8.0));
+    for table in &c.tables {
+        let title = if table.kind == "passing" {
+            "Findings that pass"
+        } else {
+            "Findings that need attention"
+        };
+        out.push(label(format!("{title} ({})", table.count), 4.0));
+        out.push(grid(
+            vec![
+                Column::auto("Status"),
+                Column::auto("Subject"),
+                Column::auto("Finding"),
+                Column::auto("Evidence"),
+            ],
+            table.rows.iter().map(finding_row).collect(),
+        ));
+        out.push(Block::Space(8.0));
+    }
 }
 
 fn finding_row(f: &FindingRow) -> Vec<Cell> {
-    let p = status_palette(f.status);
+    let p = palette(f.status);
     let mut subject = vec![Span::new(TD, f.subject.clone())];
     if let Some(location) = &f.location {
         subject.push(Span::new(TD_MUTED, location.clone()));
     }
+    let evidence: Vec<&str> = f.evidence.iter().map(|e| e.id).collect();
     vec![
         Cell::new(vec![
-            Span::new(Style::new(Face::Bold, 7.5, p.ink), status_label(f.status)),
+            Span::new(Style::new(Face::Bold, 7.5, p.ink), f.status_label),
             Span::new(Style::new(Face::Regular, 6.5, p.ink), f.severity),
         ])
         .filled(p.fill),
@@ -762,7 +671,7 @@ fn finding_row(f: &FindingRow) -> Vec<Cell> {
             Span::new(TD, prose(f.message)),
             Span::new(TD_MONO_MUTED, f.id),
         ]),
-        Cell::text(TD_MONO, f.evidence.join("\n")),
+        Cell::text(TD_MONO, evidence.join("\n")),
     ]
 }
 
@@ -776,7 +685,7 @@ fn timeline(changes: &[ImageChange], section: &Section, out: &mut Vec<Block>) {
     ));
     let mut rows: Vec<&ImageChange> = changes.iter().collect();
     rows.sort_by(|a, b| (&a.time, &a.commit, &a.path).cmp(&(&b.time, &b.commit, &b.path)));
-    let arrow = |label: &str, image: &Option<String>| {
+    let image = |label: &str, image: &Option<String>| {
         Span::new(
             TD_MONO,
             format!("{label} {}", image.as_deref().unwrap_or("(none)")),
@@ -786,7 +695,7 @@ fn timeline(changes: &[ImageChange], section: &Section, out: &mut Vec<Block>) {
         .into_iter()
         .map(|c| {
             vec![
-                Cell::text(TD, instant(&c.time)),
+                Cell::text(TD, display_time(&c.time)),
                 Cell::new(vec![
                     Span::new(TD_MONO, c.commit.chars().take(12).collect::<String>()),
                     Span::new(TD_MUTED, c.author.clone()),
@@ -794,8 +703,8 @@ fn timeline(changes: &[ImageChange], section: &Section, out: &mut Vec<Block>) {
                 Cell::text(TD, c.path.clone()),
                 Cell::new(vec![
                     Span::new(TD, c.subject.clone()),
-                    arrow("from", &c.old_image),
-                    arrow("to", &c.new_image),
+                    image("from", &c.old_image),
+                    image("to", &c.new_image),
                 ]),
             ]
         })
@@ -811,19 +720,22 @@ fn timeline(changes: &[ImageChange], section: &Section, out: &mut Vec<Block>) {
     ));
 }
 
-fn inputs(input: &PdfInput, section: &Section, m: &Metrics, out: &mut Vec<Block>) {
-    let report = input.report;
+fn inputs(view: &ReportView, section: &Section, m: &Metrics, out: &mut Vec<Block>) {
     out.push(section.heading());
     out.push(label("Sources", 4.0));
-    let rows = report
+    let rows = view
         .sources
         .iter()
         .map(|s| {
-            let details: Vec<String> = s.details.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            let details: Vec<String> = s
+                .details
+                .iter()
+                .map(|d| format!("{}: {}", d.key, d.value))
+                .collect();
             vec![
-                Cell::text(TD, s.id.clone()),
-                Cell::text(TD, source_kind(s.kind)),
-                Cell::text(TD, s.location.clone()),
+                Cell::text(TD, s.id),
+                Cell::text(TD, s.kind),
+                Cell::text(TD, s.location),
                 Cell::text(TD_MUTED, details.join("\n")),
             ]
         })
@@ -841,72 +753,61 @@ fn inputs(input: &PdfInput, section: &Section, m: &Metrics, out: &mut Vec<Block>
     out.push(label("Coverage", 2.0));
     out.push(para(
         BODY,
-        "What the input held, per kind. A kind that is not listed was not collected: checks \
-         that need it are not assessed, never passed.",
+        "What the input held, per kind. A kind that was not collected cannot support a \
+         finding: checks that need it are not assessed, never passed.",
         4.0,
     ));
-    let rows = report
-        .inputs
+    let rows = view
         .coverage
-        .kinds
         .iter()
-        .map(|(kind, status)| {
-            let (text, p) = match status {
-                KindStatus::Collected { count } => (format!("collected: {count}"), GOOD),
-                KindStatus::Forbidden { reason } => (format!("forbidden: {reason}"), BAD),
-                KindStatus::NotServed => ("not served by the API server".to_string(), UNKNOWN),
+        .map(|c| {
+            let status = match c.count {
+                Some(n) => format!("{}: {n}", c.status_label),
+                None => c.status_label.to_string(),
             };
             vec![
-                Cell::text(TD, kind.clone()),
-                Cell::text(Style::new(Face::Regular, 8.0, p.ink), text),
+                Cell::text(TD, c.kind.clone()),
+                badge(c.status, &status, 7.5),
+                Cell::text(TD_MUTED, c.note.clone()),
             ]
         })
         .collect();
     out.push(grid(
-        vec![Column::auto("Kind"), Column::auto("Status")],
+        vec![
+            Column::auto("Kind"),
+            Column::auto("Status"),
+            Column::auto("Note"),
+        ],
         rows,
     ));
-    let r = &report.inputs.redaction;
     out.push(Block::Space(10.0));
     out.push(label("Redaction", 2.0));
     out.push(para(
         BODY,
         format!(
-            "Before anything was hashed or stored: {} Secret objects dropped unread, {} \
-             ConfigMap data maps removed, {} literal environment values and {} secret-looking \
-             annotations replaced by a marker.",
-            r.secrets_dropped,
-            r.configmap_data_removed,
-            r.env_values_redacted,
-            r.annotations_redacted
+            "Before anything was hashed or stored: {}.",
+            tallies(&view.redaction)
         ),
         10.0,
     ));
     out.push(label(
-        format!("Input problems ({})", report.inputs.problems.len()),
+        format!("Input problems ({})", view.problems.len()),
         4.0,
     ));
-    if report.inputs.problems.is_empty() {
+    if view.problems.is_empty() {
         out.push(para(BODY, "Every input was read.", 10.0));
     } else {
-        let rows = report
-            .inputs
+        let rows = view
             .problems
             .iter()
             .map(|p| {
-                let (label, palette) = match p.level {
-                    ProblemLevel::Error => ("Error", BAD),
-                    ProblemLevel::Warning => ("Warning", MIXED),
-                    ProblemLevel::Note => ("Note", UNKNOWN),
-                };
-                let mut problem = vec![Span::new(TD, prose(&p.message))];
-                if let Some(hint) = &p.hint {
+                let mut problem = vec![Span::new(TD, prose(p.message))];
+                if let Some(hint) = p.hint {
                     problem.push(Span::new(TD_MUTED, prose(hint)));
                 }
                 vec![
-                    Cell::text(Style::new(Face::Bold, 7.5, palette.ink), label)
-                        .filled(palette.fill),
-                    Cell::text(TD, p.location.clone()),
+                    badge(p.level, p.level_label, 7.5),
+                    Cell::text(TD, p.location),
                     Cell::new(problem),
                 ]
             })
@@ -928,15 +829,14 @@ fn inputs(input: &PdfInput, section: &Section, m: &Metrics, out: &mut Vec<Block>
          their SHA-256.",
         4.0,
     ));
-    let p = &report.provenance;
-    let rows = p
+    let rows = view
         .catalogs
         .iter()
         .map(|c| (c.path.as_str(), c.builtin, c.sha256.as_str()))
         .chain(
-            p.data_files
+            view.data_files
                 .iter()
-                .chain(&p.templates)
+                .chain(view.templates)
                 .map(|d| (d.path.as_str(), d.builtin, d.sha256.as_str())),
         )
         .map(|(path, builtin, sha)| {
@@ -962,8 +862,7 @@ fn digest_column(m: &Metrics) -> f32 {
     m.width(&TD_MONO, &"0".repeat(32)) + 8.0 + 0.5
 }
 
-fn evidence(input: &PdfInput, section: &Section, m: &Metrics, out: &mut Vec<Block>) {
-    let report = input.report;
+fn evidence(view: &ReportView, section: &Section, m: &Metrics, out: &mut Vec<Block>) {
     out.push(section.heading());
     out.push(para(
         BODY,
@@ -971,42 +870,40 @@ fn evidence(input: &PdfInput, section: &Section, m: &Metrics, out: &mut Vec<Bloc
             "Every evidence record of this report ({}), with where it was read and the SHA-256 \
              of its bytes as stored after redaction (objects: compact JSON with sorted keys). \
              Findings cite these ids.",
-            report.evidence.len()
+            view.evidence_records
         ),
         8.0,
     ));
-    let rows = report
-        .evidence
-        .iter()
-        .map(|e| {
-            let mut what = vec![
-                Span::new(Style::new(Face::Mono, 6.5, INK), e.id.clone()),
-                Span::new(TD, e.describes.clone()),
-            ];
-            if let Some(t) = e.time.as_deref().or(e.collected_at.as_deref()) {
-                what.push(Span::new(TD_MUTED, instant(t)));
-            }
+    for group in &view.evidence_groups {
+        out.push(label(format!("{} ({})", group.source, group.count), 4.0));
+        let rows = group
+            .rows
+            .iter()
+            .map(|e| {
+                let mut what = vec![
+                    Span::new(Style::new(Face::Mono, 6.5, INK), e.id),
+                    Span::new(TD, e.describes),
+                ];
+                if let Some(t) = e.time.as_ref().or(e.collected_at.as_ref()) {
+                    what.push(Span::new(TD_MUTED, t.clone()));
+                }
+                vec![
+                    Cell::new(what),
+                    Cell::new(vec![Span::new(TD, e.locator), Span::new(TD_MUTED, e.kind)]),
+                    Cell::text(TD_MONO, e.sha256),
+                ]
+            })
+            .collect();
+        out.push(grid(
             vec![
-                Cell::new(what),
-                Cell::new(vec![
-                    Span::new(TD, e.locator.clone()),
-                    Span::new(
-                        TD_MUTED,
-                        format!("{} \u{b7} {}", e.source, evidence_kind(e.kind)),
-                    ),
-                ]),
-                Cell::text(TD_MONO, e.sha256.clone()),
-            ]
-        })
-        .collect();
-    out.push(grid(
-        vec![
-            Column::auto("Evidence"),
-            Column::auto("Locator"),
-            Column::auto("SHA-256").fixed(digest_column(m)),
-        ],
-        rows,
-    ));
+                Column::auto("Evidence"),
+                Column::auto("Locator"),
+                Column::auto("SHA-256").fixed(digest_column(m)),
+            ],
+            rows,
+        ));
+        out.push(Block::Space(8.0));
+    }
 }
 
 #[cfg(test)]
@@ -1020,10 +917,5 @@ mod tests {
             "image \u{2018}a:1\u{2019} is \u{2018}b\u{2019}"
         );
         assert_eq!(prose("odd ` tick"), "odd ` tick");
-    }
-
-    #[test]
-    fn instants_read_as_utc() {
-        assert_eq!(instant("2026-09-30T23:59:59Z"), "2026-09-30 23:59:59 UTC");
     }
 }

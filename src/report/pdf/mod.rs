@@ -203,8 +203,8 @@ mod tests {
         inventory.canonicalize();
         let catalog = Catalog::load(true, &[]).unwrap();
         let settings = CheckSettings {
-            as_of: crate::timefmt::parse_as_of("2026-09-30").unwrap(),
             trusted_registries: vec!["registry.example.com".into()],
+            ..crate::checks::test_support::settings_on("2026-09-30")
         };
         let mut findings = {
             let workloads = WorkloadIndex::build(&inventory.objects);
