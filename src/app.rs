@@ -6,6 +6,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
@@ -17,9 +18,11 @@ use crate::checks::{self, CheckContext, CheckSettings};
 use crate::cli::{ListArgs, ReportArgs};
 use crate::collect::{Inventory, snapshot};
 use crate::config::{self, ConfigError, FailOn, Format, Settings};
+use crate::eol::{EolData, EolError};
 use crate::evidence::ProblemLevel;
 use crate::finding::assign_ids;
 use crate::output::{self, OutputError};
+use crate::report::pdf::{self, PdfInput};
 use crate::report::templates::{TemplateError, Templates};
 use crate::report::view::ReportView;
 use crate::report::{Report, RunInfo};
@@ -36,6 +39,8 @@ pub enum AppError {
     Template(#[from] TemplateError),
     #[error(transparent)]
     Output(#[from] OutputError),
+    #[error(transparent)]
+    Eol(#[from] EolError),
     #[error("--as-of: {0}")]
     AsOf(#[from] TimeError),
     #[error(
@@ -86,6 +91,10 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         None => Utc::now(),
     };
     let catalog = Catalog::load(settings.builtin_catalogs, &settings.catalogs)?;
+    let eol = match &settings.eol_data {
+        Some(path) => Arc::new(EolData::load(path)?),
+        None => EolData::builtin(),
+    };
     let wants_text = settings
         .formats
         .iter()
@@ -102,6 +111,9 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     let check_settings = CheckSettings {
         as_of,
         trusted_registries: settings.trusted_registries.clone(),
+        eol: eol.clone(),
+        max_node_age_days: settings.max_node_age_days,
+        max_scan_age_days: settings.max_scan_age_days,
     };
     let mut findings = {
         let workloads = WorkloadIndex::build(&inventory.objects);
@@ -120,7 +132,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         generated_at: stamp.clone(),
         as_of: stamp,
         period: None,
-        data_files: Vec::new(),
+        data_files: vec![eol.file.clone()],
         templates: templates
             .as_ref()
             .map(|t| t.files.clone())
@@ -203,7 +215,8 @@ fn write_reports(
     // so they render in parallel; the files are then written in the order asked for.
     let wants = |f: Format| settings.formats.contains(&f);
     let (json, text) = rayon::join(
-        || wants(Format::Json).then(|| report.to_json()),
+        // The PDF cites the report id, the hash of report.json, even when it is not written.
+        || (wants(Format::Json) || wants(Format::Pdf)).then(|| report.to_json()),
         || -> Result<Vec<(Format, Vec<u8>)>, TemplateError> {
             let Some(templates) = templates else {
                 return Ok(Vec::new());
@@ -224,9 +237,19 @@ fn write_reports(
         },
     );
     let text = text?;
+    let pdf = json.as_deref().filter(|_| wants(Format::Pdf)).map(|json| {
+        pdf::render(&PdfInput {
+            report,
+            report_id: &Report::id(json),
+            org: settings.org.as_deref(),
+            // Git history is not collected into the report yet: no timeline.
+            changes: &[],
+        })
+    });
     for format in &settings.formats {
         let bytes = match format {
             Format::Json => json.as_deref(),
+            Format::Pdf => pdf.as_deref(),
             text_format => text
                 .iter()
                 .find(|(f, _)| f == text_format)

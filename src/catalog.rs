@@ -209,17 +209,8 @@ impl Catalog {
             column,
             message,
         };
-        let doc: CatalogDoc = serde_saphyr::from_str_with_options(
-            text,
-            serde_saphyr::options! { with_snippet: false },
-        )
-        .map_err(|e| {
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((1, 1));
-            invalid(line, column, strip_location(&e.to_string()))
-        })?;
+        let doc: CatalogDoc = crate::collect::yaml::from_file_text(text)
+            .map_err(|e| invalid(e.line, e.column, e.message))?;
         let mut seen: BTreeMap<String, u64> = BTreeMap::new();
         let mut controls = Vec::with_capacity(doc.controls.len());
         for spanned in doc.controls {
@@ -295,14 +286,6 @@ impl Catalog {
 /// Folded YAML text keeps a trailing newline; paragraphs keep their breaks.
 fn normalize_text(text: &str) -> String {
     text.trim().to_string()
-}
-
-fn strip_location(message: &str) -> String {
-    let m = message.trim();
-    match m.find(" at line ") {
-        Some(i) => m[..i].to_string(),
-        None => m.to_string(),
-    }
 }
 
 fn unknown_check_message(id: &str, control: &str) -> String {

@@ -16,6 +16,7 @@ pub enum Format {
     Md,
     Html,
     Json,
+    Pdf,
 }
 
 impl Format {
@@ -24,6 +25,7 @@ impl Format {
             Format::Md => "report.md",
             Format::Html => "report.html",
             Format::Json => "report.json",
+            Format::Pdf => "report.pdf",
         }
     }
 }
@@ -55,6 +57,10 @@ pub struct ConfigFile {
     pub trusted_registries: Option<Vec<String>>,
     pub fail_on: Option<FailOn>,
     pub max_file_size: Option<u64>,
+    pub org: Option<String>,
+    pub eol_data: Option<PathBuf>,
+    pub max_node_age_days: Option<u32>,
+    pub max_scan_age_days: Option<u32>,
 }
 
 /// The merged settings of a `report` run, as `--dump-config` prints them.
@@ -71,6 +77,12 @@ pub struct Settings {
     pub trusted_registries: Vec<String>,
     pub fail_on: FailOn,
     pub max_file_size: u64,
+    /// The organisation the report is about (PDF cover and author).
+    pub org: Option<String>,
+    /// End-of-life data replacing the built-in file; None uses the built-in one.
+    pub eol_data: Option<PathBuf>,
+    pub max_node_age_days: u32,
+    pub max_scan_age_days: u32,
     /// The config file that was read, if any (not a key of the file).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config_file: Option<PathBuf>,
@@ -89,6 +101,10 @@ impl Default for Settings {
             trusted_registries: Vec::new(),
             fail_on: FailOn::Never,
             max_file_size: 1 << 30,
+            org: None,
+            eol_data: None,
+            max_node_age_days: crate::checks::DEFAULT_MAX_NODE_AGE_DAYS,
+            max_scan_age_days: crate::checks::DEFAULT_MAX_SCAN_AGE_DAYS,
             config_file: None,
         }
     }
@@ -134,24 +150,12 @@ pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
     if text.trim().is_empty() {
         return Ok(ConfigFile::default());
     }
-    serde_saphyr::from_str_with_options(text, serde_saphyr::options! { with_snippet: false })
-        .map_err(|e| {
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((1, 1));
-            let message = e.to_string();
-            let message = match message.find(" at line ") {
-                Some(i) => message[..i].to_string(),
-                None => message,
-            };
-            ConfigError::Invalid {
-                path: path.to_path_buf(),
-                line,
-                column,
-                message,
-            }
-        })
+    crate::collect::yaml::from_file_text(text).map_err(|e| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        line: e.line,
+        column: e.column,
+        message: e.message,
+    })
 }
 
 impl ConfigFile {
@@ -168,6 +172,7 @@ impl ConfigFile {
         self.catalogs.iter_mut().flatten().for_each(fix);
         self.out.iter_mut().for_each(fix);
         self.templates.iter_mut().for_each(fix);
+        self.eol_data.iter_mut().for_each(fix);
     }
 }
 
@@ -185,13 +190,21 @@ impl Settings {
             builtin_catalogs,
             trusted_registries,
             fail_on,
-            max_file_size
+            max_file_size,
+            max_node_age_days,
+            max_scan_age_days
         );
+        if file.eol_data.is_some() {
+            self.eol_data = file.eol_data;
+        }
         if file.as_of.is_some() {
             self.as_of = file.as_of;
         }
         if file.templates.is_some() {
             self.templates = file.templates;
+        }
+        if file.org.is_some() {
+            self.org = file.org;
         }
         self
     }
@@ -222,15 +235,22 @@ mod tests {
     fn file_values_override_defaults_and_paths_resolve_against_the_file() {
         let mut file = parse(
             Path::new("cfg/evidencer.yaml"),
-            "trusted-registries: [registry.example.com]\nformats: [json]\ncatalogs: [mine]\nfail-on: not-satisfied\n",
+            "trusted-registries: [registry.example.com]\nformats: [json, pdf]\ncatalogs: [mine]\nfail-on: not-satisfied\neol-data: eol.yaml\nmax-node-age-days: 30\norg: Zoë Corp\n",
         )
         .unwrap();
         file.resolve_paths(Path::new("cfg"));
         let s = Settings::default().with_file(file);
         assert_eq!(s.trusted_registries, ["registry.example.com"]);
-        assert_eq!(s.formats, [Format::Json]);
+        assert_eq!(s.formats, [Format::Json, Format::Pdf]);
+        assert_eq!(s.org.as_deref(), Some("Zoë Corp"));
         assert_eq!(s.catalogs, [PathBuf::from("cfg/mine")]);
         assert_eq!(s.fail_on, FailOn::NotSatisfied);
+        assert_eq!(s.eol_data, Some(PathBuf::from("cfg/eol.yaml")));
+        assert_eq!(s.max_node_age_days, 30);
+        assert_eq!(
+            s.max_scan_age_days,
+            crate::checks::DEFAULT_MAX_SCAN_AGE_DAYS
+        );
         assert!(s.builtin_catalogs);
         assert!(s.to_yaml().contains("trusted-registries"));
     }

@@ -87,12 +87,104 @@ impl Object {
     pub fn view<T: DeserializeOwned + Default>(&self, pointer: &str) -> Result<T, ViewError> {
         match self.value.pointer(pointer) {
             None | Some(serde_json::Value::Null) => Ok(T::default()),
-            Some(v) => serde_path_to_error::deserialize(v).map_err(|e| ViewError {
-                path: join_path(pointer, &e.path().to_string()),
-                message: e.into_inner().to_string(),
+            // Tracking the path costs about as much as the read itself, so it is only done
+            // to explain a failure.
+            Some(v) => T::deserialize(v).or_else(|_| {
+                serde_path_to_error::deserialize(v).map_err(|e| ViewError {
+                    path: join_path(pointer, &e.path().to_string()),
+                    message: e.into_inner().to_string(),
+                })
             }),
         }
     }
+}
+
+/// A label selector (`matchLabels` and `matchExpressions`), as ClusterRole aggregation and
+/// admission policies use it.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LabelSelector {
+    #[serde(deserialize_with = "lenient_string_map")]
+    pub match_labels: BTreeMap<String, String>,
+    pub match_expressions: Vec<LabelSelectorRequirement>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct LabelSelectorRequirement {
+    #[serde(deserialize_with = "lenient_string")]
+    pub key: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub operator: String,
+    pub values: Vec<String>,
+}
+
+impl LabelSelector {
+    /// Kubernetes semantics: every requirement must hold; an empty selector matches
+    /// everything; an unknown operator matches nothing.
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.match_labels
+            .iter()
+            .all(|(k, v)| labels.get(k) == Some(v))
+            && self.match_expressions.iter().all(|r| {
+                let value = labels.get(&r.key);
+                match r.operator.as_str() {
+                    "In" => value.is_some_and(|v| r.values.contains(v)),
+                    "NotIn" => value.is_none_or(|v| !r.values.contains(v)),
+                    "Exists" => value.is_some(),
+                    "DoesNotExist" => value.is_none(),
+                    _ => false,
+                }
+            })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.match_labels.is_empty() && self.match_expressions.is_empty()
+    }
+}
+
+/// The resource (`plural.group`) a kind is listed as, for messages that name a missing
+/// permission: `rolebindings.rbac.authorization.k8s.io`, `nodes`.
+pub fn resource_of(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "Namespace" => "namespaces",
+        "Node" => "nodes",
+        "Pod" => "pods",
+        "Deployment" => "deployments.apps",
+        "StatefulSet" => "statefulsets.apps",
+        "DaemonSet" => "daemonsets.apps",
+        "ReplicaSet" => "replicasets.apps",
+        "Job" => "jobs.batch",
+        "CronJob" => "cronjobs.batch",
+        "ClusterRole" => "clusterroles.rbac.authorization.k8s.io",
+        "ClusterRoleBinding" => "clusterrolebindings.rbac.authorization.k8s.io",
+        "Role" => "roles.rbac.authorization.k8s.io",
+        "RoleBinding" => "rolebindings.rbac.authorization.k8s.io",
+        "ValidatingAdmissionPolicy" => "validatingadmissionpolicies.admissionregistration.k8s.io",
+        "ValidatingAdmissionPolicyBinding" => {
+            "validatingadmissionpolicybindings.admissionregistration.k8s.io"
+        }
+        "ClusterPolicy" => "clusterpolicies.kyverno.io",
+        "Policy" => "policies.kyverno.io",
+        "VulnerabilityReport" => "vulnerabilityreports.aquasecurity.github.io",
+        "K8sPSPReadOnlyRootFilesystem" => "k8spspreadonlyrootfilesystem.constraints.gatekeeper.sh",
+        _ => return None,
+    })
+}
+
+/// Kinds that live outside namespaces, of the ones [`resource_of`] knows.
+pub fn is_cluster_scoped(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Namespace"
+            | "Node"
+            | "ClusterRole"
+            | "ClusterRoleBinding"
+            | "ValidatingAdmissionPolicy"
+            | "ValidatingAdmissionPolicyBinding"
+            | "ClusterPolicy"
+            | "K8sPSPReadOnlyRootFilesystem"
+    )
 }
 
 /// A field of an object that does not have the shape Kubernetes gives it.
@@ -197,6 +289,47 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn label_selectors_follow_kubernetes_semantics() {
+        let labels: BTreeMap<String, String> = [("tier", "web"), ("env", "prod")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let cases = [
+            (json!({}), true),
+            (json!({"matchLabels": {"tier": "web"}}), true),
+            (json!({"matchLabels": {"tier": "db"}}), false),
+            (
+                json!({"matchExpressions": [{"key": "env", "operator": "In", "values": ["prod", "stage"]}]}),
+                true,
+            ),
+            (
+                json!({"matchExpressions": [{"key": "env", "operator": "NotIn", "values": ["prod"]}]}),
+                false,
+            ),
+            (
+                json!({"matchExpressions": [{"key": "team", "operator": "NotIn", "values": ["a"]}]}),
+                true,
+            ),
+            (
+                json!({"matchExpressions": [{"key": "team", "operator": "Exists"}]}),
+                false,
+            ),
+            (
+                json!({"matchExpressions": [{"key": "team", "operator": "DoesNotExist"}]}),
+                true,
+            ),
+            (
+                json!({"matchExpressions": [{"key": "env", "operator": "Gt", "values": ["1"]}]}),
+                false,
+            ),
+        ];
+        for (selector, want) in cases {
+            let s: LabelSelector = serde_json::from_value(selector.clone()).unwrap();
+            assert_eq!(s.matches(&labels), want, "{selector}");
+        }
     }
 
     #[test]

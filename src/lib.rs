@@ -13,6 +13,7 @@ pub mod cicd;
 pub mod cli;
 pub mod collect;
 pub mod config;
+pub mod eol;
 pub mod evidence;
 pub mod finding;
 pub mod image;

@@ -23,6 +23,31 @@ pub fn no_workloads_collected() -> String {
         .into()
 }
 
+/// Why one kind a check needs is missing, with what to do about a snapshot that lacks it.
+pub fn kind_missing(kind: &str, why: &str) -> String {
+    match crate::k8s::resource_of(kind) {
+        Some(resource) if why.starts_with("no ") => {
+            let all = if crate::k8s::is_cluster_scoped(kind) {
+                ""
+            } else {
+                " -A"
+            };
+            format!(
+                "{why} (add `kubectl get {}{all} -o yaml` output to the snapshot)",
+                resource.split('.').next().unwrap_or(resource)
+            )
+        }
+        _ => why.to_string(),
+    }
+}
+
+pub fn passes_withheld(passed: usize, missing: &[String]) -> String {
+    format!(
+        "{passed} subject(s) passed on the evidence there was, but a pass needs all of it: {}",
+        missing.join("; ")
+    )
+}
+
 pub fn unreadable_object(error: &ViewError) -> String {
     format!("could not read the workload: {error}; fix the object and re-run")
 }
@@ -186,6 +211,583 @@ pub fn job_not_applicable(kind: &str) -> String {
     format!("{kind}s run to completion: each run starts new pods, so there is nothing to replace")
 }
 
+// end-of-life judgements (kubernetes-version-supported, kubelet-version-supported,
+// container-runtime-supported)
+
+pub fn eol_judgement(
+    product: &str,
+    version: &crate::eol::Version,
+    judgement: &crate::eol::Judgement<'_>,
+    day: chrono::NaiveDate,
+    compiled: chrono::NaiveDate,
+) -> String {
+    use crate::eol::Judgement;
+    let lts = |line: &crate::eol::Line| if line.lts { " LTS" } else { "" };
+    match judgement {
+        Judgement::Supported {
+            product,
+            line,
+            maintenance,
+        } => match (line.end_of_life, maintenance) {
+            (None, _) => format!(
+                "{} {}{} ({version}) is supported: no end-of-life date was announced when the \
+                 end-of-life data was compiled ({compiled})",
+                product.name,
+                line.version,
+                lts(line)
+            ),
+            (Some(end), false) => format!(
+                "{} {}{} ({version}) is supported on {day}; its end of life is {end}, {} later",
+                product.name,
+                line.version,
+                lts(line),
+                days((end - day).num_days())
+            ),
+            (Some(end), true) => format!(
+                "{} {}{} ({version}) is supported on {day} but in maintenance mode since {} \
+                 (critical and security fixes only); its end of life is {end}, {} later",
+                product.name,
+                line.version,
+                lts(line),
+                line.maintenance_from
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                days((end - day).num_days())
+            ),
+        },
+        Judgement::EndOfLife { product, line } => {
+            let end = line.end_of_life.expect("an ended line has an end");
+            format!(
+                "{} {}{} ({version}) reached end of life on {end}, {} before {day}: it no \
+                 longer gets security fixes",
+                product.name,
+                line.version,
+                lts(line),
+                days((day - end).num_days())
+            )
+        }
+        Judgement::OlderThanKnown { product, oldest } => format!(
+            "{} {version} is older than {}, the oldest line in the end-of-life data, which \
+             ended on {}: it no longer gets security fixes",
+            product.name,
+            oldest.version,
+            oldest
+                .end_of_life
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        ),
+        Judgement::Unknown { product, newest } => format!(
+            "{} {version} is not in the end-of-life data (compiled {compiled}{}): a version the \
+             data does not list is not assumed supported; update the data or pass --eol-data",
+            product.name,
+            newest
+                .map(|l| format!(", newest line {}", l.version))
+                .unwrap_or_default()
+        ),
+        Judgement::NoProduct => format!(
+            "the end-of-life data has no `{product}` product, so {version} cannot be judged; add \
+             one with --eol-data"
+        ),
+    }
+}
+
+pub fn no_server_version() -> String {
+    "the API server version is not in the input: put `kubectl version -o json` output in \
+     version.json beside the snapshot"
+        .into()
+}
+
+/// A kubelet against the API server under the version skew policy.
+pub enum Skew {
+    Within {
+        kubelet: crate::eol::MinorVersion,
+        server: crate::eol::MinorVersion,
+        behind: u64,
+        allowed: u64,
+    },
+    Newer {
+        kubelet: crate::eol::MinorVersion,
+        server: crate::eol::MinorVersion,
+    },
+    TooOld {
+        kubelet: crate::eol::MinorVersion,
+        server: crate::eol::MinorVersion,
+        /// None when the major versions differ.
+        behind: Option<u64>,
+        allowed: u64,
+    },
+}
+
+pub fn kubelet_version(support: &str, skew: Option<&Skew>) -> String {
+    let skew = match skew {
+        None => "the API server version is unknown, so the version skew was not checked".into(),
+        Some(Skew::Within {
+            kubelet,
+            server,
+            behind: 0,
+            ..
+        }) => format!("kubelet {kubelet} matches the API server {server}"),
+        Some(Skew::Within {
+            kubelet,
+            server,
+            behind,
+            allowed,
+        }) => format!(
+            "kubelet {kubelet} is {behind} minor version(s) behind the API server {server}, \
+             within the {allowed} the skew policy allows"
+        ),
+        Some(Skew::Newer { kubelet, server }) => format!(
+            "kubelet {kubelet} is newer than the API server {server}: the skew policy never \
+             allows a kubelet newer than the API server"
+        ),
+        Some(Skew::TooOld {
+            kubelet,
+            server,
+            behind: Some(behind),
+            allowed,
+        }) => format!(
+            "kubelet {kubelet} is {behind} minor versions behind the API server {server}, more \
+             than the {allowed} the skew policy allows"
+        ),
+        Some(Skew::TooOld {
+            kubelet, server, ..
+        }) => {
+            format!("kubelet {kubelet} is a different major version than the API server {server}")
+        }
+    };
+    format!("{support}; {skew}")
+}
+
+pub fn runtime_version(runtime: &str, judgement: &str) -> String {
+    match runtime {
+        "containerd" | "cri-o" => judgement.to_string(),
+        other => format!(
+            "container runtime `{other}`: {judgement} (evidencer ships end-of-life data for \
+             containerd and CRI-O)"
+        ),
+    }
+}
+
+// node-kernel-current
+
+pub fn node_kernel(
+    kernel: &str,
+    newest: &str,
+    group: &str,
+    peers: usize,
+    on_newest: &[&str],
+) -> String {
+    if peers == 0 {
+        return format!("runs kernel {kernel}; no other node is a peer ({group}) to compare with");
+    }
+    if kernel == newest {
+        return format!("runs kernel {kernel}, the newest of its {peers} peer(s) ({group})");
+    }
+    format!(
+        "runs kernel {kernel}, older than {newest} on {} of its peers ({group}): the node was \
+         probably patched but not rebooted, or not replaced",
+        name_list(on_newest)
+    )
+}
+
+// node-recently-replaced
+
+pub fn node_age(age_days: i64, max_days: i64, created: &str) -> String {
+    if age_days < 0 {
+        return format!("created {created}, after the as-of date: a replacement node");
+    }
+    if age_days > max_days {
+        format!(
+            "created {created}: {age_days} days old, older than the {max_days} days a node may \
+             live before it is replaced: it has been patched in place, if at all"
+        )
+    } else {
+        format!("created {created}: {age_days} days old, within the {max_days}-day limit")
+    }
+}
+
+pub fn node_no_creation_time() -> String {
+    "the Node has no metadata.creationTimestamp, so its age is unknown".into()
+}
+
+pub fn bad_creation_time(value: &str) -> String {
+    format!("metadata.creationTimestamp `{value}` is not an RFC 3339 time")
+}
+
+pub fn unreadable_node(error: &ViewError) -> String {
+    format!("could not read the node's status.nodeInfo: {error}; fix the object and re-run")
+}
+
+pub fn node_field_missing(field: &str) -> String {
+    format!(
+        "the Node has no status.nodeInfo.{field}: export Nodes with their status (`kubectl get \
+         nodes -o yaml`)"
+    )
+}
+
+pub fn not_a_version(what: &str, value: &str) -> String {
+    format!("the {what} `{value}` is not a version evidencer can read")
+}
+
+/// `1 day`, `12 days`.
+fn days(n: i64) -> String {
+    if n == 1 {
+        "1 day".into()
+    } else {
+        format!("{n} days")
+    }
+}
+
+/// `a, b, c and 4 more`.
+fn name_list(names: &[&str]) -> String {
+    let shown: Vec<&str> = names.iter().take(NAMED_SUBJECTS).copied().collect();
+    let more = names.len().saturating_sub(NAMED_SUBJECTS);
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+// no-ephemeral-containers
+
+pub fn ephemeral_container(
+    name: &str,
+    image: Option<&str>,
+    target: Option<&str>,
+    workload: &str,
+) -> String {
+    let image = image.map(|i| format!(" (image {i})")).unwrap_or_default();
+    let target = target
+        .map(|t| format!(", targeting container `{t}`"))
+        .unwrap_or_default();
+    format!(
+        "debug container `{name}`{image} was attached to this running pod of {workload}{target}: \
+         a change to a running workload that no image build, review or scan covered"
+    )
+}
+
+pub fn no_ephemeral_containers(pods: usize) -> String {
+    format!("none of its {pods} pod(s) carries an ephemeral (debug) container")
+}
+
+pub fn unreadable_pod_status(error: &ViewError) -> String {
+    format!("could not read the pod's status: {error}; fix the object and re-run")
+}
+
+// running-image-consistent
+
+/// One digest and the pods running it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DigestPods {
+    pub digest: String,
+    pub pods: Vec<String>,
+}
+
+fn short(digest: &str) -> String {
+    match digest.split_once(':') {
+        Some((algorithm, hex)) if hex.len() > 12 => format!("{algorithm}:{}…", &hex[..12]),
+        _ => digest.to_string(),
+    }
+}
+
+pub fn image_drift(reference: &str, digests: &[DigestPods], drifted_references: usize) -> String {
+    let listed: Vec<String> = digests
+        .iter()
+        .map(|d| {
+            let names: Vec<&str> = d.pods.iter().map(String::as_str).collect();
+            format!("{} on {}", short(&d.digest), name_list(&names))
+        })
+        .collect();
+    let more = if drifted_references > 1 {
+        format!(" ({} image references drifted in all)", drifted_references)
+    } else {
+        String::new()
+    };
+    format!(
+        "image `{reference}` resolves to {} different digests across the running pods: {}; \
+         the tag was moved and nodes pulled it at different times, so replicas run different \
+         builds{more}",
+        digests.len(),
+        listed.join("; ")
+    )
+}
+
+pub fn several_images_running(references: &[(String, usize)]) -> String {
+    let listed: Vec<String> = references
+        .iter()
+        .map(|(r, n)| format!("`{r}` ({n} pod(s))"))
+        .collect();
+    format!(
+        "runs {} different images: {}; each is consistent, so this is a rollout in progress or \
+         one that stalled",
+        references.len(),
+        listed.join(", ")
+    )
+}
+
+pub fn one_digest_running(reference: &str, digest: &str, pods: usize) -> String {
+    format!(
+        "all {pods} running pod(s) run image `{reference}` as the same digest {}",
+        short(digest)
+    )
+}
+
+pub fn no_running_digests(pods: usize) -> String {
+    format!(
+        "none of the {pods} pod(s) in the input has a running container that reports its image \
+         digest (status.containerStatuses[].imageID): export pods with their status"
+    )
+}
+
+// pod-exec-restricted
+
+fn access_phrase(access: crate::checks::rbac::Access) -> &'static str {
+    use crate::checks::rbac::Access;
+    match access {
+        Access::Exec => "exec into containers",
+        Access::Attach => "attach to running containers",
+        Access::EphemeralContainers => "add debug containers to running pods",
+        Access::ChangePods => "change running pods in place (their image included)",
+        Access::NodeProxy => "reach the kubelet API, which execs into any container on the node",
+        Access::Escalate => {
+            "write roles with permissions it does not hold (escalate), and so get any of the above"
+        }
+        Access::Bind => "bind roles it does not hold (bind), and so get any of the above",
+        Access::Impersonate => {
+            "impersonate other users, groups or service accounts, and so act with their permissions"
+        }
+    }
+}
+
+/// How many grants a message names before it says "and N more".
+const NAMED_GRANTS: usize = 3;
+
+pub fn exec_grants(grants: &[crate::checks::rbac::Grant]) -> String {
+    // One sentence per role binding: what it allows, where, through which role.
+    let mut paths: Vec<(String, Vec<String>)> = Vec::new();
+    for g in grants {
+        let scope = match &g.namespace {
+            Some(ns) => format!("in namespace {ns}"),
+            None => "cluster-wide".to_string(),
+        };
+        let path = format!("{scope} through {} bound by {}", g.role, g.binding);
+        let names = if g.resource_names.is_empty() {
+            String::new()
+        } else {
+            format!(" on {}", g.resource_names.join(", "))
+        };
+        let what = format!(
+            "{} ({} {}{names})",
+            access_phrase(g.access),
+            g.verbs.join("/"),
+            g.resource
+        );
+        match paths.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, whats)) if !whats.contains(&what) => whats.push(what),
+            Some(_) => {}
+            None => paths.push((path, vec![what])),
+        }
+    }
+    let more = paths.len().saturating_sub(NAMED_GRANTS);
+    let mut s = paths
+        .iter()
+        .take(NAMED_GRANTS)
+        .map(|(path, whats)| format!("can {} {path}", and_list(whats)))
+        .collect::<Vec<_>>()
+        .join("; ");
+    if more > 0 {
+        let _ = write!(s, "; and through {more} more binding(s)");
+    }
+    let _ = write!(
+        s,
+        " ({} grant(s) in all, listed in the details)",
+        grants.len()
+    );
+    s
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+pub fn exec_restricted(system: &[String]) -> String {
+    let names: Vec<&str> = system.iter().map(String::as_str).collect();
+    if names.is_empty() {
+        return "no subject can get into or change a running container through RBAC".into();
+    }
+    format!(
+        "no subject outside the system ones can get into or change a running container; the \
+         {} system subject(s) that can are {}",
+        names.len(),
+        name_list(&names)
+    )
+}
+
+pub fn unreadable_rbac(error: &str) -> String {
+    format!("could not read this RBAC object: {error}; its grants were not assessed")
+}
+
+// pod-security-enforced, read-only-root-enforced
+
+pub fn pod_security_enforced(enforcers: &[String], exemptions: &[String]) -> String {
+    let mut s = format!(
+        "every Pod Security baseline control is enforced, by {}",
+        enforcers.join("; ")
+    );
+    if !exemptions.is_empty() {
+        let _ = write!(s, "; exemptions: {}", exemptions.join("; "));
+    }
+    s
+}
+
+fn unseen_note(unseen: &[String]) -> String {
+    if unseen.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({} objects were not in the input: if a policy engine enforces this, include its \
+             policies)",
+            unseen.join(", ")
+        )
+    }
+}
+
+pub fn pod_security_missing(
+    missing: &[crate::checks::admission::Control],
+    enforcers: &[String],
+    labels: &[String],
+    unseen: &[String],
+) -> String {
+    let names: Vec<&str> = missing.iter().map(|c| c.name()).collect();
+    let mut s = if missing.len() == crate::checks::admission::Control::BASELINE.len() {
+        "nothing enforces the Pod Security baseline here: no pod-security.kubernetes.io/enforce \
+         label of baseline or restricted, and no policy engine rule that enforces it"
+            .to_string()
+    } else {
+        format!(
+            "Pod Security baseline is only partly enforced: {} not enforced (the rest by {})",
+            names.join(", "),
+            enforcers.join("; ")
+        )
+    };
+    if !labels.is_empty() {
+        let _ = write!(s, "; {} only report, they do not block", labels.join(", "));
+    }
+    s.push_str(&unseen_note(unseen));
+    s
+}
+
+pub fn read_only_root_enforced(enforcers: &[String], workloads: usize) -> String {
+    format!(
+        "a read-only root filesystem is required at admission for the {workloads} workload(s) \
+         here, by {}",
+        enforcers.join("; ")
+    )
+}
+
+pub fn read_only_root_not_enforced(
+    workloads: usize,
+    restricted: bool,
+    unseen: &[String],
+) -> String {
+    let mut s = format!(
+        "no admission policy requires readOnlyRootFilesystem for the {workloads} workload(s) \
+         here: containers may be admitted with a writable root filesystem"
+    );
+    if restricted {
+        s.push_str(
+            "; Pod Security restricted is enforced, but it does not require a read-only root \
+             filesystem",
+        );
+    }
+    s.push_str(&unseen_note(unseen));
+    s
+}
+
+pub fn unreadable_policy(error: &str) -> String {
+    format!("could not read this policy: {error}; what it enforces was not counted")
+}
+
+// images-scanned
+
+/// One running image and its newest scan, as findings report it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ImageScan {
+    pub image: String,
+    pub digest: Option<String>,
+    /// The scan's evidence, e.g. `VulnerabilityReport shop/replicaset-api-7d9f8-app`.
+    pub scan: Option<String>,
+    /// The image as the scan names it: `registry/repository:tag@digest`.
+    pub scanned_image: Option<String>,
+    pub scanned_at: Option<String>,
+    pub age_days: Option<i64>,
+    pub critical: Option<u64>,
+    pub high: Option<u64>,
+    pub fresh: bool,
+}
+
+fn scan_sentence(i: &ImageScan, max_days: i64) -> String {
+    let image = match &i.digest {
+        Some(d) if !i.image.contains(d.as_str()) => format!("`{}` ({})", i.image, short(d)),
+        _ => format!("`{}`", i.image),
+    };
+    match (&i.scan, i.age_days) {
+        (Some(scan), Some(age)) => {
+            let counts = match (i.critical, i.high) {
+                (Some(c), Some(h)) => format!(": {c} critical, {h} high"),
+                _ => String::new(),
+            };
+            let when = if age < 0 {
+                "after the as-of date".to_string()
+            } else {
+                format!("{} before the as-of date", days(age))
+            };
+            if i.fresh {
+                format!("{image} was scanned {when} ({scan}{counts})")
+            } else {
+                format!(
+                    "{image} was last scanned {} before the as-of date ({scan}), more than \
+                     the {} allowed",
+                    days(age),
+                    days(max_days)
+                )
+            }
+        }
+        _ => format!(
+            "{image} has no vulnerability report (matched by digest, or by registry, repository \
+             and tag)"
+        ),
+    }
+}
+
+pub fn images_scanned(images: &[ImageScan], max_days: i64) -> String {
+    let sentences: Vec<String> = images.iter().map(|i| scan_sentence(i, max_days)).collect();
+    sentences.join("; ")
+}
+
+pub fn no_running_images(pods: usize) -> String {
+    format!(
+        "none of the {pods} pod(s) in the input is running a container with an image: export \
+         pods with their status"
+    )
+}
+
+pub fn report_without_time() -> String {
+    "the report has neither report.updateTimestamp nor metadata.creationTimestamp, so its age \
+     is unknown"
+        .into()
+}
+
+pub fn unreadable_report(error: &str) -> String {
+    format!("could not read this vulnerability report: {error}; it was not counted")
+}
+
 // Repositories: CI pipelines, scripts, runbooks and Dockerfiles
 
 /// How many steps a sentence names before it says "and N more".
@@ -205,20 +807,6 @@ fn step_refs(steps: &[&Step]) -> String {
     let mut out = named.join(", ");
     if steps.len() > NAMED_STEPS {
         let _ = write!(out, " and {} more", steps.len() - NAMED_STEPS);
-    }
-    out
-}
-
-/// "a.yml, b.yml and 3 more".
-fn name_list(names: &[&str]) -> String {
-    let mut out = names
-        .iter()
-        .take(NAMED_SUBJECTS)
-        .copied()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if names.len() > NAMED_SUBJECTS {
-        let _ = write!(out, " and {} more", names.len() - NAMED_SUBJECTS);
     }
     out
 }

@@ -6,30 +6,47 @@
 //! binary and serves both `evidencer explain` and the docs. [`registry`] lists every check:
 //! a check that is not listed there does not exist.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
 use crate::collect::Inventory;
+use crate::eol::EolData;
 use crate::finding::{Finding, Severity, Status, Subject};
 use crate::workload::WorkloadIndex;
 
+pub(crate) mod admission;
 mod base_image_minimal;
 mod base_image_pinned;
 mod ci_builds_images;
 mod ci_deploys_by_replacement;
 mod ci_scans_images;
+mod container_runtime_supported;
 mod dockerfile_non_root_user;
 mod image_from_trusted_registry;
 mod image_pinned_by_digest;
 mod image_tag_not_latest;
+mod images_scanned;
+mod kubelet_version_supported;
+mod kubernetes_version_supported;
+mod no_ephemeral_containers;
 mod no_in_place_mutation;
 mod no_privilege_escalation;
+mod node_kernel_current;
+mod node_recently_replaced;
+mod nodes;
+mod pod_exec_restricted;
+mod pod_security_enforced;
+pub(crate) mod rbac;
+mod read_only_root_enforced;
 mod read_only_root_filesystem;
 mod replace_on_update;
 mod repository;
 mod run_as_non_root;
+mod running;
+mod running_image_consistent;
+mod versions;
 
 /// The headings every check's documentation has, in this order.
 pub const DOC_HEADINGS: [&str; 5] = [
@@ -134,6 +151,13 @@ macro_rules! declare_check {
     };
 }
 
+/// Default of `max-node-age-days`: nodes older than this are not being rotated.
+pub const DEFAULT_MAX_NODE_AGE_DAYS: u32 = 90;
+/// Default of `max-scan-age-days`: a monthly scan, the cadence PCI DSS sets for critical
+/// patches (6.3.3); Trivy Operator rescans daily by default, so a healthy operator is far
+/// inside it.
+pub const DEFAULT_MAX_SCAN_AGE_DAYS: u32 = 30;
+
 /// Settings checks read, from defaults, the config file and flags.
 #[derive(Clone, Debug)]
 pub struct CheckSettings {
@@ -141,6 +165,12 @@ pub struct CheckSettings {
     pub as_of: DateTime<Utc>,
     /// Registry or repository prefixes images may come from; empty means not configured.
     pub trusted_registries: Vec<String>,
+    /// End-of-life data the version checks judge by (built in, or `--eol-data`).
+    pub eol: Arc<EolData>,
+    /// Nodes older than this many days warn in `node-recently-replaced`.
+    pub max_node_age_days: u32,
+    /// Vulnerability reports older than this many days do not count in `images-scanned`.
+    pub max_scan_age_days: u32,
 }
 
 impl Default for CheckSettings {
@@ -148,6 +178,9 @@ impl Default for CheckSettings {
         Self {
             as_of: DateTime::<Utc>::UNIX_EPOCH,
             trusted_registries: Vec::new(),
+            eol: EolData::builtin(),
+            max_node_age_days: DEFAULT_MAX_NODE_AGE_DAYS,
+            max_scan_age_days: DEFAULT_MAX_SCAN_AGE_DAYS,
         }
     }
 }
@@ -187,6 +220,45 @@ impl CheckContext<'_> {
         (!any).then(|| self.not_assessed(meta, crate::messages::no_workloads_collected()))
     }
 
+    /// Why each of `kinds` the input lacks is missing, in words; empty when all were
+    /// collected.
+    pub fn missing_kinds(&self, kinds: &[&str]) -> Vec<String> {
+        let coverage = &self.inventory.coverage;
+        kinds
+            .iter()
+            .filter(|k| !coverage.is_collected(k))
+            .map(|k| crate::messages::kind_missing(k, &coverage.why_missing(k)))
+            .collect()
+    }
+
+    /// `not_assessed` unless every one of `kinds` was collected, naming each one missing and
+    /// why (a 403 names the permission it needs).
+    pub fn require_kinds(&self, meta: &CheckMeta, kinds: &[&str]) -> Option<Finding> {
+        let missing = self.missing_kinds(kinds);
+        (!missing.is_empty()).then(|| self.not_assessed(meta, missing.join("; ")))
+    }
+
+    /// For a check that judged with part of its evidence missing: its failures and warnings
+    /// stand (what was seen is wrong whatever else exists), but a pass needs all the
+    /// evidence, so passes give way to one `not_assessed` finding that says what was missing.
+    pub fn withhold_passes(
+        &self,
+        meta: &CheckMeta,
+        findings: Vec<Finding>,
+        missing: &[String],
+    ) -> Vec<Finding> {
+        if missing.is_empty() {
+            return findings;
+        }
+        let passed = findings.iter().filter(|f| f.status == Status::Pass).count();
+        let mut out: Vec<Finding> = findings
+            .into_iter()
+            .filter(|f| f.status != Status::Pass)
+            .collect();
+        out.push(self.not_assessed(meta, crate::messages::passes_withheld(passed, missing)));
+        out
+    }
+
     /// One `error` finding per workload whose pod spec could not be read, so a malformed
     /// object is visible in every container check instead of silently skipped.
     pub fn unreadable_workloads(&self, meta: &CheckMeta) -> Vec<Finding> {
@@ -207,6 +279,23 @@ impl CheckContext<'_> {
     }
 }
 
+/// A finding about one object, citing its evidence.
+pub fn object_finding(
+    meta: &CheckMeta,
+    object: &crate::k8s::Object,
+    status: Status,
+    message: impl Into<String>,
+) -> Finding {
+    Finding::new(
+        meta.id,
+        meta.severity,
+        status,
+        crate::workload::object_subject(object),
+        message,
+    )
+    .evidence([object.evidence.clone()])
+}
+
 /// Every check evidencer has, in the order `evidencer checks` lists them.
 pub fn registry() -> &'static [&'static dyn Check] {
     static REGISTRY: &[&dyn Check] = &[
@@ -224,6 +313,17 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &base_image_pinned::BaseImagePinned,
         &base_image_minimal::BaseImageMinimal,
         &dockerfile_non_root_user::DockerfileNonRootUser,
+        &kubernetes_version_supported::KubernetesVersionSupported,
+        &kubelet_version_supported::KubeletVersionSupported,
+        &container_runtime_supported::ContainerRuntimeSupported,
+        &node_kernel_current::NodeKernelCurrent,
+        &node_recently_replaced::NodeRecentlyReplaced,
+        &no_ephemeral_containers::NoEphemeralContainers,
+        &running_image_consistent::RunningImageConsistent,
+        &pod_exec_restricted::PodExecRestricted,
+        &pod_security_enforced::PodSecurityEnforced,
+        &read_only_root_enforced::ReadOnlyRootEnforced,
+        &images_scanned::ImagesScanned,
     ];
     REGISTRY
 }

@@ -2,8 +2,8 @@
 //! `(subject, status)` pairs sorted by subject.
 
 use super::{Check, CheckContext, CheckSettings};
-use crate::collect::snapshot;
-use crate::finding::Status;
+use crate::collect::{Inventory, snapshot};
+use crate::finding::{Finding, Status};
 use crate::workload::WorkloadIndex;
 
 /// Runs one check over YAML text with default settings.
@@ -58,30 +58,18 @@ pub fn pod_with_images(images: &[&str]) -> String {
 
 /// Runs one check over repositories given as (name, files), findings sorted by source and
 /// subject.
-pub fn repo_findings(
-    check: &dyn Check,
-    repos: &[(&str, &[(&str, &str)])],
-) -> Vec<crate::finding::Finding> {
-    let mut inventory = crate::collect::Inventory::default();
+pub fn repo_findings(check: &dyn Check, repos: &[(&str, &[(&str, &str)])]) -> Vec<Finding> {
+    let mut inventory = Inventory::default();
     for (name, files) in repos {
         crate::cicd::test_support::add_repo(&mut inventory, name, files);
     }
     findings_of(check, &inventory)
 }
 
-/// Runs one check over an inventory, findings sorted by source, subject and line.
-pub fn findings_of(
-    check: &dyn Check,
-    inventory: &crate::collect::Inventory,
-) -> Vec<crate::finding::Finding> {
-    let workloads = WorkloadIndex::build(&inventory.objects);
-    let settings = CheckSettings::default();
-    let ctx = CheckContext {
-        inventory,
-        workloads: &workloads,
-        settings: &settings,
-    };
-    let mut out = check.evaluate(&ctx);
+/// Runs one check over an inventory with default settings, findings sorted by source
+/// (repository), subject and line.
+pub fn findings_of(check: &dyn Check, inventory: &Inventory) -> Vec<Finding> {
+    let mut out = findings_in(check, inventory, &CheckSettings::default());
     out.sort_by(|a, b| {
         (&a.subject.source, a.subject.display_name(), a.subject.line).cmp(&(
             &b.subject.source,
@@ -97,8 +85,97 @@ pub fn repo_statuses(
     check: &dyn Check,
     repos: &[(&str, &[(&str, &str)])],
 ) -> Vec<(String, Status)> {
-    repo_findings(check, repos)
-        .into_iter()
+    table(&repo_findings(check, repos))
+}
+/// Settings with the as-of instant at the end of `day` (YYYY-MM-DD).
+pub fn settings_on(day: &str) -> CheckSettings {
+    CheckSettings {
+        as_of: crate::timefmt::parse_as_of(day).expect("a valid day"),
+        ..CheckSettings::default()
+    }
+}
+
+/// An inventory from YAML text, asserting it read cleanly.
+pub fn inventory(yaml: &str) -> Inventory {
+    let inventory = snapshot::from_text("test.yaml", yaml);
+    assert!(
+        inventory.problems.is_empty(),
+        "fixture problems: {:?}",
+        inventory.problems
+    );
+    inventory
+}
+
+/// Runs one check over an inventory, findings sorted by subject.
+pub fn findings_in(
+    check: &dyn Check,
+    inventory: &Inventory,
+    settings: &CheckSettings,
+) -> Vec<Finding> {
+    let workloads = WorkloadIndex::build(&inventory.objects);
+    let ctx = CheckContext {
+        inventory,
+        workloads: &workloads,
+        settings,
+    };
+    let mut out = check.evaluate(&ctx);
+    out.sort_by(|a, b| (&a.subject, &a.message).cmp(&(&b.subject, &b.message)));
+    out
+}
+
+/// `(subject, status)` pairs of one check over YAML text, sorted.
+pub fn statuses_on(
+    check: &dyn Check,
+    yaml: &str,
+    settings: &CheckSettings,
+) -> Vec<(String, Status)> {
+    table(&findings_in(check, &inventory(yaml), settings))
+}
+
+/// Findings as `(subject, status)` pairs, in their order.
+pub fn table(findings: &[Finding]) -> Vec<(String, Status)> {
+    findings
+        .iter()
         .map(|f| (f.subject.display_name(), f.status))
         .collect()
+}
+
+/// An expected `(subject, status)` table, as [`statuses_on`] returns it.
+pub fn want(rows: &[(&str, Status)]) -> Vec<(String, Status)> {
+    rows.iter().map(|(n, s)| (n.to_string(), *s)).collect()
+}
+
+/// A running Pod in namespace `shop` with one container, owned by ReplicaSet `replicaset`
+/// (named `<deployment>-<pod-template-hash>`, and not in the input), reporting `image_id`.
+pub fn running_pod(
+    name: &str,
+    replicaset: &str,
+    container: &str,
+    image: &str,
+    image_id: &str,
+) -> String {
+    let hash = replicaset.rsplit('-').next().unwrap_or_default();
+    format!(
+        r#"---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  namespace: shop
+  labels: {{pod-template-hash: {hash}}}
+  ownerReferences: [{{apiVersion: apps/v1, kind: ReplicaSet, name: {replicaset}, controller: true}}]
+spec: {{containers: [{{name: {container}, image: "{image}"}}]}}
+status:
+  phase: Running
+  containerStatuses:
+    - {{name: {container}, image: "{image}", imageID: "{image_id}", state: {{running: {{startedAt: "2026-11-01T00:00:00Z"}}}}}}
+"#
+    )
+}
+
+/// A Namespace document with labels written as YAML flow entries (`team: web`).
+pub fn namespace(name: &str, labels: &str) -> String {
+    format!(
+        "---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}, labels: {{{labels}}}}}\n"
+    )
 }

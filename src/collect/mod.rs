@@ -175,9 +175,12 @@ impl Coverage {
     pub fn why_missing(&self, kind: &str) -> String {
         match self.kinds.get(kind) {
             Some(KindStatus::Collected { .. }) => format!("{kind} objects were collected"),
-            Some(KindStatus::Forbidden { reason }) => {
-                format!("listing {kind} objects was forbidden ({reason})")
-            }
+            Some(KindStatus::Forbidden { reason }) => match crate::k8s::resource_of(kind) {
+                Some(resource) => format!(
+                    "listing {kind} objects was forbidden ({reason}): needs `list` on {resource}"
+                ),
+                None => format!("listing {kind} objects was forbidden ({reason})"),
+            },
             Some(KindStatus::NotServed) => format!("the API server does not serve {kind}"),
             None => format!("no {kind} objects were in the input"),
         }
@@ -219,7 +222,11 @@ mod tests {
         );
         assert_eq!(c.count("Pod"), 2);
         assert!(!c.is_collected("RoleBinding"));
-        assert!(c.why_missing("RoleBinding").contains("forbidden"));
+        assert_eq!(
+            c.why_missing("RoleBinding"),
+            "listing RoleBinding objects was forbidden (403 Forbidden): needs `list` on \
+             rolebindings.rbac.authorization.k8s.io"
+        );
         assert!(c.why_missing("Node").contains("no Node objects"));
         let mut other = Coverage::default();
         other.record_object("RoleBinding");

@@ -159,6 +159,32 @@ pub fn parse_document_as<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// Where a whole-file YAML document (a config file, a catalog, a data file) went wrong:
+/// 1-based line and column, and the message without the location it repeats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+}
+
+/// Deserializes a whole file of YAML into `T`, strictly (unknown keys are the type's
+/// business); an error says where.
+pub fn from_file_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, FileError> {
+    serde_saphyr::from_str_with_options(text, serde_saphyr::options! { with_snippet: false })
+        .map_err(|e| {
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((1, 1));
+            FileError {
+                line,
+                column,
+                message: clean_message(&e.to_string()),
+            }
+        })
+}
+
 /// What a breached parser limit means, in words a user can act on.
 fn limit_message(e: &serde_saphyr::Error) -> Option<String> {
     use serde_saphyr::Error;

@@ -1,0 +1,503 @@
+//! `images-scanned`: every running image has a recent vulnerability scan.
+//!
+//! Scan evidence is gathered into a [`ScanIndex`] from Trivy Operator VulnerabilityReports;
+//! each running image of each workload container is then looked up by digest, else by
+//! repository and tag, and judged by the age of its newest scan. Scan evidence from other
+//! places (an image scan step found in a CI pipeline) joins the same index through
+//! [`ScanIndex::add`] with a [`ScanSource`] of its own, and is then judged the same way.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::running::{self, OwnerKey, RunningPod};
+use super::{Check, CheckContext, CheckMeta, object_finding};
+use crate::finding::{Finding, Status};
+use crate::image::ImageRef;
+use crate::k8s::{Object, lenient_opt_string, lenient_string};
+use crate::messages::{self, ImageScan};
+
+crate::declare_check! {
+    /// ## What it checks
+    /// Every image running in the cluster has a vulnerability scan no older than
+    /// `max-scan-age-days` (default 30) on the as-of date. Scans are Trivy Operator
+    /// VulnerabilityReports (`aquasecurity.github.io/v1alpha1`), matched to a running
+    /// container by image digest (from `status.containerStatuses[].imageID`), else by
+    /// registry, repository and tag; the newest matching report counts, whatever workload
+    /// it was made for. Each workload container (pods grouped by their owner, as in
+    /// `running-image-consistent`) passes when every image it runs has a recent report, and
+    /// fails when one has none or only older ones. The findings list the report's counts of
+    /// critical and high vulnerabilities: this check asks whether images are scanned, not
+    /// whether they are clean.
+    ///
+    /// ## Why it matters
+    /// A clean scan at build time goes stale as new vulnerabilities are published: images
+    /// must be scanned again while they run, so patched images can be built and redeployed
+    /// (PCI container guidance 10.3). 30 days follows the monthly window PCI DSS gives for
+    /// critical patches; Trivy Operator rescans daily by default, so an older report means
+    /// the scanner stopped or skips the image.
+    ///
+    /// ## Evidence used
+    /// Running Pods (`status.containerStatuses`, `spec.containers[].image`, owner
+    /// references) and VulnerabilityReports (`report.artifact`, `report.registry`,
+    /// `report.updateTimestamp`, `report.summary`).
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: aquasecurity.github.io/v1alpha1
+    /// kind: VulnerabilityReport
+    /// report:
+    ///   registry: {server: registry.example.com}
+    ///   artifact: {repository: shop/api, tag: "1.4.2", digest: "sha256:3f1c…"}
+    ///   updateTimestamp: "2026-11-20T04:12:09Z"
+    /// ```
+    ///
+    /// ## References
+    /// - PCI SSC Guidance for Containers and Container Orchestration Tools, section 10.3
+    /// - PCI DSS v4.0 requirement 6.3.3 (critical patches within one month)
+    /// - Trivy Operator VulnerabilityReport
+    pub struct ImagesScanned {
+        id: "images-scanned",
+        title: "Running images have a recent vulnerability scan",
+        severity: High,
+    }
+}
+
+/// Where a scan was found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ScanSource {
+    /// A Trivy Operator VulnerabilityReport in the cluster.
+    TrivyOperator { report: String },
+}
+
+/// One scan of one image.
+#[derive(Clone, Debug)]
+pub struct Scan {
+    pub source: ScanSource,
+    pub scanned_at: DateTime<Utc>,
+    /// `registry/repository:tag@digest`, as the scan names the image.
+    pub image: String,
+    pub critical: Option<u64>,
+    pub high: Option<u64>,
+    pub evidence: String,
+}
+
+/// Every scan found, looked up by digest or by normalized name and tag.
+#[derive(Default)]
+pub struct ScanIndex {
+    scans: Vec<Scan>,
+    by_digest: HashMap<String, Vec<usize>>,
+    by_name_tag: HashMap<(String, String), Vec<usize>>,
+}
+
+impl ScanIndex {
+    /// Adds a scan of an image known by `digest` and/or `name:tag`.
+    pub fn add(&mut self, scan: Scan, digest: Option<&str>, name_tag: Option<(String, String)>) {
+        let i = self.scans.len();
+        self.scans.push(scan);
+        if let Some(d) = digest.filter(|d| !d.is_empty()) {
+            self.by_digest.entry(d.to_string()).or_default().push(i);
+        }
+        if let Some(key) = name_tag {
+            self.by_name_tag.entry(key).or_default().push(i);
+        }
+    }
+
+    /// The newest scan of an image, by digest first, else by name and tag.
+    pub fn newest(
+        &self,
+        digest: Option<&str>,
+        name_tag: Option<&(String, String)>,
+    ) -> Option<&Scan> {
+        let by_digest = digest.and_then(|d| self.by_digest.get(d));
+        let by_name = name_tag.and_then(|k| self.by_name_tag.get(k));
+        by_digest
+            .into_iter()
+            .chain(by_name)
+            .flatten()
+            .map(|&i| &self.scans[i])
+            .max_by_key(|s| s.scanned_at)
+    }
+
+    /// Scans from Trivy Operator VulnerabilityReports; reports that cannot be read are
+    /// returned with the reason.
+    pub fn from_trivy(objects: &[Object]) -> (ScanIndex, Vec<(&Object, String)>) {
+        let mut index = ScanIndex::default();
+        let mut unreadable = Vec::new();
+        for o in objects
+            .iter()
+            .filter(|o| o.kind == "VulnerabilityReport" && o.group() == "aquasecurity.github.io")
+        {
+            let report: TrivyReport = match o.view("/report") {
+                Ok(r) => r,
+                Err(e) => {
+                    unreadable.push((o, e.to_string()));
+                    continue;
+                }
+            };
+            let stamp = report
+                .update_timestamp
+                .as_deref()
+                .or(o.meta.creation_timestamp.as_deref());
+            let Some(scanned_at) = stamp
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&Utc))
+            else {
+                unreadable.push((o, messages::report_without_time()));
+                continue;
+            };
+            let server = report.registry.server.as_deref().unwrap_or("docker.io");
+            let name = ImageRef::parse(&format!("{server}/{}", report.artifact.repository))
+                .ok()
+                .map(|r| r.name());
+            let tag = report.artifact.tag.clone().filter(|t| !t.is_empty());
+            let mut image = format!("{server}/{}", report.artifact.repository);
+            if let Some(t) = &tag {
+                image.push_str(&format!(":{t}"));
+            }
+            if let Some(d) = &report.artifact.digest {
+                image.push_str(&format!("@{d}"));
+            }
+            index.add(
+                Scan {
+                    source: ScanSource::TrivyOperator {
+                        report: o.display_name(),
+                    },
+                    scanned_at,
+                    image,
+                    critical: report.summary.critical_count,
+                    high: report.summary.high_count,
+                    evidence: o.evidence.clone(),
+                },
+                report.artifact.digest.as_deref(),
+                name.zip(tag),
+            );
+        }
+        (index, unreadable)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct TrivyReport {
+    artifact: Artifact,
+    registry: Registry,
+    #[serde(deserialize_with = "lenient_opt_string")]
+    update_timestamp: Option<String>,
+    summary: Summary,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Artifact {
+    #[serde(deserialize_with = "lenient_string")]
+    repository: String,
+    #[serde(deserialize_with = "lenient_opt_string")]
+    tag: Option<String>,
+    #[serde(deserialize_with = "lenient_opt_string")]
+    digest: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Registry {
+    #[serde(deserialize_with = "lenient_opt_string")]
+    server: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct Summary {
+    critical_count: Option<u64>,
+    high_count: Option<u64>,
+}
+
+/// One image a workload container runs: as the spec names it, and the digest it runs as.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct RunningImage {
+    reference: String,
+    digest: Option<String>,
+}
+
+impl RunningImage {
+    fn name_tag(&self) -> Option<(String, String)> {
+        let r = ImageRef::parse(&self.reference).ok()?;
+        Some((r.name(), r.tag.clone()?))
+    }
+}
+
+impl Check for ImagesScanned {
+    fn meta(&self) -> &'static CheckMeta {
+        &Self::META
+    }
+
+    fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
+        let meta = self.meta();
+        if let Some(f) = ctx.require_kinds(meta, &["Pod", "VulnerabilityReport"]) {
+            return vec![f];
+        }
+        let (index, unreadable) = ScanIndex::from_trivy(&ctx.inventory.objects);
+        let (pods, unreadable_pods) = running::pods(&ctx.inventory.objects, &ctx.workloads.pods);
+        let mut out: Vec<Finding> = unreadable
+            .into_iter()
+            .map(|(o, e)| (o, messages::unreadable_report(&e)))
+            .chain(
+                unreadable_pods
+                    .into_iter()
+                    .map(|(o, e)| (o, messages::unreadable_pod_status(&e))),
+            )
+            .map(|(o, message)| object_finding(meta, o, Status::Error, message))
+            .collect();
+
+        let mut groups: BTreeMap<(&OwnerKey, &str), BTreeMap<RunningImage, Vec<&RunningPod<'_>>>> =
+            BTreeMap::new();
+        for pod in pods.iter().filter(|p| p.is_running()) {
+            for c in &pod.pod.pod_spec.containers {
+                let status = pod
+                    .status
+                    .container_statuses
+                    .iter()
+                    .find(|s| s.name == c.name);
+                let Some(reference) = c
+                    .image
+                    .clone()
+                    .or_else(|| status.and_then(|s| s.image.clone()))
+                else {
+                    continue;
+                };
+                let image = RunningImage {
+                    reference,
+                    digest: status.and_then(|s| s.digest()).map(str::to_string),
+                };
+                groups
+                    .entry((&pod.owner, c.name.as_str()))
+                    .or_default()
+                    .entry(image)
+                    .or_default()
+                    .push(pod);
+            }
+        }
+        if groups.is_empty() {
+            out.push(ctx.not_assessed(meta, messages::no_running_images(pods.len())));
+            return out;
+        }
+        let max = i64::from(ctx.settings.max_scan_age_days);
+        for ((_, container), images) in groups {
+            let mut judged = Vec::new();
+            let mut evidence = BTreeSet::new();
+            let mut fresh_all = true;
+            for (image, pods) in &images {
+                let scan = index.newest(image.digest.as_deref(), image.name_tag().as_ref());
+                let age = scan.map(|s| (ctx.settings.as_of - s.scanned_at).num_days());
+                let fresh = age.is_some_and(|a| a <= max);
+                fresh_all &= fresh;
+                if let Some(s) = scan {
+                    evidence.insert(s.evidence.clone());
+                }
+                evidence.extend(pods.iter().map(|p| p.pod.object.evidence.clone()));
+                judged.push(ImageScan {
+                    image: image.reference.clone(),
+                    digest: image.digest.clone(),
+                    scan: scan.map(|s| match &s.source {
+                        ScanSource::TrivyOperator { report } => report.clone(),
+                    }),
+                    scanned_image: scan.map(|s| s.image.clone()),
+                    scanned_at: scan.map(|s| crate::timefmt::rfc3339(s.scanned_at)),
+                    age_days: age,
+                    critical: scan.and_then(|s| s.critical),
+                    high: scan.and_then(|s| s.high),
+                    fresh,
+                });
+            }
+            let first = images
+                .values()
+                .flatten()
+                .min_by_key(|p| p.name())
+                .expect("pods");
+            let mut subject = first.owner_subject();
+            subject.container = Some(container.to_string());
+            if let Some(o) = first.owner_object {
+                evidence.insert(o.evidence.clone());
+            }
+            let status = if fresh_all {
+                Status::Pass
+            } else {
+                Status::Fail
+            };
+            out.push(
+                Finding::new(
+                    meta.id,
+                    meta.severity,
+                    status,
+                    subject,
+                    messages::images_scanned(&judged, max),
+                )
+                .evidence(evidence)
+                .detail("images", json!(judged))
+                .detail("max_scan_age_days", json!(max)),
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::{findings_in, inventory, running_pod, settings_on, table};
+
+    const DIGEST_A: &str =
+        "sha256:3f1c5d0f2a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d";
+
+    fn report(
+        name: &str,
+        server: &str,
+        repo: &str,
+        tag: &str,
+        digest: &str,
+        updated: &str,
+    ) -> String {
+        format!(
+            r#"---
+apiVersion: aquasecurity.github.io/v1alpha1
+kind: VulnerabilityReport
+metadata: {{name: {name}, namespace: shop, creationTimestamp: "2026-01-01T00:00:00Z"}}
+report:
+  registry: {{server: {server}}}
+  artifact: {{repository: {repo}, tag: "{tag}", digest: "{digest}"}}
+  scanner: {{name: Trivy, vendor: Aqua Security, version: 0.58.1}}
+  updateTimestamp: "{updated}"
+  summary: {{criticalCount: 1, highCount: 4, mediumCount: 9, lowCount: 2, unknownCount: 0}}
+"#
+        )
+    }
+
+    fn run(yaml: &str, day: &str) -> Vec<Finding> {
+        findings_in(&ImagesScanned, &inventory(yaml), &settings_on(day))
+    }
+
+    #[test]
+    fn scans_match_by_digest_or_name_and_tag_and_must_be_recent() {
+        let yaml = [
+            // Matched by digest, though the report names another tag.
+            running_pod(
+                "api-7d9f8b6c5d-a",
+                "api-7d9f8b6c5d",
+                "app",
+                "registry.example.com/shop/api:1.4.2",
+                &format!("registry.example.com/shop/api@{DIGEST_A}"),
+            ),
+            report(
+                "replicaset-api-7d9f8b6c5d-app",
+                "registry.example.com",
+                "shop/api",
+                "1.4.1",
+                DIGEST_A,
+                "2026-11-20T04:12:09Z",
+            ),
+            // Matched by name and tag; Docker Hub names normalized.
+            running_pod(
+                "web-8c9d0e1f2-a",
+                "web-8c9d0e1f2",
+                "app",
+                "nginx:1.27.3",
+                "docker.io/library/nginx@sha256:0000",
+            ),
+            report(
+                "replicaset-web-8c9d0e1f2-app",
+                "index.docker.io",
+                "library/nginx",
+                "1.27.3",
+                "sha256:1111",
+                "2026-11-01T00:00:00Z",
+            ),
+            // A report, but too old.
+            running_pod(
+                "cart-5f6d7c8b9-a",
+                "cart-5f6d7c8b9",
+                "app",
+                "registry.example.com/shop/cart:2.0",
+                "registry.example.com/shop/cart@sha256:2222",
+            ),
+            report(
+                "replicaset-cart-5f6d7c8b9-app",
+                "registry.example.com",
+                "shop/cart",
+                "2.0",
+                "sha256:2222",
+                "2026-09-30T00:00:00Z",
+            ),
+            // No report at all.
+            running_pod(
+                "pay-6a7b8c9d0-a",
+                "pay-6a7b8c9d0",
+                "app",
+                "registry.example.com/shop/pay:3.1",
+                "registry.example.com/shop/pay@sha256:3333",
+            ),
+        ]
+        .concat();
+        let got = run(&yaml, "2026-11-22");
+        let table = table(&got);
+        use Status::*;
+        assert_eq!(
+            table,
+            [
+                ("Deployment shop/api container app".to_string(), Pass),
+                ("Deployment shop/cart container app".to_string(), Fail),
+                ("Deployment shop/pay container app".to_string(), Fail),
+                ("Deployment shop/web container app".to_string(), Pass),
+            ]
+        );
+        assert_eq!(got[0].details["images"][0]["critical"], 1);
+        assert!(got[1].message.contains("53 days"), "{}", got[1].message);
+        assert!(
+            got[2].message.contains("no vulnerability report"),
+            "{}",
+            got[2].message
+        );
+    }
+
+    #[test]
+    fn the_age_limit_is_inclusive_and_a_setting() {
+        let yaml = [
+            running_pod(
+                "api-7d9f8b6c5d-a",
+                "api-7d9f8b6c5d",
+                "app",
+                "registry.example.com/shop/api:1.4.2",
+                &format!("registry.example.com/shop/api@{DIGEST_A}"),
+            ),
+            report(
+                "r",
+                "registry.example.com",
+                "shop/api",
+                "1.4.2",
+                DIGEST_A,
+                "2026-10-23T23:59:59Z",
+            ),
+        ]
+        .concat();
+        assert_eq!(run(&yaml, "2026-11-22")[0].status, Status::Pass); // 30 days
+        assert_eq!(run(&yaml, "2026-11-23")[0].status, Status::Fail); // 31 days
+        let mut settings = settings_on("2026-11-23");
+        settings.max_scan_age_days = 31;
+        let got = findings_in(&ImagesScanned, &inventory(&yaml), &settings);
+        assert_eq!(got[0].status, Status::Pass);
+    }
+
+    #[test]
+    fn without_vulnerability_reports_it_is_not_assessed() {
+        let yaml = running_pod("a-1-x", "a-1", "app", "x:1", "x@sha256:1");
+        let got = run(&yaml, "2026-11-22");
+        assert_eq!(got[0].status, Status::NotAssessed);
+        assert!(
+            got[0].message.contains("VulnerabilityReport"),
+            "{}",
+            got[0].message
+        );
+    }
+}

@@ -1,0 +1,348 @@
+//! Pods as they run: their status, and the workload each belongs to.
+//!
+//! Shared by `running-image-consistent`, `images-scanned` and `no-ephemeral-containers`.
+//! A pod is traced up its chain of controlling owners (Pod → ReplicaSet → Deployment,
+//! Pod → Job → CronJob, ...) through the objects in the input, by uid and else by name.
+//! Where the chain leaves the input, the owner reference still names the next owner; and a
+//! ReplicaSet that is not in the input is taken to belong to the Deployment its name says
+//! when the pod's `pod-template-hash` label confirms it (`api-7d9f8b6c5d` with hash
+//! `7d9f8b6c5d` belongs to Deployment `api`). Static pods (owned by their Node) and bare pods
+//! are their own workload.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use crate::finding::Subject;
+use crate::k8s::{Object, OwnerReference, ViewError, lenient_opt_string, lenient_string};
+use crate::workload::{Workload, object_subject};
+
+/// The parts of a pod's `status` the checks read.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodStatus {
+    #[serde(deserialize_with = "lenient_opt_string")]
+    pub phase: Option<String>,
+    pub container_statuses: Vec<ContainerStatus>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContainerStatus {
+    #[serde(deserialize_with = "lenient_string")]
+    pub name: String,
+    #[serde(deserialize_with = "lenient_opt_string")]
+    pub image: Option<String>,
+    #[serde(rename = "imageID", deserialize_with = "lenient_opt_string")]
+    pub image_id: Option<String>,
+    pub state: ContainerState,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ContainerState {
+    pub running: Option<serde_json::Value>,
+}
+
+impl ContainerStatus {
+    /// The content the container runs: the digest of `imageID` (`repo@sha256:…` gives
+    /// `sha256:…`; an image id `sha256:…` is kept whole; a `docker-pullable://` prefix is
+    /// dropped). None until the image has been pulled.
+    pub fn digest(&self) -> Option<&str> {
+        let id = self.image_id.as_deref()?.trim();
+        let id = id.split_once("://").map_or(id, |(_, rest)| rest);
+        let digest = id.rsplit_once('@').map_or(id, |(_, d)| d);
+        (!digest.is_empty()).then_some(digest)
+    }
+}
+
+/// The workload a pod belongs to, at the top of its owner chain.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OwnerKey {
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl OwnerKey {
+    /// `Deployment shop/api`.
+    pub fn display(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{} {ns}/{}", self.kind, self.name),
+            None => format!("{} {}", self.kind, self.name),
+        }
+    }
+}
+
+/// One pod with its status and the workload it belongs to.
+pub struct RunningPod<'a> {
+    pub pod: &'a Workload<'a>,
+    pub status: PodStatus,
+    pub owner: OwnerKey,
+    /// The owner's object, when it is in the input.
+    pub owner_object: Option<&'a Object>,
+}
+
+impl RunningPod<'_> {
+    pub fn name(&self) -> &str {
+        &self.pod.object.meta.name
+    }
+
+    /// Running: phase Running, or a container reported running.
+    pub fn is_running(&self) -> bool {
+        self.status.phase.as_deref() == Some("Running")
+            || self
+                .status
+                .container_statuses
+                .iter()
+                .any(|c| c.state.running.is_some())
+    }
+
+    /// The subject of a finding about this pod's workload: the owner's object when it is in
+    /// the input (with its file and line), else the owner as the pod names it.
+    pub fn owner_subject(&self) -> Subject {
+        match self.owner_object {
+            Some(o) => object_subject(o),
+            None if self.owner.kind == "Pod" => object_subject(self.pod.object),
+            None => Subject {
+                kind: self.owner.kind.clone(),
+                namespace: self.owner.namespace.clone(),
+                name: self.owner.name.clone(),
+                source: self.pod.object.source.clone(),
+                ..Default::default()
+            },
+        }
+    }
+}
+
+/// Every pod of the input with its status read and its owner resolved, sorted by
+/// namespace and name; and the pods whose status could not be read.
+pub fn pods<'a>(
+    objects: &'a [Object],
+    workloads: &'a [Workload<'a>],
+) -> (Vec<RunningPod<'a>>, Vec<(&'a Object, ViewError)>) {
+    let owners = Owners::new(objects);
+    let mut out = Vec::with_capacity(workloads.len());
+    let mut unreadable = Vec::new();
+    for pod in workloads {
+        match pod.object.view::<PodStatus>("/status") {
+            Ok(status) => {
+                let (owner, owner_object) = owners.resolve(pod.object);
+                out.push(RunningPod {
+                    pod,
+                    status,
+                    owner,
+                    owner_object,
+                });
+            }
+            Err(e) => unreadable.push((pod.object, e)),
+        }
+    }
+    out.sort_by(|a, b| {
+        (&a.pod.object.meta.namespace, a.name()).cmp(&(&b.pod.object.meta.namespace, b.name()))
+    });
+    (out, unreadable)
+}
+
+/// Looks owners up by uid, and by kind, namespace and name.
+struct Owners<'a> {
+    by_uid: HashMap<&'a str, &'a Object>,
+    by_name: HashMap<(&'a str, &'a str, &'a str), &'a Object>,
+}
+
+impl<'a> Owners<'a> {
+    fn new(objects: &'a [Object]) -> Self {
+        let mut by_uid = HashMap::new();
+        let mut by_name = HashMap::new();
+        for o in objects {
+            if o.meta.owner_references.is_empty() && !is_controller_kind(&o.kind) {
+                continue;
+            }
+            if let Some(uid) = o.meta.uid.as_deref() {
+                by_uid.insert(uid, o);
+            }
+            by_name.insert(
+                (
+                    o.kind.as_str(),
+                    o.meta.namespace.as_deref().unwrap_or(""),
+                    o.meta.name.as_str(),
+                ),
+                o,
+            );
+        }
+        Self { by_uid, by_name }
+    }
+
+    fn find(&self, namespace: &str, r: &OwnerReference) -> Option<&'a Object> {
+        r.uid
+            .as_deref()
+            .and_then(|uid| self.by_uid.get(uid))
+            .or_else(|| {
+                self.by_name
+                    .get(&(r.kind.as_str(), namespace, r.name.as_str()))
+            })
+            .copied()
+    }
+
+    fn resolve(&self, pod: &'a Object) -> (OwnerKey, Option<&'a Object>) {
+        let namespace = pod.meta.namespace.as_deref().unwrap_or("");
+        let key = |kind: &str, name: &str| OwnerKey {
+            kind: kind.to_string(),
+            namespace: pod.meta.namespace.clone(),
+            name: name.to_string(),
+        };
+        let mut current = pod;
+        let mut found: Option<&'a Object> = None;
+        // Owner chains are two or three links long; the bound stops a reference cycle.
+        for _ in 0..8 {
+            let Some(r) = controller_of(current) else {
+                break;
+            };
+            if r.kind == "Node" {
+                break;
+            }
+            match self.find(namespace, r) {
+                Some(owner) => {
+                    current = owner;
+                    found = Some(owner);
+                }
+                None => {
+                    // The chain leaves the input here.
+                    if r.kind == "ReplicaSet"
+                        && let Some(deployment) = deployment_by_name(pod, &r.name)
+                    {
+                        return (key("Deployment", deployment), None);
+                    }
+                    return (key(&r.kind, &r.name), None);
+                }
+            }
+        }
+        match found {
+            Some(o) => (key(&o.kind, &o.meta.name), Some(o)),
+            None => (key("Pod", &pod.meta.name), None),
+        }
+    }
+}
+
+fn is_controller_kind(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob"
+    )
+}
+
+fn controller_of(o: &Object) -> Option<&OwnerReference> {
+    o.meta
+        .owner_references
+        .iter()
+        .find(|r| r.controller.unwrap_or(false))
+}
+
+/// `api-7d9f8b6c5d` belongs to Deployment `api` when the pod's `pod-template-hash` label is
+/// `7d9f8b6c5d`: the Deployment controller names its ReplicaSets that way.
+fn deployment_by_name<'n>(pod: &Object, replicaset: &'n str) -> Option<&'n str> {
+    let hash = pod.meta.labels.get("pod-template-hash")?;
+    replicaset
+        .strip_suffix(hash.as_str())?
+        .strip_suffix('-')
+        .filter(|d| !d.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::inventory;
+    use crate::workload::WorkloadIndex;
+
+    #[test]
+    fn owners_resolve_through_the_input_and_else_by_name() {
+        let inv = inventory(
+            r#"
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: api-7d9f8b6c5d
+  namespace: shop
+  uid: rs-1
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: api, uid: d-1, controller: true}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: api-7d9f8b6c5d-aaaaa
+  namespace: shop
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: api-7d9f8b6c5d, uid: rs-1, controller: true}]
+spec: {containers: [{name: web, image: x}]}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: cart-5f6d7c8b9-bbbbb
+  namespace: shop
+  labels: {pod-template-hash: 5f6d7c8b9}
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: cart-5f6d7c8b9, uid: rs-2, controller: true}]
+spec: {containers: [{name: web, image: x}]}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: odd-ccccc
+  namespace: shop
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: odd-rs, uid: rs-3, controller: true}]
+spec: {containers: [{name: web, image: x}]}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: etcd-cp-1
+  namespace: kube-system
+  ownerReferences: [{apiVersion: v1, kind: Node, name: cp-1, uid: n-1, controller: true}]
+spec: {containers: [{name: etcd, image: x}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: bare, namespace: shop}
+spec: {containers: [{name: web, image: x}]}
+"#,
+        );
+        let index = WorkloadIndex::build(&inv.objects);
+        let (pods, unreadable) = pods(&inv.objects, &index.pods);
+        assert!(unreadable.is_empty());
+        let owners: Vec<(String, bool)> = pods
+            .iter()
+            .map(|p| (p.owner.display(), p.owner_object.is_some()))
+            .collect();
+        assert_eq!(
+            owners,
+            [
+                ("Pod kube-system/etcd-cp-1".to_string(), false),
+                ("Deployment shop/api".to_string(), false),
+                ("Pod shop/bare".to_string(), false),
+                ("Deployment shop/cart".to_string(), false),
+                ("ReplicaSet shop/odd-rs".to_string(), false),
+            ]
+        );
+        assert_eq!(
+            pods[1].owner_subject().display_name(),
+            "Deployment shop/api"
+        );
+    }
+
+    #[test]
+    fn digests_come_from_image_ids_in_every_form() {
+        let status = |id: &str| ContainerStatus {
+            image_id: Some(id.into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            status("docker.io/library/nginx@sha256:abc").digest(),
+            Some("sha256:abc")
+        );
+        assert_eq!(status("sha256:def").digest(), Some("sha256:def"));
+        assert_eq!(
+            status("docker-pullable://nginx@sha256:123").digest(),
+            Some("sha256:123")
+        );
+        assert_eq!(status("").digest(), None);
+    }
+}

@@ -1,0 +1,82 @@
+//! Shared by the version checks: the API server's version, and a version judged against the
+//! end-of-life data as of the report's date, turned into a status, a message and details.
+//!
+//! The mapping: a supported line passes (maintenance mode included: upstream still ships
+//! security fixes); an ended line fails, and so does a version older than every listed line
+//! once the oldest has ended; a version the data does not list, or a product it does not
+//! know, is `not_assessed`: it is the data that is missing, not a fault of the cluster, and a
+//! stale data file must never turn into a pass.
+
+use serde_json::{Value, json};
+
+use super::CheckSettings;
+use crate::collect::Inventory;
+use crate::eol::{Judgement, Version};
+use crate::finding::Status;
+use crate::messages;
+
+/// A judged version: status, message and the facts behind it.
+pub struct Judged {
+    pub status: Status,
+    pub message: String,
+    pub details: Vec<(&'static str, Value)>,
+}
+
+/// Judges `version` of `product` on the as-of day.
+pub fn judge(settings: &CheckSettings, product: &str, version: &Version) -> Judged {
+    let day = settings.as_of.date_naive();
+    let data = &settings.eol;
+    let judgement = data.judge(product, version, day);
+    let status = match judgement {
+        Judgement::Supported { .. } => Status::Pass,
+        Judgement::EndOfLife { .. } | Judgement::OlderThanKnown { .. } => Status::Fail,
+        Judgement::Unknown { .. } | Judgement::NoProduct => Status::NotAssessed,
+    };
+    let mut details = vec![
+        ("version", json!(version.raw)),
+        ("eol_data", json!(data.file.path)),
+        ("eol_data_compiled", json!(data.compiled.to_string())),
+    ];
+    let line = match judgement {
+        Judgement::Supported { line, .. } | Judgement::EndOfLife { line, .. } => Some(line),
+        Judgement::OlderThanKnown { oldest, .. } => Some(oldest),
+        _ => None,
+    };
+    if let Some(line) = line {
+        details.push(("release_line", json!(line.version.to_string())));
+        details.push(("released", json!(line.released.to_string())));
+        details.push((
+            "end_of_life",
+            json!(line.end_of_life.map(|d| d.to_string())),
+        ));
+        if line.lts {
+            details.push(("lts", json!(true)));
+        }
+        if let Some(source) = &line.source {
+            details.push(("eol_source", json!(source)));
+        }
+    }
+    Judged {
+        status,
+        message: messages::eol_judgement(product, version, &judgement, day, data.compiled),
+        details,
+    }
+}
+
+/// The API server's version from the inventory, and the id of the source that reported it.
+pub fn server_version(inventory: &Inventory) -> Option<(Version, String)> {
+    let v = inventory.server_version.as_ref()?;
+    let version = Version::parse(&v.git_version).or_else(|| {
+        // `minor` is "27+" on some managed clusters.
+        let minor = v.minor.trim_end_matches('+');
+        Version::parse(&format!("{}.{minor}", v.major))
+    })?;
+    let source = inventory
+        .sources
+        .iter()
+        .find(|s| s.details.get("server_version") == Some(&v.git_version))
+        .or_else(|| inventory.sources.first())
+        .map(|s| s.id.clone())
+        .unwrap_or_else(|| "all".into());
+    Some((version, source))
+}
