@@ -436,9 +436,14 @@ fn absorb(inventory: &mut Inventory, result: FileResult) {
 
 fn parse_text(text: &str, file: &InputFile, source_id: &str) -> FileResult {
     let mut result = FileResult::default();
-    let docs = if looks_like_json(text) {
-        match parse_json_file(text, &file.display) {
-            Ok(docs) => docs,
+    // Documents and list items are parsed and built on the same worker, so a big List is
+    // never held as parsed values all at once: each item is redacted, hashed and trimmed
+    // (managedFields) right after it is parsed.
+    let built = if looks_like_json(text) {
+        match parse_json_file(text, &file.display)
+            .and_then(|items| build_json_items(&items, &file.display, source_id))
+        {
+            Ok(built) => built,
             Err(e) if file.path.extension().is_some_and(|x| x == "json") => {
                 result.problems.push(
                     Problem::new(
@@ -458,10 +463,6 @@ fn parse_text(text: &str, file: &InputFile, source_id: &str) -> FileResult {
         parse_yaml_stream(text, file, source_id, &mut result.problems)
     };
 
-    let built: Vec<Built> = docs
-        .into_par_iter()
-        .flat_map_iter(|doc| expand_list(doc, &file.display, source_id))
-        .collect();
     for b in built {
         match b {
             Built::Object(obj, rec, stats) => {
@@ -562,10 +563,24 @@ fn looks_like_json(text: &str) -> bool {
     matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['))
 }
 
+/// A JSON document or list item cut out of its file but not parsed yet.
+struct JsonItem<'a> {
+    text: &'a str,
+    locator: String,
+    line: u32,
+}
+
+/// The items of a JSON file, and the kind and apiVersion to fill into each (items of typed
+/// lists such as `PodList` omit them).
+struct JsonItems<'a> {
+    items: Vec<JsonItem<'a>>,
+    fill: Option<(String, String)>,
+}
+
 /// A JSON file: one object, a List, or an array of objects. List items are cut out as raw
-/// text first (cheap), then parsed in parallel, each with the line it starts on; typed lists
-/// from the API (`PodList`) omit each item's kind and apiVersion, which are filled in.
-fn parse_json_file(text: &str, display: &str) -> Result<Vec<RawDoc>, serde_json::Error> {
+/// text first (cheap), each with the line it starts on, and parsed later in parallel; typed
+/// lists from the API (`PodList`) omit each item's kind and apiVersion, which are filled in.
+fn parse_json_file<'a>(text: &'a str, display: &str) -> Result<JsonItems<'a>, serde_json::Error> {
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Envelope<'a> {
@@ -576,7 +591,10 @@ fn parse_json_file(text: &str, display: &str) -> Result<Vec<RawDoc>, serde_json:
     }
     if text.trim_start().starts_with('[') {
         let items: Vec<&RawValue> = serde_json::from_str(text)?;
-        return parse_raw_items(text, &items, None, |i| format!("{display}#0/{i}"));
+        return Ok(JsonItems {
+            items: raw_items(text, &items, |i| format!("{display}#0/{i}")),
+            fill: None,
+        });
     }
     let envelope: Envelope<'_> = serde_json::from_str(text)?;
     match envelope.items {
@@ -590,43 +608,75 @@ fn parse_json_file(text: &str, display: &str) -> Result<Vec<RawDoc>, serde_json:
             let fill = kind
                 .strip_suffix("List")
                 .filter(|k| !k.is_empty())
-                .map(|k| (k, envelope.api_version.as_deref().unwrap_or("v1")));
-            parse_raw_items(text, &items, fill, |i| format!("{display}#0/items/{i}"))
+                .map(|k| {
+                    (
+                        k.to_string(),
+                        envelope.api_version.as_deref().unwrap_or("v1").to_string(),
+                    )
+                });
+            Ok(JsonItems {
+                items: raw_items(text, &items, |i| format!("{display}#0/items/{i}")),
+                fill,
+            })
         }
-        _ => Ok(vec![RawDoc {
-            value: serde_json::from_str(text)?,
-            locator: format!("{display}#0"),
-            line: Some(1 + leading_lines(text)),
-            item_lines: None,
-        }]),
+        _ => Ok(JsonItems {
+            items: vec![JsonItem {
+                text,
+                locator: format!("{display}#0"),
+                line: 1 + leading_lines(text),
+            }],
+            fill: None,
+        }),
     }
 }
 
-fn parse_raw_items(
+fn raw_items<'a>(
     text: &str,
-    items: &[&RawValue],
-    fill: Option<(&str, &str)>,
-    locator: impl Fn(usize) -> String + Sync,
-) -> Result<Vec<RawDoc>, serde_json::Error> {
+    items: &[&'a RawValue],
+    locator: impl Fn(usize) -> String,
+) -> Vec<JsonItem<'a>> {
     let base = text.as_ptr() as usize;
     let lines = LineIndex::new(text);
     items
-        .par_iter()
+        .iter()
         .enumerate()
-        .map(|(i, raw)| {
-            let offset = raw.get().as_ptr() as usize - base;
-            let mut value: Value = serde_json::from_str(raw.get())?;
+        .map(|(i, raw)| JsonItem {
+            text: raw.get(),
+            locator: locator(i),
+            line: lines.line_of(raw.get().as_ptr() as usize - base),
+        })
+        .collect()
+}
+
+/// Parses and builds the items of a JSON file on both cores. One item that does not parse
+/// fails the whole file, as the file is then not the JSON it claims to be.
+fn build_json_items(
+    items: &JsonItems<'_>,
+    display: &str,
+    source_id: &str,
+) -> Result<Vec<Built>, serde_json::Error> {
+    let fill = items
+        .fill
+        .as_ref()
+        .map(|(kind, api_version)| (kind.as_str(), api_version.as_str()));
+    let built: Vec<Vec<Built>> = items
+        .items
+        .par_iter()
+        .map(|item| {
+            let mut value: Value = serde_json::from_str(item.text)?;
             if let (Some((kind, api_version)), Some(obj)) = (fill, value.as_object_mut()) {
                 fill_type(obj, kind, api_version);
             }
-            Ok(RawDoc {
+            let doc = RawDoc {
                 value,
-                locator: locator(i),
-                line: Some(lines.line_of(offset)),
+                locator: item.locator.clone(),
+                line: Some(item.line),
                 item_lines: None,
-            })
+            };
+            Ok(expand_list(doc, display, source_id))
         })
-        .collect()
+        .collect::<Result<_, serde_json::Error>>()?;
+    Ok(built.into_iter().flatten().collect())
 }
 
 fn fill_type(obj: &mut serde_json::Map<String, Value>, kind: &str, api_version: &str) {
@@ -666,29 +716,30 @@ fn parse_yaml_stream(
     file: &InputFile,
     source_id: &str,
     problems: &mut Vec<Problem>,
-) -> Vec<RawDoc> {
+) -> Vec<Built> {
     let docs = yaml::split_documents(text);
-    let parsed: Vec<Result<RawDoc, (bool, u32, String)>> = docs
+    let parsed: Vec<Result<Vec<Built>, (bool, u32, String)>> = docs
         .par_iter()
         .map(|doc| match yaml::parse_document(doc) {
             Ok(value) => {
                 let item_lines = yaml_item_lines(&value, doc);
-                Ok(RawDoc {
+                let doc = RawDoc {
                     value,
                     locator: format!("{}#{}", file.display, doc.index),
                     line: Some(doc.content_line),
                     item_lines,
-                })
+                };
+                Ok(expand_list(doc, &file.display, source_id))
             }
             Err(e) if doc.text.contains("{{") => Err((true, e.line, e.message)),
             Err(e) => Err((false, e.line, e.message)),
         })
         .collect();
-    let mut out = Vec::with_capacity(parsed.len());
+    let mut built = Vec::new();
     let mut templates = Vec::new();
     for (r, doc) in parsed.into_iter().zip(&docs) {
         match r {
-            Ok(doc) => out.push(doc),
+            Ok(b) => built.push(b),
             Err((true, line, _)) => templates.push(line),
             Err((false, line, message)) => problems.push(
                 Problem::new(
@@ -717,6 +768,10 @@ fn parse_yaml_stream(
             )
             .hint("render it first (`helm template`, envsubst) and pass the output to --snapshot"),
         );
+    }
+    let mut out = Vec::with_capacity(built.len());
+    for b in built {
+        out.extend(b);
     }
     out
 }

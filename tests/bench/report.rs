@@ -103,9 +103,11 @@ fn options() -> Options {
     o
 }
 
-/// One run of the binary: wall time and the child's peak resident set.
+/// One run of the binary: wall time, CPU time (user + system, which other processes on
+/// the machine disturb less than wall time) and the child's peak resident set.
 struct Run {
     wall: Duration,
+    cpu: Duration,
     max_rss: u64,
 }
 
@@ -139,8 +141,10 @@ fn run_report(snapshot: &Path, out: &Path, cwd: &Path) -> Run {
         "evidencer report failed on {} (status {status})",
         snapshot.display()
     );
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     Run {
         wall,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
         // ru_maxrss is in KiB on Linux.
         max_rss: usage.ru_maxrss as u64 * 1024,
     }
@@ -223,6 +227,7 @@ fn main() {
             .collect();
         let walls: Vec<Duration> = runs.iter().map(|r| r.wall).collect();
         let rss: Vec<u64> = runs.iter().map(|r| r.max_rss).collect();
+        let cpu: Vec<Duration> = runs.iter().map(|r| r.cpu).collect();
         let (findings, by_status) = findings_summary(&out);
         let (wall, peak) = (median(&walls), median(&rss));
         let verdict = match case.target {
@@ -233,33 +238,49 @@ fn main() {
             None => "no target: measured".into(),
         };
         println!(
-            "{:10} median {}  min {}  max {}  peak RSS median {} (min {}, max {})  {verdict}",
+            "{:10} median {}  min {}  max {}  cpu median {}  peak RSS median {} (min {}, max {})  {verdict}",
             case.name,
             secs(wall),
             secs(*walls.iter().min().unwrap()),
             secs(*walls.iter().max().unwrap()),
+            secs(median(&cpu)),
             mb(peak),
             mb(*rss.iter().min().unwrap()),
             mb(*rss.iter().max().unwrap()),
         );
         println!("{:10} findings {findings}: {by_status}", "");
-        rows.push((case.name, written, findings, wall, peak, verdict));
+        rows.push((
+            case.name,
+            written,
+            findings,
+            wall,
+            median(&cpu),
+            peak,
+            verdict,
+        ));
     }
     if rows.is_empty() {
         return;
     }
     println!();
     println!(
-        "{:10} {:>10} {:>8} {:>9} {:>9} {:>11}  verdict",
-        "shape", "input", "objects", "findings", "median", "peak RSS"
+        "{:10} {:>10} {:>8} {:>9} {:>9} {:>9} {:>11}  verdict",
+        "shape", "input", "objects", "findings", "median", "cpu", "peak RSS"
     );
-    for (name, written, findings, wall, peak, verdict) in rows {
+    for (name, written, findings, wall, cpu, peak, verdict) in rows {
         println!(
-            "{name:10} {:>10} {:>8} {findings:>9} {:>9} {:>11}  {verdict}",
+            "{name:10} {:>10} {:>8} {findings:>9} {:>9} {:>9} {:>11}  {verdict}",
             mb(written.bytes),
             written.objects,
             secs(wall),
+            secs(cpu),
             mb(peak)
         );
     }
+    println!(
+        "load average at the end: {} (other work on the machine inflates wall time; cpu is user + system time of the run)",
+        std::fs::read_to_string("/proc/loadavg")
+            .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|_| "unknown".into())
+    );
 }
