@@ -877,7 +877,7 @@ fn build_object(doc: RawDoc, display: &str, source_id: &str) -> Built {
     }
     let mut stats = RedactionStats::default();
     redact::redact_object(&mut value, &mut stats);
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(16 << 10);
     canonical_json(&value, &mut bytes);
     let sha256 = sha256_hex(&bytes);
     drop(bytes);
@@ -953,15 +953,18 @@ pub fn canonical_json(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
             out.push(b'{');
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort_unstable();
-            for (i, key) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
+            // serde_json's map keeps its keys sorted (unless its `preserve_order` feature is
+            // on), so the sort is only a fallback.
+            if map.keys().is_sorted() {
+                for (i, (key, child)) in map.iter().enumerate() {
+                    canonical_entry(i, key, child, out);
                 }
-                serde_json::to_writer(&mut *out, key).expect("writing to a Vec cannot fail");
-                out.push(b':');
-                canonical_json(&map[key], out);
+            } else {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort_unstable();
+                for (i, key) in keys.into_iter().enumerate() {
+                    canonical_entry(i, key, &map[key], out);
+                }
             }
             out.push(b'}');
         }
@@ -977,6 +980,15 @@ pub fn canonical_json(value: &Value, out: &mut Vec<u8>) {
         }
         scalar => serde_json::to_writer(&mut *out, scalar).expect("writing to a Vec cannot fail"),
     }
+}
+
+fn canonical_entry(i: usize, key: &str, value: &Value, out: &mut Vec<u8>) {
+    if i > 0 {
+        out.push(b',');
+    }
+    serde_json::to_writer(&mut *out, key).expect("writing to a Vec cannot fail");
+    out.push(b':');
+    canonical_json(value, out);
 }
 
 /// True when a value was redacted, for renderers that want to say so.
