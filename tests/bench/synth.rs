@@ -243,7 +243,7 @@ fn image(rng: &mut Rng, app: &str, version: &str) -> (String, String) {
         87..=89 => format!("quay.io/{team}/{app}:{version}@sha256:{digest}"),
         // latest and no tag: failures.
         90..=93 => format!("registry.example.com/{team}/{app}:latest"),
-        94..=96 => format!("{app}"),
+        94..=96 => app.to_string(),
         // A truncated digest and a malformed reference.
         97..=98 => format!("registry.example.com/{team}/{app}@sha256:{}", &digest[..12]),
         _ => format!(
@@ -834,7 +834,11 @@ fn pod(
 fn node(rng: &mut Rng, i: usize, shape: Shape) -> Value {
     let name = format!("node-{i:04}");
     let zone = ["a", "b", "c"][i % 3];
-    let kubelet = if i % 40 == 0 { "v1.33.4" } else { "v1.35.2" };
+    let kubelet = if i.is_multiple_of(40) {
+        "v1.33.4"
+    } else {
+        "v1.35.2"
+    };
     let labels = json!({"kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
         "kubernetes.io/arch": "amd64", "topology.kubernetes.io/zone": format!("eu-west-1{zone}"),
         "topology.kubernetes.io/region": "eu-west-1", "node.kubernetes.io/instance-type": "m6i.2xlarge"});
