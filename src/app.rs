@@ -5,13 +5,14 @@
 //! are recorded in the report and the rest is still assessed.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
 use rayon::prelude::*;
 
+use crate::archive::{Archive, ArchiveError, Staging};
 use crate::assess::{self, Verdict};
 use crate::catalog::{Catalog, CatalogError};
 use crate::checks::{self, CheckContext, CheckSettings};
@@ -22,6 +23,7 @@ use crate::eol::{EolData, EolError};
 use crate::evidence::ProblemLevel;
 use crate::finding::assign_ids;
 use crate::output::{self, OutputError};
+use crate::period::{Period, PeriodError};
 use crate::report::pdf::{self, PdfInput};
 use crate::report::templates::{TemplateError, Templates};
 use crate::report::view::ReportView;
@@ -43,6 +45,19 @@ pub enum AppError {
     Eol(#[from] EolError),
     #[error("--as-of: {0}")]
     AsOf(#[from] TimeError),
+    #[error("--period: {0}")]
+    Period(#[from] PeriodError),
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    #[error(
+        "--archive files each run under its period: give --period (e.g. previous-quarter) or \
+         --since and --until"
+    )]
+    ArchiveNeedsPeriod,
+    #[error("--keep and --replace only apply with --archive DIR")]
+    ArchiveOnly,
+    #[error("--keep must be at least 1")]
+    KeepZero,
     #[error(
         "nothing to assess: give at least one --snapshot PATH (or `snapshots:` in evidencer.yaml)"
     )]
@@ -90,6 +105,15 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         Some(s) => timefmt::parse_as_of(s)?,
         None => Utc::now(),
     };
+    let period = Period::from_args(
+        settings.period.as_deref(),
+        settings.since.as_deref(),
+        settings.until.as_deref(),
+        as_of,
+    )?;
+    // The archive is opened before anything is collected: a refused or unwritable archive
+    // fails the run in a second, not after the collection.
+    let archive = open_archive(settings, period.as_ref())?;
     let catalog = Catalog::load(settings.builtin_catalogs, &settings.catalogs)?;
     let eol = match &settings.eol_data {
         Some(path) => Arc::new(EolData::load(path)?),
@@ -150,7 +174,14 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     let run = RunInfo {
         generated_at: stamp.clone(),
         as_of: stamp,
-        period: None,
+        period: period.as_ref().map(|p| {
+            let (start, end) = p.bounds();
+            crate::report::Period {
+                start,
+                end,
+                label: p.label.clone(),
+            }
+        }),
         data_files: vec![eol.file.clone()],
         templates: templates
             .as_ref()
@@ -158,7 +189,15 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
             .unwrap_or_default(),
     };
     let report = Report::build(run, inventory, findings, controls, &catalog);
-    write_reports(settings, &report, templates.as_ref())?;
+    let out = match &archive {
+        Some((_, staging)) => staging.path().to_path_buf(),
+        None => settings.out.clone(),
+    };
+    write_reports(settings, &out, &report, templates.as_ref())?;
+    let (out, pruned) = match archive {
+        Some((archive, staging)) => file_in_archive(settings, &archive, staging)?,
+        None => (out, Vec::new()),
+    };
 
     let failing = |v: Verdict| match settings.fail_on {
         FailOn::Never => false,
@@ -166,8 +205,12 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         FailOn::PartiallySatisfied => v != Verdict::Satisfied,
     };
     let exit_code = u8::from(report.controls.iter().any(|c| failing(c.verdict)));
+    // The one line a scheduled run's log must show: its own target, on at the default level.
     tracing::info!(
-        out = %settings.out.display(),
+        target: SUMMARY_TARGET,
+        period = %period.as_ref().map_or("none", |p| p.label.as_str()),
+        out = %out.display(),
+        pruned = pruned.len(),
         controls = report.controls.len(),
         satisfied = report.summary.controls_by_verdict["satisfied"],
         partially_satisfied = report.summary.controls_by_verdict["partially_satisfied"],
@@ -177,6 +220,58 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         "report written"
     );
     Ok(Outcome { exit_code })
+}
+
+/// The log target of the summary line, which `main` lets through at the default level.
+pub const SUMMARY_TARGET: &str = "evidencer::summary";
+
+/// Opens the `--archive` and starts this run's staging folder; `None` without `--archive`.
+fn open_archive(
+    settings: &Settings,
+    period: Option<&Period>,
+) -> Result<Option<(Archive, Staging)>, AppError> {
+    if settings.keep == Some(0) {
+        return Err(AppError::KeepZero);
+    }
+    let Some(dir) = &settings.archive else {
+        return match settings.keep.is_some() || settings.replace {
+            true => Err(AppError::ArchiveOnly),
+            false => Ok(None),
+        };
+    };
+    let period = period.ok_or(AppError::ArchiveNeedsPeriod)?;
+    let (archive, _) = Archive::open(dir)?;
+    let staging = archive.stage(&period.label, settings.replace)?;
+    Ok(Some((archive, staging)))
+}
+
+/// Renames the finished staging folder into place and prunes beyond `--keep`. A failed
+/// prune is a warning: the evidence is filed, and a retry would only find it filed.
+fn file_in_archive(
+    settings: &Settings,
+    archive: &Archive,
+    staging: Staging,
+) -> Result<(PathBuf, Vec<String>), AppError> {
+    let dest = archive.commit(staging, settings.replace)?;
+    let label = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let pruned = match settings.keep {
+        Some(keep) => archive.prune(keep as usize, &label).unwrap_or_else(|e| {
+            tracing::warn!("--keep {keep}: {e}; older periods were left in place");
+            Vec::new()
+        }),
+        None => Vec::new(),
+    };
+    for p in &pruned {
+        tracing::info!(
+            path = %archive.root().join(p).display(),
+            "removed period {p} (--keep {})",
+            settings.keep.unwrap_or_default()
+        );
+    }
+    Ok((dest, pruned))
 }
 
 /// A `--snapshot` path that does not exist stops the run: a typo must not turn into a report
@@ -237,10 +332,11 @@ fn report_problems(inventory: &Inventory) {
 
 fn write_reports(
     settings: &Settings,
+    out: &Path,
     report: &Report,
     templates: Option<&Templates>,
 ) -> Result<(), AppError> {
-    output::ensure_dir(&settings.out)?;
+    output::ensure_dir(out)?;
     // The formats do not depend on each other (the text ones share one template context),
     // so they render in parallel; the files are then written in the order asked for.
     let wants = |f: Format| settings.formats.contains(&f);
@@ -293,7 +389,7 @@ fn write_reports(
                 .map(|(_, bytes)| bytes.as_slice()),
         }
         .expect("every format asked for was rendered");
-        let path: PathBuf = settings.out.join(format.file_name());
+        let path: PathBuf = out.join(format.file_name());
         output::write_atomic(&path, bytes)?;
         tracing::debug!(
             bytes = bytes.len(),

@@ -91,6 +91,19 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
 
+    /// The audit period: YYYY-Qn, YYYY-MM, YYYY, previous-quarter, previous-month or last-Nd
+    /// (relative to --as-of). It names the folder of --archive.
+    #[arg(long, value_name = "PERIOD", conflicts_with_all = ["since", "until"])]
+    pub period: Option<String>,
+
+    /// First day (YYYY-MM-DD, whole day UTC) or RFC 3339 time of the period; with --until.
+    #[arg(long, value_name = "DATE", requires = "until")]
+    pub since: Option<String>,
+
+    /// Last day (YYYY-MM-DD, included whole) or RFC 3339 time of the period; with --since.
+    #[arg(long, value_name = "DATE", requires = "since")]
+    pub until: Option<String>,
+
     /// Output formats, comma-separated.
     #[arg(
         long = "format",
@@ -103,6 +116,22 @@ pub struct ReportArgs {
     /// Directory to write the reports into (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// File the reports under DIR/<period label>/ instead of --out (needs a period). They are
+    /// written to a hidden folder and renamed when complete; a killed run's leftovers are
+    /// cleared by the next run.
+    #[arg(long, value_name = "DIR", conflicts_with = "out")]
+    pub archive: Option<PathBuf>,
+
+    /// With --archive: keep the N newest period folders and remove older ones, never the
+    /// one just written.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep: Option<u32>,
+
+    /// With --archive: replace the period's folder when it is already filed (without it,
+    /// the run stops before collecting).
+    #[arg(long)]
+    pub replace: bool,
 
     /// Add the controls of the catalogs (*.yaml) in DIR; a control with an existing id
     /// replaces it. Repeatable.
@@ -171,6 +200,12 @@ impl ReportArgs {
                 f
             }),
             out: self.out.clone(),
+            period: self.period.clone(),
+            since: self.since.clone(),
+            until: self.until.clone(),
+            archive: self.archive.clone(),
+            keep: self.keep,
+            replace: self.replace.then_some(true),
             catalogs: list(&self.catalogs),
             builtin_catalogs: self.no_builtin_catalogs.then_some(false),
             templates: self.templates.clone(),

@@ -61,6 +61,12 @@ pub struct ConfigFile {
     pub eol_data: Option<PathBuf>,
     pub max_node_age_days: Option<u32>,
     pub max_scan_age_days: Option<u32>,
+    pub period: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub archive: Option<PathBuf>,
+    pub keep: Option<u32>,
+    pub replace: Option<bool>,
 }
 
 /// The merged settings of a `report` run, as `--dump-config` prints them.
@@ -83,6 +89,16 @@ pub struct Settings {
     pub eol_data: Option<PathBuf>,
     pub max_node_age_days: u32,
     pub max_scan_age_days: u32,
+    /// `--period`: `2026-Q3`, `2026-08`, `2026`, `previous-quarter`, `last-90d`...
+    pub period: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    /// `--archive`: file each run under `<archive>/<period label>/` instead of `out`.
+    pub archive: Option<PathBuf>,
+    /// `--keep`: how many period folders the archive keeps.
+    pub keep: Option<u32>,
+    /// `--replace`: replace a period folder that is already filed.
+    pub replace: bool,
     /// The config file that was read, if any (not a key of the file).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config_file: Option<PathBuf>,
@@ -105,6 +121,12 @@ impl Default for Settings {
             eol_data: None,
             max_node_age_days: crate::checks::DEFAULT_MAX_NODE_AGE_DAYS,
             max_scan_age_days: crate::checks::DEFAULT_MAX_SCAN_AGE_DAYS,
+            period: None,
+            since: None,
+            until: None,
+            archive: None,
+            keep: None,
+            replace: false,
             config_file: None,
         }
     }
@@ -173,6 +195,7 @@ impl ConfigFile {
         self.out.iter_mut().for_each(fix);
         self.templates.iter_mut().for_each(fix);
         self.eol_data.iter_mut().for_each(fix);
+        self.archive.iter_mut().for_each(fix);
     }
 }
 
@@ -192,8 +215,21 @@ impl Settings {
             fail_on,
             max_file_size,
             max_node_age_days,
-            max_scan_age_days
+            max_scan_age_days,
+            replace
         );
+        // A period in one layer replaces the other's, whichever form each uses.
+        if file.period.is_some() || file.since.is_some() || file.until.is_some() {
+            self.period = file.period;
+            self.since = file.since;
+            self.until = file.until;
+        }
+        if file.archive.is_some() {
+            self.archive = file.archive;
+        }
+        if file.keep.is_some() {
+            self.keep = file.keep;
+        }
         if file.eol_data.is_some() {
             self.eol_data = file.eol_data;
         }

@@ -6,6 +6,7 @@
 //! control of the catalogs ([`catalog`]); renderers ([`report`]) write the result.
 
 pub mod app;
+pub mod archive;
 pub mod assess;
 pub mod catalog;
 pub mod checks;

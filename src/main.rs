@@ -1,6 +1,7 @@
 //! The `evidencer` binary: parses the command line, sets up logging, runs the command and
 //! turns its result into an exit code (0 done, 1 `--fail-on` met, 2 error).
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -29,7 +30,11 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // A scheduled run's log is read by machines: in JSON, the error is one event too.
+            match cli.log_format {
+                LogFormat::Json => tracing::error!(error = format!("{e:#}"), "run failed"),
+                LogFormat::Text => eprintln!("error: {e:#}"),
+            }
             ExitCode::from(2)
         }
     }
@@ -57,20 +62,32 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
     })
 }
 
+/// Logs go to stderr: warnings by default, plus the run's summary line (its own target), so
+/// a scheduled run's log always says what it filed. `EVIDENCER_LOG` (EnvFilter syntax)
+/// replaces the levels; `--log-format json` writes one JSON object per line with the
+/// event's fields at the top level.
 fn init_logging(cli: &Cli) {
+    let summary = evidencer::app::SUMMARY_TARGET;
     let level = match (cli.quiet, cli.verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
-        (false, 1) => "info",
-        (false, _) => "debug",
+        (true, _) => "error".to_string(),
+        (false, 0) => format!("warn,{summary}=info"),
+        (false, 1) => "info".to_string(),
+        (false, _) => "debug".to_string(),
     };
     let filter = EnvFilter::try_from_env("EVIDENCER_LOG").unwrap_or_else(|_| EnvFilter::new(level));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal, not in a CronJob's or CI's log.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false);
     match cli.log_format {
-        LogFormat::Json => builder.json().init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .init(),
         LogFormat::Text => builder.without_time().init(),
     }
 }

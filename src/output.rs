@@ -69,7 +69,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
 /// The process umask, read from /proc (std has no way to read it without changing it);
 /// 022 when it cannot be read.
 #[cfg(unix)]
-fn current_umask() -> u32 {
+pub(crate) fn current_umask() -> u32 {
     fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

@@ -123,6 +123,24 @@ pub fn parse(input: &str, as_of: DateTime<Utc>) -> Result<Period, PeriodError> {
     })
 }
 
+/// The period a label names (`2026-Q3`, `2026-08`, `2026`, `2026-07-01_2026-09-29`), for
+/// ordering archive folders; `None` for anything else, relative keywords included (a folder
+/// is never named `previous-quarter`).
+pub fn from_label(label: &str) -> Option<Period> {
+    if !label.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let period = match label.split_once('_') {
+        Some((since, until)) if !since.contains('T') && !until.contains('T') => {
+            range(since, until).ok()?
+        }
+        Some(_) => return None,
+        // Calendar periods do not depend on the as-of instant.
+        None => parse(label, DateTime::UNIX_EPOCH).ok()?,
+    };
+    (period.label == label).then_some(period)
+}
+
 /// `--since`/`--until`: dates are whole days, RFC 3339 times are exact.
 pub fn range(since: &str, until: &str) -> Result<Period, PeriodError> {
     let start = bound(since, false)?;
@@ -282,6 +300,28 @@ mod tests {
         assert!(range("yesterday", "2026-07-01").is_err());
         assert!(exact.contains(parse_as_of("2026-07-01T23:00:00Z").unwrap()));
         assert!(!exact.contains(parse_as_of("2026-07-02T00:00:01Z").unwrap()));
+    }
+
+    #[test]
+    fn labels_read_back_as_their_periods() {
+        for label in ["2026-Q3", "2026-08", "2026", "2026-07-01_2026-09-29"] {
+            assert_eq!(from_label(label).map(|p| p.label), Some(label.to_string()));
+        }
+        assert_eq!(
+            from_label("2026-Q3").unwrap().bounds().1,
+            "2026-09-30T23:59:59Z"
+        );
+        for other in [
+            "previous-quarter",
+            "last-90d",
+            "lost+found",
+            "2026-Q3-old",
+            "2026-7",
+            "2026-09-30_2026-07-01",
+            ".evidencer-partial.2026-Q3.x",
+        ] {
+            assert_eq!(from_label(other), None, "{other}");
+        }
     }
 
     #[test]
