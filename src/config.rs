@@ -58,6 +58,11 @@ pub struct ConfigFile {
     pub eol_data: Option<PathBuf>,
     pub max_node_age_days: Option<u32>,
     pub max_scan_age_days: Option<u32>,
+    pub cluster: Option<bool>,
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub namespaces: Option<Vec<String>>,
+    pub page_size: Option<u32>,
 }
 
 /// The merged settings of a `report` run, as `--dump-config` prints them.
@@ -78,6 +83,16 @@ pub struct Settings {
     pub eol_data: Option<PathBuf>,
     pub max_node_age_days: u32,
     pub max_scan_age_days: u32,
+    /// Read the live cluster.
+    pub cluster: bool,
+    /// kubeconfig file; None reads KUBECONFIG or ~/.kube/config (or the pod's service account).
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context; None takes the current one.
+    pub context: Option<String>,
+    /// Namespaces to read; empty means all.
+    pub namespaces: Vec<String>,
+    /// Objects per list request.
+    pub page_size: u32,
     /// The config file that was read, if any (not a key of the file).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config_file: Option<PathBuf>,
@@ -99,6 +114,11 @@ impl Default for Settings {
             eol_data: None,
             max_node_age_days: crate::checks::DEFAULT_MAX_NODE_AGE_DAYS,
             max_scan_age_days: crate::checks::DEFAULT_MAX_SCAN_AGE_DAYS,
+            cluster: false,
+            kubeconfig: None,
+            context: None,
+            namespaces: Vec::new(),
+            page_size: crate::collect::cluster::DEFAULT_PAGE_SIZE,
             config_file: None,
         }
     }
@@ -167,6 +187,7 @@ impl ConfigFile {
         self.out.iter_mut().for_each(fix);
         self.templates.iter_mut().for_each(fix);
         self.eol_data.iter_mut().for_each(fix);
+        self.kubeconfig.iter_mut().for_each(fix);
     }
 }
 
@@ -186,8 +207,19 @@ impl Settings {
             fail_on,
             max_file_size,
             max_node_age_days,
-            max_scan_age_days
+            max_scan_age_days,
+            cluster,
+            namespaces
         );
+        if let Some(n) = file.page_size {
+            self.page_size = n.max(1);
+        }
+        if file.kubeconfig.is_some() {
+            self.kubeconfig = file.kubeconfig;
+        }
+        if file.context.is_some() {
+            self.context = file.context;
+        }
         if file.eol_data.is_some() {
             self.eol_data = file.eol_data;
         }
@@ -198,6 +230,17 @@ impl Settings {
             self.templates = file.templates;
         }
         self
+    }
+
+    /// Where and how the live-cluster collector reads.
+    pub fn cluster_options(&self) -> crate::collect::cluster::ClusterOptions {
+        crate::collect::cluster::ClusterOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            namespaces: self.namespaces.clone(),
+            page_size: self.page_size,
+            ..Default::default()
+        }
     }
 
     /// `--dump-config` output: the settings as a config file.

@@ -5,9 +5,11 @@
 //! found, which kinds it collected (so a check can tell "none exist" from "not looked at"), and
 //! the problems it met. Inventories from several inputs are merged before the checks run.
 
+pub mod cluster;
 pub mod kustomize;
 pub mod redact;
 pub mod snapshot;
+mod snapshot_manifest;
 pub mod yaml;
 
 use std::collections::BTreeMap;
