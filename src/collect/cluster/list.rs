@@ -475,77 +475,87 @@ mod tests {
 
     #[test]
     fn follows_continue_tokens_until_the_last_page() {
-        let p1 = page(&["a", "b"], Some("tok+1/=="));
-        let p2 = page(&["c"], None);
-        let (client, script) = client(vec![(200, &p1), (200, &p2)]);
-        let http = Http::new(client, fast());
-        let (result, names) = run(read_all(&http, "/api/v1/pods"));
-        assert_eq!(result, Ok(2));
-        assert_eq!(names, ["a", "b", "c"]);
-        assert_eq!(
-            *script.seen.lock().unwrap(),
-            [
-                "/api/v1/pods?limit=2",
-                "/api/v1/pods?limit=2&continue=tok%2B1%2F%3D%3D"
-            ]
-        );
+        run(async {
+            let p1 = page(&["a", "b"], Some("tok+1/=="));
+            let p2 = page(&["c"], None);
+            let (client, script) = client(vec![(200, &p1), (200, &p2)]);
+            let http = Http::new(client, fast());
+            let (result, names) = read_all(&http, "/api/v1/pods").await;
+            assert_eq!(result, Ok(2));
+            assert_eq!(names, ["a", "b", "c"]);
+            assert_eq!(
+                *script.seen.lock().unwrap(),
+                [
+                    "/api/v1/pods?limit=2",
+                    "/api/v1/pods?limit=2&continue=tok%2B1%2F%3D%3D"
+                ]
+            );
+        });
     }
 
     #[test]
     fn transient_errors_are_retried_and_a_gone_token_restarts_the_list() {
-        let p1 = page(&["a", "b"], Some("t1"));
-        let p2 = page(&["c"], None);
-        let (client, script) = client(vec![
-            (503, "{}"),
-            (200, &p1),
-            (429, "{}"),
-            (410, GONE),
-            (200, &p1),
-            (500, "oops"),
-            (200, &p2),
-        ]);
-        let http = Http::new(client, fast());
-        let (result, names) = run(read_all(&http, "/api/v1/pods"));
-        assert_eq!(result, Ok(2));
-        assert_eq!(names, ["a", "b", "(restart)", "a", "b", "c"]);
-        assert_eq!(script.seen.lock().unwrap().len(), 7);
+        run(async {
+            let p1 = page(&["a", "b"], Some("t1"));
+            let p2 = page(&["c"], None);
+            let (client, script) = client(vec![
+                (503, "{}"),
+                (200, &p1),
+                (429, "{}"),
+                (410, GONE),
+                (200, &p1),
+                (500, "oops"),
+                (200, &p2),
+            ]);
+            let http = Http::new(client, fast());
+            let (result, names) = read_all(&http, "/api/v1/pods").await;
+            assert_eq!(result, Ok(2));
+            assert_eq!(names, ["a", "b", "(restart)", "a", "b", "c"]);
+            assert_eq!(script.seen.lock().unwrap().len(), 7);
+        });
     }
 
     #[test]
     fn forbidden_is_not_retried_and_keeps_the_server_message() {
-        let (client, script) = client(vec![(403, FORBIDDEN)]);
-        let http = Http::new(client, fast());
-        let (result, _) = run(read_all(&http, "/api/v1/pods"));
-        let e = result.unwrap_err();
-        assert_eq!(e.code(), Some(403));
-        assert!(e.message().contains("cannot list resource \"pods\""), "{e}");
-        assert_eq!(script.seen.lock().unwrap().len(), 1);
+        run(async {
+            let (client, script) = client(vec![(403, FORBIDDEN)]);
+            let http = Http::new(client, fast());
+            let (result, _) = read_all(&http, "/api/v1/pods").await;
+            let e = result.unwrap_err();
+            assert_eq!(e.code(), Some(403));
+            assert!(e.message().contains("cannot list resource \"pods\""), "{e}");
+            assert_eq!(script.seen.lock().unwrap().len(), 1);
+        });
     }
 
     #[test]
     fn retries_stop_at_the_cap_and_say_so() {
-        let (client, script) = client(vec![(503, "{}"); 4]);
-        let http = Http::new(client, fast());
-        let e = run(http.get("/version")).unwrap_err();
-        assert_eq!(e.code(), Some(503));
-        assert!(e.to_string().contains("gave up after 4 tries"), "{e}");
-        assert_eq!(script.seen.lock().unwrap().len(), 4);
+        run(async {
+            let (client, script) = client(vec![(503, "{}"); 4]);
+            let http = Http::new(client, fast());
+            let e = http.get("/version").await.unwrap_err();
+            assert_eq!(e.code(), Some(503));
+            assert!(e.to_string().contains("gave up after 4 tries"), "{e}");
+            assert_eq!(script.seen.lock().unwrap().len(), 4);
+        });
     }
 
     #[test]
     fn endless_expiry_gives_up_after_the_restart_budget() {
-        let p1 = page(&["a", "b"], Some("t1"));
-        let (client, _) = client(vec![
-            (200, &p1),
-            (410, GONE),
-            (200, &p1),
-            (410, GONE),
-            (200, &p1),
-            (410, GONE),
-        ]);
-        let http = Http::new(client, fast());
-        let (result, _) = run(read_all(&http, "/api/v1/pods"));
-        assert_eq!(result.unwrap_err().code(), Some(410));
+        run(async {
+            let p1 = page(&["a", "b"], Some("t1"));
+            let (client, _) = client(vec![
+                (200, &p1),
+                (410, GONE),
+                (200, &p1),
+                (410, GONE),
+                (200, &p1),
+                (410, GONE),
+            ]);
+            let http = Http::new(client, fast());
+            let (result, _) = read_all(&http, "/api/v1/pods").await;
+            assert_eq!(result.unwrap_err().code(), Some(410));
+        });
     }
 
     #[test]
