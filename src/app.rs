@@ -49,8 +49,8 @@ pub enum AppError {
     #[error(transparent)]
     Collect(#[from] CollectError),
     #[error(
-        "nothing to assess: give --cluster or at least one --snapshot PATH (or `cluster: true` \
-         or `snapshots:` in evidencer.yaml)"
+        "nothing to assess: give at least one --snapshot PATH, or --cluster (or `snapshots:` or \
+         `cluster: true` in evidencer.yaml)"
     )]
     NoInput,
     #[error("collect reads a live cluster: add --cluster (or `cluster: true` in evidencer.yaml)")]

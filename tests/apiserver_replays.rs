@@ -16,7 +16,8 @@ fn replays() -> Option<PathBuf> {
     let dir = std::env::var_os("EVIDENCER_K8S_REPLAYS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/k8s-api-replays/v1-36")
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../shared/fixtures/k8s-api-replays/v1-36")
         });
     dir.is_dir().then_some(dir)
 }
@@ -87,7 +88,13 @@ fn the_test_server_answers_as_the_recorded_api_server_did() {
         .map(|(_, _, _, v)| v.clone())
         .collect();
     let server = ApiServer::builder()
-        .crd("k8s-openapi-tests-custom-resource-definition.com", "v1", "foobars", "FooBar", true)
+        .crd(
+            "k8s-openapi-tests-custom-resource-definition.com",
+            "v1",
+            "foobars",
+            "FooBar",
+            true,
+        )
         .objects(items_with_kind(&pods, "Pod", "v1"))
         .objects(items_with_kind(&deployments, "Deployment", "apps/v1"))
         .objects(foobars)
@@ -99,7 +106,14 @@ fn the_test_server_answers_as_the_recorded_api_server_did() {
         assert_eq!(status, 200, "{url}");
         assert_eq!(served["kind"], recorded["kind"], "{url}");
         assert_eq!(served["apiVersion"], recorded["apiVersion"], "{url}");
-        let keys = |v: &Value| v["metadata"].as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        let keys = |v: &Value| {
+            v["metadata"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+        };
         assert_eq!(keys(&served), keys(&recorded), "{url}");
         assert_eq!(served["items"], recorded["items"], "{url}");
     }
@@ -113,7 +127,10 @@ fn the_test_server_answers_as_the_recorded_api_server_did() {
     let (status, served) = get(&server, &list_url);
     assert_eq!(status, 200);
     assert_eq!(served["kind"], recorded_list["kind"]);
-    assert_eq!(served["metadata"]["continue"], recorded_list["metadata"]["continue"]);
+    assert_eq!(
+        served["metadata"]["continue"],
+        recorded_list["metadata"]["continue"]
+    );
     assert_eq!(served["items"], recorded_list["items"]);
     let (_, one_url, _, recorded_one) = crd
         .iter()
@@ -127,6 +144,7 @@ fn the_test_server_answers_as_the_recorded_api_server_did() {
     let (status, served) = get(&server, "/apis");
     assert_eq!(status, 200);
     assert_eq!(served["kind"], groups["kind"]);
+    let mut compared = 0;
     for group in served["groups"].as_array().unwrap() {
         if let Some(real) = groups["groups"]
             .as_array()
@@ -135,8 +153,13 @@ fn the_test_server_answers_as_the_recorded_api_server_did() {
             .find(|g| g["name"] == group["name"])
         {
             assert_eq!(group, real);
+            compared += 1;
         }
     }
+    assert!(
+        compared >= 4,
+        "only {compared} groups in common with the recording"
+    );
 
     // Errors are Status objects with the fields the real server's carry.
     let (_, _, code, real_error) = crd.iter().find(|(_, _, c, _)| *c == 422).unwrap().clone();

@@ -30,8 +30,18 @@ const JOBS: usize = 150;
 const RUNS: usize = 5;
 
 fn uid(kind: &str, i: usize) -> String {
-    let h = format!("{:032x}", (i as u128 + 1) * 0x9e37_79b9_7f4a_7c15 ^ kind.len() as u128);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    let h = format!(
+        "{:032x}",
+        (i as u128 + 1) * 0x9e37_79b9_7f4a_7c15 ^ kind.len() as u128
+    );
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 fn managed_fields(manager: &str) -> Value {
@@ -93,7 +103,14 @@ fn pod_spec(image: &str, node: Option<&str>) -> Value {
     spec
 }
 
-fn pod(i: usize, ns: &str, name: &str, owner: (&str, &str, &str), image: &str, node: &str) -> Value {
+fn pod(
+    i: usize,
+    ns: &str,
+    name: &str,
+    owner: (&str, &str, &str),
+    image: &str,
+    node: &str,
+) -> Value {
     let (owner_api, owner_kind, owner_name) = owner;
     let status = |c: &str| {
         json!({"name": c, "state": {"running": {"startedAt": "2026-11-01T08:00:04Z"}},
@@ -217,7 +234,14 @@ fn cluster() -> Vec<Value> {
         out.push(workload("ReplicaSet", "apps/v1", d, &n, &rs, &image));
         for p in 0..PODS_PER_DEPLOYMENT {
             let node = format!("node-{:03}", (pods + p) % NODES);
-            out.push(pod(pods, &n, &format!("{rs}-{p:05x}"), ("apps/v1", "ReplicaSet", &rs), &image, &node));
+            out.push(pod(
+                pods,
+                &n,
+                &format!("{rs}-{p:05x}"),
+                ("apps/v1", "ReplicaSet", &rs),
+                &image,
+                &node,
+            ));
             pods += 1;
         }
     }
@@ -227,22 +251,50 @@ fn cluster() -> Vec<Value> {
         out.push(workload("StatefulSet", "apps/v1", s, &n, &name, &image));
         for p in 0..PODS_PER_STATEFULSET {
             let node = format!("node-{:03}", (pods + p) % NODES);
-            out.push(pod(pods, &n, &format!("{name}-{p}"), ("apps/v1", "StatefulSet", &name), &image, &node));
+            out.push(pod(
+                pods,
+                &n,
+                &format!("{name}-{p}"),
+                ("apps/v1", "StatefulSet", &name),
+                &image,
+                &node,
+            ));
             pods += 1;
         }
     }
     for d in 0..DAEMONSETS {
         let name = format!("agent-{d}");
         let image = format!("registry.example.com/platform/agent-{d}:2.0.{d}");
-        out.push(workload("DaemonSet", "apps/v1", d, "kube-system", &name, &image));
+        out.push(workload(
+            "DaemonSet",
+            "apps/v1",
+            d,
+            "kube-system",
+            &name,
+            &image,
+        ));
         for node_i in 0..NODES {
-            out.push(pod(pods, "kube-system", &format!("{name}-{node_i:05x}"), ("apps/v1", "DaemonSet", &name), &image, &format!("node-{node_i:03}")));
+            out.push(pod(
+                pods,
+                "kube-system",
+                &format!("{name}-{node_i:05x}"),
+                ("apps/v1", "DaemonSet", &name),
+                &image,
+                &format!("node-{node_i:03}"),
+            ));
             pods += 1;
         }
     }
     for j in 0..JOBS {
         let image = format!("registry.example.com/batch/report:{}", j % 5);
-        out.push(workload("Job", "batch/v1", j, &ns(j), &format!("report-{j:03}"), &image));
+        out.push(workload(
+            "Job",
+            "batch/v1",
+            j,
+            &ns(j),
+            &format!("report-{j:03}"),
+            &image,
+        ));
     }
     assert_eq!(pods, 10_000);
     out.push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system"}}));
@@ -394,8 +446,12 @@ fn main() {
         t
     };
     println!();
-    let reference = (!kubectl_runs.is_empty())
-        .then(|| show("kubectl get pods -A -o json --chunk-size=500", &kubectl_runs));
+    let reference = (!kubectl_runs.is_empty()).then(|| {
+        show(
+            "kubectl get pods -A -o json --chunk-size=500",
+            &kubectl_runs,
+        )
+    });
     let collect = show("evidencer collect --cluster (all kinds)", &collect_runs);
     let report = show("evidencer report --cluster (json,md,html)", &report_runs);
     match reference {
@@ -415,7 +471,10 @@ fn main() {
         .map(|r| r.1)
         .max()
         .unwrap_or(0);
-    println!("highest peak RSS of evidencer: {:.1} MB (target: under 400 MB)", mb(peak));
+    println!(
+        "highest peak RSS of evidencer: {:.1} MB (target: under 400 MB)",
+        mb(peak)
+    );
     let requests = server.requests();
     assert!(
         requests
@@ -428,5 +487,9 @@ fn main() {
         .unwrap()
         .map(|e| e.unwrap().metadata().unwrap().len())
         .sum();
-    println!("snapshot written by collect: {:.1} MB in {}", mb(size), Path::new(&snapshot).display());
+    println!(
+        "snapshot written by collect: {:.1} MB in {}",
+        mb(size),
+        Path::new(&snapshot).display()
+    );
 }

@@ -120,23 +120,107 @@ const BUILTIN: &[(&str, &str, &str, &str, &str, bool)] = &[
     ("", "v1", "pods", "pod", "Pod", true),
     ("", "v1", "secrets", "secret", "Secret", true),
     ("", "v1", "configmaps", "configmap", "ConfigMap", true),
-    ("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true),
+    (
+        "",
+        "v1",
+        "serviceaccounts",
+        "serviceaccount",
+        "ServiceAccount",
+        true,
+    ),
     ("", "v1", "services", "service", "Service", true),
     ("", "v1", "events", "event", "Event", true),
-    ("apps", "v1", "deployments", "deployment", "Deployment", true),
-    ("apps", "v1", "replicasets", "replicaset", "ReplicaSet", true),
-    ("apps", "v1", "statefulsets", "statefulset", "StatefulSet", true),
+    (
+        "apps",
+        "v1",
+        "deployments",
+        "deployment",
+        "Deployment",
+        true,
+    ),
+    (
+        "apps",
+        "v1",
+        "replicasets",
+        "replicaset",
+        "ReplicaSet",
+        true,
+    ),
+    (
+        "apps",
+        "v1",
+        "statefulsets",
+        "statefulset",
+        "StatefulSet",
+        true,
+    ),
     ("apps", "v1", "daemonsets", "daemonset", "DaemonSet", true),
     ("batch", "v1", "jobs", "job", "Job", true),
     ("batch", "v1", "cronjobs", "cronjob", "CronJob", true),
-    ("rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", false),
-    ("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", false),
-    ("rbac.authorization.k8s.io", "v1", "roles", "role", "Role", true),
-    ("rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", true),
-    ("admissionregistration.k8s.io", "v1", "validatingadmissionpolicies", "validatingadmissionpolicy", "ValidatingAdmissionPolicy", false),
-    ("admissionregistration.k8s.io", "v1", "validatingadmissionpolicybindings", "validatingadmissionpolicybinding", "ValidatingAdmissionPolicyBinding", false),
-    ("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "validatingwebhookconfiguration", "ValidatingWebhookConfiguration", false),
-    ("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", false),
+    (
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterroles",
+        "clusterrole",
+        "ClusterRole",
+        false,
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterrolebindings",
+        "clusterrolebinding",
+        "ClusterRoleBinding",
+        false,
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        "v1",
+        "roles",
+        "role",
+        "Role",
+        true,
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        "v1",
+        "rolebindings",
+        "rolebinding",
+        "RoleBinding",
+        true,
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingadmissionpolicies",
+        "validatingadmissionpolicy",
+        "ValidatingAdmissionPolicy",
+        false,
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingadmissionpolicybindings",
+        "validatingadmissionpolicybinding",
+        "ValidatingAdmissionPolicyBinding",
+        false,
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingwebhookconfigurations",
+        "validatingwebhookconfiguration",
+        "ValidatingWebhookConfiguration",
+        false,
+    ),
+    (
+        "apiextensions.k8s.io",
+        "v1",
+        "customresourcedefinitions",
+        "customresourcedefinition",
+        "CustomResourceDefinition",
+        false,
+    ),
 ];
 
 fn key(group: &str, version: &str, plural: &str) -> String {
@@ -192,7 +276,14 @@ impl Builder {
     }
 
     /// Serves a custom resource, as a CRD would.
-    pub fn crd(mut self, group: &str, version: &str, plural: &str, kind: &str, namespaced: bool) -> Self {
+    pub fn crd(
+        mut self,
+        group: &str,
+        version: &str,
+        plural: &str,
+        kind: &str,
+        namespaced: bool,
+    ) -> Self {
         let singular = kind.to_ascii_lowercase();
         self.add_resource(group, version, plural, &singular, kind, namespaced, true);
         self
@@ -200,13 +291,25 @@ impl Builder {
 
     /// Kyverno's policy CRDs.
     pub fn kyverno(self) -> Self {
-        self.crd("kyverno.io", "v1", "clusterpolicies", "ClusterPolicy", false)
-            .crd("kyverno.io", "v1", "policies", "Policy", true)
+        self.crd(
+            "kyverno.io",
+            "v1",
+            "clusterpolicies",
+            "ClusterPolicy",
+            false,
+        )
+        .crd("kyverno.io", "v1", "policies", "Policy", true)
     }
 
     /// Trivy Operator's VulnerabilityReport CRD.
     pub fn trivy(self) -> Self {
-        self.crd("aquasecurity.github.io", "v1alpha1", "vulnerabilityreports", "VulnerabilityReport", true)
+        self.crd(
+            "aquasecurity.github.io",
+            "v1alpha1",
+            "vulnerabilityreports",
+            "VulnerabilityReport",
+            true,
+        )
     }
 
     /// Gatekeeper with constraint templates for these kinds (served in v1beta1 and v1).
@@ -243,7 +346,10 @@ impl Builder {
 
     /// The next `times` list requests with a continue token for this resource get 410 Gone.
     pub fn expire_continue(mut self, plural: &str, times: u32) -> Self {
-        self.faults.entry(plural.into()).or_default().expire_continues = times;
+        self.faults
+            .entry(plural.into())
+            .or_default()
+            .expire_continues = times;
         self
     }
 
@@ -272,7 +378,10 @@ impl Builder {
 
     fn insert(&mut self, mut value: Value) {
         let api_version = value["apiVersion"].as_str().unwrap_or("v1").to_string();
-        let kind = value["kind"].as_str().expect("an object has a kind").to_string();
+        let kind = value["kind"]
+            .as_str()
+            .expect("an object has a kind")
+            .to_string();
         let (group, version) = match api_version.split_once('/') {
             Some((g, v)) => (g.to_string(), v.to_string()),
             None => (String::new(), api_version.clone()),
@@ -283,9 +392,16 @@ impl Builder {
             .find(|r| r.group == group && r.version == version && r.kind == kind)
             .unwrap_or_else(|| panic!("the test server does not serve {api_version} {kind}"));
         let meta = &mut value["metadata"];
-        let name = meta["name"].as_str().expect("an object has a name").to_string();
+        let name = meta["name"]
+            .as_str()
+            .expect("an object has a name")
+            .to_string();
         let namespace = meta["namespace"].as_str().map(str::to_string);
-        assert_eq!(namespace.is_some(), resource.namespaced, "{kind} {name}: namespace");
+        assert_eq!(
+            namespace.is_some(),
+            resource.namespaced,
+            "{kind} {name}: namespace"
+        );
         if meta.get("resourceVersion").is_none() {
             meta["resourceVersion"] = json!("1000");
         }
@@ -319,7 +435,12 @@ impl Builder {
 
     /// Starts serving on 127.0.0.1 and a random port.
     pub fn start(self) -> ApiServer {
-        let resource_version = 1000 + self.resources.values().map(|r| r.objects.len() as u64).sum::<u64>();
+        let resource_version = 1000
+            + self
+                .resources
+                .values()
+                .map(|r| r.objects.len() as u64)
+                .sum::<u64>();
         let state = Arc::new(State {
             resources: self.resources,
             faults: Mutex::new(self.faults),
@@ -344,7 +465,9 @@ impl Builder {
                     let listener = tokio::net::TcpListener::from_std(std_listener).unwrap();
                     tokio::spawn(async move {
                         loop {
-                            let Ok((stream, _)) = listener.accept().await else { continue };
+                            let Ok((stream, _)) = listener.accept().await else {
+                                continue;
+                            };
                             let state = served.clone();
                             tokio::spawn(async move {
                                 let service = hyper::service::service_fn(move |req| {
@@ -571,7 +694,12 @@ fn status(code: u16, reason: &str, message: &str, details: Option<Value>) -> Res
 }
 
 fn not_found() -> Response<Full<Bytes>> {
-    status(404, "NotFound", "the server could not find the requested resource", Some(json!({})))
+    status(
+        404,
+        "NotFound",
+        "the server could not find the requested resource",
+        Some(json!({})),
+    )
 }
 
 fn handle(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
@@ -604,7 +732,12 @@ fn respond(
         }
     }
     if req.method() != hyper::Method::GET {
-        return status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", Some(json!({})));
+        return status(
+            405,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+            Some(json!({})),
+        );
     }
     let Some(route) = parse_path(path) else {
         return not_found();
@@ -691,7 +824,11 @@ fn resource_list(state: &State, group: &str, version: &str) -> Response<Full<Byt
     if resources.is_empty() {
         return not_found();
     }
-    let group_version = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
+    let group_version = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
     let mut entries = Vec::new();
     for r in resources {
         entries.push(json!({
@@ -727,10 +864,22 @@ fn fault(
     let f = faults.get_mut(&resource.plural)?;
     if let Some(code) = f.transient.pop_front() {
         let (reason, message) = match code {
-            429 => ("TooManyRequests", "Too many requests, please try again later."),
-            500 => ("InternalError", "Internal error occurred: etcdserver: request timed out"),
-            504 => ("Timeout", "Timeout: request did not complete within the allotted timeout"),
-            _ => ("ServiceUnavailable", "the server is currently unable to handle the request"),
+            429 => (
+                "TooManyRequests",
+                "Too many requests, please try again later.",
+            ),
+            500 => (
+                "InternalError",
+                "Internal error occurred: etcdserver: request timed out",
+            ),
+            504 => (
+                "Timeout",
+                "Timeout: request did not complete within the allotted timeout",
+            ),
+            _ => (
+                "ServiceUnavailable",
+                "the server is currently unable to handle the request",
+            ),
         };
         return Some(status(code, reason, message, Some(json!({}))));
     }
@@ -796,13 +945,16 @@ fn get_one(resource: &Resource, namespace: Option<&str>, name: &str) -> Response
 
 fn encode_token(rv: u64, start: &str) -> String {
     use base64::Engine;
-    let raw = serde_json::to_vec(&json!({"v": "meta.k8s.io/v1", "rv": rv, "start": start})).unwrap();
+    let raw =
+        serde_json::to_vec(&json!({"v": "meta.k8s.io/v1", "rv": rv, "start": start})).unwrap();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
 }
 
 fn decode_token(token: &str) -> Option<(u64, String)> {
     use base64::Engine;
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).ok()?;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()?;
     let v: Value = serde_json::from_slice(&raw).ok()?;
     Some((v["rv"].as_u64()?, v["start"].as_str()?.to_string()))
 }
@@ -830,7 +982,11 @@ fn list(
             match field {
                 "metadata.name" => selected.retain(|o| o.name == value),
                 "metadata.namespace" => selected.retain(|o| o.namespace.as_deref() == Some(value)),
-                _ => return bad(format!("\"{field}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"")),
+                _ => {
+                    return bad(format!(
+                        "\"{field}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
+                    ));
+                }
             }
         }
     }
