@@ -10,12 +10,12 @@
 
 mod support;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use serde_json::{Value, json};
 use support::apiserver::{ApiServer, Builder, Logged};
+use support::findings::{statuses, subject};
 
 const CONTEXT: &str = "prod-eu";
 const AS_OF: &str = "2026-11-22";
@@ -88,33 +88,6 @@ fn live(server: &ApiServer, home: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["--cluster", "--kubeconfig", kubeconfig.to_str().unwrap()];
     args.extend(extra);
     report(home, &args)
-}
-
-fn subject(f: &Value) -> String {
-    let s = &f["subject"];
-    let mut name = format!("{} ", s["kind"].as_str().unwrap());
-    if let Some(ns) = s["namespace"].as_str() {
-        name.push_str(ns);
-        name.push('/');
-    }
-    name.push_str(s["name"].as_str().unwrap());
-    if let Some(c) = s["container"].as_str() {
-        name.push_str(" container ");
-        name.push_str(c);
-    }
-    name
-}
-
-/// check → sorted (subject, status).
-fn statuses(report: &Value) -> BTreeMap<String, Vec<(String, String)>> {
-    let mut out: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-    for f in report["findings"].as_array().unwrap() {
-        out.entry(f["check"].as_str().unwrap().into())
-            .or_default()
-            .push((subject(f), f["status"].as_str().unwrap().into()));
-    }
-    out.values_mut().for_each(|v| v.sort());
-    out
 }
 
 fn finding<'a>(report: &'a Value, check: &str, subject_name: &str) -> &'a Value {
@@ -201,7 +174,16 @@ fn a_live_cluster_is_judged_as_its_snapshot_is_and_secrets_are_never_requested()
 #[test]
 fn a_forbidden_kind_gives_a_partial_report_that_names_the_missing_permission() {
     let home = tempfile::tempdir().unwrap();
-    let server = cluster().forbid("clusterrolebindings").start();
+    let server = cluster()
+        .forbid("clusterrolebindings")
+        .gatekeeper(&["K8sPSPReadOnlyRootFilesystem"])
+        .object(json!({
+            "apiVersion": "constraints.gatekeeper.sh/v1beta1",
+            "kind": "K8sPSPReadOnlyRootFilesystem",
+            "metadata": {"name": "psp-readonlyrootfilesystem"},
+            "spec": {"match": {"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}]}}
+        }))
+        .start();
     let r = live(&server, home.path(), &[]);
     let f = finding(&r, "pod-exec-restricted", "Input all sources");
     assert_eq!(f["status"], "not_assessed");
@@ -223,10 +205,30 @@ fn a_forbidden_kind_gives_a_partial_report_that_names_the_missing_permission() {
             )),
         "{problems:?}"
     );
-    // The rest of the cluster is still judged.
+    // The rest of the cluster is still judged, CRD-backed kinds found through discovery
+    // included: Gatekeeper serves one constraint kind; the others it could serve are said
+    // to be not served rather than left out.
     assert_eq!(
         finding(&r, "kubelet-version-supported", "Node cp-1")["status"],
         "pass"
+    );
+    let coverage = &r["inputs"]["coverage"];
+    assert_eq!(
+        coverage["K8sPSPReadOnlyRootFilesystem"],
+        json!({"status": "collected", "count": 1})
+    );
+    assert_eq!(
+        coverage["K8sPSPPrivilegedContainer"]["status"],
+        "not_served"
+    );
+    let requests = server.requests();
+    assert_eq!(
+        list_requests(
+            &requests,
+            "/apis/constraints.gatekeeper.sh/v1beta1/k8spspreadonlyrootfilesystem"
+        )
+        .len(),
+        1
     );
 }
 

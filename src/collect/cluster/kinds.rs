@@ -1,9 +1,10 @@
 //! The kinds the live-cluster collector requests: the single list of what evidencer reads.
 //!
 //! Every list request the collector makes comes from [`KINDS`]; discovery requests and
-//! `/version` are the [`NON_RESOURCE_URLS`]. The in-cluster RBAC (the ClusterRole in
-//! `deploy/`) is derived from this table and tested against it, so adding a kind here is the
-//! one change that makes evidencer read it. Secrets and ConfigMaps are deliberately absent:
+//! `/version` are the [`NON_RESOURCE_URLS`]. [`read_rules`] turns the table into the RBAC
+//! rules that grant exactly those reads, for a least-privilege ClusterRole to be derived
+//! from and tested against, so adding a kind here is the one change that makes evidencer
+//! read it. Secrets and ConfigMaps are deliberately absent:
 //! evidencer never asks for them, and a test asserts it from the API server's request log.
 
 /// Whether a kind is always listed or only where its API exists.
@@ -69,12 +70,8 @@ const fn required(
     namespaced: bool,
 ) -> KindSpec {
     KindSpec {
-        group,
-        version,
-        plural,
-        kind,
-        namespaced,
         availability: Availability::Required,
+        ..discovered(group, version, plural, kind, namespaced)
     }
 }
 
@@ -186,6 +183,45 @@ pub fn api_version(group: &str, version: &str) -> String {
     }
 }
 
+/// One RBAC rule of what the collector reads: [`VERBS`] on these resources of one API group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadRule {
+    pub group: &'static str,
+    /// The versions of the group the table names (RBAC rules do not carry versions; a
+    /// discovered kind may be listed in another version the server prefers).
+    pub versions: Vec<&'static str>,
+    /// Resource names; `*` for every resource of the group (Gatekeeper constraints).
+    pub resources: Vec<&'static str>,
+    pub verbs: &'static [&'static str],
+}
+
+/// The rules that grant exactly what the collector lists, one per API group in table order
+/// (and `get` on [`NON_RESOURCE_URLS`] besides): what an in-cluster ClusterRole must hold,
+/// and all it needs.
+pub fn read_rules() -> Vec<ReadRule> {
+    let mut rules: Vec<ReadRule> = Vec::new();
+    for spec in KINDS {
+        match rules.iter_mut().find(|r| r.group == spec.group) {
+            Some(rule) => {
+                rule.resources.push(spec.plural);
+                if !rule.versions.contains(&spec.version) {
+                    rule.versions.push(spec.version);
+                }
+            }
+            None => rules.push(ReadRule {
+                group: spec.group,
+                versions: vec![spec.version],
+                resources: vec![spec.plural],
+                verbs: VERBS,
+            }),
+        }
+    }
+    for rule in &mut rules {
+        rule.resources.sort_unstable();
+    }
+    rules
+}
+
 /// The table entry of a kind, when it has its own.
 pub fn spec_of(kind: &str) -> Option<&'static KindSpec> {
     KINDS.iter().find(|k| k.kind == kind)
@@ -265,6 +301,26 @@ mod tests {
             );
         }
         assert!(KINDS.iter().any(|k| k.group == GATEKEEPER_CONSTRAINTS));
+    }
+
+    #[test]
+    fn read_rules_group_the_table_by_api_group() {
+        let rules = read_rules();
+        let core = rules.iter().find(|r| r.group.is_empty()).unwrap();
+        assert_eq!(core.resources, ["namespaces", "nodes", "pods"]);
+        assert_eq!((core.versions.as_slice(), core.verbs), (&["v1"][..], VERBS));
+        assert!(rules.iter().all(|r| {
+            !r.resources
+                .iter()
+                .any(|p| matches!(*p, "secrets" | "configmaps"))
+        }));
+        let gatekeeper = rules
+            .iter()
+            .find(|r| r.group == GATEKEEPER_CONSTRAINTS)
+            .unwrap();
+        assert_eq!(gatekeeper.resources, [ANY_RESOURCE]);
+        let listed: usize = rules.iter().map(|r| r.resources.len()).sum();
+        assert_eq!(listed, KINDS.len());
     }
 
     #[test]

@@ -535,8 +535,8 @@ fn list_failure(
                 ),
             )
             .hint(format!(
-                "grant `list` on {resource} to the user or service account (the ClusterRole \
-                 in deploy/ grants exactly what evidencer reads); the server said: {}",
+                "grant `list` on {resource} to the user or service account (evidencer only \
+                 ever lists, and never Secrets or ConfigMaps); the server said: {}",
                 error.message()
             )),
         ),
