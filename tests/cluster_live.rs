@@ -503,3 +503,142 @@ fn which(tool: &str) -> Result<PathBuf, ()> {
         })
         .ok_or(())
 }
+
+#[test]
+fn lists_overlap_but_never_more_than_the_bound_at_once() {
+    let home = tempfile::tempdir().unwrap();
+    let server = cluster()
+        .latency(std::time::Duration::from_millis(60))
+        .start();
+    let r = live(&server, home.path(), &["--page-size", "2"]);
+    assert_eq!(r["inputs"]["coverage"]["Pod"]["count"], 9);
+    let most = server.max_in_flight();
+    assert!(
+        (2..=evidencer::collect::cluster::DEFAULT_CONCURRENCY).contains(&most),
+        "{most} requests at once"
+    );
+}
+
+#[test]
+fn kubeconfig_env_and_context_pick_the_cluster_as_kubectl_does() {
+    let home = tempfile::tempdir().unwrap();
+    let server = cluster().start();
+    let ours = server.kubeconfig(home.path(), CONTEXT);
+    // The first file of KUBECONFIG sets the current context: a cluster nobody serves.
+    let other = home.path().join("kubeconfig-staging");
+    std::fs::write(
+        &other,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: staging-cluster\n  cluster:\n    \
+         server: http://127.0.0.1:9\ncontexts:\n- name: staging\n  context:\n    cluster: \
+         staging-cluster\n    user: staging-user\ncurrent-context: staging\nusers:\n- name: \
+         staging-user\n  user:\n    username: someone\n",
+    )
+    .unwrap();
+    let kubeconfig = std::env::join_paths([&other, &ours]).unwrap();
+    let out = home.path().join("out");
+    evidencer(home.path())
+        .env("KUBECONFIG", &kubeconfig)
+        .args([
+            "report",
+            "--cluster",
+            "--context",
+            CONTEXT,
+            "--as-of",
+            AS_OF,
+        ])
+        .args(["--format", "json", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let r: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(r["sources"][0]["identity"], CONTEXT);
+    assert_eq!(r["inputs"]["coverage"]["Pod"]["count"], 9);
+
+    let assert = evidencer(home.path())
+        .env("KUBECONFIG", &kubeconfig)
+        .args(["report", "--cluster", "--context", "nowhere", "--out"])
+        .arg(home.path().join("out2"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("nowhere"), "{stderr}");
+    assert!(server.requests().len() > 1);
+}
+
+#[test]
+fn without_a_kubeconfig_outside_a_pod_the_run_says_what_to_do() {
+    let home = tempfile::tempdir().unwrap();
+    let assert = evidencer(home.path())
+        .args(["collect", "--cluster", "--out"])
+        .arg(home.path().join("snap"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("no cluster to connect to") && stderr.contains("--kubeconfig"),
+        "{stderr}"
+    );
+    assert!(!home.path().join("snap").exists());
+}
+
+#[test]
+fn secret_looking_values_are_redacted_before_a_snapshot_file_is_written() {
+    let home = tempfile::tempdir().unwrap();
+    let server = cluster()
+        .object(json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {
+                "name": "leaky", "namespace": "shop", "uid": "u-leaky",
+                "annotations": {"example.com/api-token": "tok-9f8e7d", "team": "shop"}
+            },
+            "spec": {"containers": [{
+                "name": "app", "image": "registry.example.com/app:1.0",
+                "env": [
+                    {"name": "DB_PASSWORD", "value": "hunter2"},
+                    {"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}
+                ],
+                "args": ["--api-key=k-55aa"]
+            }]},
+            "status": {"phase": "Running"}
+        }))
+        .start();
+    let kubeconfig = server.kubeconfig(home.path(), CONTEXT);
+    let snap = home.path().join("snap");
+    evidencer(home.path())
+        .args(["collect", "--cluster", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .arg("--out")
+        .arg(&snap)
+        .assert()
+        .success();
+    let pods = std::fs::read_to_string(snap.join("pods.json")).unwrap();
+    for secret in ["hunter2", "tok-9f8e7d", "k-55aa", "aHVudGVyMg==", "k-123"] {
+        assert!(!pods.contains(secret), "{secret} was stored");
+    }
+    assert!(pods.contains("\"DB_PASSWORD\"") && pods.contains("secretKeyRef"));
+    assert!(pods.contains("\"team\":\"shop\""));
+    assert!(!snap.join("secrets.json").exists() && !snap.join("configmaps.json").exists());
+    // The manifest's hash is of the redacted bytes as stored.
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(snap.join("manifest.json")).unwrap()).unwrap();
+    let entry = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "pods.json")
+        .unwrap();
+    assert_eq!(
+        entry["sha256"],
+        evidencer::evidence::sha256_hex(pods.as_bytes())
+    );
+    // The files hold nothing left to redact; the manifest says what was, and a report from
+    // the snapshot counts it as a live report does.
+    let offline = report(home.path(), &["--snapshot", snap.to_str().unwrap()]);
+    let redaction = &offline["inputs"]["redaction"];
+    // The env value and the `--api-key=` flag.
+    assert_eq!(redaction["env_values_redacted"], 2);
+    assert_eq!(redaction["annotations_redacted"], 1);
+    let live = live(&server, home.path(), &[]);
+    assert_eq!(live["inputs"]["redaction"], *redaction);
+}

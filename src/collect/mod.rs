@@ -96,7 +96,8 @@ impl Inventory {
 }
 
 /// How many values redaction removed, shown in the report so nobody wonders where they went.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
+#[serde(default)]
 pub struct RedactionStats {
     /// Secret objects dropped on read: never stored, hashed or rendered.
     pub secrets_dropped: usize,

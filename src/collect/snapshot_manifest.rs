@@ -5,7 +5,8 @@
 //! each kind's status (a kind that was forbidden stays `not_assessed` offline exactly as
 //! live; a kind collected with no objects counts as collected), the collection time on every
 //! evidence record, the cluster context as the source's identity (so findings keep the ids a
-//! live run of the same cluster gives), and the problems met while collecting. Each file is
+//! live run of the same cluster gives), the problems met while collecting and what redaction
+//! removed then (the files hold only what was left). Each file is
 //! checked against the size and sha256 the manifest lists: a file changed, missing or added
 //! since collection is a problem in the report.
 
@@ -14,7 +15,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::{Inventory, KindStatus};
+use super::{Inventory, KindStatus, RedactionStats};
 use crate::evidence::{Problem, ProblemLevel, sha256_hex};
 use crate::manifest::{self, Manifest};
 
@@ -98,6 +99,17 @@ pub(super) fn apply(root: &Path, source_id: &str, inventory: &mut Inventory) {
                 source_id,
                 path.display().to_string(),
                 format!("the problems it records cannot be read: {e}"),
+            )),
+        }
+    }
+    if let Some(recorded) = manifest.extra.get("redaction") {
+        match serde_json::from_value::<RedactionStats>(recorded.clone()) {
+            Ok(stats) => inventory.redaction.merge(stats),
+            Err(e) => inventory.problems.push(Problem::new(
+                ProblemLevel::Warning,
+                source_id,
+                path.display().to_string(),
+                format!("the redaction counts it records cannot be read: {e}"),
             )),
         }
     }

@@ -8,8 +8,9 @@
 //! key order); single objects; built-in resources (whose list items omit kind and apiVersion,
 //! as the server's typed lists do) and CRD-backed ones (whose items keep them). Faults on
 //! demand, per resource: 403 (forbidden), 410 (expired continue token) and transient 5xx or
-//! 429, every error body a real `Status` object. Every request is logged. A bearer token can
-//! be required. `kubeconfig()` writes a kubeconfig pointing at it.
+//! 429, every error body a real `Status` object. Every request is logged, and the most
+//! requests in flight at once are counted (with an optional per-request latency, so that
+//! overlapping requests show). A bearer token can be required. `kubeconfig()` writes a kubeconfig pointing at it.
 
 #![allow(dead_code)]
 
@@ -17,7 +18,9 @@ use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -104,6 +107,27 @@ struct State {
     token: Option<String>,
     /// The resourceVersion every list is read at.
     resource_version: u64,
+    /// How long every answer is held back.
+    latency: Option<Duration>,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+}
+
+/// Counts a request in flight while it lives.
+struct InFlight<'a>(&'a State);
+
+impl<'a> InFlight<'a> {
+    fn enter(state: &'a State) -> Self {
+        let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        state.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(state)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Sets up the server's content and faults before it starts.
@@ -112,6 +136,7 @@ pub struct Builder {
     faults: BTreeMap<String, Faults>,
     version: Value,
     token: Option<String>,
+    latency: Option<Duration>,
 }
 
 const BUILTIN: &[(&str, &str, &str, &str, &str, bool)] = &[
@@ -240,6 +265,7 @@ impl Default for Builder {
                 "goVersion": "go1.26.3", "compiler": "gc", "platform": "linux/amd64"
             }),
             token: None,
+            latency: None,
         };
         for (group, version, plural, singular, kind, namespaced) in BUILTIN {
             b.add_resource(group, version, plural, singular, kind, *namespaced, false);
@@ -329,6 +355,12 @@ impl Builder {
         self.version["gitVersion"] = json!(git_version);
         self.version["major"] = json!(parts.first().copied().unwrap_or("1"));
         self.version["minor"] = json!(parts.get(1).copied().unwrap_or("0"));
+        self
+    }
+
+    /// Holds every answer back this long, as a distant or busy API server would.
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = Some(latency);
         self
     }
 
@@ -448,6 +480,9 @@ impl Builder {
             version: self.version,
             token: self.token,
             resource_version,
+            latency: self.latency,
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
         });
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         std_listener.set_nonblocking(true).unwrap();
@@ -472,7 +507,13 @@ impl Builder {
                             tokio::spawn(async move {
                                 let service = hyper::service::service_fn(move |req| {
                                     let state = state.clone();
-                                    async move { Ok::<_, Infallible>(handle(&state, req)) }
+                                    async move {
+                                        let _counted = InFlight::enter(&state);
+                                        if let Some(latency) = state.latency {
+                                            tokio::time::sleep(latency).await;
+                                        }
+                                        Ok::<_, Infallible>(handle(&state, req))
+                                    }
                                 });
                                 let _ = hyper::server::conn::http1::Builder::new()
                                     .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
@@ -514,6 +555,11 @@ impl ApiServer {
     /// Every request so far.
     pub fn requests(&self) -> Vec<Logged> {
         self.state.log.lock().unwrap().clone()
+    }
+
+    /// The most requests that were being answered at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        self.state.max_in_flight.load(Ordering::SeqCst)
     }
 
     pub fn clear_log(&self) {

@@ -4,8 +4,9 @@
 //! file (`pods.json`, `deployments.apps.json`, ...; one redacted object per line, so a
 //! finding's line points at its object), `version.json` as `kubectl version -o json` writes
 //! it, and `manifest.json` (see [`crate::manifest`]): when and from which context and server
-//! the objects were collected, each kind's status, each file's size and sha256, and the
-//! problems met. The directory is built under a temporary name beside the destination and
+//! the objects were collected, each kind's status, each file's size and sha256, the problems
+//! met, and what redaction removed (so a report from the snapshot counts it as a live one
+//! does, though the files hold nothing left to redact). The directory is built under a temporary name beside the destination and
 //! renamed into place at the end, so a run that dies leaves nothing that looks finished.
 
 use std::fs;
@@ -162,6 +163,7 @@ fn write(out: &Path, collected: Collected<Items>) -> Result<Written, CollectErro
     });
     manifest.namespaces = collected.namespaces.clone();
     let mut problems = collected.problems;
+    let mut redaction = RedactionStats::default();
     let mut objects = 0;
     let put = |file: &str, bytes: &[u8], manifest: &mut Manifest| {
         output::write_atomic(&stage.path().join(file), bytes)?;
@@ -198,6 +200,7 @@ fn write(out: &Path, collected: Collected<Items>) -> Result<Written, CollectErro
         }
         objects += kind.gathered.count;
         problems.extend(kind.gathered.problems);
+        redaction.merge(kind.gathered.redaction);
         if let Some(status) = kind.status {
             manifest.kinds.insert(
                 kind.kind,
@@ -209,6 +212,10 @@ fn write(out: &Path, collected: Collected<Items>) -> Result<Written, CollectErro
             );
         }
     }
+    manifest.extra.insert(
+        "redaction".into(),
+        serde_json::to_value(&redaction).expect("counts serialize"),
+    );
     if !problems.is_empty() {
         manifest.extra.insert(
             "problems".into(),
