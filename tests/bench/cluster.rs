@@ -32,7 +32,7 @@ const RUNS: usize = 5;
 fn uid(kind: &str, i: usize) -> String {
     let h = format!(
         "{:032x}",
-        (i as u128 + 1) * 0x9e37_79b9_7f4a_7c15 ^ kind.len() as u128
+        ((i as u128 + 1) * 0x9e37_79b9_7f4a_7c15) ^ kind.len() as u128
     );
     format!(
         "{}-{}-{}-{}-{}",
@@ -337,6 +337,8 @@ fn measure(mut command: Command) -> (Duration, u64) {
     use std::os::unix::process::ExitStatusExt;
     command.stdout(std::process::Stdio::null());
     let started = Instant::now();
+    // Reaped by wait4 below, which std's `wait` cannot replace: it gives the peak RSS.
+    #[allow(clippy::zombie_processes)]
     let child = command.spawn().expect("spawn");
     let mut status = 0;
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
