@@ -67,6 +67,11 @@ pub struct ConfigFile {
     pub archive: Option<PathBuf>,
     pub keep: Option<u32>,
     pub replace: Option<bool>,
+    pub cluster: Option<bool>,
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub namespaces: Option<Vec<String>>,
+    pub page_size: Option<u32>,
 }
 
 /// The merged settings of a `report` run, as `--dump-config` prints them.
@@ -99,6 +104,16 @@ pub struct Settings {
     pub keep: Option<u32>,
     /// `--replace`: replace a period folder that is already filed.
     pub replace: bool,
+    /// Read the live cluster.
+    pub cluster: bool,
+    /// kubeconfig file; None reads KUBECONFIG or ~/.kube/config (or the pod's service account).
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context; None takes the current one.
+    pub context: Option<String>,
+    /// Namespaces to read; empty means all.
+    pub namespaces: Vec<String>,
+    /// Objects per list request.
+    pub page_size: u32,
     /// The config file that was read, if any (not a key of the file).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config_file: Option<PathBuf>,
@@ -127,6 +142,11 @@ impl Default for Settings {
             archive: None,
             keep: None,
             replace: false,
+            cluster: false,
+            kubeconfig: None,
+            context: None,
+            namespaces: Vec::new(),
+            page_size: crate::collect::cluster::DEFAULT_PAGE_SIZE,
             config_file: None,
         }
     }
@@ -196,6 +216,7 @@ impl ConfigFile {
         self.templates.iter_mut().for_each(fix);
         self.eol_data.iter_mut().for_each(fix);
         self.archive.iter_mut().for_each(fix);
+        self.kubeconfig.iter_mut().for_each(fix);
     }
 }
 
@@ -216,7 +237,9 @@ impl Settings {
             max_file_size,
             max_node_age_days,
             max_scan_age_days,
-            replace
+            replace,
+            cluster,
+            namespaces
         );
         // A period in one layer replaces the other's, whichever form each uses.
         if file.period.is_some() || file.since.is_some() || file.until.is_some() {
@@ -229,6 +252,15 @@ impl Settings {
         }
         if file.keep.is_some() {
             self.keep = file.keep;
+        }
+        if let Some(n) = file.page_size {
+            self.page_size = n.max(1);
+        }
+        if file.kubeconfig.is_some() {
+            self.kubeconfig = file.kubeconfig;
+        }
+        if file.context.is_some() {
+            self.context = file.context;
         }
         if file.eol_data.is_some() {
             self.eol_data = file.eol_data;
@@ -243,6 +275,17 @@ impl Settings {
             self.org = file.org;
         }
         self
+    }
+
+    /// Where and how the live-cluster collector reads.
+    pub fn cluster_options(&self) -> crate::collect::cluster::ClusterOptions {
+        crate::collect::cluster::ClusterOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            namespaces: self.namespaces.clone(),
+            page_size: self.page_size,
+            ..Default::default()
+        }
     }
 
     /// `--dump-config` output: the settings as a config file.
