@@ -24,6 +24,7 @@ use crate::eol::{EolData, EolError};
 use crate::evidence::ProblemLevel;
 use crate::finding::assign_ids;
 use crate::output::{self, OutputError};
+use crate::report::pdf::{self, PdfInput};
 use crate::report::templates::{TemplateError, Templates};
 use crate::report::view::ReportView;
 use crate::report::{Report, RunInfo};
@@ -121,7 +122,14 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         None
     };
 
+    let stage = Instant::now();
     let inventory = collect(settings)?;
+    tracing::debug!(
+        objects = inventory.objects.len(),
+        ms = stage.elapsed().as_millis() as u64,
+        peak_mb = peak_rss_mb(),
+        "stage: collect"
+    );
     report_problems(&inventory);
 
     let check_settings = CheckSettings {
@@ -131,6 +139,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         max_node_age_days: settings.max_node_age_days,
         max_scan_age_days: settings.max_scan_age_days,
     };
+    let stage = Instant::now();
     let mut findings = {
         let workloads = WorkloadIndex::build(&inventory.objects);
         let ctx = CheckContext {
@@ -140,8 +149,19 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         };
         checks::run_all(&ctx)
     };
+    tracing::debug!(
+        findings = findings.len(),
+        ms = stage.elapsed().as_millis() as u64,
+        peak_mb = peak_rss_mb(),
+        "stage: checks"
+    );
+    let stage = Instant::now();
     assign_ids(&mut findings, &inventory.sources);
     let controls = assess::assess(&findings, &catalog);
+    tracing::debug!(
+        ms = stage.elapsed().as_millis() as u64,
+        "stage: ids and assess"
+    );
 
     let stamp = timefmt::rfc3339(as_of);
     let run = RunInfo {
@@ -236,9 +256,21 @@ pub fn collect_cluster(args: &CollectArgs) -> Result<(), AppError> {
         kinds_forbidden = by_status("forbidden"),
         kinds_not_served = by_status("not_served"),
         duration_ms = started.elapsed().as_millis() as u64,
+        peak_mb = peak_rss_mb(),
         "snapshot written"
     );
     Ok(())
+}
+
+/// The process's peak resident set so far in MiB (Linux; 0 elsewhere), for the stage logs.
+fn peak_rss_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .map_or(0, |kb| kb / 1024)
 }
 
 /// Input problems go to stderr too, so a scheduled run's log shows them; the report lists
@@ -274,8 +306,10 @@ fn write_reports(
     // The formats do not depend on each other (the text ones share one template context),
     // so they render in parallel; the files are then written in the order asked for.
     let wants = |f: Format| settings.formats.contains(&f);
+    let stage = Instant::now();
     let (json, text) = rayon::join(
-        || wants(Format::Json).then(|| report.to_json()),
+        // The PDF cites the report id, the hash of report.json, even when it is not written.
+        || (wants(Format::Json) || wants(Format::Pdf)).then(|| report.to_json()),
         || -> Result<Vec<(Format, Vec<u8>)>, TemplateError> {
             let Some(templates) = templates else {
                 return Ok(Vec::new());
@@ -296,9 +330,25 @@ fn write_reports(
         },
     );
     let text = text?;
+    let pdf = json.as_deref().filter(|_| wants(Format::Pdf)).map(|json| {
+        pdf::render(&PdfInput {
+            report,
+            report_id: &Report::id(json),
+            org: settings.org.as_deref(),
+            // Git history is not collected into the report yet: no timeline.
+            changes: &[],
+        })
+    });
+    tracing::debug!(
+        ms = stage.elapsed().as_millis() as u64,
+        peak_mb = peak_rss_mb(),
+        "stage: render"
+    );
     for format in &settings.formats {
+        let stage = Instant::now();
         let bytes = match format {
             Format::Json => json.as_deref(),
+            Format::Pdf => pdf.as_deref(),
             text_format => text
                 .iter()
                 .find(|(f, _)| f == text_format)
@@ -307,6 +357,13 @@ fn write_reports(
         .expect("every format asked for was rendered");
         let path: PathBuf = settings.out.join(format.file_name());
         output::write_atomic(&path, bytes)?;
+        tracing::debug!(
+            bytes = bytes.len(),
+            ms = stage.elapsed().as_millis() as u64,
+            peak_mb = peak_rss_mb(),
+            "stage: write {}",
+            format.file_name()
+        );
     }
     Ok(())
 }

@@ -17,7 +17,7 @@ use crate::config::{ConfigFile, FailOn, Format};
     about = "Auditor-ready evidence that containers are replaced, never patched in place",
     long_about = "Collects evidence from Kubernetes snapshots and manifests, checks it, maps the \
                   findings to NIST CSF 2.0 PR.PS and PCI SSC container guidance controls, and \
-                  writes Markdown, HTML and JSON reports.\n\nExit codes: 0 done; 1 a --fail-on \
+                  writes Markdown, HTML, JSON and PDF reports.\n\nExit codes: 0 done; 1 a --fail-on \
                   condition was met; 2 usage or runtime error."
 )]
 pub struct Cli {
@@ -43,6 +43,8 @@ pub enum LogFormat {
     Json,
 }
 
+// Parsed once per process: the size of the `report` variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Collect evidence, run the checks, map them to controls and write the reports.
@@ -188,6 +190,9 @@ pub struct ReportArgs {
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
 
+    /// The organisation the report is about: named on the PDF's cover and as its author.
+    #[arg(long, value_name = "NAME")]
+    pub org: Option<String>,
     /// End-of-life data (Kubernetes, containerd, CRI-O release lines) to use instead of the
     /// built-in file, in the same format.
     #[arg(long, value_name = "FILE")]
@@ -232,6 +237,7 @@ impl ReportArgs {
                 .then(|| self.trusted_registries.clone()),
             fail_on: self.fail_on,
             max_file_size: self.max_file_size,
+            org: self.org.clone(),
             eol_data: self.eol_data.clone(),
             max_node_age_days: self.max_node_age_days,
             max_scan_age_days: self.max_scan_age_days,

@@ -16,6 +16,7 @@ pub enum Format {
     Md,
     Html,
     Json,
+    Pdf,
 }
 
 impl Format {
@@ -24,6 +25,7 @@ impl Format {
             Format::Md => "report.md",
             Format::Html => "report.html",
             Format::Json => "report.json",
+            Format::Pdf => "report.pdf",
         }
     }
 }
@@ -55,6 +57,7 @@ pub struct ConfigFile {
     pub trusted_registries: Option<Vec<String>>,
     pub fail_on: Option<FailOn>,
     pub max_file_size: Option<u64>,
+    pub org: Option<String>,
     pub eol_data: Option<PathBuf>,
     pub max_node_age_days: Option<u32>,
     pub max_scan_age_days: Option<u32>,
@@ -79,6 +82,8 @@ pub struct Settings {
     pub trusted_registries: Vec<String>,
     pub fail_on: FailOn,
     pub max_file_size: u64,
+    /// The organisation the report is about (PDF cover and author).
+    pub org: Option<String>,
     /// End-of-life data replacing the built-in file; None uses the built-in one.
     pub eol_data: Option<PathBuf>,
     pub max_node_age_days: u32,
@@ -111,6 +116,7 @@ impl Default for Settings {
             trusted_registries: Vec::new(),
             fail_on: FailOn::Never,
             max_file_size: 1 << 30,
+            org: None,
             eol_data: None,
             max_node_age_days: crate::checks::DEFAULT_MAX_NODE_AGE_DAYS,
             max_scan_age_days: crate::checks::DEFAULT_MAX_SCAN_AGE_DAYS,
@@ -229,6 +235,9 @@ impl Settings {
         if file.templates.is_some() {
             self.templates = file.templates;
         }
+        if file.org.is_some() {
+            self.org = file.org;
+        }
         self
     }
 
@@ -269,13 +278,14 @@ mod tests {
     fn file_values_override_defaults_and_paths_resolve_against_the_file() {
         let mut file = parse(
             Path::new("cfg/evidencer.yaml"),
-            "trusted-registries: [registry.example.com]\nformats: [json]\ncatalogs: [mine]\nfail-on: not-satisfied\neol-data: eol.yaml\nmax-node-age-days: 30\n",
+            "trusted-registries: [registry.example.com]\nformats: [json, pdf]\ncatalogs: [mine]\nfail-on: not-satisfied\neol-data: eol.yaml\nmax-node-age-days: 30\norg: Zoë Corp\n",
         )
         .unwrap();
         file.resolve_paths(Path::new("cfg"));
         let s = Settings::default().with_file(file);
         assert_eq!(s.trusted_registries, ["registry.example.com"]);
-        assert_eq!(s.formats, [Format::Json]);
+        assert_eq!(s.formats, [Format::Json, Format::Pdf]);
+        assert_eq!(s.org.as_deref(), Some("Zoë Corp"));
         assert_eq!(s.catalogs, [PathBuf::from("cfg/mine")]);
         assert_eq!(s.fail_on, FailOn::NotSatisfied);
         assert_eq!(s.eol_data, Some(PathBuf::from("cfg/eol.yaml")));

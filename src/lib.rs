@@ -9,6 +9,7 @@ pub mod app;
 pub mod assess;
 pub mod catalog;
 pub mod checks;
+pub mod cicd;
 pub mod cli;
 pub mod collect;
 pub mod config;

@@ -5,6 +5,7 @@
 //! run's inputs, findings and control results; every renderer reads it (the text renderers
 //! through [`view::ReportView`]), so all formats say the same thing.
 
+pub mod pdf;
 pub mod templates;
 pub mod view;
 
@@ -15,7 +16,7 @@ use serde::Serialize;
 use crate::assess::{ControlResult, StatusCounts, Verdict};
 use crate::catalog::{Catalog, CatalogFile};
 use crate::collect::{Coverage, Inventory, RedactionStats, ServerVersion};
-use crate::evidence::{EvidenceRecord, Problem, Source};
+use crate::evidence::{EvidenceRecord, Problem, Source, sha256_hex};
 use crate::finding::Finding;
 
 /// Version of the `report.json` format.
@@ -105,14 +106,36 @@ pub struct RunInfo {
     pub templates: Vec<DataFile>,
 }
 
+impl RunInfo {
+    /// A run that speaks for `instant` (RFC 3339), generated then, with no data files or
+    /// templates: what reports built in code (tests, benches) need.
+    pub fn at(instant: &str) -> RunInfo {
+        RunInfo {
+            generated_at: instant.to_string(),
+            as_of: instant.to_string(),
+            period: None,
+            data_files: Vec::new(),
+            templates: Vec::new(),
+        }
+    }
+}
+
 impl Report {
     pub fn build(
         run: RunInfo,
-        inventory: Inventory,
+        mut inventory: Inventory,
         findings: Vec<Finding>,
         controls: Vec<ControlResult>,
         catalog: &Catalog,
     ) -> Report {
+        // The parsed objects are not part of the report. Freeing a big snapshot's worth of
+        // them takes a noticeable moment, which a helper thread spends while the reports
+        // render.
+        let objects = std::mem::take(&mut inventory.objects);
+        let object_count = objects.len();
+        if let Err(e) = std::thread::Builder::new().spawn(move || drop(objects)) {
+            tracing::debug!("objects freed on this thread: {e}");
+        }
         let mut controls_by_verdict: BTreeMap<&'static str, usize> =
             Verdict::ALL.iter().map(|v| (v.as_str(), 0)).collect();
         for c in &controls {
@@ -135,7 +158,7 @@ impl Report {
             summary: Summary {
                 controls_by_verdict,
                 findings_by_status,
-                objects: inventory.objects.len(),
+                objects: object_count,
                 evidence_records: inventory.records.len(),
                 problems: inventory.problems.len(),
             },
@@ -156,6 +179,13 @@ impl Report {
             findings,
             evidence: inventory.records,
         }
+    }
+
+    /// The id of a report: the sha256 (hex) of its `report.json` bytes as [`Report::to_json`]
+    /// gives them, so `sha256sum report.json` checks it. The same input and `--as-of` give
+    /// the same id; every other output of the run cites it.
+    pub fn id(json: &[u8]) -> String {
+        sha256_hex(json)
     }
 
     /// `report.json`: pretty-printed, with a trailing newline.

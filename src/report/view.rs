@@ -36,6 +36,9 @@ pub const SECTION_ANCHORS: [&str; 8] = [
     "top",
 ];
 
+/// The title of every report.
+pub const TITLE: &str = "Container immutability and patching evidence";
+
 #[derive(Debug, Serialize)]
 pub struct ReportView<'a> {
     pub title: String,
@@ -481,7 +484,7 @@ impl<'a> ReportView<'a> {
         ];
 
         ReportView {
-            title: "Container immutability and patching evidence".into(),
+            title: TITLE.into(),
             tool: ToolView {
                 name: report.tool.name,
                 version: report.tool.version,

@@ -1,0 +1,921 @@
+//! What the PDF says: the report's view model ([`ReportView`], the same the Markdown and
+//! HTML reports read) arranged as layout blocks. Cover, contents, executive summary, one
+//! section per control, the image change timeline (when Git history gave any), inputs and
+//! coverage, and the evidence appendix.
+//!
+//! Takes the [`PdfInput`] and gives a [`Document`] of [`Block`]s whose contents table has no
+//! page numbers yet; [`contents`] rebuilds that table once a layout pass has found the page
+//! of every section. Pure.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::layout::{
+    Block, Cell, Column, Face, Heading, Metrics, Outline, PageSpec, Paragraph, Rgb, Span, Style,
+    Table, TableStyle,
+};
+use super::{ImageChange, PdfInput};
+use crate::finding::Finding;
+use crate::report::view::{ControlView, FindingRow, ReportView, Tally, display_time};
+
+pub const INK: Rgb = Rgb(31, 41, 51);
+pub const MUTED: Rgb = Rgb(96, 108, 124);
+const NAVY: Rgb = Rgb(28, 55, 90);
+const RULE: Rgb = Rgb(214, 219, 226);
+const STRIPE: Rgb = Rgb(246, 248, 250);
+const WHITE: Rgb = Rgb(255, 255, 255);
+
+const TITLE_STYLE: Style = Style::new(Face::Bold, 26.0, NAVY);
+const KICKER: Style = Style::new(Face::Bold, 9.0, MUTED);
+const H1: Style = Style::new(Face::Bold, 16.0, NAVY);
+const H2: Style = Style::new(Face::Bold, 12.0, NAVY);
+const BODY: Style = Style::new(Face::Regular, 9.5, INK);
+const LABEL: Style = Style::new(Face::Bold, 9.0, INK);
+const NOTE: Style = Style::new(Face::Regular, 8.0, MUTED);
+const TH: Style = Style::new(Face::Bold, 7.5, WHITE);
+const TD: Style = Style::new(Face::Regular, 8.0, INK);
+const TD_BOLD: Style = Style::new(Face::Bold, 8.0, INK);
+const TD_MUTED: Style = Style::new(Face::Regular, 7.0, MUTED);
+const TD_MONO: Style = Style::new(Face::Mono, 6.5, INK);
+const TD_MONO_MUTED: Style = Style::new(Face::Mono, 6.5, MUTED);
+pub const FOOT: Style = Style::new(Face::Regular, 7.5, MUTED);
+pub const FOOT_MONO: Style = Style::new(Face::Mono, 7.0, MUTED);
+
+/// Text and background of a coloured status.
+#[derive(Clone, Copy)]
+struct Palette {
+    ink: Rgb,
+    fill: Rgb,
+}
+
+const GOOD: Palette = Palette {
+    ink: Rgb(22, 101, 52),
+    fill: Rgb(220, 245, 228),
+};
+const MIXED: Palette = Palette {
+    ink: Rgb(146, 64, 14),
+    fill: Rgb(254, 243, 199),
+};
+const BAD: Palette = Palette {
+    ink: Rgb(153, 27, 27),
+    fill: Rgb(254, 226, 226),
+};
+const UNKNOWN: Palette = Palette {
+    ink: Rgb(55, 65, 81),
+    fill: Rgb(229, 231, 235),
+};
+
+/// The colours of a verdict, status, problem level or coverage state, by the key the view
+/// gives it.
+fn palette(key: &str) -> Palette {
+    match key {
+        "satisfied" | "pass" | "collected" => GOOD,
+        "partially_satisfied" | "warn" | "warning" => MIXED,
+        "not_satisfied" | "fail" | "error" | "forbidden" => BAD,
+        _ => UNKNOWN,
+    }
+}
+
+/// Messages quote names in backticks (Markdown); in print, typographic quotes read better.
+fn prose(text: &str) -> String {
+    if !text.matches('`').count().is_multiple_of(2) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut open = true;
+    for c in text.chars() {
+        if c == '`' {
+            out.push(if open { '\u{2018}' } else { '\u{2019}' });
+            open = !open;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn para(style: Style, text: impl Into<String>, after: f32) -> Block {
+    Block::Paragraph(Paragraph::new(style, text, after))
+}
+
+/// A small bold heading that stays with what follows it.
+fn label(text: impl Into<String>, after: f32) -> Block {
+    Block::Heading(Heading {
+        text: text.into(),
+        style: LABEL,
+        space_before: 0.0,
+        space_after: after,
+        outline: None,
+    })
+}
+
+fn callout(text: impl Into<String>, palette: Palette) -> Block {
+    let mut p = Paragraph::new(Style::new(Face::Bold, 10.0, palette.ink), text, 8.0);
+    p.fill = Some(palette.fill);
+    p.pad = 6.0;
+    Block::Paragraph(p)
+}
+
+fn grid(columns: Vec<Column>, rows: Vec<Vec<Cell>>) -> Block {
+    Block::Table(Table {
+        columns,
+        rows,
+        style: TableStyle {
+            header: Some(TH),
+            header_fill: Some(NAVY),
+            stripe: Some(STRIPE),
+            rule: Some(RULE),
+            pad_x: 4.0,
+            pad_y: 3.0,
+            span_gap: 1.5,
+        },
+    })
+}
+
+/// A table without header or stripes.
+fn plain(columns: Vec<Column>, rows: Vec<Vec<Cell>>, rule: Option<Rgb>, pad: (f32, f32)) -> Block {
+    Block::Table(Table {
+        columns,
+        rows,
+        style: TableStyle {
+            header: None,
+            header_fill: None,
+            stripe: None,
+            rule,
+            pad_x: pad.0,
+            pad_y: pad.1,
+            span_gap: 0.0,
+        },
+    })
+}
+
+fn count(n: usize) -> Cell {
+    Cell::text(TD, n.to_string())
+}
+
+/// A coloured cell: a status, verdict or level.
+fn badge(key: &str, text: &str, size: f32) -> Cell {
+    let p = palette(key);
+    Cell::text(Style::new(Face::Bold, size, p.ink), text).filled(p.fill)
+}
+
+/// A section of the document: its key in the page map, number and title.
+struct Section {
+    key: String,
+    number: String,
+    title: String,
+    level: u8,
+}
+
+impl Section {
+    fn heading(&self) -> Block {
+        let text = if self.number.is_empty() {
+            self.title.clone()
+        } else {
+            format!("{} {}", self.number, self.title)
+        };
+        let (style, before, after) = if self.level == 1 {
+            (H1, 0.0, 10.0)
+        } else {
+            (H2, 14.0, 4.0)
+        };
+        Block::Heading(Heading {
+            outline: Some(Outline {
+                level: self.level,
+                key: self.key.clone(),
+                title: text.clone(),
+            }),
+            text,
+            style,
+            space_before: before,
+            space_after: after,
+        })
+    }
+}
+
+/// The document as blocks, and where its contents table is.
+pub struct Document {
+    pub blocks: Vec<Block>,
+    /// Index in `blocks` of the contents table, which [`contents`] rebuilds with page
+    /// numbers once a layout pass has found them.
+    pub contents: usize,
+    sections: Vec<Section>,
+}
+
+/// Builds the document, its contents without page numbers yet.
+pub fn document(input: &PdfInput, m: &Metrics, spec: &PageSpec) -> Document {
+    let view = ReportView::new(input.report);
+    let sections = sections(input, &view);
+    let mut out = Vec::new();
+    cover(input, &view, spec, &mut out);
+    out.push(
+        Section {
+            key: "contents".into(),
+            number: String::new(),
+            title: "Contents".into(),
+            level: 1,
+        }
+        .heading(),
+    );
+    let contents_at = out.len();
+    out.push(contents_table(&sections, &BTreeMap::new(), m));
+    out.push(Block::PageBreak);
+    let mut parts = sections.iter();
+    let mut next = || parts.next().expect("a section for every part");
+    summary(&view, next(), spec, &mut out);
+    out.push(Block::PageBreak);
+    out.push(next().heading());
+    out.push(para(
+        BODY,
+        "Each control below gives the question as the catalog asks it, the answer evidencer \
+         derived from the findings, the narrative that justifies it, the checks that answer it, \
+         and every finding of those checks: first those that need attention, then those that \
+         pass (not-applicable subjects are left out). Evidence ids refer to the evidence \
+         appendix.",
+        6.0,
+    ));
+    for control in &view.controls {
+        control_section(&view, control, next(), &mut out);
+    }
+    if !input.changes.is_empty() {
+        out.push(Block::PageBreak);
+        timeline(input.changes, next(), &mut out);
+    }
+    out.push(Block::PageBreak);
+    inputs(&view, next(), m, &mut out);
+    out.push(Block::PageBreak);
+    evidence(&view, next(), m, &mut out);
+    Document {
+        blocks: out,
+        contents: contents_at,
+        sections,
+    }
+}
+
+/// The contents table with the page of every section (`pages`: section key to 1-based
+/// page number, as the previous layout pass found them).
+pub fn contents(document: &Document, pages: &BTreeMap<String, usize>, m: &Metrics) -> Block {
+    contents_table(&document.sections, pages, m)
+}
+
+fn sections(input: &PdfInput, view: &ReportView) -> Vec<Section> {
+    let section = |key: &str, number: String, title: &str, level| Section {
+        key: key.to_string(),
+        number,
+        title: title.to_string(),
+        level,
+    };
+    let mut out = vec![
+        section("summary", "1".into(), "Executive summary", 1),
+        section("controls", "2".into(), "Controls", 1),
+    ];
+    for (i, c) in view.controls.iter().enumerate() {
+        out.push(Section {
+            key: format!("control:{}", c.id),
+            number: format!("2.{}", i + 1),
+            title: format!("{} {}", c.id, c.title),
+            level: 2,
+        });
+    }
+    let mut n = 3;
+    if !input.changes.is_empty() {
+        out.push(section(
+            "timeline",
+            n.to_string(),
+            "Image change timeline",
+            1,
+        ));
+        n += 1;
+    }
+    out.push(section("inputs", n.to_string(), "Inputs and coverage", 1));
+    out.push(section("evidence", "Appendix A".into(), "Evidence", 1));
+    out
+}
+
+/// Distinct namespaces of the subjects the findings are about.
+fn namespaces(findings: &[Finding]) -> BTreeSet<&str> {
+    findings
+        .iter()
+        .filter_map(|f| f.subject.namespace.as_deref())
+        .filter(|ns| !ns.is_empty())
+        .collect()
+}
+
+fn cover(input: &PdfInput, view: &ReportView, spec: &PageSpec, out: &mut Vec<Block>) {
+    let value = |text: String| vec![Span::new(Style::new(Face::Regular, 9.5, INK), text)];
+    out.push(Block::Space(120.0));
+    out.push(para(KICKER, "COMPLIANCE EVIDENCE REPORT", 6.0));
+    out.push(para(TITLE_STYLE, view.title.clone(), 8.0));
+    let catalogs: Vec<&str> = view.catalogs.iter().map(|c| c.title.as_str()).collect();
+    out.push(para(
+        Style::new(Face::Regular, 11.0, MUTED),
+        catalogs.join("  ·  "),
+        28.0,
+    ));
+
+    let clusters: Vec<String> = view
+        .sources
+        .iter()
+        .filter(|s| s.kind != "repository")
+        .map(|s| {
+            let version = s
+                .details
+                .iter()
+                .find(|d| d.key == "server_version")
+                .map(|d| format!(", Kubernetes {}", d.value))
+                .unwrap_or_default();
+            format!("{} ({}{version})", s.location, s.kind)
+        })
+        .collect();
+    let repositories: Vec<&str> = view
+        .sources
+        .iter()
+        .filter(|s| s.kind == "repository")
+        .map(|s| s.location)
+        .collect();
+    let namespaces = namespaces(&input.report.findings);
+    let or_none = |items: Vec<String>, none: &str| {
+        if items.is_empty() {
+            none.to_string()
+        } else {
+            items.join("\n")
+        }
+    };
+    let mut rows = vec![
+        (
+            "Organisation",
+            value(input.org.unwrap_or("not stated (--org)").to_string()),
+        ),
+        ("Clusters", value(or_none(clusters, "none assessed"))),
+        (
+            "Repositories",
+            value(or_none(
+                repositories.iter().map(|r| r.to_string()).collect(),
+                "none analysed",
+            )),
+        ),
+        (
+            "Namespaces",
+            value(if namespaces.is_empty() {
+                "none with assessed workloads".to_string()
+            } else {
+                format!(
+                    "{} ({})",
+                    namespaces.iter().copied().collect::<Vec<_>>().join(", "),
+                    namespaces.len()
+                )
+            }),
+        ),
+        (
+            "Period",
+            value(
+                view.period
+                    .clone()
+                    .unwrap_or_else(|| "not set: the report speaks for the as-of instant".into()),
+            ),
+        ),
+        ("As of", value(view.as_of.clone())),
+    ];
+    if view.generated_at != view.as_of {
+        rows.push(("Generated", value(view.generated_at.clone())));
+    }
+    rows.push((
+        "Tool",
+        value(format!("{} {}", view.tool.name, view.tool.version)),
+    ));
+    rows.push((
+        "Report id",
+        vec![
+            Span::new(Style::new(Face::Mono, 8.0, INK), input.report_id),
+            Span::new(
+                NOTE,
+                "SHA-256 of the report.json written by the same run (sha256sum report.json). \
+                 Every page footer repeats it.",
+            ),
+        ],
+    ));
+    out.push(plain(
+        vec![Column::auto("").fixed(110.0), Column::auto("")],
+        rows.into_iter()
+            .map(|(k, v)| {
+                vec![
+                    Cell::text(Style::new(Face::Bold, 8.5, MUTED), k),
+                    Cell::new(v),
+                ]
+            })
+            .collect(),
+        Some(RULE),
+        (0.0, 5.0),
+    ));
+    out.push(Block::Space(24.0));
+    out.push(verdict_tiles(&view.verdicts, spec));
+    out.push(Block::PageBreak);
+}
+
+/// Coloured tiles: how many controls have each verdict.
+fn verdict_tiles(verdicts: &[Tally], spec: &PageSpec) -> Block {
+    let gap = 8.0;
+    let n = verdicts.len().max(1) as f32;
+    let tile = (spec.body_width() - (n - 1.0) * gap) / n;
+    let mut columns = Vec::new();
+    let mut row = Vec::new();
+    for (i, v) in verdicts.iter().enumerate() {
+        if i > 0 {
+            columns.push(Column::auto("").fixed(gap));
+            row.push(Cell::default());
+        }
+        let p = palette(v.key);
+        columns.push(Column::auto("").fixed(tile));
+        row.push(
+            Cell::new(vec![
+                Span::new(Style::new(Face::Bold, 20.0, p.ink), v.count.to_string()),
+                Span::new(Style::new(Face::Bold, 8.0, p.ink), v.label),
+            ])
+            .filled(p.fill),
+        );
+    }
+    let mut tiles = plain(columns, vec![row], None, (8.0, 7.0));
+    if let Block::Table(t) = &mut tiles {
+        t.style.span_gap = 0.0;
+    }
+    tiles
+}
+
+fn contents_table(sections: &[Section], pages: &BTreeMap<String, usize>, m: &Metrics) -> Block {
+    let page_width = m.width(&TD, "0000") + 8.0;
+    let number_width = m.width(&TD_BOLD, "Appendix A") + 16.0;
+    let rows = sections
+        .iter()
+        .map(|s| {
+            let style = if s.level == 1 { TD_BOLD } else { TD };
+            let page = pages
+                .get(&s.key)
+                .map_or_else(|| "-".to_string(), |p| p.to_string());
+            vec![
+                Cell::text(style, s.number.clone()),
+                Cell::text(style, s.title.clone()),
+                Cell::text(style, page),
+            ]
+        })
+        .collect();
+    plain(
+        vec![
+            Column::auto("").fixed(number_width),
+            Column::auto(""),
+            Column::auto("").right().fixed(page_width),
+        ],
+        rows,
+        Some(RULE),
+        (4.0, 4.0),
+    )
+}
+
+/// `12 fail, 3 warn, ...` from tallies, leaving out the empty ones.
+fn tallies(items: &[Tally]) -> String {
+    let parts: Vec<String> = items
+        .iter()
+        .filter(|t| t.count > 0)
+        .map(|t| format!("{} {}", t.count, t.label.to_lowercase()))
+        .collect();
+    if parts.is_empty() {
+        "none".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+fn summary(view: &ReportView, section: &Section, spec: &PageSpec, out: &mut Vec<Block>) {
+    let by = |key: &str| {
+        view.verdicts
+            .iter()
+            .find(|t| t.key == key)
+            .map_or(0, |t| t.count)
+    };
+    out.push(section.heading());
+    out.push(para(
+        BODY,
+        format!(
+            "evidencer assessed {} controls against the evidence collected as of {}. {} are \
+             satisfied, {} partially satisfied and {} not satisfied; {} could not be assessed \
+             from this evidence, which is not the same as passing.",
+            view.controls.len(),
+            view.as_of,
+            by("satisfied"),
+            by("partially_satisfied"),
+            by("not_satisfied"),
+            by("not_assessed"),
+        ),
+        10.0,
+    ));
+    out.push(verdict_tiles(&view.verdicts, spec));
+    out.push(Block::Space(10.0));
+    out.push(para(
+        BODY,
+        format!(
+            "Findings ({}): {}. {} objects and {} evidence records were read; input problems: \
+             {}.",
+            view.finding_total,
+            tallies(&view.statuses),
+            view.objects,
+            view.evidence_records,
+            tallies(&view.problem_levels),
+        ),
+        12.0,
+    ));
+    let rows = view
+        .controls
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::new(vec![
+                    Span::new(TD_BOLD, c.id),
+                    Span::new(TD_MUTED, c.catalog),
+                ]),
+                Cell::text(TD, c.title),
+                badge(c.verdict, c.verdict_label, 8.0),
+                Cell::text(TD_BOLD, c.answer_label),
+                count(c.counts.fail),
+                count(c.counts.warn),
+                count(c.counts.pass),
+                count(c.counts.not_assessed + c.counts.error),
+            ]
+        })
+        .collect();
+    out.push(grid(
+        vec![
+            Column::auto("Control"),
+            Column::auto("Title"),
+            Column::auto("Verdict"),
+            Column::auto("Answer"),
+            Column::auto("Fail").right(),
+            Column::auto("Warn").right(),
+            Column::auto("Pass").right(),
+            Column::auto("Not assessed").right(),
+        ],
+        rows,
+    ));
+    out.push(para(
+        NOTE,
+        "Counts are findings of the control's checks; \u{201c}not assessed\u{201d} includes \
+         findings that ended in an error.",
+        0.0,
+    ));
+}
+
+fn control_section(view: &ReportView, c: &ControlView, section: &Section, out: &mut Vec<Block>) {
+    out.push(section.heading());
+    let catalog = view
+        .catalogs
+        .iter()
+        .find(|k| k.catalog == c.catalog)
+        .map_or(c.catalog, |k| k.title.as_str());
+    out.push(para(NOTE, catalog, 6.0));
+    out.push(callout(
+        format!(
+            "Answer: {}   \u{b7}   {}",
+            c.answer_label.to_uppercase(),
+            c.verdict_label
+        ),
+        palette(c.verdict),
+    ));
+    out.push(label("Question", 2.0));
+    out.push(para(BODY, c.question, 8.0));
+    out.push(label("Assessment", 2.0));
+    out.push(para(BODY, prose(c.narrative), 8.0));
+    if !c.explanation.is_empty() {
+        out.push(label("How the evidence answers it", 2.0));
+        out.push(para(BODY, c.explanation, 8.0));
+    }
+    if !c.checks.is_empty() {
+        out.push(label("Checks", 4.0));
+        let rows = c
+            .checks
+            .iter()
+            .map(|k| {
+                let mut check = vec![Span::new(TD_BOLD, k.title), Span::new(TD_MONO_MUTED, k.id)];
+                if k.critical {
+                    check.push(Span::new(
+                        TD_MUTED,
+                        "critical: a failure decides the control",
+                    ));
+                }
+                vec![
+                    Cell::new(check),
+                    badge(k.status, k.status_label, 8.0),
+                    count(k.counts.fail),
+                    count(k.counts.warn),
+                    count(k.counts.pass),
+                    count(k.counts.not_assessed + k.counts.error),
+                    Cell::text(TD_MUTED, k.reason.map(prose).unwrap_or_default()),
+                ]
+            })
+            .collect();
+        out.push(grid(
+            vec![
+                Column::auto("Check"),
+                Column::auto("Result"),
+                Column::auto("Fail").right(),
+                Column::auto("Warn").right(),
+                Column::auto("Pass").right(),
+                Column::auto("Not assessed").right(),
+                Column::auto("Note"),
+            ],
+            rows,
+        ));
+        out.push(Block::Space(8.0));
+    }
+    if c.tables.is_empty() {
+        out.push(label("Findings (0)", 4.0));
+        out.push(para(
+            BODY,
+            "No findings: none of this control's checks had a subject to assess in the \
+             evidence.",
+            8.0,
+        ));
+        return;
+    }
+    for table in &c.tables {
+        let title = if table.kind == "passing" {
+            "Findings that pass"
+        } else {
+            "Findings that need attention"
+        };
+        out.push(label(format!("{title} ({})", table.count), 4.0));
+        out.push(grid(
+            vec![
+                Column::auto("Status"),
+                Column::auto("Subject"),
+                Column::auto("Finding"),
+                Column::auto("Evidence"),
+            ],
+            table.rows.iter().map(finding_row).collect(),
+        ));
+        out.push(Block::Space(8.0));
+    }
+}
+
+fn finding_row(f: &FindingRow) -> Vec<Cell> {
+    let p = palette(f.status);
+    let mut subject = vec![Span::new(TD, f.subject.clone())];
+    if let Some(location) = &f.location {
+        subject.push(Span::new(TD_MUTED, location.clone()));
+    }
+    let evidence: Vec<&str> = f.evidence.iter().map(|e| e.id).collect();
+    vec![
+        Cell::new(vec![
+            Span::new(Style::new(Face::Bold, 7.5, p.ink), f.status_label),
+            Span::new(Style::new(Face::Regular, 6.5, p.ink), f.severity),
+        ])
+        .filled(p.fill),
+        Cell::new(subject),
+        Cell::new(vec![
+            Span::new(TD, prose(f.message)),
+            Span::new(TD_MONO_MUTED, f.id),
+        ]),
+        Cell::text(TD_MONO, evidence.join("\n")),
+    ]
+}
+
+fn timeline(changes: &[ImageChange], section: &Section, out: &mut Vec<Block>) {
+    out.push(section.heading());
+    out.push(para(
+        BODY,
+        "Commits that changed an image reference in the repositories analysed, oldest first: \
+         the history of what was built and deployed, and when.",
+        8.0,
+    ));
+    let mut rows: Vec<&ImageChange> = changes.iter().collect();
+    rows.sort_by(|a, b| (&a.time, &a.commit, &a.path).cmp(&(&b.time, &b.commit, &b.path)));
+    let image = |label: &str, image: &Option<String>| {
+        Span::new(
+            TD_MONO,
+            format!("{label} {}", image.as_deref().unwrap_or("(none)")),
+        )
+    };
+    let rows = rows
+        .into_iter()
+        .map(|c| {
+            vec![
+                Cell::text(TD, display_time(&c.time)),
+                Cell::new(vec![
+                    Span::new(TD_MONO, c.commit.chars().take(12).collect::<String>()),
+                    Span::new(TD_MUTED, c.author.clone()),
+                ]),
+                Cell::text(TD, c.path.clone()),
+                Cell::new(vec![
+                    Span::new(TD, c.subject.clone()),
+                    image("from", &c.old_image),
+                    image("to", &c.new_image),
+                ]),
+            ]
+        })
+        .collect();
+    out.push(grid(
+        vec![
+            Column::auto("When"),
+            Column::auto("Commit"),
+            Column::auto("File"),
+            Column::auto("Change"),
+        ],
+        rows,
+    ));
+}
+
+fn inputs(view: &ReportView, section: &Section, m: &Metrics, out: &mut Vec<Block>) {
+    out.push(section.heading());
+    out.push(label("Sources", 4.0));
+    let rows = view
+        .sources
+        .iter()
+        .map(|s| {
+            let details: Vec<String> = s
+                .details
+                .iter()
+                .map(|d| format!("{}: {}", d.key, d.value))
+                .collect();
+            vec![
+                Cell::text(TD, s.id),
+                Cell::text(TD, s.kind),
+                Cell::text(TD, s.location),
+                Cell::text(TD_MUTED, details.join("\n")),
+            ]
+        })
+        .collect();
+    out.push(grid(
+        vec![
+            Column::auto("Source"),
+            Column::auto("Kind"),
+            Column::auto("Location"),
+            Column::auto("Details"),
+        ],
+        rows,
+    ));
+    out.push(Block::Space(10.0));
+    out.push(label("Coverage", 2.0));
+    out.push(para(
+        BODY,
+        "What the input held, per kind. A kind that was not collected cannot support a \
+         finding: checks that need it are not assessed, never passed.",
+        4.0,
+    ));
+    let rows = view
+        .coverage
+        .iter()
+        .map(|c| {
+            let status = match c.count {
+                Some(n) => format!("{}: {n}", c.status_label),
+                None => c.status_label.to_string(),
+            };
+            vec![
+                Cell::text(TD, c.kind.clone()),
+                badge(c.status, &status, 7.5),
+                Cell::text(TD_MUTED, c.note.clone()),
+            ]
+        })
+        .collect();
+    out.push(grid(
+        vec![
+            Column::auto("Kind"),
+            Column::auto("Status"),
+            Column::auto("Note"),
+        ],
+        rows,
+    ));
+    out.push(Block::Space(10.0));
+    out.push(label("Redaction", 2.0));
+    out.push(para(
+        BODY,
+        format!(
+            "Before anything was hashed or stored: {}.",
+            tallies(&view.redaction)
+        ),
+        10.0,
+    ));
+    out.push(label(
+        format!("Input problems ({})", view.problems.len()),
+        4.0,
+    ));
+    if view.problems.is_empty() {
+        out.push(para(BODY, "Every input was read.", 10.0));
+    } else {
+        let rows = view
+            .problems
+            .iter()
+            .map(|p| {
+                let mut problem = vec![Span::new(TD, prose(p.message))];
+                if let Some(hint) = p.hint {
+                    problem.push(Span::new(TD_MUTED, prose(hint)));
+                }
+                vec![
+                    badge(p.level, p.level_label, 7.5),
+                    Cell::text(TD, p.location),
+                    Cell::new(problem),
+                ]
+            })
+            .collect();
+        out.push(grid(
+            vec![
+                Column::auto("Level"),
+                Column::auto("Where"),
+                Column::auto("Problem"),
+            ],
+            rows,
+        ));
+        out.push(Block::Space(10.0));
+    }
+    out.push(label("Rules and templates", 2.0));
+    out.push(para(
+        BODY,
+        "The catalogs, data files and templates that judged and presented the evidence, with \
+         their SHA-256.",
+        4.0,
+    ));
+    let rows = view
+        .catalogs
+        .iter()
+        .map(|c| (c.path.as_str(), c.builtin, c.sha256.as_str()))
+        .chain(
+            view.data_files
+                .iter()
+                .chain(view.templates)
+                .map(|d| (d.path.as_str(), d.builtin, d.sha256.as_str())),
+        )
+        .map(|(path, builtin, sha)| {
+            vec![
+                Cell::text(TD, path),
+                Cell::text(TD, if builtin { "built in" } else { "user" }),
+                Cell::text(TD_MONO, sha),
+            ]
+        })
+        .collect();
+    out.push(grid(
+        vec![
+            Column::auto("File"),
+            Column::auto("Origin"),
+            Column::auto("SHA-256").fixed(digest_column(m)),
+        ],
+        rows,
+    ));
+}
+
+/// Wide enough for a SHA-256 in two lines of 32 hex digits.
+fn digest_column(m: &Metrics) -> f32 {
+    m.width(&TD_MONO, &"0".repeat(32)) + 8.0 + 0.5
+}
+
+fn evidence(view: &ReportView, section: &Section, m: &Metrics, out: &mut Vec<Block>) {
+    out.push(section.heading());
+    out.push(para(
+        BODY,
+        format!(
+            "Every evidence record of this report ({}), with where it was read and the SHA-256 \
+             of its bytes as stored after redaction (objects: compact JSON with sorted keys). \
+             Findings cite these ids.",
+            view.evidence_records
+        ),
+        8.0,
+    ));
+    for group in &view.evidence_groups {
+        out.push(label(format!("{} ({})", group.source, group.count), 4.0));
+        let rows = group
+            .rows
+            .iter()
+            .map(|e| {
+                let mut what = vec![
+                    Span::new(Style::new(Face::Mono, 6.5, INK), e.id),
+                    Span::new(TD, e.describes),
+                ];
+                if let Some(t) = e.time.as_ref().or(e.collected_at.as_ref()) {
+                    what.push(Span::new(TD_MUTED, t.clone()));
+                }
+                vec![
+                    Cell::new(what),
+                    Cell::new(vec![Span::new(TD, e.locator), Span::new(TD_MUTED, e.kind)]),
+                    Cell::text(TD_MONO, e.sha256),
+                ]
+            })
+            .collect();
+        out.push(grid(
+            vec![
+                Column::auto("Evidence"),
+                Column::auto("Locator"),
+                Column::auto("SHA-256").fixed(digest_column(m)),
+            ],
+            rows,
+        ));
+        out.push(Block::Space(8.0));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backticks_become_quotes_only_in_pairs() {
+        assert_eq!(
+            prose("image `a:1` is `b`"),
+            "image \u{2018}a:1\u{2019} is \u{2018}b\u{2019}"
+        );
+        assert_eq!(prose("odd ` tick"), "odd ` tick");
+    }
+}

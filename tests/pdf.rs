@@ -1,0 +1,220 @@
+//! `--format pdf` end to end: the real binary writes report.pdf, and poppler-utils
+//! (`pdftotext`, `pdfinfo`; `.ci/run` installs them) read it back. Without them the tests
+//! that read the PDF say so and skip.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command as Process;
+
+use assert_cmd::Command;
+use sha2::{Digest, Sha256};
+
+const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+/// Longer than any column of the findings table: it has to wrap.
+const LONG_IMAGE: &str =
+    "registry.example.com/platform/payments-team/settlement-reconciliation-batch-processor";
+
+/// A hardened Deployment with a digest-pinned image, a careless one with a non-ASCII name,
+/// and enough failing workloads that a findings table runs over several pages.
+fn snapshot(dir: &Path) -> String {
+    let mut yaml = format!(
+        r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: api, namespace: shop}}
+spec:
+  template:
+    spec:
+      securityContext: {{runAsNonRoot: true}}
+      containers:
+        - name: api
+          image: registry.example.com/shop/api-gateway-with-a-long-name:1.0.0@{DIGEST}
+          securityContext: {{readOnlyRootFilesystem: true, allowPrivilegeEscalation: false}}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {{name: bücher-db, namespace: legacy}}
+spec:
+  updateStrategy: {{type: OnDelete}}
+  template:
+    spec:
+      containers: [{{name: db, image: postgres}}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: settlement, namespace: payments}}
+spec:
+  template:
+    spec:
+      containers: [{{name: batch, image: '{LONG_IMAGE}'}}]
+"#
+    );
+    for i in 0..30 {
+        yaml.push_str(&format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: worker-{i}, namespace: batch}}\n\
+             spec:\n  template:\n    spec:\n      containers: [{{name: w, image: 'docker.io/acme/worker:latest'}}]\n"
+        ));
+    }
+    let dir = dir.join("prod-zürich");
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("snapshot.yaml");
+    fs::write(&path, yaml).unwrap();
+    path.display().to_string()
+}
+
+fn report(snapshot: &str, out: &Path, formats: &str) {
+    Command::cargo_bin("evidencer")
+        .unwrap()
+        .args(["report", "--snapshot", snapshot, "--as-of", "2026-09-30"])
+        .args(["--format", formats, "--org", "Zoë Ærø — Łódź GmbH"])
+        .args(["--trusted-registry", "registry.example.com", "--out"])
+        .arg(out)
+        .assert()
+        .success();
+}
+
+fn poppler(tool: &str) -> bool {
+    let found = Process::new(tool).arg("-v").output().is_ok();
+    if !found {
+        eprintln!("skipping: {tool} (poppler-utils) is not installed; `.ci/run` installs it");
+    }
+    found
+}
+
+fn run(tool: &str, args: &[&str], pdf: &Path) -> String {
+    let out = Process::new(tool)
+        .args(args)
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{tool} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_pdf_reads_back_with_every_section_footer_and_wrapped_reference() {
+    if !poppler("pdftotext") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let snap = snapshot(dir.path());
+    let out = dir.path().join("out");
+    report(&snap, &out, "pdf,json");
+    let pdf = out.join("report.pdf");
+    let bytes = fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let id = hex::encode(Sha256::digest(fs::read(out.join("report.json")).unwrap()));
+
+    let text = run("pdftotext", &[], &pdf);
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    let total = pages.len();
+    assert!(total >= 8, "{total} pages");
+    for (i, page) in pages.iter().enumerate() {
+        assert!(
+            page.contains(&format!("Page {} of {total}", i + 1)),
+            "page {}",
+            i + 1
+        );
+        assert!(page.contains(&id), "page {} lacks the report id", i + 1);
+    }
+    for expected in [
+        "Container immutability and patching evidence",
+        "Zoë Ærø — Łódź GmbH",
+        "Contents",
+        "Executive summary",
+        "PR.PS-02.242",
+        "PR.PS-01",
+        "PCI-10.1",
+        "Not satisfied",
+        "Not assessed",
+        "Answer: NO",
+        "StatefulSet legacy/bücher-db",
+        "prod-zürich",
+        "Inputs and coverage",
+        "Appendix A Evidence",
+    ] {
+        assert!(text.contains(expected), "the PDF lacks {expected:?}");
+    }
+    // The image reference is longer than its column: it wraps, and no character is lost.
+    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(
+        squeezed.contains(&format!("\u{2018}{LONG_IMAGE}\u{2019}")),
+        "the wrapped image reference does not read back whole"
+    );
+    assert!(
+        !text.contains(LONG_IMAGE),
+        "the image reference did not wrap"
+    );
+    // So do digests in the appendix (two lines of 32 hex digits).
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap();
+    let digest = json["evidence"][0]["sha256"].as_str().unwrap();
+    assert!(squeezed.contains(digest) && !text.contains(digest));
+    // The findings table of PR.PS-02.242 runs over pages, each with its header.
+    let continued = pages
+        .iter()
+        .filter(|p| p.contains("worker-") && p.contains("Status") && p.contains("Evidence"))
+        .count();
+    assert!(continued >= 2, "{continued}");
+}
+
+#[test]
+fn the_pdf_metadata_names_the_report() {
+    if !poppler("pdfinfo") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let snap = snapshot(dir.path());
+    let out = dir.path().join("out");
+    report(&snap, &out, "pdf");
+    let info = Process::new("pdfinfo")
+        .arg(out.join("report.pdf"))
+        .output()
+        .unwrap();
+    let info = String::from_utf8(info.stdout).unwrap();
+    assert!(
+        info.contains("Container immutability and patching evidence"),
+        "{info}"
+    );
+    assert!(
+        info.contains("Author:          Zoë Ærø — Łódź GmbH"),
+        "{info}"
+    );
+    assert!(
+        info.contains("CreationDate:    Wed Sep 30 23:59:59 2026 UTC"),
+        "{info}"
+    );
+    assert!(!info.contains("PDF/X"), "{info}");
+    // The outline: one entry per section, the controls nested under "2 Controls".
+    let bytes = fs::read(out.join("report.pdf")).unwrap();
+    let has = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(has("/Type/Outlines") && has("/PageMode/UseOutlines"));
+    for title in [
+        "/Title(1 Executive summary)",
+        "/Title(2 Controls)",
+        "/Title(2.1 PR.PS-02.242 Container instances are replaced, not updated in place)",
+        "/Title(Appendix A Evidence)",
+    ] {
+        assert!(has(title), "no outline entry {title}");
+    }
+}
+
+#[test]
+fn the_same_input_and_as_of_give_a_byte_identical_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = snapshot(dir.path());
+    report(&snap, &dir.path().join("a"), "pdf");
+    report(&snap, &dir.path().join("b"), "pdf");
+    let a = fs::read(dir.path().join("a/report.pdf")).unwrap();
+    let b = fs::read(dir.path().join("b/report.pdf")).unwrap();
+    assert!(a.len() > 10_000);
+    assert!(a == b, "report.pdf differs between two runs");
+}
