@@ -315,17 +315,6 @@ fn collect(settings: &Settings) -> Result<Inventory, AppError> {
     Ok(inventory)
 }
 
-/// The process's peak resident set so far in MiB (Linux; 0 elsewhere), for the stage logs.
-fn peak_rss_mb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-            line.split_whitespace().nth(1)?.parse::<u64>().ok()
-        })
-        .map_or(0, |kb| kb / 1024)
-}
-
 /// `evidencer collect`.
 pub fn collect_cluster(args: &CollectArgs) -> Result<(), AppError> {
     let mut flags = config::ConfigFile::default();
@@ -362,9 +351,21 @@ pub fn collect_cluster(args: &CollectArgs) -> Result<(), AppError> {
         kinds_forbidden = by_status("forbidden"),
         kinds_not_served = by_status("not_served"),
         duration_ms = started.elapsed().as_millis() as u64,
+        peak_mb = peak_rss_mb(),
         "snapshot written"
     );
     Ok(())
+}
+
+/// The process's peak resident set so far in MiB (Linux; 0 elsewhere), for the stage logs.
+fn peak_rss_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .map_or(0, |kb| kb / 1024)
 }
 
 /// Input problems go to stderr too, so a scheduled run's log shows them; the report lists

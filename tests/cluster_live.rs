@@ -113,6 +113,24 @@ fn assert_read_only_and_no_secrets(requests: &[Logged]) {
     }
 }
 
+/// Runs `collect` into `home/snap`; the snapshot directory.
+fn collect(server: &ApiServer, home: &Path) -> PathBuf {
+    let kubeconfig = server.kubeconfig(home, CONTEXT);
+    let snap = home.join("snap");
+    evidencer(home)
+        .args(["collect", "--cluster", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .arg("--out")
+        .arg(&snap)
+        .assert()
+        .success();
+    snap
+}
+
+fn manifest(snap: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(snap.join("manifest.json")).unwrap()).unwrap()
+}
+
 fn list_requests<'a>(requests: &'a [Logged], path: &str) -> Vec<&'a Logged> {
     requests.iter().filter(|r| r.path == path).collect()
 }
@@ -268,19 +286,10 @@ fn an_expired_continue_token_restarts_the_list_and_transient_errors_are_retried(
 fn collect_then_report_snapshot_gives_the_findings_of_a_live_report() {
     let home = tempfile::tempdir().unwrap();
     let server = cluster().forbid("rolebindings").start();
-    let kubeconfig = server.kubeconfig(home.path(), CONTEXT);
-    let snap = home.path().join("snap");
-    evidencer(home.path())
-        .args(["collect", "--cluster", "--kubeconfig"])
-        .arg(&kubeconfig)
-        .arg("--out")
-        .arg(&snap)
-        .assert()
-        .success();
+    let snap = collect(&server, home.path());
     assert_read_only_and_no_secrets(&server.requests());
 
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(snap.join("manifest.json")).unwrap()).unwrap();
+    let manifest = manifest(&snap);
     assert_eq!(manifest["format"], "evidencer-snapshot");
     assert_eq!(manifest["cluster"]["context"], CONTEXT);
     assert_eq!(manifest["cluster"]["server"], server.url());
@@ -603,15 +612,7 @@ fn secret_looking_values_are_redacted_before_a_snapshot_file_is_written() {
             "status": {"phase": "Running"}
         }))
         .start();
-    let kubeconfig = server.kubeconfig(home.path(), CONTEXT);
-    let snap = home.path().join("snap");
-    evidencer(home.path())
-        .args(["collect", "--cluster", "--kubeconfig"])
-        .arg(&kubeconfig)
-        .arg("--out")
-        .arg(&snap)
-        .assert()
-        .success();
+    let snap = collect(&server, home.path());
     let pods = std::fs::read_to_string(snap.join("pods.json")).unwrap();
     for secret in ["hunter2", "tok-9f8e7d", "k-55aa", "aHVudGVyMg==", "k-123"] {
         assert!(!pods.contains(secret), "{secret} was stored");
@@ -620,8 +621,7 @@ fn secret_looking_values_are_redacted_before_a_snapshot_file_is_written() {
     assert!(pods.contains("\"team\":\"shop\""));
     assert!(!snap.join("secrets.json").exists() && !snap.join("configmaps.json").exists());
     // The manifest's hash is of the redacted bytes as stored.
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(snap.join("manifest.json")).unwrap()).unwrap();
+    let manifest = manifest(&snap);
     let entry = manifest["files"]
         .as_array()
         .unwrap()

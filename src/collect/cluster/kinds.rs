@@ -62,20 +62,8 @@ pub const GATEKEEPER_KINDS_CHECKED: &[&str] = &[
     "K8sPSPVolumeTypes",
 ];
 
-const fn required(
-    group: &'static str,
-    version: &'static str,
-    plural: &'static str,
-    kind: &'static str,
-    namespaced: bool,
-) -> KindSpec {
-    KindSpec {
-        availability: Availability::Required,
-        ..discovered(group, version, plural, kind, namespaced)
-    }
-}
-
-const fn discovered(
+/// A kind listed on every cluster ([`Availability::Required`]).
+const fn spec(
     group: &'static str,
     version: &'static str,
     plural: &'static str,
@@ -88,68 +76,83 @@ const fn discovered(
         plural,
         kind,
         namespaced,
-        availability: Availability::Discovered,
+        availability: Availability::Required,
+    }
+}
+
+impl KindSpec {
+    /// The same kind, listed only where discovery shows its API.
+    const fn discovered(self) -> Self {
+        KindSpec {
+            availability: Availability::Discovered,
+            ..self
+        }
     }
 }
 
 /// Every kind the collector lists, in the order they are started (largest first, so the
 /// long Pod list overlaps the short ones).
 pub const KINDS: &[KindSpec] = &[
-    required("", "v1", "pods", "Pod", true),
-    required("apps", "v1", "replicasets", "ReplicaSet", true),
-    required("", "v1", "nodes", "Node", false),
-    required("apps", "v1", "deployments", "Deployment", true),
-    required("apps", "v1", "statefulsets", "StatefulSet", true),
-    required("apps", "v1", "daemonsets", "DaemonSet", true),
-    required("batch", "v1", "jobs", "Job", true),
-    required("batch", "v1", "cronjobs", "CronJob", true),
-    required("", "v1", "namespaces", "Namespace", false),
-    required(RBAC, "v1", "clusterroles", "ClusterRole", false),
-    required(
+    spec("", "v1", "pods", "Pod", true),
+    spec("apps", "v1", "replicasets", "ReplicaSet", true),
+    spec("", "v1", "nodes", "Node", false),
+    spec("apps", "v1", "deployments", "Deployment", true),
+    spec("apps", "v1", "statefulsets", "StatefulSet", true),
+    spec("apps", "v1", "daemonsets", "DaemonSet", true),
+    spec("batch", "v1", "jobs", "Job", true),
+    spec("batch", "v1", "cronjobs", "CronJob", true),
+    spec("", "v1", "namespaces", "Namespace", false),
+    spec(RBAC, "v1", "clusterroles", "ClusterRole", false),
+    spec(
         RBAC,
         "v1",
         "clusterrolebindings",
         "ClusterRoleBinding",
         false,
     ),
-    required(RBAC, "v1", "roles", "Role", true),
-    required(RBAC, "v1", "rolebindings", "RoleBinding", true),
-    discovered(
+    spec(RBAC, "v1", "roles", "Role", true),
+    spec(RBAC, "v1", "rolebindings", "RoleBinding", true),
+    spec(
         ADMISSION,
         "v1",
         "validatingadmissionpolicies",
         "ValidatingAdmissionPolicy",
         false,
-    ),
-    discovered(
+    )
+    .discovered(),
+    spec(
         ADMISSION,
         "v1",
         "validatingadmissionpolicybindings",
         "ValidatingAdmissionPolicyBinding",
         false,
-    ),
-    discovered(
+    )
+    .discovered(),
+    spec(
         "kyverno.io",
         "v1",
         "clusterpolicies",
         "ClusterPolicy",
         false,
-    ),
-    discovered("kyverno.io", "v1", "policies", "Policy", true),
-    discovered(
+    )
+    .discovered(),
+    spec("kyverno.io", "v1", "policies", "Policy", true).discovered(),
+    spec(
         GATEKEEPER_CONSTRAINTS,
         "v1beta1",
         ANY_RESOURCE,
         ANY_RESOURCE,
         false,
-    ),
-    discovered(
+    )
+    .discovered(),
+    spec(
         "aquasecurity.github.io",
         "v1alpha1",
         "vulnerabilityreports",
         "VulnerabilityReport",
         true,
-    ),
+    )
+    .discovered(),
 ];
 
 const RBAC: &str = "rbac.authorization.k8s.io";
@@ -266,39 +269,41 @@ mod tests {
 
     #[test]
     fn every_kind_the_issue_names_is_in_the_table() {
-        for kind in [
-            "Namespace",
-            "Node",
-            "Deployment",
-            "ReplicaSet",
-            "StatefulSet",
-            "DaemonSet",
-            "Job",
-            "CronJob",
-            "Pod",
-            "ClusterRole",
-            "Role",
-            "ClusterRoleBinding",
-            "RoleBinding",
+        use Availability::{Discovered, Required};
+        for (kinds, availability) in [
+            (
+                &[
+                    "Namespace",
+                    "Node",
+                    "Deployment",
+                    "ReplicaSet",
+                    "StatefulSet",
+                    "DaemonSet",
+                    "Job",
+                    "CronJob",
+                    "Pod",
+                    "ClusterRole",
+                    "Role",
+                    "ClusterRoleBinding",
+                    "RoleBinding",
+                ][..],
+                Required,
+            ),
+            (
+                &[
+                    "ValidatingAdmissionPolicy",
+                    "ValidatingAdmissionPolicyBinding",
+                    "ClusterPolicy",
+                    "Policy",
+                    "VulnerabilityReport",
+                ][..],
+                Discovered,
+            ),
         ] {
-            assert_eq!(
-                spec_of(kind).map(|s| s.availability),
-                Some(Availability::Required),
-                "{kind}"
-            );
-        }
-        for kind in [
-            "ValidatingAdmissionPolicy",
-            "ValidatingAdmissionPolicyBinding",
-            "ClusterPolicy",
-            "Policy",
-            "VulnerabilityReport",
-        ] {
-            assert_eq!(
-                spec_of(kind).map(|s| s.availability),
-                Some(Availability::Discovered),
-                "{kind}"
-            );
+            for kind in kinds {
+                let found = spec_of(kind).map(|s| s.availability);
+                assert_eq!(found, Some(availability), "{kind}");
+            }
         }
         assert!(KINDS.iter().any(|k| k.group == GATEKEEPER_CONSTRAINTS));
     }
