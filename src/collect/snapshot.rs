@@ -822,6 +822,12 @@ fn build_object(doc: RawDoc, display: &str, source_id: &str) -> Built {
     }
     let mut stats = RedactionStats::default();
     redact::redact_object(&mut value, &mut stats);
+    // managedFields are the API server's bookkeeping, not evidence, and are not kept: they
+    // are dropped before hashing so that the hash is of exactly the object as kept (the
+    // evidence bundle writes it, and anyone can recompute the hash from it).
+    if let Some(m) = value.get_mut("metadata").and_then(Value::as_object_mut) {
+        m.remove("managedFields");
+    }
     let mut bytes = Vec::new();
     canonical_json(&value, &mut bytes);
     let sha256 = sha256_hex(&bytes);
@@ -857,9 +863,6 @@ fn build_object(doc: RawDoc, display: &str, source_id: &str) -> Built {
             )
             .hint("this object was not assessed"),
         );
-    }
-    if let Some(m) = value.get_mut("metadata").and_then(Value::as_object_mut) {
-        m.remove("managedFields");
     }
     let evidence = evidence_id(source_id, &locator);
     let describes = match &meta.namespace {
