@@ -14,6 +14,7 @@ pub mod collect;
 pub mod config;
 pub mod eol;
 pub mod evidence;
+pub mod exceptions;
 pub mod finding;
 pub mod image;
 pub mod k8s;

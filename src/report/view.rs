@@ -754,9 +754,11 @@ mod tests {
                         ..Default::default()
                     },
                     reason: None,
+                    excepted: 0,
                 })
                 .collect(),
             findings: findings.iter().map(|f| f.to_string()).collect(),
+            exceptions: Vec::new(),
         }
     }
 
