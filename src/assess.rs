@@ -168,7 +168,11 @@ pub fn roll_up(findings: &[&Finding]) -> CheckStatus {
 /// The status a finding counts as in the roll-up: `pass` for an excepted fail or warn
 /// (see the module docs), else its own.
 pub fn effective_status(f: &Finding) -> Status {
-    if f.is_excepted() { Status::Pass } else { f.status }
+    if f.is_excepted() {
+        Status::Pass
+    } else {
+        f.status
+    }
 }
 
 /// The verdict of a control from its checks' statuses, by the rule in the module docs.
@@ -299,10 +303,19 @@ mod tests {
             f
         };
         let cases: &[(&[(Status, bool)], CheckStatus)] = &[
-            (&[(Status::Fail, true), (Status::Pass, false)], CheckStatus::Pass),
+            (
+                &[(Status::Fail, true), (Status::Pass, false)],
+                CheckStatus::Pass,
+            ),
             (&[(Status::Fail, true)], CheckStatus::Pass),
-            (&[(Status::Warn, true), (Status::Fail, false)], CheckStatus::Fail),
-            (&[(Status::Fail, true), (Status::Warn, false)], CheckStatus::Warn),
+            (
+                &[(Status::Warn, true), (Status::Fail, false)],
+                CheckStatus::Fail,
+            ),
+            (
+                &[(Status::Fail, true), (Status::Warn, false)],
+                CheckStatus::Warn,
+            ),
             // Only fail and warn are ever excepted; an exception on anything else is ignored.
             (&[(Status::Error, true)], CheckStatus::NotAssessed),
         ];

@@ -223,13 +223,20 @@ impl ExceptionEntry {
 
 /// Marks the findings the exceptions in force on `as_of` cover, by the rule in the module
 /// docs, and says which exceptions were applied, expired or unused. Pure.
-pub fn apply(exceptions: &[Exception], findings: &mut [Finding], as_of: NaiveDate) -> ExceptionsReport {
+pub fn apply(
+    exceptions: &[Exception],
+    findings: &mut [Finding],
+    as_of: NaiveDate,
+) -> ExceptionsReport {
     let mut out = ExceptionsReport::default();
     for e in exceptions {
         let expired = e.expires < as_of;
         let mut covered = Vec::new();
         for f in findings.iter_mut() {
-            let open = matches!(f.status, crate::finding::Status::Fail | crate::finding::Status::Warn);
+            let open = matches!(
+                f.status,
+                crate::finding::Status::Fail | crate::finding::Status::Warn
+            );
             if !open || !e.matches(f) {
                 continue;
             }
@@ -291,13 +298,15 @@ struct ExceptionDoc {
     expires: Spanned<String>,
 }
 
-/// Reads and validates an exceptions file.
-pub fn load(path: &Path) -> Result<Vec<Exception>, ExceptionError> {
+/// Reads and validates an exceptions file; gives its exceptions and the sha256 of its
+/// text, for the report's provenance.
+pub fn load(path: &Path) -> Result<(Vec<Exception>, String), ExceptionError> {
     let text = std::fs::read_to_string(path).map_err(|source| ExceptionError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    parse(&path.display().to_string(), &text)
+    let exceptions = parse(&path.display().to_string(), &text)?;
+    Ok((exceptions, crate::evidence::sha256_hex(text.as_bytes())))
 }
 
 /// Parses and validates the text of an exceptions file shown as `file`.
@@ -326,7 +335,11 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Exception>, ExceptionError> {
         let required = |field: &Spanned<String>, name: &str| {
             if field.value.trim().is_empty() {
                 let (l, c) = here(&field.referenced);
-                Err(invalid(l, c, format!("`{name}` is empty; every exception needs one")))
+                Err(invalid(
+                    l,
+                    c,
+                    format!("`{name}` is empty; every exception needs one"),
+                ))
             } else {
                 Ok(field.value.trim().to_string())
             }
@@ -337,7 +350,9 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Exception>, ExceptionError> {
             return Err(invalid(
                 l,
                 c,
-                format!("exception id `{id}` is used twice (first at line {first}); ids must be unique"),
+                format!(
+                    "exception id `{id}` is used twice (first at line {first}); ids must be unique"
+                ),
             ));
         }
         let Some(check) = checks::find(d.check.value.trim()) else {
@@ -520,10 +535,30 @@ exceptions:
     fn applied_expired_and_unused_follow_the_rule() {
         let ex = parse("e.yaml", FILE).unwrap();
         let mut fs = vec![
-            finding("image-pinned-by-digest-00000000000000aa", Status::Fail, "legacy-a", "api"),
-            finding("image-pinned-by-digest-00000000000000bb", Status::Warn, "legacy-b", "db"),
-            finding("image-pinned-by-digest-00000000000000cc", Status::Pass, "legacy-c", "ok"),
-            finding("image-pinned-by-digest-00000000000000dd", Status::Fail, "shop", "web"),
+            finding(
+                "image-pinned-by-digest-00000000000000aa",
+                Status::Fail,
+                "legacy-a",
+                "api",
+            ),
+            finding(
+                "image-pinned-by-digest-00000000000000bb",
+                Status::Warn,
+                "legacy-b",
+                "db",
+            ),
+            finding(
+                "image-pinned-by-digest-00000000000000cc",
+                Status::Pass,
+                "legacy-c",
+                "ok",
+            ),
+            finding(
+                "image-pinned-by-digest-00000000000000dd",
+                Status::Fail,
+                "shop",
+                "web",
+            ),
         ];
         let as_of = NaiveDate::from_ymd_opt(2026, 9, 30).unwrap();
         let r = apply(&ex, &mut fs, as_of);
@@ -538,13 +573,19 @@ exceptions:
         // EXC-2 expired on 2026-06-30: listed with the finding it would have covered.
         assert_eq!(r.expired.len(), 1);
         assert_eq!(r.expired[0].id, "EXC-2");
-        assert_eq!(r.expired[0].findings, ["image-pinned-by-digest-00000000000000aa"]);
+        assert_eq!(
+            r.expired[0].findings,
+            ["image-pinned-by-digest-00000000000000aa"]
+        );
         assert_eq!(r.unused.len(), 1);
         assert_eq!(r.unused[0].id, "EXC-3");
         assert_eq!(fs[0].exception.as_ref().unwrap().id, "EXC-1");
         assert_eq!(fs[0].status, Status::Fail, "the status is kept");
         assert!(fs[0].is_excepted() && fs[1].is_excepted());
-        assert!(fs[2].exception.is_none(), "passing findings are never marked");
+        assert!(
+            fs[2].exception.is_none(),
+            "passing findings are never marked"
+        );
         assert!(fs[3].exception.is_none());
     }
 
@@ -568,13 +609,20 @@ exceptions:
 
     #[test]
     fn a_finding_takes_the_first_matching_exception() {
-        let text = FILE.replace("subject: {name: gone}", "subject: {namespace: \"legacy-a\"}");
+        let text = FILE.replace(
+            "subject: {name: gone}",
+            "subject: {namespace: \"legacy-a\"}",
+        );
         let ex = parse("e.yaml", &text).unwrap();
         let mut fs = vec![finding("x", Status::Fail, "legacy-a", "api")];
         let r = apply(&ex, &mut fs, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
         assert_eq!(fs[0].exception.as_ref().unwrap().id, "EXC-1");
         let unused: Vec<&str> = r.unused.iter().map(|e| e.id.as_str()).collect();
-        assert_eq!(unused, ["EXC-2", "EXC-3"], "EXC-3 found its only match taken");
+        assert_eq!(
+            unused,
+            ["EXC-2", "EXC-3"],
+            "EXC-3 found its only match taken"
+        );
     }
 
     fn error(text: &str) -> String {
@@ -591,32 +639,44 @@ exceptions:
     fn invalid_files_are_errors_with_file_and_line() {
         let cases: Vec<(String, &str, &str)> = vec![
             (
-                one(&format!("    check: image-pined-by-digest\n    subject: {{name: x}}\n{REST}")),
+                one(&format!(
+                    "    check: image-pined-by-digest\n    subject: {{name: x}}\n{REST}"
+                )),
                 "exceptions.yaml:3:",
                 "did you mean `image-pinned-by-digest`",
             ),
             (
-                one(&format!("    check: run-as-non-root\n    subject: {{nme: x}}\n{REST}")),
+                one(&format!(
+                    "    check: run-as-non-root\n    subject: {{nme: x}}\n{REST}"
+                )),
                 "exceptions.yaml:4:",
                 "nme",
             ),
             (
-                one(&format!("    check: run-as-non-root\n    subject: {{name: x}}\n    owner: me\n{REST}")),
+                one(&format!(
+                    "    check: run-as-non-root\n    subject: {{name: x}}\n    owner: me\n{REST}"
+                )),
                 "exceptions.yaml:5:",
                 "owner",
             ),
             (
-                one("    check: run-as-non-root\n    subject: {name: x}\n    reason: r\n    approver: a\n    expires: 2026-12-31\n"),
+                one(
+                    "    check: run-as-non-root\n    subject: {name: x}\n    reason: r\n    approver: a\n    expires: 2026-12-31\n",
+                ),
                 "exceptions.yaml:",
                 "ticket",
             ),
             (
-                one("    check: run-as-non-root\n    subject: {name: x}\n    reason: r\n    approver: a\n    ticket: t\n    expires: 31/12/2026\n"),
+                one(
+                    "    check: run-as-non-root\n    subject: {name: x}\n    reason: r\n    approver: a\n    ticket: t\n    expires: 31/12/2026\n",
+                ),
                 "exceptions.yaml:8:",
                 "not a date",
             ),
             (
-                one("    check: run-as-non-root\n    subject: {name: x}\n    reason: r\n    approver: a\n    ticket: t\n    expires: 2026-02-30\n"),
+                one(
+                    "    check: run-as-non-root\n    subject: {name: x}\n    reason: r\n    approver: a\n    ticket: t\n    expires: 2026-02-30\n",
+                ),
                 "exceptions.yaml:8:",
                 "not a date",
             ),
@@ -626,22 +686,30 @@ exceptions:
                 "selects nothing",
             ),
             (
-                one(&format!("    check: run-as-non-root\n    subject: {{}}\n{REST}")),
+                one(&format!(
+                    "    check: run-as-non-root\n    subject: {{}}\n{REST}"
+                )),
                 "exceptions.yaml:4:",
                 "no pattern",
             ),
             (
-                one(&format!("    check: run-as-non-root\n    subject: {{name: x}}\n    finding: run-as-non-root-1\n{REST}")),
+                one(&format!(
+                    "    check: run-as-non-root\n    subject: {{name: x}}\n    finding: run-as-non-root-1\n{REST}"
+                )),
                 "exceptions.yaml:5:",
                 "both",
             ),
             (
-                one(&format!("    check: run-as-non-root\n    finding: image-tag-not-latest-1\n{REST}")),
+                one(&format!(
+                    "    check: run-as-non-root\n    finding: image-tag-not-latest-1\n{REST}"
+                )),
                 "exceptions.yaml:4:",
                 "not a finding of check run-as-non-root",
             ),
             (
-                one(&format!("    check: run-as-non-root\n    subject: {{name: x}}\n    reason: \"  \"\n    approver: a\n    ticket: t\n    expires: 2026-12-31\n")),
+                one(&format!(
+                    "    check: run-as-non-root\n    subject: {{name: x}}\n    reason: \"  \"\n    approver: a\n    ticket: t\n    expires: 2026-12-31\n"
+                )),
                 "exceptions.yaml:5:",
                 "`reason` is empty",
             ),

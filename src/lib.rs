@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod assess;
+pub mod bundle;
 pub mod catalog;
 pub mod checks;
 pub mod cli;

@@ -912,7 +912,11 @@ fn check_sentence(check: &CheckResult, findings: &[&Finding]) -> String {
     let c = &check.counts;
     let judged = c.pass + c.fail + c.warn;
     // Excepted findings are named in the exceptions sentence, not among the failures.
-    let open: Vec<&Finding> = findings.iter().copied().filter(|f| !f.is_excepted()).collect();
+    let open: Vec<&Finding> = findings
+        .iter()
+        .copied()
+        .filter(|f| !f.is_excepted())
+        .collect();
     let excepted = if check.excepted > 0 {
         let ids: std::collections::BTreeSet<&str> = findings
             .iter()
