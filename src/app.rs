@@ -49,7 +49,7 @@ pub enum AppError {
     Exceptions(#[from] ExceptionError),
     #[error(transparent)]
     Bundle(#[from] BundleError),
-    #[error("--sign-key: {0}")]
+    #[error(transparent)]
     Sign(#[from] SignError),
     #[error(transparent)]
     Verify(#[from] VerifyError),

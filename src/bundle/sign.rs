@@ -94,6 +94,7 @@ const KDF_ALG: std::ops::Range<usize> = 2..4;
 const KEYNUM: std::ops::Range<usize> = 54..62;
 const SEED: std::ops::Range<usize> = 62..94;
 const PUBLIC: std::ops::Range<usize> = 94..126;
+const CHECKSUM: std::ops::Range<usize> = 126..158;
 
 impl SigningKey {
     /// Reads a minisign secret key file; an encrypted one is decrypted with the password
@@ -129,25 +130,41 @@ impl SigningKey {
         if raw.len() < PUBLIC.end || &raw[..2] != b"Ed" {
             return Err(not_a_key("not an Ed25519 minisign secret key"));
         }
-        let sk_box =
-            minisign::SecretKeyBox::from_string(&text).map_err(|e| not_a_key(&e.to_string()))?;
         let encrypted = raw[KDF_ALG] != [0, 0];
-        let sk = if encrypted {
+        let bytes = if encrypted {
             let Some(password) = password else {
                 return Err(SignError::NoPassword { path: shown });
             };
-            sk_box
+            let sk_box = minisign::SecretKeyBox::from_string(&text)
+                .map_err(|e| not_a_key(&e.to_string()))?;
+            let sk = sk_box
                 .into_secret_key(Some(password.to_string()))
                 .map_err(|e| SignError::Decrypt {
                     path: shown.clone(),
                     why: e.to_string(),
-                })?
+                })?;
+            Zeroizing::new(sk.to_bytes())
         } else {
-            sk_box
-                .into_unencrypted_secret_key()
-                .map_err(|e| not_a_key(&e.to_string()))?
+            // Read directly: minisign 0.11 writes unencrypted keys (`-W`) with an all-zero
+            // checksum, which the crate refuses. The seed deriving the stored public key
+            // (checked below) is a stronger test than the checksum anyway.
+            if raw.len() < CHECKSUM.end {
+                return Err(not_a_key("the key is cut short"));
+            }
+            let chk = &raw[CHECKSUM];
+            if chk.iter().any(|b| *b != 0) {
+                let mut h = blake2::Blake2b::<blake2::digest::consts::U32>::new();
+                h.update(&raw[..2]);
+                h.update(&raw[KEYNUM]);
+                h.update(&raw[SEED.start..PUBLIC.end]);
+                if h.finalize()[..] != *chk {
+                    return Err(not_a_key(
+                        "its checksum does not match: the file is damaged",
+                    ));
+                }
+            }
+            raw.clone()
         };
-        let bytes = Zeroizing::new(sk.to_bytes());
         let mut seed = Zeroizing::new([0u8; 32]);
         seed.copy_from_slice(&bytes[SEED]);
         let key = ed25519_dalek::SigningKey::from_bytes(&seed);
@@ -158,8 +175,11 @@ impl SigningKey {
         }
         let mut keynum = [0u8; 8];
         keynum.copy_from_slice(&bytes[KEYNUM]);
-        let public =
-            minisign::PublicKey::from_secret_key(&sk).map_err(|e| not_a_key(&e.to_string()))?;
+        let mut public_bytes = b"Ed".to_vec();
+        public_bytes.extend_from_slice(&keynum);
+        public_bytes.extend_from_slice(&bytes[PUBLIC]);
+        let public = minisign::PublicKey::from_bytes(&public_bytes)
+            .map_err(|e| not_a_key(&e.to_string()))?;
         Ok(SigningKey {
             key,
             keynum,
