@@ -707,9 +707,9 @@ exceptions:
                 "not a finding of check run-as-non-root",
             ),
             (
-                one(&format!(
-                    "    check: run-as-non-root\n    subject: {{name: x}}\n    reason: \"  \"\n    approver: a\n    ticket: t\n    expires: 2026-12-31\n"
-                )),
+                one(
+                    "    check: run-as-non-root\n    subject: {name: x}\n    reason: \"  \"\n    approver: a\n    ticket: t\n    expires: 2026-12-31\n",
+                ),
                 "exceptions.yaml:5:",
                 "`reason` is empty",
             ),

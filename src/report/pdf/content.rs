@@ -514,10 +514,16 @@ fn summary(view: &ReportView, section: &Section, spec: &PageSpec, out: &mut Vec<
     out.push(para(
         BODY,
         format!(
-            "Findings ({}): {}. {} objects and {} evidence records were read; input problems: \
-             {}.",
+            "Findings ({}): {}{}. {} objects and {} evidence records were read; input \
+             problems: {}.",
             view.finding_total,
             tallies(&view.statuses),
+            match view.finding_excepted {
+                0 => String::new(),
+                n => format!(
+                    "; {n} of the failing or warning ones are covered by accepted exceptions"
+                ),
+            },
             view.objects,
             view.evidence_records,
             tallies(&view.problem_levels),
@@ -540,6 +546,7 @@ fn summary(view: &ReportView, section: &Section, spec: &PageSpec, out: &mut Vec<
                 count(c.counts.warn),
                 count(c.counts.pass),
                 count(c.counts.not_assessed + c.counts.error),
+                count(c.excepted_count),
             ]
         })
         .collect();
@@ -553,13 +560,16 @@ fn summary(view: &ReportView, section: &Section, spec: &PageSpec, out: &mut Vec<
             Column::auto("Warn").right(),
             Column::auto("Pass").right(),
             Column::auto("Not assessed").right(),
+            Column::auto("Excepted").right(),
         ],
         rows,
     ));
     out.push(para(
         NOTE,
         "Counts are findings of the control's checks; \u{201c}not assessed\u{201d} includes \
-         findings that ended in an error.",
+         findings that ended in an error. \u{201c}Excepted\u{201d} counts the failing or \
+         warning findings that an accepted exception covers: they are in the fail and warn \
+         counts, but count as passing towards the verdict (section 3).",
         0.0,
     ));
 }
@@ -747,10 +757,7 @@ fn exceptions(view: &ReportView, section: &Section, out: &mut Vec<Block>) {
                     Span::new(TD, e.reason),
                     Span::new(
                         TD_MUTED,
-                        format!(
-                            "{}; ticket {}; expires {}",
-                            e.approver, e.ticket, e.expires
-                        ),
+                        format!("{}; ticket {}; expires {}", e.approver, e.ticket, e.expires),
                     ),
                 ]),
                 Cell::new(findings),
