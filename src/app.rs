@@ -133,7 +133,14 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         None
     };
 
+    let stage = Instant::now();
     let inventory = collect(settings)?;
+    tracing::debug!(
+        objects = inventory.objects.len(),
+        ms = stage.elapsed().as_millis() as u64,
+        peak_mb = peak_rss_mb(),
+        "stage: collect"
+    );
     report_problems(&inventory);
 
     let check_settings = CheckSettings {
@@ -143,6 +150,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         max_node_age_days: settings.max_node_age_days,
         max_scan_age_days: settings.max_scan_age_days,
     };
+    let stage = Instant::now();
     let mut findings = {
         let workloads = WorkloadIndex::build(&inventory.objects);
         let ctx = CheckContext {
@@ -152,12 +160,23 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         };
         checks::run_all(&ctx)
     };
+    tracing::debug!(
+        findings = findings.len(),
+        ms = stage.elapsed().as_millis() as u64,
+        peak_mb = peak_rss_mb(),
+        "stage: checks"
+    );
+    let stage = Instant::now();
     assign_ids(&mut findings, &inventory.sources);
     let excepted = match &accepted {
         Some((_, (list, _))) => exceptions::apply(list, &mut findings, as_of.date_naive()),
         None => exceptions::ExceptionsReport::default(),
     };
     let controls = assess::assess(&findings, &catalog);
+    tracing::debug!(
+        ms = stage.elapsed().as_millis() as u64,
+        "stage: ids and assess"
+    );
 
     let stamp = timefmt::rfc3339(as_of);
     let run = RunInfo {
@@ -250,6 +269,17 @@ fn collect(settings: &Settings) -> Result<Inventory, AppError> {
     Ok(inventory)
 }
 
+/// The process's peak resident set so far in MiB (Linux; 0 elsewhere), for the stage logs.
+fn peak_rss_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .map_or(0, |kb| kb / 1024)
+}
+
 /// Input problems go to stderr too, so a scheduled run's log shows them; the report lists
 /// them all.
 fn report_problems(inventory: &Inventory) {
@@ -290,6 +320,7 @@ fn write_reports(
     // The formats do not depend on each other (the text ones share one template context),
     // so they render in parallel; the files are then written in the order asked for.
     let wants = |f: Format| settings.formats.contains(&f);
+    let stage = Instant::now();
     let (json, text) = rayon::join(
         || report.to_json(),
         || -> Result<Vec<(Format, Vec<u8>)>, TemplateError> {
@@ -322,8 +353,14 @@ fn write_reports(
             changes: &[],
         })
     });
+    tracing::debug!(
+        ms = stage.elapsed().as_millis() as u64,
+        peak_mb = peak_rss_mb(),
+        "stage: render"
+    );
     let mut files = Vec::with_capacity(settings.formats.len());
     for format in &settings.formats {
+        let stage = Instant::now();
         let bytes = match format {
             Format::Json => Some(json.clone()),
             Format::Pdf => pdf.take(),
@@ -336,6 +373,13 @@ fn write_reports(
         .expect("every format asked for was rendered");
         let path: PathBuf = settings.out.join(format.file_name());
         output::write_atomic(&path, &bytes)?;
+        tracing::debug!(
+            bytes = bytes.len(),
+            ms = stage.elapsed().as_millis() as u64,
+            peak_mb = peak_rss_mb(),
+            "stage: write {}",
+            format.file_name()
+        );
         files.push((*format, bytes));
     }
     Ok(Rendered { json, files })

@@ -10,6 +10,7 @@ pub mod assess;
 pub mod bundle;
 pub mod catalog;
 pub mod checks;
+pub mod cicd;
 pub mod cli;
 pub mod collect;
 pub mod config;

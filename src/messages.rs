@@ -9,6 +9,7 @@ use std::fmt::Write;
 
 use crate::assess::{CheckResult, CheckStatus, Verdict};
 use crate::catalog::Control;
+use crate::cicd::Step;
 use crate::finding::{Finding, Status};
 use crate::image::{Digest, ImageError, ImageRef};
 use crate::k8s::ViewError;
@@ -785,6 +786,320 @@ pub fn report_without_time() -> String {
 
 pub fn unreadable_report(error: &str) -> String {
     format!("could not read this vulnerability report: {error}; it was not counted")
+}
+
+// Repositories: CI pipelines, scripts, runbooks and Dockerfiles
+
+/// How many steps a sentence names before it says "and N more".
+const NAMED_STEPS: usize = 3;
+
+pub fn no_repository_analysed() -> String {
+    "no repository was analysed; pass --repo".into()
+}
+
+/// "`docker build` (ci.yml:12), `docker push` (ci.yml:13) and 2 more".
+fn step_refs(steps: &[&Step]) -> String {
+    let named: Vec<String> = steps
+        .iter()
+        .take(NAMED_STEPS)
+        .map(|s| format!("`{}` ({})", s.tool, s.location()))
+        .collect();
+    let mut out = named.join(", ");
+    if steps.len() > NAMED_STEPS {
+        let _ = write!(out, " and {} more", steps.len() - NAMED_STEPS);
+    }
+    out
+}
+
+const PIPELINES_LOOKED_FOR: &str = "GitHub Actions workflows, .gitlab-ci.yml, Jenkinsfiles, azure-pipelines.yml, .circleci/config.yml, bitbucket-pipelines.yml, Tekton Tasks and Pipelines, .drone.yml";
+
+pub fn pipeline_unreadable(message: &str) -> String {
+    format!(
+        "the pipeline file could not be read: {message}; its steps were not assessed. Fix the file and re-run"
+    )
+}
+
+pub fn no_pipeline_in(repo: &str) -> String {
+    format!(
+        "repository `{repo}` holds no CI pipeline definition (looked for {PIPELINES_LOOKED_FOR})"
+    )
+}
+
+// ci-builds-images
+
+pub fn builds_and_pushes(builds: &[&Step], pushes: &[&Step]) -> String {
+    format!(
+        "builds container images with {} and pushes them with {}",
+        step_refs(builds),
+        step_refs(pushes)
+    )
+}
+
+pub fn builds_without_push(builds: &[&Step]) -> String {
+    format!(
+        "builds container images with {} but pushes none: an image that is not pushed cannot be deployed from this pipeline",
+        step_refs(builds)
+    )
+}
+
+pub fn no_pipeline_builds(repo: &str, pipelines: &[&str], dockerfiles: &[&str]) -> String {
+    let mut s = if pipelines.is_empty() {
+        no_pipeline_in(repo)
+    } else {
+        format!(
+            "none of the {} pipeline(s) of repository `{repo}` ({}) builds a container image",
+            pipelines.len(),
+            name_list(pipelines)
+        )
+    };
+    if !dockerfiles.is_empty() {
+        let _ = write!(
+            s,
+            "; it has {} Dockerfile(s) ({}) that no pipeline builds",
+            dockerfiles.len(),
+            name_list(dockerfiles)
+        );
+    }
+    s
+}
+
+// ci-scans-images
+
+pub fn scans_images(scans: &[&Step]) -> String {
+    format!("scans images for vulnerabilities with {}", step_refs(scans))
+}
+
+pub fn scanned_in_other_pipeline(builds: &[&Step], scans: &[&Step]) -> String {
+    format!(
+        "builds images with {} and does not scan them itself; another pipeline of the repository scans images with {}: check that it scans the images built here",
+        step_refs(builds),
+        step_refs(scans)
+    )
+}
+
+pub fn builds_unscanned(builds: &[&Step], other_scans: &[&Step]) -> String {
+    let mut s = format!(
+        "builds images with {} but no pipeline of the repository scans an image for vulnerabilities",
+        step_refs(builds)
+    );
+    if !other_scans.is_empty() {
+        let _ = write!(
+            s,
+            "; {} scan(s) files or configuration, not the image",
+            step_refs(other_scans)
+        );
+    }
+    s
+}
+
+pub fn no_pipeline_scans(repo: &str, pipelines: &[&str], other_scans: &[&Step]) -> String {
+    let mut s = if pipelines.is_empty() {
+        no_pipeline_in(repo)
+    } else {
+        format!(
+            "none of the {} pipeline(s) of repository `{repo}` ({}) scans a container image for vulnerabilities",
+            pipelines.len(),
+            name_list(pipelines)
+        )
+    };
+    if !other_scans.is_empty() {
+        let _ = write!(
+            s,
+            "; {} scan(s) files or configuration, which is not an image scan",
+            step_refs(other_scans)
+        );
+    }
+    s
+}
+
+// ci-deploys-by-replacement
+
+pub fn deploys_by_replacement(deploys: &[&Step]) -> String {
+    format!(
+        "deploys by applying new manifests or images, which the orchestrator rolls out as new pods: {}",
+        step_refs(deploys)
+    )
+}
+
+pub fn gitops_pull_by_agent(agents: &[String], manifests: usize) -> String {
+    format!(
+        "no pipeline of this repository pushes a deployment; it holds {} GitOps object(s) ({}) and {manifests} manifest file(s): deployed by GitOps pull, where the in-cluster agent applies the committed manifests and the controllers replace the pods",
+        agents.len(),
+        name_list(&agents.iter().map(String::as_str).collect::<Vec<_>>())
+    )
+}
+
+pub fn gitops_pull_by_manifests(workloads: usize, kustomizations: usize, charts: usize) -> String {
+    format!(
+        "no pipeline of this repository pushes a deployment; it holds {workloads} workload manifest file(s), {kustomizations} kustomization(s) and {charts} Helm chart(s): counted as GitOps pull, though no Flux or Argo CD object in this repository shows which agent applies them"
+    )
+}
+
+pub fn deploys_elsewhere(repo: &str) -> String {
+    format!(
+        "repository `{repo}` neither deploys nor holds manifests; deployment is evidenced by another repository"
+    )
+}
+
+pub fn no_deployment(repo: &str, pipelines: &[&str]) -> String {
+    if pipelines.is_empty() {
+        format!(
+            "{}, and no Kubernetes manifests, kustomizations, Helm charts, Flux or Argo CD objects, so nothing shows how images are deployed",
+            no_pipeline_in(repo)
+        )
+    } else {
+        format!(
+            "none of the {} pipeline(s) of repository `{repo}` ({}) deploys by applying manifests or images, and the repository holds no manifests, Flux or Argo CD objects for a GitOps pull",
+            pipelines.len(),
+            name_list(pipelines)
+        )
+    }
+}
+
+// no-in-place-mutation
+
+pub fn in_place_change(step: &Step, pipelines: &[&str]) -> String {
+    let mut s = format!("`{}`", step.tool);
+    if let Some(t) = &step.target {
+        let _ = write!(s, " on `{t}`");
+    }
+    let what = step.note.as_deref().unwrap_or("changes a running workload");
+    let _ = write!(s, " {what}: a change in place, not a replacement");
+    if !pipelines.is_empty() {
+        let _ = write!(s, "; run by {}", name_list(pipelines));
+    }
+    s
+}
+
+pub fn in_place_in_runbook(step: &Step) -> String {
+    let mut s = format!("a runbook tells operators to run `{}`", step.tool);
+    if let Some(t) = &step.target {
+        let _ = write!(s, " on `{t}`");
+    }
+    s.push_str(", which changes a running workload in place; make the documented procedure a rebuild and redeploy");
+    s
+}
+
+pub fn no_in_place(files: usize, pipelines: usize, scripts: usize, runbooks: usize) -> String {
+    format!(
+        "none of the {files} file(s) examined ({pipelines} pipeline(s) with what they call, {scripts} script(s) and Makefile(s), {runbooks} runbook(s)) changes running containers or hosts in place"
+    )
+}
+
+// Dockerfiles
+
+pub fn no_dockerfile(repo: &str) -> String {
+    format!(
+        "repository `{repo}` holds no Dockerfile (looked for Dockerfile, Containerfile, Dockerfile.*, *.Dockerfile)"
+    )
+}
+
+pub fn dockerfile_without_from() -> String {
+    "the Dockerfile has no FROM instruction; it cannot be built".into()
+}
+
+// base-image-pinned
+
+pub fn base_pinned_all(count: usize) -> String {
+    format!("all {count} base image(s) are pinned by digest")
+}
+
+pub fn base_scratch_only() -> String {
+    "every stage builds FROM scratch or an earlier stage: no base image to pin".into()
+}
+
+pub fn base_image_issue(line: u32, written: &str, issue: &str) -> String {
+    format!("`FROM {written}` (line {line}) {issue}")
+}
+
+pub fn base_issue_tag(tag: &str) -> String {
+    format!(
+        "is pinned only by the tag `{tag}`, which can be moved to another build; add its @sha256 digest"
+    )
+}
+
+pub fn base_issue_unpinned() -> String {
+    "is `latest` or untagged: every build may get a different base".into()
+}
+
+pub fn base_issue_partial_digest(digest: &Digest) -> String {
+    format!(
+        "has the digest {}, which is not a full digest of a registered algorithm",
+        short_digest(digest)
+    )
+}
+
+pub fn base_issue_unresolved(variable: &str) -> String {
+    format!(
+        "takes its image from the build argument `{variable}`, which has no default: the base is chosen at build time and cannot be checked here"
+    )
+}
+
+pub fn base_issue_invalid(error: &str) -> String {
+    format!("is not a valid image reference: {error}")
+}
+
+pub fn base_issues(issues: &[String], total: usize) -> String {
+    format!(
+        "{} of {total} base image(s) not pinned by digest: {}",
+        issues.len(),
+        issues.join("; ")
+    )
+}
+
+// base-image-minimal
+
+pub fn final_base_scratch() -> String {
+    "the final stage is FROM scratch: the image holds only what the build copies into it".into()
+}
+
+pub fn final_base_minimal(image: &str, family: &str, line: u32) -> String {
+    format!("the final stage runs on `{image}` (line {line}), a minimal base ({family})")
+}
+
+pub fn final_base_full(image: &str, line: u32) -> String {
+    format!(
+        "the final stage runs on `{image}` (line {line}), a full distribution image: it ships a shell, a package manager and tools the application does not need, which can be used to change the container in place; use a distroless, scratch, Alpine, Chainguard/Wolfi, slim or UBI micro/minimal base"
+    )
+}
+
+pub fn final_base_unknown(line: u32, issue: &str) -> String {
+    format!("the final stage's base (line {line}) {issue}")
+}
+
+// dockerfile-non-root-user
+
+pub fn final_user_non_root(user: &str, line: u32, stage_note: Option<usize>) -> String {
+    let mut s = format!("the final stage runs as the non-root user `{user}` (USER at line {line}");
+    if let Some(i) = stage_note {
+        let _ = write!(s, ", inherited from stage {i}");
+    }
+    s.push(')');
+    s
+}
+
+pub fn final_user_root(raw: &str, line: u32) -> String {
+    format!(
+        "the final stage runs as root (`USER {raw}` at line {line}): a root process can change the container's files in place"
+    )
+}
+
+pub fn final_user_unresolved(raw: &str, line: u32) -> String {
+    format!(
+        "the final stage sets `USER {raw}` (line {line}) from a variable with no value in the Dockerfile: the user is chosen at build time"
+    )
+}
+
+pub fn final_user_from_base(image: &str) -> String {
+    format!(
+        "the final stage sets no USER; its base `{image}` is a non-root variant, so the container runs as that image's non-root user"
+    )
+}
+
+pub fn final_user_missing(line: u32) -> String {
+    format!(
+        "the final stage (FROM at line {line}) sets no USER: the container runs as the base image's default user, which is root unless the image says otherwise; add `USER <uid>`"
+    )
 }
 
 fn short_digest(d: &Digest) -> String {

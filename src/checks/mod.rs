@@ -17,7 +17,13 @@ use crate::finding::{Finding, Severity, Status, Subject};
 use crate::workload::WorkloadIndex;
 
 pub(crate) mod admission;
+mod base_image_minimal;
+mod base_image_pinned;
+mod ci_builds_images;
+mod ci_deploys_by_replacement;
+mod ci_scans_images;
 mod container_runtime_supported;
+mod dockerfile_non_root_user;
 mod image_from_trusted_registry;
 mod image_pinned_by_digest;
 mod image_tag_not_latest;
@@ -25,6 +31,7 @@ mod images_scanned;
 mod kubelet_version_supported;
 mod kubernetes_version_supported;
 mod no_ephemeral_containers;
+mod no_in_place_mutation;
 mod no_privilege_escalation;
 mod node_kernel_current;
 mod node_recently_replaced;
@@ -35,6 +42,7 @@ pub(crate) mod rbac;
 mod read_only_root_enforced;
 mod read_only_root_filesystem;
 mod replace_on_update;
+mod repository;
 mod run_as_non_root;
 mod running;
 mod running_image_consistent;
@@ -298,6 +306,13 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &image_pinned_by_digest::ImagePinnedByDigest,
         &image_from_trusted_registry::ImageFromTrustedRegistry,
         &replace_on_update::ReplaceOnUpdate,
+        &ci_builds_images::CiBuildsImages,
+        &ci_scans_images::CiScansImages,
+        &ci_deploys_by_replacement::CiDeploysByReplacement,
+        &no_in_place_mutation::NoInPlaceMutation,
+        &base_image_pinned::BaseImagePinned,
+        &base_image_minimal::BaseImageMinimal,
+        &dockerfile_non_root_user::DockerfileNonRootUser,
         &kubernetes_version_supported::KubernetesVersionSupported,
         &kubelet_version_supported::KubeletVersionSupported,
         &container_runtime_supported::ContainerRuntimeSupported,

@@ -56,6 +56,37 @@ pub fn pod_with_images(images: &[&str]) -> String {
     yaml
 }
 
+/// Runs one check over repositories given as (name, files), findings sorted by source and
+/// subject.
+pub fn repo_findings(check: &dyn Check, repos: &[(&str, &[(&str, &str)])]) -> Vec<Finding> {
+    let mut inventory = Inventory::default();
+    for (name, files) in repos {
+        crate::cicd::test_support::add_repo(&mut inventory, name, files);
+    }
+    findings_of(check, &inventory)
+}
+
+/// Runs one check over an inventory with default settings, findings sorted by source
+/// (repository), subject and line.
+pub fn findings_of(check: &dyn Check, inventory: &Inventory) -> Vec<Finding> {
+    let mut out = findings_in(check, inventory, &CheckSettings::default());
+    out.sort_by(|a, b| {
+        (&a.subject.source, a.subject.display_name(), a.subject.line).cmp(&(
+            &b.subject.source,
+            b.subject.display_name(),
+            b.subject.line,
+        ))
+    });
+    out
+}
+
+/// [`repo_findings`] as (subject, status) pairs.
+pub fn repo_statuses(
+    check: &dyn Check,
+    repos: &[(&str, &[(&str, &str)])],
+) -> Vec<(String, Status)> {
+    table(&repo_findings(check, repos))
+}
 /// Settings with the as-of instant at the end of `day` (YYYY-MM-DD).
 pub fn settings_on(day: &str) -> CheckSettings {
     CheckSettings {

@@ -132,13 +132,20 @@ impl RunInfo {
 impl Report {
     pub fn build(
         run: RunInfo,
-        inventory: Inventory,
+        mut inventory: Inventory,
         findings: Vec<Finding>,
         controls: Vec<ControlResult>,
         catalog: &Catalog,
     ) -> Report {
-        let objects = inventory.objects.len();
-        Self::assemble(run, inventory, objects, findings, controls, catalog)
+        // The parsed objects are not part of the report. Freeing a big snapshot's worth of
+        // them takes a noticeable moment, which a helper thread spends while the reports
+        // render.
+        let objects = std::mem::take(&mut inventory.objects);
+        let object_count = objects.len();
+        if let Err(e) = std::thread::Builder::new().spawn(move || drop(objects)) {
+            tracing::debug!("objects freed on this thread: {e}");
+        }
+        Self::assemble(run, inventory, object_count, findings, controls, catalog)
     }
 
     /// [`Report::build`], handing back the objects and text files the report itself does

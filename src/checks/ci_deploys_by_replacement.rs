@@ -1,0 +1,229 @@
+//! `ci-deploys-by-replacement`: deployment applies new manifests or images (pushed by a
+//! pipeline or pulled by a GitOps agent), so the orchestrator replaces the pods.
+
+use super::repository::{analyzed, pipeline_finding, repo_evidence, repo_subject};
+use super::{Check, CheckContext, CheckMeta};
+use crate::cicd::{self, Activity, RepoAnalysis, Scope, Step};
+use crate::finding::{Finding, Status};
+use crate::messages;
+
+crate::declare_check! {
+    /// ## What it checks
+    /// Deployments happen by applying new manifests or images. Each pipeline with a deploy
+    /// step passes, naming the steps. A repository without such a pipeline passes as a
+    /// GitOps pull when it holds Flux (`Kustomization`, `HelmRelease`, image automation) or
+    /// Argo CD (`Application`, `ApplicationSet`) objects, or, said as such, when it holds
+    /// workload manifests, kustomizations or Helm charts that an agent outside it applies.
+    /// When no repository shows any deployment, each repository fails; a repository that
+    /// neither deploys nor holds manifests while another one does is not applicable.
+    ///
+    /// Deploy steps are `kubectl`/`oc` `apply`, `create -f`, `replace`, `set image|env|resources`
+    /// on a workload, `rollout restart|status|undo|resume`, `patch` of a Deployment,
+    /// StatefulSet, DaemonSet or CronJob (a template change is rolled out as new pods), `helm
+    /// upgrade|install|rollback`, `helmfile apply|sync`, `argocd app sync|rollback|set`, `flux
+    /// reconcile`, `kapp deploy`, `skaffold run|deploy`, `ko apply`, `kn service`, Cloud Run,
+    /// ECS, Container Apps and Web App deploys, `docker compose up` and `docker run` on a host
+    /// reached by ssh, the `azure/k8s-deploy`, Cloud Run, ECS and Helm actions, the
+    /// `KubernetesManifest` (deploy, promote, workload patch), `Kubernetes` and `HelmDeploy`
+    /// tasks, CircleCI Kubernetes, Helm and ECS orbs, Bitbucket kubectl, AKS and Helm pipes,
+    /// Drone Helm and Kubernetes plugins, Tekton Helm and Argo CD tasks, and Jenkins'
+    /// `kubernetesDeploy`. `--dry-run` runs do not count.
+    ///
+    /// ## Why it matters
+    /// Replacing rather than updating containers (PR.PS-02.242) means a new image reaches
+    /// production through a changed manifest that the orchestrator rolls out as new pods.
+    /// PCI container guidance 10.3 asks that patched images be redeployed: the deploy step,
+    /// or the GitOps agent, is how that happens.
+    ///
+    /// ## Evidence used
+    /// The pipeline definitions and the scripts and Makefiles they call in each `--repo`, the
+    /// Flux and Argo CD objects and workload manifests of the repository (as loaded from it),
+    /// its `kustomization.yaml` files and Helm `Chart.yaml` files, at the end of the period.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// deploy:
+    ///   script:
+    ///     - helm upgrade --install shop ./chart --set image.tag=$CI_COMMIT_SHORT_SHA --atomic
+    /// ```
+    ///
+    /// ## References
+    /// - NIST CSF 2.0 PR.PS-02 implementation example 242
+    /// - PCI SSC Guidance for Containers and Container Orchestration Tools, section 10.3
+    /// - OpenGitOps principles (pulled automatically, continuously reconciled)
+    pub struct CiDeploysByReplacement {
+        id: "ci-deploys-by-replacement",
+        title: "Deployments apply new manifests or images",
+        severity: High,
+    }
+}
+
+impl Check for CiDeploysByReplacement {
+    fn meta(&self) -> &'static CheckMeta {
+        &Self::META
+    }
+
+    fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
+        let meta = self.meta();
+        let (repos, mut out) = match analyzed(ctx, meta, Scope::Pipelines) {
+            Ok(analyzed) => analyzed,
+            Err(not_assessed) => return not_assessed,
+        };
+        let mut lacking: Vec<&RepoAnalysis> = Vec::new();
+        for repo in &repos {
+            let mut deploys_here = false;
+            for p in &repo.pipelines {
+                let deploys: Vec<&Step> = p.steps_of(Activity::Deploy).collect();
+                if !deploys.is_empty() {
+                    deploys_here = true;
+                    out.push(pipeline_finding(
+                        meta,
+                        p,
+                        &deploys,
+                        Status::Pass,
+                        messages::deploys_by_replacement(&deploys),
+                    ));
+                }
+            }
+            if deploys_here {
+                continue;
+            }
+            let g = &cicd::gitops::find(&repo.source, ctx.inventory);
+            let evidence: Vec<String> = ctx
+                .inventory
+                .files
+                .iter()
+                .filter(|f| f.source == repo.source)
+                .filter(|f| {
+                    g.agents
+                        .iter()
+                        .any(|a| a.path.as_deref() == Some(f.path.as_str()))
+                        || g.workload_files.contains(&f.path)
+                        || g.kustomizations.contains(&f.path)
+                        || g.helm_charts.contains(&f.path)
+                })
+                .map(|f| f.evidence.clone())
+                .collect();
+            let objects: Vec<String> = g
+                .agents
+                .iter()
+                .map(|a| match (&a.path, a.line) {
+                    (Some(p), Some(l)) => format!("{} {} {} ({p}:{l})", a.tool, a.kind, a.name),
+                    _ => format!("{} {} {}", a.tool, a.kind, a.name),
+                })
+                .collect();
+            let message = if !g.agents.is_empty() {
+                messages::gitops_pull_by_agent(
+                    &objects,
+                    g.workload_files.len() + g.kustomizations.len() + g.helm_charts.len(),
+                )
+            } else if g.holds_manifests() {
+                messages::gitops_pull_by_manifests(
+                    g.workload_files.len(),
+                    g.kustomizations.len(),
+                    g.helm_charts.len(),
+                )
+            } else {
+                lacking.push(repo);
+                continue;
+            };
+            out.push(
+                Finding::new(
+                    meta.id,
+                    meta.severity,
+                    Status::Pass,
+                    repo_subject(repo),
+                    message,
+                )
+                .evidence(evidence)
+                .detail("gitops_objects", objects)
+                .detail("workload_manifests", g.workload_files.clone())
+                .detail("kustomizations", g.kustomizations.clone())
+                .detail("helm_charts", g.helm_charts.clone()),
+            );
+        }
+        let any_deployment = lacking.len() < repos.len();
+        for repo in lacking {
+            let pipelines: Vec<&str> = repo.pipelines.iter().map(|p| p.path.as_str()).collect();
+            let (status, message) = if any_deployment {
+                (
+                    Status::NotApplicable,
+                    messages::deploys_elsewhere(&repo.location),
+                )
+            } else {
+                (
+                    Status::Fail,
+                    messages::no_deployment(&repo.location, &pipelines),
+                )
+            };
+            out.push(
+                Finding::new(meta.id, meta.severity, status, repo_subject(repo), message)
+                    .evidence(repo_evidence(repo, false))
+                    .detail("pipelines", pipelines),
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::{repo_findings, repo_statuses};
+
+    #[test]
+    fn push_deploys_gitops_pull_and_nothing() {
+        let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\nspec: {path: ./apps}\n";
+        let got = repo_statuses(
+            &CiDeploysByReplacement,
+            &[
+                (
+                    "app",
+                    &[(
+                        ".gitlab-ci.yml",
+                        "deploy:\n  script:\n    - kubectl -n shop patch deployment api -p '{}'\n",
+                    )],
+                ),
+                ("flux", &[("clusters/prod/apps.yaml", flux)]),
+                (
+                    "plain",
+                    &[(
+                        "k8s/deploy.yaml",
+                        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n",
+                    )],
+                ),
+                ("lib", &[("README.md", "# lib\n")]),
+            ],
+        );
+        assert_eq!(
+            got,
+            [
+                ("Pipeline .gitlab-ci.yml".to_string(), Status::Pass),
+                ("Repository flux".to_string(), Status::Pass),
+                ("Repository lib".to_string(), Status::NotApplicable),
+                ("Repository plain".to_string(), Status::Pass),
+            ]
+        );
+    }
+
+    #[test]
+    fn in_place_only_is_no_deployment() {
+        let got = repo_findings(
+            &CiDeploysByReplacement,
+            &[(
+                "app",
+                &[(
+                    ".gitlab-ci.yml",
+                    "fix:\n  script:\n    - kubectl patch pod api-0 -p '{}'\n",
+                )],
+            )],
+        );
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].status, Status::Fail);
+        assert!(
+            got[0].message.contains(".gitlab-ci.yml"),
+            "{}",
+            got[0].message
+        );
+    }
+}

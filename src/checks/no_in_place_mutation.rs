@@ -1,0 +1,280 @@
+//! `no-in-place-mutation`: no pipeline or repository script changes running containers or
+//! hosts in place.
+
+use std::collections::BTreeMap;
+
+use super::repository::{analyzed, file_subject, repo_evidence, repo_subject};
+use super::{Check, CheckContext, CheckMeta};
+use crate::cicd::{self, Activity, FileKind, Scope, Step};
+use crate::finding::{Finding, Status};
+use crate::messages;
+
+crate::declare_check! {
+    /// ## What it checks
+    /// No CI pipeline, and no script or Makefile of the analysed repositories, changes
+    /// running containers or hosts in place. Each command that does is its own failing
+    /// finding, naming its file and line and the pipelines that run it; the same command in
+    /// a Markdown runbook is a warning (documented procedure, not automation). A repository
+    /// without any such command passes, with the number of files examined.
+    ///
+    /// In-place changes are `kubectl`/`oc` `exec`, `attach`, `cp` into a pod, `debug` of a
+    /// pod (not of a node, not `--copy-to`), `patch`/`edit`/`set image` of a Pod, `oc
+    /// rsh|rsync`; `docker`/`podman`/`nerdctl` `exec`, `commit`, `cp` into a container,
+    /// `attach` and `update` (except into a container the same pipeline started with `docker
+    /// run --name`, a test container); `crictl exec` and `ctr task exec`; package installs
+    /// and upgrades (apt, yum, dnf, microdnf, apk, zypper, unattended-upgrade) run on a host
+    /// through `ssh`, `gcloud compute ssh`, `az vm run-command`, the ssh actions, tasks, pipes
+    /// and plugins, or Jenkins' `sshCommand`; Ansible (`ansible-playbook`, ad-hoc `ansible`,
+    /// the Ansible action, task, plugin and Jenkins step) against hosts, unless it is local
+    /// only, a check run, or a read-only module; `KubernetesManifest` patches of a Pod.
+    /// Package installs on the CI runner itself are tooling, not a change of a workload.
+    ///
+    /// ## Why it matters
+    /// A container patched in place drifts from its image: the running software is no
+    /// longer what was built and scanned, and the next replacement silently undoes the fix.
+    /// Immutable operation replaces instead (PR.PS-02.242).
+    ///
+    /// ## Evidence used
+    /// The pipeline definitions with what they call, every shell script (`*.sh`, `*.bash`,
+    /// files with a shell `#!`) and Makefile (every target), and the fenced shell blocks of
+    /// every Markdown file in each `--repo`, at the end of the period.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # fails: the package is upgraded in the running container
+    /// - run: kubectl -n shop exec deploy/api -- apt-get install -y --only-upgrade openssl
+    /// # instead: rebuild the image and roll it out
+    /// - run: kubectl -n shop set image deployment/api api=ghcr.io/acme/api:1.4.1
+    /// ```
+    ///
+    /// ## References
+    /// - NIST CSF 2.0 PR.PS-02 implementation example 242
+    /// - PCI SSC Guidance for Containers and Container Orchestration Tools, section 10.3
+    pub struct NoInPlaceMutation {
+        id: "no-in-place-mutation",
+        title: "Nothing changes running containers in place",
+        severity: High,
+    }
+}
+
+/// One in-place command, with the pipelines that reach it.
+struct Hit<'a> {
+    step: &'a Step,
+    kind: &'static str,
+    pipelines: Vec<&'a str>,
+    evidence: &'a str,
+}
+
+impl Check for NoInPlaceMutation {
+    fn meta(&self) -> &'static CheckMeta {
+        &Self::META
+    }
+
+    fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
+        let meta = self.meta();
+        let (repos, mut out) = match analyzed(ctx, meta, Scope::Everything) {
+            Ok(analyzed) => analyzed,
+            Err(not_assessed) => return not_assessed,
+        };
+        for repo in &repos {
+            // Keyed by (path, line, tool): a script reached from two pipelines, and read on
+            // its own, is one hit.
+            let mut hits: BTreeMap<(&str, u32, &str), Hit<'_>> = BTreeMap::new();
+            let pipeline_files: Vec<&str> = repo
+                .pipelines
+                .iter()
+                .flat_map(|p| p.files.iter().map(String::as_str))
+                .collect();
+            for p in &repo.pipelines {
+                for step in p.steps_of(Activity::Mutation) {
+                    let kind = if pipeline_files.contains(&step.path.as_str())
+                        && !is_script_file(repo, &step.path)
+                    {
+                        "Pipeline"
+                    } else {
+                        "Script"
+                    };
+                    let hit = hits
+                        .entry((&step.path, step.line, &step.tool))
+                        .or_insert(Hit {
+                            step,
+                            kind,
+                            pipelines: Vec::new(),
+                            evidence: &step.evidence,
+                        });
+                    if !hit.pipelines.contains(&p.path.as_str()) {
+                        hit.pipelines.push(&p.path);
+                    }
+                }
+            }
+            let mut scripts = 0;
+            let mut runbooks = 0;
+            for file in &repo.scripts {
+                let kind = match file.kind {
+                    FileKind::Runbook => {
+                        runbooks += 1;
+                        "Runbook"
+                    }
+                    _ => {
+                        scripts += 1;
+                        "Script"
+                    }
+                };
+                for step in &file.mutations {
+                    hits.entry((&step.path, step.line, &step.tool))
+                        .or_insert(Hit {
+                            step,
+                            kind,
+                            pipelines: Vec::new(),
+                            evidence: &file.evidence,
+                        });
+                }
+            }
+            if hits.is_empty() {
+                out.push(
+                    Finding::new(
+                        meta.id,
+                        meta.severity,
+                        Status::Pass,
+                        repo_subject(repo),
+                        messages::no_in_place(
+                            repo.files_examined,
+                            repo.pipelines.len(),
+                            scripts,
+                            runbooks,
+                        ),
+                    )
+                    .evidence(repo_evidence(repo, true))
+                    .detail("files_examined", repo.files_examined)
+                    .detail(
+                        "pipelines",
+                        repo.pipelines
+                            .iter()
+                            .map(|p| p.path.clone())
+                            .collect::<Vec<_>>(),
+                    ),
+                );
+                continue;
+            }
+            for hit in hits.into_values() {
+                let s = hit.step;
+                let (status, message) = if hit.kind == "Runbook" {
+                    (Status::Warn, messages::in_place_in_runbook(s))
+                } else {
+                    {
+                        // Name the pipelines only when the command is in another file.
+                        let callers: Vec<&str> = hit
+                            .pipelines
+                            .iter()
+                            .copied()
+                            .filter(|p| *p != s.path)
+                            .collect();
+                        (Status::Fail, messages::in_place_change(s, &callers))
+                    }
+                };
+                let mut finding = Finding::new(
+                    meta.id,
+                    meta.severity,
+                    status,
+                    file_subject(hit.kind, &repo.source, &s.path, Some(s.line)),
+                    message,
+                )
+                .evidence([hit.evidence.to_string()])
+                .key(format!("{}|{}", s.tool, s.command))
+                .detail("tool", s.tool.clone())
+                .detail("command", s.command.clone())
+                .detail("line", s.line);
+                if let Some(t) = &s.target {
+                    finding = finding.detail("target", t.clone());
+                }
+                if let Some(v) = &s.via {
+                    finding = finding.detail("via", v.clone());
+                }
+                if !hit.pipelines.is_empty() {
+                    finding = finding.detail(
+                        "pipelines",
+                        hit.pipelines
+                            .iter()
+                            .map(|p| p.to_string())
+                            .collect::<Vec<_>>(),
+                    );
+                }
+                out.push(finding);
+            }
+        }
+        out
+    }
+}
+
+fn is_script_file(repo: &cicd::RepoAnalysis, path: &str) -> bool {
+    repo.scripts
+        .iter()
+        .any(|s| s.path == path && s.kind != FileKind::Runbook)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::repo_findings;
+
+    #[test]
+    fn each_hit_is_a_finding_runbooks_warn_clean_repositories_pass() {
+        let got = repo_findings(
+            &NoInPlaceMutation,
+            &[
+                (
+                    "app",
+                    &[
+                        (
+                            ".gitlab-ci.yml",
+                            "hotfix:\n  script:\n    - |\n      echo start\n      echo x && kubectl exec api-0 -- apt-get upgrade -y\n    - ./scripts/fix.sh\n",
+                        ),
+                        ("scripts/fix.sh", "#!/bin/sh\ndocker exec web apk upgrade\n"),
+                        (
+                            "docs/ops.md",
+                            "```sh\nkubectl cp fix.jar shop/api-0:/app/fix.jar\n```\n",
+                        ),
+                    ],
+                ),
+                (
+                    "clean",
+                    &[(
+                        ".drone.yml",
+                        "kind: pipeline\nsteps:\n  - name: d\n    commands: [kubectl apply -f k8s/]\n",
+                    )],
+                ),
+            ],
+        );
+        let got: Vec<(String, Option<String>, Status)> = got
+            .into_iter()
+            .map(|f| {
+                (
+                    f.subject.display_name(),
+                    f.subject.file_location(),
+                    f.status,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "Pipeline .gitlab-ci.yml".to_string(),
+                    Some(".gitlab-ci.yml:5".to_string()),
+                    Status::Fail
+                ),
+                (
+                    "Runbook docs/ops.md".to_string(),
+                    Some("docs/ops.md:2".to_string()),
+                    Status::Warn
+                ),
+                (
+                    "Script scripts/fix.sh".to_string(),
+                    Some("scripts/fix.sh:2".to_string()),
+                    Status::Fail
+                ),
+                ("Repository clean".to_string(), None, Status::Pass),
+            ]
+        );
+    }
+}

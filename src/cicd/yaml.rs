@@ -1,0 +1,540 @@
+//! YAML with file lines: a small node tree built from the parser's events.
+//!
+//! Pipeline definitions are YAML, and a finding must name the line of each command, also
+//! inside a multi-line block scalar. `serde_json::Value` keeps no positions, so the pipeline
+//! readers walk this tree instead: every node knows the line it starts on, and a scalar knows
+//! its style, so [`Node::script`] can give each line of a `|` block its own file line and fold
+//! a `>` block the way YAML does while keeping the line each folded command starts on.
+//! Aliases are expanded (an alias reads as the anchored node, lines and all, since that is
+//! where the text is written) and merge keys (`<<: *defaults`) are applied, with a node
+//! budget against alias bombs.
+
+use std::collections::HashMap;
+
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
+
+use super::shell::Script;
+
+/// Most nodes one file may expand to, aliases included.
+const NODE_BUDGET: usize = 200_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Node {
+    Scalar(Scalar),
+    Seq(Seq),
+    Map(Map),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scalar {
+    pub value: String,
+    pub line: u32,
+    /// The last line the scalar's text occupies.
+    pub end_line: u32,
+    pub style: Style,
+    /// Local tag as written without `!`, e.g. `reference` for GitLab's `!reference`.
+    pub tag: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Seq {
+    pub items: Vec<Node>,
+    pub line: u32,
+    pub tag: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Map {
+    pub entries: Vec<(Node, Node)>,
+    pub line: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    Quoted,
+    Literal,
+    Folded,
+}
+
+/// A YAML syntax error, with its file line.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct YamlError {
+    pub line: u32,
+    pub message: String,
+}
+
+impl Node {
+    pub fn line(&self) -> u32 {
+        match self {
+            Node::Scalar(s) => s.line,
+            Node::Seq(s) => s.line,
+            Node::Map(m) => m.line,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::Scalar(s) => Some(&s.value),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&Map> {
+        match self {
+            Node::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match self {
+            Node::Seq(s) => Some(&s.items),
+            _ => None,
+        }
+    }
+
+    /// The value under `key` when this node is a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?.get(key)
+    }
+
+    /// The string under `key`, when it is a scalar.
+    pub fn str_at(&self, key: &str) -> Option<&str> {
+        self.get(key)?.as_str()
+    }
+
+    /// Items of a sequence; a single node reads as a sequence of one (YAML users write both).
+    pub fn items(&self) -> Vec<&Node> {
+        match self {
+            Node::Seq(s) => s.items.iter().collect(),
+            other => vec![other],
+        }
+    }
+
+    pub fn tag(&self) -> Option<&str> {
+        match self {
+            Node::Scalar(s) => s.tag.as_deref(),
+            Node::Seq(s) => s.tag.as_deref(),
+            Node::Map(_) => None,
+        }
+    }
+
+    /// Is the scalar a YAML true (`true`, `yes`, `on`, any case)?
+    pub fn is_true(&self) -> bool {
+        self.as_str()
+            .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "y"))
+    }
+
+    /// A scalar as a shell script whose lines carry their file lines. Nested sequences
+    /// (GitLab allows lists of lists in `script:`) are flattened by the callers.
+    pub fn script(&self, source: &[&str]) -> Option<Script> {
+        let Node::Scalar(s) = self else {
+            return None;
+        };
+        Some(s.script(source))
+    }
+}
+
+/// How deep [`for_each_map`] goes: pipelines nest a few levels; more is a broken file.
+const MAX_DEPTH: usize = 64;
+
+/// Calls `f` on every mapping of the tree, depth first; `f` returns whether to go on into
+/// that mapping's values (false when it handled them itself).
+pub fn for_each_map<'a>(node: &'a Node, f: &mut dyn FnMut(&'a Node) -> bool) {
+    fn go<'a>(node: &'a Node, depth: usize, f: &mut dyn FnMut(&'a Node) -> bool) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        match node {
+            Node::Scalar(_) => {}
+            Node::Seq(s) => s.items.iter().for_each(|n| go(n, depth + 1, f)),
+            Node::Map(m) => {
+                if f(node) {
+                    m.entries.iter().for_each(|(_, v)| go(v, depth + 1, f));
+                }
+            }
+        }
+    }
+    go(node, 0, f);
+}
+
+impl Map {
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v)
+    }
+
+    /// Entries whose key is a string scalar.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Node)> {
+        self.entries
+            .iter()
+            .filter_map(|(k, v)| k.as_str().map(|k| (k, v)))
+    }
+}
+
+impl Scalar {
+    /// The scalar as script lines with file lines. A literal block keeps one value line per
+    /// file line (leading blank lines included); a folded block is re-folded from the file's
+    /// own lines, so each folded command starts on the line it is written on; other styles
+    /// are one logical line at the scalar's first line.
+    pub fn script(&self, source: &[&str]) -> Script {
+        match self.style {
+            Style::Literal => {
+                let leading = self.value.bytes().take_while(|&b| b == b'\n').count() as u32;
+                let first = self.line.saturating_sub(leading).max(1);
+                Script::from_text(first, &self.value)
+            }
+            Style::Folded => fold_block(self, source),
+            _ => Script::from_text(self.line, &self.value),
+        }
+    }
+}
+
+/// Folds a `>` block from its source lines: lines at the block's indentation join with a
+/// space, a blank line or a more-indented line starts a new one.
+fn fold_block(s: &Scalar, source: &[&str]) -> Script {
+    let first = s.line as usize;
+    let last = (s.end_line as usize).min(source.len());
+    if first == 0 || first > last {
+        return Script::from_text(s.line, &s.value);
+    }
+    let raw: Vec<(u32, &str)> = (first..=last).map(|n| (n as u32, source[n - 1])).collect();
+    let indent = raw
+        .iter()
+        .find(|(_, l)| !l.trim().is_empty())
+        .map(|(_, l)| l.len() - l.trim_start_matches(' ').len())
+        .unwrap_or(0);
+    let mut script = Script::default();
+    let mut current: Option<(u32, String)> = None;
+    for (n, line) in raw {
+        let stripped_len = line.len() - line.trim_start_matches(' ').len();
+        if line.trim().is_empty() {
+            if let Some((l, text)) = current.take() {
+                script.push_line(l, &text);
+            }
+            continue;
+        }
+        if stripped_len < indent {
+            break; // the block ended before the parser's end marker
+        }
+        let text = &line[indent.min(line.len())..];
+        let more_indented = text.starts_with([' ', '\t']);
+        match (&mut current, more_indented) {
+            (Some((_, acc)), false) => {
+                acc.push(' ');
+                acc.push_str(text);
+            }
+            _ => {
+                if let Some((l, t)) = current.take() {
+                    script.push_line(l, &t);
+                }
+                if more_indented {
+                    script.push_line(n, text);
+                } else {
+                    current = Some((n, text.to_string()));
+                }
+            }
+        }
+    }
+    if let Some((l, t)) = current {
+        script.push_line(l, &t);
+    }
+    script
+}
+
+/// Parses every document of a YAML stream. A syntax error fails the whole file: pipeline
+/// files are small, and a half-read pipeline would hide steps.
+pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
+    let mut builder = Builder {
+        anchors: HashMap::new(),
+        budget: NODE_BUDGET,
+    };
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut docs = Vec::new();
+    for event in Parser::new_from_str(text) {
+        let (event, span) = event.map_err(|e| YamlError {
+            line: e.marker().line() as u32,
+            message: e.info().to_string(),
+        })?;
+        let line = span.start.line() as u32;
+        let node = match event {
+            Event::DocumentStart(..) => {
+                builder.anchors.clear();
+                continue;
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let end = span.end;
+                // The end marker of a block scalar sits on the line after its text.
+                let end_line = if end.col() == 0 && end.line() > span.start.line() {
+                    end.line() as u32 - 1
+                } else {
+                    end.line() as u32
+                };
+                let node = Node::Scalar(Scalar {
+                    value: value.into_owned(),
+                    line,
+                    end_line,
+                    style: match style {
+                        ScalarStyle::Plain => Style::Plain,
+                        ScalarStyle::Literal => Style::Literal,
+                        ScalarStyle::Folded => Style::Folded,
+                        _ => Style::Quoted,
+                    },
+                    tag: tag.map(|t| local_tag(&t.to_string())),
+                });
+                builder.spend(1)?;
+                if anchor != 0 {
+                    builder.anchors.insert(anchor, node.clone());
+                }
+                node
+            }
+            Event::Alias(id) => {
+                let node = builder.anchors.get(&id).cloned().ok_or_else(|| YamlError {
+                    line,
+                    message: "alias to an unknown anchor".into(),
+                })?;
+                builder.spend(count(&node))?;
+                node
+            }
+            Event::SequenceStart(_, anchor, tag) => {
+                stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    line,
+                    anchor,
+                    tag: tag.map(|t| local_tag(&t.to_string())),
+                });
+                continue;
+            }
+            Event::MappingStart(_, anchor, _) => {
+                stack.push(Frame::Map {
+                    entries: Vec::new(),
+                    key: None,
+                    line,
+                    anchor,
+                });
+                continue;
+            }
+            Event::SequenceEnd => match stack.pop() {
+                Some(Frame::Seq {
+                    items,
+                    line,
+                    anchor,
+                    tag,
+                }) => {
+                    let node = Node::Seq(Seq { items, line, tag });
+                    builder.spend(1)?;
+                    if anchor != 0 {
+                        builder.anchors.insert(anchor, node.clone());
+                    }
+                    node
+                }
+                _ => continue,
+            },
+            Event::MappingEnd => match stack.pop() {
+                Some(Frame::Map {
+                    entries,
+                    line,
+                    anchor,
+                    ..
+                }) => {
+                    let node = Node::Map(Map {
+                        entries: apply_merge_keys(entries),
+                        line,
+                    });
+                    builder.spend(1)?;
+                    if anchor != 0 {
+                        builder.anchors.insert(anchor, node.clone());
+                    }
+                    node
+                }
+                _ => continue,
+            },
+            _ => continue,
+        };
+        match stack.last_mut() {
+            None => docs.push(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => entries.push((k, node)),
+            },
+        }
+    }
+    Ok(docs)
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        line: u32,
+        anchor: usize,
+        tag: Option<String>,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+        line: u32,
+        anchor: usize,
+    },
+}
+
+struct Builder {
+    anchors: HashMap<usize, Node>,
+    budget: usize,
+}
+
+impl Builder {
+    fn spend(&mut self, n: usize) -> Result<(), YamlError> {
+        self.budget = self.budget.checked_sub(n).ok_or_else(|| YamlError {
+            line: 0,
+            message: format!("the document expands to more than {NODE_BUDGET} nodes (alias bomb?)"),
+        })?;
+        Ok(())
+    }
+}
+
+fn count(node: &Node) -> usize {
+    match node {
+        Node::Scalar(_) => 1,
+        Node::Seq(s) => 1 + s.items.iter().map(count).sum::<usize>(),
+        Node::Map(m) => {
+            1 + m
+                .entries
+                .iter()
+                .map(|(k, v)| count(k) + count(v))
+                .sum::<usize>()
+        }
+    }
+}
+
+/// `!reference` as written resolves to the handle `!` and suffix `reference`.
+fn local_tag(tag: &str) -> String {
+    tag.trim_start_matches('!').to_string()
+}
+
+/// `<<: *base` (or a list of them): keys of the merged maps that the map does not set
+/// itself, in order.
+fn apply_merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    if !entries.iter().any(|(k, _)| is_merge_key(k)) {
+        return entries;
+    }
+    let mut own = Vec::new();
+    let mut merged = Vec::new();
+    for (k, v) in entries {
+        if is_merge_key(&k) {
+            for source in v.items() {
+                if let Node::Map(m) = source {
+                    merged.extend(m.entries.iter().cloned());
+                }
+            }
+        } else {
+            own.push((k, v));
+        }
+    }
+    for (k, v) in merged {
+        let key = k.as_str().map(str::to_string);
+        let present = own
+            .iter()
+            .any(|(o, _): &(Node, Node)| key.is_some() && o.as_str() == key.as_deref());
+        if !present {
+            own.push((k, v));
+        }
+    }
+    own
+}
+
+fn is_merge_key(k: &Node) -> bool {
+    matches!(k, Node::Scalar(s) if s.value == "<<" && s.style == Style::Plain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines_of(script: &Script) -> Vec<(u32, String)> {
+        script.lines().map(|(n, t)| (n, t.to_string())).collect()
+    }
+
+    #[test]
+    fn literal_blocks_keep_file_lines_even_after_blank_lines() {
+        let text = "a:\n  - |\n\n    echo one\n\n    two\n";
+        let docs = parse(text).unwrap();
+        let source: Vec<&str> = text.lines().collect();
+        let item = &docs[0].get("a").unwrap().as_seq().unwrap()[0];
+        let got = lines_of(&item.script(&source).unwrap());
+        assert_eq!(
+            got,
+            [
+                (3, "".to_string()),
+                (4, "echo one".into()),
+                (5, "".into()),
+                (6, "two".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn folded_blocks_fold_but_keep_where_each_line_starts() {
+        let text = "run: >\n  kubectl apply\n  -f k8s/\n\n  kubectl rollout status\n    deploy/api\nnext: 1\n";
+        let docs = parse(text).unwrap();
+        let source: Vec<&str> = text.lines().collect();
+        let got = lines_of(&docs[0].get("run").unwrap().script(&source).unwrap());
+        assert_eq!(
+            got,
+            [
+                (2, "kubectl apply -f k8s/".to_string()),
+                (5, "kubectl rollout status".into()),
+                (6, "  deploy/api".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn aliases_and_merge_keys_resolve_with_the_anchor_lines() {
+        let text = "\
+.base: &base
+  image: alpine
+  script:
+    - echo base
+job:
+  <<: *base
+  image: debian
+other:
+  script: *s
+";
+        // `*s` is unknown: an error with its line.
+        let err = parse(text).unwrap_err();
+        assert_eq!(err.line, 9);
+        let text = text.replace("*s", "[x]");
+        let docs = parse(&text).unwrap();
+        let job = docs[0].get("job").unwrap();
+        assert_eq!(job.str_at("image"), Some("debian"));
+        let script = job.get("script").unwrap().as_seq().unwrap();
+        assert_eq!(script[0].line(), 4);
+    }
+
+    #[test]
+    fn tags_are_kept_and_syntax_errors_name_the_line() {
+        let docs = parse("s:\n  - !reference [.setup, script]\n").unwrap();
+        let item = &docs[0].get("s").unwrap().as_seq().unwrap()[0];
+        assert_eq!(item.tag(), Some("reference"));
+        let err = parse("a: 1\nb: [unclosed\n").unwrap_err();
+        assert!(err.line >= 2, "{err}");
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..8 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        assert!(parse(&text).unwrap_err().message.contains("alias bomb"));
+    }
+}
