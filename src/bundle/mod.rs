@@ -166,6 +166,23 @@ pub struct Contents {
     pub signature: Option<Vec<u8>>,
 }
 
+impl Contents {
+    /// Every file in the order written: the files by path, then the manifest and its
+    /// signature, which are made last.
+    pub fn entries(&self) -> Vec<(&str, &[u8])> {
+        let mut all: Vec<(&str, &[u8])> = self
+            .files
+            .iter()
+            .map(|(p, b)| (p.as_str(), b.as_slice()))
+            .collect();
+        all.push((manifest::FILE_NAME, &self.manifest));
+        if let Some(sig) = &self.signature {
+            all.push((SIGNATURE_FILE, sig));
+        }
+        all
+    }
+}
+
 /// Lays out the bundle in memory: the files, the manifest listing them, its signature.
 pub fn contents(input: &BundleInput) -> Result<Contents, BundleError> {
     let report = input.report;
@@ -517,17 +534,8 @@ fn write_archive(path: &Path, c: &Contents, mtime: u64) -> Result<(), BundleErro
         .tempfile_in(parent)
         .map_err(&err)?;
     {
-        let mut entries: Vec<(&str, &[u8])> = c
-            .files
-            .iter()
-            .map(|(p, b)| (p.as_str(), b.as_slice()))
-            .collect();
-        entries.push((manifest::FILE_NAME, &c.manifest));
-        if let Some(sig) = &c.signature {
-            entries.push((SIGNATURE_FILE, sig));
-        }
         let out = std::io::BufWriter::new(tmp.as_file());
-        let gz = archive::write_tar_gz(out, &entries, mtime).map_err(&err)?;
+        let gz = archive::write_tar_gz(out, &c.entries(), mtime).map_err(&err)?;
         gz.finish()
             .map_err(&err)?
             .into_inner()
@@ -573,16 +581,7 @@ fn write_dir(path: &Path, c: &Contents) -> Result<(), BundleError> {
         .suffix(".tmp")
         .tempdir_in(parent)
         .map_err(&err)?;
-    let mut all: Vec<(&str, &[u8])> = c
-        .files
-        .iter()
-        .map(|(p, b)| (p.as_str(), b.as_slice()))
-        .collect();
-    all.push((manifest::FILE_NAME, &c.manifest));
-    if let Some(sig) = &c.signature {
-        all.push((SIGNATURE_FILE, sig));
-    }
-    for (rel, bytes) in all {
+    for (rel, bytes) in c.entries() {
         let target = tmp.path().join(rel);
         if let Some(dir) = target.parent() {
             fs::create_dir_all(dir).map_err(&err)?;
