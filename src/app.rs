@@ -14,22 +14,26 @@ use rayon::prelude::*;
 
 use crate::archive::{Archive, ArchiveError, Staging};
 use crate::assess::{self, Verdict};
+use crate::bundle::sign::{SignError, SigningKey};
+use crate::bundle::verify::VerifyError;
+use crate::bundle::{self, BundleError, BundleInput};
 use crate::catalog::{Catalog, CatalogError};
 use crate::checks::{self, CheckContext, CheckSettings};
-use crate::cli::{CollectArgs, ListArgs, ReportArgs};
+use crate::cli::{CollectArgs, ListArgs, ReportArgs, VerifyArgs};
 use crate::collect::cluster::write::{CollectError, collect_snapshot};
 use crate::collect::cluster::{self, ClusterError};
 use crate::collect::{Inventory, snapshot};
 use crate::config::{self, ConfigError, FailOn, Format, Settings};
 use crate::eol::{EolData, EolError};
 use crate::evidence::ProblemLevel;
+use crate::exceptions::{self, ExceptionError};
 use crate::finding::assign_ids;
 use crate::output::{self, OutputError};
 use crate::period::{Period, PeriodError};
 use crate::report::pdf::{self, PdfInput};
 use crate::report::templates::{TemplateError, Templates};
 use crate::report::view::ReportView;
-use crate::report::{Report, RunInfo};
+use crate::report::{DataFile, Report, RunInfo, csv};
 use crate::timefmt::{self, TimeError};
 use crate::workload::WorkloadIndex;
 
@@ -45,6 +49,16 @@ pub enum AppError {
     Output(#[from] OutputError),
     #[error(transparent)]
     Eol(#[from] EolError),
+    #[error(transparent)]
+    Exceptions(#[from] ExceptionError),
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    #[error(transparent)]
+    Sign(#[from] SignError),
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+    #[error("--sign-key signs the evidence bundle: give --bundle PATH too (nothing was written)")]
+    SignWithoutBundle,
     #[error("--as-of: {0}")]
     AsOf(#[from] TimeError),
     #[error("--period: {0}")]
@@ -132,6 +146,20 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     // fails the run in a second, not after the collection.
     let archive = open_archive(settings, period.as_ref())?;
     let catalog = Catalog::load(settings.builtin_catalogs, &settings.catalogs)?;
+    // Inputs that can be wrong are read before anything is collected, so a typo costs
+    // nothing and leaves nothing half-written.
+    let accepted = match &settings.exceptions {
+        Some(path) => Some((path, exceptions::load(path)?)),
+        None => None,
+    };
+    if settings.sign_key.is_some() && settings.bundle.is_none() {
+        return Err(AppError::SignWithoutBundle);
+    }
+    let sign_key = settings
+        .sign_key
+        .as_deref()
+        .map(SigningKey::load)
+        .transpose()?;
     let eol = match &settings.eol_data {
         Some(path) => Arc::new(EolData::load(path)?),
         None => EolData::builtin(),
@@ -181,6 +209,10 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     );
     let stage = Instant::now();
     assign_ids(&mut findings, &inventory.sources);
+    let excepted = match &accepted {
+        Some((_, (list, _))) => exceptions::apply(list, &mut findings, as_of.date_naive()),
+        None => exceptions::ExceptionsReport::default(),
+    };
     let controls = assess::assess(&findings, &catalog);
     tracing::debug!(
         ms = stage.elapsed().as_millis() as u64,
@@ -199,18 +231,55 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
                 label: p.label.clone(),
             }
         }),
-        data_files: vec![eol.file.clone()],
+        data_files: std::iter::once(eol.file.clone())
+            .chain(accepted.as_ref().map(|(path, (_, sha256))| DataFile {
+                path: path.display().to_string(),
+                builtin: false,
+                sha256: sha256.clone(),
+            }))
+            .collect(),
         templates: templates
             .as_ref()
             .map(|t| t.files.clone())
             .unwrap_or_default(),
     };
-    let report = Report::build(run, inventory, findings, controls, &catalog);
+    let (mut report, objects, files) = if settings.bundle.is_some() {
+        Report::build_keeping_evidence(run, inventory, findings, controls, &catalog)
+    } else {
+        let report = Report::build(run, inventory, findings, controls, &catalog);
+        (report, Vec::new(), Vec::new())
+    };
+    report.exceptions = excepted;
     let out = match &archive {
         Some((_, staging)) => staging.path().to_path_buf(),
         None => settings.out.clone(),
     };
-    write_reports(settings, &out, &report, templates.as_ref())?;
+    let rendered = write_reports(settings, &out, &report, templates.as_ref())?;
+    if let Some(path) = &settings.bundle {
+        let reports: Vec<(&'static str, &[u8])> = rendered
+            .files
+            .iter()
+            .map(|(f, bytes)| (f.file_name(), bytes.as_slice()))
+            .collect();
+        let written = bundle::write(
+            path,
+            &BundleInput {
+                report: &report,
+                report_json: &rendered.json,
+                reports: &reports,
+                objects: &objects,
+                files: &files,
+                sign_key: sign_key.as_ref(),
+            },
+        )?;
+        tracing::info!(
+            bundle = %written.path.display(),
+            files = written.files,
+            bytes = written.bytes,
+            signed = written.signed,
+            "evidence bundle written"
+        );
+    }
     let (out, pruned) = match archive {
         Some((archive, staging)) => file_in_archive(settings, &archive, staging)?,
         None => (out, Vec::new()),
@@ -392,20 +461,26 @@ fn report_problems(inventory: &Inventory) {
     }
 }
 
+/// The reports of a run as written: `report.json` (always rendered: every other output
+/// cites its hash, the report id) and each format asked for, in the order asked for.
+struct Rendered {
+    json: Vec<u8>,
+    files: Vec<(Format, Vec<u8>)>,
+}
+
 fn write_reports(
     settings: &Settings,
     out: &Path,
     report: &Report,
     templates: Option<&Templates>,
-) -> Result<(), AppError> {
+) -> Result<Rendered, AppError> {
     output::ensure_dir(out)?;
     // The formats do not depend on each other (the text ones share one template context),
     // so they render in parallel; the files are then written in the order asked for.
     let wants = |f: Format| settings.formats.contains(&f);
     let stage = Instant::now();
     let (json, text) = rayon::join(
-        // The PDF cites the report id, the hash of report.json, even when it is not written.
-        || (wants(Format::Json) || wants(Format::Pdf)).then(|| report.to_json()),
+        || report.to_json(),
         || -> Result<Vec<(Format, Vec<u8>)>, TemplateError> {
             let Some(templates) = templates else {
                 return Ok(Vec::new());
@@ -425,11 +500,12 @@ fn write_reports(
                 .collect()
         },
     );
-    let text = text?;
-    let pdf = json.as_deref().filter(|_| wants(Format::Pdf)).map(|json| {
+    let mut text = text?;
+    let report_id = Report::id(&json);
+    let mut pdf = wants(Format::Pdf).then(|| {
         pdf::render(&PdfInput {
             report,
-            report_id: &Report::id(json),
+            report_id: &report_id,
             org: settings.org.as_deref(),
             // Git history is not collected into the report yet: no timeline.
             changes: &[],
@@ -440,19 +516,21 @@ fn write_reports(
         peak_mb = peak_rss_mb(),
         "stage: render"
     );
+    let mut files = Vec::with_capacity(settings.formats.len());
     for format in &settings.formats {
         let stage = Instant::now();
         let bytes = match format {
-            Format::Json => json.as_deref(),
-            Format::Pdf => pdf.as_deref(),
+            Format::Json => Some(json.clone()),
+            Format::Pdf => pdf.take(),
+            Format::Csv => Some(csv::render(report, &report_id)),
             text_format => text
                 .iter()
-                .find(|(f, _)| f == text_format)
-                .map(|(_, bytes)| bytes.as_slice()),
+                .position(|(f, _)| f == text_format)
+                .map(|i| text.swap_remove(i).1),
         }
         .expect("every format asked for was rendered");
         let path: PathBuf = out.join(format.file_name());
-        output::write_atomic(&path, bytes)?;
+        output::write_atomic(&path, &bytes)?;
         tracing::debug!(
             bytes = bytes.len(),
             ms = stage.elapsed().as_millis() as u64,
@@ -460,8 +538,19 @@ fn write_reports(
             "stage: write {}",
             format.file_name()
         );
+        files.push((*format, bytes));
     }
-    Ok(())
+    Ok(Rendered { json, files })
+}
+
+/// `evidencer verify`: prints what differs; the exit code is 0 when the bundle is intact,
+/// 1 when it is not (a file added, removed or changed, contents that contradict each
+/// other, or a signature that is missing or wrong), and 2 (an error) when it cannot be
+/// read.
+pub fn verify(args: &VerifyArgs) -> Result<u8, AppError> {
+    let v = bundle::verify::verify(&args.bundle, args.pubkey.as_deref())?;
+    std::io::stdout().lock().write_all(v.to_text().as_bytes())?;
+    Ok(if v.is_intact() { 0 } else { 1 })
 }
 
 /// `evidencer checks`.

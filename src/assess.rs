@@ -8,7 +8,12 @@
 //!   was assessed and passed; `not_satisfied` if every assessed check failed, or a check the
 //!   catalog marks `critical` failed; otherwise `partially_satisfied`;
 //! - answer: satisfied → yes, partially_satisfied → partial, not_satisfied → no,
-//!   not_assessed → unknown.
+//!   not_assessed → unknown;
+//! - exceptions: a `fail` or `warn` finding covered by an accepted exception in force (see
+//!   [`crate::exceptions`]) keeps its status in the report and in the counts, but the roll-up
+//!   treats it as `pass`: a check whose only failures are excepted passes, and its control
+//!   can be satisfied. Each check counts its excepted findings apart (`excepted`), and the
+//!   control lists the exceptions it relied on and its narrative cites them.
 
 use std::collections::BTreeMap;
 
@@ -123,6 +128,9 @@ pub struct CheckResult {
     pub counts: StatusCounts,
     /// Why the check was not assessed, when it was not.
     pub reason: Option<String>,
+    /// Failing or warning findings covered by an accepted exception (also in `counts`
+    /// under their own status); the roll-up counts them as passing.
+    pub excepted: usize,
 }
 
 /// The verdict on one control, with what it rests on.
@@ -139,11 +147,13 @@ pub struct ControlResult {
     pub checks: Vec<CheckResult>,
     /// Ids of the findings of this control's checks that are not `not_applicable`.
     pub findings: Vec<String>,
+    /// Ids of the exceptions that cover findings of this control, sorted.
+    pub exceptions: Vec<String>,
 }
 
 /// Rolls up one check's findings by the rule in the module docs.
 pub fn roll_up(findings: &[&Finding]) -> CheckStatus {
-    let has = |s| findings.iter().any(|f| f.status == s);
+    let has = |s| findings.iter().any(|f| effective_status(f) == s);
     if has(Status::Fail) {
         CheckStatus::Fail
     } else if has(Status::Warn) {
@@ -152,6 +162,16 @@ pub fn roll_up(findings: &[&Finding]) -> CheckStatus {
         CheckStatus::Pass
     } else {
         CheckStatus::NotAssessed
+    }
+}
+
+/// The status a finding counts as in the roll-up: `pass` for an excepted fail or warn
+/// (see the module docs), else its own.
+pub fn effective_status(f: &Finding) -> Status {
+    if f.is_excepted() {
+        Status::Pass
+    } else {
+        f.status
     }
 }
 
@@ -194,13 +214,19 @@ pub fn assess(findings: &[Finding], catalog: &Catalog) -> Vec<ControlResult> {
 fn assess_control(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -> ControlResult {
     let mut checks_out = Vec::with_capacity(control.checks.len());
     let mut finding_ids = Vec::new();
+    let mut exceptions = std::collections::BTreeSet::new();
     for r in &control.checks {
         let findings: &[&Finding] = by_check.get(r.id).map(Vec::as_slice).unwrap_or(&[]);
         let mut counts = StatusCounts::default();
+        let mut excepted = 0;
         for f in findings {
             counts.add(f.status);
             if f.status != Status::NotApplicable {
                 finding_ids.push(f.id.clone());
+            }
+            if f.is_excepted() {
+                excepted += 1;
+                exceptions.extend(f.exception.as_ref().map(|e| e.id.clone()));
             }
         }
         let status = roll_up(findings);
@@ -216,6 +242,7 @@ fn assess_control(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -
             critical: r.critical,
             counts,
             reason,
+            excepted,
         });
     }
     let verdict = verdict(&checks_out);
@@ -231,6 +258,7 @@ fn assess_control(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -
         narrative,
         checks: checks_out,
         findings: finding_ids,
+        exceptions: exceptions.into_iter().collect(),
     }
 }
 
@@ -257,6 +285,47 @@ mod tests {
             critical,
             counts: StatusCounts::default(),
             reason: None,
+            excepted: 0,
+        }
+    }
+
+    #[test]
+    fn an_excepted_failure_counts_as_passing_in_the_roll_up() {
+        use crate::finding::FindingException;
+        let except = |mut f: Finding| {
+            f.exception = Some(FindingException {
+                id: "EXC-1".into(),
+                reason: "r".into(),
+                approver: "a".into(),
+                ticket: "t".into(),
+                expires: "2026-12-31".into(),
+            });
+            f
+        };
+        let cases: &[(&[(Status, bool)], CheckStatus)] = &[
+            (
+                &[(Status::Fail, true), (Status::Pass, false)],
+                CheckStatus::Pass,
+            ),
+            (&[(Status::Fail, true)], CheckStatus::Pass),
+            (
+                &[(Status::Warn, true), (Status::Fail, false)],
+                CheckStatus::Fail,
+            ),
+            (
+                &[(Status::Fail, true), (Status::Warn, false)],
+                CheckStatus::Warn,
+            ),
+            // Only fail and warn are ever excepted; an exception on anything else is ignored.
+            (&[(Status::Error, true)], CheckStatus::NotAssessed),
+        ];
+        for (fs, want) in cases {
+            let fs: Vec<Finding> = fs
+                .iter()
+                .map(|(s, e)| if *e { except(f(*s)) } else { f(*s) })
+                .collect();
+            let refs: Vec<&Finding> = fs.iter().collect();
+            assert_eq!(roll_up(&refs), *want, "{fs:?}");
         }
     }
 

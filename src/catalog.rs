@@ -289,20 +289,26 @@ fn normalize_text(text: &str) -> String {
 }
 
 fn unknown_check_message(id: &str, control: &str) -> String {
-    let mut close: Vec<(usize, &str)> = checks::ids()
-        .iter()
-        .map(|known| (edit_distance(id, known), *known))
-        .filter(|(d, _)| *d <= 3)
-        .collect();
-    close.sort();
-    match close.first() {
-        Some((_, suggestion)) => format!(
+    match closest_check(id) {
+        Some(suggestion) => format!(
             "unknown check id `{id}` in control {control}; did you mean `{suggestion}`? (`evidencer checks` lists them)"
         ),
         None => format!(
             "unknown check id `{id}` in control {control} (`evidencer checks` lists the ids)"
         ),
     }
+}
+
+/// The known check id closest to a mistyped one (at most three edits away), for "did you
+/// mean" messages wherever a file names checks.
+pub(crate) fn closest_check(id: &str) -> Option<&'static str> {
+    let mut close: Vec<(usize, &'static str)> = checks::ids()
+        .iter()
+        .map(|known| (edit_distance(id, known), *known))
+        .filter(|(d, _)| *d <= 3)
+        .collect();
+    close.sort();
+    close.first().map(|(_, id)| *id)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

@@ -1,8 +1,9 @@
-//! The command line: `report`, `collect`, `checks`, `explain`, `controls`, `schema`.
+//! The command line: `report`, `collect`, `verify`, `checks`, `explain`, `controls`, `schema`.
 //!
 //! Parses arguments with clap, merges them over the config file (see [`crate::config`]) and
-//! runs the pipeline in [`crate::app`]. Exit codes: 0 done; 1 when `--fail-on` is met;
-//! 2 usage or runtime error.
+//! runs the pipeline in [`crate::app`]. Exit codes: 0 done; 1 when `--fail-on` is met (for
+//! `verify`: the bundle differs from its manifest or its signature fails); 2 usage or
+//! runtime error (for `verify`: the bundle cannot be read).
 
 use std::path::PathBuf;
 
@@ -17,8 +18,10 @@ use crate::config::{ConfigFile, FailOn, Format};
     about = "Auditor-ready evidence that containers are replaced, never patched in place",
     long_about = "Collects evidence from Kubernetes snapshots and manifests, checks it, maps the \
                   findings to NIST CSF 2.0 PR.PS and PCI SSC container guidance controls, and \
-                  writes Markdown, HTML, JSON and PDF reports.\n\nExit codes: 0 done; 1 a --fail-on \
-                  condition was met; 2 usage or runtime error."
+                  writes Markdown, HTML, JSON, PDF and CSV reports and a verifiable evidence \
+                  bundle.\n\nExit codes: 0 done; 1 a --fail-on condition was met (verify: the \
+                  bundle is not intact); 2 usage or runtime error (verify: the bundle cannot be \
+                  read)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -64,6 +67,22 @@ pub enum Command {
     Controls(ListArgs),
     /// Print the JSON Schema (draft 2020-12) of report.json.
     Schema,
+    /// Check an evidence bundle (directory or .tar.gz): every file against the manifest,
+    /// the evidence against its records, and the signature. Exit 0 intact, 1 not intact,
+    /// 2 unreadable.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The bundle: a directory or a .tar.gz / .tgz file written by `report --bundle`.
+    #[arg(value_name = "BUNDLE")]
+    pub bundle: PathBuf,
+
+    /// The signer's minisign public key: the bundle must carry a valid signature made with
+    /// its secret key.
+    #[arg(long, value_name = "FILE")]
+    pub pubkey: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -236,6 +255,21 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DAYS")]
     pub max_scan_age_days: Option<u32>,
 
+    /// Accepted risks (YAML): each excepts the failing or warning findings of one check
+    /// that a subject selector or finding id picks, until its expiry date.
+    #[arg(long, value_name = "FILE")]
+    pub exceptions: Option<PathBuf>,
+
+    /// Also write an evidence bundle: the evidence as collected, every report and a
+    /// manifest of sha256s; a .tar.gz when PATH ends in .tar.gz or .tgz, else a directory.
+    #[arg(long, value_name = "PATH")]
+    pub bundle: Option<PathBuf>,
+
+    /// Sign the bundle manifest with this minisign secret key (manifest.json.minisig). An
+    /// encrypted key's password is read from EVIDENCER_SIGN_PASSWORD, never from a flag.
+    #[arg(long, value_name = "FILE")]
+    pub sign_key: Option<PathBuf>,
+
     /// Read settings from FILE instead of ./evidencer.yaml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -276,6 +310,9 @@ impl ReportArgs {
             eol_data: self.eol_data.clone(),
             max_node_age_days: self.max_node_age_days,
             max_scan_age_days: self.max_scan_age_days,
+            exceptions: self.exceptions.clone(),
+            bundle: self.bundle.clone(),
+            sign_key: self.sign_key.clone(),
             ..ConfigFile::default()
         };
         self.cluster.apply(&mut layer);

@@ -17,6 +17,8 @@ pub enum Format {
     Html,
     Json,
     Pdf,
+    /// Questionnaire answers, one row per control.
+    Csv,
 }
 
 impl Format {
@@ -26,6 +28,7 @@ impl Format {
             Format::Html => "report.html",
             Format::Json => "report.json",
             Format::Pdf => "report.pdf",
+            Format::Csv => crate::report::csv::FILE_NAME,
         }
     }
 }
@@ -72,6 +75,9 @@ pub struct ConfigFile {
     pub context: Option<String>,
     pub namespaces: Option<Vec<String>>,
     pub page_size: Option<u32>,
+    pub exceptions: Option<PathBuf>,
+    pub bundle: Option<PathBuf>,
+    pub sign_key: Option<PathBuf>,
 }
 
 /// The merged settings of a `report` run, as `--dump-config` prints them.
@@ -114,6 +120,13 @@ pub struct Settings {
     pub namespaces: Vec<String>,
     /// Objects per list request.
     pub page_size: u32,
+    /// Accepted risks (see [`crate::exceptions`]).
+    pub exceptions: Option<PathBuf>,
+    /// Where to write the evidence bundle, if anywhere.
+    pub bundle: Option<PathBuf>,
+    /// minisign secret key that signs the bundle manifest; its password, when it has one,
+    /// comes from the environment only.
+    pub sign_key: Option<PathBuf>,
     /// The config file that was read, if any (not a key of the file).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config_file: Option<PathBuf>,
@@ -147,6 +160,9 @@ impl Default for Settings {
             context: None,
             namespaces: Vec::new(),
             page_size: crate::collect::cluster::DEFAULT_PAGE_SIZE,
+            exceptions: None,
+            bundle: None,
+            sign_key: None,
             config_file: None,
         }
     }
@@ -217,6 +233,9 @@ impl ConfigFile {
         self.eol_data.iter_mut().for_each(fix);
         self.archive.iter_mut().for_each(fix);
         self.kubeconfig.iter_mut().for_each(fix);
+        self.exceptions.iter_mut().for_each(fix);
+        self.bundle.iter_mut().for_each(fix);
+        self.sign_key.iter_mut().for_each(fix);
     }
 }
 
@@ -274,6 +293,15 @@ impl Settings {
         if file.org.is_some() {
             self.org = file.org;
         }
+        if file.exceptions.is_some() {
+            self.exceptions = file.exceptions;
+        }
+        if file.bundle.is_some() {
+            self.bundle = file.bundle;
+        }
+        if file.sign_key.is_some() {
+            self.sign_key = file.sign_key;
+        }
         self
     }
 
@@ -314,13 +342,16 @@ mod tests {
     fn file_values_override_defaults_and_paths_resolve_against_the_file() {
         let mut file = parse(
             Path::new("cfg/evidencer.yaml"),
-            "trusted-registries: [registry.example.com]\nformats: [json, pdf]\ncatalogs: [mine]\nfail-on: not-satisfied\neol-data: eol.yaml\nmax-node-age-days: 30\norg: Zoë Corp\n",
+            "trusted-registries: [registry.example.com]\nformats: [json, pdf, csv]\ncatalogs: [mine]\nfail-on: not-satisfied\neol-data: eol.yaml\nmax-node-age-days: 30\norg: Zoë Corp\nexceptions: accepted.yaml\nbundle: q3.tar.gz\nsign-key: keys/ev.key\n",
         )
         .unwrap();
         file.resolve_paths(Path::new("cfg"));
         let s = Settings::default().with_file(file);
         assert_eq!(s.trusted_registries, ["registry.example.com"]);
-        assert_eq!(s.formats, [Format::Json, Format::Pdf]);
+        assert_eq!(s.formats, [Format::Json, Format::Pdf, Format::Csv]);
+        assert_eq!(s.exceptions, Some(PathBuf::from("cfg/accepted.yaml")));
+        assert_eq!(s.bundle, Some(PathBuf::from("cfg/q3.tar.gz")));
+        assert_eq!(s.sign_key, Some(PathBuf::from("cfg/keys/ev.key")));
         assert_eq!(s.org.as_deref(), Some("Zoë Corp"));
         assert_eq!(s.catalogs, [PathBuf::from("cfg/mine")]);
         assert_eq!(s.fail_on, FailOn::NotSatisfied);

@@ -146,13 +146,34 @@ pub struct Finding {
     pub details: BTreeMap<String, serde_json::Value>,
     /// Ids of the evidence records this finding rests on.
     pub evidence: Vec<String>,
+    /// The accepted risk this failing or warning finding falls under, when one does (see
+    /// [`crate::exceptions`]): the finding keeps its status; its control does not count it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<FindingException>,
     /// Distinguishes findings of one check about the same subject (a file with two hits);
     /// part of the id, never shown.
     #[serde(skip)]
     pub key: String,
 }
 
+/// An exception as a finding cites it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct FindingException {
+    pub id: String,
+    pub reason: String,
+    pub approver: String,
+    pub ticket: String,
+    /// `YYYY-MM-DD`: the last day it applies.
+    pub expires: String,
+}
+
 impl Finding {
+    /// True when the finding fails or warns under an accepted exception: the roll-up
+    /// counts it as passing (see [`crate::assess`]).
+    pub fn is_excepted(&self) -> bool {
+        self.exception.is_some() && matches!(self.status, Status::Fail | Status::Warn)
+    }
+
     pub fn new(
         check: &'static str,
         severity: Severity,
@@ -169,6 +190,7 @@ impl Finding {
             message: message.into(),
             details: BTreeMap::new(),
             evidence: Vec::new(),
+            exception: None,
             key: String::new(),
         }
     }

@@ -1,7 +1,8 @@
 //! Kubernetes objects as every collector hands them to the checks.
 //!
-//! An [`Object`] is the redacted JSON of one object (managedFields dropped once hashed) with
-//! its metadata read into a small typed header and a note of where it came from. Checks read
+//! An [`Object`] is the redacted JSON of one object (managedFields dropped before hashing, so
+//! its canonical JSON hashes to exactly the sha256 of its evidence record) with its metadata
+//! read into a small typed header and a note of where it came from. Checks read
 //! the typed views they need (see [`crate::workload`]) with [`Object::view`], which reports a
 //! malformed field by its path instead of failing the run.
 

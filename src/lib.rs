@@ -8,6 +8,7 @@
 pub mod app;
 pub mod archive;
 pub mod assess;
+pub mod bundle;
 pub mod catalog;
 pub mod checks;
 pub mod cicd;
@@ -16,6 +17,7 @@ pub mod collect;
 pub mod config;
 pub mod eol;
 pub mod evidence;
+pub mod exceptions;
 pub mod finding;
 pub mod image;
 pub mod k8s;

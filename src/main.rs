@@ -1,5 +1,6 @@
 //! The `evidencer` binary: parses the command line, sets up logging, runs the command and
-//! turns its result into an exit code (0 done, 1 `--fail-on` met, 2 error).
+//! turns its result into an exit code (0 done, 1 `--fail-on` met or, for `verify`, a bundle
+//! that is not intact, 2 error).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -63,6 +64,7 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
             evidencer::app::schema()?;
             0
         }
+        Command::Verify(args) => evidencer::app::verify(args)?,
     })
 }
 

@@ -1142,7 +1142,8 @@ pub fn not_assessed_reason(findings: &[&Finding]) -> String {
 }
 
 /// The narrative of a control: its verdict in a sentence, then the evidence check by check
-/// with counts and the first subjects named with their files, then what was not assessed.
+/// with counts and the first subjects named with their files, then what was not assessed,
+/// then the accepted exceptions it relied on.
 pub fn control_narrative(
     control: &Control,
     verdict: Verdict,
@@ -1154,6 +1155,7 @@ pub fn control_narrative(
         .iter()
         .filter(|c| c.status != CheckStatus::NotAssessed)
         .count();
+    let excepted: usize = checks.iter().map(|c| c.excepted).sum();
     let _ = match verdict {
         Verdict::NotAssessed if checks.is_empty() => write!(
             out,
@@ -1163,6 +1165,11 @@ pub fn control_narrative(
         Verdict::NotAssessed => write!(
             out,
             "Not assessed: none of the {} check(s) for this control could be assessed from the input.",
+            checks.len()
+        ),
+        Verdict::Satisfied if excepted > 0 => write!(
+            out,
+            "Satisfied: all {} check(s) passed, counting {excepted} finding(s) under accepted exceptions.",
             checks.len()
         ),
         Verdict::Satisfied => write!(out, "Satisfied: all {} check(s) passed.", checks.len()),
@@ -1186,10 +1193,32 @@ pub fn control_narrative(
             assessed
         ),
     };
+    let mut cited: BTreeMap<&str, (&crate::finding::FindingException, usize)> = BTreeMap::new();
     for check in checks {
         let findings: &[&Finding] = by_check.get(check.id).map(Vec::as_slice).unwrap_or(&[]);
         out.push(' ');
         out.push_str(&check_sentence(check, findings));
+        for f in findings.iter().filter(|f| f.is_excepted()) {
+            if let Some(e) = &f.exception {
+                cited.entry(e.id.as_str()).or_insert((e, 0)).1 += 1;
+            }
+        }
+    }
+    if !cited.is_empty() {
+        let list: Vec<String> = cited
+            .values()
+            .map(|(e, n)| {
+                format!(
+                    "{} covers {n} finding(s): {} (approved by {}, ticket {}, expires {})",
+                    e.id,
+                    e.reason.trim_end_matches('.'),
+                    e.approver,
+                    e.ticket,
+                    e.expires
+                )
+            })
+            .collect();
+        let _ = write!(out, " Accepted exceptions: {}.", list.join("; "));
     }
     out
 }
@@ -1197,6 +1226,28 @@ pub fn control_narrative(
 fn check_sentence(check: &CheckResult, findings: &[&Finding]) -> String {
     let c = &check.counts;
     let judged = c.pass + c.fail + c.warn;
+    // Excepted findings are named in the exceptions sentence, not among the failures.
+    let open: Vec<&Finding> = findings
+        .iter()
+        .copied()
+        .filter(|f| !f.is_excepted())
+        .collect();
+    let excepted = if check.excepted > 0 {
+        let ids: std::collections::BTreeSet<&str> = findings
+            .iter()
+            .filter(|f| f.is_excepted())
+            .filter_map(|f| f.exception.as_ref().map(|e| e.id.as_str()))
+            .collect();
+        format!(
+            "{} under accepted exception(s) {}",
+            check.excepted,
+            ids.into_iter().collect::<Vec<_>>().join(", ")
+        )
+    } else {
+        String::new()
+    };
+    let open_fail = open.iter().filter(|f| f.status == Status::Fail).count();
+    let open_warn = open.iter().filter(|f| f.status == Status::Warn).count();
     match check.status {
         CheckStatus::NotAssessed => format!(
             "{} ({}) was not assessed: {}.",
@@ -1204,29 +1255,34 @@ fn check_sentence(check: &CheckResult, findings: &[&Finding]) -> String {
             check.id,
             check.reason.as_deref().unwrap_or("no evidence")
         ),
+        CheckStatus::Pass if check.excepted > 0 => format!(
+            "{} ({}): {} of {judged} subject(s) pass; {excepted}.",
+            check.title, check.id, c.pass
+        ),
         CheckStatus::Pass => format!(
             "{} ({}): all {} subject(s) pass{}.",
             check.title,
             check.id,
             c.pass,
-            examples(findings, Status::Pass, ", e.g. ")
+            examples(&open, Status::Pass, ", e.g. ")
         ),
         CheckStatus::Warn | CheckStatus::Fail => {
             let mut s = format!("{} ({}): ", check.title, check.id);
             let mut parts = Vec::new();
-            if c.fail > 0 {
+            if open_fail > 0 {
                 parts.push(format!(
-                    "{} of {judged} subject(s) fail{}",
-                    c.fail,
-                    examples(findings, Status::Fail, ": ")
+                    "{open_fail} of {judged} subject(s) fail{}",
+                    examples(&open, Status::Fail, ": ")
                 ));
             }
-            if c.warn > 0 {
+            if open_warn > 0 {
                 parts.push(format!(
-                    "{} of {judged} warn{}",
-                    c.warn,
-                    examples(findings, Status::Warn, ": ")
+                    "{open_warn} of {judged} warn{}",
+                    examples(&open, Status::Warn, ": ")
                 ));
+            }
+            if check.excepted > 0 {
+                parts.push(excepted);
             }
             if c.pass > 0 {
                 parts.push(format!("{} pass", c.pass));

@@ -1,10 +1,11 @@
 //! Golden tests of every renderer: a report built in code (fixed times, every status,
-//! verdict, problem level and coverage status) rendered to report.md, report.html and
-//! report.json, compared with the snapshots in tests/snapshots/. Review changes with
+//! verdict, problem level and coverage status, exceptions) rendered to report.md,
+//! report.html, report.json and answers.csv, compared with the snapshots in tests/snapshots/. Review changes with
 //! `cargo insta review` (or `INSTA_UPDATE=always cargo test --test render_golden`).
 
 mod report_support;
 
+use evidencer::report::Report;
 use evidencer::report::templates::Templates;
 use evidencer::report::view::ReportView;
 
@@ -30,6 +31,15 @@ fn html_report() {
 fn json_report() {
     let json = String::from_utf8(report_support::golden_report().to_json()).expect("utf-8");
     insta::assert_snapshot!("report.json", json);
+}
+
+#[test]
+fn csv_answers() {
+    let report = report_support::golden_report();
+    let id = Report::id(&report.to_json());
+    let csv = String::from_utf8(evidencer::report::csv::render(&report, &id)).expect("utf-8");
+    // The line ends are CRLF (RFC 4180); the snapshot shows them as `\r`.
+    insta::assert_snapshot!("answers.csv", csv.replace("\r\n", "\\r\n"));
 }
 
 #[test]

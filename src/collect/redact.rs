@@ -95,7 +95,7 @@ fn redact_annotations(annotations: &mut Map<String, Value>, stats: &mut Redactio
 fn redact_tree(value: &mut Value, stats: &mut RedactionStats) {
     match value {
         // One pass over the entries: this runs over every map of every object, managedFields
-        // included (they are hashed before they are dropped).
+        // included (redaction runs before they are dropped).
         Value::Object(map) => {
             for (key, child) in map.iter_mut() {
                 match key.as_str() {

@@ -1037,6 +1037,12 @@ pub(super) fn build(
     }
     let mut stats = RedactionStats::default();
     redact::redact_object(&mut value, &mut stats);
+    // managedFields are the API server's bookkeeping, not evidence, and are not kept: they
+    // are dropped before hashing so that the hash is of exactly the object as kept (the
+    // evidence bundle writes it, and anyone can recompute the hash from it).
+    if let Some(m) = value.get_mut("metadata").and_then(Value::as_object_mut) {
+        m.remove("managedFields");
+    }
     let mut bytes = Vec::with_capacity(16 << 10);
     canonical_json(&value, &mut bytes);
     let sha256 = sha256_hex(&bytes);
@@ -1072,9 +1078,6 @@ pub(super) fn build(
             )
             .hint("this object was not assessed"),
         );
-    }
-    if let Some(m) = value.get_mut("metadata").and_then(Value::as_object_mut) {
-        m.remove("managedFields");
     }
     let evidence = evidence_id(source_id, &locator);
     let describes = match &meta.namespace {

@@ -5,6 +5,7 @@
 //! run's inputs, findings and control results; every renderer reads it (the text renderers
 //! through [`view::ReportView`]), so all formats say the same thing.
 
+pub mod csv;
 pub mod pdf;
 pub mod templates;
 pub mod view;
@@ -15,9 +16,11 @@ use serde::Serialize;
 
 use crate::assess::{ControlResult, StatusCounts, Verdict};
 use crate::catalog::{Catalog, CatalogFile};
-use crate::collect::{Coverage, Inventory, RedactionStats, ServerVersion};
+use crate::collect::{CollectedFile, Coverage, Inventory, RedactionStats, ServerVersion};
 use crate::evidence::{EvidenceRecord, Problem, Source, sha256_hex};
+use crate::exceptions::ExceptionsReport;
 use crate::finding::Finding;
+use crate::k8s::Object;
 
 /// Version of the `report.json` format.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -41,6 +44,9 @@ pub struct Report {
     pub controls: Vec<ControlResult>,
     pub findings: Vec<Finding>,
     pub evidence: Vec<EvidenceRecord>,
+    /// Accepted risks: applied, expired and unused (see [`crate::exceptions`]). Set after
+    /// [`Report::build`] by the run that applied them; empty without an exceptions file.
+    pub exceptions: ExceptionsReport,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -80,6 +86,9 @@ pub struct DataFile {
 pub struct Summary {
     pub controls_by_verdict: BTreeMap<&'static str, usize>,
     pub findings_by_status: StatusCounts,
+    /// Failing or warning findings covered by an accepted exception (also counted in
+    /// `findings_by_status` under their own status).
+    pub findings_excepted: usize,
     pub objects: usize,
     pub evidence_records: usize,
     pub problems: usize,
@@ -136,6 +145,32 @@ impl Report {
         if let Err(e) = std::thread::Builder::new().spawn(move || drop(objects)) {
             tracing::debug!("objects freed on this thread: {e}");
         }
+        Self::assemble(run, inventory, object_count, findings, controls, catalog)
+    }
+
+    /// [`Report::build`], handing back the objects and text files the report itself does
+    /// not hold, for the evidence bundle.
+    pub fn build_keeping_evidence(
+        run: RunInfo,
+        mut inventory: Inventory,
+        findings: Vec<Finding>,
+        controls: Vec<ControlResult>,
+        catalog: &Catalog,
+    ) -> (Report, Vec<Object>, Vec<CollectedFile>) {
+        let objects = std::mem::take(&mut inventory.objects);
+        let files = std::mem::take(&mut inventory.files);
+        let report = Self::assemble(run, inventory, objects.len(), findings, controls, catalog);
+        (report, objects, files)
+    }
+
+    fn assemble(
+        run: RunInfo,
+        inventory: Inventory,
+        objects: usize,
+        findings: Vec<Finding>,
+        controls: Vec<ControlResult>,
+        catalog: &Catalog,
+    ) -> Report {
         let mut controls_by_verdict: BTreeMap<&'static str, usize> =
             Verdict::ALL.iter().map(|v| (v.as_str(), 0)).collect();
         for c in &controls {
@@ -145,6 +180,7 @@ impl Report {
         for f in &findings {
             findings_by_status.add(f.status);
         }
+        let findings_excepted = findings.iter().filter(|f| f.is_excepted()).count();
         let version = env!("CARGO_PKG_VERSION");
         Report {
             schema_version: SCHEMA_VERSION,
@@ -158,7 +194,8 @@ impl Report {
             summary: Summary {
                 controls_by_verdict,
                 findings_by_status,
-                objects: object_count,
+                findings_excepted,
+                objects,
                 evidence_records: inventory.records.len(),
                 problems: inventory.problems.len(),
             },
@@ -178,6 +215,7 @@ impl Report {
             controls,
             findings,
             evidence: inventory.records,
+            exceptions: ExceptionsReport::default(),
         }
     }
 

@@ -25,10 +25,11 @@ use crate::finding::{Finding, Status};
 use crate::workload::WORKLOAD_KINDS;
 
 /// Anchors of the report's fixed sections; control and evidence anchors never take these.
-pub const SECTION_ANCHORS: [&str; 8] = [
+pub const SECTION_ANCHORS: [&str; 9] = [
     "scope",
     "summary",
     "controls",
+    "exceptions",
     "problems",
     "coverage",
     "redaction",
@@ -62,7 +63,11 @@ pub struct ReportView<'a> {
     /// Findings by status, most urgent first.
     pub statuses: Vec<Tally>,
     pub finding_total: usize,
+    /// Failing or warning findings covered by an accepted exception (also in `statuses`).
+    pub finding_excepted: usize,
     pub controls: Vec<ControlView<'a>>,
+    /// The accepted risks: applied, expired and unused.
+    pub exceptions: ExceptionsView<'a>,
     /// Errors first, then warnings, then notes.
     pub problems: Vec<ProblemRow<'a>>,
     /// Problems by level; levels with none are left out.
@@ -74,6 +79,41 @@ pub struct ReportView<'a> {
     pub values_redacted: usize,
     /// The evidence appendix, one group per source in source order.
     pub evidence_groups: Vec<EvidenceGroup<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExceptionsView<'a> {
+    /// True when the run had an exceptions file with at least one exception.
+    pub any: bool,
+    pub applied: Vec<ExceptionRow<'a>>,
+    pub expired: Vec<ExceptionRow<'a>>,
+    pub unused: Vec<ExceptionRow<'a>>,
+}
+
+/// One exception of the exceptions section.
+#[derive(Debug, Serialize)]
+pub struct ExceptionRow<'a> {
+    pub id: &'a str,
+    pub anchor: String,
+    pub check: &'a str,
+    /// `kind=Deployment namespace=legacy-*` or `finding <id>`.
+    pub selector: String,
+    pub reason: &'a str,
+    pub approver: &'a str,
+    pub ticket: &'a str,
+    pub expires: &'a str,
+    pub defined_at: &'a str,
+    /// Applied: the findings it covers; expired: those it would have covered.
+    pub findings: Vec<ExceptedFinding<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExceptedFinding<'a> {
+    pub id: &'a str,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub subject: String,
+    pub location: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -133,15 +173,19 @@ pub struct ControlView<'a> {
     /// Findings that need attention (fail, error, warn, not_assessed), most urgent first.
     pub attention_count: usize,
     pub passing_count: usize,
+    /// Failing or warning findings covered by an accepted exception.
+    pub excepted_count: usize,
+    /// Ids of the exceptions this control relied on.
+    pub exceptions: &'a [String],
     /// The findings tables, leaving out empty ones: first those that need attention,
-    /// then the passing ones (by check, then subject). One list so that templates lay out
-    /// a findings table once.
+    /// then those covered by accepted exceptions, then the passing ones (by check, then
+    /// subject). One list so that templates lay out a findings table once.
     pub tables: Vec<FindingTable<'a>>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct FindingTable<'a> {
-    /// `attention` or `passing`.
+    /// `attention`, `excepted` or `passing`.
     pub kind: &'static str,
     pub count: usize,
     pub rows: Vec<FindingRow<'a>>,
@@ -171,6 +215,18 @@ pub struct FindingRow<'a> {
     pub location: Option<String>,
     pub message: &'a str,
     pub evidence: Vec<EvidenceLink<'a>>,
+    /// The accepted exception covering it, when one does.
+    pub exception: Option<ExceptionLink<'a>>,
+}
+
+/// A finding's reference to the exception covering it.
+#[derive(Debug, Serialize)]
+pub struct ExceptionLink<'a> {
+    pub id: &'a str,
+    pub ticket: &'a str,
+    pub expires: &'a str,
+    /// The anchor of its row in the exceptions section.
+    pub anchor: Option<String>,
 }
 
 /// A finding's reference to an evidence record.
@@ -351,7 +407,11 @@ impl Anchors {
 }
 
 impl<'a> FindingRow<'a> {
-    fn new(f: &'a Finding, evidence_anchors: &HashMap<&str, &str>) -> Self {
+    fn new(
+        f: &'a Finding,
+        evidence_anchors: &HashMap<&str, &str>,
+        exception_anchors: &HashMap<&str, String>,
+    ) -> Self {
         Self {
             id: &f.id,
             check: f.check,
@@ -369,6 +429,16 @@ impl<'a> FindingRow<'a> {
                     anchor: evidence_anchors.get(id.as_str()).map(|a| a.to_string()),
                 })
                 .collect(),
+            exception: f
+                .exception
+                .as_ref()
+                .filter(|_| f.is_excepted())
+                .map(|e| ExceptionLink {
+                    id: &e.id,
+                    ticket: &e.ticket,
+                    expires: &e.expires,
+                    anchor: exception_anchors.get(e.id.as_str()).cloned(),
+                }),
         }
     }
 }
@@ -395,10 +465,20 @@ impl<'a> ReportView<'a> {
                 time: e.time.as_deref().map(display_time),
             })
             .collect();
+        let x = &report.exceptions;
+        let exception_anchors: HashMap<&str, String> = x
+            .applied
+            .iter()
+            .chain(&x.expired)
+            .chain(&x.unused)
+            .map(|e| (e.id.as_str(), anchors.make("exception-", &e.id)))
+            .collect();
         let index = FindingIndex {
             findings: report.findings.iter().map(|f| (f.id.as_str(), f)).collect(),
             evidence_anchors: evidence.iter().map(|e| (e.id, e.anchor.as_str())).collect(),
+            exception_anchors,
         };
+        let exceptions = exceptions_view(report, &index);
         let controls = report
             .controls
             .iter()
@@ -534,7 +614,9 @@ impl<'a> ReportView<'a> {
             verdicts,
             statuses,
             finding_total: counts.total(),
+            finding_excepted: report.summary.findings_excepted,
             controls,
+            exceptions,
             problems,
             problem_levels,
             coverage: coverage_rows(report),
@@ -552,6 +634,52 @@ impl<'a> ReportView<'a> {
 struct FindingIndex<'a, 'v> {
     findings: HashMap<&'a str, &'a Finding>,
     evidence_anchors: HashMap<&'a str, &'v str>,
+    exception_anchors: HashMap<&'a str, String>,
+}
+
+fn exceptions_view<'a>(report: &'a Report, index: &FindingIndex<'a, '_>) -> ExceptionsView<'a> {
+    let rows = |list: &'a [crate::exceptions::ExceptionEntry]| -> Vec<ExceptionRow<'a>> {
+        list.iter()
+            .map(|e| ExceptionRow {
+                id: &e.id,
+                anchor: index
+                    .exception_anchors
+                    .get(e.id.as_str())
+                    .cloned()
+                    .unwrap_or_default(),
+                check: &e.check,
+                selector: match (&e.subject, &e.finding) {
+                    (Some(s), _) => s.to_string(),
+                    (None, Some(f)) => format!("finding {f}"),
+                    (None, None) => String::new(),
+                },
+                reason: &e.reason,
+                approver: &e.approver,
+                ticket: &e.ticket,
+                expires: &e.expires,
+                defined_at: &e.defined_at,
+                findings: e
+                    .findings
+                    .iter()
+                    .filter_map(|id| index.findings.get(id.as_str()))
+                    .map(|f| ExceptedFinding {
+                        id: &f.id,
+                        status: f.status.as_str(),
+                        status_label: status_label(f.status),
+                        subject: f.subject.display_name(),
+                        location: f.subject.file_location(),
+                    })
+                    .collect(),
+            })
+            .collect()
+    };
+    let x = &report.exceptions;
+    ExceptionsView {
+        any: !x.is_empty(),
+        applied: rows(&x.applied),
+        expired: rows(&x.expired),
+        unused: rows(&x.unused),
+    }
 }
 
 fn control_view<'a>(
@@ -566,6 +694,7 @@ fn control_view<'a>(
         .map(|(i, k)| (k.id, i))
         .collect();
     let mut attention = Vec::new();
+    let mut excepted = Vec::new();
     let mut passing = Vec::new();
     let mut counts = StatusCounts::default();
     for k in &c.checks {
@@ -575,7 +704,7 @@ fn control_view<'a>(
         let Some(&f) = index.findings.get(id.as_str()) else {
             continue;
         };
-        let row = FindingRow::new(f, &index.evidence_anchors);
+        let row = FindingRow::new(f, &index.evidence_anchors, &index.exception_anchors);
         let key = (
             status_rank(f.status),
             check_order.get(f.check).copied().unwrap_or(usize::MAX),
@@ -583,12 +712,14 @@ fn control_view<'a>(
             &f.id,
         );
         match f.status {
+            _ if f.is_excepted() => excepted.push((key, row)),
             Status::Pass => passing.push((key, row)),
             Status::NotApplicable => {}
             _ => attention.push((key, row)),
         }
     }
     attention.sort_by(|a, b| a.0.cmp(&b.0));
+    excepted.sort_by(|a, b| a.0.cmp(&b.0));
     passing.sort_by(|a, b| a.0.cmp(&b.0));
     let (verdict, answer) = (c.verdict, c.answer);
     ControlView {
@@ -622,15 +753,21 @@ fn control_view<'a>(
         counts,
         attention_count: attention.len(),
         passing_count: passing.len(),
-        tables: [("attention", attention), ("passing", passing)]
-            .into_iter()
-            .filter(|(_, rows)| !rows.is_empty())
-            .map(|(kind, rows)| FindingTable {
-                kind,
-                count: rows.len(),
-                rows: rows.into_iter().map(|(_, r)| r).collect(),
-            })
-            .collect(),
+        excepted_count: excepted.len(),
+        exceptions: &c.exceptions,
+        tables: [
+            ("attention", attention),
+            ("excepted", excepted),
+            ("passing", passing),
+        ]
+        .into_iter()
+        .filter(|(_, rows)| !rows.is_empty())
+        .map(|(kind, rows)| FindingTable {
+            kind,
+            count: rows.len(),
+            rows: rows.into_iter().map(|(_, r)| r).collect(),
+        })
+        .collect(),
     }
 }
 
@@ -754,9 +891,11 @@ mod tests {
                         ..Default::default()
                     },
                     reason: None,
+                    excepted: 0,
                 })
                 .collect(),
             findings: findings.iter().map(|f| f.to_string()).collect(),
+            exceptions: Vec::new(),
         }
     }
 

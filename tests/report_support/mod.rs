@@ -1,7 +1,7 @@
 //! What the report tests share: [`golden_report`], a report built in code for the renderer
 //! golden tests and the schema tests (fixed times, four controls, one of each verdict,
 //! findings of every status, input problems of every level, every coverage status,
-//! redaction counts, evidence of every kind, values holding markup and table syntax, so the
+//! redaction counts, evidence of every kind, exceptions applied, expired and unused, values holding markup and table syntax, so the
 //! goldens also show how each format escapes them); and [`run_report`], which runs the
 //! real binary on a fixture.
 
@@ -18,6 +18,7 @@ use evidencer::collect::{Coverage, Inventory, KindStatus, RedactionStats, Server
 use evidencer::evidence::{
     EvidenceKind, EvidenceRecord, Problem, ProblemLevel, Source, SourceKind, evidence_id,
 };
+use evidencer::exceptions;
 use evidencer::finding::{Finding, Severity, Status, Subject, assign_ids};
 use evidencer::report::{DataFile, Period, Report, RunInfo};
 
@@ -93,6 +94,33 @@ pub fn run_report(fixture: &str, formats: &str) -> tempfile::TempDir {
         .success();
     out
 }
+
+/// One exception of each kind: applied (to the critical failure of GOLD-2), expired and
+/// unused; the text holds markup, so the goldens show how it is escaped.
+const GOLDEN_EXCEPTIONS: &str = "\
+exceptions:
+  - id: EXC-1
+    check: replace-on-update
+    subject: {kind: StatefulSet, namespace: shop, name: db}
+    reason: \"OnDelete until the <operator> | upgrade ships\"
+    approver: Dana Whitfield (CISO)
+    ticket: SEC-1
+    expires: 2026-12-31
+  - id: EXC-2
+    check: image-tag-not-latest
+    subject: {name: \"d?\"}
+    reason: tag pinned by the vendor chart
+    approver: Dana Whitfield (CISO)
+    ticket: SEC-2
+    expires: 2026-09-01
+  - id: EXC-3
+    check: run-as-non-root
+    subject: {namespace: \"legacy-*\"}
+    reason: legacy namespace, being retired
+    approver: Sam Okafor (CTO)
+    ticket: SEC-3
+    expires: 2027-03-31
+";
 
 pub fn golden_report() -> Report {
     let mut objects = vec![
@@ -350,6 +378,13 @@ pub fn golden_report() -> Report {
         ),
     ];
     assign_ids(&mut findings, &inventory.sources);
+    let accepted = exceptions::parse("golden-exceptions.yaml", GOLDEN_EXCEPTIONS)
+        .expect("the golden exceptions parse");
+    let excepted = exceptions::apply(
+        &accepted,
+        &mut findings,
+        chrono::NaiveDate::from_ymd_opt(2026, 9, 30).expect("a date"),
+    );
 
     let catalog = Catalog {
         controls: vec![
@@ -372,7 +407,12 @@ pub fn golden_report() -> Report {
                     ("image-from-trusted-registry", false),
                 ],
             ),
-            control("GOLD 4/x", "A question no check answers", &[]),
+            Control {
+                // A catalog is user data too: a question a spreadsheet would run as a formula.
+                question: "=HYPERLINK(\"https://example.com\", \"Is this question answered?\")"
+                    .into(),
+                ..control("GOLD 4/x", "A question no check answers", &[])
+            },
         ],
         files: vec![CatalogFile {
             path: "golden.yaml".into(),
@@ -411,6 +451,7 @@ pub fn golden_report() -> Report {
         ],
     };
     let mut report = Report::build(run, inventory, findings, controls, &catalog);
+    report.exceptions = excepted;
     report.summary.objects = 5;
     // The goldens must not change with every release.
     report.tool.version = "0.0.0-golden";

@@ -236,6 +236,8 @@ pub fn document(input: &PdfInput, m: &Metrics, spec: &PageSpec) -> Document {
     for control in &view.controls {
         control_section(&view, control, next(), &mut out);
     }
+    out.push(Block::PageBreak);
+    exceptions(&view, next(), &mut out);
     if !input.changes.is_empty() {
         out.push(Block::PageBreak);
         timeline(input.changes, next(), &mut out);
@@ -276,7 +278,8 @@ fn sections(input: &PdfInput, view: &ReportView) -> Vec<Section> {
             level: 2,
         });
     }
-    let mut n = 3;
+    out.push(section("exceptions", "3".into(), "Exceptions", 1));
+    let mut n = 4;
     if !input.changes.is_empty() {
         out.push(section(
             "timeline",
@@ -511,10 +514,16 @@ fn summary(view: &ReportView, section: &Section, spec: &PageSpec, out: &mut Vec<
     out.push(para(
         BODY,
         format!(
-            "Findings ({}): {}. {} objects and {} evidence records were read; input problems: \
-             {}.",
+            "Findings ({}): {}{}. {} objects and {} evidence records were read; input \
+             problems: {}.",
             view.finding_total,
             tallies(&view.statuses),
+            match view.finding_excepted {
+                0 => String::new(),
+                n => format!(
+                    "; {n} of the failing or warning ones are covered by accepted exceptions"
+                ),
+            },
             view.objects,
             view.evidence_records,
             tallies(&view.problem_levels),
@@ -537,6 +546,7 @@ fn summary(view: &ReportView, section: &Section, spec: &PageSpec, out: &mut Vec<
                 count(c.counts.warn),
                 count(c.counts.pass),
                 count(c.counts.not_assessed + c.counts.error),
+                count(c.excepted_count),
             ]
         })
         .collect();
@@ -550,13 +560,16 @@ fn summary(view: &ReportView, section: &Section, spec: &PageSpec, out: &mut Vec<
             Column::auto("Warn").right(),
             Column::auto("Pass").right(),
             Column::auto("Not assessed").right(),
+            Column::auto("Excepted").right(),
         ],
         rows,
     ));
     out.push(para(
         NOTE,
         "Counts are findings of the control's checks; \u{201c}not assessed\u{201d} includes \
-         findings that ended in an error.",
+         findings that ended in an error. \u{201c}Excepted\u{201d} counts the failing or \
+         warning findings that an accepted exception covers: they are in the fail and warn \
+         counts, but count as passing towards the verdict (section 3).",
         0.0,
     ));
 }
@@ -634,10 +647,10 @@ fn control_section(view: &ReportView, c: &ControlView, section: &Section, out: &
         return;
     }
     for table in &c.tables {
-        let title = if table.kind == "passing" {
-            "Findings that pass"
-        } else {
-            "Findings that need attention"
+        let title = match table.kind {
+            "passing" => "Findings that pass",
+            "excepted" => "Findings under accepted exceptions",
+            _ => "Findings that need attention",
         };
         out.push(label(format!("{title} ({})", table.count), 4.0));
         out.push(grid(
@@ -667,12 +680,100 @@ fn finding_row(f: &FindingRow) -> Vec<Cell> {
         ])
         .filled(p.fill),
         Cell::new(subject),
-        Cell::new(vec![
-            Span::new(TD, prose(f.message)),
-            Span::new(TD_MONO_MUTED, f.id),
-        ]),
+        Cell::new(
+            [
+                Some(Span::new(TD, prose(f.message))),
+                Some(Span::new(TD_MONO_MUTED, f.id)),
+                f.exception.as_ref().map(|e| {
+                    Span::new(
+                        TD_MUTED,
+                        format!(
+                            "excepted: {} (ticket {}, expires {})",
+                            e.id, e.ticket, e.expires
+                        ),
+                    )
+                }),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+        ),
         Cell::text(TD_MONO, evidence.join("\n")),
     ]
+}
+
+/// The accepted risks: applied, expired and unused, each with what it covers.
+fn exceptions(view: &ReportView, section: &Section, out: &mut Vec<Block>) {
+    out.push(section.heading());
+    let x = &view.exceptions;
+    if !x.any {
+        out.push(para(
+            BODY,
+            "None: no exceptions file was given, or it lists none.",
+            8.0,
+        ));
+        return;
+    }
+    out.push(para(
+        BODY,
+        "Accepted risks from the exceptions file. A failing or warning finding that an \
+         exception in force covers keeps its status but does not count against its control; \
+         an expired exception no longer applies; an unused one covers no failing or warning \
+         finding.",
+        8.0,
+    ));
+    let groups = [
+        ("pass", "Applied", &x.applied),
+        ("fail", "Expired", &x.expired),
+        ("not_assessed", "Unused", &x.unused),
+    ];
+    let mut rows = Vec::new();
+    for (key, label, list) in groups {
+        for e in list.iter() {
+            let mut findings: Vec<Span> = e
+                .findings
+                .iter()
+                .flat_map(|f| {
+                    [
+                        Span::new(TD, format!("{} ({})", f.subject, f.status_label)),
+                        Span::new(TD_MONO_MUTED, f.id),
+                    ]
+                })
+                .collect();
+            if findings.is_empty() {
+                findings.push(Span::new(TD_MUTED, "none"));
+            }
+            rows.push(vec![
+                Cell::new(vec![
+                    Span::new(TD_BOLD, e.id),
+                    Span::new(TD_MUTED, e.defined_at),
+                ]),
+                badge(key, label, 7.5),
+                Cell::new(vec![
+                    Span::new(TD_MONO, e.check),
+                    Span::new(TD_MUTED, e.selector.clone()),
+                ]),
+                Cell::new(vec![
+                    Span::new(TD, e.reason),
+                    Span::new(
+                        TD_MUTED,
+                        format!("{}; ticket {}; expires {}", e.approver, e.ticket, e.expires),
+                    ),
+                ]),
+                Cell::new(findings),
+            ]);
+        }
+    }
+    out.push(grid(
+        vec![
+            Column::auto("Exception"),
+            Column::auto("State"),
+            Column::auto("Check and selector"),
+            Column::auto("Reason and approval"),
+            Column::auto("Findings"),
+        ],
+        rows,
+    ));
 }
 
 fn timeline(changes: &[ImageChange], section: &Section, out: &mut Vec<Block>) {

@@ -318,8 +318,8 @@ mod tests {
         }];
         let laid = paginate(&input(&report, "id", &changes), &PageSpec::a4());
         let text = all_text(&laid).join("\n");
-        assert!(text.contains("3 Image change timeline"));
-        assert!(text.contains("4 Inputs and coverage"), "sections renumber");
+        assert!(text.contains("4 Image change timeline"));
+        assert!(text.contains("5 Inputs and coverage"), "sections renumber");
         for part in [
             "0123456789ab",
             "Zoë Müller",

@@ -1,0 +1,241 @@
+//! Questionnaire answers: `answers.csv`, one row per control, to paste into a security
+//! questionnaire or import into a GRC tool.
+//!
+//! Takes the [`Report`] and its id and gives the file's bytes: a header row, then
+//! `control_id, catalog, question, answer, verdict, narrative, evidence_summary, report_id`
+//! per control in catalog order. RFC 4180: CRLF line ends, a field holding a comma, quote,
+//! CR or LF is quoted with its quotes doubled; UTF-8 without a byte-order mark.
+//!
+//! Cells come from cluster objects that anyone with deploy rights can name, and spreadsheet
+//! programs run a cell that starts with `=`, `+`, `-` or `@` (and after a tab or CR) as a
+//! formula: such a cell is prefixed with `'`, which spreadsheets show as text, so a
+//! Deployment named `=HYPERLINK(...)` stays a name. Pure.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write;
+
+use super::Report;
+use super::view::{answer_label, verdict_label};
+use crate::assess::{CheckStatus, ControlResult};
+use crate::evidence::EvidenceRecord;
+use crate::finding::Finding;
+
+/// The file `--format csv` writes.
+pub const FILE_NAME: &str = "answers.csv";
+
+/// The header row, in column order.
+pub const HEADER: [&str; 8] = [
+    "control_id",
+    "catalog",
+    "question",
+    "answer",
+    "verdict",
+    "narrative",
+    "evidence_summary",
+    "report_id",
+];
+
+/// `answers.csv` for a report whose `report.json` has the id `report_id`.
+pub fn render(report: &Report, report_id: &str) -> Vec<u8> {
+    let findings: HashMap<&str, &Finding> =
+        report.findings.iter().map(|f| (f.id.as_str(), f)).collect();
+    let records: HashMap<&str, &EvidenceRecord> =
+        report.evidence.iter().map(|e| (e.id.as_str(), e)).collect();
+    let mut out = Vec::with_capacity(512 * (report.controls.len() + 1));
+    write_row(&mut out, HEADER.iter().map(|h| Cow::Borrowed(*h)));
+    for c in &report.controls {
+        let summary = evidence_summary(report, c, &findings, &records);
+        write_row(
+            &mut out,
+            [
+                c.id.as_str(),
+                c.catalog.as_str(),
+                c.question.as_str(),
+                answer_label(c.answer),
+                verdict_label(c.verdict),
+                c.narrative.as_str(),
+                summary.as_str(),
+                report_id,
+            ]
+            .into_iter()
+            .map(Cow::Borrowed),
+        );
+    }
+    out
+}
+
+/// What a control's answer rests on, in a few lines: each check's result with its findings
+/// by status, the evidence records cited and their sources, and the exceptions applied.
+fn evidence_summary(
+    report: &Report,
+    c: &ControlResult,
+    findings: &HashMap<&str, &Finding>,
+    records: &HashMap<&str, &EvidenceRecord>,
+) -> String {
+    let mut out = String::new();
+    if c.checks.is_empty() {
+        out.push_str("No check gives evidence for this control.");
+        return out;
+    }
+    let checks: Vec<String> = c
+        .checks
+        .iter()
+        .map(|k| {
+            let status = match k.status {
+                CheckStatus::Pass => "pass",
+                CheckStatus::Warn => "warn",
+                CheckStatus::Fail => "fail",
+                CheckStatus::NotAssessed => "not assessed",
+            };
+            let n = &k.counts;
+            let mut parts = Vec::new();
+            for (count, label) in [
+                (n.fail, "fail"),
+                (n.warn, "warn"),
+                (n.pass, "pass"),
+                (n.error, "unreadable"),
+                (n.not_assessed, "not assessed"),
+                (n.not_applicable, "not applicable"),
+            ] {
+                if count > 0 {
+                    parts.push(format!("{count} {label}"));
+                }
+            }
+            if k.excepted > 0 {
+                parts.push(format!("{} excepted", k.excepted));
+            }
+            if parts.is_empty() {
+                format!("{} {status}", k.id)
+            } else {
+                format!("{} {status} ({})", k.id, parts.join(", "))
+            }
+        })
+        .collect();
+    let _ = write!(out, "Checks: {}.", checks.join("; "));
+
+    let mut cited: BTreeSet<&str> = BTreeSet::new();
+    for id in &c.findings {
+        if let Some(f) = findings.get(id.as_str()) {
+            cited.extend(f.evidence.iter().map(String::as_str));
+        }
+    }
+    let sources: BTreeSet<&str> = cited
+        .iter()
+        .filter_map(|id| records.get(id).map(|r| r.source.as_str()))
+        .collect();
+    let _ = write!(
+        out,
+        "\nEvidence: {} finding(s) citing {} evidence record(s) from {} source(s).",
+        c.findings.len(),
+        cited.len(),
+        sources.len()
+    );
+
+    if !c.exceptions.is_empty() {
+        let mut covered: BTreeMap<&str, usize> = BTreeMap::new();
+        for id in &c.findings {
+            if let Some(e) = findings
+                .get(id.as_str())
+                .filter(|f| f.is_excepted())
+                .and_then(|f| f.exception.as_ref())
+            {
+                *covered.entry(e.id.as_str()).or_default() += 1;
+            }
+        }
+        let listed: Vec<String> = report
+            .exceptions
+            .applied
+            .iter()
+            .filter(|e| c.exceptions.contains(&e.id))
+            .map(|e| {
+                format!(
+                    "{} ({} finding(s); ticket {}; approved by {}; expires {})",
+                    e.id,
+                    covered.get(e.id.as_str()).copied().unwrap_or(0),
+                    e.ticket,
+                    e.approver,
+                    e.expires
+                )
+            })
+            .collect();
+        let _ = write!(out, "\nExceptions applied: {}.", listed.join("; "));
+    }
+    out
+}
+
+fn write_row<'a>(out: &mut Vec<u8>, cells: impl Iterator<Item = Cow<'a, str>>) {
+    for (i, cell) in cells.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_cell(out, &neutralise(&cell));
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Quotes a field when RFC 4180 needs it (comma, quote, CR or LF), doubling its quotes.
+fn write_cell(out: &mut Vec<u8>, cell: &str) {
+    if cell.contains([',', '"', '\r', '\n']) {
+        out.push(b'"');
+        out.extend_from_slice(cell.replace('"', "\"\"").as_bytes());
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(cell.as_bytes());
+    }
+}
+
+/// A cell a spreadsheet would run as a formula, prefixed with `'` so it shows as text:
+/// one starting with `=`, `+`, `-`, `@`, a tab or a CR, or with the full-width `＝`, `＋`,
+/// `－`, `＠` that some spreadsheets also take for them.
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
+    const TRIGGERS: [char; 10] = [
+        '=', '+', '-', '@', '\t', '\r', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
+    ];
+    match cell.chars().next() {
+        Some(c) if TRIGGERS.contains(&c) => Cow::Owned(format!("'{cell}")),
+        _ => Cow::Borrowed(cell),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cells: &[&str]) -> String {
+        let mut out = Vec::new();
+        write_row(&mut out, cells.iter().map(|c| Cow::Borrowed(*c)));
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn fields_are_quoted_as_rfc_4180_says() {
+        assert_eq!(row(&["a", "b c", "ü"]), "a,b c,ü\r\n");
+        assert_eq!(row(&["a,b"]), "\"a,b\"\r\n");
+        assert_eq!(row(&["say \"hi\""]), "\"say \"\"hi\"\"\"\r\n");
+        assert_eq!(row(&["two\nlines"]), "\"two\nlines\"\r\n");
+        assert_eq!(row(&["cr\rhere"]), "\"cr\rhere\"\r\n");
+        assert_eq!(row(&["", ""]), ",\r\n");
+    }
+
+    #[test]
+    fn formulas_are_neutralised() {
+        for cell in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+1",
+            "-1+2",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "\u{FF1D}1+1",
+        ] {
+            assert_eq!(neutralise(cell), format!("'{cell}"), "{cell:?}");
+        }
+        for cell in ["a=b", " =1", "'quoted", "", "Satisfied: all"] {
+            assert_eq!(neutralise(cell), cell, "{cell:?}");
+        }
+        // Neutralised before quoting: the quote goes around the prefixed text.
+        assert_eq!(row(&["=1,2"]), "\"'=1,2\"\r\n");
+        assert_eq!(row(&["-\"x\""]), "\"'-\"\"x\"\"\"\r\n");
+    }
+}
