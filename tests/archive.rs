@@ -9,28 +9,15 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
-const DEPLOYMENT: &str = r#"
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: api, namespace: shop}
-spec:
-  template:
-    spec:
-      securityContext: {runAsNonRoot: true}
-      containers:
-        - name: api
-          image: registry.example.com/shop/api:1.0.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
-          securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false}
-"#;
+mod support;
 
 fn evidencer() -> Command {
     Command::new(env!("CARGO_BIN_EXE_evidencer"))
 }
 
-fn snapshot(dir: &Path, yaml: &str) -> PathBuf {
-    let path = dir.join("snap.yaml");
-    fs::write(&path, yaml).unwrap();
-    path
+/// Any input will do: the archive does not depend on what the report says.
+fn snapshot(_dir: &Path) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report-minimal")
 }
 
 /// `report` over `snap` into `archive`, for the quarter before `as_of`.
@@ -64,7 +51,7 @@ fn stderr(out: &std::process::Output) -> String {
 #[test]
 fn each_period_gets_its_folder_and_keep_prunes_the_oldest() {
     let tmp = tempfile::tempdir().unwrap();
-    let snap = snapshot(tmp.path(), DEPLOYMENT);
+    let snap = snapshot(tmp.path());
     let archive = tmp.path().join("reports");
     for as_of in ["2026-01-02", "2026-04-02", "2026-07-02"] {
         archived(&snap, &archive, as_of).assert().success();
@@ -98,7 +85,7 @@ fn each_period_gets_its_folder_and_keep_prunes_the_oldest() {
 #[test]
 fn a_filed_period_is_refused_untouched_unless_replace_is_given() {
     let tmp = tempfile::tempdir().unwrap();
-    let snap = snapshot(tmp.path(), DEPLOYMENT);
+    let snap = snapshot(tmp.path());
     let archive = tmp.path().join("reports");
     archived(&snap, &archive, "2026-10-02").assert().success();
     let filed = fs::read(archive.join("2026-Q3/report.json")).unwrap();
@@ -130,7 +117,7 @@ fn a_filed_period_is_refused_untouched_unless_replace_is_given() {
 #[test]
 fn archive_options_are_checked_before_anything_runs() {
     let tmp = tempfile::tempdir().unwrap();
-    let snap = snapshot(tmp.path(), DEPLOYMENT);
+    let snap = snapshot(tmp.path());
     let archive = tmp.path().join("reports");
     let out = evidencer()
         .arg("report")
@@ -167,7 +154,7 @@ fn archive_options_are_checked_before_anything_runs() {
 #[test]
 fn the_log_ends_with_a_summary_line_in_text_and_json() {
     let tmp = tempfile::tempdir().unwrap();
-    let snap = snapshot(tmp.path(), DEPLOYMENT);
+    let snap = snapshot(tmp.path());
     let archive = tmp.path().join("reports");
 
     let out = archived(&snap, &archive, "2026-10-02")
@@ -222,7 +209,7 @@ fn the_log_ends_with_a_summary_line_in_text_and_json() {
 #[test]
 fn an_error_is_one_json_event_in_json_mode() {
     let tmp = tempfile::tempdir().unwrap();
-    let snap = snapshot(tmp.path(), DEPLOYMENT);
+    let snap = snapshot(tmp.path());
     let out = evidencer()
         .args(["--log-format", "json", "report", "--snapshot"])
         .arg(&snap)
@@ -244,7 +231,7 @@ fn an_error_is_one_json_event_in_json_mode() {
 #[test]
 fn leftovers_of_a_dead_run_are_cleared_by_the_next_one() {
     let tmp = tempfile::tempdir().unwrap();
-    let snap = snapshot(tmp.path(), DEPLOYMENT);
+    let snap = snapshot(tmp.path());
     let archive = tmp.path().join("reports");
     fs::create_dir_all(archive.join(".evidencer-partial.2026-Q3.dead")).unwrap();
     fs::write(
@@ -321,7 +308,7 @@ fn a_run_killed_mid_way_leaves_no_finished_looking_folder_and_the_next_run_compl
     );
     assert_eq!(entries(&archive), [staging]);
 
-    let snap = snapshot(tmp.path(), DEPLOYMENT);
+    let snap = snapshot(tmp.path());
     archived(&snap, &archive, "2026-10-02").assert().success();
     assert_eq!(entries(&archive), ["2026-Q3"]);
     assert!(archive.join("2026-Q3/report.json").is_file());
@@ -330,15 +317,7 @@ fn a_run_killed_mid_way_leaves_no_finished_looking_folder_and_the_next_run_compl
 /// Runs `script` as root in a private mount namespace (`sh -c script sh evidencer`): its
 /// mounts vanish with it. `None` (and a message) where that is not possible.
 fn in_mount_namespace(script: &str) -> Option<std::process::Output> {
-    if !is_root() {
-        eprintln!("skipped: mount-namespace fault tests need root (CI runs as root)");
-        return None;
-    }
-    let probe = std::process::Command::new("unshare")
-        .args(["-m", "true"])
-        .output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        eprintln!("skipped: `unshare -m` is not available or not permitted here");
+    if !support::namespaces::available() {
         return None;
     }
     Some(
@@ -350,15 +329,10 @@ fn in_mount_namespace(script: &str) -> Option<std::process::Output> {
     )
 }
 
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
-}
-
 #[test]
 fn a_read_only_archive_fails_naming_the_path_and_keeps_earlier_periods() {
     let tmp = tempfile::tempdir().unwrap();
-    let snap = snapshot(tmp.path(), DEPLOYMENT);
+    let snap = snapshot(tmp.path());
     let archive = tmp.path().join("reports");
     archived(&snap, &archive, "2026-07-02").assert().success();
     let earlier = fs::read(archive.join("2026-Q2/report.json")).unwrap();
@@ -385,7 +359,7 @@ fn a_read_only_archive_fails_naming_the_path_and_keeps_earlier_periods() {
 #[test]
 fn a_full_disk_fails_naming_the_file_and_leaves_no_partial_folder() {
     let tmp = tempfile::tempdir().unwrap();
-    let snap = snapshot(tmp.path(), DEPLOYMENT);
+    let snap = snapshot(tmp.path());
     let archive = tmp.path().join("reports");
     fs::create_dir(&archive).unwrap();
     // A 12 KiB tmpfs holds the earlier quarter (one page) and the lock, not the reports.

@@ -152,18 +152,11 @@ fn the_cronjob_runs_arguments_the_binary_accepts() {
 #[test]
 fn an_unreachable_api_server_fails_the_run_and_files_nothing() {
     let home = tempfile::tempdir().unwrap();
-    // A port nothing listens on: a server started and stopped.
-    let url = ApiServer::builder().start().url();
-    let kubeconfig = home.path().join("kubeconfig");
-    fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {url}\n\
-             contexts:\n- name: gone\n  context: {{cluster: c, user: u}}\ncurrent-context: gone\n\
-             users:\n- name: u\n  user: {{}}\n"
-        ),
-    )
-    .unwrap();
+    // A port nothing listens on: the kubeconfig of a server that was stopped.
+    let server = ApiServer::builder().start();
+    let url = server.url();
+    let kubeconfig = server.kubeconfig(home.path(), "gone");
+    drop(server);
     let archive = home.path().join("reports");
     let out = evidencer(home.path())
         .args([
@@ -219,16 +212,7 @@ fn test_pki() -> (String, String, String) {
 /// Runs the binary as root in a private mount namespace with `sa` mounted at the
 /// service-account path; `None` (with a message) where that cannot be done.
 fn run_in_pod(sa: &Path, home: &Path, port: u16, args: &[&str]) -> Option<std::process::Output> {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("skipped: the in-cluster test mounts the service-account path, which needs root");
-        return None;
-    }
-    let probe = std::process::Command::new("unshare")
-        .args(["-m", "true"])
-        .output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        eprintln!("skipped: `unshare -m` is not available or not permitted here");
+    if !support::namespaces::available() {
         return None;
     }
     // A tmpfs over /var/run (private to the namespace) holds the mount point, so nothing is

@@ -1,7 +1,8 @@
-//! Test support shared by the integration tests: the local Kubernetes API server, and
-//! helpers that read findings out of a report.
+//! Test support shared by the integration tests: the local Kubernetes API server, helpers
+//! that read findings out of a report, and the mount-namespace guard of the fault tests.
 
 #![allow(dead_code)]
 
 pub mod apiserver;
 pub mod findings;
+pub mod namespaces;
