@@ -256,6 +256,12 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     };
     let rendered = write_reports(settings, &out, &report, templates.as_ref())?;
     if let Some(path) = &settings.bundle {
+        // A bare name is filed with the period's reports: in the staging folder, renamed
+        // into place with them, so each period keeps its own bundle.
+        let path = &match &archive {
+            Some((_, staging)) if is_bare_name(path) => staging.path().join(path),
+            _ => path.clone(),
+        };
         let reports: Vec<(&'static str, &[u8])> = rendered
             .files
             .iter()
@@ -329,6 +335,11 @@ fn open_archive(
     let (archive, _) = Archive::open(dir)?;
     let staging = archive.stage(&period.label, settings.replace)?;
     Ok(Some((archive, staging)))
+}
+
+/// `evidence.tar.gz`, not `out/evidence.tar.gz` nor `/x/evidence.tar.gz`.
+fn is_bare_name(path: &Path) -> bool {
+    path.file_name().is_some() && path.parent().is_some_and(|d| d.as_os_str().is_empty())
 }
 
 /// Renames the finished staging folder into place and prunes beyond `--keep`. A failed

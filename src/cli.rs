@@ -262,6 +262,7 @@ pub struct ReportArgs {
 
     /// Also write an evidence bundle: the evidence as collected, every report and a
     /// manifest of sha256s; a .tar.gz when PATH ends in .tar.gz or .tgz, else a directory.
+    /// With --archive, a bare name (evidence.tar.gz) is filed in the period's folder.
     #[arg(long, value_name = "PATH")]
     pub bundle: Option<PathBuf>,
 

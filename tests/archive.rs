@@ -389,3 +389,20 @@ fn a_full_disk_fails_naming_the_file_and_leaves_no_partial_folder() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_bundle_given_by_name_is_filed_in_the_period_folder_and_verifies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let snap = snapshot(tmp.path());
+    let archive = tmp.path().join("reports");
+    archived(&snap, &archive, "2026-10-02")
+        .args(["--bundle", "evidence.tar.gz"])
+        .current_dir(tmp.path())
+        .assert()
+        .success();
+    let bundle = archive.join("2026-Q3/evidence.tar.gz");
+    assert!(bundle.is_file());
+    assert!(!tmp.path().join("evidence.tar.gz").exists());
+    assert_eq!(entries(&archive), ["2026-Q3"]);
+    evidencer().arg("verify").arg(&bundle).assert().success();
+}

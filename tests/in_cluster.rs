@@ -264,26 +264,20 @@ fn in_a_pod_the_service_account_is_used_over_tls() {
     fs::write(sa.path().join("namespace"), "evidencer").unwrap();
     let home = tempfile::tempdir().unwrap();
     let archive = home.path().join("reports");
-    let archive_arg = archive.display().to_string();
-    let Some(out) = run_in_pod(
-        sa.path(),
-        home.path(),
-        port,
-        &[
-            "report",
-            "--cluster",
-            "--as-of",
-            "2026-10-01",
-            "--period",
-            "previous-quarter",
-            "--format",
-            "json",
-            "--log-format",
-            "json",
-            "--archive",
-            &archive_arg,
-        ],
-    ) else {
+    // The CronJob's own command line, its volume swapped for a temporary folder.
+    let cronjob = yaml(&deploy("base/cronjob.yaml"));
+    let mut args: Vec<String> = strings(
+        &cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"],
+    )
+    .into_iter()
+    .map(|a| match a.as_str() {
+        "--archive=/reports" => format!("--archive={}", archive.display()),
+        _ => a,
+    })
+    .collect();
+    args.push("--as-of=2026-10-01".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let Some(out) = run_in_pod(sa.path(), home.path(), port, &args) else {
         return;
     };
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -291,6 +285,25 @@ fn in_a_pod_the_service_account_is_used_over_tls() {
     assert!(
         !stderr.contains(token),
         "the token is never logged: {stderr}"
+    );
+    let summary: Value = serde_json::from_str(stderr.lines().last().unwrap()).expect(&stderr);
+    assert_eq!(summary["message"], "report written", "{summary}");
+    assert_eq!(summary["period"], "2026-Q3", "{summary}");
+    let mut filed: Vec<String> = fs::read_dir(archive.join("2026-Q3"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    filed.sort();
+    assert_eq!(
+        filed,
+        [
+            "answers.csv",
+            "evidence.tar.gz",
+            "report.html",
+            "report.json",
+            "report.md",
+            "report.pdf"
+        ]
     );
     let report: Value =
         serde_json::from_slice(&fs::read(archive.join("2026-Q3/report.json")).unwrap()).unwrap();
