@@ -235,3 +235,94 @@ fn the_final_image_has_no_shell_and_runs_as_a_numeric_non_root_user() {
     // Exec form: no shell in the image to run a shell-form entrypoint with.
     assert!(text.contains("ENTRYPOINT [\"/usr/local/bin/evidencer\"]"));
 }
+
+fn yaml(path: &str) -> serde_json::Value {
+    serde_saphyr::from_str(&fs::read_to_string(deploy(path)).unwrap()).unwrap()
+}
+
+#[test]
+fn the_cronjob_is_scheduled_and_locked_down_as_a_scheduled_evidence_run_should_be() {
+    let cronjob = yaml("base/cronjob.yaml");
+    let spec = &cronjob["spec"];
+    assert_eq!(spec["schedule"], "0 6 1 1,4,7,10 *");
+    assert_eq!(spec["concurrencyPolicy"], "Forbid");
+    let job = &spec["jobTemplate"]["spec"];
+    assert!(
+        job["backoffLimit"].as_u64().is_some_and(|n| n <= 3),
+        "{job}"
+    );
+    assert!(job["activeDeadlineSeconds"].as_u64().is_some(), "{job}");
+    let pod = &job["template"]["spec"];
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+    assert_eq!(
+        pod["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
+    let container = &pod["containers"][0];
+    let sc = &container["securityContext"];
+    assert_eq!(sc["readOnlyRootFilesystem"], true);
+    assert_eq!(sc["runAsNonRoot"], true);
+    assert_eq!(sc["allowPrivilegeEscalation"], false);
+    assert_eq!(sc["capabilities"]["drop"], serde_json::json!(["ALL"]));
+    let args: Vec<&str> = container["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    for wanted in [
+        "--period=previous-quarter",
+        "--archive=/reports",
+        "--log-format=json",
+    ] {
+        assert!(args.contains(&wanted), "{wanted} in {args:?}");
+    }
+    let volumes = pod["volumes"].as_array().unwrap();
+    let scratch = volumes.iter().find(|v| v["name"] == "scratch").unwrap();
+    assert!(scratch.get("emptyDir").is_some(), "{scratch}");
+    let reports = volumes.iter().find(|v| v["name"] == "reports").unwrap();
+    assert_eq!(
+        reports["persistentVolumeClaim"]["claimName"],
+        yaml("base/pvc.yaml")["metadata"]["name"]
+    );
+}
+
+#[test]
+fn the_network_policy_takes_no_traffic_and_sends_only_dns_and_api_server_traffic() {
+    let policy = yaml("base/networkpolicy.yaml");
+    let spec = &policy["spec"];
+    assert_eq!(
+        spec["policyTypes"],
+        serde_json::json!(["Ingress", "Egress"])
+    );
+    assert_eq!(spec["ingress"], serde_json::json!([]));
+    // It selects the CronJob's pods.
+    let labels =
+        &yaml("base/cronjob.yaml")["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"];
+    for (k, v) in spec["podSelector"]["matchLabels"].as_object().unwrap() {
+        assert_eq!(&labels[k], v);
+    }
+    let egress = spec["egress"].as_array().unwrap();
+    assert_eq!(egress.len(), 2, "DNS and the API server only: {egress:?}");
+    let ports = |rule: &serde_json::Value| -> Vec<u64> {
+        rule["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["port"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(ports(&egress[0]), [53, 53]);
+    assert_eq!(
+        egress[0]["to"][0]["podSelector"]["matchLabels"]["k8s-app"],
+        "kube-dns"
+    );
+    // Every destination is one address or a pod selector: no open CIDR.
+    for rule in egress {
+        for to in rule["to"].as_array().unwrap() {
+            if let Some(cidr) = to["ipBlock"]["cidr"].as_str() {
+                assert!(cidr.ends_with("/32"), "{cidr}");
+            }
+        }
+    }
+}
