@@ -18,7 +18,9 @@ use crate::bundle::verify::VerifyError;
 use crate::bundle::{self, BundleError, BundleInput};
 use crate::catalog::{Catalog, CatalogError};
 use crate::checks::{self, CheckContext, CheckSettings};
-use crate::cli::{ListArgs, ReportArgs, VerifyArgs};
+use crate::cli::{CollectArgs, ListArgs, ReportArgs, VerifyArgs};
+use crate::collect::cluster::write::{CollectError, collect_snapshot};
+use crate::collect::cluster::{self, ClusterError};
 use crate::collect::{Inventory, snapshot};
 use crate::config::{self, ConfigError, FailOn, Format, Settings};
 use crate::eol::{EolData, EolError};
@@ -57,10 +59,17 @@ pub enum AppError {
     SignWithoutBundle,
     #[error("--as-of: {0}")]
     AsOf(#[from] TimeError),
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    #[error(transparent)]
+    Collect(#[from] CollectError),
     #[error(
-        "nothing to assess: give at least one --snapshot PATH (or `snapshots:` in evidencer.yaml)"
+        "nothing to assess: give at least one --snapshot PATH, or --cluster (or `snapshots:` or \
+         `cluster: true` in evidencer.yaml)"
     )]
     NoInput,
+    #[error("collect reads a live cluster: add --cluster (or `cluster: true` in evidencer.yaml)")]
+    CollectNeedsCluster,
     #[error(
         "--snapshot {}: {}; check the path (nothing was assessed)",
         .0.display(),
@@ -79,14 +88,22 @@ pub struct Outcome {
     pub exit_code: u8,
 }
 
-/// `evidencer report`.
-pub fn report(args: &ReportArgs) -> Result<Outcome, AppError> {
+/// Defaults, then the config file, then the flags.
+fn settings(
+    config_file: Option<&std::path::Path>,
+    flags: config::ConfigFile,
+) -> Result<Settings, AppError> {
     let mut settings = Settings::default();
-    if let Some((path, file)) = config::read(args.config.as_deref())? {
+    if let Some((path, file)) = config::read(config_file)? {
         settings = settings.with_file(file);
         settings.config_file = Some(path);
     }
-    settings = settings.with_file(args.as_layer());
+    Ok(settings.with_file(flags))
+}
+
+/// `evidencer report`.
+pub fn report(args: &ReportArgs) -> Result<Outcome, AppError> {
+    let settings = settings(args.config.as_deref(), args.as_layer())?;
     if args.dump_config {
         print!("{}", settings.to_yaml());
         return Ok(Outcome { exit_code: 0 });
@@ -97,7 +114,7 @@ pub fn report(args: &ReportArgs) -> Result<Outcome, AppError> {
 /// Runs the pipeline with merged settings.
 pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     let started = Instant::now();
-    if settings.snapshots.is_empty() {
+    if settings.snapshots.is_empty() && !settings.cluster {
         return Err(AppError::NoInput);
     }
     let as_of = match &settings.as_of {
@@ -265,8 +282,53 @@ fn collect(settings: &Settings) -> Result<Inventory, AppError> {
     for path in &settings.snapshots {
         inventory.merge(snapshot::load(path, &options));
     }
+    if settings.cluster {
+        inventory.merge(cluster::collect_inventory(&settings.cluster_options())?);
+    }
     inventory.canonicalize();
     Ok(inventory)
+}
+
+/// `evidencer collect`.
+pub fn collect_cluster(args: &CollectArgs) -> Result<(), AppError> {
+    let mut flags = config::ConfigFile::default();
+    args.cluster.apply(&mut flags);
+    let settings = settings(args.config.as_deref(), flags)?;
+    if !settings.cluster {
+        return Err(AppError::CollectNeedsCluster);
+    }
+    let started = Instant::now();
+    let written = collect_snapshot(&settings.cluster_options(), &args.out)?;
+    report_problems(&Inventory {
+        problems: written.problems.clone(),
+        ..Inventory::default()
+    });
+    let by_status = |wanted: &str| {
+        written
+            .manifest
+            .kinds
+            .values()
+            .filter(|k| {
+                matches!(
+                    (&k.status, wanted),
+                    (crate::collect::KindStatus::Collected { .. }, "collected")
+                        | (crate::collect::KindStatus::Forbidden { .. }, "forbidden")
+                        | (crate::collect::KindStatus::NotServed, "not_served")
+                )
+            })
+            .count()
+    };
+    tracing::info!(
+        out = %written.dir.display(),
+        objects = written.objects,
+        kinds_collected = by_status("collected"),
+        kinds_forbidden = by_status("forbidden"),
+        kinds_not_served = by_status("not_served"),
+        duration_ms = started.elapsed().as_millis() as u64,
+        peak_mb = peak_rss_mb(),
+        "snapshot written"
+    );
+    Ok(())
 }
 
 /// The process's peak resident set so far in MiB (Linux; 0 elsewhere), for the stage logs.

@@ -1,4 +1,4 @@
-//! The command line: `report`, `verify`, `checks`, `explain`, `controls`, `schema`.
+//! The command line: `report`, `collect`, `verify`, `checks`, `explain`, `controls`, `schema`.
 //!
 //! Parses arguments with clap, merges them over the config file (see [`crate::config`]) and
 //! runs the pipeline in [`crate::app`]. Exit codes: 0 done; 1 when `--fail-on` is met (for
@@ -53,6 +53,9 @@ pub enum Command {
     /// Collect evidence, run the checks, map them to controls and write the reports.
     // Boxed: the report flags dwarf the other commands'.
     Report(Box<ReportArgs>),
+    /// Collect a live cluster's objects into a snapshot directory (kubectl-style List files,
+    /// version.json and manifest.json) that `report --snapshot` reads later.
+    Collect(Box<CollectArgs>),
     /// List every check: id, title, severity, and the controls that use it.
     Checks(ListArgs),
     /// Explain a check: what it checks, why it matters, evidence used, example, references.
@@ -98,8 +101,64 @@ pub struct ListArgs {
     pub json: bool,
 }
 
+/// Where the live cluster is, kubectl's way.
+#[derive(Debug, Args, Default)]
+pub struct ClusterArgs {
+    /// Read the live cluster of the kubeconfig context (or, in a pod without a kubeconfig,
+    /// the pod's service account).
+    #[arg(long)]
+    pub cluster: bool,
+
+    /// kubeconfig file [default: $KUBECONFIG, else ~/.kube/config].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// kubeconfig context [default: its current-context].
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Read namespaced objects (and Namespace objects) of this namespace only; repeatable
+    /// [default: all namespaces]. Cluster-scoped kinds (Nodes, ClusterRoles, ...) are read whole.
+    #[arg(short = 'n', long = "namespace", value_name = "NS")]
+    pub namespaces: Vec<String>,
+
+    /// Objects asked for per list request [default: 500].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub page_size: Option<u32>,
+}
+
+impl ClusterArgs {
+    /// The flags given, as a config layer.
+    pub fn apply(&self, layer: &mut ConfigFile) {
+        layer.cluster = self.cluster.then_some(true);
+        layer.kubeconfig = self.kubeconfig.clone();
+        layer.context = self.context.clone();
+        layer.namespaces = (!self.namespaces.is_empty()).then(|| self.namespaces.clone());
+        layer.page_size = self.page_size;
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    /// Directory to write the snapshot into: created, or replaced when it holds an earlier
+    /// snapshot.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Read cluster settings (kubeconfig, context, namespaces, page-size) from FILE instead
+    /// of ./evidencer.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct ReportArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
     /// kubectl output (`-o yaml|json`: a List, one object, or a multi-document stream) or a
     /// directory of them and of plain manifests. Repeatable.
     #[arg(long = "snapshot", value_name = "PATH")]
@@ -195,7 +254,7 @@ impl ReportArgs {
     /// The flags given, as a config layer over the file.
     pub fn as_layer(&self) -> ConfigFile {
         let list = |v: &Vec<PathBuf>| (!v.is_empty()).then(|| v.clone());
-        ConfigFile {
+        let mut layer = ConfigFile {
             snapshots: list(&self.snapshots),
             as_of: self.as_of.clone(),
             formats: (!self.formats.is_empty()).then(|| {
@@ -219,6 +278,9 @@ impl ReportArgs {
             exceptions: self.exceptions.clone(),
             bundle: self.bundle.clone(),
             sign_key: self.sign_key.clone(),
-        }
+            ..ConfigFile::default()
+        };
+        self.cluster.apply(&mut layer);
+        layer
     }
 }

@@ -67,6 +67,11 @@ pub struct ConfigFile {
     pub exceptions: Option<PathBuf>,
     pub bundle: Option<PathBuf>,
     pub sign_key: Option<PathBuf>,
+    pub cluster: Option<bool>,
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub namespaces: Option<Vec<String>>,
+    pub page_size: Option<u32>,
 }
 
 /// The merged settings of a `report` run, as `--dump-config` prints them.
@@ -96,6 +101,16 @@ pub struct Settings {
     /// minisign secret key that signs the bundle manifest; its password, when it has one,
     /// comes from the environment only.
     pub sign_key: Option<PathBuf>,
+    /// Read the live cluster.
+    pub cluster: bool,
+    /// kubeconfig file; None reads KUBECONFIG or ~/.kube/config (or the pod's service account).
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context; None takes the current one.
+    pub context: Option<String>,
+    /// Namespaces to read; empty means all.
+    pub namespaces: Vec<String>,
+    /// Objects per list request.
+    pub page_size: u32,
     /// The config file that was read, if any (not a key of the file).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config_file: Option<PathBuf>,
@@ -121,6 +136,11 @@ impl Default for Settings {
             exceptions: None,
             bundle: None,
             sign_key: None,
+            cluster: false,
+            kubeconfig: None,
+            context: None,
+            namespaces: Vec::new(),
+            page_size: crate::collect::cluster::DEFAULT_PAGE_SIZE,
             config_file: None,
         }
     }
@@ -192,6 +212,7 @@ impl ConfigFile {
         self.exceptions.iter_mut().for_each(fix);
         self.bundle.iter_mut().for_each(fix);
         self.sign_key.iter_mut().for_each(fix);
+        self.kubeconfig.iter_mut().for_each(fix);
     }
 }
 
@@ -211,8 +232,19 @@ impl Settings {
             fail_on,
             max_file_size,
             max_node_age_days,
-            max_scan_age_days
+            max_scan_age_days,
+            cluster,
+            namespaces
         );
+        if let Some(n) = file.page_size {
+            self.page_size = n.max(1);
+        }
+        if file.kubeconfig.is_some() {
+            self.kubeconfig = file.kubeconfig;
+        }
+        if file.context.is_some() {
+            self.context = file.context;
+        }
         if file.eol_data.is_some() {
             self.eol_data = file.eol_data;
         }
@@ -235,6 +267,17 @@ impl Settings {
             self.sign_key = file.sign_key;
         }
         self
+    }
+
+    /// Where and how the live-cluster collector reads.
+    pub fn cluster_options(&self) -> crate::collect::cluster::ClusterOptions {
+        crate::collect::cluster::ClusterOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            namespaces: self.namespaces.clone(),
+            page_size: self.page_size,
+            ..Default::default()
+        }
     }
 
     /// `--dump-config` output: the settings as a config file.

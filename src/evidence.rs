@@ -90,7 +90,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// How bad an input problem is.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemLevel {
     /// Input that could not be read or parsed: what it held was not assessed.
@@ -102,7 +102,8 @@ pub enum ProblemLevel {
 }
 
 /// Something a collector could not read, or chose to skip, said so the user can act on it.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+/// A snapshot's manifest keeps the problems met while it was collected.
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Problem {
     pub level: ProblemLevel,
     pub source: String,
@@ -110,7 +111,7 @@ pub struct Problem {
     pub location: String,
     pub message: String,
     /// What to do about it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
 }
 

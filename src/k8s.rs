@@ -145,47 +145,15 @@ impl LabelSelector {
 }
 
 /// The resource (`plural.group`) a kind is listed as, for messages that name a missing
-/// permission: `rolebindings.rbac.authorization.k8s.io`, `nodes`.
-pub fn resource_of(kind: &str) -> Option<&'static str> {
-    Some(match kind {
-        "Namespace" => "namespaces",
-        "Node" => "nodes",
-        "Pod" => "pods",
-        "Deployment" => "deployments.apps",
-        "StatefulSet" => "statefulsets.apps",
-        "DaemonSet" => "daemonsets.apps",
-        "ReplicaSet" => "replicasets.apps",
-        "Job" => "jobs.batch",
-        "CronJob" => "cronjobs.batch",
-        "ClusterRole" => "clusterroles.rbac.authorization.k8s.io",
-        "ClusterRoleBinding" => "clusterrolebindings.rbac.authorization.k8s.io",
-        "Role" => "roles.rbac.authorization.k8s.io",
-        "RoleBinding" => "rolebindings.rbac.authorization.k8s.io",
-        "ValidatingAdmissionPolicy" => "validatingadmissionpolicies.admissionregistration.k8s.io",
-        "ValidatingAdmissionPolicyBinding" => {
-            "validatingadmissionpolicybindings.admissionregistration.k8s.io"
-        }
-        "ClusterPolicy" => "clusterpolicies.kyverno.io",
-        "Policy" => "policies.kyverno.io",
-        "VulnerabilityReport" => "vulnerabilityreports.aquasecurity.github.io",
-        "K8sPSPReadOnlyRootFilesystem" => "k8spspreadonlyrootfilesystem.constraints.gatekeeper.sh",
-        _ => return None,
-    })
+/// permission: `rolebindings.rbac.authorization.k8s.io`, `nodes`. The live collector's table
+/// of kinds is the source.
+pub fn resource_of(kind: &str) -> Option<String> {
+    crate::collect::cluster::kinds::resource_of(kind)
 }
 
 /// Kinds that live outside namespaces, of the ones [`resource_of`] knows.
 pub fn is_cluster_scoped(kind: &str) -> bool {
-    matches!(
-        kind,
-        "Namespace"
-            | "Node"
-            | "ClusterRole"
-            | "ClusterRoleBinding"
-            | "ValidatingAdmissionPolicy"
-            | "ValidatingAdmissionPolicyBinding"
-            | "ClusterPolicy"
-            | "K8sPSPReadOnlyRootFilesystem"
-    )
+    crate::collect::cluster::kinds::is_cluster_scoped(kind)
 }
 
 /// A field of an object that does not have the shape Kubernetes gives it.

@@ -39,6 +39,10 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> anyhow::Result<u8> {
     Ok(match &cli.command {
         Command::Report(args) => evidencer::app::report(args)?.exit_code,
+        Command::Collect(args) => {
+            evidencer::app::collect_cluster(args)?;
+            0
+        }
         Command::Checks(args) => {
             evidencer::app::list_checks(args)?;
             0

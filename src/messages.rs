@@ -34,7 +34,7 @@ pub fn kind_missing(kind: &str, why: &str) -> String {
             };
             format!(
                 "{why} (add `kubectl get {}{all} -o yaml` output to the snapshot)",
-                resource.split('.').next().unwrap_or(resource)
+                resource.split('.').next().unwrap_or(&resource)
             )
         }
         _ => why.to_string(),

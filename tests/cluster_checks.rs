@@ -3,11 +3,14 @@
 //! Operator reports and `version.json`, shaped like real API responses), judged as of
 //! 2026-11-22 with the built-in end-of-life data.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use serde_json::Value;
+use support::findings::{statuses, subject};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cluster")
@@ -26,36 +29,6 @@ fn report(extra: &[&str]) -> Vec<u8> {
         .assert()
         .success();
     std::fs::read(out.path().join("report.json")).unwrap()
-}
-
-fn subject(f: &Value) -> String {
-    let s = &f["subject"];
-    let mut name = s["kind"].as_str().unwrap().to_string();
-    name.push(' ');
-    if let Some(ns) = s["namespace"].as_str() {
-        name.push_str(ns);
-        name.push('/');
-    }
-    name.push_str(s["name"].as_str().unwrap());
-    if let Some(c) = s["container"].as_str() {
-        name.push_str(" container ");
-        name.push_str(c);
-    }
-    name
-}
-
-/// check id → sorted `(subject, status)`.
-fn statuses(report: &Value) -> BTreeMap<String, Vec<(String, String)>> {
-    let mut out: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-    for f in report["findings"].as_array().unwrap() {
-        out.entry(f["check"].as_str().unwrap().to_string())
-            .or_default()
-            .push((subject(f), f["status"].as_str().unwrap().to_string()));
-    }
-    for v in out.values_mut() {
-        v.sort();
-    }
-    out
 }
 
 fn expect(got: &BTreeMap<String, Vec<(String, String)>>, check: &str, want: &[(&str, &str)]) {

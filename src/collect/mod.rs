@@ -5,9 +5,11 @@
 //! found, which kinds it collected (so a check can tell "none exist" from "not looked at"), and
 //! the problems it met. Inventories from several inputs are merged before the checks run.
 
+pub mod cluster;
 pub mod kustomize;
 pub mod redact;
 pub mod snapshot;
+mod snapshot_manifest;
 pub mod yaml;
 
 use std::collections::BTreeMap;
@@ -94,7 +96,8 @@ impl Inventory {
 }
 
 /// How many values redaction removed, shown in the report so nobody wonders where they went.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
+#[serde(default)]
 pub struct RedactionStats {
     /// Secret objects dropped on read: never stored, hashed or rendered.
     pub secrets_dropped: usize,

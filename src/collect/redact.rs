@@ -79,6 +79,10 @@ fn redact_annotations(annotations: &mut Map<String, Value>, stats: &mut Redactio
             stats.annotations_redacted += 1;
             continue;
         }
+        // Already redacted (a snapshot read again): counted when it was.
+        if value.as_str() == Some(MARKER) {
+            continue;
+        }
         let secret_value = value.as_str().is_some_and(looks_like_secret_value);
         if names_a_secret(key) || secret_value {
             *value = Value::String(MARKER.into());
@@ -244,6 +248,21 @@ mod tests {
             ])
         );
         assert_eq!(stats.annotations_redacted, 4);
+    }
+
+    #[test]
+    fn a_redacted_object_read_again_counts_nothing_more() {
+        let (once, stats) = redact(json!({"kind": "Pod", "metadata": {"annotations": {
+            "example.com/api-token": "abc"
+        }}, "spec": {"containers": [{"name": "a",
+            "env": [{"name": "P", "value": "v"}], "args": ["--db-password=x"]}]}}));
+        assert_eq!(
+            (stats.annotations_redacted, stats.env_values_redacted),
+            (1, 2)
+        );
+        let (twice, again) = redact(once.clone());
+        assert_eq!(twice, once);
+        assert_eq!(again, RedactionStats::default());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! [`Inventory`]. Every object is redacted (see [`super::redact`]) and hashed before it is
 //! kept; Secrets are dropped on read. Unreadable input becomes a [`Problem`] naming the file
 //! and line, and the rest is still read. Files and documents are read on both cores.
+//! [`build`] is the one path every object takes, also those read from the live API.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
@@ -98,6 +99,7 @@ pub fn load(path: &Path, options: &SnapshotOptions) -> Inventory {
         );
     }
     inventory.sources.push(source);
+    super::snapshot_manifest::apply(path, &source_id, &mut inventory);
     inventory
 }
 
@@ -679,7 +681,7 @@ fn build_json_items(
     Ok(built.into_iter().flatten().collect())
 }
 
-fn fill_type(obj: &mut serde_json::Map<String, Value>, kind: &str, api_version: &str) {
+pub(super) fn fill_type(obj: &mut serde_json::Map<String, Value>, kind: &str, api_version: &str) {
     obj.entry("kind")
         .or_insert_with(|| Value::String(kind.into()));
     obj.entry("apiVersion")
@@ -937,7 +939,7 @@ fn item_start_lines(n: usize, doc: &yaml::DocumentText<'_>) -> Option<Vec<u32>> 
 }
 
 /// What one document or list item became.
-enum Built {
+pub(super) enum Built {
     Object(Box<Object>, EvidenceRecord, RedactionStats),
     Secret,
     Skipped,
@@ -988,15 +990,32 @@ fn expand_list(mut doc: RawDoc, display: &str, source_id: &str) -> Vec<Built> {
         .collect()
 }
 
-/// Redacts, hashes and indexes one object. Documents that are not Kubernetes objects
-/// (no apiVersion and kind) are skipped with a debug log.
+/// Builds one document or list item read from a file (see [`build`]).
 fn build_object(doc: RawDoc, display: &str, source_id: &str) -> Built {
     let RawDoc {
-        mut value,
+        value,
         locator,
         line,
         ..
     } = doc;
+    let origin = Origin {
+        path: Some(display.to_string()),
+        line,
+        via: None,
+    };
+    build(value, locator, origin, None, source_id)
+}
+
+/// Redacts, hashes and indexes one object: the one path every object takes, from a file or
+/// from the API. Documents that are not Kubernetes objects (no apiVersion and kind) are
+/// skipped with a debug log. `collected_at` goes into the evidence record.
+pub(super) fn build(
+    mut value: Value,
+    locator: String,
+    origin: Origin,
+    collected_at: Option<&str>,
+    source_id: &str,
+) -> Built {
     let (Some(api_version), Some(kind)) = (
         value
             .get("apiVersion")
@@ -1046,9 +1065,9 @@ fn build_object(doc: RawDoc, display: &str, source_id: &str) -> Built {
         },
     };
     if let Some(message) = meta_problem {
-        let location = match line {
-            Some(l) => format!("{display}:{l}"),
-            None => locator.clone(),
+        let location = match (&origin.path, origin.line) {
+            (Some(path), Some(l)) => format!("{path}:{l}"),
+            _ => locator.clone(),
         };
         return Built::Problem(
             Problem::new(
@@ -1071,7 +1090,7 @@ fn build_object(doc: RawDoc, display: &str, source_id: &str) -> Built {
         kind: EvidenceKind::Object,
         locator,
         sha256,
-        collected_at: None,
+        collected_at: collected_at.map(str::to_string),
         time: None,
         describes,
     };
@@ -1082,11 +1101,7 @@ fn build_object(doc: RawDoc, display: &str, source_id: &str) -> Built {
         value,
         evidence,
         source: source_id.to_string(),
-        origin: Origin {
-            path: Some(display.to_string()),
-            line,
-            via: None,
-        },
+        origin,
     };
     Built::Object(Box::new(object), record, stats)
 }
