@@ -16,12 +16,14 @@ use crate::assess::{self, Verdict};
 use crate::catalog::{Catalog, CatalogError};
 use crate::checks::{self, CheckContext, CheckSettings};
 use crate::cli::{ListArgs, ReportArgs};
+use crate::collect::git::{self, GitError, GitOptions};
 use crate::collect::{Inventory, snapshot};
 use crate::config::{self, ConfigError, FailOn, Format, Settings};
 use crate::eol::{EolData, EolError};
 use crate::evidence::ProblemLevel;
 use crate::finding::assign_ids;
 use crate::output::{self, OutputError};
+use crate::period::{self, Period, PeriodError};
 use crate::report::pdf::{self, PdfInput};
 use crate::report::templates::{TemplateError, Templates};
 use crate::report::view::ReportView;
@@ -43,8 +45,13 @@ pub enum AppError {
     Eol(#[from] EolError),
     #[error("--as-of: {0}")]
     AsOf(#[from] TimeError),
+    #[error("--period: {0}")]
+    Period(#[from] PeriodError),
+    #[error(transparent)]
+    Git(#[from] GitError),
     #[error(
-        "nothing to assess: give at least one --snapshot PATH (or `snapshots:` in evidencer.yaml)"
+        "nothing to assess: give at least one --snapshot PATH or --repo PATH (or `snapshots:` / \
+         `repos:` in evidencer.yaml)"
     )]
     NoInput,
     #[error(
@@ -83,13 +90,14 @@ pub fn report(args: &ReportArgs) -> Result<Outcome, AppError> {
 /// Runs the pipeline with merged settings.
 pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     let started = Instant::now();
-    if settings.snapshots.is_empty() {
+    if settings.snapshots.is_empty() && settings.repos.is_empty() {
         return Err(AppError::NoInput);
     }
     let as_of = match &settings.as_of {
         Some(s) => timefmt::parse_as_of(s)?,
         None => Utc::now(),
     };
+    let period = audit_period(settings, as_of)?;
     let catalog = Catalog::load(settings.builtin_catalogs, &settings.catalogs)?;
     let eol = match &settings.eol_data {
         Some(path) => Arc::new(EolData::load(path)?),
@@ -105,7 +113,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         None
     };
 
-    let inventory = collect(settings)?;
+    let inventory = collect(settings, period.as_ref())?;
     report_problems(&inventory);
 
     let check_settings = CheckSettings {
@@ -114,6 +122,8 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         eol: eol.clone(),
         max_node_age_days: settings.max_node_age_days,
         max_scan_age_days: settings.max_scan_age_days,
+        period: period.as_ref().map(|(p, _)| p.clone()),
+        max_image_age_days: settings.max_image_age_days,
     };
     let mut findings = {
         let workloads = WorkloadIndex::build(&inventory.objects);
@@ -131,7 +141,14 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     let run = RunInfo {
         generated_at: stamp.clone(),
         as_of: stamp,
-        period: None,
+        period: period.as_ref().map(|(p, _)| {
+            let (start, end) = p.bounds();
+            crate::report::Period {
+                start,
+                end,
+                label: p.label.clone(),
+            }
+        }),
         data_files: vec![eol.file.clone()],
         templates: templates
             .as_ref()
@@ -160,10 +177,33 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     Ok(Outcome { exit_code })
 }
 
+/// The audit period: as given, or for a run that reads Git history without one, the 90 days
+/// up to the as-of date (the flag says it is a default, and the report says so).
+fn audit_period(
+    settings: &Settings,
+    as_of: chrono::DateTime<Utc>,
+) -> Result<Option<(Period, bool)>, AppError> {
+    let given = Period::from_args(
+        settings.period.as_deref(),
+        settings.since.as_deref(),
+        settings.until.as_deref(),
+        as_of,
+    )?;
+    Ok(match given {
+        Some(p) => Some((p, false)),
+        None if !settings.repos.is_empty() => Some((period::parse(DEFAULT_PERIOD, as_of)?, true)),
+        None => None,
+    })
+}
+
+/// The period a run that reads Git history uses when none is given.
+pub const DEFAULT_PERIOD: &str = "last-90d";
+
 /// A `--snapshot` path that does not exist stops the run: a typo must not turn into a report
 /// where everything is `not_assessed`. What cannot be read below an existing path is a
-/// problem in the report instead.
-fn collect(settings: &Settings) -> Result<Inventory, AppError> {
+/// problem in the report instead. So does a `--repo` that is not a repository, or lacks the
+/// ref.
+fn collect(settings: &Settings, period: Option<&(Period, bool)>) -> Result<Inventory, AppError> {
     let missing = |p: &&PathBuf| {
         std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
     };
@@ -176,6 +216,23 @@ fn collect(settings: &Settings) -> Result<Inventory, AppError> {
     let mut inventory = Inventory::default();
     for path in &settings.snapshots {
         inventory.merge(snapshot::load(path, &options));
+    }
+    if let Some((period, default)) = period.filter(|_| !settings.repos.is_empty()) {
+        let options = GitOptions {
+            reference: settings.git_ref.clone(),
+            period: period.clone(),
+            all_parents: settings.all_parents,
+            max_blob_bytes: settings.max_file_size.min(git::DEFAULT_MAX_BLOB_BYTES),
+            progress: true,
+        };
+        for path in &settings.repos {
+            let mut repo = git::load(path, &options)?;
+            if *default && let Some(source) = repo.sources.first() {
+                repo.problems
+                    .push(git::default_period_note(&source.id, period));
+            }
+            inventory.merge(repo);
+        }
     }
     inventory.canonicalize();
     Ok(inventory)
@@ -242,8 +299,7 @@ fn write_reports(
             report,
             report_id: &Report::id(json),
             org: settings.org.as_deref(),
-            // Git history is not collected into the report yet: no timeline.
-            changes: &[],
+            changes: &report.changes,
         })
     });
     for format in &settings.formats {

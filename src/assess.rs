@@ -123,6 +123,10 @@ pub struct CheckResult {
     pub counts: StatusCounts,
     /// Why the check was not assessed, when it was not.
     pub reason: Option<String>,
+    /// The evidence its findings cite, in a sentence for the narrative (see
+    /// [`checks::Check::summary`]); not part of report.json.
+    #[serde(skip)]
+    pub summary: Option<String>,
 }
 
 /// The verdict on one control, with what it rests on.
@@ -206,9 +210,11 @@ fn assess_control(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -
         let status = roll_up(findings);
         let reason =
             (status == CheckStatus::NotAssessed).then(|| messages::not_assessed_reason(findings));
-        let meta = checks::find(r.id)
-            .expect("catalog validated check ids")
-            .meta();
+        let check = checks::find(r.id).expect("catalog validated check ids");
+        let meta = check.meta();
+        let summary = (status != CheckStatus::NotAssessed)
+            .then(|| check.summary(findings))
+            .flatten();
         checks_out.push(CheckResult {
             id: r.id,
             title: meta.title,
@@ -216,6 +222,7 @@ fn assess_control(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -
             critical: r.critical,
             counts,
             reason,
+            summary,
         });
     }
     let verdict = verdict(&checks_out);
@@ -257,6 +264,7 @@ mod tests {
             critical,
             counts: StatusCounts::default(),
             reason: None,
+            summary: None,
         }
     }
 

@@ -19,6 +19,8 @@ use crate::collect::{Coverage, Inventory, RedactionStats, ServerVersion};
 use crate::evidence::{EvidenceRecord, Problem, Source, sha256_hex};
 use crate::finding::Finding;
 
+pub use crate::collect::git::ImageChange;
+
 /// Version of the `report.json` format.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -40,6 +42,9 @@ pub struct Report {
     pub inputs: Inputs,
     pub controls: Vec<ControlResult>,
     pub findings: Vec<Finding>,
+    /// The image change timeline of the repositories' history over the period, oldest
+    /// first; empty without `--repo`.
+    pub changes: Vec<ImageChange>,
     pub evidence: Vec<EvidenceRecord>,
 }
 
@@ -138,6 +143,15 @@ impl Report {
             findings_by_status.add(f.status);
         }
         let version = env!("CARGO_PKG_VERSION");
+        let mut changes: Vec<ImageChange> = inventory
+            .history
+            .iter()
+            .flat_map(|h| h.changes.iter().cloned())
+            .collect();
+        changes.sort_by(|a, b| {
+            (&a.time, &a.source, &a.commit, &a.path, &a.subject)
+                .cmp(&(&b.time, &b.source, &b.commit, &b.path, &b.subject))
+        });
         Report {
             schema_version: SCHEMA_VERSION,
             tool: Tool {
@@ -169,6 +183,7 @@ impl Report {
             },
             controls,
             findings,
+            changes,
             evidence: inventory.records,
         }
     }

@@ -226,6 +226,7 @@ pub fn golden_report() -> Report {
             platform: "linux/amd64".into(),
         }),
         files: Vec::new(),
+        history: Vec::new(),
     };
 
     let hostile = Subject {
