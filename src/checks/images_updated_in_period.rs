@@ -401,7 +401,11 @@ mod tests {
             ],
             ..History::default()
         });
-        let settings = CheckSettings::default();
+        // A quarter is 92 days: an image unchanged in it is at least that old at its end.
+        let settings = CheckSettings {
+            max_image_age_days: 120,
+            ..CheckSettings::default()
+        };
         let got: Vec<(String, Status, serde_json::Value)> =
             findings_in(&ImagesUpdatedInPeriod, &inventory, &settings)
                 .into_iter()
@@ -419,7 +423,7 @@ mod tests {
                 (
                     "Deployment shop/api container app".to_string(),
                     Status::Pass,
-                    json!(52)
+                    json!(53)
                 ),
                 (
                     "Deployment shop/old container app".to_string(),

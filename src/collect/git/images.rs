@@ -404,7 +404,7 @@ mod tests {
                 (
                     "CronJob nightly container job".into(),
                     "ghcr.io/acme/job@sha256:abc".into(),
-                    23
+                    25
                 ),
             ]
         );

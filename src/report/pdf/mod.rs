@@ -310,7 +310,8 @@ mod tests {
         for part in [
             "0123456789ab",
             "Zoë Müller",
-            "Kustomization deploy/overlays/prod image shop/api",
+            "Kustomization",
+            "shop/api:1.4.2",
             "2026-08-01",
         ] {
             assert!(text.contains(part), "{part}");
