@@ -113,7 +113,14 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         None
     };
 
+    let stage = Instant::now();
     let inventory = collect(settings, period.as_ref())?;
+    tracing::debug!(
+        objects = inventory.objects.len(),
+        ms = stage.elapsed().as_millis() as u64,
+        peak_mb = peak_rss_mb(),
+        "stage: collect"
+    );
     report_problems(&inventory);
 
     let check_settings = CheckSettings {
@@ -125,6 +132,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         period: period.as_ref().map(|(p, _)| p.clone()),
         max_image_age_days: settings.max_image_age_days,
     };
+    let stage = Instant::now();
     let mut findings = {
         let workloads = WorkloadIndex::build(&inventory.objects);
         let ctx = CheckContext {
@@ -134,8 +142,19 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         };
         checks::run_all(&ctx)
     };
+    tracing::debug!(
+        findings = findings.len(),
+        ms = stage.elapsed().as_millis() as u64,
+        peak_mb = peak_rss_mb(),
+        "stage: checks"
+    );
+    let stage = Instant::now();
     assign_ids(&mut findings, &inventory.sources);
     let controls = assess::assess(&findings, &catalog);
+    tracing::debug!(
+        ms = stage.elapsed().as_millis() as u64,
+        "stage: ids and assess"
+    );
 
     let stamp = timefmt::rfc3339(as_of);
     let run = RunInfo {
@@ -238,6 +257,17 @@ fn collect(settings: &Settings, period: Option<&(Period, bool)>) -> Result<Inven
     Ok(inventory)
 }
 
+/// The process's peak resident set so far in MiB (Linux; 0 elsewhere), for the stage logs.
+fn peak_rss_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .map_or(0, |kb| kb / 1024)
+}
+
 /// Input problems go to stderr too, so a scheduled run's log shows them; the report lists
 /// them all.
 fn report_problems(inventory: &Inventory) {
@@ -271,6 +301,7 @@ fn write_reports(
     // The formats do not depend on each other (the text ones share one template context),
     // so they render in parallel; the files are then written in the order asked for.
     let wants = |f: Format| settings.formats.contains(&f);
+    let stage = Instant::now();
     let (json, text) = rayon::join(
         // The PDF cites the report id, the hash of report.json, even when it is not written.
         || (wants(Format::Json) || wants(Format::Pdf)).then(|| report.to_json()),
@@ -302,7 +333,13 @@ fn write_reports(
             changes: &report.changes,
         })
     });
+    tracing::debug!(
+        ms = stage.elapsed().as_millis() as u64,
+        peak_mb = peak_rss_mb(),
+        "stage: render"
+    );
     for format in &settings.formats {
+        let stage = Instant::now();
         let bytes = match format {
             Format::Json => json.as_deref(),
             Format::Pdf => pdf.as_deref(),
@@ -314,6 +351,13 @@ fn write_reports(
         .expect("every format asked for was rendered");
         let path: PathBuf = settings.out.join(format.file_name());
         output::write_atomic(&path, bytes)?;
+        tracing::debug!(
+            bytes = bytes.len(),
+            ms = stage.elapsed().as_millis() as u64,
+            peak_mb = peak_rss_mb(),
+            "stage: write {}",
+            format.file_name()
+        );
     }
     Ok(())
 }

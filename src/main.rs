@@ -7,6 +7,11 @@ use clap::Parser;
 use evidencer::cli::{Cli, Command, LogFormat};
 use tracing_subscriber::EnvFilter;
 
+/// Reading a big snapshot makes and frees millions of small maps and strings; mimalloc does
+/// that in about half the time glibc's allocator takes, and holds less memory doing it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Stack of each worker thread. Parsing recurses once per nesting level of a document (the
 /// YAML depth budget stops at 256); a debug build needs about 17 KiB per level there, more
 /// than the 2 MiB threads get by default. Only the pages used are ever committed.

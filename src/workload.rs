@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::finding::Subject;
@@ -230,13 +231,19 @@ impl<'a> WorkloadIndex<'a> {
             .filter(|o| pod_spec_pointer(&o.kind).is_some())
             .collect();
         let present = OwnerLookup::new(&workloads);
+        // Reading the pod specs is the costly part (one per Pod): on both cores.
+        let specs: Vec<Result<PodSpec, ViewError>> = workloads
+            .par_iter()
+            .map(|object| {
+                let pointer = pod_spec_pointer(&object.kind).expect("filtered above");
+                object
+                    .view::<PodSpec>(pointer)
+                    .and_then(|spec| required_parts(object, pointer, &spec).map(|()| spec))
+            })
+            .collect();
         let mut index = WorkloadIndex::default();
-        for object in workloads {
-            let pointer = pod_spec_pointer(&object.kind).expect("filtered above");
-            let pod_spec = match object
-                .view::<PodSpec>(pointer)
-                .and_then(|spec| required_parts(object, pointer, &spec).map(|()| spec))
-            {
+        for (object, spec) in workloads.into_iter().zip(specs) {
+            let pod_spec = match spec {
                 Ok(spec) => spec,
                 Err(error) => {
                     index.unreadable.push(Unreadable { object, error });

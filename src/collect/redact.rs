@@ -90,36 +90,50 @@ fn redact_annotations(annotations: &mut Map<String, Value>, stats: &mut Redactio
 /// Walks the object for container lists: `env` values and secret-looking flags.
 fn redact_tree(value: &mut Value, stats: &mut RedactionStats) {
     match value {
+        // One pass over the entries: this runs over every map of every object, managedFields
+        // included (they are hashed before they are dropped).
         Value::Object(map) => {
-            if let Some(Value::Array(env)) = map.get_mut("env") {
-                for var in env.iter_mut() {
-                    if let Some(v) = var.as_object_mut().and_then(|m| m.get_mut("value"))
-                        && v.as_str() != Some(MARKER)
-                        && !v.is_null()
-                    {
-                        *v = Value::String(MARKER.into());
-                        stats.env_values_redacted += 1;
-                    }
-                }
-            }
-            for key in ["command", "args"] {
-                if let Some(Value::Array(items)) = map.get_mut(key) {
-                    for item in items.iter_mut() {
-                        if let Some(redacted) = item.as_str().and_then(redact_flag) {
-                            *item = Value::String(redacted);
-                            stats.env_values_redacted += 1;
+            for (key, child) in map.iter_mut() {
+                match key.as_str() {
+                    // Env values are replaced, and env lists are not walked further.
+                    "env" => {
+                        if let Value::Array(env) = child {
+                            redact_env(env, stats);
                         }
                     }
-                }
-            }
-            for (key, child) in map.iter_mut() {
-                if key != "env" {
-                    redact_tree(child, stats);
+                    "command" | "args" => {
+                        if let Value::Array(items) = child {
+                            redact_flags(items, stats);
+                        }
+                        redact_tree(child, stats);
+                    }
+                    _ => redact_tree(child, stats),
                 }
             }
         }
         Value::Array(items) => items.iter_mut().for_each(|v| redact_tree(v, stats)),
         _ => {}
+    }
+}
+
+fn redact_env(env: &mut [Value], stats: &mut RedactionStats) {
+    for var in env.iter_mut() {
+        if let Some(v) = var.as_object_mut().and_then(|m| m.get_mut("value"))
+            && v.as_str() != Some(MARKER)
+            && !v.is_null()
+        {
+            *v = Value::String(MARKER.into());
+            stats.env_values_redacted += 1;
+        }
+    }
+}
+
+fn redact_flags(items: &mut [Value], stats: &mut RedactionStats) {
+    for item in items.iter_mut() {
+        if let Some(redacted) = item.as_str().and_then(redact_flag) {
+            *item = Value::String(redacted);
+            stats.env_values_redacted += 1;
+        }
     }
 }
 

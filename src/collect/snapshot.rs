@@ -436,9 +436,14 @@ fn absorb(inventory: &mut Inventory, result: FileResult) {
 
 fn parse_text(text: &str, file: &InputFile, source_id: &str) -> FileResult {
     let mut result = FileResult::default();
-    let docs = if looks_like_json(text) {
-        match parse_json_file(text, &file.display) {
-            Ok(docs) => docs,
+    // Documents and list items are parsed and built on the same worker, so a big List is
+    // never held as parsed values all at once: each item is redacted, hashed and trimmed
+    // (managedFields) right after it is parsed.
+    let built = if looks_like_json(text) {
+        match parse_json_file(text, &file.display)
+            .and_then(|items| build_json_items(&items, &file.display, source_id))
+        {
+            Ok(built) => built,
             Err(e) if file.path.extension().is_some_and(|x| x == "json") => {
                 result.problems.push(
                     Problem::new(
@@ -458,10 +463,6 @@ fn parse_text(text: &str, file: &InputFile, source_id: &str) -> FileResult {
         parse_yaml_stream(text, file, source_id, &mut result.problems)
     };
 
-    let built: Vec<Built> = docs
-        .into_par_iter()
-        .flat_map_iter(|doc| expand_list(doc, &file.display, source_id))
-        .collect();
     for b in built {
         match b {
             Built::Object(obj, rec, stats) => {
@@ -562,10 +563,24 @@ fn looks_like_json(text: &str) -> bool {
     matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['))
 }
 
+/// A JSON document or list item cut out of its file but not parsed yet.
+struct JsonItem<'a> {
+    text: &'a str,
+    locator: String,
+    line: u32,
+}
+
+/// The items of a JSON file, and the kind and apiVersion to fill into each (items of typed
+/// lists such as `PodList` omit them).
+struct JsonItems<'a> {
+    items: Vec<JsonItem<'a>>,
+    fill: Option<(String, String)>,
+}
+
 /// A JSON file: one object, a List, or an array of objects. List items are cut out as raw
-/// text first (cheap), then parsed in parallel, each with the line it starts on; typed lists
-/// from the API (`PodList`) omit each item's kind and apiVersion, which are filled in.
-fn parse_json_file(text: &str, display: &str) -> Result<Vec<RawDoc>, serde_json::Error> {
+/// text first (cheap), each with the line it starts on, and parsed later in parallel; typed
+/// lists from the API (`PodList`) omit each item's kind and apiVersion, which are filled in.
+fn parse_json_file<'a>(text: &'a str, display: &str) -> Result<JsonItems<'a>, serde_json::Error> {
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Envelope<'a> {
@@ -576,7 +591,10 @@ fn parse_json_file(text: &str, display: &str) -> Result<Vec<RawDoc>, serde_json:
     }
     if text.trim_start().starts_with('[') {
         let items: Vec<&RawValue> = serde_json::from_str(text)?;
-        return parse_raw_items(text, &items, None, |i| format!("{display}#0/{i}"));
+        return Ok(JsonItems {
+            items: raw_items(text, &items, |i| format!("{display}#0/{i}")),
+            fill: None,
+        });
     }
     let envelope: Envelope<'_> = serde_json::from_str(text)?;
     match envelope.items {
@@ -590,43 +608,75 @@ fn parse_json_file(text: &str, display: &str) -> Result<Vec<RawDoc>, serde_json:
             let fill = kind
                 .strip_suffix("List")
                 .filter(|k| !k.is_empty())
-                .map(|k| (k, envelope.api_version.as_deref().unwrap_or("v1")));
-            parse_raw_items(text, &items, fill, |i| format!("{display}#0/items/{i}"))
+                .map(|k| {
+                    (
+                        k.to_string(),
+                        envelope.api_version.as_deref().unwrap_or("v1").to_string(),
+                    )
+                });
+            Ok(JsonItems {
+                items: raw_items(text, &items, |i| format!("{display}#0/items/{i}")),
+                fill,
+            })
         }
-        _ => Ok(vec![RawDoc {
-            value: serde_json::from_str(text)?,
-            locator: format!("{display}#0"),
-            line: Some(1 + leading_lines(text)),
-            item_lines: None,
-        }]),
+        _ => Ok(JsonItems {
+            items: vec![JsonItem {
+                text,
+                locator: format!("{display}#0"),
+                line: 1 + leading_lines(text),
+            }],
+            fill: None,
+        }),
     }
 }
 
-fn parse_raw_items(
+fn raw_items<'a>(
     text: &str,
-    items: &[&RawValue],
-    fill: Option<(&str, &str)>,
-    locator: impl Fn(usize) -> String + Sync,
-) -> Result<Vec<RawDoc>, serde_json::Error> {
+    items: &[&'a RawValue],
+    locator: impl Fn(usize) -> String,
+) -> Vec<JsonItem<'a>> {
     let base = text.as_ptr() as usize;
     let lines = LineIndex::new(text);
     items
-        .par_iter()
+        .iter()
         .enumerate()
-        .map(|(i, raw)| {
-            let offset = raw.get().as_ptr() as usize - base;
-            let mut value: Value = serde_json::from_str(raw.get())?;
+        .map(|(i, raw)| JsonItem {
+            text: raw.get(),
+            locator: locator(i),
+            line: lines.line_of(raw.get().as_ptr() as usize - base),
+        })
+        .collect()
+}
+
+/// Parses and builds the items of a JSON file on both cores. One item that does not parse
+/// fails the whole file, as the file is then not the JSON it claims to be.
+fn build_json_items(
+    items: &JsonItems<'_>,
+    display: &str,
+    source_id: &str,
+) -> Result<Vec<Built>, serde_json::Error> {
+    let fill = items
+        .fill
+        .as_ref()
+        .map(|(kind, api_version)| (kind.as_str(), api_version.as_str()));
+    let built: Vec<Vec<Built>> = items
+        .items
+        .par_iter()
+        .map(|item| {
+            let mut value: Value = serde_json::from_str(item.text)?;
             if let (Some((kind, api_version)), Some(obj)) = (fill, value.as_object_mut()) {
                 fill_type(obj, kind, api_version);
             }
-            Ok(RawDoc {
+            let doc = RawDoc {
                 value,
-                locator: locator(i),
-                line: Some(lines.line_of(offset)),
+                locator: item.locator.clone(),
+                line: Some(item.line),
                 item_lines: None,
-            })
+            };
+            Ok(expand_list(doc, display, source_id))
         })
-        .collect()
+        .collect::<Result<_, serde_json::Error>>()?;
+    Ok(built.into_iter().flatten().collect())
 }
 
 fn fill_type(obj: &mut serde_json::Map<String, Value>, kind: &str, api_version: &str) {
@@ -666,29 +716,168 @@ fn parse_yaml_stream(
     file: &InputFile,
     source_id: &str,
     problems: &mut Vec<Problem>,
-) -> Vec<RawDoc> {
+) -> Vec<Built> {
     let docs = yaml::split_documents(text);
-    let parsed: Vec<Result<RawDoc, (bool, u32, String)>> = docs
+    let parsed: Vec<Result<Vec<Built>, (bool, u32, String)>> = docs
         .par_iter()
-        .map(|doc| match yaml::parse_document(doc) {
-            Ok(value) => {
-                let item_lines = yaml_item_lines(&value, doc);
-                Ok(RawDoc {
-                    value,
-                    locator: format!("{}#{}", file.display, doc.index),
-                    line: Some(doc.content_line),
-                    item_lines,
-                })
+        .map(|doc| {
+            if let Some(built) = split_yaml_list(doc, file, source_id) {
+                return Ok(built);
             }
-            Err(e) if doc.text.contains("{{") => Err((true, e.line, e.message)),
-            Err(e) => Err((false, e.line, e.message)),
+            parse_yaml_document(doc, file, source_id)
         })
         .collect();
-    let mut out = Vec::with_capacity(parsed.len());
+    finish_yaml_stream(parsed, &docs, file, source_id, problems)
+}
+
+fn parse_yaml_document(
+    doc: &yaml::DocumentText<'_>,
+    file: &InputFile,
+    source_id: &str,
+) -> Result<Vec<Built>, (bool, u32, String)> {
+    match yaml::parse_document(doc) {
+        Ok(value) => {
+            let item_lines = yaml_item_lines(&value, doc);
+            let doc = RawDoc {
+                value,
+                locator: format!("{}#{}", file.display, doc.index),
+                line: Some(doc.content_line),
+                item_lines,
+            };
+            Ok(expand_list(doc, &file.display, source_id))
+        }
+        Err(e) if doc.text.contains("{{") => Err((true, e.line, e.message)),
+        Err(e) => Err((false, e.line, e.message)),
+    }
+}
+
+/// `kubectl get -o yaml` writes a List as one document, `items:` at column 0 and each item a
+/// `- ` line at column 0 with its lines indented by two. Read whole, such a document keeps
+/// one core busy and holds every item as a value at once; here its items are cut apart at
+/// those lines, dedented and parsed and built on both cores, like the documents of a
+/// stream. Anything the cut cannot vouch for (a comment or directive where it would cut, an
+/// item that does not parse on its own, such as one using an anchor of another) gives None,
+/// and the document is read whole, with its errors reported as before.
+fn split_yaml_list(
+    doc: &yaml::DocumentText<'_>,
+    file: &InputFile,
+    source_id: &str,
+) -> Option<Vec<Built>> {
+    let text = doc.text;
+    // Byte ranges of the `items:` line, and of each item's lines with its first line.
+    let mut items_line: Option<(usize, usize)> = None;
+    let mut items: Vec<(usize, usize, u32)> = Vec::new();
+    let mut end_of_items = None;
+    let mut offset = 0;
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let start = offset;
+        offset += line.len();
+        let bare = line.trim_end_matches(['\n', '\r']);
+        match (items_line, end_of_items) {
+            (None, _) => {
+                if bare.starts_with('%') || bare.starts_with("items:") && bare != "items:" {
+                    return None;
+                }
+                if bare == "items:" {
+                    items_line = Some((start, offset));
+                }
+            }
+            (Some(_), None) => {
+                if let Some(rest) = bare.strip_prefix("- ") {
+                    if rest.trim().is_empty() {
+                        return None;
+                    }
+                    items.push((start, offset, doc.start_line + n as u32));
+                } else if bare.is_empty() || bare.starts_with("  ") {
+                    items.last_mut()?.1 = offset;
+                } else if bare.starts_with([' ', '-', '#', '\t']) {
+                    return None;
+                } else {
+                    end_of_items = Some(start);
+                }
+            }
+            (Some(_), Some(_)) => {
+                if bare.starts_with("items:") || bare.starts_with(['-', '%']) {
+                    return None;
+                }
+            }
+        }
+    }
+    let (items_start, _) = items_line?;
+    if items.len() < 2 {
+        return None;
+    }
+    let trailer = &text[end_of_items.unwrap_or(text.len())..];
+    let envelope_text = format!("{}items: []\n{trailer}", &text[..items_start]);
+    let envelope = yaml::parse_document(&yaml::DocumentText {
+        text: &envelope_text,
+        ..doc.clone()
+    })
+    .ok()?;
+    let kind = envelope.get("kind").and_then(Value::as_str)?;
+    if !kind.ends_with("List") || envelope.get("items").is_none_or(|i| !i.is_array()) {
+        return None;
+    }
+    let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
+    let api_version = envelope
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("v1");
+    let item_lines = item_start_lines(items.len(), doc);
+    tracing::debug!(
+        file = %file.display,
+        items = items.len(),
+        "reading a YAML List item by item"
+    );
+    let built: Option<Vec<Built>> = items
+        .par_iter()
+        .enumerate()
+        .map(|(i, &(start, end, line))| {
+            let dedented: String = text[start..end]
+                .split_inclusive('\n')
+                .map(|l| match l.starts_with("  ") || l.starts_with("- ") {
+                    true => &l[2..],
+                    // A blank line, kept as it is: it may belong to a block scalar.
+                    false => l,
+                })
+                .collect();
+            let item = yaml::DocumentText {
+                index: doc.index,
+                start_line: line,
+                content_line: line,
+                text: &dedented,
+            };
+            let mut value = yaml::parse_document(&item).ok()?;
+            if let (Some(k), Some(obj)) = (item_kind, value.as_object_mut()) {
+                fill_type(obj, k, api_version);
+            }
+            let raw = RawDoc {
+                value,
+                locator: format!("{}#{}/items/{i}", file.display, doc.index),
+                line: match &item_lines {
+                    Some(lines) => lines.get(i).copied(),
+                    None => Some(doc.content_line),
+                },
+                item_lines: None,
+            };
+            Some(build_object(raw, &file.display, source_id))
+        })
+        .collect();
+    built
+}
+
+fn finish_yaml_stream(
+    parsed: Vec<Result<Vec<Built>, (bool, u32, String)>>,
+    docs: &[yaml::DocumentText<'_>],
+    file: &InputFile,
+    source_id: &str,
+    problems: &mut Vec<Problem>,
+) -> Vec<Built> {
+    let mut built = Vec::new();
     let mut templates = Vec::new();
-    for (r, doc) in parsed.into_iter().zip(&docs) {
+    for (r, doc) in parsed.into_iter().zip(docs) {
         match r {
-            Ok(doc) => out.push(doc),
+            Ok(b) => built.push(b),
             Err((true, line, _)) => templates.push(line),
             Err((false, line, message)) => problems.push(
                 Problem::new(
@@ -718,6 +907,10 @@ fn parse_yaml_stream(
             .hint("render it first (`helm template`, envsubst) and pass the output to --snapshot"),
         );
     }
+    let mut out = Vec::with_capacity(built.len());
+    for b in built {
+        out.extend(b);
+    }
     out
 }
 
@@ -725,7 +918,10 @@ fn parse_yaml_stream(
 /// top-level `items:`. When the count of such lines matches the items, each item gets its
 /// line; otherwise items get the list's line.
 fn yaml_item_lines(value: &Value, doc: &yaml::DocumentText<'_>) -> Option<Vec<u32>> {
-    let n = value.get("items")?.as_array()?.len();
+    item_start_lines(value.get("items")?.as_array()?.len(), doc)
+}
+
+fn item_start_lines(n: usize, doc: &yaml::DocumentText<'_>) -> Option<Vec<u32>> {
     let mut lines = Vec::new();
     let mut in_items = false;
     for (i, line) in doc.text.lines().enumerate() {
@@ -822,7 +1018,7 @@ fn build_object(doc: RawDoc, display: &str, source_id: &str) -> Built {
     }
     let mut stats = RedactionStats::default();
     redact::redact_object(&mut value, &mut stats);
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(16 << 10);
     canonical_json(&value, &mut bytes);
     let sha256 = sha256_hex(&bytes);
     drop(bytes);
@@ -898,15 +1094,18 @@ pub fn canonical_json(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
             out.push(b'{');
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort_unstable();
-            for (i, key) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
+            // serde_json's map keeps its keys sorted (unless its `preserve_order` feature is
+            // on), so the sort is only a fallback.
+            if map.keys().is_sorted() {
+                for (i, (key, child)) in map.iter().enumerate() {
+                    canonical_entry(i, key, child, out);
                 }
-                serde_json::to_writer(&mut *out, key).expect("writing to a Vec cannot fail");
-                out.push(b':');
-                canonical_json(&map[key], out);
+            } else {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort_unstable();
+                for (i, key) in keys.into_iter().enumerate() {
+                    canonical_entry(i, key, &map[key], out);
+                }
             }
             out.push(b'}');
         }
@@ -922,6 +1121,15 @@ pub fn canonical_json(value: &Value, out: &mut Vec<u8>) {
         }
         scalar => serde_json::to_writer(&mut *out, scalar).expect("writing to a Vec cannot fail"),
     }
+}
+
+fn canonical_entry(i: usize, key: &str, value: &Value, out: &mut Vec<u8>) {
+    if i > 0 {
+        out.push(b',');
+    }
+    serde_json::to_writer(&mut *out, key).expect("writing to a Vec cannot fail");
+    out.push(b':');
+    canonical_json(value, out);
 }
 
 /// True when a value was redacted, for renderers that want to say so.
@@ -982,6 +1190,57 @@ mod tests {
             "{:?}",
             inv.problems
         );
+    }
+
+    /// Built objects as comparable facts: locator, line, hash and value.
+    fn facts(built: Vec<Built>) -> Vec<(String, Option<u32>, String, Value)> {
+        built
+            .into_iter()
+            .map(|b| match b {
+                Built::Object(o, r, _) => (r.locator, o.origin.line, r.sha256, o.value),
+                Built::Secret => ("secret".into(), None, String::new(), Value::Null),
+                Built::Skipped => ("skipped".into(), None, String::new(), Value::Null),
+                Built::Problem(p) => (p.location, None, p.message, Value::Null),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_kubectl_yaml_list_read_item_by_item_gives_what_reading_it_whole_gives() {
+        let text = "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n    annotations:\n      note: |\n        first\n\n        after a blank line\n  data: {k: v}\n\
+                    - apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: b, namespace: x}\n  spec:\n    template:\n      spec:\n        containers:\n        - name: c\n          image: x:1\n          env:\n          - name: K\n            value: secret\n\
+                    - apiVersion: v1\n  kind: Secret\n  metadata: {name: s}\nkind: List\nmetadata:\n  resourceVersion: \"\"\n";
+        let file = InputFile::plain(PathBuf::from("list.yaml"), "list.yaml".into());
+        let docs = yaml::split_documents(text);
+        let split = split_yaml_list(&docs[0], &file, "s").expect("a kubectl List is split");
+        let whole = parse_yaml_document(&docs[0], &file, "s").unwrap();
+        assert_eq!(split.len(), 3);
+        assert_eq!(facts(split), facts(whole));
+        // Typed lists get their items' kind, as when read whole.
+        let typed = text.replace("kind: List", "kind: ConfigMapList");
+        let docs = yaml::split_documents(&typed);
+        assert_eq!(
+            facts(split_yaml_list(&docs[0], &file, "s").unwrap()),
+            facts(parse_yaml_document(&docs[0], &file, "s").unwrap())
+        );
+    }
+
+    #[test]
+    fn yaml_lists_the_cut_cannot_vouch_for_are_read_whole() {
+        let file = InputFile::plain(PathBuf::from("list.yaml"), "list.yaml".into());
+        for text in [
+            // An alias to an anchor of another item.
+            "kind: List\nitems:\n- &a {kind: Pod, apiVersion: v1, metadata: {name: a}}\n- *a\n",
+            // A comment at column 0 among the items.
+            "kind: List\nitems:\n- {kind: Pod, apiVersion: v1, metadata: {name: a}}\n# note\n- {kind: Pod, apiVersion: v1, metadata: {name: b}}\n",
+            // Not a List.
+            "kind: Thing\nitems:\n- a\n- b\n",
+            // A broken item: the whole document reports the error.
+            "kind: List\nitems:\n- {kind: [\n- {kind: Pod}\n",
+        ] {
+            let docs = yaml::split_documents(text);
+            assert!(split_yaml_list(&docs[0], &file, "s").is_none(), "{text}");
+        }
     }
 
     #[test]

@@ -128,11 +128,19 @@ impl RunInfo {
 impl Report {
     pub fn build(
         run: RunInfo,
-        inventory: Inventory,
+        mut inventory: Inventory,
         findings: Vec<Finding>,
         controls: Vec<ControlResult>,
         catalog: &Catalog,
     ) -> Report {
+        // The parsed objects are not part of the report. Freeing a big snapshot's worth of
+        // them takes a noticeable moment, which a helper thread spends while the reports
+        // render.
+        let objects = std::mem::take(&mut inventory.objects);
+        let object_count = objects.len();
+        if let Err(e) = std::thread::Builder::new().spawn(move || drop(objects)) {
+            tracing::debug!("objects freed on this thread: {e}");
+        }
         let mut controls_by_verdict: BTreeMap<&'static str, usize> =
             Verdict::ALL.iter().map(|v| (v.as_str(), 0)).collect();
         for c in &controls {
@@ -164,7 +172,7 @@ impl Report {
             summary: Summary {
                 controls_by_verdict,
                 findings_by_status,
-                objects: inventory.objects.len(),
+                objects: object_count,
                 evidence_records: inventory.records.len(),
                 problems: inventory.problems.len(),
             },
