@@ -16,11 +16,11 @@ use crate::assess::{self, Verdict};
 use crate::catalog::{Catalog, CatalogError};
 use crate::checks::{self, CheckContext, CheckSettings};
 use crate::cli::{ListArgs, ReportArgs};
-use crate::collect::git::{self, GitError, GitOptions};
+use crate::collect::git::{self, GitOptions};
 use crate::collect::{Inventory, snapshot};
 use crate::config::{self, ConfigError, FailOn, Format, Settings};
 use crate::eol::{EolData, EolError};
-use crate::evidence::ProblemLevel;
+use crate::evidence::{Problem, ProblemLevel};
 use crate::finding::assign_ids;
 use crate::output::{self, OutputError};
 use crate::period::{self, Period, PeriodError};
@@ -47,8 +47,6 @@ pub enum AppError {
     AsOf(#[from] TimeError),
     #[error("--period: {0}")]
     Period(#[from] PeriodError),
-    #[error(transparent)]
-    Git(#[from] GitError),
     #[error(
         "nothing to assess: give at least one --snapshot PATH or --repo PATH (or `snapshots:` / \
          `repos:` in evidencer.yaml)"
@@ -60,6 +58,8 @@ pub enum AppError {
         if .0.is_symlink() { "a symbolic link to nothing" } else { "no such file or directory" }
     )]
     SnapshotMissing(PathBuf),
+    #[error("--repo {}: no such directory; check the path (nothing was assessed)", .0.display())]
+    RepoMissing(PathBuf),
     #[error("no check has the id `{0}`; `evidencer checks` lists them")]
     UnknownCheck(String),
     #[error("cannot write to stdout: {0}")]
@@ -229,6 +229,9 @@ fn collect(settings: &Settings, period: Option<&(Period, bool)>) -> Result<Inven
     if let Some(missing) = settings.snapshots.iter().find(missing) {
         return Err(AppError::SnapshotMissing(missing.clone()));
     }
+    if let Some(missing) = settings.repos.iter().find(missing) {
+        return Err(AppError::RepoMissing(missing.clone()));
+    }
     let options = snapshot::SnapshotOptions {
         max_file_bytes: settings.max_file_size,
     };
@@ -245,7 +248,25 @@ fn collect(settings: &Settings, period: Option<&(Period, bool)>) -> Result<Inven
             progress: true,
         };
         for path in &settings.repos {
-            let mut repo = git::load(path, &options)?;
+            // A directory that is not a repository, a missing ref or an unreadable tip is
+            // that input's problem: the other inputs are still assessed.
+            let mut repo = match git::load(path, &options) {
+                Ok(repo) => repo,
+                Err(e) => {
+                    let mut failed = Inventory::default();
+                    failed.problems.push(
+                        Problem::new(
+                            ProblemLevel::Error,
+                            format!("repo:{}", path.display()),
+                            path.display().to_string(),
+                            e.to_string(),
+                        )
+                        .hint("nothing from this repository was assessed"),
+                    );
+                    inventory.merge(failed);
+                    continue;
+                }
+            };
             if *default && let Some(source) = repo.sources.first() {
                 repo.problems
                     .push(git::default_period_note(&source.id, period));

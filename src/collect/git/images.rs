@@ -108,9 +108,9 @@ pub fn slots(path: &str, text: &str) -> Result<Vec<Slot>, Unreadable> {
     let Some(kind) = file_kind(path) else {
         return Ok(Vec::new());
     };
-    if memchr::memmem::find(text.as_bytes(), b"mage").is_none() {
-        return Ok(Vec::new());
-    }
+    // Every version is parsed, even one without the word `image`: a version that does not
+    // parse must be reported and skipped, not read as one that names no image (which
+    // would put a removal and a re-addition into the timeline).
     let docs = match yaml::parse(text) {
         Ok(docs) => docs,
         Err(_) if text.contains("{{") => return Ok(Vec::new()),

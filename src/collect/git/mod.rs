@@ -789,7 +789,14 @@ fn timeline(
                     None => None,
                 },
             };
-            let Some(new) = new else { continue };
+            let Some(new) = new else {
+                // The version before an unreadable one is what the next readable version
+                // is compared with.
+                if let Some(old) = old {
+                    last_good.entry(c.path.clone()).or_insert(old);
+                }
+                continue;
+            };
             let old = old.unwrap_or_default();
             for (owner, o, n) in compare(&old, &new) {
                 let subject = match owner {
