@@ -527,3 +527,41 @@ fn broken_yaml_a_missing_object_and_a_shallow_cut_are_recorded_and_the_rest_asse
             .any(|f| f["status"] == "pass")
     );
 }
+
+#[test]
+fn a_hotfix_script_added_and_removed_within_the_period_still_fails_naming_its_commit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(&tmp.path().join("gitops"));
+    r.write("apps/api.yaml", &deployment("ghcr.io/acme/api:1.0.0"))
+        .write(".github/workflows/ci.yml", WORKFLOW);
+    r.commit("2026-06-01T00:00:00Z", "Ana", "initial", &[]);
+    r.write(
+        "scripts/hotfix.sh",
+        "#!/bin/sh\nkubectl -n shop exec deploy/api -- apt-get install -y --only-upgrade openssl\n",
+    );
+    let added = r.commit("2026-07-03T00:00:00Z", "Ben", "hotfix", &[]);
+    fs::remove_file(r.root().join("scripts/hotfix.sh")).unwrap();
+    r.commit("2026-07-04T00:00:00Z", "Ben", "remove hotfix", &[]);
+    let root = r.root().to_str().unwrap().to_string();
+
+    let (report, _) = run(
+        &["--repo", &root, "--period", "2026-07"],
+        &tmp.path().join("out"),
+    );
+    let nim = findings(&report, "no-in-place-mutation");
+    let fail = nim
+        .iter()
+        .find(|f| f["status"] == "fail")
+        .unwrap_or_else(|| panic!("{nim:#?}"));
+    assert_eq!(fail["subject"]["path"], "scripts/hotfix.sh");
+    assert_eq!(fail["subject"]["line"], 2);
+    assert_eq!(fail["details"]["commit"], added.to_string());
+
+    // Before the script existed, the same repository passes.
+    let (report, _) = run(
+        &["--repo", &root, "--period", "2026-06"],
+        &tmp.path().join("june"),
+    );
+    let nim = findings(&report, "no-in-place-mutation");
+    assert!(nim.iter().all(|f| f["status"] == "pass"), "{nim:#?}");
+}
