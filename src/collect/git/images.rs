@@ -279,11 +279,11 @@ fn values(node: &Node, owner: &mut dyn FnMut(String) -> Owner, out: &mut Vec<Slo
                     } else {
                         format!("{path}.{key}")
                     };
-                    if key == "image" || key.ends_with("Image") {
-                        if let Some(slot) = image_value(value, &key_path, owner) {
-                            out.push(slot);
-                            continue;
-                        }
+                    if (key == "image" || key.ends_with("Image"))
+                        && let Some(slot) = image_value(value, &key_path, owner)
+                    {
+                        out.push(slot);
+                        continue;
                     }
                     go(value, &key_path, depth + 1, owner, out);
                 }

@@ -502,10 +502,10 @@ fn repo_name(path: &Path) -> String {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "repo".to_string());
-    if name == ".git" {
-        if let Some(parent) = canonical.parent().and_then(|p| p.file_name()) {
-            name = parent.to_string_lossy().into_owned();
-        }
+    if name == ".git"
+        && let Some(parent) = canonical.parent().and_then(|p| p.file_name())
+    {
+        name = parent.to_string_lossy().into_owned();
     }
     name.strip_suffix(".git")
         .map(str::to_string)
@@ -737,8 +737,7 @@ fn timeline(
 
     let mut changes = Vec::new();
     // Per slot: each change in the period, with its commit and the image it set.
-    let mut changed_at: HashMap<(String, Owner), Vec<(DateTime<Utc>, Oid, Option<String>)>> =
-        HashMap::new();
+    let mut changed_at: HashMap<(String, Owner), Vec<SlotChange>> = HashMap::new();
     // The last readable slots of each path, so a commit that breaks a file and the one
     // that mends it compare against the last good version.
     let mut last_good: HashMap<String, Arc<Vec<Slot>>> = HashMap::new();
@@ -837,20 +836,17 @@ fn timeline(
         let Some(id) = f.new else { continue };
         let Some(Parsed::Slots(found)) = cache.get(id, &f.path) else {
             if let Some(end) = &walked.end {
-                match cache.get(id, &f.path) {
+                let p = match cache.get(id, &f.path) {
                     Some(Parsed::Invalid(line, message)) => {
-                        if reported.insert((id, f.path.clone())) {
-                            let p = invalid_yaml(ctx, end, &f.path, *line, message);
-                            ctx.problems.push(p);
-                        }
+                        Some(invalid_yaml(ctx, end, &f.path, *line, message))
                     }
-                    Some(Parsed::Skipped(why)) => {
-                        if reported.insert((id, f.path.clone())) {
-                            let p = skipped_file(ctx, end, &f.path, why);
-                            ctx.problems.push(p);
-                        }
-                    }
-                    _ => {}
+                    Some(Parsed::Skipped(why)) => Some(skipped_file(ctx, end, &f.path, why)),
+                    _ => None,
+                };
+                if let Some(p) = p
+                    && reported.insert((id, f.path.clone()))
+                {
+                    ctx.problems.push(p);
                 }
             }
             continue;
@@ -879,6 +875,9 @@ fn timeline(
     changes.sort_by(|a, b| (&a.time, &a.path, &a.subject).cmp(&(&b.time, &b.path, &b.subject)));
     Timeline { changes, slots }
 }
+
+/// A change of one slot: when, by which commit, and the image it set (None: removed).
+type SlotChange = (DateTime<Utc>, Oid, Option<String>);
 
 fn with_key(owner: &Owner, key: String) -> Owner {
     match owner.clone() {
