@@ -286,6 +286,28 @@ fn a_quarter_of_history_gives_the_period_the_timeline_and_the_end_state() {
     assert_eq!(web["status"], "pass");
     assert_eq!(web["details"]["changes_in_period"], 1);
 
+    // The narrative of PR.PS-02.242 cites the replacements and the pipeline files.
+    let control = report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "PR.PS-02.242")
+        .unwrap();
+    let narrative = control["narrative"].as_str().unwrap();
+    assert!(
+        narrative.contains("4 image replacement(s) in the period's history"),
+        "{narrative}"
+    );
+    assert!(
+        narrative.contains("Pipeline files that build")
+            && narrative.contains(".github/workflows/ci.yml"),
+        "{narrative}"
+    );
+    assert!(
+        narrative.contains("No in-place change in the"),
+        "{narrative}"
+    );
+
     // The Markdown report shows the period and the timeline.
     let md = fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("Image change timeline"));
