@@ -310,6 +310,7 @@ fn a_quarter_of_history_gives_the_period_the_timeline_and_the_end_state() {
 
     // The Markdown report shows the period and the timeline.
     let md = fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("| Audit period |"), "the period is shown");
     assert!(md.contains("Image change timeline"));
     assert!(md.contains(&c2[..12]));
     assert!(md.contains("2026-07-01"));
