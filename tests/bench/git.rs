@@ -191,7 +191,7 @@ fn generate(dir: &Path, commits: usize) {
         let version = i / APPS;
         // Alternate rounds bump the manifest and the overlay, so that every image slot
         // changes every 80 commits and a 30-day period needs no walk back.
-        if version % 2 == 0 {
+        if version.is_multiple_of(2) {
             data(
                 &mut w,
                 &format!("apps/app{app}.yaml"),
@@ -204,7 +204,7 @@ fn generate(dir: &Path, commits: usize) {
                 &overlay(app, version),
             );
         }
-        if i % 50 == 0 {
+        if i.is_multiple_of(50) {
             data(&mut w, ".github/workflows/ci.yml", &workflow(i));
         }
     }
