@@ -51,6 +51,14 @@ pub enum FailOn {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ConfigFile {
     pub snapshots: Option<Vec<PathBuf>>,
+    pub repos: Option<Vec<PathBuf>>,
+    #[serde(rename = "ref")]
+    pub git_ref: Option<String>,
+    pub period: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub all_parents: Option<bool>,
+    pub max_image_age_days: Option<u32>,
     pub as_of: Option<String>,
     pub formats: Option<Vec<Format>>,
     pub out: Option<PathBuf>,
@@ -79,6 +87,18 @@ pub struct ConfigFile {
 #[serde(rename_all = "kebab-case")]
 pub struct Settings {
     pub snapshots: Vec<PathBuf>,
+    /// Git repositories whose history is read.
+    pub repos: Vec<PathBuf>,
+    /// The ref of each repository whose history is read.
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+    /// `--period`: `2026-Q3`, `2026-08`, `2026`, `previous-quarter`, `last-90d`...
+    pub period: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    /// Walk every commit, not only first parents.
+    pub all_parents: bool,
+    pub max_image_age_days: u32,
     pub as_of: Option<String>,
     pub formats: Vec<Format>,
     pub out: PathBuf,
@@ -120,6 +140,13 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             snapshots: Vec::new(),
+            repos: Vec::new(),
+            git_ref: "HEAD".to_string(),
+            period: None,
+            since: None,
+            until: None,
+            all_parents: false,
+            max_image_age_days: crate::checks::DEFAULT_MAX_IMAGE_AGE_DAYS,
             as_of: None,
             formats: vec![Format::Md, Format::Html, Format::Json],
             out: PathBuf::from("evidencer-report"),
@@ -205,6 +232,7 @@ impl ConfigFile {
             }
         };
         self.snapshots.iter_mut().flatten().for_each(fix);
+        self.repos.iter_mut().flatten().for_each(fix);
         self.catalogs.iter_mut().flatten().for_each(fix);
         self.out.iter_mut().for_each(fix);
         self.templates.iter_mut().for_each(fix);
@@ -224,6 +252,10 @@ impl Settings {
         }
         take!(
             snapshots,
+            repos,
+            git_ref,
+            all_parents,
+            max_image_age_days,
             formats,
             out,
             catalogs,
@@ -265,6 +297,12 @@ impl Settings {
         }
         if file.sign_key.is_some() {
             self.sign_key = file.sign_key;
+        }
+        // A period in one layer replaces the other's, whichever form each uses.
+        if file.period.is_some() || file.since.is_some() || file.until.is_some() {
+            self.period = file.period;
+            self.since = file.since;
+            self.until = file.until;
         }
         self
     }
