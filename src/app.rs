@@ -22,14 +22,15 @@ use crate::checks::{self, CheckContext, CheckSettings};
 use crate::cli::{CollectArgs, ListArgs, ReportArgs, VerifyArgs};
 use crate::collect::cluster::write::{CollectError, collect_snapshot};
 use crate::collect::cluster::{self, ClusterError};
+use crate::collect::git::{self, GitOptions};
 use crate::collect::{Inventory, snapshot};
 use crate::config::{self, ConfigError, FailOn, Format, Settings};
 use crate::eol::{EolData, EolError};
-use crate::evidence::ProblemLevel;
+use crate::evidence::{Problem, ProblemLevel};
 use crate::exceptions::{self, ExceptionError};
 use crate::finding::assign_ids;
 use crate::output::{self, OutputError};
-use crate::period::{Period, PeriodError};
+use crate::period::{self, Period, PeriodError};
 use crate::report::pdf::{self, PdfInput};
 use crate::report::templates::{TemplateError, Templates};
 use crate::report::view::ReportView;
@@ -79,8 +80,8 @@ pub enum AppError {
     #[error(transparent)]
     Collect(#[from] CollectError),
     #[error(
-        "nothing to assess: give at least one --snapshot PATH, or --cluster (or `snapshots:` or \
-         `cluster: true` in evidencer.yaml)"
+        "nothing to assess: give at least one --snapshot PATH, --repo PATH or --cluster (or \
+         `snapshots:`, `repos:` or `cluster: true` in evidencer.yaml)"
     )]
     NoInput,
     #[error("collect reads a live cluster: add --cluster (or `cluster: true` in evidencer.yaml)")]
@@ -91,6 +92,8 @@ pub enum AppError {
         if .0.is_symlink() { "a symbolic link to nothing" } else { "no such file or directory" }
     )]
     SnapshotMissing(PathBuf),
+    #[error("--repo {}: no such directory; check the path (nothing was assessed)", .0.display())]
+    RepoMissing(PathBuf),
     #[error("no check has the id `{0}`; `evidencer checks` lists them")]
     UnknownCheck(String),
     #[error("cannot write to stdout: {0}")]
@@ -129,22 +132,24 @@ pub fn report(args: &ReportArgs) -> Result<Outcome, AppError> {
 /// Runs the pipeline with merged settings.
 pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     let started = Instant::now();
-    if settings.snapshots.is_empty() && !settings.cluster {
+    if settings.snapshots.is_empty() && settings.repos.is_empty() && !settings.cluster {
         return Err(AppError::NoInput);
     }
     let as_of = match &settings.as_of {
         Some(s) => timefmt::parse_as_of(s)?,
         None => Utc::now(),
     };
-    let period = Period::from_args(
-        settings.period.as_deref(),
-        settings.since.as_deref(),
-        settings.until.as_deref(),
-        as_of,
-    )?;
+    let period = audit_period(settings, as_of)?;
     // The archive is opened before anything is collected: a refused or unwritable archive
-    // fails the run in a second, not after the collection.
-    let archive = open_archive(settings, period.as_ref())?;
+    // fails the run in a second, not after the collection. Only a period asked for names a
+    // folder: Git's default window does not.
+    let archive = open_archive(
+        settings,
+        period
+            .as_ref()
+            .filter(|(_, default)| !default)
+            .map(|(p, _)| p),
+    )?;
     let catalog = Catalog::load(settings.builtin_catalogs, &settings.catalogs)?;
     // Inputs that can be wrong are read before anything is collected, so a typo costs
     // nothing and leaves nothing half-written.
@@ -175,7 +180,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     };
 
     let stage = Instant::now();
-    let inventory = collect(settings)?;
+    let inventory = collect(settings, period.as_ref())?;
     tracing::debug!(
         objects = inventory.objects.len(),
         ms = stage.elapsed().as_millis() as u64,
@@ -190,6 +195,8 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         eol: eol.clone(),
         max_node_age_days: settings.max_node_age_days,
         max_scan_age_days: settings.max_scan_age_days,
+        period: period.as_ref().map(|(p, _)| p.clone()),
+        max_image_age_days: settings.max_image_age_days,
     };
     let stage = Instant::now();
     let mut findings = {
@@ -223,7 +230,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     let run = RunInfo {
         generated_at: stamp.clone(),
         as_of: stamp,
-        period: period.as_ref().map(|p| {
+        period: period.as_ref().map(|(p, _)| {
             let (start, end) = p.bounds();
             crate::report::Period {
                 start,
@@ -300,7 +307,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     // The one line a scheduled run's log must show: its own target, on at the default level.
     tracing::info!(
         target: SUMMARY_TARGET,
-        period = %period.as_ref().map_or("none", |p| p.label.as_str()),
+        period = %period.as_ref().map_or("none", |(p, _)| p.label.as_str()),
         out = %out.display(),
         pruned = pruned.len(),
         controls = report.controls.len(),
@@ -371,15 +378,41 @@ fn file_in_archive(
     Ok((dest, pruned))
 }
 
+/// The audit period: as given, or for a run that reads Git history without one, the 90 days
+/// up to the as-of date (the flag says it is a default, and the report says so).
+fn audit_period(
+    settings: &Settings,
+    as_of: chrono::DateTime<Utc>,
+) -> Result<Option<(Period, bool)>, AppError> {
+    let given = Period::from_args(
+        settings.period.as_deref(),
+        settings.since.as_deref(),
+        settings.until.as_deref(),
+        as_of,
+    )?;
+    Ok(match given {
+        Some(p) => Some((p, false)),
+        None if !settings.repos.is_empty() => Some((period::parse(DEFAULT_PERIOD, as_of)?, true)),
+        None => None,
+    })
+}
+
+/// The period a run that reads Git history uses when none is given.
+pub const DEFAULT_PERIOD: &str = "last-90d";
+
 /// A `--snapshot` path that does not exist stops the run: a typo must not turn into a report
 /// where everything is `not_assessed`. What cannot be read below an existing path is a
-/// problem in the report instead.
-fn collect(settings: &Settings) -> Result<Inventory, AppError> {
+/// problem in the report instead. So does a `--repo` that is not a repository, or lacks the
+/// ref.
+fn collect(settings: &Settings, period: Option<&(Period, bool)>) -> Result<Inventory, AppError> {
     let missing = |p: &&PathBuf| {
         std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
     };
     if let Some(missing) = settings.snapshots.iter().find(missing) {
         return Err(AppError::SnapshotMissing(missing.clone()));
+    }
+    if let Some(missing) = settings.repos.iter().find(missing) {
+        return Err(AppError::RepoMissing(missing.clone()));
     }
     let options = snapshot::SnapshotOptions {
         max_file_bytes: settings.max_file_size,
@@ -390,6 +423,41 @@ fn collect(settings: &Settings) -> Result<Inventory, AppError> {
     }
     if settings.cluster {
         inventory.merge(cluster::collect_inventory(&settings.cluster_options())?);
+    }
+    if let Some((period, default)) = period.filter(|_| !settings.repos.is_empty()) {
+        let options = GitOptions {
+            reference: settings.git_ref.clone(),
+            period: period.clone(),
+            all_parents: settings.all_parents,
+            max_blob_bytes: settings.max_file_size.min(git::DEFAULT_MAX_BLOB_BYTES),
+            progress: true,
+        };
+        for path in &settings.repos {
+            // A directory that is not a repository, a missing ref or an unreadable tip is
+            // that input's problem: the other inputs are still assessed.
+            let mut repo = match git::load(path, &options) {
+                Ok(repo) => repo,
+                Err(e) => {
+                    let mut failed = Inventory::default();
+                    failed.problems.push(
+                        Problem::new(
+                            ProblemLevel::Error,
+                            format!("repo:{}", path.display()),
+                            path.display().to_string(),
+                            e.to_string(),
+                        )
+                        .hint("nothing from this repository was assessed"),
+                    );
+                    inventory.merge(failed);
+                    continue;
+                }
+            };
+            if *default && let Some(source) = repo.sources.first() {
+                repo.problems
+                    .push(git::default_period_note(&source.id, period));
+            }
+            inventory.merge(repo);
+        }
     }
     inventory.canonicalize();
     Ok(inventory)
@@ -518,8 +586,7 @@ fn write_reports(
             report,
             report_id: &report_id,
             org: settings.org.as_deref(),
-            // Git history is not collected into the report yet: no timeline.
-            changes: &[],
+            changes: &report.changes,
         })
     });
     tracing::debug!(

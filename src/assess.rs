@@ -131,6 +131,10 @@ pub struct CheckResult {
     /// Failing or warning findings covered by an accepted exception (also in `counts`
     /// under their own status); the roll-up counts them as passing.
     pub excepted: usize,
+    /// The evidence its findings cite, in a sentence for the narrative (see
+    /// [`checks::Check::summary`]); not part of report.json.
+    #[serde(skip)]
+    pub summary: Option<String>,
 }
 
 /// The verdict on one control, with what it rests on.
@@ -232,9 +236,11 @@ fn assess_control(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -
         let status = roll_up(findings);
         let reason =
             (status == CheckStatus::NotAssessed).then(|| messages::not_assessed_reason(findings));
-        let meta = checks::find(r.id)
-            .expect("catalog validated check ids")
-            .meta();
+        let check = checks::find(r.id).expect("catalog validated check ids");
+        let meta = check.meta();
+        let summary = (status != CheckStatus::NotAssessed)
+            .then(|| check.summary(findings))
+            .flatten();
         checks_out.push(CheckResult {
             id: r.id,
             title: meta.title,
@@ -243,6 +249,7 @@ fn assess_control(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -
             counts,
             reason,
             excepted,
+            summary,
         });
     }
     let verdict = verdict(&checks_out);
@@ -286,6 +293,7 @@ mod tests {
             counts: StatusCounts::default(),
             reason: None,
             excepted: 0,
+            summary: None,
         }
     }
 

@@ -164,13 +164,18 @@ pub struct ReportArgs {
     #[arg(long = "snapshot", value_name = "PATH")]
     pub snapshots: Vec<PathBuf>,
 
-    /// The date (YYYY-MM-DD, meaning the end of that day UTC) or RFC 3339 time the report
-    /// speaks for. With it, the same input gives byte-identical reports.
-    #[arg(long, value_name = "DATE")]
-    pub as_of: Option<String>,
+    /// A Git repository (a clone's directory, or a bare clone) whose history over the period
+    /// is read: manifests, pipelines, Dockerfiles and image changes. Repeatable.
+    #[arg(long = "repo", value_name = "PATH")]
+    pub repos: Vec<PathBuf>,
+
+    /// The ref whose history is read in every --repo: a branch, tag or commit [default: HEAD].
+    #[arg(long = "ref", value_name = "REF")]
+    pub git_ref: Option<String>,
 
     /// The audit period: YYYY-Qn, YYYY-MM, YYYY, previous-quarter, previous-month or last-Nd
-    /// (relative to --as-of). It names the folder of --archive.
+    /// (relative to --as-of). Without a period, a --repo's history is read for the 90 days
+    /// up to --as-of. It names the folder of --archive.
     #[arg(long, value_name = "PERIOD", conflicts_with_all = ["since", "until"])]
     pub period: Option<String>,
 
@@ -181,6 +186,20 @@ pub struct ReportArgs {
     /// Last day (YYYY-MM-DD, included whole) or RFC 3339 time of the period; with --since.
     #[arg(long, value_name = "DATE", requires = "since")]
     pub until: Option<String>,
+
+    /// Walk every commit of the history, not only the first parents of the ref.
+    #[arg(long)]
+    pub all_parents: bool,
+
+    /// Images not changed in the period pass images-updated-in-period when younger than
+    /// this many days at the period end [default: 90].
+    #[arg(long, value_name = "DAYS")]
+    pub max_image_age_days: Option<u32>,
+
+    /// The date (YYYY-MM-DD, meaning the end of that day UTC) or RFC 3339 time the report
+    /// speaks for. With it, the same input gives byte-identical reports.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
 
     /// Output formats, comma-separated.
     #[arg(
@@ -286,6 +305,13 @@ impl ReportArgs {
         let list = |v: &Vec<PathBuf>| (!v.is_empty()).then(|| v.clone());
         let mut layer = ConfigFile {
             snapshots: list(&self.snapshots),
+            repos: list(&self.repos),
+            git_ref: self.git_ref.clone(),
+            period: self.period.clone(),
+            since: self.since.clone(),
+            until: self.until.clone(),
+            all_parents: self.all_parents.then_some(true),
+            max_image_age_days: self.max_image_age_days,
             as_of: self.as_of.clone(),
             formats: (!self.formats.is_empty()).then(|| {
                 let mut f = self.formats.clone();
@@ -294,9 +320,6 @@ impl ReportArgs {
                 f
             }),
             out: self.out.clone(),
-            period: self.period.clone(),
-            since: self.since.clone(),
-            until: self.until.clone(),
             archive: self.archive.clone(),
             keep: self.keep,
             replace: self.replace.then_some(true),

@@ -51,6 +51,14 @@ pub enum FailOn {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ConfigFile {
     pub snapshots: Option<Vec<PathBuf>>,
+    pub repos: Option<Vec<PathBuf>>,
+    #[serde(rename = "ref")]
+    pub git_ref: Option<String>,
+    pub period: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub all_parents: Option<bool>,
+    pub max_image_age_days: Option<u32>,
     pub as_of: Option<String>,
     pub formats: Option<Vec<Format>>,
     pub out: Option<PathBuf>,
@@ -64,20 +72,17 @@ pub struct ConfigFile {
     pub eol_data: Option<PathBuf>,
     pub max_node_age_days: Option<u32>,
     pub max_scan_age_days: Option<u32>,
-    pub period: Option<String>,
-    pub since: Option<String>,
-    pub until: Option<String>,
     pub archive: Option<PathBuf>,
     pub keep: Option<u32>,
     pub replace: Option<bool>,
+    pub exceptions: Option<PathBuf>,
+    pub bundle: Option<PathBuf>,
+    pub sign_key: Option<PathBuf>,
     pub cluster: Option<bool>,
     pub kubeconfig: Option<PathBuf>,
     pub context: Option<String>,
     pub namespaces: Option<Vec<String>>,
     pub page_size: Option<u32>,
-    pub exceptions: Option<PathBuf>,
-    pub bundle: Option<PathBuf>,
-    pub sign_key: Option<PathBuf>,
 }
 
 /// The merged settings of a `report` run, as `--dump-config` prints them.
@@ -85,6 +90,18 @@ pub struct ConfigFile {
 #[serde(rename_all = "kebab-case")]
 pub struct Settings {
     pub snapshots: Vec<PathBuf>,
+    /// Git repositories whose history is read.
+    pub repos: Vec<PathBuf>,
+    /// The ref of each repository whose history is read.
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+    /// `--period`: `2026-Q3`, `2026-08`, `2026`, `previous-quarter`, `last-90d`...
+    pub period: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    /// Walk every commit, not only first parents.
+    pub all_parents: bool,
+    pub max_image_age_days: u32,
     pub as_of: Option<String>,
     pub formats: Vec<Format>,
     pub out: PathBuf,
@@ -100,16 +117,19 @@ pub struct Settings {
     pub eol_data: Option<PathBuf>,
     pub max_node_age_days: u32,
     pub max_scan_age_days: u32,
-    /// `--period`: `2026-Q3`, `2026-08`, `2026`, `previous-quarter`, `last-90d`...
-    pub period: Option<String>,
-    pub since: Option<String>,
-    pub until: Option<String>,
     /// `--archive`: file each run under `<archive>/<period label>/` instead of `out`.
     pub archive: Option<PathBuf>,
     /// `--keep`: how many period folders the archive keeps.
     pub keep: Option<u32>,
     /// `--replace`: replace a period folder that is already filed.
     pub replace: bool,
+    /// Accepted risks (see [`crate::exceptions`]).
+    pub exceptions: Option<PathBuf>,
+    /// Where to write the evidence bundle, if anywhere.
+    pub bundle: Option<PathBuf>,
+    /// minisign secret key that signs the bundle manifest; its password, when it has one,
+    /// comes from the environment only.
+    pub sign_key: Option<PathBuf>,
     /// Read the live cluster.
     pub cluster: bool,
     /// kubeconfig file; None reads KUBECONFIG or ~/.kube/config (or the pod's service account).
@@ -120,13 +140,6 @@ pub struct Settings {
     pub namespaces: Vec<String>,
     /// Objects per list request.
     pub page_size: u32,
-    /// Accepted risks (see [`crate::exceptions`]).
-    pub exceptions: Option<PathBuf>,
-    /// Where to write the evidence bundle, if anywhere.
-    pub bundle: Option<PathBuf>,
-    /// minisign secret key that signs the bundle manifest; its password, when it has one,
-    /// comes from the environment only.
-    pub sign_key: Option<PathBuf>,
     /// The config file that was read, if any (not a key of the file).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config_file: Option<PathBuf>,
@@ -136,6 +149,13 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             snapshots: Vec::new(),
+            repos: Vec::new(),
+            git_ref: "HEAD".to_string(),
+            period: None,
+            since: None,
+            until: None,
+            all_parents: false,
+            max_image_age_days: crate::checks::DEFAULT_MAX_IMAGE_AGE_DAYS,
             as_of: None,
             formats: vec![Format::Md, Format::Html, Format::Json],
             out: PathBuf::from("evidencer-report"),
@@ -149,20 +169,17 @@ impl Default for Settings {
             eol_data: None,
             max_node_age_days: crate::checks::DEFAULT_MAX_NODE_AGE_DAYS,
             max_scan_age_days: crate::checks::DEFAULT_MAX_SCAN_AGE_DAYS,
-            period: None,
-            since: None,
-            until: None,
             archive: None,
             keep: None,
             replace: false,
+            exceptions: None,
+            bundle: None,
+            sign_key: None,
             cluster: false,
             kubeconfig: None,
             context: None,
             namespaces: Vec::new(),
             page_size: crate::collect::cluster::DEFAULT_PAGE_SIZE,
-            exceptions: None,
-            bundle: None,
-            sign_key: None,
             config_file: None,
         }
     }
@@ -227,15 +244,16 @@ impl ConfigFile {
             }
         };
         self.snapshots.iter_mut().flatten().for_each(fix);
+        self.repos.iter_mut().flatten().for_each(fix);
         self.catalogs.iter_mut().flatten().for_each(fix);
         self.out.iter_mut().for_each(fix);
         self.templates.iter_mut().for_each(fix);
         self.eol_data.iter_mut().for_each(fix);
-        self.archive.iter_mut().for_each(fix);
-        self.kubeconfig.iter_mut().for_each(fix);
         self.exceptions.iter_mut().for_each(fix);
         self.bundle.iter_mut().for_each(fix);
         self.sign_key.iter_mut().for_each(fix);
+        self.kubeconfig.iter_mut().for_each(fix);
+        self.archive.iter_mut().for_each(fix);
     }
 }
 
@@ -247,6 +265,10 @@ impl Settings {
         }
         take!(
             snapshots,
+            repos,
+            git_ref,
+            all_parents,
+            max_image_age_days,
             formats,
             out,
             catalogs,
@@ -260,12 +282,6 @@ impl Settings {
             cluster,
             namespaces
         );
-        // A period in one layer replaces the other's, whichever form each uses.
-        if file.period.is_some() || file.since.is_some() || file.until.is_some() {
-            self.period = file.period;
-            self.since = file.since;
-            self.until = file.until;
-        }
         if file.archive.is_some() {
             self.archive = file.archive;
         }
@@ -301,6 +317,12 @@ impl Settings {
         }
         if file.sign_key.is_some() {
             self.sign_key = file.sign_key;
+        }
+        // A period in one layer replaces the other's, whichever form each uses.
+        if file.period.is_some() || file.since.is_some() || file.until.is_some() {
+            self.period = file.period;
+            self.since = file.since;
+            self.until = file.until;
         }
         self
     }

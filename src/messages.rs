@@ -986,6 +986,128 @@ pub fn no_in_place(files: usize, pipelines: usize, scripts: usize, runbooks: usi
     )
 }
 
+/// A hit in a version of a file that existed during the period but not at its end.
+pub fn in_place_change_earlier(step: &Step, commit: &str, time: &str, at_end: bool) -> String {
+    let mut s = in_place_change(step, &[]);
+    let _ = write!(
+        s,
+        "; in the version of {} at commit {commit} ({}), which existed during the period{}",
+        step.path,
+        time.get(..10).unwrap_or(time),
+        if at_end {
+            " (the file has changed since)"
+        } else {
+            " and is gone at its end"
+        }
+    );
+    s
+}
+
+// images-updated-in-period
+
+pub fn no_repository_history() -> String {
+    "no Git history was read: pass --repo with the deployment repository and a --period".into()
+}
+
+pub fn no_images_in_history() -> String {
+    "the repositories' manifests, kustomizations and Helm values at the period end name no \
+     container image"
+        .into()
+}
+
+/// A workload container's (or values key's) image over the period, as findings report it.
+pub struct ImageCadence {
+    pub image: String,
+    pub changes: usize,
+    pub longest_gap_days: i64,
+    pub age_days: Option<i64>,
+    /// The commit that introduced the image in use, abbreviated.
+    pub introduced: Option<String>,
+    /// The history is cut before the image's commit: the age is a minimum.
+    pub age_is_minimum: bool,
+    pub max_days: i64,
+}
+
+pub fn image_cadence(c: &ImageCadence) -> String {
+    let mut s = if c.changes > 0 {
+        format!(
+            "the image changed {} time(s) in the period (longest stretch without a change: {})",
+            c.changes,
+            days(c.longest_gap_days)
+        )
+    } else {
+        "the image did not change in the period".to_string()
+    };
+    match (c.age_days, &c.introduced) {
+        (Some(age), Some(commit)) if c.age_is_minimum => {
+            let _ = write!(
+                s,
+                "; `{}` is at least {} old at the period end (the history is cut at commit \
+                 {commit}, so its own commit is not there)",
+                c.image,
+                days(age)
+            );
+            if c.changes == 0 && age <= c.max_days {
+                s.push_str(": its age cannot be shown to be within the limit; fetch more history");
+            }
+        }
+        (Some(age), Some(commit)) => {
+            let _ = write!(
+                s,
+                "; `{}` was introduced by commit {commit}, {} before the period end",
+                c.image,
+                days(age)
+            );
+            if c.changes == 0 {
+                if age <= c.max_days {
+                    let _ = write!(s, ", within the {} allowed", days(c.max_days));
+                } else {
+                    let _ = write!(
+                        s,
+                        ", more than the {} allowed: rebuild and redeploy it",
+                        days(c.max_days)
+                    );
+                }
+            }
+        }
+        _ => {
+            let _ = write!(
+                s,
+                "; the commit that introduced `{}` could not be read, so its age is unknown",
+                c.image
+            );
+        }
+    }
+    s
+}
+
+// narratives: evidence summaries of checks
+
+/// `ci-builds-images`, `ci-scans-images`, `ci-deploys-by-replacement`: the files that do it.
+pub fn pipelines_that(activity: &str, files: &[&str]) -> Option<String> {
+    (!files.is_empty()).then(|| format!("Pipeline files that {activity}: {}.", name_list(files)))
+}
+
+/// `no-in-place-mutation`: the hits, or how much was examined.
+pub fn in_place_summary(hits: &[String], files_examined: usize) -> String {
+    if hits.is_empty() {
+        format!(
+            "No in-place change in the {files_examined} pipeline, script and runbook file(s) examined."
+        )
+    } else {
+        let names: Vec<&str> = hits.iter().map(String::as_str).collect();
+        format!("In-place changes found at {}.", name_list(&names))
+    }
+}
+
+/// `images-updated-in-period`: the image replacements of the period.
+pub fn replacements_summary(changes: usize, subjects: usize, changed: usize) -> String {
+    format!(
+        "{changes} image replacement(s) in the period's history; {changed} of {subjects} image(s) \
+         in use at the period end changed in the period."
+    )
+}
+
 // Dockerfiles
 
 pub fn no_dockerfile(repo: &str) -> String {
@@ -1198,6 +1320,10 @@ pub fn control_narrative(
         let findings: &[&Finding] = by_check.get(check.id).map(Vec::as_slice).unwrap_or(&[]);
         out.push(' ');
         out.push_str(&check_sentence(check, findings));
+        if let Some(summary) = &check.summary {
+            out.push(' ');
+            out.push_str(summary);
+        }
         for f in findings.iter().filter(|f| f.is_excepted()) {
             if let Some(e) = &f.exception {
                 cited.entry(e.id.as_str()).or_insert((e, 0)).1 += 1;

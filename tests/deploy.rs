@@ -180,6 +180,8 @@ fn the_dockerfile_passes_the_repository_checks() {
         commit: None,
         evidence: evidence_id(&source.id, "deploy/Dockerfile"),
         text: text.into(),
+        committed_at: None,
+        earlier: false,
     });
     inventory.sources.push(source);
     let workloads = WorkloadIndex::build(&inventory.objects);

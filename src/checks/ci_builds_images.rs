@@ -1,6 +1,8 @@
 //! `ci-builds-images`: a pipeline builds the container images and pushes them.
 
-use super::repository::{analyzed, pipeline_finding, repo_evidence, repo_subject};
+use super::repository::{
+    analyzed, pipeline_finding, pipeline_summary, repo_evidence, repo_subject,
+};
 use super::{Check, CheckContext, CheckMeta};
 use crate::cicd::{self, Activity, Scope, Step};
 use crate::finding::{Finding, Status};
@@ -61,6 +63,10 @@ impl Check for CiBuildsImages {
         &Self::META
     }
 
+    fn summary(&self, findings: &[&Finding]) -> Option<String> {
+        pipeline_summary(findings, "build and push images")
+    }
+
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
         let (repos, mut out) = match analyzed(ctx, meta, Scope::Pipelines) {
@@ -77,7 +83,11 @@ impl Check for CiBuildsImages {
                     .inventory
                     .files
                     .iter()
-                    .filter(|f| f.source == repo.source && cicd::dockerfile::is_dockerfile(&f.path))
+                    .filter(|f| {
+                        f.source == repo.source
+                            && !f.earlier
+                            && cicd::dockerfile::is_dockerfile(&f.path)
+                    })
                     .collect();
                 let dockerfiles: Vec<&str> =
                     dockerfile_files.iter().map(|f| f.path.as_str()).collect();

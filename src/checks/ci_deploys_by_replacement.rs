@@ -1,7 +1,9 @@
 //! `ci-deploys-by-replacement`: deployment applies new manifests or images (pushed by a
 //! pipeline or pulled by a GitOps agent), so the orchestrator replaces the pods.
 
-use super::repository::{analyzed, pipeline_finding, repo_evidence, repo_subject};
+use super::repository::{
+    analyzed, pipeline_finding, pipeline_summary, repo_evidence, repo_subject,
+};
 use super::{Check, CheckContext, CheckMeta};
 use crate::cicd::{self, Activity, RepoAnalysis, Scope, Step};
 use crate::finding::{Finding, Status};
@@ -63,6 +65,10 @@ impl Check for CiDeploysByReplacement {
         &Self::META
     }
 
+    fn summary(&self, findings: &[&Finding]) -> Option<String> {
+        pipeline_summary(findings, "deploy by replacement")
+    }
+
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
         let (repos, mut out) = match analyzed(ctx, meta, Scope::Pipelines) {
@@ -93,7 +99,7 @@ impl Check for CiDeploysByReplacement {
                 .inventory
                 .files
                 .iter()
-                .filter(|f| f.source == repo.source)
+                .filter(|f| f.source == repo.source && !f.earlier)
                 .filter(|f| {
                     g.agents
                         .iter()

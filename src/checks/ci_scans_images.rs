@@ -1,6 +1,8 @@
 //! `ci-scans-images`: the pipelines scan the images they build for vulnerabilities.
 
-use super::repository::{analyzed, pipeline_finding, repo_evidence, repo_subject, steps_json};
+use super::repository::{
+    analyzed, pipeline_finding, pipeline_summary, repo_evidence, repo_subject, steps_json,
+};
 use super::{Check, CheckContext, CheckMeta};
 use crate::cicd::{Activity, Scope, Step};
 use crate::finding::{Finding, Status};
@@ -58,6 +60,10 @@ crate::declare_check! {
 impl Check for CiScansImages {
     fn meta(&self) -> &'static CheckMeta {
         &Self::META
+    }
+
+    fn summary(&self, findings: &[&Finding]) -> Option<String> {
+        pipeline_summary(findings, "scan images")
     }
 
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {

@@ -2,9 +2,11 @@
 //!
 //! Scan evidence is gathered into a [`ScanIndex`] from Trivy Operator VulnerabilityReports;
 //! each running image of each workload container is then looked up by digest, else by
-//! repository and tag, and judged by the age of its newest scan. Scan evidence from other
-//! places (an image scan step found in a CI pipeline) joins the same index through
-//! [`ScanIndex::add`] with a [`ScanSource`] of its own, and is then judged the same way.
+//! repository and tag, and judged by the age of its newest scan. Image scan steps of the
+//! analysed repositories' CI pipelines join the same index ([`ScanIndex::add_ci_scans`]):
+//! a step whose target names a repository covers every tag of it (a pipeline scans what it
+//! builds, whatever the tag variable holds), dated by the commit time of the repository's
+//! last commit of the period (the pipeline ran on it), and is then judged the same way.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -25,8 +27,11 @@ crate::declare_check! {
     /// `max-scan-age-days` (default 30) on the as-of date. Scans are Trivy Operator
     /// VulnerabilityReports (`aquasecurity.github.io/v1alpha1`), matched to a running
     /// container by image digest (from `status.containerStatuses[].imageID`), else by
-    /// registry, repository and tag; the newest matching report counts, whatever workload
-    /// it was made for. Each workload container (pods grouped by their owner, as in
+    /// registry, repository and tag, and the image scan steps of the `--repo` pipelines
+    /// (trivy, grype, snyk...), matched by registry and repository (any tag) when the step
+    /// names its image without a variable in the name, and dated by the commit time of the
+    /// repository's last commit of the period; the newest matching scan counts, whatever
+    /// workload it was made for. Each workload container (pods grouped by their owner, as in
     /// `running-image-consistent`) passes when every image it runs has a recent report, and
     /// fails when one has none or only older ones. The findings list the report's counts of
     /// critical and high vulnerabilities: this check asks whether images are scanned, not
@@ -41,8 +46,8 @@ crate::declare_check! {
     ///
     /// ## Evidence used
     /// Running Pods (`status.containerStatuses`, `spec.containers[].image`, owner
-    /// references) and VulnerabilityReports (`report.artifact`, `report.registry`,
-    /// `report.updateTimestamp`, `report.summary`).
+    /// references), VulnerabilityReports (`report.artifact`, `report.registry`,
+    /// `report.updateTimestamp`, `report.summary`) and the CI pipelines of each `--repo`.
     ///
     /// ## Example
     /// ```yaml
@@ -71,6 +76,18 @@ crate::declare_check! {
 pub enum ScanSource {
     /// A Trivy Operator VulnerabilityReport in the cluster.
     TrivyOperator { report: String },
+    /// An image scan step of a CI pipeline: `path:line tool`.
+    Pipeline { step: String },
+}
+
+impl ScanSource {
+    /// How findings name the scan.
+    pub fn describe(&self) -> String {
+        match self {
+            ScanSource::TrivyOperator { report } => report.clone(),
+            ScanSource::Pipeline { step } => format!("pipeline step {step}"),
+        }
+    }
 }
 
 /// One scan of one image.
@@ -91,6 +108,8 @@ pub struct ScanIndex {
     scans: Vec<Scan>,
     by_digest: HashMap<String, Vec<usize>>,
     by_name_tag: HashMap<(String, String), Vec<usize>>,
+    /// Scans that cover every tag of a repository (CI steps).
+    by_name: HashMap<String, Vec<usize>>,
 }
 
 impl ScanIndex {
@@ -106,16 +125,60 @@ impl ScanIndex {
         }
     }
 
-    /// The newest scan of an image, by digest first, else by name and tag.
+    /// Adds a scan that covers every tag of the repository `name` (normalized).
+    pub fn add_for_repository(&mut self, scan: Scan, name: String) {
+        let i = self.scans.len();
+        self.scans.push(scan);
+        self.by_name.entry(name).or_default().push(i);
+    }
+
+    /// The image scan steps of the repositories' CI pipelines whose target names an image
+    /// repository, each dated by its pipeline file's commit time.
+    pub fn add_ci_scans(&mut self, inventory: &crate::collect::Inventory) -> usize {
+        let mut added = 0;
+        for step in crate::cicd::image_scans(inventory) {
+            let Some(name) = step.target.as_deref().and_then(scanned_repository) else {
+                continue;
+            };
+            let Some(when) = inventory
+                .files
+                .iter()
+                .find(|f| f.evidence == step.evidence)
+                .and_then(|f| f.committed_at.as_deref())
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            else {
+                continue;
+            };
+            self.add_for_repository(
+                Scan {
+                    source: ScanSource::Pipeline {
+                        step: format!("{} ({})", step.location(), step.tool),
+                    },
+                    scanned_at: when.with_timezone(&Utc),
+                    image: step.target.clone().unwrap_or_default(),
+                    critical: None,
+                    high: None,
+                    evidence: step.evidence.clone(),
+                },
+                name,
+            );
+            added += 1;
+        }
+        added
+    }
+
+    /// The newest scan of an image, by digest first, else by name and tag, else by name.
     pub fn newest(
         &self,
         digest: Option<&str>,
         name_tag: Option<&(String, String)>,
     ) -> Option<&Scan> {
         let by_digest = digest.and_then(|d| self.by_digest.get(d));
-        let by_name = name_tag.and_then(|k| self.by_name_tag.get(k));
+        let by_name_tag = name_tag.and_then(|k| self.by_name_tag.get(k));
+        let by_name = name_tag.and_then(|(n, _)| self.by_name.get(n));
         by_digest
             .into_iter()
+            .chain(by_name_tag)
             .chain(by_name)
             .flatten()
             .map(|&i| &self.scans[i])
@@ -180,6 +243,21 @@ impl ScanIndex {
     }
 }
 
+/// The normalized repository a scan step's target names, when its name holds no variable
+/// (`ghcr.io/acme/api:$TAG` names `ghcr.io/acme/api`; `$IMAGE` names nothing).
+fn scanned_repository(target: &str) -> Option<String> {
+    let name_part = target.split('@').next().unwrap_or(target);
+    let last_slash = name_part.rfind('/').map_or(0, |i| i + 1);
+    let name = match name_part[last_slash..].find(':') {
+        Some(i) => &name_part[..last_slash + i],
+        None => name_part,
+    };
+    if name.is_empty() || name.contains(['$', '{', '}', '(', ' ', '<']) {
+        return None;
+    }
+    ImageRef::parse(name).ok().map(|r| r.name())
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 struct TrivyReport {
@@ -236,10 +314,16 @@ impl Check for ImagesScanned {
 
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
-        if let Some(f) = ctx.require_kinds(meta, &["Pod", "VulnerabilityReport"]) {
+        let (mut index, unreadable) = ScanIndex::from_trivy(&ctx.inventory.objects);
+        let ci_scans = index.add_ci_scans(ctx.inventory);
+        let needed: &[&str] = if ci_scans > 0 {
+            &["Pod"]
+        } else {
+            &["Pod", "VulnerabilityReport"]
+        };
+        if let Some(f) = ctx.require_kinds(meta, needed) {
             return vec![f];
         }
-        let (index, unreadable) = ScanIndex::from_trivy(&ctx.inventory.objects);
         let (pods, unreadable_pods) = running::pods(&ctx.inventory.objects, &ctx.workloads.pods);
         let mut out: Vec<Finding> = unreadable
             .into_iter()
@@ -301,9 +385,7 @@ impl Check for ImagesScanned {
                 judged.push(ImageScan {
                     image: image.reference.clone(),
                     digest: image.digest.clone(),
-                    scan: scan.map(|s| match &s.source {
-                        ScanSource::TrivyOperator { report } => report.clone(),
-                    }),
+                    scan: scan.map(|s| s.source.describe()),
                     scanned_image: scan.map(|s| s.image.clone()),
                     scanned_at: scan.map(|s| crate::timefmt::rfc3339(s.scanned_at)),
                     age_days: age,

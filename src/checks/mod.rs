@@ -28,6 +28,7 @@ mod image_from_trusted_registry;
 mod image_pinned_by_digest;
 mod image_tag_not_latest;
 mod images_scanned;
+mod images_updated_in_period;
 mod kubelet_version_supported;
 mod kubernetes_version_supported;
 mod no_ephemeral_containers;
@@ -111,6 +112,14 @@ impl CheckMeta {
 pub trait Check: Sync + Send {
     fn meta(&self) -> &'static CheckMeta;
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding>;
+
+    /// A sentence for the control narratives that names the concrete evidence behind the
+    /// check's findings (counts, files, hits), built from their details; None when the
+    /// roll-up sentence says enough. Called only for a check that was assessed.
+    fn summary(&self, findings: &[&Finding]) -> Option<String> {
+        let _ = findings;
+        None
+    }
 }
 
 /// Declares a check type and its [`CheckMeta`], taking the docs from the doc comment.
@@ -157,6 +166,8 @@ pub const DEFAULT_MAX_NODE_AGE_DAYS: u32 = 90;
 /// patches (6.3.3); Trivy Operator rescans daily by default, so a healthy operator is far
 /// inside it.
 pub const DEFAULT_MAX_SCAN_AGE_DAYS: u32 = 30;
+/// Default of `max-image-age-days`: a quarter, the period audits are usually asked over.
+pub const DEFAULT_MAX_IMAGE_AGE_DAYS: u32 = 90;
 
 /// Settings checks read, from defaults, the config file and flags.
 #[derive(Clone, Debug)]
@@ -171,6 +182,10 @@ pub struct CheckSettings {
     pub max_node_age_days: u32,
     /// Vulnerability reports older than this many days do not count in `images-scanned`.
     pub max_scan_age_days: u32,
+    /// The audit period, when the run has one.
+    pub period: Option<crate::period::Period>,
+    /// Images unchanged in the period pass `images-updated-in-period` when younger than this.
+    pub max_image_age_days: u32,
 }
 
 impl Default for CheckSettings {
@@ -181,6 +196,8 @@ impl Default for CheckSettings {
             eol: EolData::builtin(),
             max_node_age_days: DEFAULT_MAX_NODE_AGE_DAYS,
             max_scan_age_days: DEFAULT_MAX_SCAN_AGE_DAYS,
+            period: None,
+            max_image_age_days: DEFAULT_MAX_IMAGE_AGE_DAYS,
         }
     }
 }
@@ -310,6 +327,7 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &ci_scans_images::CiScansImages,
         &ci_deploys_by_replacement::CiDeploysByReplacement,
         &no_in_place_mutation::NoInPlaceMutation,
+        &images_updated_in_period::ImagesUpdatedInPeriod,
         &base_image_pinned::BaseImagePinned,
         &base_image_minimal::BaseImageMinimal,
         &dockerfile_non_root_user::DockerfileNonRootUser,

@@ -37,7 +37,9 @@ crate::declare_check! {
     /// ## Evidence used
     /// The pipeline definitions with what they call, every shell script (`*.sh`, `*.bash`,
     /// files with a shell `#!`) and Makefile (every target), and the fenced shell blocks of
-    /// every Markdown file in each `--repo`, at the end of the period.
+    /// every Markdown file in each `--repo`, at the end of the period; and every other
+    /// version of those files that existed during the period (a hotfix script added and
+    /// removed within the quarter), each hit naming the commit of the version it is in.
     ///
     /// ## Example
     /// ```yaml
@@ -68,6 +70,28 @@ struct Hit<'a> {
 impl Check for NoInPlaceMutation {
     fn meta(&self) -> &'static CheckMeta {
         &Self::META
+    }
+
+    fn summary(&self, findings: &[&Finding]) -> Option<String> {
+        let hits: Vec<String> = findings
+            .iter()
+            .filter(|f| matches!(f.status, Status::Fail | Status::Warn))
+            .map(|f| {
+                let at = f
+                    .subject
+                    .file_location()
+                    .unwrap_or_else(|| f.subject.display_name());
+                match f.details.get("commit").and_then(|c| c.as_str()) {
+                    Some(c) => format!("{at} (commit {})", c.chars().take(12).collect::<String>()),
+                    None => at,
+                }
+            })
+            .collect();
+        let examined: usize = findings
+            .iter()
+            .filter_map(|f| f.details.get("files_examined").and_then(|n| n.as_u64()))
+            .sum::<u64>() as usize;
+        Some(messages::in_place_summary(&hits, examined))
     }
 
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
@@ -130,7 +154,8 @@ impl Check for NoInPlaceMutation {
                         });
                 }
             }
-            if hits.is_empty() {
+            let earlier = earlier_findings(meta, ctx, repo, &hits);
+            if hits.is_empty() && earlier.is_empty() {
                 out.push(
                     Finding::new(
                         meta.id,
@@ -156,6 +181,7 @@ impl Check for NoInPlaceMutation {
                 );
                 continue;
             }
+            out.extend(earlier);
             for hit in hits.into_values() {
                 let s = hit.step;
                 let (status, message) = if hit.kind == "Runbook" {
@@ -204,6 +230,78 @@ impl Check for NoInPlaceMutation {
         }
         out
     }
+}
+
+/// Findings for in-place commands in versions of files that existed during the period but
+/// not at its end: one per command (by file, tool and command text), naming the first
+/// version it appears in; a command also in the period end's version is reported there.
+fn earlier_findings(
+    meta: &CheckMeta,
+    ctx: &CheckContext<'_>,
+    repo: &cicd::RepoAnalysis,
+    current: &BTreeMap<(&str, u32, &str), Hit<'_>>,
+) -> Vec<Finding> {
+    let now: std::collections::HashSet<(&str, &str, &str)> = current
+        .values()
+        .map(|h| {
+            (
+                h.step.path.as_str(),
+                h.step.tool.as_str(),
+                h.step.command.as_str(),
+            )
+        })
+        .collect();
+    let hits = cicd::earlier_mutations(ctx.inventory, &repo.source);
+    let mut first: BTreeMap<(&str, &str, &str), &cicd::EarlierHit<'_>> = BTreeMap::new();
+    for h in &hits {
+        let key = (
+            h.step.path.as_str(),
+            h.step.tool.as_str(),
+            h.step.command.as_str(),
+        );
+        if now.contains(&key) {
+            continue;
+        }
+        let entry = first.entry(key).or_insert(h);
+        if h.file.committed_at < entry.file.committed_at {
+            *entry = h;
+        }
+    }
+    first
+        .into_values()
+        .map(|h| {
+            let s = &h.step;
+            let commit = h.file.commit.clone().unwrap_or_default();
+            let short: String = commit.chars().take(12).collect();
+            let time = h.file.committed_at.clone().unwrap_or_default();
+            let at_end = ctx
+                .inventory
+                .files
+                .iter()
+                .any(|f| f.source == repo.source && !f.earlier && f.path == s.path);
+            let (kind, status) = match (h.pipeline, h.kind) {
+                (true, _) => ("Pipeline", Status::Fail),
+                (false, FileKind::Runbook) => ("Runbook", Status::Warn),
+                _ => ("Script", Status::Fail),
+            };
+            let mut subject = file_subject(kind, &repo.source, &s.path, Some(s.line));
+            subject.name = format!("{}@{short}", s.path);
+            Finding::new(
+                meta.id,
+                meta.severity,
+                status,
+                subject,
+                messages::in_place_change_earlier(s, &short, &time, at_end),
+            )
+            .evidence([h.file.evidence.clone()])
+            .key(format!("{}|{}|{commit}", s.tool, s.command))
+            .detail("tool", s.tool.clone())
+            .detail("command", s.command.clone())
+            .detail("line", s.line)
+            .detail("commit", commit)
+            .detail("committed_at", time)
+        })
+        .collect()
 }
 
 fn is_script_file(repo: &cicd::RepoAnalysis, path: &str) -> bool {

@@ -11,6 +11,18 @@ use crate::evidence::Source;
 use crate::finding::{Finding, Status, Subject};
 use crate::messages;
 
+/// The narrative sentence of a pipeline check: the pipeline files whose findings pass.
+pub fn pipeline_summary(findings: &[&Finding], activity: &str) -> Option<String> {
+    let mut files: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.status == Status::Pass && f.subject.kind == "Pipeline")
+        .filter_map(|f| f.subject.path.as_deref())
+        .collect();
+    files.sort();
+    files.dedup();
+    messages::pipelines_that(activity, &files)
+}
+
 /// `not_assessed` when the inventory holds no repository source.
 pub fn require_repositories(ctx: &CheckContext<'_>, meta: &CheckMeta) -> Option<Finding> {
     cicd::repositories(ctx.inventory)
@@ -162,7 +174,7 @@ pub fn dockerfiles<'a>(
     ctx.inventory
         .files
         .iter()
-        .filter(|f| f.source == source.id && cicd::dockerfile::is_dockerfile(&f.path))
+        .filter(|f| f.source == source.id && !f.earlier && cicd::dockerfile::is_dockerfile(&f.path))
         .map(|f| (f, cicd::dockerfile::parse(&f.text)))
         .collect()
 }

@@ -81,7 +81,11 @@ pub fn find(source: &str, inventory: &Inventory) -> GitOps {
             workload_files.insert(o.origin.path.clone().unwrap_or_else(|| o.display_name()));
         }
     }
-    for f in inventory.files.iter().filter(|f| f.source == source) {
+    for f in inventory
+        .files
+        .iter()
+        .filter(|f| f.source == source && !f.earlier)
+    {
         let name = f.path.rsplit('/').next().unwrap_or(&f.path);
         match name {
             "kustomization.yaml" | "kustomization.yml" | "Kustomization" => {

@@ -26,7 +26,7 @@ pub mod shell;
 mod tekton;
 mod text;
 mod walk;
-mod yaml;
+pub(crate) mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -225,10 +225,22 @@ impl<'a> Repo<'a> {
             source,
             files: files
                 .into_iter()
-                .filter(|f| f.source == source)
+                .filter(|f| f.source == source && !f.earlier)
                 .map(|f| (f.path.as_str(), f))
                 .collect(),
         }
+    }
+
+    /// The files of one source at the period end, with `version` (an earlier version of
+    /// one of them) in place of that path's current version.
+    pub fn with_version(
+        source: &'a str,
+        files: impl IntoIterator<Item = &'a CollectedFile>,
+        version: &'a CollectedFile,
+    ) -> Self {
+        let mut repo = Repo::new(source, files);
+        repo.files.insert(version.path.as_str(), version);
+        repo
     }
 
     pub fn file(&self, path: &str) -> Option<&'a CollectedFile> {
@@ -582,6 +594,65 @@ fn analyze_repo(source: &Source, inventory: &Inventory, scope: Scope) -> RepoAna
         pipelines,
         scripts,
     }
+}
+
+/// An in-place command written in an earlier version of a file (one that existed during
+/// the period but not at its end).
+#[derive(Clone, Debug)]
+pub struct EarlierHit<'a> {
+    pub step: Step,
+    /// The version the command is written in.
+    pub file: &'a CollectedFile,
+    /// The version is a pipeline definition (else a script, Makefile or runbook).
+    pub pipeline: bool,
+    pub kind: FileKind,
+}
+
+/// The in-place commands of every earlier version of a repository's files. Each version is
+/// read as the repository stood at the period end with that one file swapped in, and only
+/// commands written in that file count: what it calls is examined in its own versions.
+pub fn earlier_mutations<'a>(inventory: &'a Inventory, source: &str) -> Vec<EarlierHit<'a>> {
+    let mut out = Vec::new();
+    for version in inventory
+        .files
+        .iter()
+        .filter(|f| f.source == source && f.earlier)
+    {
+        let repo = Repo::with_version(&version.source, &inventory.files, version);
+        let path = version.path.as_str();
+        let (steps, pipeline, kind) =
+            if let Some((system, _)) = pipeline_system(path, &version.text) {
+                let p = read_pipeline(&repo, path, system);
+                let steps: Vec<Step> = p.steps_of(Activity::Mutation).cloned().collect();
+                (steps, true, FileKind::Script)
+            } else if is_makefile(path) {
+                let steps = standalone_mutations(&repo, path, &version.text, FileKind::Makefile);
+                (steps, false, FileKind::Makefile)
+            } else if is_script(path, &version.text) {
+                let steps = standalone_mutations(&repo, path, &version.text, FileKind::Script);
+                (steps, false, FileKind::Script)
+            } else if is_runbook(path) {
+                (
+                    runbook::mutations(&repo, path, &version.text),
+                    false,
+                    FileKind::Runbook,
+                )
+            } else {
+                continue;
+            };
+        out.extend(
+            steps
+                .into_iter()
+                .filter(|s| s.path == path)
+                .map(|step| EarlierHit {
+                    step,
+                    file: version,
+                    pipeline,
+                    kind,
+                }),
+        );
+    }
+    out
 }
 
 /// A script or Makefile read on its own (every target of a Makefile), without following

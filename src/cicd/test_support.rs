@@ -37,6 +37,8 @@ pub fn add_repo(inventory: &mut Inventory, name: &str, files: &[(&str, &str)]) {
             commit: Some(COMMIT.into()),
             evidence: evidence_id(&source.id, &format!("{name}@{COMMIT}:{path}")),
             text: (*text).into(),
+            committed_at: None,
+            earlier: false,
         });
     }
     inventory.sources.push(source);

@@ -6,6 +6,7 @@
 //! the problems it met. Inventories from several inputs are merged before the checks run.
 
 pub mod cluster;
+pub mod git;
 pub mod kustomize;
 pub mod redact;
 pub mod snapshot;
@@ -32,6 +33,8 @@ pub struct Inventory {
     pub server_version: Option<ServerVersion>,
     /// Text files kept as evidence: Dockerfiles, CI pipeline definitions, scripts, runbooks.
     pub files: Vec<CollectedFile>,
+    /// What the Git history of each repository says about images over the period.
+    pub history: Vec<git::History>,
 }
 
 /// A text file collected as evidence, as it stood when read (for a repository: at the
@@ -47,6 +50,12 @@ pub struct CollectedFile {
     /// Id of the file's evidence record.
     pub evidence: String,
     pub text: std::sync::Arc<str>,
+    /// When `commit` landed (RFC 3339), for files from Git.
+    pub committed_at: Option<String>,
+    /// An earlier version: one that existed during the period but was changed or removed
+    /// by its end. Only the checks that look for what ever ran during the period read these
+    /// (`no-in-place-mutation`); the others judge the files as they stand at the end.
+    pub earlier: bool,
 }
 
 impl Inventory {
@@ -59,6 +68,7 @@ impl Inventory {
         self.problems.extend(other.problems);
         self.redaction.merge(other.redaction);
         self.files.extend(other.files);
+        self.history.extend(other.history);
         if self.server_version.is_none() {
             self.server_version = other.server_version;
         }
@@ -84,8 +94,16 @@ impl Inventory {
                     &b.evidence,
                 ))
         });
-        self.files
-            .sort_by(|a, b| (&a.source, &a.path).cmp(&(&b.source, &b.path)));
+        self.files.sort_by(|a, b| {
+            (&a.source, &a.path, a.earlier, &a.committed_at, &a.commit).cmp(&(
+                &b.source,
+                &b.path,
+                b.earlier,
+                &b.committed_at,
+                &b.commit,
+            ))
+        });
+        self.history.sort_by(|a, b| a.source.cmp(&b.source));
         self.records
             .sort_by(|a, b| (&a.source, &a.locator).cmp(&(&b.source, &b.locator)));
         self.records.dedup_by(|a, b| a.id == b.id);

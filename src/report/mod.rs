@@ -22,6 +22,8 @@ use crate::exceptions::ExceptionsReport;
 use crate::finding::Finding;
 use crate::k8s::Object;
 
+pub use crate::collect::git::ImageChange;
+
 /// Version of the `report.json` format.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -43,6 +45,9 @@ pub struct Report {
     pub inputs: Inputs,
     pub controls: Vec<ControlResult>,
     pub findings: Vec<Finding>,
+    /// The image change timeline of the repositories' history over the period, oldest
+    /// first; empty without `--repo`.
+    pub changes: Vec<ImageChange>,
     pub evidence: Vec<EvidenceRecord>,
     /// Accepted risks: applied, expired and unused (see [`crate::exceptions`]). Set after
     /// [`Report::build`] by the run that applied them; empty without an exceptions file.
@@ -182,6 +187,15 @@ impl Report {
         }
         let findings_excepted = findings.iter().filter(|f| f.is_excepted()).count();
         let version = env!("CARGO_PKG_VERSION");
+        let mut changes: Vec<ImageChange> = inventory
+            .history
+            .iter()
+            .flat_map(|h| h.changes.iter().cloned())
+            .collect();
+        changes.sort_by(|a, b| {
+            (&a.time, &a.source, &a.commit, &a.path, &a.subject)
+                .cmp(&(&b.time, &b.source, &b.commit, &b.path, &b.subject))
+        });
         Report {
             schema_version: SCHEMA_VERSION,
             tool: Tool {
@@ -214,6 +228,7 @@ impl Report {
             },
             controls,
             findings,
+            changes,
             evidence: inventory.records,
             exceptions: ExceptionsReport::default(),
         }

@@ -25,11 +25,12 @@ use crate::finding::{Finding, Status};
 use crate::workload::WORKLOAD_KINDS;
 
 /// Anchors of the report's fixed sections; control and evidence anchors never take these.
-pub const SECTION_ANCHORS: [&str; 9] = [
+pub const SECTION_ANCHORS: [&str; 10] = [
     "scope",
     "summary",
     "controls",
     "exceptions",
+    "timeline",
     "problems",
     "coverage",
     "redaction",
@@ -79,6 +80,59 @@ pub struct ReportView<'a> {
     pub values_redacted: usize,
     /// The evidence appendix, one group per source in source order.
     pub evidence_groups: Vec<EvidenceGroup<'a>>,
+    /// The image change timeline, when a repository's history was read (rows may be none).
+    pub timeline: Option<Timeline<'a>>,
+    /// Section numbers after the controls, which move when the timeline is shown.
+    pub numbers: SectionNumbers,
+}
+
+/// Numbers of the sections that follow the controls (section 3) and the exceptions
+/// (section 4, always shown).
+#[derive(Debug, Serialize)]
+pub struct SectionNumbers {
+    pub timeline: Option<usize>,
+    pub problems: usize,
+    pub coverage: usize,
+    pub redaction: usize,
+    pub evidence: usize,
+}
+
+impl SectionNumbers {
+    fn new(timeline: bool) -> Self {
+        let n = 5 + usize::from(timeline);
+        SectionNumbers {
+            timeline: timeline.then_some(5),
+            problems: n,
+            coverage: n + 1,
+            redaction: n + 2,
+            evidence: n + 3,
+        }
+    }
+}
+
+/// The image changes found in the repositories' history over the period.
+#[derive(Debug, Serialize)]
+pub struct Timeline<'a> {
+    pub count: usize,
+    /// Oldest first.
+    pub rows: Vec<ChangeRow<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChangeRow<'a> {
+    /// Display form of the commit time.
+    pub time: String,
+    pub commit: &'a str,
+    /// The first 12 hex digits.
+    pub short_commit: &'a str,
+    pub author: &'a str,
+    pub source: &'a str,
+    pub path: &'a str,
+    pub subject: &'a str,
+    /// `(none)` when the reference was added.
+    pub old_image: &'a str,
+    /// `(none)` when the reference was removed.
+    pub new_image: &'a str,
 }
 
 #[derive(Debug, Serialize)]
@@ -563,6 +617,7 @@ impl<'a> ReportView<'a> {
             },
         ];
 
+        let timeline = timeline(report);
         ReportView {
             title: TITLE.into(),
             tool: ToolView {
@@ -626,8 +681,39 @@ impl<'a> ReportView<'a> {
                 + r.annotations_redacted,
             redaction,
             evidence_groups: group_evidence(evidence),
+            numbers: SectionNumbers::new(timeline.is_some()),
+            timeline,
         }
     }
+}
+
+fn timeline(report: &Report) -> Option<Timeline<'_>> {
+    let read_history = report
+        .sources
+        .iter()
+        .any(|s| s.kind == crate::evidence::SourceKind::Repository);
+    if !read_history && report.changes.is_empty() {
+        return None;
+    }
+    let rows: Vec<ChangeRow<'_>> = report
+        .changes
+        .iter()
+        .map(|c| ChangeRow {
+            time: display_time(&c.time),
+            commit: &c.commit,
+            short_commit: c.commit.get(..12).unwrap_or(&c.commit),
+            author: &c.author,
+            source: &c.source,
+            path: &c.path,
+            subject: &c.subject,
+            old_image: c.old_image.as_deref().unwrap_or("(none)"),
+            new_image: c.new_image.as_deref().unwrap_or("(none)"),
+        })
+        .collect();
+    Some(Timeline {
+        count: rows.len(),
+        rows,
+    })
 }
 
 /// Lookups the control sections need, built once per report.
@@ -892,6 +978,7 @@ mod tests {
                     },
                     reason: None,
                     excepted: 0,
+                    summary: None,
                 })
                 .collect(),
             findings: findings.iter().map(|f| f.to_string()).collect(),

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use evidencer::assess;
 use evidencer::catalog::{Catalog, CatalogFile, Control, ControlCheck};
+use evidencer::collect::git::{History, ImageChange};
 use evidencer::collect::{Coverage, Inventory, KindStatus, RedactionStats, ServerVersion};
 use evidencer::evidence::{
     EvidenceKind, EvidenceRecord, Problem, ProblemLevel, Source, SourceKind, evidence_id,
@@ -254,6 +255,32 @@ pub fn golden_report() -> Report {
             platform: "linux/amd64".into(),
         }),
         files: Vec::new(),
+        history: vec![History {
+            source: REPO.into(),
+            changes: vec![
+                ImageChange {
+                    time: "2026-08-12T09:30:00Z".into(),
+                    commit: "8f14e45fceea167a5a36dedd4bea2543a1b2c3d4".into(),
+                    author: "Zoë <Ops> | Müller".into(),
+                    source: REPO.into(),
+                    path: "overlays/prod/kustomization.yaml".into(),
+                    subject: "Kustomization overlays/prod image ghcr.io/acme/api".into(),
+                    old_image: Some("ghcr.io/acme/api:1.4.1".into()),
+                    new_image: Some("ghcr.io/acme/api:1.4.2".into()),
+                },
+                ImageChange {
+                    time: "2026-09-02T16:05:11Z".into(),
+                    commit: "c9f0f895fb98ab9159f51fd0297e236d1a2b3c4d".into(),
+                    author: "ci-bot".into(),
+                    source: REPO.into(),
+                    path: "charts/worker/values.yaml".into(),
+                    subject: "Helm chart charts/worker values image.tag".into(),
+                    old_image: None,
+                    new_image: Some("ghcr.io/acme/worker:2.0.0".into()),
+                },
+            ],
+            ..History::default()
+        }],
     };
 
     let hostile = Subject {

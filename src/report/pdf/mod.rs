@@ -24,21 +24,7 @@ use crate::report::Report;
 use crate::report::view::TITLE;
 
 /// One change of an image reference found in Git history: a row of the timeline.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ImageChange {
-    /// Commit time, RFC 3339.
-    pub time: String,
-    pub commit: String,
-    pub author: String,
-    /// The file whose image reference changed.
-    pub path: String,
-    /// The commit's subject line.
-    pub subject: String,
-    /// `None` when the reference was added.
-    pub old_image: Option<String>,
-    /// `None` when the reference was removed.
-    pub new_image: Option<String>,
-}
+pub use crate::collect::git::ImageChange;
 
 /// What the PDF is made from.
 pub struct PdfInput<'a> {
@@ -311,8 +297,9 @@ mod tests {
             time: "2026-08-01T10:00:00Z".into(),
             commit: "0123456789abcdef0123456789abcdef01234567".into(),
             author: "Zoë Müller".into(),
+            source: "repo:gitops".into(),
             path: "deploy/overlays/prod/kustomization.yaml".into(),
-            subject: "Bump api to 1.4.2".into(),
+            subject: "Kustomization deploy/overlays/prod image shop/api".into(),
             old_image: Some("registry.example.com/shop/api:1.4.1".into()),
             new_image: Some("registry.example.com/shop/api:1.4.2".into()),
         }];
@@ -323,7 +310,8 @@ mod tests {
         for part in [
             "0123456789ab",
             "Zoë Müller",
-            "Bump api to 1.4.2",
+            "Kustomization",
+            "shop/api:1.4.2",
             "2026-08-01",
         ] {
             assert!(text.contains(part), "{part}");

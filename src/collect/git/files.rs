@@ -1,0 +1,224 @@
+//! CI pipelines, scripts, Makefiles, runbooks and Dockerfiles as evidence files.
+//!
+//! At the period end: every file of the tree that the CI analysis reads
+//! ([`cicd::is_relevant_path`]), with an evidence record (locator `repo@commit:path`, the
+//! sha256 of the blob). Over the period: every other version of a pipeline, script,
+//! Makefile or runbook that existed during it, so that a hotfix script added and removed
+//! within the quarter is still examined. Such a version is named by the commit that wrote
+//! it (or, for the version in force when the period started, by the last commit before the
+//! period), and identical blobs of one path are kept once. Dockerfiles and other files are
+//! judged as they stand at the period end only.
+
+use std::collections::{HashMap, HashSet};
+
+use git2::{Oid, Repository};
+use rayon::prelude::*;
+
+use super::{CommitInfo, Ctx, Diffs, Walked, short, text_of, tree};
+use crate::cicd::{self, dockerfile};
+use crate::collect::{CollectedFile, Inventory};
+use crate::evidence::{
+    EvidenceKind, EvidenceRecord, Problem, ProblemLevel, evidence_id, sha256_hex,
+};
+use crate::timefmt::rfc3339;
+
+/// A version of a file to read: where, which blob, and the commit it is named by.
+struct Version {
+    path: String,
+    blob: Oid,
+    commit: Oid,
+    time: chrono::DateTime<chrono::Utc>,
+}
+
+/// What reading a version gave.
+enum Read {
+    Text(String, String),
+    Skip(Option<String>),
+}
+
+pub(super) fn collect(
+    ctx: &mut Ctx,
+    repo: &Repository,
+    end: &CommitInfo,
+    end_files: &[tree::Change],
+    walked: &Walked,
+    diffs: &Diffs,
+    inventory: &mut Inventory,
+) {
+    let at_end: Vec<Version> = end_files
+        .iter()
+        .filter(|f| cicd::is_relevant_path(&f.path))
+        .filter_map(|f| {
+            Some(Version {
+                path: f.path.clone(),
+                blob: f.new?,
+                commit: end.id,
+                time: end.time,
+            })
+        })
+        .collect();
+    let end_blobs: HashMap<&str, Oid> = at_end.iter().map(|v| (v.path.as_str(), v.blob)).collect();
+
+    // Earlier versions, oldest first: the version a path had when the period started (the
+    // old side of its first change), then every version a commit of the period wrote.
+    let mut earlier = Vec::new();
+    let mut seen: HashSet<(String, Oid)> = HashSet::new();
+    let mut parent_times: HashMap<Oid, chrono::DateTime<chrono::Utc>> = HashMap::new();
+    for (commit, diff) in walked.in_period.iter().zip(diffs).rev() {
+        let Ok(diff) = diff else { continue };
+        for c in diff.changes.iter().filter(|c| may_be_examined(&c.path)) {
+            let mut push = |blob: Oid, commit: Oid, time| {
+                if end_blobs.get(c.path.as_str()) != Some(&blob)
+                    && seen.insert((c.path.clone(), blob))
+                {
+                    earlier.push(Version {
+                        path: c.path.clone(),
+                        blob,
+                        commit,
+                        time,
+                    });
+                }
+            };
+            if let (Some(old), Some(parent)) = (c.old, commit.parents.first()) {
+                let time = *parent_times.entry(*parent).or_insert_with(|| {
+                    repo.find_commit(*parent)
+                        .map(|p| super::commit_time(&p))
+                        .unwrap_or(commit.time)
+                });
+                push(old, *parent, time);
+            }
+            if let Some(new) = c.new {
+                push(new, commit.id, commit.time);
+            }
+        }
+    }
+
+    let limit = ctx.options.max_blob_bytes;
+    let read = |versions: &[Version]| -> Vec<Read> {
+        versions
+            .par_chunks(64)
+            .flat_map_iter(|chunk| {
+                let repo = ctx.open();
+                chunk
+                    .iter()
+                    .map(|v| match &repo {
+                        None => Read::Skip(Some("cannot open the repository".into())),
+                        Some(repo) => read_version(repo, v, limit),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let end_texts = read(&at_end);
+    let earlier_texts = read(&earlier);
+    for (v, r) in at_end.iter().zip(end_texts) {
+        match r {
+            Read::Text(text, sha) => add(ctx, inventory, v, text, sha, false),
+            Read::Skip(Some(why)) if has_extension(&v.path) => ctx.problems.push(
+                Problem::new(
+                    ProblemLevel::Warning,
+                    &ctx.source_id,
+                    ctx.locator(v.commit, &v.path),
+                    format!("{why}; not examined"),
+                )
+                .hint("pipelines, scripts and Dockerfiles are read as UTF-8 text"),
+            ),
+            Read::Skip(_) => {}
+        }
+    }
+    for (v, r) in earlier.iter().zip(earlier_texts) {
+        if let Read::Text(text, sha) = r
+            && is_examined(&v.path, &text)
+        {
+            add(ctx, inventory, v, text, sha, true);
+        }
+    }
+}
+
+fn has_extension(path: &str) -> bool {
+    path.rsplit('/').next().unwrap_or(path).contains('.')
+}
+
+fn read_version(repo: &Repository, v: &Version, limit: u64) -> Read {
+    match tree::read_blob(repo, v.blob, limit) {
+        Err(e) => Read::Skip(Some(format!(
+            "cannot read blob {}: {}",
+            v.blob,
+            e.message()
+        ))),
+        Ok(Err(size)) => Read::Skip(Some(format!(
+            "file is {size} bytes, over the {limit}-byte limit; skipped"
+        ))),
+        Ok(Ok(bytes)) => {
+            let sha = sha256_hex(&bytes);
+            match text_of(&bytes) {
+                Ok(text) => Read::Text(text, sha),
+                Err(why) => Read::Skip(Some(why)),
+            }
+        }
+    }
+}
+
+/// Paths whose earlier versions may be examined for in-place changes: pipelines recognised
+/// by path (and Tekton files under a `tekton` directory), scripts, Makefiles, runbooks.
+/// Other YAML is left out, so that the many versions of a GitOps repository's manifests are
+/// not read twice.
+fn may_be_examined(path: &str) -> bool {
+    if !cicd::is_relevant_path(path) || dockerfile::is_dockerfile(path) {
+        return false;
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if name.ends_with(".yaml") || name.ends_with(".yml") {
+        return cicd::pipeline_system(path, "").is_some() || path.contains("tekton");
+    }
+    true
+}
+
+/// Versions kept: pipelines, scripts, Makefiles and runbooks.
+fn is_examined(path: &str, text: &str) -> bool {
+    cicd::pipeline_system(path, text).is_some()
+        || cicd::is_makefile(path)
+        || cicd::is_script(path, text)
+        || cicd::is_runbook(path)
+}
+
+fn add(
+    ctx: &Ctx,
+    inventory: &mut Inventory,
+    v: &Version,
+    text: String,
+    sha: String,
+    earlier: bool,
+) {
+    let locator = ctx.locator(v.commit, &v.path);
+    let id = evidence_id(&ctx.source_id, &locator);
+    let describes = if earlier {
+        format!(
+            "{} at commit {} ({}), a version that existed during the period",
+            v.path,
+            short(v.commit),
+            rfc3339(v.time)
+        )
+    } else {
+        v.path.clone()
+    };
+    inventory.records.push(EvidenceRecord {
+        id: id.clone(),
+        source: ctx.source_id.clone(),
+        kind: EvidenceKind::File,
+        locator,
+        sha256: sha,
+        collected_at: None,
+        time: None,
+        describes,
+    });
+    inventory.files.push(CollectedFile {
+        source: ctx.source_id.clone(),
+        path: v.path.clone(),
+        commit: Some(v.commit.to_string()),
+        evidence: id,
+        text: text.into(),
+        committed_at: Some(rfc3339(v.time)),
+        earlier,
+    });
+}

@@ -1,0 +1,1200 @@
+//! The Git history collector: a repository's manifests, pipelines and image changes over the
+//! audit period, read from the object database (a bare clone works; the working tree is
+//! never looked at).
+//!
+//! Takes a repository path, a ref and the period, and gives an [`Inventory`]:
+//! - the Kubernetes objects of the tree of the last commit at or before the period end,
+//!   read by the same manifest loader as `--snapshot` ([`manifests`]);
+//! - the CI pipelines, scripts, Makefiles, runbooks and Dockerfiles of that tree, and the
+//!   other versions of pipelines, scripts, Makefiles and runbooks that existed during the
+//!   period ([`files`]), as [`CollectedFile`]s;
+//! - the image change timeline of the period and, per image slot in use at the period end,
+//!   its changes and the commit that introduced it ([`History`]).
+//!
+//! The ref's history is walked along first parents (each commit diffed against its first
+//! parent, so a merge shows what it brought onto the branch), or every non-merge commit
+//! with `--all-parents`. A commit belongs to the period by its committer time. The walk
+//! stops at the first commit before the period start, and goes further back only while an
+//! image in use at the period end has not yet been traced to the commit that introduced it.
+//! Trees are diffed by hand so that unchanged subtrees are never read ([`tree`]), each
+//! distinct blob is read and parsed once, and diffs and parses run on both cores.
+
+mod files;
+pub mod images;
+mod manifests;
+mod tree;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use git2::{Oid, Repository};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use self::images::{Owner, Slot};
+use super::Inventory;
+use crate::evidence::{Problem, ProblemLevel, Source, SourceKind};
+use crate::period::Period;
+use crate::timefmt::rfc3339;
+
+/// Blobs larger than this are skipped (with a note) unless `--max-file-size` is smaller:
+/// no manifest or pipeline is that large, and inflating a huge binary costs memory.
+pub const DEFAULT_MAX_BLOB_BYTES: u64 = 32 << 20;
+
+/// The note a run gets when it reads history without a period given.
+pub fn default_period_note(source: &str, period: &Period) -> Problem {
+    Problem::new(
+        ProblemLevel::Note,
+        source,
+        "--period",
+        format!(
+            "no period given: the history was read for the 90 days up to --as-of ({} to {})",
+            rfc3339(period.start),
+            rfc3339(period.end)
+        ),
+    )
+    .hint("pass --period (2026-Q3, 2026-08, previous-quarter...) or --since/--until")
+}
+
+/// How to read a repository.
+#[derive(Clone, Debug)]
+pub struct GitOptions {
+    /// The ref whose history is read (`HEAD`, a branch, a tag, a commit).
+    pub reference: String,
+    pub period: Period,
+    /// Walk every commit, not only first parents.
+    pub all_parents: bool,
+    /// Blobs larger than this are skipped with a note.
+    pub max_blob_bytes: u64,
+    /// Show a progress bar (only when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// Why a repository could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error(
+        "--repo {path}: not a Git repository ({message}); pass the directory of a clone (a bare \
+         clone works too)"
+    )]
+    NotARepository { path: String, message: String },
+    #[error("--repo {path}: no ref `{reference}` ({message}); {known}")]
+    MissingRef {
+        path: String,
+        reference: String,
+        message: String,
+        known: String,
+    },
+    #[error("--repo {path}: cannot read commit {commit} of `{reference}`: {message}")]
+    Unreadable {
+        path: String,
+        reference: String,
+        commit: String,
+        message: String,
+    },
+}
+
+/// One change of an image reference found in Git history: a row of the timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ImageChange {
+    /// Commit (committer) time, RFC 3339, UTC.
+    pub time: String,
+    /// Full commit id.
+    pub commit: String,
+    /// The commit's author name.
+    pub author: String,
+    /// The repository source it was found in.
+    pub source: String,
+    /// The file whose image reference changed, relative to the repository.
+    pub path: String,
+    /// What the image belongs to: `Deployment shop/api container api`, `Kustomization
+    /// overlays/prod image ghcr.io/acme/api`, `Helm chart charts/api values image.tag`.
+    pub subject: String,
+    /// `None` when the reference was added.
+    pub old_image: Option<String>,
+    /// `None` when the reference was removed.
+    pub new_image: Option<String>,
+}
+
+/// A commit, as far as the collector needs it.
+#[derive(Clone, Debug)]
+pub struct CommitInfo {
+    pub id: Oid,
+    pub time: DateTime<Utc>,
+    pub author: String,
+    pub parents: Vec<Oid>,
+    pub tree: Oid,
+}
+
+impl CommitInfo {
+    pub fn short(&self) -> String {
+        short(self.id)
+    }
+}
+
+/// Abbreviated commit ids in locators and messages.
+pub fn short(id: Oid) -> String {
+    id.to_string()[..12].to_string()
+}
+
+/// When the image in use at the period end was put there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Introduced {
+    /// By this commit.
+    At { commit: String, time: String },
+    /// At or before this commit: the history read ends there (its first commit, or where a
+    /// shallow clone cuts it).
+    AtOrBefore { commit: String, time: String },
+}
+
+impl Introduced {
+    pub fn time(&self) -> DateTime<Utc> {
+        let t = match self {
+            Introduced::At { time, .. } | Introduced::AtOrBefore { time, .. } => time,
+        };
+        DateTime::parse_from_rfc3339(t)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default()
+    }
+
+    pub fn commit(&self) -> &str {
+        match self {
+            Introduced::At { commit, .. } | Introduced::AtOrBefore { commit, .. } => commit,
+        }
+    }
+}
+
+/// One image slot in use at the period end, with its history over the period.
+#[derive(Clone, Debug)]
+pub struct SlotHistory {
+    pub path: String,
+    pub owner: Owner,
+    /// The image it names at the period end.
+    pub image: String,
+    pub line: u32,
+    /// Times of the commits in the period that changed it, oldest first.
+    pub changes: Vec<DateTime<Utc>>,
+    /// None when it could not be traced (the walk back failed on an unreadable commit).
+    pub introduced: Option<Introduced>,
+}
+
+/// What the history of one repository says about images over the period.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    pub source: String,
+    pub period_start: DateTime<Utc>,
+    pub period_end: DateTime<Utc>,
+    /// The commit whose tree is the period end's state, when there is one.
+    pub end_commit: Option<String>,
+    /// Commits of the period that were diffed.
+    pub commits_in_period: usize,
+    pub changes: Vec<ImageChange>,
+    pub slots: Vec<SlotHistory>,
+}
+
+/// Commits that could not be read are problems, not the end of the walk.
+struct Walk<'r> {
+    repo: &'r Repository,
+    revwalk: Option<git2::Revwalk<'r>>,
+    next: Option<Oid>,
+    /// The commit where a shallow clone cuts the history, once met.
+    cut: Option<CommitInfo>,
+    /// The walk met a commit it could not read.
+    broken: Option<(Oid, String)>,
+}
+
+impl<'r> Walk<'r> {
+    fn new(repo: &'r Repository, tip: Oid, all_parents: bool) -> Result<Self, git2::Error> {
+        let revwalk = if all_parents {
+            let mut w = repo.revwalk()?;
+            w.set_sorting(git2::Sort::TIME)?;
+            w.push(tip)?;
+            Some(w)
+        } else {
+            None
+        };
+        Ok(Walk {
+            repo,
+            revwalk,
+            next: Some(tip),
+            cut: None,
+            broken: None,
+        })
+    }
+
+    fn read(&mut self, id: Oid) -> Option<CommitInfo> {
+        match self.repo.find_commit(id) {
+            Ok(c) => {
+                let info = CommitInfo {
+                    id,
+                    time: commit_time(&c),
+                    author: String::from_utf8_lossy(c.author().name_bytes()).into_owned(),
+                    parents: c.parent_ids().collect(),
+                    tree: c.tree_id(),
+                };
+                Some(info)
+            }
+            Err(e) => {
+                self.broken = Some((id, e.message().to_string()));
+                None
+            }
+        }
+    }
+}
+
+impl Iterator for Walk<'_> {
+    type Item = CommitInfo;
+
+    fn next(&mut self) -> Option<CommitInfo> {
+        if let Some(w) = self.revwalk.as_mut() {
+            let id = match w.next()? {
+                Ok(id) => id,
+                Err(e) => {
+                    self.broken = Some((Oid::ZERO_SHA1, e.message().to_string()));
+                    return None;
+                }
+            };
+            let info = self.read(id)?;
+            if info.parents.is_empty() && self.repo.is_shallow() && is_shallow_root(self.repo, id) {
+                self.cut = Some(info.clone());
+            }
+            return Some(info);
+        }
+        let id = self.next.take()?;
+        let info = self.read(id)?;
+        self.next = info.parents.first().copied();
+        if info.parents.is_empty() && self.repo.is_shallow() && is_shallow_root(self.repo, id) {
+            self.cut = Some(info.clone());
+        }
+        Some(info)
+    }
+}
+
+/// When a commit landed: its committer time.
+pub(super) fn commit_time(c: &git2::Commit<'_>) -> DateTime<Utc> {
+    Utc.timestamp_opt(c.committer().when().seconds(), 0)
+        .single()
+        .unwrap_or_default()
+}
+
+/// Is the commit one where a shallow clone cuts the history (listed in `.git/shallow`)?
+fn is_shallow_root(repo: &Repository, id: Oid) -> bool {
+    std::fs::read_to_string(repo.path().join("shallow"))
+        .map(|s| s.lines().any(|l| l.trim() == id.to_string()))
+        .unwrap_or(false)
+}
+
+/// Everything the walk of one repository found, before it becomes an inventory.
+struct Walked {
+    end: Option<CommitInfo>,
+    /// Newest first.
+    in_period: Vec<CommitInfo>,
+    after_end: usize,
+    base: Option<CommitInfo>,
+}
+
+/// Reads one `--repo`.
+pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
+    let location = path.display().to_string();
+    let repo = Repository::open(path).map_err(|e| GitError::NotARepository {
+        path: location.clone(),
+        message: e.message().to_string(),
+    })?;
+    let tip = resolve(&repo, &location, &options.reference)?;
+    let source_id = format!("repo:{location}");
+    let mut ctx = Ctx {
+        repo_path: repo.path().to_path_buf(),
+        source_id: source_id.clone(),
+        name: repo_name(path),
+        options: options.clone(),
+        problems: Vec::new(),
+        progress: Progress::new(options.progress),
+    };
+
+    let mut walk =
+        Walk::new(&repo, tip, options.all_parents).map_err(|e| GitError::Unreadable {
+            path: location.clone(),
+            reference: options.reference.clone(),
+            commit: tip.to_string(),
+            message: e.message().to_string(),
+        })?;
+    let walked = walk_period(&mut walk, &options.period, &ctx.progress);
+    if let Some((id, message)) = walk.broken.clone() {
+        if walked.end.is_none() && walked.in_period.is_empty() && id == tip {
+            return Err(GitError::Unreadable {
+                path: location,
+                reference: options.reference.clone(),
+                commit: id.to_string(),
+                message,
+            });
+        }
+        ctx.problems.push(broken_history(&ctx, id, &message));
+    }
+
+    let mut inventory = Inventory::default();
+    let mut details = BTreeMap::new();
+    details.insert("ref".to_string(), options.reference.clone());
+    details.insert(
+        "history".to_string(),
+        if options.all_parents {
+            "every commit (--all-parents)".to_string()
+        } else {
+            "first parents".to_string()
+        },
+    );
+    details.insert(
+        "commits_in_period".to_string(),
+        walked.in_period.len().to_string(),
+    );
+    let mut history = History {
+        source: source_id.clone(),
+        period_start: options.period.start,
+        period_end: options.period.end,
+        commits_in_period: walked.in_period.len(),
+        ..History::default()
+    };
+
+    match &walked.end {
+        None => ctx.problems.push(
+            Problem::new(
+                ProblemLevel::Warning,
+                &source_id,
+                format!("{}@{}", ctx.name, options.reference),
+                format!(
+                    "`{}` has no commit at or before the period end ({}): the repository held \
+                     nothing then, and nothing from it is assessed",
+                    options.reference,
+                    rfc3339(options.period.end)
+                ),
+            )
+            .hint("choose a period after the repository's first commit, or another --ref"),
+        ),
+        Some(end) => {
+            details.insert("commit".to_string(), end.id.to_string());
+            details.insert("commit_time".to_string(), rfc3339(end.time));
+            history.end_commit = Some(end.id.to_string());
+            let diffs = diff_commits(&ctx, &walked.in_period);
+            let end_files = match tree::list(&repo, end.tree, &|p| is_wanted(p)) {
+                Ok(d) => {
+                    for s in d.submodules {
+                        ctx.problems.push(submodule(&ctx, end, &s));
+                    }
+                    d.changes
+                }
+                Err(e) => {
+                    ctx.problems.push(unreadable_commit(&ctx, end, &e));
+                    Vec::new()
+                }
+            };
+            let mut cache = BlobCache::default();
+            let timeline = timeline(&mut ctx, &mut cache, &walked, &diffs, &end_files);
+            history.changes = timeline.changes;
+            history.slots = trace_back(
+                &mut ctx,
+                &mut cache,
+                &mut walk,
+                walked.base.clone(),
+                timeline.slots,
+            );
+            manifests::load(&ctx, end, &end_files, &mut inventory);
+            files::collect(
+                &mut ctx,
+                &repo,
+                end,
+                &end_files,
+                &walked,
+                &diffs,
+                &mut inventory,
+            );
+        }
+    }
+    if let Some(cut) = &walk.cut {
+        details.insert(
+            "shallow".to_string(),
+            format!("history cut at {} ({})", cut.id, rfc3339(cut.time)),
+        );
+        ctx.problems.push(shallow(&ctx, cut, &options.period));
+    }
+    if walked.after_end > 0 {
+        details.insert(
+            "commits_after_period".to_string(),
+            walked.after_end.to_string(),
+        );
+    }
+    ctx.progress.finish();
+    inventory.problems.append(&mut ctx.problems);
+    inventory.sources.push(Source {
+        id: source_id,
+        kind: SourceKind::Repository,
+        location,
+        identity: identity(&repo, path),
+        details,
+    });
+    inventory.history.push(history);
+    Ok(inventory)
+}
+
+/// What the collector of one repository carries from step to step.
+pub(super) struct Ctx {
+    repo_path: std::path::PathBuf,
+    source_id: String,
+    /// The repository's directory name, in locators.
+    name: String,
+    options: GitOptions,
+    problems: Vec<Problem>,
+    progress: Progress,
+}
+
+impl Ctx {
+    /// `repo@commit:path`, the locator of a file at a commit.
+    fn locator(&self, commit: Oid, path: &str) -> String {
+        format!("{}@{}:{path}", self.name, short(commit))
+    }
+
+    /// A handle on the repository for one worker thread.
+    fn open(&self) -> Option<Repository> {
+        Repository::open(&self.repo_path).ok()
+    }
+}
+
+fn resolve(repo: &Repository, location: &str, reference: &str) -> Result<Oid, GitError> {
+    let object = repo.revparse_single(reference).map_err(|e| {
+        let mut branches: Vec<String> = repo
+            .branches(None)
+            .map(|it| {
+                it.filter_map(Result::ok)
+                    .filter_map(|(b, _)| b.name().ok().flatten().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        branches.sort();
+        let known = if branches.is_empty() {
+            "the repository has no branch (is it empty?)".to_string()
+        } else {
+            format!("its branches: {}; pass one with --ref", branches.join(", "))
+        };
+        GitError::MissingRef {
+            path: location.to_string(),
+            reference: reference.to_string(),
+            message: e.message().to_string(),
+            known,
+        }
+    })?;
+    object
+        .peel_to_commit()
+        .map(|c| c.id())
+        .map_err(|e| GitError::MissingRef {
+            path: location.to_string(),
+            reference: reference.to_string(),
+            message: e.message().to_string(),
+            known: "it names no commit".to_string(),
+        })
+}
+
+/// The repository's directory name (without `.git`), for locators and the identity.
+fn repo_name(path: &Path) -> String {
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut name = canonical
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "repo".to_string());
+    if name == ".git"
+        && let Some(parent) = canonical.parent().and_then(|p| p.file_name())
+    {
+        name = parent.to_string_lossy().into_owned();
+    }
+    name.strip_suffix(".git")
+        .map(str::to_string)
+        .unwrap_or(name)
+}
+
+/// The origin remote's URL without credentials, else the directory name: what findings are
+/// keyed on, so they keep their ids wherever the clone lives.
+fn identity(repo: &Repository, path: &Path) -> String {
+    repo.find_remote("origin")
+        .ok()
+        .and_then(|r| r.url().ok().map(strip_credentials))
+        .unwrap_or_else(|| repo_name(path))
+}
+
+/// `https://user:token@host/x` → `https://host/x`; scp-like `git@host:x` is kept (the user
+/// is not a secret).
+pub fn strip_credentials(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        return format!("{scheme}://{host}{path}");
+    }
+    url.to_string()
+}
+
+/// Paths the history reads: files that can name images, and files the CI analysis reads.
+fn is_wanted(path: &str) -> bool {
+    images::file_kind(path).is_some() || crate::cicd::is_relevant_path(path)
+}
+
+fn walk_period(walk: &mut Walk<'_>, period: &Period, progress: &Progress) -> Walked {
+    let mut out = Walked {
+        end: None,
+        in_period: Vec::new(),
+        after_end: 0,
+        base: None,
+    };
+    progress.walking();
+    let all_parents = walk.revwalk.is_some();
+    for c in walk.by_ref() {
+        progress.walked();
+        if all_parents && c.parents.len() > 1 {
+            // With --all-parents a merge's changes are its branch's commits, read on their
+            // own; a merge's own state still counts as the period end's.
+            if out.end.is_none() && c.time <= period.end {
+                out.end = Some(c);
+            }
+            continue;
+        }
+        if c.time > period.end {
+            if out.end.is_none() {
+                out.after_end += 1;
+                continue;
+            }
+            // Clock skew inside the period: a later time after an earlier commit.
+            out.in_period.push(c);
+            continue;
+        }
+        if out.end.is_none() {
+            out.end = Some(c.clone());
+        }
+        if c.time >= period.start {
+            out.in_period.push(c);
+        } else {
+            out.base = Some(c);
+            break;
+        }
+    }
+    out
+}
+
+/// Each commit of the period diffed against its first parent, on both cores.
+type Diffs = Vec<Result<tree::Diff, git2::Error>>;
+
+fn diff_commits(ctx: &Ctx, commits: &[CommitInfo]) -> Diffs {
+    ctx.progress.diffing(commits.len());
+    let chunk = (commits.len() / (rayon::current_num_threads() * 8)).max(16);
+    commits
+        .par_chunks(chunk)
+        .flat_map_iter(|chunk| {
+            let repo = ctx.open();
+            let out: Vec<_> = chunk
+                .iter()
+                .map(|c| {
+                    let repo = repo
+                        .as_ref()
+                        .ok_or_else(|| git2::Error::from_str("cannot open the repository"))?;
+                    let d = diff_commit(repo, c);
+                    ctx.progress.diffed();
+                    d
+                })
+                .collect();
+            out
+        })
+        .collect()
+}
+
+fn diff_commit(repo: &Repository, c: &CommitInfo) -> Result<tree::Diff, git2::Error> {
+    let parent_tree = match c.parents.first() {
+        Some(p) => Some(repo.find_commit(*p)?.tree_id()),
+        None => None,
+    };
+    tree::diff(repo, parent_tree, Some(c.tree), &|p| is_wanted(p))
+}
+
+/// A blob's image slots, or why they could not be read.
+#[derive(Clone, Debug)]
+enum Parsed {
+    Slots(Arc<Vec<Slot>>),
+    /// Read, not YAML: the line and message.
+    Invalid(u32, String),
+    /// Not text, too large, or unreadable: the message.
+    Skipped(String),
+}
+
+/// Parsed blobs, keyed by blob id and the directory and kind that name their slots.
+#[derive(Default)]
+struct BlobCache {
+    parsed: HashMap<(Oid, String), Parsed>,
+}
+
+impl BlobCache {
+    /// Parses every blob of `wanted` not yet parsed, on both cores.
+    fn fill(&mut self, ctx: &Ctx, wanted: Vec<(Oid, String)>) {
+        let mut todo: Vec<(Oid, String)> = wanted
+            .into_iter()
+            .filter(|k| !self.parsed.contains_key(k))
+            .collect();
+        todo.sort();
+        todo.dedup();
+        let chunk = (todo.len() / (rayon::current_num_threads() * 8)).max(16);
+        let done: Vec<((Oid, String), Parsed)> = todo
+            .par_chunks(chunk)
+            .flat_map_iter(|chunk| {
+                let repo = ctx.open();
+                chunk
+                    .iter()
+                    .map(|(id, path)| {
+                        let parsed = match &repo {
+                            Some(repo) => parse_blob(repo, *id, path, ctx.options.max_blob_bytes),
+                            None => Parsed::Skipped("cannot open the repository".into()),
+                        };
+                        ((*id, path.clone()), parsed)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        self.parsed.extend(done);
+    }
+
+    fn get(&self, id: Oid, path: &str) -> Option<&Parsed> {
+        self.parsed.get(&(id, cache_key(path)))
+    }
+}
+
+/// Slots depend on the blob and on the directory and file name that name their owner.
+fn cache_key(path: &str) -> String {
+    path.to_string()
+}
+
+fn parse_blob(repo: &Repository, id: Oid, path: &str, limit: u64) -> Parsed {
+    match tree::read_blob(repo, id, limit) {
+        Err(e) => Parsed::Skipped(format!("cannot read blob {id}: {}", e.message())),
+        Ok(Err(size)) => Parsed::Skipped(format!(
+            "blob is {size} bytes, over the {limit}-byte limit; skipped"
+        )),
+        Ok(Ok(bytes)) => match text_of(&bytes) {
+            Err(why) => Parsed::Skipped(why),
+            Ok(text) => match images::slots(path, &text) {
+                Ok(slots) => Parsed::Slots(Arc::new(slots)),
+                Err(e) => Parsed::Invalid(e.line, e.message),
+            },
+        },
+    }
+}
+
+/// A blob as UTF-8 text (a BOM is dropped), or why it is not text.
+pub(super) fn text_of(bytes: &[u8]) -> Result<String, String> {
+    if let Some(offset) = memchr::memchr(0, bytes) {
+        return Err(format!(
+            "binary data (a NUL byte at offset {offset}), not text"
+        ));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    String::from_utf8(bytes.to_vec()).map_err(|e| {
+        let valid = &bytes[..e.utf8_error().valid_up_to()];
+        let line = 1 + memchr::memchr_iter(b'\n', valid).count();
+        format!("not valid UTF-8 (first bad byte at line {line})")
+    })
+}
+
+/// The timeline and the slots in use at the period end, before tracing them back.
+struct Timeline {
+    changes: Vec<ImageChange>,
+    slots: Vec<SlotHistory>,
+}
+
+fn timeline(
+    ctx: &mut Ctx,
+    cache: &mut BlobCache,
+    walked: &Walked,
+    diffs: &Diffs,
+    end_files: &[tree::Change],
+) -> Timeline {
+    // Every blob the timeline compares, and every image file at the period end.
+    let mut wanted = Vec::new();
+    for d in diffs.iter().flatten() {
+        for c in d
+            .changes
+            .iter()
+            .filter(|c| images::file_kind(&c.path).is_some())
+        {
+            wanted.extend(c.old.map(|id| (id, cache_key(&c.path))));
+            wanted.extend(c.new.map(|id| (id, cache_key(&c.path))));
+        }
+    }
+    for f in end_files
+        .iter()
+        .filter(|f| images::file_kind(&f.path).is_some())
+    {
+        wanted.extend(f.new.map(|id| (id, cache_key(&f.path))));
+    }
+    ctx.progress.parsing(wanted.len());
+    cache.fill(ctx, wanted);
+
+    let mut changes = Vec::new();
+    // Per slot: each change in the period, with its commit and the image it set.
+    let mut changed_at: HashMap<(String, Owner), Vec<SlotChange>> = HashMap::new();
+    // The last readable slots of each path, so a commit that breaks a file and the one
+    // that mends it compare against the last good version.
+    let mut last_good: HashMap<String, Arc<Vec<Slot>>> = HashMap::new();
+    let mut reported: HashSet<(Oid, String)> = HashSet::new();
+    for (commit, diff) in walked.in_period.iter().zip(diffs).rev() {
+        let diff = match diff {
+            Ok(d) => d,
+            Err(e) => {
+                let p = unreadable_commit(ctx, commit, e);
+                ctx.problems.push(p);
+                continue;
+            }
+        };
+        for s in &diff.submodules {
+            let p = submodule(ctx, commit, s);
+            ctx.problems.push(p);
+        }
+        for c in diff
+            .changes
+            .iter()
+            .filter(|c| images::file_kind(&c.path).is_some())
+        {
+            let old = match last_good.get(&c.path) {
+                Some(s) => Some(s.clone()),
+                None => c.old.and_then(|id| match cache.get(id, &c.path) {
+                    Some(Parsed::Slots(s)) => Some(s.clone()),
+                    _ => None,
+                }),
+            };
+            let new = match c.new {
+                None => Some(Arc::new(Vec::new())),
+                Some(id) => match cache.get(id, &c.path) {
+                    Some(Parsed::Slots(s)) => Some(s.clone()),
+                    Some(Parsed::Invalid(line, message)) => {
+                        if reported.insert((id, c.path.clone())) {
+                            let p = invalid_yaml(ctx, commit, &c.path, *line, message);
+                            ctx.problems.push(p);
+                        }
+                        None
+                    }
+                    Some(Parsed::Skipped(why)) => {
+                        if reported.insert((id, c.path.clone())) {
+                            let p = skipped_file(ctx, commit, &c.path, why);
+                            ctx.problems.push(p);
+                        }
+                        None
+                    }
+                    None => None,
+                },
+            };
+            let Some(new) = new else {
+                // The version before an unreadable one is what the next readable version
+                // is compared with.
+                if let Some(old) = old {
+                    last_good.entry(c.path.clone()).or_insert(old);
+                }
+                continue;
+            };
+            let old = old.unwrap_or_default();
+            for (owner, o, n) in compare(&old, &new) {
+                let subject = match owner {
+                    Owner::Values { key, .. } | Owner::HelmRelease { key, .. } => {
+                        let changed = images::changed_key(key, o, n);
+                        with_key(owner, changed).describe()
+                    }
+                    _ => owner.describe(),
+                };
+                changes.push(ImageChange {
+                    time: rfc3339(commit.time),
+                    commit: commit.id.to_string(),
+                    author: commit.author.clone(),
+                    source: ctx.source_id.clone(),
+                    path: c.path.clone(),
+                    subject,
+                    old_image: o.map(|s| s.image.clone()),
+                    new_image: n.map(|s| s.image.clone()),
+                });
+                changed_at
+                    .entry((c.path.clone(), owner.clone()))
+                    .or_default()
+                    .push((commit.time, commit.id, n.map(|s| s.image.clone())));
+            }
+            if c.new.is_some() {
+                last_good.insert(c.path.clone(), new);
+            } else {
+                last_good.remove(&c.path);
+            }
+        }
+    }
+
+    let mut slots = Vec::new();
+    for f in end_files
+        .iter()
+        .filter(|f| images::file_kind(&f.path).is_some())
+    {
+        let Some(id) = f.new else { continue };
+        let Some(Parsed::Slots(found)) = cache.get(id, &f.path) else {
+            if let Some(end) = &walked.end {
+                let p = match cache.get(id, &f.path) {
+                    Some(Parsed::Invalid(line, message)) => {
+                        Some(invalid_yaml(ctx, end, &f.path, *line, message))
+                    }
+                    Some(Parsed::Skipped(why)) => Some(skipped_file(ctx, end, &f.path, why)),
+                    _ => None,
+                };
+                if let Some(p) = p
+                    && reported.insert((id, f.path.clone()))
+                {
+                    ctx.problems.push(p);
+                }
+            }
+            continue;
+        };
+        for s in found.iter() {
+            let key = (f.path.clone(), s.owner.clone());
+            let found = changed_at.remove(&key).unwrap_or_default();
+            // The last change of the period put the image in use there.
+            let introduced = found
+                .last()
+                .filter(|(_, _, image)| image.as_deref() == Some(s.image.as_str()))
+                .map(|(time, commit, _)| Introduced::At {
+                    commit: commit.to_string(),
+                    time: rfc3339(*time),
+                });
+            slots.push(SlotHistory {
+                path: f.path.clone(),
+                owner: s.owner.clone(),
+                image: s.image.clone(),
+                line: s.line,
+                changes: found.iter().map(|(t, _, _)| *t).collect(),
+                introduced,
+            });
+        }
+    }
+    changes.sort_by(|a, b| (&a.time, &a.path, &a.subject).cmp(&(&b.time, &b.path, &b.subject)));
+    Timeline { changes, slots }
+}
+
+/// A change of one slot: when, by which commit, and the image it set (None: removed).
+type SlotChange = (DateTime<Utc>, Oid, Option<String>);
+
+fn with_key(owner: &Owner, key: String) -> Owner {
+    match owner.clone() {
+        Owner::Values { chart, .. } => Owner::Values { chart, key },
+        Owner::HelmRelease {
+            namespace, name, ..
+        } => Owner::HelmRelease {
+            namespace,
+            name,
+            key,
+        },
+        other => other,
+    }
+}
+
+/// Owners whose image differs between two versions of a file, in file order.
+fn compare<'a>(
+    old: &'a [Slot],
+    new: &'a [Slot],
+) -> Vec<(&'a Owner, Option<&'a Slot>, Option<&'a Slot>)> {
+    let mut out = Vec::new();
+    let olds: HashMap<&Owner, &Slot> = old.iter().map(|s| (&s.owner, s)).collect();
+    let news: HashSet<&Owner> = new.iter().map(|s| &s.owner).collect();
+    for n in new {
+        match olds.get(&n.owner) {
+            Some(o) if o.image == n.image => {}
+            o => out.push((&n.owner, o.copied(), Some(n))),
+        }
+    }
+    for o in old.iter().filter(|o| !news.contains(&o.owner)) {
+        out.push((&o.owner, Some(o), None));
+    }
+    out
+}
+
+/// Walks back from the period start until every slot in use at the period end that did not
+/// change in the period is traced to the commit that introduced its image.
+fn trace_back(
+    ctx: &mut Ctx,
+    cache: &mut BlobCache,
+    walk: &mut Walk<'_>,
+    base: Option<CommitInfo>,
+    mut slots: Vec<SlotHistory>,
+) -> Vec<SlotHistory> {
+    let mut pending: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, s) in slots.iter().enumerate() {
+        if s.introduced.is_none() {
+            pending.entry(s.path.clone()).or_default().push(i);
+        }
+    }
+    let Some(repo) = ctx.open() else {
+        return slots;
+    };
+    let mut commit = base;
+    let mut oldest: Option<CommitInfo> = None;
+    while !pending.is_empty() {
+        let Some(c) = commit.take().or_else(|| walk.next()) else {
+            break;
+        };
+        if walk.revwalk.is_some() && c.parents.len() > 1 {
+            continue;
+        }
+        oldest = Some(c.clone());
+        if walk.cut.as_ref().is_some_and(|cut| cut.id == c.id) {
+            // A shallow clone's first commit has parents that are not there: its tree is
+            // not what it added.
+            break;
+        }
+        let paths: HashSet<&str> = pending.keys().map(String::as_str).collect();
+        let diff = match c.parents.first() {
+            Some(p) => repo.find_commit(*p).and_then(|p| {
+                tree::diff(&repo, Some(p.tree_id()), Some(c.tree), &|x| {
+                    paths.contains(x)
+                })
+            }),
+            None => tree::diff(&repo, None, Some(c.tree), &|x| paths.contains(x)),
+        };
+        let diff = match diff {
+            Ok(d) => d,
+            Err(e) => {
+                let p = unreadable_commit(ctx, &c, &e);
+                ctx.problems.push(p);
+                // The slots cannot be traced past a commit that cannot be read.
+                pending.clear();
+                break;
+            }
+        };
+        let wanted: Vec<(Oid, String)> = diff
+            .changes
+            .iter()
+            .flat_map(|ch| {
+                [ch.old, ch.new]
+                    .into_iter()
+                    .flatten()
+                    .map(|id| (id, cache_key(&ch.path)))
+            })
+            .collect();
+        cache.fill(ctx, wanted);
+        for ch in &diff.changes {
+            let Some(indexes) = pending.get_mut(&ch.path) else {
+                continue;
+            };
+            let image_at = |id: Option<Oid>, owner: &Owner| -> Option<String> {
+                match id.and_then(|id| cache.get(id, &ch.path)) {
+                    Some(Parsed::Slots(s)) => s
+                        .iter()
+                        .find(|s| &s.owner == owner)
+                        .map(|s| s.image.clone()),
+                    _ => None,
+                }
+            };
+            indexes.retain(|&i| {
+                let s = &slots[i];
+                let before = image_at(ch.old, &s.owner);
+                if before.as_deref() == Some(s.image.as_str()) {
+                    return true;
+                }
+                slots[i].introduced = Some(Introduced::At {
+                    commit: c.id.to_string(),
+                    time: rfc3339(c.time),
+                });
+                false
+            });
+            if indexes.is_empty() {
+                pending.remove(&ch.path);
+            }
+        }
+        commit = None;
+    }
+    if let Some(oldest) = oldest {
+        for i in pending.into_values().flatten() {
+            slots[i].introduced = Some(Introduced::AtOrBefore {
+                commit: oldest.id.to_string(),
+                time: rfc3339(oldest.time),
+            });
+        }
+    }
+    slots
+}
+
+fn broken_history(ctx: &Ctx, id: Oid, message: &str) -> Problem {
+    Problem::new(
+        ProblemLevel::Error,
+        &ctx.source_id,
+        format!(
+            "{}@{}",
+            ctx.name,
+            if id.is_zero() {
+                "?".to_string()
+            } else {
+                short(id)
+            }
+        ),
+        format!("cannot read commit {id}: {message}; the history before it was not read"),
+    )
+    .hint("run `git fsck` on the repository; a re-clone restores missing or corrupt objects")
+}
+
+fn unreadable_commit(ctx: &Ctx, c: &CommitInfo, e: &git2::Error) -> Problem {
+    Problem::new(
+        ProblemLevel::Error,
+        &ctx.source_id,
+        format!("{}@{}", ctx.name, c.short()),
+        format!(
+            "cannot read the changes of commit {} ({}): {}; its changes were not assessed, the \
+             other commits were",
+            c.id,
+            rfc3339(c.time),
+            e.message()
+        ),
+    )
+    .hint("run `git fsck` on the repository; a re-clone restores missing or corrupt objects")
+}
+
+fn invalid_yaml(ctx: &Ctx, c: &CommitInfo, path: &str, line: u32, message: &str) -> Problem {
+    Problem::new(
+        ProblemLevel::Warning,
+        &ctx.source_id,
+        format!("{}:{line}", ctx.locator(c.id, path)),
+        format!(
+            "YAML does not parse at commit {} ({}): {message}; this version of the file was \
+             skipped, the timeline goes on from the last version that parsed",
+            c.short(),
+            rfc3339(c.time)
+        ),
+    )
+    .hint("image changes in this version of the file are not in the timeline")
+}
+
+fn skipped_file(ctx: &Ctx, c: &CommitInfo, path: &str, why: &str) -> Problem {
+    Problem::new(
+        ProblemLevel::Warning,
+        &ctx.source_id,
+        ctx.locator(c.id, path),
+        format!("{why} (commit {}, {})", c.short(), rfc3339(c.time)),
+    )
+    .hint("this version of the file was not read; save manifests as UTF-8 text")
+}
+
+fn submodule(ctx: &Ctx, c: &CommitInfo, path: &str) -> Problem {
+    Problem::new(
+        ProblemLevel::Note,
+        &ctx.source_id,
+        ctx.locator(c.id, path),
+        format!("`{path}` is a submodule: noted, not followed"),
+    )
+    .hint("pass the submodule's own repository with another --repo to assess it")
+}
+
+fn shallow(ctx: &Ctx, cut: &CommitInfo, period: &Period) -> Problem {
+    let covers = cut.time <= period.start;
+    let message = if covers {
+        format!(
+            "shallow clone: the history is cut at commit {} ({}); the period is covered, but \
+             images older than that are dated at or before it",
+            cut.id,
+            rfc3339(cut.time)
+        )
+    } else {
+        format!(
+            "shallow clone: the history is cut at commit {} ({}), after the period start ({}): \
+             changes before it are missing from the timeline",
+            cut.id,
+            rfc3339(cut.time),
+            rfc3339(period.start)
+        )
+    };
+    Problem::new(
+        if covers {
+            ProblemLevel::Note
+        } else {
+            ProblemLevel::Warning
+        },
+        &ctx.source_id,
+        format!("{}@{}", ctx.name, cut.short()),
+        message,
+    )
+    .hint("fetch more history (`git fetch --shallow-since=DATE` or `--unshallow`)")
+}
+
+/// A progress bar on stderr while a long history is read, only on a terminal.
+pub(super) struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new(wanted: bool) -> Self {
+        let bar = (wanted && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar
+        });
+        Progress { bar }
+    }
+
+    fn walking(&self) {
+        if let Some(b) = &self.bar {
+            b.set_message("reading commits");
+        }
+    }
+
+    fn walked(&self) {
+        if let Some(b) = &self.bar {
+            b.inc(1);
+            if b.position() % 1024 == 0 {
+                b.tick();
+            }
+        }
+    }
+
+    fn diffing(&self, n: usize) {
+        self.stage(n, "diffing commits");
+    }
+
+    fn diffed(&self) {
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+    }
+
+    fn parsing(&self, n: usize) {
+        self.stage(n, "reading changed files");
+    }
+
+    fn stage(&self, n: usize, message: &'static str) {
+        if let Some(b) = &self.bar {
+            b.set_style(
+                indicatif::ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            b.set_length(n as u64);
+            b.set_position(0);
+            b.set_message(message);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_stripped_from_remote_urls() {
+        assert_eq!(
+            strip_credentials("https://ci:s3cret@git.example.com/ops/gitops.git"),
+            "https://git.example.com/ops/gitops.git"
+        );
+        assert_eq!(
+            strip_credentials("git@github.com:acme/gitops.git"),
+            "git@github.com:acme/gitops.git"
+        );
+        assert_eq!(strip_credentials("ssh://git@host:22/x"), "ssh://host:22/x");
+    }
+}
