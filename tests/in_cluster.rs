@@ -351,3 +351,46 @@ fn in_a_pod_a_server_certificate_from_another_ca_is_refused() {
     assert!(server.requests().is_empty(), "no request got through TLS");
     assert!(!home.path().join("out").exists());
 }
+
+#[test]
+fn the_example_overlay_runs_arguments_the_binary_accepts() {
+    let overlay = deploy("overlays/example");
+    let rendered = match std::process::Command::new("kubectl")
+        .arg("kustomize")
+        .arg(&overlay)
+        .output()
+    {
+        Ok(out) if out.status.success() => out.stdout,
+        Ok(out) => panic!(
+            "kubectl kustomize: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => {
+            eprintln!("skipped: kubectl is not available to render the overlay ({e})");
+            return;
+        }
+    };
+    let text = String::from_utf8(rendered).unwrap();
+    let cronjob = text
+        .split("\n---\n")
+        .map(|doc| serde_saphyr::from_str::<Value>(doc).unwrap())
+        .find(|doc| doc["kind"] == "CronJob")
+        .expect("a CronJob");
+    let args = strings(
+        &cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"],
+    );
+    let home = tempfile::tempdir().unwrap();
+    let out = evidencer(home.path())
+        .args(&args)
+        .arg("--dump-config")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let settings: Value = serde_saphyr::from_slice(&out.stdout).unwrap();
+    assert_eq!(settings["period"], "previous-month");
+    assert_eq!(settings["repos"], serde_json::json!(["/repos/app/current"]));
+}
