@@ -6,6 +6,8 @@
 //! applies must pass. The one warning allowed is a tag-only reference to evidencer's own
 //! image, which has no release digest to pin yet (an overlay adds the digest of your build).
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -121,21 +123,8 @@ fn the_example_overlay_as_kustomize_renders_it_passes_too() {
         passed.contains(&"run-as-non-root".to_string()),
         "{passed:?}"
     );
-    let rendered = match std::process::Command::new("kubectl")
-        .arg("kustomize")
-        .arg(&overlay)
-        .output()
-    {
-        Ok(out) if out.status.success() => out.stdout,
-        Ok(out) => panic!(
-            "kubectl kustomize {}: {}",
-            overlay.display(),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(e) => {
-            eprintln!("skipped the rendered overlay: kubectl is not available ({e})");
-            return;
-        }
+    let Some(rendered) = support::kustomize::render(&overlay) else {
+        return;
     };
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("rendered.yaml");

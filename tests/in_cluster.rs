@@ -122,18 +122,7 @@ fn the_cronjob_runs_arguments_the_binary_accepts() {
     assert_eq!(cronjob["spec"]["concurrencyPolicy"], "Forbid");
     let container = &cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0];
     let args = strings(&container["args"]);
-    let home = tempfile::tempdir().unwrap();
-    let out = evidencer(home.path())
-        .args(&args)
-        .arg("--dump-config")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let settings: Value = serde_saphyr::from_slice(&out.stdout).unwrap();
+    let settings = dump_config(&args);
     assert_eq!(settings["cluster"], true);
     assert_eq!(settings["period"], "previous-quarter");
     assert_eq!(settings["archive"], "/reports");
@@ -355,22 +344,9 @@ fn in_a_pod_a_server_certificate_from_another_ca_is_refused() {
 #[test]
 fn the_example_overlay_runs_arguments_the_binary_accepts() {
     let overlay = deploy("overlays/example");
-    let rendered = match std::process::Command::new("kubectl")
-        .arg("kustomize")
-        .arg(&overlay)
-        .output()
-    {
-        Ok(out) if out.status.success() => out.stdout,
-        Ok(out) => panic!(
-            "kubectl kustomize: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(e) => {
-            eprintln!("skipped: kubectl is not available to render the overlay ({e})");
-            return;
-        }
+    let Some(text) = support::kustomize::render(&overlay) else {
+        return;
     };
-    let text = String::from_utf8(rendered).unwrap();
     let cronjob = text
         .split("\n---\n")
         .map(|doc| serde_saphyr::from_str::<Value>(doc).unwrap())
@@ -379,9 +355,17 @@ fn the_example_overlay_runs_arguments_the_binary_accepts() {
     let args = strings(
         &cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"],
     );
+    let settings = dump_config(&args);
+    assert_eq!(settings["period"], "previous-month");
+    assert_eq!(settings["repos"], serde_json::json!(["/repos/app/current"]));
+}
+
+/// The settings `args` give, as `--dump-config` prints them; fails when the binary refuses
+/// them.
+fn dump_config(args: &[String]) -> Value {
     let home = tempfile::tempdir().unwrap();
     let out = evidencer(home.path())
-        .args(&args)
+        .args(args)
         .arg("--dump-config")
         .output()
         .unwrap();
@@ -390,7 +374,5 @@ fn the_example_overlay_runs_arguments_the_binary_accepts() {
         "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let settings: Value = serde_saphyr::from_slice(&out.stdout).unwrap();
-    assert_eq!(settings["period"], "previous-month");
-    assert_eq!(settings["repos"], serde_json::json!(["/repos/app/current"]));
+    serde_saphyr::from_slice(&out.stdout).unwrap()
 }

@@ -5,4 +5,5 @@
 
 pub mod apiserver;
 pub mod findings;
+pub mod kustomize;
 pub mod namespaces;
