@@ -438,8 +438,7 @@ fn collect(settings: &Settings, period: Option<&(Period, bool)>) -> Result<Inven
             let mut repo = match git::load(path, &options) {
                 Ok(repo) => repo,
                 Err(e) => {
-                    let mut failed = Inventory::default();
-                    failed.problems.push(
+                    inventory.problems.push(
                         Problem::new(
                             ProblemLevel::Error,
                             format!("repo:{}", path.display()),
@@ -448,7 +447,6 @@ fn collect(settings: &Settings, period: Option<&(Period, bool)>) -> Result<Inven
                         )
                         .hint("nothing from this repository was assessed"),
                     );
-                    inventory.merge(failed);
                     continue;
                 }
             };
