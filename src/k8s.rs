@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 /// One Kubernetes object, whatever collector read it.
 #[derive(Clone, Debug)]
@@ -17,8 +18,12 @@ pub struct Object {
     pub api_version: String,
     pub kind: String,
     pub meta: ObjectMeta,
-    /// The object after redaction, without `metadata.managedFields`.
-    pub value: serde_json::Value,
+    /// The object after redaction, without `metadata.managedFields`, as canonical JSON
+    /// (compact, keys sorted): the very bytes its evidence record's sha256 is computed over.
+    /// It is held as text, not as parsed values: parsed, an object takes six to seven times
+    /// the memory of its text, and the checks read only a few parts of each (see
+    /// [`Object::view`]). Set it with [`Object::set_value`] or [`canonical_text`].
+    pub json: Box<str>,
     /// Id of the evidence record of this object.
     pub evidence: String,
     /// Id of the source it was read from.
@@ -86,17 +91,157 @@ impl Object {
     /// into a typed view. A missing part reads as the view's default; a part of the wrong
     /// shape is an error naming the field path.
     pub fn view<T: DeserializeOwned + Default>(&self, pointer: &str) -> Result<T, ViewError> {
-        match self.value.pointer(pointer) {
-            None | Some(serde_json::Value::Null) => Ok(T::default()),
+        match self.part(pointer) {
+            None => Ok(T::default()),
+            Some(raw) if raw.get() == "null" => Ok(T::default()),
             // Tracking the path costs about as much as the read itself, so it is only done
-            // to explain a failure.
-            Some(v) => T::deserialize(v).or_else(|_| {
-                serde_path_to_error::deserialize(v).map_err(|e| ViewError {
+            // to explain a failure, on the part parsed as values (whose errors carry no
+            // position within the compact text, which would mean nothing to a user).
+            Some(raw) => serde_json::from_str(raw.get()).or_else(|_| {
+                let value: serde_json::Value =
+                    serde_json::from_str(raw.get()).map_err(|e| ViewError {
+                        path: join_path(pointer, ""),
+                        message: e.to_string(),
+                    })?;
+                serde_path_to_error::deserialize(&value).map_err(|e| ViewError {
                     path: join_path(pointer, &e.path().to_string()),
                     message: e.into_inner().to_string(),
                 })
             }),
         }
+    }
+
+    /// The JSON text of the part of the object at `pointer` (RFC 6901; `""` is the whole
+    /// object), found without parsing anything else; `None` when there is no such part.
+    pub fn part(&self, pointer: &str) -> Option<&RawValue> {
+        json_part(&self.json, pointer)
+    }
+
+    /// The whole object as parsed values, for the few places that change or walk all of it.
+    pub fn value(&self) -> serde_json::Value {
+        serde_json::from_str(&self.json).expect("an object's canonical JSON parses")
+    }
+
+    /// Replaces the object's JSON with `value` in canonical form.
+    pub fn set_value(&mut self, value: &serde_json::Value) {
+        self.json = canonical_text(value);
+    }
+}
+
+/// `value` as canonical JSON text (see [`Object::json`]).
+pub fn canonical_text(value: &serde_json::Value) -> Box<str> {
+    let mut bytes = Vec::new();
+    crate::collect::snapshot::canonical_json(value, &mut bytes);
+    String::from_utf8(bytes)
+        .expect("serde_json writes UTF-8")
+        .into_boxed_str()
+}
+
+/// The part of JSON text at a JSON pointer, scanning past everything else: each level is
+/// read once, skipping the entries not on the way.
+pub fn json_part<'a>(json: &'a str, pointer: &str) -> Option<&'a RawValue> {
+    let mut at: &'a RawValue = serde_json::from_str(json).ok()?;
+    if pointer.is_empty() {
+        return Some(at);
+    }
+    for segment in pointer.strip_prefix('/')?.split('/') {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        let mut de = serde_json::Deserializer::from_str(at.get());
+        at = de::Deserializer::deserialize_any(&mut de, Find(&segment)).ok()??;
+    }
+    Some(at)
+}
+
+/// Whether a mapping key is the one sought, without copying it.
+struct KeyIs<'s>(&'s str);
+
+impl<'de> de::DeserializeSeed<'de> for KeyIs<'_> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for KeyIs<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a mapping key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<bool, E> {
+        Ok(key == self.0)
+    }
+}
+
+/// Finds one member of a JSON mapping (by key) or list (by index), as raw text.
+struct Find<'s>(&'s str);
+
+impl<'de> de::Visitor<'de> for Find<'_> {
+    type Value = Option<&'de RawValue>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(is_it) = map.next_key_seed(KeyIs(self.0))? {
+            if is_it && found.is_none() {
+                found = Some(map.next_value::<&'de RawValue>()?);
+            } else {
+                map.next_value::<de::IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        // RFC 6901: an index is `0` or digits without a leading zero.
+        let index = self
+            .0
+            .parse::<usize>()
+            .ok()
+            .filter(|_| self.0 == "0" || !self.0.starts_with('0'));
+        let mut found = None;
+        let mut i = 0;
+        loop {
+            if Some(i) == index {
+                match seq.next_element::<&'de RawValue>()? {
+                    Some(v) => found = Some(v),
+                    None => break,
+                }
+            } else if seq.next_element::<de::IgnoredAny>()?.is_none() {
+                break;
+            }
+            i += 1;
+        }
+        Ok(found)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
     }
 }
 
@@ -226,7 +371,7 @@ mod tests {
             api_version: "apps/v1".into(),
             kind: "Deployment".into(),
             meta: ObjectMeta::default(),
-            value,
+            json: canonical_text(&value),
             evidence: "ev".into(),
             source: "s".into(),
             origin: Origin::default(),
@@ -257,6 +402,58 @@ mod tests {
             err.message.contains("expected a boolean"),
             "{}",
             err.message
+        );
+    }
+
+    #[test]
+    fn parts_are_found_by_json_pointer() {
+        let o = object(json!({
+            "metadata": {"annotations": {"a/b": "slash", "m~n": "tilde", "q\"x": "quote"}},
+            "spec": {"containers": [{"name": "a"}, {"name": "b", "ports": [80, 443]}], "n": null},
+        }));
+        let part = |p: &str| o.part(p).map(|r| r.get().to_string());
+        assert_eq!(part("/spec/containers/1/name").as_deref(), Some(r#""b""#));
+        assert_eq!(part("/spec/containers/1/ports/1").as_deref(), Some("443"));
+        assert_eq!(
+            part("/metadata/annotations/a~1b").as_deref(),
+            Some(r#""slash""#)
+        );
+        assert_eq!(
+            part("/metadata/annotations/m~0n").as_deref(),
+            Some(r#""tilde""#)
+        );
+        assert_eq!(
+            part("/metadata/annotations/q\"x").as_deref(),
+            Some(r#""quote""#)
+        );
+        assert_eq!(part("/spec/n").as_deref(), Some("null"));
+        assert_eq!(part("").as_deref(), Some(&*o.json));
+        for missing in [
+            "/spec/containers/2",
+            "/spec/containers/01",
+            "/spec/containers/-",
+            "/spec/containers/0/name/x",
+            "/status",
+            "spec",
+        ] {
+            assert_eq!(part(missing), None, "{missing}");
+        }
+        assert_eq!(
+            o.view::<Vec<String>>("/spec/n").unwrap(),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn objects_hold_canonical_json() {
+        let mut o = object(json!({"b": {"y": 1, "x": [true, null]}, "a": "é\n"}));
+        assert_eq!(&*o.json, r#"{"a":"é\n","b":{"x":[true,null],"y":1}}"#);
+        let mut value = o.value();
+        value["c"] = json!(1.5);
+        o.set_value(&value);
+        assert_eq!(
+            &*o.json,
+            r#"{"a":"é\n","b":{"x":[true,null],"y":1},"c":1.5}"#
         );
     }
 

@@ -11,6 +11,8 @@ use tracing_subscriber::EnvFilter;
 
 /// Reading a big snapshot makes and frees millions of small maps and strings; mimalloc does
 /// that in about half the time glibc's allocator takes, and holds less memory doing it.
+/// The `system-allocator` feature leaves it out, for heap profilers such as heaptrack.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

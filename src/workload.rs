@@ -279,12 +279,10 @@ impl<'a> WorkloadIndex<'a> {
 fn required_parts(object: &Object, pointer: &str, spec: &PodSpec) -> Result<(), ViewError> {
     let named = !object.meta.name.is_empty()
         || object
-            .value
-            .pointer("/metadata/generateName")
-            .and_then(serde_json::Value::as_str)
-            .is_some_and(|n| !n.is_empty());
+            .view::<Option<String>>("/metadata/generateName")
+            .is_ok_and(|n| n.is_some_and(|n| !n.is_empty()));
     if !named {
-        let path = if object.value.get("metadata").is_some() {
+        let path = if object.part("/metadata").is_some() {
             "metadata.name"
         } else {
             "metadata"
@@ -299,7 +297,9 @@ fn required_parts(object: &Object, pointer: &str, spec: &PodSpec) -> Result<(), 
     }
     let full = format!("{pointer}/containers");
     let mut path = String::new();
-    let mut at = &object.value;
+    // Only a broken workload gets here, so the whole object is parsed to walk it.
+    let value = object.value();
+    let mut at = &value;
     for segment in full.trim_start_matches('/').split('/') {
         if !path.is_empty() {
             path.push('.');
@@ -404,7 +404,7 @@ mod tests {
                     .collect(),
                 ..Default::default()
             },
-            value,
+            json: crate::k8s::canonical_text(&value),
             evidence: format!("ev-{name}"),
             source: "s".into(),
             origin: Origin::default(),
@@ -463,7 +463,7 @@ mod tests {
     #[test]
     fn a_malformed_pod_spec_is_unreadable_not_fatal() {
         let mut bad = obj("Deployment", "bad", "u1", None);
-        bad.value = json!({"spec": {"template": {"spec": {"containers": "nginx"}}}});
+        bad.set_value(&json!({"spec": {"template": {"spec": {"containers": "nginx"}}}}));
         let objects = [bad, obj("Deployment", "good", "u2", None)];
         let index = WorkloadIndex::build(&objects);
         assert_eq!(index.assessed.len(), 1);
@@ -502,7 +502,7 @@ mod tests {
         for (value, path, message) in cases {
             let mut o = obj("Deployment", "", "u", None);
             o.meta.name = value["metadata"]["name"].as_str().unwrap_or("").into();
-            o.value = value;
+            o.set_value(&value);
             let objects = [o];
             let index = WorkloadIndex::build(&objects);
             assert_eq!(index.unreadable.len(), 1, "{path}");
@@ -510,7 +510,9 @@ mod tests {
             assert!(index.unreadable[0].error.message.starts_with(message));
         }
         let mut job = obj("Job", "", "u", None);
-        job.value["metadata"] = json!({"generateName": "migrate-"});
+        let mut value = job.value();
+        value["metadata"] = json!({"generateName": "migrate-"});
+        job.set_value(&value);
         let objects = [job];
         assert_eq!(WorkloadIndex::build(&objects).assessed.len(), 1);
     }
@@ -518,10 +520,12 @@ mod tests {
     #[test]
     fn field_paths_name_the_container_by_index() {
         let mut o = obj("CronJob", "c", "u", None);
-        o.value = json!({"spec": {"jobTemplate": {"spec": {"template": {"spec": {
-            "initContainers": [{"name": "i"}],
-            "containers": [{"name": "a"}, {"name": "b"}]
-        }}}}}});
+        o.set_value(
+            &json!({"spec": {"jobTemplate": {"spec": {"template": {"spec": {
+                "initContainers": [{"name": "i"}],
+                "containers": [{"name": "a"}, {"name": "b"}]
+            }}}}}}),
+        );
         let objects = [o];
         let index = WorkloadIndex::build(&objects);
         let paths: Vec<_> = index.containers().map(|c| c.field_path("image")).collect();
@@ -538,10 +542,10 @@ mod tests {
     #[test]
     fn container_settings_fall_back_to_the_pod() {
         let mut o = obj("Pod", "p", "u", None);
-        o.value = json!({"spec": {
+        o.set_value(&json!({"spec": {
             "securityContext": {"runAsNonRoot": true, "runAsUser": 1000},
             "containers": [{"name": "a", "securityContext": {"runAsUser": 0}}]
-        }});
+        }}));
         let objects = [o];
         let index = WorkloadIndex::build(&objects);
         let c = index.containers().next().unwrap();

@@ -101,7 +101,8 @@ fn legacy_octal_numbers() {
         securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false}\n";
     let inv = load_file("d.yaml", text.as_bytes());
     assert_all_pass(&inv, 1);
-    let spec = &inv.objects[0].value["spec"]["template"]["spec"];
+    let value = inv.objects[0].value();
+    let spec = &value["spec"]["template"]["spec"];
     assert_eq!(spec["securityContext"]["runAsUser"], 1000);
     assert_eq!(spec["volumes"][0]["configMap"]["defaultMode"], 493);
 }

@@ -387,7 +387,7 @@ fn object_lists(
         for (i, o) in items.iter().enumerate() {
             list.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
             let start = list.len();
-            crate::collect::snapshot::canonical_json(&o.value, &mut list);
+            list.extend_from_slice(o.json.as_bytes());
             if let Some(record) = records.get(o.evidence.as_str())
                 && record.sha256 != sha256_hex(&list[start..])
             {

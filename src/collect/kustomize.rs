@@ -28,7 +28,7 @@ use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use super::snapshot::{InputFile, canonical_json, read_text};
+use super::snapshot::{InputFile, read_text};
 use super::yaml;
 use crate::evidence::{EvidenceRecord, Problem, ProblemLevel, evidence_id, sha256_hex};
 use crate::k8s::Object;
@@ -834,11 +834,12 @@ fn render_one(
 ) -> (Object, EvidenceRecord) {
     let mut changed = false;
     let namespaced = !CLUSTER_SCOPED.contains(&object.kind.as_str());
+    let mut value = object.value();
     for t in rendering.transforms.iter().rev() {
-        changed |= apply_images(&mut object.value, &t.images);
+        changed |= apply_images(&mut value, &t.images);
         if let Some(ns) = t.namespace.as_deref().filter(|_| namespaced)
             && object.meta.namespace.as_deref() != Some(ns)
-            && let Some(obj) = object.value.as_object_mut()
+            && let Some(obj) = value.as_object_mut()
         {
             let meta = obj
                 .entry("metadata")
@@ -851,9 +852,8 @@ fn render_one(
         }
     }
     if changed {
-        let mut bytes = Vec::new();
-        canonical_json(&object.value, &mut bytes);
-        record.sha256 = sha256_hex(&bytes);
+        object.set_value(&value);
+        record.sha256 = sha256_hex(object.json.as_bytes());
         record.describes = object.display_name();
     }
     record.locator = format!("{} via {}", record.locator, rendering.via);
@@ -976,7 +976,7 @@ mod tests {
         let mut out = Vec::new();
         for o in &inv.objects {
             for list in ["initContainers", "containers"] {
-                for c in o.value["spec"]["template"]["spec"][list]
+                for c in o.value()["spec"]["template"]["spec"][list]
                     .as_array()
                     .into_iter()
                     .flatten()
@@ -1412,7 +1412,7 @@ mod tests {
             .map(|o| (o.kind.as_str(), o.meta.namespace.as_deref()))
             .collect();
         assert_eq!(ns, [("Namespace", None), ("ServiceAccount", Some("shop"))]);
-        assert_eq!(inv.objects[1].value["metadata"]["namespace"], "shop");
+        assert_eq!(inv.objects[1].value()["metadata"]["namespace"], "shop");
     }
 
     #[test]

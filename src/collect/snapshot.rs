@@ -1046,7 +1046,6 @@ pub(super) fn build(
     let mut bytes = Vec::with_capacity(16 << 10);
     canonical_json(&value, &mut bytes);
     let sha256 = sha256_hex(&bytes);
-    drop(bytes);
     let meta_problem;
     let meta = match value.get("metadata") {
         None => {
@@ -1098,7 +1097,9 @@ pub(super) fn build(
         api_version,
         kind,
         meta,
-        value,
+        json: String::from_utf8(bytes)
+            .expect("serde_json writes UTF-8")
+            .into_boxed_str(),
         evidence,
         source: source_id.to_string(),
         origin,
@@ -1215,7 +1216,7 @@ mod tests {
         built
             .into_iter()
             .map(|b| match b {
-                Built::Object(o, r, _) => (r.locator, o.origin.line, r.sha256, o.value),
+                Built::Object(o, r, _) => (r.locator, o.origin.line, r.sha256, o.value()),
                 Built::Secret => ("secret".into(), None, String::new(), Value::Null),
                 Built::Skipped => ("skipped".into(), None, String::new(), Value::Null),
                 Built::Problem(p) => (p.location, None, p.message, Value::Null),
