@@ -11,12 +11,14 @@
 
 #[path = "../support/apiserver.rs"]
 mod apiserver;
+mod measure;
 
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use apiserver::ApiServer;
+use measure::Run;
 use serde_json::{Value, json};
 
 const NODES: usize = 300;
@@ -332,23 +334,9 @@ fn cluster() -> Vec<Value> {
     out
 }
 
-/// Runs a command, returning its wall time and peak RSS (from wait4).
-fn measure(mut command: Command) -> (Duration, u64) {
-    use std::os::unix::process::ExitStatusExt;
-    command.stdout(std::process::Stdio::null());
-    let started = Instant::now();
-    // Reaped by wait4 below, which std's `wait` cannot replace: it gives the peak RSS.
-    #[allow(clippy::zombie_processes)]
-    let child = command.spawn().expect("spawn");
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child and fills a zeroed rusage.
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
-    let elapsed = started.elapsed();
-    assert_eq!(pid, child.id() as libc::pid_t);
-    let exit = std::process::ExitStatus::from_raw(status);
-    assert!(exit.success(), "{command:?} failed: {exit}");
-    (elapsed, usage.ru_maxrss as u64 * 1024)
+/// Runs a command, its stdout discarded.
+fn measure(command: Command) -> Run {
+    measure::run(&command, true)
 }
 
 fn median<T: Copy + Ord>(mut v: Vec<T>) -> T {
@@ -368,6 +356,7 @@ fn find_kubectl() -> Option<std::path::PathBuf> {
 }
 
 fn main() {
+    measure::serve_if_asked();
     if std::env::args().any(|a| a == "--list") {
         println!("cluster: bench");
         return;
@@ -436,12 +425,14 @@ fn main() {
         collect_runs.push(measure(collect_cmd(i)));
         report_runs.push(measure(report_cmd(i)));
     }
-    let show = |name: &str, runs: &[(Duration, u64)]| -> Duration {
-        let t = median(runs.iter().map(|r| r.0).collect());
-        let m = median(runs.iter().map(|r| r.1).collect());
+    let show = |name: &str, runs: &[Run]| -> Duration {
+        let t = median(runs.iter().map(|r| r.wall).collect());
+        let cpu = median(runs.iter().map(|r| r.cpu).collect());
+        let m = median(runs.iter().map(|r| r.max_rss).collect());
         println!(
-            "{name:<48} median {:>7.0} ms   peak RSS {:>6.1} MB   ({} runs)",
+            "{name:<48} median {:>7.0} ms   cpu {:>7.0} ms   peak RSS {:>6.1} MB   ({} runs)",
             t.as_secs_f64() * 1000.0,
+            cpu.as_secs_f64() * 1000.0,
             mb(m),
             runs.len()
         );
@@ -470,7 +461,7 @@ fn main() {
     let peak = collect_runs
         .iter()
         .chain(&report_runs)
-        .map(|r| r.1)
+        .map(|r| r.max_rss)
         .max()
         .unwrap_or(0);
     println!(

@@ -16,12 +16,14 @@
 //! measured and reported. The snapshots are generated in a temporary directory (or under
 //! `--keep DIR`, kept for later runs); one untimed warm-up run precedes the timed runs.
 
+mod measure;
 mod synth;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use measure::Run;
 use synth::{Encoding, Shape, Size};
 
 const BIN: &str = env!("CARGO_BIN_EXE_evidencer");
@@ -103,14 +105,6 @@ fn options() -> Options {
     o
 }
 
-/// One run of the binary: wall time, CPU time (user + system, which other processes on
-/// the machine disturb less than wall time) and the child's peak resident set.
-struct Run {
-    wall: Duration,
-    cpu: Duration,
-    max_rss: u64,
-}
-
 fn run_report(snapshot: &Path, out: &Path, cwd: &Path) -> Run {
     let mut cmd = Command::new(BIN);
     // An empty working directory: no evidencer.yaml there changes the run.
@@ -123,31 +117,7 @@ fn run_report(snapshot: &Path, out: &Path, cwd: &Path) -> Run {
     for prefix in synth::trusted_registries() {
         cmd.args(["--trusted-registry", &prefix]);
     }
-    let started = Instant::now();
-    let child = cmd.spawn().expect("the evidencer binary starts");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: rusage is plain data that wait4 fills in; pid is our own child, reaped here
-    // (std's Child is dropped without waiting, so it is reaped exactly once).
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let wall = started.elapsed();
-    drop(child);
-    assert_eq!(rc, pid, "wait4 failed: {}", std::io::Error::last_os_error());
-    let exited = libc::WIFEXITED(status);
-    let code = libc::WEXITSTATUS(status);
-    assert!(
-        exited && code == 0,
-        "evidencer report failed on {} (status {status})",
-        snapshot.display()
-    );
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    Run {
-        wall,
-        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
-        // ru_maxrss is in KiB on Linux.
-        max_rss: usage.ru_maxrss as u64 * 1024,
-    }
+    measure::run(&cmd, false)
 }
 
 fn median<T: Copy + Ord>(values: &[T]) -> T {
@@ -182,6 +152,7 @@ fn findings_summary(out: &Path) -> (u64, String) {
 }
 
 fn main() {
+    measure::serve_if_asked();
     let opts = options();
     let size = Size::scaled(opts.scale);
     let temp = tempfile::tempdir().expect("a temporary directory");
