@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 
 use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
 /// One Kubernetes object, whatever collector read it.
 #[derive(Clone, Debug)]
@@ -92,14 +91,13 @@ impl Object {
     /// shape is an error naming the field path.
     pub fn view<T: DeserializeOwned + Default>(&self, pointer: &str) -> Result<T, ViewError> {
         match self.part(pointer) {
-            None => Ok(T::default()),
-            Some(raw) if raw.get() == "null" => Ok(T::default()),
+            None | Some("null") => Ok(T::default()),
             // Tracking the path costs about as much as the read itself, so it is only done
             // to explain a failure, on the part parsed as values (whose errors carry no
             // position within the compact text, which would mean nothing to a user).
-            Some(raw) => serde_json::from_str(raw.get()).or_else(|_| {
+            Some(raw) => serde_json::from_str(raw).or_else(|_| {
                 let value: serde_json::Value =
-                    serde_json::from_str(raw.get()).map_err(|e| ViewError {
+                    serde_json::from_str(raw).map_err(|e| ViewError {
                         path: join_path(pointer, ""),
                         message: e.to_string(),
                     })?;
@@ -113,7 +111,7 @@ impl Object {
 
     /// The JSON text of the part of the object at `pointer` (RFC 6901; `""` is the whole
     /// object), found without parsing anything else; `None` when there is no such part.
-    pub fn part(&self, pointer: &str) -> Option<&RawValue> {
+    pub fn part(&self, pointer: &str) -> Option<&str> {
         json_part(&self.json, pointer)
     }
 
@@ -137,112 +135,140 @@ pub fn canonical_text(value: &serde_json::Value) -> Box<str> {
         .into_boxed_str()
 }
 
-/// The part of JSON text at a JSON pointer, scanning past everything else: each level is
-/// read once, skipping the entries not on the way.
-pub fn json_part<'a>(json: &'a str, pointer: &str) -> Option<&'a RawValue> {
-    let mut at: &'a RawValue = serde_json::from_str(json).ok()?;
+/// The part of JSON text at a JSON pointer (RFC 6901). The text is scanned, not parsed:
+/// members before the one sought are skipped by their extent, and the scan stops as soon as
+/// the part is found, so reading `/spec` of a Pod never looks at its status. `None` when the
+/// part does not exist (or the text is not JSON where the scan goes).
+pub fn json_part<'a>(json: &'a str, pointer: &str) -> Option<&'a str> {
+    let mut at = json.trim_matches(is_json_space);
     if pointer.is_empty() {
         return Some(at);
     }
     for segment in pointer.strip_prefix('/')?.split('/') {
         let segment = segment.replace("~1", "/").replace("~0", "~");
-        let mut de = serde_json::Deserializer::from_str(at.get());
-        at = de::Deserializer::deserialize_any(&mut de, Find(&segment)).ok()??;
+        at = match at.as_bytes().first()? {
+            b'{' => member(at, &segment)?,
+            b'[' => element(at, &segment)?,
+            _ => return None,
+        };
     }
     Some(at)
 }
 
-/// Whether a mapping key is the one sought, without copying it.
-struct KeyIs<'s>(&'s str);
-
-impl<'de> de::DeserializeSeed<'de> for KeyIs<'_> {
-    type Value = bool;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_str(self)
-    }
+fn is_json_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
-impl<'de> de::Visitor<'de> for KeyIs<'_> {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a mapping key")
+fn skip_space(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
     }
-
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<bool, E> {
-        Ok(key == self.0)
-    }
+    i
 }
 
-/// Finds one member of a JSON mapping (by key) or list (by index), as raw text.
-struct Find<'s>(&'s str);
-
-impl<'de> de::Visitor<'de> for Find<'_> {
-    type Value = Option<&'de RawValue>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut found = None;
-        while let Some(is_it) = map.next_key_seed(KeyIs(self.0))? {
-            if is_it && found.is_none() {
-                found = Some(map.next_value::<&'de RawValue>()?);
-            } else {
-                map.next_value::<de::IgnoredAny>()?;
-            }
+/// The end (one past the closing quote) of the string starting at `i`.
+fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    loop {
+        j += memchr::memchr2(b'"', b'\\', b.get(j..)?)?;
+        if b[j] == b'"' {
+            return Some(j + 1);
         }
-        Ok(found)
+        j += 2;
     }
+}
 
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        // RFC 6901: an index is `0` or digits without a leading zero.
-        let index = self
-            .0
-            .parse::<usize>()
-            .ok()
-            .filter(|_| self.0 == "0" || !self.0.starts_with('0'));
-        let mut found = None;
-        let mut i = 0;
-        loop {
-            if Some(i) == index {
-                match seq.next_element::<&'de RawValue>()? {
-                    Some(v) => found = Some(v),
-                    None => break,
+/// The end of the value starting at `i`.
+fn value_end(b: &[u8], i: usize) -> Option<usize> {
+    match *b.get(i)? {
+        b'"' => string_end(b, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            loop {
+                match *b.get(j)? {
+                    b'"' => {
+                        j = string_end(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
                 }
-            } else if seq.next_element::<de::IgnoredAny>()?.is_none() {
-                break;
+                j += 1;
             }
-            i += 1;
         }
-        Ok(found)
+        _ => {
+            let rest = &b[i..];
+            Some(
+                i + rest
+                    .iter()
+                    .position(|c| matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+                    .unwrap_or(rest.len()),
+            )
+        }
     }
+}
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
+/// The value of member `key` of the mapping `text`.
+fn member<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    let b = text.as_bytes();
+    let mut i = skip_space(b, 1);
+    while b.get(i) == Some(&b'"') {
+        let key_end = string_end(b, i)?;
+        let raw = &text[i + 1..key_end - 1];
+        let is_it = if raw.contains('\\') {
+            serde_json::from_str::<String>(&text[i..key_end]).is_ok_and(|k| k == key)
+        } else {
+            raw == key
+        };
+        i = skip_space(b, key_end);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_space(b, i + 1);
+        let end = value_end(b, i)?;
+        if is_it {
+            return Some(&text[i..end]);
+        }
+        i = skip_space(b, end);
+        if b.get(i) != Some(&b',') {
+            return None;
+        }
+        i = skip_space(b, i + 1);
     }
+    None
+}
 
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
+/// Element `index` of the list `text`. RFC 6901: an index is `0` or digits without a
+/// leading zero.
+fn element<'a>(text: &'a str, index: &str) -> Option<&'a str> {
+    if index.starts_with('0') && index != "0" {
+        return None;
     }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
+    let index: usize = index.parse().ok()?;
+    let b = text.as_bytes();
+    let mut i = skip_space(b, 1);
+    for n in 0.. {
+        if matches!(b.get(i), None | Some(b']')) {
+            return None;
+        }
+        let end = value_end(b, i)?;
+        if n == index {
+            return Some(&text[i..end]);
+        }
+        i = skip_space(b, end);
+        if b.get(i) != Some(&b',') {
+            return None;
+        }
+        i = skip_space(b, i + 1);
     }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
+    None
 }
 
 /// A label selector (`matchLabels` and `matchExpressions`), as ClusterRole aggregation and
@@ -411,7 +437,7 @@ mod tests {
             "metadata": {"annotations": {"a/b": "slash", "m~n": "tilde", "q\"x": "quote"}},
             "spec": {"containers": [{"name": "a"}, {"name": "b", "ports": [80, 443]}], "n": null},
         }));
-        let part = |p: &str| o.part(p).map(|r| r.get().to_string());
+        let part = |p: &str| o.part(p).map(str::to_string);
         assert_eq!(part("/spec/containers/1/name").as_deref(), Some(r#""b""#));
         assert_eq!(part("/spec/containers/1/ports/1").as_deref(), Some("443"));
         assert_eq!(
@@ -442,6 +468,62 @@ mod tests {
             o.view::<Vec<String>>("/spec/n").unwrap(),
             Vec::<String>::new()
         );
+    }
+
+    #[test]
+    fn json_parts_agree_with_parsed_pointers() {
+        let value = json!({
+            "a": {"b c": [1, -2.5e3, "x\\\"]", {"d": [[], {}], "": null}], "t": true},
+            "k\u{e9}y": "\u{1f600}", "e": {}, "l": [], "z": "},]"
+        });
+        let pointers = [
+            "",
+            "/a",
+            "/a/b c",
+            "/a/b c/0",
+            "/a/b c/1",
+            "/a/b c/2",
+            "/a/b c/3",
+            "/a/b c/3/d",
+            "/a/b c/3/d/1",
+            "/a/b c/3/",
+            "/a/t",
+            "/k\u{e9}y",
+            "/e",
+            "/l",
+            "/l/0",
+            "/z",
+            "/a/b c/4",
+            "/a/b c/x",
+            "/nope",
+            "/z/0",
+        ];
+        for text in [
+            serde_json::to_string(&value).unwrap(),
+            serde_json::to_string_pretty(&value).unwrap(),
+        ] {
+            for pointer in pointers {
+                let found = json_part(&text, pointer)
+                    .map(|raw| serde_json::from_str::<serde_json::Value>(raw).unwrap());
+                assert_eq!(
+                    found.as_ref(),
+                    value.pointer(pointer),
+                    "{pointer} in {text}"
+                );
+            }
+        }
+        for junk in [
+            "",
+            "{",
+            "{\"a\"",
+            "{\"a\":",
+            "{\"a\":[1,",
+            "[\"x",
+            "{\"a\" 1}",
+            "nul",
+        ] {
+            assert_eq!(json_part(junk, "/a/0"), None, "{junk}");
+        }
     }
 
     #[test]
