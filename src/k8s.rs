@@ -1,9 +1,10 @@
 //! Kubernetes objects as every collector hands them to the checks.
 //!
-//! An [`Object`] is the redacted JSON of one object (managedFields dropped before hashing, so
-//! its canonical JSON hashes to exactly the sha256 of its evidence record) with its metadata
-//! read into a small typed header and a note of where it came from. Checks read
-//! the typed views they need (see [`crate::workload`]) with [`Object::view`], which reports a
+//! An [`Object`] is the redacted JSON of one object, kept as canonical JSON text
+//! (managedFields dropped before hashing, so the text hashes to exactly the sha256 of its
+//! evidence record), with its metadata read into a small typed header and a note of where it
+//! came from. Checks read the typed views they need (see [`crate::workload`]) with
+//! [`Object::view`], which finds the part in the text, parses only that, and reports a
 //! malformed field by its path instead of failing the run.
 
 use std::collections::BTreeMap;
