@@ -157,7 +157,17 @@ fn pt(v: f32) -> Pt {
 /// The operations of one page: fills and rules first (they are backgrounds), then all text
 /// in one text object. Records the characters each face draws.
 fn page_ops(items: Vec<Item>, height: f32, used: &mut [BTreeSet<char>; 3]) -> Vec<Op> {
-    let mut ops = Vec::with_capacity(items.len() * 4);
+    // Every page's operations are held until the document is written, and an `Op` is large:
+    // reserve what the items need (font and colour changes come on top) and give back the
+    // rest at the end.
+    let needed: usize = items
+        .iter()
+        .map(|item| match item {
+            Item::Fill { .. } | Item::Text { .. } => 2,
+            Item::Rule { .. } => 3,
+        })
+        .sum();
+    let mut ops = Vec::with_capacity(needed + 2);
     for item in &items {
         match item {
             Item::Fill {
@@ -246,6 +256,7 @@ fn page_ops(items: Vec<Item>, height: f32, used: &mut [BTreeSet<char>; 3]) -> Ve
         });
     }
     ops.push(Op::EndTextSection);
+    ops.shrink_to_fit();
     ops
 }
 
