@@ -94,8 +94,7 @@ fn redact_annotations(annotations: &mut Map<String, Value>, stats: &mut Redactio
 /// Walks the object for container lists: `env` values and secret-looking flags.
 fn redact_tree(value: &mut Value, stats: &mut RedactionStats) {
     match value {
-        // One pass over the entries: this runs over every map of every object, managedFields
-        // included (redaction runs before they are dropped).
+        // One pass over the entries: this runs over every map of every object.
         Value::Object(map) => {
             for (key, child) in map.iter_mut() {
                 match key.as_str() {

@@ -1035,14 +1035,16 @@ pub(super) fn build(
     if redact::is_secret(&value) {
         return Built::Secret;
     }
-    let mut stats = RedactionStats::default();
-    redact::redact_object(&mut value, &mut stats);
-    // managedFields are the API server's bookkeeping, not evidence, and are not kept: they
-    // are dropped before hashing so that the hash is of exactly the object as kept (the
-    // evidence bundle writes it, and anyone can recompute the hash from it).
+    // managedFields are the API server's bookkeeping of who set which field, a third of an
+    // object's bytes and no evidence of anything the checks judge. As kubectl shows objects,
+    // they are not kept: dropped before redaction walks the object, and before hashing, so
+    // the hash is of exactly the object as kept (the evidence bundle writes it, anyone can
+    // recompute the hash from it) and a live object hashes as its copy in a snapshot does.
     if let Some(m) = value.get_mut("metadata").and_then(Value::as_object_mut) {
         m.remove("managedFields");
     }
+    let mut stats = RedactionStats::default();
+    redact::redact_object(&mut value, &mut stats);
     let mut bytes = Vec::with_capacity(16 << 10);
     canonical_json(&value, &mut bytes);
     let sha256 = sha256_hex(&bytes);

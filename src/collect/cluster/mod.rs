@@ -724,13 +724,6 @@ fn build_page<G: Gather>(
             if let Some(obj) = value.as_object_mut() {
                 snapshot::fill_type(obj, &kind, &api_version);
             }
-            // As kubectl shows objects: managedFields are the server's bookkeeping of who
-            // set which field, a third of an object's bytes and no evidence of anything the
-            // checks judge. Dropping them before the hash keeps a live object and its copy
-            // in a snapshot hashing the same.
-            if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
-                meta.remove("managedFields");
-            }
             let name = value
                 .pointer("/metadata/name")
                 .and_then(Value::as_str)
