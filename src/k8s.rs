@@ -129,7 +129,8 @@ impl Object {
 
 /// `value` as canonical JSON text (see [`Object::json`]).
 pub fn canonical_text(value: &serde_json::Value) -> Box<str> {
-    let mut bytes = Vec::new();
+    // Room for most objects at once; the text is trimmed to its length when boxed.
+    let mut bytes = Vec::with_capacity(16 << 10);
     crate::collect::snapshot::canonical_json(value, &mut bytes);
     String::from_utf8(bytes)
         .expect("serde_json writes UTF-8")
@@ -237,13 +238,16 @@ fn member<'a>(text: &'a str, key: &str) -> Option<&'a str> {
         if is_it {
             return Some(&text[i..end]);
         }
-        i = skip_space(b, end);
-        if b.get(i) != Some(&b',') {
-            return None;
-        }
-        i = skip_space(b, i + 1);
+        i = next_entry(b, end)?;
     }
     None
+}
+
+/// Where the next entry of a mapping or list starts, after the value ending at `end`;
+/// `None` at the end of the mapping or list.
+fn next_entry(b: &[u8], end: usize) -> Option<usize> {
+    let i = skip_space(b, end);
+    (b.get(i) == Some(&b',')).then(|| skip_space(b, i + 1))
 }
 
 /// Element `index` of the list `text`. RFC 6901: an index is `0` or digits without a
@@ -263,11 +267,7 @@ fn element<'a>(text: &'a str, index: &str) -> Option<&'a str> {
         if n == index {
             return Some(&text[i..end]);
         }
-        i = skip_space(b, end);
-        if b.get(i) != Some(&b',') {
-            return None;
-        }
-        i = skip_space(b, i + 1);
+        i = next_entry(b, end)?;
     }
     None
 }

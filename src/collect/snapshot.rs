@@ -1045,9 +1045,8 @@ pub(super) fn build(
     }
     let mut stats = RedactionStats::default();
     redact::redact_object(&mut value, &mut stats);
-    let mut bytes = Vec::with_capacity(16 << 10);
-    canonical_json(&value, &mut bytes);
-    let sha256 = sha256_hex(&bytes);
+    let json = crate::k8s::canonical_text(&value);
+    let sha256 = sha256_hex(json.as_bytes());
     let meta_problem;
     let meta = match value.get("metadata") {
         None => {
@@ -1099,9 +1098,7 @@ pub(super) fn build(
         api_version,
         kind,
         meta,
-        json: String::from_utf8(bytes)
-            .expect("serde_json writes UTF-8")
-            .into_boxed_str(),
+        json,
         evidence,
         source: source_id.to_string(),
         origin,
