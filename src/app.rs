@@ -60,9 +60,9 @@ pub enum AppError {
     Verify(#[from] VerifyError),
     #[error("--sign-key signs the evidence bundle: give --bundle PATH too (nothing was written)")]
     SignWithoutBundle,
-    #[error("--as-of: {0}")]
+    #[error("--as-of")]
     AsOf(#[from] TimeError),
-    #[error("--period: {0}")]
+    #[error(transparent)]
     Period(#[from] PeriodError),
     #[error(transparent)]
     Archive(#[from] ArchiveError),
@@ -92,6 +92,13 @@ pub enum AppError {
         if .0.is_symlink() { "a symbolic link to nothing" } else { "no such file or directory" }
     )]
     SnapshotMissing(PathBuf),
+    #[error(
+        "--snapshot {}: it is {}, not a file or a directory; only regular files are read \
+         (save the output to a file first; nothing was assessed)",
+        .0.display(),
+        .1
+    )]
+    SnapshotNotRegular(PathBuf, &'static str),
     #[error("--repo {}: no such directory; check the path (nothing was assessed)", .0.display())]
     RepoMissing(PathBuf),
     #[error("no check has the id `{0}`; `evidencer checks` lists them")]
@@ -112,7 +119,12 @@ fn settings(
     flags: config::ConfigFile,
 ) -> Result<Settings, AppError> {
     let mut settings = Settings::default();
-    if let Some((path, file)) = config::read(config_file)? {
+    // The config file is read before it can set the cap on input files: the flag's cap
+    // applies to it, else the default.
+    let limit = flags
+        .max_file_size
+        .unwrap_or(crate::input::DEFAULT_MAX_FILE_SIZE);
+    if let Some((path, file)) = config::read(config_file, limit)? {
         settings = settings.with_file(file);
         settings.config_file = Some(path);
     }
@@ -150,11 +162,12 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
             .filter(|(_, default)| !default)
             .map(|(p, _)| p),
     )?;
-    let catalog = Catalog::load(settings.builtin_catalogs, &settings.catalogs)?;
+    let limit = settings.max_file_size;
+    let catalog = Catalog::load(settings.builtin_catalogs, &settings.catalogs, limit)?;
     // Inputs that can be wrong are read before anything is collected, so a typo costs
     // nothing and leaves nothing half-written.
     let accepted = match &settings.exceptions {
-        Some(path) => Some((path, exceptions::load(path)?)),
+        Some(path) => Some((path, exceptions::load(path, limit)?)),
         None => None,
     };
     if settings.sign_key.is_some() && settings.bundle.is_none() {
@@ -163,10 +176,10 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     let sign_key = settings
         .sign_key
         .as_deref()
-        .map(SigningKey::load)
+        .map(|path| SigningKey::load(path, limit))
         .transpose()?;
     let eol = match &settings.eol_data {
-        Some(path) => Arc::new(EolData::load(path)?),
+        Some(path) => Arc::new(EolData::load(path, limit)?),
         None => EolData::builtin(),
     };
     let wants_text = settings
@@ -174,7 +187,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         .iter()
         .any(|f| matches!(f, Format::Md | Format::Html));
     let templates = if wants_text {
-        Some(Templates::load(settings.templates.as_deref())?)
+        Some(Templates::load(settings.templates.as_deref(), limit)?)
     } else {
         None
     };
@@ -414,6 +427,15 @@ fn collect(settings: &Settings, period: Option<&(Period, bool)>) -> Result<Inven
     if let Some(missing) = settings.repos.iter().find(missing) {
         return Err(AppError::RepoMissing(missing.clone()));
     }
+    for path in &settings.snapshots {
+        if let Ok(meta) = std::fs::metadata(path)
+            && !meta.is_file()
+            && !meta.is_dir()
+        {
+            let what = crate::input::describe(meta.file_type()).unwrap_or("not a file");
+            return Err(AppError::SnapshotNotRegular(path.clone(), what));
+        }
+    }
     let options = snapshot::SnapshotOptions {
         max_file_bytes: settings.max_file_size,
     };
@@ -631,7 +653,11 @@ pub fn verify(args: &VerifyArgs) -> Result<u8, AppError> {
 
 /// `evidencer checks`.
 pub fn list_checks(args: &ListArgs) -> Result<(), AppError> {
-    let catalog = Catalog::load(!args.no_builtin_catalogs, &args.catalogs)?;
+    let catalog = Catalog::load(
+        !args.no_builtin_catalogs,
+        &args.catalogs,
+        crate::input::DEFAULT_MAX_FILE_SIZE,
+    )?;
     let mut out = std::io::stdout().lock();
     if args.json {
         let rows: Vec<serde_json::Value> = checks::registry()
@@ -693,7 +719,11 @@ pub fn schema() -> Result<(), AppError> {
 
 /// `evidencer controls`.
 pub fn list_controls(args: &ListArgs) -> Result<(), AppError> {
-    let catalog = Catalog::load(!args.no_builtin_catalogs, &args.catalogs)?;
+    let catalog = Catalog::load(
+        !args.no_builtin_catalogs,
+        &args.catalogs,
+        crate::input::DEFAULT_MAX_FILE_SIZE,
+    )?;
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &catalog.controls).map_err(std::io::Error::from)?;

@@ -9,7 +9,6 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -24,6 +23,7 @@ use crate::evidence::{
     EvidenceKind, EvidenceRecord, Problem, ProblemLevel, Source, SourceKind, evidence_id,
     sha256_hex,
 };
+use crate::input::{self, InputError};
 use crate::k8s::{Object, ObjectMeta, Origin};
 
 /// Limits and switches of the snapshot collector.
@@ -60,9 +60,14 @@ pub fn load(path: &Path, options: &SnapshotOptions) -> Inventory {
         details: BTreeMap::new(),
     };
 
-    let discovered = discover(path, &source_id);
+    let discovered = discover(path, &source_id, options.max_file_bytes);
     inventory.problems.extend(discovered.problems);
-    if let Some(version) = read_version_file(path, &source_id, &mut inventory.problems) {
+    if let Some(version) = read_version_file(
+        path,
+        &source_id,
+        options.max_file_bytes,
+        &mut inventory.problems,
+    ) {
         source
             .details
             .insert("server_version".into(), version.git_version.clone());
@@ -99,7 +104,7 @@ pub fn load(path: &Path, options: &SnapshotOptions) -> Inventory {
         );
     }
     inventory.sources.push(source);
-    super::snapshot_manifest::apply(path, &source_id, &mut inventory);
+    super::snapshot_manifest::apply(path, &source_id, options.max_file_bytes, &mut inventory);
     inventory
 }
 
@@ -132,7 +137,7 @@ struct Discovered {
 /// Finds the files to read under a path, in sorted order. Hidden entries are skipped, and so
 /// are Helm chart templates (not YAML until rendered), with a note, and chart values files.
 /// Kustomizations decide how the files they reach are read (see [`kustomize`]).
-fn discover(root: &Path, source_id: &str) -> Discovered {
+fn discover(root: &Path, source_id: &str, max_file_bytes: u64) -> Discovered {
     let mut out = Discovered::default();
     if let Some(chart) = helm_template_root(root) {
         out.problems
@@ -167,7 +172,12 @@ fn discover(root: &Path, source_id: &str) -> Discovered {
         Err(e) => out.problems.push(unreadable(source_id, root, &e)),
     }
     if !out.kustomizations.is_empty() {
-        let problems = kustomize::plan(&mut out.files, &out.kustomizations, source_id);
+        let problems = kustomize::plan(
+            &mut out.files,
+            &out.kustomizations,
+            source_id,
+            max_file_bytes,
+        );
         out.problems.extend(problems);
     }
     out
@@ -306,6 +316,18 @@ fn unreadable(source_id: &str, path: &Path, e: &std::io::Error) -> Problem {
     } else {
         format!("cannot read: {e}")
     };
+    unreadable_with(source_id, path, message)
+}
+
+/// The problem of a file [`crate::input`] refused or could not read.
+pub(super) fn input_problem_message(e: &InputError) -> String {
+    match e {
+        InputError::Io(_) | InputError::NotRegular { .. } => format!("cannot read: {e}"),
+        _ => e.to_string(),
+    }
+}
+
+fn unreadable_with(source_id: &str, path: &Path, message: String) -> Problem {
     Problem::new(
         ProblemLevel::Error,
         source_id,
@@ -319,6 +341,7 @@ fn unreadable(source_id: &str, path: &Path, e: &std::io::Error) -> Problem {
 fn read_version_file(
     root: &Path,
     source_id: &str,
+    max_file_bytes: u64,
     problems: &mut Vec<Problem>,
 ) -> Option<ServerVersion> {
     let path = if root.is_dir() {
@@ -326,11 +349,15 @@ fn read_version_file(
     } else {
         return None;
     };
-    let text = match fs::read_to_string(&path) {
+    let text = match input::read_to_string(&path, max_file_bytes) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) if e.is_not_found() => return None,
         Err(e) => {
-            problems.push(unreadable(source_id, &path, &e));
+            problems.push(unreadable_with(
+                source_id,
+                &path,
+                input_problem_message(&e),
+            ));
             return None;
         }
     };
@@ -399,7 +426,7 @@ fn read_file(file: &InputFile, source_id: &str, options: &SnapshotOptions) -> Fi
                 Some(l) => format!("{}:{l}", file.display),
                 None => file.display.clone(),
             };
-            let problem = Problem::new(ProblemLevel::Error, source_id, location, e.to_string())
+            let problem = Problem::new(ProblemLevel::Error, source_id, location, e.message())
                 .hint("its objects were not assessed; fix or remove the file");
             FileResult {
                 problems: vec![problem],
@@ -482,46 +509,52 @@ fn parse_text(text: &str, file: &InputFile, source_id: &str) -> FileResult {
 /// Why a file could not be read as text.
 #[derive(Debug, thiserror::Error)]
 pub(super) enum TextError {
-    #[error("cannot read: {0}")]
-    Io(#[from] std::io::Error),
-    #[error("file is {size} bytes, over the {limit}-byte limit; skipped")]
-    TooLarge { size: u64, limit: u64 },
+    #[error(transparent)]
+    Input(#[from] InputError),
     #[error("binary data (a NUL byte at offset {offset}), not YAML or JSON")]
     Binary { offset: usize },
-    #[error("not valid UTF-8 (first bad byte at line {line}); save it as UTF-8")]
-    NotUtf8 { line: u32 },
 }
 
 impl TextError {
+    /// The message of the problem that records it.
+    pub(super) fn message(&self) -> String {
+        match self {
+            TextError::Input(e) => input_problem_message(e),
+            other => other.to_string(),
+        }
+    }
+
     fn line(&self) -> Option<u32> {
         match self {
-            TextError::NotUtf8 { line } => Some(*line),
-            _ => None,
+            TextError::Input(e) => e.line(),
+            TextError::Binary { .. } => None,
         }
     }
 }
 
 /// Reads a file as text: UTF-8 (a BOM is dropped) or UTF-16 with a BOM, which PowerShell's
-/// `>` writes; anything else is refused with the line of the first bad byte.
+/// `>` writes; anything else is refused with the line of the first bad byte. Only a regular
+/// file of at most `limit` bytes is read (see [`crate::input`]).
 ///
 /// Junk is told from text before the whole file is read: a NUL byte in the first 8 KiB
 /// (outside UTF-16) stops the read, so a large binary file costs one small read.
 pub(super) fn read_text(path: &Path, limit: u64) -> Result<String, TextError> {
-    const SNIFF: usize = 8 << 10;
-    let mut f = fs::File::open(path)?;
-    let size = f.metadata()?.len();
-    if size > limit {
-        return Err(TextError::TooLarge { size, limit });
+    const SNIFF: u64 = 8 << 10;
+    let mut f = input::open(path)?;
+    if f.size > limit {
+        return Err(InputError::TooLarge {
+            size: f.size,
+            limit,
+        }
+        .into());
     }
-    let mut bytes = Vec::with_capacity(size as usize);
-    (&mut f).take(SNIFF as u64).read_to_end(&mut bytes)?;
+    let mut bytes = Vec::with_capacity(f.size as usize);
+    f.read_some(&mut bytes, SNIFF.min(limit.saturating_add(1)))?;
     let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
     if !utf16 && let Some(offset) = memchr_nul(&bytes) {
         return Err(TextError::Binary { offset });
     }
-    if bytes.len() == SNIFF {
-        f.read_to_end(&mut bytes)?;
-    }
+    f.read_rest(&mut bytes, limit)?;
     if let Some(text) = decode_utf16(&bytes) {
         return Ok(text);
     }
@@ -532,10 +565,8 @@ pub(super) fn read_text(path: &Path, limit: u64) -> Result<String, TextError> {
         return Err(TextError::Binary { offset });
     }
     String::from_utf8(bytes).map_err(|e| {
-        let bytes = e.as_bytes();
-        let valid = &bytes[..e.utf8_error().valid_up_to()];
-        let line = 1 + memchr::memchr_iter(b'\n', valid).count() as u32;
-        TextError::NotUtf8 { line }
+        let line = input::line_of_bad_byte(e.as_bytes(), e.utf8_error().valid_up_to());
+        InputError::NotUtf8 { line }.into()
     })
 }
 
