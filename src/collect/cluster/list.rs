@@ -703,6 +703,97 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_continue_token_abandons_the_list() {
+        run(async {
+            let p1 = page(&["a", "b"], Some("t1"));
+            let p2 = page(&["c", "d"], Some("t1"));
+            let (client, script) = client(vec![(200, &p1), (200, &p2)]);
+            let http = Http::new(client, fast(), ListLimits::default());
+            let (result, _) = read_all(&http, "/api/v1/pods").await;
+            let e = result.unwrap_err();
+            assert!(e.is_abandoned(), "{e:?}");
+            assert!(
+                e.to_string()
+                    .contains("page 1 carries a continue token the API server sent before"),
+                "{e}"
+            );
+            assert_eq!(script.seen.lock().unwrap().len(), 2);
+        });
+    }
+
+    #[test]
+    fn a_list_that_never_ends_is_abandoned_at_the_page_cap() {
+        run(async {
+            let pages: Vec<String> = (0..10)
+                .map(|i| page(&["a"], Some(&format!("t{i}"))))
+                .collect();
+            let (client, script) = client(pages.iter().map(|p| (200, p.as_str())).collect());
+            let limits = ListLimits {
+                max_pages: 3,
+                ..ListLimits::default()
+            };
+            let http = Http::new(client, fast(), limits);
+            let (result, names) = read_all(&http, "/api/v1/pods").await;
+            let e = result.unwrap_err();
+            assert!(e.to_string().contains("within 3 pages (--max-list-pages"), "{e}");
+            assert_eq!(names.len(), 3);
+            assert_eq!(script.seen.lock().unwrap().len(), 3);
+        });
+    }
+
+    #[test]
+    fn a_list_out_of_time_is_abandoned() {
+        run(async {
+            let p1 = page(&["a"], Some("t1"));
+            let (client, script) = client(vec![(200, &p1)]);
+            let limits = ListLimits {
+                max_duration: Duration::ZERO,
+                ..ListLimits::default()
+            };
+            let http = Http::new(client, fast(), limits);
+            let (result, _) = read_all(&http, "/api/v1/pods").await;
+            let e = result.unwrap_err();
+            assert!(e.to_string().contains("within 0s (--max-list-seconds)"), "{e}");
+            assert!(script.seen.lock().unwrap().is_empty());
+        });
+    }
+
+    #[test]
+    fn a_page_over_the_byte_limit_is_asked_for_again_in_smaller_pages() {
+        run(async {
+            let big = page(&["a", "b"], Some("t1"));
+            let small = page(&["a"], Some("t1"));
+            let last = page(&["b"], None);
+            let limit = (small.len().max(last.len()) + 1) as u64;
+            assert!(big.len() as u64 > limit);
+            let (first, script) = client(vec![(200, &big), (200, &small), (200, &last)]);
+            let limits = ListLimits {
+                max_page_bytes: limit,
+                ..ListLimits::default()
+            };
+            let http = Http::new(first, fast(), limits);
+            let (result, names) = read_all(&http, "/api/v1/pods").await;
+            assert_eq!(result, Ok(2));
+            assert_eq!(names, ["a", "b"]);
+            assert_eq!(
+                *script.seen.lock().unwrap(),
+                [
+                    "/api/v1/pods?limit=2",
+                    "/api/v1/pods?limit=1",
+                    "/api/v1/pods?limit=1&continue=t1"
+                ]
+            );
+            // One object over the limit on its own: the list is abandoned, naming the page.
+            let (again, _) = client(vec![(200, &big), (200, &big)]);
+            let http = Http::new(again, fast(), limits);
+            let (result, _) = read_all(&http, "/api/v1/pods").await;
+            let e = result.unwrap_err();
+            assert!(e.is_abandoned(), "{e:?}");
+            assert!(e.to_string().contains("page 0 holds one object over"), "{e}");
+        });
+    }
+
+    #[test]
     fn backoff_doubles_up_to_the_cap_and_honours_retry_after() {
         let p = RetryPolicy::default();
         assert_eq!(p.delay(1, None), Duration::from_millis(250));
