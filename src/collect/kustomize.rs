@@ -377,7 +377,12 @@ fn load(
         referenced: HashSet::new(),
     };
     let text = match read_text(&loc.file, max_file_bytes) {
-        Ok(text) => text,
+        Ok(text) => {
+            if let Some(bad) = text.bad_utf8 {
+                problems.push(bad.problem(source_id, &loc.display));
+            }
+            text.text
+        }
         Err(e) => {
             problems.push(
                 Problem::new(

@@ -580,3 +580,131 @@ fn check_refused(ran: &Ran, what: &str, says: &str) {
         }
     }
 }
+
+// ---- item 13: what kubectl reads anyway is read, and said --------------------------------------
+
+fn evidence_describing<'a>(report: &'a Value, what: &str) -> Option<&'a Value> {
+    report["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["describes"] == what)
+}
+
+fn images_of(report: &Value, name: &str) -> Vec<String> {
+    let mut images: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["subject"]["name"] == name && f["check"] == "image-tag-not-latest")
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    images.sort();
+    images
+}
+
+#[test]
+fn invalid_utf8_is_read_as_kubectl_reads_it_and_noted_with_its_line() {
+    let dir = with_good_snapshot();
+    let snap = dir.path().join("snap");
+    let mut text = b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: caf".to_vec();
+    text.extend_from_slice(b"\xe9\n  namespace: shop\n  labels: {team: \xff\xfe}\n");
+    text.extend_from_slice(
+        b"spec:\n  containers:\n  - {name: a, image: registry.example.com/a:1}\n",
+    );
+    fs::write(snap.join("latin1.yaml"), text).unwrap();
+    let ran = report(dir.path(), &[&snap], &[]);
+    let r = ran.report(&dir.path().join("out"));
+    assert_problem(
+        &r,
+        "latin1.yaml:4",
+        "warning",
+        "not valid UTF-8: 3 byte sequence(s) that are not UTF-8",
+    );
+    assert!(
+        evidence_describing(&r, "Pod shop/caf\u{fffd}").is_some(),
+        "{:#?}",
+        r["evidence"]
+    );
+    assert!(good_assessed(&r));
+}
+
+#[test]
+fn duplicate_keys_are_read_last_wins_and_noted_with_their_line() {
+    let dir = with_good_snapshot();
+    let snap = dir.path().join("snap");
+    // One document, a kubectl-style List (read item by item) and a JSON file.
+    fs::write(
+        snap.join("dup.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: one, namespace: shop}\nspec:\n  \
+         containers:\n  - name: a\n    image: evil.example.com/a:latest\n    \
+         image: registry.example.com/a:1\n",
+    )
+    .unwrap();
+    fs::write(
+        snap.join("list.yaml"),
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    \
+         name: two\n    namespace: shop\n  spec:\n    containers:\n    - name: a\n      \
+         image: registry.example.com/a:1\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    \
+         name: three\n    name: three\n    namespace: shop\n  spec:\n    containers:\n    \
+         - {name: a, image: registry.example.com/a:1}\n",
+    )
+    .unwrap();
+    fs::write(
+        snap.join("dup.json"),
+        "{\"apiVersion\": \"v1\", \"kind\": \"PodList\", \"items\": [\n  {\"metadata\": \
+         {\"name\": \"four\", \"namespace\": \"shop\"},\n   \"spec\": {\"containers\": \
+         [{\"name\": \"a\",\n     \"image\": \"evil.example.com/a:latest\",\n     \
+         \"image\": \"registry.example.com/a:1\"}]}}]}\n",
+    )
+    .unwrap();
+    let ran = report(dir.path(), &[&snap], &[]);
+    let r = ran.report(&dir.path().join("out"));
+    assert_problem(&r, "dup.yaml:8", "warning", "duplicate key `image`");
+    assert_problem(&r, "list.yaml:17", "warning", "duplicate key `name`");
+    assert_problem(&r, "dup.json:5", "warning", "duplicate key `image`");
+    for name in ["one", "two", "three", "four"] {
+        let images = images_of(&r, name);
+        assert!(!images.is_empty(), "{name} not read");
+        assert!(
+            images.iter().all(|m| !m.contains("evil")),
+            "{name}: the first value was read: {images:?}"
+        );
+    }
+    assert!(ran.stderr.contains("dup.yaml:8: duplicate key `image`"));
+}
+
+#[test]
+fn a_list_in_a_list_is_flattened_as_kubectl_does_and_noted() {
+    let dir = with_good_snapshot();
+    let snap = dir.path().join("snap");
+    fs::write(
+        snap.join("nested.yaml"),
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: List\n  items:\n  - \
+         apiVersion: v1\n    kind: Pod\n    metadata: {name: inner, namespace: shop}\n    \
+         spec:\n      containers:\n      - {name: a, image: registry.example.com/a:1}\n- \
+         apiVersion: v1\n  kind: Pod\n  metadata: {name: outer, namespace: shop}\n  spec:\n    \
+         containers:\n    - {name: a, image: registry.example.com/a:1}\n",
+    )
+    .unwrap();
+    fs::write(
+        snap.join("nested.json"),
+        "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [\n {\"apiVersion\": \"v1\", \
+         \"kind\": \"PodList\", \"items\": [\n  {\"metadata\": {\"name\": \"deep\", \
+         \"namespace\": \"shop\"}, \"spec\": {\"containers\": [{\"name\": \"a\", \"image\": \
+         \"registry.example.com/a:1\"}]}}]}]}\n",
+    )
+    .unwrap();
+    let ran = report(dir.path(), &[&snap], &[]);
+    let r = ran.report(&dir.path().join("out"));
+    assert_problem(&r, "nested.yaml:4", "note", "a List inside a List");
+    assert_problem(&r, "nested.json:2", "note", "a PodList inside a List");
+    for name in ["Pod shop/inner", "Pod shop/outer", "Pod shop/deep"] {
+        assert!(
+            evidence_describing(&r, name).is_some(),
+            "{name}: {:#?}",
+            r["evidence"]
+        );
+    }
+    assert!(evidence_describing(&r, "List ").is_none());
+}
