@@ -75,6 +75,17 @@ pub enum AppError {
     ArchiveOnly,
     #[error("--keep must be at least 1")]
     KeepZero,
+    #[error(
+        "the input gives {count} findings, more than the {max} rendered into md, html or pdf \
+         (about 20 KB of memory each there; --max-findings); most from {top}. Nothing was \
+         written: narrow the input (-n NAMESPACE, fewer --snapshot paths), write \
+         --format json,csv (no limit), or raise --max-findings with the memory to match"
+    )]
+    TooManyFindings {
+        count: usize,
+        max: u32,
+        top: String,
+    },
     #[error(transparent)]
     Cluster(#[from] ClusterError),
     #[error(transparent)]
@@ -227,6 +238,17 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         peak_mb = peak_rss_mb(),
         "stage: checks"
     );
+    let documents = settings
+        .formats
+        .iter()
+        .any(|f| matches!(f, Format::Md | Format::Html | Format::Pdf));
+    if documents && findings.len() > settings.max_findings as usize {
+        return Err(AppError::TooManyFindings {
+            count: findings.len(),
+            max: settings.max_findings,
+            top: most_findings(&findings),
+        });
+    }
     let stage = Instant::now();
     assign_ids(&mut findings, &inventory.sources);
     let excepted = match &accepted {
@@ -332,6 +354,34 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         "report written"
     );
     Ok(Outcome { exit_code })
+}
+
+/// The objects with the most findings, for the error of a run that has too many: `Deployment
+/// shop/web (5000), ...`.
+fn most_findings(findings: &[crate::finding::Finding]) -> String {
+    let mut per: std::collections::HashMap<(&str, Option<&str>, &str), usize> =
+        std::collections::HashMap::new();
+    for f in findings {
+        let s = &f.subject;
+        *per
+            .entry((&s.kind, s.namespace.as_deref(), &s.name))
+            .or_default() += 1;
+    }
+    let mut top: Vec<_> = per.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let shown: Vec<String> = top
+        .iter()
+        .take(3)
+        .map(|((kind, ns, name), n)| match ns {
+            Some(ns) => format!("{kind} {ns}/{name} ({n})"),
+            None => format!("{kind} {name} ({n})"),
+        })
+        .collect();
+    let rest = top.len().saturating_sub(shown.len());
+    match rest {
+        0 => shown.join(", "),
+        _ => format!("{} and {rest} other subject(s)", shown.join(", ")),
+    }
 }
 
 /// The log target of the summary line, which `main` lets through at the default level.

@@ -269,6 +269,12 @@ pub struct ReportArgs {
     #[arg(long, value_name = "BYTES", value_parser = config::FILE_SIZE.u64_parser())]
     pub max_file_size: Option<u64>,
 
+    /// Refuse to render md, html or pdf when the run has more findings than this (1 to
+    /// 10000000): each costs about 20 KB of memory there [default: 100000]. json and csv
+    /// have no limit.
+    #[arg(long, value_name = "N", value_parser = config::FINDINGS.u32_parser())]
+    pub max_findings: Option<u32>,
+
     /// The organisation the report is about: named on the PDF's cover and as its author.
     #[arg(long, value_name = "NAME")]
     pub org: Option<String>,
@@ -343,6 +349,7 @@ impl ReportArgs {
                 .then(|| self.trusted_registries.clone()),
             fail_on: self.fail_on,
             max_file_size: self.max_file_size,
+            max_findings: self.max_findings,
             org: self.org.clone(),
             eol_data: self.eol_data.clone(),
             max_node_age_days: self.max_node_age_days,

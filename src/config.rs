@@ -40,6 +40,14 @@ pub const FILE_SIZE: Range = Range {
     min: 1,
     max: 4 << 30,
 };
+/// `--max-findings`: the most findings a run renders into md, html and pdf.
+pub const FINDINGS: Range = Range {
+    min: 1,
+    max: 10_000_000,
+};
+/// Default of `--max-findings`: each finding costs about 20 KB of memory when every document
+/// format is rendered (the PDF most), so this keeps a run with them all near 2 GB.
+pub const DEFAULT_MAX_FINDINGS: u32 = 100_000;
 /// `--max-list-pages`.
 pub const LIST_PAGES: Range = Range {
     min: 1,
@@ -88,6 +96,7 @@ ranged! {
     max_file_size_key: u64 = "max-file-size" in FILE_SIZE;
     max_list_pages_key: u32 = "max-list-pages" in LIST_PAGES;
     max_list_seconds_key: u32 = "max-list-seconds" in LIST_SECONDS;
+    max_findings_key: u32 = "max-findings" in FINDINGS;
 }
 
 /// Output formats of `report`.
@@ -153,6 +162,8 @@ pub struct ConfigFile {
     pub fail_on: Option<FailOn>,
     #[serde(default, deserialize_with = "max_file_size_key")]
     pub max_file_size: Option<u64>,
+    #[serde(default, deserialize_with = "max_findings_key")]
+    pub max_findings: Option<u32>,
     pub org: Option<String>,
     pub eol_data: Option<PathBuf>,
     #[serde(default, deserialize_with = "max_node_age_days_key")]
@@ -204,6 +215,8 @@ pub struct Settings {
     pub trusted_registries: Vec<String>,
     pub fail_on: FailOn,
     pub max_file_size: u64,
+    /// The most findings rendered into md, html and pdf (json and csv have no limit).
+    pub max_findings: u32,
     /// The organisation the report is about (PDF cover and author).
     pub org: Option<String>,
     /// End-of-life data replacing the built-in file; None uses the built-in one.
@@ -262,6 +275,7 @@ impl Default for Settings {
             trusted_registries: Vec::new(),
             fail_on: FailOn::Never,
             max_file_size: crate::input::DEFAULT_MAX_FILE_SIZE,
+            max_findings: DEFAULT_MAX_FINDINGS,
             org: None,
             eol_data: None,
             max_node_age_days: crate::checks::DEFAULT_MAX_NODE_AGE_DAYS,
@@ -380,6 +394,7 @@ impl Settings {
             trusted_registries,
             fail_on,
             max_file_size,
+            max_findings,
             max_node_age_days,
             max_scan_age_days,
             replace,

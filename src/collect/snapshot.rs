@@ -1209,6 +1209,52 @@ fn build_object(doc: RawDoc, display: &str, source_id: &str) -> Built {
     build(value, locator, origin, None, source_id)
 }
 
+/// The most containers (app, init and ephemeral together) one object's pod spec may hold to
+/// be read. Every container gets a finding per container check, and each finding costs
+/// memory in every report: 100,000 containers in one 4.5 MB object took over 10 GB. No
+/// real pod comes near this.
+pub const MAX_CONTAINERS_PER_OBJECT: usize = 1_000;
+
+/// The largest object read, as canonical JSON: the API server accepts no request body
+/// larger (3 MiB), so no cluster holds a bigger object (etcd's own default limit is half).
+pub const MAX_OBJECT_BYTES: usize = 3 << 20;
+
+/// Containers of the pod spec of an object: at `spec` (a Pod), `spec.template.spec` (a
+/// workload or a custom resource with a pod template) or `spec.jobTemplate.spec.template.spec`
+/// (a CronJob), whatever its kind.
+fn pod_spec_containers(value: &Value) -> usize {
+    ["/spec", "/spec/template/spec", "/spec/jobTemplate/spec/template/spec"]
+        .iter()
+        .filter_map(|p| value.pointer(p))
+        .map(|spec| {
+            ["containers", "initContainers", "ephemeralContainers"]
+                .iter()
+                .filter_map(|k| spec.get(k).and_then(Value::as_array))
+                .map(Vec::len)
+                .sum::<usize>()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// The problem of an object refused for its size: named, and not assessed.
+fn too_big(source_id: &str, location: String, kind: &str, value: &Value, why: String) -> Problem {
+    let meta = value.get("metadata");
+    let field = |k: &str| meta.and_then(|m| m.get(k)).and_then(Value::as_str);
+    let name = match (field("namespace"), field("name")) {
+        (Some(ns), Some(n)) => format!("{kind} {ns}/{n}"),
+        (None, Some(n)) => format!("{kind} {n}"),
+        _ => kind.to_string(),
+    };
+    Problem::new(
+        ProblemLevel::Error,
+        source_id,
+        location,
+        format!("{name} not read: {why}; it is not assessed"),
+    )
+    .hint("a generated or corrupted object; the rest of the input was read")
+}
+
 /// Redacts, hashes and indexes one object: the one path every object takes, from a file or
 /// from the API. Documents that are not Kubernetes objects (no apiVersion and kind) are
 /// skipped with a debug log. `collected_at` goes into the evidence record.
@@ -1246,9 +1292,39 @@ pub(super) fn build(
     if let Some(m) = value.get_mut("metadata").and_then(Value::as_object_mut) {
         m.remove("managedFields");
     }
+    let location = || match (&origin.path, origin.line) {
+        (Some(path), Some(l)) => format!("{path}:{l}"),
+        _ => locator.clone(),
+    };
+    let containers = pod_spec_containers(&value);
+    if containers > MAX_CONTAINERS_PER_OBJECT {
+        return Built::Problem(too_big(
+            source_id,
+            location(),
+            &kind,
+            &value,
+            format!(
+                "its pod spec holds {containers} containers, more than the \
+                 {MAX_CONTAINERS_PER_OBJECT} evidencer reads in one object"
+            ),
+        ));
+    }
     let mut stats = RedactionStats::default();
     redact::redact_object(&mut value, &mut stats);
     let json = crate::k8s::canonical_text(&value);
+    if json.len() > MAX_OBJECT_BYTES {
+        return Built::Problem(too_big(
+            source_id,
+            location(),
+            &kind,
+            &value,
+            format!(
+                "it is {} bytes as JSON, more than the {MAX_OBJECT_BYTES} bytes (3 MiB) the \
+                 API server accepts for one object",
+                json.len()
+            ),
+        ));
+    }
     let sha256 = sha256_hex(json.as_bytes());
     let meta_problem;
     let meta = match value.get("metadata") {

@@ -708,3 +708,82 @@ fn a_list_in_a_list_is_flattened_as_kubectl_does_and_noted() {
     }
     assert!(evidence_describing(&r, "List ").is_none());
 }
+
+// ---- item 16: memory ------------------------------------------------------------------------
+
+/// A Deployment of `containers` containers, in flow style (45 bytes a container).
+fn wide_deployment(name: &str, containers: usize) -> String {
+    let mut text = format!(
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: \
+         shop}}\nspec:\n  template:\n    spec:\n      containers:\n"
+    );
+    for i in 0..containers {
+        text.push_str(&format!("      - {{name: c{i}, image: nginx:1.{i}}}\n"));
+    }
+    text
+}
+
+/// 100,000 containers in one 4.5 MB object took 10.7 GB; the object is now refused, named,
+/// and the run stays small. So is an object larger than the API server accepts.
+#[test]
+fn an_object_built_to_exhaust_memory_is_refused_by_name() {
+    let dir = with_good_snapshot();
+    let snap = dir.path().join("snap");
+    fs::write(snap.join("wide.yaml"), wide_deployment("wide", 100_000)).unwrap();
+    let huge = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: huge\n  namespace: shop\n  \
+         annotations:\n    note: \"{}\"\nspec:\n  containers:\n  - {{name: a, image: a:1}}\n",
+        "x".repeat(4 << 20)
+    );
+    fs::write(snap.join("huge.yaml"), huge).unwrap();
+    let mut args: Vec<&dyn AsRef<OsStr>> = vec![&"--format", &"md,html,json,pdf,csv"];
+    args.extend([&"--as-of" as &dyn AsRef<OsStr>, &AS_OF]);
+    let ran = report(dir.path(), &[&snap], &args);
+    let r = ran.report(&dir.path().join("out"));
+    assert_problem(
+        &r,
+        "wide.yaml:2",
+        "error",
+        "Deployment shop/wide not read: its pod spec holds 100000 containers, more than the \
+         1000",
+    );
+    assert_problem(
+        &r,
+        "huge.yaml:1",
+        "error",
+        "Pod shop/huge not read: it is 4194",
+    );
+    assert!(good_assessed(&r));
+    assert!(
+        ran.max_rss_kib < 512 * 1024,
+        "peak {} MiB",
+        ran.max_rss_kib / 1024
+    );
+}
+
+/// Many objects within the per-object limits (100 × 1,000 containers, 500,000 findings)
+/// are refused before the documents are rendered, naming the objects with the most
+/// findings (json and csv, which cost little per finding, have no such limit).
+#[test]
+fn a_run_with_more_findings_than_documents_can_hold_is_refused_before_rendering() {
+    let dir = with_good_snapshot();
+    let snap = dir.path().join("snap");
+    let many: String = (0..100)
+        .map(|i| wide_deployment(&format!("d{i:03}"), 1_000))
+        .collect();
+    fs::write(snap.join("many.yaml"), many).unwrap();
+    let ran = report(dir.path(), &[&snap], &[&"--format", &"md,json,pdf"]);
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("more than the 100000 rendered into md, html or pdf")
+            && ran.stderr.contains("most from Deployment shop/d000 (5001)"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!dir.path().join("out").exists());
+    assert!(
+        ran.max_rss_kib < 2 * 1024 * 1024,
+        "peak {} MiB",
+        ran.max_rss_kib / 1024
+    );
+}
