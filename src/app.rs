@@ -81,11 +81,7 @@ pub enum AppError {
          written: narrow the input (-n NAMESPACE, fewer --snapshot paths), write \
          --format json,csv (no limit), or raise --max-findings with the memory to match"
     )]
-    TooManyFindings {
-        count: usize,
-        max: u32,
-        top: String,
-    },
+    TooManyFindings { count: usize, max: u32, top: String },
     #[error(transparent)]
     Cluster(#[from] ClusterError),
     #[error(transparent)]
@@ -363,8 +359,7 @@ fn most_findings(findings: &[crate::finding::Finding]) -> String {
         std::collections::HashMap::new();
     for f in findings {
         let s = &f.subject;
-        *per
-            .entry((&s.kind, s.namespace.as_deref(), &s.name))
+        *per.entry((&s.kind, s.namespace.as_deref(), &s.name))
             .or_default() += 1;
     }
     let mut top: Vec<_> = per.into_iter().collect();

@@ -194,10 +194,11 @@ impl Catalog {
             });
         }
         for path in files {
-            let text = input::read_to_string(&path, limit).map_err(|source| CatalogError::Read {
-                path: path.clone(),
-                source,
-            })?;
+            let text =
+                input::read_to_string(&path, limit).map_err(|source| CatalogError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
             self.add_text(&path.display().to_string(), &text, false)?;
         }
         Ok(())

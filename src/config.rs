@@ -29,11 +29,20 @@ impl Range {
 }
 
 /// Objects per list request: paging stops making sense above this.
-pub const PAGE_SIZE: Range = Range { min: 1, max: 10_000 };
+pub const PAGE_SIZE: Range = Range {
+    min: 1,
+    max: 10_000,
+};
 /// `--keep`: period folders kept by the archive.
-pub const KEEP: Range = Range { min: 1, max: 10_000 };
+pub const KEEP: Range = Range {
+    min: 1,
+    max: 10_000,
+};
 /// The `--max-*-days` ages: a day to a hundred years.
-pub const DAYS: Range = Range { min: 1, max: 36_500 };
+pub const DAYS: Range = Range {
+    min: 1,
+    max: 36_500,
+};
 /// `--max-file-size`: a byte to 4 GiB (a file is read whole into memory, and parsing takes
 /// several times its size).
 pub const FILE_SIZE: Range = Range {
@@ -475,9 +484,15 @@ mod tests {
     #[test]
     fn numbers_out_of_range_are_errors_with_a_line() {
         for (text, says) in [
-            ("page-size: 0\n", "page-size: 0 is out of range (1 to 10000)"),
+            (
+                "page-size: 0\n",
+                "page-size: 0 is out of range (1 to 10000)",
+            ),
             ("out: x\nkeep: 0\n", "keep: 0 is out of range"),
-            ("max-node-age-days: 99999999\n", "max-node-age-days: 99999999"),
+            (
+                "max-node-age-days: 99999999\n",
+                "max-node-age-days: 99999999",
+            ),
             ("max-file-size: 0\n", "max-file-size: 0 is out of range"),
             ("max-list-pages: -1\n", ""),
         ] {

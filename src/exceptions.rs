@@ -301,10 +301,11 @@ struct ExceptionDoc {
 /// Reads and validates an exceptions file; gives its exceptions and the sha256 of its
 /// text, for the report's provenance. A file over `limit` bytes is refused.
 pub fn load(path: &Path, limit: u64) -> Result<(Vec<Exception>, String), ExceptionError> {
-    let text = crate::input::read_to_string(path, limit).map_err(|source| ExceptionError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text =
+        crate::input::read_to_string(path, limit).map_err(|source| ExceptionError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
     let exceptions = parse(&path.display().to_string(), &text)?;
     Ok((exceptions, crate::evidence::sha256_hex(text.as_bytes())))
 }

@@ -202,7 +202,11 @@ mod tests {
         assert!(e.to_string().contains("a character device"), "{e}");
         let e = read(dir.path(), 100).unwrap_err();
         assert!(e.to_string().contains("a directory"), "{e}");
-        assert!(read(&dir.path().join("missing"), 1).unwrap_err().is_not_found());
+        assert!(
+            read(&dir.path().join("missing"), 1)
+                .unwrap_err()
+                .is_not_found()
+        );
     }
 
     #[test]

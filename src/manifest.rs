@@ -149,10 +149,11 @@ impl Manifest {
     /// Reads and checks a manifest file of at most `limit` bytes.
     pub fn read(path: &Path, limit: u64) -> Result<Manifest, ManifestError> {
         let display = path.display().to_string();
-        let text = crate::input::read_to_string(path, limit).map_err(|source| ManifestError::Read {
-            path: display.clone(),
-            source,
-        })?;
+        let text =
+            crate::input::read_to_string(path, limit).map_err(|source| ManifestError::Read {
+                path: display.clone(),
+                source,
+            })?;
         Self::parse(&display, &text)
     }
 
@@ -229,7 +230,12 @@ mod tests {
 
     #[test]
     fn listed_paths_must_stay_inside_the_directory() {
-        for ok in ["pods.json", "evidence/a/objects/Pod.json", "a..b/c.json", ".hidden"] {
+        for ok in [
+            "pods.json",
+            "evidence/a/objects/Pod.json",
+            "a..b/c.json",
+            ".hidden",
+        ] {
             assert_eq!(confined_path_error(ok), None, "{ok}");
         }
         for (bad, why) in [

@@ -273,8 +273,7 @@ mod tests {
         );
         assert_eq!(p("2026-Q4", as_of).2, "2026-12-31T23:59:59Z");
         for bad in [
-            "2026-Q5", "2026-Q0", "2026-13", "2026-1", "26-Q1", "Q3", "last-0d", "soon",
-            "last--1d",
+            "2026-Q5", "2026-Q0", "2026-13", "2026-1", "26-Q1", "Q3", "last-0d", "soon", "last--1d",
         ] {
             assert!(parse(bad, Utc::now()).is_err(), "{bad}");
         }
@@ -304,9 +303,27 @@ mod tests {
         assert_eq!(p("last-20635d", "2026-06-30").1, "1970-01-01T00:00:00Z");
         assert_eq!(p("9999-Q4", "2026-06-30").2, "9999-12-31T23:59:59Z");
         let e = range("2026-01-01", "99999-01-01").unwrap_err();
-        assert!(matches!(e, PeriodError::BadBound { flag: "--until", .. }), "{e:?}");
+        assert!(
+            matches!(
+                e,
+                PeriodError::BadBound {
+                    flag: "--until",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
         let e = range("1960-01-01", "2026-01-01").unwrap_err();
-        assert!(matches!(e, PeriodError::BadBound { flag: "--since", .. }), "{e:?}");
+        assert!(
+            matches!(
+                e,
+                PeriodError::BadBound {
+                    flag: "--since",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
     }
 
     #[test]

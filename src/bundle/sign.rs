@@ -116,12 +116,12 @@ impl SigningKey {
         limit: u64,
     ) -> Result<SigningKey, SignError> {
         let shown = path.display().to_string();
-        let text = Zeroizing::new(crate::input::read_to_string(path, limit).map_err(
-            |source| SignError::Read {
+        let text = Zeroizing::new(crate::input::read_to_string(path, limit).map_err(|source| {
+            SignError::Read {
                 path: shown.clone(),
                 source,
-            },
-        )?);
+            }
+        })?);
         let not_a_key = |why: &str| SignError::NotAKey {
             path: shown.clone(),
             why: why.to_string(),
@@ -231,9 +231,11 @@ impl SigningKey {
 /// refused.
 pub fn load_public_key(path: &Path) -> Result<(minisign::PublicKey, KeyInfo), SignError> {
     let shown = path.display().to_string();
-    let text = crate::input::read_to_string(path, PUBLIC_KEY_LIMIT).map_err(|source| SignError::ReadPublic {
-        path: shown.clone(),
-        source,
+    let text = crate::input::read_to_string(path, PUBLIC_KEY_LIMIT).map_err(|source| {
+        SignError::ReadPublic {
+            path: shown.clone(),
+            source,
+        }
     })?;
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let parsed = match lines.as_slice() {

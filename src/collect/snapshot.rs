@@ -354,11 +354,7 @@ fn read_version_file(
         Ok(text) => text,
         Err(e) if e.is_not_found() => return None,
         Err(e) => {
-            problems.push(unreadable_with(
-                source_id,
-                &path,
-                input_problem_message(&e),
-            ));
+            problems.push(unreadable_with(source_id, &path, input_problem_message(&e)));
             return None;
         }
     };
@@ -1168,7 +1164,11 @@ fn expand_item(item: RawDoc, display: &str, source_id: &str) -> Vec<Built> {
 
 /// The note of a List met as an item of a List: its items are read, as kubectl reads them.
 fn nested_list(source_id: &str, display: &str, item: &RawDoc) -> Built {
-    let kind = item.value.get("kind").and_then(Value::as_str).unwrap_or("List");
+    let kind = item
+        .value
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("List");
     let count = item
         .value
         .get("items")
@@ -1223,18 +1223,22 @@ pub const MAX_OBJECT_BYTES: usize = 3 << 20;
 /// workload or a custom resource with a pod template) or `spec.jobTemplate.spec.template.spec`
 /// (a CronJob), whatever its kind.
 fn pod_spec_containers(value: &Value) -> usize {
-    ["/spec", "/spec/template/spec", "/spec/jobTemplate/spec/template/spec"]
-        .iter()
-        .filter_map(|p| value.pointer(p))
-        .map(|spec| {
-            ["containers", "initContainers", "ephemeralContainers"]
-                .iter()
-                .filter_map(|k| spec.get(k).and_then(Value::as_array))
-                .map(Vec::len)
-                .sum::<usize>()
-        })
-        .max()
-        .unwrap_or(0)
+    [
+        "/spec",
+        "/spec/template/spec",
+        "/spec/jobTemplate/spec/template/spec",
+    ]
+    .iter()
+    .filter_map(|p| value.pointer(p))
+    .map(|spec| {
+        ["containers", "initContainers", "ephemeralContainers"]
+            .iter()
+            .filter_map(|k| spec.get(k).and_then(Value::as_array))
+            .map(Vec::len)
+            .sum::<usize>()
+    })
+    .max()
+    .unwrap_or(0)
 }
 
 /// The problem of an object refused for its size: named, and not assessed.

@@ -56,9 +56,11 @@ impl Templates {
                 .filter(|p| std::fs::symlink_metadata(p).is_ok());
             let (text, path, is_builtin) = match custom {
                 Some(path) => {
-                    let text = crate::input::read_to_string(&path, limit).map_err(|source| TemplateError::Read {
-                        path: path.clone(),
-                        source,
+                    let text = crate::input::read_to_string(&path, limit).map_err(|source| {
+                        TemplateError::Read {
+                            path: path.clone(),
+                            source,
+                        }
                     })?;
                     (text, path.display().to_string(), false)
                 }

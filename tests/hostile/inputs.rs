@@ -274,7 +274,8 @@ fn verify_refuses_a_fifo_or_device_as_key_or_bundle() {
         );
         assert_eq!(ran.code, Some(2), "{}", ran.stderr);
         assert!(
-            ran.stderr.contains(&format!("cannot read public key {}", key.display())),
+            ran.stderr
+                .contains(&format!("cannot read public key {}", key.display())),
             "{}",
             ran.stderr
         );
@@ -288,6 +289,7 @@ fn verify_refuses_a_fifo_or_device_as_key_or_bundle() {
     mkfifo(&bundle.join("reports.json"));
     let ran = run_in(dir.path(), &os(&[&"verify", &bundle]), deadline);
     assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    assert!(ran.stdout.contains("result: NOT intact"), "{}", ran.stdout);
 }
 
 // ---- item 9: a manifest that points outside its directory -----------------------------------
@@ -488,16 +490,19 @@ fn numbers_and_dates_out_of_range_are_errors() {
         ),
         (&["--period", "last-0d"], "is not a period"),
         (&["--period", "0000"], "reaches outside the range of dates"),
-        (&["--period", "1969-Q4"], "reaches outside the range of dates"),
-        (&["--as-of", "99999-01-01"], "--as-of: `99999-01-01` is not a date"),
+        (
+            &["--period", "1969-Q4"],
+            "reaches outside the range of dates",
+        ),
+        (
+            &["--as-of", "99999-01-01"],
+            "--as-of: `99999-01-01` is not a date",
+        ),
         (
             &["--as-of", "0000-01-01"],
             "--as-of: `0000-01-01` is out of range: dates run from 1970-01-01 to 9999-12-31",
         ),
-        (
-            &["--as-of", "1969-12-31T23:59:59Z"],
-            "is out of range",
-        ),
+        (&["--as-of", "1969-12-31T23:59:59Z"], "is out of range"),
         (
             &["--as-of", "1970-01-05", "--period", "previous-quarter"],
             "`previous-quarter` reaches outside the range of dates",
@@ -514,24 +519,46 @@ fn numbers_and_dates_out_of_range_are_errors() {
             &["--since", "2026-01-01", "--until", "10000-01-01"],
             "--until: `10000-01-01`",
         ),
-        (&["--since", "1900-01-01", "--until", "2026-01-01"], "is out of range"),
+        (
+            &["--since", "1900-01-01", "--until", "2026-01-01"],
+            "is out of range",
+        ),
         (&["--page-size", "0"], "0 is not in 1..=10000"),
         (&["--page-size", "10001"], "10001 is not in 1..=10000"),
         (&["--page-size=-1"], "-1 is not in 1..=10000"),
         (&["--max-list-pages", "0"], "0 is not in 1..=1000000"),
         (&["--max-list-seconds", "0"], "0 is not in 1..=86400"),
-        (&["--max-list-seconds", "86401"], "86401 is not in 1..=86400"),
+        (
+            &["--max-list-seconds", "86401"],
+            "86401 is not in 1..=86400",
+        ),
         (&["--max-file-size", "0"], "0 is not in 1..=4294967296"),
-        (&["--max-file-size", "99999999999999"], "is not in 1..=4294967296"),
+        (
+            &["--max-file-size", "99999999999999"],
+            "is not in 1..=4294967296",
+        ),
         (&["--max-node-age-days", "0"], "0 is not in 1..=36500"),
-        (&["--max-node-age-days", "4294967295"], "is not in 1..=36500"),
-        (&["--max-scan-age-days", "36501"], "36501 is not in 1..=36500"),
+        (
+            &["--max-node-age-days", "4294967295"],
+            "is not in 1..=36500",
+        ),
+        (
+            &["--max-scan-age-days", "36501"],
+            "36501 is not in 1..=36500",
+        ),
         (&["--max-image-age-days", "99999999"], "is not in 1..=36500"),
-        (&["--max-image-age-days", "99999999999"], "--max-image-age-days"),
-        (&["--keep", "0", "--period", "2026-Q3"], "0 is not in 1..=10000"),
+        (
+            &["--max-image-age-days", "99999999999"],
+            "--max-image-age-days",
+        ),
+        (
+            &["--keep", "0", "--period", "2026-Q3"],
+            "0 is not in 1..=10000",
+        ),
     ];
     for (args, says) in flags {
-        let mut extra: Vec<&dyn AsRef<OsStr>> = args.iter().map(|a| a as &dyn AsRef<OsStr>).collect();
+        let mut extra: Vec<&dyn AsRef<OsStr>> =
+            args.iter().map(|a| a as &dyn AsRef<OsStr>).collect();
         if args.contains(&"--keep") {
             extra.extend([&"--archive" as &dyn AsRef<OsStr>, &archive]);
         }
@@ -539,12 +566,24 @@ fn numbers_and_dates_out_of_range_are_errors() {
         check_refused(&ran, &args.join(" "), says);
     }
     let keys: &[(&str, &str)] = &[
-        ("page-size: 0\n", "page-size: 0 is out of range (1 to 10000)"),
+        (
+            "page-size: 0\n",
+            "page-size: 0 is out of range (1 to 10000)",
+        ),
         ("keep: 0\n", "keep: 0 is out of range (1 to 10000)"),
         ("max-file-size: 0\n", "max-file-size: 0 is out of range"),
-        ("max-node-age-days: 99999999\n", "max-node-age-days: 99999999 is out of range"),
-        ("max-list-seconds: 0\n", "max-list-seconds: 0 is out of range"),
-        ("period: last-99999999d\n", "reaches outside the range of dates"),
+        (
+            "max-node-age-days: 99999999\n",
+            "max-node-age-days: 99999999 is out of range",
+        ),
+        (
+            "max-list-seconds: 0\n",
+            "max-list-seconds: 0 is out of range",
+        ),
+        (
+            "period: last-99999999d\n",
+            "reaches outside the range of dates",
+        ),
         ("as-of: \"0000-01-01\"\n", "is out of range"),
     ];
     for (text, says) in keys {
@@ -558,7 +597,14 @@ fn numbers_and_dates_out_of_range_are_errors() {
     // `collect` checks its flags the same way.
     let ran = run_in(
         dir.path(),
-        &os(&[&"collect", &"--cluster", &"--page-size", &"0", &"--out", &"snap2"]),
+        &os(&[
+            &"collect",
+            &"--cluster",
+            &"--page-size",
+            &"0",
+            &"--out",
+            &"snap2",
+        ]),
         Duration::from_secs(30),
     );
     check_refused(&ran, "collect --page-size 0", "0 is not in 1..=10000");
@@ -775,7 +821,8 @@ fn a_run_with_more_findings_than_documents_can_hold_is_refused_before_rendering(
     let ran = report(dir.path(), &[&snap], &[&"--format", &"md,json,pdf"]);
     assert_eq!(ran.code, Some(2), "{}", ran.stderr);
     assert!(
-        ran.stderr.contains("more than the 100000 rendered into md, html or pdf")
+        ran.stderr
+            .contains("more than the 100000 rendered into md, html or pdf")
             && ran.stderr.contains("most from Deployment shop/d000 (5001)"),
         "{}",
         ran.stderr

@@ -735,7 +735,10 @@ mod tests {
             let http = Http::new(client, fast(), limits);
             let (result, names) = read_all(&http, "/api/v1/pods").await;
             let e = result.unwrap_err();
-            assert!(e.to_string().contains("within 3 pages (--max-list-pages"), "{e}");
+            assert!(
+                e.to_string().contains("within 3 pages (--max-list-pages"),
+                "{e}"
+            );
             assert_eq!(names.len(), 3);
             assert_eq!(script.seen.lock().unwrap().len(), 3);
         });
@@ -753,7 +756,10 @@ mod tests {
             let http = Http::new(client, fast(), limits);
             let (result, _) = read_all(&http, "/api/v1/pods").await;
             let e = result.unwrap_err();
-            assert!(e.to_string().contains("within 0s (--max-list-seconds)"), "{e}");
+            assert!(
+                e.to_string().contains("within 0s (--max-list-seconds)"),
+                "{e}"
+            );
             assert!(script.seen.lock().unwrap().is_empty());
         });
     }
@@ -789,7 +795,10 @@ mod tests {
             let (result, _) = read_all(&http, "/api/v1/pods").await;
             let e = result.unwrap_err();
             assert!(e.is_abandoned(), "{e:?}");
-            assert!(e.to_string().contains("page 0 holds one object over"), "{e}");
+            assert!(
+                e.to_string().contains("page 0 holds one object over"),
+                "{e}"
+            );
         });
     }
 
