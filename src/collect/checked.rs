@@ -121,10 +121,15 @@ impl<'de> Visitor<'de> for Seed<'_> {
             let value = map.next_value_seed(Seed {
                 duplicates: &mut *self.duplicates,
             })?;
-            if out.contains_key(&key) {
-                self.duplicates.push(key.clone());
+            match out.entry(key) {
+                serde_json::map::Entry::Vacant(e) => {
+                    e.insert(value);
+                }
+                serde_json::map::Entry::Occupied(mut e) => {
+                    self.duplicates.push(e.key().clone());
+                    e.insert(value);
+                }
             }
-            out.insert(key, value);
         }
         Ok(Value::Object(out))
     }
