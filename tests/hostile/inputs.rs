@@ -834,3 +834,30 @@ fn a_run_with_more_findings_than_documents_can_hold_is_refused_before_rendering(
         ran.max_rss_kib / 1024
     );
 }
+
+/// A list page over the 64 MiB an answer is read to is asked for again in smaller pages:
+/// every object is still read, and no page is held whole past the limit.
+#[test]
+fn a_page_over_the_byte_limit_is_read_again_in_smaller_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = |i: usize| {
+        let mut p = pod(&format!("p{i:02}"));
+        p["metadata"]["annotations"] = serde_json::json!({"note": "x".repeat(1 << 20)});
+        p
+    };
+    let server = ApiServer::builder().objects((0..72).map(big)).start();
+    let (ran, r) = live(&server, dir.path(), &[]);
+    assert_eq!(
+        r["inputs"]["coverage"]["Pod"]["count"], 72,
+        "{}",
+        ran.stderr
+    );
+    let limits: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|q| q.path == "/api/v1/pods")
+        .map(|q| q.query["limit"].clone())
+        .collect();
+    assert_eq!(limits[..2], ["500", "250"], "{limits:?}");
+    assert!(limits.contains(&"62".to_string()), "{limits:?}");
+}
