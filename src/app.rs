@@ -60,9 +60,9 @@ pub enum AppError {
     Verify(#[from] VerifyError),
     #[error("--sign-key signs the evidence bundle: give --bundle PATH too (nothing was written)")]
     SignWithoutBundle,
-    #[error("--as-of: {0}")]
+    #[error("--as-of")]
     AsOf(#[from] TimeError),
-    #[error("--period: {0}")]
+    #[error(transparent)]
     Period(#[from] PeriodError),
     #[error(transparent)]
     Archive(#[from] ArchiveError),
@@ -75,6 +75,13 @@ pub enum AppError {
     ArchiveOnly,
     #[error("--keep must be at least 1")]
     KeepZero,
+    #[error(
+        "the input gives {count} findings, more than the {max} rendered into md, html or pdf \
+         (about 20 KB of memory each there; --max-findings); most from {top}. Nothing was \
+         written: narrow the input (-n NAMESPACE, fewer --snapshot paths), write \
+         --format json,csv (no limit), or raise --max-findings with the memory to match"
+    )]
+    TooManyFindings { count: usize, max: u32, top: String },
     #[error(transparent)]
     Cluster(#[from] ClusterError),
     #[error(transparent)]
@@ -92,6 +99,13 @@ pub enum AppError {
         if .0.is_symlink() { "a symbolic link to nothing" } else { "no such file or directory" }
     )]
     SnapshotMissing(PathBuf),
+    #[error(
+        "--snapshot {}: it is {}, not a file or a directory; only regular files are read \
+         (save the output to a file first; nothing was assessed)",
+        .0.display(),
+        .1
+    )]
+    SnapshotNotRegular(PathBuf, &'static str),
     #[error("--repo {}: no such directory; check the path (nothing was assessed)", .0.display())]
     RepoMissing(PathBuf),
     #[error("no check has the id `{0}`; `evidencer checks` lists them")]
@@ -112,7 +126,12 @@ fn settings(
     flags: config::ConfigFile,
 ) -> Result<Settings, AppError> {
     let mut settings = Settings::default();
-    if let Some((path, file)) = config::read(config_file)? {
+    // The config file is read before it can set the cap on input files: the flag's cap
+    // applies to it, else the default.
+    let limit = flags
+        .max_file_size
+        .unwrap_or(crate::input::DEFAULT_MAX_FILE_SIZE);
+    if let Some((path, file)) = config::read(config_file, limit)? {
         settings = settings.with_file(file);
         settings.config_file = Some(path);
     }
@@ -150,11 +169,12 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
             .filter(|(_, default)| !default)
             .map(|(p, _)| p),
     )?;
-    let catalog = Catalog::load(settings.builtin_catalogs, &settings.catalogs)?;
+    let limit = settings.max_file_size;
+    let catalog = Catalog::load(settings.builtin_catalogs, &settings.catalogs, limit)?;
     // Inputs that can be wrong are read before anything is collected, so a typo costs
     // nothing and leaves nothing half-written.
     let accepted = match &settings.exceptions {
-        Some(path) => Some((path, exceptions::load(path)?)),
+        Some(path) => Some((path, exceptions::load(path, limit)?)),
         None => None,
     };
     if settings.sign_key.is_some() && settings.bundle.is_none() {
@@ -163,10 +183,10 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     let sign_key = settings
         .sign_key
         .as_deref()
-        .map(SigningKey::load)
+        .map(|path| SigningKey::load(path, limit))
         .transpose()?;
     let eol = match &settings.eol_data {
-        Some(path) => Arc::new(EolData::load(path)?),
+        Some(path) => Arc::new(EolData::load(path, limit)?),
         None => EolData::builtin(),
     };
     let wants_text = settings
@@ -174,7 +194,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         .iter()
         .any(|f| matches!(f, Format::Md | Format::Html));
     let templates = if wants_text {
-        Some(Templates::load(settings.templates.as_deref())?)
+        Some(Templates::load(settings.templates.as_deref(), limit)?)
     } else {
         None
     };
@@ -214,6 +234,17 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         peak_mb = peak_rss_mb(),
         "stage: checks"
     );
+    let documents = settings
+        .formats
+        .iter()
+        .any(|f| matches!(f, Format::Md | Format::Html | Format::Pdf));
+    if documents && findings.len() > settings.max_findings as usize {
+        return Err(AppError::TooManyFindings {
+            count: findings.len(),
+            max: settings.max_findings,
+            top: most_findings(&findings),
+        });
+    }
     let stage = Instant::now();
     assign_ids(&mut findings, &inventory.sources);
     let excepted = match &accepted {
@@ -321,6 +352,33 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     Ok(Outcome { exit_code })
 }
 
+/// The objects with the most findings, for the error of a run that has too many: `Deployment
+/// shop/web (5000), ...`.
+fn most_findings(findings: &[crate::finding::Finding]) -> String {
+    let mut per: std::collections::HashMap<(&str, Option<&str>, &str), usize> =
+        std::collections::HashMap::new();
+    for f in findings {
+        let s = &f.subject;
+        *per.entry((&s.kind, s.namespace.as_deref(), &s.name))
+            .or_default() += 1;
+    }
+    let mut top: Vec<_> = per.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let shown: Vec<String> = top
+        .iter()
+        .take(3)
+        .map(|((kind, ns, name), n)| match ns {
+            Some(ns) => format!("{kind} {ns}/{name} ({n})"),
+            None => format!("{kind} {name} ({n})"),
+        })
+        .collect();
+    let rest = top.len().saturating_sub(shown.len());
+    match rest {
+        0 => shown.join(", "),
+        _ => format!("{} and {rest} other subject(s)", shown.join(", ")),
+    }
+}
+
 /// The log target of the summary line, which `main` lets through at the default level.
 pub const SUMMARY_TARGET: &str = "evidencer::summary";
 
@@ -413,6 +471,15 @@ fn collect(settings: &Settings, period: Option<&(Period, bool)>) -> Result<Inven
     }
     if let Some(missing) = settings.repos.iter().find(missing) {
         return Err(AppError::RepoMissing(missing.clone()));
+    }
+    for path in &settings.snapshots {
+        if let Ok(meta) = std::fs::metadata(path)
+            && !meta.is_file()
+            && !meta.is_dir()
+        {
+            let what = crate::input::describe(meta.file_type()).unwrap_or("not a file");
+            return Err(AppError::SnapshotNotRegular(path.clone(), what));
+        }
     }
     let options = snapshot::SnapshotOptions {
         max_file_bytes: settings.max_file_size,
@@ -631,7 +698,11 @@ pub fn verify(args: &VerifyArgs) -> Result<u8, AppError> {
 
 /// `evidencer checks`.
 pub fn list_checks(args: &ListArgs) -> Result<(), AppError> {
-    let catalog = Catalog::load(!args.no_builtin_catalogs, &args.catalogs)?;
+    let catalog = Catalog::load(
+        !args.no_builtin_catalogs,
+        &args.catalogs,
+        crate::input::DEFAULT_MAX_FILE_SIZE,
+    )?;
     let mut out = std::io::stdout().lock();
     if args.json {
         let rows: Vec<serde_json::Value> = checks::registry()
@@ -693,7 +764,11 @@ pub fn schema() -> Result<(), AppError> {
 
 /// `evidencer controls`.
 pub fn list_controls(args: &ListArgs) -> Result<(), AppError> {
-    let catalog = Catalog::load(!args.no_builtin_catalogs, &args.catalogs)?;
+    let catalog = Catalog::load(
+        !args.no_builtin_catalogs,
+        &args.catalogs,
+        crate::input::DEFAULT_MAX_FILE_SIZE,
+    )?;
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &catalog.controls).map_err(std::io::Error::from)?;

@@ -17,6 +17,7 @@ use serde_saphyr::Spanned;
 
 use crate::checks;
 use crate::evidence::sha256_hex;
+use crate::input;
 
 /// The catalogs shipped with evidencer: (file name, text).
 pub const BUILTIN: [(&str, &str); 2] = [
@@ -76,11 +77,11 @@ pub enum CatalogError {
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot read catalog {path}: {source}")]
+    #[error("cannot read catalog {}", .path.display())]
     Read {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: crate::input::InputError,
     },
     #[error("{file}:{line}:{column}: {message}")]
     Invalid {
@@ -158,7 +159,8 @@ impl<'de> Deserialize<'de> for CheckRefDoc {
 
 impl Catalog {
     /// The built-in catalogs, then each user directory in order.
-    pub fn load(builtin: bool, dirs: &[PathBuf]) -> Result<Catalog, CatalogError> {
+    /// Files over `limit` bytes are refused.
+    pub fn load(builtin: bool, dirs: &[PathBuf], limit: u64) -> Result<Catalog, CatalogError> {
         let mut catalog = Catalog::default();
         if builtin {
             for (name, text) in BUILTIN {
@@ -166,13 +168,14 @@ impl Catalog {
             }
         }
         for dir in dirs {
-            catalog.add_dir(dir)?;
+            catalog.add_dir(dir, limit)?;
         }
         Ok(catalog)
     }
 
-    /// Adds every `.yaml`/`.yml` file directly inside `dir`, in name order.
-    pub fn add_dir(&mut self, dir: &Path) -> Result<(), CatalogError> {
+    /// Adds every `.yaml`/`.yml` file directly inside `dir`, in name order (directories
+    /// so named are skipped; a FIFO or device so named is an error, as it is not read).
+    pub fn add_dir(&mut self, dir: &Path, limit: u64) -> Result<(), CatalogError> {
         let entries = fs::read_dir(dir).map_err(|source| CatalogError::ReadDir {
             path: dir.to_path_buf(),
             source,
@@ -180,7 +183,7 @@ impl Catalog {
         let mut files: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
-                p.is_file()
+                !p.is_dir()
                     && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
             })
             .collect();
@@ -191,10 +194,11 @@ impl Catalog {
             });
         }
         for path in files {
-            let text = fs::read_to_string(&path).map_err(|source| CatalogError::Read {
-                path: path.clone(),
-                source,
-            })?;
+            let text =
+                input::read_to_string(&path, limit).map_err(|source| CatalogError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
             self.add_text(&path.display().to_string(), &text, false)?;
         }
         Ok(())
@@ -332,7 +336,7 @@ mod tests {
 
     #[test]
     fn every_builtin_catalog_loads() {
-        let catalog = Catalog::load(true, &[]).unwrap();
+        let catalog = Catalog::load(true, &[], 1 << 20).unwrap();
         assert_eq!(catalog.files.len(), BUILTIN.len());
         for id in [
             "PR.PS-02.242",
@@ -375,7 +379,7 @@ mod tests {
 
     #[test]
     fn user_controls_replace_builtin_ones_with_the_same_id() {
-        let mut catalog = Catalog::load(true, &[]).unwrap();
+        let mut catalog = Catalog::load(true, &[], 1 << 20).unwrap();
         let n = catalog.controls.len();
         let text = "catalog: mine\ntitle: Mine\ncontrols:\n  - id: PR.PS-01\n    title: Ours\n    question: q?\n    explanation: e\n    checks:\n      - {id: run-as-non-root, critical: true}\n";
         catalog.add_text("mine.yaml", text, false).unwrap();

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{ConfigFile, FailOn, Format};
+use crate::config::{self, ConfigFile, FailOn, Format};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -122,9 +122,19 @@ pub struct ClusterArgs {
     #[arg(short = 'n', long = "namespace", value_name = "NS")]
     pub namespaces: Vec<String>,
 
-    /// Objects asked for per list request [default: 500].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    /// Objects asked for per list request (1 to 10000) [default: 500].
+    #[arg(long, value_name = "N", value_parser = config::PAGE_SIZE.u32_parser())]
     pub page_size: Option<u32>,
+
+    /// Give up a list (its kind is then not assessed) after this many pages (1 to 1000000)
+    /// [default: 10000].
+    #[arg(long, value_name = "N", value_parser = config::LIST_PAGES.u32_parser())]
+    pub max_list_pages: Option<u32>,
+
+    /// Give up a list (its kind is then not assessed) after this many seconds (1 to 86400)
+    /// [default: 1800].
+    #[arg(long, value_name = "SECONDS", value_parser = config::LIST_SECONDS.u32_parser())]
+    pub max_list_seconds: Option<u32>,
 }
 
 impl ClusterArgs {
@@ -135,6 +145,8 @@ impl ClusterArgs {
         layer.context = self.context.clone();
         layer.namespaces = (!self.namespaces.is_empty()).then(|| self.namespaces.clone());
         layer.page_size = self.page_size;
+        layer.max_list_pages = self.max_list_pages;
+        layer.max_list_seconds = self.max_list_seconds;
     }
 }
 
@@ -192,8 +204,8 @@ pub struct ReportArgs {
     pub all_parents: bool,
 
     /// Images not changed in the period pass images-updated-in-period when younger than
-    /// this many days at the period end [default: 90].
-    #[arg(long, value_name = "DAYS")]
+    /// this many days at the period end (1 to 36500) [default: 90].
+    #[arg(long, value_name = "DAYS", value_parser = config::DAYS.u32_parser())]
     pub max_image_age_days: Option<u32>,
 
     /// The date (YYYY-MM-DD, meaning the end of that day UTC) or RFC 3339 time the report
@@ -221,8 +233,8 @@ pub struct ReportArgs {
     pub archive: Option<PathBuf>,
 
     /// With --archive: keep the N newest period folders and remove older ones, never the
-    /// one just written.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    /// one just written (1 to 10000).
+    #[arg(long, value_name = "N", value_parser = config::KEEP.u32_parser())]
     pub keep: Option<u32>,
 
     /// With --archive: replace the period's folder when it is already filed (without it,
@@ -253,9 +265,15 @@ pub struct ReportArgs {
     #[arg(long, value_enum, value_name = "WHEN")]
     pub fail_on: Option<FailOn>,
 
-    /// Skip input files larger than this many bytes.
-    #[arg(long, value_name = "BYTES")]
+    /// Skip input files larger than this many bytes (1 to 4294967296) [default: 1073741824].
+    #[arg(long, value_name = "BYTES", value_parser = config::FILE_SIZE.u64_parser())]
     pub max_file_size: Option<u64>,
+
+    /// Refuse to render md, html or pdf when the run has more findings than this (1 to
+    /// 10000000): each costs about 20 KB of memory there [default: 100000]. json and csv
+    /// have no limit.
+    #[arg(long, value_name = "N", value_parser = config::FINDINGS.u32_parser())]
+    pub max_findings: Option<u32>,
 
     /// The organisation the report is about: named on the PDF's cover and as its author.
     #[arg(long, value_name = "NAME")]
@@ -265,13 +283,14 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub eol_data: Option<PathBuf>,
 
-    /// Nodes older than this many days warn in node-recently-replaced [default: 90].
-    #[arg(long, value_name = "DAYS")]
+    /// Nodes older than this many days warn in node-recently-replaced (1 to 36500)
+    /// [default: 90].
+    #[arg(long, value_name = "DAYS", value_parser = config::DAYS.u32_parser())]
     pub max_node_age_days: Option<u32>,
 
     /// Vulnerability reports older than this many days do not count in images-scanned
-    /// [default: 30].
-    #[arg(long, value_name = "DAYS")]
+    /// (1 to 36500) [default: 30].
+    #[arg(long, value_name = "DAYS", value_parser = config::DAYS.u32_parser())]
     pub max_scan_age_days: Option<u32>,
 
     /// Accepted risks (YAML): each excepts the failing or warning findings of one check
@@ -330,6 +349,7 @@ impl ReportArgs {
                 .then(|| self.trusted_registries.clone()),
             fail_on: self.fail_on,
             max_file_size: self.max_file_size,
+            max_findings: self.max_findings,
             org: self.org.clone(),
             eol_data: self.eol_data.clone(),
             max_node_age_days: self.max_node_age_days,

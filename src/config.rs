@@ -1,11 +1,112 @@
 //! Configuration layers: built-in defaults, then `evidencer.yaml` (or `--config FILE`), then
 //! flags. Unknown keys in the file are errors naming the file and line; `--dump-config`
 //! prints the merged result. Relative paths in a config file are taken relative to the file.
+//! Every number has one range ([`Range`]), checked alike for the flag (by clap) and the key
+//! (on parse, with its line): a value outside it is an error, never clamped.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The values a numeric setting takes, both ends included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Range {
+    pub min: u64,
+    pub max: u64,
+}
+
+impl Range {
+    /// The range as clap checks it on a `u32` flag.
+    pub fn u32_parser(self) -> clap::builder::RangedI64ValueParser<u32> {
+        clap::value_parser!(u32).range(self.min as i64..=self.max as i64)
+    }
+
+    /// The range as clap checks it on a `u64` flag.
+    pub fn u64_parser(self) -> clap::builder::RangedU64ValueParser<u64> {
+        clap::value_parser!(u64).range(self.min..=self.max)
+    }
+}
+
+/// Objects per list request: paging stops making sense above this.
+pub const PAGE_SIZE: Range = Range {
+    min: 1,
+    max: 10_000,
+};
+/// `--keep`: period folders kept by the archive.
+pub const KEEP: Range = Range {
+    min: 1,
+    max: 10_000,
+};
+/// The `--max-*-days` ages: a day to a hundred years.
+pub const DAYS: Range = Range {
+    min: 1,
+    max: 36_500,
+};
+/// `--max-file-size`: a byte to 4 GiB (a file is read whole into memory, and parsing takes
+/// several times its size).
+pub const FILE_SIZE: Range = Range {
+    min: 1,
+    max: 4 << 30,
+};
+/// `--max-findings`: the most findings a run renders into md, html and pdf.
+pub const FINDINGS: Range = Range {
+    min: 1,
+    max: 10_000_000,
+};
+/// Default of `--max-findings`: each finding costs about 20 KB of memory when every document
+/// format is rendered (the PDF most), so this keeps a run with them all near 2 GB.
+pub const DEFAULT_MAX_FINDINGS: u32 = 100_000;
+/// `--max-list-pages`.
+pub const LIST_PAGES: Range = Range {
+    min: 1,
+    max: 1_000_000,
+};
+/// `--max-list-seconds`: a second to a day.
+pub const LIST_SECONDS: Range = Range {
+    min: 1,
+    max: 86_400,
+};
+
+/// A config key's number, checked against its range on parse (so the error has the line).
+fn in_range<'de, D: Deserializer<'de>, T: TryFrom<u64>>(
+    d: D,
+    key: &str,
+    range: Range,
+) -> Result<Option<T>, D::Error> {
+    let Some(n) = Option::<u64>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if !(range.min..=range.max).contains(&n) {
+        return Err(serde::de::Error::custom(format!(
+            "{key}: {n} is out of range ({} to {})",
+            range.min, range.max
+        )));
+    }
+    T::try_from(n)
+        .map(Some)
+        .map_err(|_| serde::de::Error::custom(format!("{key}: {n} is out of range")))
+}
+
+macro_rules! ranged {
+    ($($name:ident: $t:ty = $key:literal in $range:expr;)*) => {$(
+        fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<$t>, D::Error> {
+            in_range(d, $key, $range)
+        }
+    )*};
+}
+
+ranged! {
+    page_size_key: u32 = "page-size" in PAGE_SIZE;
+    keep_key: u32 = "keep" in KEEP;
+    max_image_age_days_key: u32 = "max-image-age-days" in DAYS;
+    max_node_age_days_key: u32 = "max-node-age-days" in DAYS;
+    max_scan_age_days_key: u32 = "max-scan-age-days" in DAYS;
+    max_file_size_key: u64 = "max-file-size" in FILE_SIZE;
+    max_list_pages_key: u32 = "max-list-pages" in LIST_PAGES;
+    max_list_seconds_key: u32 = "max-list-seconds" in LIST_SECONDS;
+    max_findings_key: u32 = "max-findings" in FINDINGS;
+}
 
 /// Output formats of `report`.
 #[derive(
@@ -58,6 +159,7 @@ pub struct ConfigFile {
     pub since: Option<String>,
     pub until: Option<String>,
     pub all_parents: Option<bool>,
+    #[serde(default, deserialize_with = "max_image_age_days_key")]
     pub max_image_age_days: Option<u32>,
     pub as_of: Option<String>,
     pub formats: Option<Vec<Format>>,
@@ -67,12 +169,18 @@ pub struct ConfigFile {
     pub templates: Option<PathBuf>,
     pub trusted_registries: Option<Vec<String>>,
     pub fail_on: Option<FailOn>,
+    #[serde(default, deserialize_with = "max_file_size_key")]
     pub max_file_size: Option<u64>,
+    #[serde(default, deserialize_with = "max_findings_key")]
+    pub max_findings: Option<u32>,
     pub org: Option<String>,
     pub eol_data: Option<PathBuf>,
+    #[serde(default, deserialize_with = "max_node_age_days_key")]
     pub max_node_age_days: Option<u32>,
+    #[serde(default, deserialize_with = "max_scan_age_days_key")]
     pub max_scan_age_days: Option<u32>,
     pub archive: Option<PathBuf>,
+    #[serde(default, deserialize_with = "keep_key")]
     pub keep: Option<u32>,
     pub replace: Option<bool>,
     pub exceptions: Option<PathBuf>,
@@ -82,7 +190,12 @@ pub struct ConfigFile {
     pub kubeconfig: Option<PathBuf>,
     pub context: Option<String>,
     pub namespaces: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "page_size_key")]
     pub page_size: Option<u32>,
+    #[serde(default, deserialize_with = "max_list_pages_key")]
+    pub max_list_pages: Option<u32>,
+    #[serde(default, deserialize_with = "max_list_seconds_key")]
+    pub max_list_seconds: Option<u32>,
 }
 
 /// The merged settings of a `report` run, as `--dump-config` prints them.
@@ -111,6 +224,8 @@ pub struct Settings {
     pub trusted_registries: Vec<String>,
     pub fail_on: FailOn,
     pub max_file_size: u64,
+    /// The most findings rendered into md, html and pdf (json and csv have no limit).
+    pub max_findings: u32,
     /// The organisation the report is about (PDF cover and author).
     pub org: Option<String>,
     /// End-of-life data replacing the built-in file; None uses the built-in one.
@@ -140,6 +255,10 @@ pub struct Settings {
     pub namespaces: Vec<String>,
     /// Objects per list request.
     pub page_size: u32,
+    /// Pages one list may take before it is abandoned.
+    pub max_list_pages: u32,
+    /// Seconds one list may take before it is abandoned.
+    pub max_list_seconds: u32,
     /// The config file that was read, if any (not a key of the file).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config_file: Option<PathBuf>,
@@ -164,7 +283,8 @@ impl Default for Settings {
             templates: None,
             trusted_registries: Vec::new(),
             fail_on: FailOn::Never,
-            max_file_size: 1 << 30,
+            max_file_size: crate::input::DEFAULT_MAX_FILE_SIZE,
+            max_findings: DEFAULT_MAX_FINDINGS,
             org: None,
             eol_data: None,
             max_node_age_days: crate::checks::DEFAULT_MAX_NODE_AGE_DAYS,
@@ -180,6 +300,8 @@ impl Default for Settings {
             context: None,
             namespaces: Vec::new(),
             page_size: crate::collect::cluster::DEFAULT_PAGE_SIZE,
+            max_list_pages: crate::collect::cluster::DEFAULT_MAX_LIST_PAGES,
+            max_list_seconds: crate::collect::cluster::DEFAULT_MAX_LIST_SECONDS,
             config_file: None,
         }
     }
@@ -187,11 +309,11 @@ impl Default for Settings {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
+    #[error("cannot read config file {}", .path.display())]
     Read {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: crate::input::InputError,
     },
     #[error("{path}:{line}:{column}: {message} (see `evidencer report --help` for the keys)")]
     Invalid {
@@ -205,14 +327,19 @@ pub enum ConfigError {
 /// The default config file, read when present.
 pub const DEFAULT_FILE: &str = "evidencer.yaml";
 
-/// Reads `explicit` (must exist) or `evidencer.yaml` in the working directory (if present).
-pub fn read(explicit: Option<&Path>) -> Result<Option<(PathBuf, ConfigFile)>, ConfigError> {
+/// Reads `explicit` (must exist) or `evidencer.yaml` in the working directory (if present),
+/// of at most `limit` bytes. Anything named `evidencer.yaml` counts as present: a FIFO or a
+/// directory by that name is an error, not silently no config.
+pub fn read(
+    explicit: Option<&Path>,
+    limit: u64,
+) -> Result<Option<(PathBuf, ConfigFile)>, ConfigError> {
     let path = match explicit {
         Some(p) => p.to_path_buf(),
-        None if Path::new(DEFAULT_FILE).is_file() => PathBuf::from(DEFAULT_FILE),
+        None if fs::symlink_metadata(DEFAULT_FILE).is_ok() => PathBuf::from(DEFAULT_FILE),
         None => return Ok(None),
     };
-    let text = fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+    let text = crate::input::read_to_string(&path, limit).map_err(|source| ConfigError::Read {
         path: path.clone(),
         source,
     })?;
@@ -276,20 +403,21 @@ impl Settings {
             trusted_registries,
             fail_on,
             max_file_size,
+            max_findings,
             max_node_age_days,
             max_scan_age_days,
             replace,
             cluster,
-            namespaces
+            namespaces,
+            page_size,
+            max_list_pages,
+            max_list_seconds
         );
         if file.archive.is_some() {
             self.archive = file.archive;
         }
         if file.keep.is_some() {
             self.keep = file.keep;
-        }
-        if let Some(n) = file.page_size {
-            self.page_size = n.max(1);
         }
         if file.kubeconfig.is_some() {
             self.kubeconfig = file.kubeconfig;
@@ -334,6 +462,11 @@ impl Settings {
             context: self.context.clone(),
             namespaces: self.namespaces.clone(),
             page_size: self.page_size,
+            limits: crate::collect::cluster::ListLimits {
+                max_pages: self.max_list_pages,
+                max_duration: std::time::Duration::from_secs(self.max_list_seconds.into()),
+                ..Default::default()
+            },
             ..Default::default()
         }
     }
@@ -347,6 +480,30 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_out_of_range_are_errors_with_a_line() {
+        for (text, says) in [
+            (
+                "page-size: 0\n",
+                "page-size: 0 is out of range (1 to 10000)",
+            ),
+            ("out: x\nkeep: 0\n", "keep: 0 is out of range"),
+            (
+                "max-node-age-days: 99999999\n",
+                "max-node-age-days: 99999999",
+            ),
+            ("max-file-size: 0\n", "max-file-size: 0 is out of range"),
+            ("max-list-pages: -1\n", ""),
+        ] {
+            let err = parse(Path::new("e.yaml"), text).unwrap_err().to_string();
+            assert!(err.contains(says), "{text}: {err}");
+            let line = text.lines().count();
+            assert!(err.starts_with(&format!("e.yaml:{line}:")), "{text}: {err}");
+        }
+        let ok = parse(Path::new("e.yaml"), "page-size: 10000\nkeep: 1\n").unwrap();
+        assert_eq!((ok.page_size, ok.keep), (Some(10_000), Some(1)));
+    }
 
     #[test]
     fn unknown_keys_are_errors_with_a_line() {

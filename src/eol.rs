@@ -198,9 +198,9 @@ impl EolData {
         .clone()
     }
 
-    /// Reads and validates a user's data file.
-    pub fn load(path: &Path) -> Result<EolData, EolError> {
-        let text = std::fs::read_to_string(path).map_err(|source| EolError::Read {
+    /// Reads and validates a user's data file of at most `limit` bytes.
+    pub fn load(path: &Path, limit: u64) -> Result<EolData, EolError> {
+        let text = crate::input::read_to_string(path, limit).map_err(|source| EolError::Read {
             path: path.to_path_buf(),
             source,
         })?;
@@ -243,11 +243,11 @@ impl EolData {
 /// A data file that could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum EolError {
-    #[error("cannot read end-of-life data {path}: {source}")]
+    #[error("cannot read end-of-life data {}", .path.display())]
     Read {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: crate::input::InputError,
     },
     #[error(
         "{file}:{line}:{column}: {message} (see the format at the top of {BUILTIN_PATH} in the evidencer repository)"
@@ -627,14 +627,14 @@ mod tests {
         let path = dir.path().join("eol.yaml");
         let text = "compiled: 2026-01-01\nproducts:\n  docker:\n    name: Docker Engine\n    lines:\n      - {version: \"24.0\", released: 2023-05-16, end-of-life: 2024-06-08}\n";
         std::fs::write(&path, text).unwrap();
-        let data = EolData::load(&path).unwrap();
+        let data = EolData::load(&path, 1 << 20).unwrap();
         assert!(!data.file.builtin);
         assert_eq!(data.file.sha256, sha256_hex(text.as_bytes()));
         assert!(matches!(
             data.judge("docker", &v("24.0.7"), day("2024-06-08")),
             Judgement::Supported { .. }
         ));
-        let missing = EolData::load(&dir.path().join("nope.yaml")).unwrap_err();
+        let missing = EolData::load(&dir.path().join("nope.yaml"), 1 << 20).unwrap_err();
         assert!(missing.to_string().contains("nope.yaml"), "{missing}");
     }
 }

@@ -261,11 +261,11 @@ pub fn apply(
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExceptionError {
-    #[error("cannot read exceptions file {}: {source}", .path.display())]
+    #[error("cannot read exceptions file {}", .path.display())]
     Read {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: crate::input::InputError,
     },
     #[error("{file}:{line}:{column}: {message}")]
     Invalid {
@@ -299,12 +299,13 @@ struct ExceptionDoc {
 }
 
 /// Reads and validates an exceptions file; gives its exceptions and the sha256 of its
-/// text, for the report's provenance.
-pub fn load(path: &Path) -> Result<(Vec<Exception>, String), ExceptionError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ExceptionError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+/// text, for the report's provenance. A file over `limit` bytes is refused.
+pub fn load(path: &Path, limit: u64) -> Result<(Vec<Exception>, String), ExceptionError> {
+    let text =
+        crate::input::read_to_string(path, limit).map_err(|source| ExceptionError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
     let exceptions = parse(&path.display().to_string(), &text)?;
     Ok((exceptions, crate::evidence::sha256_hex(text.as_bytes())))
 }

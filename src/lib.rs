@@ -20,6 +20,7 @@ pub mod evidence;
 pub mod exceptions;
 pub mod finding;
 pub mod image;
+pub mod input;
 pub mod k8s;
 pub mod manifest;
 pub mod messages;

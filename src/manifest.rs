@@ -83,13 +83,33 @@ pub struct ManifestFile {
     pub sha256: String,
 }
 
+/// Why a path a manifest lists cannot name a file beside it, if it cannot: paths are
+/// relative, `/`-separated and stay inside the manifest's directory, so a manifest cannot
+/// make a reader hash or read `../../etc/shadow`. (Symbolic links that lead out are the
+/// reader's to refuse: only the file system can tell.)
+pub fn confined_path_error(path: &str) -> Option<&'static str> {
+    Some(if path.is_empty() {
+        "is empty"
+    } else if path.starts_with('/') || path.starts_with('\\') {
+        "is absolute"
+    } else if path.contains('\\') || path.contains('\0') {
+        "holds a backslash or a NUL byte"
+    } else if path.split('/').any(|c| c == "..") {
+        "climbs out of the directory with `..`"
+    } else if path.split('/').any(|c| c.is_empty() || c == ".") {
+        "is not in normal form (an empty or `.` component)"
+    } else {
+        return None;
+    })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         path: String,
         #[source]
-        source: std::io::Error,
+        source: crate::input::InputError,
     },
     #[error("{path}:{line}: not a valid manifest: {message}")]
     Invalid {
@@ -126,13 +146,14 @@ impl Manifest {
         }
     }
 
-    /// Reads and checks a manifest file.
-    pub fn read(path: &Path) -> Result<Manifest, ManifestError> {
+    /// Reads and checks a manifest file of at most `limit` bytes.
+    pub fn read(path: &Path, limit: u64) -> Result<Manifest, ManifestError> {
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read {
-            path: display.clone(),
-            source,
-        })?;
+        let text =
+            crate::input::read_to_string(path, limit).map_err(|source| ManifestError::Read {
+                path: display.clone(),
+                source,
+            })?;
         Self::parse(&display, &text)
     }
 
@@ -205,6 +226,33 @@ mod tests {
         let back = Manifest::parse("manifest.json", &text).unwrap();
         assert_eq!(back, m);
         assert_eq!(back.to_json(), json);
+    }
+
+    #[test]
+    fn listed_paths_must_stay_inside_the_directory() {
+        for ok in [
+            "pods.json",
+            "evidence/a/objects/Pod.json",
+            "a..b/c.json",
+            ".hidden",
+        ] {
+            assert_eq!(confined_path_error(ok), None, "{ok}");
+        }
+        for (bad, why) in [
+            ("../../../../etc/shadow", "climbs out"),
+            ("a/../../b", "climbs out"),
+            ("..", "climbs out"),
+            ("/etc/shadow", "absolute"),
+            ("\\\\server\\x", "absolute"),
+            ("a\\..\\b", "backslash"),
+            ("a//b", "normal form"),
+            ("./a", "normal form"),
+            ("a/", "normal form"),
+            ("", "empty"),
+        ] {
+            let got = confined_path_error(bad);
+            assert!(got.is_some_and(|g| g.contains(why)), "{bad}: {got:?}");
+        }
     }
 
     #[test]

@@ -5,11 +5,12 @@
 //! dates (whole days in UTC, both ends included) or RFC 3339 times (exact). A period is stored
 //! with inclusive start and end instants, to the second, and a label that names it in reports
 //! and archive folders: `2026-Q3`, `2026-08`, `2026`, or `2026-07-01_2026-09-29` for any other
-//! range.
+//! range. A period lies within the range of dates ([`crate::timefmt::FIRST_DAY`] to
+//! [`crate::timefmt::LAST_DAY`]); one that would reach outside it is an error.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 
-use crate::timefmt::{end_of_day, rfc3339, start_of_day};
+use crate::timefmt::{self, FIRST_DAY, LAST_DAY, TimeError, end_of_day, rfc3339, start_of_day};
 
 /// An inclusive span of time with its label.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,12 +23,18 @@ pub struct Period {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PeriodError {
     #[error(
-        "`{0}` is not a period: use YYYY-Qn (2026-Q3), YYYY-MM, YYYY, previous-quarter, previous-month or last-Nd"
+        "--period: `{0}` is not a period: use YYYY-Qn (2026-Q3), YYYY-MM, YYYY, previous-quarter, previous-month or last-Nd (N from 1)"
     )]
     Unknown(String),
-    #[error("`{0}` is not a date (YYYY-MM-DD) or an RFC 3339 time")]
-    BadBound(String),
-    #[error("the period starts ({start}) after it ends ({end})")]
+    #[error("--period: `{0}` reaches outside the range of dates ({FIRST_DAY} to {LAST_DAY})")]
+    OutOfRange(String),
+    #[error("{flag}")]
+    BadBound {
+        flag: &'static str,
+        #[source]
+        source: TimeError,
+    },
+    #[error("--since {start} is after --until {end}: the period would end before it starts")]
     Reversed { start: String, end: String },
     #[error("--since and --until go together, and not with --period")]
     Mixed,
@@ -62,6 +69,14 @@ impl Period {
 
 /// Parses a `--period` value.
 pub fn parse(input: &str, as_of: DateTime<Utc>) -> Result<Period, PeriodError> {
+    let period = parse_unchecked(input, as_of)?;
+    if !timefmt::in_range(period.start) || !timefmt::in_range(period.end) {
+        return Err(PeriodError::OutOfRange(input.to_string()));
+    }
+    Ok(period)
+}
+
+fn parse_unchecked(input: &str, as_of: DateTime<Utc>) -> Result<Period, PeriodError> {
     let s = input.trim();
     let unknown = || PeriodError::Unknown(input.to_string());
     match s {
@@ -89,13 +104,16 @@ pub fn parse(input: &str, as_of: DateTime<Utc>) -> Result<Period, PeriodError> {
         _ => {}
     }
     if let Some(days) = s.strip_prefix("last-").and_then(|d| d.strip_suffix('d')) {
-        let days: i64 = days.parse().map_err(|_| unknown())?;
+        let days: u64 = days.parse().map_err(|_| unknown())?;
         if days < 1 {
             return Err(unknown());
         }
         let end = end_of_day(as_of.date_naive());
-        let start = start_of_day(as_of.date_naive() - Duration::days(days - 1));
-        return Ok(ranged(start, end));
+        let first = as_of
+            .date_naive()
+            .checked_sub_days(Days::new(days - 1))
+            .ok_or_else(|| PeriodError::OutOfRange(input.to_string()))?;
+        return Ok(ranged(start_of_day(first), end));
     }
     if let Some((y, q)) = s.split_once("-Q").or_else(|| s.split_once("-q")) {
         let year = parse_year(y).ok_or_else(unknown)?;
@@ -143,8 +161,11 @@ pub fn from_label(label: &str) -> Option<Period> {
 
 /// `--since`/`--until`: dates are whole days, RFC 3339 times are exact.
 pub fn range(since: &str, until: &str) -> Result<Period, PeriodError> {
-    let start = bound(since, false)?;
-    let end = bound(until, true)?;
+    let bound = |flag, input, end| {
+        timefmt::parse_instant(input, end).map_err(|source| PeriodError::BadBound { flag, source })
+    };
+    let start = bound("--since", since, false)?;
+    let end = bound("--until", until, true)?;
     if start > end {
         return Err(PeriodError::Reversed {
             start: rfc3339(start),
@@ -152,20 +173,6 @@ pub fn range(since: &str, until: &str) -> Result<Period, PeriodError> {
         });
     }
     Ok(ranged(start, end))
-}
-
-fn bound(input: &str, is_end: bool) -> Result<DateTime<Utc>, PeriodError> {
-    let s = input.trim();
-    if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(if is_end {
-            end_of_day(date)
-        } else {
-            start_of_day(date)
-        });
-    }
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| PeriodError::BadBound(input.to_string()))
 }
 
 /// A range labelled by its first and last dates, unless it is exactly a calendar period.
@@ -266,10 +273,57 @@ mod tests {
         );
         assert_eq!(p("2026-Q4", as_of).2, "2026-12-31T23:59:59Z");
         for bad in [
-            "2026-Q5", "2026-Q0", "2026-13", "2026-1", "26-Q1", "Q3", "last-0d", "soon",
+            "2026-Q5", "2026-Q0", "2026-13", "2026-1", "26-Q1", "Q3", "last-0d", "soon", "last--1d",
         ] {
             assert!(parse(bad, Utc::now()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn periods_outside_the_range_of_dates_are_errors_not_panics() {
+        let as_of = parse_as_of("2026-09-30").unwrap();
+        for bad in [
+            "last-99999999d",
+            "last-18446744073709551615d",
+            "last-30000d",
+            "0000",
+            "1969-Q4",
+            "1969-12",
+        ] {
+            assert!(
+                matches!(parse(bad, as_of), Err(PeriodError::OutOfRange(_))),
+                "{bad}: {:?}",
+                parse(bad, as_of)
+            );
+        }
+        assert_eq!(
+            parse("previous-quarter", parse_as_of("1970-02-01").unwrap()),
+            Err(PeriodError::OutOfRange("previous-quarter".into()))
+        );
+        assert_eq!(p("last-20635d", "2026-06-30").1, "1970-01-01T00:00:00Z");
+        assert_eq!(p("9999-Q4", "2026-06-30").2, "9999-12-31T23:59:59Z");
+        let e = range("2026-01-01", "99999-01-01").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                PeriodError::BadBound {
+                    flag: "--until",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let e = range("1960-01-01", "2026-01-01").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                PeriodError::BadBound {
+                    flag: "--since",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
     }
 
     #[test]

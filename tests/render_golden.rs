@@ -11,7 +11,7 @@ use evidencer::report::view::ReportView;
 
 fn render(name: &str) -> String {
     let report = report_support::golden_report();
-    let templates = Templates::load(None).expect("built-in templates load");
+    let templates = Templates::load(None, 1 << 20).expect("built-in templates load");
     templates
         .render(name, &ReportView::new(&report))
         .expect("renders")

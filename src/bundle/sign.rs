@@ -38,11 +38,11 @@ pub struct KeyInfo {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {
-    #[error("cannot read signing key {path}: {source}")]
+    #[error("cannot read signing key {path}")]
     Read {
         path: String,
         #[source]
-        source: std::io::Error,
+        source: crate::input::InputError,
     },
     #[error(
         "signing key {path} is not a minisign secret key ({why}); create one with `minisign -G` (or `minisign -GW` without a password)"
@@ -56,15 +56,19 @@ pub enum SignError {
     Decrypt { path: String, why: String },
     #[error("signing failed: the signature made does not verify ({0}); this is a bug")]
     SelfCheck(String),
-    #[error("cannot read public key {path}: {source}")]
+    #[error("cannot read public key {path}")]
     ReadPublic {
         path: String,
         #[source]
-        source: std::io::Error,
+        source: crate::input::InputError,
     },
     #[error("{path} is not a minisign public key ({why})")]
     NotAPublicKey { path: String, why: String },
 }
+
+/// The most `verify --pubkey` reads: a minisign public key file is two short lines, so a
+/// file this large is not one. (`verify` has no `--max-file-size`.)
+pub const PUBLIC_KEY_LIMIT: u64 = 1 << 20;
 
 /// A secret key ready to sign; the key material is wiped on drop.
 pub struct SigningKey {
@@ -99,21 +103,25 @@ const CHECKSUM: std::ops::Range<usize> = 126..158;
 impl SigningKey {
     /// Reads a minisign secret key file; an encrypted one is decrypted with the password
     /// in [`PASSWORD_ENV`].
-    pub fn load(path: &Path) -> Result<SigningKey, SignError> {
+    /// A file over `limit` bytes (or not a regular file) is refused.
+    pub fn load(path: &Path, limit: u64) -> Result<SigningKey, SignError> {
         let password = std::env::var(PASSWORD_ENV).ok().map(Zeroizing::new);
-        Self::load_with(path, password.as_ref().map(|p| p.as_str()))
+        Self::load_with(path, password.as_ref().map(|p| p.as_str()), limit)
     }
 
     /// [`SigningKey::load`] with the password given.
-    pub fn load_with(path: &Path, password: Option<&str>) -> Result<SigningKey, SignError> {
+    pub fn load_with(
+        path: &Path,
+        password: Option<&str>,
+        limit: u64,
+    ) -> Result<SigningKey, SignError> {
         let shown = path.display().to_string();
-        let text =
-            Zeroizing::new(
-                std::fs::read_to_string(path).map_err(|source| SignError::Read {
-                    path: shown.clone(),
-                    source,
-                })?,
-            );
+        let text = Zeroizing::new(crate::input::read_to_string(path, limit).map_err(|source| {
+            SignError::Read {
+                path: shown.clone(),
+                source,
+            }
+        })?);
         let not_a_key = |why: &str| SignError::NotAKey {
             path: shown.clone(),
             why: why.to_string(),
@@ -218,12 +226,16 @@ impl SigningKey {
     }
 }
 
-/// Reads a minisign public key: a `.pub` file, or a file holding only its key line.
+/// Reads a minisign public key: a `.pub` file, or a file holding only its key line. A key
+/// is a line of text: a file over [`PUBLIC_KEY_LIMIT`] bytes (or not a regular file) is
+/// refused.
 pub fn load_public_key(path: &Path) -> Result<(minisign::PublicKey, KeyInfo), SignError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| SignError::ReadPublic {
-        path: shown.clone(),
-        source,
+    let text = crate::input::read_to_string(path, PUBLIC_KEY_LIMIT).map_err(|source| {
+        SignError::ReadPublic {
+            path: shown.clone(),
+            source,
+        }
     })?;
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let parsed = match lines.as_slice() {
@@ -293,7 +305,7 @@ pub(crate) mod tests {
     fn signatures_are_deterministic_and_verify_with_minisign() {
         let dir = tempfile::tempdir().unwrap();
         let (sk, pk) = key_pair(dir.path(), "k", None);
-        let key = SigningKey::load_with(&sk, None).unwrap();
+        let key = SigningKey::load_with(&sk, None, 1 << 20).unwrap();
         let a = key.sign(b"manifest", "evidencer bundle").unwrap();
         assert_eq!(a, key.sign(b"manifest", "evidencer bundle").unwrap());
         let (public, info) = load_public_key(&pk).unwrap();
@@ -313,7 +325,7 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (sk, _) = key_pair(dir.path(), "a", None);
         let (_, other) = key_pair(dir.path(), "b", None);
-        let sig = SigningKey::load_with(&sk, None)
+        let sig = SigningKey::load_with(&sk, None, 1 << 20)
             .unwrap()
             .sign(b"m", "t")
             .unwrap();
@@ -326,15 +338,15 @@ pub(crate) mod tests {
     fn encrypted_keys_need_the_password_from_the_environment() {
         let dir = tempfile::tempdir().unwrap();
         let (sk, pk) = key_pair(dir.path(), "enc", Some("correct horse"));
-        let e = SigningKey::load_with(&sk, None).unwrap_err();
+        let e = SigningKey::load_with(&sk, None, 1 << 20).unwrap_err();
         assert!(e.to_string().contains(PASSWORD_ENV), "{e}");
-        let e = SigningKey::load_with(&sk, Some("wrong")).unwrap_err();
+        let e = SigningKey::load_with(&sk, Some("wrong"), 1 << 20).unwrap_err();
         assert!(e.to_string().contains("cannot decrypt"), "{e}");
         assert!(
             !e.to_string().contains("wrong"),
             "the password is never shown: {e}"
         );
-        let key = SigningKey::load_with(&sk, Some("correct horse")).unwrap();
+        let key = SigningKey::load_with(&sk, Some("correct horse"), 1 << 20).unwrap();
         let sig = key.sign(b"m", "t").unwrap();
         let (public, _) = load_public_key(&pk).unwrap();
         check(&public, b"m", std::str::from_utf8(&sig).unwrap()).unwrap();
@@ -345,10 +357,10 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("k");
         std::fs::write(&path, "hello\n").unwrap();
-        let e = SigningKey::load_with(&path, None).unwrap_err();
+        let e = SigningKey::load_with(&path, None, 1 << 20).unwrap_err();
         assert!(e.to_string().contains("not a minisign secret key"), "{e}");
         let (_, pk) = key_pair(dir.path(), "p", None);
-        let e = SigningKey::load_with(&pk, None).unwrap_err();
+        let e = SigningKey::load_with(&pk, None, 1 << 20).unwrap_err();
         assert!(e.to_string().contains("not"), "{e}");
         let e = load_public_key(&path).unwrap_err();
         assert!(e.to_string().contains("not a minisign public key"), "{e}");

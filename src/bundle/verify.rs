@@ -22,6 +22,7 @@ use super::archive::{self, ExtractError, Limits};
 use super::sign::{self, KeyInfo};
 use super::{BundleInfo, EXTRA_KEY, EvidenceFile, SELF_DIGEST_KEY, SIGNATURE_FILE};
 use crate::evidence::sha256_hex;
+use crate::input;
 use crate::manifest::{self, Manifest};
 
 /// What verification found.
@@ -144,6 +145,12 @@ pub enum VerifyError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot read {}", .path.display())]
+    Input {
+        path: PathBuf,
+        #[source]
+        source: crate::input::InputError,
+    },
     #[error(transparent)]
     PublicKey(#[from] sign::SignError),
     #[error("cannot make a temporary directory to unpack the archive in: {0}")]
@@ -157,11 +164,24 @@ pub fn verify(path: &Path, pubkey: Option<&Path>) -> Result<Verification, Verify
     if meta.is_dir() {
         return verify_dir(path, &path.display().to_string(), trusted.as_ref());
     }
+    // The archive is streamed: only a regular file, but no cap on its size here; the
+    // unpacking limits bound what it may hold.
+    let file = input::open(path)
+        .map_err(|source| VerifyError::Input {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .into_file();
     let tmp = tempfile::Builder::new()
         .prefix(".evidencer-verify.")
         .tempdir()
         .map_err(VerifyError::Temp)?;
-    archive::extract(path, tmp.path(), Limits::default())?;
+    archive::extract_from(
+        std::io::BufReader::new(file),
+        &path.display().to_string(),
+        tmp.path(),
+        Limits::default(),
+    )?;
     verify_dir(tmp.path(), &path.display().to_string(), trusted.as_ref())
 }
 
@@ -177,10 +197,7 @@ pub fn verify_dir(
     };
     let manifest_path = root.join(manifest::FILE_NAME);
     let manifest_bytes = match fs::symlink_metadata(&manifest_path) {
-        Ok(m) if m.is_file() => fs::read(&manifest_path).map_err(|source| VerifyError::Read {
-            path: manifest_path.clone(),
-            source,
-        })?,
+        Ok(m) if m.is_file() => read_file(&manifest_path)?,
         _ => return Err(VerifyError::NoManifest(shown.to_string())),
     };
     let on_disk = list_files(root).map_err(|source| VerifyError::Read {
@@ -188,7 +205,7 @@ pub fn verify_dir(
         source,
     })?;
     let signature_text = match on_disk.get(SIGNATURE_FILE) {
-        Some(Entry::File) => fs::read(root.join(SIGNATURE_FILE)).ok(),
+        Some(Entry::File) => read_file(&root.join(SIGNATURE_FILE)).ok(),
         _ => None,
     };
 
@@ -243,7 +260,7 @@ pub fn verify_dir(
                 .push((f.path.clone(), format!("it is now {what}"))),
             Some(Entry::File) => {
                 let path = root.join(&f.path);
-                let bytes = fs::read(&path).map_err(|source| VerifyError::Read { path, source })?;
+                let bytes = read_file(&path)?;
                 let sha = sha256_hex(&bytes);
                 if sha != f.sha256 || bytes.len() as u64 != f.size {
                     v.changed.push((
@@ -283,6 +300,15 @@ pub fn verify_dir(
     v.removed.sort();
     v.added.sort();
     Ok(v)
+}
+
+/// A file of the bundle: only a regular file (a FIFO must not hang `verify`), of at most the
+/// unpacking limit per file, whether the bundle is a directory or was unpacked.
+fn read_file(path: &Path) -> Result<Vec<u8>, VerifyError> {
+    input::read(path, Limits::default().max_file_bytes).map_err(|source| VerifyError::Input {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn short(sha: &str) -> &str {
@@ -369,7 +395,7 @@ fn cross_check(root: &Path, info: &BundleInfo, intact: &BTreeSet<&str>) -> Vec<S
     if !intact.contains(report_path.as_str()) {
         return out;
     }
-    let Ok(report_bytes) = fs::read(root.join(&report_path)) else {
+    let Ok(report_bytes) = read_file(&root.join(&report_path)) else {
         return out;
     };
     if sha256_hex(&report_bytes) != info.report_id {
@@ -396,7 +422,7 @@ fn cross_check(root: &Path, info: &BundleInfo, intact: &BTreeSet<&str>) -> Vec<S
         if !intact.contains(path) {
             continue;
         }
-        let Ok(bytes) = fs::read(root.join(path)) else {
+        let Ok(bytes) = read_file(&root.join(path)) else {
             continue;
         };
         match entry {

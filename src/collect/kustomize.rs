@@ -204,6 +204,7 @@ pub(super) fn plan(
     files: &mut Vec<InputFile>,
     found: &[InputFile],
     source_id: &str,
+    max_file_bytes: u64,
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
     let tree = pick_one_per_directory(found, source_id, &mut problems);
@@ -213,7 +214,7 @@ pub(super) fn plan(
     let loaded: Vec<(Option<PathBuf>, Node, Vec<Problem>)> = tree
         .par_iter()
         .map(|loc| {
-            let (node, p) = load(loc, true, source_id);
+            let (node, p) = load(loc, true, source_id, max_file_bytes);
             (canonical(&loc.dir), node, p)
         })
         .collect();
@@ -229,7 +230,7 @@ pub(super) fn plan(
     while let Some(dir) = queue.pop() {
         for (target, loc) in reached_locations(&nodes[&dir]) {
             if !nodes.contains_key(&target) {
-                let (node, p) = load(&loc, false, source_id);
+                let (node, p) = load(&loc, false, source_id, max_file_bytes);
                 problems.extend(p);
                 nodes.insert(target.clone(), node);
                 queue.push(target);
@@ -362,7 +363,12 @@ fn reached_locations(node: &Node) -> Vec<(PathBuf, Location)> {
 }
 
 /// Reads and resolves one kustomization file.
-fn load(loc: &Location, in_tree: bool, source_id: &str) -> (Node, Vec<Problem>) {
+fn load(
+    loc: &Location,
+    in_tree: bool,
+    source_id: &str,
+    max_file_bytes: u64,
+) -> (Node, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut node = Node {
         display: Arc::from(loc.display.as_str()),
@@ -370,15 +376,20 @@ fn load(loc: &Location, in_tree: bool, source_id: &str) -> (Node, Vec<Problem>) 
         parsed: None,
         referenced: HashSet::new(),
     };
-    let text = match read_text(&loc.file, u64::MAX) {
-        Ok(text) => text,
+    let text = match read_text(&loc.file, max_file_bytes) {
+        Ok(text) => {
+            if let Some(bad) = text.bad_utf8 {
+                problems.push(bad.problem(source_id, &loc.display));
+            }
+            text.text
+        }
         Err(e) => {
             problems.push(
                 Problem::new(
                     ProblemLevel::Error,
                     source_id,
                     loc.display.clone(),
-                    e.to_string(),
+                    e.message(),
                 )
                 .hint(UNREAD_HINT),
             );

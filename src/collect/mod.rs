@@ -5,6 +5,7 @@
 //! found, which kinds it collected (so a check can tell "none exist" from "not looked at"), and
 //! the problems it met. Inventories from several inputs are merged before the checks run.
 
+pub mod checked;
 pub mod cluster;
 pub mod git;
 pub mod kustomize;

@@ -9,13 +9,13 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::checked::{self, Checked};
 use super::kustomize;
 use super::redact::{self, MARKER};
 use super::yaml;
@@ -24,6 +24,7 @@ use crate::evidence::{
     EvidenceKind, EvidenceRecord, Problem, ProblemLevel, Source, SourceKind, evidence_id,
     sha256_hex,
 };
+use crate::input::{self, InputError};
 use crate::k8s::{Object, ObjectMeta, Origin};
 
 /// Limits and switches of the snapshot collector.
@@ -60,9 +61,14 @@ pub fn load(path: &Path, options: &SnapshotOptions) -> Inventory {
         details: BTreeMap::new(),
     };
 
-    let discovered = discover(path, &source_id);
+    let discovered = discover(path, &source_id, options.max_file_bytes);
     inventory.problems.extend(discovered.problems);
-    if let Some(version) = read_version_file(path, &source_id, &mut inventory.problems) {
+    if let Some(version) = read_version_file(
+        path,
+        &source_id,
+        options.max_file_bytes,
+        &mut inventory.problems,
+    ) {
         source
             .details
             .insert("server_version".into(), version.git_version.clone());
@@ -99,7 +105,7 @@ pub fn load(path: &Path, options: &SnapshotOptions) -> Inventory {
         );
     }
     inventory.sources.push(source);
-    super::snapshot_manifest::apply(path, &source_id, &mut inventory);
+    super::snapshot_manifest::apply(path, &source_id, options.max_file_bytes, &mut inventory);
     inventory
 }
 
@@ -132,7 +138,7 @@ struct Discovered {
 /// Finds the files to read under a path, in sorted order. Hidden entries are skipped, and so
 /// are Helm chart templates (not YAML until rendered), with a note, and chart values files.
 /// Kustomizations decide how the files they reach are read (see [`kustomize`]).
-fn discover(root: &Path, source_id: &str) -> Discovered {
+fn discover(root: &Path, source_id: &str, max_file_bytes: u64) -> Discovered {
     let mut out = Discovered::default();
     if let Some(chart) = helm_template_root(root) {
         out.problems
@@ -167,7 +173,12 @@ fn discover(root: &Path, source_id: &str) -> Discovered {
         Err(e) => out.problems.push(unreadable(source_id, root, &e)),
     }
     if !out.kustomizations.is_empty() {
-        let problems = kustomize::plan(&mut out.files, &out.kustomizations, source_id);
+        let problems = kustomize::plan(
+            &mut out.files,
+            &out.kustomizations,
+            source_id,
+            max_file_bytes,
+        );
         out.problems.extend(problems);
     }
     out
@@ -306,6 +317,18 @@ fn unreadable(source_id: &str, path: &Path, e: &std::io::Error) -> Problem {
     } else {
         format!("cannot read: {e}")
     };
+    unreadable_with(source_id, path, message)
+}
+
+/// The problem of a file [`crate::input`] refused or could not read.
+pub(super) fn input_problem_message(e: &InputError) -> String {
+    match e {
+        InputError::Io(_) | InputError::NotRegular { .. } => format!("cannot read: {e}"),
+        _ => e.to_string(),
+    }
+}
+
+fn unreadable_with(source_id: &str, path: &Path, message: String) -> Problem {
     Problem::new(
         ProblemLevel::Error,
         source_id,
@@ -319,6 +342,7 @@ fn unreadable(source_id: &str, path: &Path, e: &std::io::Error) -> Problem {
 fn read_version_file(
     root: &Path,
     source_id: &str,
+    max_file_bytes: u64,
     problems: &mut Vec<Problem>,
 ) -> Option<ServerVersion> {
     let path = if root.is_dir() {
@@ -326,11 +350,11 @@ fn read_version_file(
     } else {
         return None;
     };
-    let text = match fs::read_to_string(&path) {
+    let text = match input::read_to_string(&path, max_file_bytes) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) if e.is_not_found() => return None,
         Err(e) => {
-            problems.push(unreadable(source_id, &path, &e));
+            problems.push(unreadable_with(source_id, &path, input_problem_message(&e)));
             return None;
         }
     };
@@ -386,8 +410,11 @@ struct RawDoc {
 
 fn read_file(file: &InputFile, source_id: &str, options: &SnapshotOptions) -> FileResult {
     match read_text(&file.path, options.max_file_bytes) {
-        Ok(text) => {
+        Ok(Text { text, bad_utf8 }) => {
             let mut result = parse_text(&text, file, source_id);
+            if let Some(bad) = bad_utf8 {
+                result.problems.push(bad.problem(source_id, &file.display));
+            }
             if !file.renderings.is_empty() {
                 let objects = std::mem::take(&mut result.objects);
                 result.objects = kustomize::render(objects, &file.renderings, source_id);
@@ -399,7 +426,7 @@ fn read_file(file: &InputFile, source_id: &str, options: &SnapshotOptions) -> Fi
                 Some(l) => format!("{}:{l}", file.display),
                 None => file.display.clone(),
             };
-            let problem = Problem::new(ProblemLevel::Error, source_id, location, e.to_string())
+            let problem = Problem::new(ProblemLevel::Error, source_id, location, e.message())
                 .hint("its objects were not assessed; fix or remove the file");
             FileResult {
                 problems: vec![problem],
@@ -482,48 +509,94 @@ fn parse_text(text: &str, file: &InputFile, source_id: &str) -> FileResult {
 /// Why a file could not be read as text.
 #[derive(Debug, thiserror::Error)]
 pub(super) enum TextError {
-    #[error("cannot read: {0}")]
-    Io(#[from] std::io::Error),
-    #[error("file is {size} bytes, over the {limit}-byte limit; skipped")]
-    TooLarge { size: u64, limit: u64 },
+    #[error(transparent)]
+    Input(#[from] InputError),
     #[error("binary data (a NUL byte at offset {offset}), not YAML or JSON")]
     Binary { offset: usize },
-    #[error("not valid UTF-8 (first bad byte at line {line}); save it as UTF-8")]
-    NotUtf8 { line: u32 },
 }
 
 impl TextError {
+    /// The message of the problem that records it.
+    pub(super) fn message(&self) -> String {
+        match self {
+            TextError::Input(e) => input_problem_message(e),
+            other => other.to_string(),
+        }
+    }
+
     fn line(&self) -> Option<u32> {
         match self {
-            TextError::NotUtf8 { line } => Some(*line),
-            _ => None,
+            TextError::Input(e) => e.line(),
+            TextError::Binary { .. } => None,
         }
     }
 }
 
+/// A file's text, and where it was not valid UTF-8.
+#[derive(Debug)]
+pub(super) struct Text {
+    pub(super) text: String,
+    pub(super) bad_utf8: Option<BadUtf8>,
+}
+
+/// Bytes that are not UTF-8 in a file read as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct BadUtf8 {
+    /// Line of the first bad sequence.
+    pub(super) line: u32,
+    /// Bad sequences, each read as U+FFFD.
+    pub(super) count: usize,
+}
+
+impl BadUtf8 {
+    /// The problem that records it: the file was read anyway, as kubectl reads it.
+    pub(super) fn problem(&self, source_id: &str, display: &str) -> Problem {
+        Problem::new(
+            ProblemLevel::Warning,
+            source_id,
+            format!("{display}:{}", self.line),
+            format!(
+                "not valid UTF-8: {} byte sequence(s) that are not UTF-8, the first on this \
+                 line; read with each replaced by U+FFFD, as kubectl reads the file",
+                self.count
+            ),
+        )
+        .hint(
+            "save it as UTF-8 (`iconv -f latin1 -t utf-8`); names and values holding those \
+             bytes may not be what the cluster holds",
+        )
+    }
+}
+
 /// Reads a file as text: UTF-8 (a BOM is dropped) or UTF-16 with a BOM, which PowerShell's
-/// `>` writes; anything else is refused with the line of the first bad byte.
+/// `>` writes. Bytes that are not UTF-8 are read as U+FFFD, as kubectl's reader does (its
+/// UTF-8 decoder replaces them), and noted with the line of the first. Only a regular file
+/// of at most `limit` bytes is read (see [`crate::input`]).
 ///
 /// Junk is told from text before the whole file is read: a NUL byte in the first 8 KiB
 /// (outside UTF-16) stops the read, so a large binary file costs one small read.
-pub(super) fn read_text(path: &Path, limit: u64) -> Result<String, TextError> {
-    const SNIFF: usize = 8 << 10;
-    let mut f = fs::File::open(path)?;
-    let size = f.metadata()?.len();
-    if size > limit {
-        return Err(TextError::TooLarge { size, limit });
+pub(super) fn read_text(path: &Path, limit: u64) -> Result<Text, TextError> {
+    const SNIFF: u64 = 8 << 10;
+    let mut f = input::open(path)?;
+    if f.size > limit {
+        return Err(InputError::TooLarge {
+            size: f.size,
+            limit,
+        }
+        .into());
     }
-    let mut bytes = Vec::with_capacity(size as usize);
-    (&mut f).take(SNIFF as u64).read_to_end(&mut bytes)?;
+    let mut bytes = Vec::with_capacity(f.size as usize);
+    f.read_some(&mut bytes, SNIFF.min(limit.saturating_add(1)))?;
     let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
     if !utf16 && let Some(offset) = memchr_nul(&bytes) {
         return Err(TextError::Binary { offset });
     }
-    if bytes.len() == SNIFF {
-        f.read_to_end(&mut bytes)?;
-    }
+    f.read_rest(&mut bytes, limit)?;
     if let Some(text) = decode_utf16(&bytes) {
-        return Ok(text);
+        return Ok(Text {
+            text,
+            bad_utf8: None,
+        });
     }
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes.drain(..3);
@@ -531,12 +604,36 @@ pub(super) fn read_text(path: &Path, limit: u64) -> Result<String, TextError> {
     if let Some(offset) = memchr_nul(&bytes) {
         return Err(TextError::Binary { offset });
     }
-    String::from_utf8(bytes).map_err(|e| {
-        let bytes = e.as_bytes();
-        let valid = &bytes[..e.utf8_error().valid_up_to()];
-        let line = 1 + memchr::memchr_iter(b'\n', valid).count() as u32;
-        TextError::NotUtf8 { line }
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => Text {
+            text,
+            bad_utf8: None,
+        },
+        Err(e) => {
+            let (text, bad_utf8) = decode_lossy(e.as_bytes());
+            Text {
+                text,
+                bad_utf8: Some(bad_utf8),
+            }
+        }
     })
+}
+
+/// UTF-8 with every bad sequence read as U+FFFD; where the first was and how many.
+fn decode_lossy(bytes: &[u8]) -> (String, BadUtf8) {
+    let mut text = String::with_capacity(bytes.len() + 16);
+    let mut count = 0;
+    let mut first = None;
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            first.get_or_insert(text.len());
+            count += 1;
+            text.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+    let line = input::line_of_bad_byte(text.as_bytes(), first.unwrap_or(0));
+    (text, BadUtf8 { line, count })
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
@@ -577,6 +674,8 @@ struct JsonItem<'a> {
 struct JsonItems<'a> {
     items: Vec<JsonItem<'a>>,
     fill: Option<(String, String)>,
+    /// The items are a List's (or an array's), not one document.
+    listed: bool,
 }
 
 /// A JSON file: one object, a List, or an array of objects. List items are cut out as raw
@@ -596,6 +695,7 @@ fn parse_json_file<'a>(text: &'a str, display: &str) -> Result<JsonItems<'a>, se
         return Ok(JsonItems {
             items: raw_items(text, &items, |i| format!("{display}#0/{i}")),
             fill: None,
+            listed: true,
         });
     }
     let envelope: Envelope<'_> = serde_json::from_str(text)?;
@@ -619,6 +719,7 @@ fn parse_json_file<'a>(text: &'a str, display: &str) -> Result<JsonItems<'a>, se
             Ok(JsonItems {
                 items: raw_items(text, &items, |i| format!("{display}#0/items/{i}")),
                 fill,
+                listed: true,
             })
         }
         _ => Ok(JsonItems {
@@ -628,6 +729,7 @@ fn parse_json_file<'a>(text: &'a str, display: &str) -> Result<JsonItems<'a>, se
                 line: 1 + leading_lines(text),
             }],
             fill: None,
+            listed: false,
         }),
     }
 }
@@ -665,7 +767,10 @@ fn build_json_items(
         .items
         .par_iter()
         .map(|item| {
-            let mut value: Value = serde_json::from_str(item.text)?;
+            let Checked {
+                mut value,
+                duplicates,
+            } = checked::from_json(item.text)?;
             if let (Some((kind, api_version)), Some(obj)) = (fill, value.as_object_mut()) {
                 fill_type(obj, kind, api_version);
             }
@@ -675,7 +780,22 @@ fn build_json_items(
                 line: Some(item.line),
                 item_lines: None,
             };
-            Ok(expand_list(doc, display, source_id))
+            let mut built = match items.listed {
+                true => expand_item(doc, display, source_id),
+                false => expand_list(doc, display, source_id),
+            };
+            if !duplicates.is_empty() {
+                // JSON is YAML: its reader finds the line of the first repeat.
+                let as_yaml = yaml::DocumentText {
+                    index: 0,
+                    start_line: item.line,
+                    content_line: item.line,
+                    text: item.text,
+                };
+                let line = yaml::first_duplicate_line(&as_yaml).unwrap_or(item.line);
+                built.push(duplicate_keys(source_id, display, line, &duplicates));
+            }
+            Ok(built)
         })
         .collect::<Result<_, serde_json::Error>>()?;
     Ok(built.into_iter().flatten().collect())
@@ -737,16 +857,21 @@ fn parse_yaml_document(
     file: &InputFile,
     source_id: &str,
 ) -> Result<Vec<Built>, (bool, u32, String)> {
-    match yaml::parse_document(doc) {
-        Ok(value) => {
+    match yaml::parse_document_checked(doc) {
+        Ok(Checked { value, duplicates }) => {
             let item_lines = yaml_item_lines(&value, doc);
-            let doc = RawDoc {
+            let raw = RawDoc {
                 value,
                 locator: format!("{}#{}", file.display, doc.index),
                 line: Some(doc.content_line),
                 item_lines,
             };
-            Ok(expand_list(doc, &file.display, source_id))
+            let mut built = expand_list(raw, &file.display, source_id);
+            if !duplicates.is_empty() {
+                let line = yaml::first_duplicate_line(doc).unwrap_or(doc.content_line);
+                built.push(duplicate_keys(source_id, &file.display, line, &duplicates));
+            }
+            Ok(built)
         }
         Err(e) if doc.text.contains("{{") => Err((true, e.line, e.message)),
         Err(e) => Err((false, e.line, e.message)),
@@ -811,11 +936,14 @@ fn split_yaml_list(
     }
     let trailer = &text[end_of_items.unwrap_or(text.len())..];
     let envelope_text = format!("{}items: []\n{trailer}", &text[..items_start]);
-    let envelope = yaml::parse_document(&yaml::DocumentText {
+    let envelope = yaml::parse_document_checked(&yaml::DocumentText {
         text: &envelope_text,
         ..doc.clone()
     })
-    .ok()?;
+    .ok()
+    // Duplicates are reported by the whole read, with their line.
+    .filter(|c| c.duplicates.is_empty())?
+    .value;
     let kind = envelope.get("kind").and_then(Value::as_str)?;
     if !kind.ends_with("List") || envelope.get("items").is_none_or(|i| !i.is_array()) {
         return None;
@@ -831,7 +959,7 @@ fn split_yaml_list(
         items = items.len(),
         "reading a YAML List item by item"
     );
-    let built: Option<Vec<Built>> = items
+    let built = items
         .par_iter()
         .enumerate()
         .map(|(i, &(start, end, line))| {
@@ -849,7 +977,10 @@ fn split_yaml_list(
                 content_line: line,
                 text: &dedented,
             };
-            let mut value = yaml::parse_document(&item).ok()?;
+            let Checked {
+                mut value,
+                duplicates,
+            } = yaml::parse_document_checked(&item).ok()?;
             if let (Some(k), Some(obj)) = (item_kind, value.as_object_mut()) {
                 fill_type(obj, k, api_version);
             }
@@ -862,10 +993,38 @@ fn split_yaml_list(
                 },
                 item_lines: None,
             };
-            Some(build_object(raw, &file.display, source_id))
+            let mut built = expand_item(raw, &file.display, source_id);
+            if !duplicates.is_empty() {
+                let line = yaml::first_duplicate_line(&item).unwrap_or(line);
+                built.push(duplicate_keys(source_id, &file.display, line, &duplicates));
+            }
+            Some(built)
         })
-        .collect();
-    built
+        .collect::<Option<Vec<Vec<Built>>>>();
+    built.map(|b| b.into_iter().flatten().collect())
+}
+
+/// The problem of a document or list item with a key given twice in one mapping.
+fn duplicate_keys(source_id: &str, display: &str, line: u32, keys: &[String]) -> Built {
+    let mut shown: Vec<&str> = keys.iter().map(String::as_str).collect();
+    shown.dedup();
+    let listed = shown
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Built::Problem(
+        Problem::new(
+            ProblemLevel::Warning,
+            source_id,
+            format!("{display}:{line}"),
+            format!(
+                "duplicate key {listed} (the first repeat on this line): the last value is \
+                 read, as the API server reads it; `kubectl apply` refuses the file"
+            ),
+        )
+        .hint("remove the repeated key: a reader of the file may take the other value"),
+    )
 }
 
 fn finish_yaml_stream(
@@ -946,14 +1105,19 @@ pub(super) enum Built {
     Problem(Problem),
 }
 
+fn is_list(value: &Value) -> bool {
+    let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
+    kind.ends_with("List") && value.get("items").is_some_and(Value::is_array)
+}
+
 /// Turns a document into objects: a List gives its items (typed lists such as `PodList`
 /// omit each item's kind and apiVersion; they are filled in), anything else is one object.
+/// A List inside a List gives its items too, as kubectl flattens nested lists, with a note.
 fn expand_list(mut doc: RawDoc, display: &str, source_id: &str) -> Vec<Built> {
-    let kind = doc.value.get("kind").and_then(Value::as_str).unwrap_or("");
-    let is_list = kind.ends_with("List") && doc.value.get("items").is_some_and(Value::is_array);
-    if !is_list {
+    if !is_list(&doc.value) {
         return vec![build_object(doc, display, source_id)];
     }
+    let kind = doc.value.get("kind").and_then(Value::as_str).unwrap_or("");
     let item_kind = kind
         .strip_suffix("List")
         .filter(|k| !k.is_empty())
@@ -968,26 +1132,65 @@ fn expand_list(mut doc: RawDoc, display: &str, source_id: &str) -> Vec<Built> {
     else {
         return Vec::new();
     };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, mut value)| {
-            if let (Some(k), Some(obj)) = (&item_kind, value.as_object_mut()) {
-                fill_type(obj, k, &api_version);
-            }
-            let line = match &doc.item_lines {
-                Some(lines) => lines.get(i).copied(),
-                None => doc.line,
-            };
-            let item = RawDoc {
-                value,
-                locator: format!("{}/items/{i}", doc.locator),
-                line,
-                item_lines: None,
-            };
-            build_object(item, display, source_id)
-        })
-        .collect()
+    let mut out = Vec::with_capacity(items.len());
+    for (i, mut value) in items.into_iter().enumerate() {
+        if let (Some(k), Some(obj)) = (&item_kind, value.as_object_mut()) {
+            fill_type(obj, k, &api_version);
+        }
+        let line = match &doc.item_lines {
+            Some(lines) => lines.get(i).copied(),
+            None => doc.line,
+        };
+        let item = RawDoc {
+            value,
+            locator: format!("{}/items/{i}", doc.locator),
+            line,
+            item_lines: None,
+        };
+        out.extend(expand_item(item, display, source_id));
+    }
+    out
+}
+
+/// Turns an item of a List into objects: itself, or the items of a List nested in it.
+fn expand_item(item: RawDoc, display: &str, source_id: &str) -> Vec<Built> {
+    if !is_list(&item.value) {
+        return vec![build_object(item, display, source_id)];
+    }
+    let mut out = vec![nested_list(source_id, display, &item)];
+    out.extend(expand_list(item, display, source_id));
+    out
+}
+
+/// The note of a List met as an item of a List: its items are read, as kubectl reads them.
+fn nested_list(source_id: &str, display: &str, item: &RawDoc) -> Built {
+    let kind = item
+        .value
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("List");
+    let count = item
+        .value
+        .get("items")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    let location = match item.line {
+        Some(line) => format!("{display}:{line}"),
+        None => item.locator.clone(),
+    };
+    Built::Problem(
+        Problem::new(
+            ProblemLevel::Note,
+            source_id,
+            location,
+            format!(
+                "a {kind} inside a List ({}): its {count} item(s) were read as objects, as \
+                 kubectl flattens nested lists",
+                item.locator
+            ),
+        )
+        .hint("kubectl writes flat lists; one nested by hand or by a tool reads the same"),
+    )
 }
 
 /// Builds one document or list item read from a file (see [`build`]).
@@ -1004,6 +1207,56 @@ fn build_object(doc: RawDoc, display: &str, source_id: &str) -> Built {
         via: None,
     };
     build(value, locator, origin, None, source_id)
+}
+
+/// The most containers (app, init and ephemeral together) one object's pod spec may hold to
+/// be read. Every container gets a finding per container check, and each finding costs
+/// memory in every report: 100,000 containers in one 4.5 MB object took over 10 GB. No
+/// real pod comes near this.
+pub const MAX_CONTAINERS_PER_OBJECT: usize = 1_000;
+
+/// The largest object read, as canonical JSON: the API server accepts no request body
+/// larger (3 MiB), so no cluster holds a bigger object (etcd's own default limit is half).
+pub const MAX_OBJECT_BYTES: usize = 3 << 20;
+
+/// Containers of the pod spec of an object: at `spec` (a Pod), `spec.template.spec` (a
+/// workload or a custom resource with a pod template) or `spec.jobTemplate.spec.template.spec`
+/// (a CronJob), whatever its kind.
+fn pod_spec_containers(value: &Value) -> usize {
+    [
+        "/spec",
+        "/spec/template/spec",
+        "/spec/jobTemplate/spec/template/spec",
+    ]
+    .iter()
+    .filter_map(|p| value.pointer(p))
+    .map(|spec| {
+        ["containers", "initContainers", "ephemeralContainers"]
+            .iter()
+            .filter_map(|k| spec.get(k).and_then(Value::as_array))
+            .map(Vec::len)
+            .sum::<usize>()
+    })
+    .max()
+    .unwrap_or(0)
+}
+
+/// The problem of an object refused for its size: named, and not assessed.
+fn too_big(source_id: &str, location: String, kind: &str, value: &Value, why: String) -> Problem {
+    let meta = value.get("metadata");
+    let field = |k: &str| meta.and_then(|m| m.get(k)).and_then(Value::as_str);
+    let name = match (field("namespace"), field("name")) {
+        (Some(ns), Some(n)) => format!("{kind} {ns}/{n}"),
+        (None, Some(n)) => format!("{kind} {n}"),
+        _ => kind.to_string(),
+    };
+    Problem::new(
+        ProblemLevel::Error,
+        source_id,
+        location,
+        format!("{name} not read: {why}; it is not assessed"),
+    )
+    .hint("a generated or corrupted object; the rest of the input was read")
 }
 
 /// Redacts, hashes and indexes one object: the one path every object takes, from a file or
@@ -1043,9 +1296,39 @@ pub(super) fn build(
     if let Some(m) = value.get_mut("metadata").and_then(Value::as_object_mut) {
         m.remove("managedFields");
     }
+    let location = || match (&origin.path, origin.line) {
+        (Some(path), Some(l)) => format!("{path}:{l}"),
+        _ => locator.clone(),
+    };
+    let containers = pod_spec_containers(&value);
+    if containers > MAX_CONTAINERS_PER_OBJECT {
+        return Built::Problem(too_big(
+            source_id,
+            location(),
+            &kind,
+            &value,
+            format!(
+                "its pod spec holds {containers} containers, more than the \
+                 {MAX_CONTAINERS_PER_OBJECT} evidencer reads in one object"
+            ),
+        ));
+    }
     let mut stats = RedactionStats::default();
     redact::redact_object(&mut value, &mut stats);
     let json = crate::k8s::canonical_text(&value);
+    if json.len() > MAX_OBJECT_BYTES {
+        return Built::Problem(too_big(
+            source_id,
+            location(),
+            &kind,
+            &value,
+            format!(
+                "it is {} bytes as JSON, more than the {MAX_OBJECT_BYTES} bytes (3 MiB) the \
+                 API server accepts for one object",
+                json.len()
+            ),
+        ));
+    }
     let sha256 = sha256_hex(json.as_bytes());
     let meta_problem;
     let meta = match value.get("metadata") {

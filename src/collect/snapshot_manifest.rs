@@ -8,7 +8,9 @@
 //! live run of the same cluster gives), the problems met while collecting and what redaction
 //! removed then (the files hold only what was left). Each file is
 //! checked against the size and sha256 the manifest lists: a file changed, missing or added
-//! since collection is a problem in the report.
+//! since collection is a problem in the report. A manifest only ever names files inside its
+//! directory: a listed path that is absolute, climbs out with `..`, or leads out through a
+//! symbolic link is a problem and is not read (see [`manifest::confined_path_error`]).
 
 use std::fs;
 use std::path::Path;
@@ -17,15 +19,16 @@ use rayon::prelude::*;
 
 use super::{Inventory, KindStatus, RedactionStats};
 use crate::evidence::{Problem, ProblemLevel, sha256_hex};
+use crate::input::{self, InputError};
 use crate::manifest::{self, Manifest};
 
 /// Applies `root/manifest.json`, when there is one, to the inventory read from `root`.
-pub(super) fn apply(root: &Path, source_id: &str, inventory: &mut Inventory) {
+pub(super) fn apply(root: &Path, source_id: &str, max_file_bytes: u64, inventory: &mut Inventory) {
     let path = root.join(manifest::FILE_NAME);
-    if !root.is_dir() || !path.is_file() {
+    if !root.is_dir() || fs::symlink_metadata(&path).is_err() {
         return;
     }
-    let manifest = match Manifest::read(&path) {
+    let manifest = match Manifest::read(&path, max_file_bytes) {
         Ok(m) => m,
         Err(e) => {
             inventory.problems.push(
@@ -115,28 +118,62 @@ pub(super) fn apply(root: &Path, source_id: &str, inventory: &mut Inventory) {
     }
     inventory
         .problems
-        .extend(verify_files(root, &manifest, source_id));
+        .extend(verify_files(root, &manifest, source_id, max_file_bytes));
 }
 
-/// Problems for files that changed, went missing or appeared since collection.
-fn verify_files(root: &Path, manifest: &Manifest, source_id: &str) -> Vec<Problem> {
+/// Problems for files that changed, went missing or appeared since collection, and for
+/// listed paths that lead out of the directory.
+fn verify_files(
+    root: &Path,
+    manifest: &Manifest,
+    source_id: &str,
+    max_file_bytes: u64,
+) -> Vec<Problem> {
+    let canonical_root = fs::canonicalize(root).ok();
     let mut problems: Vec<Problem> = manifest
         .files
         .par_iter()
         .filter_map(|file| {
             let path = root.join(&file.path);
             let shown = path.display().to_string();
-            let bytes = match fs::read(&path) {
+            let outside = |why: String| {
+                Problem::new(
+                    ProblemLevel::Error,
+                    source_id,
+                    root.join(manifest::FILE_NAME).display().to_string(),
+                    format!("lists `{}`, which {why}; it was not read", file.path),
+                )
+                .hint(
+                    "a snapshot manifest only names files in its own directory: this one \
+                     was edited or not written by evidencer; collect again",
+                )
+            };
+            if let Some(why) = manifest::confined_path_error(&file.path) {
+                return Some(outside(why.to_string()));
+            }
+            // A symbolic link may lead anywhere: only where it really leads counts.
+            if let (Some(root), Ok(real)) = (&canonical_root, fs::canonicalize(&path))
+                && !real.starts_with(root)
+            {
+                return Some(outside(
+                    "is a symbolic link (or under one) that leads out of the snapshot \
+                     directory"
+                        .into(),
+                ));
+            }
+            let bytes = match input::read(&path, max_file_bytes) {
                 Ok(bytes) => bytes,
                 Err(e) => {
+                    let why = match &e {
+                        InputError::Io(_) | InputError::NotRegular { .. } => {
+                            format!("listed in manifest.json but cannot be read: {e}")
+                        }
+                        _ => format!("listed in manifest.json but not read: {e}"),
+                    };
                     return Some(
-                        Problem::new(
-                            ProblemLevel::Error,
-                            source_id,
-                            shown,
-                            format!("listed in manifest.json but cannot be read: {e}"),
-                        )
-                        .hint("its objects were not assessed; restore the file or collect again"),
+                        Problem::new(ProblemLevel::Error, source_id, shown, why).hint(
+                            "its objects were not assessed; restore the file or collect again",
+                        ),
                     );
                 }
             };

@@ -5,9 +5,13 @@
 //! cores. Parsing follows what `kubectl` accepts: YAML 1.1 booleans (`yes`, `on`), legacy octal
 //! (`0755`), merge keys (`<<: *base`), and custom tags (their value is read, the tag ignored).
 //! Budgets are raised for the big streams `kubectl get -o yaml` writes, but still stop alias
-//! bombs and runaway nesting.
+//! bombs and runaway nesting. A key given twice in a mapping is read as the API server reads
+//! it, the last value winning, and noted ([`parse_document_checked`]), so the caller can say
+//! so with the line ([`first_duplicate_line`]).
 
 use serde_saphyr::{DuplicateKeyPolicy, Options};
+
+use super::checked::Checked;
 
 /// One document of a stream: its text and where it starts in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +108,10 @@ pub const MAX_DEPTH: usize = 256;
 /// its size (a `kubectl get pods -A -o yaml` List is one document of millions of events), and
 /// an alias bomb is stopped after work linear in its size.
 pub fn options(len: usize) -> Options {
+    options_with(len, DuplicateKeyPolicy::LastWins)
+}
+
+fn options_with(len: usize, duplicate_keys: DuplicateKeyPolicy) -> Options {
     let events = 200_000usize.saturating_add(len);
     serde_saphyr::options! {
         budget: serde_saphyr::budget! {
@@ -118,7 +126,7 @@ pub fn options(len: usize) -> Options {
             max_total_replayed_events: 100_000usize.saturating_add(len),
         },
         legacy_octal_numbers: true,
-        duplicate_keys: DuplicateKeyPolicy::LastWins,
+        duplicate_keys: duplicate_keys,
         with_snippet: false,
         non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::AsString,
     }
@@ -143,20 +151,43 @@ pub fn parse_document(doc: &DocumentText<'_>) -> Result<serde_json::Value, YamlE
 pub fn parse_document_as<T: serde::de::DeserializeOwned>(
     doc: &DocumentText<'_>,
 ) -> Result<T, YamlError> {
-    serde_saphyr::from_str_with_options::<T>(doc.text, options(doc.text.len())).map_err(|e| {
-        let (line, column) = match e.location() {
-            Some(loc) => (
-                doc.start_line + (loc.line() as u32).saturating_sub(1),
-                Some(loc.column() as u32),
-            ),
-            None => (doc.content_line, None),
-        };
-        YamlError {
-            line,
-            column,
-            message: limit_message(&e).unwrap_or_else(|| clean_message(&e.to_string())),
+    serde_saphyr::from_str_with_options::<T>(doc.text, options(doc.text.len()))
+        .map_err(|e| yaml_error(doc, &e))
+}
+
+/// Parses one document into a JSON value, as [`parse_document`] does, noting every key
+/// given twice in one of its mappings.
+pub fn parse_document_checked(doc: &DocumentText<'_>) -> Result<Checked, YamlError> {
+    let options = options_with(doc.text.len(), DuplicateKeyPolicy::PassThrough);
+    serde_saphyr::from_str_with_options::<Checked>(doc.text, options)
+        .map_err(|e| yaml_error(doc, &e))
+}
+
+/// The file line of the first key given twice in the document, if it has one.
+pub fn first_duplicate_line(doc: &DocumentText<'_>) -> Option<u32> {
+    let options = options_with(doc.text.len(), DuplicateKeyPolicy::Error);
+    match serde_saphyr::from_str_with_options::<serde_json::Value>(doc.text, options) {
+        Err(e @ serde_saphyr::Error::DuplicateMappingKey { .. }) => {
+            let loc = e.location()?;
+            Some(doc.start_line + (loc.line() as u32).saturating_sub(1))
         }
-    })
+        _ => None,
+    }
+}
+
+fn yaml_error(doc: &DocumentText<'_>, e: &serde_saphyr::Error) -> YamlError {
+    let (line, column) = match e.location() {
+        Some(loc) => (
+            doc.start_line + (loc.line() as u32).saturating_sub(1),
+            Some(loc.column() as u32),
+        ),
+        None => (doc.content_line, None),
+    };
+    YamlError {
+        line,
+        column,
+        message: limit_message(e).unwrap_or_else(|| clean_message(&e.to_string())),
+    }
 }
 
 /// Where a whole-file YAML document (a config file, a catalog, a data file) went wrong:
@@ -314,6 +345,27 @@ time: 2026-01-01
         let docs = split_documents("metadata: {name: off, namespace: n}\n");
         let v = parse_document(&docs[0]).unwrap();
         assert_eq!(v["metadata"], json!({"name": false, "namespace": false}));
+    }
+
+    #[test]
+    fn duplicate_keys_read_last_wins_and_are_noted_with_their_line() {
+        let stream = "a: 0\n---\nspec:\n  image: evil\n  name: x\n  image: good\nother: 1\n";
+        let docs = split_documents(stream);
+        let checked = parse_document_checked(&docs[1]).unwrap();
+        assert_eq!(
+            checked.value,
+            json!({"spec": {"image": "good", "name": "x"}, "other": 1})
+        );
+        assert_eq!(checked.duplicates, ["image"]);
+        assert_eq!(first_duplicate_line(&docs[1]), Some(6));
+        let plain = parse_document_checked(&docs[0]).unwrap();
+        assert!(plain.duplicates.is_empty());
+        assert_eq!(first_duplicate_line(&docs[0]), None);
+        // A merge key's overridden entries are not duplicates.
+        let merged = "base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  x: 3\n";
+        let checked = parse_document_checked(&split_documents(merged)[0]).unwrap();
+        assert_eq!(checked.value["m"], json!({"x": 3, "y": 2}));
+        assert!(checked.duplicates.is_empty(), "{:?}", checked.duplicates);
     }
 
     #[test]

@@ -5,7 +5,6 @@
 //! value; the `md` filter escapes values for Markdown (table pipes, HTML, line breaks), so
 //! nothing from the input can inject markup into either report.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use tera::{Context, Kwargs, State, Tera, Value};
@@ -22,11 +21,11 @@ pub const BUILTIN: [(&str, &str); 2] = [
 
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
-    #[error("cannot read template {path}: {source}")]
+    #[error("cannot read template {}", .path.display())]
     Read {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: crate::input::InputError,
     },
     #[error("template {name} is invalid: {message}")]
     Parse { name: String, message: String },
@@ -43,18 +42,25 @@ pub struct Templates {
 
 impl Templates {
     /// Built-in templates, each replaced by `dir/<name>` when that file exists.
-    pub fn load(dir: Option<&Path>) -> Result<Templates, TemplateError> {
+    /// A template file over `limit` bytes is refused; so is one that is not a regular file.
+    pub fn load(dir: Option<&Path>, limit: u64) -> Result<Templates, TemplateError> {
         let mut tera = Tera::new();
         tera.autoescape_on(vec![".html"]);
         tera.register_filter("md", md_filter);
         let mut files = Vec::new();
         for (name, builtin) in BUILTIN {
-            let custom = dir.map(|d| d.join(name)).filter(|p| p.is_file());
+            // Anything by that name replaces the built-in: a FIFO or directory there is an
+            // error, not silently the built-in template.
+            let custom = dir
+                .map(|d| d.join(name))
+                .filter(|p| std::fs::symlink_metadata(p).is_ok());
             let (text, path, is_builtin) = match custom {
                 Some(path) => {
-                    let text = fs::read_to_string(&path).map_err(|source| TemplateError::Read {
-                        path: path.clone(),
-                        source,
+                    let text = crate::input::read_to_string(&path, limit).map_err(|source| {
+                        TemplateError::Read {
+                            path: path.clone(),
+                            source,
+                        }
                     })?;
                     (text, path.display().to_string(), false)
                 }
@@ -165,7 +171,7 @@ mod tests {
 
     #[test]
     fn builtin_templates_parse() {
-        let t = Templates::load(None).unwrap();
+        let t = Templates::load(None, 1 << 20).unwrap();
         assert_eq!(t.files.len(), 2);
         assert!(t.files.iter().all(|f| f.builtin));
     }

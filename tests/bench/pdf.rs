@@ -21,7 +21,7 @@ const RUNS: usize = 7;
 const TARGET: Duration = Duration::from_secs(2);
 
 fn report() -> Report {
-    let catalog = Catalog::load(true, &[]).expect("built-in catalogs load");
+    let catalog = Catalog::load(true, &[], 1 << 20).expect("built-in catalogs load");
     let source = Source {
         id: "snapshot:bench".into(),
         kind: SourceKind::Snapshot,

@@ -87,7 +87,7 @@ fn synthetic_report() -> Report {
         }
     }
     assign_ids(&mut findings, &inventory.sources);
-    let catalog = Catalog::load(true, &[]).expect("built-in catalogs load");
+    let catalog = Catalog::load(true, &[], 1 << 20).expect("built-in catalogs load");
     let controls = assess::assess(&findings, &catalog);
     let run = RunInfo {
         generated_at: "2026-09-30T23:59:59Z".into(),
@@ -142,7 +142,7 @@ fn line(name: &str, (wall, cpu): (Duration, Option<Duration>), bytes: Option<usi
 
 fn main() {
     let report = synthetic_report();
-    let templates = Templates::load(None).expect("built-in templates load");
+    let templates = Templates::load(None, 1 << 20).expect("built-in templates load");
     println!(
         "report: {} findings, {} evidence records, {} controls; median of {RUNS} runs",
         report.findings.len(),

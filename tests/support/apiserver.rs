@@ -8,7 +8,8 @@
 //! key order); single objects; built-in resources (whose list items omit kind and apiVersion,
 //! as the server's typed lists do) and CRD-backed ones (whose items keep them). Faults on
 //! demand, per resource: 403 (forbidden), 410 (expired continue token) and transient 5xx or
-//! 429, every error body a real `Status` object. Every request is logged, and the most
+//! 429, every error body a real `Status` object; and lists that never end (a continue token
+//! on every page, the same one or always a new one), as a faulty server or proxy sends them. Every request is logged, and the most
 //! requests in flight at once are counted (with an optional per-request latency, so that
 //! overlapping requests show). A bearer token can be required. `kubeconfig()` writes a kubeconfig pointing at it.
 //! With `tls(cert, key)` it speaks https with that certificate, as a real API server does
@@ -71,10 +72,23 @@ impl Resource {
     }
 }
 
+/// How a list that never ends continues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endless {
+    /// Every page carries the same continue token.
+    SameToken,
+    /// Every page carries a token never sent before.
+    NewTokens,
+}
+
 /// Faults set on a resource.
 #[derive(Clone, Debug, Default)]
 struct Faults {
     forbidden: bool,
+    /// Every page of its lists carries a continue token.
+    endless: Option<Endless>,
+    /// Pages served with an endless token so far.
+    endless_pages: u64,
     /// The next N requests that carry a continue token get 410 Gone.
     expire_continues: u32,
     /// Statuses answered (in order) before the resource answers normally again.
@@ -386,6 +400,12 @@ impl Builder {
             .entry(plural.into())
             .or_default()
             .expire_continues = times;
+        self
+    }
+
+    /// Every list page of this resource carries a continue token: the list never ends.
+    pub fn endless_list(mut self, plural: &str, how: Endless) -> Self {
+        self.faults.entry(plural.into()).or_default().endless = Some(how);
         self
     }
 
@@ -1105,7 +1125,22 @@ fn list(
     let remaining = selected.len() - page.len();
     let rv = state.resource_version;
     let mut metadata = json!({"resourceVersion": rv.to_string()});
-    if remaining > 0 {
+    let endless = {
+        let mut faults = state.faults.lock().unwrap();
+        faults.get_mut(&resource.plural).and_then(|f| {
+            let how = f.endless?;
+            f.endless_pages += 1;
+            Some((how, f.endless_pages))
+        })
+    };
+    if let Some((how, n)) = endless {
+        // The page itself is served from the start each time: only the token misbehaves.
+        let start = match how {
+            Endless::SameToken => String::new(),
+            Endless::NewTokens => format!("\u{0}{n}"),
+        };
+        metadata["continue"] = json!(encode_token(rv, &start));
+    } else if remaining > 0 {
         let last = key_of(page.last().expect("a page before the rest"));
         metadata["continue"] = json!(encode_token(rv, &format!("{last}\u{0}")));
         if !selector {

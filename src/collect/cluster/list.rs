@@ -6,8 +6,16 @@
 //! exponential backoff up to a cap, and a list whose continue token expired (410 Gone) is
 //! started again from the beginning. Each page is handed on as bytes, so no object is
 //! deserialized into a typed struct on the way.
+//!
+//! A list is bounded ([`ListLimits`]): a server that sends a continue token it sent before,
+//! or never stops sending new ones, cannot keep the run forever. The list is abandoned after
+//! a repeated token, after `--max-list-pages` pages or `--max-list-seconds`, and its kind is
+//! not assessed. A page body over the page limit is not read past it: the page is asked for
+//! again with half the `limit`, down to one object; an object over the limit on its own
+//! abandons the list.
 
-use std::time::Duration;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
@@ -51,6 +59,38 @@ impl RetryPolicy {
     }
 }
 
+/// Default of `--max-list-pages`: far more pages than any cluster's list needs at the
+/// default page size (10,000 × 500 objects), few enough to end a list that never ends.
+pub const DEFAULT_MAX_LIST_PAGES: u32 = 10_000;
+
+/// Default of `--max-list-seconds`: half of the CronJob's one-hour deadline.
+pub const DEFAULT_MAX_LIST_SECONDS: u32 = 1_800;
+
+/// The most bytes one answer (a list page, `/version`, discovery) is read to: about 100
+/// times a page of 500 Pods. A page over it is asked for again with half the `limit`.
+pub const MAX_PAGE_BYTES: u64 = 64 << 20;
+
+/// Bounds on one list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListLimits {
+    /// Pages one list may take, restarts included.
+    pub max_pages: u32,
+    /// Time one list may take, restarts included.
+    pub max_duration: Duration,
+    /// Bytes one answer is read to (see [`MAX_PAGE_BYTES`]).
+    pub max_page_bytes: u64,
+}
+
+impl Default for ListLimits {
+    fn default() -> Self {
+        Self {
+            max_pages: DEFAULT_MAX_LIST_PAGES,
+            max_duration: Duration::from_secs(DEFAULT_MAX_LIST_SECONDS as u64),
+            max_page_bytes: MAX_PAGE_BYTES,
+        }
+    }
+}
+
 /// Why a request did not give a body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HttpError {
@@ -58,20 +98,32 @@ pub enum HttpError {
     Status { code: u16, message: String },
     /// No answer after every retry: connection refused or reset, timeouts.
     Unreachable { message: String },
+    /// The answer is longer than the limit; it was not read past it.
+    TooLarge { limit: u64 },
+    /// The list was given up: it would not end, or not within its bounds.
+    Abandoned { message: String },
 }
 
 impl HttpError {
     pub fn code(&self) -> Option<u16> {
         match self {
             HttpError::Status { code, .. } => Some(*code),
-            HttpError::Unreachable { .. } => None,
+            _ => None,
         }
     }
 
-    pub fn message(&self) -> &str {
+    pub fn message(&self) -> String {
         match self {
-            HttpError::Status { message, .. } | HttpError::Unreachable { message } => message,
+            HttpError::Status { message, .. }
+            | HttpError::Unreachable { message }
+            | HttpError::Abandoned { message } => message.clone(),
+            HttpError::TooLarge { .. } => self.to_string(),
         }
+    }
+
+    /// A list given up on its bounds: what it gave so far is not kept.
+    pub fn is_abandoned(&self) -> bool {
+        matches!(self, HttpError::Abandoned { .. })
     }
 }
 
@@ -85,7 +137,12 @@ impl std::fmt::Display for HttpError {
                     .unwrap_or("");
                 write!(f, "{code} {reason}: {message}")
             }
-            HttpError::Unreachable { message } => write!(f, "{message}"),
+            HttpError::Unreachable { message } | HttpError::Abandoned { message } => {
+                write!(f, "{message}")
+            }
+            HttpError::TooLarge { limit } => {
+                write!(f, "the answer is over {limit} bytes; not read past that")
+            }
         }
     }
 }
@@ -106,11 +163,16 @@ struct Status {
 pub struct Http {
     client: kube::Client,
     policy: RetryPolicy,
+    limits: ListLimits,
 }
 
 impl Http {
-    pub fn new(client: kube::Client, policy: RetryPolicy) -> Self {
-        Self { client, policy }
+    pub fn new(client: kube::Client, policy: RetryPolicy, limits: ListLimits) -> Self {
+        Self {
+            client,
+            policy,
+            limits,
+        }
     }
 
     /// GETs `path_and_query`, retrying transient failures; the body of a 200.
@@ -124,6 +186,7 @@ impl Http {
             let transient = match &error {
                 HttpError::Status { code, .. } => is_transient(*code),
                 HttpError::Unreachable { .. } => true,
+                HttpError::TooLarge { .. } | HttpError::Abandoned { .. } => false,
             };
             if !transient || attempt >= self.policy.attempts {
                 if transient && attempt > 1 {
@@ -135,6 +198,7 @@ impl Http {
                             code,
                             message: format!("{message} (gave up after {attempt} tries)"),
                         },
+                        other => other,
                     });
                 }
                 return Err(error);
@@ -179,17 +243,20 @@ impl Http {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
-            let body = response
-                .into_body()
+            // Read to the limit and no further: a huge answer must not fill the memory.
+            let limit = self.limits.max_page_bytes;
+            let body = http_body_util::Limited::new(response.into_body(), limit as usize)
                 .collect()
                 .await
                 .map_err(|e| {
-                    (
+                    let error = if e.is::<http_body_util::LengthLimitError>() {
+                        HttpError::TooLarge { limit }
+                    } else {
                         HttpError::Unreachable {
                             message: format!("the connection broke while reading the answer: {e}"),
-                        },
-                        None,
-                    )
+                        }
+                    };
+                    (error, None)
                 })?
                 .to_bytes();
             if status.is_success() {
@@ -237,6 +304,9 @@ impl Http {
             restarts: 0,
             restarted: false,
             done: false,
+            started: Instant::now(),
+            requests: 0,
+            seen: HashSet::new(),
         }
     }
 }
@@ -262,6 +332,11 @@ pub struct Pages<'a> {
     restarts: u32,
     restarted: bool,
     done: bool,
+    started: Instant,
+    /// Pages asked for so far, restarts included.
+    requests: u32,
+    /// Continue tokens received in this pass over the list.
+    seen: HashSet<String>,
 }
 
 impl Pages<'_> {
@@ -270,7 +345,40 @@ impl Pages<'_> {
         if self.done {
             return Ok(None);
         }
+        let result = self.next_within_bounds().await;
+        if result.is_err() {
+            self.done = true;
+        }
+        result
+    }
+
+    fn abandon(&self, why: String) -> HttpError {
+        HttpError::Abandoned {
+            message: format!(
+                "gave up on the list after {} page(s) in {}s: {why}",
+                self.requests,
+                self.started.elapsed().as_secs()
+            ),
+        }
+    }
+
+    async fn next_within_bounds(&mut self) -> Result<Option<Page>, HttpError> {
+        let limits = self.http.limits;
         loop {
+            if self.requests >= limits.max_pages {
+                return Err(self.abandon(format!(
+                    "it did not end within {} pages (--max-list-pages; --page-size sets the \
+                     objects per page)",
+                    limits.max_pages
+                )));
+            }
+            let Some(left) = limits.max_duration.checked_sub(self.started.elapsed()) else {
+                return Err(self.abandon(format!(
+                    "it did not end within {}s (--max-list-seconds)",
+                    limits.max_duration.as_secs()
+                )));
+            };
+            self.requests += 1;
             let mut url = format!("{}?limit={}", self.path, self.page_size);
             if !self.extra_query.is_empty() {
                 url.push('&');
@@ -280,8 +388,37 @@ impl Pages<'_> {
                 url.push_str("&continue=");
                 url.push_str(&encode_query_value(t));
             }
-            let body = match self.http.get(&url).await {
+            let answer = match tokio::time::timeout(left, self.http.get(&url)).await {
+                Ok(answer) => answer,
+                Err(_) => {
+                    return Err(self.abandon(format!(
+                        "it did not end within {}s (--max-list-seconds)",
+                        limits.max_duration.as_secs()
+                    )));
+                }
+            };
+            let body = match answer {
                 Ok(body) => body,
+                Err(HttpError::TooLarge { limit }) if self.page_size > 1 => {
+                    // Same token, fewer objects: the rest of the list is read in smaller
+                    // pages.
+                    self.page_size /= 2;
+                    tracing::info!(
+                        path = self.path,
+                        page = self.page,
+                        limit,
+                        page_size = self.page_size,
+                        "a page of the list is over the byte limit; asking for smaller pages"
+                    );
+                    continue;
+                }
+                Err(HttpError::TooLarge { limit }) => {
+                    return Err(self.abandon(format!(
+                        "page {} holds one object over {limit} bytes, more than an object \
+                         the API server stores",
+                        self.page
+                    )));
+                }
                 Err(HttpError::Status { code: 410, message })
                     if self.token.is_some() && self.restarts < self.http.policy.restarts =>
                 {
@@ -295,19 +432,26 @@ impl Pages<'_> {
                     self.token = None;
                     self.page = 0;
                     self.restarted = true;
+                    self.seen.clear();
                     continue;
                 }
-                Err(e) => {
-                    self.done = true;
-                    return Err(e);
-                }
+                Err(e) => return Err(e),
             };
             let next = continue_token(&body).map_err(|e| HttpError::Status {
                 code: 200,
                 message: format!("the answer to {url} is not a list: {e}"),
             })?;
             match next {
-                Some(t) if !t.is_empty() => self.token = Some(t),
+                Some(t) if !t.is_empty() => {
+                    if !self.seen.insert(t.clone()) {
+                        return Err(self.abandon(format!(
+                            "page {} carries a continue token the API server sent before: \
+                             the list would never end",
+                            self.page
+                        )));
+                    }
+                    self.token = Some(t);
+                }
                 _ => self.done = true,
             }
             let page = Page {
@@ -479,7 +623,7 @@ mod tests {
             let p1 = page(&["a", "b"], Some("tok+1/=="));
             let p2 = page(&["c"], None);
             let (client, script) = client(vec![(200, &p1), (200, &p2)]);
-            let http = Http::new(client, fast());
+            let http = Http::new(client, fast(), ListLimits::default());
             let (result, names) = read_all(&http, "/api/v1/pods").await;
             assert_eq!(result, Ok(2));
             assert_eq!(names, ["a", "b", "c"]);
@@ -507,7 +651,7 @@ mod tests {
                 (500, "oops"),
                 (200, &p2),
             ]);
-            let http = Http::new(client, fast());
+            let http = Http::new(client, fast(), ListLimits::default());
             let (result, names) = read_all(&http, "/api/v1/pods").await;
             assert_eq!(result, Ok(2));
             assert_eq!(names, ["a", "b", "(restart)", "a", "b", "c"]);
@@ -519,7 +663,7 @@ mod tests {
     fn forbidden_is_not_retried_and_keeps_the_server_message() {
         run(async {
             let (client, script) = client(vec![(403, FORBIDDEN)]);
-            let http = Http::new(client, fast());
+            let http = Http::new(client, fast(), ListLimits::default());
             let (result, _) = read_all(&http, "/api/v1/pods").await;
             let e = result.unwrap_err();
             assert_eq!(e.code(), Some(403));
@@ -532,7 +676,7 @@ mod tests {
     fn retries_stop_at_the_cap_and_say_so() {
         run(async {
             let (client, script) = client(vec![(503, "{}"); 4]);
-            let http = Http::new(client, fast());
+            let http = Http::new(client, fast(), ListLimits::default());
             let e = http.get("/version").await.unwrap_err();
             assert_eq!(e.code(), Some(503));
             assert!(e.to_string().contains("gave up after 4 tries"), "{e}");
@@ -552,9 +696,109 @@ mod tests {
                 (200, &p1),
                 (410, GONE),
             ]);
-            let http = Http::new(client, fast());
+            let http = Http::new(client, fast(), ListLimits::default());
             let (result, _) = read_all(&http, "/api/v1/pods").await;
             assert_eq!(result.unwrap_err().code(), Some(410));
+        });
+    }
+
+    #[test]
+    fn a_repeated_continue_token_abandons_the_list() {
+        run(async {
+            let p1 = page(&["a", "b"], Some("t1"));
+            let p2 = page(&["c", "d"], Some("t1"));
+            let (client, script) = client(vec![(200, &p1), (200, &p2)]);
+            let http = Http::new(client, fast(), ListLimits::default());
+            let (result, _) = read_all(&http, "/api/v1/pods").await;
+            let e = result.unwrap_err();
+            assert!(e.is_abandoned(), "{e:?}");
+            assert!(
+                e.to_string()
+                    .contains("page 1 carries a continue token the API server sent before"),
+                "{e}"
+            );
+            assert_eq!(script.seen.lock().unwrap().len(), 2);
+        });
+    }
+
+    #[test]
+    fn a_list_that_never_ends_is_abandoned_at_the_page_cap() {
+        run(async {
+            let pages: Vec<String> = (0..10)
+                .map(|i| page(&["a"], Some(&format!("t{i}"))))
+                .collect();
+            let (client, script) = client(pages.iter().map(|p| (200, p.as_str())).collect());
+            let limits = ListLimits {
+                max_pages: 3,
+                ..ListLimits::default()
+            };
+            let http = Http::new(client, fast(), limits);
+            let (result, names) = read_all(&http, "/api/v1/pods").await;
+            let e = result.unwrap_err();
+            assert!(
+                e.to_string().contains("within 3 pages (--max-list-pages"),
+                "{e}"
+            );
+            assert_eq!(names.len(), 3);
+            assert_eq!(script.seen.lock().unwrap().len(), 3);
+        });
+    }
+
+    #[test]
+    fn a_list_out_of_time_is_abandoned() {
+        run(async {
+            let p1 = page(&["a"], Some("t1"));
+            let (client, script) = client(vec![(200, &p1)]);
+            let limits = ListLimits {
+                max_duration: Duration::ZERO,
+                ..ListLimits::default()
+            };
+            let http = Http::new(client, fast(), limits);
+            let (result, _) = read_all(&http, "/api/v1/pods").await;
+            let e = result.unwrap_err();
+            assert!(
+                e.to_string().contains("within 0s (--max-list-seconds)"),
+                "{e}"
+            );
+            assert!(script.seen.lock().unwrap().is_empty());
+        });
+    }
+
+    #[test]
+    fn a_page_over_the_byte_limit_is_asked_for_again_in_smaller_pages() {
+        run(async {
+            let big = page(&["a", "b"], Some("t1"));
+            let small = page(&["a"], Some("t1"));
+            let last = page(&["b"], None);
+            let limit = (small.len().max(last.len()) + 1) as u64;
+            assert!(big.len() as u64 > limit);
+            let (first, script) = client(vec![(200, &big), (200, &small), (200, &last)]);
+            let limits = ListLimits {
+                max_page_bytes: limit,
+                ..ListLimits::default()
+            };
+            let http = Http::new(first, fast(), limits);
+            let (result, names) = read_all(&http, "/api/v1/pods").await;
+            assert_eq!(result, Ok(2));
+            assert_eq!(names, ["a", "b"]);
+            assert_eq!(
+                *script.seen.lock().unwrap(),
+                [
+                    "/api/v1/pods?limit=2",
+                    "/api/v1/pods?limit=1",
+                    "/api/v1/pods?limit=1&continue=t1"
+                ]
+            );
+            // One object over the limit on its own: the list is abandoned, naming the page.
+            let (again, _) = client(vec![(200, &big), (200, &big)]);
+            let http = Http::new(again, fast(), limits);
+            let (result, _) = read_all(&http, "/api/v1/pods").await;
+            let e = result.unwrap_err();
+            assert!(e.is_abandoned(), "{e:?}");
+            assert!(
+                e.to_string().contains("page 0 holds one object over"),
+                "{e}"
+            );
         });
     }
 

@@ -23,7 +23,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-pub use list::RetryPolicy;
+pub use list::{
+    DEFAULT_MAX_LIST_PAGES, DEFAULT_MAX_LIST_SECONDS, ListLimits, MAX_PAGE_BYTES, RetryPolicy,
+};
 use list::{Http, HttpError};
 
 use super::snapshot::{self, Built};
@@ -52,6 +54,8 @@ pub struct ClusterOptions {
     pub page_size: u32,
     pub concurrency: usize,
     pub retry: RetryPolicy,
+    /// Bounds on each list: pages, time, bytes per page.
+    pub limits: ListLimits,
 }
 
 impl Default for ClusterOptions {
@@ -63,6 +67,7 @@ impl Default for ClusterOptions {
             page_size: DEFAULT_PAGE_SIZE,
             concurrency: DEFAULT_CONCURRENCY,
             retry: RetryPolicy::default(),
+            limits: ListLimits::default(),
         }
     }
 }
@@ -123,12 +128,16 @@ pub const IN_CLUSTER: &str = "in-cluster";
 pub async fn connect(options: &ClusterOptions) -> Result<Target, ClusterError> {
     use kube::config::{KubeConfigOptions, Kubeconfig};
     let read = match &options.kubeconfig {
-        Some(path) => Some(
-            Kubeconfig::read_from(path).map_err(|e| ClusterError::Kubeconfig {
+        Some(path) => {
+            let refused = |message: String| ClusterError::Kubeconfig {
                 path: path.display().to_string(),
-                message: e.to_string(),
-            })?,
-        ),
+                message,
+            };
+            // kube reads the file itself: it must be a regular file first (a FIFO would
+            // hang the read, a device never end it).
+            crate::input::open(path).map_err(|e| refused(e.to_string()))?;
+            Some(Kubeconfig::read_from(path).map_err(|e| refused(e.to_string()))?)
+        }
         None => match Kubeconfig::read() {
             Ok(k) => Some(k),
             Err(e) if options.context.is_some() => {
@@ -370,7 +379,7 @@ async fn gather<G: Gather>(
     target: &Target,
     options: &ClusterOptions,
 ) -> Result<Collected<G>, ClusterError> {
-    let http = Http::new(target.client.clone(), options.retry);
+    let http = Http::new(target.client.clone(), options.retry, options.limits);
     let source_id = format!("cluster:{}", target.context);
     let unreachable = |what: &str, error: HttpError| match error.code() {
         Some(401) => ClusterError::Unauthorized {
@@ -550,6 +559,21 @@ fn list_failure(
             )
             .hint("an older or trimmed-down API server; checks that need it are not assessed"),
         ),
+        _ if error.is_abandoned() => (
+            None,
+            Problem::new(
+                ProblemLevel::Error,
+                source_id,
+                job.path.clone(),
+                format!("listing {kind} objects {scope} failed: {error}"),
+            )
+            .hint(
+                "none of its objects were kept and the checks that need them are not \
+                 assessed; an API server (or a proxy before it) that does not end a list is \
+                 faulty: report it, or raise --max-list-pages / --max-list-seconds if the list \
+                 is only that long",
+            ),
+        ),
         _ => (
             None,
             Problem::new(
@@ -617,10 +641,15 @@ async fn run_list<G: Gather>(
             Ok(Some(page)) => page,
             Ok(None) => break,
             Err(error) => {
-                let gathered = match building.take() {
+                let mut gathered = match building.take() {
                     Some(h) => h.await.expect("building a page panicked"),
                     None => idle.take().unwrap_or_default(),
                 };
+                // A list that would not end may have sent the same objects again and
+                // again: none of it is kept.
+                if error.is_abandoned() {
+                    gathered = G::default();
+                }
                 return ListResult {
                     gathered,
                     error: Some(error),

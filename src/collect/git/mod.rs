@@ -283,7 +283,8 @@ pub(super) fn commit_time(c: &git2::Commit<'_>) -> DateTime<Utc> {
 
 /// Is the commit one where a shallow clone cuts the history (listed in `.git/shallow`)?
 fn is_shallow_root(repo: &Repository, id: Oid) -> bool {
-    std::fs::read_to_string(repo.path().join("shallow"))
+    // A list of commit ids; a file this large is not one.
+    crate::input::read_to_string(&repo.path().join("shallow"), 64 << 20)
         .map(|s| s.lines().any(|l| l.trim() == id.to_string()))
         .unwrap_or(false)
 }

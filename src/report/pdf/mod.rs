@@ -187,7 +187,7 @@ mod tests {
         }
         let mut inventory = snapshot::from_text("équipe/snapshot.yaml", &yaml);
         inventory.canonicalize();
-        let catalog = Catalog::load(true, &[]).unwrap();
+        let catalog = Catalog::load(true, &[], 1 << 20).unwrap();
         let settings = CheckSettings {
             trusted_registries: vec!["registry.example.com".into()],
             ..crate::checks::test_support::settings_on("2026-09-30")

@@ -1,0 +1,7 @@
+//! Hostile and faulty input, end to end (issue 11): the real binary, each run under a
+//! timeout, so a hang fails its test instead of hanging CI.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod inputs;
