@@ -165,6 +165,13 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         .as_deref()
         .map(SigningKey::load)
         .transpose()?;
+    // A bundle directory that must not be replaced is refused before anything is collected
+    // (a bare name filed in the archive goes to the new period folder).
+    if let Some(path) = &settings.bundle
+        && !(archive.is_some() && is_bare_name(path))
+    {
+        bundle::check_destination(path)?;
+    }
     let eol = match &settings.eol_data {
         Some(path) => Arc::new(EolData::load(path)?),
         None => EolData::builtin(),

@@ -49,11 +49,15 @@ fn run(cmd: &mut Command) -> Run {
 
 /// `report` over the minimal fixture into `out`, with `extra` flags.
 fn report(out: &Path, extra: &[&str]) -> Command {
+    report_as_of(out, "2026-09-30", extra)
+}
+
+fn report_as_of(out: &Path, as_of: &str, extra: &[&str]) -> Command {
     let mut cmd = evidencer();
     cmd.arg("report")
         .arg("--snapshot")
         .arg(minimal())
-        .args(["--as-of", "2026-09-30", "--format", "md,html,json,csv"])
+        .args(["--as-of", as_of, "--format", "md,html,json,csv"])
         .arg("--out")
         .arg(out)
         .args(extra);
@@ -378,7 +382,7 @@ fn a_bundle_directory_evidencer_wrote_is_replaced_and_one_edited_since_is_not() 
         .arg(&bundle)
         .assert()
         .success();
-    report(&out, &["--as-of", "2026-10-31"])
+    report_as_of(&out, "2026-10-31", &[])
         .arg("--bundle")
         .arg(&bundle)
         .assert()
