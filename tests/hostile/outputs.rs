@@ -479,14 +479,15 @@ fn a_full_disk_leaves_the_earlier_reports_in_out_whole() {
     fs::create_dir_all(&out).unwrap();
     fs::create_dir_all(&saved).unwrap();
     // The earlier run fills `out` on a small tmpfs; a filler takes all the space left but
-    // 12 KiB, room for the new report.json but not for every file of the new set.
+    // 64 KiB: room for the new report.json (about 55 KiB), and file by file for each new
+    // report as it replaces the old one, but not for the whole new set beside the old.
     let script = format!(
         "set -e; mount -t tmpfs -o size=2m tmpfs {o}; cd {o}; \
          echo mine > notes.txt; \
          \"$1\" report --snapshot \"$2\" --as-of 2026-09-30 --format json,md,html --out .; \
          cp report.json report.md report.html {s}/; \
          dd if=/dev/zero of=filler bs=4k 2>/dev/null || true; \
-         truncate -s -12k filler; \
+         truncate -s -64k filler; \
          set +e; \"$1\" report --snapshot \"$2\" --as-of 2026-10-31 --format json,md,html --out .; \
          echo \"exit=$?\"; ls -A; \
          for f in report.json report.md report.html; do cmp -s $f {s}/$f && echo \"$f kept\"; done",
