@@ -567,7 +567,7 @@ fn a_template_that_explodes_stops_quickly_with_a_clear_error_and_writes_nothing(
         (
             "a huge range",
             "{% for a in range(end=10**9) %}x{% endfor %}",
-            "loop iterations",
+            "exceeds the limit of 100000",
         ),
         (
             "a huge output",
