@@ -17,7 +17,8 @@
 //! Each List item is the canonical JSON of one object (keys sorted, compact, one per line),
 //! the exact bytes its evidence record hashes, so `sha256` of an item is the record's
 //! `sha256`; the manifest names the record of every item in order. The bundle is built
-//! under a temporary name beside the destination and renamed at the end, and is
+//! under a temporary name beside the destination and renamed at the end (a directory
+//! replaces only an empty one or a bundle evidencer wrote, unchanged since), and is
 //! deterministic: the same input and `--as-of` give the same bytes, `.tar.gz` included
 //! (files in path order, then the manifest and its signature; mtime the as-of instant, owner
 //! 0, mode 0644; gzip header without name or time).

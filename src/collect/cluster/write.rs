@@ -7,7 +7,9 @@
 //! the objects were collected, each kind's status, each file's size and sha256, the problems
 //! met, and what redaction removed (so a report from the snapshot counts it as a live one
 //! does, though the files hold nothing left to redact). The directory is built under a temporary name beside the destination and
-//! renamed into place at the end, so a run that dies leaves nothing that looks finished.
+//! renamed into place at the end, so a run that dies leaves nothing that looks finished; it
+//! replaces only an empty directory or a snapshot `collect` wrote, unchanged since
+//! ([`crate::output::check_replaceable`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
