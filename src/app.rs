@@ -29,7 +29,7 @@ use crate::eol::{EolData, EolError};
 use crate::evidence::{Problem, ProblemLevel};
 use crate::exceptions::{self, ExceptionError};
 use crate::finding::assign_ids;
-use crate::output::{self, OutputError};
+use crate::output::{self, OutputError, Staged};
 use crate::period::{self, Period, PeriodError};
 use crate::report::pdf::{self, PdfInput};
 use crate::report::templates::{TemplateError, Templates};
@@ -185,6 +185,13 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         .as_deref()
         .map(|path| SigningKey::load(path, limit))
         .transpose()?;
+    // A bundle directory that must not be replaced is refused before anything is collected
+    // (a bare name filed in the archive goes to the new period folder).
+    if let Some(path) = &settings.bundle
+        && !(archive.is_some() && is_bare_name(path))
+    {
+        bundle::check_destination(path)?;
+    }
     let eol = match &settings.eol_data {
         Some(path) => Arc::new(EolData::load(path, limit)?),
         None => EolData::builtin(),
@@ -292,7 +299,8 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         Some((_, staging)) => staging.path().to_path_buf(),
         None => settings.out.clone(),
     };
-    let rendered = write_reports(settings, &out, &report, templates.as_ref())?;
+    let rendered = render_reports(settings, &report, templates.as_ref())?;
+    let staged = write_reports(&out, &rendered, archive.is_some())?;
     if let Some(path) = &settings.bundle {
         // A bare name is filed with the period's reports: in the staging folder, renamed
         // into place with them, so each period keeps its own bundle.
@@ -323,6 +331,9 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
             signed = written.signed,
             "evidence bundle written"
         );
+    }
+    if let Some(staged) = staged {
+        staged.commit()?;
     }
     let (out, pruned) = match archive {
         Some((archive, staging)) => file_in_archive(settings, &archive, staging)?,
@@ -612,13 +623,13 @@ struct Rendered {
     files: Vec<(Format, Vec<u8>)>,
 }
 
-fn write_reports(
+/// Renders every format asked for, writing nothing: a failure here (a template error, a
+/// limit) leaves the output directory untouched.
+fn render_reports(
     settings: &Settings,
-    out: &Path,
     report: &Report,
     templates: Option<&Templates>,
 ) -> Result<Rendered, AppError> {
-    output::ensure_dir(out)?;
     // The formats do not depend on each other (the text ones share one template context),
     // so they render in parallel; the files are then written in the order asked for.
     let wants = |f: Format| settings.formats.contains(&f);
@@ -654,14 +665,8 @@ fn write_reports(
             changes: &report.changes,
         })
     });
-    tracing::debug!(
-        ms = stage.elapsed().as_millis() as u64,
-        peak_mb = peak_rss_mb(),
-        "stage: render"
-    );
     let mut files = Vec::with_capacity(settings.formats.len());
     for format in &settings.formats {
-        let stage = Instant::now();
         let bytes = match format {
             Format::Json => Some(json.clone()),
             Format::Pdf => pdf.take(),
@@ -672,18 +677,44 @@ fn write_reports(
                 .map(|i| text.swap_remove(i).1),
         }
         .expect("every format asked for was rendered");
-        let path: PathBuf = out.join(format.file_name());
-        output::write_atomic(&path, &bytes)?;
-        tracing::debug!(
-            bytes = bytes.len(),
-            ms = stage.elapsed().as_millis() as u64,
-            peak_mb = peak_rss_mb(),
-            "stage: write {}",
-            format.file_name()
-        );
         files.push((*format, bytes));
     }
+    tracing::debug!(
+        ms = stage.elapsed().as_millis() as u64,
+        peak_mb = peak_rss_mb(),
+        "stage: render"
+    );
     Ok(Rendered { json, files })
+}
+
+/// Writes the reports into `out`. Into an archive's staging folder (`archive`), file by
+/// file: the folder is renamed into place whole. Into an output directory, staged: the
+/// returned set is moved in by [`Staged::commit`], after the bundle is written, so a run
+/// that fails leaves the earlier reports as they were.
+fn write_reports(
+    out: &Path,
+    rendered: &Rendered,
+    archive: bool,
+) -> Result<Option<Staged>, AppError> {
+    let stage = Instant::now();
+    let mut staged = if archive {
+        output::ensure_dir(out)?;
+        None
+    } else {
+        Some(Staged::begin(out)?)
+    };
+    for (format, bytes) in &rendered.files {
+        match &mut staged {
+            Some(staged) => staged.write(format.file_name(), bytes)?,
+            None => output::write_atomic(&out.join(format.file_name()), bytes)?,
+        }
+    }
+    tracing::debug!(
+        files = rendered.files.len(),
+        ms = stage.elapsed().as_millis() as u64,
+        "stage: write"
+    );
+    Ok(staged)
 }
 
 /// `evidencer verify`: prints what differs; the exit code is 0 when the bundle is intact,

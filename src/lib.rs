@@ -27,5 +27,6 @@ pub mod messages;
 pub mod output;
 pub mod period;
 pub mod report;
+pub mod text;
 pub mod timefmt;
 pub mod workload;

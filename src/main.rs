@@ -2,12 +2,15 @@
 //! turns its result into an exit code (0 done, 1 `--fail-on` met or, for `verify`, a bundle
 //! that is not intact, 2 error).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
 use evidencer::cli::{Cli, Command, LogFormat};
+use evidencer::text;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::field::MakeExt;
+use tracing_subscriber::fmt::format;
 
 /// Reading a big snapshot makes and frees millions of small maps and strings; mimalloc does
 /// that in about half the time glibc's allocator takes, and holds less memory doing it.
@@ -56,7 +59,9 @@ fn main() -> ExitCode {
             // A scheduled run's log is read by machines: in JSON, the error is one event too.
             match cli.log_format {
                 LogFormat::Json => tracing::error!(error = format!("{e:#}"), "run failed"),
-                LogFormat::Text => eprintln!("error: {e:#}"),
+                // Errors name inputs (paths, templates, entries of an archive): shown with
+                // their control characters as codes, like every log line.
+                LogFormat::Text => eprintln!("error: {}", text::escape_line(&format!("{e:#}"))),
             }
             ExitCode::from(2)
         }
@@ -93,7 +98,10 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
 /// Logs go to stderr: warnings by default, plus the run's summary line (its own target), so
 /// a scheduled run's log always says what it filed. `EVIDENCER_LOG` (EnvFilter syntax)
 /// replaces the levels; `--log-format json` writes one JSON object per line with the
-/// event's fields at the top level.
+/// event's fields at the top level. Fields and messages carry names from the input: in
+/// text, their control characters (line breaks included) are shown as codes, so a name
+/// can neither drive the terminal nor forge a log line; in JSON, what serde leaves raw is
+/// written as `\u` escapes.
 fn init_logging(cli: &Cli) {
     let summary = evidencer::app::SUMMARY_TARGET;
     let level = match (cli.quiet, cli.verbose) {
@@ -115,7 +123,35 @@ fn init_logging(cli: &Cli) {
             .flatten_event(true)
             .with_current_span(false)
             .with_span_list(false)
+            .with_writer(|| JsonSafe(std::io::stderr()))
             .init(),
-        LogFormat::Text => builder.without_time().init(),
+        LogFormat::Text => builder
+            .without_time()
+            .fmt_fields(
+                format::debug_fn(|w, field, value| {
+                    let shown = format!("{value:?}");
+                    let shown = text::escape_line(&shown);
+                    match field.name() {
+                        "message" => write!(w, "{shown}"),
+                        name => write!(w, "{name}={shown}"),
+                    }
+                })
+                .delimited(" "),
+            )
+            .init(),
+    }
+}
+
+/// Writes JSON log lines with [`text::escape_json_invisibles`].
+struct JsonSafe<W>(W);
+
+impl<W: Write> Write for JsonSafe<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write_all(&text::escape_json_invisibles(buf))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }

@@ -22,6 +22,10 @@ pub const FORMAT: &str = "evidencer-snapshot";
 /// Version of the manifest format: bumped on breaking changes; added fields do not bump it.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// Key, in [`Manifest::extra`], of the part only an evidence bundle's manifest has: what
+/// tells a bundle from a snapshot.
+pub const BUNDLE_PART: &str = "bundle";
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
     /// Always [`FORMAT`].

@@ -3,22 +3,48 @@
 //! Each file is written to a temporary file in the destination directory, flushed to disk,
 //! and renamed over the destination. A run that dies mid-way leaves at most a hidden
 //! temporary file, which the next write of the same file does not trip over.
+//!
+//! A run's reports are one set: [`Staged`] writes them into a hidden folder inside the
+//! output directory, `DIR/.evidencer-partial.<random>/`, and only when every file is on
+//! disk renames each into `DIR`. A run that fails before the renames (a full disk, a
+//! template error) leaves `DIR` as it was and removes the folder; one that is killed leaves
+//! the folder, which the next run into `DIR` removes. Other files in `DIR` are never
+//! touched, so `--out .` works in a directory of one's own.
+//!
+//! [`check_replaceable`] decides whether a directory may be replaced whole (a bundle
+//! directory, `collect --out`): only when it is empty or evidencer wrote it and nobody
+//! changed it since, as its `manifest.json` proves; anything else is someone's files.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::evidence::sha256_hex;
+use crate::manifest::{self, Manifest};
+
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("cannot create output directory {path}: {source}")]
+    #[error("cannot create output directory {}", .path.display())]
     CreateDir {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {}", .path.display())]
     Write {
         path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot write {} (the run's reports are staged there; the reports already in {} are left as they were)",
+        .path.display(),
+        .out.display()
+    )]
+    Stage {
+        path: PathBuf,
+        out: PathBuf,
         #[source]
         source: std::io::Error,
     },
@@ -80,6 +106,308 @@ pub(crate) fn current_umask() -> u32 {
         .unwrap_or(0o022)
 }
 
+/// Name prefix of the staging folders in an output directory.
+pub const STAGING_PREFIX: &str = ".evidencer-partial.";
+
+/// The reports of one run, staged in the output directory until [`Staged::commit`] moves
+/// them in. Dropped before that, the staging folder is removed and the directory is as it
+/// was.
+pub struct Staged {
+    out: PathBuf,
+    staging: tempfile::TempDir,
+    /// Held while the run lives: a staging folder whose lock can be taken belongs to a run
+    /// that died.
+    _lock: fs::File,
+    names: Vec<String>,
+}
+
+impl Staged {
+    /// Creates `out` when missing, removes the staging folders of runs that died, and
+    /// starts this run's.
+    pub fn begin(out: &Path) -> Result<Staged, OutputError> {
+        ensure_dir(out)?;
+        clear_dead_staging(out);
+        let staging = tempfile::Builder::new()
+            .prefix(STAGING_PREFIX)
+            .tempdir_in(out)
+            .map_err(|source| OutputError::CreateDir {
+                path: out.join(format!("{STAGING_PREFIX}*")),
+                source,
+            })?;
+        let lock = lock_dir(staging.path()).map_err(|source| OutputError::CreateDir {
+            path: staging.path().to_path_buf(),
+            source,
+        })?;
+        Ok(Staged {
+            out: out.to_path_buf(),
+            staging,
+            _lock: lock,
+            names: Vec::new(),
+        })
+    }
+
+    /// Writes one file of the set into the staging folder, flushed to disk.
+    pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        let path = self.staging.path().join(name);
+        let err = |source| OutputError::Stage {
+            path: path.clone(),
+            out: self.out.clone(),
+            source,
+        };
+        // Created as any file is (0666 less the umask), to be renamed as it is.
+        let mut f = fs::File::create(&path).map_err(err)?;
+        f.write_all(bytes).map_err(err)?;
+        f.sync_all().map_err(err)?;
+        self.names.push(name.to_string());
+        Ok(())
+    }
+
+    /// Moves every file written into the output directory and removes the staging folder.
+    pub fn commit(self) -> Result<(), OutputError> {
+        sync_dir(self.staging.path());
+        for name in &self.names {
+            let target = self.out.join(name);
+            fs::rename(self.staging.path().join(name), &target).map_err(|source| {
+                OutputError::Write {
+                    path: target.clone(),
+                    source,
+                }
+            })?;
+        }
+        sync_dir(&self.out);
+        let staging = self.staging.path().to_path_buf();
+        self.staging.close().map_err(|source| OutputError::Write {
+            path: staging,
+            source,
+        })
+    }
+}
+
+/// Removes the staging folders in `out` that no live run holds: those of runs that were
+/// killed. Best effort: one that cannot be removed is left for the next run, with a warning.
+fn clear_dead_staging(out: &Path) {
+    let Ok(entries) = fs::read_dir(out) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with(STAGING_PREFIX) || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let path = entry.path();
+        // A live run holds its folder's lock; the lock of a dead one is free.
+        let Ok(_lock) = lock_dir(&path) else {
+            continue;
+        };
+        match fs::remove_dir_all(&path) {
+            Ok(()) => tracing::info!(
+                path = %path.display(),
+                "removed the unfinished reports of an earlier run"
+            ),
+            Err(e) => tracing::warn!(
+                path = %path.display(),
+                "cannot remove the unfinished reports of an earlier run: {e}"
+            ),
+        }
+    }
+}
+
+/// Takes the exclusive lock of a directory without waiting; an error when another process
+/// holds it.
+fn lock_dir(dir: &Path) -> std::io::Result<fs::File> {
+    let f = fs::File::open(dir)?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(fs::TryLockError::WouldBlock) => {
+            Err(std::io::Error::from(std::io::ErrorKind::WouldBlock))
+        }
+        Err(fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
+/// Flushes a directory's entries, so renames survive a crash; best effort (not every
+/// filesystem lets a directory be opened for it).
+fn sync_dir(dir: &Path) {
+    if let Ok(f) = fs::File::open(dir) {
+        let _ = f.sync_all();
+    }
+}
+
+/// What a replaceable directory must be.
+pub struct Owned<'a> {
+    /// What it is called in messages: `bundle`, `snapshot`.
+    pub what: &'a str,
+    /// Whether a manifest of evidencer's format is of this kind (a bundle's, a snapshot's).
+    pub is_kind: fn(&Manifest) -> bool,
+    /// Files besides `manifest.json` that need not be listed in it (a bundle's signature).
+    pub unlisted: &'a [&'a str],
+}
+
+/// Why a directory may not be replaced.
+#[derive(Debug, thiserror::Error)]
+pub enum NotReplaceable {
+    /// Someone else's files, or evidencer's changed since: why, naming the path.
+    #[error("{0}")]
+    Foreign(String),
+    #[error("cannot read {}", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Ok when `dir` may be replaced whole: it does not exist, is an empty directory, or holds
+/// exactly what evidencer wrote there: a `manifest.json` of evidencer's format and of the
+/// kind `owned` says, every file it lists with the size and sha256 it lists, the `unlisted`
+/// files, and nothing else (no other file, directory or link). Follows no link.
+pub fn check_replaceable(dir: &Path, owned: &Owned) -> Result<(), NotReplaceable> {
+    let read = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| NotReplaceable::Read { path, source }
+    };
+    let foreign = |why: String| Err(NotReplaceable::Foreign(why));
+    match fs::symlink_metadata(dir) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => return foreign("it exists and is not a directory".into()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(read(dir)(e)),
+    }
+    let present = walk(dir).map_err(read(dir))?;
+    if present.is_empty() {
+        return Ok(());
+    }
+    let first = || {
+        present
+            .iter()
+            .find(|(_, k)| **k != Kind::Dir)
+            .or(present.iter().next())
+            .map(|(p, _)| p.clone())
+            .unwrap_or_default()
+    };
+    let manifest_path = dir.join(manifest::FILE_NAME);
+    if present.get(manifest::FILE_NAME) != Some(&Kind::File) {
+        return foreign(format!(
+            "it holds `{}` and no {}",
+            first(),
+            manifest::FILE_NAME
+        ));
+    }
+    let text = fs::read(&manifest_path).map_err(read(&manifest_path))?;
+    let parsed = std::str::from_utf8(&text)
+        .map_err(|e| e.to_string())
+        .and_then(|t| Manifest::parse(manifest::FILE_NAME, t).map_err(|e| e.to_string()));
+    let m = match parsed {
+        Ok(m) => m,
+        Err(why) => {
+            return foreign(format!(
+                "its {} is not evidencer's: {why}",
+                manifest::FILE_NAME
+            ));
+        }
+    };
+    let mut expected: BTreeSet<String> = owned.unlisted.iter().map(|f| f.to_string()).collect();
+    expected.insert(manifest::FILE_NAME.to_string());
+    for f in &m.files {
+        let plain = !f.path.is_empty()
+            && f.path
+                .split('/')
+                .all(|c| !c.is_empty() && c != "." && c != ".." && !c.contains('\\'));
+        if !plain {
+            return foreign(format!(
+                "its {} lists `{}`, a path evidencer never writes",
+                manifest::FILE_NAME,
+                f.path
+            ));
+        }
+        match present.get(&f.path) {
+            Some(Kind::File) => {}
+            Some(Kind::Other(what)) => return foreign(format!("`{}` is {what}", f.path)),
+            Some(Kind::Dir) | None => {
+                return foreign(format!(
+                    "`{}`, listed in its {}, is missing",
+                    f.path,
+                    manifest::FILE_NAME
+                ));
+            }
+        }
+        // The folders on the way to it are evidencer's too.
+        let mut parent = f.path.as_str();
+        while let Some((up, _)) = parent.rsplit_once('/') {
+            expected.insert(up.to_string());
+            parent = up;
+        }
+        expected.insert(f.path.clone());
+    }
+    // Files first: they say more than the folder holding them.
+    let mut unexpected: Vec<(&String, &Kind)> = present
+        .iter()
+        .filter(|(path, _)| !expected.contains(*path))
+        .collect();
+    unexpected.sort_by_key(|(_, kind)| **kind == Kind::Dir);
+    if let Some((path, kind)) = unexpected.first() {
+        let why = match kind {
+            Kind::File => "which its manifest.json does not list",
+            Kind::Dir => "a folder its manifest.json does not account for",
+            Kind::Other(what) => what,
+        };
+        return foreign(format!("it holds `{path}`, {why}"));
+    }
+    // Only then the hashes: the cheap refusals come first.
+    for f in &m.files {
+        let path = dir.join(&f.path);
+        let bytes = fs::read(&path).map_err(read(&path))?;
+        if bytes.len() as u64 != f.size || sha256_hex(&bytes) != f.sha256 {
+            return foreign(format!("`{}` was changed since evidencer wrote it", f.path));
+        }
+    }
+    if !(owned.is_kind)(&m) {
+        return foreign(format!(
+            "it is not a {}: its {} is of another kind of evidencer output",
+            owned.what,
+            manifest::FILE_NAME
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Kind {
+    File,
+    Dir,
+    /// Not a regular file or a directory: what it is. Never followed.
+    Other(&'static str),
+}
+
+/// Everything below `root` by `/`-separated relative path, sorted.
+fn walk(root: &Path) -> std::io::Result<std::collections::BTreeMap<String, Kind>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![(root.to_path_buf(), String::new())];
+    while let Some((dir, prefix)) = stack.pop() {
+        for entry in fs::read_dir(&dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rel = if prefix.is_empty() {
+                name
+            } else {
+                format!("{prefix}/{name}")
+            };
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                stack.push((entry.path(), rel.clone()));
+                out.insert(rel, Kind::Dir);
+            } else if kind.is_file() {
+                out.insert(rel, Kind::File);
+            } else if kind.is_symlink() {
+                out.insert(rel, Kind::Other("a symbolic link"));
+            } else {
+                out.insert(rel, Kind::Other("not a regular file"));
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +424,51 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_staged_set_lands_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        fs::write(out.join("report.md"), "old").unwrap();
+        fs::write(out.join("notes.txt"), "mine").unwrap();
+        // Abandoned half-way: the earlier report stays, the staging folder goes.
+        let mut staged = Staged::begin(out).unwrap();
+        staged.write("report.json", b"{}").unwrap();
+        drop(staged);
+        assert_eq!(names(out), ["notes.txt", "report.md"]);
+        let mut staged = Staged::begin(out).unwrap();
+        staged.write("report.json", b"{}").unwrap();
+        staged.write("report.md", b"new").unwrap();
+        assert_eq!(fs::read(out.join("report.md")).unwrap(), b"old");
+        staged.commit().unwrap();
+        assert_eq!(names(out), ["notes.txt", "report.json", "report.md"]);
+        assert_eq!(fs::read(out.join("report.md")).unwrap(), b"new");
+    }
+
+    #[test]
+    fn a_dead_run_s_staging_folder_is_cleared_a_live_one_s_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let dead = out.join(format!("{STAGING_PREFIX}dead"));
+        fs::create_dir(&dead).unwrap();
+        fs::write(dead.join("report.json"), "half").unwrap();
+        let live = Staged::begin(out).unwrap();
+        assert!(!dead.exists());
+        let other = Staged::begin(out).unwrap();
+        assert!(live.staging.path().is_dir(), "a live run's folder is kept");
+        other.commit().unwrap();
+        live.commit().unwrap();
+        assert!(names(out).is_empty(), "{:?}", names(out));
     }
 
     #[test]

@@ -410,17 +410,27 @@ fn an_existing_directory_that_is_not_a_bundle_is_left_alone() {
         .get_output()
         .clone();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("not an evidencer bundle"), "{stderr}");
+    assert!(
+        stderr.contains("it holds `thesis.txt` and no manifest.json"),
+        "{stderr}"
+    );
     assert_eq!(
         fs::read_to_string(target.join("thesis.txt")).unwrap(),
         "precious"
     );
-    // An earlier bundle is replaced whole.
+    // An earlier bundle is replaced whole, but not once someone put a file of theirs in it.
     let bundle = dir.path().join("bundle");
     report(&dir.path().join("out"), &bundle, &[]).success();
     fs::write(bundle.join("stray"), "x").unwrap();
+    let out = report(&dir.path().join("out"), &bundle, &[])
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("it holds `stray`"), "{stderr}");
+    assert_eq!(fs::read_to_string(bundle.join("stray")).unwrap(), "x");
+    fs::remove_file(bundle.join("stray")).unwrap();
     report(&dir.path().join("out"), &bundle, &[]).success();
-    assert!(!bundle.join("stray").exists());
     assert_eq!(verify(&bundle, None).code, 0);
 }
 

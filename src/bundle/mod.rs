@@ -17,7 +17,8 @@
 //! Each List item is the canonical JSON of one object (keys sorted, compact, one per line),
 //! the exact bytes its evidence record hashes, so `sha256` of an item is the record's
 //! `sha256`; the manifest names the record of every item in order. The bundle is built
-//! under a temporary name beside the destination and renamed at the end, and is
+//! under a temporary name beside the destination and renamed at the end (a directory
+//! replaces only an empty one or a bundle evidencer wrote, unchanged since), and is
 //! deterministic: the same input and `--as-of` give the same bytes, `.tar.gz` included
 //! (files in path order, then the manifest and its signature; mtime the as-of instant, owner
 //! 0, mode 0644; gzip header without name or time).
@@ -37,13 +38,14 @@ use crate::collect::{CollectedFile, KindStatus};
 use crate::evidence::{EvidenceRecord, sha256_hex};
 use crate::k8s::Object;
 use crate::manifest::{self, Manifest, ManifestFile, ManifestKind};
+use crate::output::{self, NotReplaceable, Owned};
 use crate::report::Report;
 
 /// The signature file beside the manifest.
 pub const SIGNATURE_FILE: &str = "manifest.json.minisig";
 
 /// Key of the bundle's part in the manifest's `extra` map.
-pub const EXTRA_KEY: &str = "bundle";
+pub const EXTRA_KEY: &str = manifest::BUNDLE_PART;
 
 /// Key, in the manifest's `extra` map, of the sha256 of the manifest written without it.
 pub const SELF_DIGEST_KEY: &str = "manifest_sha256";
@@ -115,10 +117,16 @@ pub enum BundleError {
         source: std::io::Error,
     },
     #[error(
-        "--bundle {}: exists and is not an evidencer bundle (no manifest.json); pass a new path, an empty directory or an earlier bundle (nothing was written)",
-        .0.display()
+        "--bundle {}: {why}; evidencer replaces only an empty directory or a bundle it wrote, unchanged since: pass a new path, or move the directory away (nothing was written)",
+        .path.display()
     )]
-    NotABundle(PathBuf),
+    NotABundle { path: PathBuf, why: String },
+    #[error("--bundle {}: cannot check what the directory holds: {source}", .path.display())]
+    Check {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(
         "evidence {id} ({what}) does not hash to the sha256 its record gives; refusing to write a bundle that contradicts its report (this is a bug: please report it)"
     )]
@@ -559,21 +567,37 @@ fn set_file_mode(file: &fs::File) -> std::io::Result<()> {
     Ok(())
 }
 
+/// What a directory bundle may replace: a bundle evidencer wrote, unchanged since.
+const OWNED: Owned = Owned {
+    what: "bundle",
+    is_kind: |m| m.extra.contains_key(EXTRA_KEY),
+    unlisted: &[SIGNATURE_FILE],
+};
+
+/// Refuses a `--bundle` path that must not be replaced: a directory holding anything but
+/// an empty folder or a bundle evidencer wrote, unchanged since. A run checks it before it
+/// collects anything, and again when it writes.
+pub fn check_destination(path: &Path) -> Result<(), BundleError> {
+    if is_archive(path) {
+        return Ok(());
+    }
+    output::check_replaceable(path, &OWNED).map_err(|e| match e {
+        NotReplaceable::Foreign(why) => BundleError::NotABundle {
+            path: path.to_path_buf(),
+            why,
+        },
+        NotReplaceable::Read { source, .. } => BundleError::Check {
+            path: path.to_path_buf(),
+            source,
+        },
+    })
+}
+
 fn write_dir(path: &Path, c: &Contents) -> Result<(), BundleError> {
     let err = io_err(path);
     // Refuse a destination that is not ours before writing anything.
-    let replacing = match fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_dir() => {
-            let empty = fs::read_dir(path).map_err(&err)?.next().is_none();
-            if !empty && !path.join(manifest::FILE_NAME).is_file() {
-                return Err(BundleError::NotABundle(path.to_path_buf()));
-            }
-            true
-        }
-        Ok(_) => return Err(BundleError::NotABundle(path.to_path_buf())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(e) => return Err(err(e)),
-    };
+    check_destination(path)?;
+    let replacing = fs::symlink_metadata(path).is_ok();
     let parent = parent_of(path);
     fs::create_dir_all(parent).map_err(&err)?;
     let tmp = tempfile::Builder::new()

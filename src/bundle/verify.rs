@@ -1,7 +1,7 @@
 //! `evidencer verify BUNDLE`: is the bundle as it was written?
 //!
-//! Takes a bundle directory or `.tar.gz` (unpacked first, safely, into a temporary
-//! directory: see [`super::archive`]) and gives a [`Verification`]: every file the manifest
+//! Takes a bundle directory or `.tar.gz` (unpacked first, safely and as `tar xzf` reads it,
+//! into a temporary directory: see [`super::archive`]) and gives a [`Verification`]: every file the manifest
 //! lists is hashed again and reported changed or removed when it differs or is missing;
 //! every other file is reported added; the manifest must be exactly as evidencer writes it
 //! and match the digest of itself it carries; the objects in the evidence files must hash
@@ -14,7 +14,6 @@
 //! obtained elsewhere (`--pubkey`) tells who vouched for the manifest.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -24,6 +23,7 @@ use super::{BundleInfo, EXTRA_KEY, EvidenceFile, SELF_DIGEST_KEY, SIGNATURE_FILE
 use crate::evidence::sha256_hex;
 use crate::input;
 use crate::manifest::{self, Manifest};
+use crate::text;
 
 /// What verification found.
 #[derive(Debug, Default)]
@@ -73,24 +73,30 @@ impl Verification {
             )
     }
 
-    /// The report `verify` prints: one line per difference, then the verdict.
+    /// The report `verify` prints: one line per difference, then the verdict. Paths come
+    /// from the archive: their control characters (line breaks included) are shown as
+    /// codes, so a name cannot forge a line of the report.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "bundle: {}", self.bundle);
+        let mut line = |text: String| {
+            out.push_str(&text::escape_line(&text));
+            out.push('\n');
+        };
+        line(format!("bundle: {}", self.bundle));
         if let Some(id) = &self.report_id {
-            let _ = writeln!(out, "report id: {id}");
+            line(format!("report id: {id}"));
         }
         for (path, why) in &self.changed {
-            let _ = writeln!(out, "changed: {path} ({why})");
+            line(format!("changed: {path} ({why})"));
         }
         for path in &self.removed {
-            let _ = writeln!(out, "removed: {path}");
+            line(format!("removed: {path}"));
         }
         for path in &self.added {
-            let _ = writeln!(out, "added: {path}");
+            line(format!("added: {path}"));
         }
         for what in &self.inconsistent {
-            let _ = writeln!(out, "inconsistent: {what}");
+            line(format!("inconsistent: {what}"));
         }
         let signature = match &self.signature {
             SignatureState::Unsigned => "none (unsigned bundle)".to_string(),
@@ -103,19 +109,17 @@ impl Verification {
             SignatureState::Missing => format!("missing: {SIGNATURE_FILE} is not in the bundle"),
             SignatureState::Invalid(why) => format!("INVALID: {why}"),
         };
-        let _ = writeln!(out, "signature: {signature}");
+        line(format!("signature: {signature}"));
         let differences =
             self.changed.len() + self.removed.len() + self.added.len() + self.inconsistent.len();
         if self.is_intact() {
-            let _ = writeln!(
-                out,
+            line(format!(
                 "result: intact ({} file(s) as listed in {})",
                 self.listed,
                 manifest::FILE_NAME
-            );
+            ));
         } else {
-            let _ = writeln!(
-                out,
+            line(format!(
                 "result: NOT intact ({differences} difference(s){})",
                 if matches!(
                     self.signature,
@@ -125,7 +129,7 @@ impl Verification {
                 } else {
                     ""
                 }
-            );
+            ));
         }
         out
     }

@@ -9,7 +9,8 @@
 //! Cells come from cluster objects that anyone with deploy rights can name, and spreadsheet
 //! programs run a cell that starts with `=`, `+`, `-` or `@` (and after a tab or CR) as a
 //! formula: such a cell is prefixed with `'`, which spreadsheets show as text, so a
-//! Deployment named `=HYPERLINK(...)` stays a name. Pure.
+//! Deployment named `=HYPERLINK(...)` stays a name. Control and bidi characters are shown as
+//! their code (`\u{1b}`, see [`crate::text`]). Pure.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -20,6 +21,7 @@ use super::view::{answer_label, verdict_label};
 use crate::assess::{CheckStatus, ControlResult};
 use crate::evidence::EvidenceRecord;
 use crate::finding::Finding;
+use crate::text;
 
 /// The file `--format csv` writes.
 pub const FILE_NAME: &str = "answers.csv";
@@ -169,7 +171,7 @@ fn write_row<'a>(out: &mut Vec<u8>, cells: impl Iterator<Item = Cow<'a, str>>) {
         if i > 0 {
             out.push(b',');
         }
-        write_cell(out, &neutralise(&cell));
+        write_cell(out, &neutralise(&text::escape_controls(&cell)));
     }
     out.extend_from_slice(b"\r\n");
 }
@@ -216,6 +218,10 @@ mod tests {
         assert_eq!(row(&["two\nlines"]), "\"two\nlines\"\r\n");
         assert_eq!(row(&["cr\rhere"]), "\"cr\rhere\"\r\n");
         assert_eq!(row(&["", ""]), ",\r\n");
+        assert_eq!(
+            row(&["web\u{1b}]8;;x\u{7}", "\u{202e}=1"]),
+            "web\\u{1b}]8;;x\\u{7},\\u{202e}=1\r\n"
+        );
     }
 
     #[test]

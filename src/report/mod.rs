@@ -244,6 +244,10 @@ impl Report {
     /// `report.json`: pretty-printed, with a trailing newline.
     pub fn to_json(&self) -> Vec<u8> {
         let mut out = serde_json::to_vec_pretty(self).expect("the report serializes");
+        // The data stays exact; DEL, C1 and bidi characters become `\u` escapes.
+        if let std::borrow::Cow::Owned(safe) = crate::text::escape_json_invisibles(&out) {
+            out = safe;
+        }
         out.push(b'\n');
         out
     }

@@ -7,7 +7,9 @@
 //! the objects were collected, each kind's status, each file's size and sha256, the problems
 //! met, and what redaction removed (so a report from the snapshot counts it as a live one
 //! does, though the files hold nothing left to redact). The directory is built under a temporary name beside the destination and
-//! renamed into place at the end, so a run that dies leaves nothing that looks finished.
+//! renamed into place at the end, so a run that dies leaves nothing that looks finished; it
+//! replaces only an empty directory or a snapshot `collect` wrote, unchanged since
+//! ([`crate::output::check_replaceable`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -17,7 +19,7 @@ use crate::collect::RedactionStats;
 use crate::collect::snapshot::Built;
 use crate::evidence::{Problem, sha256_hex};
 use crate::manifest::{self, ClusterInfo, Manifest, ManifestFile, ManifestKind};
-use crate::output::{self, OutputError};
+use crate::output::{self, NotReplaceable, OutputError, Owned};
 
 /// What `collect` wrote.
 #[derive(Debug)]
@@ -35,11 +37,11 @@ pub enum CollectError {
     #[error(transparent)]
     Output(#[from] OutputError),
     #[error(
-        "{}: exists and holds files that are not an evidencer snapshot (no manifest.json); \
-         pass a new or empty directory (nothing was written)",
-        .0.display()
+        "--out {}: {why}; collect replaces only an empty directory or a snapshot it wrote, \
+         unchanged since: pass a new path, or move the directory away (nothing was written)",
+        .path.display()
     )]
-    NotASnapshot(PathBuf),
+    NotASnapshot { path: PathBuf, why: String },
     #[error("cannot move the snapshot into {}: {source}", .path.display())]
     Rename {
         path: PathBuf,
@@ -101,22 +103,27 @@ pub fn collect_snapshot(options: &ClusterOptions, out: &Path) -> Result<Written,
     write(out, collected)
 }
 
-/// An existing destination must be empty or an earlier snapshot (which is replaced).
+/// What `collect` may replace: a snapshot it wrote (no bundle part), unchanged since.
+const OWNED: Owned = Owned {
+    what: "snapshot",
+    is_kind: |m| !m.extra.contains_key(manifest::BUNDLE_PART),
+    unlisted: &[],
+};
+
+/// An existing destination must be empty or an earlier snapshot, unchanged since (which is
+/// replaced).
 fn check_destination(out: &Path) -> Result<(), CollectError> {
-    match fs::read_dir(out) {
-        Ok(mut entries) => {
-            if entries.next().is_some() && !out.join(manifest::FILE_NAME).is_file() {
-                return Err(CollectError::NotASnapshot(out.to_path_buf()));
-            }
-            Ok(())
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(OutputError::CreateDir {
+    output::check_replaceable(out, &OWNED).map_err(|e| match e {
+        NotReplaceable::Foreign(why) => CollectError::NotASnapshot {
+            path: out.to_path_buf(),
+            why,
+        },
+        NotReplaceable::Read { source, .. } => OutputError::CreateDir {
             path: out.to_path_buf(),
             source,
         }
-        .into()),
-    }
+        .into(),
+    })
 }
 
 /// The List file of a kind: kubectl's `get -o json` envelope, one item per line.
@@ -290,17 +297,47 @@ mod tests {
     }
 
     #[test]
-    fn a_directory_with_other_files_is_refused_and_a_snapshot_replaced() {
+    fn only_an_empty_directory_or_an_unchanged_snapshot_is_replaced() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("snap");
         assert!(check_destination(&out).is_ok());
         fs::create_dir(&out).unwrap();
         assert!(check_destination(&out).is_ok());
+        let refused = |wanted: &str| {
+            let e = check_destination(&out).unwrap_err().to_string();
+            assert!(e.contains(wanted), "{e}");
+            assert!(e.contains("nothing was written"), "{e}");
+        };
         fs::write(out.join("notes.txt"), "mine").unwrap();
-        let e = check_destination(&out).unwrap_err();
-        assert!(e.to_string().contains("not an evidencer snapshot"), "{e}");
-        fs::write(out.join(manifest::FILE_NAME), "{}").unwrap();
+        refused("it holds `notes.txt` and no manifest.json");
+        // A manifest does not make a directory a snapshot: every file must be listed.
+        let mut m = Manifest::new(None);
+        fs::write(out.join(manifest::FILE_NAME), m.to_json()).unwrap();
+        refused("it holds `notes.txt`, which its manifest.json does not list");
+        fs::remove_file(out.join("notes.txt")).unwrap();
+        fs::write(out.join("pods.json"), "[]").unwrap();
+        m.files.push(ManifestFile {
+            path: "pods.json".into(),
+            size: 2,
+            sha256: sha256_hex(b"[]"),
+        });
+        fs::write(out.join(manifest::FILE_NAME), m.to_json()).unwrap();
         assert!(check_destination(&out).is_ok());
+        fs::write(out.join("pods.json"), "{}").unwrap();
+        refused("`pods.json` was changed since evidencer wrote it");
+        fs::remove_file(out.join("pods.json")).unwrap();
+        refused("`pods.json`, listed in its manifest.json, is missing");
+        fs::write(out.join("pods.json"), "[]").unwrap();
+        fs::create_dir(out.join("old")).unwrap();
+        refused("it holds `old`, a folder");
+        fs::remove_dir(out.join("old")).unwrap();
+        m.extra
+            .insert(manifest::BUNDLE_PART.into(), serde_json::json!({}));
+        fs::write(out.join(manifest::FILE_NAME), m.to_json()).unwrap();
+        refused("it is not a snapshot");
+        fs::remove_dir_all(&out).unwrap();
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("notes.txt"), "mine").unwrap();
 
         let staged = dir.path().join(".snap.x.tmp");
         fs::create_dir(&staged).unwrap();

@@ -268,8 +268,10 @@ fn document_id(report_id: &str) -> Vec<u8> {
     hasher.finalize()[..16].to_vec()
 }
 
-/// A PDF text string: ASCII as is, anything else as UTF-16BE with a byte order mark.
+/// A PDF text string: ASCII as is, anything else as UTF-16BE with a byte order mark;
+/// control and bidi characters as their code (see [`crate::text`]).
 fn text_string(s: &str) -> Object {
+    let s = crate::text::escape_controls(s);
     if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return Object::String(s.as_bytes().to_vec(), StringFormat::Literal);
     }

@@ -12,10 +12,13 @@
 //! get widths computed from their content; table rows never split unless a row is taller
 //! than a page, and the header row is repeated on every page a table continues on; a
 //! heading stays on the same page as the start of what follows it; a paragraph does not
-//! leave a single line at the bottom of a page.
+//! leave a single line at the bottom of a page; a control or bidi character is drawn and
+//! measured as its code (`\u{1b}`, see [`crate::text`]).
 //!
 //! Coordinates are PDF points (1/72 in) from the top-left corner of the page; text
 //! positions are baselines.
+
+use crate::text;
 
 /// A typeface of the report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -137,10 +140,20 @@ impl Metrics {
         &self.faces[face.index()]
     }
 
-    /// Width of `text` on one line, in points.
+    /// Width of `text` on one line, in points; a control or bidi character is measured as
+    /// the code it is drawn as (see [`crate::text`]).
     pub fn width(&self, style: &Style, text: &str) -> f32 {
         let face = self.face(style.face);
-        text.chars().map(|c| face.advance(c)).sum::<f32>() * style.size
+        let advance = |c: char| {
+            if text::is_hostile(c) {
+                let mut code = String::new();
+                text::push_code(&mut code, c);
+                code.chars().map(|c| face.advance(c)).sum()
+            } else {
+                face.advance(c)
+            }
+        };
+        text.chars().map(advance).sum::<f32>() * style.size
     }
 
     /// Distance from the top of a line box to the baseline of text in `style`.
@@ -177,6 +190,7 @@ fn is_break_before(c: char) -> bool {
 /// empty), and no line is wider than `max` unless a single character is.
 pub fn wrap(m: &Metrics, style: &Style, text: &str, max: f32) -> Vec<Line> {
     let mut lines = Vec::new();
+    let text = text::escape_controls(text);
     for paragraph in text.split('\n') {
         wrap_paragraph(m, style, paragraph, max, &mut lines);
     }
@@ -513,7 +527,7 @@ impl Page {
             x,
             y: baseline,
             style,
-            text: text.to_string(),
+            text: text::escape_controls(text).into_owned(),
         });
     }
 
@@ -1203,6 +1217,15 @@ mod tests {
         let m = uniform();
         let lines = wrap(&m, &BODY, "abc", 2.0);
         assert_eq!(texts(&lines), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn control_characters_are_drawn_and_measured_as_their_code() {
+        let m = uniform();
+        let lines = wrap(&m, &BODY, "a\u{1b}[2Jb \u{202e}c", 1000.0);
+        assert_eq!(texts(&lines), ["a\\u{1b}[2Jb \\u{202e}c"]);
+        assert!((lines[0].width - m.width(&BODY, "a\\u{1b}[2Jb \\u{202e}c")).abs() < 1e-3);
+        assert!((m.width(&BODY, "\u{7}") - m.width(&BODY, "\\u{7}")).abs() < 1e-4);
     }
 
     #[test]
