@@ -612,7 +612,7 @@ impl<'a> ReportView<'a> {
             },
             Tally {
                 key: "annotations_redacted",
-                label: "Secret-looking annotation values redacted (pod templates' too)",
+                label: "Secret-looking annotation values redacted, pod templates included",
                 count: r.annotations_redacted,
             },
             Tally {
