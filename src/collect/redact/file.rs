@@ -79,7 +79,7 @@ struct Edit {
 }
 
 /// Applies edits (sorted here; an edit inside an earlier one is dropped).
-fn apply(text: &str, edits: &mut Vec<Edit>) -> String {
+fn apply(text: &str, edits: &mut [Edit]) -> String {
     edits.sort_by_key(|e| (e.range.start, std::cmp::Reverse(e.range.end)));
     let mut out = String::with_capacity(text.len());
     let mut at = 0;

@@ -311,32 +311,29 @@ fn redact_tree_map(map: &mut Map<String, Value>, stats: &mut RedactionStats) {
 /// A container's `command` and `args` (lists of strings), read as one command line. True
 /// when the map has them.
 fn redact_command_line(map: &mut Map<String, Value>, stats: &mut RedactionStats) -> bool {
-    let strings = |v: Option<&Value>| -> Option<Vec<String>> {
-        v?.as_array()?
+    let strings = |key: &str| -> Option<Vec<&str>> {
+        map.get(key)?
+            .as_array()?
             .iter()
-            .map(|s| s.as_str().map(str::to_string))
+            .map(Value::as_str)
             .collect()
     };
-    let command = strings(map.get("command"));
-    let args = strings(map.get("args"));
+    let (command, args) = (strings("command"), strings("args"));
     if command.is_none() && args.is_none() {
         return false;
     }
-    let (command, args) = (command.unwrap_or_default(), args.unwrap_or_default());
-    let words: Vec<&str> = command.iter().chain(&args).map(String::as_str).collect();
+    let words: Vec<&str> = command.iter().chain(&args).flatten().copied().collect();
     let cuts = words::word_cuts(&words);
     if cuts.iter().all(Vec::is_empty) {
         return true;
     }
-    let mut redacted = words
+    let mut redacted: std::vec::IntoIter<Option<String>> = words
         .iter()
         .zip(&cuts)
-        .map(|(w, c)| {
-            stats.arguments_redacted += c.len();
-            (!c.is_empty()).then(|| words::apply(w, c))
-        })
+        .map(|(w, c)| (!c.is_empty()).then(|| words::apply(w, c)))
         .collect::<Vec<_>>()
         .into_iter();
+    stats.arguments_redacted += cuts.iter().map(Vec::len).sum::<usize>();
     for key in ["command", "args"] {
         if let Some(Value::Array(items)) = map.get_mut(key)
             && items.iter().all(Value::is_string)
