@@ -454,31 +454,31 @@ impl Tree {
         }
     }
 
-    /// Hangs a new node on the collection being read (or makes it the root).
+    /// Hangs a new node on the collection being read (or makes it the root). A scalar's
+    /// text is kept only where it is needed: a key's, in its entry; a literal block's, to
+    /// match its lines.
     fn attach(&mut self, id: usize, stack: &mut [Frame], end: usize) -> Result<(), ()> {
+        let is_key = stack
+            .last()
+            .is_some_and(|f| f.key.is_none() && matches!(self.nodes[f.node].kind, Kind::Map(_)));
+        let text = match &mut self.nodes[id].kind {
+            Kind::Scalar { value, literal } if is_key || !*literal => Some(std::mem::take(value)),
+            _ => None,
+        };
         let Some(frame) = stack.last_mut() else {
             self.root.get_or_insert(id);
             return Ok(());
         };
-        let parent = frame.node;
-        match &mut self.nodes[parent].kind {
+        if is_key {
+            // The key's end is known now for a scalar, at its end event otherwise.
+            let key_end =
+                matches!(self.nodes[id].kind, Kind::Scalar { .. } | Kind::Alias(_)).then_some(end);
+            frame.key = Some((text, key_end));
+            return Ok(());
+        }
+        match &mut self.nodes[frame.node].kind {
             Kind::Seq(items) => items.push(id),
-            Kind::Map(entries) => match frame.key.take() {
-                Some((key, _)) => entries.push((key, id)),
-                None => {
-                    let key = match &self.nodes[id].kind {
-                        Kind::Scalar { value, .. } => Some(value.clone()),
-                        _ => None,
-                    };
-                    // The key's end is known now for a scalar, at its end event otherwise.
-                    let key_end =
-                        matches!(self.nodes[id].kind, Kind::Scalar { .. } | Kind::Alias(_))
-                            .then_some(end);
-                    frame.key = Some((key, key_end));
-                    // Marks the key as pending: its value comes next.
-                    return Ok(());
-                }
-            },
+            Kind::Map(entries) => entries.push((frame.key.take().and_then(|(k, _)| k), id)),
             _ => return Err(()),
         }
         Ok(())
