@@ -64,10 +64,10 @@ pub fn redact_file<'a>(path: &str, text: &'a str) -> Redacted<'a> {
             values: 0,
         };
     }
-    let values = edits.len();
+    settle(&mut edits);
     Redacted {
-        text: Cow::Owned(apply(text, &mut edits)),
-        values,
+        text: Cow::Owned(apply(text, &edits)),
+        values: edits.len(),
     }
 }
 
@@ -78,15 +78,25 @@ struct Edit {
     text: String,
 }
 
-/// Applies edits (sorted here; an edit inside an earlier one is dropped).
-fn apply(text: &str, edits: &mut [Edit]) -> String {
+/// Sorts edits and drops any that falls inside an earlier one (a value inside a node that
+/// is replaced whole).
+fn settle(edits: &mut Vec<Edit>) {
     edits.sort_by_key(|e| (e.range.start, std::cmp::Reverse(e.range.end)));
+    let mut end = 0;
+    edits.retain(|e| {
+        let keep = e.range.start >= end;
+        if keep {
+            end = e.range.end;
+        }
+        keep
+    });
+}
+
+/// Applies settled edits.
+fn apply(text: &str, edits: &[Edit]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
-    for e in edits.iter() {
-        if e.range.start < at {
-            continue;
-        }
+    for e in edits {
         out.push_str(&text[at..e.range.start]);
         out.push_str(&e.text);
         at = e.range.end;
@@ -153,10 +163,11 @@ fn document(doc: &DocumentText<'_>, offset: usize, json: bool, edits: &mut Vec<E
     };
     // A value already redacted is written as it was (and not counted again).
     own.retain(|e| doc.text[e.range.clone()] != e.text);
+    settle(&mut own);
     if own.is_empty() {
         return;
     }
-    let redacted = apply(doc.text, &mut own);
+    let redacted = apply(doc.text, &own);
     // What is stored must still be what it was: a document of the same shape.
     let parses = if json {
         serde_json::from_str::<Value>(&redacted).is_ok()

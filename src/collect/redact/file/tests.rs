@@ -235,9 +235,12 @@ fn an_anchor_taken_away_takes_its_aliases_with_it() {
 #[test]
 fn a_value_from_a_merge_key_takes_its_nearest_node() {
     let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    \
-                - <<: {name: a, env: [{name: P, value: merged-1}]}\n      image: x\n";
-    let (out, _) = redacted("p.yaml", text);
-    assert_hides(&out, &["merged-1"]);
+                - <<: {name: a, env: [{name: P, value: merged-1}]}\n      image: x\n      \
+                args: [--token, tok-2]\n";
+    let (out, values) = redacted("p.yaml", text);
+    assert_hides(&out, &["merged-1", "tok-2"]);
+    // The container is replaced whole; the argument inside it is not counted again.
+    assert_eq!(values, 1);
     assert_eq!(out.lines().count(), text.lines().count());
     let after = docs(&out);
     assert_eq!(after[0]["spec"]["containers"][0], MARKER, "{out}");
@@ -265,4 +268,23 @@ fn other_files_are_redacted_as_text() {
     let clean = "#!/bin/sh\nkubectl apply -f k8s/\n";
     let r = redact_file("deploy.sh", clean);
     assert!(matches!(r.text, Cow::Borrowed(_)) && r.values == 0);
+}
+
+#[test]
+fn windows_line_ends_are_kept() {
+    let text = "apiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: p\r\n  annotations:\r\n    \
+                example.com/token: t-1\r\n    example.com/script: |\r\n      run --password=p-2\r\n      \
+                echo ok\r\nspec: {}\r\n";
+    let (out, values) = redacted("p.yaml", text);
+    assert_hides(&out, &["t-1", "p-2"]);
+    assert_eq!(values, 2);
+    assert_eq!(
+        out.matches("\r\n").count(),
+        text.matches("\r\n").count(),
+        "{out:?}"
+    );
+    assert!(
+        out.contains("      run --password=[REDACTED]\r\n      echo ok\r\n"),
+        "{out:?}"
+    );
 }
