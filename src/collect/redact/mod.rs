@@ -59,7 +59,8 @@ const SECRET_WORDS: [&str; 13] = [
 
 /// Words that make a name secret when one of its parts (split at anything not a letter or
 /// digit) is the word: `auth`, `basic-auth`, `oauth` (a part ending in `auth`), `pass`,
-/// `pw`; not `author`, `authority`, `bypass`.
+/// `pw`, and `pwd` when it is not the whole name (`MYSQL_PWD`; `PWD` is the working
+/// directory); not `author`, `authority`, `bypass`.
 const SECRET_PARTS: [&str; 2] = ["pass", "pw"];
 
 /// Name endings that make the value a reference to a secret, not the secret:
@@ -409,7 +410,8 @@ pub(crate) fn names_a_secret(key: &str) -> bool {
     SECRET_WORDS.iter().any(|w| contains(w))
         || key.split(|c: char| !c.is_ascii_alphanumeric()).any(|part| {
             let ends_auth = part.len() >= 4 && part[part.len() - 4..].eq_ignore_ascii_case("auth");
-            ends_auth || SECRET_PARTS.iter().any(|p| part.eq_ignore_ascii_case(p))
+            let pwd = part.eq_ignore_ascii_case("pwd") && part.len() < key.len();
+            ends_auth || pwd || SECRET_PARTS.iter().any(|p| part.eq_ignore_ascii_case(p))
         })
 }
 
@@ -709,6 +711,7 @@ mod tests {
             "client-key-data",
             "passphrase",
             "privateKey",
+            "MYSQL_PWD",
         ] {
             assert!(is_secret_name(name), "{name}");
         }
@@ -723,6 +726,7 @@ mod tests {
             "password-stdin",
             "port",
             "pwd",
+            "PWD",
             "keyName",
         ] {
             assert!(!is_secret_name(name), "{name}");
