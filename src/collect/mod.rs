@@ -124,8 +124,25 @@ pub struct RedactionStats {
     pub configmap_data_removed: usize,
     /// Literal `env` values replaced by a marker.
     pub env_values_redacted: usize,
-    /// Annotations whose value looked secret, replaced by a marker.
+    /// Annotation values redacted: a key that names a secret, or a secret-looking part of
+    /// the value (at any depth: pod templates' annotations too).
     pub annotations_redacted: usize,
+    /// Secret values in container `command`/`args`: flag values, `-p` passwords, URL
+    /// passwords, secrets inside `sh -c` scripts.
+    pub arguments_redacted: usize,
+    /// `httpHeaders` values of probes and hooks that carry a credential.
+    pub headers_redacted: usize,
+    /// Literal Secret data held by other objects: SealedSecret, ExternalSecret templates,
+    /// Kyverno generate rules.
+    pub secret_data_redacted: usize,
+    /// Secret-looking values anywhere else (URL passwords, keys, tokens, secret flags in
+    /// scripts) and, in documents from repositories that are not Kubernetes objects, the
+    /// values of keys that name a secret.
+    pub other_values_redacted: usize,
+    /// Files from repositories stored with values redacted in place.
+    pub files_redacted: usize,
+    /// Values redacted in those files (a Secret document counts as one).
+    pub file_values_redacted: usize,
 }
 
 impl RedactionStats {
@@ -134,6 +151,23 @@ impl RedactionStats {
         self.configmap_data_removed += o.configmap_data_removed;
         self.env_values_redacted += o.env_values_redacted;
         self.annotations_redacted += o.annotations_redacted;
+        self.arguments_redacted += o.arguments_redacted;
+        self.headers_redacted += o.headers_redacted;
+        self.secret_data_redacted += o.secret_data_redacted;
+        self.other_values_redacted += o.other_values_redacted;
+        self.files_redacted += o.files_redacted;
+        self.file_values_redacted += o.file_values_redacted;
+    }
+
+    /// Values redacted in objects (Secrets and files not counted).
+    pub fn values(&self) -> usize {
+        self.configmap_data_removed
+            + self.env_values_redacted
+            + self.annotations_redacted
+            + self.arguments_redacted
+            + self.headers_redacted
+            + self.secret_data_redacted
+            + self.other_values_redacted
     }
 }
 

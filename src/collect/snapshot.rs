@@ -44,7 +44,7 @@ impl Default for SnapshotOptions {
 
 /// Documents shaped like Kubernetes objects that configure tools, not the cluster:
 /// kustomizations and kubeconfig files.
-fn is_tooling(api_version: &str, kind: &str) -> bool {
+pub(crate) fn is_tooling(api_version: &str, kind: &str) -> bool {
     api_version.starts_with("kustomize.config.k8s.io/") || (kind == "Config" && api_version == "v1")
 }
 

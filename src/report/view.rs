@@ -612,8 +612,38 @@ impl<'a> ReportView<'a> {
             },
             Tally {
                 key: "annotations_redacted",
-                label: "Secret-looking annotation values redacted",
+                label: "Secret-looking annotation values redacted, pod templates included",
                 count: r.annotations_redacted,
+            },
+            Tally {
+                key: "arguments_redacted",
+                label: "Secret values in container command lines redacted",
+                count: r.arguments_redacted,
+            },
+            Tally {
+                key: "headers_redacted",
+                label: "Credential header values of probes and hooks redacted",
+                count: r.headers_redacted,
+            },
+            Tally {
+                key: "secret_data_redacted",
+                label: "Literal Secret data in other objects redacted (SealedSecret, ExternalSecret, Kyverno generate)",
+                count: r.secret_data_redacted,
+            },
+            Tally {
+                key: "other_values_redacted",
+                label: "Other secret-looking values redacted (URL passwords, keys, tokens)",
+                count: r.other_values_redacted,
+            },
+            Tally {
+                key: "files_redacted",
+                label: "Repository files stored redacted in place (lines kept)",
+                count: r.files_redacted,
+            },
+            Tally {
+                key: "file_values_redacted",
+                label: "Values redacted in those files",
+                count: r.file_values_redacted,
             },
         ];
 
@@ -676,9 +706,7 @@ impl<'a> ReportView<'a> {
             problem_levels,
             coverage: coverage_rows(report),
             secrets_dropped: r.secrets_dropped,
-            values_redacted: r.configmap_data_removed
-                + r.env_values_redacted
-                + r.annotations_redacted,
+            values_redacted: r.values(),
             redaction,
             evidence_groups: group_evidence(evidence),
             numbers: SectionNumbers::new(timeline.is_some()),

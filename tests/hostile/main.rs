@@ -6,3 +6,4 @@ mod support;
 
 mod inputs;
 mod outputs;
+mod redaction;

@@ -247,6 +247,12 @@ pub fn golden_report() -> Report {
             configmap_data_removed: 1,
             env_values_redacted: 3,
             annotations_redacted: 1,
+            arguments_redacted: 2,
+            headers_redacted: 1,
+            secret_data_redacted: 1,
+            other_values_redacted: 1,
+            files_redacted: 1,
+            file_values_redacted: 2,
         },
         server_version: Some(ServerVersion {
             major: "1".into(),

@@ -8,7 +8,12 @@
 //! it (or, for the version in force when the period started, by the last commit before the
 //! period), and identical blobs of one path are kept once. Dockerfiles and other files are
 //! judged as they stand at the period end only.
+//!
+//! Every file is redacted in place ([`redact::file`]) as soon as it is read: the text kept,
+//! hashed into its evidence record, written to the bundle and read by the CI analysis is
+//! the redacted text, line for line the file's.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use git2::{Oid, Repository};
@@ -16,7 +21,7 @@ use rayon::prelude::*;
 
 use super::{CommitInfo, Ctx, Diffs, Walked, short, text_of, tree};
 use crate::cicd::{self, dockerfile};
-use crate::collect::{CollectedFile, Inventory};
+use crate::collect::{CollectedFile, Inventory, redact};
 use crate::evidence::{
     EvidenceKind, EvidenceRecord, Problem, ProblemLevel, evidence_id, sha256_hex,
 };
@@ -30,9 +35,10 @@ struct Version {
     time: chrono::DateTime<chrono::Utc>,
 }
 
-/// What reading a version gave.
+/// What reading a version gave: its text as stored (redacted), the sha256 of that text and
+/// how many values redaction replaced in it; or why it was skipped.
 enum Read {
-    Text(String, String),
+    Text(String, String, usize),
     Skip(Option<String>),
 }
 
@@ -113,7 +119,7 @@ pub(super) fn collect(
     let earlier_texts = read(&earlier);
     for (v, r) in at_end.iter().zip(end_texts) {
         match r {
-            Read::Text(text, sha) => add(ctx, inventory, v, text, sha, false),
+            Read::Text(text, sha, values) => add(ctx, inventory, v, (text, sha, values), false),
             Read::Skip(Some(why)) if has_extension(&v.path) => ctx.problems.push(
                 Problem::new(
                     ProblemLevel::Warning,
@@ -127,10 +133,10 @@ pub(super) fn collect(
         }
     }
     for (v, r) in earlier.iter().zip(earlier_texts) {
-        if let Read::Text(text, sha) = r
+        if let Read::Text(text, sha, values) = r
             && is_examined(&v.path, &text)
         {
-            add(ctx, inventory, v, text, sha, true);
+            add(ctx, inventory, v, (text, sha, values), true);
         }
     }
 }
@@ -149,13 +155,21 @@ fn read_version(repo: &Repository, v: &Version, limit: u64) -> Read {
         Ok(Err(size)) => Read::Skip(Some(format!(
             "file is {size} bytes, over the {limit}-byte limit; skipped"
         ))),
-        Ok(Ok(bytes)) => {
-            let sha = sha256_hex(&bytes);
-            match text_of(&bytes) {
-                Ok(text) => Read::Text(text, sha),
-                Err(why) => Read::Skip(Some(why)),
+        // Redacted before anything else sees it: what is stored, hashed and analysed is
+        // the redacted text, whose lines are the file's lines.
+        Ok(Ok(bytes)) => match text_of(&bytes) {
+            Ok(text) => {
+                let redacted = redact::file::redact_file(&v.path, &text);
+                let values = redacted.values;
+                let text = match redacted.text {
+                    Cow::Borrowed(_) => text,
+                    Cow::Owned(t) => t,
+                };
+                let sha = sha256_hex(text.as_bytes());
+                Read::Text(text, sha, values)
             }
-        }
+            Err(why) => Read::Skip(Some(why)),
+        },
     }
 }
 
@@ -186,10 +200,11 @@ fn add(
     ctx: &Ctx,
     inventory: &mut Inventory,
     v: &Version,
-    text: String,
-    sha: String,
+    (text, sha, values): (String, String, usize),
     earlier: bool,
 ) {
+    inventory.redaction.files_redacted += usize::from(values > 0);
+    inventory.redaction.file_values_redacted += values;
     let locator = ctx.locator(v.commit, &v.path);
     let id = evidence_id(&ctx.source_id, &locator);
     let describes = if earlier {
