@@ -146,4 +146,3 @@ pub fn problems(report: &Value) -> Vec<String> {
         .map(|p| format!("{} {}: {}", p["level"], p["location"], p["message"]))
         .collect()
 }
-
