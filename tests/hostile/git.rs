@@ -37,6 +37,13 @@ fn truncate(r: &Repo, id: Oid) {
     fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
 }
 
+/// A second Deployment, `shop/web`.
+fn web(image: &str) -> String {
+    deployment(image)
+        .replace("name: api", "name: web")
+        .replace("app: api", "app: web")
+}
+
 fn blob_at(r: &Repo, commit: Oid, path: &str) -> Oid {
     r.repo
         .find_commit(commit)
@@ -120,17 +127,17 @@ fn a_future_dated_commit_does_not_hide_the_commits_after_it() {
         &["--repo", &root, "--period", "2026-07"],
         &tmp.path().join("out"),
     );
+    // The future-dated commit is counted at its parent's time; the ones after it at theirs.
     let got = changes(&report);
-    let times: Vec<(&str, String)> = got.iter().map(|c| (c.0.as_str(), c.1.clone())).collect();
-    assert_eq!(
-        times,
-        [
-            ("2026-07-02T00:00:00Z", a.to_string()),
-            ("2026-07-02T00:00:00Z", future.to_string()),
-            ("2026-07-10T00:00:00Z", l1.to_string()),
-        ],
-        "{got:#?}"
-    );
+    let mut times: Vec<(&str, String)> = got.iter().map(|c| (c.0.as_str(), c.1.clone())).collect();
+    times.sort();
+    let mut want = vec![
+        ("2026-07-02T00:00:00Z", a.to_string()),
+        ("2026-07-02T00:00:00Z", future.to_string()),
+        ("2026-07-10T00:00:00Z", l1.to_string()),
+    ];
+    want.sort();
+    assert_eq!(times, want, "{got:#?}");
     assert_eq!(report["sources"][0]["details"]["commits_in_period"], "5");
     let nim = findings(&report, "no-in-place-mutation");
     assert!(
@@ -154,17 +161,11 @@ fn a_truncated_loose_object_is_a_problem_not_a_hang() {
     let tmp = tempfile::tempdir().unwrap();
     let r = Repo::init(&tmp.path().join("gitops"));
     r.write("apps/api.yaml", &deployment("ghcr.io/acme/api:1.0.0"))
-        .write(
-            "apps/web.yaml",
-            &deployment("ghcr.io/acme/web:1.0.0").replace("api", "web"),
-        )
+        .write("apps/web.yaml", &web("ghcr.io/acme/web:1.0.0"))
         .write("scripts/deploy.sh", "#!/bin/sh\nkubectl apply -f apps/\n")
         .write(".github/workflows/ci.yml", WORKFLOW);
     r.commit("2026-06-01T00:00:00Z", "Ana", "initial", &[]);
-    r.write(
-        "apps/web.yaml",
-        &deployment("ghcr.io/acme/web:2.0.0").replace("api", "web"),
-    );
+    r.write("apps/web.yaml", &web("ghcr.io/acme/web:2.0.0"));
     let web2 = r.commit("2026-07-02T00:00:00Z", "Ben", "web 2", &[]);
     r.write("apps/api.yaml", &deployment("ghcr.io/acme/api:1.1.0"));
     let api = r.commit("2026-07-05T00:00:00Z", "Cleo", "api 1.1", &[]);
@@ -173,11 +174,8 @@ fn a_truncated_loose_object_is_a_problem_not_a_hang() {
         "#!/bin/sh\nkubectl apply -k overlays/\n",
     );
     let scripts = r.commit("2026-07-08T00:00:00Z", "Dan", "deploy by overlay", &[]);
-    r.write(
-        "apps/web.yaml",
-        &deployment("ghcr.io/acme/web:3.0.0").replace("api", "web"),
-    );
-    r.commit("2026-07-09T00:00:00Z", "Eve", "web 3", &[]);
+    r.write("apps/web.yaml", &web("ghcr.io/acme/web:3.0.0"));
+    let last = r.commit("2026-07-09T00:00:00Z", "Eve", "web 3", &[]);
     let root = r.root().to_str().unwrap().to_string();
 
     // A blob (web.yaml as of web 2) and a tree (scripts/ as of the deploy change).
@@ -199,13 +197,22 @@ fn a_truncated_loose_object_is_a_problem_not_a_hang() {
             && p.contains("corrupt"),
         "{p}"
     );
-    let scripts_short = &scripts.to_string()[..12];
-    assert!(
-        p.contains(&format!("gitops@{scripts_short}"))
-            && p.contains(&format!("tree {tree}"))
-            && p.contains("scripts/"),
-        "{p}"
-    );
+    // The tree is named with its directory, in the commit that wrote it and at the period
+    // end; the other directories of both are read.
+    for commit in [scripts, last] {
+        let short = &commit.to_string()[..12];
+        assert!(
+            p.contains(&format!("gitops@{short}:scripts/")) && p.contains(&format!("tree {tree}")),
+            "{p}"
+        );
+    }
+    let upd = findings(&report, "images-updated-in-period");
+    for name in ["api", "web"] {
+        assert!(
+            upd.iter().any(|f| f["subject"]["name"] == name),
+            "{name}: {upd:#?}"
+        );
+    }
     // The rest is assessed: the api change, and the web change read across the bad version.
     let got = changes(&report);
     assert!(got.iter().any(|c| c.1 == api.to_string()), "{got:#?}");
@@ -240,8 +247,14 @@ fn a_truncated_commit_ends_the_history_there_in_bounded_time() {
         p.contains(&format!("cannot read commit {broken}")) && p.contains("corrupt"),
         "{p}"
     );
-    let got = changes(&report);
-    assert!(got.iter().any(|c| c.1 == last.to_string()), "{got:#?}");
+    // The tip is still the period end, and its manifests are assessed; what it changed
+    // cannot be told without its parent.
+    assert_eq!(report["sources"][0]["details"]["commit"], last.to_string());
+    let upd = findings(&report, "images-updated-in-period");
+    assert!(
+        upd.iter().any(|f| f["subject"]["kind"] == "Deployment"),
+        "{upd:#?}"
+    );
 }
 
 #[test]
