@@ -71,28 +71,33 @@ fn a_back_dated_commit_does_not_hide_the_period() {
     let hidden = r.commit("1970-01-01T00:00:00Z", "Mallory", "nothing to see", &[]);
     let root = r.root().to_str().unwrap().to_string();
 
-    let (report, _) = run(
-        &["--repo", &root, "--period", "2026-07"],
-        &tmp.path().join("out"),
-    );
-    let nim = findings(&report, "no-in-place-mutation");
-    let fail = nim
-        .iter()
-        .find(|f| f["status"] == "fail")
-        .unwrap_or_else(|| panic!("{nim:#?}"));
-    assert_eq!(fail["subject"]["path"], "scripts/hotfix.sh");
-    assert_eq!(fail["details"]["commit"], added.to_string());
-    let source = &report["sources"][0];
-    assert_eq!(source["details"]["commits_in_period"], "3", "{source:#?}");
-    // The period ends with the back-dated commit: it landed after the others.
-    assert_eq!(source["details"]["commit"], hidden.to_string());
+    // Every commit is read the same way with --all-parents.
+    let mut reports = Vec::new();
+    for (flags, out) in [(&[][..], "out"), (&["--all-parents"][..], "all")] {
+        let mut args = vec!["--repo", &root, "--period", "2026-07"];
+        args.extend_from_slice(flags);
+        let (report, _) = run(&args, &tmp.path().join(out));
+        let nim = findings(&report, "no-in-place-mutation");
+        let fail = nim
+            .iter()
+            .find(|f| f["status"] == "fail")
+            .unwrap_or_else(|| panic!("{flags:?}: {nim:#?}"));
+        assert_eq!(fail["subject"]["path"], "scripts/hotfix.sh");
+        assert_eq!(fail["details"]["commit"], added.to_string());
+        let source = &report["sources"][0];
+        assert_eq!(source["details"]["commits_in_period"], "3", "{source:#?}");
+        // The period ends with the back-dated commit: it landed after the others.
+        assert_eq!(source["details"]["commit"], hidden.to_string());
+        reports.push(report);
+    }
+    let report = &reports[0];
 
     // Its change is in the timeline at its parent's time, and its own time is a problem.
-    let got = changes(&report);
+    let got = changes(report);
     assert_eq!(got.len(), 1, "{got:#?}");
     assert_eq!(got[0].0, "2026-07-04T00:00:00Z");
     assert_eq!(got[0].1, hidden.to_string());
-    let p = problems(&report);
+    let p = problems(report);
     let replaced: Vec<&String> = p.iter().filter(|p| p.contains("committer time")).collect();
     assert_eq!(replaced.len(), 1, "{p:#?}");
     let short = &hidden.to_string()[..12];
