@@ -207,7 +207,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     };
 
     let stage = Instant::now();
-    let inventory = collect(settings, period.as_ref())?;
+    let inventory = collect(settings, period.as_ref(), as_of)?;
     tracing::debug!(
         objects = inventory.objects.len(),
         ms = stage.elapsed().as_millis() as u64,
@@ -473,7 +473,11 @@ pub const DEFAULT_PERIOD: &str = "last-90d";
 /// where everything is `not_assessed`. What cannot be read below an existing path is a
 /// problem in the report instead. So does a `--repo` that is not a repository, or lacks the
 /// ref.
-fn collect(settings: &Settings, period: Option<&(Period, bool)>) -> Result<Inventory, AppError> {
+fn collect(
+    settings: &Settings,
+    period: Option<&(Period, bool)>,
+    as_of: chrono::DateTime<Utc>,
+) -> Result<Inventory, AppError> {
     let missing = |p: &&PathBuf| {
         std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
     };
@@ -506,6 +510,7 @@ fn collect(settings: &Settings, period: Option<&(Period, bool)>) -> Result<Inven
         let options = GitOptions {
             reference: settings.git_ref.clone(),
             period: period.clone(),
+            as_of,
             all_parents: settings.all_parents,
             max_blob_bytes: settings.max_file_size.min(git::DEFAULT_MAX_BLOB_BYTES),
             progress: true,

@@ -9,75 +9,12 @@ use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
-use git2::{Oid, Repository, Signature, Time};
+use git2::{Oid, Signature, Time};
 use serde_json::Value;
 
-/// Seconds since the epoch of an RFC 3339 UTC time.
-fn secs(t: &str) -> i64 {
-    chrono::DateTime::parse_from_rfc3339(t).unwrap().timestamp()
-}
+mod support;
 
-/// A repository under construction: files in the working tree, commits at given times.
-struct Repo {
-    repo: Repository,
-}
-
-impl Repo {
-    fn init(dir: &Path) -> Repo {
-        Repo {
-            repo: Repository::init(dir).unwrap(),
-        }
-    }
-
-    fn root(&self) -> &Path {
-        self.repo.workdir().unwrap()
-    }
-
-    fn write(&self, path: &str, text: &str) -> &Self {
-        let p = self.root().join(path);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, text).unwrap();
-        self
-    }
-
-    /// Commits every file of the working tree on HEAD, with extra parents for a merge.
-    fn commit(&self, time: &str, author: &str, message: &str, extra_parents: &[Oid]) -> Oid {
-        let mut index = self.repo.index().unwrap();
-        index
-            .add_all(["*"].iter(), git2::IndexAddOption::DEFAULT, None)
-            .unwrap();
-        index.update_all(["*"].iter(), None).unwrap();
-        index.write().unwrap();
-        let tree = self.repo.find_tree(index.write_tree().unwrap()).unwrap();
-        let sig = Signature::new(author, "dev@example.com", &Time::new(secs(time), 0)).unwrap();
-        let mut parents = Vec::new();
-        if let Ok(head) = self.repo.head() {
-            parents.push(head.peel_to_commit().unwrap());
-        }
-        for p in extra_parents {
-            parents.push(self.repo.find_commit(*p).unwrap());
-        }
-        let refs: Vec<&git2::Commit> = parents.iter().collect();
-        self.repo
-            .commit(Some("HEAD"), &sig, &sig, message, &tree, &refs)
-            .unwrap()
-    }
-}
-
-fn deployment(image: &str) -> String {
-    format!(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\n\
-         spec:\n  replicas: 2\n  selector:\n    matchLabels: {{app: api}}\n  template:\n    \
-         metadata:\n      labels: {{app: api}}\n    spec:\n      containers:\n        - name: api\n          \
-         image: {image}\n"
-    )
-}
-
-const WORKFLOW: &str = "name: ci\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      \
-    - run: docker build -t ghcr.io/acme/api:${GITHUB_SHA} .\n      \
-    - run: docker push ghcr.io/acme/api:${GITHUB_SHA}\n      \
-    - run: trivy image --exit-code 1 ghcr.io/acme/api:${GITHUB_SHA}\n      \
-    - run: kubectl apply -f apps/\n";
+use support::git::{Repo, WORKFLOW, changes, deployment, findings, problems, run, secs};
 
 fn kustomization(tag: &str) -> String {
     format!(
@@ -117,57 +54,6 @@ fn gitops(dir: &Path) -> (Repo, Vec<Oid>) {
     r.write("apps/api.yaml", &deployment("ghcr.io/acme/api:9.9.9"));
     let c4 = r.commit("2026-10-01T00:00:00Z", "Eve", "after the period", &[]);
     (r, vec![c0, c1, c2, c3, c4])
-}
-
-fn run(args: &[&str], out: &Path) -> (Value, String) {
-    let output = Command::cargo_bin("evidencer")
-        .unwrap()
-        .arg("report")
-        .args(args)
-        .args(["--as-of", "2026-10-15", "--format", "json,md", "--out"])
-        .arg(out)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "evidencer failed: {stderr}");
-    let json = fs::read_to_string(out.join("report.json")).unwrap();
-    (serde_json::from_str(&json).unwrap(), stderr)
-}
-
-fn changes(report: &Value) -> Vec<(String, String, String, String, Value, Value)> {
-    report["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["time"].as_str().unwrap().to_string(),
-                c["commit"].as_str().unwrap().to_string(),
-                c["author"].as_str().unwrap().to_string(),
-                c["subject"].as_str().unwrap().to_string(),
-                c["old_image"].clone(),
-                c["new_image"].clone(),
-            )
-        })
-        .collect()
-}
-
-fn findings<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == check)
-        .collect()
-}
-
-fn problems(report: &Value) -> Vec<String> {
-    report["inputs"]["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| format!("{} {}: {}", p["level"], p["location"], p["message"]))
-        .collect()
 }
 
 #[test]

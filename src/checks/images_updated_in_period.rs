@@ -40,7 +40,7 @@ crate::declare_check! {
     /// NIST CSF PR.PS-02 update cadence).
     ///
     /// ## Evidence used
-    /// The Git history of each `--repo` over the period (committer times; first parents
+    /// The Git history of each `--repo` over the period (effective commit times; first parents
     /// unless `--all-parents`), the workload manifests, kustomizations, Helm values files
     /// and HelmReleases of the period end's tree.
     ///

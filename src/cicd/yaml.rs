@@ -6,17 +6,20 @@
 //! its style, so [`Node::script`] can give each line of a `|` block its own file line and fold
 //! a `>` block the way YAML does while keeping the line each folded command starts on.
 //! Aliases are expanded (an alias reads as the anchored node, lines and all, since that is
-//! where the text is written) and merge keys (`<<: *defaults`) are applied, with a node
-//! budget against alias bombs.
+//! where the text is written) and merge keys (`<<: *defaults`) are applied. What aliases copy
+//! is counted against a budget that grows with the text, so an alias bomb is refused after
+//! work linear in its size while a large file without aliases (a ConfigMap of 300,000 keys) is
+//! read whatever its size.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
 
 use super::shell::Script;
 
-/// Most nodes one file may expand to, aliases included.
-const NODE_BUDGET: usize = 200_000;
+/// Nodes aliases may copy in a file of no length; one more per byte of text. Nodes the text
+/// itself holds are not counted: they cost work linear in the text already.
+const COPY_BUDGET: usize = 200_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Node {
@@ -249,9 +252,11 @@ fn fold_block(s: &Scalar, source: &[&str]) -> Script {
 /// Parses every document of a YAML stream. A syntax error fails the whole file: pipeline
 /// files are small, and a half-read pipeline would hide steps.
 pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
+    let limit = COPY_BUDGET.saturating_add(text.len());
     let mut builder = Builder {
         anchors: HashMap::new(),
-        budget: NODE_BUDGET,
+        budget: limit,
+        limit,
     };
     let mut stack: Vec<Frame> = Vec::new();
     let mut docs = Vec::new();
@@ -286,20 +291,10 @@ pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
                     },
                     tag: tag.map(|t| local_tag(&t.to_string())),
                 });
-                builder.spend(1)?;
-                if anchor != 0 {
-                    builder.anchors.insert(anchor, node.clone());
-                }
+                builder.anchor(anchor, &node, line)?;
                 node
             }
-            Event::Alias(id) => {
-                let node = builder.anchors.get(&id).cloned().ok_or_else(|| YamlError {
-                    line,
-                    message: "alias to an unknown anchor".into(),
-                })?;
-                builder.spend(count(&node))?;
-                node
-            }
+            Event::Alias(id) => builder.alias(id, line)?,
             Event::SequenceStart(_, anchor, tag) => {
                 stack.push(Frame::Seq {
                     items: Vec::new(),
@@ -326,10 +321,7 @@ pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
                     tag,
                 }) => {
                     let node = Node::Seq(Seq { items, line, tag });
-                    builder.spend(1)?;
-                    if anchor != 0 {
-                        builder.anchors.insert(anchor, node.clone());
-                    }
+                    builder.anchor(anchor, &node, line)?;
                     node
                 }
                 _ => continue,
@@ -345,10 +337,7 @@ pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
                         entries: apply_merge_keys(entries),
                         line,
                     });
-                    builder.spend(1)?;
-                    if anchor != 0 {
-                        builder.anchors.insert(anchor, node.clone());
-                    }
+                    builder.anchor(anchor, &node, line)?;
                     node
                 }
                 _ => continue,
@@ -383,15 +372,48 @@ enum Frame {
 }
 
 struct Builder {
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes, with the number of nodes each holds.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Nodes aliases may still copy.
     budget: usize,
+    /// The budget the file started with, for the message.
+    limit: usize,
 }
 
 impl Builder {
-    fn spend(&mut self, n: usize) -> Result<(), YamlError> {
-        self.budget = self.budget.checked_sub(n).ok_or_else(|| YamlError {
-            line: 0,
-            message: format!("the document expands to more than {NODE_BUDGET} nodes (alias bomb?)"),
+    /// Keeps a copy of an anchored node for its aliases; the copy counts against the budget
+    /// (anchors nested in anchors copy a node once per level).
+    fn anchor(&mut self, anchor: usize, node: &Node, line: u32) -> Result<(), YamlError> {
+        if anchor == 0 {
+            return Ok(());
+        }
+        let nodes = count(node);
+        self.spend(nodes, line)?;
+        self.anchors.insert(anchor, (node.clone(), nodes));
+        Ok(())
+    }
+
+    /// The node an alias reads as: a copy of the anchored node, paid from the budget before
+    /// it is made.
+    fn alias(&mut self, anchor: usize, line: u32) -> Result<Node, YamlError> {
+        let Some(&(_, nodes)) = self.anchors.get(&anchor) else {
+            return Err(YamlError {
+                line,
+                message: "alias to an unknown anchor".into(),
+            });
+        };
+        self.spend(nodes, line)?;
+        Ok(self.anchors[&anchor].0.clone())
+    }
+
+    fn spend(&mut self, nodes: usize, line: u32) -> Result<(), YamlError> {
+        self.budget = self.budget.checked_sub(nodes).ok_or_else(|| YamlError {
+            line,
+            message: format!(
+                "its aliases copy more than {} nodes, far more than the text holds; refused (a \
+                 YAML alias bomb?)",
+                self.limit
+            ),
         })?;
         Ok(())
     }
@@ -425,23 +447,30 @@ fn apply_merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
     let mut own = Vec::new();
     let mut merged = Vec::new();
     for (k, v) in entries {
-        if is_merge_key(&k) {
-            for source in v.items() {
-                if let Node::Map(m) = source {
-                    merged.extend(m.entries.iter().cloned());
-                }
-            }
-        } else {
+        if !is_merge_key(&k) {
             own.push((k, v));
+            continue;
+        }
+        // The merged maps are the mapping's own copies (an alias already copied them).
+        let sources = match v {
+            Node::Seq(s) => s.items,
+            other => vec![other],
+        };
+        for source in sources {
+            if let Node::Map(m) = source {
+                merged.extend(m.entries);
+            }
         }
     }
+    // A set, not a scan of the mapping per merged key: both may be large.
+    let mut keys: HashSet<String> = own
+        .iter()
+        .filter_map(|(k, _)| k.as_str().map(str::to_string))
+        .collect();
     for (k, v) in merged {
-        let key = k.as_str().map(str::to_string);
-        let present = own
-            .iter()
-            .any(|(o, _): &(Node, Node)| key.is_some() && o.as_str() == key.as_deref());
-        if !present {
-            own.push((k, v));
+        match k.as_str() {
+            Some(key) if !keys.insert(key.to_string()) => {}
+            _ => own.push((k, v)),
         }
     }
     own
@@ -535,6 +564,35 @@ other:
                 "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
             ));
         }
-        assert!(parse(&text).unwrap_err().message.contains("alias bomb"));
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("alias bomb"), "{err}");
+        // Named at the anchor or alias that went over the budget, well before the last line.
+        assert!((2..8).contains(&err.line), "{err}");
+    }
+
+    #[test]
+    fn a_large_file_without_aliases_is_read_whatever_its_node_count() {
+        // More nodes than the alias budget's floor, none of them copied by an alias.
+        let mut text = String::from("kind: ConfigMap\ndata:\n");
+        for i in 0..150_000 {
+            text.push_str(&format!("  k{i}: v\n"));
+        }
+        text.push_str("more: &m {a: 1}\nagain: *m\n");
+        let docs = parse(&text).unwrap();
+        assert_eq!(
+            docs[0].get("data").unwrap().as_map().unwrap().entries.len(),
+            150_000
+        );
+        assert_eq!(docs[0].get("again").unwrap().str_at("a"), Some("1"));
+    }
+
+    #[test]
+    fn merge_keys_keep_the_mapping_own_keys_and_the_first_source() {
+        let docs =
+            parse("a: &a {x: 1, y: 1}\nb: &b {y: 2, z: 2}\nc:\n  <<: [*a, *b]\n  x: 3\n").unwrap();
+        let c = docs[0].get("c").unwrap();
+        assert_eq!(c.str_at("x"), Some("3"));
+        assert_eq!(c.str_at("y"), Some("1"));
+        assert_eq!(c.str_at("z"), Some("2"));
     }
 }

@@ -99,6 +99,7 @@ fn options(period: period::Period) -> GitOptions {
     GitOptions {
         reference: "HEAD".into(),
         period,
+        as_of: chrono::DateTime::from_timestamp(4_102_444_800, 0).unwrap(),
         all_parents: false,
         max_blob_bytes: git::DEFAULT_MAX_BLOB_BYTES,
         progress: false,

@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod git;
 mod inputs;
 mod outputs;
 mod redaction;

@@ -16,9 +16,10 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
-use git2::{Oid, Repository};
+use git2::Oid;
 use rayon::prelude::*;
 
+use super::objects::Objects;
 use super::{CommitInfo, Ctx, Diffs, Walked, short, text_of, tree};
 use crate::cicd::{self, dockerfile};
 use crate::collect::{CollectedFile, Inventory, redact};
@@ -44,7 +45,6 @@ enum Read {
 
 pub(super) fn collect(
     ctx: &mut Ctx,
-    repo: &Repository,
     end: &CommitInfo,
     end_files: &[tree::Change],
     walked: &Walked,
@@ -69,7 +69,6 @@ pub(super) fn collect(
     // old side of its first change), then every version a commit of the period wrote.
     let mut earlier = Vec::new();
     let mut seen: HashSet<(String, Oid)> = HashSet::new();
-    let mut parent_times: HashMap<Oid, chrono::DateTime<chrono::Utc>> = HashMap::new();
     for (commit, diff) in walked.in_period.iter().zip(diffs).rev() {
         let Ok(diff) = diff else { continue };
         for c in diff.changes.iter().filter(|c| may_be_examined(&c.path)) {
@@ -86,11 +85,7 @@ pub(super) fn collect(
                 }
             };
             if let (Some(old), Some(parent)) = (c.old, commit.parents.first()) {
-                let time = *parent_times.entry(*parent).or_insert_with(|| {
-                    repo.find_commit(*parent)
-                        .map(|p| super::commit_time(&p))
-                        .unwrap_or(commit.time)
-                });
+                let time = walked.times.get(parent).copied().unwrap_or(commit.time);
                 push(old, *parent, time);
             }
             if let Some(new) = c.new {
@@ -145,8 +140,8 @@ fn has_extension(path: &str) -> bool {
     path.rsplit('/').next().unwrap_or(path).contains('.')
 }
 
-fn read_version(repo: &Repository, v: &Version, limit: u64) -> Read {
-    match tree::read_blob(repo, v.blob, limit) {
+fn read_version(repo: &Objects, v: &Version, limit: u64) -> Read {
+    match repo.blob(v.blob, limit) {
         Err(e) => Read::Skip(Some(format!(
             "cannot read blob {}: {}",
             v.blob,

@@ -75,7 +75,7 @@ pub(super) fn load(
                         ))
                     };
                     let repo = repo.as_ref()?;
-                    let bytes = match tree::read_blob(repo, *id, limit) {
+                    let bytes = match repo.blob(*id, limit) {
                         Ok(Ok(b)) => b,
                         Ok(Err(size)) => {
                             return fail(format!(

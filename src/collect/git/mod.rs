@@ -13,28 +13,34 @@
 //!
 //! The ref's history is walked along first parents (each commit diffed against its first
 //! parent, so a merge shows what it brought onto the branch), or every non-merge commit
-//! with `--all-parents`. A commit belongs to the period by its committer time. The walk
-//! stops at the first commit before the period start, and goes further back only while an
-//! image in use at the period end has not yet been traced to the commit that introduced it.
-//! Trees are diffed by hand so that unchanged subtrees are never read ([`tree`]), each
-//! distinct blob is read and parsed once, and diffs and parses run on both cores.
+//! with `--all-parents`. A commit belongs to the period by its effective time, its committer
+//! time unless that is before its parent's or after `--as-of` ([`walk`]). Only the period's
+//! commits are diffed, and older ones only while an image in use at the period end has not
+//! yet been traced to the commit that introduced it. Trees are diffed by hand so that
+//! unchanged subtrees are never read ([`tree`]), each distinct blob is read and parsed once,
+//! and diffs and parses run on both cores. Every object is read through [`objects`], which
+//! refuses a corrupt loose object before libgit2 can hang on it.
 
 mod files;
 pub mod images;
 mod manifests;
+mod objects;
 mod tree;
+mod walk;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use git2::{Oid, Repository};
 use rayon::prelude::*;
 use serde::Serialize;
 
 use self::images::{Owner, Slot};
+use self::objects::{Loose, Objects};
+use self::walk::{Stamp, Walk, Walked};
 use super::Inventory;
 use crate::evidence::{Problem, ProblemLevel, Source, SourceKind};
 use crate::period::Period;
@@ -65,6 +71,8 @@ pub struct GitOptions {
     /// The ref whose history is read (`HEAD`, a branch, a tag, a commit).
     pub reference: String,
     pub period: Period,
+    /// The run's `--as-of`: no commit is counted after it.
+    pub as_of: DateTime<Utc>,
     /// Walk every commit, not only first parents.
     pub all_parents: bool,
     /// Blobs larger than this are skipped with a note.
@@ -100,7 +108,7 @@ pub enum GitError {
 /// One change of an image reference found in Git history: a row of the timeline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ImageChange {
-    /// Commit (committer) time, RFC 3339, UTC.
+    /// The commit's effective time (when it landed), RFC 3339, UTC.
     pub time: String,
     /// Full commit id.
     pub commit: String,
@@ -123,6 +131,7 @@ pub struct ImageChange {
 #[derive(Clone, Debug)]
 pub struct CommitInfo {
     pub id: Oid,
+    /// Its effective time.
     pub time: DateTime<Utc>,
     pub author: String,
     pub parents: Vec<Oid>,
@@ -196,108 +205,6 @@ pub struct History {
     pub slots: Vec<SlotHistory>,
 }
 
-/// Commits that could not be read are problems, not the end of the walk.
-struct Walk<'r> {
-    repo: &'r Repository,
-    revwalk: Option<git2::Revwalk<'r>>,
-    next: Option<Oid>,
-    /// The commit where a shallow clone cuts the history, once met.
-    cut: Option<CommitInfo>,
-    /// The walk met a commit it could not read.
-    broken: Option<(Oid, String)>,
-}
-
-impl<'r> Walk<'r> {
-    fn new(repo: &'r Repository, tip: Oid, all_parents: bool) -> Result<Self, git2::Error> {
-        let revwalk = if all_parents {
-            let mut w = repo.revwalk()?;
-            w.set_sorting(git2::Sort::TIME)?;
-            w.push(tip)?;
-            Some(w)
-        } else {
-            None
-        };
-        Ok(Walk {
-            repo,
-            revwalk,
-            next: Some(tip),
-            cut: None,
-            broken: None,
-        })
-    }
-
-    fn read(&mut self, id: Oid) -> Option<CommitInfo> {
-        match self.repo.find_commit(id) {
-            Ok(c) => {
-                let info = CommitInfo {
-                    id,
-                    time: commit_time(&c),
-                    author: String::from_utf8_lossy(c.author().name_bytes()).into_owned(),
-                    parents: c.parent_ids().collect(),
-                    tree: c.tree_id(),
-                };
-                Some(info)
-            }
-            Err(e) => {
-                self.broken = Some((id, e.message().to_string()));
-                None
-            }
-        }
-    }
-}
-
-impl Iterator for Walk<'_> {
-    type Item = CommitInfo;
-
-    fn next(&mut self) -> Option<CommitInfo> {
-        if let Some(w) = self.revwalk.as_mut() {
-            let id = match w.next()? {
-                Ok(id) => id,
-                Err(e) => {
-                    self.broken = Some((Oid::ZERO_SHA1, e.message().to_string()));
-                    return None;
-                }
-            };
-            let info = self.read(id)?;
-            if info.parents.is_empty() && self.repo.is_shallow() && is_shallow_root(self.repo, id) {
-                self.cut = Some(info.clone());
-            }
-            return Some(info);
-        }
-        let id = self.next.take()?;
-        let info = self.read(id)?;
-        self.next = info.parents.first().copied();
-        if info.parents.is_empty() && self.repo.is_shallow() && is_shallow_root(self.repo, id) {
-            self.cut = Some(info.clone());
-        }
-        Some(info)
-    }
-}
-
-/// When a commit landed: its committer time.
-pub(super) fn commit_time(c: &git2::Commit<'_>) -> DateTime<Utc> {
-    Utc.timestamp_opt(c.committer().when().seconds(), 0)
-        .single()
-        .unwrap_or_default()
-}
-
-/// Is the commit one where a shallow clone cuts the history (listed in `.git/shallow`)?
-fn is_shallow_root(repo: &Repository, id: Oid) -> bool {
-    // A list of commit ids; a file this large is not one.
-    crate::input::read_to_string(&repo.path().join("shallow"), 64 << 20)
-        .map(|s| s.lines().any(|l| l.trim() == id.to_string()))
-        .unwrap_or(false)
-}
-
-/// Everything the walk of one repository found, before it becomes an inventory.
-struct Walked {
-    end: Option<CommitInfo>,
-    /// Newest first.
-    in_period: Vec<CommitInfo>,
-    after_end: usize,
-    base: Option<CommitInfo>,
-}
-
 /// Reads one `--repo`.
 pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
     let location = path.display().to_string();
@@ -305,10 +212,13 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
         path: location.clone(),
         message: e.message().to_string(),
     })?;
+    let loose = Arc::new(Loose::of(&repo));
+    let repo = Objects::new(repo, loose.clone());
     let tip = resolve(&repo, &location, &options.reference)?;
     let source_id = format!("repo:{location}");
     let mut ctx = Ctx {
-        repo_path: repo.path().to_path_buf(),
+        repo_path: repo.repo().path().to_path_buf(),
+        loose,
         source_id: source_id.clone(),
         name: repo_name(path),
         options: options.clone(),
@@ -316,25 +226,24 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
         progress: Progress::new(options.progress),
     };
 
-    let mut walk =
-        Walk::new(&repo, tip, options.all_parents).map_err(|e| GitError::Unreadable {
-            path: location.clone(),
+    let mut walk = Walk::read(
+        &repo,
+        tip,
+        options.all_parents,
+        options.as_of,
+        &ctx.progress,
+    );
+    if walk.is_empty()
+        && let Some((id, message)) = walk.broken.first()
+    {
+        return Err(GitError::Unreadable {
+            path: location,
             reference: options.reference.clone(),
-            commit: tip.to_string(),
-            message: e.message().to_string(),
-        })?;
-    let walked = walk_period(&mut walk, &options.period, &ctx.progress);
-    if let Some((id, message)) = walk.broken.clone() {
-        if walked.end.is_none() && walked.in_period.is_empty() && id == tip {
-            return Err(GitError::Unreadable {
-                path: location,
-                reference: options.reference.clone(),
-                commit: id.to_string(),
-                message,
-            });
-        }
-        ctx.problems.push(broken_history(&ctx, id, &message));
+            commit: id.to_string(),
+            message: message.clone(),
+        });
     }
+    let walked = walk.period(&options.period);
 
     let mut inventory = Inventory::default();
     let mut details = BTreeMap::new();
@@ -384,6 +293,9 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
                     for s in d.submodules {
                         ctx.problems.push(submodule(&ctx, end, &s));
                     }
+                    for u in &d.unreadable {
+                        ctx.problems.push(unreadable_tree(&ctx, end, u, true));
+                    }
                     d.changes
                 }
                 Err(e) => {
@@ -402,15 +314,7 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
                 timeline.slots,
             );
             manifests::load(&ctx, end, &end_files, &mut inventory);
-            files::collect(
-                &mut ctx,
-                &repo,
-                end,
-                &end_files,
-                &walked,
-                &diffs,
-                &mut inventory,
-            );
+            files::collect(&mut ctx, end, &end_files, &walked, &diffs, &mut inventory);
         }
     }
     if let Some(cut) = &walk.cut {
@@ -426,13 +330,19 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
             walked.after_end.to_string(),
         );
     }
+    for (id, message) in &walk.broken {
+        ctx.problems.push(broken_history(&ctx, *id, message));
+    }
+    for s in &walk.replaced {
+        ctx.problems.push(replaced_time(&ctx, s, options.as_of));
+    }
     ctx.progress.finish();
     inventory.problems.append(&mut ctx.problems);
     inventory.sources.push(Source {
         id: source_id,
         kind: SourceKind::Repository,
         location,
-        identity: identity(&repo, path),
+        identity: identity(repo.repo(), path),
         details,
     });
     inventory.history.push(history);
@@ -442,6 +352,8 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
 /// What the collector of one repository carries from step to step.
 pub(super) struct Ctx {
     repo_path: std::path::PathBuf,
+    /// Its loose objects, listed once for every thread's handle.
+    loose: Arc<Loose>,
     source_id: String,
     /// The repository's directory name, in locators.
     name: String,
@@ -457,13 +369,29 @@ impl Ctx {
     }
 
     /// A handle on the repository for one worker thread.
-    fn open(&self) -> Option<Repository> {
-        Repository::open(&self.repo_path).ok()
+    fn open(&self) -> Option<Objects> {
+        Repository::open(&self.repo_path)
+            .ok()
+            .map(|r| Objects::new(r, self.loose.clone()))
     }
 }
 
-fn resolve(repo: &Repository, location: &str, reference: &str) -> Result<Oid, GitError> {
-    let object = repo.revparse_single(reference).map_err(|e| {
+/// Annotated tags peeled at most this deep (a tag of a tag of ...).
+const MAX_TAG_DEPTH: usize = 16;
+
+/// The commit `reference` names. A ref or a full commit id is resolved without reading an
+/// object, then peeled through annotated tags one checked object at a time; other revision
+/// expressions (`HEAD~2`, an abbreviated id) are left to libgit2, which reads the commits
+/// on their way unchecked.
+fn resolve(objects: &Objects, location: &str, reference: &str) -> Result<Oid, GitError> {
+    let repo = objects.repo();
+    let missing = |message: &str, known: String| GitError::MissingRef {
+        path: location.to_string(),
+        reference: reference.to_string(),
+        message: message.to_string(),
+        known,
+    };
+    let branches = || {
         let mut branches: Vec<String> = repo
             .branches(None)
             .map(|it| {
@@ -473,27 +401,49 @@ fn resolve(repo: &Repository, location: &str, reference: &str) -> Result<Oid, Gi
             })
             .unwrap_or_default();
         branches.sort();
-        let known = if branches.is_empty() {
+        if branches.is_empty() {
             "the repository has no branch (is it empty?)".to_string()
         } else {
             format!("its branches: {}; pass one with --ref", branches.join(", "))
-        };
-        GitError::MissingRef {
-            path: location.to_string(),
-            reference: reference.to_string(),
-            message: e.message().to_string(),
-            known,
         }
-    })?;
-    object
-        .peel_to_commit()
-        .map(|c| c.id())
-        .map_err(|e| GitError::MissingRef {
+    };
+    let named = repo
+        .resolve_reference_from_short_name(reference)
+        .ok()
+        .and_then(|r| r.resolve().ok())
+        .and_then(|r| r.target())
+        .or_else(|| {
+            (reference.len() == 40)
+                .then(|| Oid::from_str(reference).ok())
+                .flatten()
+        });
+    let mut id = match named {
+        Some(id) => id,
+        None => repo
+            .revparse_single(reference)
+            .map_err(|e| missing(e.message(), branches()))?
+            .id(),
+    };
+    for _ in 0..MAX_TAG_DEPTH {
+        objects.check(id).map_err(|e| GitError::Unreadable {
             path: location.to_string(),
             reference: reference.to_string(),
+            commit: id.to_string(),
             message: e.message().to_string(),
-            known: "it names no commit".to_string(),
-        })
+        })?;
+        let object = repo
+            .find_object(id, None)
+            .map_err(|e| missing(e.message(), branches()))?;
+        match object.as_tag() {
+            Some(tag) => id = tag.target_id(),
+            None if object.kind() == Some(git2::ObjectType::Commit) => return Ok(id),
+            None => break,
+        }
+    }
+    Err(missing(
+        &format!("{id} is not a commit"),
+        "it names no commit".to_string(),
+    ))
 }
 
 /// The repository's directory name (without `.git`), for locators and the identity.
@@ -541,47 +491,6 @@ fn is_wanted(path: &str) -> bool {
     images::file_kind(path).is_some() || crate::cicd::is_relevant_path(path)
 }
 
-fn walk_period(walk: &mut Walk<'_>, period: &Period, progress: &Progress) -> Walked {
-    let mut out = Walked {
-        end: None,
-        in_period: Vec::new(),
-        after_end: 0,
-        base: None,
-    };
-    progress.walking();
-    let all_parents = walk.revwalk.is_some();
-    for c in walk.by_ref() {
-        progress.walked();
-        if all_parents && c.parents.len() > 1 {
-            // With --all-parents a merge's changes are its branch's commits, read on their
-            // own; a merge's own state still counts as the period end's.
-            if out.end.is_none() && c.time <= period.end {
-                out.end = Some(c);
-            }
-            continue;
-        }
-        if c.time > period.end {
-            if out.end.is_none() {
-                out.after_end += 1;
-                continue;
-            }
-            // Clock skew inside the period: a later time after an earlier commit.
-            out.in_period.push(c);
-            continue;
-        }
-        if out.end.is_none() {
-            out.end = Some(c.clone());
-        }
-        if c.time >= period.start {
-            out.in_period.push(c);
-        } else {
-            out.base = Some(c);
-            break;
-        }
-    }
-    out
-}
-
 /// Each commit of the period diffed against its first parent, on both cores.
 type Diffs = Vec<Result<tree::Diff, git2::Error>>;
 
@@ -608,9 +517,9 @@ fn diff_commits(ctx: &Ctx, commits: &[CommitInfo]) -> Diffs {
         .collect()
 }
 
-fn diff_commit(repo: &Repository, c: &CommitInfo) -> Result<tree::Diff, git2::Error> {
+fn diff_commit(repo: &Objects, c: &CommitInfo) -> Result<tree::Diff, git2::Error> {
     let parent_tree = match c.parents.first() {
-        Some(p) => Some(repo.find_commit(*p)?.tree_id()),
+        Some(p) => Some(repo.commit(*p)?.tree_id()),
         None => None,
     };
     tree::diff(repo, parent_tree, Some(c.tree), &|p| is_wanted(p))
@@ -671,8 +580,8 @@ fn cache_key(path: &str) -> String {
     path.to_string()
 }
 
-fn parse_blob(repo: &Repository, id: Oid, path: &str, limit: u64) -> Parsed {
-    match tree::read_blob(repo, id, limit) {
+fn parse_blob(repo: &Objects, id: Oid, path: &str, limit: u64) -> Parsed {
+    match repo.blob(id, limit) {
         Err(e) => Parsed::Skipped(format!("cannot read blob {id}: {}", e.message())),
         Ok(Err(size)) => Parsed::Skipped(format!(
             "blob is {size} bytes, over the {limit}-byte limit; skipped"
@@ -754,6 +663,10 @@ fn timeline(
         };
         for s in &diff.submodules {
             let p = submodule(ctx, commit, s);
+            ctx.problems.push(p);
+        }
+        for u in &diff.unreadable {
+            let p = unreadable_tree(ctx, commit, u, false);
             ctx.problems.push(p);
         }
         for c in diff
@@ -935,12 +848,9 @@ fn trace_back(
     let mut commit = base;
     let mut oldest: Option<CommitInfo> = None;
     while !pending.is_empty() {
-        let Some(c) = commit.take().or_else(|| walk.next()) else {
+        let Some(c) = commit.take().or_else(|| walk.older()) else {
             break;
         };
-        if walk.revwalk.is_some() && c.parents.len() > 1 {
-            continue;
-        }
         oldest = Some(c.clone());
         if walk.cut.as_ref().is_some_and(|cut| cut.id == c.id) {
             // A shallow clone's first commit has parents that are not there: its tree is
@@ -949,7 +859,7 @@ fn trace_back(
         }
         let paths: HashSet<&str> = pending.keys().map(String::as_str).collect();
         let diff = match c.parents.first() {
-            Some(p) => repo.find_commit(*p).and_then(|p| {
+            Some(p) => repo.commit(*p).and_then(|p| {
                 tree::diff(&repo, Some(p.tree_id()), Some(c.tree), &|x| {
                     paths.contains(x)
                 })
@@ -966,6 +876,24 @@ fn trace_back(
                 break;
             }
         };
+        for u in &diff.unreadable {
+            let p = unreadable_tree(ctx, &c, u, false);
+            ctx.problems.push(p);
+            // Nor past a directory that cannot be read: they were set at or before it.
+            let under: Vec<String> = pending
+                .keys()
+                .filter(|p| p.starts_with(&u.dir))
+                .cloned()
+                .collect();
+            for path in under {
+                for i in pending.remove(&path).unwrap_or_default() {
+                    slots[i].introduced = Some(Introduced::AtOrBefore {
+                        commit: c.id.to_string(),
+                        time: rfc3339(c.time),
+                    });
+                }
+            }
+        }
         let wanted: Vec<(Oid, String)> = diff
             .changes
             .iter()
@@ -1033,6 +961,68 @@ fn broken_history(ctx: &Ctx, id: Oid, message: &str) -> Problem {
             }
         ),
         format!("cannot read commit {id}: {message}; the history before it was not read"),
+    )
+    .hint("run `git fsck` on the repository; a re-clone restores missing or corrupt objects")
+}
+
+/// A commit counted at another time than its committer time.
+fn replaced_time(ctx: &Ctx, s: &Stamp, as_of: DateTime<Utc>) -> Problem {
+    let committed = rfc3339(walk::at(s.committed));
+    let effective = rfc3339(walk::at(s.effective));
+    let message = match s.parent {
+        None => format!(
+            "commit {} has committer time {committed}, after --as-of ({}), and no parent to \
+             count from: it is counted at {effective}, before every other commit",
+            s.id,
+            rfc3339(as_of)
+        ),
+        Some(parent) if walk::at(s.committed) > as_of => format!(
+            "commit {} has committer time {committed}, after --as-of ({}): it is counted at \
+             {effective}, the time of its parent {}",
+            s.id,
+            rfc3339(as_of),
+            short(parent)
+        ),
+        Some(parent) => format!(
+            "commit {} has committer time {committed}, before its parent {} landed: it is \
+             counted at {effective}, its parent's time",
+            s.id,
+            short(parent)
+        ),
+    };
+    Problem::new(
+        ProblemLevel::Warning,
+        &ctx.source_id,
+        format!("{}@{}", ctx.name, short(s.id)),
+        message,
+    )
+    .hint(
+        "a commit counts from when it landed, never before its parent nor after --as-of; a \
+         back-dated or future-dated commit can hide changes from a period: ask who pushed it",
+    )
+}
+
+/// A directory whose tree could not be read, at the period end or in one commit's changes.
+fn unreadable_tree(ctx: &Ctx, c: &CommitInfo, u: &tree::Unreadable, at_end: bool) -> Problem {
+    let what = if at_end {
+        format!(
+            "the files under `{}` at the period end (commit {}) were not read, the rest were",
+            u.dir,
+            c.short()
+        )
+    } else {
+        format!(
+            "what commit {} ({}) changed under `{}` was not assessed, the rest was",
+            c.short(),
+            rfc3339(c.time),
+            u.dir
+        )
+    };
+    Problem::new(
+        ProblemLevel::Error,
+        &ctx.source_id,
+        ctx.locator(c.id, &u.dir),
+        format!("{}; {what}", u.message),
     )
     .hint("run `git fsck` on the repository; a re-clone restores missing or corrupt objects")
 }

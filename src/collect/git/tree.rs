@@ -5,9 +5,13 @@
 //! filter, and gives the blobs that were added, removed or modified under paths the filter
 //! keeps, plus the submodules met on the way (noted, never followed). No rename detection:
 //! a moved file is a removal and an addition, as `git log --no-renames` shows it. Blob
-//! contents are never read here.
+//! contents are never read here. A subtree that cannot be read (missing, or a corrupt loose
+//! object) is noted with its directory and the rest of the trees are still compared; only an
+//! unreadable root tree fails the diff.
 
-use git2::{ObjectType, Oid, Repository, Tree};
+use git2::{Oid, Tree};
+
+use super::objects::Objects;
 
 /// File modes as git stores them.
 const MODE_TREE: i32 = 0o040000;
@@ -28,6 +32,18 @@ pub struct Diff {
     pub changes: Vec<Change>,
     /// Paths of submodules added or changed.
     pub submodules: Vec<String>,
+    /// Directories whose tree could not be read on one side: what changed under them is
+    /// unknown.
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// A directory whose tree could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    /// `apps/web/`, with its slash.
+    pub dir: String,
+    /// What failed, naming the tree.
+    pub message: String,
 }
 
 /// A tree entry, copied out of the tree so both sides can be compared.
@@ -69,7 +85,7 @@ fn compare(a: &Entry, b: &Entry) -> std::cmp::Ordering {
 
 /// Diffs two trees, keeping the blobs whose path `keep` accepts.
 pub fn diff(
-    repo: &Repository,
+    repo: &Objects,
     old: Option<Oid>,
     new: Option<Oid>,
     keep: &dyn Fn(&str) -> bool,
@@ -78,23 +94,31 @@ pub fn diff(
     if old == new {
         return Ok(out);
     }
-    let old = old.map(|id| repo.find_tree(id)).transpose()?;
-    let new = new.map(|id| repo.find_tree(id)).transpose()?;
+    let old = old.map(|id| tree(repo, id, "")).transpose()?;
+    let new = new.map(|id| tree(repo, id, "")).transpose()?;
     walk(repo, old.as_ref(), new.as_ref(), "", keep, &mut out)?;
     Ok(out)
 }
 
+/// Reads the tree of directory `dir` (`apps/`; empty for the root), naming both on error.
+fn tree<'r>(repo: &'r Objects, id: Oid, dir: &str) -> Result<Tree<'r>, git2::Error> {
+    repo.tree(id).map_err(|e| {
+        let at = if dir.is_empty() {
+            "the root directory".to_string()
+        } else {
+            format!("`{dir}`")
+        };
+        git2::Error::from_str(&format!("cannot read tree {id} ({at}): {}", e.message()))
+    })
+}
+
 /// Every blob of a tree whose path `keep` accepts, as additions.
-pub fn list(
-    repo: &Repository,
-    tree: Oid,
-    keep: &dyn Fn(&str) -> bool,
-) -> Result<Diff, git2::Error> {
+pub fn list(repo: &Objects, tree: Oid, keep: &dyn Fn(&str) -> bool) -> Result<Diff, git2::Error> {
     diff(repo, None, Some(tree), keep)
 }
 
 fn walk(
-    repo: &Repository,
+    repo: &Objects,
     old: Option<&Tree<'_>>,
     new: Option<&Tree<'_>>,
     prefix: &str,
@@ -139,7 +163,7 @@ fn walk(
 
 /// One entry that differs: recurse into trees, report blobs and submodules.
 fn side(
-    repo: &Repository,
+    repo: &Objects,
     old: Option<&Entry>,
     new: Option<&Entry>,
     prefix: &str,
@@ -150,11 +174,21 @@ fn side(
     let path = format!("{prefix}{}", String::from_utf8_lossy(name));
     let any = old.or(new).expect("one side exists");
     if any.is_tree() {
+        let dir = format!("{path}/");
         let load = |e: Option<&Entry>| -> Result<Option<Tree<'_>>, git2::Error> {
-            e.map(|e| repo.find_tree(e.id)).transpose()
+            e.map(|e| tree(repo, e.id, &dir)).transpose()
         };
-        let (o, n) = (load(old)?, load(new)?);
-        return walk(repo, o.as_ref(), n.as_ref(), &format!("{path}/"), keep, out);
+        let (o, n) = match (load(old), load(new)) {
+            (Ok(o), Ok(n)) => (o, n),
+            (Err(e), _) | (_, Err(e)) => {
+                out.unreadable.push(Unreadable {
+                    dir,
+                    message: e.message().to_string(),
+                });
+                return Ok(());
+            }
+        };
+        return walk(repo, o.as_ref(), n.as_ref(), &dir, keep, out);
     }
     if new.is_some_and(|e| e.mode == MODE_COMMIT) {
         out.submodules.push(path);
@@ -175,26 +209,6 @@ fn side(
 /// Regular and executable files; symbolic links and submodules are not content.
 fn is_file(mode: i32) -> bool {
     mode != MODE_LINK && mode != MODE_COMMIT && mode != MODE_TREE
-}
-
-/// Reads a blob unless it is larger than `limit` bytes: `Ok(None)` then, found from the
-/// object header without inflating the blob.
-pub fn read_blob(
-    repo: &Repository,
-    id: Oid,
-    limit: u64,
-) -> Result<Result<Vec<u8>, u64>, git2::Error> {
-    let odb = repo.odb()?;
-    let (size, kind) = odb.read_header(id)?;
-    if kind != ObjectType::Blob {
-        return Err(git2::Error::from_str(&format!(
-            "object {id} is a {kind}, not a blob"
-        )));
-    }
-    if size as u64 > limit {
-        return Ok(Err(size as u64));
-    }
-    Ok(Ok(odb.read(id)?.data().to_vec()))
 }
 
 #[cfg(test)]
