@@ -385,7 +385,12 @@ struct RawDoc {
 }
 
 fn read_file(file: &InputFile, source_id: &str, options: &SnapshotOptions) -> FileResult {
-    match read_text(&file.path, options.max_file_bytes) {
+    file_result(read_text(&file.path, options.max_file_bytes), file, source_id)
+}
+
+/// What a file's text (or the failure to read it as text) gives.
+fn file_result(text: Result<String, TextError>, file: &InputFile, source_id: &str) -> FileResult {
+    match text {
         Ok(text) => {
             let mut result = parse_text(&text, file, source_id);
             if !file.renderings.is_empty() {
@@ -414,8 +419,30 @@ fn read_file(file: &InputFile, source_id: &str, options: &SnapshotOptions) -> Fi
 pub fn from_text(display: &str, text: &str) -> Inventory {
     let source_id = format!("snapshot:{display}");
     let file = InputFile::plain(PathBuf::from(display), display.to_string());
+    let result = parse_text(text, &file, &source_id);
+    inventory_of(display, source_id, result)
+}
+
+/// For the fuzz targets ([`crate::fuzzing`]): reads a file's bytes held in memory as the
+/// file `display`, its objects rendered as `renderings` say (see [`kustomize::render`]).
+pub(crate) fn from_bytes(
+    display: &str,
+    bytes: Vec<u8>,
+    renderings: Vec<kustomize::Rendering>,
+) -> Inventory {
+    let source_id = format!("snapshot:{display}");
+    let file = InputFile {
+        path: PathBuf::from(display),
+        display: display.to_string(),
+        renderings,
+    };
+    let result = file_result(decode_text(bytes), &file, &source_id);
+    inventory_of(display, source_id, result)
+}
+
+fn inventory_of(display: &str, source_id: String, result: FileResult) -> Inventory {
     let mut inventory = Inventory::default();
-    absorb(&mut inventory, parse_text(text, &file, &source_id));
+    absorb(&mut inventory, result);
     inventory.sources.push(Source {
         id: source_id,
         kind: SourceKind::Snapshot,
@@ -522,6 +549,11 @@ pub(super) fn read_text(path: &Path, limit: u64) -> Result<String, TextError> {
     if bytes.len() == SNIFF {
         f.read_to_end(&mut bytes)?;
     }
+    decode_text(bytes)
+}
+
+/// A file's bytes as text, by the rules of [`read_text`].
+pub(super) fn decode_text(mut bytes: Vec<u8>) -> Result<String, TextError> {
     if let Some(text) = decode_utf16(&bytes) {
         return Ok(text);
     }

@@ -43,7 +43,15 @@ pub(super) fn apply(root: &Path, source_id: &str, inventory: &mut Inventory) {
             return;
         }
     };
+    merge(&manifest, &path.display().to_string(), source_id, inventory);
+    inventory
+        .problems
+        .extend(verify_files(root, &manifest, source_id));
+}
 
+/// Applies what a manifest (shown as `shown` in problems) records to the inventory read
+/// beside it; the files it lists are not looked at here.
+pub(crate) fn merge(manifest: &Manifest, shown: &str, source_id: &str, inventory: &mut Inventory) {
     if let Some(source) = inventory.sources.iter_mut().find(|s| s.id == source_id) {
         if let Some(cluster) = &manifest.cluster {
             source.identity = cluster.context.clone();
@@ -97,7 +105,7 @@ pub(super) fn apply(root: &Path, source_id: &str, inventory: &mut Inventory) {
             Err(e) => inventory.problems.push(Problem::new(
                 ProblemLevel::Warning,
                 source_id,
-                path.display().to_string(),
+                shown,
                 format!("the problems it records cannot be read: {e}"),
             )),
         }
@@ -108,14 +116,11 @@ pub(super) fn apply(root: &Path, source_id: &str, inventory: &mut Inventory) {
             Err(e) => inventory.problems.push(Problem::new(
                 ProblemLevel::Warning,
                 source_id,
-                path.display().to_string(),
+                shown,
                 format!("the redaction counts it records cannot be read: {e}"),
             )),
         }
     }
-    inventory
-        .problems
-        .extend(verify_files(root, &manifest, source_id));
 }
 
 /// Problems for files that changed, went missing or appeared since collection.
