@@ -49,6 +49,11 @@ fuzz_target!(|data: &[u8]| {
         let Some(&n) = lines.get(step.path.as_str()) else {
             panic!("a step in {:?}, not a file of the repository", step.path);
         };
-        assert_line_in(step.line, 1, n, &format!("step {} in {}", step.tool, step.path));
+        assert_line_in(
+            step.line,
+            1,
+            n,
+            &format!("step {} in {}", step.tool, step.path),
+        );
     }
 });

@@ -15,8 +15,8 @@ const FILE: &str = "base/deploy.yaml";
 fuzz_target!(|data: &[u8]| {
     let parts = parts(data, 3);
     let (texts, manifest): (&[&[u8]], &[u8]) = match parts.as_slice() {
-        [k, m] => (&[k][..], m),
-        [k, b, m] => (&[k, b][..], m),
+        [k, m] => (&[*k][..], *m),
+        [k, b, m] => (&[*k, *b][..], *m),
         _ => return,
     };
     let Ok(texts) = texts
@@ -32,7 +32,11 @@ fuzz_target!(|data: &[u8]| {
     let plain = fuzzing::snapshot_file(FILE, manifest);
 
     let inventory = &rendered.inventory;
-    assert_eq!(inventory.objects.len(), plain.objects.len(), "objects lost or gained");
+    assert_eq!(
+        inventory.objects.len(),
+        plain.objects.len(),
+        "objects lost or gained"
+    );
     assert_eq!(inventory.objects.len(), inventory.records.len());
     let unreadable = rendered
         .problems
@@ -44,10 +48,18 @@ fuzz_target!(|data: &[u8]| {
         let _ = object.value();
         if !unreadable {
             assert_eq!(object.origin.via.as_deref(), Some(OVERLAY));
-            assert!(record.locator.ends_with(&format!(" via {OVERLAY}")), "{}", record.locator);
+            assert!(
+                record.locator.ends_with(&format!(" via {OVERLAY}")),
+                "{}",
+                record.locator
+            );
         }
     }
     for p in &rendered.problems {
-        assert!(p.location.starts_with(OVERLAY) || p.location.starts_with(BASE), "{}", p.location);
+        assert!(
+            p.location.starts_with(OVERLAY) || p.location.starts_with(BASE),
+            "{}",
+            p.location
+        );
     }
 });

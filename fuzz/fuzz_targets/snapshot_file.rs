@@ -32,24 +32,51 @@ fuzz_target!(|data: &[u8]| {
             record.locator
         );
         assert_eq!(record.sha256, sha256_hex(object.json.as_bytes()));
-        let line = object.origin.line.expect("an object from a file has a line");
+        let line = object
+            .origin
+            .line
+            .expect("an object from a file has a line");
         assert!(line >= 1 && line <= lines, "line {line} of {lines}");
         let value = object.value();
-        assert!(!redact::is_secret(&value), "a Secret was kept: {}", object.json);
+        assert!(
+            !redact::is_secret(&value),
+            "a Secret was kept: {}",
+            object.json
+        );
 
         // A List nested in a List is read as one object; read again, it is a List.
-        let nested_list = object.kind.ends_with("List") && value.get("items").is_some_and(|i| i.is_array());
+        let nested_list =
+            object.kind.ends_with("List") && value.get("items").is_some_and(|i| i.is_array());
         if !nested_list {
             let again = fuzzing::snapshot_file("again.json", object.json.as_bytes());
-            assert_eq!(again.objects.len(), 1, "{} read again: {:?}", object.json, again.problems);
+            assert_eq!(
+                again.objects.len(),
+                1,
+                "{} read again: {:?}",
+                object.json,
+                again.problems
+            );
             assert_eq!(again.objects[0].json, object.json, "read again");
-            assert_eq!(again.redaction, Default::default(), "redacted again: {}", object.json);
+            assert_eq!(
+                again.redaction,
+                Default::default(),
+                "redacted again: {}",
+                object.json
+            );
         }
     }
     for problem in &inventory.problems {
-        assert!(problem.location.starts_with(display), "{}", problem.location);
+        assert!(
+            problem.location.starts_with(display),
+            "{}",
+            problem.location
+        );
     }
 
     let twice = fuzzing::snapshot_file(display, bytes);
-    assert_eq!(format!("{inventory:?}"), format!("{twice:?}"), "not deterministic");
+    assert_eq!(
+        format!("{inventory:?}"),
+        format!("{twice:?}"),
+        "not deterministic"
+    );
 });

@@ -21,6 +21,8 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(again, sorted, "written back, it reads differently");
     assert_eq!(again.to_json(), written, "writing is not stable");
     for problem in &inventory.problems {
-        assert!(problem.message.starts_with("at collection: ") || problem.location == "manifest.json");
+        assert!(
+            problem.message.starts_with("at collection: ") || problem.location == "manifest.json"
+        );
     }
 });
