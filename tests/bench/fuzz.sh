@@ -12,7 +12,8 @@
 # out-of-memory inputs in fuzz/artifacts/TARGET/. Exit status 1 when a target found one.
 #
 # Environment: FUZZ_SANITIZER (none, or address for unsafe code; default none: the parsers are
-# safe Rust, and ASan halves the exec rate), FUZZ_ARGS (more libFuzzer flags).
+# safe Rust, and ASan halves the exec rate), FUZZ_ARGS (more libFuzzer flags, such as
+# `-fork=1 -ignore_crashes=1` to go on after a crash), FUZZ_BUILD=0 (run the last build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -37,8 +38,10 @@ rustup toolchain list | grep -q '^nightly' || {
 }
 
 sanitizer=${FUZZ_SANITIZER:-none}
-echo "== building fuzz targets (sanitizer: $sanitizer)"
-(cd fuzz && cargo +nightly fuzz build -s "$sanitizer")
+if [[ ${FUZZ_BUILD:-1} != 0 ]]; then
+    echo "== building fuzz targets (sanitizer: $sanitizer)"
+    (cd fuzz && cargo +nightly fuzz build -s "$sanitizer")
+fi
 bin_dir=fuzz/target/x86_64-unknown-linux-gnu/release
 
 seeds=$(mktemp -d)
@@ -166,8 +169,15 @@ for t in "${targets[@]}"; do
     set -e
     ran=$((SECONDS - start))
     stat() { sed -n "s/^stat::$1: *//p" "$log" | tail -1; }
-    # The last status line: `#N  DONE  cov: X ft: Y corp: Z/...`.
+    # The last status line: `#N  DONE  cov: X ft: Y corp: Z/... exec/s: E` (with -fork,
+    # `#N: cov: ...`, and no final stats).
     last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
+    runs=$(stat number_of_executed_units)
+    runs=${runs:-$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$last")}
+    rate=$(stat average_exec_per_sec)
+    rate=${rate:-$(sed -nE 's/.* exec\/s: ([0-9]+).*/\1/p' <<<"$last")}
+    rss=$(stat peak_rss_mb)
+    rss=${rss:-$(sed -nE 's/.* rss: ([0-9]+)Mb.*/\1/p' <<<"$last")}
     cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$last")
     ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$last")
     corp=$(sed -nE 's/.* corp: ([0-9]+).*/\1/p' <<<"$last")
@@ -179,9 +189,8 @@ for t in "${targets[@]}"; do
     else
         what="none"
     fi
-    row[$t]=$(printf '%-18s %6ss %12s %9s %6s %7s %6s %6sMB  %s' "$t" "$ran" \
-        "$(stat number_of_executed_units)" "$(stat average_exec_per_sec)" "${cov:-?}" \
-        "${ft:-?}" "${corp:-?}" "$(stat peak_rss_mb)" "$what")
+    row[$t]=$(printf '%-18s %6ss %12s %9s %6s %7s %6s %6sMB  %s' "$t" "$ran" "${runs:-?}" \
+        "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "${rss:-?}" "$what")
     echo "${row[$t]}"
 done
 
