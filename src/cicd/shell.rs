@@ -455,9 +455,13 @@ impl Lexer<'_> {
         let open = self.pos;
         let close = self.matching(open, b'(', b')');
         let arithmetic = self.bytes.get(open + 1) == Some(&b'(');
-        if !arithmetic && close > open + 1 {
-            self.nested
-                .push((open + 1, close.saturating_sub(1).max(open + 1)));
+        // Unclosed, the body runs to the end; closed, it ends before the `)`.
+        let body_end = match self.bytes[close - 1] {
+            b')' if close > open + 1 => close - 1,
+            _ => close,
+        };
+        if !arithmetic && body_end > open + 1 {
+            self.nested.push((open + 1, body_end));
         }
         while self.pos < close {
             self.push_char(value, breaks);
@@ -661,6 +665,17 @@ fi
         );
         let body: Vec<(u32, &str)> = commands[1].heredocs[0].lines().collect();
         assert_eq!(body, [(9, "body")]);
+    }
+
+    /// Found by the `shell` and `dockerfile` fuzz targets: an unclosed `$(` inside another,
+    /// ending in a multi-byte character, cut the text inside that character and panicked.
+    #[test]
+    fn an_unclosed_substitution_ending_in_a_wide_character_is_read() {
+        // Unclosed, the substitution runs to the end of the script.
+        let commands = parse(&Script::from_text(1, "$($(\u{5b688}"));
+        assert_eq!(commands[0].argv(), ["$($(\u{5b688}\n"]);
+        let commands = parse(&Script::from_text(1, "echo $(a `é"));
+        assert_eq!(commands[0].argv(), ["echo", "$(a `é\n"]);
     }
 
     #[test]
