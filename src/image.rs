@@ -439,7 +439,10 @@ mod tests {
         assert_eq!(ImageRef::parse(&legacy).unwrap().name().len(), 255);
         let fits = "n".repeat(255 - "docker.io/library/".len());
         let image = ImageRef::parse(&fits).unwrap();
-        assert_eq!(ImageRef::parse(&image.to_string()).unwrap().name(), image.name());
+        assert_eq!(
+            ImageRef::parse(&image.to_string()).unwrap().name(),
+            image.name()
+        );
     }
 
     #[test]

@@ -652,12 +652,15 @@ mod tests {
         assert_eq!(commands.len(), 1);
         assert_eq!(commands[0].line, 39);
         assert_eq!(commands[0].words[0].line, 39);
-        let commands = parse(&Script::from_text(7, "if true
+        let commands = parse(&Script::from_text(
+            7,
+            "if true
 then <<EOF
 body
 EOF
 fi
-"));
+",
+        ));
         assert_eq!(
             commands.iter().map(|c| c.line).collect::<Vec<_>>(),
             [7, 8],

@@ -385,7 +385,11 @@ struct RawDoc {
 }
 
 fn read_file(file: &InputFile, source_id: &str, options: &SnapshotOptions) -> FileResult {
-    file_result(read_text(&file.path, options.max_file_bytes), file, source_id)
+    file_result(
+        read_text(&file.path, options.max_file_bytes),
+        file,
+        source_id,
+    )
 }
 
 /// What a file's text (or the failure to read it as text) gives.
@@ -1267,8 +1271,13 @@ mod tests {
 
     #[test]
     fn numbers_are_kept_as_the_file_gives_them() {
-        for n in ["122222222222222222222", "1.2342222022222223e+107", "9007199254740993.0"] {
-            let text = format!(r#"{{"apiVersion":"v1","kind":"X","metadata":{{"name":"n"}},"n":{n}}}"#);
+        for n in [
+            "122222222222222222222",
+            "1.2342222022222223e+107",
+            "9007199254740993.0",
+        ] {
+            let text =
+                format!(r#"{{"apiVersion":"v1","kind":"X","metadata":{{"name":"n"}},"n":{n}}}"#);
             let first = from_text("x.json", &text);
             let want: f64 = n.parse().unwrap();
             assert_eq!(first.objects[0].value()["n"].as_f64(), Some(want), "{n}");
