@@ -75,7 +75,7 @@ pub enum ImageError {
     InvalidTag(String),
     #[error("invalid digest `{0}` (expected algorithm:hex with at least 32 hex digits)")]
     InvalidDigest(String),
-    #[error("the reference is longer than 255 characters")]
+    #[error("the image name is longer than 255 characters (as normalized, with its registry)")]
     NameTooLong,
 }
 
@@ -104,9 +104,6 @@ impl ImageRef {
         {
             return Err(ImageError::InvalidTag(tag.clone()));
         }
-        if name.len() > 255 {
-            return Err(ImageError::NameTooLong);
-        }
         let (domain, path, explicit_domain) = split_domain(name);
         if explicit_domain && !valid_domain(domain) {
             return Err(ImageError::InvalidDomain(domain.to_string()));
@@ -125,6 +122,11 @@ impl ImageRef {
         } else {
             path.to_string()
         };
+        // Docker limits the name as normalized (`docker.io/library/` counts), so what is
+        // printed parses again.
+        if domain.len() + 1 + path.len() > 255 {
+            return Err(ImageError::NameTooLong);
+        }
         let domain = domain.to_string();
         Ok(ImageRef {
             domain,
@@ -421,6 +423,26 @@ mod tests {
         assert!(ImageRef::parse(&long_tag).is_err());
         let long_name = format!("a/{}", "b".repeat(260));
         assert_eq!(ImageRef::parse(&long_name), Err(ImageError::NameTooLong));
+    }
+
+    /// Found by the `image_ref` fuzz target: a short name of 250 characters parsed, but its
+    /// normalized form (what reports print) did not. Docker checks the length of the
+    /// normalized name, `docker.io/library/` included.
+    #[test]
+    fn the_length_limit_is_of_the_normalized_name() {
+        let short = "n".repeat(250);
+        assert_eq!(ImageRef::parse(&short), Err(ImageError::NameTooLong));
+        let hub = format!("team/{}", "n".repeat(241));
+        assert_eq!(ImageRef::parse(&hub), Err(ImageError::NameTooLong));
+        // `index.docker.io/` is written out as the shorter `docker.io/`.
+        let legacy = format!("index.docker.io/team/{}", "n".repeat(240));
+        assert_eq!(ImageRef::parse(&legacy).unwrap().name().len(), 255);
+        let fits = "n".repeat(255 - "docker.io/library/".len());
+        let image = ImageRef::parse(&fits).unwrap();
+        assert_eq!(
+            ImageRef::parse(&image.to_string()).unwrap().name(),
+            image.name()
+        );
     }
 
     #[test]

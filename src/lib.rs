@@ -19,6 +19,7 @@ pub mod eol;
 pub mod evidence;
 pub mod exceptions;
 pub mod finding;
+pub mod fuzzing;
 pub mod image;
 pub mod input;
 pub mod k8s;

@@ -197,6 +197,8 @@ struct Building {
     words: Vec<Word>,
     stdin: Option<String>,
     heredocs: usize,
+    /// Line of the command's first heredoc operator.
+    heredoc_line: Option<u32>,
 }
 
 impl Lexer<'_> {
@@ -279,6 +281,7 @@ impl Lexer<'_> {
         command_index: usize,
     ) {
         let c = self.bytes[self.pos];
+        let line = self.script.line_at(self.pos);
         self.pos += 1;
         if c == b'<' && self.peek(0) == Some(b'<') {
             self.pos += 1;
@@ -301,6 +304,7 @@ impl Lexer<'_> {
                     command: command_index,
                 });
                 current.heredocs += 1;
+                current.heredoc_line.get_or_insert(line);
             }
             return;
         }
@@ -451,9 +455,13 @@ impl Lexer<'_> {
         let open = self.pos;
         let close = self.matching(open, b'(', b')');
         let arithmetic = self.bytes.get(open + 1) == Some(&b'(');
-        if !arithmetic && close > open + 1 {
-            self.nested
-                .push((open + 1, close.saturating_sub(1).max(open + 1)));
+        // Unclosed, the body runs to the end; closed, it ends before the `)`.
+        let body_end = match self.bytes[close - 1] {
+            b')' if close > open + 1 => close - 1,
+            _ => close,
+        };
+        if !arithmetic && body_end > open + 1 {
+            self.nested.push((open + 1, body_end));
         }
         while self.pos < close {
             self.push_char(value, breaks);
@@ -545,7 +553,7 @@ fn finish(commands: &mut Vec<Command>, current: &mut Building) {
     }
     if words.is_empty() {
         // A heredoc whose command was only a keyword: keep its slot so bodies attach.
-        words.push(Word::plain(":", 0));
+        words.push(Word::plain(":", built.heredoc_line.unwrap_or(1)));
     }
     commands.push(Command {
         line: words[0].line,
@@ -634,6 +642,43 @@ mod tests {
         let body: Vec<(u32, &str)> = commands[0].heredocs[0].lines().collect();
         assert_eq!(body, [(6, "  sudo apt-get upgrade -y")]);
         assert_eq!(commands[1].line, 8);
+    }
+
+    /// Found by the `shell` fuzz target (`<<\0` at line 39): a heredoc with no command
+    /// word got a placeholder command at line 0, a line no file has.
+    #[test]
+    fn a_heredoc_without_a_command_word_keeps_its_line() {
+        let commands = parse(&Script::from_text(39, "<<\0"));
+        assert_eq!(commands.len(), 1);
+        assert_eq!(commands[0].line, 39);
+        assert_eq!(commands[0].words[0].line, 39);
+        let commands = parse(&Script::from_text(
+            7,
+            "if true
+then <<EOF
+body
+EOF
+fi
+",
+        ));
+        assert_eq!(
+            commands.iter().map(|c| c.line).collect::<Vec<_>>(),
+            [7, 8],
+            "{commands:?}"
+        );
+        let body: Vec<(u32, &str)> = commands[1].heredocs[0].lines().collect();
+        assert_eq!(body, [(9, "body")]);
+    }
+
+    /// Found by the `shell` and `dockerfile` fuzz targets: an unclosed `$(` inside another,
+    /// ending in a multi-byte character, cut the text inside that character and panicked.
+    #[test]
+    fn an_unclosed_substitution_ending_in_a_wide_character_is_read() {
+        // Unclosed, the substitution runs to the end of the script.
+        let commands = parse(&Script::from_text(1, "$($(\u{5b688}"));
+        assert_eq!(commands[0].argv(), ["$($(\u{5b688}\n"]);
+        let commands = parse(&Script::from_text(1, "echo $(a `é"));
+        assert_eq!(commands[0].argv(), ["echo", "$(a `é\n"]);
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub struct Scalar {
     pub style: Style,
     /// Local tag as written without `!`, e.g. `reference` for GitLab's `!reference`.
     pub tag: Option<String>,
+    /// For a literal block in a file where a lone CR ends lines: the file line of each line
+    /// of the value (several can share one).
+    pub value_lines: Option<Vec<u32>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -186,11 +189,20 @@ impl Scalar {
     /// are one logical line at the scalar's first line.
     pub fn script(&self, source: &[&str]) -> Script {
         match self.style {
-            Style::Literal => {
-                let leading = self.value.bytes().take_while(|&b| b == b'\n').count() as u32;
-                let first = self.line.saturating_sub(leading).max(1);
-                Script::from_text(first, &self.value)
-            }
+            Style::Literal => match &self.value_lines {
+                Some(lines) => {
+                    let mut script = Script::default();
+                    let text = self.value.strip_suffix('\n').unwrap_or(&self.value);
+                    for (i, part) in text.split('\n').enumerate() {
+                        script.push_line(lines.get(i).copied().unwrap_or(self.end_line), part);
+                    }
+                    script
+                }
+                None => {
+                    let first = self.line.saturating_sub(leading_breaks(&self.value)).max(1);
+                    Script::from_text(first, &self.value)
+                }
+            },
             Style::Folded => fold_block(self, source),
             _ => Script::from_text(self.line, &self.value),
         }
@@ -249,6 +261,48 @@ fn fold_block(s: &Scalar, source: &[&str]) -> Script {
     script
 }
 
+/// Blank lines a block scalar's value starts with: its text starts that many lines before
+/// the parser's start marker.
+fn leading_breaks(value: &str) -> u32 {
+    value.bytes().take_while(|&b| b == b'\n').count() as u32
+}
+
+/// The file line of each line the parser counts. YAML also ends a line at a lone CR;
+/// findings cite lines as Git, grep and editors on Linux count them, ended by LF.
+struct LineMap(Option<Vec<u32>>);
+
+impl LineMap {
+    fn new(text: &str) -> Self {
+        let b = text.as_bytes();
+        let lone_cr = |i: usize| b.get(i + 1) != Some(&b'\n');
+        if !memchr::memchr_iter(b'\r', b).any(lone_cr) {
+            return LineMap(None);
+        }
+        let mut lines = vec![1];
+        let mut file_line = 1;
+        for (i, &c) in b.iter().enumerate() {
+            if c == b'\n' {
+                file_line += 1;
+                lines.push(file_line);
+            } else if c == b'\r' && lone_cr(i) {
+                lines.push(file_line);
+            }
+        }
+        LineMap(Some(lines))
+    }
+
+    fn file_line(&self, parser_line: usize) -> u32 {
+        match &self.0 {
+            None => parser_line as u32,
+            Some(lines) => lines
+                .get(parser_line.saturating_sub(1))
+                .or(lines.last())
+                .copied()
+                .unwrap_or(1),
+        }
+    }
+}
+
 /// Parses every document of a YAML stream. A syntax error fails the whole file: pipeline
 /// files are small, and a half-read pipeline would hide steps.
 pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
@@ -258,14 +312,15 @@ pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
         budget: limit,
         limit,
     };
+    let lines = LineMap::new(text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut docs = Vec::new();
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| YamlError {
-            line: e.marker().line() as u32,
+            line: lines.file_line(e.marker().line()),
             message: e.info().to_string(),
         })?;
-        let line = span.start.line() as u32;
+        let line = lines.file_line(span.start.line());
         let node = match event {
             Event::DocumentStart(..) => {
                 builder.anchors.clear();
@@ -275,14 +330,30 @@ pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
                 let end = span.end;
                 // The end marker of a block scalar sits on the line after its text.
                 let end_line = if end.col() == 0 && end.line() > span.start.line() {
-                    end.line() as u32 - 1
+                    end.line() - 1
                 } else {
-                    end.line() as u32
+                    end.line()
+                };
+                let value = value.into_owned();
+                let value_lines = match (&lines.0, style) {
+                    (Some(_), ScalarStyle::Literal) => {
+                        let first = span
+                            .start
+                            .line()
+                            .saturating_sub(leading_breaks(&value) as usize);
+                        let n = value
+                            .strip_suffix('\n')
+                            .unwrap_or(&value)
+                            .split('\n')
+                            .count();
+                        Some((0..n).map(|i| lines.file_line(first.max(1) + i)).collect())
+                    }
+                    _ => None,
                 };
                 let node = Node::Scalar(Scalar {
-                    value: value.into_owned(),
+                    value,
                     line,
-                    end_line,
+                    end_line: lines.file_line(end_line),
                     style: match style {
                         ScalarStyle::Plain => Style::Plain,
                         ScalarStyle::Literal => Style::Literal,
@@ -290,6 +361,7 @@ pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
                         _ => Style::Quoted,
                     },
                     tag: tag.map(|t| local_tag(&t.to_string())),
+                    value_lines,
                 });
                 builder.anchor(anchor, &node, line)?;
                 node
@@ -520,6 +592,25 @@ mod tests {
                 (6, "  deploy/api".into())
             ]
         );
+    }
+
+    /// Found by the `ci_files` fuzz target (`\r: script: ssh d yum update` in
+    /// `.gitlab-ci.yml`): YAML ends a line at a lone CR too, so nodes got lines past the
+    /// file's last. Lines are the file's (LF-ended) lines, as `grep -n` and Git count them.
+    #[test]
+    fn a_lone_carriage_return_does_not_move_lines() {
+        let text = "build:\r  script: ssh host yum update -y\nnext:\r  script: |\r    one\r    two\n  x: >\n    three\n";
+        let docs = parse(text).unwrap();
+        let source: Vec<&str> = text.lines().collect();
+        let build = docs[0].get("build").unwrap().get("script").unwrap();
+        assert_eq!(build.line(), 1);
+        let next = docs[0].get("next").unwrap();
+        let literal = lines_of(&next.get("script").unwrap().script(&source).unwrap());
+        assert_eq!(literal, [(2, "one".to_string()), (2, "two".into())]);
+        let folded = lines_of(&next.get("x").unwrap().script(&source).unwrap());
+        assert_eq!(folded, [(4, "three".to_string())]);
+        let err = parse("a: 1\rb: 2\r: [\n").unwrap_err();
+        assert_eq!(err.line, 1, "{err}");
     }
 
     #[test]

@@ -369,6 +369,36 @@ fn load(
     source_id: &str,
     max_file_bytes: u64,
 ) -> (Node, Vec<Problem>) {
+    match read_text(&loc.file, max_file_bytes) {
+        Ok(text) => {
+            let bad = text
+                .bad_utf8
+                .map(|bad| bad.problem(source_id, &loc.display));
+            let (node, mut problems) = parse(&text.text, loc, in_tree, source_id);
+            problems.splice(0..0, bad);
+            (node, problems)
+        }
+        Err(e) => {
+            let node = Node {
+                display: Arc::from(loc.display.as_str()),
+                in_tree,
+                parsed: None,
+                referenced: HashSet::new(),
+            };
+            let problem = Problem::new(
+                ProblemLevel::Error,
+                source_id,
+                loc.display.clone(),
+                e.message(),
+            )
+            .hint(UNREAD_HINT);
+            (node, vec![problem])
+        }
+    }
+}
+
+/// Parses a kustomization's text and resolves what it lists against its directory.
+fn parse(text: &str, loc: &Location, in_tree: bool, source_id: &str) -> (Node, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut node = Node {
         display: Arc::from(loc.display.as_str()),
@@ -376,27 +406,7 @@ fn load(
         parsed: None,
         referenced: HashSet::new(),
     };
-    let text = match read_text(&loc.file, max_file_bytes) {
-        Ok(text) => {
-            if let Some(bad) = text.bad_utf8 {
-                problems.push(bad.problem(source_id, &loc.display));
-            }
-            text.text
-        }
-        Err(e) => {
-            problems.push(
-                Problem::new(
-                    ProblemLevel::Error,
-                    source_id,
-                    loc.display.clone(),
-                    e.message(),
-                )
-                .hint(UNREAD_HINT),
-            );
-            return (node, problems);
-        }
-    };
-    let docs = yaml::split_documents(&text);
+    let docs = yaml::split_documents(text);
     let Some(doc) = docs.first() else {
         node.parsed = Some(Parsed {
             transform: Arc::default(),
@@ -499,6 +509,33 @@ fn load(
 }
 
 const UNREAD_HINT: &str = "fix the kustomization; the manifests beside it were not assessed";
+
+/// For the fuzz targets ([`crate::fuzzing`]): reads kustomizations held in memory, the
+/// overlay first and each base after the one that includes it, as files named `display`
+/// under `dir` (what they list is resolved there: looked up, never opened), and gives the
+/// rendering their chain applies to a file they all reach, with every problem met.
+pub(crate) fn rendering_of(
+    dir: &Path,
+    kustomizations: &[(&str, &str)],
+    source_id: &str,
+) -> (Option<Rendering>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut transforms = Vec::new();
+    for (display, text) in kustomizations {
+        let loc = Location::new(dir.join(display), display.to_string());
+        let (node, p) = parse(text, &loc, true, source_id);
+        problems.extend(p);
+        match node.parsed {
+            Some(parsed) => transforms.push(parsed.transform),
+            None => return (None, problems),
+        }
+    }
+    let rendering = kustomizations.first().map(|(via, _)| Rendering {
+        via: Arc::from(*via),
+        transforms,
+    });
+    (rendering, problems)
+}
 
 /// Resolves a `resources:` entry against the kustomization's directory.
 fn resolve(loc: &Location, rel: &str, line: u32) -> Result<Entry, (String, &'static str)> {

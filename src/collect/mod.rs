@@ -11,7 +11,7 @@ pub mod git;
 pub mod kustomize;
 pub mod redact;
 pub mod snapshot;
-mod snapshot_manifest;
+pub(crate) mod snapshot_manifest;
 pub mod yaml;
 
 use std::collections::BTreeMap;

@@ -409,7 +409,16 @@ struct RawDoc {
 }
 
 fn read_file(file: &InputFile, source_id: &str, options: &SnapshotOptions) -> FileResult {
-    match read_text(&file.path, options.max_file_bytes) {
+    file_result(
+        read_text(&file.path, options.max_file_bytes),
+        file,
+        source_id,
+    )
+}
+
+/// What a file's text (or the failure to read it as text) gives.
+fn file_result(text: Result<Text, TextError>, file: &InputFile, source_id: &str) -> FileResult {
+    match text {
         Ok(Text { text, bad_utf8 }) => {
             let mut result = parse_text(&text, file, source_id);
             if let Some(bad) = bad_utf8 {
@@ -441,8 +450,30 @@ fn read_file(file: &InputFile, source_id: &str, options: &SnapshotOptions) -> Fi
 pub fn from_text(display: &str, text: &str) -> Inventory {
     let source_id = format!("snapshot:{display}");
     let file = InputFile::plain(PathBuf::from(display), display.to_string());
+    let result = parse_text(text, &file, &source_id);
+    inventory_of(display, source_id, result)
+}
+
+/// For the fuzz targets ([`crate::fuzzing`]): reads a file's bytes held in memory as the
+/// file `display`, its objects rendered as `renderings` say (see [`kustomize::render`]).
+pub(crate) fn from_bytes(
+    display: &str,
+    bytes: Vec<u8>,
+    renderings: Vec<kustomize::Rendering>,
+) -> Inventory {
+    let source_id = format!("snapshot:{display}");
+    let file = InputFile {
+        path: PathBuf::from(display),
+        display: display.to_string(),
+        renderings,
+    };
+    let result = file_result(decode_text(bytes), &file, &source_id);
+    inventory_of(display, source_id, result)
+}
+
+fn inventory_of(display: &str, source_id: String, result: FileResult) -> Inventory {
     let mut inventory = Inventory::default();
-    absorb(&mut inventory, parse_text(text, &file, &source_id));
+    absorb(&mut inventory, result);
     inventory.sources.push(Source {
         id: source_id,
         kind: SourceKind::Snapshot,
@@ -592,6 +623,11 @@ pub(super) fn read_text(path: &Path, limit: u64) -> Result<Text, TextError> {
         return Err(TextError::Binary { offset });
     }
     f.read_rest(&mut bytes, limit)?;
+    decode_text(bytes)
+}
+
+/// A file's bytes as text, by the rules of [`read_text`].
+pub(super) fn decode_text(mut bytes: Vec<u8>) -> Result<Text, TextError> {
     if let Some(text) = decode_utf16(&bytes) {
         return Ok(Text {
             text,
@@ -685,10 +721,12 @@ fn parse_json_file<'a>(text: &'a str, display: &str) -> Result<JsonItems<'a>, se
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Envelope<'a> {
-        kind: Option<String>,
-        api_version: Option<String>,
+        // Any JSON is an object to read, whatever these hold: what is not a string (or an
+        // array, for items) is no List.
+        kind: Option<Value>,
+        api_version: Option<Value>,
         #[serde(borrow)]
-        items: Option<Vec<&'a RawValue>>,
+        items: Option<&'a RawValue>,
     }
     if text.trim_start().starts_with('[') {
         let items: Vec<&RawValue> = serde_json::from_str(text)?;
@@ -699,23 +737,23 @@ fn parse_json_file<'a>(text: &'a str, display: &str) -> Result<JsonItems<'a>, se
         });
     }
     let envelope: Envelope<'_> = serde_json::from_str(text)?;
-    match envelope.items {
-        Some(items)
-            if envelope
-                .kind
-                .as_deref()
-                .is_some_and(|k| k.ends_with("List")) =>
-        {
-            let kind = envelope.kind.as_deref().unwrap_or("List");
+    let kind = envelope.kind.as_ref().and_then(Value::as_str);
+    let is_list = kind.is_some_and(|k| k.ends_with("List"));
+    // `items` that is not an array makes no List: the object is read as one, as in YAML.
+    let items = match envelope.items {
+        Some(raw) if is_list && raw.get().starts_with('[') => {
+            Some(serde_json::from_str::<Vec<&RawValue>>(raw.get())?)
+        }
+        _ => None,
+    };
+    match items {
+        Some(items) => {
+            let api_version = envelope.api_version.as_ref().and_then(Value::as_str);
             let fill = kind
+                .unwrap_or("List")
                 .strip_suffix("List")
                 .filter(|k| !k.is_empty())
-                .map(|k| {
-                    (
-                        k.to_string(),
-                        envelope.api_version.as_deref().unwrap_or("v1").to_string(),
-                    )
-                });
+                .map(|k| (k.to_string(), api_version.unwrap_or("v1").to_string()));
             Ok(JsonItems {
                 items: raw_items(text, &items, |i| format!("{display}#0/items/{i}")),
                 fill,
@@ -1477,6 +1515,58 @@ mod tests {
         let inv = load_text("pods.json", text);
         assert_eq!(inv.objects[0].kind, "Pod");
         assert_eq!(inv.objects[0].api_version, "v1");
+    }
+
+    /// Found by the `snapshot_file` fuzz target: a YAML object with a top-level `items`
+    /// that is not a list, stored as JSON and read again, was "invalid JSON".
+    #[test]
+    fn a_json_object_whose_items_is_not_a_list_is_one_object() {
+        for text in [
+            r#"{"apiVersion":"v","items":"c","kind":"s"}"#,
+            r#"{"apiVersion":"v1","kind":"FooList","items":{"a":1}}"#,
+        ] {
+            let json = from_text("x.json", text);
+            assert!(json.problems.is_empty(), "{text}: {:?}", json.problems);
+            let yaml = from_text("x.yaml", text);
+            assert_eq!(json.objects.len(), 1, "{text}");
+            assert_eq!(json.objects[0].json, yaml.objects[0].json, "{text}");
+        }
+        // Not a Kubernetes object (its kind is no string), but JSON all the same.
+        let json = from_text("x.json", r#"{"apiVersion":["v1"],"kind":3,"items":[]}"#);
+        assert!(json.problems.is_empty(), "{:?}", json.problems);
+        assert!(json.objects.is_empty());
+    }
+
+    /// Found by the `snapshot_file` and `snapshot_manifest` fuzz targets: a number written
+    /// with more digits than a float holds was read a bit off the nearest float, so the
+    /// evidence stored was not the number in the file, and reading it again changed it.
+    /// Tests get serde_json's exact float parsing from a dev-dependency either way; the
+    /// shipped binary gets it only when the crate asks for it.
+    #[test]
+    fn the_shipped_binary_reads_numbers_exactly() {
+        let manifest = include_str!("../../Cargo.toml");
+        let line = manifest
+            .lines()
+            .find(|l| l.starts_with("serde_json ="))
+            .unwrap();
+        assert!(line.contains("\"float_roundtrip\""), "{line}");
+    }
+
+    #[test]
+    fn numbers_are_kept_as_the_file_gives_them() {
+        for n in [
+            "122222222222222222222",
+            "1.2342222022222223e+107",
+            "9007199254740993.0",
+        ] {
+            let text =
+                format!(r#"{{"apiVersion":"v1","kind":"X","metadata":{{"name":"n"}},"n":{n}}}"#);
+            let first = from_text("x.json", &text);
+            let want: f64 = n.parse().unwrap();
+            assert_eq!(first.objects[0].value()["n"].as_f64(), Some(want), "{n}");
+            let again = from_text("again.json", &first.objects[0].json);
+            assert_eq!(again.objects[0].json, first.objects[0].json, "{n}");
+        }
     }
 
     #[test]

@@ -46,7 +46,15 @@ pub(super) fn apply(root: &Path, source_id: &str, max_file_bytes: u64, inventory
             return;
         }
     };
+    merge(&manifest, &path.display().to_string(), source_id, inventory);
+    inventory
+        .problems
+        .extend(verify_files(root, &manifest, source_id, max_file_bytes));
+}
 
+/// Applies what a manifest (shown as `shown` in problems) records to the inventory read
+/// beside it; the files it lists are not looked at here.
+pub(crate) fn merge(manifest: &Manifest, shown: &str, source_id: &str, inventory: &mut Inventory) {
     if let Some(source) = inventory.sources.iter_mut().find(|s| s.id == source_id) {
         if let Some(cluster) = &manifest.cluster {
             source.identity = cluster.context.clone();
@@ -100,7 +108,7 @@ pub(super) fn apply(root: &Path, source_id: &str, max_file_bytes: u64, inventory
             Err(e) => inventory.problems.push(Problem::new(
                 ProblemLevel::Warning,
                 source_id,
-                path.display().to_string(),
+                shown,
                 format!("the problems it records cannot be read: {e}"),
             )),
         }
@@ -111,14 +119,11 @@ pub(super) fn apply(root: &Path, source_id: &str, max_file_bytes: u64, inventory
             Err(e) => inventory.problems.push(Problem::new(
                 ProblemLevel::Warning,
                 source_id,
-                path.display().to_string(),
+                shown,
                 format!("the redaction counts it records cannot be read: {e}"),
             )),
         }
     }
-    inventory
-        .problems
-        .extend(verify_files(root, &manifest, source_id, max_file_bytes));
 }
 
 /// Problems for files that changed, went missing or appeared since collection, and for

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# Fuzzes evidencer's parsers for a bounded time each (not part of CI).
+#
+#   tests/bench/fuzz.sh [SECONDS] [TARGET...]
+#
+# Builds the targets of fuzz/ with `cargo +nightly fuzz build` (cargo-fuzz and a nightly
+# toolchain must be installed), seeds each from the repository's own fixtures and samples
+# (copied at run time into a fresh seed directory), runs each target for SECONDS (default 60)
+# one after another on one core, and prints per target: runs, execs/s, coverage (edges and
+# features), corpus size, peak RSS and what it found. Inputs found interesting are kept in
+# fuzz/corpus/TARGET (so the next run starts where this one stopped), crashes, timeouts and
+# out-of-memory inputs in fuzz/artifacts/TARGET/. Exit status 1 when a target found one.
+#
+# Environment: FUZZ_SANITIZER (none, or address for unsafe code; default none: the parsers are
+# safe Rust, and ASan halves the exec rate), FUZZ_ARGS (more libFuzzer flags, such as
+# `-fork=1 -ignore_crashes=1` to go on after a crash), FUZZ_BUILD=0 (run the last build).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+
+seconds=${1:-60}
+[[ $seconds =~ ^[0-9]+$ && $seconds -gt 0 ]] || {
+    echo "usage: $0 [SECONDS] [TARGET...]" >&2
+    exit 2
+}
+shift || true
+all=(snapshot_file snapshot_manifest kustomization ci_files dockerfile shell image_ref)
+targets=("$@")
+((${#targets[@]})) || targets=("${all[@]}")
+
+command -v cargo-fuzz >/dev/null || {
+    echo "cargo-fuzz is not installed: cargo install cargo-fuzz" >&2
+    exit 2
+}
+rustup toolchain list | grep -q '^nightly' || {
+    echo "no nightly toolchain (rustup toolchain list); cargo fuzz needs one" >&2
+    exit 2
+}
+
+sanitizer=${FUZZ_SANITIZER:-none}
+if [[ ${FUZZ_BUILD:-1} != 0 ]]; then
+    echo "== building fuzz targets (sanitizer: $sanitizer)"
+    (cd fuzz && cargo +nightly fuzz build -s "$sanitizer")
+fi
+bin_dir=fuzz/target/x86_64-unknown-linux-gnu/release
+
+seeds=$(mktemp -d)
+trap 'rm -rf "$seeds"' EXIT
+
+# One seed file per input, named after where it came from.
+seed() { # target name < content
+    mkdir -p "$seeds/$1"
+    cat >"$seeds/$1/${2//\//_}"
+}
+# Files joined by a 0xFF byte, as the multi-file targets split their input.
+join_ff() { # file...
+    local first=1
+    for f in "$@"; do
+        ((first)) || printf '\xff'
+        first=0
+        cat "$f"
+    done
+}
+# Repository files as the ci_files target reads them: `path\ntext`, joined by 0xFF.
+join_repo() { # dir file...
+    local dir=$1 first=1
+    shift
+    for f in "$@"; do
+        ((first)) || printf '\xff'
+        first=0
+        printf '%s\n' "${f#"$dir"/}"
+        cat "$f"
+    done
+}
+
+make_seeds() {
+    local f d
+    # Snapshot files: the first byte picks the name (0: .yaml, 1: .json).
+    while IFS= read -r f; do
+        case $f in
+        *.json) { printf '\x01'; cat "$f"; } | seed snapshot_file "$f" ;;
+        *) { printf '\x00'; cat "$f"; } | seed snapshot_file "$f" ;;
+        esac
+    done < <(find tests/fixtures/cluster tests/fixtures/report-* samples/snapshot deploy \
+        tests/fixtures/cicd -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) | sort)
+
+    # manifest.json: no fixture holds one (collect writes it), so one of each shape.
+    seed snapshot_manifest manifest.json <<'EOF'
+{
+  "format": "evidencer-snapshot",
+  "format_version": 1,
+  "tool": {"name": "evidencer", "version": "0.1.0"},
+  "collected_at": "2025-03-31T23:59:59Z",
+  "cluster": {"context": "prod", "server": "https://10.0.0.1:6443", "version": "v1.31.2"},
+  "namespaces": ["shop", "payments"],
+  "kinds": {
+    "Pod": {"api_version": "v1", "status": "collected", "count": 3, "file": "pods.json"},
+    "Node": {"api_version": "v1", "status": "forbidden", "reason": "nodes is forbidden"},
+    "VulnerabilityReport": {"api_version": "aquasecurity.github.io/v1alpha1", "status": "not_served"}
+  },
+  "files": [
+    {"path": "pods.json", "size": 1234, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
+  ],
+  "problems": [
+    {"level": "warning", "source": "cluster:prod", "location": "/api/v1/nodes", "message": "forbidden", "hint": "grant list"}
+  ],
+  "redaction": {"secrets_dropped": 2, "configmap_data_removed": 1, "env_values_redacted": 4, "annotations_redacted": 0}
+}
+EOF
+
+    # Kustomizations: overlay, base, a manifest they reach.
+    join_ff deploy/overlays/example/kustomization.yaml deploy/base/kustomization.yaml \
+        deploy/base/cronjob.yaml | seed kustomization deploy
+    join_ff deploy/base/kustomization.yaml deploy/base/cronjob.yaml | seed kustomization deploy-base
+    join_ff tests/fixtures/cicd/gitops/apps/api/kustomization.yaml \
+        tests/fixtures/cicd/gitops/apps/api/deployment.yaml | seed kustomization gitops
+
+    # CI files: each fixture repository whole (up to the 9 files the target reads), then
+    # every file on its own.
+    for d in tests/fixtures/cicd/*/; do
+        d=${d%/}
+        mapfile -t files < <(find "$d" -type f | sort | head -9)
+        join_repo "$d" "${files[@]}" | seed ci_files "$d"
+        for f in "${files[@]}"; do
+            join_repo "$d" "$f" | seed ci_files "$f"
+        done
+    done
+
+    # Dockerfiles, and shell scripts (the first byte is the script's first line - 1).
+    while IFS= read -r f; do
+        seed dockerfile "$f" <"$f"
+    done < <(find tests/fixtures deploy -type f -iname '*dockerfile*' ! -name '*.dockerignore' | sort)
+    while IFS= read -r f; do
+        { printf '\x00'; cat "$f"; } | seed shell "$f"
+    done < <(find tests/fixtures/cicd -type f \( -name '*.sh' -o -name '*.groovy' -o -name 'Makefile' \
+        -o -name '*.md' -o -iname 'jenkinsfile' \) | sort)
+
+    # Image references as written in the fixtures.
+    local n=0
+    while IFS= read -r ref; do
+        n=$((n + 1))
+        printf '%s' "$ref" | seed image_ref "ref-$n"
+    done < <(grep -rhoE '(image: *|FROM +)[^ ]+' tests/fixtures samples/snapshot deploy |
+        sed -E 's/^(image: *|FROM +)//; s/^"//; s/"$//' | sort -u)
+}
+make_seeds
+
+# libFuzzer's settings: one process, bounded input size, time and memory.
+common=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536
+    -print_final_stats=1 -close_fd_mask=1)
+read -r -a extra <<<"${FUZZ_ARGS:-}"
+
+declare -A row
+found=0
+for t in "${targets[@]}"; do
+    [[ -x $bin_dir/$t ]] || {
+        echo "unknown target $t (known: ${all[*]})" >&2
+        exit 2
+    }
+    mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t" "$seeds/$t"
+    log=fuzz/artifacts/$t/last-run.log
+    before=$(find "fuzz/artifacts/$t" -type f ! -name '*.log' | wc -l)
+    echo "== $t: ${seconds}s"
+    start=$SECONDS
+    set +e
+    RAYON_NUM_THREADS=1 "$bin_dir/$t" "${common[@]}" "${extra[@]}" \
+        -artifact_prefix="fuzz/artifacts/$t/" "fuzz/corpus/$t" "$seeds/$t" </dev/null >"$log" 2>&1
+    status=$?
+    set -e
+    ran=$((SECONDS - start))
+    stat() { sed -n "s/^stat::$1: *//p" "$log" | tail -1; }
+    # The last status line: `#N  DONE  cov: X ft: Y corp: Z/... exec/s: E` (with -fork,
+    # `#N: cov: ...`, and no final stats).
+    last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
+    runs=$(stat number_of_executed_units)
+    runs=${runs:-$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$last")}
+    rate=$(stat average_exec_per_sec)
+    rate=${rate:-$(sed -nE 's/.* exec\/s: ([0-9]+).*/\1/p' <<<"$last")}
+    rss=$(stat peak_rss_mb)
+    rss=${rss:-$(sed -nE 's/.* rss: ([0-9]+)Mb.*/\1/p' <<<"$last")}
+    cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$last")
+    ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$last")
+    corp=$(sed -nE 's/.* corp: ([0-9]+).*/\1/p' <<<"$last")
+    after=$(find "fuzz/artifacts/$t" -type f ! -name '*.log' | wc -l)
+    new=$((after - before))
+    if ((status != 0 || new > 0)); then
+        found=1
+        what="$new new ($(grep -m1 -oE 'deadly signal|panicked at [^ ]+|Timeout|out-of-memory|ERROR: [^ ]+' "$log" || echo "exit $status")); see $log"
+    else
+        what="none"
+    fi
+    row[$t]=$(printf '%-18s %6ss %12s %9s %6s %7s %6s %6sMB  %s' "$t" "$ran" "${runs:-?}" \
+        "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "${rss:-?}" "$what")
+    echo "${row[$t]}"
+done
+
+echo
+printf '%-18s %7s %12s %9s %6s %7s %6s %8s  %s\n' target time runs execs/s cov ft corpus rss found
+for t in "${targets[@]}"; do
+    echo "${row[$t]}"
+done
+exit "$found"
