@@ -14,6 +14,8 @@ use rayon::prelude::*;
 
 use crate::archive::{Archive, ArchiveError, Staging};
 use crate::assess::{self, Verdict};
+use crate::base::output::{self, OutputError, Staged};
+use crate::base::timefmt::{self, TimeError};
 use crate::bundle::sign::{SignError, SigningKey};
 use crate::bundle::verify::VerifyError;
 use crate::bundle::{self, BundleError, BundleInput};
@@ -29,13 +31,11 @@ use crate::eol::{EolData, EolError};
 use crate::evidence::{Problem, ProblemLevel};
 use crate::exceptions::{self, ExceptionError};
 use crate::finding::assign_ids;
-use crate::output::{self, OutputError, Staged};
 use crate::period::{self, Period, PeriodError};
 use crate::report::pdf::{self, PdfInput};
 use crate::report::templates::{TemplateError, Templates};
 use crate::report::view::ReportView;
 use crate::report::{DataFile, Report, RunInfo, csv};
-use crate::timefmt::{self, TimeError};
 use crate::workload::WorkloadIndex;
 
 #[derive(Debug, thiserror::Error)]
@@ -130,7 +130,7 @@ fn settings(
     // applies to it, else the default.
     let limit = flags
         .max_file_size
-        .unwrap_or(crate::input::DEFAULT_MAX_FILE_SIZE);
+        .unwrap_or(crate::base::input::DEFAULT_MAX_FILE_SIZE);
     if let Some((path, file)) = config::read(config_file, limit)? {
         settings = settings.with_file(file);
         settings.config_file = Some(path);
@@ -492,7 +492,7 @@ fn collect(
             && !meta.is_file()
             && !meta.is_dir()
         {
-            let what = crate::input::describe(meta.file_type()).unwrap_or("not a file");
+            let what = crate::base::input::describe(meta.file_type()).unwrap_or("not a file");
             return Err(AppError::SnapshotNotRegular(path.clone(), what));
         }
     }
@@ -737,7 +737,7 @@ pub fn list_checks(args: &ListArgs) -> Result<(), AppError> {
     let catalog = Catalog::load(
         !args.no_builtin_catalogs,
         &args.catalogs,
-        crate::input::DEFAULT_MAX_FILE_SIZE,
+        crate::base::input::DEFAULT_MAX_FILE_SIZE,
     )?;
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -803,7 +803,7 @@ pub fn list_controls(args: &ListArgs) -> Result<(), AppError> {
     let catalog = Catalog::load(
         !args.no_builtin_catalogs,
         &args.catalogs,
-        crate::input::DEFAULT_MAX_FILE_SIZE,
+        crate::base::input::DEFAULT_MAX_FILE_SIZE,
     )?;
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -143,7 +143,7 @@ impl Archive {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = 0o777 & !crate::output::current_umask();
+            let mode = 0o777 & !crate::base::output::current_umask();
             fs::set_permissions(dir.path(), fs::Permissions::from_mode(mode))
                 .map_err(io("set permissions of", dir.path()))?;
         }

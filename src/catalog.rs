@@ -15,9 +15,9 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
+use crate::base::input;
 use crate::checks;
 use crate::evidence::sha256_hex;
-use crate::input;
 
 /// The catalogs shipped with evidencer: (file name, text).
 pub const BUILTIN: [(&str, &str); 2] = [
@@ -81,7 +81,7 @@ pub enum CatalogError {
     Read {
         path: PathBuf,
         #[source]
-        source: crate::input::InputError,
+        source: crate::base::input::InputError,
     },
     #[error("{file}:{line}:{column}: {message}")]
     Invalid {
@@ -213,7 +213,7 @@ impl Catalog {
             column,
             message,
         };
-        let doc: CatalogDoc = crate::collect::yaml::from_file_text(text)
+        let doc: CatalogDoc = crate::base::yaml::from_file_text(text)
             .map_err(|e| invalid(e.line, e.column, e.message))?;
         let mut seen: BTreeMap<String, u64> = BTreeMap::new();
         let mut controls = Vec::with_capacity(doc.controls.len());

@@ -283,7 +283,7 @@ impl Default for Settings {
             templates: None,
             trusted_registries: Vec::new(),
             fail_on: FailOn::Never,
-            max_file_size: crate::input::DEFAULT_MAX_FILE_SIZE,
+            max_file_size: crate::base::input::DEFAULT_MAX_FILE_SIZE,
             max_findings: DEFAULT_MAX_FINDINGS,
             org: None,
             eol_data: None,
@@ -313,7 +313,7 @@ pub enum ConfigError {
     Read {
         path: PathBuf,
         #[source]
-        source: crate::input::InputError,
+        source: crate::base::input::InputError,
     },
     #[error("{path}:{line}:{column}: {message} (see `evidencer report --help` for the keys)")]
     Invalid {
@@ -339,10 +339,11 @@ pub fn read(
         None if fs::symlink_metadata(DEFAULT_FILE).is_ok() => PathBuf::from(DEFAULT_FILE),
         None => return Ok(None),
     };
-    let text = crate::input::read_to_string(&path, limit).map_err(|source| ConfigError::Read {
-        path: path.clone(),
-        source,
-    })?;
+    let text =
+        crate::base::input::read_to_string(&path, limit).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
     let mut file = parse(&path, &text)?;
     file.resolve_paths(path.parent().unwrap_or(Path::new("")));
     Ok(Some((path, file)))
@@ -352,7 +353,7 @@ pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
     if text.trim().is_empty() {
         return Ok(ConfigFile::default());
     }
-    crate::collect::yaml::from_file_text(text).map_err(|e| ConfigError::Invalid {
+    crate::base::yaml::from_file_text(text).map_err(|e| ConfigError::Invalid {
         path: path.to_path_buf(),
         line: e.line,
         column: e.column,

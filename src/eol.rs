@@ -200,10 +200,11 @@ impl EolData {
 
     /// Reads and validates a user's data file of at most `limit` bytes.
     pub fn load(path: &Path, limit: u64) -> Result<EolData, EolError> {
-        let text = crate::input::read_to_string(path, limit).map_err(|source| EolError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            crate::base::input::read_to_string(path, limit).map_err(|source| EolError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
         parse(&path.display().to_string(), &text, false)
     }
 
@@ -247,7 +248,7 @@ pub enum EolError {
     Read {
         path: PathBuf,
         #[source]
-        source: crate::input::InputError,
+        source: crate::base::input::InputError,
     },
     #[error(
         "{file}:{line}:{column}: {message} (see the format at the top of {BUILTIN_PATH} in the evidencer repository)"
@@ -334,7 +335,7 @@ pub fn parse(file: &str, text: &str, builtin: bool) -> Result<EolData, EolError>
         column,
         message,
     };
-    let doc: Doc = crate::collect::yaml::from_file_text(text)
+    let doc: Doc = crate::base::yaml::from_file_text(text)
         .map_err(|e| invalid(e.line, e.column, e.message))?;
 
     let mut products = BTreeMap::new();

@@ -265,7 +265,7 @@ pub enum ExceptionError {
     Read {
         path: PathBuf,
         #[source]
-        source: crate::input::InputError,
+        source: crate::base::input::InputError,
     },
     #[error("{file}:{line}:{column}: {message}")]
     Invalid {
@@ -302,7 +302,7 @@ struct ExceptionDoc {
 /// text, for the report's provenance. A file over `limit` bytes is refused.
 pub fn load(path: &Path, limit: u64) -> Result<(Vec<Exception>, String), ExceptionError> {
     let text =
-        crate::input::read_to_string(path, limit).map_err(|source| ExceptionError::Read {
+        crate::base::input::read_to_string(path, limit).map_err(|source| ExceptionError::Read {
             path: path.to_path_buf(),
             source,
         })?;
@@ -325,7 +325,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Exception>, ExceptionError> {
             "the file is empty; it needs an `exceptions:` list (see the README)".into(),
         ));
     }
-    let doc: FileDoc = crate::collect::yaml::from_file_text(text)
+    let doc: FileDoc = crate::base::yaml::from_file_text(text)
         .map_err(|e| invalid(e.line, e.column, e.message))?;
     let mut seen: BTreeMap<String, u64> = BTreeMap::new();
     let mut out = Vec::with_capacity(doc.exceptions.len());

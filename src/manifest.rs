@@ -113,7 +113,7 @@ pub enum ManifestError {
     Read {
         path: String,
         #[source]
-        source: crate::input::InputError,
+        source: crate::base::input::InputError,
     },
     #[error("{path}:{line}: not a valid manifest: {message}")]
     Invalid {
@@ -153,11 +153,12 @@ impl Manifest {
     /// Reads and checks a manifest file of at most `limit` bytes.
     pub fn read(path: &Path, limit: u64) -> Result<Manifest, ManifestError> {
         let display = path.display().to_string();
-        let text =
-            crate::input::read_to_string(path, limit).map_err(|source| ManifestError::Read {
+        let text = crate::base::input::read_to_string(path, limit).map_err(|source| {
+            ManifestError::Read {
                 path: display.clone(),
                 source,
-            })?;
+            }
+        })?;
         Self::parse(&display, &text)
     }
 

@@ -5,12 +5,14 @@
 //! dates (whole days in UTC, both ends included) or RFC 3339 times (exact). A period is stored
 //! with inclusive start and end instants, to the second, and a label that names it in reports
 //! and archive folders: `2026-Q3`, `2026-08`, `2026`, or `2026-07-01_2026-09-29` for any other
-//! range. A period lies within the range of dates ([`crate::timefmt::FIRST_DAY`] to
-//! [`crate::timefmt::LAST_DAY`]); one that would reach outside it is an error.
+//! range. A period lies within the range of dates ([`crate::base::timefmt::FIRST_DAY`] to
+//! [`crate::base::timefmt::LAST_DAY`]); one that would reach outside it is an error.
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 
-use crate::timefmt::{self, FIRST_DAY, LAST_DAY, TimeError, end_of_day, rfc3339, start_of_day};
+use crate::base::timefmt::{
+    self, FIRST_DAY, LAST_DAY, TimeError, end_of_day, rfc3339, start_of_day,
+};
 
 /// An inclusive span of time with its label.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -236,7 +238,7 @@ fn month_period(year: i32, month: u32) -> Period {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timefmt::parse_as_of;
+    use crate::base::timefmt::parse_as_of;
 
     fn p(s: &str, as_of: &str) -> (String, String, String) {
         let period = parse(s, parse_as_of(as_of).unwrap()).unwrap();

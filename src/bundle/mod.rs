@@ -34,11 +34,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::base::output::{self, NotReplaceable, Owned};
 use crate::collect::{CollectedFile, KindStatus};
 use crate::evidence::{EvidenceRecord, sha256_hex};
 use crate::k8s::Object;
 use crate::manifest::{self, Manifest, ManifestFile, ManifestKind};
-use crate::output::{self, NotReplaceable, Owned};
 use crate::report::Report;
 
 /// The signature file beside the manifest.

@@ -42,7 +42,7 @@ pub enum SignError {
     Read {
         path: String,
         #[source]
-        source: crate::input::InputError,
+        source: crate::base::input::InputError,
     },
     #[error(
         "signing key {path} is not a minisign secret key ({why}); create one with `minisign -G` (or `minisign -GW` without a password)"
@@ -60,7 +60,7 @@ pub enum SignError {
     ReadPublic {
         path: String,
         #[source]
-        source: crate::input::InputError,
+        source: crate::base::input::InputError,
     },
     #[error("{path} is not a minisign public key ({why})")]
     NotAPublicKey { path: String, why: String },
@@ -116,12 +116,12 @@ impl SigningKey {
         limit: u64,
     ) -> Result<SigningKey, SignError> {
         let shown = path.display().to_string();
-        let text = Zeroizing::new(crate::input::read_to_string(path, limit).map_err(|source| {
-            SignError::Read {
+        let text = Zeroizing::new(crate::base::input::read_to_string(path, limit).map_err(
+            |source| SignError::Read {
                 path: shown.clone(),
                 source,
-            }
-        })?);
+            },
+        )?);
         let not_a_key = |why: &str| SignError::NotAKey {
             path: shown.clone(),
             why: why.to_string(),
@@ -231,7 +231,7 @@ impl SigningKey {
 /// refused.
 pub fn load_public_key(path: &Path) -> Result<(minisign::PublicKey, KeyInfo), SignError> {
     let shown = path.display().to_string();
-    let text = crate::input::read_to_string(path, PUBLIC_KEY_LIMIT).map_err(|source| {
+    let text = crate::base::input::read_to_string(path, PUBLIC_KEY_LIMIT).map_err(|source| {
         SignError::ReadPublic {
             path: shown.clone(),
             source,

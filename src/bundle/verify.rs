@@ -20,10 +20,10 @@ use std::path::{Path, PathBuf};
 use super::archive::{self, ExtractError, Limits};
 use super::sign::{self, KeyInfo};
 use super::{BundleInfo, EXTRA_KEY, EvidenceFile, SELF_DIGEST_KEY, SIGNATURE_FILE};
+use crate::base::input;
+use crate::base::text;
 use crate::evidence::sha256_hex;
-use crate::input;
 use crate::manifest::{self, Manifest};
-use crate::text;
 
 /// What verification found.
 #[derive(Debug, Default)]
@@ -153,7 +153,7 @@ pub enum VerifyError {
     Input {
         path: PathBuf,
         #[source]
-        source: crate::input::InputError,
+        source: crate::base::input::InputError,
     },
     #[error(transparent)]
     PublicKey(#[from] sign::SignError),

@@ -387,7 +387,7 @@ impl Check for ImagesScanned {
                     digest: image.digest.clone(),
                     scan: scan.map(|s| s.source.describe()),
                     scanned_image: scan.map(|s| s.image.clone()),
-                    scanned_at: scan.map(|s| crate::timefmt::rfc3339(s.scanned_at)),
+                    scanned_at: scan.map(|s| crate::base::timefmt::rfc3339(s.scanned_at)),
                     age_days: age,
                     critical: scan.and_then(|s| s.critical),
                     high: scan.and_then(|s| s.high),

@@ -309,11 +309,11 @@ fn longest_gap(start: DateTime<Utc>, end: DateTime<Utc>, times: &[DateTime<Utc>]
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::base::timefmt::parse_as_of;
     use crate::checks::CheckSettings;
     use crate::checks::test_support::findings_in;
     use crate::collect::git::History;
     use crate::collect::snapshot;
-    use crate::timefmt::parse_as_of;
 
     fn t(s: &str) -> DateTime<Utc> {
         parse_as_of(s).unwrap()
@@ -334,7 +334,7 @@ mod tests {
             changes: changes.iter().map(|c| t(c)).collect(),
             introduced: introduced.map(|i| Introduced::At {
                 commit: "0123456789abcdef".into(),
-                time: crate::timefmt::rfc3339(t(i)),
+                time: crate::base::timefmt::rfc3339(t(i)),
             }),
         }
     }

@@ -90,7 +90,7 @@ pub fn repo_statuses(
 /// Settings with the as-of instant at the end of `day` (YYYY-MM-DD).
 pub fn settings_on(day: &str) -> CheckSettings {
     CheckSettings {
-        as_of: crate::timefmt::parse_as_of(day).expect("a valid day"),
+        as_of: crate::base::timefmt::parse_as_of(day).expect("a valid day"),
         ..CheckSettings::default()
     }
 }

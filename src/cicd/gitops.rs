@@ -13,8 +13,8 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+use crate::base::yaml::{parse_document, split_documents};
 use crate::collect::Inventory;
-use crate::collect::yaml::{parse_document, split_documents};
 use crate::workload::WORKLOAD_KINDS;
 
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]

@@ -29,7 +29,7 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use super::snapshot::{InputFile, read_text};
-use super::yaml;
+use crate::base::yaml;
 use crate::evidence::{EvidenceRecord, Problem, ProblemLevel, evidence_id, sha256_hex};
 use crate::k8s::Object;
 

@@ -5,14 +5,12 @@
 //! found, which kinds it collected (so a check can tell "none exist" from "not looked at"), and
 //! the problems it met. Inventories from several inputs are merged before the checks run.
 
-pub mod checked;
 pub mod cluster;
 pub mod git;
 pub mod kustomize;
 pub mod redact;
 pub mod snapshot;
 pub(crate) mod snapshot_manifest;
-pub mod yaml;
 
 use std::collections::BTreeMap;
 

@@ -15,16 +15,16 @@ use rayon::prelude::*;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::checked::{self, Checked};
 use super::kustomize;
 use super::redact::{self, MARKER};
-use super::yaml;
 use super::{Inventory, RedactionStats, ServerVersion};
+use crate::base::input::{self, InputError};
+use crate::base::yaml;
+use crate::base::yaml::checked::{self, Checked};
 use crate::evidence::{
     EvidenceKind, EvidenceRecord, Problem, ProblemLevel, Source, SourceKind, evidence_id,
     sha256_hex,
 };
-use crate::input::{self, InputError};
 use crate::k8s::{Object, ObjectMeta, Origin};
 
 /// Limits and switches of the snapshot collector.
@@ -320,7 +320,7 @@ fn unreadable(source_id: &str, path: &Path, e: &std::io::Error) -> Problem {
     unreadable_with(source_id, path, message)
 }
 
-/// The problem of a file [`crate::input`] refused or could not read.
+/// The problem of a file [`crate::base::input`] refused or could not read.
 pub(super) fn input_problem_message(e: &InputError) -> String {
     match e {
         InputError::Io(_) | InputError::NotRegular { .. } => format!("cannot read: {e}"),
@@ -602,7 +602,7 @@ impl BadUtf8 {
 /// Reads a file as text: UTF-8 (a BOM is dropped) or UTF-16 with a BOM, which PowerShell's
 /// `>` writes. Bytes that are not UTF-8 are read as U+FFFD, as kubectl's reader does (its
 /// UTF-8 decoder replaces them), and noted with the line of the first. Only a regular file
-/// of at most `limit` bytes is read (see [`crate::input`]).
+/// of at most `limit` bytes is read (see [`crate::base::input`]).
 ///
 /// Junk is told from text before the whole file is read: a NUL byte in the first 8 KiB
 /// (outside UTF-16) stops the read, so a large binary file costs one small read.

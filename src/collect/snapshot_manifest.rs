@@ -18,8 +18,8 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::{Inventory, KindStatus, RedactionStats};
+use crate::base::input::{self, InputError};
 use crate::evidence::{Problem, ProblemLevel, sha256_hex};
-use crate::input::{self, InputError};
 use crate::manifest::{self, Manifest};
 
 /// Applies `root/manifest.json`, when there is one, to the inventory read from `root`.

@@ -10,7 +10,7 @@
 //! programs run a cell that starts with `=`, `+`, `-` or `@` (and after a tab or CR) as a
 //! formula: such a cell is prefixed with `'`, which spreadsheets show as text, so a
 //! Deployment named `=HYPERLINK(...)` stays a name. Control and bidi characters are shown as
-//! their code (`\u{1b}`, see [`crate::text`]). Pure.
+//! their code (`\u{1b}`, see [`crate::base::text`]). Pure.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -19,9 +19,9 @@ use std::fmt::Write;
 use super::Report;
 use super::view::{answer_label, verdict_label};
 use crate::assess::{CheckStatus, ControlResult};
+use crate::base::text;
 use crate::evidence::EvidenceRecord;
 use crate::finding::Finding;
-use crate::text;
 
 /// The file `--format csv` writes.
 pub const FILE_NAME: &str = "answers.csv";

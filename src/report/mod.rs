@@ -245,7 +245,7 @@ impl Report {
     pub fn to_json(&self) -> Vec<u8> {
         let mut out = serde_json::to_vec_pretty(self).expect("the report serializes");
         // The data stays exact; DEL, C1 and bidi characters become `\u` escapes.
-        if let std::borrow::Cow::Owned(safe) = crate::text::escape_json_invisibles(&out) {
+        if let std::borrow::Cow::Owned(safe) = crate::base::text::escape_json_invisibles(&out) {
             out = safe;
         }
         out.push(b'\n');

@@ -4,7 +4,7 @@
 //! replaces any of them with a file of the same name in DIR. HTML templates autoescape every
 //! value; the `md` filter escapes values for Markdown (table pipes, HTML, line breaks), so
 //! nothing from the input can inject markup into either report. Both escape control and
-//! bidirectional-override characters as `\u{1b}` (see [`crate::text`]).
+//! bidirectional-override characters as `\u{1b}` (see [`crate::base::text`]).
 //!
 //! A template is a program, and one from `--templates` may loop without end or write without
 //! end: rendering is bounded by [`Limits`], counted the same for every template. Loops are
@@ -22,8 +22,8 @@ use tera::{Context, Kwargs, State, Tera, Value};
 
 use super::DataFile;
 use super::view::ReportView;
+use crate::base::text;
 use crate::evidence::sha256_hex;
-use crate::text;
 
 /// The built-in templates: (name, text).
 pub const BUILTIN: [(&str, &str); 2] = [
@@ -37,7 +37,7 @@ pub enum TemplateError {
     Read {
         path: PathBuf,
         #[source]
-        source: crate::input::InputError,
+        source: crate::base::input::InputError,
     },
     #[error("template {name} is invalid: {message}")]
     Parse { name: String, message: String },
@@ -158,12 +158,13 @@ impl Templates {
                 .filter(|p| std::fs::symlink_metadata(p).is_ok());
             let (text, path, is_builtin) = match custom {
                 Some(path) => {
-                    let text = crate::input::read_to_string(&path, limit).map_err(|source| {
-                        TemplateError::Read {
-                            path: path.clone(),
-                            source,
-                        }
-                    })?;
+                    let text =
+                        crate::base::input::read_to_string(&path, limit).map_err(|source| {
+                            TemplateError::Read {
+                                path: path.clone(),
+                                source,
+                            }
+                        })?;
                     (text, path.display().to_string(), false)
                 }
                 None => (builtin.to_string(), format!("templates/{name}"), true),

@@ -135,7 +135,7 @@ pub async fn connect(options: &ClusterOptions) -> Result<Target, ClusterError> {
             };
             // kube reads the file itself: it must be a regular file first (a FIFO would
             // hang the read, a device never end it).
-            crate::input::open(path).map_err(|e| refused(e.to_string()))?;
+            crate::base::input::open(path).map_err(|e| refused(e.to_string()))?;
             Some(Kubeconfig::read_from(path).map_err(|e| refused(e.to_string()))?)
         }
         None => match Kubeconfig::read() {
@@ -516,7 +516,7 @@ async fn gather<G: Gather>(
         namespaces: options.namespaces.clone(),
         kinds: results,
         problems,
-        finished_at: crate::timefmt::rfc3339(Utc::now()),
+        finished_at: crate::base::timefmt::rfc3339(Utc::now()),
     })
 }
 
@@ -666,7 +666,7 @@ async fn run_list<G: Gather>(
             collected_at = None;
         }
         let at = collected_at
-            .get_or_insert_with(|| crate::timefmt::rfc3339(Utc::now()))
+            .get_or_insert_with(|| crate::base::timefmt::rfc3339(Utc::now()))
             .clone();
         count = page.number + 1;
         let resolved = job.resolved.clone();

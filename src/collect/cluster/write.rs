@@ -9,17 +9,17 @@
 //! does, though the files hold nothing left to redact). The directory is built under a temporary name beside the destination and
 //! renamed into place at the end, so a run that dies leaves nothing that looks finished; it
 //! replaces only an empty directory or a snapshot `collect` wrote, unchanged since
-//! ([`crate::output::check_replaceable`]).
+//! ([`crate::base::output::check_replaceable`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::{ClusterError, ClusterOptions, Collected, Gather, connect, gather, runtime};
+use crate::base::output::{self, NotReplaceable, OutputError, Owned};
 use crate::collect::RedactionStats;
 use crate::collect::snapshot::Built;
 use crate::evidence::{Problem, sha256_hex};
 use crate::manifest::{self, ClusterInfo, Manifest, ManifestFile, ManifestKind};
-use crate::output::{self, NotReplaceable, OutputError, Owned};
 
 /// What `collect` wrote.
 #[derive(Debug)]

@@ -21,12 +21,12 @@ use rayon::prelude::*;
 
 use super::objects::Objects;
 use super::{CommitInfo, Ctx, Diffs, Walked, short, text_of, tree};
+use crate::base::timefmt::rfc3339;
 use crate::cicd::{self, dockerfile};
 use crate::collect::{CollectedFile, Inventory, redact};
 use crate::evidence::{
     EvidenceKind, EvidenceRecord, Problem, ProblemLevel, evidence_id, sha256_hex,
 };
-use crate::timefmt::rfc3339;
 
 /// A version of a file to read: where, which blob, and the commit it is named by.
 struct Version {

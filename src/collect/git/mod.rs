@@ -42,9 +42,9 @@ use self::images::{Owner, Slot};
 use self::objects::{Loose, Objects};
 use self::walk::{Stamp, Walk, Walked};
 use super::Inventory;
+use crate::base::timefmt::rfc3339;
 use crate::evidence::{Problem, ProblemLevel, Source, SourceKind};
 use crate::period::Period;
-use crate::timefmt::rfc3339;
 
 /// Blobs larger than this are skipped (with a note) unless `--max-file-size` is smaller:
 /// no manifest or pipeline is that large, and inflating a huge binary costs memory.

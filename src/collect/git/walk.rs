@@ -181,7 +181,7 @@ impl<'o> Walk<'o> {
         }
         // A list of commit ids; a file larger than this is not one.
         let listed: HashSet<Oid> =
-            crate::input::read_to_string(&repo.path().join("shallow"), 64 << 20)
+            crate::base::input::read_to_string(&repo.path().join("shallow"), 64 << 20)
                 .map(|s| {
                     s.lines()
                         .filter_map(|l| Oid::from_str(l.trim()).ok())

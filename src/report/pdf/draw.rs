@@ -269,9 +269,9 @@ fn document_id(report_id: &str) -> Vec<u8> {
 }
 
 /// A PDF text string: ASCII as is, anything else as UTF-16BE with a byte order mark;
-/// control and bidi characters as their code (see [`crate::text`]).
+/// control and bidi characters as their code (see [`crate::base::text`]).
 fn text_string(s: &str) -> Object {
-    let s = crate::text::escape_controls(s);
+    let s = crate::base::text::escape_controls(s);
     if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return Object::String(s.as_bytes().to_vec(), StringFormat::Literal);
     }

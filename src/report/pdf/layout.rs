@@ -13,12 +13,12 @@
 //! than a page, and the header row is repeated on every page a table continues on; a
 //! heading stays on the same page as the start of what follows it; a paragraph does not
 //! leave a single line at the bottom of a page; a control or bidi character is drawn and
-//! measured as its code (`\u{1b}`, see [`crate::text`]).
+//! measured as its code (`\u{1b}`, see [`crate::base::text`]).
 //!
 //! Coordinates are PDF points (1/72 in) from the top-left corner of the page; text
 //! positions are baselines.
 
-use crate::text;
+use crate::base::text;
 
 /// A typeface of the report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -141,7 +141,7 @@ impl Metrics {
     }
 
     /// Width of `text` on one line, in points; a control or bidi character is measured as
-    /// the code it is drawn as (see [`crate::text`]).
+    /// the code it is drawn as (see [`crate::base::text`]).
     pub fn width(&self, style: &Style, text: &str) -> f32 {
         let face = self.face(style.face);
         let advance = |c: char| {

@@ -9,9 +9,11 @@
 //! it, the last value winning, and noted ([`parse_document_checked`]), so the caller can say
 //! so with the line ([`first_duplicate_line`]).
 
+pub mod checked;
+
 use serde_saphyr::{DuplicateKeyPolicy, Options};
 
-use super::checked::Checked;
+use self::checked::Checked;
 
 /// One document of a stream: its text and where it starts in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
