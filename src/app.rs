@@ -25,17 +25,19 @@ use crate::cli::{CollectArgs, ListArgs, ReportArgs, VerifyArgs};
 use crate::collect::cluster::write::{CollectError, collect_snapshot};
 use crate::collect::cluster::{self, ClusterError};
 use crate::collect::git::{self, GitOptions};
-use crate::collect::{Inventory, snapshot};
+use crate::collect::snapshot;
 use crate::config::{self, ConfigError, FailOn, Format, Settings};
 use crate::eol::{EolData, EolError};
-use crate::evidence::{Problem, ProblemLevel};
+use crate::evidence::datafile::DataFile;
+use crate::evidence::finding::assign_ids;
+use crate::evidence::inventory::Inventory;
+use crate::evidence::inventory::{Problem, ProblemLevel};
+use crate::evidence::period::{self, Period, PeriodError};
 use crate::exceptions::{self, ExceptionError};
-use crate::finding::assign_ids;
-use crate::period::{self, Period, PeriodError};
 use crate::report::pdf::{self, PdfInput};
 use crate::report::templates::{TemplateError, Templates};
 use crate::report::view::ReportView;
-use crate::report::{DataFile, Report, RunInfo, csv};
+use crate::report::{Report, RunInfo, csv};
 use crate::workload::WorkloadIndex;
 
 #[derive(Debug, thiserror::Error)]
@@ -365,7 +367,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
 
 /// The objects with the most findings, for the error of a run that has too many: `Deployment
 /// shop/web (5000), ...`.
-fn most_findings(findings: &[crate::finding::Finding]) -> String {
+fn most_findings(findings: &[crate::evidence::finding::Finding]) -> String {
     let mut per: std::collections::HashMap<(&str, Option<&str>, &str), usize> =
         std::collections::HashMap::new();
     for f in findings {
@@ -566,9 +568,16 @@ pub fn collect_cluster(args: &CollectArgs) -> Result<(), AppError> {
             .filter(|k| {
                 matches!(
                     (&k.status, wanted),
-                    (crate::collect::KindStatus::Collected { .. }, "collected")
-                        | (crate::collect::KindStatus::Forbidden { .. }, "forbidden")
-                        | (crate::collect::KindStatus::NotServed, "not_served")
+                    (
+                        crate::evidence::inventory::KindStatus::Collected { .. },
+                        "collected"
+                    ) | (
+                        crate::evidence::inventory::KindStatus::Forbidden { .. },
+                        "forbidden"
+                    ) | (
+                        crate::evidence::inventory::KindStatus::NotServed,
+                        "not_served"
+                    )
                 )
             })
             .count()

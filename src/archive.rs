@@ -19,7 +19,7 @@
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
-use crate::period;
+use crate::evidence::period;
 
 /// Hidden names in the archive: `.evidencer-<state>.<label>.<unique>`. Labels hold no dot.
 const PREFIX: &str = ".evidencer-";
@@ -270,7 +270,7 @@ impl Archive {
     }
 }
 
-/// Labels come from [`crate::period`]; this guards the path all the same.
+/// Labels come from [`crate::evidence::period`]; this guards the path all the same.
 fn check_label(label: &str) -> Result<(), ArchiveError> {
     let ok = !label.is_empty()
         && label

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::catalog::{Catalog, Control};
 use crate::checks;
-use crate::finding::{Finding, Status};
+use crate::evidence::finding::{Finding, Status};
 use crate::messages;
 
 /// A check's findings rolled up into one status.
@@ -272,7 +272,7 @@ fn assess_control(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Severity, Subject};
+    use crate::evidence::finding::{Severity, Subject};
 
     fn f(status: Status) -> Finding {
         Finding::new(
@@ -299,7 +299,7 @@ mod tests {
 
     #[test]
     fn an_excepted_failure_counts_as_passing_in_the_roll_up() {
-        use crate::finding::FindingException;
+        use crate::evidence::finding::FindingException;
         let except = |mut f: Finding| {
             f.exception = Some(FindingException {
                 id: "EXC-1".into(),

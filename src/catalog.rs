@@ -17,7 +17,7 @@ use serde_saphyr::Spanned;
 
 use crate::base::input;
 use crate::checks;
-use crate::evidence::sha256_hex;
+use crate::evidence::record::sha256_hex;
 
 /// The catalogs shipped with evidencer: (file name, text).
 pub const BUILTIN: [(&str, &str); 2] = [

@@ -21,8 +21,8 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer};
 use serde_saphyr::Spanned;
 
-use crate::evidence::sha256_hex;
-use crate::report::DataFile;
+use crate::evidence::datafile::DataFile;
+use crate::evidence::record::sha256_hex;
 
 /// Where the shipped data lives in the repository (and how provenance names it).
 pub const BUILTIN_PATH: &str = "controls/data/end-of-life.yaml";

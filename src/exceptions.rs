@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
 use crate::checks;
-use crate::finding::{Finding, FindingException};
+use crate::evidence::finding::{Finding, FindingException};
 
 /// One accepted risk, validated.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -235,7 +235,7 @@ pub fn apply(
         for f in findings.iter_mut() {
             let open = matches!(
                 f.status,
-                crate::finding::Status::Fail | crate::finding::Status::Warn
+                crate::evidence::finding::Status::Fail | crate::evidence::finding::Status::Warn
             );
             if !open || !e.matches(f) {
                 continue;
@@ -307,7 +307,10 @@ pub fn load(path: &Path, limit: u64) -> Result<(Vec<Exception>, String), Excepti
             source,
         })?;
     let exceptions = parse(&path.display().to_string(), &text)?;
-    Ok((exceptions, crate::evidence::sha256_hex(text.as_bytes())))
+    Ok((
+        exceptions,
+        crate::evidence::record::sha256_hex(text.as_bytes()),
+    ))
 }
 
 /// Parses and validates the text of an exceptions file shown as `file`.
@@ -448,7 +451,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Exception>, ExceptionError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Severity, Status, Subject};
+    use crate::evidence::finding::{Severity, Status, Subject};
 
     fn finding(id: &str, status: Status, ns: &str, name: &str) -> Finding {
         let mut f = Finding::new(

@@ -11,10 +11,12 @@
 use std::path::Path;
 
 use crate::cicd::{self, EarlierHit, RepoAnalysis};
-use crate::collect::{CollectedFile, Inventory, kustomize, snapshot, snapshot_manifest};
-use crate::evidence::{Problem, Source, SourceKind, evidence_id};
-use crate::image::{ImageError, ImageRef};
-use crate::manifest::{Manifest, ManifestError};
+use crate::collect::{kustomize, snapshot, snapshot_manifest};
+use crate::evidence::image::{ImageError, ImageRef};
+use crate::evidence::inventory::Problem;
+use crate::evidence::inventory::{CollectedFile, Inventory};
+use crate::evidence::manifest::{Manifest, ManifestError};
+use crate::evidence::record::{Source, SourceKind, evidence_id};
 
 pub use crate::cicd::dockerfile::Dockerfile;
 pub use crate::cicd::shell::Command;
@@ -118,7 +120,7 @@ pub fn dockerfile(text: &str) -> Dockerfile {
 
 /// A shell script whose first line is file line `first`, as split into simple commands.
 pub fn shell(first: u32, text: &str) -> Vec<Command> {
-    cicd::shell::parse(&cicd::shell::Script::from_text(first, text))
+    cicd::shell::parse(&crate::base::lines::Script::from_text(first, text))
 }
 
 /// An image reference as written in a pod spec, Dockerfile or kustomization.

@@ -10,9 +10,9 @@ use std::fmt::Write;
 use crate::assess::{CheckResult, CheckStatus, Verdict};
 use crate::catalog::Control;
 use crate::cicd::Step;
-use crate::finding::{Finding, Status};
-use crate::image::{Digest, ImageError, ImageRef};
-use crate::k8s::ViewError;
+use crate::evidence::finding::{Finding, Status};
+use crate::evidence::image::{Digest, ImageError, ImageRef};
+use crate::evidence::object::ViewError;
 
 /// How many subjects a narrative names before it says "and N more".
 const NAMED_SUBJECTS: usize = 3;
@@ -25,9 +25,9 @@ pub fn no_workloads_collected() -> String {
 
 /// Why one kind a check needs is missing, with what to do about a snapshot that lacks it.
 pub fn kind_missing(kind: &str, why: &str) -> String {
-    match crate::k8s::resource_of(kind) {
+    match crate::evidence::kinds::resource_of(kind) {
         Some(resource) if why.starts_with("no ") => {
-            let all = if crate::k8s::is_cluster_scoped(kind) {
+            let all = if crate::evidence::kinds::is_cluster_scoped(kind) {
                 ""
             } else {
                 " -A"
@@ -1315,7 +1315,8 @@ pub fn control_narrative(
             assessed
         ),
     };
-    let mut cited: BTreeMap<&str, (&crate::finding::FindingException, usize)> = BTreeMap::new();
+    let mut cited: BTreeMap<&str, (&crate::evidence::finding::FindingException, usize)> =
+        BTreeMap::new();
     for check in checks {
         let findings: &[&Finding] = by_check.get(check.id).map(Vec::as_slice).unwrap_or(&[]);
         out.push(' ');

@@ -11,19 +11,8 @@ use std::collections::{BTreeMap, HashSet};
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use crate::finding::Subject;
-use crate::k8s::{Object, ViewError, lenient_opt_string, lenient_string};
-
-/// The kinds that run containers, in the order reports list them.
-pub const WORKLOAD_KINDS: [&str; 7] = [
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "Job",
-    "CronJob",
-    "Pod",
-];
+use crate::evidence::finding::Subject;
+use crate::evidence::object::{Object, ViewError, lenient_opt_string, lenient_string};
 
 /// JSON pointer to the pod spec within each workload kind.
 pub fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
@@ -376,7 +365,7 @@ pub fn count_by_kind<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::k8s::{ObjectMeta, Origin, OwnerReference};
+    use crate::evidence::object::{ObjectMeta, Origin, OwnerReference};
     use serde_json::json;
 
     fn obj(kind: &str, name: &str, uid: &str, owner: Option<(&str, &str, &str)>) -> Object {
@@ -404,7 +393,7 @@ mod tests {
                     .collect(),
                 ..Default::default()
             },
-            json: crate::k8s::canonical_text(&value),
+            json: crate::evidence::object::canonical_text(&value),
             evidence: format!("ev-{name}"),
             source: "s".into(),
             origin: Origin::default(),

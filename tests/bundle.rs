@@ -519,7 +519,7 @@ fn assert_signed_and_checked(dir: &Path, sk: &Path, pk: &Path, other_pk: &Path) 
     let forged = dir.join("forged");
     copy_dir(&bundle, &forged);
     let text = fs::read_to_string(forged.join("manifest.json")).unwrap();
-    let mut m = evidencer::manifest::Manifest::parse("manifest.json", &text).unwrap();
+    let mut m = evidencer::evidence::manifest::Manifest::parse("manifest.json", &text).unwrap();
     m.namespaces.push("forged".into());
     fs::write(forged.join("manifest.json"), evidencer::bundle::seal(m)).unwrap();
     let v = verify(&forged, Some(pk));

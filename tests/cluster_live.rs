@@ -630,7 +630,7 @@ fn secret_looking_values_are_redacted_before_a_snapshot_file_is_written() {
         .unwrap();
     assert_eq!(
         entry["sha256"],
-        evidencer::evidence::sha256_hex(pods.as_bytes())
+        evidencer::evidence::record::sha256_hex(pods.as_bytes())
     );
     // The files hold nothing left to redact; the manifest says what was, and a report from
     // the snapshot counts it as a live report does.

@@ -14,9 +14,9 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use evidencer::checks::{self, CheckContext, CheckSettings};
-use evidencer::collect::{CollectedFile, Inventory};
-use evidencer::evidence::{Source, SourceKind, evidence_id};
-use evidencer::finding::Status;
+use evidencer::evidence::finding::Status;
+use evidencer::evidence::inventory::{CollectedFile, Inventory};
+use evidencer::evidence::record::{Source, SourceKind, evidence_id};
 use evidencer::workload::WorkloadIndex;
 
 fn deploy(path: &str) -> PathBuf {

@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use evidencer::collect::cluster::kinds;
+use evidencer::evidence::kinds;
 use serde_json::Value;
 use support::apiserver::ApiServer;
 

@@ -10,9 +10,9 @@ use std::fs;
 use std::path::Path;
 
 use evidencer::checks::{self, CheckContext, CheckSettings};
-use evidencer::collect::Inventory;
 use evidencer::collect::snapshot::{SnapshotOptions, load};
-use evidencer::finding::Status;
+use evidencer::evidence::finding::Status;
+use evidencer::evidence::inventory::Inventory;
 use evidencer::workload::WorkloadIndex;
 
 /// The checks a hardened container passes (the registry check needs configuration).

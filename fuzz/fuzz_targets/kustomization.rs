@@ -3,7 +3,7 @@
 //! object the file holds, each cited through the overlay, with its record's hash of exactly
 //! the JSON kept.
 #![no_main]
-use evidencer::evidence::sha256_hex;
+use evidencer::evidence::record::sha256_hex;
 use evidencer::fuzzing;
 use evidencer_fuzz::parts;
 use libfuzzer_sys::fuzz_target;

@@ -7,7 +7,7 @@
 //! - the same bytes give the same result twice.
 #![no_main]
 use evidencer::collect::redact;
-use evidencer::evidence::sha256_hex;
+use evidencer::evidence::record::sha256_hex;
 use evidencer::fuzzing;
 use libfuzzer_sys::fuzz_target;
 

@@ -3,7 +3,7 @@
 //! what it records about collection applies to a snapshot without panicking.
 #![no_main]
 use evidencer::fuzzing;
-use evidencer::manifest::Manifest;
+use evidencer::evidence::manifest::Manifest;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

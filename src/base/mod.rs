@@ -1,12 +1,14 @@
-//! Leaf utilities every stage needs, with no domain types: reading YAML ([`yaml`]), times
-//! and dates ([`timefmt`]), opening user-given files with size limits ([`input`]), writing
-//! outputs atomically ([`output`]) and escaping text for display ([`text`]).
+//! Leaf utilities every stage needs, with no domain types: reading YAML ([`yaml`], and with
+//! file lines, [`yaml::tree`]), text whose lines know their file lines ([`lines`]), times and
+//! dates ([`timefmt`]), opening user-given files with size limits ([`input`]), writing outputs
+//! atomically ([`output`]) and escaping text for display ([`text`]).
 //!
 //! They sit under the evidence model so that the model stays free of I/O and no stage keeps
 //! its own copy: the config loader, the catalogs and the collectors read YAML; every
 //! renderer escapes text. Nothing here imports anything else of the crate.
 
 pub mod input;
+pub mod lines;
 pub mod output;
 pub mod text;
 pub mod timefmt;

@@ -6,7 +6,7 @@
 //! when the path ends in `.tar.gz` or `.tgz`. Layout:
 //!
 //! ```text
-//! manifest.json                       the snapshot manifest format (crate::manifest), extended
+//! manifest.json                       the snapshot manifest format (crate::evidence::manifest), extended
 //! manifest.json.minisig               with --sign-key: a minisign signature of manifest.json
 //! reports/report.json                 always (its sha256 is the report id), and every format written
 //! evidence/<source>/objects/<kind>.json   kubectl-style List of the objects as kept (redacted)
@@ -34,11 +34,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::base::output::{self, NotReplaceable, Owned};
-use crate::collect::{CollectedFile, KindStatus};
-use crate::evidence::{EvidenceRecord, sha256_hex};
-use crate::k8s::Object;
-use crate::manifest::{self, Manifest, ManifestFile, ManifestKind};
+use crate::evidence::inventory::{CollectedFile, KindStatus};
+use crate::evidence::manifest::{self, Manifest, ManifestFile, ManifestKind};
+use crate::evidence::manifest::{NotReplaceable, Owned};
+use crate::evidence::object::Object;
+use crate::evidence::record::{EvidenceRecord, sha256_hex};
 use crate::report::Report;
 
 /// The signature file beside the manifest.
@@ -581,7 +581,7 @@ pub fn check_destination(path: &Path) -> Result<(), BundleError> {
     if is_archive(path) {
         return Ok(());
     }
-    output::check_replaceable(path, &OWNED).map_err(|e| match e {
+    manifest::check_replaceable(path, &OWNED).map_err(|e| match e {
         NotReplaceable::Foreign(why) => BundleError::NotABundle {
             path: path.to_path_buf(),
             why,

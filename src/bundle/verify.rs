@@ -22,8 +22,8 @@ use super::sign::{self, KeyInfo};
 use super::{BundleInfo, EXTRA_KEY, EvidenceFile, SELF_DIGEST_KEY, SIGNATURE_FILE};
 use crate::base::input;
 use crate::base::text;
-use crate::evidence::sha256_hex;
-use crate::manifest::{self, Manifest};
+use crate::evidence::manifest::{self, Manifest};
+use crate::evidence::record::sha256_hex;
 
 /// What verification found.
 #[derive(Debug, Default)]
@@ -448,7 +448,7 @@ fn cross_check(root: &Path, info: &BundleInfo, intact: &BTreeSet<&str>) -> Vec<S
                 }
                 for (i, (item, id)) in items.iter().zip(ids).enumerate() {
                     let mut canonical = Vec::new();
-                    crate::collect::snapshot::canonical_json(item, &mut canonical);
+                    crate::evidence::object::canonical_json(item, &mut canonical);
                     match records.get(id) {
                         None => out.push(format!(
                             "{path} item {i}: its record {id} is not in {report_path}"

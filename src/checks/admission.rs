@@ -40,7 +40,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::k8s::{LabelSelector, Object, lenient_opt_string, lenient_string};
+use crate::evidence::object::{LabelSelector, Object, lenient_opt_string, lenient_string};
 
 /// Namespaces the platform itself runs in; the policy checks leave them out.
 pub const SYSTEM_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "kube-node-lease"];

@@ -5,8 +5,8 @@ use serde_json::json;
 use super::repository::{file_subject, per_dockerfile, without_from};
 use super::{Check, CheckContext, CheckMeta};
 use crate::cicd::dockerfile::{Base, Dockerfile, minimal_family};
-use crate::collect::CollectedFile;
-use crate::finding::{Finding, Status};
+use crate::evidence::finding::{Finding, Status};
+use crate::evidence::inventory::CollectedFile;
 use crate::messages;
 
 crate::declare_check! {

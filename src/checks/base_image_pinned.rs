@@ -5,8 +5,8 @@ use serde_json::json;
 use super::repository::{file_subject, per_dockerfile};
 use super::{Check, CheckContext, CheckMeta};
 use crate::cicd::dockerfile::{Base, Dockerfile};
-use crate::collect::CollectedFile;
-use crate::finding::{Finding, Status};
+use crate::evidence::finding::{Finding, Status};
+use crate::evidence::inventory::CollectedFile;
 use crate::messages;
 
 crate::declare_check! {

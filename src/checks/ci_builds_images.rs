@@ -4,8 +4,8 @@ use super::repository::{
     analyzed, pipeline_finding, pipeline_summary, repo_evidence, repo_subject,
 };
 use super::{Check, CheckContext, CheckMeta};
-use crate::cicd::{self, Activity, Scope, Step};
-use crate::finding::{Finding, Status};
+use crate::cicd::{Activity, Scope, Step};
+use crate::evidence::finding::{Finding, Status};
 use crate::messages;
 
 crate::declare_check! {
@@ -86,7 +86,7 @@ impl Check for CiBuildsImages {
                     .filter(|f| {
                         f.source == repo.source
                             && !f.earlier
-                            && cicd::dockerfile::is_dockerfile(&f.path)
+                            && crate::evidence::file_kinds::is_dockerfile(&f.path)
                     })
                     .collect();
                 let dockerfiles: Vec<&str> =

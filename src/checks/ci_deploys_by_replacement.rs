@@ -6,7 +6,7 @@ use super::repository::{
 };
 use super::{Check, CheckContext, CheckMeta};
 use crate::cicd::{self, Activity, RepoAnalysis, Scope, Step};
-use crate::finding::{Finding, Status};
+use crate::evidence::finding::{Finding, Status};
 use crate::messages;
 
 crate::declare_check! {

@@ -5,7 +5,7 @@ use super::repository::{
 };
 use super::{Check, CheckContext, CheckMeta};
 use crate::cicd::{Activity, Scope, Step};
-use crate::finding::{Finding, Status};
+use crate::evidence::finding::{Finding, Status};
 use crate::messages;
 
 crate::declare_check! {

@@ -3,7 +3,7 @@
 
 use super::{Check, CheckContext, CheckMeta, nodes, versions};
 use crate::eol::Version;
-use crate::finding::{Finding, Status};
+use crate::evidence::finding::{Finding, Status};
 use crate::messages;
 
 crate::declare_check! {

@@ -1,7 +1,7 @@
 //! `image-from-trusted-registry`: images come from registries the organisation controls.
 
 use super::{Check, CheckContext, CheckMeta, parse_container_image};
-use crate::finding::{Finding, Status};
+use crate::evidence::finding::{Finding, Status};
 use crate::messages;
 
 crate::declare_check! {

@@ -1,8 +1,8 @@
 //! `image-pinned-by-digest`: images are pinned to one immutable build.
 
 use super::{Check, CheckContext, CheckMeta, parse_container_image};
-use crate::finding::{Finding, Status};
-use crate::image::ImageError;
+use crate::evidence::finding::{Finding, Status};
+use crate::evidence::image::ImageError;
 use crate::messages;
 
 crate::declare_check! {

@@ -1,7 +1,7 @@
 //! `image-tag-not-latest`: images name the build they run.
 
 use super::{Check, CheckContext, CheckMeta, parse_container_image};
-use crate::finding::{Finding, Status};
+use crate::evidence::finding::{Finding, Status};
 use crate::messages;
 
 crate::declare_check! {

@@ -16,9 +16,9 @@ use serde_json::json;
 
 use super::running::{self, OwnerKey, RunningPod};
 use super::{Check, CheckContext, CheckMeta, object_finding};
-use crate::finding::{Finding, Status};
-use crate::image::ImageRef;
-use crate::k8s::{Object, lenient_opt_string, lenient_string};
+use crate::evidence::finding::{Finding, Status};
+use crate::evidence::image::ImageRef;
+use crate::evidence::object::{Object, lenient_opt_string, lenient_string};
 use crate::messages::{self, ImageScan};
 
 crate::declare_check! {
@@ -134,7 +134,7 @@ impl ScanIndex {
 
     /// The image scan steps of the repositories' CI pipelines whose target names an image
     /// repository, each dated by its pipeline file's commit time.
-    pub fn add_ci_scans(&mut self, inventory: &crate::collect::Inventory) -> usize {
+    pub fn add_ci_scans(&mut self, inventory: &crate::evidence::inventory::Inventory) -> usize {
         let mut added = 0;
         for step in crate::cicd::image_scans(inventory) {
             let Some(name) = step.target.as_deref().and_then(scanned_repository) else {

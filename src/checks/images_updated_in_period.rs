@@ -10,10 +10,10 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{Check, CheckContext, CheckMeta};
-use crate::collect::git::images::Owner;
-use crate::collect::git::{History, Introduced, SlotHistory};
-use crate::finding::{Finding, Status, Subject};
-use crate::image::ImageRef;
+use crate::evidence::finding::{Finding, Status, Subject};
+use crate::evidence::history::Owner;
+use crate::evidence::history::{History, Introduced, SlotHistory};
+use crate::evidence::image::ImageRef;
 use crate::messages::{self, ImageCadence};
 use crate::workload::{ContainerRef, Workload};
 
@@ -312,8 +312,8 @@ mod tests {
     use crate::base::timefmt::parse_as_of;
     use crate::checks::CheckSettings;
     use crate::checks::test_support::findings_in;
-    use crate::collect::git::History;
     use crate::collect::snapshot;
+    use crate::evidence::history::History;
 
     fn t(s: &str) -> DateTime<Utc> {
         parse_as_of(s).unwrap()

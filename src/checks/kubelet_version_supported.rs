@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{Check, CheckContext, CheckMeta, nodes, versions};
 use crate::eol::Version;
-use crate::finding::{Finding, Status};
+use crate::evidence::finding::{Finding, Status};
 use crate::messages::{self, Skew};
 
 crate::declare_check! {
@@ -145,7 +145,7 @@ fn skew(server: &Version, kubelet: &Version) -> Skew {
 mod tests {
     use super::*;
     use crate::checks::test_support::{findings_in, inventory, settings_on, table};
-    use crate::collect::ServerVersion;
+    use crate::evidence::inventory::ServerVersion;
 
     fn node(name: &str, kubelet: &str) -> String {
         format!(

@@ -2,7 +2,7 @@
 //! still supported upstream on the as-of date.
 
 use super::{Check, CheckContext, CheckMeta, versions};
-use crate::finding::{Finding, Subject};
+use crate::evidence::finding::{Finding, Subject};
 use crate::messages;
 
 crate::declare_check! {
@@ -79,8 +79,8 @@ impl Check for KubernetesVersionSupported {
 mod tests {
     use super::*;
     use crate::checks::test_support::{findings_in, settings_on};
-    use crate::collect::{Inventory, ServerVersion};
-    use crate::finding::Status;
+    use crate::evidence::finding::Status;
+    use crate::evidence::inventory::{Inventory, ServerVersion};
 
     fn with_version(git: &str) -> Inventory {
         Inventory {

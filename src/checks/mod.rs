@@ -11,9 +11,9 @@ use std::sync::{Arc, OnceLock};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
-use crate::collect::Inventory;
 use crate::eol::EolData;
-use crate::finding::{Finding, Severity, Status, Subject};
+use crate::evidence::finding::{Finding, Severity, Status, Subject};
+use crate::evidence::inventory::Inventory;
 use crate::workload::WorkloadIndex;
 
 pub(crate) mod admission;
@@ -153,7 +153,7 @@ macro_rules! declare_check {
             pub const META: $crate::checks::CheckMeta = $crate::checks::CheckMeta {
                 id: $id,
                 title: $title,
-                severity: $crate::finding::Severity::$severity,
+                severity: $crate::evidence::finding::Severity::$severity,
                 docs: concat!($($doc, "\n"),*),
             };
         }
@@ -183,7 +183,7 @@ pub struct CheckSettings {
     /// Vulnerability reports older than this many days do not count in `images-scanned`.
     pub max_scan_age_days: u32,
     /// The audit period, when the run has one.
-    pub period: Option<crate::period::Period>,
+    pub period: Option<crate::evidence::period::Period>,
     /// Images unchanged in the period pass `images-updated-in-period` when younger than this.
     pub max_image_age_days: u32,
 }
@@ -231,7 +231,7 @@ impl CheckContext<'_> {
     /// every container check.
     pub fn require_workloads(&self, meta: &CheckMeta) -> Option<Finding> {
         let coverage = &self.inventory.coverage;
-        let any = crate::workload::WORKLOAD_KINDS
+        let any = crate::evidence::kinds::WORKLOAD_KINDS
             .iter()
             .any(|k| coverage.is_collected(k));
         (!any).then(|| self.not_assessed(meta, crate::messages::no_workloads_collected()))
@@ -299,7 +299,7 @@ impl CheckContext<'_> {
 /// A finding about one object, citing its evidence.
 pub fn object_finding(
     meta: &CheckMeta,
-    object: &crate::k8s::Object,
+    object: &crate::evidence::object::Object,
     status: Status,
     message: impl Into<String>,
 ) -> Finding {
@@ -385,11 +385,14 @@ impl crate::workload::ContainerRef<'_> {
 /// finding (a missing image has no parse error).
 pub fn parse_container_image<'a>(
     c: &crate::workload::ContainerRef<'a>,
-) -> Result<(&'a str, crate::image::ImageRef), (Option<crate::image::ImageError>, String)> {
+) -> Result<
+    (&'a str, crate::evidence::image::ImageRef),
+    (Option<crate::evidence::image::ImageError>, String),
+> {
     let Some(original) = c.container.image.as_deref() else {
         return Err((None, crate::messages::missing_image(&c.field_path("image"))));
     };
-    crate::image::ImageRef::parse(original)
+    crate::evidence::image::ImageRef::parse(original)
         .map(|image| (original, image))
         .map_err(|e| {
             let message = crate::messages::invalid_image(original, &e);

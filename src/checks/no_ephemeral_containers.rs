@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{Check, CheckContext, CheckMeta, object_finding, running};
-use crate::finding::{Finding, Status};
-use crate::k8s::{lenient_opt_string, lenient_string};
+use crate::evidence::finding::{Finding, Status};
+use crate::evidence::object::{lenient_opt_string, lenient_string};
 use crate::messages;
 use crate::workload::object_subject;
 

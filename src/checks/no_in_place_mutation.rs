@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::repository::{analyzed, file_subject, repo_evidence, repo_subject};
 use super::{Check, CheckContext, CheckMeta};
 use crate::cicd::{self, Activity, FileKind, Scope, Step};
-use crate::finding::{Finding, Status};
+use crate::evidence::finding::{Finding, Status};
 use crate::messages;
 
 crate::declare_check! {

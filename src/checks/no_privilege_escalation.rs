@@ -1,7 +1,7 @@
 //! `no-privilege-escalation`: processes cannot gain privileges.
 
 use super::{Check, CheckContext, CheckMeta};
-use crate::finding::{Finding, Status};
+use crate::evidence::finding::{Finding, Status};
 use crate::messages;
 
 crate::declare_check! {

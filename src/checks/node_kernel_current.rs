@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::nodes::NodeView;
 use super::{Check, CheckContext, CheckMeta, nodes};
-use crate::finding::{Finding, Status};
+use crate::evidence::finding::{Finding, Status};
 use crate::messages;
 
 crate::declare_check! {

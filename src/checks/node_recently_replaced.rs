@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{Check, CheckContext, CheckMeta, nodes};
-use crate::finding::{Finding, Status};
+use crate::evidence::finding::{Finding, Status};
 use crate::messages;
 
 crate::declare_check! {

@@ -7,8 +7,8 @@
 use serde::Deserialize;
 
 use super::{CheckContext, CheckMeta, object_finding};
-use crate::finding::{Finding, Status};
-use crate::k8s::{Object, lenient_opt_string};
+use crate::evidence::finding::{Finding, Status};
+use crate::evidence::object::{Object, lenient_opt_string};
 use crate::messages;
 
 /// The fields of `status.nodeInfo` the checks read.

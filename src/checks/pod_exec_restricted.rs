@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::rbac::{self, Access, SubjectRef};
 use super::{Check, CheckContext, CheckMeta, object_finding, versions};
-use crate::finding::{Finding, Status, Subject};
+use crate::evidence::finding::{Finding, Status, Subject};
 use crate::messages;
 
 crate::declare_check! {
@@ -143,7 +143,7 @@ impl Check for PodExecRestricted {
 }
 
 /// The subject of a finding about an RBAC subject, located at the first binding naming it.
-fn subject_of(subject: &SubjectRef, binding: &crate::k8s::Object) -> Subject {
+fn subject_of(subject: &SubjectRef, binding: &crate::evidence::object::Object) -> Subject {
     Subject {
         kind: subject.kind.clone(),
         namespace: subject.namespace.clone(),
@@ -160,7 +160,7 @@ fn subject_of(subject: &SubjectRef, binding: &crate::k8s::Object) -> Subject {
 mod tests {
     use super::*;
     use crate::checks::test_support::{findings_in, inventory, settings_on, table};
-    use crate::collect::ServerVersion;
+    use crate::evidence::inventory::ServerVersion;
 
     const ROLES: &str = r#"
 apiVersion: rbac.authorization.k8s.io/v1
@@ -390,7 +390,7 @@ subjects: [{kind: ServiceAccount, name: bootstrap-signer, namespace: kube-system
         let mut inv = inventory(&format!("{ROLES}{extra}"));
         inv.coverage.set(
             "RoleBinding",
-            crate::collect::KindStatus::Forbidden {
+            crate::evidence::inventory::KindStatus::Forbidden {
                 reason: "403 Forbidden".into(),
             },
         );
@@ -412,7 +412,7 @@ subjects: [{kind: ServiceAccount, name: bootstrap-signer, namespace: kube-system
         let mut inv = inventory(ROLES);
         inv.coverage.set(
             "ClusterRoleBinding",
-            crate::collect::KindStatus::Forbidden {
+            crate::evidence::inventory::KindStatus::Forbidden {
                 reason: "403 Forbidden".into(),
             },
         );

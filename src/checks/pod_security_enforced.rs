@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::admission::{Namespace, Policies, SYSTEM_NAMESPACES};
 use super::{Check, CheckContext, CheckMeta, object_finding};
-use crate::finding::{Finding, Status};
+use crate::evidence::finding::{Finding, Status};
 use crate::messages;
 use crate::workload::object_subject;
 
@@ -167,8 +167,8 @@ pub(super) fn unseen_kinds(ctx: &CheckContext<'_>, kinds: &[&str]) -> Vec<String
             !matches!(
                 ctx.inventory.coverage.kinds.get(**k),
                 Some(
-                    crate::collect::KindStatus::Collected { .. }
-                        | crate::collect::KindStatus::NotServed
+                    crate::evidence::inventory::KindStatus::Collected { .. }
+                        | crate::evidence::inventory::KindStatus::NotServed
                 )
             )
         })

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::k8s::{LabelSelector, Object, lenient_opt_string, lenient_string};
+use crate::evidence::object::{LabelSelector, Object, lenient_opt_string, lenient_string};
 
 /// A permission that gets into, or changes, a running container; or leads to one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -9,7 +9,7 @@ use super::admission::{ENFORCE_LABEL, Namespace, Policies, SYSTEM_NAMESPACES};
 use super::pod_security_enforced::{ENGINE_KINDS, unreadable_policies, unseen_kinds};
 use super::running::{self, OwnerKey};
 use super::{Check, CheckContext, CheckMeta};
-use crate::finding::{Finding, Status, Subject};
+use crate::evidence::finding::{Finding, Status, Subject};
 use crate::messages;
 use crate::workload::object_subject;
 
@@ -89,7 +89,7 @@ impl Check for ReadOnlyRootEnforced {
         let mut engine_kinds = ENGINE_KINDS.to_vec();
         engine_kinds.push("K8sPSPReadOnlyRootFilesystem");
         let unseen = unseen_kinds(ctx, &engine_kinds);
-        let namespace_objects: BTreeMap<&str, &crate::k8s::Object> = ctx
+        let namespace_objects: BTreeMap<&str, &crate::evidence::object::Object> = ctx
             .inventory
             .objects
             .iter()
@@ -104,7 +104,7 @@ impl Check for ReadOnlyRootEnforced {
             .iter()
             .map(|p| (p.pod.object.evidence.as_str(), &p.owner))
             .collect();
-        let mut used: BTreeMap<&str, (BTreeSet<WorkloadKey>, &crate::k8s::Object)> =
+        let mut used: BTreeMap<&str, (BTreeSet<WorkloadKey>, &crate::evidence::object::Object)> =
             BTreeMap::new();
         for w in &ctx.workloads.assessed {
             let Some(ns) = w.object.meta.namespace.as_deref() else {

@@ -1,7 +1,7 @@
 //! `read-only-root-filesystem`: containers cannot change their own files.
 
 use super::{Check, CheckContext, CheckMeta};
-use crate::finding::{Finding, Status};
+use crate::evidence::finding::{Finding, Status};
 use crate::messages;
 
 crate::declare_check! {

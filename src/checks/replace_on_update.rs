@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use super::{Check, CheckContext, CheckMeta};
-use crate::finding::{Finding, Status};
+use crate::evidence::finding::{Finding, Status};
 use crate::messages;
 use crate::workload::{Workload, object_subject};
 
@@ -93,7 +93,9 @@ impl Check for ReplaceOnUpdate {
     }
 }
 
-fn judge(w: &Workload<'_>) -> Result<(Status, String, Option<String>), crate::k8s::ViewError> {
+fn judge(
+    w: &Workload<'_>,
+) -> Result<(Status, String, Option<String>), crate::evidence::object::ViewError> {
     let object = w.object;
     let kind = object.kind.as_str();
     let pointer = match kind {

@@ -6,9 +6,9 @@ use serde_json::{Value, json};
 
 use super::{CheckContext, CheckMeta};
 use crate::cicd::{self, Pipeline, RepoAnalysis, Step};
-use crate::collect::CollectedFile;
-use crate::evidence::Source;
-use crate::finding::{Finding, Status, Subject};
+use crate::evidence::finding::{Finding, Status, Subject};
+use crate::evidence::inventory::CollectedFile;
+use crate::evidence::record::Source;
 use crate::messages;
 
 /// The narrative sentence of a pipeline check: the pipeline files whose findings pass.
@@ -174,7 +174,11 @@ pub fn dockerfiles<'a>(
     ctx.inventory
         .files
         .iter()
-        .filter(|f| f.source == source.id && !f.earlier && cicd::dockerfile::is_dockerfile(&f.path))
+        .filter(|f| {
+            f.source == source.id
+                && !f.earlier
+                && crate::evidence::file_kinds::is_dockerfile(&f.path)
+        })
         .map(|f| (f, cicd::dockerfile::parse(&f.text)))
         .collect()
 }
@@ -255,7 +259,7 @@ mod tests {
     use crate::checks::registry;
     use crate::checks::test_support::findings_of;
     use crate::cicd::test_support::fixture_inventory;
-    use crate::collect::Inventory;
+    use crate::evidence::inventory::Inventory;
 
     const REPOSITORY_CHECKS: [&str; 7] = [
         "ci-builds-images",

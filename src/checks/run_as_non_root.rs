@@ -1,7 +1,7 @@
 //! `run-as-non-root`: containers cannot run as root.
 
 use super::{Check, CheckContext, CheckMeta};
-use crate::finding::{Finding, Status};
+use crate::evidence::finding::{Finding, Status};
 use crate::messages;
 
 crate::declare_check! {

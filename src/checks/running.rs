@@ -13,8 +13,10 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use crate::finding::Subject;
-use crate::k8s::{Object, OwnerReference, ViewError, lenient_opt_string, lenient_string};
+use crate::evidence::finding::Subject;
+use crate::evidence::object::{
+    Object, OwnerReference, ViewError, lenient_opt_string, lenient_string,
+};
 use crate::workload::{Workload, object_subject};
 
 /// The parts of a pod's `status` the checks read.

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::running::{OwnerKey, RunningPod};
 use super::{Check, CheckContext, CheckMeta, object_finding, running};
-use crate::finding::{Finding, Status};
+use crate::evidence::finding::{Finding, Status};
 use crate::messages::{self, DigestPods};
 
 crate::declare_check! {

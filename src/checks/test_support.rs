@@ -2,8 +2,9 @@
 //! `(subject, status)` pairs sorted by subject.
 
 use super::{Check, CheckContext, CheckSettings};
-use crate::collect::{Inventory, snapshot};
-use crate::finding::{Finding, Status};
+use crate::collect::snapshot;
+use crate::evidence::finding::{Finding, Status};
+use crate::evidence::inventory::Inventory;
 use crate::workload::WorkloadIndex;
 
 /// Runs one check over YAML text with default settings.

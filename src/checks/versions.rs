@@ -10,9 +10,9 @@
 use serde_json::{Value, json};
 
 use super::CheckSettings;
-use crate::collect::Inventory;
 use crate::eol::{Judgement, Version};
-use crate::finding::Status;
+use crate::evidence::finding::Status;
+use crate::evidence::inventory::Inventory;
 use crate::messages;
 
 /// A judged version: status, message and the facts behind it.

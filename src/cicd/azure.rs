@@ -10,11 +10,11 @@
 //! `PowerShell`, `AzureCLI`, `ShellScript`, `SSH`, `Ansible`, Trivy and Snyk tasks, Azure
 //! Container Apps and Web App for Containers.
 
-use super::shell::Script;
 use super::walk::{Walker, join, parent};
-use super::yaml::Node;
-use super::yaml::for_each_map;
 use super::{Activity, yaml_documents};
+use crate::base::lines::Script;
+use crate::base::yaml::tree::Node;
+use crate::base::yaml::tree::for_each_map;
 
 pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
     let Some((docs, lines)) = yaml_documents(w, path, text) else {

@@ -3,11 +3,11 @@
 //! `*-kubectl-run` and `azure-aks-deploy` (read as the kubectl command they run), `ssh-run`
 //! (commands on a host), image push pipes, Helm and service deploy pipes, Trivy and Snyk.
 
-use super::shell::Script;
 use super::walk::Walker;
-use super::yaml::Node;
-use super::yaml::for_each_map;
 use super::{Activity, yaml_documents};
+use crate::base::lines::Script;
+use crate::base::yaml::tree::Node;
+use crate::base::yaml::tree::for_each_map;
 
 pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
     let Some((docs, lines)) = yaml_documents(w, path, text) else {

@@ -4,9 +4,9 @@
 //! `snyk/scan` with an image...), wherever they are used: as steps or as workflow jobs.
 
 use super::walk::Walker;
-use super::yaml::Node;
-use super::yaml::for_each_map;
 use super::{Activity, yaml_documents};
+use crate::base::yaml::tree::Node;
+use crate::base::yaml::tree::for_each_map;
 
 pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
     let Some((docs, lines)) = yaml_documents(w, path, text) else {

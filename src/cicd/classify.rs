@@ -9,7 +9,8 @@
 //! package-manager upgrade is a change in place (on the CI runner it is just tooling).
 
 use super::Activity;
-use super::shell::{Script, Word, join_words};
+use super::shell::{Word, join_words};
+use crate::base::lines::Script;
 
 /// One thing a command does.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -14,9 +14,10 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::image::{ImageError, ImageRef};
+use crate::evidence::image::{ImageError, ImageRef};
 
-use super::shell::{self, Script};
+use super::shell;
+use crate::base::lines::Script;
 
 /// A parsed Dockerfile.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -130,28 +131,6 @@ impl Dockerfile {
             .iter()
             .filter(|s| !matches!(s.base, Base::Scratch | Base::Stage { .. }))
     }
-}
-
-/// Is this path a Dockerfile? `Dockerfile`, `Containerfile`, `Dockerfile.*`, `*.Dockerfile`
-/// (any case), not `*.dockerignore`, and not under `.devcontainer/`, `node_modules/` or
-/// `vendor/` (development containers and third-party code are not what ships).
-pub fn is_dockerfile(path: &str) -> bool {
-    if path
-        .split('/')
-        .any(|c| matches!(c, ".devcontainer" | "node_modules" | "vendor"))
-    {
-        return false;
-    }
-    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    if name.ends_with(".dockerignore") {
-        return false;
-    }
-    name == "dockerfile"
-        || name == "containerfile"
-        || name.starts_with("dockerfile.")
-        || name.starts_with("containerfile.")
-        || name.ends_with(".dockerfile")
-        || name.ends_with(".containerfile")
 }
 
 /// One instruction: keyword, arguments (continuations joined), first line, and for shell
@@ -739,22 +718,6 @@ COPY --from=build /app /app
         let s = &df.stages[0];
         assert_eq!(s.upgrades.len(), 2, "{:?}", s.upgrades);
         assert_eq!(s.upgrades[0].line, 3);
-    }
-
-    #[test]
-    fn dockerfile_names() {
-        for (path, want) in [
-            ("Dockerfile", true),
-            ("build/api.Dockerfile", true),
-            ("Dockerfile.prod", true),
-            ("Containerfile", true),
-            ("dockerfile", true),
-            (".devcontainer/Dockerfile", false),
-            ("Dockerfile.dockerignore", false),
-            ("docs/dockerfiles.md", false),
-        ] {
-            assert_eq!(is_dockerfile(path), want, "{path}");
-        }
     }
 
     #[test]

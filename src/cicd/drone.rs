@@ -3,8 +3,8 @@
 //! (Helm and Kubernetes plugins), run commands on hosts (`appleboy/drone-ssh`) or run Ansible.
 
 use super::walk::Walker;
-use super::yaml::Node;
 use super::{Activity, yaml_documents};
+use crate::base::yaml::tree::Node;
 
 pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
     let Some((docs, lines)) = yaml_documents(w, path, text) else {

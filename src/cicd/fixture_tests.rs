@@ -5,7 +5,7 @@
 use super::test_support::{fixture_inventory, render_steps};
 use super::{RepoAnalysis, analyze};
 
-fn render(repo: &RepoAnalysis, inventory: &crate::collect::Inventory) -> String {
+fn render(repo: &RepoAnalysis, inventory: &crate::evidence::inventory::Inventory) -> String {
     let mut out = String::new();
     for p in &repo.pipelines {
         out.push_str(&format!("## {} {}\n", p.system.name(), p.path));

@@ -7,8 +7,8 @@
 //! in the same repository is a workflow of its own; a remote one is noted, not read.
 
 use super::walk::Walker;
-use super::yaml::Node;
 use super::{Activity, yaml_documents};
+use crate::base::yaml::tree::Node;
 
 pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
     let Some((docs, lines)) = yaml_documents(w, path, text) else {
@@ -264,7 +264,7 @@ fn action(
                 && let Some(script) = args_node.script(lines)
             {
                 let text = format!("kubectl {}", script.text().trim());
-                let script = super::shell::Script::from_text(args_node.line(), &text);
+                let script = crate::base::lines::Script::from_text(args_node.line(), &text);
                 w.script(path, &script, "", None);
             }
         }

@@ -11,8 +11,8 @@
 //! `project:` includes are noted as not analysed.
 
 use super::walk::Walker;
-use super::yaml::Node;
 use super::{Activity, yaml_documents};
+use crate::base::yaml::tree::Node;
 
 const KEYWORDS: [&str; 11] = [
     "stages",

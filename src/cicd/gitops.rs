@@ -14,8 +14,8 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::base::yaml::{parse_document, split_documents};
-use crate::collect::Inventory;
-use crate::workload::WORKLOAD_KINDS;
+use crate::evidence::inventory::Inventory;
+use crate::evidence::kinds::WORKLOAD_KINDS;
 
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct GitOps {
@@ -107,7 +107,10 @@ pub fn find(source: &str, inventory: &Inventory) -> GitOps {
 /// Reads a YAML file's documents for agent and workload objects (when the manifest loader
 /// did not run over the repository).
 fn scan_file(path: &str, text: &str, g: &mut GitOps, workload_files: &mut BTreeSet<String>) {
-    if !text.contains("apiVersion") || !text.contains("kind") || super::tekton::is_tekton(text) {
+    if !text.contains("apiVersion")
+        || !text.contains("kind")
+        || crate::evidence::file_kinds::is_tekton(text)
+    {
         return;
     }
     for doc in split_documents(text) {

@@ -10,8 +10,8 @@
 //! Groovy interpolation (`${env.TAG}`) is left as written.
 
 use super::Activity;
-use super::shell::Script;
 use super::walk::{Walker, join};
+use crate::base::lines::Script;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Tok {

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use super::shell::Script;
+use crate::base::lines::Script;
 
 #[derive(Debug, Default)]
 pub struct Makefile {

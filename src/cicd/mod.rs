@@ -26,14 +26,17 @@ pub mod shell;
 mod tekton;
 mod text;
 mod walk;
-pub(crate) mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::base::lines::Script;
+use crate::base::yaml::tree;
+use crate::evidence::file_kinds::{System, is_makefile, is_runbook, is_script, pipeline_system};
+
 use serde::Serialize;
 
-use crate::collect::{CollectedFile, Inventory};
-use crate::evidence::{Source, SourceKind};
+use crate::evidence::inventory::{CollectedFile, Inventory};
+use crate::evidence::record::{Source, SourceKind};
 
 pub use walk::Walked;
 
@@ -98,35 +101,6 @@ impl Step {
     /// `path:line`.
     pub fn location(&self) -> String {
         format!("{}:{}", self.path, self.line)
-    }
-}
-
-/// The CI systems recognised.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum System {
-    GithubActions,
-    GitlabCi,
-    Jenkins,
-    AzurePipelines,
-    Circleci,
-    BitbucketPipelines,
-    Tekton,
-    Drone,
-}
-
-impl System {
-    pub fn name(self) -> &'static str {
-        match self {
-            System::GithubActions => "GitHub Actions",
-            System::GitlabCi => "GitLab CI",
-            System::Jenkins => "Jenkins",
-            System::AzurePipelines => "Azure Pipelines",
-            System::Circleci => "CircleCI",
-            System::BitbucketPipelines => "Bitbucket Pipelines",
-            System::Tekton => "Tekton",
-            System::Drone => "Drone",
-        }
     }
 }
 
@@ -379,108 +353,6 @@ fn glob_match(pattern: &str, path: &str) -> bool {
     go(pattern.as_bytes(), path.as_bytes())
 }
 
-fn file_name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
-}
-
-fn is_yaml(path: &str) -> bool {
-    path.ends_with(".yml") || path.ends_with(".yaml")
-}
-
-/// Which CI system a file defines, by its path, and for Tekton by its content. The second
-/// value is true for definitions that are roots only when no other pipeline includes them
-/// (`ci/build.gitlab-ci.yml`, Azure templates under `.azure-pipelines/`).
-pub fn pipeline_system(path: &str, text: &str) -> Option<(System, bool)> {
-    let name = file_name(path);
-    let lower = name.to_ascii_lowercase();
-    let dir = walk::parent(path);
-    if dir == ".github/workflows" && is_yaml(name) {
-        return Some((System::GithubActions, false));
-    }
-    if name == ".gitlab-ci.yml" || name == ".gitlab-ci.yaml" {
-        return Some((System::GitlabCi, !dir.is_empty()));
-    }
-    if name.ends_with(".gitlab-ci.yml") || name.ends_with(".gitlab-ci.yaml") {
-        return Some((System::GitlabCi, true));
-    }
-    if lower == "jenkinsfile"
-        || lower.starts_with("jenkinsfile.")
-        || lower.ends_with(".jenkinsfile")
-    {
-        return Some((System::Jenkins, false));
-    }
-    if is_yaml(name) && lower.starts_with("azure-pipelines") {
-        return Some((System::AzurePipelines, false));
-    }
-    if is_yaml(name)
-        && matches!(
-            dir.split('/').next(),
-            Some(".azure-pipelines" | ".azuredevops" | ".pipelines")
-        )
-    {
-        return Some((System::AzurePipelines, true));
-    }
-    if dir == ".circleci" && matches!(name, "config.yml" | "config.yaml") {
-        return Some((System::Circleci, false));
-    }
-    if dir.is_empty() && matches!(name, "bitbucket-pipelines.yml" | "bitbucket-pipelines.yaml") {
-        return Some((System::BitbucketPipelines, false));
-    }
-    if dir.is_empty() && matches!(name, ".drone.yml" | ".drone.yaml") {
-        return Some((System::Drone, false));
-    }
-    if is_yaml(name) && tekton::is_tekton(text) {
-        return Some((System::Tekton, false));
-    }
-    None
-}
-
-/// Makefiles: `Makefile`, `makefile`, `GNUmakefile`, `*.mk`.
-pub fn is_makefile(path: &str) -> bool {
-    let name = file_name(path);
-    matches!(name, "Makefile" | "makefile" | "GNUmakefile") || name.ends_with(".mk")
-}
-
-/// Shell scripts: `*.sh`, `*.bash`, or an extension-less file with a shell `#!` line.
-pub fn is_script(path: &str, text: &str) -> bool {
-    let name = file_name(path);
-    if name.ends_with(".sh") || name.ends_with(".bash") {
-        return true;
-    }
-    if name.contains('.') {
-        return false;
-    }
-    let first = text.lines().next().unwrap_or("");
-    first.starts_with("#!")
-        && [
-            "/sh", "/bash", "/zsh", "/dash", "/ash", "env sh", "env bash", "env zsh",
-        ]
-        .iter()
-        .any(|s| first.contains(s))
-}
-
-pub fn is_runbook(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    lower.ends_with(".md") || lower.ends_with(".markdown")
-}
-
-/// Paths this module reads, for a collector that keeps only the files it needs: pipeline
-/// definitions and their includes (any YAML), Jenkinsfiles and Groovy, scripts, Makefiles,
-/// runbooks and Dockerfiles. Extension-less files are wanted too (scripts with a `#!`).
-pub fn is_relevant_path(path: &str) -> bool {
-    let name = file_name(path);
-    let lower = name.to_ascii_lowercase();
-    is_yaml(&lower)
-        || lower.contains("jenkinsfile")
-        || lower.ends_with(".groovy")
-        || lower.ends_with(".sh")
-        || lower.ends_with(".bash")
-        || is_makefile(path)
-        || is_runbook(path)
-        || dockerfile::is_dockerfile(path)
-        || !name.contains('.')
-}
-
 /// The repository sources of an inventory.
 pub fn repositories(inventory: &Inventory) -> Vec<&Source> {
     inventory
@@ -661,12 +533,7 @@ fn standalone_mutations(repo: &Repo<'_>, path: &str, text: &str, kind: FileKind)
     let mut walker = walk::Walker::new(repo, path).without_following();
     match kind {
         FileKind::Makefile => walker.all_make_targets(path, text),
-        _ => walker.script(
-            path,
-            &shell::Script::from_text(1, text),
-            &walk::parent(path),
-            None,
-        ),
+        _ => walker.script(path, &Script::from_text(1, text), &walk::parent(path), None),
     }
     walker.mutations()
 }
@@ -718,8 +585,8 @@ fn yaml_documents<'t>(
     walker: &mut walk::Walker<'_>,
     path: &str,
     text: &'t str,
-) -> Option<(Vec<yaml::Node>, Vec<&'t str>)> {
-    match yaml::parse(text) {
+) -> Option<(Vec<tree::Node>, Vec<&'t str>)> {
+    match tree::parse(text) {
         Ok(docs) => Some((docs, text.lines().collect())),
         Err(e) => {
             walker.problem(path, e.line, format!("YAML does not parse: {}", e.message));
@@ -738,43 +605,6 @@ pub(crate) mod test_support;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pipelines_are_recognised_by_path() {
-        let cases = [
-            (
-                ".github/workflows/ci.yml",
-                Some((System::GithubActions, false)),
-            ),
-            (".github/workflows/sub/ci.yml", None),
-            (".gitlab-ci.yml", Some((System::GitlabCi, false))),
-            ("ci/deploy.gitlab-ci.yml", Some((System::GitlabCi, true))),
-            ("jenkinsfile", Some((System::Jenkins, false))),
-            ("build/Jenkinsfile.release", Some((System::Jenkins, false))),
-            ("azure-pipelines.yml", Some((System::AzurePipelines, false))),
-            (
-                ".azure-pipelines/templates/build.yml",
-                Some((System::AzurePipelines, true)),
-            ),
-            (".circleci/config.yml", Some((System::Circleci, false))),
-            (
-                "bitbucket-pipelines.yml",
-                Some((System::BitbucketPipelines, false)),
-            ),
-            (".drone.yml", Some((System::Drone, false))),
-            ("k8s/deploy.yaml", None),
-        ];
-        for (path, want) in cases {
-            assert_eq!(pipeline_system(path, "kind: Deployment"), want, "{path}");
-        }
-        assert_eq!(
-            pipeline_system(
-                "tekton/build.yaml",
-                "apiVersion: tekton.dev/v1\nkind: Task\n"
-            ),
-            Some((System::Tekton, false))
-        );
-    }
 
     #[test]
     fn image_scans_lists_only_image_scans_once() {
@@ -811,13 +641,5 @@ mod tests {
         );
         assert_eq!(skip_variable("${DIR}/x.sh"), Some("x.sh"));
         assert_eq!(skip_variable("$X"), None);
-    }
-
-    #[test]
-    fn scripts_are_recognised_by_name_or_shebang() {
-        assert!(is_script("scripts/deploy.sh", ""));
-        assert!(is_script("bin/deploy", "#!/usr/bin/env bash\n"));
-        assert!(!is_script("bin/tool", "#!/usr/bin/env python3\n"));
-        assert!(!is_script("README", "hello"));
     }
 }

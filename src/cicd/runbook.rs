@@ -6,9 +6,9 @@
 //! or not) with a shell-like or empty info string are read; in a block whose lines have
 //! `$ ` or `# ` prompts (a console transcript), only the prompted lines are commands.
 
-use super::shell::Script;
 use super::walk::Walker;
 use super::{Repo, Step};
+use crate::base::lines::Script;
 
 const SHELL_INFO: [&str; 8] = [
     "",

@@ -10,66 +10,7 @@
 //! command in `if kubectl apply -f x; then` is found. Nothing is expanded: `$IMAGE` stays as
 //! written.
 
-/// Text whose lines carry the file lines they were read from.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Script {
-    text: String,
-    /// Byte offset where each line of `text` starts.
-    starts: Vec<usize>,
-    /// File line of each line of `text`.
-    lines: Vec<u32>,
-}
-
-impl Script {
-    /// Text whose first line is file line `first`, the rest following on.
-    pub fn from_text(first: u32, text: &str) -> Script {
-        let mut s = Script::default();
-        let text = text.strip_suffix('\n').unwrap_or(text);
-        for (i, line) in text.split('\n').enumerate() {
-            s.push_line(first + i as u32, line);
-        }
-        s
-    }
-
-    /// Appends one line read from file line `line` (the text must not hold a newline;
-    /// anything after one still counts as that file line's continuation).
-    pub fn push_line(&mut self, line: u32, text: &str) {
-        self.starts.push(self.text.len());
-        self.lines.push(line);
-        self.text.push_str(text);
-        self.text.push('\n');
-    }
-
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.text.trim().is_empty()
-    }
-
-    /// Lines with their file lines.
-    pub fn lines(&self) -> impl Iterator<Item = (u32, &str)> {
-        self.starts.iter().enumerate().map(|(i, &start)| {
-            let end = self.starts.get(i + 1).map_or(self.text.len(), |&e| e);
-            (self.lines[i], self.text[start..end].trim_end_matches('\n'))
-        })
-    }
-
-    /// File line of a byte offset in the text.
-    pub fn line_at(&self, offset: usize) -> u32 {
-        match self.starts.binary_search(&offset) {
-            Ok(i) => self.lines[i],
-            Err(0) => self.lines.first().copied().unwrap_or(1),
-            Err(i) => self.lines[i - 1],
-        }
-    }
-
-    /// The first file line of the script.
-    pub fn first_line(&self) -> u32 {
-        self.lines.first().copied().unwrap_or(1)
-    }
-}
+use crate::base::lines::Script;
 
 /// One word of a command, unquoted, with the file lines of its value's lines (so a quoted
 /// script passed to `bash -c` or `ssh` can be parsed again with the right lines).
@@ -146,9 +87,9 @@ impl Command {
 pub fn parse(script: &Script) -> Vec<Command> {
     let mut lexer = Lexer {
         script,
-        bytes: script.text.as_bytes(),
+        bytes: script.text().as_bytes(),
         pos: 0,
-        end: script.text.len(),
+        end: script.text().len(),
         nested: Vec::new(),
     };
     let mut out = lexer.run();
@@ -156,7 +97,7 @@ pub fn parse(script: &Script) -> Vec<Command> {
     for (start, end) in nested {
         let mut inner = Lexer {
             script,
-            bytes: script.text.as_bytes(),
+            bytes: script.text().as_bytes(),
             pos: start,
             end,
             nested: Vec::new(),
@@ -166,7 +107,7 @@ pub fn parse(script: &Script) -> Vec<Command> {
         for (s, e) in std::mem::take(&mut inner.nested) {
             let mut deeper = Lexer {
                 script,
-                bytes: script.text.as_bytes(),
+                bytes: script.text().as_bytes(),
                 pos: s,
                 end: e,
                 nested: Vec::new(),
@@ -334,7 +275,7 @@ impl Lexer<'_> {
                     .iter()
                     .position(|&b| b == b'\n')
                     .map_or(self.end, |i| self.pos + i);
-                let raw = &self.script.text[self.pos..line_end];
+                let raw = &self.script.text()[self.pos..line_end];
                 let line_no = self.script.line_at(self.pos);
                 self.pos = (line_end + 1).min(self.end);
                 let text = if heredoc.strip_tabs {
@@ -433,7 +374,7 @@ impl Lexer<'_> {
 
     /// Appends the char at the position (a whole UTF-8 sequence) and advances.
     fn push_char(&mut self, value: &mut String, breaks: &mut Vec<u32>) {
-        let rest = &self.script.text[self.pos..self.end];
+        let rest = &self.script.text()[self.pos..self.end];
         let Some(ch) = rest.chars().next() else {
             self.pos = self.end;
             return;

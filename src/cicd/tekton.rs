@@ -5,21 +5,12 @@
 //! trivy-scanner and grype scan; helm-upgrade-* and argocd-task-sync-and-wait deploy;
 //! kubernetes-actions and openshift-client run the script passed as a parameter.
 
-use super::shell::{Script, Word};
+use super::shell::Word;
 use super::walk::Walker;
-use super::yaml::Node;
-use super::yaml::for_each_map;
 use super::{Activity, yaml_documents};
-
-const KINDS: [&str; 7] = [
-    "Task",
-    "ClusterTask",
-    "Pipeline",
-    "PipelineRun",
-    "TaskRun",
-    "StepAction",
-    "CustomRun",
-];
+use crate::base::lines::Script;
+use crate::base::yaml::tree::Node;
+use crate::base::yaml::tree::for_each_map;
 
 /// Catalog tasks that build an image and push it (the s2i-* family too).
 const BUILDERS: [&str; 10] = [
@@ -34,16 +25,6 @@ const BUILDERS: [&str; 10] = [
     "source-to-image",
     "build-image",
 ];
-
-/// Does the text hold a Tekton object? A cheap look before parsing.
-pub fn is_tekton(text: &str) -> bool {
-    text.contains("tekton.dev/")
-        && text.lines().any(|l| {
-            l.trim_start()
-                .strip_prefix("kind:")
-                .is_some_and(|k| KINDS.contains(&k.trim().trim_matches(['"', '\''])))
-        })
-}
 
 pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
     let Some((docs, lines)) = yaml_documents(w, path, text) else {

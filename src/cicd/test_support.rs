@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::collect::{CollectedFile, Inventory};
-use crate::evidence::{Source, SourceKind, evidence_id};
+use crate::evidence::inventory::{CollectedFile, Inventory};
+use crate::evidence::record::{Source, SourceKind, evidence_id};
 
 /// A fixed commit id for test files.
 pub const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";

@@ -13,9 +13,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::classify::{self, Action, Context, Hit};
 use super::makefile::Makefile;
-use super::shell::{self, Script};
+use super::shell;
 use super::text::display_command;
 use super::{Activity, Repo, Step};
+use crate::base::lines::Script;
 
 /// How deep calls are followed (script calling script calling Makefile...).
 const MAX_DEPTH: usize = 8;
@@ -240,7 +241,7 @@ impl<'a> Walker<'a> {
         };
         let text = file.text.clone();
         self.via.push(format!("{from}:{line}"));
-        if super::is_makefile(&resolved) {
+        if crate::evidence::file_kinds::is_makefile(&resolved) {
             self.make_file(&resolved, &text, &[]);
         } else {
             let script = Script::from_text(1, &text);

@@ -7,7 +7,7 @@
 //! `resources:` (and the old `bases:`), files and directories holding their own
 //! kustomization alike. Each copy gets the `images:` overrides (name, newName, newTag,
 //! digest) and the `namespace:` of every kustomization on the way, the base's first and the
-//! overlay's on top, and records the top level as [`Origin::via`](crate::k8s::Origin), so
+//! overlay's on top, and records the top level as [`Origin::via`](crate::evidence::object::Origin), so
 //! two overlays of one base give two distinct, stable subjects.
 //!
 //! This is no `kustomize build`: patches, generators, components, replacements, name
@@ -30,8 +30,9 @@ use serde_saphyr::Spanned;
 
 use super::snapshot::{InputFile, read_text};
 use crate::base::yaml;
-use crate::evidence::{EvidenceRecord, Problem, ProblemLevel, evidence_id, sha256_hex};
-use crate::k8s::Object;
+use crate::evidence::inventory::{Problem, ProblemLevel};
+use crate::evidence::object::Object;
+use crate::evidence::record::{EvidenceRecord, evidence_id, sha256_hex};
 
 /// The names kustomize looks for in a directory, in the order it prefers them.
 pub(super) const FILE_NAMES: [&str; 3] =
@@ -998,8 +999,8 @@ fn split_image(image: &str) -> (&str, Option<&str>, Option<&str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::Inventory;
     use crate::collect::snapshot::{SnapshotOptions, load};
+    use crate::evidence::inventory::Inventory;
 
     fn write(root: &Path, files: &[(&str, &str)]) {
         for (path, text) in files {

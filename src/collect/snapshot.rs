@@ -15,17 +15,16 @@ use rayon::prelude::*;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::ingest::{self, Built};
 use super::kustomize;
-use super::redact::{self, MARKER};
-use super::{Inventory, RedactionStats, ServerVersion};
+use super::redact::MARKER;
 use crate::base::input::{self, InputError};
 use crate::base::yaml;
 use crate::base::yaml::checked::{self, Checked};
-use crate::evidence::{
-    EvidenceKind, EvidenceRecord, Problem, ProblemLevel, Source, SourceKind, evidence_id,
-    sha256_hex,
-};
-use crate::k8s::{Object, ObjectMeta, Origin};
+use crate::evidence::inventory::{Inventory, RedactionStats, ServerVersion};
+use crate::evidence::inventory::{Problem, ProblemLevel};
+use crate::evidence::object::{Object, Origin};
+use crate::evidence::record::{EvidenceRecord, Source, SourceKind};
 
 /// Limits and switches of the snapshot collector.
 #[derive(Clone, Debug)]
@@ -40,12 +39,6 @@ impl Default for SnapshotOptions {
             max_file_bytes: 1 << 30,
         }
     }
-}
-
-/// Documents shaped like Kubernetes objects that configure tools, not the cluster:
-/// kustomizations and kubeconfig files.
-pub(crate) fn is_tooling(api_version: &str, kind: &str) -> bool {
-    api_version.starts_with("kustomize.config.k8s.io/") || (kind == "Config" && api_version == "v1")
 }
 
 /// Reads one `--snapshot` argument: a file or a directory.
@@ -810,7 +803,7 @@ fn build_json_items(
                 duplicates,
             } = checked::from_json(item.text)?;
             if let (Some((kind, api_version)), Some(obj)) = (fill, value.as_object_mut()) {
-                fill_type(obj, kind, api_version);
+                ingest::fill_type(obj, kind, api_version);
             }
             let doc = RawDoc {
                 value,
@@ -837,13 +830,6 @@ fn build_json_items(
         })
         .collect::<Result<_, serde_json::Error>>()?;
     Ok(built.into_iter().flatten().collect())
-}
-
-pub(super) fn fill_type(obj: &mut serde_json::Map<String, Value>, kind: &str, api_version: &str) {
-    obj.entry("kind")
-        .or_insert_with(|| Value::String(kind.into()));
-    obj.entry("apiVersion")
-        .or_insert_with(|| Value::String(api_version.into()));
 }
 
 fn leading_lines(text: &str) -> u32 {
@@ -1020,7 +1006,7 @@ fn split_yaml_list(
                 duplicates,
             } = yaml::parse_document_checked(&item).ok()?;
             if let (Some(k), Some(obj)) = (item_kind, value.as_object_mut()) {
-                fill_type(obj, k, api_version);
+                ingest::fill_type(obj, k, api_version);
             }
             let raw = RawDoc {
                 value,
@@ -1135,14 +1121,6 @@ fn item_start_lines(n: usize, doc: &yaml::DocumentText<'_>) -> Option<Vec<u32>> 
     (lines.len() == n).then_some(lines)
 }
 
-/// What one document or list item became.
-pub(super) enum Built {
-    Object(Box<Object>, EvidenceRecord, RedactionStats),
-    Secret,
-    Skipped,
-    Problem(Problem),
-}
-
 fn is_list(value: &Value) -> bool {
     let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
     kind.ends_with("List") && value.get("items").is_some_and(Value::is_array)
@@ -1173,7 +1151,7 @@ fn expand_list(mut doc: RawDoc, display: &str, source_id: &str) -> Vec<Built> {
     let mut out = Vec::with_capacity(items.len());
     for (i, mut value) in items.into_iter().enumerate() {
         if let (Some(k), Some(obj)) = (&item_kind, value.as_object_mut()) {
-            fill_type(obj, k, &api_version);
+            ingest::fill_type(obj, k, &api_version);
         }
         let line = match &doc.item_lines {
             Some(lines) => lines.get(i).copied(),
@@ -1244,231 +1222,7 @@ fn build_object(doc: RawDoc, display: &str, source_id: &str) -> Built {
         line,
         via: None,
     };
-    build(value, locator, origin, None, source_id)
-}
-
-/// The most containers (app, init and ephemeral together) one object's pod spec may hold to
-/// be read. Every container gets a finding per container check, and each finding costs
-/// memory in every report: 100,000 containers in one 4.5 MB object took over 10 GB. No
-/// real pod comes near this.
-pub const MAX_CONTAINERS_PER_OBJECT: usize = 1_000;
-
-/// The largest object read, as canonical JSON: the API server accepts no request body
-/// larger (3 MiB), so no cluster holds a bigger object (etcd's own default limit is half).
-pub const MAX_OBJECT_BYTES: usize = 3 << 20;
-
-/// Containers of the pod spec of an object: at `spec` (a Pod), `spec.template.spec` (a
-/// workload or a custom resource with a pod template) or `spec.jobTemplate.spec.template.spec`
-/// (a CronJob), whatever its kind.
-fn pod_spec_containers(value: &Value) -> usize {
-    [
-        "/spec",
-        "/spec/template/spec",
-        "/spec/jobTemplate/spec/template/spec",
-    ]
-    .iter()
-    .filter_map(|p| value.pointer(p))
-    .map(|spec| {
-        ["containers", "initContainers", "ephemeralContainers"]
-            .iter()
-            .filter_map(|k| spec.get(k).and_then(Value::as_array))
-            .map(Vec::len)
-            .sum::<usize>()
-    })
-    .max()
-    .unwrap_or(0)
-}
-
-/// The problem of an object refused for its size: named, and not assessed.
-fn too_big(source_id: &str, location: String, kind: &str, value: &Value, why: String) -> Problem {
-    let meta = value.get("metadata");
-    let field = |k: &str| meta.and_then(|m| m.get(k)).and_then(Value::as_str);
-    let name = match (field("namespace"), field("name")) {
-        (Some(ns), Some(n)) => format!("{kind} {ns}/{n}"),
-        (None, Some(n)) => format!("{kind} {n}"),
-        _ => kind.to_string(),
-    };
-    Problem::new(
-        ProblemLevel::Error,
-        source_id,
-        location,
-        format!("{name} not read: {why}; it is not assessed"),
-    )
-    .hint("a generated or corrupted object; the rest of the input was read")
-}
-
-/// Redacts, hashes and indexes one object: the one path every object takes, from a file or
-/// from the API. Documents that are not Kubernetes objects (no apiVersion and kind) are
-/// skipped with a debug log. `collected_at` goes into the evidence record.
-pub(super) fn build(
-    mut value: Value,
-    locator: String,
-    origin: Origin,
-    collected_at: Option<&str>,
-    source_id: &str,
-) -> Built {
-    let (Some(api_version), Some(kind)) = (
-        value
-            .get("apiVersion")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        value
-            .get("kind")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-    ) else {
-        tracing::debug!(%locator, "not a Kubernetes object (no apiVersion and kind); ignored");
-        return Built::Skipped;
-    };
-    if is_tooling(&api_version, &kind) {
-        return Built::Skipped;
-    }
-    if redact::is_secret(&value) {
-        return Built::Secret;
-    }
-    // managedFields are the API server's bookkeeping of who set which field, a third of an
-    // object's bytes and no evidence of anything the checks judge. As kubectl shows objects,
-    // they are not kept: dropped before redaction walks the object, and before hashing, so
-    // the hash is of exactly the object as kept (the evidence bundle writes it, anyone can
-    // recompute the hash from it) and a live object hashes as its copy in a snapshot does.
-    if let Some(m) = value.get_mut("metadata").and_then(Value::as_object_mut) {
-        m.remove("managedFields");
-    }
-    let location = || match (&origin.path, origin.line) {
-        (Some(path), Some(l)) => format!("{path}:{l}"),
-        _ => locator.clone(),
-    };
-    let containers = pod_spec_containers(&value);
-    if containers > MAX_CONTAINERS_PER_OBJECT {
-        return Built::Problem(too_big(
-            source_id,
-            location(),
-            &kind,
-            &value,
-            format!(
-                "its pod spec holds {containers} containers, more than the \
-                 {MAX_CONTAINERS_PER_OBJECT} evidencer reads in one object"
-            ),
-        ));
-    }
-    let mut stats = RedactionStats::default();
-    redact::redact_object(&mut value, &mut stats);
-    let json = crate::k8s::canonical_text(&value);
-    if json.len() > MAX_OBJECT_BYTES {
-        return Built::Problem(too_big(
-            source_id,
-            location(),
-            &kind,
-            &value,
-            format!(
-                "it is {} bytes as JSON, more than the {MAX_OBJECT_BYTES} bytes (3 MiB) the \
-                 API server accepts for one object",
-                json.len()
-            ),
-        ));
-    }
-    let sha256 = sha256_hex(json.as_bytes());
-    let meta_problem;
-    let meta = match value.get("metadata") {
-        None => {
-            meta_problem = None;
-            ObjectMeta::default()
-        }
-        Some(m) => match serde_path_to_error::deserialize::<_, ObjectMeta>(m) {
-            Ok(meta) => {
-                meta_problem = None;
-                meta
-            }
-            Err(e) => {
-                meta_problem = Some(format!("metadata.{}: {}", e.path(), e.inner()));
-                ObjectMeta::default()
-            }
-        },
-    };
-    if let Some(message) = meta_problem {
-        let location = match (&origin.path, origin.line) {
-            (Some(path), Some(l)) => format!("{path}:{l}"),
-            _ => locator.clone(),
-        };
-        return Built::Problem(
-            Problem::new(
-                ProblemLevel::Error,
-                source_id,
-                location,
-                format!("{kind} with unreadable metadata: {message}"),
-            )
-            .hint("this object was not assessed"),
-        );
-    }
-    let evidence = evidence_id(source_id, &locator);
-    let describes = match &meta.namespace {
-        Some(ns) => format!("{kind} {ns}/{}", meta.name),
-        None => format!("{kind} {}", meta.name),
-    };
-    let record = EvidenceRecord {
-        id: evidence.clone(),
-        source: source_id.to_string(),
-        kind: EvidenceKind::Object,
-        locator,
-        sha256,
-        collected_at: collected_at.map(str::to_string),
-        time: None,
-        describes,
-    };
-    let object = Object {
-        api_version,
-        kind,
-        meta,
-        json,
-        evidence,
-        source: source_id.to_string(),
-        origin,
-    };
-    Built::Object(Box::new(object), record, stats)
-}
-
-/// Compact JSON with object keys sorted, so an object's hash does not depend on the order
-/// its fields arrived in. This is the byte form evidence hashes are computed over.
-pub fn canonical_json(value: &Value, out: &mut Vec<u8>) {
-    match value {
-        Value::Object(map) => {
-            out.push(b'{');
-            // serde_json's map keeps its keys sorted (unless its `preserve_order` feature is
-            // on), so the sort is only a fallback.
-            if map.keys().is_sorted() {
-                for (i, (key, child)) in map.iter().enumerate() {
-                    canonical_entry(i, key, child, out);
-                }
-            } else {
-                let mut keys: Vec<&String> = map.keys().collect();
-                keys.sort_unstable();
-                for (i, key) in keys.into_iter().enumerate() {
-                    canonical_entry(i, key, &map[key], out);
-                }
-            }
-            out.push(b'}');
-        }
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                canonical_json(item, out);
-            }
-            out.push(b']');
-        }
-        scalar => serde_json::to_writer(&mut *out, scalar).expect("writing to a Vec cannot fail"),
-    }
-}
-
-fn canonical_entry(i: usize, key: &str, value: &Value, out: &mut Vec<u8>) {
-    if i > 0 {
-        out.push(b',');
-    }
-    serde_json::to_writer(&mut *out, key).expect("writing to a Vec cannot fail");
-    out.push(b':');
-    canonical_json(value, out);
+    ingest::build(value, locator, origin, None, source_id)
 }
 
 /// True when a value was redacted, for renderers that want to say so.
@@ -1830,13 +1584,4 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn canonical_json_sorts_keys_at_every_level() {
-        let mut out = Vec::new();
-        canonical_json(&json!({"b": [{"d": 1, "c": 2}], "a": "x"}), &mut out);
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            r#"{"a":"x","b":[{"c":2,"d":1}]}"#
-        );
-    }
 }

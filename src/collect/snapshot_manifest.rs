@@ -1,7 +1,7 @@
 //! A snapshot directory's `manifest.json`, applied to what was read from the directory.
 //!
 //! `evidencer collect` records in the manifest what it knew at collection time (see
-//! [`crate::manifest`]). When a `--snapshot` directory has one, it replaces the guesswork:
+//! [`crate::evidence::manifest`]). When a `--snapshot` directory has one, it replaces the guesswork:
 //! each kind's status (a kind that was forbidden stays `not_assessed` offline exactly as
 //! live; a kind collected with no objects counts as collected), the collection time on every
 //! evidence record, the cluster context as the source's identity (so findings keep the ids a
@@ -17,10 +17,11 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::{Inventory, KindStatus, RedactionStats};
 use crate::base::input::{self, InputError};
-use crate::evidence::{Problem, ProblemLevel, sha256_hex};
-use crate::manifest::{self, Manifest};
+use crate::evidence::inventory::{Inventory, KindStatus, RedactionStats};
+use crate::evidence::inventory::{Problem, ProblemLevel};
+use crate::evidence::manifest::{self, Manifest};
+use crate::evidence::record::sha256_hex;
 
 /// Applies `root/manifest.json`, when there is one, to the inventory read from `root`.
 pub(super) fn apply(root: &Path, source_id: &str, max_file_bytes: u64, inventory: &mut Inventory) {

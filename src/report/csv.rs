@@ -20,8 +20,8 @@ use super::Report;
 use super::view::{answer_label, verdict_label};
 use crate::assess::{CheckStatus, ControlResult};
 use crate::base::text;
-use crate::evidence::EvidenceRecord;
-use crate::finding::Finding;
+use crate::evidence::finding::Finding;
+use crate::evidence::record::EvidenceRecord;
 
 /// The file `--format csv` writes.
 pub const FILE_NAME: &str = "answers.csv";

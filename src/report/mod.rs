@@ -16,13 +16,17 @@ use serde::Serialize;
 
 use crate::assess::{ControlResult, StatusCounts, Verdict};
 use crate::catalog::{Catalog, CatalogFile};
-use crate::collect::{CollectedFile, Coverage, Inventory, RedactionStats, ServerVersion};
-use crate::evidence::{EvidenceRecord, Problem, Source, sha256_hex};
+use crate::evidence::datafile::DataFile;
+use crate::evidence::finding::Finding;
+use crate::evidence::inventory::Problem;
+use crate::evidence::inventory::{
+    CollectedFile, Coverage, Inventory, RedactionStats, ServerVersion,
+};
+use crate::evidence::object::Object;
+use crate::evidence::record::{EvidenceRecord, Source, sha256_hex};
 use crate::exceptions::ExceptionsReport;
-use crate::finding::Finding;
-use crate::k8s::Object;
 
-pub use crate::collect::git::ImageChange;
+pub use crate::evidence::history::ImageChange;
 
 /// Version of the `report.json` format.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -78,13 +82,6 @@ pub struct Provenance {
     pub catalogs: Vec<CatalogFile>,
     pub data_files: Vec<DataFile>,
     pub templates: Vec<DataFile>,
-}
-
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct DataFile {
-    pub path: String,
-    pub builtin: bool,
-    pub sha256: String,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -20,10 +20,10 @@ use std::path::{Path, PathBuf};
 
 use tera::{Context, Kwargs, State, Tera, Value};
 
-use super::DataFile;
 use super::view::ReportView;
 use crate::base::text;
-use crate::evidence::sha256_hex;
+use crate::evidence::datafile::DataFile;
+use crate::evidence::record::sha256_hex;
 
 /// The built-in templates: (name, text).
 pub const BUILTIN: [(&str, &str); 2] = [

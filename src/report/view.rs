@@ -16,13 +16,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{DataFile, Report};
+use super::Report;
 use crate::assess::{Answer, CheckStatus, ControlResult, StatusCounts, Verdict};
 use crate::catalog::CatalogFile;
-use crate::collect::KindStatus;
-use crate::evidence::{EvidenceKind, ProblemLevel};
-use crate::finding::{Finding, Status};
-use crate::workload::WORKLOAD_KINDS;
+use crate::evidence::datafile::DataFile;
+use crate::evidence::finding::{Finding, Status};
+use crate::evidence::inventory::KindStatus;
+use crate::evidence::inventory::ProblemLevel;
+use crate::evidence::kinds::WORKLOAD_KINDS;
+use crate::evidence::record::EvidenceKind;
 
 /// Anchors of the report's fixed sections; control and evidence anchors never take these.
 pub const SECTION_ANCHORS: [&str; 10] = [
@@ -671,9 +673,9 @@ impl<'a> ReportView<'a> {
                 .map(|s| SourceView {
                     id: &s.id,
                     kind: match s.kind {
-                        crate::evidence::SourceKind::Snapshot => "snapshot",
-                        crate::evidence::SourceKind::Cluster => "cluster",
-                        crate::evidence::SourceKind::Repository => "repository",
+                        crate::evidence::record::SourceKind::Snapshot => "snapshot",
+                        crate::evidence::record::SourceKind::Cluster => "cluster",
+                        crate::evidence::record::SourceKind::Repository => "repository",
                     },
                     location: &s.location,
                     identity: &s.identity,
@@ -719,7 +721,7 @@ fn timeline(report: &Report) -> Option<Timeline<'_>> {
     let read_history = report
         .sources
         .iter()
-        .any(|s| s.kind == crate::evidence::SourceKind::Repository);
+        .any(|s| s.kind == crate::evidence::record::SourceKind::Repository);
     if !read_history && report.changes.is_empty() {
         return None;
     }
@@ -957,9 +959,9 @@ mod tests {
     use super::*;
     use crate::assess::{CheckResult, ControlResult};
     use crate::catalog::Catalog;
-    use crate::collect::Inventory;
-    use crate::evidence::{EvidenceRecord, evidence_id};
-    use crate::finding::{Severity, Subject};
+    use crate::evidence::finding::{Severity, Subject};
+    use crate::evidence::inventory::Inventory;
+    use crate::evidence::record::{EvidenceRecord, evidence_id};
     use crate::report::RunInfo;
 
     fn finding(id: &str, check: &'static str, status: Status, name: &str) -> Finding {

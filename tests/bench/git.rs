@@ -20,7 +20,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use evidencer::collect::git::{self, GitOptions};
-use evidencer::period;
+use evidencer::evidence::period;
 
 const APPS: usize = 40;
 /// 2020-01-01T00:00:00Z.

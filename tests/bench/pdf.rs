@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use evidencer::assess;
 use evidencer::catalog::Catalog;
 use evidencer::checks;
-use evidencer::collect::Inventory;
-use evidencer::evidence::{EvidenceKind, EvidenceRecord, Source, SourceKind, evidence_id};
-use evidencer::finding::{Finding, Status, Subject, assign_ids};
+use evidencer::evidence::finding::{Finding, Status, Subject, assign_ids};
+use evidencer::evidence::inventory::Inventory;
+use evidencer::evidence::record::{EvidenceKind, EvidenceRecord, Source, SourceKind, evidence_id};
 use evidencer::report::pdf::{self, PdfInput};
 use evidencer::report::{Report, RunInfo};
 

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use evidencer::assess;
 use evidencer::catalog::Catalog;
-use evidencer::collect::Inventory;
-use evidencer::evidence::{EvidenceKind, EvidenceRecord, Source, SourceKind, evidence_id};
-use evidencer::finding::{Finding, Severity, Status, Subject, assign_ids};
+use evidencer::evidence::finding::{Finding, Severity, Status, Subject, assign_ids};
+use evidencer::evidence::inventory::Inventory;
+use evidencer::evidence::record::{EvidenceKind, EvidenceRecord, Source, SourceKind, evidence_id};
 use evidencer::report::templates::Templates;
 use evidencer::report::view::ReportView;
 use evidencer::report::{Report, RunInfo};

@@ -14,14 +14,16 @@ use std::collections::BTreeMap;
 
 use evidencer::assess;
 use evidencer::catalog::{Catalog, CatalogFile, Control, ControlCheck};
-use evidencer::collect::git::{History, ImageChange};
-use evidencer::collect::{Coverage, Inventory, KindStatus, RedactionStats, ServerVersion};
-use evidencer::evidence::{
-    EvidenceKind, EvidenceRecord, Problem, ProblemLevel, Source, SourceKind, evidence_id,
+use evidencer::evidence::datafile::DataFile;
+use evidencer::evidence::finding::{Finding, Severity, Status, Subject, assign_ids};
+use evidencer::evidence::history::{History, ImageChange};
+use evidencer::evidence::inventory::{
+    Coverage, Inventory, KindStatus, RedactionStats, ServerVersion,
 };
+use evidencer::evidence::inventory::{Problem, ProblemLevel};
+use evidencer::evidence::record::{EvidenceKind, EvidenceRecord, Source, SourceKind, evidence_id};
 use evidencer::exceptions;
-use evidencer::finding::{Finding, Severity, Status, Subject, assign_ids};
-use evidencer::report::{DataFile, Period, Report, RunInfo};
+use evidencer::report::{Period, Report, RunInfo};
 
 const SOURCE: &str = "snapshot:q3/cluster";
 const REPO: &str = "repository:deploy";

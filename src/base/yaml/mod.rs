@@ -10,6 +10,7 @@
 //! so with the line ([`first_duplicate_line`]).
 
 pub mod checked;
+pub mod tree;
 
 use serde_saphyr::{DuplicateKeyPolicy, Options};
 

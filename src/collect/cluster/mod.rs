@@ -9,7 +9,6 @@
 //! for `collect` (see [`write`]). A kind the API refuses (403) or does not serve is recorded
 //! in the coverage and the run goes on; what cannot be reached at all stops it.
 
-pub mod kinds;
 mod list;
 pub mod write;
 
@@ -28,11 +27,12 @@ pub use list::{
 };
 use list::{Http, HttpError};
 
-use super::snapshot::{self, Built};
-use super::{Inventory, KindStatus, RedactionStats, ServerVersion};
-use crate::evidence::{EvidenceRecord, Problem, ProblemLevel, Source, SourceKind};
-use crate::k8s::{Object, Origin};
-use kinds::{ANY_RESOURCE, Availability, GATEKEEPER_KINDS_CHECKED, KINDS};
+use super::ingest::{self, Built};
+use crate::evidence::inventory::{Inventory, KindStatus, RedactionStats, ServerVersion};
+use crate::evidence::inventory::{Problem, ProblemLevel};
+use crate::evidence::kinds::{self, ANY_RESOURCE, Availability, GATEKEEPER_KINDS_CHECKED, KINDS};
+use crate::evidence::object::{Object, Origin};
+use crate::evidence::record::{EvidenceRecord, Source, SourceKind};
 
 /// Default of `--page-size`: the number of objects asked for per list request.
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
@@ -751,7 +751,7 @@ fn build_page<G: Gather>(
                 }
             };
             if let Some(obj) = value.as_object_mut() {
-                snapshot::fill_type(obj, &kind, &api_version);
+                ingest::fill_type(obj, &kind, &api_version);
             }
             let name = value
                 .pointer("/metadata/name")
@@ -764,7 +764,7 @@ fn build_page<G: Gather>(
                 line: None,
                 via: None,
             };
-            snapshot::build(value, locator, origin, Some(collected_at), source_id)
+            ingest::build(value, locator, origin, Some(collected_at), source_id)
         })
         .collect();
     for b in built {

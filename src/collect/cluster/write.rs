@@ -3,23 +3,25 @@
 //! Takes what the collector gathered and writes, for each kind listed, a kubectl-style `List`
 //! file (`pods.json`, `deployments.apps.json`, ...; one redacted object per line, so a
 //! finding's line points at its object), `version.json` as `kubectl version -o json` writes
-//! it, and `manifest.json` (see [`crate::manifest`]): when and from which context and server
+//! it, and `manifest.json` (see [`crate::evidence::manifest`]): when and from which context and server
 //! the objects were collected, each kind's status, each file's size and sha256, the problems
 //! met, and what redaction removed (so a report from the snapshot counts it as a live one
 //! does, though the files hold nothing left to redact). The directory is built under a temporary name beside the destination and
 //! renamed into place at the end, so a run that dies leaves nothing that looks finished; it
 //! replaces only an empty directory or a snapshot `collect` wrote, unchanged since
-//! ([`crate::base::output::check_replaceable`]).
+//! ([`crate::evidence::manifest::check_replaceable`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::{ClusterError, ClusterOptions, Collected, Gather, connect, gather, runtime};
-use crate::base::output::{self, NotReplaceable, OutputError, Owned};
-use crate::collect::RedactionStats;
-use crate::collect::snapshot::Built;
-use crate::evidence::{Problem, sha256_hex};
-use crate::manifest::{self, ClusterInfo, Manifest, ManifestFile, ManifestKind};
+use crate::base::output::{self, OutputError};
+use crate::collect::ingest::Built;
+use crate::evidence::inventory::Problem;
+use crate::evidence::inventory::RedactionStats;
+use crate::evidence::manifest::{self, ClusterInfo, Manifest, ManifestFile, ManifestKind};
+use crate::evidence::manifest::{NotReplaceable, Owned};
+use crate::evidence::record::sha256_hex;
 
 /// What `collect` wrote.
 #[derive(Debug)]
@@ -113,7 +115,7 @@ const OWNED: Owned = Owned {
 /// An existing destination must be empty or an earlier snapshot, unchanged since (which is
 /// replaced).
 fn check_destination(out: &Path) -> Result<(), CollectError> {
-    output::check_replaceable(out, &OWNED).map_err(|e| match e {
+    manifest::check_replaceable(out, &OWNED).map_err(|e| match e {
         NotReplaceable::Foreign(why) => CollectError::NotASnapshot {
             path: out.to_path_buf(),
             why,
@@ -189,11 +191,11 @@ fn write(out: &Path, collected: Collected<Items>) -> Result<Written, CollectErro
 
     for kind in collected.kinds {
         let file = match &kind.status {
-            Some(crate::collect::KindStatus::NotServed) => None,
+            Some(crate::evidence::inventory::KindStatus::NotServed) => None,
             _ if kind.gathered.count == 0
                 && !matches!(
                     kind.status,
-                    Some(crate::collect::KindStatus::Collected { .. })
+                    Some(crate::evidence::inventory::KindStatus::Collected { .. })
                 ) =>
             {
                 None

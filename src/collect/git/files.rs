@@ -22,11 +22,11 @@ use rayon::prelude::*;
 use super::objects::Objects;
 use super::{CommitInfo, Ctx, Diffs, Walked, short, text_of, tree};
 use crate::base::timefmt::rfc3339;
-use crate::cicd::{self, dockerfile};
-use crate::collect::{CollectedFile, Inventory, redact};
-use crate::evidence::{
-    EvidenceKind, EvidenceRecord, Problem, ProblemLevel, evidence_id, sha256_hex,
-};
+use crate::collect::redact;
+use crate::evidence::file_kinds;
+use crate::evidence::inventory::{CollectedFile, Inventory};
+use crate::evidence::inventory::{Problem, ProblemLevel};
+use crate::evidence::record::{EvidenceKind, EvidenceRecord, evidence_id, sha256_hex};
 
 /// A version of a file to read: where, which blob, and the commit it is named by.
 struct Version {
@@ -53,7 +53,7 @@ pub(super) fn collect(
 ) {
     let at_end: Vec<Version> = end_files
         .iter()
-        .filter(|f| cicd::is_relevant_path(&f.path))
+        .filter(|f| file_kinds::is_relevant_path(&f.path))
         .filter_map(|f| {
             Some(Version {
                 path: f.path.clone(),
@@ -173,22 +173,22 @@ fn read_version(repo: &Objects, v: &Version, limit: u64) -> Read {
 /// Other YAML is left out, so that the many versions of a GitOps repository's manifests are
 /// not read twice.
 fn may_be_examined(path: &str) -> bool {
-    if !cicd::is_relevant_path(path) || dockerfile::is_dockerfile(path) {
+    if !file_kinds::is_relevant_path(path) || file_kinds::is_dockerfile(path) {
         return false;
     }
     let name = path.rsplit('/').next().unwrap_or(path);
     if name.ends_with(".yaml") || name.ends_with(".yml") {
-        return cicd::pipeline_system(path, "").is_some() || path.contains("tekton");
+        return file_kinds::pipeline_system(path, "").is_some() || path.contains("tekton");
     }
     true
 }
 
 /// Versions kept: pipelines, scripts, Makefiles and runbooks.
 fn is_examined(path: &str, text: &str) -> bool {
-    cicd::pipeline_system(path, text).is_some()
-        || cicd::is_makefile(path)
-        || cicd::is_script(path, text)
-        || cicd::is_runbook(path)
+    file_kinds::pipeline_system(path, text).is_some()
+        || file_kinds::is_makefile(path)
+        || file_kinds::is_script(path, text)
+        || file_kinds::is_runbook(path)
 }
 
 fn add(

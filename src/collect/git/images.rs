@@ -10,9 +10,10 @@
 //! key path. Files are read with the line-keeping YAML reader of [`crate::cicd`], which
 //! keeps every scalar as written (`tag: 1.10` stays `1.10`).
 
-use crate::cicd::yaml::{self, Node};
+use crate::base::yaml::tree::{self, Node};
 use crate::collect::kustomize::FILE_NAMES;
-use crate::workload::WORKLOAD_KINDS;
+use crate::evidence::history::Owner;
+use crate::evidence::kinds::WORKLOAD_KINDS;
 
 /// What kind of file a path is, for image slots.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,52 +34,6 @@ pub fn file_kind(path: &str) -> Option<FileKind> {
         return Some(FileKind::HelmValues);
     }
     (yaml || name.ends_with(".json")).then_some(FileKind::Manifest)
-}
-
-/// What an image slot belongs to.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Owner {
-    /// A container of a workload manifest.
-    Container {
-        kind: String,
-        namespace: Option<String>,
-        name: String,
-        container: String,
-    },
-    /// An `images:` entry of a kustomization, by its `name`.
-    Kustomize { dir: String, name: String },
-    /// An image key of a Helm values file: the chart directory and the key path.
-    Values { chart: String, key: String },
-    /// An image key of a Flux HelmRelease's `spec.values`.
-    HelmRelease {
-        namespace: Option<String>,
-        name: String,
-        key: String,
-    },
-}
-
-impl Owner {
-    /// How the timeline names it: `Deployment shop/api container api`, `Kustomization
-    /// overlays/prod image ghcr.io/acme/api`, `Helm chart charts/api values image`,
-    /// `HelmRelease flux-system/api values image`.
-    pub fn describe(&self) -> String {
-        let ns = |ns: &Option<String>| ns.as_ref().map(|n| format!("{n}/")).unwrap_or_default();
-        match self {
-            Owner::Container {
-                kind,
-                namespace,
-                name,
-                container,
-            } => format!("{kind} {}{name} container {container}", ns(namespace)),
-            Owner::Kustomize { dir, name } => format!("Kustomization {dir} image {name}"),
-            Owner::Values { chart, key } => format!("Helm chart {chart} values {key}"),
-            Owner::HelmRelease {
-                namespace,
-                name,
-                key,
-            } => format!("HelmRelease {}{name} values {key}", ns(namespace)),
-        }
-    }
 }
 
 /// One place in a file that names an image.
@@ -111,7 +66,7 @@ pub fn slots(path: &str, text: &str) -> Result<Vec<Slot>, Unreadable> {
     // Every version is parsed, even one without the word `image`: a version that does not
     // parse must be reported and skipped, not read as one that names no image (which
     // would put a removal and a re-addition into the timeline).
-    let docs = match yaml::parse(text) {
+    let docs = match tree::parse(text) {
         Ok(docs) => docs,
         Err(_) if text.contains("{{") => return Ok(Vec::new()),
         Err(e) => {

@@ -16,9 +16,11 @@ use std::fs;
 use rayon::prelude::*;
 
 use super::{CommitInfo, Ctx, tree};
+use crate::collect::kustomize;
 use crate::collect::snapshot::{self, SnapshotOptions};
-use crate::collect::{Inventory, kustomize};
-use crate::evidence::{Problem, ProblemLevel, evidence_id};
+use crate::evidence::inventory::Inventory;
+use crate::evidence::inventory::{Problem, ProblemLevel};
+use crate::evidence::record::evidence_id;
 
 /// Files the manifest loader reads.
 fn is_manifest_path(path: &str) -> bool {

@@ -36,15 +36,16 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use git2::{Oid, Repository};
 use rayon::prelude::*;
-use serde::Serialize;
 
-use self::images::{Owner, Slot};
+use self::images::Slot;
 use self::objects::{Loose, Objects};
 use self::walk::{Stamp, Walk, Walked};
-use super::Inventory;
 use crate::base::timefmt::rfc3339;
-use crate::evidence::{Problem, ProblemLevel, Source, SourceKind};
-use crate::period::Period;
+use crate::evidence::history::{History, ImageChange, Introduced, Owner, SlotHistory};
+use crate::evidence::inventory::Inventory;
+use crate::evidence::inventory::{Problem, ProblemLevel};
+use crate::evidence::period::Period;
+use crate::evidence::record::{Source, SourceKind};
 
 /// Blobs larger than this are skipped (with a note) unless `--max-file-size` is smaller:
 /// no manifest or pipeline is that large, and inflating a huge binary costs memory.
@@ -105,28 +106,6 @@ pub enum GitError {
     },
 }
 
-/// One change of an image reference found in Git history: a row of the timeline.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ImageChange {
-    /// The commit's effective time (when it landed), RFC 3339, UTC.
-    pub time: String,
-    /// Full commit id.
-    pub commit: String,
-    /// The commit's author name.
-    pub author: String,
-    /// The repository source it was found in.
-    pub source: String,
-    /// The file whose image reference changed, relative to the repository.
-    pub path: String,
-    /// What the image belongs to: `Deployment shop/api container api`, `Kustomization
-    /// overlays/prod image ghcr.io/acme/api`, `Helm chart charts/api values image.tag`.
-    pub subject: String,
-    /// `None` when the reference was added.
-    pub old_image: Option<String>,
-    /// `None` when the reference was removed.
-    pub new_image: Option<String>,
-}
-
 /// A commit, as far as the collector needs it.
 #[derive(Clone, Debug)]
 pub struct CommitInfo {
@@ -147,62 +126,6 @@ impl CommitInfo {
 /// Abbreviated commit ids in locators and messages.
 pub fn short(id: Oid) -> String {
     id.to_string()[..12].to_string()
-}
-
-/// When the image in use at the period end was put there.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum Introduced {
-    /// By this commit.
-    At { commit: String, time: String },
-    /// At or before this commit: the history read ends there (its first commit, or where a
-    /// shallow clone cuts it).
-    AtOrBefore { commit: String, time: String },
-}
-
-impl Introduced {
-    pub fn time(&self) -> DateTime<Utc> {
-        let t = match self {
-            Introduced::At { time, .. } | Introduced::AtOrBefore { time, .. } => time,
-        };
-        DateTime::parse_from_rfc3339(t)
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_default()
-    }
-
-    pub fn commit(&self) -> &str {
-        match self {
-            Introduced::At { commit, .. } | Introduced::AtOrBefore { commit, .. } => commit,
-        }
-    }
-}
-
-/// One image slot in use at the period end, with its history over the period.
-#[derive(Clone, Debug)]
-pub struct SlotHistory {
-    pub path: String,
-    pub owner: Owner,
-    /// The image it names at the period end.
-    pub image: String,
-    pub line: u32,
-    /// Times of the commits in the period that changed it, oldest first.
-    pub changes: Vec<DateTime<Utc>>,
-    /// None when it could not be traced (the walk back failed on an unreadable commit).
-    pub introduced: Option<Introduced>,
-}
-
-/// What the history of one repository says about images over the period.
-#[derive(Clone, Debug, Default)]
-pub struct History {
-    pub source: String,
-    pub period_start: DateTime<Utc>,
-    pub period_end: DateTime<Utc>,
-    /// The commit whose tree is the period end's state, when there is one.
-    pub end_commit: Option<String>,
-    /// Commits of the period that were diffed.
-    pub commits_in_period: usize,
-    pub changes: Vec<ImageChange>,
-    pub slots: Vec<SlotHistory>,
 }
 
 /// Reads one `--repo`.
@@ -488,7 +411,7 @@ pub fn strip_credentials(url: &str) -> String {
 
 /// Paths the history reads: files that can name images, and files the CI analysis reads.
 fn is_wanted(path: &str) -> bool {
-    images::file_kind(path).is_some() || crate::cicd::is_relevant_path(path)
+    images::file_kind(path).is_some() || crate::evidence::file_kinds::is_relevant_path(path)
 }
 
 /// Each commit of the period diffed against its first parent, on both cores.

@@ -27,7 +27,7 @@ use git2::Oid;
 
 use super::objects::Objects;
 use super::{CommitInfo, Progress};
-use crate::period::Period;
+use crate::evidence::period::Period;
 
 /// One commit, as the walk orders it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -30,7 +30,7 @@ use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
 use super::words::{self, push_line_ends};
 use super::{MARKER, is_secret, redact_document};
 use crate::base::yaml::{self, DocumentText};
-use crate::collect::RedactionStats;
+use crate::evidence::inventory::RedactionStats;
 
 /// A file's text after redaction.
 #[derive(Debug, PartialEq, Eq)]

@@ -33,7 +33,7 @@ pub(crate) mod words;
 
 use serde_json::{Map, Value};
 
-use super::RedactionStats;
+use crate::evidence::inventory::RedactionStats;
 
 /// What a redacted value is replaced by.
 pub const MARKER: &str = "[REDACTED]";
@@ -123,7 +123,7 @@ pub fn redact_document(value: &mut Value, stats: &mut RedactionStats) {
     let api_version = value.get("apiVersion").and_then(Value::as_str);
     let kind = value.get("kind").and_then(Value::as_str);
     let object = match (api_version, kind) {
-        (Some(api_version), Some(kind)) => !crate::collect::snapshot::is_tooling(api_version, kind),
+        (Some(api_version), Some(kind)) => !crate::collect::ingest::is_tooling(api_version, kind),
         _ => false,
     };
     redact_object(value, stats);

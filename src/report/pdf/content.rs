@@ -14,7 +14,7 @@ use super::layout::{
     Table, TableStyle,
 };
 use super::{ImageChange, PdfInput};
-use crate::finding::Finding;
+use crate::evidence::finding::Finding;
 use crate::report::view::{ControlView, FindingRow, ReportView, Tally, display_time};
 
 pub const INK: Rgb = Rgb(31, 41, 51);

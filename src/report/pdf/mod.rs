@@ -24,7 +24,7 @@ use crate::report::Report;
 use crate::report::view::TITLE;
 
 /// One change of an image reference found in Git history: a row of the timeline.
-pub use crate::collect::git::ImageChange;
+pub use crate::evidence::history::ImageChange;
 
 /// What the PDF is made from.
 pub struct PdfInput<'a> {
@@ -170,7 +170,7 @@ mod tests {
     use crate::catalog::Catalog;
     use crate::checks::{self, CheckContext, CheckSettings};
     use crate::collect::snapshot;
-    use crate::finding::assign_ids;
+    use crate::evidence::finding::assign_ids;
     use crate::report::RunInfo;
     use crate::workload::WorkloadIndex;
 

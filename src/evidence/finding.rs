@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::evidence::{Source, short_hash};
+use crate::evidence::record::{Source, short_hash};
 
 /// The outcome of a check for one subject.
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -261,7 +261,7 @@ pub fn assign_ids(findings: &mut [Finding], sources: &[Source]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::SourceKind;
+    use crate::evidence::record::SourceKind;
 
     fn source(id: &str, identity: &str) -> Source {
         Source {

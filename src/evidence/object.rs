@@ -131,10 +131,54 @@ impl Object {
 pub fn canonical_text(value: &serde_json::Value) -> Box<str> {
     // Room for most objects at once; the text is trimmed to its length when boxed.
     let mut bytes = Vec::with_capacity(16 << 10);
-    crate::collect::snapshot::canonical_json(value, &mut bytes);
+    crate::evidence::object::canonical_json(value, &mut bytes);
     String::from_utf8(bytes)
         .expect("serde_json writes UTF-8")
         .into_boxed_str()
+}
+
+/// Compact JSON with object keys sorted, so an object's hash does not depend on the order
+/// its fields arrived in. This is the byte form evidence hashes are computed over.
+pub fn canonical_json(value: &serde_json::Value, out: &mut Vec<u8>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            out.push(b'{');
+            // serde_json's map keeps its keys sorted (unless its `preserve_order` feature is
+            // on), so the sort is only a fallback.
+            if map.keys().is_sorted() {
+                for (i, (key, child)) in map.iter().enumerate() {
+                    canonical_entry(i, key, child, out);
+                }
+            } else {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort_unstable();
+                for (i, key) in keys.into_iter().enumerate() {
+                    canonical_entry(i, key, &map[key], out);
+                }
+            }
+            out.push(b'}');
+        }
+        serde_json::Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                canonical_json(item, out);
+            }
+            out.push(b']');
+        }
+        scalar => serde_json::to_writer(&mut *out, scalar).expect("writing to a Vec cannot fail"),
+    }
+}
+
+fn canonical_entry(i: usize, key: &str, value: &serde_json::Value, out: &mut Vec<u8>) {
+    if i > 0 {
+        out.push(b',');
+    }
+    serde_json::to_writer(&mut *out, key).expect("writing to a Vec cannot fail");
+    out.push(b':');
+    canonical_json(value, out);
 }
 
 /// The part of JSON text at a JSON pointer (RFC 6901). The text is scanned, not parsed:
@@ -314,18 +358,6 @@ impl LabelSelector {
     pub fn is_empty(&self) -> bool {
         self.match_labels.is_empty() && self.match_expressions.is_empty()
     }
-}
-
-/// The resource (`plural.group`) a kind is listed as, for messages that name a missing
-/// permission: `rolebindings.rbac.authorization.k8s.io`, `nodes`. The live collector's table
-/// of kinds is the source.
-pub fn resource_of(kind: &str) -> Option<String> {
-    crate::collect::cluster::kinds::resource_of(kind)
-}
-
-/// Kinds that live outside namespaces, of the ones [`resource_of`] knows.
-pub fn is_cluster_scoped(kind: &str) -> bool {
-    crate::collect::cluster::kinds::is_cluster_scoped(kind)
 }
 
 /// A field of an object that does not have the shape Kubernetes gives it.
@@ -590,5 +622,15 @@ mod tests {
         assert_eq!(meta.name, "8080");
         assert_eq!(meta.labels["enabled"], "true");
         assert_eq!(meta.labels["port"], "80");
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_level() {
+        let mut out = Vec::new();
+        canonical_json(&serde_json::json!({"b": [{"d": 1, "c": 2}], "a": "x"}), &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"a":"x","b":[{"c":2,"d":1}]}"#
+        );
     }
 }

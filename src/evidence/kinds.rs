@@ -7,6 +7,17 @@
 //! read it. Secrets and ConfigMaps are deliberately absent:
 //! evidencer never asks for them, and a test asserts it from the API server's request log.
 
+/// The kinds that run containers, in the order reports list them.
+pub const WORKLOAD_KINDS: [&str; 7] = [
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "Pod",
+];
+
 /// Whether a kind is always listed or only where its API exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Availability {

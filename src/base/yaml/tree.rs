@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
 
-use super::shell::Script;
+use crate::base::lines::Script;
 
 /// Nodes aliases may copy in a file of no length; one more per byte of text. Nodes the text
 /// itself holds are not counted: they cost work linear in the text already.

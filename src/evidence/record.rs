@@ -89,54 +89,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// How bad an input problem is.
-#[derive(Clone, Copy, Debug, Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum ProblemLevel {
-    /// Input that could not be read or parsed: what it held was not assessed.
-    Error,
-    /// Input that was read only in part, or read with an assumption.
-    Warning,
-    /// Input that was deliberately skipped (Helm templates, Secrets).
-    Note,
-}
-
-/// Something a collector could not read, or chose to skip, said so the user can act on it.
-/// A snapshot's manifest keeps the problems met while it was collected.
-#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct Problem {
-    pub level: ProblemLevel,
-    pub source: String,
-    /// `path:line`, `Deployment ns/name`, an API path, or `repo@commit:path`.
-    pub location: String,
-    pub message: String,
-    /// What to do about it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
-}
-
-impl Problem {
-    pub fn new(
-        level: ProblemLevel,
-        source: impl Into<String>,
-        location: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            level,
-            source: source.into(),
-            location: location.into(),
-            message: message.into(),
-            hint: None,
-        }
-    }
-
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
-        self
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,13 +5,19 @@
 //! collected, forbidden (403) or not served, and the size and sha256 of every file, so a report
 //! made later from the snapshot keeps a forbidden kind `not_assessed` exactly as a live run
 //! would, and anyone can check the files were not edited since.
+//!
+//! [`check_replaceable`] decides whether a directory may be replaced whole (a bundle
+//! directory, `collect --out`): only when it is empty or evidencer wrote it and nobody
+//! changed it since, as its `manifest.json` proves; anything else is someone's files.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::collect::KindStatus;
+use crate::evidence::inventory::KindStatus;
+use crate::evidence::record::sha256_hex;
 
 /// Name of the manifest file in a snapshot directory or bundle.
 pub const FILE_NAME: &str = "manifest.json";
@@ -187,6 +193,171 @@ impl Manifest {
         out.push(b'\n');
         out
     }
+}
+
+/// What a replaceable directory must be.
+pub struct Owned<'a> {
+    /// What it is called in messages: `bundle`, `snapshot`.
+    pub what: &'a str,
+    /// Whether a manifest of evidencer's format is of this kind (a bundle's, a snapshot's).
+    pub is_kind: fn(&Manifest) -> bool,
+    /// Files besides `manifest.json` that need not be listed in it (a bundle's signature).
+    pub unlisted: &'a [&'a str],
+}
+
+/// Why a directory may not be replaced.
+#[derive(Debug, thiserror::Error)]
+pub enum NotReplaceable {
+    /// Someone else's files, or evidencer's changed since: why, naming the path.
+    #[error("{0}")]
+    Foreign(String),
+    #[error("cannot read {}", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Ok when `dir` may be replaced whole: it does not exist, is an empty directory, or holds
+/// exactly what evidencer wrote there: a `manifest.json` of evidencer's format and of the
+/// kind `owned` says, every file it lists with the size and sha256 it lists, the `unlisted`
+/// files, and nothing else (no other file, directory or link). Follows no link.
+pub fn check_replaceable(dir: &Path, owned: &Owned) -> Result<(), NotReplaceable> {
+    let read = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| NotReplaceable::Read { path, source }
+    };
+    let foreign = |why: String| Err(NotReplaceable::Foreign(why));
+    match fs::symlink_metadata(dir) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => return foreign("it exists and is not a directory".into()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(read(dir)(e)),
+    }
+    let present = walk(dir).map_err(read(dir))?;
+    if present.is_empty() {
+        return Ok(());
+    }
+    let first = || {
+        present
+            .iter()
+            .find(|(_, k)| **k != Kind::Dir)
+            .or(present.iter().next())
+            .map(|(p, _)| p.clone())
+            .unwrap_or_default()
+    };
+    let manifest_path = dir.join(FILE_NAME);
+    if present.get(FILE_NAME) != Some(&Kind::File) {
+        return foreign(format!("it holds `{}` and no {}", first(), FILE_NAME));
+    }
+    let text = fs::read(&manifest_path).map_err(read(&manifest_path))?;
+    let parsed = std::str::from_utf8(&text)
+        .map_err(|e| e.to_string())
+        .and_then(|t| Manifest::parse(FILE_NAME, t).map_err(|e| e.to_string()));
+    let m = match parsed {
+        Ok(m) => m,
+        Err(why) => {
+            return foreign(format!("its {} is not evidencer's: {why}", FILE_NAME));
+        }
+    };
+    let mut expected: BTreeSet<String> = owned.unlisted.iter().map(|f| f.to_string()).collect();
+    expected.insert(FILE_NAME.to_string());
+    for f in &m.files {
+        let plain = !f.path.is_empty()
+            && f.path
+                .split('/')
+                .all(|c| !c.is_empty() && c != "." && c != ".." && !c.contains('\\'));
+        if !plain {
+            return foreign(format!(
+                "its {} lists `{}`, a path evidencer never writes",
+                FILE_NAME, f.path
+            ));
+        }
+        match present.get(&f.path) {
+            Some(Kind::File) => {}
+            Some(Kind::Other(what)) => return foreign(format!("`{}` is {what}", f.path)),
+            Some(Kind::Dir) | None => {
+                return foreign(format!(
+                    "`{}`, listed in its {}, is missing",
+                    f.path, FILE_NAME
+                ));
+            }
+        }
+        // The folders on the way to it are evidencer's too.
+        let mut parent = f.path.as_str();
+        while let Some((up, _)) = parent.rsplit_once('/') {
+            expected.insert(up.to_string());
+            parent = up;
+        }
+        expected.insert(f.path.clone());
+    }
+    // Files first: they say more than the folder holding them.
+    let mut unexpected: Vec<(&String, &Kind)> = present
+        .iter()
+        .filter(|(path, _)| !expected.contains(*path))
+        .collect();
+    unexpected.sort_by_key(|(_, kind)| **kind == Kind::Dir);
+    if let Some((path, kind)) = unexpected.first() {
+        let why = match kind {
+            Kind::File => "which its manifest.json does not list",
+            Kind::Dir => "a folder its manifest.json does not account for",
+            Kind::Other(what) => what,
+        };
+        return foreign(format!("it holds `{path}`, {why}"));
+    }
+    // Only then the hashes: the cheap refusals come first.
+    for f in &m.files {
+        let path = dir.join(&f.path);
+        let bytes = fs::read(&path).map_err(read(&path))?;
+        if bytes.len() as u64 != f.size || sha256_hex(&bytes) != f.sha256 {
+            return foreign(format!("`{}` was changed since evidencer wrote it", f.path));
+        }
+    }
+    if !(owned.is_kind)(&m) {
+        return foreign(format!(
+            "it is not a {}: its {} is of another kind of evidencer output",
+            owned.what, FILE_NAME
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Kind {
+    File,
+    Dir,
+    /// Not a regular file or a directory: what it is. Never followed.
+    Other(&'static str),
+}
+
+/// Everything below `root` by `/`-separated relative path, sorted.
+fn walk(root: &Path) -> std::io::Result<std::collections::BTreeMap<String, Kind>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![(root.to_path_buf(), String::new())];
+    while let Some((dir, prefix)) = stack.pop() {
+        for entry in fs::read_dir(&dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rel = if prefix.is_empty() {
+                name
+            } else {
+                format!("{prefix}/{name}")
+            };
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                stack.push((entry.path(), rel.clone()));
+                out.insert(rel, Kind::Dir);
+            } else if kind.is_file() {
+                out.insert(rel, Kind::File);
+            } else if kind.is_symlink() {
+                out.insert(rel, Kind::Other("a symbolic link"));
+            } else {
+                out.insert(rel, Kind::Other("not a regular file"));
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
