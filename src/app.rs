@@ -27,18 +27,18 @@ use crate::collect::cluster::{self, ClusterError};
 use crate::collect::git::{self, GitOptions};
 use crate::collect::snapshot;
 use crate::config::{self, ConfigError, FailOn, Format, Settings};
-use crate::eol::{EolData, EolError};
 use crate::evidence::datafile::DataFile;
 use crate::evidence::finding::assign_ids;
 use crate::evidence::inventory::Inventory;
 use crate::evidence::inventory::{Problem, ProblemLevel};
 use crate::evidence::period::{self, Period, PeriodError};
 use crate::exceptions::{self, ExceptionError};
+use crate::facts::Facts;
+use crate::facts::eol::{EolData, EolError};
 use crate::report::pdf::{self, PdfInput};
 use crate::report::templates::{TemplateError, Templates};
 use crate::report::view::ReportView;
 use crate::report::{Report, RunInfo, csv};
-use crate::workload::WorkloadIndex;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -229,10 +229,10 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     };
     let stage = Instant::now();
     let mut findings = {
-        let workloads = WorkloadIndex::build(&inventory.objects);
+        let facts = Facts::build(&inventory);
         let ctx = CheckContext {
             inventory: &inventory,
-            workloads: &workloads,
+            facts: &facts,
             settings: &check_settings,
         };
         checks::run_all(&ctx)

@@ -10,16 +10,16 @@
 
 use std::path::Path;
 
-use crate::cicd::{self, EarlierHit, RepoAnalysis};
 use crate::collect::{kustomize, snapshot, snapshot_manifest};
 use crate::evidence::image::{ImageError, ImageRef};
 use crate::evidence::inventory::Problem;
 use crate::evidence::inventory::{CollectedFile, Inventory};
 use crate::evidence::manifest::{Manifest, ManifestError};
 use crate::evidence::record::{Source, SourceKind, evidence_id};
+use crate::facts::ci::{EarlierHit, RepoAnalysis};
 
-pub use crate::cicd::dockerfile::Dockerfile;
-pub use crate::cicd::shell::Command;
+pub use crate::facts::ci::shell::Command;
+pub use crate::facts::dockerfile::Dockerfile;
 
 /// Where kustomizations given in memory are taken to sit.
 const NOWHERE: &str = "/nonexistent.evidencer-fuzz";
@@ -108,19 +108,19 @@ pub fn repository_inventory(files: &[RepoFile<'_>]) -> Inventory {
 /// [`repository_inventory`]), and the in-place commands of its earlier versions.
 pub fn repository(inventory: &Inventory) -> RepoFacts<'_> {
     RepoFacts {
-        analysis: cicd::analyze(inventory),
-        earlier: cicd::earlier_mutations(inventory, "repo:fuzz"),
+        analysis: crate::facts::ci::analyze(inventory),
+        earlier: crate::facts::ci::earlier_mutations(inventory, "repo:fuzz"),
     }
 }
 
 /// A Dockerfile's text.
 pub fn dockerfile(text: &str) -> Dockerfile {
-    cicd::dockerfile::parse(text)
+    crate::facts::dockerfile::parse(text)
 }
 
 /// A shell script whose first line is file line `first`, as split into simple commands.
 pub fn shell(first: u32, text: &str) -> Vec<Command> {
-    cicd::shell::parse(&crate::base::lines::Script::from_text(first, text))
+    crate::facts::ci::shell::parse(&crate::base::lines::Script::from_text(first, text))
 }
 
 /// An image reference as written in a pod spec, Dockerfile or kustomization.

@@ -9,10 +9,10 @@ use std::fmt::Write;
 
 use crate::assess::{CheckResult, CheckStatus, Verdict};
 use crate::catalog::Control;
-use crate::cicd::Step;
 use crate::evidence::finding::{Finding, Status};
 use crate::evidence::image::{Digest, ImageError, ImageRef};
 use crate::evidence::object::ViewError;
+use crate::facts::ci::Step;
 
 /// How many subjects a narrative names before it says "and N more".
 const NAMED_SUBJECTS: usize = 3;
@@ -216,13 +216,13 @@ pub fn job_not_applicable(kind: &str) -> String {
 
 pub fn eol_judgement(
     product: &str,
-    version: &crate::eol::Version,
-    judgement: &crate::eol::Judgement<'_>,
+    version: &crate::facts::eol::Version,
+    judgement: &crate::facts::eol::Judgement<'_>,
     day: chrono::NaiveDate,
     compiled: chrono::NaiveDate,
 ) -> String {
-    use crate::eol::Judgement;
-    let lts = |line: &crate::eol::Line| if line.lts { " LTS" } else { "" };
+    use crate::facts::eol::Judgement;
+    let lts = |line: &crate::facts::eol::Line| if line.lts { " LTS" } else { "" };
     match judgement {
         Judgement::Supported {
             product,
@@ -300,18 +300,18 @@ pub fn no_server_version() -> String {
 /// A kubelet against the API server under the version skew policy.
 pub enum Skew {
     Within {
-        kubelet: crate::eol::MinorVersion,
-        server: crate::eol::MinorVersion,
+        kubelet: crate::facts::eol::MinorVersion,
+        server: crate::facts::eol::MinorVersion,
         behind: u64,
         allowed: u64,
     },
     Newer {
-        kubelet: crate::eol::MinorVersion,
-        server: crate::eol::MinorVersion,
+        kubelet: crate::facts::eol::MinorVersion,
+        server: crate::facts::eol::MinorVersion,
     },
     TooOld {
-        kubelet: crate::eol::MinorVersion,
-        server: crate::eol::MinorVersion,
+        kubelet: crate::facts::eol::MinorVersion,
+        server: crate::facts::eol::MinorVersion,
         /// None when the major versions differ.
         behind: Option<u64>,
         allowed: u64,
@@ -542,8 +542,8 @@ pub fn no_running_digests(pods: usize) -> String {
 
 // pod-exec-restricted
 
-fn access_phrase(access: crate::checks::rbac::Access) -> &'static str {
-    use crate::checks::rbac::Access;
+fn access_phrase(access: crate::facts::rbac::Access) -> &'static str {
+    use crate::facts::rbac::Access;
     match access {
         Access::Exec => "exec into containers",
         Access::Attach => "attach to running containers",
@@ -563,7 +563,7 @@ fn access_phrase(access: crate::checks::rbac::Access) -> &'static str {
 /// How many grants a message names before it says "and N more".
 const NAMED_GRANTS: usize = 3;
 
-pub fn exec_grants(grants: &[crate::checks::rbac::Grant]) -> String {
+pub fn exec_grants(grants: &[crate::facts::rbac::Grant]) -> String {
     // One sentence per role binding: what it allows, where, through which role.
     let mut paths: Vec<(String, Vec<String>)> = Vec::new();
     for g in grants {
@@ -659,13 +659,13 @@ fn unseen_note(unseen: &[String]) -> String {
 }
 
 pub fn pod_security_missing(
-    missing: &[crate::checks::admission::Control],
+    missing: &[crate::facts::admission::Control],
     enforcers: &[String],
     labels: &[String],
     unseen: &[String],
 ) -> String {
     let names: Vec<&str> = missing.iter().map(|c| c.name()).collect();
-    let mut s = if missing.len() == crate::checks::admission::Control::BASELINE.len() {
+    let mut s = if missing.len() == crate::facts::admission::Control::BASELINE.len() {
         "nothing enforces the Pod Security baseline here: no pod-security.kubernetes.io/enforce \
          label of baseline or restricted, and no policy engine rule that enforces it"
             .to_string()

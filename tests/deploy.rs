@@ -17,7 +17,7 @@ use evidencer::checks::{self, CheckContext, CheckSettings};
 use evidencer::evidence::finding::Status;
 use evidencer::evidence::inventory::{CollectedFile, Inventory};
 use evidencer::evidence::record::{Source, SourceKind, evidence_id};
-use evidencer::workload::WorkloadIndex;
+use evidencer::facts::Facts;
 
 fn deploy(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -173,11 +173,11 @@ fn the_dockerfile_passes_the_repository_checks() {
         earlier: false,
     });
     inventory.sources.push(source);
-    let workloads = WorkloadIndex::build(&inventory.objects);
+    let facts = Facts::build(&inventory);
     let settings = CheckSettings::default();
     let ctx = CheckContext {
         inventory: &inventory,
-        workloads: &workloads,
+        facts: &facts,
         settings: &settings,
     };
     let mut judged = BTreeMap::new();

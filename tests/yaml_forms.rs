@@ -13,7 +13,7 @@ use evidencer::checks::{self, CheckContext, CheckSettings};
 use evidencer::collect::snapshot::{SnapshotOptions, load};
 use evidencer::evidence::finding::Status;
 use evidencer::evidence::inventory::Inventory;
-use evidencer::workload::WorkloadIndex;
+use evidencer::facts::Facts;
 
 /// The checks a hardened container passes (the registry check needs configuration).
 const HARDENED: [&str; 4] = [
@@ -35,11 +35,11 @@ fn load_file(name: &str, bytes: &[u8]) -> Inventory {
 
 /// Status of each hardened check per subject (`Deployment ns/name container c`).
 fn statuses(inv: &Inventory) -> BTreeMap<String, BTreeMap<&'static str, Status>> {
-    let workloads = WorkloadIndex::build(&inv.objects);
+    let facts = Facts::build(&inv);
     let settings = CheckSettings::default();
     let ctx = CheckContext {
         inventory: inv,
-        workloads: &workloads,
+        facts: &facts,
         settings: &settings,
     };
     let mut out: BTreeMap<String, BTreeMap<&'static str, Status>> = BTreeMap::new();

@@ -1,7 +1,7 @@
 //! The Dockerfile parser: never panics; stages are numbered in order, build only on earlier
 //! stages, and every line it cites is a line of the file.
 #![no_main]
-use evidencer::cicd::dockerfile::Base;
+use evidencer::facts::dockerfile::Base;
 use evidencer::fuzzing;
 use evidencer_fuzz::{assert_line_in, line_count};
 use libfuzzer_sys::fuzz_target;

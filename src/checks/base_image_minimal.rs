@@ -2,11 +2,11 @@
 
 use serde_json::json;
 
-use super::repository::{file_subject, per_dockerfile, without_from};
 use super::{Check, CheckContext, CheckMeta};
-use crate::cicd::dockerfile::{Base, Dockerfile, minimal_family};
+use crate::checks::family::ci::{file_subject, per_dockerfile, without_from};
 use crate::evidence::finding::{Finding, Status};
 use crate::evidence::inventory::CollectedFile;
+use crate::facts::dockerfile::{Base, Dockerfile, minimal_family};
 use crate::messages;
 
 crate::declare_check! {

@@ -2,11 +2,11 @@
 
 use serde_json::json;
 
-use super::repository::{file_subject, per_dockerfile};
 use super::{Check, CheckContext, CheckMeta};
-use crate::cicd::dockerfile::{Base, Dockerfile};
+use crate::checks::family::ci::{file_subject, per_dockerfile};
 use crate::evidence::finding::{Finding, Status};
 use crate::evidence::inventory::CollectedFile;
+use crate::facts::dockerfile::{Base, Dockerfile};
 use crate::messages;
 
 crate::declare_check! {

@@ -1,11 +1,11 @@
 //! `ci-builds-images`: a pipeline builds the container images and pushes them.
 
-use super::repository::{
+use super::{Check, CheckContext, CheckMeta};
+use crate::checks::family::ci::{
     analyzed, pipeline_finding, pipeline_summary, repo_evidence, repo_subject,
 };
-use super::{Check, CheckContext, CheckMeta};
-use crate::cicd::{Activity, Scope, Step};
 use crate::evidence::finding::{Finding, Status};
+use crate::facts::ci::{Activity, Step};
 use crate::messages;
 
 crate::declare_check! {
@@ -69,14 +69,14 @@ impl Check for CiBuildsImages {
 
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
-        let (repos, mut out) = match analyzed(ctx, meta, Scope::Pipelines) {
+        let (repos, mut out) = match analyzed(ctx, meta) {
             Ok(analyzed) => analyzed,
             Err(not_assessed) => return not_assessed,
         };
         let any_build = repos
             .iter()
             .any(|r| r.steps().any(|s| s.activity == Activity::Build));
-        for repo in &repos {
+        for repo in repos {
             if !any_build {
                 let pipelines: Vec<&str> = repo.pipelines.iter().map(|p| p.path.as_str()).collect();
                 let dockerfile_files: Vec<_> = ctx

@@ -1,12 +1,12 @@
 //! `ci-deploys-by-replacement`: deployment applies new manifests or images (pushed by a
 //! pipeline or pulled by a GitOps agent), so the orchestrator replaces the pods.
 
-use super::repository::{
+use super::{Check, CheckContext, CheckMeta};
+use crate::checks::family::ci::{
     analyzed, pipeline_finding, pipeline_summary, repo_evidence, repo_subject,
 };
-use super::{Check, CheckContext, CheckMeta};
-use crate::cicd::{self, Activity, RepoAnalysis, Scope, Step};
 use crate::evidence::finding::{Finding, Status};
+use crate::facts::ci::{Activity, RepoAnalysis, Step};
 use crate::messages;
 
 crate::declare_check! {
@@ -71,12 +71,12 @@ impl Check for CiDeploysByReplacement {
 
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
-        let (repos, mut out) = match analyzed(ctx, meta, Scope::Pipelines) {
+        let (repos, mut out) = match analyzed(ctx, meta) {
             Ok(analyzed) => analyzed,
             Err(not_assessed) => return not_assessed,
         };
         let mut lacking: Vec<&RepoAnalysis> = Vec::new();
-        for repo in &repos {
+        for repo in repos {
             let mut deploys_here = false;
             for p in &repo.pipelines {
                 let deploys: Vec<&Step> = p.steps_of(Activity::Deploy).collect();
@@ -94,7 +94,7 @@ impl Check for CiDeploysByReplacement {
             if deploys_here {
                 continue;
             }
-            let g = &cicd::gitops::find(&repo.source, ctx.inventory);
+            let g = &crate::facts::ci::gitops::find(&repo.source, ctx.inventory);
             let evidence: Vec<String> = ctx
                 .inventory
                 .files

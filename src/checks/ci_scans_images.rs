@@ -1,11 +1,11 @@
 //! `ci-scans-images`: the pipelines scan the images they build for vulnerabilities.
 
-use super::repository::{
+use super::{Check, CheckContext, CheckMeta};
+use crate::checks::family::ci::{
     analyzed, pipeline_finding, pipeline_summary, repo_evidence, repo_subject, steps_json,
 };
-use super::{Check, CheckContext, CheckMeta};
-use crate::cicd::{Activity, Scope, Step};
 use crate::evidence::finding::{Finding, Status};
+use crate::facts::ci::{Activity, Step};
 use crate::messages;
 
 crate::declare_check! {
@@ -68,7 +68,7 @@ impl Check for CiScansImages {
 
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
-        let (repos, mut out) = match analyzed(ctx, meta, Scope::Pipelines) {
+        let (repos, mut out) = match analyzed(ctx, meta) {
             Ok(analyzed) => analyzed,
             Err(not_assessed) => return not_assessed,
         };
@@ -76,7 +76,7 @@ impl Check for CiScansImages {
             r.steps()
                 .any(|s| matches!(s.activity, Activity::Build | Activity::ImageScan))
         });
-        for repo in &repos {
+        for repo in repos {
             let other_scans: Vec<&Step> = repo
                 .steps()
                 .filter(|s| s.activity == Activity::OtherScan)

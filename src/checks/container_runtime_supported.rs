@@ -1,9 +1,11 @@
 //! `container-runtime-supported`: every node's container runtime is on a release line that
 //! is still supported on the as-of date.
 
-use super::{Check, CheckContext, CheckMeta, nodes, versions};
-use crate::eol::Version;
+use super::{Check, CheckContext, CheckMeta};
+use crate::checks::family::nodes;
+use crate::checks::family::versions;
 use crate::evidence::finding::{Finding, Status};
+use crate::facts::eol::Version;
 use crate::messages;
 
 crate::declare_check! {
@@ -55,7 +57,7 @@ impl Check for ContainerRuntimeSupported {
             return vec![f];
         }
         let (nodes, mut out) = nodes::read(ctx, meta);
-        for node in &nodes {
+        for node in nodes {
             let Some(raw) = node.info.container_runtime_version.as_deref() else {
                 out.push(node.finding(
                     meta,

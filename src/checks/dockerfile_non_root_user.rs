@@ -1,10 +1,10 @@
 //! `dockerfile-non-root-user`: the image that ships runs as a non-root user.
 
-use super::repository::{file_subject, per_dockerfile, without_from};
 use super::{Check, CheckContext, CheckMeta};
-use crate::cicd::dockerfile::{Base, Dockerfile};
+use crate::checks::family::ci::{file_subject, per_dockerfile, without_from};
 use crate::evidence::finding::{Finding, Status};
 use crate::evidence::inventory::CollectedFile;
+use crate::facts::dockerfile::{Base, Dockerfile};
 use crate::messages;
 
 crate::declare_check! {

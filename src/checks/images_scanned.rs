@@ -14,11 +14,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::running::{self, OwnerKey, RunningPod};
 use super::{Check, CheckContext, CheckMeta, object_finding};
 use crate::evidence::finding::{Finding, Status};
 use crate::evidence::image::ImageRef;
+use crate::evidence::inventory::Inventory;
 use crate::evidence::object::{Object, lenient_opt_string, lenient_string};
+use crate::facts::ci::Step;
+use crate::facts::running::{OwnerKey, RunningPod, RunningPods};
 use crate::messages::{self, ImageScan};
 
 crate::declare_check! {
@@ -134,9 +136,9 @@ impl ScanIndex {
 
     /// The image scan steps of the repositories' CI pipelines whose target names an image
     /// repository, each dated by its pipeline file's commit time.
-    pub fn add_ci_scans(&mut self, inventory: &crate::evidence::inventory::Inventory) -> usize {
+    pub fn add_ci_scans(&mut self, inventory: &Inventory, scans: &[Step]) -> usize {
         let mut added = 0;
-        for step in crate::cicd::image_scans(inventory) {
+        for step in scans {
             let Some(name) = step.target.as_deref().and_then(scanned_repository) else {
                 continue;
             };
@@ -315,7 +317,7 @@ impl Check for ImagesScanned {
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
         let (mut index, unreadable) = ScanIndex::from_trivy(&ctx.inventory.objects);
-        let ci_scans = index.add_ci_scans(ctx.inventory);
+        let ci_scans = index.add_ci_scans(ctx.inventory, &ctx.facts.image_scans);
         let needed: &[&str] = if ci_scans > 0 {
             &["Pod"]
         } else {
@@ -324,14 +326,17 @@ impl Check for ImagesScanned {
         if let Some(f) = ctx.require_kinds(meta, needed) {
             return vec![f];
         }
-        let (pods, unreadable_pods) = running::pods(&ctx.inventory.objects, &ctx.workloads.pods);
+        let RunningPods {
+            pods,
+            unreadable: unreadable_pods,
+        } = &ctx.facts.pods;
         let mut out: Vec<Finding> = unreadable
             .into_iter()
             .map(|(o, e)| (o, messages::unreadable_report(&e)))
             .chain(
                 unreadable_pods
-                    .into_iter()
-                    .map(|(o, e)| (o, messages::unreadable_pod_status(&e))),
+                    .iter()
+                    .map(|(o, e)| (*o, messages::unreadable_pod_status(e))),
             )
             .map(|(o, message)| object_finding(meta, o, Status::Error, message))
             .collect();

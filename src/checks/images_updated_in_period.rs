@@ -14,8 +14,8 @@ use crate::evidence::finding::{Finding, Status, Subject};
 use crate::evidence::history::Owner;
 use crate::evidence::history::{History, Introduced, SlotHistory};
 use crate::evidence::image::ImageRef;
+use crate::facts::workloads::{ContainerRef, Workload};
 use crate::messages::{self, ImageCadence};
-use crate::workload::{ContainerRef, Workload};
 
 crate::declare_check! {
     /// ## What it checks
@@ -91,6 +91,7 @@ impl Check for ImagesUpdatedInPeriod {
         for history in &ctx.inventory.history {
             let mut judged = Vec::new();
             for w in ctx
+                .facts
                 .workloads
                 .assessed
                 .iter()

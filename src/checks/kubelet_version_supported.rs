@@ -5,9 +5,11 @@ use std::cmp::Ordering;
 
 use serde_json::json;
 
-use super::{Check, CheckContext, CheckMeta, nodes, versions};
-use crate::eol::Version;
+use super::{Check, CheckContext, CheckMeta};
+use crate::checks::family::nodes;
+use crate::checks::family::versions;
 use crate::evidence::finding::{Finding, Status};
+use crate::facts::eol::Version;
 use crate::messages::{self, Skew};
 
 crate::declare_check! {
@@ -60,8 +62,8 @@ impl Check for KubeletVersionSupported {
             return vec![f];
         }
         let (nodes, mut out) = nodes::read(ctx, meta);
-        let server = versions::server_version(ctx.inventory).map(|(v, _)| v);
-        for node in &nodes {
+        let server = ctx.facts.server_version.as_ref().map(|(v, _)| v);
+        for node in nodes {
             let Some(raw) = node.info.kubelet_version.as_deref() else {
                 out.push(node.finding(
                     meta,

@@ -1,7 +1,8 @@
 //! `kubernetes-version-supported`: the API server runs a Kubernetes minor version that is
 //! still supported upstream on the as-of date.
 
-use super::{Check, CheckContext, CheckMeta, versions};
+use super::{Check, CheckContext, CheckMeta};
+use crate::checks::family::versions;
 use crate::evidence::finding::{Finding, Subject};
 use crate::messages;
 
@@ -51,14 +52,14 @@ impl Check for KubernetesVersionSupported {
 
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
-        let Some((version, source)) = versions::server_version(ctx.inventory) else {
+        let Some((version, source)) = &ctx.facts.server_version else {
             return vec![ctx.not_assessed(meta, messages::no_server_version())];
         };
         let judged = versions::judge(ctx.settings, "kubernetes", &version);
         let subject = Subject {
             kind: "Cluster".into(),
             name: "kube-apiserver".into(),
-            source,
+            source: source.clone(),
             ..Default::default()
         };
         let mut finding = Finding::new(

@@ -11,12 +11,13 @@ use std::sync::{Arc, OnceLock};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
-use crate::eol::EolData;
 use crate::evidence::finding::{Finding, Severity, Status, Subject};
 use crate::evidence::inventory::Inventory;
-use crate::workload::WorkloadIndex;
+use crate::facts::Facts;
+use crate::facts::eol::EolData;
 
-pub(crate) mod admission;
+pub(crate) mod family;
+
 mod base_image_minimal;
 mod base_image_pinned;
 mod ci_builds_images;
@@ -36,18 +37,13 @@ mod no_in_place_mutation;
 mod no_privilege_escalation;
 mod node_kernel_current;
 mod node_recently_replaced;
-mod nodes;
 mod pod_exec_restricted;
 mod pod_security_enforced;
-pub(crate) mod rbac;
 mod read_only_root_enforced;
 mod read_only_root_filesystem;
 mod replace_on_update;
-mod repository;
 mod run_as_non_root;
-mod running;
 mod running_image_consistent;
-mod versions;
 
 /// The headings every check's documentation has, in this order.
 pub const DOC_HEADINGS: [&str; 5] = [
@@ -202,10 +198,11 @@ impl Default for CheckSettings {
     }
 }
 
-/// What every check reads: the evidence, the resolved workloads, and the settings.
+/// What every check reads: the evidence, the facts derived from it once per run, and the
+/// settings.
 pub struct CheckContext<'a> {
     pub inventory: &'a Inventory,
-    pub workloads: &'a WorkloadIndex<'a>,
+    pub facts: &'a Facts<'a>,
     pub settings: &'a CheckSettings,
 }
 
@@ -279,7 +276,8 @@ impl CheckContext<'_> {
     /// One `error` finding per workload whose pod spec could not be read, so a malformed
     /// object is visible in every container check instead of silently skipped.
     pub fn unreadable_workloads(&self, meta: &CheckMeta) -> Vec<Finding> {
-        self.workloads
+        self.facts
+            .workloads
             .unreadable
             .iter()
             .map(|u| {
@@ -287,7 +285,7 @@ impl CheckContext<'_> {
                     meta.id,
                     meta.severity,
                     Status::Error,
-                    crate::workload::object_subject(u.object),
+                    crate::facts::workloads::object_subject(u.object),
                     crate::messages::unreadable_object(&u.error),
                 )
                 .evidence([u.object.evidence.clone()])
@@ -307,7 +305,7 @@ pub fn object_finding(
         meta.id,
         meta.severity,
         status,
-        crate::workload::object_subject(object),
+        crate::facts::workloads::object_subject(object),
         message,
     )
     .evidence([object.evidence.clone()])
@@ -370,7 +368,7 @@ pub fn run_all(ctx: &CheckContext<'_>) -> Vec<Finding> {
         .collect()
 }
 
-impl crate::workload::ContainerRef<'_> {
+impl crate::facts::workloads::ContainerRef<'_> {
     /// A finding about this container, citing its workload's evidence.
     pub fn finding(&self, meta: &CheckMeta, status: Status, message: impl Into<String>) -> Finding {
         Finding::new(meta.id, meta.severity, status, self.subject(), message).evidence([self
@@ -384,7 +382,7 @@ impl crate::workload::ContainerRef<'_> {
 /// A container's image, as written and parsed; or the parse error with a message for a
 /// finding (a missing image has no parse error).
 pub fn parse_container_image<'a>(
-    c: &crate::workload::ContainerRef<'a>,
+    c: &crate::facts::workloads::ContainerRef<'a>,
 ) -> Result<
     (&'a str, crate::evidence::image::ImageRef),
     (Option<crate::evidence::image::ImageError>, String),

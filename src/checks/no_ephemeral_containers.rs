@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Check, CheckContext, CheckMeta, object_finding, running};
+use super::{Check, CheckContext, CheckMeta, object_finding};
 use crate::evidence::finding::{Finding, Status};
 use crate::evidence::object::{lenient_opt_string, lenient_string};
+use crate::facts::running::{self, RunningPods};
+use crate::facts::workloads::object_subject;
 use crate::messages;
-use crate::workload::object_subject;
 
 crate::declare_check! {
     /// ## What it checks
@@ -70,7 +71,7 @@ impl Check for NoEphemeralContainers {
             return vec![f];
         }
         let mut out = Vec::new();
-        let (pods, unreadable) = running::pods(&ctx.inventory.objects, &ctx.workloads.pods);
+        let RunningPods { pods, unreadable } = &ctx.facts.pods;
         for (object, e) in unreadable {
             out.push(object_finding(
                 meta,
@@ -82,7 +83,7 @@ impl Check for NoEphemeralContainers {
         // Per workload: its pods, and whether any carried a debug container.
         let mut clean: BTreeMap<&running::OwnerKey, (Vec<&running::RunningPod<'_>>, bool)> =
             BTreeMap::new();
-        for pod in &pods {
+        for pod in pods {
             let entry = clean.entry(&pod.owner).or_default();
             entry.0.push(pod);
             if pod.pod.pod_spec.ephemeral_containers.is_empty() {

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use super::repository::{analyzed, file_subject, repo_evidence, repo_subject};
 use super::{Check, CheckContext, CheckMeta};
-use crate::cicd::{self, Activity, FileKind, Scope, Step};
+use crate::checks::family::ci::{analyzed, file_subject, repo_evidence, repo_subject};
 use crate::evidence::finding::{Finding, Status};
+use crate::facts::ci::{self, Activity, FileKind, Step};
 use crate::messages;
 
 crate::declare_check! {
@@ -96,11 +96,11 @@ impl Check for NoInPlaceMutation {
 
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
-        let (repos, mut out) = match analyzed(ctx, meta, Scope::Everything) {
+        let (repos, mut out) = match analyzed(ctx, meta) {
             Ok(analyzed) => analyzed,
             Err(not_assessed) => return not_assessed,
         };
-        for repo in &repos {
+        for repo in repos {
             // Keyed by (path, line, tool): a script reached from two pipelines, and read on
             // its own, is one hit.
             let mut hits: BTreeMap<(&str, u32, &str), Hit<'_>> = BTreeMap::new();
@@ -238,7 +238,7 @@ impl Check for NoInPlaceMutation {
 fn earlier_findings(
     meta: &CheckMeta,
     ctx: &CheckContext<'_>,
-    repo: &cicd::RepoAnalysis,
+    repo: &ci::RepoAnalysis,
     current: &BTreeMap<(&str, u32, &str), Hit<'_>>,
 ) -> Vec<Finding> {
     let now: std::collections::HashSet<(&str, &str, &str)> = current
@@ -251,8 +251,8 @@ fn earlier_findings(
             )
         })
         .collect();
-    let hits = cicd::earlier_mutations(ctx.inventory, &repo.source);
-    let mut first: BTreeMap<(&str, &str, &str), &cicd::EarlierHit<'_>> = BTreeMap::new();
+    let hits = ci::earlier_mutations(ctx.inventory, &repo.source);
+    let mut first: BTreeMap<(&str, &str, &str), &ci::EarlierHit<'_>> = BTreeMap::new();
     for h in &hits {
         let key = (
             h.step.path.as_str(),
@@ -304,7 +304,7 @@ fn earlier_findings(
         .collect()
 }
 
-fn is_script_file(repo: &cicd::RepoAnalysis, path: &str) -> bool {
+fn is_script_file(repo: &ci::RepoAnalysis, path: &str) -> bool {
     repo.scripts
         .iter()
         .any(|s| s.path == path && s.kind != FileKind::Runbook)

@@ -47,7 +47,7 @@ impl Check for NoPrivilegeEscalation {
             return vec![f];
         }
         let mut out = ctx.unreadable_workloads(meta);
-        for c in ctx.workloads.containers() {
+        for c in ctx.facts.workloads.containers() {
             let sc = c.container.security_context.as_ref();
             let value = sc.and_then(|s| s.allow_privilege_escalation);
             let privileged = sc.and_then(|s| s.privileged).unwrap_or(false);

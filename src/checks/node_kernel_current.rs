@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::nodes::NodeView;
-use super::{Check, CheckContext, CheckMeta, nodes};
+use super::{Check, CheckContext, CheckMeta};
+use crate::checks::family::nodes;
 use crate::evidence::finding::{Finding, Status};
+use crate::facts::nodes::NodeView;
 use crate::messages;
 
 crate::declare_check! {
@@ -59,7 +60,7 @@ impl Check for NodeKernelCurrent {
         }
         let (nodes, mut out) = nodes::read(ctx, meta);
         let mut groups: BTreeMap<PeerGroup, Vec<(&NodeView<'_>, &str)>> = BTreeMap::new();
-        for node in &nodes {
+        for node in nodes {
             let Some(kernel) = node.info.kernel_version.as_deref() else {
                 out.push(node.finding(
                     meta,

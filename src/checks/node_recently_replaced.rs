@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{Check, CheckContext, CheckMeta, nodes};
+use super::{Check, CheckContext, CheckMeta};
+use crate::checks::family::nodes;
 use crate::evidence::finding::{Finding, Status};
 use crate::messages;
 
@@ -57,7 +58,7 @@ impl Check for NodeRecentlyReplaced {
         }
         let max = i64::from(ctx.settings.max_node_age_days);
         let (nodes, mut out) = nodes::read(ctx, meta);
-        for node in &nodes {
+        for node in nodes {
             let Some(created) = node.object.meta.creation_timestamp.as_deref() else {
                 out.push(node.finding(
                     meta,

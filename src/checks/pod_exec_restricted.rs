@@ -4,9 +4,9 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use super::rbac::{self, Access, SubjectRef};
-use super::{Check, CheckContext, CheckMeta, object_finding, versions};
+use super::{Check, CheckContext, CheckMeta, object_finding};
 use crate::evidence::finding::{Finding, Status, Subject};
+use crate::facts::rbac::{self, Access, SubjectRef};
 use crate::messages;
 
 crate::declare_check! {
@@ -70,7 +70,7 @@ impl Check for PodExecRestricted {
             return vec![f];
         }
         let missing = ctx.missing_kinds(&["Role", "RoleBinding"]);
-        let server = versions::server_version(ctx.inventory).map(|(v, _)| v);
+        let server = ctx.facts.server_version.as_ref().map(|(v, _)| v);
         let exec_get = server.as_ref().is_none_or(|v| (v.major, v.minor) < (1, 35));
         let found = rbac::grants(&ctx.inventory.objects, &Access::ALL, exec_get);
         let mut out: Vec<Finding> = found

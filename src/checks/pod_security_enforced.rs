@@ -5,11 +5,11 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use super::admission::{Namespace, Policies, SYSTEM_NAMESPACES};
 use super::{Check, CheckContext, CheckMeta, object_finding};
 use crate::evidence::finding::{Finding, Status};
+use crate::facts::admission::{Namespace, Policies, SYSTEM_NAMESPACES};
+use crate::facts::workloads::object_subject;
 use crate::messages;
-use crate::workload::object_subject;
 
 crate::declare_check! {
     /// ## What it checks
@@ -80,7 +80,7 @@ impl Check for PodSecurityEnforced {
         if let Some(f) = ctx.require_kinds(meta, &["Namespace"]) {
             return vec![f];
         }
-        let policies = Policies::read(&ctx.inventory.objects);
+        let policies = &ctx.facts.policies;
         let mut out = unreadable_policies(meta, &policies);
         let unseen = unseen_kinds(ctx, &ENGINE_KINDS);
         let mut namespaces: Vec<_> = ctx

@@ -5,13 +5,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
-use super::admission::{ENFORCE_LABEL, Namespace, Policies, SYSTEM_NAMESPACES};
 use super::pod_security_enforced::{ENGINE_KINDS, unreadable_policies, unseen_kinds};
-use super::running::{self, OwnerKey};
 use super::{Check, CheckContext, CheckMeta};
 use crate::evidence::finding::{Finding, Status, Subject};
+use crate::facts::admission::{ENFORCE_LABEL, Namespace, SYSTEM_NAMESPACES};
+use crate::facts::running::OwnerKey;
+use crate::facts::workloads::object_subject;
 use crate::messages;
-use crate::workload::object_subject;
 
 crate::declare_check! {
     /// ## What it checks
@@ -84,7 +84,7 @@ impl Check for ReadOnlyRootEnforced {
         if let Some(f) = ctx.require_kinds(meta, &["Namespace"]) {
             return vec![f];
         }
-        let policies = Policies::read(&ctx.inventory.objects);
+        let policies = &ctx.facts.policies;
         let mut out = unreadable_policies(meta, &policies);
         let mut engine_kinds = ENGINE_KINDS.to_vec();
         engine_kinds.push("K8sPSPReadOnlyRootFilesystem");
@@ -99,14 +99,14 @@ impl Check for ReadOnlyRootEnforced {
         // Namespace → its workloads (a pod counts as the workload that owns it, even when
         // that owner is not in the input), and one object to locate a namespace that has no
         // object of its own in the input.
-        let (pods, _) = running::pods(&ctx.inventory.objects, &ctx.workloads.pods);
+        let pods = &ctx.facts.pods.pods;
         let owner_of: BTreeMap<&str, &OwnerKey> = pods
             .iter()
             .map(|p| (p.pod.object.evidence.as_str(), &p.owner))
             .collect();
         let mut used: BTreeMap<&str, (BTreeSet<WorkloadKey>, &crate::evidence::object::Object)> =
             BTreeMap::new();
-        for w in &ctx.workloads.assessed {
+        for w in &ctx.facts.workloads.assessed {
             let Some(ns) = w.object.meta.namespace.as_deref() else {
                 continue;
             };

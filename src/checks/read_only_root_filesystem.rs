@@ -55,7 +55,7 @@ impl Check for ReadOnlyRootFilesystem {
             return vec![f];
         }
         let mut out = ctx.unreadable_workloads(meta);
-        for c in ctx.workloads.containers() {
+        for c in ctx.facts.workloads.containers() {
             let value = c
                 .container
                 .security_context

@@ -4,8 +4,8 @@ use serde::Deserialize;
 
 use super::{Check, CheckContext, CheckMeta};
 use crate::evidence::finding::{Finding, Status};
+use crate::facts::workloads::{Workload, object_subject};
 use crate::messages;
-use crate::workload::{Workload, object_subject};
 
 crate::declare_check! {
     /// ## What it checks
@@ -72,7 +72,7 @@ impl Check for ReplaceOnUpdate {
             return vec![f];
         }
         let mut out = ctx.unreadable_workloads(meta);
-        for w in &ctx.workloads.assessed {
+        for w in &ctx.facts.workloads.assessed {
             let (status, message, strategy) = match judge(w) {
                 Ok(judged) => judged,
                 Err(e) => (Status::Error, messages::unreadable_object(&e), None),

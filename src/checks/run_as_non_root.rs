@@ -50,7 +50,7 @@ impl Check for RunAsNonRoot {
             return vec![f];
         }
         let mut out = ctx.unreadable_workloads(meta);
-        for c in ctx.workloads.containers() {
+        for c in ctx.facts.workloads.containers() {
             let non_root = c.effective(|s| s.run_as_non_root);
             let uid = c.effective(|s| s.run_as_user);
             let (status, message) = match (non_root, uid) {

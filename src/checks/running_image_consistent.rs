@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
-use super::running::{OwnerKey, RunningPod};
-use super::{Check, CheckContext, CheckMeta, object_finding, running};
+use super::{Check, CheckContext, CheckMeta, object_finding};
 use crate::evidence::finding::{Finding, Status};
+use crate::facts::running::{OwnerKey, RunningPod, RunningPods};
 use crate::messages::{self, DigestPods};
 
 crate::declare_check! {
@@ -65,7 +65,7 @@ impl Check for RunningImageConsistent {
         if let Some(f) = ctx.require_kinds(meta, &["Pod"]) {
             return vec![f];
         }
-        let (pods, unreadable) = running::pods(&ctx.inventory.objects, &ctx.workloads.pods);
+        let RunningPods { pods, unreadable } = &ctx.facts.pods;
         let mut out: Vec<Finding> = unreadable
             .into_iter()
             .map(|(object, e)| {

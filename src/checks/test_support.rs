@@ -5,7 +5,7 @@ use super::{Check, CheckContext, CheckSettings};
 use crate::collect::snapshot;
 use crate::evidence::finding::{Finding, Status};
 use crate::evidence::inventory::Inventory;
-use crate::workload::WorkloadIndex;
+use crate::facts::Facts;
 
 /// Runs one check over YAML text with default settings.
 pub fn statuses(check: &dyn Check, yaml: &str) -> Vec<(&'static str, Status)> {
@@ -23,10 +23,10 @@ pub fn statuses_with(
         "fixture problems: {:?}",
         inventory.problems
     );
-    let workloads = WorkloadIndex::build(&inventory.objects);
+    let facts = Facts::build(&inventory);
     let ctx = CheckContext {
         inventory: &inventory,
-        workloads: &workloads,
+        facts: &facts,
         settings,
     };
     let mut out: Vec<(&'static str, Status)> = check
@@ -62,7 +62,7 @@ pub fn pod_with_images(images: &[&str]) -> String {
 pub fn repo_findings(check: &dyn Check, repos: &[(&str, &[(&str, &str)])]) -> Vec<Finding> {
     let mut inventory = Inventory::default();
     for (name, files) in repos {
-        crate::cicd::test_support::add_repo(&mut inventory, name, files);
+        crate::facts::ci::test_support::add_repo(&mut inventory, name, files);
     }
     findings_of(check, &inventory)
 }
@@ -113,10 +113,10 @@ pub fn findings_in(
     inventory: &Inventory,
     settings: &CheckSettings,
 ) -> Vec<Finding> {
-    let workloads = WorkloadIndex::build(&inventory.objects);
+    let facts = Facts::build(&inventory);
     let ctx = CheckContext {
         inventory,
-        workloads: &workloads,
+        facts: &facts,
         settings,
     };
     let mut out = check.evaluate(&ctx);

@@ -1583,5 +1583,4 @@ mod tests {
             Err(TextError::Binary { offset: 20000 })
         ));
     }
-
 }

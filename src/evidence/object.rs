@@ -3,7 +3,7 @@
 //! An [`Object`] is the redacted JSON of one object, kept as canonical JSON text
 //! (managedFields dropped before hashing, so the text hashes to exactly the sha256 of its
 //! evidence record), with its metadata read into a small typed header and a note of where it
-//! came from. Checks read the typed views they need (see [`crate::workload`]) with
+//! came from. Checks read the typed views they need (see [`crate::facts::workloads`]) with
 //! [`Object::view`], which finds the part in the text, parses only that, and reports a
 //! malformed field by its path instead of failing the run.
 
@@ -627,7 +627,10 @@ mod tests {
     #[test]
     fn canonical_json_sorts_keys_at_every_level() {
         let mut out = Vec::new();
-        canonical_json(&serde_json::json!({"b": [{"d": 1, "c": 2}], "a": "x"}), &mut out);
+        canonical_json(
+            &serde_json::json!({"b": [{"d": 1, "c": 2}], "a": "x"}),
+            &mut out,
+        );
         assert_eq!(
             String::from_utf8(out).unwrap(),
             r#"{"a":"x","b":[{"c":2,"d":1}]}"#

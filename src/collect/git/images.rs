@@ -7,7 +7,7 @@
 //! gives one per `image` key (a string, or a mapping of `registry`/`repository`/`tag`/
 //! `digest`), named by its key path, and so does a Flux HelmRelease's `spec.values`. Values
 //! are not rendered into a chart: the slot belongs to the chart (or the HelmRelease) and the
-//! key path. Files are read with the line-keeping YAML reader of [`crate::cicd`], which
+//! key path. Files are read with the line-keeping YAML reader of [`crate::facts::ci`], which
 //! keeps every scalar as written (`tag: 1.10` stays `1.10`).
 
 use crate::base::yaml::tree::{self, Node};

@@ -171,8 +171,8 @@ mod tests {
     use crate::checks::{self, CheckContext, CheckSettings};
     use crate::collect::snapshot;
     use crate::evidence::finding::assign_ids;
+    use crate::facts::Facts;
     use crate::report::RunInfo;
-    use crate::workload::WorkloadIndex;
 
     /// A report from the real pipeline: `n` careless Deployments in a namespace with a
     /// non-ASCII name, each with a long image reference.
@@ -193,10 +193,10 @@ mod tests {
             ..crate::checks::test_support::settings_on("2026-09-30")
         };
         let mut findings = {
-            let workloads = WorkloadIndex::build(&inventory.objects);
+            let facts = Facts::build(&inventory);
             checks::run_all(&CheckContext {
                 inventory: &inventory,
-                workloads: &workloads,
+                facts: &facts,
                 settings: &settings,
             })
         };

@@ -1939,7 +1939,7 @@ const PACKAGE_MANAGER_VALUE_OPTIONS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cicd::shell::parse;
+    use crate::facts::ci::shell::parse;
 
     /// Every hit of a script, as `line activity tool [target]`.
     fn hits(script: &str, remote: Option<&str>) -> Vec<String> {

@@ -4,7 +4,8 @@
 //! ReplicaSet, Job, CronJob) or is a Pod, and decides which ones the spec checks assess: a Pod,
 //! ReplicaSet or Job whose controlling owner is also in the input is assessed through that
 //! owner, so a Deployment with 30 pods yields one finding per container, not 31. Orphans and
-//! bare Pods are assessed themselves. Checks of pod *state* use [`WorkloadIndex::pods`].
+//! bare Pods are assessed themselves. Every Pod, owned or not, also goes to the facts of
+//! pod *state* ([`super::running`]).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -205,8 +206,6 @@ pub struct WorkloadIndex<'a> {
     /// Workloads the spec checks assess: controllers, and Pods, ReplicaSets and Jobs whose
     /// controlling owner is not in the input.
     pub assessed: Vec<Workload<'a>>,
-    /// Every Pod in the input, owned or not, for checks of running state.
-    pub pods: Vec<Workload<'a>>,
     /// Workloads whose pod spec is malformed; checks report them as `error`.
     pub unreadable: Vec<Unreadable<'a>>,
     /// How many objects were assessed through their owner instead of themselves.
@@ -214,7 +213,9 @@ pub struct WorkloadIndex<'a> {
 }
 
 impl<'a> WorkloadIndex<'a> {
-    pub fn build(objects: &'a [Object]) -> Self {
+    /// The index, and every Pod in the input (owned or not) with its pod spec read, for the
+    /// facts of running state. Pod specs are read once, on both cores.
+    pub fn build(objects: &'a [Object]) -> (Self, Vec<Workload<'a>>) {
         let workloads: Vec<&Object> = objects
             .iter()
             .filter(|o| pod_spec_pointer(&o.kind).is_some())
@@ -231,6 +232,7 @@ impl<'a> WorkloadIndex<'a> {
             })
             .collect();
         let mut index = WorkloadIndex::default();
+        let mut pods = Vec::new();
         for (object, spec) in workloads.into_iter().zip(specs) {
             let pod_spec = match spec {
                 Ok(spec) => spec,
@@ -242,7 +244,7 @@ impl<'a> WorkloadIndex<'a> {
             let owned = matches!(object.kind.as_str(), "Pod" | "ReplicaSet" | "Job")
                 && present.has_controller_of(object);
             if object.kind == "Pod" {
-                index.pods.push(Workload {
+                pods.push(Workload {
                     object,
                     pod_spec: pod_spec.clone(),
                 });
@@ -253,7 +255,7 @@ impl<'a> WorkloadIndex<'a> {
                 index.assessed.push(Workload { object, pod_spec });
             }
         }
-        index
+        (index, pods)
     }
 
     /// Every container of every assessed workload, init containers included.
@@ -425,14 +427,14 @@ mod tests {
             obj("Pod", "orphan-x", "u5", Some(("ReplicaSet", "gone", "u9"))),
             obj("Pod", "bare", "u6", None),
         ];
-        let index = WorkloadIndex::build(&objects);
+        let (index, pods) = WorkloadIndex::build(&objects);
         let names: Vec<_> = index
             .assessed
             .iter()
             .map(|w| w.object.meta.name.as_str())
             .collect();
         assert_eq!(names, ["api", "orphan-x", "bare"]);
-        assert_eq!(index.pods.len(), 4);
+        assert_eq!(pods.len(), 4);
         assert_eq!(index.assessed_through_owner, 3);
         assert_eq!(index.containers().count(), 3);
     }
@@ -445,7 +447,7 @@ mod tests {
         let mut dep = obj("Deployment", "api", "", None);
         dep.meta.uid = None;
         let objects = [dep, rs];
-        let index = WorkloadIndex::build(&objects);
+        let (index, _) = WorkloadIndex::build(&objects);
         assert_eq!(index.assessed.len(), 1);
     }
 
@@ -454,7 +456,7 @@ mod tests {
         let mut bad = obj("Deployment", "bad", "u1", None);
         bad.set_value(&json!({"spec": {"template": {"spec": {"containers": "nginx"}}}}));
         let objects = [bad, obj("Deployment", "good", "u2", None)];
-        let index = WorkloadIndex::build(&objects);
+        let (index, _) = WorkloadIndex::build(&objects);
         assert_eq!(index.assessed.len(), 1);
         assert_eq!(index.unreadable.len(), 1);
         assert_eq!(
@@ -493,7 +495,7 @@ mod tests {
             o.meta.name = value["metadata"]["name"].as_str().unwrap_or("").into();
             o.set_value(&value);
             let objects = [o];
-            let index = WorkloadIndex::build(&objects);
+            let (index, _) = WorkloadIndex::build(&objects);
             assert_eq!(index.unreadable.len(), 1, "{path}");
             assert_eq!(index.unreadable[0].error.path, path);
             assert!(index.unreadable[0].error.message.starts_with(message));
@@ -503,7 +505,7 @@ mod tests {
         value["metadata"] = json!({"generateName": "migrate-"});
         job.set_value(&value);
         let objects = [job];
-        assert_eq!(WorkloadIndex::build(&objects).assessed.len(), 1);
+        assert_eq!(WorkloadIndex::build(&objects).0.assessed.len(), 1);
     }
 
     #[test]
@@ -516,7 +518,7 @@ mod tests {
             }}}}}}),
         );
         let objects = [o];
-        let index = WorkloadIndex::build(&objects);
+        let (index, _) = WorkloadIndex::build(&objects);
         let paths: Vec<_> = index.containers().map(|c| c.field_path("image")).collect();
         assert_eq!(
             paths,
@@ -536,7 +538,7 @@ mod tests {
             "containers": [{"name": "a", "securityContext": {"runAsUser": 0}}]
         }}));
         let objects = [o];
-        let index = WorkloadIndex::build(&objects);
+        let (index, _) = WorkloadIndex::build(&objects);
         let c = index.containers().next().unwrap();
         assert_eq!(c.effective(|s| s.run_as_user), Some(0));
         assert_eq!(c.origin_of(|s| s.run_as_user), "container");

@@ -26,7 +26,7 @@ use crate::evidence::record::sha256_hex;
 
 /// Where the shipped data lives in the repository (and how provenance names it).
 pub const BUILTIN_PATH: &str = "controls/data/end-of-life.yaml";
-const BUILTIN_TEXT: &str = include_str!("../controls/data/end-of-life.yaml");
+const BUILTIN_TEXT: &str = include_str!("../../controls/data/end-of-life.yaml");
 
 /// A release line: `major.minor`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

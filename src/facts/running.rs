@@ -17,7 +17,7 @@ use crate::evidence::finding::Subject;
 use crate::evidence::object::{
     Object, OwnerReference, ViewError, lenient_opt_string, lenient_string,
 };
-use crate::workload::{Workload, object_subject};
+use crate::facts::workloads::{Workload, object_subject};
 
 /// The parts of a pod's `status` the checks read.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -78,7 +78,7 @@ impl OwnerKey {
 
 /// One pod with its status and the workload it belongs to.
 pub struct RunningPod<'a> {
-    pub pod: &'a Workload<'a>,
+    pub pod: Workload<'a>,
     pub status: PodStatus,
     pub owner: OwnerKey,
     /// The owner's object, when it is in the input.
@@ -117,16 +117,22 @@ impl RunningPod<'_> {
     }
 }
 
-/// Every pod of the input with its status read and its owner resolved, sorted by
-/// namespace and name; and the pods whose status could not be read.
-pub fn pods<'a>(
-    objects: &'a [Object],
-    workloads: &'a [Workload<'a>],
-) -> (Vec<RunningPod<'a>>, Vec<(&'a Object, ViewError)>) {
+/// The pods of the input as they run.
+#[derive(Default)]
+pub struct RunningPods<'a> {
+    /// Every pod with its status read and its owner resolved, sorted by namespace and name.
+    pub pods: Vec<RunningPod<'a>>,
+    /// The pods whose status could not be read.
+    pub unreadable: Vec<(&'a Object, ViewError)>,
+}
+
+/// Reads the status and resolves the owner of every pod of `objects` (`pods`: their pod
+/// specs, as [`super::workloads::WorkloadIndex::build`] gives them).
+pub fn pods<'a>(objects: &'a [Object], pods: Vec<Workload<'a>>) -> RunningPods<'a> {
     let owners = Owners::new(objects);
-    let mut out = Vec::with_capacity(workloads.len());
+    let mut out = Vec::with_capacity(pods.len());
     let mut unreadable = Vec::new();
-    for pod in workloads {
+    for pod in pods {
         match pod.object.view::<PodStatus>("/status") {
             Ok(status) => {
                 let (owner, owner_object) = owners.resolve(pod.object);
@@ -143,7 +149,10 @@ pub fn pods<'a>(
     out.sort_by(|a, b| {
         (&a.pod.object.meta.namespace, a.name()).cmp(&(&b.pod.object.meta.namespace, b.name()))
     });
-    (out, unreadable)
+    RunningPods {
+        pods: out,
+        unreadable,
+    }
 }
 
 /// Looks owners up by uid, and by kind, namespace and name.
@@ -253,12 +262,13 @@ fn deployment_by_name<'n>(pod: &Object, replicaset: &'n str) -> Option<&'n str> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::inventory;
-    use crate::workload::WorkloadIndex;
+    use crate::collect::snapshot;
+    use crate::facts::workloads::WorkloadIndex;
 
     #[test]
     fn owners_resolve_through_the_input_and_else_by_name() {
-        let inv = inventory(
+        let inv = snapshot::from_text(
+            "test.yaml",
             r#"
 apiVersion: apps/v1
 kind: ReplicaSet
@@ -307,8 +317,9 @@ metadata: {name: bare, namespace: shop}
 spec: {containers: [{name: web, image: x}]}
 "#,
         );
-        let index = WorkloadIndex::build(&inv.objects);
-        let (pods, unreadable) = pods(&inv.objects, &index.pods);
+        assert!(inv.problems.is_empty(), "{:?}", inv.problems);
+        let (_, workload_pods) = WorkloadIndex::build(&inv.objects);
+        let RunningPods { pods, unreadable } = pods(&inv.objects, workload_pods);
         assert!(unreadable.is_empty());
         let owners: Vec<(String, bool)> = pods
             .iter()

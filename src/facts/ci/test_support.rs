@@ -86,7 +86,7 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
 }
 
 /// Steps as one line each, for snapshots: `path:line activity tool [target] | command`.
-pub fn render_steps(steps: &[crate::cicd::Step]) -> String {
+pub fn render_steps(steps: &[crate::facts::ci::Step]) -> String {
     let mut out = String::new();
     for s in steps {
         out.push_str(&format!(

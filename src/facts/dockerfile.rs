@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::evidence::image::{ImageError, ImageRef};
 
-use super::shell;
+use super::ci::shell;
 use crate::base::lines::Script;
 
 /// A parsed Dockerfile.
@@ -556,7 +556,7 @@ fn upgrades(ins: &Instruction) -> Vec<Upgrade> {
         .next();
     let shell_heredoc = first_program.as_deref().is_none_or(|p| {
         matches!(
-            super::classify::program(p).as_str(),
+            super::ci::classify::program(p).as_str(),
             "sh" | "bash" | "ash" | "dash" | "zsh"
         )
     });
@@ -593,7 +593,7 @@ fn upgrade_in(argv: &[&str]) -> Option<String> {
     {
         i += 1;
     }
-    super::classify::package_upgrade(&argv[i..])
+    super::ci::classify::package_upgrade(&argv[i..])
 }
 
 /// Why a base image counts as minimal, or None. The families: scratch (handled by the

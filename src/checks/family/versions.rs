@@ -1,5 +1,5 @@
-//! Shared by the version checks: the API server's version, and a version judged against the
-//! end-of-life data as of the report's date, turned into a status, a message and details.
+//! Shared by the version checks: a version judged against the end-of-life data as of the
+//! report's date, turned into a status, a message and details.
 //!
 //! The mapping: a supported line passes (maintenance mode included: upstream still ships
 //! security fixes); an ended line fails, and so does a version older than every listed line
@@ -9,10 +9,9 @@
 
 use serde_json::{Value, json};
 
-use super::CheckSettings;
-use crate::eol::{Judgement, Version};
+use crate::checks::CheckSettings;
 use crate::evidence::finding::Status;
-use crate::evidence::inventory::Inventory;
+use crate::facts::eol::{Judgement, Version};
 use crate::messages;
 
 /// A judged version: status, message and the facts behind it.
@@ -61,22 +60,4 @@ pub fn judge(settings: &CheckSettings, product: &str, version: &Version) -> Judg
         message: messages::eol_judgement(product, version, &judgement, day, data.compiled),
         details,
     }
-}
-
-/// The API server's version from the inventory, and the id of the source that reported it.
-pub fn server_version(inventory: &Inventory) -> Option<(Version, String)> {
-    let v = inventory.server_version.as_ref()?;
-    let version = Version::parse(&v.git_version).or_else(|| {
-        // `minor` is "27+" on some managed clusters.
-        let minor = v.minor.trim_end_matches('+');
-        Version::parse(&format!("{}.{minor}", v.major))
-    })?;
-    let source = inventory
-        .sources
-        .iter()
-        .find(|s| s.details.get("server_version") == Some(&v.git_version))
-        .or_else(|| inventory.sources.first())
-        .map(|s| s.id.clone())
-        .unwrap_or_else(|| "all".into());
-    Some((version, source))
 }

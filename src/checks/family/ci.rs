@@ -1,14 +1,16 @@
 //! Shared parts of the checks over repositories (pipelines and Dockerfiles): the guard for
-//! "no repository analysed", subjects for files and repositories, the error findings of
-//! unreadable pipeline files, and steps as finding details.
+//! "no repository analysed", the run's CI analysis with the error findings of unreadable
+//! pipeline files, subjects for files and repositories, steps as finding details, and the
+//! shape every Dockerfile check has.
 
 use serde_json::{Value, json};
 
-use super::{CheckContext, CheckMeta};
-use crate::cicd::{self, Pipeline, RepoAnalysis, Step};
+use crate::checks::{CheckContext, CheckMeta};
 use crate::evidence::finding::{Finding, Status, Subject};
 use crate::evidence::inventory::CollectedFile;
 use crate::evidence::record::Source;
+use crate::facts::ci::{Pipeline, RepoAnalysis, Step};
+use crate::facts::dockerfile::Dockerfile;
 use crate::messages;
 
 /// The narrative sentence of a pipeline check: the pipeline files whose findings pass.
@@ -25,24 +27,24 @@ pub fn pipeline_summary(findings: &[&Finding], activity: &str) -> Option<String>
 
 /// `not_assessed` when the inventory holds no repository source.
 pub fn require_repositories(ctx: &CheckContext<'_>, meta: &CheckMeta) -> Option<Finding> {
-    cicd::repositories(ctx.inventory)
+    ctx.facts
+        .repositories
         .is_empty()
         .then(|| ctx.not_assessed(meta, messages::no_repository_analysed()))
 }
 
-/// The repositories analysed (`scope` says whether scripts and runbooks are read too) and
-/// the `error` findings of their unreadable pipelines; or the `not_assessed` finding when
-/// no repository was analysed.
-pub fn analyzed(
-    ctx: &CheckContext<'_>,
+/// The run's CI analysis of each repository (see [`crate::facts::ci`]) and the `error`
+/// findings of their unreadable pipelines; or the `not_assessed` finding when no repository
+/// was analysed.
+pub fn analyzed<'c>(
+    ctx: &'c CheckContext<'_>,
     meta: &CheckMeta,
-    scope: cicd::Scope,
-) -> Result<(Vec<RepoAnalysis>, Vec<Finding>), Vec<Finding>> {
+) -> Result<(&'c [RepoAnalysis], Vec<Finding>), Vec<Finding>> {
     if let Some(f) = require_repositories(ctx, meta) {
         return Err(vec![f]);
     }
-    let repos = cicd::analyze_with(ctx.inventory, scope);
-    let errors = unreadable_pipelines(meta, &repos);
+    let repos = &ctx.facts.ci;
+    let errors = unreadable_pipelines(meta, repos);
     Ok((repos, errors))
 }
 
@@ -166,37 +168,20 @@ pub fn steps_json<'a>(steps: impl IntoIterator<Item = &'a Step>) -> Value {
     )
 }
 
-/// The Dockerfiles of a repository with their parse, in path order.
-pub fn dockerfiles<'a>(
-    ctx: &CheckContext<'a>,
-    source: &Source,
-) -> Vec<(&'a CollectedFile, cicd::dockerfile::Dockerfile)> {
-    ctx.inventory
-        .files
-        .iter()
-        .filter(|f| {
-            f.source == source.id
-                && !f.earlier
-                && crate::evidence::file_kinds::is_dockerfile(&f.path)
-        })
-        .map(|f| (f, cicd::dockerfile::parse(&f.text)))
-        .collect()
-}
-
 /// The Dockerfile checks' shared shape: `not_assessed` without repositories, one
 /// `not_applicable` per repository without Dockerfiles, an `error` per Dockerfile without a
 /// `FROM`, and `judge` for the rest.
 pub fn per_dockerfile(
     ctx: &CheckContext<'_>,
     meta: &CheckMeta,
-    judge: &dyn Fn(&CollectedFile, &cicd::dockerfile::Dockerfile) -> Finding,
+    judge: &dyn Fn(&CollectedFile, &Dockerfile) -> Finding,
 ) -> Vec<Finding> {
     if let Some(f) = require_repositories(ctx, meta) {
         return vec![f];
     }
     let mut out = Vec::new();
-    for source in cicd::repositories(ctx.inventory) {
-        let files = dockerfiles(ctx, source);
+    for source in &ctx.facts.repositories {
+        let files: Vec<_> = ctx.facts.dockerfiles_of(&source.id).collect();
         if files.is_empty() {
             out.push(Finding::new(
                 meta.id,
@@ -258,8 +243,8 @@ mod tests {
     use super::*;
     use crate::checks::registry;
     use crate::checks::test_support::findings_of;
-    use crate::cicd::test_support::fixture_inventory;
     use crate::evidence::inventory::Inventory;
+    use crate::facts::ci::test_support::fixture_inventory;
 
     const REPOSITORY_CHECKS: [&str; 7] = [
         "ci-builds-images",

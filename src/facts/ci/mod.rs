@@ -14,7 +14,6 @@ mod azure;
 mod bitbucket;
 mod circleci;
 pub mod classify;
-pub mod dockerfile;
 mod drone;
 mod github;
 mod gitlab;
@@ -362,31 +361,21 @@ pub fn repositories(inventory: &Inventory) -> Vec<&Source> {
         .collect()
 }
 
-/// What to read of a repository.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
-    /// Pipelines with what they call.
-    Pipelines,
-    /// Pipelines, and every script, Makefile and runbook on its own.
-    Everything,
-}
-
-/// Pipelines, scripts and runbooks of every repository in the inventory.
+/// Pipelines (with the scripts, Makefiles and files they call), and every script, Makefile
+/// and runbook on its own, of every repository in the inventory, in the order of its
+/// sources. The checks over pipelines read only the pipelines; `no-in-place-mutation` reads
+/// the scripts and runbooks too. Run once per run (see [`super::Facts`]).
 pub fn analyze(inventory: &Inventory) -> Vec<RepoAnalysis> {
-    analyze_with(inventory, Scope::Everything)
-}
-
-pub fn analyze_with(inventory: &Inventory, scope: Scope) -> Vec<RepoAnalysis> {
     repositories(inventory)
         .into_iter()
-        .map(|source| analyze_repo(source, inventory, scope))
+        .map(|source| analyze_repo(source, inventory))
         .collect()
 }
 
 /// Every image scan the repositories' pipelines run, for checks that accept a CI scan as
 /// evidence that images are scanned (a live-cluster `images-scanned`, for one).
-pub fn image_scans(inventory: &Inventory) -> Vec<Step> {
-    let mut scans: Vec<Step> = analyze_with(inventory, Scope::Pipelines)
+pub fn image_scans(repos: &[RepoAnalysis]) -> Vec<Step> {
+    let mut scans: Vec<Step> = repos
         .iter()
         .flat_map(|r| {
             r.steps()
@@ -399,7 +388,7 @@ pub fn image_scans(inventory: &Inventory) -> Vec<Step> {
     scans
 }
 
-fn analyze_repo(source: &Source, inventory: &Inventory, scope: Scope) -> RepoAnalysis {
+fn analyze_repo(source: &Source, inventory: &Inventory) -> RepoAnalysis {
     let repo = Repo::new(&source.id, &inventory.files);
     let mut pipelines = Vec::new();
     let mut secondary = Vec::new();
@@ -427,11 +416,7 @@ fn analyze_repo(source: &Source, inventory: &Inventory, scope: Scope) -> RepoAna
     pipelines.sort_by(|a, b| a.path.cmp(&b.path));
 
     let mut scripts = Vec::new();
-    let paths: Vec<&str> = match scope {
-        Scope::Pipelines => Vec::new(),
-        Scope::Everything => repo.paths().collect(),
-    };
-    for path in paths {
+    for path in repo.paths() {
         let Some(file) = repo.file(path) else {
             continue;
         };
@@ -609,7 +594,7 @@ mod tests {
     #[test]
     fn image_scans_lists_only_image_scans_once() {
         let inventory = test_support::fixture_inventory("github");
-        let scans: Vec<String> = image_scans(&inventory)
+        let scans: Vec<String> = image_scans(&analyze(&inventory))
             .iter()
             .map(|s| format!("{} {}", s.location(), s.tool))
             .collect();
@@ -620,7 +605,7 @@ mod tests {
                 ".github/workflows/release.yml:40 aquasecurity/trivy-action",
             ]
         );
-        assert!(image_scans(&Inventory::default()).is_empty());
+        assert!(image_scans(&analyze(&Inventory::default())).is_empty());
     }
 
     #[test]

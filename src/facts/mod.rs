@@ -1,0 +1,102 @@
+//! Facts: what the checks read, derived from the inventory once per run.
+//!
+//! Takes an [`Inventory`] and gives [`Facts`]: the workloads and their containers
+//! ([`workloads`]), the pods as they run ([`running`]), the admission policies
+//! ([`admission`]), the Nodes ([`nodes`]), the API server's version ([`versions`]), the CI
+//! analysis of each repository ([`ci`]) and the parsed Dockerfiles ([`dockerfile`]). Each is
+//! built once, before the checks run, and shared by every check through the check context:
+//! four checks read the CI analysis, three the Dockerfiles, four the running pods, four the
+//! Nodes, and none of them derives its own copy. [`rbac`] (who holds which permission) and
+//! [`eol`] (end-of-life data and its judgement) are read by the checks directly: RBAC grants
+//! are asked for the permissions one check names, and the end-of-life data is a setting.
+//!
+//! Everything here is a pure function of the evidence; judging it is the checks' work.
+
+pub mod admission;
+pub mod ci;
+pub mod dockerfile;
+pub mod eol;
+pub mod nodes;
+pub mod rbac;
+pub mod running;
+pub mod versions;
+pub mod workloads;
+
+use crate::evidence::file_kinds::is_dockerfile;
+use crate::evidence::inventory::{CollectedFile, Inventory};
+use crate::evidence::record::Source;
+
+use self::admission::Policies;
+use self::ci::{RepoAnalysis, Step};
+use self::dockerfile::Dockerfile;
+use self::eol::Version;
+use self::nodes::Nodes;
+use self::running::RunningPods;
+use self::workloads::WorkloadIndex;
+
+/// Everything the checks read besides the inventory and the settings, built once per run
+/// (eagerly: every fact is cheap when its evidence is absent, and building them before the
+/// checks run in parallel keeps the checks free of locks).
+pub struct Facts<'a> {
+    /// Workloads with their pod specs read, resolved to what the container checks assess.
+    pub workloads: WorkloadIndex<'a>,
+    /// Every pod with its status and owner.
+    pub pods: RunningPods<'a>,
+    /// The admission policies that could enforce something.
+    pub policies: Policies<'a>,
+    /// The Nodes with their nodeInfo.
+    pub nodes: Nodes<'a>,
+    /// The API server's version and the id of the source that reported it.
+    pub server_version: Option<(Version, String)>,
+    /// The repository sources, in inventory order.
+    pub repositories: Vec<&'a Source>,
+    /// The CI analysis of each repository, in the order of [`Facts::repositories`].
+    pub ci: Vec<RepoAnalysis>,
+    /// Every image scan the repositories' pipelines run, sorted by file and line.
+    pub image_scans: Vec<Step>,
+    /// The Dockerfiles of the repositories as they stand at the period end, each parsed once,
+    /// in inventory order.
+    pub dockerfiles: Vec<(&'a CollectedFile, Dockerfile)>,
+}
+
+impl<'a> Facts<'a> {
+    /// Derives every fact from `inventory`.
+    pub fn build(inventory: &'a Inventory) -> Self {
+        let objects = &inventory.objects;
+        let (workloads, pods) = WorkloadIndex::build(objects);
+        let repositories = ci::repositories(inventory);
+        let ci = ci::analyze(inventory);
+        let image_scans = ci::image_scans(&ci);
+        let dockerfiles = inventory
+            .files
+            .iter()
+            .filter(|f| {
+                !f.earlier
+                    && is_dockerfile(&f.path)
+                    && repositories.iter().any(|s| s.id == f.source)
+            })
+            .map(|f| (f, dockerfile::parse(&f.text)))
+            .collect();
+        Facts {
+            workloads,
+            pods: running::pods(objects, pods),
+            policies: Policies::read(objects),
+            nodes: nodes::read(objects),
+            server_version: versions::server_version(inventory),
+            repositories,
+            ci,
+            image_scans,
+            dockerfiles,
+        }
+    }
+
+    /// The parsed Dockerfiles of one repository source, in path order.
+    pub fn dockerfiles_of<'f>(
+        &'f self,
+        source: &'f str,
+    ) -> impl Iterator<Item = &'f (&'a CollectedFile, Dockerfile)> + 'f {
+        self.dockerfiles
+            .iter()
+            .filter(move |(f, _)| f.source == source)
+    }
+}
