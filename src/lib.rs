@@ -19,5 +19,4 @@ pub mod evidence;
 pub mod exceptions;
 pub mod facts;
 pub mod fuzzing;
-pub mod messages;
 pub mod report;

@@ -1,7 +1,8 @@
 //! Leaf utilities every stage needs, with no domain types: reading YAML ([`yaml`], and with
 //! file lines, [`yaml::tree`]), text whose lines know their file lines ([`lines`]), times and
 //! dates ([`timefmt`]), opening user-given files with size limits ([`input`]), writing outputs
-//! atomically ([`output`]) and escaping text for display ([`text`]).
+//! atomically ([`output`]), escaping text for display ([`text`]) and the phrasings every
+//! sentence builder shares ([`phrase`]).
 //!
 //! They sit under the evidence model so that the model stays free of I/O and no stage keeps
 //! its own copy: the config loader, the catalogs and the collectors read YAML; every
@@ -10,6 +11,7 @@
 pub mod input;
 pub mod lines;
 pub mod output;
+pub mod phrase;
 pub mod text;
 pub mod timefmt;
 pub mod yaml;

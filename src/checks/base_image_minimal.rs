@@ -3,11 +3,12 @@
 use serde_json::json;
 
 use super::{Check, CheckContext, CheckMeta};
-use crate::checks::family::ci::{file_subject, per_dockerfile, without_from};
+use crate::checks::family::ci::file_subject;
+use crate::checks::family::dockerfile::{base_issue_invalid, base_issue_unresolved};
+use crate::checks::family::dockerfile::{per_dockerfile, without_from};
 use crate::evidence::finding::{Finding, Status};
 use crate::evidence::inventory::CollectedFile;
 use crate::facts::dockerfile::{Base, Dockerfile, minimal_family};
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -66,28 +67,25 @@ fn judge(meta: &CheckMeta, file: &CollectedFile, df: &Dockerfile) -> Finding {
     let base_stage = df.root_stage(last);
     let line = base_stage.line;
     let (status, message) = match &base_stage.base {
-        Base::Scratch => (Status::Pass, messages::final_base_scratch()),
+        Base::Scratch => (Status::Pass, final_base_scratch()),
         Base::Image { image } => match minimal_family(image) {
             Some(family) => (
                 Status::Pass,
-                messages::final_base_minimal(&base_stage.resolved, family, line),
+                final_base_minimal(&base_stage.resolved, family, line),
             ),
-            None => (
-                Status::Fail,
-                messages::final_base_full(&base_stage.resolved, line),
-            ),
+            None => (Status::Fail, final_base_full(&base_stage.resolved, line)),
         },
         Base::Unresolved { variable } => (
             Status::Warn,
-            messages::final_base_unknown(line, &messages::base_issue_unresolved(variable)),
+            final_base_unknown(line, &base_issue_unresolved(variable)),
         ),
         Base::Invalid { error } => (
             Status::Error,
-            messages::final_base_unknown(line, &messages::base_issue_invalid(error)),
+            final_base_unknown(line, &base_issue_invalid(error)),
         ),
         Base::Stage { .. } => (
             Status::Error,
-            messages::final_base_unknown(line, "could not be followed to an image"),
+            final_base_unknown(line, "could not be followed to an image"),
         ),
     };
     let upgrades: Vec<serde_json::Value> = df
@@ -113,6 +111,26 @@ fn judge(meta: &CheckMeta, file: &CollectedFile, df: &Dockerfile) -> Finding {
     .detail("base_image", base_stage.resolved.clone())
     .detail("stages", df.stages.len())
     .detail("package_upgrades_in_build", upgrades)
+}
+
+// Wording: the sentences this check's findings say.
+
+fn final_base_scratch() -> String {
+    "the final stage is FROM scratch: the image holds only what the build copies into it".into()
+}
+
+fn final_base_minimal(image: &str, family: &str, line: u32) -> String {
+    format!("the final stage runs on `{image}` (line {line}), a minimal base ({family})")
+}
+
+fn final_base_full(image: &str, line: u32) -> String {
+    format!(
+        "the final stage runs on `{image}` (line {line}), a full distribution image: it ships a shell, a package manager and tools the application does not need, which can be used to change the container in place; use a distroless, scratch, Alpine, Chainguard/Wolfi, slim or UBI micro/minimal base"
+    )
+}
+
+fn final_base_unknown(line: u32, issue: &str) -> String {
+    format!("the final stage's base (line {line}) {issue}")
 }
 
 #[cfg(test)]

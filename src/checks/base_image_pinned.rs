@@ -3,11 +3,13 @@
 use serde_json::json;
 
 use super::{Check, CheckContext, CheckMeta};
-use crate::checks::family::ci::{file_subject, per_dockerfile};
+use crate::checks::family::ci::file_subject;
+use crate::checks::family::dockerfile::per_dockerfile;
+use crate::checks::family::dockerfile::{base_issue_invalid, base_issue_unresolved};
 use crate::evidence::finding::{Finding, Status};
+use crate::evidence::image::Digest;
 use crate::evidence::inventory::CollectedFile;
 use crate::facts::dockerfile::{Base, Dockerfile};
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -79,17 +81,12 @@ fn judge(meta: &CheckMeta, file: &CollectedFile, df: &Dockerfile) -> Finding {
             }
             Base::Image { image } => match (&image.digest, &image.tag) {
                 (Some(d), _) if d.is_full() => (Status::Pass, None),
-                (Some(d), _) => (Status::Fail, Some(messages::base_issue_partial_digest(d))),
-                (None, Some(tag)) if tag != "latest" => {
-                    (Status::Warn, Some(messages::base_issue_tag(tag)))
-                }
-                (None, _) => (Status::Fail, Some(messages::base_issue_unpinned())),
+                (Some(d), _) => (Status::Fail, Some(base_issue_partial_digest(d))),
+                (None, Some(tag)) if tag != "latest" => (Status::Warn, Some(base_issue_tag(tag))),
+                (None, _) => (Status::Fail, Some(base_issue_unpinned())),
             },
-            Base::Unresolved { variable } => (
-                Status::Warn,
-                Some(messages::base_issue_unresolved(variable)),
-            ),
-            Base::Invalid { error } => (Status::Error, Some(messages::base_issue_invalid(error))),
+            Base::Unresolved { variable } => (Status::Warn, Some(base_issue_unresolved(variable))),
+            Base::Invalid { error } => (Status::Error, Some(base_issue_invalid(error))),
         };
         external += 1;
         bases.push(json!({
@@ -105,18 +102,18 @@ fn judge(meta: &CheckMeta, file: &CollectedFile, df: &Dockerfile) -> Finding {
             } else {
                 &stage.resolved
             };
-            issues.push(messages::base_image_issue(stage.line, shown, &issue));
+            issues.push(base_image_issue(stage.line, shown, &issue));
         }
         if rank(status) > rank(worst.0) || worst.1.is_none() {
             worst = (status, Some(stage.line));
         }
     }
     let message = if external == 0 {
-        messages::base_scratch_only()
+        base_scratch_only()
     } else if issues.is_empty() {
-        messages::base_pinned_all(external)
+        base_pinned_all(external)
     } else {
-        messages::base_issues(&issues, external)
+        base_issues(&issues, external)
     };
     let line = worst.1.or_else(|| df.stages.first().map(|s| s.line));
     Finding::new(
@@ -127,6 +124,45 @@ fn judge(meta: &CheckMeta, file: &CollectedFile, df: &Dockerfile) -> Finding {
         message,
     )
     .detail("base_images", bases)
+}
+
+// Wording: the sentences this check's findings say.
+
+fn base_pinned_all(count: usize) -> String {
+    format!("all {count} base image(s) are pinned by digest")
+}
+
+fn base_scratch_only() -> String {
+    "every stage builds FROM scratch or an earlier stage: no base image to pin".into()
+}
+
+fn base_image_issue(line: u32, written: &str, issue: &str) -> String {
+    format!("`FROM {written}` (line {line}) {issue}")
+}
+
+fn base_issue_tag(tag: &str) -> String {
+    format!(
+        "is pinned only by the tag `{tag}`, which can be moved to another build; add its @sha256 digest"
+    )
+}
+
+fn base_issue_unpinned() -> String {
+    "is `latest` or untagged: every build may get a different base".into()
+}
+
+fn base_issue_partial_digest(digest: &Digest) -> String {
+    format!(
+        "has the digest {}, which is not a full digest of a registered algorithm",
+        digest.abbreviated()
+    )
+}
+
+fn base_issues(issues: &[String], total: usize) -> String {
+    format!(
+        "{} of {total} base image(s) not pinned by digest: {}",
+        issues.len(),
+        issues.join("; ")
+    )
 }
 
 #[cfg(test)]

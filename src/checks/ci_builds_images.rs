@@ -1,12 +1,15 @@
 //! `ci-builds-images`: a pipeline builds the container images and pushes them.
 
+use std::fmt::Write;
+
 use super::{Check, CheckContext, CheckMeta};
+use crate::base::phrase::name_list;
 use crate::checks::family::ci::{
     analyzed, pipeline_finding, pipeline_summary, repo_evidence, repo_subject,
 };
+use crate::checks::family::ci::{no_pipeline_in, step_refs};
 use crate::evidence::finding::{Finding, Status};
 use crate::facts::ci::{Activity, Step};
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -99,7 +102,7 @@ impl Check for CiBuildsImages {
                         meta.severity,
                         Status::Fail,
                         repo_subject(repo),
-                        messages::no_pipeline_builds(&repo.location, &pipelines, &dockerfiles),
+                        no_pipeline_builds(&repo.location, &pipelines, &dockerfiles),
                     )
                     .evidence(evidence)
                     .detail("pipelines", pipelines)
@@ -114,9 +117,9 @@ impl Check for CiBuildsImages {
                 }
                 let pushes: Vec<&Step> = p.steps_of(Activity::Push).collect();
                 let (status, message) = if pushes.is_empty() {
-                    (Status::Warn, messages::builds_without_push(&builds))
+                    (Status::Warn, builds_without_push(&builds))
                 } else {
-                    (Status::Pass, messages::builds_and_pushes(&builds, &pushes))
+                    (Status::Pass, builds_and_pushes(&builds, &pushes))
                 };
                 let steps: Vec<&Step> = builds.iter().chain(pushes.iter()).copied().collect();
                 out.push(pipeline_finding(meta, p, &steps, status, message));
@@ -124,6 +127,44 @@ impl Check for CiBuildsImages {
         }
         out
     }
+}
+
+// Wording: the sentences this check's findings say.
+
+fn builds_and_pushes(builds: &[&Step], pushes: &[&Step]) -> String {
+    format!(
+        "builds container images with {} and pushes them with {}",
+        step_refs(builds),
+        step_refs(pushes)
+    )
+}
+
+fn builds_without_push(builds: &[&Step]) -> String {
+    format!(
+        "builds container images with {} but pushes none: an image that is not pushed cannot be deployed from this pipeline",
+        step_refs(builds)
+    )
+}
+
+fn no_pipeline_builds(repo: &str, pipelines: &[&str], dockerfiles: &[&str]) -> String {
+    let mut s = if pipelines.is_empty() {
+        no_pipeline_in(repo)
+    } else {
+        format!(
+            "none of the {} pipeline(s) of repository `{repo}` ({}) builds a container image",
+            pipelines.len(),
+            name_list(pipelines)
+        )
+    };
+    if !dockerfiles.is_empty() {
+        let _ = write!(
+            s,
+            "; it has {} Dockerfile(s) ({}) that no pipeline builds",
+            dockerfiles.len(),
+            name_list(dockerfiles)
+        );
+    }
+    s
 }
 
 #[cfg(test)]

@@ -2,12 +2,13 @@
 //! pipeline or pulled by a GitOps agent), so the orchestrator replaces the pods.
 
 use super::{Check, CheckContext, CheckMeta};
+use crate::base::phrase::name_list;
 use crate::checks::family::ci::{
     analyzed, pipeline_finding, pipeline_summary, repo_evidence, repo_subject,
 };
+use crate::checks::family::ci::{no_pipeline_in, step_refs};
 use crate::evidence::finding::{Finding, Status};
 use crate::facts::ci::{Activity, RepoAnalysis, Step};
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -87,7 +88,7 @@ impl Check for CiDeploysByReplacement {
                         p,
                         &deploys,
                         Status::Pass,
-                        messages::deploys_by_replacement(&deploys),
+                        deploys_by_replacement(&deploys),
                     ));
                 }
             }
@@ -119,12 +120,12 @@ impl Check for CiDeploysByReplacement {
                 })
                 .collect();
             let message = if !g.agents.is_empty() {
-                messages::gitops_pull_by_agent(
+                gitops_pull_by_agent(
                     &objects,
                     g.workload_files.len() + g.kustomizations.len() + g.helm_charts.len(),
                 )
             } else if g.holds_manifests() {
-                messages::gitops_pull_by_manifests(
+                gitops_pull_by_manifests(
                     g.workload_files.len(),
                     g.kustomizations.len(),
                     g.helm_charts.len(),
@@ -152,15 +153,9 @@ impl Check for CiDeploysByReplacement {
         for repo in lacking {
             let pipelines: Vec<&str> = repo.pipelines.iter().map(|p| p.path.as_str()).collect();
             let (status, message) = if any_deployment {
-                (
-                    Status::NotApplicable,
-                    messages::deploys_elsewhere(&repo.location),
-                )
+                (Status::NotApplicable, deploys_elsewhere(&repo.location))
             } else {
-                (
-                    Status::Fail,
-                    messages::no_deployment(&repo.location, &pipelines),
-                )
+                (Status::Fail, no_deployment(&repo.location, &pipelines))
             };
             out.push(
                 Finding::new(meta.id, meta.severity, status, repo_subject(repo), message)
@@ -169,6 +164,50 @@ impl Check for CiDeploysByReplacement {
             );
         }
         out
+    }
+}
+
+// Wording: the sentences this check's findings say.
+
+fn deploys_by_replacement(deploys: &[&Step]) -> String {
+    format!(
+        "deploys by applying new manifests or images, which the orchestrator rolls out as new pods: {}",
+        step_refs(deploys)
+    )
+}
+
+fn gitops_pull_by_agent(agents: &[String], manifests: usize) -> String {
+    format!(
+        "no pipeline of this repository pushes a deployment; it holds {} GitOps object(s) ({}) and {manifests} manifest file(s): deployed by GitOps pull, where the in-cluster agent applies the committed manifests and the controllers replace the pods",
+        agents.len(),
+        name_list(&agents.iter().map(String::as_str).collect::<Vec<_>>())
+    )
+}
+
+fn gitops_pull_by_manifests(workloads: usize, kustomizations: usize, charts: usize) -> String {
+    format!(
+        "no pipeline of this repository pushes a deployment; it holds {workloads} workload manifest file(s), {kustomizations} kustomization(s) and {charts} Helm chart(s): counted as GitOps pull, though no Flux or Argo CD object in this repository shows which agent applies them"
+    )
+}
+
+fn deploys_elsewhere(repo: &str) -> String {
+    format!(
+        "repository `{repo}` neither deploys nor holds manifests; deployment is evidenced by another repository"
+    )
+}
+
+fn no_deployment(repo: &str, pipelines: &[&str]) -> String {
+    if pipelines.is_empty() {
+        format!(
+            "{}, and no Kubernetes manifests, kustomizations, Helm charts, Flux or Argo CD objects, so nothing shows how images are deployed",
+            no_pipeline_in(repo)
+        )
+    } else {
+        format!(
+            "none of the {} pipeline(s) of repository `{repo}` ({}) deploys by applying manifests or images, and the repository holds no manifests, Flux or Argo CD objects for a GitOps pull",
+            pipelines.len(),
+            name_list(pipelines)
+        )
     }
 }
 

@@ -1,12 +1,15 @@
 //! `ci-scans-images`: the pipelines scan the images they build for vulnerabilities.
 
+use std::fmt::Write;
+
 use super::{Check, CheckContext, CheckMeta};
+use crate::base::phrase::name_list;
 use crate::checks::family::ci::{
     analyzed, pipeline_finding, pipeline_summary, repo_evidence, repo_subject, steps_json,
 };
+use crate::checks::family::ci::{no_pipeline_in, step_refs};
 use crate::evidence::finding::{Finding, Status};
 use crate::facts::ci::{Activity, Step};
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -89,7 +92,7 @@ impl Check for CiScansImages {
                         meta.severity,
                         Status::Fail,
                         repo_subject(repo),
-                        messages::no_pipeline_scans(&repo.location, &pipelines, &other_scans),
+                        no_pipeline_scans(&repo.location, &pipelines, &other_scans),
                     )
                     .evidence(repo_evidence(repo, false))
                     .detail("pipelines", pipelines)
@@ -106,7 +109,7 @@ impl Check for CiScansImages {
                         p,
                         &scans,
                         Status::Pass,
-                        messages::scans_images(&scans),
+                        scans_images(&scans),
                     ));
                     continue;
                 }
@@ -131,7 +134,7 @@ impl Check for CiScansImages {
                         p,
                         &builds,
                         Status::Fail,
-                        messages::builds_unscanned(&builds, others),
+                        builds_unscanned(&builds, others),
                     )
                     .detail("other_scans", steps_json(others.iter().copied()))
                 } else {
@@ -140,7 +143,7 @@ impl Check for CiScansImages {
                         p,
                         &builds,
                         Status::Warn,
-                        messages::scanned_in_other_pipeline(&builds, &elsewhere),
+                        scanned_in_other_pipeline(&builds, &elsewhere),
                     )
                     .detail("scans_elsewhere", steps_json(elsewhere))
                 };
@@ -149,6 +152,55 @@ impl Check for CiScansImages {
         }
         out
     }
+}
+
+// Wording: the sentences this check's findings say.
+
+fn scans_images(scans: &[&Step]) -> String {
+    format!("scans images for vulnerabilities with {}", step_refs(scans))
+}
+
+fn scanned_in_other_pipeline(builds: &[&Step], scans: &[&Step]) -> String {
+    format!(
+        "builds images with {} and does not scan them itself; another pipeline of the repository scans images with {}: check that it scans the images built here",
+        step_refs(builds),
+        step_refs(scans)
+    )
+}
+
+fn builds_unscanned(builds: &[&Step], other_scans: &[&Step]) -> String {
+    let mut s = format!(
+        "builds images with {} but no pipeline of the repository scans an image for vulnerabilities",
+        step_refs(builds)
+    );
+    if !other_scans.is_empty() {
+        let _ = write!(
+            s,
+            "; {} scan(s) files or configuration, not the image",
+            step_refs(other_scans)
+        );
+    }
+    s
+}
+
+fn no_pipeline_scans(repo: &str, pipelines: &[&str], other_scans: &[&Step]) -> String {
+    let mut s = if pipelines.is_empty() {
+        no_pipeline_in(repo)
+    } else {
+        format!(
+            "none of the {} pipeline(s) of repository `{repo}` ({}) scans a container image for vulnerabilities",
+            pipelines.len(),
+            name_list(pipelines)
+        )
+    };
+    if !other_scans.is_empty() {
+        let _ = write!(
+            s,
+            "; {} scan(s) files or configuration, which is not an image scan",
+            step_refs(other_scans)
+        );
+    }
+    s
 }
 
 #[cfg(test)]

@@ -3,10 +3,10 @@
 
 use super::{Check, CheckContext, CheckMeta};
 use crate::checks::family::nodes;
+use crate::checks::family::nodes::{node_field_missing, not_a_version};
 use crate::checks::family::versions;
 use crate::evidence::finding::{Finding, Status};
 use crate::facts::eol::Version;
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -62,7 +62,7 @@ impl Check for ContainerRuntimeSupported {
                 out.push(node.finding(
                     meta,
                     Status::NotAssessed,
-                    messages::node_field_missing("containerRuntimeVersion"),
+                    node_field_missing("containerRuntimeVersion"),
                 ));
                 continue;
             };
@@ -71,7 +71,7 @@ impl Check for ContainerRuntimeSupported {
                 out.push(node.finding(
                     meta,
                     Status::Error,
-                    messages::not_a_version("container runtime version", raw),
+                    not_a_version("container runtime version", raw),
                 ));
                 continue;
             };
@@ -79,7 +79,7 @@ impl Check for ContainerRuntimeSupported {
             let mut finding = node.finding(
                 meta,
                 judged.status,
-                messages::runtime_version(runtime, &judged.message),
+                runtime_version(runtime, &judged.message),
             );
             for (key, value) in judged.details {
                 finding = finding.detail(key, value);
@@ -87,6 +87,18 @@ impl Check for ContainerRuntimeSupported {
             out.push(finding.detail("runtime", runtime));
         }
         out
+    }
+}
+
+// Wording: the sentences this check's findings say.
+
+fn runtime_version(runtime: &str, judgement: &str) -> String {
+    match runtime {
+        "containerd" | "cri-o" => judgement.to_string(),
+        other => format!(
+            "container runtime `{other}`: {judgement} (evidencer ships end-of-life data for \
+             containerd and CRI-O)"
+        ),
     }
 }
 

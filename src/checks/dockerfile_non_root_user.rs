@@ -1,11 +1,13 @@
 //! `dockerfile-non-root-user`: the image that ships runs as a non-root user.
 
+use std::fmt::Write;
+
 use super::{Check, CheckContext, CheckMeta};
-use crate::checks::family::ci::{file_subject, per_dockerfile, without_from};
+use crate::checks::family::ci::file_subject;
+use crate::checks::family::dockerfile::{per_dockerfile, without_from};
 use crate::evidence::finding::{Finding, Status};
 use crate::evidence::inventory::CollectedFile;
 use crate::facts::dockerfile::{Base, Dockerfile};
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -65,19 +67,19 @@ fn judge(meta: &CheckMeta, file: &CollectedFile, df: &Dockerfile) -> Finding {
             match user.root {
                 Some(false) => (
                     Status::Pass,
-                    messages::final_user_non_root(&user.user, user.line, inherited),
+                    final_user_non_root(&user.user, user.line, inherited),
                     user.line,
                     Some(user.user.clone()),
                 ),
                 Some(true) => (
                     Status::Fail,
-                    messages::final_user_root(&user.raw, user.line),
+                    final_user_root(&user.raw, user.line),
                     user.line,
                     Some(user.user.clone()),
                 ),
                 None => (
                     Status::Warn,
-                    messages::final_user_unresolved(&user.raw, user.line),
+                    final_user_unresolved(&user.raw, user.line),
                     user.line,
                     None,
                 ),
@@ -89,17 +91,12 @@ fn judge(meta: &CheckMeta, file: &CollectedFile, df: &Dockerfile) -> Finding {
             {
                 (
                     Status::Pass,
-                    messages::final_user_from_base(&image.to_string()),
+                    final_user_from_base(&image.to_string()),
                     last.line,
                     None,
                 )
             }
-            _ => (
-                Status::Fail,
-                messages::final_user_missing(last.line),
-                last.line,
-                None,
-            ),
+            _ => (Status::Fail, final_user_missing(last.line), last.line, None),
         },
     };
     Finding::new(
@@ -111,6 +108,41 @@ fn judge(meta: &CheckMeta, file: &CollectedFile, df: &Dockerfile) -> Finding {
     )
     .detail("final_user", user)
     .detail("final_stage_line", last.line)
+}
+
+// Wording: the sentences this check's findings say.
+
+fn final_user_non_root(user: &str, line: u32, stage_note: Option<usize>) -> String {
+    let mut s = format!("the final stage runs as the non-root user `{user}` (USER at line {line}");
+    if let Some(i) = stage_note {
+        let _ = write!(s, ", inherited from stage {i}");
+    }
+    s.push(')');
+    s
+}
+
+fn final_user_root(raw: &str, line: u32) -> String {
+    format!(
+        "the final stage runs as root (`USER {raw}` at line {line}): a root process can change the container's files in place"
+    )
+}
+
+fn final_user_unresolved(raw: &str, line: u32) -> String {
+    format!(
+        "the final stage sets `USER {raw}` (line {line}) from a variable with no value in the Dockerfile: the user is chosen at build time"
+    )
+}
+
+fn final_user_from_base(image: &str) -> String {
+    format!(
+        "the final stage sets no USER; its base `{image}` is a non-root variant, so the container runs as that image's non-root user"
+    )
+}
+
+fn final_user_missing(line: u32) -> String {
+    format!(
+        "the final stage (FROM at line {line}) sets no USER: the container runs as the base image's default user, which is root unless the image says otherwise; add `USER <uid>`"
+    )
 }
 
 #[cfg(test)]

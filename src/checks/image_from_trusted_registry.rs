@@ -2,7 +2,6 @@
 
 use super::{Check, CheckContext, CheckMeta, parse_container_image};
 use crate::evidence::finding::{Finding, Status};
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -48,7 +47,7 @@ impl Check for ImageFromTrustedRegistry {
         let meta = self.meta();
         let trusted = &ctx.settings.trusted_registries;
         if trusted.is_empty() {
-            return vec![ctx.not_assessed(meta, messages::no_trusted_registries())];
+            return vec![ctx.not_assessed(meta, no_trusted_registries())];
         }
         if let Some(f) = ctx.require_workloads(meta) {
             return vec![f];
@@ -65,14 +64,28 @@ impl Check for ImageFromTrustedRegistry {
             let name = image.name();
             let finding = match trusted.iter().find(|p| image.is_under(p)) {
                 Some(prefix) => c
-                    .finding(meta, Status::Pass, messages::image_trusted(&name, prefix))
+                    .finding(meta, Status::Pass, image_trusted(&name, prefix))
                     .detail("matched", prefix.as_str()),
-                None => c.finding(meta, Status::Fail, messages::image_untrusted(&name)),
+                None => c.finding(meta, Status::Fail, image_untrusted(&name)),
             };
             out.push(finding.detail("image", original));
         }
         out
     }
+}
+
+// Wording: the sentences this check's findings say.
+
+fn no_trusted_registries() -> String {
+    "no trusted registries are configured: set --trusted-registry (or trusted-registries in evidencer.yaml) to assess this check".into()
+}
+
+fn image_trusted(name: &str, prefix: &str) -> String {
+    format!("image `{name}` comes from the trusted `{prefix}`")
+}
+
+fn image_untrusted(name: &str) -> String {
+    format!("image `{name}` comes from a registry that is not on the trusted list")
 }
 
 #[cfg(test)]

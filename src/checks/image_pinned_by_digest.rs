@@ -2,8 +2,8 @@
 
 use super::{Check, CheckContext, CheckMeta, parse_container_image};
 use crate::evidence::finding::{Finding, Status};
+use crate::evidence::image::Digest;
 use crate::evidence::image::ImageError;
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -61,17 +61,46 @@ impl Check for ImagePinnedByDigest {
                 }
             };
             let (status, message) = match (&image.digest, &image.tag) {
-                (Some(d), _) if d.is_full() => (Status::Pass, messages::image_digest_pinned(d)),
-                (Some(d), _) => (Status::Fail, messages::image_digest_partial(d)),
-                (None, Some(tag)) if tag != "latest" => {
-                    (Status::Warn, messages::image_tag_only(tag))
-                }
-                (None, _) => (Status::Fail, messages::image_not_pinned(original)),
+                (Some(d), _) if d.is_full() => (Status::Pass, image_digest_pinned(d)),
+                (Some(d), _) => (Status::Fail, image_digest_partial(d)),
+                (None, Some(tag)) if tag != "latest" => (Status::Warn, image_tag_only(tag)),
+                (None, _) => (Status::Fail, image_not_pinned(original)),
             };
             out.push(c.finding(meta, status, message).detail("image", original));
         }
         out
     }
+}
+
+// Wording: the sentences this check's findings say.
+
+fn image_digest_pinned(digest: &Digest) -> String {
+    format!("image is pinned by the digest {}", digest.abbreviated())
+}
+
+fn image_digest_partial(digest: &Digest) -> String {
+    match digest.expected_len() {
+        Some(n) => format!(
+            "image digest {} has {} hex digits where {} needs {n}: a truncated digest is not a pin",
+            digest.abbreviated(),
+            digest.hex.len(),
+            digest.algorithm
+        ),
+        None => format!(
+            "image digest uses `{}`, which is not a registered OCI digest algorithm",
+            digest.algorithm
+        ),
+    }
+}
+
+fn image_tag_only(tag: &str) -> String {
+    format!(
+        "image is pinned only by the tag `{tag}`: tags can be moved to another build; add its @sha256 digest"
+    )
+}
+
+fn image_not_pinned(original: &str) -> String {
+    format!("image `{original}` is neither pinned by digest nor by an explicit version tag")
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use super::{Check, CheckContext, CheckMeta, parse_container_image};
 use crate::evidence::finding::{Finding, Status};
-use crate::messages;
+use crate::evidence::image::ImageRef;
 
 crate::declare_check! {
     /// ## What it checks
@@ -53,17 +53,34 @@ impl Check for ImageTagNotLatest {
                 }
             };
             let finding = if image.digest.is_none() && image.is_latest_or_untagged() {
-                c.finding(
-                    meta,
-                    Status::Fail,
-                    messages::image_tag_latest(original, &image),
-                )
+                c.finding(meta, Status::Fail, image_tag_latest(original, &image))
             } else {
-                c.finding(meta, Status::Pass, messages::image_tag_ok(&image))
+                c.finding(meta, Status::Pass, image_tag_ok(&image))
             };
             out.push(finding.detail("image", original));
         }
         out
+    }
+}
+
+// Wording: the sentences this check's findings say.
+
+fn image_tag_ok(image: &ImageRef) -> String {
+    match (&image.tag, &image.digest) {
+        (_, Some(d)) => format!("image is pinned by digest {}", d.abbreviated()),
+        (Some(tag), None) => format!("image has the explicit tag `{tag}`"),
+        (None, None) => unreachable!("callers pass only tagged or digested images"),
+    }
+}
+
+fn image_tag_latest(original: &str, image: &ImageRef) -> String {
+    match &image.tag {
+        Some(_) => format!(
+            "image `{original}` uses the `latest` tag: which build runs depends on when the node pulled it"
+        ),
+        None => format!(
+            "image `{original}` has no tag, so it means `latest`: which build runs depends on when the node pulled it"
+        ),
     }
 }
 

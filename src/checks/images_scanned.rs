@@ -15,13 +15,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{Check, CheckContext, CheckMeta, object_finding};
+use crate::base::phrase::{days, short_digest};
+use crate::checks::family::running::unreadable_pod_status;
 use crate::evidence::finding::{Finding, Status};
 use crate::evidence::image::ImageRef;
 use crate::evidence::inventory::Inventory;
 use crate::evidence::object::{Object, lenient_opt_string, lenient_string};
 use crate::facts::ci::Step;
 use crate::facts::running::{OwnerKey, RunningPod, RunningPods};
-use crate::messages::{self, ImageScan};
 
 crate::declare_check! {
     /// ## What it checks
@@ -211,7 +212,7 @@ impl ScanIndex {
                 .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
                 .map(|t| t.with_timezone(&Utc))
             else {
-                unreadable.push((o, messages::report_without_time()));
+                unreadable.push((o, report_without_time()));
                 continue;
             };
             let server = report.registry.server.as_deref().unwrap_or("docker.io");
@@ -332,11 +333,11 @@ impl Check for ImagesScanned {
         } = &ctx.facts.pods;
         let mut out: Vec<Finding> = unreadable
             .into_iter()
-            .map(|(o, e)| (o, messages::unreadable_report(&e)))
+            .map(|(o, e)| (o, unreadable_report(&e)))
             .chain(
                 unreadable_pods
                     .iter()
-                    .map(|(o, e)| (*o, messages::unreadable_pod_status(e))),
+                    .map(|(o, e)| (*o, unreadable_pod_status(e))),
             )
             .map(|(o, message)| object_finding(meta, o, Status::Error, message))
             .collect();
@@ -370,7 +371,7 @@ impl Check for ImagesScanned {
             }
         }
         if groups.is_empty() {
-            out.push(ctx.not_assessed(meta, messages::no_running_images(pods.len())));
+            out.push(ctx.not_assessed(meta, no_running_images(pods.len())));
             return out;
         }
         let max = i64::from(ctx.settings.max_scan_age_days);
@@ -420,7 +421,7 @@ impl Check for ImagesScanned {
                     meta.severity,
                     status,
                     subject,
-                    messages::images_scanned(&judged, max),
+                    images_scanned(&judged, max),
                 )
                 .evidence(evidence)
                 .detail("images", json!(judged))
@@ -429,6 +430,80 @@ impl Check for ImagesScanned {
         }
         out
     }
+}
+
+// Wording: the sentences this check's findings say.
+
+/// One running image and its newest scan, as findings report it.
+#[derive(Clone, Debug, serde::Serialize)]
+struct ImageScan {
+    pub image: String,
+    pub digest: Option<String>,
+    /// The scan's evidence, e.g. `VulnerabilityReport shop/replicaset-api-7d9f8-app`.
+    pub scan: Option<String>,
+    /// The image as the scan names it: `registry/repository:tag@digest`.
+    pub scanned_image: Option<String>,
+    pub scanned_at: Option<String>,
+    pub age_days: Option<i64>,
+    pub critical: Option<u64>,
+    pub high: Option<u64>,
+    pub fresh: bool,
+}
+
+fn scan_sentence(i: &ImageScan, max_days: i64) -> String {
+    let image = match &i.digest {
+        Some(d) if !i.image.contains(d.as_str()) => format!("`{}` ({})", i.image, short_digest(d)),
+        _ => format!("`{}`", i.image),
+    };
+    match (&i.scan, i.age_days) {
+        (Some(scan), Some(age)) => {
+            let counts = match (i.critical, i.high) {
+                (Some(c), Some(h)) => format!(": {c} critical, {h} high"),
+                _ => String::new(),
+            };
+            let when = if age < 0 {
+                "after the as-of date".to_string()
+            } else {
+                format!("{} before the as-of date", days(age))
+            };
+            if i.fresh {
+                format!("{image} was scanned {when} ({scan}{counts})")
+            } else {
+                format!(
+                    "{image} was last scanned {} before the as-of date ({scan}), more than \
+                     the {} allowed",
+                    days(age),
+                    days(max_days)
+                )
+            }
+        }
+        _ => format!(
+            "{image} has no vulnerability report (matched by digest, or by registry, repository \
+             and tag)"
+        ),
+    }
+}
+
+fn images_scanned(images: &[ImageScan], max_days: i64) -> String {
+    let sentences: Vec<String> = images.iter().map(|i| scan_sentence(i, max_days)).collect();
+    sentences.join("; ")
+}
+
+fn no_running_images(pods: usize) -> String {
+    format!(
+        "none of the {pods} pod(s) in the input is running a container with an image: export \
+         pods with their status"
+    )
+}
+
+fn report_without_time() -> String {
+    "the report has neither report.updateTimestamp nor metadata.creationTimestamp, so its age \
+     is unknown"
+        .into()
+}
+
+fn unreadable_report(error: &str) -> String {
+    format!("could not read this vulnerability report: {error}; it was not counted")
 }
 
 #[cfg(test)]

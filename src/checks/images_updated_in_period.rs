@@ -6,16 +6,18 @@
 //! and the kustomizations' `images:` entries that override it), and Helm values and Flux
 //! HelmRelease values are judged per image key, since they are not rendered.
 
+use std::fmt::Write;
+
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{Check, CheckContext, CheckMeta};
+use crate::base::phrase::days;
 use crate::evidence::finding::{Finding, Status, Subject};
 use crate::evidence::history::Owner;
 use crate::evidence::history::{History, Introduced, SlotHistory};
 use crate::evidence::image::ImageRef;
 use crate::facts::workloads::{ContainerRef, Workload};
-use crate::messages::{self, ImageCadence};
 
 crate::declare_check! {
     /// ## What it checks
@@ -74,7 +76,7 @@ impl Check for ImagesUpdatedInPeriod {
             .collect();
         let changes: u64 = judged.iter().sum();
         let changed = judged.iter().filter(|n| **n > 0).count();
-        Some(messages::replacements_summary(
+        Some(replacements_summary(
             changes as usize,
             judged.len(),
             changed,
@@ -84,7 +86,7 @@ impl Check for ImagesUpdatedInPeriod {
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
         if ctx.inventory.history.is_empty() {
-            return vec![ctx.not_assessed(meta, messages::no_repository_history())];
+            return vec![ctx.not_assessed(meta, no_repository_history())];
         }
         let max_days = i64::from(ctx.settings.max_image_age_days);
         let mut out = Vec::new();
@@ -130,7 +132,7 @@ impl Check for ImagesUpdatedInPeriod {
             }
         }
         if out.is_empty() {
-            return vec![ctx.not_assessed(meta, messages::no_images_in_history())];
+            return vec![ctx.not_assessed(meta, no_images_in_history())];
         }
         out
     }
@@ -271,7 +273,7 @@ fn judge(
         meta.severity,
         status,
         subject,
-        messages::image_cadence(&cadence),
+        image_cadence(&cadence),
     )
     .evidence(evidence)
     .detail("image", image)
@@ -305,6 +307,92 @@ fn longest_gap(start: DateTime<Utc>, end: DateTime<Utc>, times: &[DateTime<Utc>]
         .map(|w| (w[1] - w[0]).num_days())
         .max()
         .unwrap_or(0)
+}
+
+// Wording: the sentences this check's findings say.
+
+fn no_repository_history() -> String {
+    "no Git history was read: pass --repo with the deployment repository and a --period".into()
+}
+
+fn no_images_in_history() -> String {
+    "the repositories' manifests, kustomizations and Helm values at the period end name no \
+     container image"
+        .into()
+}
+
+/// A workload container's (or values key's) image over the period, as findings report it.
+struct ImageCadence {
+    pub image: String,
+    pub changes: usize,
+    pub longest_gap_days: i64,
+    pub age_days: Option<i64>,
+    /// The commit that introduced the image in use, abbreviated.
+    pub introduced: Option<String>,
+    /// The history is cut before the image's commit: the age is a minimum.
+    pub age_is_minimum: bool,
+    pub max_days: i64,
+}
+
+fn image_cadence(c: &ImageCadence) -> String {
+    let mut s = if c.changes > 0 {
+        format!(
+            "the image changed {} time(s) in the period (longest stretch without a change: {})",
+            c.changes,
+            days(c.longest_gap_days)
+        )
+    } else {
+        "the image did not change in the period".to_string()
+    };
+    match (c.age_days, &c.introduced) {
+        (Some(age), Some(commit)) if c.age_is_minimum => {
+            let _ = write!(
+                s,
+                "; `{}` is at least {} old at the period end (the history is cut at commit \
+                 {commit}, so its own commit is not there)",
+                c.image,
+                days(age)
+            );
+            if c.changes == 0 && age <= c.max_days {
+                s.push_str(": its age cannot be shown to be within the limit; fetch more history");
+            }
+        }
+        (Some(age), Some(commit)) => {
+            let _ = write!(
+                s,
+                "; `{}` was introduced by commit {commit}, {} before the period end",
+                c.image,
+                days(age)
+            );
+            if c.changes == 0 {
+                if age <= c.max_days {
+                    let _ = write!(s, ", within the {} allowed", days(c.max_days));
+                } else {
+                    let _ = write!(
+                        s,
+                        ", more than the {} allowed: rebuild and redeploy it",
+                        days(c.max_days)
+                    );
+                }
+            }
+        }
+        _ => {
+            let _ = write!(
+                s,
+                "; the commit that introduced `{}` could not be read, so its age is unknown",
+                c.image
+            );
+        }
+    }
+    s
+}
+
+/// `images-updated-in-period`: the image replacements of the period.
+fn replacements_summary(changes: usize, subjects: usize, changed: usize) -> String {
+    format!(
+        "{changes} image replacement(s) in the period's history; {changed} of {subjects} image(s) \
+         in use at the period end changed in the period."
+    )
 }
 
 #[cfg(test)]

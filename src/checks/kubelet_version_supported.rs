@@ -7,10 +7,11 @@ use serde_json::json;
 
 use super::{Check, CheckContext, CheckMeta};
 use crate::checks::family::nodes;
+use crate::checks::family::nodes::{node_field_missing, not_a_version};
 use crate::checks::family::versions;
+use crate::checks::family::versions::no_server_version;
 use crate::evidence::finding::{Finding, Status};
 use crate::facts::eol::Version;
-use crate::messages::{self, Skew};
 
 crate::declare_check! {
     /// ## What it checks
@@ -68,16 +69,12 @@ impl Check for KubeletVersionSupported {
                 out.push(node.finding(
                     meta,
                     Status::NotAssessed,
-                    messages::node_field_missing("kubeletVersion"),
+                    node_field_missing("kubeletVersion"),
                 ));
                 continue;
             };
             let Some(kubelet) = Version::parse(raw) else {
-                out.push(node.finding(
-                    meta,
-                    Status::Error,
-                    messages::not_a_version("kubelet version", raw),
-                ));
+                out.push(node.finding(meta, Status::Error, not_a_version("kubelet version", raw)));
                 continue;
             };
             let support = versions::judge(ctx.settings, "kubernetes", &kubelet);
@@ -89,7 +86,7 @@ impl Check for KubeletVersionSupported {
             let mut finding = node.finding(
                 meta,
                 status,
-                messages::kubelet_version(&support.message, skew.as_ref()),
+                kubelet_version(&support.message, skew.as_ref()),
             );
             for (key, value) in support.details {
                 finding = finding.detail(key, value);
@@ -100,7 +97,7 @@ impl Check for KubeletVersionSupported {
             out.push(finding);
         }
         if server.is_none() {
-            out = ctx.withhold_passes(meta, out, &[messages::no_server_version()]);
+            out = ctx.withhold_passes(meta, out, &[no_server_version()]);
         }
         out
     }
@@ -141,6 +138,69 @@ fn skew(server: &Version, kubelet: &Version) -> Skew {
             }
         }
     }
+}
+
+// Wording: the sentences this check's findings say.
+
+/// A kubelet against the API server under the version skew policy.
+enum Skew {
+    Within {
+        kubelet: crate::facts::eol::MinorVersion,
+        server: crate::facts::eol::MinorVersion,
+        behind: u64,
+        allowed: u64,
+    },
+    Newer {
+        kubelet: crate::facts::eol::MinorVersion,
+        server: crate::facts::eol::MinorVersion,
+    },
+    TooOld {
+        kubelet: crate::facts::eol::MinorVersion,
+        server: crate::facts::eol::MinorVersion,
+        /// None when the major versions differ.
+        behind: Option<u64>,
+        allowed: u64,
+    },
+}
+
+fn kubelet_version(support: &str, skew: Option<&Skew>) -> String {
+    let skew = match skew {
+        None => "the API server version is unknown, so the version skew was not checked".into(),
+        Some(Skew::Within {
+            kubelet,
+            server,
+            behind: 0,
+            ..
+        }) => format!("kubelet {kubelet} matches the API server {server}"),
+        Some(Skew::Within {
+            kubelet,
+            server,
+            behind,
+            allowed,
+        }) => format!(
+            "kubelet {kubelet} is {behind} minor version(s) behind the API server {server}, \
+             within the {allowed} the skew policy allows"
+        ),
+        Some(Skew::Newer { kubelet, server }) => format!(
+            "kubelet {kubelet} is newer than the API server {server}: the skew policy never \
+             allows a kubelet newer than the API server"
+        ),
+        Some(Skew::TooOld {
+            kubelet,
+            server,
+            behind: Some(behind),
+            allowed,
+        }) => format!(
+            "kubelet {kubelet} is {behind} minor versions behind the API server {server}, more \
+             than the {allowed} the skew policy allows"
+        ),
+        Some(Skew::TooOld {
+            kubelet, server, ..
+        }) => {
+            format!("kubelet {kubelet} is a different major version than the API server {server}")
+        }
+    };
+    format!("{support}; {skew}")
 }
 
 #[cfg(test)]

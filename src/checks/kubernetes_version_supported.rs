@@ -3,8 +3,8 @@
 
 use super::{Check, CheckContext, CheckMeta};
 use crate::checks::family::versions;
+use crate::checks::family::versions::no_server_version;
 use crate::evidence::finding::{Finding, Subject};
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -53,7 +53,7 @@ impl Check for KubernetesVersionSupported {
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
         let Some((version, source)) = &ctx.facts.server_version else {
-            return vec![ctx.not_assessed(meta, messages::no_server_version())];
+            return vec![ctx.not_assessed(meta, no_server_version())];
         };
         let judged = versions::judge(ctx.settings, "kubernetes", &version);
         let subject = Subject {

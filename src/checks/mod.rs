@@ -12,7 +12,9 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
 use crate::evidence::finding::{Finding, Severity, Status, Subject};
+use crate::evidence::image::ImageError;
 use crate::evidence::inventory::Inventory;
+use crate::evidence::object::ViewError;
 use crate::facts::Facts;
 use crate::facts::eol::EolData;
 
@@ -231,7 +233,7 @@ impl CheckContext<'_> {
         let any = crate::evidence::kinds::WORKLOAD_KINDS
             .iter()
             .any(|k| coverage.is_collected(k));
-        (!any).then(|| self.not_assessed(meta, crate::messages::no_workloads_collected()))
+        (!any).then(|| self.not_assessed(meta, no_workloads_collected()))
     }
 
     /// Why each of `kinds` the input lacks is missing, in words; empty when all were
@@ -241,7 +243,7 @@ impl CheckContext<'_> {
         kinds
             .iter()
             .filter(|k| !coverage.is_collected(k))
-            .map(|k| crate::messages::kind_missing(k, &coverage.why_missing(k)))
+            .map(|k| kind_missing(k, &coverage.why_missing(k)))
             .collect()
     }
 
@@ -269,7 +271,7 @@ impl CheckContext<'_> {
             .into_iter()
             .filter(|f| f.status != Status::Pass)
             .collect();
-        out.push(self.not_assessed(meta, crate::messages::passes_withheld(passed, missing)));
+        out.push(self.not_assessed(meta, passes_withheld(passed, missing)));
         out
     }
 
@@ -286,7 +288,7 @@ impl CheckContext<'_> {
                     meta.severity,
                     Status::Error,
                     crate::facts::workloads::object_subject(u.object),
-                    crate::messages::unreadable_object(&u.error),
+                    unreadable_object(&u.error),
                 )
                 .evidence([u.object.evidence.clone()])
             })
@@ -388,14 +390,60 @@ pub fn parse_container_image<'a>(
     (Option<crate::evidence::image::ImageError>, String),
 > {
     let Some(original) = c.container.image.as_deref() else {
-        return Err((None, crate::messages::missing_image(&c.field_path("image"))));
+        return Err((None, missing_image(&c.field_path("image"))));
     };
     crate::evidence::image::ImageRef::parse(original)
         .map(|image| (original, image))
         .map_err(|e| {
-            let message = crate::messages::invalid_image(original, &e);
+            let message = invalid_image(original, &e);
             (Some(e), message)
         })
+}
+
+// Wording: the sentences of the guards above, which every check's findings may say.
+
+pub(crate) fn no_workloads_collected() -> String {
+    "no workloads were in the input (no Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, \
+     CronJob or Pod objects were collected)"
+        .into()
+}
+
+/// Why one kind a check needs is missing, with what to do about a snapshot that lacks it.
+pub(crate) fn kind_missing(kind: &str, why: &str) -> String {
+    match crate::evidence::kinds::resource_of(kind) {
+        Some(resource) if why.starts_with("no ") => {
+            let all = if crate::evidence::kinds::is_cluster_scoped(kind) {
+                ""
+            } else {
+                " -A"
+            };
+            format!(
+                "{why} (add `kubectl get {}{all} -o yaml` output to the snapshot)",
+                resource.split('.').next().unwrap_or(&resource)
+            )
+        }
+        _ => why.to_string(),
+    }
+}
+
+pub(crate) fn passes_withheld(passed: usize, missing: &[String]) -> String {
+    format!(
+        "{passed} subject(s) passed on the evidence there was, but a pass needs all of it: {}",
+        missing.join("; ")
+    )
+}
+
+pub(crate) fn unreadable_object(error: &ViewError) -> String {
+    format!("could not read the workload: {error}; fix the object and re-run")
+}
+
+/// `field` is the image's path in the object, e.g. `spec.containers[0].image`.
+pub(crate) fn missing_image(field: &str) -> String {
+    format!("the container has no image: field `{field}` is missing")
+}
+
+pub(crate) fn invalid_image(image: &str, error: &ImageError) -> String {
+    format!("image `{image}` is not a valid reference: {error}")
 }
 
 #[cfg(test)]

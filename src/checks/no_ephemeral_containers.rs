@@ -6,11 +6,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{Check, CheckContext, CheckMeta, object_finding};
+use crate::checks::family::running::unreadable_pod_status;
+use crate::checks::unreadable_object;
 use crate::evidence::finding::{Finding, Status};
 use crate::evidence::object::{lenient_opt_string, lenient_string};
 use crate::facts::running::{self, RunningPods};
 use crate::facts::workloads::object_subject;
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -77,7 +78,7 @@ impl Check for NoEphemeralContainers {
                 meta,
                 object,
                 Status::Error,
-                messages::unreadable_pod_status(&e),
+                unreadable_pod_status(&e),
             ));
         }
         // Per workload: its pods, and whether any carried a debug container.
@@ -98,7 +99,7 @@ impl Check for NoEphemeralContainers {
                             meta,
                             pod.pod.object,
                             Status::Error,
-                            messages::unreadable_object(&e),
+                            unreadable_object(&e),
                         ));
                         continue;
                     }
@@ -112,7 +113,7 @@ impl Check for NoEphemeralContainers {
                         meta.severity,
                         Status::Fail,
                         subject,
-                        messages::ephemeral_container(
+                        ephemeral_container(
                             &c.name,
                             c.image.as_deref(),
                             c.target_container_name.as_deref(),
@@ -138,7 +139,7 @@ impl Check for NoEphemeralContainers {
                     meta.severity,
                     Status::Pass,
                     first.owner_subject(),
-                    messages::no_ephemeral_containers(members.len()),
+                    no_ephemeral_containers(members.len()),
                 )
                 .evidence(members.iter().map(|p| p.pod.object.evidence.clone()))
                 .detail("pods", json!(members.len())),
@@ -146,6 +147,28 @@ impl Check for NoEphemeralContainers {
         }
         out
     }
+}
+
+// Wording: the sentences this check's findings say.
+
+fn ephemeral_container(
+    name: &str,
+    image: Option<&str>,
+    target: Option<&str>,
+    workload: &str,
+) -> String {
+    let image = image.map(|i| format!(" (image {i})")).unwrap_or_default();
+    let target = target
+        .map(|t| format!(", targeting container `{t}`"))
+        .unwrap_or_default();
+    format!(
+        "debug container `{name}`{image} was attached to this running pod of {workload}{target}: \
+         a change to a running workload that no image build, review or scan covered"
+    )
+}
+
+fn no_ephemeral_containers(pods: usize) -> String {
+    format!("none of its {pods} pod(s) carries an ephemeral (debug) container")
 }
 
 #[cfg(test)]

@@ -2,12 +2,13 @@
 //! hosts in place.
 
 use std::collections::BTreeMap;
+use std::fmt::Write;
 
 use super::{Check, CheckContext, CheckMeta};
+use crate::base::phrase::name_list;
 use crate::checks::family::ci::{analyzed, file_subject, repo_evidence, repo_subject};
 use crate::evidence::finding::{Finding, Status};
 use crate::facts::ci::{self, Activity, FileKind, Step};
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -91,7 +92,7 @@ impl Check for NoInPlaceMutation {
             .iter()
             .filter_map(|f| f.details.get("files_examined").and_then(|n| n.as_u64()))
             .sum::<u64>() as usize;
-        Some(messages::in_place_summary(&hits, examined))
+        Some(in_place_summary(&hits, examined))
     }
 
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
@@ -162,12 +163,7 @@ impl Check for NoInPlaceMutation {
                         meta.severity,
                         Status::Pass,
                         repo_subject(repo),
-                        messages::no_in_place(
-                            repo.files_examined,
-                            repo.pipelines.len(),
-                            scripts,
-                            runbooks,
-                        ),
+                        no_in_place(repo.files_examined, repo.pipelines.len(), scripts, runbooks),
                     )
                     .evidence(repo_evidence(repo, true))
                     .detail("files_examined", repo.files_examined)
@@ -185,7 +181,7 @@ impl Check for NoInPlaceMutation {
             for hit in hits.into_values() {
                 let s = hit.step;
                 let (status, message) = if hit.kind == "Runbook" {
-                    (Status::Warn, messages::in_place_in_runbook(s))
+                    (Status::Warn, in_place_in_runbook(s))
                 } else {
                     {
                         // Name the pipelines only when the command is in another file.
@@ -195,7 +191,7 @@ impl Check for NoInPlaceMutation {
                             .copied()
                             .filter(|p| *p != s.path)
                             .collect();
-                        (Status::Fail, messages::in_place_change(s, &callers))
+                        (Status::Fail, in_place_change(s, &callers))
                     }
                 };
                 let mut finding = Finding::new(
@@ -291,7 +287,7 @@ fn earlier_findings(
                 meta.severity,
                 status,
                 subject,
-                messages::in_place_change_earlier(s, &short, &time, at_end),
+                in_place_change_earlier(s, &short, &time, at_end),
             )
             .evidence([h.file.evidence.clone()])
             .key(format!("{}|{}|{commit}", s.tool, s.command))
@@ -308,6 +304,65 @@ fn is_script_file(repo: &ci::RepoAnalysis, path: &str) -> bool {
     repo.scripts
         .iter()
         .any(|s| s.path == path && s.kind != FileKind::Runbook)
+}
+
+// Wording: the sentences this check's findings say.
+
+fn in_place_change(step: &Step, pipelines: &[&str]) -> String {
+    let mut s = format!("`{}`", step.tool);
+    if let Some(t) = &step.target {
+        let _ = write!(s, " on `{t}`");
+    }
+    let what = step.note.as_deref().unwrap_or("changes a running workload");
+    let _ = write!(s, " {what}: a change in place, not a replacement");
+    if !pipelines.is_empty() {
+        let _ = write!(s, "; run by {}", name_list(pipelines));
+    }
+    s
+}
+
+fn in_place_in_runbook(step: &Step) -> String {
+    let mut s = format!("a runbook tells operators to run `{}`", step.tool);
+    if let Some(t) = &step.target {
+        let _ = write!(s, " on `{t}`");
+    }
+    s.push_str(", which changes a running workload in place; make the documented procedure a rebuild and redeploy");
+    s
+}
+
+fn no_in_place(files: usize, pipelines: usize, scripts: usize, runbooks: usize) -> String {
+    format!(
+        "none of the {files} file(s) examined ({pipelines} pipeline(s) with what they call, {scripts} script(s) and Makefile(s), {runbooks} runbook(s)) changes running containers or hosts in place"
+    )
+}
+
+/// A hit in a version of a file that existed during the period but not at its end.
+fn in_place_change_earlier(step: &Step, commit: &str, time: &str, at_end: bool) -> String {
+    let mut s = in_place_change(step, &[]);
+    let _ = write!(
+        s,
+        "; in the version of {} at commit {commit} ({}), which existed during the period{}",
+        step.path,
+        time.get(..10).unwrap_or(time),
+        if at_end {
+            " (the file has changed since)"
+        } else {
+            " and is gone at its end"
+        }
+    );
+    s
+}
+
+/// `no-in-place-mutation`: the hits, or how much was examined.
+fn in_place_summary(hits: &[String], files_examined: usize) -> String {
+    if hits.is_empty() {
+        format!(
+            "No in-place change in the {files_examined} pipeline, script and runbook file(s) examined."
+        )
+    } else {
+        let names: Vec<&str> = hits.iter().map(String::as_str).collect();
+        format!("In-place changes found at {}.", name_list(&names))
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 
 use super::{Check, CheckContext, CheckMeta};
 use crate::evidence::finding::{Finding, Status};
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -62,7 +61,7 @@ impl Check for NoPrivilegeEscalation {
                     meta.severity,
                     status,
                     c.subject(),
-                    messages::privilege_escalation(value, privileged),
+                    privilege_escalation(value, privileged),
                 )
                 .evidence([c.workload.object.evidence.clone()])
                 .detail("allowPrivilegeEscalation", value)
@@ -70,6 +69,17 @@ impl Check for NoPrivilegeEscalation {
             );
         }
         out
+    }
+}
+
+// Wording: the sentences this check's findings say.
+
+fn privilege_escalation(value: Option<bool>, privileged: bool) -> String {
+    match (value, privileged) {
+        (_, true) => "the container is privileged, which always allows privilege escalation".into(),
+        (Some(false), false) => "allowPrivilegeEscalation is false".into(),
+        (Some(true), false) => "allowPrivilegeEscalation is true: a process can gain more privileges than its parent".into(),
+        (None, false) => "allowPrivilegeEscalation is not set, which allows escalation: a process can gain more privileges than its parent".into(),
     }
 }
 

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::{Check, CheckContext, CheckMeta};
+use crate::base::phrase::name_list;
 use crate::checks::family::nodes;
+use crate::checks::family::nodes::{node_field_missing, not_a_version};
 use crate::evidence::finding::{Finding, Status};
 use crate::facts::nodes::NodeView;
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -65,7 +66,7 @@ impl Check for NodeKernelCurrent {
                 out.push(node.finding(
                     meta,
                     Status::NotAssessed,
-                    messages::node_field_missing("kernelVersion"),
+                    node_field_missing("kernelVersion"),
                 ));
                 continue;
             };
@@ -73,7 +74,7 @@ impl Check for NodeKernelCurrent {
                 out.push(node.finding(
                     meta,
                     Status::Error,
-                    messages::not_a_version("kernel version", kernel),
+                    not_a_version("kernel version", kernel),
                 ));
                 continue;
             };
@@ -93,7 +94,7 @@ impl Check for NodeKernelCurrent {
             for (node, kernel) in members {
                 let current = compare_kernels(kernel, newest) == Ordering::Equal;
                 let status = if current { Status::Pass } else { Status::Fail };
-                let message = messages::node_kernel(
+                let message = node_kernel(
                     kernel,
                     newest,
                     &group.describe(),
@@ -246,6 +247,28 @@ fn compare_kernels(a: &str, b: &str) -> Ordering {
         }
     }
     a.len().cmp(&b.len())
+}
+
+// Wording: the sentences this check's findings say.
+
+fn node_kernel(
+    kernel: &str,
+    newest: &str,
+    group: &str,
+    peers: usize,
+    on_newest: &[&str],
+) -> String {
+    if peers == 0 {
+        return format!("runs kernel {kernel}; no other node is a peer ({group}) to compare with");
+    }
+    if kernel == newest {
+        return format!("runs kernel {kernel}, the newest of its {peers} peer(s) ({group})");
+    }
+    format!(
+        "runs kernel {kernel}, older than {newest} on {} of its peers ({group}): the node was \
+         probably patched but not rebooted, or not replaced",
+        name_list(on_newest)
+    )
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ use serde_json::json;
 use super::{Check, CheckContext, CheckMeta};
 use crate::checks::family::nodes;
 use crate::evidence::finding::{Finding, Status};
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -60,15 +59,11 @@ impl Check for NodeRecentlyReplaced {
         let (nodes, mut out) = nodes::read(ctx, meta);
         for node in nodes {
             let Some(created) = node.object.meta.creation_timestamp.as_deref() else {
-                out.push(node.finding(
-                    meta,
-                    Status::NotAssessed,
-                    messages::node_no_creation_time(),
-                ));
+                out.push(node.finding(meta, Status::NotAssessed, node_no_creation_time()));
                 continue;
             };
             let Ok(at) = DateTime::parse_from_rfc3339(created) else {
-                out.push(node.finding(meta, Status::Error, messages::bad_creation_time(created)));
+                out.push(node.finding(meta, Status::Error, bad_creation_time(created)));
                 continue;
             };
             let age = (ctx.settings.as_of - at.with_timezone(&Utc)).num_days();
@@ -78,7 +73,7 @@ impl Check for NodeRecentlyReplaced {
                 Status::Pass
             };
             out.push(
-                node.finding(meta, status, messages::node_age(age, max, created))
+                node.finding(meta, status, node_age(age, max, created))
                     .detail("created", json!(created))
                     .detail("age_days", json!(age))
                     .detail("max_node_age_days", json!(max)),
@@ -86,6 +81,30 @@ impl Check for NodeRecentlyReplaced {
         }
         out
     }
+}
+
+// Wording: the sentences this check's findings say.
+
+fn node_age(age_days: i64, max_days: i64, created: &str) -> String {
+    if age_days < 0 {
+        return format!("created {created}, after the as-of date: a replacement node");
+    }
+    if age_days > max_days {
+        format!(
+            "created {created}: {age_days} days old, older than the {max_days} days a node may \
+             live before it is replaced: it has been patched in place, if at all"
+        )
+    } else {
+        format!("created {created}: {age_days} days old, within the {max_days}-day limit")
+    }
+}
+
+fn node_no_creation_time() -> String {
+    "the Node has no metadata.creationTimestamp, so its age is unknown".into()
+}
+
+fn bad_creation_time(value: &str) -> String {
+    format!("metadata.creationTimestamp `{value}` is not an RFC 3339 time")
 }
 
 #[cfg(test)]

@@ -1,13 +1,14 @@
 //! `pod-exec-restricted`: no non-system subject can get into or change a running container.
 
 use std::collections::BTreeSet;
+use std::fmt::Write;
 
 use serde_json::json;
 
 use super::{Check, CheckContext, CheckMeta, object_finding};
+use crate::base::phrase::{and_list, name_list};
 use crate::evidence::finding::{Finding, Status, Subject};
 use crate::facts::rbac::{self, Access, SubjectRef};
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -76,14 +77,7 @@ impl Check for PodExecRestricted {
         let mut out: Vec<Finding> = found
             .problems
             .iter()
-            .map(|p| {
-                object_finding(
-                    meta,
-                    p.object,
-                    Status::Error,
-                    messages::unreadable_rbac(&p.message),
-                )
-            })
+            .map(|p| object_finding(meta, p.object, Status::Error, unreadable_rbac(&p.message)))
             .collect();
         let mut system: Vec<String> = Vec::new();
         let mut outsiders = 0;
@@ -102,7 +96,7 @@ impl Check for PodExecRestricted {
                     meta.severity,
                     Status::Fail,
                     subject_of(subject, binding),
-                    messages::exec_grants(grants),
+                    exec_grants(grants),
                 )
                 .evidence(evidence)
                 .detail("grants", json!(grants))
@@ -131,7 +125,7 @@ impl Check for PodExecRestricted {
                             .unwrap_or_else(|| "all".into()),
                         ..Default::default()
                     },
-                    messages::exec_restricted(&system),
+                    exec_restricted(&system),
                 )
                 .evidence(evidence)
                 .detail("system_subjects", json!(system))
@@ -154,6 +148,90 @@ fn subject_of(subject: &SubjectRef, binding: &crate::evidence::object::Object) -
         line: binding.origin.line,
         via: binding.origin.via.clone(),
     }
+}
+
+// Wording: the sentences this check's findings say.
+
+fn access_phrase(access: crate::facts::rbac::Access) -> &'static str {
+    use crate::facts::rbac::Access;
+    match access {
+        Access::Exec => "exec into containers",
+        Access::Attach => "attach to running containers",
+        Access::EphemeralContainers => "add debug containers to running pods",
+        Access::ChangePods => "change running pods in place (their image included)",
+        Access::NodeProxy => "reach the kubelet API, which execs into any container on the node",
+        Access::Escalate => {
+            "write roles with permissions it does not hold (escalate), and so get any of the above"
+        }
+        Access::Bind => "bind roles it does not hold (bind), and so get any of the above",
+        Access::Impersonate => {
+            "impersonate other users, groups or service accounts, and so act with their permissions"
+        }
+    }
+}
+
+/// How many grants a message names before it says "and N more".
+const NAMED_GRANTS: usize = 3;
+
+fn exec_grants(grants: &[crate::facts::rbac::Grant]) -> String {
+    // One sentence per role binding: what it allows, where, through which role.
+    let mut paths: Vec<(String, Vec<String>)> = Vec::new();
+    for g in grants {
+        let scope = match &g.namespace {
+            Some(ns) => format!("in namespace {ns}"),
+            None => "cluster-wide".to_string(),
+        };
+        let path = format!("{scope} through {} bound by {}", g.role, g.binding);
+        let names = if g.resource_names.is_empty() {
+            String::new()
+        } else {
+            format!(" on {}", g.resource_names.join(", "))
+        };
+        let what = format!(
+            "{} ({} {}{names})",
+            access_phrase(g.access),
+            g.verbs.join("/"),
+            g.resource
+        );
+        match paths.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, whats)) if !whats.contains(&what) => whats.push(what),
+            Some(_) => {}
+            None => paths.push((path, vec![what])),
+        }
+    }
+    let more = paths.len().saturating_sub(NAMED_GRANTS);
+    let mut s = paths
+        .iter()
+        .take(NAMED_GRANTS)
+        .map(|(path, whats)| format!("can {} {path}", and_list(whats)))
+        .collect::<Vec<_>>()
+        .join("; ");
+    if more > 0 {
+        let _ = write!(s, "; and through {more} more binding(s)");
+    }
+    let _ = write!(
+        s,
+        " ({} grant(s) in all, listed in the details)",
+        grants.len()
+    );
+    s
+}
+
+fn exec_restricted(system: &[String]) -> String {
+    let names: Vec<&str> = system.iter().map(String::as_str).collect();
+    if names.is_empty() {
+        return "no subject can get into or change a running container through RBAC".into();
+    }
+    format!(
+        "no subject outside the system ones can get into or change a running container; the \
+         {} system subject(s) that can are {}",
+        names.len(),
+        name_list(&names)
+    )
+}
+
+fn unreadable_rbac(error: &str) -> String {
+    format!("could not read this RBAC object: {error}; its grants were not assessed")
 }
 
 #[cfg(test)]

@@ -2,14 +2,17 @@
 //! restricted) profile, through Pod Security Admission or a policy engine.
 
 use std::collections::BTreeSet;
+use std::fmt::Write;
 
 use serde_json::json;
 
-use super::{Check, CheckContext, CheckMeta, object_finding};
+use super::{Check, CheckContext, CheckMeta};
+use crate::checks::family::admission::{
+    ENGINE_KINDS, unreadable_policies, unseen_kinds, unseen_note,
+};
 use crate::evidence::finding::{Finding, Status};
-use crate::facts::admission::{Namespace, Policies, SYSTEM_NAMESPACES};
+use crate::facts::admission::{Namespace, SYSTEM_NAMESPACES};
 use crate::facts::workloads::object_subject;
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -62,14 +65,6 @@ crate::declare_check! {
     }
 }
 
-/// Policy kinds whose absence from the input could hide enforcement.
-pub(super) const ENGINE_KINDS: [&str; 4] = [
-    "ClusterPolicy",
-    "Policy",
-    "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding",
-];
-
 impl Check for PodSecurityEnforced {
     fn meta(&self) -> &'static CheckMeta {
         &Self::META
@@ -98,7 +93,7 @@ impl Check for PodSecurityEnforced {
             let (status, message) = if missing.is_empty() {
                 (
                     Status::Pass,
-                    messages::pod_security_enforced(&enforcers, &found.exemptions),
+                    pod_security_enforced(&enforcers, &found.exemptions),
                 )
             } else {
                 let labels: Vec<String> = ["warn", "audit"]
@@ -110,7 +105,7 @@ impl Check for PodSecurityEnforced {
                     .collect();
                 (
                     Status::Fail,
-                    messages::pod_security_missing(&missing, &enforcers, &labels, &unseen),
+                    pod_security_missing(&missing, &enforcers, &labels, &unseen),
                 )
             };
             let mut evidence: BTreeSet<String> = found
@@ -149,31 +144,42 @@ impl Check for PodSecurityEnforced {
     }
 }
 
-/// Policy objects whose spec could not be read, as `error` findings.
-pub(super) fn unreadable_policies(meta: &CheckMeta, policies: &Policies<'_>) -> Vec<Finding> {
-    policies
-        .unreadable
-        .iter()
-        .map(|(o, e)| object_finding(meta, o, Status::Error, messages::unreadable_policy(e)))
-        .collect()
+// Wording: the sentences this check's findings say.
+
+fn pod_security_enforced(enforcers: &[String], exemptions: &[String]) -> String {
+    let mut s = format!(
+        "every Pod Security baseline control is enforced, by {}",
+        enforcers.join("; ")
+    );
+    if !exemptions.is_empty() {
+        let _ = write!(s, "; exemptions: {}", exemptions.join("; "));
+    }
+    s
 }
 
-/// Kinds of `kinds` the input did not collect (a kind the API server does not serve is
-/// known to be absent, so it is not listed).
-pub(super) fn unseen_kinds(ctx: &CheckContext<'_>, kinds: &[&str]) -> Vec<String> {
-    kinds
-        .iter()
-        .filter(|k| {
-            !matches!(
-                ctx.inventory.coverage.kinds.get(**k),
-                Some(
-                    crate::evidence::inventory::KindStatus::Collected { .. }
-                        | crate::evidence::inventory::KindStatus::NotServed
-                )
-            )
-        })
-        .map(|k| k.to_string())
-        .collect()
+fn pod_security_missing(
+    missing: &[crate::facts::admission::Control],
+    enforcers: &[String],
+    labels: &[String],
+    unseen: &[String],
+) -> String {
+    let names: Vec<&str> = missing.iter().map(|c| c.name()).collect();
+    let mut s = if missing.len() == crate::facts::admission::Control::BASELINE.len() {
+        "nothing enforces the Pod Security baseline here: no pod-security.kubernetes.io/enforce \
+         label of baseline or restricted, and no policy engine rule that enforces it"
+            .to_string()
+    } else {
+        format!(
+            "Pod Security baseline is only partly enforced: {} not enforced (the rest by {})",
+            names.join(", "),
+            enforcers.join("; ")
+        )
+    };
+    if !labels.is_empty() {
+        let _ = write!(s, "; {} only report, they do not block", labels.join(", "));
+    }
+    s.push_str(&unseen_note(unseen));
+    s
 }
 
 #[cfg(test)]

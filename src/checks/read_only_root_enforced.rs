@@ -5,13 +5,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
-use super::pod_security_enforced::{ENGINE_KINDS, unreadable_policies, unseen_kinds};
 use super::{Check, CheckContext, CheckMeta};
+use crate::checks::family::admission::unseen_note;
+use crate::checks::family::admission::{ENGINE_KINDS, unreadable_policies, unseen_kinds};
 use crate::evidence::finding::{Finding, Status, Subject};
 use crate::facts::admission::{ENFORCE_LABEL, Namespace, SYSTEM_NAMESPACES};
 use crate::facts::running::OwnerKey;
 use crate::facts::workloads::object_subject;
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -134,13 +134,10 @@ impl Check for ReadOnlyRootEnforced {
                     ns.labels.get(ENFORCE_LABEL).map(String::as_str) == Some("restricted");
                 (
                     Status::Fail,
-                    messages::read_only_root_not_enforced(workloads, restricted, &unseen),
+                    read_only_root_not_enforced(workloads, restricted, &unseen),
                 )
             } else {
-                (
-                    Status::Pass,
-                    messages::read_only_root_enforced(&by, workloads),
-                )
+                (Status::Pass, read_only_root_enforced(&by, workloads))
             };
             let subject = match object {
                 Some(o) => object_subject(o),
@@ -165,6 +162,31 @@ impl Check for ReadOnlyRootEnforced {
         }
         out
     }
+}
+
+// Wording: the sentences this check's findings say.
+
+fn read_only_root_enforced(enforcers: &[String], workloads: usize) -> String {
+    format!(
+        "a read-only root filesystem is required at admission for the {workloads} workload(s) \
+         here, by {}",
+        enforcers.join("; ")
+    )
+}
+
+fn read_only_root_not_enforced(workloads: usize, restricted: bool, unseen: &[String]) -> String {
+    let mut s = format!(
+        "no admission policy requires readOnlyRootFilesystem for the {workloads} workload(s) \
+         here: containers may be admitted with a writable root filesystem"
+    );
+    if restricted {
+        s.push_str(
+            "; Pod Security restricted is enforced, but it does not require a read-only root \
+             filesystem",
+        );
+    }
+    s.push_str(&unseen_note(unseen));
+    s
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 
 use super::{Check, CheckContext, CheckMeta};
 use crate::evidence::finding::{Finding, Status};
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -72,13 +71,23 @@ impl Check for ReadOnlyRootFilesystem {
                     meta.severity,
                     status,
                     c.subject(),
-                    messages::read_only_root(value),
+                    read_only_root(value),
                 )
                 .evidence([c.workload.object.evidence.clone()])
                 .detail("readOnlyRootFilesystem", value),
             );
         }
         out
+    }
+}
+
+// Wording: the sentences this check's findings say.
+
+fn read_only_root(value: Option<bool>) -> String {
+    match value {
+        Some(true) => "readOnlyRootFilesystem is true: the root filesystem cannot be changed".into(),
+        Some(false) => "readOnlyRootFilesystem is false: files in the container can be changed in place".into(),
+        None => "readOnlyRootFilesystem is not set: the root filesystem is writable, so files in the container can be changed in place".into(),
     }
 }
 

@@ -3,9 +3,9 @@
 use serde::Deserialize;
 
 use super::{Check, CheckContext, CheckMeta};
+use crate::checks::unreadable_object;
 use crate::evidence::finding::{Finding, Status};
 use crate::facts::workloads::{Workload, object_subject};
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -75,7 +75,7 @@ impl Check for ReplaceOnUpdate {
         for w in &ctx.facts.workloads.assessed {
             let (status, message, strategy) = match judge(w) {
                 Ok(judged) => judged,
-                Err(e) => (Status::Error, messages::unreadable_object(&e), None),
+                Err(e) => (Status::Error, unreadable_object(&e), None),
             };
             out.push(
                 Finding::new(
@@ -101,14 +101,10 @@ fn judge(
     let pointer = match kind {
         "Deployment" => "/spec/strategy",
         "StatefulSet" | "DaemonSet" => "/spec/updateStrategy",
-        "ReplicaSet" => return Ok((Status::Fail, messages::orphan_replicaset(), None)),
-        "Pod" => return Ok((Status::Warn, messages::bare_pod(), None)),
+        "ReplicaSet" => return Ok((Status::Fail, orphan_replicaset(), None)),
+        "Pod" => return Ok((Status::Warn, bare_pod(), None)),
         _ => {
-            return Ok((
-                Status::NotApplicable,
-                messages::job_not_applicable(kind),
-                None,
-            ));
+            return Ok((Status::NotApplicable, job_not_applicable(kind), None));
         }
     };
     let strategy: Strategy = object.view(pointer)?;
@@ -126,21 +122,56 @@ fn judge(
     let name = strategy.kind.clone().unwrap_or_else(|| default.to_string());
     let judged = match (kind, name.as_str()) {
         ("Deployment", "RollingUpdate" | "Recreate") => {
-            (Status::Pass, messages::replaced_by_rollout(kind, &name))
+            (Status::Pass, replaced_by_rollout(kind, &name))
         }
         ("StatefulSet", "RollingUpdate") => {
             match strategy.rolling_update.and_then(|r| r.partition) {
-                Some(p) if p > 0 => (Status::Warn, messages::partitioned_rollout(p)),
-                _ => (Status::Pass, messages::replaced_by_rollout(kind, &name)),
+                Some(p) if p > 0 => (Status::Warn, partitioned_rollout(p)),
+                _ => (Status::Pass, replaced_by_rollout(kind, &name)),
             }
         }
-        ("DaemonSet", "RollingUpdate") => {
-            (Status::Pass, messages::replaced_by_rollout(kind, &name))
-        }
-        (_, "OnDelete") => (Status::Fail, messages::on_delete(kind)),
-        _ => (Status::Error, messages::unknown_strategy(kind, &name)),
+        ("DaemonSet", "RollingUpdate") => (Status::Pass, replaced_by_rollout(kind, &name)),
+        (_, "OnDelete") => (Status::Fail, on_delete(kind)),
+        _ => (Status::Error, unknown_strategy(kind, &name)),
     };
     Ok((judged.0, judged.1, Some(name)))
+}
+
+// Wording: the sentences this check's findings say.
+
+fn replaced_by_rollout(kind: &str, strategy: &str) -> String {
+    format!(
+        "{kind} with the {strategy} strategy: a template change replaces its pods with new ones"
+    )
+}
+
+fn partitioned_rollout(partition: i64) -> String {
+    format!(
+        "StatefulSet RollingUpdate with partition {partition}: pods with an ordinal below {partition} keep the old template until the partition is lowered"
+    )
+}
+
+fn on_delete(kind: &str) -> String {
+    format!(
+        "{kind} uses the OnDelete update strategy: pods keep running the old spec until someone deletes them by hand"
+    )
+}
+
+fn unknown_strategy(kind: &str, strategy: &str) -> String {
+    format!("{kind} names the unknown update strategy `{strategy}`")
+}
+
+fn orphan_replicaset() -> String {
+    "a ReplicaSet without a Deployment does not replace its pods when its template changes".into()
+}
+
+fn bare_pod() -> String {
+    "a bare Pod: nothing replaces it when its image changes, and its image can be changed in place"
+        .into()
+}
+
+fn job_not_applicable(kind: &str) -> String {
+    format!("{kind}s run to completion: each run starts new pods, so there is nothing to replace")
 }
 
 #[cfg(test)]

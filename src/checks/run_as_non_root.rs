@@ -2,7 +2,6 @@
 
 use super::{Check, CheckContext, CheckMeta};
 use crate::evidence::finding::{Finding, Status};
-use crate::messages;
 
 crate::declare_check! {
     /// ## What it checks
@@ -54,20 +53,20 @@ impl Check for RunAsNonRoot {
             let non_root = c.effective(|s| s.run_as_non_root);
             let uid = c.effective(|s| s.run_as_user);
             let (status, message) = match (non_root, uid) {
-                (Some(true), Some(0)) => (Status::Warn, messages::non_root_conflict()),
+                (Some(true), Some(0)) => (Status::Warn, non_root_conflict()),
                 (Some(true), _) => (
                     Status::Pass,
-                    messages::non_root_by_flag(c.origin_of(|s| s.run_as_non_root)),
+                    non_root_by_flag(c.origin_of(|s| s.run_as_non_root)),
                 ),
                 (_, Some(uid)) if uid > 0 => (
                     Status::Pass,
-                    messages::non_root_by_uid(uid, c.origin_of(|s| s.run_as_user)),
+                    non_root_by_uid(uid, c.origin_of(|s| s.run_as_user)),
                 ),
                 (_, Some(0)) => (
                     Status::Fail,
-                    messages::runs_as_root_uid(c.origin_of(|s| s.run_as_user)),
+                    runs_as_root_uid(c.origin_of(|s| s.run_as_user)),
                 ),
-                _ => (Status::Fail, messages::may_run_as_root(non_root)),
+                _ => (Status::Fail, may_run_as_root(non_root)),
             };
             out.push(
                 Finding::new(meta.id, meta.severity, status, c.subject(), message)
@@ -77,6 +76,32 @@ impl Check for RunAsNonRoot {
             );
         }
         out
+    }
+}
+
+// Wording: the sentences this check's findings say.
+
+fn non_root_by_flag(origin: &str) -> String {
+    format!("runAsNonRoot is true (set on the {origin}): the kubelet refuses to start it as root")
+}
+
+fn non_root_by_uid(uid: i64, origin: &str) -> String {
+    format!("runAsUser is {uid} (set on the {origin}): it runs as a non-root user")
+}
+
+fn non_root_conflict() -> String {
+    "runAsNonRoot is true but runAsUser is 0: the kubelet will refuse to start this container"
+        .into()
+}
+
+fn runs_as_root_uid(origin: &str) -> String {
+    format!("runAsUser is 0 (set on the {origin}): it runs as root")
+}
+
+fn may_run_as_root(non_root: Option<bool>) -> String {
+    match non_root {
+        Some(false) => "runAsNonRoot is false and no non-zero runAsUser is set: it runs as whatever user the image names, root included".into(),
+        _ => "neither runAsNonRoot: true nor a non-zero runAsUser is set: it runs as whatever user the image names, root included".into(),
     }
 }
 

@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::json;
 
 use super::{Check, CheckContext, CheckMeta, object_finding};
+use crate::base::phrase::{name_list, short_digest};
+use crate::checks::family::running::unreadable_pod_status;
 use crate::evidence::finding::{Finding, Status};
 use crate::facts::running::{OwnerKey, RunningPod, RunningPods};
-use crate::messages::{self, DigestPods};
 
 crate::declare_check! {
     /// ## What it checks
@@ -69,12 +70,7 @@ impl Check for RunningImageConsistent {
         let mut out: Vec<Finding> = unreadable
             .into_iter()
             .map(|(object, e)| {
-                object_finding(
-                    meta,
-                    object,
-                    Status::Error,
-                    messages::unreadable_pod_status(&e),
-                )
+                object_finding(meta, object, Status::Error, unreadable_pod_status(&e))
             })
             .collect();
         let mut groups: BTreeMap<(&OwnerKey, &str), Group<'_, '_>> = BTreeMap::new();
@@ -104,7 +100,7 @@ impl Check for RunningImageConsistent {
             }
         }
         if groups.is_empty() {
-            out.push(ctx.not_assessed(meta, messages::no_running_digests(pods.len())));
+            out.push(ctx.not_assessed(meta, no_running_digests(pods.len())));
             return out;
         }
         for ((_, container), group) in groups {
@@ -136,23 +132,20 @@ fn judge(meta: &CheckMeta, container: &str, group: &Group<'_, '_>) -> Finding {
         .flat_map(|d| d.values().flatten().map(|p| p.name()))
         .collect();
     let (status, message) = if let Some((reference, digests)) = drifted.first() {
-        (
-            Status::Fail,
-            messages::image_drift(reference, digests, drifted.len()),
-        )
+        (Status::Fail, image_drift(reference, digests, drifted.len()))
     } else if group.by_reference.len() > 1 {
         let references: Vec<(String, usize)> = group
             .by_reference
             .iter()
             .map(|(r, d)| (r.clone(), d.values().map(Vec::len).sum()))
             .collect();
-        (Status::Warn, messages::several_images_running(&references))
+        (Status::Warn, several_images_running(&references))
     } else {
         let (reference, digests) = group.by_reference.iter().next().expect("a group has pods");
         let digest = digests.keys().next().expect("a reference has a digest");
         (
             Status::Pass,
-            messages::one_digest_running(reference, digest, all_pods.len()),
+            one_digest_running(reference, digest, all_pods.len()),
         )
     };
     let first = group
@@ -180,6 +173,64 @@ fn judge(meta: &CheckMeta, container: &str, group: &Group<'_, '_>) -> Finding {
         .evidence(evidence)
         .detail("images", json!(images))
         .detail("running_pods", json!(all_pods.len()))
+}
+
+// Wording: the sentences this check's findings say.
+
+/// One digest and the pods running it.
+#[derive(Clone, Debug, serde::Serialize)]
+struct DigestPods {
+    pub digest: String,
+    pub pods: Vec<String>,
+}
+
+fn image_drift(reference: &str, digests: &[DigestPods], drifted_references: usize) -> String {
+    let listed: Vec<String> = digests
+        .iter()
+        .map(|d| {
+            let names: Vec<&str> = d.pods.iter().map(String::as_str).collect();
+            format!("{} on {}", short_digest(&d.digest), name_list(&names))
+        })
+        .collect();
+    let more = if drifted_references > 1 {
+        format!(" ({} image references drifted in all)", drifted_references)
+    } else {
+        String::new()
+    };
+    format!(
+        "image `{reference}` resolves to {} different digests across the running pods: {}; \
+         the tag was moved and nodes pulled it at different times, so replicas run different \
+         builds{more}",
+        digests.len(),
+        listed.join("; ")
+    )
+}
+
+fn several_images_running(references: &[(String, usize)]) -> String {
+    let listed: Vec<String> = references
+        .iter()
+        .map(|(r, n)| format!("`{r}` ({n} pod(s))"))
+        .collect();
+    format!(
+        "runs {} different images: {}; each is consistent, so this is a rollout in progress or \
+         one that stalled",
+        references.len(),
+        listed.join(", ")
+    )
+}
+
+fn one_digest_running(reference: &str, digest: &str, pods: usize) -> String {
+    format!(
+        "all {pods} running pod(s) run image `{reference}` as the same digest {}",
+        short_digest(digest)
+    )
+}
+
+fn no_running_digests(pods: usize) -> String {
+    format!(
+        "none of the {pods} pod(s) in the input has a running container that reports its image \
+         digest (status.containerStatuses[].imageID): export pods with their status"
+    )
 }
 
 #[cfg(test)]

@@ -37,6 +37,12 @@ pub struct Digest {
 const REGISTERED_ALGORITHMS: [(&str, usize); 3] = [("sha256", 64), ("sha512", 128), ("blake3", 64)];
 
 impl Digest {
+    /// The digest as sentences name it: the algorithm and the first 12 hex digits, then `…`.
+    pub fn abbreviated(&self) -> String {
+        let n = self.hex.len().min(12);
+        format!("{}:{}…", self.algorithm, &self.hex[..n])
+    }
+
     /// The hex length a registered algorithm's digest has, or None for an unregistered one.
     pub fn expected_len(&self) -> Option<usize> {
         REGISTERED_ALGORITHMS

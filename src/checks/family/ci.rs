@@ -1,17 +1,18 @@
-//! Shared parts of the checks over repositories (pipelines and Dockerfiles): the guard for
-//! "no repository analysed", the run's CI analysis with the error findings of unreadable
-//! pipeline files, subjects for files and repositories, steps as finding details, and the
-//! shape every Dockerfile check has.
+//! What the checks over repositories share (`ci-builds-images`, `ci-scans-images`,
+//! `ci-deploys-by-replacement`, `no-in-place-mutation`, and the Dockerfile checks for the
+//! subjects): the guard for "no repository analysed", the run's CI analysis with the error
+//! findings of unreadable pipeline files, subjects for files and repositories, steps as
+//! finding details, and the sentences they say alike.
+
+use std::fmt::Write;
 
 use serde_json::{Value, json};
 
+use crate::base::phrase::name_list;
 use crate::checks::{CheckContext, CheckMeta};
 use crate::evidence::finding::{Finding, Status, Subject};
-use crate::evidence::inventory::CollectedFile;
 use crate::evidence::record::Source;
 use crate::facts::ci::{Pipeline, RepoAnalysis, Step};
-use crate::facts::dockerfile::Dockerfile;
-use crate::messages;
 
 /// The narrative sentence of a pipeline check: the pipeline files whose findings pass.
 pub fn pipeline_summary(findings: &[&Finding], activity: &str) -> Option<String> {
@@ -22,7 +23,7 @@ pub fn pipeline_summary(findings: &[&Finding], activity: &str) -> Option<String>
         .collect();
     files.sort();
     files.dedup();
-    messages::pipelines_that(activity, &files)
+    pipelines_that(activity, &files)
 }
 
 /// `not_assessed` when the inventory holds no repository source.
@@ -30,7 +31,7 @@ pub fn require_repositories(ctx: &CheckContext<'_>, meta: &CheckMeta) -> Option<
     ctx.facts
         .repositories
         .is_empty()
-        .then(|| ctx.not_assessed(meta, messages::no_repository_analysed()))
+        .then(|| ctx.not_assessed(meta, no_repository_analysed()))
 }
 
 /// The run's CI analysis of each repository (see [`crate::facts::ci`]) and the `error`
@@ -137,7 +138,7 @@ pub fn unreadable_pipelines(meta: &CheckMeta, repos: &[RepoAnalysis]) -> Vec<Fin
                         meta.severity,
                         Status::Error,
                         file_subject("Pipeline", &p.source, &problem.path, Some(problem.line)),
-                        messages::pipeline_unreadable(&problem.message),
+                        pipeline_unreadable(&problem.message),
                     )
                     .evidence(evidence)
                     .key("unreadable"),
@@ -168,63 +169,6 @@ pub fn steps_json<'a>(steps: impl IntoIterator<Item = &'a Step>) -> Value {
     )
 }
 
-/// The Dockerfile checks' shared shape: `not_assessed` without repositories, one
-/// `not_applicable` per repository without Dockerfiles, an `error` per Dockerfile without a
-/// `FROM`, and `judge` for the rest.
-pub fn per_dockerfile(
-    ctx: &CheckContext<'_>,
-    meta: &CheckMeta,
-    judge: &dyn Fn(&CollectedFile, &Dockerfile) -> Finding,
-) -> Vec<Finding> {
-    if let Some(f) = require_repositories(ctx, meta) {
-        return vec![f];
-    }
-    let mut out = Vec::new();
-    for source in &ctx.facts.repositories {
-        let files: Vec<_> = ctx.facts.dockerfiles_of(&source.id).collect();
-        if files.is_empty() {
-            out.push(Finding::new(
-                meta.id,
-                meta.severity,
-                Status::NotApplicable,
-                source_subject(source),
-                messages::no_dockerfile(&source.location),
-            ));
-            continue;
-        }
-        for (file, parsed) in &files {
-            if parsed.stages.is_empty() {
-                out.push(without_from(meta, file).evidence([file.evidence.clone()]));
-                continue;
-            }
-            let finding = judge(file, parsed).evidence([file.evidence.clone()]);
-            let finding = if parsed.problems.is_empty() {
-                finding
-            } else {
-                let problems: Vec<String> = parsed
-                    .problems
-                    .iter()
-                    .map(|(line, m)| format!("line {line}: {m}"))
-                    .collect();
-                finding.detail("problems", problems)
-            };
-            out.push(finding);
-        }
-    }
-    out
-}
-
-/// The `error` finding of a Dockerfile with no `FROM`.
-pub fn without_from(meta: &CheckMeta, file: &CollectedFile) -> Finding {
-    Finding::new(
-        meta.id,
-        meta.severity,
-        Status::Error,
-        file_subject("Dockerfile", &file.source, &file.path, None),
-        messages::dockerfile_without_from(),
-    )
-}
-
 trait DetailIf {
     fn detail_if(self, key: &str, value: Option<Value>) -> Self;
 }
@@ -236,6 +180,46 @@ impl DetailIf for Finding {
             None => self,
         }
     }
+}
+
+/// How many steps a sentence names before it says "and N more".
+const NAMED_STEPS: usize = 3;
+
+pub fn no_repository_analysed() -> String {
+    "no repository was analysed; pass --repo".into()
+}
+
+/// "`docker build` (ci.yml:12), `docker push` (ci.yml:13) and 2 more".
+pub fn step_refs(steps: &[&Step]) -> String {
+    let named: Vec<String> = steps
+        .iter()
+        .take(NAMED_STEPS)
+        .map(|s| format!("`{}` ({})", s.tool, s.location()))
+        .collect();
+    let mut out = named.join(", ");
+    if steps.len() > NAMED_STEPS {
+        let _ = write!(out, " and {} more", steps.len() - NAMED_STEPS);
+    }
+    out
+}
+
+const PIPELINES_LOOKED_FOR: &str = "GitHub Actions workflows, .gitlab-ci.yml, Jenkinsfiles, azure-pipelines.yml, .circleci/config.yml, bitbucket-pipelines.yml, Tekton Tasks and Pipelines, .drone.yml";
+
+pub fn pipeline_unreadable(message: &str) -> String {
+    format!(
+        "the pipeline file could not be read: {message}; its steps were not assessed. Fix the file and re-run"
+    )
+}
+
+pub fn no_pipeline_in(repo: &str) -> String {
+    format!(
+        "repository `{repo}` holds no CI pipeline definition (looked for {PIPELINES_LOOKED_FOR})"
+    )
+}
+
+/// `ci-builds-images`, `ci-scans-images`, `ci-deploys-by-replacement`: the files that do it.
+pub fn pipelines_that(activity: &str, files: &[&str]) -> Option<String> {
+    (!files.is_empty()).then(|| format!("Pipeline files that {activity}: {}.", name_list(files)))
 }
 
 #[cfg(test)]

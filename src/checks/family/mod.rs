@@ -2,10 +2,16 @@
 //! they say alike. A check's own wording lives in the check's file; only what two or more
 //! checks say goes here.
 //!
-//! - [`ci`]: the checks over repositories (pipelines, scripts, Dockerfiles).
+//! - [`admission`]: the checks of admission policies.
+//! - [`ci`]: the checks over repositories' pipelines, scripts and runbooks.
+//! - [`dockerfile`]: the Dockerfile checks.
 //! - [`nodes`]: the node checks.
+//! - [`running`]: the checks of running pods.
 //! - [`versions`]: the end-of-life judgement of the version checks.
 
+pub mod admission;
 pub mod ci;
+pub mod dockerfile;
 pub mod nodes;
+pub mod running;
 pub mod versions;

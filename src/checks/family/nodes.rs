@@ -3,8 +3,8 @@
 
 use crate::checks::{CheckContext, CheckMeta, object_finding};
 use crate::evidence::finding::{Finding, Status};
+use crate::evidence::object::ViewError;
 use crate::facts::nodes::NodeView;
-use crate::messages;
 
 impl NodeView<'_> {
     /// A finding about this node, citing its evidence.
@@ -20,9 +20,22 @@ pub fn read<'c>(ctx: &'c CheckContext<'_>, meta: &CheckMeta) -> (&'c [NodeView<'
     let errors = nodes
         .unreadable
         .iter()
-        .map(|(object, e)| {
-            object_finding(meta, object, Status::Error, messages::unreadable_node(e))
-        })
+        .map(|(object, e)| object_finding(meta, object, Status::Error, unreadable_node(e)))
         .collect();
     (&nodes.read, errors)
+}
+
+pub fn unreadable_node(error: &ViewError) -> String {
+    format!("could not read the node's status.nodeInfo: {error}; fix the object and re-run")
+}
+
+pub fn node_field_missing(field: &str) -> String {
+    format!(
+        "the Node has no status.nodeInfo.{field}: export Nodes with their status (`kubectl get \
+         nodes -o yaml`)"
+    )
+}
+
+pub fn not_a_version(what: &str, value: &str) -> String {
+    format!("the {what} `{value}` is not a version evidencer can read")
 }

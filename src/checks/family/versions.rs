@@ -9,10 +9,10 @@
 
 use serde_json::{Value, json};
 
+use crate::base::phrase::days;
 use crate::checks::CheckSettings;
 use crate::evidence::finding::Status;
 use crate::facts::eol::{Judgement, Version};
-use crate::messages;
 
 /// A judged version: status, message and the facts behind it.
 pub struct Judged {
@@ -57,7 +57,90 @@ pub fn judge(settings: &CheckSettings, product: &str, version: &Version) -> Judg
     }
     Judged {
         status,
-        message: messages::eol_judgement(product, version, &judgement, day, data.compiled),
+        message: eol_judgement(product, version, &judgement, day, data.compiled),
         details,
     }
+}
+
+pub fn eol_judgement(
+    product: &str,
+    version: &crate::facts::eol::Version,
+    judgement: &crate::facts::eol::Judgement<'_>,
+    day: chrono::NaiveDate,
+    compiled: chrono::NaiveDate,
+) -> String {
+    use crate::facts::eol::Judgement;
+    let lts = |line: &crate::facts::eol::Line| if line.lts { " LTS" } else { "" };
+    match judgement {
+        Judgement::Supported {
+            product,
+            line,
+            maintenance,
+        } => match (line.end_of_life, maintenance) {
+            (None, _) => format!(
+                "{} {}{} ({version}) is supported: no end-of-life date was announced when the \
+                 end-of-life data was compiled ({compiled})",
+                product.name,
+                line.version,
+                lts(line)
+            ),
+            (Some(end), false) => format!(
+                "{} {}{} ({version}) is supported on {day}; its end of life is {end}, {} later",
+                product.name,
+                line.version,
+                lts(line),
+                days((end - day).num_days())
+            ),
+            (Some(end), true) => format!(
+                "{} {}{} ({version}) is supported on {day} but in maintenance mode since {} \
+                 (critical and security fixes only); its end of life is {end}, {} later",
+                product.name,
+                line.version,
+                lts(line),
+                line.maintenance_from
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                days((end - day).num_days())
+            ),
+        },
+        Judgement::EndOfLife { product, line } => {
+            let end = line.end_of_life.expect("an ended line has an end");
+            format!(
+                "{} {}{} ({version}) reached end of life on {end}, {} before {day}: it no \
+                 longer gets security fixes",
+                product.name,
+                line.version,
+                lts(line),
+                days((day - end).num_days())
+            )
+        }
+        Judgement::OlderThanKnown { product, oldest } => format!(
+            "{} {version} is older than {}, the oldest line in the end-of-life data, which \
+             ended on {}: it no longer gets security fixes",
+            product.name,
+            oldest.version,
+            oldest
+                .end_of_life
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        ),
+        Judgement::Unknown { product, newest } => format!(
+            "{} {version} is not in the end-of-life data (compiled {compiled}{}): a version the \
+             data does not list is not assumed supported; update the data or pass --eol-data",
+            product.name,
+            newest
+                .map(|l| format!(", newest line {}", l.version))
+                .unwrap_or_default()
+        ),
+        Judgement::NoProduct => format!(
+            "the end-of-life data has no `{product}` product, so {version} cannot be judged; add \
+             one with --eol-data"
+        ),
+    }
+}
+
+pub fn no_server_version() -> String {
+    "the API server version is not in the input: put `kubectl version -o json` output in \
+     version.json beside the snapshot"
+        .into()
 }

@@ -15,14 +15,16 @@
 //!   can be satisfied. Each check counts its excepted findings apart (`excepted`), and the
 //!   control lists the exceptions it relied on and its narrative cites them.
 
+pub mod narrative;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use self::narrative::{control_narrative, not_assessed_reason};
 use crate::catalog::{Catalog, Control};
 use crate::checks;
 use crate::evidence::finding::{Finding, Status};
-use crate::messages;
 
 /// A check's findings rolled up into one status.
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -234,8 +236,7 @@ fn assess_control(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -
             }
         }
         let status = roll_up(findings);
-        let reason =
-            (status == CheckStatus::NotAssessed).then(|| messages::not_assessed_reason(findings));
+        let reason = (status == CheckStatus::NotAssessed).then(|| not_assessed_reason(findings));
         let check = checks::find(r.id).expect("catalog validated check ids");
         let meta = check.meta();
         let summary = (status != CheckStatus::NotAssessed)
@@ -253,7 +254,7 @@ fn assess_control(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -
         });
     }
     let verdict = verdict(&checks_out);
-    let narrative = messages::control_narrative(control, verdict, &checks_out, by_check);
+    let narrative = control_narrative(control, verdict, &checks_out, by_check);
     ControlResult {
         id: control.id.clone(),
         catalog: control.catalog.clone(),
