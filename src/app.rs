@@ -110,7 +110,7 @@ pub enum AppError {
     RepoMissing(PathBuf),
     #[error("no check has the id `{0}`; `evidencer checks` lists them")]
     UnknownCheck(String),
-    #[error("cannot write to stdout: {0}")]
+    #[error("cannot write to stdout")]
     Stdout(#[from] std::io::Error),
 }
 
@@ -432,7 +432,10 @@ fn file_in_archive(
         .unwrap_or_default();
     let pruned = match settings.keep {
         Some(keep) => archive.prune(keep as usize, &label).unwrap_or_else(|e| {
-            tracing::warn!("--keep {keep}: {e}; older periods were left in place");
+            tracing::warn!(
+                "--keep {keep}: {}; older periods were left in place",
+                crate::text::error_chain(&e)
+            );
             Vec::new()
         }),
         None => Vec::new(),

@@ -311,3 +311,109 @@ fn samples_are_current() {
         );
     }
 }
+
+/// How many times `needle` occurs in `hay`.
+fn count(hay: &str, needle: &str) -> usize {
+    hay.matches(needle).count()
+}
+
+/// An error's printed chain names its cause once: the message of an error that has a source
+/// does not repeat the source's text.
+#[test]
+fn an_error_prints_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = snapshot(dir.path(), GOOD);
+    let file = dir.path().join("a-file");
+    fs::write(&file, "").unwrap();
+    let runs: Vec<(Vec<std::ffi::OsString>, &str)> = vec![
+        (
+            vec![
+                "controls".into(),
+                "--catalog".into(),
+                dir.path().join("none").into(),
+            ],
+            "cannot read catalog directory",
+        ),
+        (
+            vec![
+                "report".into(),
+                "--snapshot".into(),
+                snap.clone().into(),
+                "--period".into(),
+                "2026-Q3".into(),
+                "--archive".into(),
+                file.join("archive").into(),
+            ],
+            "cannot create",
+        ),
+        (
+            vec![
+                "report".into(),
+                "--snapshot".into(),
+                snap.clone().into(),
+                "--format".into(),
+                "json".into(),
+                "--out".into(),
+                dir.path().join("out").into(),
+                "--bundle".into(),
+                file.join("b.tar.gz").into(),
+            ],
+            "cannot write bundle",
+        ),
+    ];
+    for (args, says) in runs {
+        let out = evidencer().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert_eq!(count(&stderr, "(os error"), 1, "{args:?}: {stderr}");
+    }
+}
+
+/// No `#[error]` message of the crate prints `{source}` (or a tuple's `{0}`) of a variant
+/// whose cause is also its `#[source]`/`#[from]`: the printed chain would say it twice.
+#[test]
+fn no_error_message_repeats_its_source() {
+    fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut found = Vec::new();
+    for path in &files {
+        let text = fs::read_to_string(path).unwrap();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("#[error(") {
+            rest = &rest[at + "#[error(".len()..];
+            let end = rest.find(")]\n").unwrap_or(rest.len());
+            let message = &rest[..end];
+            // The variant: up to the next message or the end of the enum.
+            let body_end = [rest.find("#[error("), rest.find("\n}")]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(rest.len());
+            let body = &rest[end..body_end];
+            let has_source =
+                body.contains("#[source]") || body.contains("#[from]") || body.contains(" source:");
+            let prints_source = message.contains("{source")
+                || message.contains(".source")
+                || ((message.contains("{0") || message.contains(".0"))
+                    && (body.contains("(#[source]") || body.contains("(#[from]")));
+            if has_source && prints_source && !message.contains("transparent") {
+                found.push(format!("{}: {}", path.display(), message.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
