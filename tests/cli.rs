@@ -417,3 +417,36 @@ fn no_error_message_repeats_its_source() {
     }
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// A write to stdout that fails (a full disk, a closed pipe) is an error that says stdout,
+/// with its cause once; never a panic.
+#[test]
+fn a_failed_write_to_stdout_says_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = snapshot(dir.path(), GOOD);
+    for args in [
+        vec!["schema"],
+        vec!["checks"],
+        vec!["controls", "--json"],
+        vec!["explain", "image-pinned-by-digest"],
+        vec!["report", "--snapshot", &snap, "--dump-config"],
+    ] {
+        let full = fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("evidencer"))
+            .current_dir(dir.path())
+            .args(&args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write to stdout"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(count(&stderr, "(os error 28)"), 1, "{args:?}: {stderr}");
+    }
+}
