@@ -134,10 +134,10 @@ fn settings(
         .max_file_size
         .unwrap_or(crate::input::DEFAULT_MAX_FILE_SIZE);
     if let Some((path, file)) = config::read(config_file, limit)? {
-        settings = settings.with_file(file);
+        settings = settings.with_layer(file);
         settings.config_file = Some(path);
     }
-    Ok(settings.with_file(flags))
+    Ok(settings.with_layer(flags))
 }
 
 /// `evidencer report`.
@@ -746,13 +746,22 @@ fn print_stdout(text: impl AsRef<[u8]>) -> Result<(), AppError> {
         .map_err(AppError::Stdout)
 }
 
+/// The catalogs `checks` and `controls` list: the flags over the config file, as `report`
+/// merges them (`catalogs`, `builtin-catalogs`, and `max-file-size` for the files).
+fn listed_catalog(args: &ListArgs) -> Result<Catalog, AppError> {
+    let mut flags = config::ConfigFile::default();
+    args.catalogs.apply(&mut flags);
+    let settings = settings(args.config.as_deref(), flags)?;
+    Ok(Catalog::load(
+        settings.builtin_catalogs,
+        &settings.catalogs,
+        settings.max_file_size,
+    )?)
+}
+
 /// `evidencer checks`.
 pub fn list_checks(args: &ListArgs) -> Result<(), AppError> {
-    let catalog = Catalog::load(
-        !args.no_builtin_catalogs,
-        &args.catalogs,
-        crate::input::DEFAULT_MAX_FILE_SIZE,
-    )?;
+    let catalog = listed_catalog(args)?;
     if args.json {
         let rows: Vec<serde_json::Value> = checks::registry()
             .iter()
@@ -819,11 +828,7 @@ pub fn schema() -> Result<(), AppError> {
 
 /// `evidencer controls`.
 pub fn list_controls(args: &ListArgs) -> Result<(), AppError> {
-    let catalog = Catalog::load(
-        !args.no_builtin_catalogs,
-        &args.catalogs,
-        crate::input::DEFAULT_MAX_FILE_SIZE,
-    )?;
+    let catalog = listed_catalog(args)?;
     if args.json {
         return print_stdout(pretty_json(&catalog.controls));
     }

@@ -312,6 +312,85 @@ fn samples_are_current() {
     }
 }
 
+/// A catalog directory `cat` holding one control, OURS-1, that uses image-pinned-by-digest.
+fn our_catalog(cat: &Path) {
+    fs::create_dir_all(cat).unwrap();
+    fs::write(
+        cat.join("ours.yaml"),
+        "catalog: ours\ntitle: Ours\ncontrols:\n  - id: OURS-1\n    title: Pinned images\n    question: Are images pinned?\n    explanation: e\n    checks: [image-pinned-by-digest]\n",
+    )
+    .unwrap();
+}
+
+fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    String::from_utf8(out).unwrap()
+}
+
+/// `checks` and `controls` read `catalogs:` and `builtin-catalogs:` from the config file,
+/// found as `report` finds it (./evidencer.yaml, or --config FILE), with paths relative to
+/// the file.
+#[test]
+fn checks_and_controls_read_catalogs_from_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    our_catalog(&dir.path().join("mine"));
+    fs::write(dir.path().join("evidencer.yaml"), "catalogs: [mine]\n").unwrap();
+    let controls = stdout_of(evidencer().current_dir(dir.path()).arg("controls"));
+    assert!(
+        controls.contains("OURS-1") && controls.contains("PR.PS-02.242"),
+        "{controls}"
+    );
+    let checks = stdout_of(evidencer().current_dir(dir.path()).arg("checks"));
+    assert!(checks.contains("OURS-1"), "{checks}");
+    let json = stdout_of(
+        evidencer()
+            .current_dir(dir.path())
+            .args(["checks", "--json"]),
+    );
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let pinned = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "image-pinned-by-digest")
+        .unwrap();
+    assert!(
+        pinned["controls"]
+            .as_array()
+            .unwrap()
+            .contains(&"OURS-1".into()),
+        "{pinned}"
+    );
+
+    // --config from another directory: its paths are relative to the file; the flag
+    // --catalog adds to nothing the file said (flags replace a list).
+    let elsewhere = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("sub")).unwrap();
+    let cfg = dir.path().join("sub/cfg.yaml");
+    fs::write(&cfg, "catalogs: [../mine]\nbuiltin-catalogs: false\n").unwrap();
+    let controls = stdout_of(
+        evidencer()
+            .current_dir(elsewhere.path())
+            .arg("controls")
+            .arg("--config")
+            .arg(&cfg),
+    );
+    assert!(
+        controls.contains("OURS-1") && !controls.contains("PR.PS-02.242"),
+        "{controls}"
+    );
+    // A broken config file is an error here too, with its line.
+    fs::write(&cfg, "catalogs: [../mine]\ncatalog: x\n").unwrap();
+    evidencer()
+        .current_dir(elsewhere.path())
+        .arg("checks")
+        .arg("--config")
+        .arg(&cfg)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cfg.yaml:2:"));
+}
+
 /// How many times `needle` occurs in `hay`.
 fn count(hay: &str, needle: &str) -> usize {
     hay.matches(needle).count()
@@ -449,4 +528,34 @@ fn a_failed_write_to_stdout_says_stdout() {
         );
         assert_eq!(count(&stderr, "(os error 28)"), 1, "{args:?}: {stderr}");
     }
+}
+
+/// `--format` keeps the order asked for, each format once, from a flag or the file.
+#[test]
+fn formats_keep_the_order_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let formats = |args: &[&str]| -> serde_json::Value {
+        let text = stdout_of(
+            evidencer()
+                .current_dir(dir.path())
+                .args(["report", "--snapshot", "s", "--dump-config"])
+                .args(args),
+        );
+        let settings: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+        settings["formats"].clone()
+    };
+    assert_eq!(
+        formats(&["--format", "json,md,json,csv", "--format", "md"]),
+        serde_json::json!(["json", "md", "csv"])
+    );
+    fs::write(
+        dir.path().join("evidencer.yaml"),
+        "formats: [pdf, md, pdf, html]\n",
+    )
+    .unwrap();
+    assert_eq!(formats(&[]), serde_json::json!(["pdf", "md", "html"]));
+    assert_eq!(
+        formats(&["--format", "csv,json"]),
+        serde_json::json!(["csv", "json"])
+    );
 }
