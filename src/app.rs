@@ -110,8 +110,10 @@ pub enum AppError {
     RepoMissing(PathBuf),
     #[error("no check has the id `{0}`; `evidencer checks` lists them")]
     UnknownCheck(String),
-    #[error("cannot write to stdout: {0}")]
-    Stdout(#[from] std::io::Error),
+    /// Only a write to stdout: an I/O error anywhere else belongs to the error of what was
+    /// being read or written, with its path (no `From`, so none lands here by `?`).
+    #[error("cannot write to stdout")]
+    Stdout(#[source] std::io::Error),
 }
 
 /// What a finished `report` run tells `main`.
@@ -132,17 +134,17 @@ fn settings(
         .max_file_size
         .unwrap_or(crate::input::DEFAULT_MAX_FILE_SIZE);
     if let Some((path, file)) = config::read(config_file, limit)? {
-        settings = settings.with_file(file);
+        settings = settings.with_layer(file);
         settings.config_file = Some(path);
     }
-    Ok(settings.with_file(flags))
+    Ok(settings.with_layer(flags))
 }
 
 /// `evidencer report`.
 pub fn report(args: &ReportArgs) -> Result<Outcome, AppError> {
     let settings = settings(args.config.as_deref(), args.as_layer())?;
     if args.dump_config {
-        print!("{}", settings.to_yaml());
+        print_stdout(settings.to_yaml())?;
         return Ok(Outcome { exit_code: 0 });
     }
     run_report(&settings)
@@ -432,7 +434,10 @@ fn file_in_archive(
         .unwrap_or_default();
     let pruned = match settings.keep {
         Some(keep) => archive.prune(keep as usize, &label).unwrap_or_else(|e| {
-            tracing::warn!("--keep {keep}: {e}; older periods were left in place");
+            tracing::warn!(
+                "--keep {keep}: {}; older periods were left in place",
+                crate::text::error_chain(&e)
+            );
             Vec::new()
         }),
         None => Vec::new(),
@@ -728,18 +733,35 @@ fn write_reports(
 /// read.
 pub fn verify(args: &VerifyArgs) -> Result<u8, AppError> {
     let v = bundle::verify::verify(&args.bundle, args.pubkey.as_deref())?;
-    std::io::stdout().lock().write_all(v.to_text().as_bytes())?;
+    print_stdout(v.to_text())?;
     Ok(if v.is_intact() { 0 } else { 1 })
+}
+
+/// Writes `text` to stdout, flushed: a write that fails (a full disk, a closed pipe) is an
+/// error saying so, not a panic nor a loss at exit.
+fn print_stdout(text: impl AsRef<[u8]>) -> Result<(), AppError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_ref())
+        .and_then(|()| out.flush())
+        .map_err(AppError::Stdout)
+}
+
+/// The catalogs `checks` and `controls` list: the flags over the config file, as `report`
+/// merges them (`catalogs`, `builtin-catalogs`, and `max-file-size` for the files).
+fn listed_catalog(args: &ListArgs) -> Result<Catalog, AppError> {
+    let mut flags = config::ConfigFile::default();
+    args.catalogs.apply(&mut flags);
+    let settings = settings(args.config.as_deref(), flags)?;
+    Ok(Catalog::load(
+        settings.builtin_catalogs,
+        &settings.catalogs,
+        settings.max_file_size,
+    )?)
 }
 
 /// `evidencer checks`.
 pub fn list_checks(args: &ListArgs) -> Result<(), AppError> {
-    let catalog = Catalog::load(
-        !args.no_builtin_catalogs,
-        &args.catalogs,
-        crate::input::DEFAULT_MAX_FILE_SIZE,
-    )?;
-    let mut out = std::io::stdout().lock();
+    let catalog = listed_catalog(args)?;
     if args.json {
         let rows: Vec<serde_json::Value> = checks::registry()
             .iter()
@@ -751,75 +773,75 @@ pub fn list_checks(args: &ListArgs) -> Result<(), AppError> {
                 })
             })
             .collect();
-        serde_json::to_writer_pretty(&mut out, &rows).map_err(std::io::Error::from)?;
-        writeln!(out)?;
-        return Ok(());
+        return print_stdout(pretty_json(&rows));
     }
     let width = checks::registry()
         .iter()
         .map(|c| c.meta().id.len())
         .max()
         .unwrap_or(0);
+    let mut out = String::new();
     for c in checks::registry() {
         let m = c.meta();
         let controls = catalog.controls_using(m.id);
-        writeln!(
-            out,
-            "{:width$}  {:8}  {}",
-            m.id,
-            m.severity.as_str(),
-            m.title
-        )?;
         let used = if controls.is_empty() {
             "(no control)".to_string()
         } else {
             controls.join(", ")
         };
-        writeln!(out, "{:width$}  {:8}  controls: {used}", "", "")?;
+        out.push_str(&format!(
+            "{:width$}  {:8}  {}\n{:width$}  {:8}  controls: {used}\n",
+            m.id,
+            m.severity.as_str(),
+            m.title,
+            "",
+            ""
+        ));
     }
-    Ok(())
+    print_stdout(out)
+}
+
+/// `value` as pretty JSON and a line end.
+fn pretty_json(value: &impl serde::Serialize) -> String {
+    let mut json = serde_json::to_string_pretty(value).expect("listings serialize");
+    json.push('\n');
+    json
 }
 
 /// `evidencer explain <check>`.
 pub fn explain(id: &str) -> Result<(), AppError> {
     let check = checks::find(id).ok_or_else(|| AppError::UnknownCheck(id.to_string()))?;
     let m = check.meta();
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "# {}: {}\n\nSeverity: {}\n", m.id, m.title, m.severity)?;
-    write!(out, "{}", m.docs_markdown())?;
-    Ok(())
+    print_stdout(format!(
+        "# {}: {}\n\nSeverity: {}\n\n{}",
+        m.id,
+        m.title,
+        m.severity,
+        m.docs_markdown()
+    ))
 }
 
 /// `evidencer schema`.
 pub fn schema() -> Result<(), AppError> {
-    std::io::stdout()
-        .lock()
-        .write_all(crate::report::JSON_SCHEMA.as_bytes())?;
-    Ok(())
+    print_stdout(crate::report::JSON_SCHEMA)
 }
 
 /// `evidencer controls`.
 pub fn list_controls(args: &ListArgs) -> Result<(), AppError> {
-    let catalog = Catalog::load(
-        !args.no_builtin_catalogs,
-        &args.catalogs,
-        crate::input::DEFAULT_MAX_FILE_SIZE,
-    )?;
-    let mut out = std::io::stdout().lock();
+    let catalog = listed_catalog(args)?;
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &catalog.controls).map_err(std::io::Error::from)?;
-        writeln!(out)?;
-        return Ok(());
+        return print_stdout(pretty_json(&catalog.controls));
     }
+    let mut out = String::new();
     for c in &catalog.controls {
-        writeln!(out, "{}  [{}]  {}", c.id, c.catalog, c.title)?;
+        out.push_str(&format!("{}  [{}]  {}\n", c.id, c.catalog, c.title));
         if c.checks.is_empty() {
-            writeln!(out, "    (no check yet: not assessed)")?;
+            out.push_str("    (no check yet: not assessed)\n");
         }
         for r in &c.checks {
             let critical = if r.critical { "  (critical)" } else { "" };
-            writeln!(out, "    {}{critical}", r.id)?;
+            out.push_str(&format!("    {}{critical}\n", r.id));
         }
     }
-    Ok(())
+    print_stdout(out)
 }

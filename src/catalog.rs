@@ -71,7 +71,7 @@ pub struct ControlCheck {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
-    #[error("cannot read catalog directory {path}: {source}")]
+    #[error("cannot read catalog directory {path}")]
     ReadDir {
         path: PathBuf,
         #[source]

@@ -110,7 +110,7 @@ impl EvidenceFile {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
-    #[error("cannot write bundle {}: {source}", .path.display())]
+    #[error("cannot write bundle {}", .path.display())]
     Write {
         path: PathBuf,
         #[source]
@@ -121,7 +121,7 @@ pub enum BundleError {
         .path.display()
     )]
     NotABundle { path: PathBuf, why: String },
-    #[error("--bundle {}: cannot check what the directory holds: {source}", .path.display())]
+    #[error("--bundle {}: cannot check what the directory holds", .path.display())]
     Check {
         path: PathBuf,
         #[source]

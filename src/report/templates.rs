@@ -171,7 +171,7 @@ impl Templates {
             tera.add_raw_template(name, &count_loops(&text))
                 .map_err(|e| TemplateError::Parse {
                     name: path.clone(),
-                    message: error_chain(&e),
+                    message: text::error_chain(&e),
                 })?;
             files.push(DataFile {
                 path,
@@ -191,7 +191,7 @@ impl Templates {
     pub fn context(view: &ReportView<'_>) -> Result<Context, TemplateError> {
         Context::from_serialize(view).map_err(|e| TemplateError::Render {
             name: "the report view".to_string(),
-            message: error_chain(&e),
+            message: text::error_chain(&e),
         })
     }
 
@@ -239,7 +239,7 @@ impl Templates {
             }),
             Err(e) => Err(TemplateError::Render {
                 name: shown,
-                message: error_chain(&e),
+                message: text::error_chain(&e),
             }),
         }
     }
@@ -419,17 +419,6 @@ fn count_in_expression(inner: &str, for_tag: bool) -> String {
     }
     out.push_str(&inner[last..]);
     out
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(inner) = cur {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        cur = inner.source();
-    }
-    s
 }
 
 /// Characters [`escape_markdown`] changes.
