@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use crate::archive::{Archive, ArchiveError, Staging};
 use crate::assess::{self, Verdict};
+use crate::attestations::{self, AttestationError, Attested};
 use crate::bundle::sign::{SignError, SigningKey};
 use crate::bundle::verify::VerifyError;
 use crate::bundle::{self, BundleError, BundleInput};
@@ -52,6 +53,8 @@ pub enum AppError {
     Eol(#[from] EolError),
     #[error(transparent)]
     Exceptions(#[from] ExceptionError),
+    #[error(transparent)]
+    Attestations(#[from] AttestationError),
     #[error(transparent)]
     Bundle(#[from] BundleError),
     #[error(transparent)]
@@ -177,6 +180,10 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         Some(path) => Some((path, exceptions::load(path, limit)?)),
         None => None,
     };
+    let attested = match &settings.attestations {
+        Some(setting) => attestations::load(setting, &catalog, as_of.date_naive(), limit)?,
+        None => Attested::default(),
+    };
     if settings.sign_key.is_some() && settings.bundle.is_none() {
         return Err(AppError::SignWithoutBundle);
     }
@@ -207,7 +214,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     };
 
     let stage = Instant::now();
-    let inventory = collect(settings, period.as_ref(), as_of)?;
+    let inventory = collect(settings, period.as_ref(), as_of, attested.inventory())?;
     tracing::debug!(
         objects = inventory.objects.len(),
         ms = stage.elapsed().as_millis() as u64,
@@ -224,6 +231,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         max_scan_age_days: settings.max_scan_age_days,
         period: period.as_ref().map(|(p, _)| p.clone()),
         max_image_age_days: settings.max_image_age_days,
+        attestations: attested.list.clone().into(),
     };
     let stage = Instant::now();
     let mut findings = {
@@ -282,6 +290,11 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
                 builtin: false,
                 sha256: sha256.clone(),
             }))
+            .chain(attested.file.as_ref().map(|f| DataFile {
+                path: f.path.clone(),
+                builtin: false,
+                sha256: f.sha256.clone(),
+            }))
             .collect(),
         templates: templates
             .as_ref()
@@ -295,6 +308,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         (report, Vec::new(), Vec::new())
     };
     report.exceptions = excepted;
+    report.attestations = attested.entries(as_of.date_naive());
     let out = match &archive {
         Some((_, staging)) => staging.path().to_path_buf(),
         None => settings.out.clone(),
@@ -321,6 +335,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
                 reports: &reports,
                 objects: &objects,
                 files: &files,
+                documents: &attested.list,
                 sign_key: sign_key.as_ref(),
             },
         )?;
@@ -340,6 +355,8 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         None => (out, Vec::new()),
     };
 
+    // As `evidencer rules` states: not-satisfied ignores satisfied_with_exceptions,
+    // partially-satisfied counts it.
     let failing = |v: Verdict| match settings.fail_on {
         FailOn::Never => false,
         FailOn::NotSatisfied => v == Verdict::NotSatisfied,
@@ -354,6 +371,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         pruned = pruned.len(),
         controls = report.controls.len(),
         satisfied = report.summary.controls_by_verdict["satisfied"],
+        satisfied_with_exceptions = report.summary.controls_by_verdict["satisfied_with_exceptions"],
         partially_satisfied = report.summary.controls_by_verdict["partially_satisfied"],
         not_satisfied = report.summary.controls_by_verdict["not_satisfied"],
         not_assessed = report.summary.controls_by_verdict["not_assessed"],
@@ -473,10 +491,12 @@ pub const DEFAULT_PERIOD: &str = "last-90d";
 /// where everything is `not_assessed`. What cannot be read below an existing path is a
 /// problem in the report instead. So does a `--repo` that is not a repository, or lacks the
 /// ref.
+/// `seed` holds what was read before collection (the attestations' source and records).
 fn collect(
     settings: &Settings,
     period: Option<&(Period, bool)>,
     as_of: chrono::DateTime<Utc>,
+    seed: Inventory,
 ) -> Result<Inventory, AppError> {
     let missing = |p: &&PathBuf| {
         std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
@@ -499,7 +519,7 @@ fn collect(
     let options = snapshot::SnapshotOptions {
         max_file_bytes: settings.max_file_size,
     };
-    let mut inventory = Inventory::default();
+    let mut inventory = seed;
     for path in &settings.snapshots {
         inventory.merge(snapshot::load(path, &options));
     }
@@ -798,7 +818,16 @@ pub fn schema() -> Result<(), AppError> {
     Ok(())
 }
 
-/// `evidencer controls`.
+/// `evidencer rules`: the roll-up rule, as the README quotes it.
+pub fn rules() -> Result<(), AppError> {
+    std::io::stdout()
+        .lock()
+        .write_all(crate::rollup::RULES.as_bytes())?;
+    Ok(())
+}
+
+/// `evidencer controls`: each control with where its id and wording come from, its
+/// question verbatim, and its checks with their part in the roll-up.
 pub fn list_controls(args: &ListArgs) -> Result<(), AppError> {
     let catalog = Catalog::load(
         !args.no_builtin_catalogs,
@@ -811,14 +840,52 @@ pub fn list_controls(args: &ListArgs) -> Result<(), AppError> {
         writeln!(out)?;
         return Ok(());
     }
-    for c in &catalog.controls {
+    for (i, c) in catalog.controls.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
         writeln!(out, "{}  [{}]  {}", c.id, c.catalog, c.title)?;
-        if c.checks.is_empty() {
+        writeln!(out, "    id: {}; source: {}", c.id_source.describe(), c.source)?;
+        if let Some(reference) = &c.csf_reference {
+            writeln!(
+                out,
+                "    CSF 2.0 reference: {reference} (evidencer's mapping, not an id)"
+            )?;
+        }
+        writeln!(out, "    question: {}", c.question)?;
+        if c.asks_for_process {
+            writeln!(
+                out,
+                "    asks for a documented process: needs a current attestation"
+            )?;
+        }
+        if !c.attestation_relaxes.is_empty() {
+            writeln!(
+                out,
+                "    a current attestation turns failures of {} into warnings",
+                c.attestation_relaxes.join(", ")
+            )?;
+        }
+        if c.checks.is_empty() && !c.asks_for_process {
             writeln!(out, "    (no check yet: not assessed)")?;
         }
         for r in &c.checks {
-            let critical = if r.critical { "  (critical)" } else { "" };
-            writeln!(out, "    {}{critical}", r.id)?;
+            let flags: Vec<&str> = [
+                (r.required, "required"),
+                (r.critical, "critical"),
+                (r.supplementary, "supplementary"),
+            ]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, f)| *f)
+            .collect();
+            match flags.is_empty() {
+                true => writeln!(out, "    {}", r.id)?,
+                false => writeln!(out, "    {}  ({})", r.id, flags.join(", "))?,
+            }
+        }
+        if c.asks_for_process {
+            writeln!(out, "    {}  (required)", attestations::CHECK_ID)?;
         }
     }
     Ok(())

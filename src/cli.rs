@@ -1,4 +1,5 @@
-//! The command line: `report`, `collect`, `verify`, `checks`, `explain`, `controls`, `schema`.
+//! The command line: `report`, `collect`, `verify`, `checks`, `explain`, `controls`, `rules`,
+//! `schema`.
 //!
 //! Parses arguments with clap, merges them over the config file (see [`crate::config`]) and
 //! runs the pipeline in [`crate::app`]. Exit codes: 0 done; 1 when `--fail-on` is met (for
@@ -65,6 +66,9 @@ pub enum Command {
     },
     /// List the controls and the checks each one maps to.
     Controls(ListArgs),
+    /// Print the roll-up rule: how findings become check results, and check results a
+    /// control's verdict and answer.
+    Rules,
     /// Print the JSON Schema (draft 2020-12) of report.json.
     Schema,
     /// Check an evidence bundle (directory or .tar.gz): every file against the manifest,
@@ -298,6 +302,12 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub exceptions: Option<PathBuf>,
 
+    /// Attested documents (YAML `attestations:` list): each attaches a document (a file,
+    /// hashed and put in the bundle, or a URL with its sha256) to a control, with its
+    /// owner, approval date and review interval.
+    #[arg(long, value_name = "FILE")]
+    pub attestations: Option<PathBuf>,
+
     /// Also write an evidence bundle: the evidence as collected, every report and a
     /// manifest of sha256s; a .tar.gz when PATH ends in .tar.gz or .tgz, else a directory.
     /// With --archive, a bare name (evidence.tar.gz) is filed in the period's folder.
@@ -355,6 +365,10 @@ impl ReportArgs {
             max_node_age_days: self.max_node_age_days,
             max_scan_age_days: self.max_scan_age_days,
             exceptions: self.exceptions.clone(),
+            attestations: self
+                .attestations
+                .clone()
+                .map(crate::attestations::AttestationsSetting::File),
             bundle: self.bundle.clone(),
             sign_key: self.sign_key.clone(),
             ..ConfigFile::default()

@@ -184,6 +184,8 @@ pub struct ConfigFile {
     pub keep: Option<u32>,
     pub replace: Option<bool>,
     pub exceptions: Option<PathBuf>,
+    /// Attested documents: a list here, or the path of a file of them.
+    pub attestations: Option<crate::attestations::AttestationsSetting>,
     pub bundle: Option<PathBuf>,
     pub sign_key: Option<PathBuf>,
     pub cluster: Option<bool>,
@@ -240,6 +242,8 @@ pub struct Settings {
     pub replace: bool,
     /// Accepted risks (see [`crate::exceptions`]).
     pub exceptions: Option<PathBuf>,
+    /// Attested documents (see [`crate::attestations`]).
+    pub attestations: Option<crate::attestations::AttestationsSetting>,
     /// Where to write the evidence bundle, if anywhere.
     pub bundle: Option<PathBuf>,
     /// minisign secret key that signs the bundle manifest; its password, when it has one,
@@ -293,6 +297,7 @@ impl Default for Settings {
             keep: None,
             replace: false,
             exceptions: None,
+            attestations: None,
             bundle: None,
             sign_key: None,
             cluster: false,
@@ -345,6 +350,8 @@ pub fn read(
     })?;
     let mut file = parse(&path, &text)?;
     file.resolve_paths(path.parent().unwrap_or(Path::new("")));
+    // Attestations written here are shown, and their documents found, relative to this file.
+    file.attestations.iter_mut().for_each(|a| a.anchor(&path));
     Ok(Some((path, file)))
 }
 
@@ -439,6 +446,9 @@ impl Settings {
         }
         if file.exceptions.is_some() {
             self.exceptions = file.exceptions;
+        }
+        if file.attestations.is_some() {
+            self.attestations = file.attestations;
         }
         if file.bundle.is_some() {
             self.bundle = file.bundle;
