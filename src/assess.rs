@@ -51,7 +51,7 @@ impl StatusCounts {
 }
 
 /// One check's part in one control.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct CheckResult {
     pub id: &'static str,
     pub title: &'static str,
@@ -90,7 +90,7 @@ impl CheckResult {
 }
 
 /// The verdict on one control, with what it rests on.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct ControlResult {
     pub id: String,
     /// Whether the source prints the id, or it is evidencer's own label.

@@ -99,7 +99,7 @@ impl IdSource {
     pub fn describe(self) -> &'static str {
         match self {
             IdSource::Source => "printed in the source",
-            IdSource::Local => "evidencer's own label (the source numbers no related question)",
+            IdSource::Local => "a local label (the source gives this question no id)",
         }
     }
 }

@@ -62,22 +62,23 @@ partially_satisfied → `partial`, not_assessed → `unknown`, not_satisfied →
 ";
 
 /// The rule in two sentences, for the reports' summary sections.
-pub const RULES_SUMMARY: &str = "A check's result is its worst finding (fail, then error, \
+pub const RULES_SUMMARY: &str = "a check's result is its worst finding (fail, then error, \
 then warn, then pass; an accepted exception turns a failure or warning into a pass, and a \
 check seen only in part warns). A control is not satisfied when a critical check fails, not \
 assessed when a required check or the document a process question needs is missing, \
 satisfied (with exceptions, when exceptions were needed) when every check that counts \
-passes, not satisfied when every assessed one fails, and partially satisfied otherwise; \
-`evidencer rules` prints the whole rule.";
+passes, not satisfied when every assessed one fails, and partially satisfied otherwise. The \
+command evidencer rules prints the whole rule.";
 
 /// A check's findings rolled up into one result, for one control.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckStatus {
     Pass,
     Warn,
     Error,
     Fail,
+    #[default]
     NotAssessed,
 }
 
@@ -98,12 +99,13 @@ impl CheckStatus {
 }
 
 /// A control's verdict.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Satisfied,
     SatisfiedWithExceptions,
     PartiallySatisfied,
+    #[default]
     NotAssessed,
     NotSatisfied,
 }
@@ -140,12 +142,13 @@ impl Verdict {
 }
 
 /// The questionnaire answer a verdict gives.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Answer {
     Yes,
     YesWithExceptions,
     Partial,
+    #[default]
     Unknown,
     No,
 }
@@ -213,8 +216,10 @@ impl CheckInput<'_> {
 }
 
 /// Which step of the rule decided a verdict, and on what.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct Decision {
+    /// The control's verdict (report.json has it beside the decision).
+    #[serde(skip)]
     pub verdict: Verdict,
     /// The step of [`RULES`] that decided, 1 to 7.
     pub step: u8,
@@ -315,14 +320,18 @@ impl Decision {
             (_, _) if checks.is_empty() => format!(
                 "Not assessed: no check of evidencer gives evidence for {control} yet; answer it from other evidence."
             ),
-            (1, _) => format!(
-                "Not satisfied: {} failed, which alone answers No (critical).",
-                self.checks
-                    .iter()
-                    .map(|id| title(id))
-                    .collect::<Vec<_>>()
-                    .join(" and ")
-            ),
+            (1, _) => {
+                let failed: Vec<String> = self.checks.iter().map(|id| title(id)).collect();
+                match failed.as_slice() {
+                    [one] => format!(
+                        "Not satisfied: {one} failed, a critical check: its failure alone answers No."
+                    ),
+                    _ => format!(
+                        "Not satisfied: {} failed, critical checks: the failure of any one alone answers No.",
+                        failed.join(" and ")
+                    ),
+                }
+            }
             (2, Verdict::NotAssessed) => format!(
                 "Not assessed: no document attached. The question asks for a documented process, \
                  which configuration cannot show: attach the current document as an attestation \

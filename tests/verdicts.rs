@@ -182,7 +182,7 @@ fn controls_lists_the_source_of_every_id() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("PR.PS-02.242-related-4"), "{text}");
     assert!(
-        text.contains("id: evidencer's own label (the source numbers no related question)"),
+        text.contains("id: a local label (the source gives this question no id)"),
         "{text}"
     );
     assert!(text.contains("id: printed in the source"), "{text}");

@@ -1085,13 +1085,11 @@ mod tests {
                         pass: 2,
                         ..Default::default()
                     },
-                    reason: None,
-                    excepted: 0,
-                    summary: None,
+                    ..Default::default()
                 })
                 .collect(),
             findings: findings.iter().map(|f| f.to_string()).collect(),
-            exceptions: Vec::new(),
+            ..Default::default()
         }
     }
 
