@@ -845,7 +845,12 @@ pub fn list_controls(args: &ListArgs) -> Result<(), AppError> {
             writeln!(out)?;
         }
         writeln!(out, "{}  [{}]  {}", c.id, c.catalog, c.title)?;
-        writeln!(out, "    id: {}; source: {}", c.id_source.describe(), c.source)?;
+        writeln!(
+            out,
+            "    id: {}; source: {}",
+            c.id_source.describe(),
+            c.source
+        )?;
         if let Some(reference) = &c.csf_reference {
             writeln!(
                 out,

@@ -19,8 +19,8 @@ use crate::catalog::{Catalog, Control, ControlCheck, IdSource};
 use crate::checks;
 use crate::finding::{Finding, Status};
 use crate::messages;
-pub use crate::rollup::{Answer, CheckStatus, Decision, Verdict};
 use crate::rollup::{self, CheckInput};
+pub use crate::rollup::{Answer, CheckStatus, Decision, Verdict};
 
 /// Finding counts by status.
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]

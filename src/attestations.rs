@@ -237,7 +237,10 @@ impl Attested {
                 sha256: a.sha256.clone(),
                 collected_at: None,
                 time: None,
-                describes: format!("Attestation {} for {}: \u{201c}{}\u{201d}", a.id, a.control, a.title),
+                describes: format!(
+                    "Attestation {} for {}: \u{201c}{}\u{201d}",
+                    a.id, a.control, a.title
+                ),
             })
             .collect();
         inventory
@@ -314,12 +317,11 @@ pub fn load(
 ) -> Result<Attested, AttestationError> {
     let (path, text) = match setting {
         AttestationsSetting::File(path) | AttestationsSetting::Inline { file: path, .. } => {
-            let text = crate::input::read(path, limit).map_err(|source| {
-                AttestationError::Read {
+            let text =
+                crate::input::read(path, limit).map_err(|source| AttestationError::Read {
                     path: path.clone(),
                     source,
-                }
-            })?;
+                })?;
             (path, text)
         }
     };
@@ -385,7 +387,9 @@ fn validate(
         if let Some(first) = seen.insert(id.clone(), e.id.referenced.line()) {
             return Err(at(
                 &e.id.referenced,
-                format!("attestation id `{id}` is used twice (first at line {first}); ids must be unique"),
+                format!(
+                    "attestation id `{id}` is used twice (first at line {first}); ids must be unique"
+                ),
             ));
         }
         let control = text(&e.control, "control")?;
@@ -417,13 +421,17 @@ fn validate(
             (Some(_), Some(url)) => {
                 return Err(at(
                     &url.referenced,
-                    format!("attestation {id}: give `document` (a file) or `url` (with its `sha256`), not both"),
+                    format!(
+                        "attestation {id}: give `document` (a file) or `url` (with its `sha256`), not both"
+                    ),
                 ));
             }
             (None, None) => {
                 return Err(at(
                     &entry.referenced,
-                    format!("attestation {id}: name the document: `document` (a file, relative to {file}) or `url` with its `sha256`"),
+                    format!(
+                        "attestation {id}: name the document: `document` (a file, relative to {file}) or `url` with its `sha256`"
+                    ),
                 ));
             }
             (Some(doc), None) => {
@@ -456,7 +464,9 @@ fn validate(
                 let Some((sha, _)) = given_sha else {
                     return Err(at(
                         &url.referenced,
-                        format!("attestation {id}: a `url` needs the `sha256` of the document it names (evidencer does not fetch it)"),
+                        format!(
+                            "attestation {id}: a `url` needs the `sha256` of the document it names (evidencer does not fetch it)"
+                        ),
                     ));
                 };
                 (written, None, sha, false)
@@ -475,7 +485,9 @@ fn validate(
         if approved > day {
             return Err(at(
                 &e.approved.referenced,
-                format!("attestation {id}: approved {approved}, after the as-of date {day}: a report cannot rest on a document approved after the day it speaks for"),
+                format!(
+                    "attestation {id}: approved {approved}, after the as-of date {day}: a report cannot rest on a document approved after the day it speaks for"
+                ),
             ));
         }
         let days = e.review_interval_days.value;
@@ -532,7 +544,15 @@ mod tests {
     #[test]
     fn a_document_is_current_through_its_review_day() {
         let day = NaiveDate::from_ymd_opt(2026, 9, 30).unwrap();
-        let list = validate("a.yaml", Path::new(""), &parse(ENTRY), &catalog(), day, 1 << 20).unwrap();
+        let list = validate(
+            "a.yaml",
+            Path::new(""),
+            &parse(ENTRY),
+            &catalog(),
+            day,
+            1 << 20,
+        )
+        .unwrap();
         let a = &list[0];
         assert_eq!(a.review_due().to_string(), "2026-03-02");
         assert!(a.is_current(NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()));

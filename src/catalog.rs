@@ -338,8 +338,7 @@ impl Catalog {
                         line.1,
                         format!(
                             "control {}: `{}` is added by attestations, not listed; mark the control `asks-for-process: true` if its question asks for a documented process",
-                            c.id,
-                            r.id
+                            c.id, r.id
                         ),
                     ));
                 }
@@ -523,14 +522,16 @@ mod tests {
                 5,
                 "unknown variant `nist`",
             ),
-            (HEAD.replace("    source: our policy\n", ""), 4, "has no `source`"),
             (
-                HEAD.replace("    question: q?\n", ""),
+                HEAD.replace("    source: our policy\n", ""),
                 4,
-                "has no question",
+                "has no `source`",
             ),
+            (HEAD.replace("    question: q?\n", ""), 4, "has no question"),
             (
-                format!("{HEAD}    checks:\n      - {{id: run-as-non-root, required: true, supplementary: true}}\n"),
+                format!(
+                    "{HEAD}    checks:\n      - {{id: run-as-non-root, required: true, supplementary: true}}\n"
+                ),
                 11,
                 "both `required`",
             ),
@@ -540,7 +541,9 @@ mod tests {
                 "listed twice",
             ),
             (
-                format!("{HEAD}    attestation-relaxes: [node-kernel-current]\n    checks: [run-as-non-root]\n"),
+                format!(
+                    "{HEAD}    attestation-relaxes: [node-kernel-current]\n    checks: [run-as-non-root]\n"
+                ),
                 10,
                 "not one of its checks",
             ),
@@ -554,7 +557,10 @@ mod tests {
                 .add_text("mine.yaml", &text, false)
                 .unwrap_err()
                 .to_string();
-            assert!(msg.starts_with(&format!("mine.yaml:{line}:")), "{text}\n{msg}");
+            assert!(
+                msg.starts_with(&format!("mine.yaml:{line}:")),
+                "{text}\n{msg}"
+            );
             assert!(msg.contains(says), "{msg}");
         }
     }
@@ -621,7 +627,11 @@ mod tests {
         for (extra, line, says) in [
             ("    chekcs: []\n", 10, "chekcs"),
             ("    csf-ref: PR.PS-01\n", 10, "csf-ref"),
-            ("    checks:\n      - {id: run-as-non-root, requird: true}\n", 11, "requird"),
+            (
+                "    checks:\n      - {id: run-as-non-root, requird: true}\n",
+                11,
+                "requird",
+            ),
         ] {
             let text = format!("{HEAD}{extra}");
             let msg = Catalog::default()
@@ -637,7 +647,9 @@ mod tests {
     fn user_controls_replace_builtin_ones_with_the_same_id() {
         let mut catalog = Catalog::load(true, &[], 1 << 20).unwrap();
         let n = catalog.controls.len();
-        let text = HEAD.replace("X-1", "PCI-10.3").replace("title: t", "title: Ours")
+        let text = HEAD
+            .replace("X-1", "PCI-10.3")
+            .replace("title: t", "title: Ours")
             + "    checks:\n      - {id: run-as-non-root, critical: true, required: true}\n";
         catalog.add_text("mine.yaml", &text, false).unwrap();
         assert_eq!(catalog.controls.len(), n);

@@ -1371,7 +1371,10 @@ fn check_sentence(check: &CheckResult, findings: &[&Finding]) -> String {
             check.title,
             check.id,
             c.pass,
-            check.reason.as_deref().unwrap_or("part of its scope was not assessed")
+            check
+                .reason
+                .as_deref()
+                .unwrap_or("part of its scope was not assessed")
         ),
         CheckStatus::Pass if check.excepted > 0 => format!(
             "{} ({}): {} of {judged} subject(s) pass; {excepted}.",

@@ -598,7 +598,11 @@ mod tests {
         ];
         for (checks, process, verdict, step) in cases {
             let d = decide(&checks, process);
-            assert_eq!((d.verdict, d.step), (verdict, step), "{checks:?} process={process}");
+            assert_eq!(
+                (d.verdict, d.step),
+                (verdict, step),
+                "{checks:?} process={process}"
+            );
         }
     }
 

@@ -156,7 +156,10 @@ fn the_schema_rejects_what_it_should() {
 
     let mut bad_verdict = report.clone();
     bad_verdict["controls"][0]["verdict"] = json!("satisfied_with_caveats");
-    assert!(!validator.is_valid(&bad_verdict), "unknown verdict accepted");
+    assert!(
+        !validator.is_valid(&bad_verdict),
+        "unknown verdict accepted"
+    );
 
     // An added field is fine for consumers of version 2, but evidencer's own output must
     // describe every field it writes.

@@ -261,7 +261,14 @@ fn report(dir: &Path, extra: &[&str]) -> Run {
     let o = Command::cargo_bin("evidencer")
         .unwrap()
         .current_dir(dir)
-        .args(["report", "--snapshot", "snapshot", "--as-of", AS_OF, "--out"])
+        .args([
+            "report",
+            "--snapshot",
+            "snapshot",
+            "--as-of",
+            AS_OF,
+            "--out",
+        ])
         .arg(&out)
         .args(extra)
         .output()
@@ -455,13 +462,21 @@ fn failures_covered_only_by_exceptions_never_answer_plain_yes() {
     assert_eq!(c["verdict"], "satisfied_with_exceptions");
     assert_eq!(c["answer"], "yes_with_exceptions");
     assert_eq!(c["exceptions"], json!(["EXC-9"]));
-    assert_eq!(r["summary"]["controls_by_verdict"]["satisfied_with_exceptions"], 1);
+    assert_eq!(
+        r["summary"]["controls_by_verdict"]["satisfied_with_exceptions"],
+        1
+    );
     let csv = fs::read_to_string(run.out.join("answers.csv")).unwrap();
     let row = csv
         .lines()
         .find(|l| l.starts_with(c["id"].as_str().unwrap()))
         .unwrap();
-    assert!(row.contains(",yes_with_exceptions,") || row.contains(",Yes, with exceptions,") || row.contains("\"Yes, with exceptions\""), "{row}");
+    assert!(
+        row.contains(",yes_with_exceptions,")
+            || row.contains(",Yes, with exceptions,")
+            || row.contains("\"Yes, with exceptions\""),
+        "{row}"
+    );
 
     // --fail-on not-satisfied ignores it; partially-satisfied counts it.
     let only = |fail_on: &str| {
@@ -474,7 +489,13 @@ fn failures_covered_only_by_exceptions_never_answer_plain_yes() {
         )
         .unwrap();
         let mut args = base.to_vec();
-        args.extend(["--no-builtin-catalogs", "--catalog", "catalog", "--fail-on", fail_on]);
+        args.extend([
+            "--no-builtin-catalogs",
+            "--catalog",
+            "catalog",
+            "--fail-on",
+            fail_on,
+        ]);
         report(dir.path(), &args).code
     };
     assert_eq!(only("not-satisfied"), 0);
@@ -494,7 +515,10 @@ fn rules_prints_the_rule_the_readme_documents() {
     let printed = String::from_utf8(out.stdout).unwrap();
     assert_eq!(printed, evidencer::rollup::RULES);
     let readme = fs::read_to_string(repo_file("README.md")).unwrap();
-    assert!(readme.contains(evidencer::rollup::RULES), "README lacks the rule as `evidencer rules` prints it");
+    assert!(
+        readme.contains(evidencer::rollup::RULES),
+        "README lacks the rule as `evidencer rules` prints it"
+    );
     for words in [
         "fail > error > warn > pass",
         "satisfied_with_exceptions",
@@ -510,7 +534,14 @@ fn answers_csv_appends_period_as_of_scope_and_collection_times() {
     let dir = snapshot(&[("workloads.yaml", DEPLOYMENTS)]);
     let run = report(
         dir.path(),
-        &["--format", "csv", "--since", "2026-07-01", "--until", "2026-09-30"],
+        &[
+            "--format",
+            "csv",
+            "--since",
+            "2026-07-01",
+            "--until",
+            "2026-09-30",
+        ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let csv = fs::read_to_string(run.out.join("answers.csv")).unwrap();
@@ -569,7 +600,10 @@ fn a_process_question_needs_a_current_document() {
         let c = control(&r, id);
         assert_eq!(c["verdict"], "not_assessed", "{id}");
         assert!(
-            c["narrative"].as_str().unwrap().contains("no document attached"),
+            c["narrative"]
+                .as_str()
+                .unwrap()
+                .contains("no document attached"),
             "{}",
             c["narrative"]
         );
@@ -580,7 +614,14 @@ fn a_process_question_needs_a_current_document() {
     let dir = with_attestations(&attestation(related4, "docs/plan.md", "2026-03-01", 365));
     let run = report(
         dir.path(),
-        &["--format", "json,md,csv", "--attestations", "attestations.yaml", "--bundle", "bundle"],
+        &[
+            "--format",
+            "json,md,csv",
+            "--attestations",
+            "attestations.yaml",
+            "--bundle",
+            "bundle",
+        ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let r = run.report();
@@ -653,13 +694,19 @@ fn a_process_question_needs_a_current_document() {
 
     // Past its review date at the as-of date: not satisfied.
     let dir = with_attestations(&attestation(related4, "docs/plan.md", "2025-01-10", 365));
-    let run = report(dir.path(), &["--format", "json", "--attestations", "attestations.yaml"]);
+    let run = report(
+        dir.path(),
+        &["--format", "json", "--attestations", "attestations.yaml"],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let c = &control(&run.report(), related4).clone();
     assert_eq!(c["verdict"], "not_satisfied");
     assert_eq!(check(c, "documented-process")["status"], "fail");
     assert!(
-        c["narrative"].as_str().unwrap().contains("review was due 2026-01-10"),
+        c["narrative"]
+            .as_str()
+            .unwrap()
+            .contains("review was due 2026-01-10"),
         "{}",
         c["narrative"]
     );
@@ -674,7 +721,12 @@ fn attestations_in_the_config_file_resolve_documents_beside_it() {
         dir.path().join("evidencer.yaml"),
         format!(
             "snapshots: [snapshot]\nformats: [json]\nattestations:\n{}",
-            attestation("PR.PS-02.242-related-2", "docs/review.md", "2026-06-01", 180)
+            attestation(
+                "PR.PS-02.242-related-2",
+                "docs/review.md",
+                "2026-06-01",
+                180
+            )
         ),
     )
     .unwrap();
@@ -682,7 +734,14 @@ fn attestations_in_the_config_file_resolve_documents_beside_it() {
     Command::cargo_bin("evidencer")
         .unwrap()
         .current_dir(dir.path())
-        .args(["report", "--config", "evidencer.yaml", "--as-of", AS_OF, "--out"])
+        .args([
+            "report",
+            "--config",
+            "evidencer.yaml",
+            "--as-of",
+            AS_OF,
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .success();
@@ -695,8 +754,18 @@ fn attestations_in_the_config_file_resolve_documents_beside_it() {
 #[test]
 fn a_hot_patching_attestation_relaxes_node_kernel_current_for_pci_10_2() {
     let nodes = list(vec![
-        node("worker-1", "v1.34.1", "containerd://2.2.2", "6.8.0-45-generic"),
-        node("worker-2", "v1.34.1", "containerd://2.2.2", "6.8.0-49-generic"),
+        node(
+            "worker-1",
+            "v1.34.1",
+            "containerd://2.2.2",
+            "6.8.0-45-generic",
+        ),
+        node(
+            "worker-2",
+            "v1.34.1",
+            "containerd://2.2.2",
+            "6.8.0-49-generic",
+        ),
     ]);
     let dir = snapshot(&[("nodes.json", &nodes), ("version.json", VERSION_JSON)]);
     let plain = report(dir.path(), &["--format", "json"]);
@@ -712,7 +781,10 @@ fn a_hot_patching_attestation_relaxes_node_kernel_current_for_pci_10_2() {
         ),
     )
     .unwrap();
-    let run = report(dir.path(), &["--format", "json", "--attestations", "attestations.yaml"]);
+    let run = report(
+        dir.path(),
+        &["--format", "json", "--attestations", "attestations.yaml"],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let r = run.report();
     let c = control(&r, "PCI-10.2");
@@ -737,7 +809,12 @@ fn bad_attestations_stop_the_run_with_file_and_line_and_nothing_written() {
             "attestations.yaml:3:",
         ),
         (
-            attestation("PR.PS-02.242-related-4", "docs/missing.md", "2026-03-01", 365),
+            attestation(
+                "PR.PS-02.242-related-4",
+                "docs/missing.md",
+                "2026-03-01",
+                365,
+            ),
             "attestations.yaml:5:",
         ),
         (
@@ -771,10 +848,21 @@ fn bad_attestations_stop_the_run_with_file_and_line_and_nothing_written() {
     ];
     for ((entries, at), says) in cases.iter().zip(says) {
         let dir = with_attestations(entries);
-        let run = report(dir.path(), &["--format", "json", "--attestations", "attestations.yaml"]);
+        let run = report(
+            dir.path(),
+            &["--format", "json", "--attestations", "attestations.yaml"],
+        );
         assert_eq!(run.code, 2, "{entries}: {}", run.stderr);
-        assert!(run.stderr.contains(at), "{entries}: want {at}: {}", run.stderr);
-        assert!(run.stderr.contains(says), "{entries}: want {says}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(at),
+            "{entries}: want {at}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(says),
+            "{entries}: want {says}: {}",
+            run.stderr
+        );
         assert!(!run.out.exists(), "{entries}: something was written");
         assert!(run.stdout.is_empty());
     }
@@ -782,7 +870,10 @@ fn bad_attestations_stop_the_run_with_file_and_line_and_nothing_written() {
     let dir = with_attestations(&format!(
         "  - id: ATT-URL\n    control: PR.PS-02.242-related-4\n    title: The plan\n    url: https://wiki.example.com/vm-plan\n    sha256: {plan_sha}\n    owner: CISO\n    approved: 2026-03-01\n    review-interval-days: 365\n"
     ));
-    let run = report(dir.path(), &["--format", "json", "--attestations", "attestations.yaml"]);
+    let run = report(
+        dir.path(),
+        &["--format", "json", "--attestations", "attestations.yaml"],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let r = run.report();
     assert_eq!(r["attestations"][0]["verified"], false);

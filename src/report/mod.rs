@@ -263,12 +263,14 @@ impl Report {
             .filter(|s| s.kind == SourceKind::Repository)
             .map(|s| s.location.as_str())
             .collect();
-        let listed: Option<std::collections::BTreeSet<&str>> =
-            clusters.iter().try_fold(Default::default(), |mut all: std::collections::BTreeSet<&str>, s| {
+        let listed: Option<std::collections::BTreeSet<&str>> = clusters.iter().try_fold(
+            Default::default(),
+            |mut all: std::collections::BTreeSet<&str>, s| {
                 let ns = s.details.get("namespaces")?;
                 all.extend(ns.split(',').filter(|n| !n.is_empty()));
                 Some(all)
-            });
+            },
+        );
         let namespaces = match listed {
             _ if clusters.is_empty() => "none".to_string(),
             Some(ns) if !ns.is_empty() => ns.into_iter().collect::<Vec<_>>().join(", "),
@@ -291,7 +293,11 @@ impl Report {
     /// The earliest and latest collection time of the evidence (RFC 3339), when the inputs
     /// record any.
     pub fn collection_window(&self) -> (Option<&str>, Option<&str>) {
-        let times = || self.evidence.iter().filter_map(|e| e.collected_at.as_deref());
+        let times = || {
+            self.evidence
+                .iter()
+                .filter_map(|e| e.collected_at.as_deref())
+        };
         (times().min(), times().max())
     }
 

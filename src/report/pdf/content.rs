@@ -645,10 +645,7 @@ fn control_section(view: &ReportView, c: &ControlView, section: &Section, out: &
                 if !k.relaxed_by.is_empty() {
                     check.push(Span::new(
                         TD_MUTED,
-                        format!(
-                            "failures count as warnings: {}",
-                            k.relaxed_by.join(", ")
-                        ),
+                        format!("failures count as warnings: {}", k.relaxed_by.join(", ")),
                     ));
                 }
                 vec![
