@@ -244,3 +244,91 @@ fn assess_control(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -
         attestations: attached,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Severity, Subject};
+
+    fn finding(check: &'static str, status: Status, name: &str) -> Finding {
+        let mut f = Finding::new(
+            check,
+            Severity::Medium,
+            status,
+            Subject {
+                kind: "Node".into(),
+                name: name.into(),
+                ..Subject::default()
+            },
+            "m",
+        );
+        f.id = format!("{check}-{name}");
+        f
+    }
+
+    fn document(control: &str, status: Status) -> Finding {
+        finding(attestations::CHECK_ID, status, &format!("ATT-{control}"))
+            .detail("control", control)
+    }
+
+    #[test]
+    fn documents_count_for_their_own_control_and_relax_what_it_allows() {
+        let catalog = Catalog::load(true, &[], 1 << 20).unwrap();
+        let findings = vec![
+            finding("node-kernel-current", Status::Fail, "a"),
+            finding("node-kernel-current", Status::Pass, "b"),
+            finding("node-recently-replaced", Status::Pass, "a"),
+            finding("container-runtime-supported", Status::Pass, "a"),
+            document("PCI-10.2", Status::Pass),
+        ];
+        let results = assess(&findings, &catalog);
+        let get = |id: &str| results.iter().find(|c| c.id == id).unwrap();
+        let pci = get("PCI-10.2");
+        let kernel = pci
+            .checks
+            .iter()
+            .find(|k| k.id == "node-kernel-current")
+            .unwrap();
+        assert_eq!(kernel.status, CheckStatus::Warn);
+        assert_eq!(kernel.relaxed_by, ["ATT-PCI-10.2"]);
+        let doc = pci
+            .checks
+            .iter()
+            .find(|k| k.id == attestations::CHECK_ID)
+            .unwrap();
+        assert!(doc.supplementary && !doc.required);
+        assert_eq!(pci.attestations, ["ATT-PCI-10.2"]);
+        assert_eq!(pci.verdict, Verdict::PartiallySatisfied);
+        // Another control without a document and without a process question has no
+        // pseudo-check; one with a process question has it, not assessed.
+        assert!(
+            get("PCI-10.1")
+                .checks
+                .iter()
+                .all(|k| k.id != attestations::CHECK_ID)
+        );
+        let plan = get("PR.PS-02.242-related-4");
+        let doc = plan
+            .checks
+            .iter()
+            .find(|k| k.id == attestations::CHECK_ID)
+            .unwrap();
+        assert_eq!(doc.status, CheckStatus::NotAssessed);
+        assert_eq!(doc.reason.as_deref(), Some("no document attached"));
+        assert_eq!(
+            (plan.verdict, plan.decision.step),
+            (Verdict::NotAssessed, 2)
+        );
+
+        // Without the document, the kernel failure fails.
+        let results = assess(&findings[..4], &catalog);
+        let pci = results.iter().find(|c| c.id == "PCI-10.2").unwrap();
+        let kernel = pci
+            .checks
+            .iter()
+            .find(|k| k.id == "node-kernel-current")
+            .unwrap();
+        assert_eq!(kernel.status, CheckStatus::Fail);
+        assert!(kernel.relaxed_by.is_empty());
+    }
+}

@@ -602,11 +602,11 @@ fn control_section(view: &ReportView, c: &ControlView, section: &Section, out: &
     out.push(para(
         NOTE,
         format!(
-            "Source: {}; id {}{}.{}",
+            "Source: {}. Id: {}.{}{}",
             c.source,
             c.id_source_label,
             c.csf_reference
-                .map(|r| format!("; CSF 2.0 reference {r} (evidencer's mapping)"))
+                .map(|r| format!(" CSF 2.0 reference: {r} (evidencer's mapping, not an id)."))
                 .unwrap_or_default(),
             if c.asks_for_process {
                 " The question asks for a documented process: it is answered from an attested \
