@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use crate::archive::{Archive, ArchiveError, Staging};
 use crate::assess::{self, Verdict};
+use crate::attestations::{self, AttestationError, Attested};
 use crate::bundle::sign::{SignError, SigningKey};
 use crate::bundle::verify::VerifyError;
 use crate::bundle::{self, BundleError, BundleInput};
@@ -52,6 +53,8 @@ pub enum AppError {
     Eol(#[from] EolError),
     #[error(transparent)]
     Exceptions(#[from] ExceptionError),
+    #[error(transparent)]
+    Attestations(#[from] AttestationError),
     #[error(transparent)]
     Bundle(#[from] BundleError),
     #[error(transparent)]
@@ -179,6 +182,10 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         Some(path) => Some((path, exceptions::load(path, limit)?)),
         None => None,
     };
+    let attested = match &settings.attestations {
+        Some(setting) => attestations::load(setting, &catalog, as_of.date_naive(), limit)?,
+        None => Attested::default(),
+    };
     if settings.sign_key.is_some() && settings.bundle.is_none() {
         return Err(AppError::SignWithoutBundle);
     }
@@ -209,7 +216,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     };
 
     let stage = Instant::now();
-    let inventory = collect(settings, period.as_ref(), as_of)?;
+    let inventory = collect(settings, period.as_ref(), as_of, attested.inventory())?;
     tracing::debug!(
         objects = inventory.objects.len(),
         ms = stage.elapsed().as_millis() as u64,
@@ -226,6 +233,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         max_scan_age_days: settings.max_scan_age_days,
         period: period.as_ref().map(|(p, _)| p.clone()),
         max_image_age_days: settings.max_image_age_days,
+        attestations: attested.list.clone().into(),
     };
     let stage = Instant::now();
     let mut findings = {
@@ -284,6 +292,11 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
                 builtin: false,
                 sha256: sha256.clone(),
             }))
+            .chain(attested.file.as_ref().map(|f| DataFile {
+                path: f.path.clone(),
+                builtin: false,
+                sha256: f.sha256.clone(),
+            }))
             .collect(),
         templates: templates
             .as_ref()
@@ -297,6 +310,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         (report, Vec::new(), Vec::new())
     };
     report.exceptions = excepted;
+    report.attestations = attested.entries(as_of.date_naive());
     let out = match &archive {
         Some((_, staging)) => staging.path().to_path_buf(),
         None => settings.out.clone(),
@@ -323,6 +337,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
                 reports: &reports,
                 objects: &objects,
                 files: &files,
+                documents: &attested.list,
                 sign_key: sign_key.as_ref(),
             },
         )?;
@@ -342,6 +357,8 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         None => (out, Vec::new()),
     };
 
+    // As `evidencer rules` states: not-satisfied ignores satisfied_with_exceptions,
+    // partially-satisfied counts it.
     let failing = |v: Verdict| match settings.fail_on {
         FailOn::Never => false,
         FailOn::NotSatisfied => v == Verdict::NotSatisfied,
@@ -356,6 +373,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         pruned = pruned.len(),
         controls = report.controls.len(),
         satisfied = report.summary.controls_by_verdict["satisfied"],
+        satisfied_with_exceptions = report.summary.controls_by_verdict["satisfied_with_exceptions"],
         partially_satisfied = report.summary.controls_by_verdict["partially_satisfied"],
         not_satisfied = report.summary.controls_by_verdict["not_satisfied"],
         not_assessed = report.summary.controls_by_verdict["not_assessed"],
@@ -478,10 +496,12 @@ pub const DEFAULT_PERIOD: &str = "last-90d";
 /// where everything is `not_assessed`. What cannot be read below an existing path is a
 /// problem in the report instead. So does a `--repo` that is not a repository, or lacks the
 /// ref.
+/// `seed` holds what was read before collection (the attestations' source and records).
 fn collect(
     settings: &Settings,
     period: Option<&(Period, bool)>,
     as_of: chrono::DateTime<Utc>,
+    seed: Inventory,
 ) -> Result<Inventory, AppError> {
     let missing = |p: &&PathBuf| {
         std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
@@ -504,7 +524,7 @@ fn collect(
     let options = snapshot::SnapshotOptions {
         max_file_bytes: settings.max_file_size,
     };
-    let mut inventory = Inventory::default();
+    let mut inventory = seed;
     for path in &settings.snapshots {
         inventory.merge(snapshot::load(path, &options));
     }
@@ -801,6 +821,12 @@ pub fn list_checks(args: &ListArgs) -> Result<(), AppError> {
     print_stdout(out)
 }
 
+/// Appends `text` and a line end to `out`.
+fn line(out: &mut String, text: String) {
+    out.push_str(&text);
+    out.push('\n');
+}
+
 /// `value` as pretty JSON and a line end.
 fn pretty_json(value: &impl serde::Serialize) -> String {
     let mut json = serde_json::to_string_pretty(value).expect("listings serialize");
@@ -826,21 +852,73 @@ pub fn schema() -> Result<(), AppError> {
     print_stdout(crate::report::JSON_SCHEMA)
 }
 
-/// `evidencer controls`.
+/// `evidencer rules`: the roll-up rule, as the README quotes it.
+pub fn rules() -> Result<(), AppError> {
+    print_stdout(crate::rollup::RULES)
+}
+
+/// `evidencer controls`: each control with where its id and wording come from, its
+/// question verbatim, and its checks with their part in the roll-up.
 pub fn list_controls(args: &ListArgs) -> Result<(), AppError> {
     let catalog = listed_catalog(args)?;
     if args.json {
         return print_stdout(pretty_json(&catalog.controls));
     }
     let mut out = String::new();
-    for c in &catalog.controls {
-        out.push_str(&format!("{}  [{}]  {}\n", c.id, c.catalog, c.title));
-        if c.checks.is_empty() {
-            out.push_str("    (no check yet: not assessed)\n");
+    for (i, c) in catalog.controls.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        line(&mut out, format!("{}  [{}]  {}", c.id, c.catalog, c.title));
+        line(
+            &mut out,
+            format!("    id: {}; source: {}", c.id_source.describe(), c.source),
+        );
+        if let Some(reference) = &c.csf_reference {
+            line(
+                &mut out,
+                format!("    CSF 2.0 reference: {reference} (evidencer's mapping, not an id)"),
+            );
+        }
+        line(&mut out, format!("    question: {}", c.question));
+        if c.asks_for_process {
+            line(
+                &mut out,
+                "    asks for a documented process: needs a current attestation".into(),
+            );
+        }
+        if !c.attestation_relaxes.is_empty() {
+            line(
+                &mut out,
+                format!(
+                    "    a current attestation turns failures of {} into warnings",
+                    c.attestation_relaxes.join(", ")
+                ),
+            );
+        }
+        if c.checks.is_empty() && !c.asks_for_process {
+            line(&mut out, "    (no check yet: not assessed)".into());
         }
         for r in &c.checks {
-            let critical = if r.critical { "  (critical)" } else { "" };
-            out.push_str(&format!("    {}{critical}\n", r.id));
+            let flags: Vec<&str> = [
+                (r.required, "required"),
+                (r.critical, "critical"),
+                (r.supplementary, "supplementary"),
+            ]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, f)| *f)
+            .collect();
+            match flags.is_empty() {
+                true => line(&mut out, format!("    {}", r.id)),
+                false => line(&mut out, format!("    {}  ({})", r.id, flags.join(", "))),
+            }
+        }
+        if c.asks_for_process {
+            line(
+                &mut out,
+                format!("    {}  (required)", attestations::CHECK_ID),
+            );
         }
     }
     print_stdout(out)

@@ -1,4 +1,5 @@
-//! The command line: `report`, `collect`, `verify`, `checks`, `explain`, `controls`, `schema`.
+//! The command line: `report`, `collect`, `verify`, `checks`, `explain`, `controls`, `rules`,
+//! `schema`.
 //!
 //! Parses arguments with clap, merges them over the config file (see [`crate::config`]) and
 //! runs the pipeline in [`crate::app`]. Exit codes: 0 done; 1 when `--fail-on` is met (for
@@ -65,6 +66,9 @@ pub enum Command {
     },
     /// List the controls and the checks each one maps to.
     Controls(ListArgs),
+    /// Print the roll-up rule: how findings become check results, and check results a
+    /// control's verdict and answer.
+    Rules,
     /// Print the JSON Schema (draft 2020-12) of report.json.
     Schema,
     /// Check an evidence bundle (directory or .tar.gz): every file against the manifest,

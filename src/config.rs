@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::attestations::AttestationsSetting;
+
 /// The values a numeric setting takes, both ends included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Range {
@@ -227,6 +229,16 @@ macro_rules! plain {
 }
 
 plain!(bool, u32, u64, String, FailOn, Format);
+
+/// A file of attestations is relative to the config file like any path; entries written in
+/// the config file are tied to it when it is read (see [`read`]).
+impl Resolve for AttestationsSetting {
+    fn resolve(&mut self, base: &Path) {
+        if let AttestationsSetting::File(path) = self {
+            path.resolve(base);
+        }
+    }
+}
 
 impl Setting for PathBuf {
     type Value = PathBuf;
@@ -597,6 +609,13 @@ settings! {
         #[arg(long, value_name = "FILE")]
         exceptions: Option<PathBuf>, key "exceptions" => Option<PathBuf> = None;
 
+        /// Attested documents (YAML `attestations:` list): each attaches a document (a file,
+        /// hashed and put in the bundle, or a URL with its sha256) to a control, with its
+        /// owner, approval date and review interval.
+        #[arg(long, value_name = "FILE")]
+        attestations: Option<PathBuf>, key "attestations" => Option<AttestationsSetting> = None,
+            given |file: &Option<PathBuf>| file.clone().map(AttestationsSetting::File);
+
         /// Also write an evidence bundle: the evidence as collected, every report and a
         /// manifest of sha256s; a .tar.gz when PATH ends in .tar.gz or .tgz, else a directory.
         /// With --archive, a bare name (evidence.tar.gz) is filed in the period's folder.
@@ -702,6 +721,14 @@ pub fn read(
     })?;
     let mut file = parse(&path, &text)?;
     file.resolve_paths(path.parent().unwrap_or(Path::new("")));
+    // Attestations written here are shown, and their documents found, relative to this file.
+    // Entries written here are shown, and their documents found, relative to this file.
+    if let Some(AttestationsSetting::Inline {
+        file: written_in, ..
+    }) = &mut file.attestations
+    {
+        *written_in = path.clone();
+    }
     Ok(Some((path, file)))
 }
 
@@ -803,10 +830,14 @@ mod tests {
     fn file_values_override_defaults_and_paths_resolve_against_the_file() {
         let mut file = parse(
             Path::new("cfg/evidencer.yaml"),
-            "trusted-registries: [registry.example.com]\nformats: [json, pdf, csv]\ncatalogs: [mine]\nfail-on: not-satisfied\neol-data: eol.yaml\nmax-node-age-days: 30\norg: Zoë Corp\nexceptions: accepted.yaml\nbundle: q3.tar.gz\nsign-key: keys/ev.key\n",
+            "trusted-registries: [registry.example.com]\nformats: [json, pdf, csv]\ncatalogs: [mine]\nfail-on: not-satisfied\neol-data: eol.yaml\nmax-node-age-days: 30\norg: Zoë Corp\nexceptions: accepted.yaml\nattestations: attested.yaml\nbundle: q3.tar.gz\nsign-key: keys/ev.key\n",
         )
         .unwrap();
         file.resolve_paths(Path::new("cfg"));
+        assert_eq!(
+            file.attestations,
+            Some(AttestationsSetting::File("cfg/attested.yaml".into()))
+        );
         let s = Settings::default().with_layer(file);
         assert_eq!(s.trusted_registries, ["registry.example.com"]);
         assert_eq!(s.formats, [Format::Json, Format::Pdf, Format::Csv]);

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod archive;
 pub mod assess;
+pub mod attestations;
 pub mod bundle;
 pub mod catalog;
 pub mod checks;
@@ -28,6 +29,7 @@ pub mod messages;
 pub mod output;
 pub mod period;
 pub mod report;
+pub mod rollup;
 pub mod text;
 pub mod timefmt;
 pub mod workload;

@@ -72,7 +72,7 @@ fn report_writes_every_format_and_is_byte_identical_across_runs() {
         assert!(a == b, "{name} differs between two runs");
     }
     let report = read_json(&dir.path().join("a/report.json"));
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     assert_eq!(report["generated_at"], "2026-09-30T23:59:59Z");
     assert_eq!(report["as_of"], "2026-09-30T23:59:59Z");
 }
@@ -109,7 +109,8 @@ fn fail_on_sets_the_exit_code() {
     let good_dir = tempfile::tempdir().unwrap();
     let good = snapshot(good_dir.path(), GOOD);
     run(&good, "not-satisfied").code(0);
-    // Controls with no check yet are not_assessed, which partially-satisfied counts.
+    // Controls that ask for a documented process are not_assessed without one, which
+    // partially-satisfied counts.
     run(&good, "partially-satisfied").code(1);
 }
 
@@ -220,7 +221,7 @@ fn user_catalogs_add_replace_and_are_validated() {
     fs::create_dir(&cat).unwrap();
     fs::write(
         cat.join("ours.yaml"),
-        "catalog: ours\ntitle: Ours\ncontrols:\n  - id: OURS-1\n    title: Pinned images\n    question: Are images pinned?\n    explanation: e\n    checks: [image-pinned-by-digest]\n",
+        "catalog: ours\ntitle: Ours\ncontrols:\n  - id: OURS-1\n    id-source: local\n    source: our platform policy\n    title: Pinned images\n    question: Are images pinned?\n    explanation: e\n    checks: [image-pinned-by-digest]\n",
     )
     .unwrap();
     let listed = evidencer()
@@ -239,7 +240,7 @@ fn user_catalogs_add_replace_and_are_validated() {
 
     fs::write(
         cat.join("typo.yaml"),
-        "catalog: t\ntitle: T\ncontrols:\n  - id: T-1\n    title: t\n    question: q?\n    explanation: e\n    checks: [image-pinned-by-digets]\n",
+        "catalog: t\ntitle: T\ncontrols:\n  - id: T-1\n    id-source: local\n    source: s\n    title: t\n    question: q?\n    explanation: e\n    checks: [image-pinned-by-digets]\n",
     )
     .unwrap();
     evidencer()
@@ -248,7 +249,7 @@ fn user_catalogs_add_replace_and_are_validated() {
         .assert()
         .code(2)
         .stderr(
-            predicate::str::contains("typo.yaml:8:").and(predicate::str::contains("did you mean")),
+            predicate::str::contains("typo.yaml:10:").and(predicate::str::contains("did you mean")),
         );
 }
 
@@ -317,7 +318,7 @@ fn our_catalog(cat: &Path) {
     fs::create_dir_all(cat).unwrap();
     fs::write(
         cat.join("ours.yaml"),
-        "catalog: ours\ntitle: Ours\ncontrols:\n  - id: OURS-1\n    title: Pinned images\n    question: Are images pinned?\n    explanation: e\n    checks: [image-pinned-by-digest]\n",
+        "catalog: ours\ntitle: Ours\ncontrols:\n  - id: OURS-1\n    id-source: local\n    source: our platform policy\n    title: Pinned images\n    question: Are images pinned?\n    explanation: e\n    checks: [image-pinned-by-digest]\n",
     )
     .unwrap();
 }
