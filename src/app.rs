@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use crate::archive::{Archive, ArchiveError, Staging};
 use crate::assess::{self, Verdict};
+use crate::attestations::{self, AttestationError, Attested};
 use crate::base::output::{self, OutputError, Staged};
 use crate::base::timefmt::{self, TimeError};
 use crate::bundle::sign::{SignError, SigningKey};
@@ -54,6 +55,8 @@ pub enum AppError {
     Eol(#[from] EolError),
     #[error(transparent)]
     Exceptions(#[from] ExceptionError),
+    #[error(transparent)]
+    Attestations(#[from] AttestationError),
     #[error(transparent)]
     Bundle(#[from] BundleError),
     #[error(transparent)]
@@ -112,8 +115,10 @@ pub enum AppError {
     RepoMissing(PathBuf),
     #[error("no check has the id `{0}`; `evidencer checks` lists them")]
     UnknownCheck(String),
-    #[error("cannot write to stdout: {0}")]
-    Stdout(#[from] std::io::Error),
+    /// Only a write to stdout: an I/O error anywhere else belongs to the error of what was
+    /// being read or written, with its path (no `From`, so none lands here by `?`).
+    #[error("cannot write to stdout")]
+    Stdout(#[source] std::io::Error),
 }
 
 /// What a finished `report` run tells `main`.
@@ -134,17 +139,17 @@ fn settings(
         .max_file_size
         .unwrap_or(crate::base::input::DEFAULT_MAX_FILE_SIZE);
     if let Some((path, file)) = config::read(config_file, limit)? {
-        settings = settings.with_file(file);
+        settings = settings.with_layer(file);
         settings.config_file = Some(path);
     }
-    Ok(settings.with_file(flags))
+    Ok(settings.with_layer(flags))
 }
 
 /// `evidencer report`.
 pub fn report(args: &ReportArgs) -> Result<Outcome, AppError> {
     let settings = settings(args.config.as_deref(), args.as_layer())?;
     if args.dump_config {
-        print!("{}", settings.to_yaml());
+        print_stdout(settings.to_yaml())?;
         return Ok(Outcome { exit_code: 0 });
     }
     run_report(&settings)
@@ -179,6 +184,10 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         Some(path) => Some((path, exceptions::load(path, limit)?)),
         None => None,
     };
+    let attested = match &settings.attestations {
+        Some(setting) => attestations::load(setting, &catalog, as_of.date_naive(), limit)?,
+        None => Attested::default(),
+    };
     if settings.sign_key.is_some() && settings.bundle.is_none() {
         return Err(AppError::SignWithoutBundle);
     }
@@ -209,7 +218,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     };
 
     let stage = Instant::now();
-    let inventory = collect(settings, period.as_ref(), as_of)?;
+    let inventory = collect(settings, period.as_ref(), as_of, attested.inventory())?;
     tracing::debug!(
         objects = inventory.objects.len(),
         ms = stage.elapsed().as_millis() as u64,
@@ -226,6 +235,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         max_scan_age_days: settings.max_scan_age_days,
         period: period.as_ref().map(|(p, _)| p.clone()),
         max_image_age_days: settings.max_image_age_days,
+        attestations: attested.list.clone().into(),
     };
     let stage = Instant::now();
     let mut findings = {
@@ -284,6 +294,11 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
                 builtin: false,
                 sha256: sha256.clone(),
             }))
+            .chain(attested.file.as_ref().map(|f| DataFile {
+                path: f.path.clone(),
+                builtin: false,
+                sha256: f.sha256.clone(),
+            }))
             .collect(),
         templates: templates
             .as_ref()
@@ -297,6 +312,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         (report, Vec::new(), Vec::new())
     };
     report.exceptions = excepted;
+    report.attestations = attested.entries(as_of.date_naive());
     let out = match &archive {
         Some((_, staging)) => staging.path().to_path_buf(),
         None => settings.out.clone(),
@@ -323,6 +339,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
                 reports: &reports,
                 objects: &objects,
                 files: &files,
+                documents: &attested.list,
                 sign_key: sign_key.as_ref(),
             },
         )?;
@@ -342,6 +359,8 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         None => (out, Vec::new()),
     };
 
+    // As `evidencer rules` states: not-satisfied ignores satisfied_with_exceptions,
+    // partially-satisfied counts it.
     let failing = |v: Verdict| match settings.fail_on {
         FailOn::Never => false,
         FailOn::NotSatisfied => v == Verdict::NotSatisfied,
@@ -356,6 +375,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         pruned = pruned.len(),
         controls = report.controls.len(),
         satisfied = report.summary.controls_by_verdict["satisfied"],
+        satisfied_with_exceptions = report.summary.controls_by_verdict["satisfied_with_exceptions"],
         partially_satisfied = report.summary.controls_by_verdict["partially_satisfied"],
         not_satisfied = report.summary.controls_by_verdict["not_satisfied"],
         not_assessed = report.summary.controls_by_verdict["not_assessed"],
@@ -434,7 +454,10 @@ fn file_in_archive(
         .unwrap_or_default();
     let pruned = match settings.keep {
         Some(keep) => archive.prune(keep as usize, &label).unwrap_or_else(|e| {
-            tracing::warn!("--keep {keep}: {e}; older periods were left in place");
+            tracing::warn!(
+                "--keep {keep}: {}; older periods were left in place",
+                crate::base::text::error_chain(&e)
+            );
             Vec::new()
         }),
         None => Vec::new(),
@@ -475,10 +498,12 @@ pub const DEFAULT_PERIOD: &str = "last-90d";
 /// where everything is `not_assessed`. What cannot be read below an existing path is a
 /// problem in the report instead. So does a `--repo` that is not a repository, or lacks the
 /// ref.
+/// `seed` holds what was read before collection (the attestations' source and records).
 fn collect(
     settings: &Settings,
     period: Option<&(Period, bool)>,
     as_of: chrono::DateTime<Utc>,
+    seed: Inventory,
 ) -> Result<Inventory, AppError> {
     let missing = |p: &&PathBuf| {
         std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
@@ -501,7 +526,7 @@ fn collect(
     let options = snapshot::SnapshotOptions {
         max_file_bytes: settings.max_file_size,
     };
-    let mut inventory = Inventory::default();
+    let mut inventory = seed;
     for path in &settings.snapshots {
         inventory.merge(snapshot::load(path, &options));
     }
@@ -737,18 +762,35 @@ fn write_reports(
 /// read.
 pub fn verify(args: &VerifyArgs) -> Result<u8, AppError> {
     let v = bundle::verify::verify(&args.bundle, args.pubkey.as_deref())?;
-    std::io::stdout().lock().write_all(v.to_text().as_bytes())?;
+    print_stdout(v.to_text())?;
     Ok(if v.is_intact() { 0 } else { 1 })
+}
+
+/// Writes `text` to stdout, flushed: a write that fails (a full disk, a closed pipe) is an
+/// error saying so, not a panic nor a loss at exit.
+fn print_stdout(text: impl AsRef<[u8]>) -> Result<(), AppError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_ref())
+        .and_then(|()| out.flush())
+        .map_err(AppError::Stdout)
+}
+
+/// The catalogs `checks` and `controls` list: the flags over the config file, as `report`
+/// merges them (`catalogs`, `builtin-catalogs`, and `max-file-size` for the files).
+fn listed_catalog(args: &ListArgs) -> Result<Catalog, AppError> {
+    let mut flags = config::ConfigFile::default();
+    args.catalogs.apply(&mut flags);
+    let settings = settings(args.config.as_deref(), flags)?;
+    Ok(Catalog::load(
+        settings.builtin_catalogs,
+        &settings.catalogs,
+        settings.max_file_size,
+    )?)
 }
 
 /// `evidencer checks`.
 pub fn list_checks(args: &ListArgs) -> Result<(), AppError> {
-    let catalog = Catalog::load(
-        !args.no_builtin_catalogs,
-        &args.catalogs,
-        crate::base::input::DEFAULT_MAX_FILE_SIZE,
-    )?;
-    let mut out = std::io::stdout().lock();
+    let catalog = listed_catalog(args)?;
     if args.json {
         let rows: Vec<serde_json::Value> = checks::registry()
             .iter()
@@ -760,75 +802,133 @@ pub fn list_checks(args: &ListArgs) -> Result<(), AppError> {
                 })
             })
             .collect();
-        serde_json::to_writer_pretty(&mut out, &rows).map_err(std::io::Error::from)?;
-        writeln!(out)?;
-        return Ok(());
+        return print_stdout(pretty_json(&rows));
     }
     let width = checks::registry()
         .iter()
         .map(|c| c.meta().id.len())
         .max()
         .unwrap_or(0);
+    let mut out = String::new();
     for c in checks::registry() {
         let m = c.meta();
         let controls = catalog.controls_using(m.id);
-        writeln!(
-            out,
-            "{:width$}  {:8}  {}",
-            m.id,
-            m.severity.as_str(),
-            m.title
-        )?;
         let used = if controls.is_empty() {
             "(no control)".to_string()
         } else {
             controls.join(", ")
         };
-        writeln!(out, "{:width$}  {:8}  controls: {used}", "", "")?;
+        out.push_str(&format!(
+            "{:width$}  {:8}  {}\n{:width$}  {:8}  controls: {used}\n",
+            m.id,
+            m.severity.as_str(),
+            m.title,
+            "",
+            ""
+        ));
     }
-    Ok(())
+    print_stdout(out)
+}
+
+/// Appends `text` and a line end to `out`.
+fn line(out: &mut String, text: String) {
+    out.push_str(&text);
+    out.push('\n');
+}
+
+/// `value` as pretty JSON and a line end.
+fn pretty_json(value: &impl serde::Serialize) -> String {
+    let mut json = serde_json::to_string_pretty(value).expect("listings serialize");
+    json.push('\n');
+    json
 }
 
 /// `evidencer explain <check>`.
 pub fn explain(id: &str) -> Result<(), AppError> {
     let check = checks::find(id).ok_or_else(|| AppError::UnknownCheck(id.to_string()))?;
     let m = check.meta();
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "# {}: {}\n\nSeverity: {}\n", m.id, m.title, m.severity)?;
-    write!(out, "{}", m.docs_markdown())?;
-    Ok(())
+    print_stdout(format!(
+        "# {}: {}\n\nSeverity: {}\n\n{}",
+        m.id,
+        m.title,
+        m.severity,
+        m.docs_markdown()
+    ))
 }
 
 /// `evidencer schema`.
 pub fn schema() -> Result<(), AppError> {
-    std::io::stdout()
-        .lock()
-        .write_all(crate::report::JSON_SCHEMA.as_bytes())?;
-    Ok(())
+    print_stdout(crate::report::JSON_SCHEMA)
 }
 
-/// `evidencer controls`.
+/// `evidencer rules`: the roll-up rule, as the README quotes it.
+pub fn rules() -> Result<(), AppError> {
+    print_stdout(crate::assess::rollup::RULES)
+}
+
+/// `evidencer controls`: each control with where its id and wording come from, its
+/// question verbatim, and its checks with their part in the roll-up.
 pub fn list_controls(args: &ListArgs) -> Result<(), AppError> {
-    let catalog = Catalog::load(
-        !args.no_builtin_catalogs,
-        &args.catalogs,
-        crate::base::input::DEFAULT_MAX_FILE_SIZE,
-    )?;
-    let mut out = std::io::stdout().lock();
+    let catalog = listed_catalog(args)?;
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &catalog.controls).map_err(std::io::Error::from)?;
-        writeln!(out)?;
-        return Ok(());
+        return print_stdout(pretty_json(&catalog.controls));
     }
-    for c in &catalog.controls {
-        writeln!(out, "{}  [{}]  {}", c.id, c.catalog, c.title)?;
-        if c.checks.is_empty() {
-            writeln!(out, "    (no check yet: not assessed)")?;
+    let mut out = String::new();
+    for (i, c) in catalog.controls.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        line(&mut out, format!("{}  [{}]  {}", c.id, c.catalog, c.title));
+        line(
+            &mut out,
+            format!("    id: {}; source: {}", c.id_source.describe(), c.source),
+        );
+        if let Some(reference) = &c.csf_reference {
+            line(
+                &mut out,
+                format!("    CSF 2.0 reference: {reference} (evidencer's mapping, not an id)"),
+            );
+        }
+        line(&mut out, format!("    question: {}", c.question));
+        if c.asks_for_process {
+            line(
+                &mut out,
+                "    asks for a documented process: needs a current attestation".into(),
+            );
+        }
+        if !c.attestation_relaxes.is_empty() {
+            line(
+                &mut out,
+                format!(
+                    "    a current attestation turns failures of {} into warnings",
+                    c.attestation_relaxes.join(", ")
+                ),
+            );
+        }
+        if c.checks.is_empty() && !c.asks_for_process {
+            line(&mut out, "    (no check yet: not assessed)".into());
         }
         for r in &c.checks {
-            let critical = if r.critical { "  (critical)" } else { "" };
-            writeln!(out, "    {}{critical}", r.id)?;
+            let flags: Vec<&str> = [
+                (r.required, "required"),
+                (r.critical, "critical"),
+                (r.supplementary, "supplementary"),
+            ]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, f)| *f)
+            .collect();
+            match flags.is_empty() {
+                true => line(&mut out, format!("    {}", r.id)),
+                false => line(&mut out, format!("    {}  ({})", r.id, flags.join(", "))),
+            }
+        }
+        if c.asks_for_process {
+            line(
+                &mut out,
+                format!("    {}  (required)", attestations::CHECK_ID),
+            );
         }
     }
-    Ok(())
+    print_stdout(out)
 }

@@ -48,30 +48,77 @@ pub struct CatalogFile {
     pub sha256: String,
 }
 
-/// One control: the question an auditor asks and the checks that answer it.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+/// One control: the question an auditor asks, where its wording and id come from, and the
+/// checks that answer it.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct Control {
     pub id: String,
+    /// Whether the id is printed in the source document or is evidencer's own label.
+    pub id_source: IdSource,
+    /// The document the wording is quoted from.
+    pub source: String,
+    /// The CSF 2.0 subcategory the question falls under (evidencer's mapping), never an id.
+    pub csf_reference: Option<String>,
     /// Id of the catalog it belongs to, e.g. `nist-csf-2.0`.
     pub catalog: String,
     pub title: String,
+    /// Verbatim from the source; for a catalog of practices, the best practice.
     pub question: String,
+    /// Verbatim source texts, when the source gives them.
+    pub implementation_example: Option<String>,
+    pub guidance: Option<String>,
+    pub threat: Option<String>,
+    pub best_practice: Option<String>,
+    pub details: Option<String>,
+    /// Who wrote `details`, when it is not the source itself.
+    pub details_source: Option<String>,
+    /// Evidencer's own words: what evidence answers the question.
     pub explanation: String,
+    /// The question asks for a documented process: no answer without a current attestation.
+    pub asks_for_process: bool,
+    /// Checks whose failures a current attestation turns into warnings in the roll-up.
+    pub attestation_relaxes: Vec<&'static str>,
     pub checks: Vec<ControlCheck>,
     /// The catalog file that defined it.
     pub file: String,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+/// Where a control's id comes from.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum IdSource {
+    /// The source document prints the id.
+    Source,
+    /// evidencer's own label: the source gives the question no id.
+    #[default]
+    Local,
+}
+
+impl IdSource {
+    /// How `evidencer controls` and the reports say where the id comes from.
+    pub fn describe(self) -> &'static str {
+        match self {
+            IdSource::Source => "printed in the source",
+            IdSource::Local => "a local label (the source gives this question no id)",
+        }
+    }
+}
+
+/// One check of a control, with its part in the roll-up (see [`crate::assess::rollup`]).
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct ControlCheck {
     pub id: &'static str,
+    /// Must be assessed for the control to have any answer.
+    pub required: bool,
     /// A critical check that fails makes the control `not_satisfied` on its own.
     pub critical: bool,
+    /// Counts only when it was assessed.
+    pub supplementary: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
-    #[error("cannot read catalog directory {path}: {source}")]
+    #[error("cannot read catalog directory {path}")]
     ReadDir {
         path: PathBuf,
         #[source]
@@ -107,22 +154,47 @@ struct CatalogDoc {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct ControlDoc {
     id: String,
+    id_source: Option<IdSource>,
+    source: Option<String>,
+    #[serde(default)]
+    csf_reference: Option<String>,
     title: String,
-    question: String,
+    #[serde(default)]
+    question: Option<String>,
+    #[serde(default)]
+    implementation_example: Option<String>,
+    #[serde(default)]
+    guidance: Option<String>,
+    #[serde(default)]
+    threat: Option<String>,
+    #[serde(default)]
+    best_practice: Option<String>,
+    #[serde(default)]
+    details: Option<String>,
+    #[serde(default)]
+    details_source: Option<String>,
     explanation: String,
+    #[serde(default)]
+    asks_for_process: bool,
+    #[serde(default)]
+    attestation_relaxes: Vec<Spanned<String>>,
     #[serde(default)]
     checks: Vec<Spanned<CheckRefDoc>>,
 }
 
-/// `- check-id` or `- {id: check-id, critical: true}`.
-#[derive(Debug)]
+/// `- check-id` or `- {id: check-id, required: true, critical: true, supplementary: true}`.
+#[derive(Debug, Default)]
 struct CheckRefDoc {
     id: String,
+    required: bool,
     critical: bool,
+    supplementary: bool,
 }
+
+const CHECK_REF_KEYS: &[&str] = &["id", "required", "critical", "supplementary"];
 
 impl<'de> Deserialize<'de> for CheckRefDoc {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -130,27 +202,30 @@ impl<'de> Deserialize<'de> for CheckRefDoc {
         impl<'de> Visitor<'de> for V {
             type Value = CheckRefDoc;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a check id, or a mapping with `id` and `critical`")
+                f.write_str(
+                    "a check id, or a mapping with `id` and any of `required`, `critical`, `supplementary`",
+                )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<CheckRefDoc, E> {
                 Ok(CheckRefDoc {
                     id: v.to_string(),
-                    critical: false,
+                    ..CheckRefDoc::default()
                 })
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CheckRefDoc, A::Error> {
-                let (mut id, mut critical) = (None, false);
+                let mut out = CheckRefDoc::default();
+                let mut id = None;
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
                         "id" => id = Some(map.next_value::<String>()?),
-                        "critical" => critical = map.next_value::<bool>()?,
-                        other => {
-                            return Err(de::Error::unknown_field(other, &["id", "critical"]));
-                        }
+                        "required" => out.required = map.next_value::<bool>()?,
+                        "critical" => out.critical = map.next_value::<bool>()?,
+                        "supplementary" => out.supplementary = map.next_value::<bool>()?,
+                        other => return Err(de::Error::unknown_field(other, CHECK_REF_KEYS)),
                     }
                 }
-                let id = id.ok_or_else(|| de::Error::missing_field("id"))?;
-                Ok(CheckRefDoc { id, critical })
+                out.id = id.ok_or_else(|| de::Error::missing_field("id"))?;
+                Ok(out)
             }
         }
         d.deserialize_any(V)
@@ -220,45 +295,115 @@ impl Catalog {
         for spanned in doc.controls {
             let at = &spanned.referenced;
             let c = spanned.value;
+            let here = |message: String| invalid(at.line(), at.column(), message);
             if let Some(first) = seen.insert(c.id.clone(), at.line()) {
-                return Err(invalid(
-                    at.line(),
-                    at.column(),
-                    format!(
-                        "control {} is defined twice in this file (first at line {first})",
-                        c.id
-                    ),
-                ));
+                return Err(here(format!(
+                    "control {} is defined twice in this file (first at line {first})",
+                    c.id
+                )));
             }
-            if c.question.trim().is_empty() {
-                return Err(invalid(
-                    at.line(),
-                    at.column(),
-                    format!("control {} has no question", c.id),
-                ));
+            let Some(id_source) = c.id_source else {
+                return Err(here(format!(
+                    "control {} has no `id-source`: say whether the source document prints its id (`source`) or the id is your own label (`local`)",
+                    c.id
+                )));
+            };
+            let source = c.source.as_deref().map(normalize_text).unwrap_or_default();
+            if source.is_empty() {
+                return Err(here(format!(
+                    "control {} has no `source`: name the document its question is quoted from",
+                    c.id
+                )));
             }
-            let mut checks = Vec::with_capacity(c.checks.len());
+            // A catalog of practices states them instead of asking: its best practice is
+            // the question.
+            let question = match (&c.question, &c.best_practice) {
+                (Some(q), _) => normalize_text(q),
+                (None, Some(practice)) => normalize_text(practice),
+                (None, None) => String::new(),
+            };
+            if question.is_empty() {
+                return Err(here(format!(
+                    "control {} has no question (give `question`, or `best-practice` for a practice)",
+                    c.id
+                )));
+            }
+            let mut checks: Vec<ControlCheck> = Vec::with_capacity(c.checks.len());
             for r in c.checks {
-                let Some(check) = checks::find(&r.value.id) else {
+                let line = (r.referenced.line(), r.referenced.column());
+                let r = r.value;
+                if r.id == crate::attestations::CHECK_ID {
+                    return Err(invalid(
+                        line.0,
+                        line.1,
+                        format!(
+                            "control {}: `{}` is added by attestations, not listed; mark the control `asks-for-process: true` if its question asks for a documented process",
+                            c.id, r.id
+                        ),
+                    ));
+                }
+                let Some(check) = checks::find(&r.id) else {
+                    return Err(invalid(line.0, line.1, unknown_check_message(&r.id, &c.id)));
+                };
+                let id = check.meta().id;
+                if checks.iter().any(|k| k.id == id) {
+                    return Err(invalid(
+                        line.0,
+                        line.1,
+                        format!("control {}: check `{id}` is listed twice", c.id),
+                    ));
+                }
+                if r.required && r.supplementary {
+                    return Err(invalid(
+                        line.0,
+                        line.1,
+                        format!(
+                            "control {}: check `{id}` is both `required` (no answer without it) and `supplementary` (counts only when assessed); choose one",
+                            c.id
+                        ),
+                    ));
+                }
+                checks.push(ControlCheck {
+                    id,
+                    required: r.required,
+                    critical: r.critical,
+                    supplementary: r.supplementary,
+                });
+            }
+            let mut attestation_relaxes = Vec::with_capacity(c.attestation_relaxes.len());
+            for r in c.attestation_relaxes {
+                let Some(k) = checks.iter().find(|k| k.id == r.value) else {
                     return Err(invalid(
                         r.referenced.line(),
                         r.referenced.column(),
-                        unknown_check_message(&r.value.id, &c.id),
+                        format!(
+                            "control {}: `attestation-relaxes` names `{}`, which is not one of its checks",
+                            c.id, r.value
+                        ),
                     ));
                 };
-                checks.push(ControlCheck {
-                    id: check.meta().id,
-                    critical: r.value.critical,
-                });
+                attestation_relaxes.push(k.id);
             }
+            let text = |t: &Option<String>| t.as_deref().map(normalize_text);
             controls.push(Control {
-                id: c.id,
+                id_source,
+                source,
+                csf_reference: c.csf_reference.map(|r| r.trim().to_string()),
                 catalog: doc.catalog.clone(),
                 title: c.title.trim().to_string(),
-                question: normalize_text(&c.question),
+                question,
+                implementation_example: text(&c.implementation_example),
+                guidance: text(&c.guidance),
+                threat: text(&c.threat),
+                best_practice: text(&c.best_practice),
+                details: text(&c.details),
+                details_source: text(&c.details_source),
                 explanation: normalize_text(&c.explanation),
+                asks_for_process: c.asks_for_process,
+                attestation_relaxes,
                 checks,
                 file: file.to_string(),
+                id: c.id,
             });
         }
         for control in controls {
@@ -277,19 +422,34 @@ impl Catalog {
         Ok(())
     }
 
-    /// Controls that use a check, for `evidencer checks`.
+    /// Controls that use a check, for `evidencer checks`: the attestation pseudo-check is
+    /// used by every control that asks for a documented process.
     pub fn controls_using(&self, check: &str) -> Vec<&str> {
         self.controls
             .iter()
-            .filter(|c| c.checks.iter().any(|r| r.id == check))
+            .filter(|c| {
+                c.checks.iter().any(|r| r.id == check)
+                    || (check == crate::attestations::CHECK_ID && c.asks_for_process)
+            })
             .map(|c| c.id.as_str())
             .collect()
     }
+
+    /// The control with this id.
+    pub fn control(&self, id: &str) -> Option<&Control> {
+        self.controls.iter().find(|c| c.id == id)
+    }
 }
 
-/// Folded YAML text keeps a trailing newline; paragraphs keep their breaks.
+/// Text as catalogs write it (folded `>-` blocks, paragraphs separated by a blank line):
+/// each line break left in the value starts a paragraph; paragraphs are separated by one
+/// blank line, their spaces collapsed.
 fn normalize_text(text: &str) -> String {
-    text.trim().to_string()
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 fn unknown_check_message(id: &str, control: &str) -> String {
@@ -315,6 +475,18 @@ pub(crate) fn closest_check(id: &str) -> Option<&'static str> {
     close.first().map(|(_, id)| *id)
 }
 
+/// The control id of `catalog` closest to a mistyped one (at most three edits away).
+pub(crate) fn closest_control<'a>(catalog: &'a Catalog, id: &str) -> Option<&'a str> {
+    let mut close: Vec<(usize, &str)> = catalog
+        .controls
+        .iter()
+        .map(|c| (edit_distance(id, &c.id), c.id.as_str()))
+        .filter(|(d, _)| *d <= 3)
+        .collect();
+    close.sort();
+    close.first().map(|(_, id)| *id)
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
@@ -334,32 +506,116 @@ fn edit_distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
+    /// A control with every field it needs and no checks; its `checks:` would be line 10.
+    const HEAD: &str = "catalog: mine\ntitle: Mine\ncontrols:\n  - id: X-1\n    id-source: local\n    source: our policy\n    title: t\n    question: q?\n    explanation: e\n";
+
+    #[test]
+    fn catalog_mistakes_are_errors_with_file_line_and_what_to_do() {
+        for (text, line, says) in [
+            (
+                HEAD.replace("    id-source: local\n", ""),
+                4,
+                "has no `id-source`",
+            ),
+            (
+                HEAD.replace("id-source: local", "id-source: nist"),
+                5,
+                "unknown variant `nist`",
+            ),
+            (
+                HEAD.replace("    source: our policy\n", ""),
+                4,
+                "has no `source`",
+            ),
+            (HEAD.replace("    question: q?\n", ""), 4, "has no question"),
+            (
+                format!(
+                    "{HEAD}    checks:\n      - {{id: run-as-non-root, required: true, supplementary: true}}\n"
+                ),
+                11,
+                "both `required`",
+            ),
+            (
+                format!("{HEAD}    checks:\n      - run-as-non-root\n      - run-as-non-root\n"),
+                12,
+                "listed twice",
+            ),
+            (
+                format!(
+                    "{HEAD}    attestation-relaxes: [node-kernel-current]\n    checks: [run-as-non-root]\n"
+                ),
+                10,
+                "not one of its checks",
+            ),
+            (
+                format!("{HEAD}    checks: [documented-process]\n"),
+                10,
+                "asks-for-process",
+            ),
+        ] {
+            let msg = Catalog::default()
+                .add_text("mine.yaml", &text, false)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                msg.starts_with(&format!("mine.yaml:{line}:")),
+                "{text}\n{msg}"
+            );
+            assert!(msg.contains(says), "{msg}");
+        }
+    }
+
+    #[test]
+    fn practices_are_their_own_questions_and_paragraphs_are_kept() {
+        let text = HEAD.replace("    question: q?\n", "")
+            + "    best-practice: >-\n      Patch\n      hosts.\n    guidance: >-\n      One\n      para.\n\n      Two.\n";
+        let mut catalog = Catalog::default();
+        catalog.add_text("mine.yaml", &text, false).unwrap();
+        let c = &catalog.controls[0];
+        assert_eq!(c.question, "Patch hosts.");
+        assert_eq!(c.best_practice.as_deref(), Some("Patch hosts."));
+        assert_eq!(c.guidance.as_deref(), Some("One para.\n\nTwo."));
+    }
+
     #[test]
     fn every_builtin_catalog_loads() {
         let catalog = Catalog::load(true, &[], 1 << 20).unwrap();
         assert_eq!(catalog.files.len(), BUILTIN.len());
-        for id in [
-            "PR.PS-02.242",
-            "PR.PS-02.241",
-            "PR.PS-02.243",
-            "PR.PS-02.244",
-            "PR.PS-01",
-            "PCI-10.1",
-            "PCI-10.2",
-            "PCI-10.3",
-        ] {
-            assert!(catalog.controls.iter().any(|c| c.id == id), "{id} missing");
+        let ids: Vec<&str> = catalog.controls.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "PR.PS-02.242",
+                "PR.PS-02.242-related-1",
+                "PR.PS-02.242-related-2",
+                "PR.PS-02.242-related-3",
+                "PR.PS-02.242-related-4",
+                "PR.PS-02.242-related-5",
+                "PR.PS-02.242-related-6",
+                "PCI-10.1",
+                "PCI-10.2",
+                "PCI-10.3",
+            ]
+        );
+        // Every control that can be answered at all names what it cannot be answered
+        // without: a required check, or a document.
+        for c in &catalog.controls {
+            assert!(
+                c.asks_for_process || c.checks.iter().any(|k| k.required),
+                "{} has no required check",
+                c.id
+            );
         }
     }
 
     #[test]
     fn unknown_check_ids_are_rejected_with_file_line_and_suggestion() {
-        let text = "catalog: mine\ntitle: Mine\ncontrols:\n  - id: X-1\n    title: t\n    question: q?\n    explanation: e\n    checks:\n      - read-only-root-filesytem\n";
+        let text = format!("{HEAD}    checks:\n      - read-only-root-filesytem\n");
         let err = Catalog::default()
-            .add_text("mine.yaml", text, false)
+            .add_text("mine.yaml", &text, false)
             .unwrap_err();
         let msg = err.to_string();
-        assert!(msg.starts_with("mine.yaml:9:"), "{msg}");
+        assert!(msg.starts_with("mine.yaml:11:"), "{msg}");
         assert!(
             msg.contains("did you mean `read-only-root-filesystem`"),
             "{msg}"
@@ -368,35 +624,44 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_errors() {
-        let text = "catalog: mine\ntitle: Mine\ncontrols:\n  - id: X-1\n    title: t\n    question: q?\n    explanation: e\n    chekcs: []\n";
-        let msg = Catalog::default()
-            .add_text("mine.yaml", text, false)
-            .unwrap_err()
-            .to_string();
-        assert!(msg.starts_with("mine.yaml:8:"), "{msg}");
-        assert!(msg.contains("chekcs"), "{msg}");
+        for (extra, line, says) in [
+            ("    chekcs: []\n", 10, "chekcs"),
+            ("    csf-ref: PR.PS-01\n", 10, "csf-ref"),
+            (
+                "    checks:\n      - {id: run-as-non-root, requird: true}\n",
+                11,
+                "requird",
+            ),
+        ] {
+            let text = format!("{HEAD}{extra}");
+            let msg = Catalog::default()
+                .add_text("mine.yaml", &text, false)
+                .unwrap_err()
+                .to_string();
+            assert!(msg.starts_with(&format!("mine.yaml:{line}:")), "{msg}");
+            assert!(msg.contains(says), "{msg}");
+        }
     }
 
     #[test]
     fn user_controls_replace_builtin_ones_with_the_same_id() {
         let mut catalog = Catalog::load(true, &[], 1 << 20).unwrap();
         let n = catalog.controls.len();
-        let text = "catalog: mine\ntitle: Mine\ncontrols:\n  - id: PR.PS-01\n    title: Ours\n    question: q?\n    explanation: e\n    checks:\n      - {id: run-as-non-root, critical: true}\n";
-        catalog.add_text("mine.yaml", text, false).unwrap();
+        let text = HEAD
+            .replace("X-1", "PCI-10.3")
+            .replace("title: t", "title: Ours")
+            + "    checks:\n      - {id: run-as-non-root, critical: true, required: true}\n";
+        catalog.add_text("mine.yaml", &text, false).unwrap();
         assert_eq!(catalog.controls.len(), n);
-        let c = catalog
-            .controls
-            .iter()
-            .find(|c| c.id == "PR.PS-01")
-            .unwrap();
+        let c = catalog.control("PCI-10.3").unwrap();
         assert_eq!((c.title.as_str(), c.catalog.as_str()), ("Ours", "mine"));
-        assert!(c.checks[0].critical);
+        assert!(c.checks[0].critical && c.checks[0].required);
     }
 
     #[test]
     fn duplicate_controls_in_one_file_are_rejected() {
-        let c = "  - id: X-1\n    title: t\n    question: q?\n    explanation: e\n";
-        let text = format!("catalog: mine\ntitle: Mine\ncontrols:\n{c}{c}");
+        let c = HEAD.trim_start_matches("catalog: mine\ntitle: Mine\ncontrols:\n");
+        let text = format!("{HEAD}{c}");
         let msg = Catalog::default()
             .add_text("m.yaml", &text, false)
             .unwrap_err()

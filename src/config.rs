@@ -3,29 +3,24 @@
 //! prints the merged result. Relative paths in a config file are taken relative to the file.
 //! Every number has one range ([`Range`]), checked alike for the flag (by clap) and the key
 //! (on parse, with its line): a value outside it is an error, never clamped.
+//!
+//! Each setting is declared once, in the `settings!` table below: its flag (with its help),
+//! its key, its type, its default and its range. The flags, the file's parser, the merged
+//! [`Settings`] and the merge of one layer over another are all made from that row, so a key
+//! cannot exist without its flag (or a reason why it has none), nor a flag without its key.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::attestations::AttestationsSetting;
+
 /// The values a numeric setting takes, both ends included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Range {
     pub min: u64,
     pub max: u64,
-}
-
-impl Range {
-    /// The range as clap checks it on a `u32` flag.
-    pub fn u32_parser(self) -> clap::builder::RangedI64ValueParser<u32> {
-        clap::value_parser!(u32).range(self.min as i64..=self.max as i64)
-    }
-
-    /// The range as clap checks it on a `u64` flag.
-    pub fn u64_parser(self) -> clap::builder::RangedU64ValueParser<u64> {
-        clap::value_parser!(u64).range(self.min..=self.max)
-    }
 }
 
 /// Objects per list request: paging stops making sense above this.
@@ -68,46 +63,6 @@ pub const LIST_SECONDS: Range = Range {
     max: 86_400,
 };
 
-/// A config key's number, checked against its range on parse (so the error has the line).
-fn in_range<'de, D: Deserializer<'de>, T: TryFrom<u64>>(
-    d: D,
-    key: &str,
-    range: Range,
-) -> Result<Option<T>, D::Error> {
-    let Some(n) = Option::<u64>::deserialize(d)? else {
-        return Ok(None);
-    };
-    if !(range.min..=range.max).contains(&n) {
-        return Err(serde::de::Error::custom(format!(
-            "{key}: {n} is out of range ({} to {})",
-            range.min, range.max
-        )));
-    }
-    T::try_from(n)
-        .map(Some)
-        .map_err(|_| serde::de::Error::custom(format!("{key}: {n} is out of range")))
-}
-
-macro_rules! ranged {
-    ($($name:ident: $t:ty = $key:literal in $range:expr;)*) => {$(
-        fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<$t>, D::Error> {
-            in_range(d, $key, $range)
-        }
-    )*};
-}
-
-ranged! {
-    page_size_key: u32 = "page-size" in PAGE_SIZE;
-    keep_key: u32 = "keep" in KEEP;
-    max_image_age_days_key: u32 = "max-image-age-days" in DAYS;
-    max_node_age_days_key: u32 = "max-node-age-days" in DAYS;
-    max_scan_age_days_key: u32 = "max-scan-age-days" in DAYS;
-    max_file_size_key: u64 = "max-file-size" in FILE_SIZE;
-    max_list_pages_key: u32 = "max-list-pages" in LIST_PAGES;
-    max_list_seconds_key: u32 = "max-list-seconds" in LIST_SECONDS;
-    max_findings_key: u32 = "max-findings" in FINDINGS;
-}
-
 /// Output formats of `report`.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, clap::ValueEnum,
@@ -147,164 +102,585 @@ pub enum FailOn {
     PartiallySatisfied,
 }
 
-/// The config file. Every key is optional; every key has a flag of the same name.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ConfigFile {
-    pub snapshots: Option<Vec<PathBuf>>,
-    pub repos: Option<Vec<PathBuf>>,
-    #[serde(rename = "ref")]
-    pub git_ref: Option<String>,
-    pub period: Option<String>,
-    pub since: Option<String>,
-    pub until: Option<String>,
-    pub all_parents: Option<bool>,
-    #[serde(default, deserialize_with = "max_image_age_days_key")]
-    pub max_image_age_days: Option<u32>,
-    pub as_of: Option<String>,
-    pub formats: Option<Vec<Format>>,
-    pub out: Option<PathBuf>,
-    pub catalogs: Option<Vec<PathBuf>>,
-    pub builtin_catalogs: Option<bool>,
-    pub templates: Option<PathBuf>,
-    pub trusted_registries: Option<Vec<String>>,
-    pub fail_on: Option<FailOn>,
-    #[serde(default, deserialize_with = "max_file_size_key")]
-    pub max_file_size: Option<u64>,
-    #[serde(default, deserialize_with = "max_findings_key")]
-    pub max_findings: Option<u32>,
-    pub org: Option<String>,
-    pub eol_data: Option<PathBuf>,
-    #[serde(default, deserialize_with = "max_node_age_days_key")]
-    pub max_node_age_days: Option<u32>,
-    #[serde(default, deserialize_with = "max_scan_age_days_key")]
-    pub max_scan_age_days: Option<u32>,
-    pub archive: Option<PathBuf>,
-    #[serde(default, deserialize_with = "keep_key")]
-    pub keep: Option<u32>,
-    pub replace: Option<bool>,
-    pub exceptions: Option<PathBuf>,
-    pub bundle: Option<PathBuf>,
-    pub sign_key: Option<PathBuf>,
-    pub cluster: Option<bool>,
-    pub kubeconfig: Option<PathBuf>,
-    pub context: Option<String>,
-    pub namespaces: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "page_size_key")]
-    pub page_size: Option<u32>,
-    #[serde(default, deserialize_with = "max_list_pages_key")]
-    pub max_list_pages: Option<u32>,
-    #[serde(default, deserialize_with = "max_list_seconds_key")]
-    pub max_list_seconds: Option<u32>,
+/// The numbers a setting's [`Range`] applies to: clap checks the flag, [`in_range`] the key.
+trait Ranged: TryFrom<u64> {
+    fn flag_parser(range: Range) -> clap::builder::ValueParser;
 }
 
-/// The merged settings of a `report` run, as `--dump-config` prints them.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-#[serde(rename_all = "kebab-case")]
-pub struct Settings {
-    pub snapshots: Vec<PathBuf>,
-    /// Git repositories whose history is read.
-    pub repos: Vec<PathBuf>,
-    /// The ref of each repository whose history is read.
-    #[serde(rename = "ref")]
-    pub git_ref: String,
-    /// `--period`: `2026-Q3`, `2026-08`, `2026`, `previous-quarter`, `last-90d`...
-    pub period: Option<String>,
-    pub since: Option<String>,
-    pub until: Option<String>,
-    /// Walk every commit, not only first parents.
-    pub all_parents: bool,
-    pub max_image_age_days: u32,
-    pub as_of: Option<String>,
-    pub formats: Vec<Format>,
-    pub out: PathBuf,
-    pub catalogs: Vec<PathBuf>,
-    pub builtin_catalogs: bool,
-    pub templates: Option<PathBuf>,
-    pub trusted_registries: Vec<String>,
-    pub fail_on: FailOn,
-    pub max_file_size: u64,
-    /// The most findings rendered into md, html and pdf (json and csv have no limit).
-    pub max_findings: u32,
-    /// The organisation the report is about (PDF cover and author).
-    pub org: Option<String>,
-    /// End-of-life data replacing the built-in file; None uses the built-in one.
-    pub eol_data: Option<PathBuf>,
-    pub max_node_age_days: u32,
-    pub max_scan_age_days: u32,
-    /// `--archive`: file each run under `<archive>/<period label>/` instead of `out`.
-    pub archive: Option<PathBuf>,
-    /// `--keep`: how many period folders the archive keeps.
-    pub keep: Option<u32>,
-    /// `--replace`: replace a period folder that is already filed.
-    pub replace: bool,
-    /// Accepted risks (see [`crate::exceptions`]).
-    pub exceptions: Option<PathBuf>,
-    /// Where to write the evidence bundle, if anywhere.
-    pub bundle: Option<PathBuf>,
-    /// minisign secret key that signs the bundle manifest; its password, when it has one,
-    /// comes from the environment only.
-    pub sign_key: Option<PathBuf>,
-    /// Read the live cluster.
-    pub cluster: bool,
-    /// kubeconfig file; None reads KUBECONFIG or ~/.kube/config (or the pod's service account).
-    pub kubeconfig: Option<PathBuf>,
-    /// kubeconfig context; None takes the current one.
-    pub context: Option<String>,
-    /// Namespaces to read; empty means all.
-    pub namespaces: Vec<String>,
-    /// Objects per list request.
-    pub page_size: u32,
-    /// Pages one list may take before it is abandoned.
-    pub max_list_pages: u32,
-    /// Seconds one list may take before it is abandoned.
-    pub max_list_seconds: u32,
-    /// The config file that was read, if any (not a key of the file).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub config_file: Option<PathBuf>,
+impl Ranged for u32 {
+    fn flag_parser(range: Range) -> clap::builder::ValueParser {
+        clap::value_parser!(u32)
+            .range(range.min as i64..=range.max as i64)
+            .into()
+    }
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            snapshots: Vec::new(),
-            repos: Vec::new(),
-            git_ref: "HEAD".to_string(),
-            period: None,
-            since: None,
-            until: None,
-            all_parents: false,
-            max_image_age_days: crate::checks::DEFAULT_MAX_IMAGE_AGE_DAYS,
-            as_of: None,
-            formats: vec![Format::Md, Format::Html, Format::Json],
-            out: PathBuf::from("evidencer-report"),
-            catalogs: Vec::new(),
-            builtin_catalogs: true,
-            templates: None,
-            trusted_registries: Vec::new(),
-            fail_on: FailOn::Never,
-            max_file_size: crate::base::input::DEFAULT_MAX_FILE_SIZE,
-            max_findings: DEFAULT_MAX_FINDINGS,
-            org: None,
-            eol_data: None,
-            max_node_age_days: crate::checks::DEFAULT_MAX_NODE_AGE_DAYS,
-            max_scan_age_days: crate::checks::DEFAULT_MAX_SCAN_AGE_DAYS,
-            archive: None,
-            keep: None,
-            replace: false,
-            exceptions: None,
-            bundle: None,
-            sign_key: None,
-            cluster: false,
-            kubeconfig: None,
-            context: None,
-            namespaces: Vec::new(),
-            page_size: crate::collect::cluster::DEFAULT_PAGE_SIZE,
-            max_list_pages: crate::collect::cluster::DEFAULT_MAX_LIST_PAGES,
-            max_list_seconds: crate::collect::cluster::DEFAULT_MAX_LIST_SECONDS,
-            config_file: None,
+impl Ranged for u64 {
+    fn flag_parser(range: Range) -> clap::builder::ValueParser {
+        clap::value_parser!(u64).range(range.min..=range.max).into()
+    }
+}
+
+/// A config key's number, checked against its range on parse (so the error has the line).
+fn in_range<'de, D: Deserializer<'de>, T: Ranged>(
+    d: D,
+    key: &str,
+    range: Range,
+) -> Result<T, D::Error> {
+    let n = u64::deserialize(d)?;
+    if !(range.min..=range.max).contains(&n) {
+        return Err(serde::de::Error::custom(format!(
+            "{key}: {n} is out of range ({} to {})",
+            range.min, range.max
+        )));
+    }
+    T::try_from(n).map_err(|_| serde::de::Error::custom(format!("{key}: {n} is out of range")))
+}
+
+/// How a setting takes the value a layer (the file, the flags) gives: a setting with a
+/// default is replaced, an optional one (no default) becomes `Some`.
+pub trait Setting {
+    type Value;
+    fn set(&mut self, value: Self::Value);
+}
+
+impl<T> Setting for Option<T> {
+    type Value = T;
+    fn set(&mut self, value: T) {
+        *self = Some(value);
+    }
+}
+
+impl<T> Setting for Vec<T> {
+    type Value = Vec<T>;
+    fn set(&mut self, value: Vec<T>) {
+        *self = value;
+    }
+}
+
+/// What a flag's field holds when the flag was given: an `Option` flag its value, a
+/// repeatable flag its values (none: not given), a switch `true`. A layer holds only what
+/// was given, so a flag left out never hides the file's key.
+trait Flag {
+    type Given;
+    fn given(&self) -> Option<Self::Given>;
+}
+
+impl<T: Clone> Flag for Option<T> {
+    type Given = T;
+    fn given(&self) -> Option<T> {
+        self.clone()
+    }
+}
+
+impl<T: Clone> Flag for Vec<T> {
+    type Given = Vec<T>;
+    fn given(&self) -> Option<Vec<T>> {
+        (!self.is_empty()).then(|| self.clone())
+    }
+}
+
+impl Flag for bool {
+    type Given = bool;
+    fn given(&self) -> Option<bool> {
+        self.then_some(true)
+    }
+}
+
+/// Makes a config file's relative paths relative to the file's directory. Every setting's
+/// type says whether it holds paths, so a new path setting cannot be left unresolved.
+trait Resolve {
+    fn resolve(&mut self, base: &Path);
+}
+
+impl Resolve for PathBuf {
+    fn resolve(&mut self, base: &Path) {
+        if self.is_relative() {
+            *self = base.join(&*self);
         }
     }
+}
+
+impl<T: Resolve> Resolve for Option<T> {
+    fn resolve(&mut self, base: &Path) {
+        self.iter_mut().for_each(|v| v.resolve(base));
+    }
+}
+
+impl<T: Resolve> Resolve for Vec<T> {
+    fn resolve(&mut self, base: &Path) {
+        self.iter_mut().for_each(|v| v.resolve(base));
+    }
+}
+
+/// Types a setting holds as they are: replaced whole by a layer, no paths in them.
+macro_rules! plain {
+    ($($t:ty),*) => {$(
+        impl Setting for $t {
+            type Value = $t;
+            fn set(&mut self, value: $t) {
+                *self = value;
+            }
+        }
+        impl Resolve for $t {
+            fn resolve(&mut self, _: &Path) {}
+        }
+    )*};
+}
+
+plain!(bool, u32, u64, String, FailOn, Format);
+
+/// A file of attestations is relative to the config file like any path; entries written in
+/// the config file are tied to it when it is read (see [`read`]).
+impl Resolve for AttestationsSetting {
+    fn resolve(&mut self, base: &Path) {
+        if let AttestationsSetting::File(path) = self {
+            path.resolve(base);
+        }
+    }
+}
+
+impl Setting for PathBuf {
+    type Value = PathBuf;
+    fn set(&mut self, value: PathBuf) {
+        *self = value;
+    }
+}
+
+/// A flag's value as a layer holds it: [`Flag::given`], or the row's own `given` function.
+macro_rules! given {
+    ($field:expr) => {
+        Flag::given(&$field)
+    };
+    ($field:expr, $given:expr) => {
+        ($given)(&$field)
+    };
+}
+
+/// A key's value parsed from the file: checked against the row's range when it has one.
+macro_rules! parse_key {
+    ($d:ident, $key:literal) => {
+        Deserialize::deserialize($d)
+    };
+    ($d:ident, $key:literal, $range:expr) => {
+        in_range($d, $key, $range)
+    };
+}
+
+/// What [`SETTINGS`] says of one setting.
+#[derive(Clone, Copy, Debug)]
+pub struct SettingInfo {
+    /// The field of [`Settings`] and [`ConfigFile`], and the id of its flag.
+    pub field: &'static str,
+    /// Its key in the config file.
+    pub key: &'static str,
+    /// The group of flags it belongs to ([`ClusterFlags`], [`ReportFlags`], ...); None for
+    /// a setting that has no flag.
+    pub flags: Option<&'static str>,
+    /// Why a setting has no flag.
+    pub file_only: Option<&'static str>,
+}
+
+/// Declares every setting once, and from that declaration makes: the groups of flags
+/// (clap `Args` structs, flattened into the commands that take them), [`ConfigFile`] and its
+/// parser (each key with its range), [`Settings`] and its defaults, the merge of one layer
+/// over another, the resolution of a file's relative paths, and [`SETTINGS`], the table
+/// the tests hold the command line and README to.
+///
+/// A row: the flag's help, its clap attributes, then
+/// `field: FlagType, key "file-key" => SettingType = default[, in RANGE][, given FN];`.
+/// The setting type is the merged value (`Option<T>` for a setting without a default);
+/// the flag type what clap parses (`Option<T>`, `Vec<T>` for a repeatable flag, `bool` for a
+/// switch); `in RANGE` checks both the flag and the key; `given` turns the flag's field into
+/// the layer's value when [`Flag::given`] does not fit. A setting without a flag goes under
+/// `file_only`, with the reason.
+macro_rules! settings {
+    (
+        $(
+            $(#[doc = $gdoc:literal])*
+            flags $group:ident ($gvar:ident) {
+                $(
+                    $(#[doc = $doc:literal])*
+                    #[arg($($arg:tt)*)]
+                    $name:ident: $flag_ty:ty, key $key:literal => $ty:ty = $default:expr
+                        $(, in $range:expr)? $(, given $given:expr)?;
+                )*
+            }
+        )*
+        file_only {
+            $(
+                $(#[doc = $fdoc:literal])*
+                $fname:ident, key $fkey:literal => $fty:ty = $fdefault:expr
+                    $(, in $frange:expr)?, because $why:literal;
+            )*
+        }
+    ) => {
+        $(
+            $(#[doc = $gdoc])*
+            #[derive(Debug, Default, clap::Args)]
+            pub struct $group {
+                $(
+                    $(#[doc = $doc])*
+                    #[arg($($arg)*)]
+                    $(#[arg(value_parser = <<$ty as Setting>::Value as Ranged>::flag_parser($range))])?
+                    pub $name: $flag_ty,
+                )*
+            }
+
+            impl $group {
+                /// Puts the flags given into `layer`.
+                pub fn apply(&self, layer: &mut ConfigFile) {
+                    $( layer.$name = given!(self.$name $(, $given)?); )*
+                }
+            }
+        )*
+
+        impl ConfigFile {
+            /// The layer of every group of flags: what `report` was given.
+            pub fn from_flags($($gvar: &$group),*) -> ConfigFile {
+                let mut layer = ConfigFile::default();
+                $( $gvar.apply(&mut layer); )*
+                layer
+            }
+
+            fn resolve_paths(&mut self, base: &Path) {
+                if base.as_os_str().is_empty() {
+                    return;
+                }
+                $($( self.$name.resolve(base); )*)*
+                $( self.$fname.resolve(base); )*
+            }
+
+            /// The keys this layer gives.
+            pub fn keys_given(&self) -> Vec<&'static str> {
+                let mut keys = Vec::new();
+                $($( if self.$name.is_some() { keys.push($key); } )*)*
+                $( if self.$fname.is_some() { keys.push($fkey); } )*
+                keys
+            }
+        }
+
+        /// A layer of settings: the config file, or the flags given. A key left out is
+        /// `None` and leaves the layer below as it is.
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct ConfigFile {
+            $($( pub $name: Option<<$ty as Setting>::Value>, )*)*
+            $( pub $fname: Option<<$fty as Setting>::Value>, )*
+        }
+
+        /// One type per setting, named after it, that carries its key and range to the
+        /// parser of [`FileKeys`].
+        #[allow(non_camel_case_types)]
+        mod keys {
+            $($( pub struct $name; )*)*
+            $( pub struct $fname; )*
+        }
+
+        $($(
+            impl Key for keys::$name {
+                type Value = <$ty as Setting>::Value;
+                fn parse<'de, D: Deserializer<'de>>(d: D) -> Result<Self::Value, D::Error> {
+                    parse_key!(d, $key $(, $range)?)
+                }
+            }
+        )*)*
+        $(
+            impl Key for keys::$fname {
+                type Value = <$fty as Setting>::Value;
+                fn parse<'de, D: Deserializer<'de>>(d: D) -> Result<Self::Value, D::Error> {
+                    parse_key!(d, $fkey $(, $frange)?)
+                }
+            }
+        )*
+
+        /// The config file as parsed: unknown keys are errors.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct FileKeys {
+            $($( #[serde(rename = $key, default)] $name: Option<Parsed<keys::$name>>, )*)*
+            $( #[serde(rename = $fkey, default)] $fname: Option<Parsed<keys::$fname>>, )*
+        }
+
+        impl From<FileKeys> for ConfigFile {
+            fn from(file: FileKeys) -> ConfigFile {
+                ConfigFile {
+                    $($( $name: file.$name.map(|v| v.0), )*)*
+                    $( $fname: file.$fname.map(|v| v.0), )*
+                }
+            }
+        }
+
+        /// The merged settings of a run, as `--dump-config` prints them.
+        #[derive(Clone, Debug, Serialize, PartialEq)]
+        pub struct Settings {
+            $($(
+                $(#[doc = $doc])*
+                #[serde(rename = $key)]
+                pub $name: $ty,
+            )*)*
+            $(
+                $(#[doc = $fdoc])*
+                #[serde(rename = $fkey)]
+                pub $fname: $fty,
+            )*
+            /// The config file that was read, if any (not a key of the file).
+            #[serde(rename = "config-file", skip_serializing_if = "Option::is_none")]
+            pub config_file: Option<PathBuf>,
+        }
+
+        impl Default for Settings {
+            fn default() -> Self {
+                Self {
+                    $($( $name: $default, )*)*
+                    $( $fname: $fdefault, )*
+                    config_file: None,
+                }
+            }
+        }
+
+        impl Settings {
+            /// Takes every key `layer` gives.
+            fn take(&mut self, layer: ConfigFile) {
+                let ConfigFile {
+                    $($( $name, )*)*
+                    $( $fname, )*
+                } = layer;
+                $($( if let Some(v) = $name { self.$name.set(v); } )*)*
+                $( if let Some(v) = $fname { self.$fname.set(v); } )*
+            }
+        }
+
+        /// Every setting, in the order `--dump-config` prints them.
+        pub const SETTINGS: &[SettingInfo] = &[
+            $($(
+                SettingInfo {
+                    field: stringify!($name),
+                    key: $key,
+                    flags: Some(stringify!($group)),
+                    file_only: None,
+                },
+            )*)*
+            $(
+                SettingInfo {
+                    field: stringify!($fname),
+                    key: $fkey,
+                    flags: None,
+                    file_only: Some($why),
+                },
+            )*
+        ];
+    };
+}
+
+/// How one key of the file is parsed (see [`settings!`]).
+trait Key {
+    type Value;
+    fn parse<'de, D: Deserializer<'de>>(d: D) -> Result<Self::Value, D::Error>;
+}
+
+/// A key's value, parsed by its [`Key`].
+struct Parsed<K: Key>(K::Value);
+
+impl<'de, K: Key> Deserialize<'de> for Parsed<K> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        K::parse(d).map(Parsed)
+    }
+}
+
+settings! {
+    /// What `report` reads, assesses and writes.
+    flags ReportFlags (report) {
+        /// kubectl output (`-o yaml|json`: a List, one object, or a multi-document stream) or a
+        /// directory of them and of plain manifests. Repeatable.
+        #[arg(long = "snapshot", value_name = "PATH")]
+        snapshots: Vec<PathBuf>, key "snapshots" => Vec<PathBuf> = Vec::new();
+
+        /// A Git repository (a clone's directory, or a bare clone) whose history over the period
+        /// is read: manifests, pipelines, Dockerfiles and image changes. Repeatable.
+        #[arg(long = "repo", value_name = "PATH")]
+        repos: Vec<PathBuf>, key "repos" => Vec<PathBuf> = Vec::new();
+
+        /// The ref whose history is read in every --repo: a branch, tag or commit [default: HEAD].
+        #[arg(long = "ref", value_name = "REF")]
+        git_ref: Option<String>, key "ref" => String = "HEAD".to_string();
+
+        /// The audit period: YYYY-Qn, YYYY-MM, YYYY, previous-quarter, previous-month or last-Nd
+        /// (relative to --as-of). Without a period, a --repo's history is read for the 90 days
+        /// up to --as-of. It names the folder of --archive.
+        #[arg(long, value_name = "PERIOD", conflicts_with_all = ["since", "until"])]
+        period: Option<String>, key "period" => Option<String> = None;
+
+        /// First day (YYYY-MM-DD, whole day UTC) or RFC 3339 time of the period; with --until.
+        #[arg(long, value_name = "DATE", requires = "until")]
+        since: Option<String>, key "since" => Option<String> = None;
+
+        /// Last day (YYYY-MM-DD, included whole) or RFC 3339 time of the period; with --since.
+        #[arg(long, value_name = "DATE", requires = "since")]
+        until: Option<String>, key "until" => Option<String> = None;
+
+        /// Walk every commit of the history, not only the first parents of the ref.
+        #[arg(long)]
+        all_parents: bool, key "all-parents" => bool = false;
+
+        /// Images not changed in the period pass images-updated-in-period when younger than
+        /// this many days at the period end (1 to 36500) [default: 90].
+        #[arg(long, value_name = "DAYS")]
+        max_image_age_days: Option<u32>, key "max-image-age-days"
+            => u32 = crate::checks::DEFAULT_MAX_IMAGE_AGE_DAYS, in DAYS;
+
+        /// The date (YYYY-MM-DD, meaning the end of that day UTC) or RFC 3339 time the report
+        /// speaks for. With it, the same input gives byte-identical reports.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>, key "as-of" => Option<String> = None;
+
+        /// Output formats, comma-separated, written in the order given (each once).
+        #[arg(long = "format", value_enum, value_delimiter = ',', value_name = "FORMATS")]
+        formats: Vec<Format>, key "formats"
+            => Vec<Format> = vec![Format::Md, Format::Html, Format::Json];
+
+        /// Directory to write the reports into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>, key "out" => PathBuf = PathBuf::from("evidencer-report");
+
+        /// File the reports under DIR/<period label>/ instead of --out (needs a period). They are
+        /// written to a hidden folder and renamed when complete; a killed run's leftovers are
+        /// cleared by the next run.
+        #[arg(long, value_name = "DIR", conflicts_with = "out")]
+        archive: Option<PathBuf>, key "archive" => Option<PathBuf> = None;
+
+        /// With --archive: keep the N newest period folders and remove older ones, never the
+        /// one just written (1 to 10000).
+        #[arg(long, value_name = "N")]
+        keep: Option<u32>, key "keep" => Option<u32> = None, in KEEP;
+
+        /// With --archive: replace the period's folder when it is already filed (without it,
+        /// the run stops before collecting).
+        #[arg(long)]
+        replace: bool, key "replace" => bool = false;
+
+        /// Directory with report.md / report.html templates that replace the built-in ones.
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>, key "templates" => Option<PathBuf> = None;
+
+        /// Registry or repository prefix images may come from (e.g. registry.example.com/team).
+        /// Repeatable. Without any, image-from-trusted-registry is not assessed.
+        #[arg(long = "trusted-registry", value_name = "PREFIX")]
+        trusted_registries: Vec<String>, key "trusted-registries" => Vec<String> = Vec::new();
+
+        /// Exit 1 when a control is not_satisfied (not-satisfied), or anything but satisfied
+        /// (partially-satisfied).
+        #[arg(long, value_enum, value_name = "WHEN")]
+        fail_on: Option<FailOn>, key "fail-on" => FailOn = FailOn::Never;
+
+        /// Skip input files larger than this many bytes (1 to 4294967296) [default: 1073741824].
+        #[arg(long, value_name = "BYTES")]
+        max_file_size: Option<u64>, key "max-file-size"
+            => u64 = crate::base::input::DEFAULT_MAX_FILE_SIZE, in FILE_SIZE;
+
+        /// Refuse to render md, html or pdf when the run has more findings than this (1 to
+        /// 10000000): each costs about 20 KB of memory there [default: 100000]. json and csv
+        /// have no limit.
+        #[arg(long, value_name = "N")]
+        max_findings: Option<u32>, key "max-findings" => u32 = DEFAULT_MAX_FINDINGS, in FINDINGS;
+
+        /// The organisation the report is about: named on the PDF's cover and as its author.
+        #[arg(long, value_name = "NAME")]
+        org: Option<String>, key "org" => Option<String> = None;
+
+        /// End-of-life data (Kubernetes, containerd, CRI-O release lines) to use instead of the
+        /// built-in file, in the same format.
+        #[arg(long, value_name = "FILE")]
+        eol_data: Option<PathBuf>, key "eol-data" => Option<PathBuf> = None;
+
+        /// Nodes older than this many days warn in node-recently-replaced (1 to 36500)
+        /// [default: 90].
+        #[arg(long, value_name = "DAYS")]
+        max_node_age_days: Option<u32>, key "max-node-age-days"
+            => u32 = crate::checks::DEFAULT_MAX_NODE_AGE_DAYS, in DAYS;
+
+        /// Vulnerability reports older than this many days do not count in images-scanned
+        /// (1 to 36500) [default: 30].
+        #[arg(long, value_name = "DAYS")]
+        max_scan_age_days: Option<u32>, key "max-scan-age-days"
+            => u32 = crate::checks::DEFAULT_MAX_SCAN_AGE_DAYS, in DAYS;
+
+        /// Accepted risks (YAML): each excepts the failing or warning findings of one check
+        /// that a subject selector or finding id picks, until its expiry date.
+        #[arg(long, value_name = "FILE")]
+        exceptions: Option<PathBuf>, key "exceptions" => Option<PathBuf> = None;
+
+        /// Attested documents (YAML `attestations:` list): each attaches a document (a file,
+        /// hashed and put in the bundle, or a URL with its sha256) to a control, with its
+        /// owner, approval date and review interval.
+        #[arg(long, value_name = "FILE")]
+        attestations: Option<PathBuf>, key "attestations" => Option<AttestationsSetting> = None,
+            given |file: &Option<PathBuf>| file.clone().map(AttestationsSetting::File);
+
+        /// Also write an evidence bundle: the evidence as collected, every report and a
+        /// manifest of sha256s; a .tar.gz when PATH ends in .tar.gz or .tgz, else a directory.
+        /// With --archive, a bare name (evidence.tar.gz) is filed in the period's folder.
+        #[arg(long, value_name = "PATH")]
+        bundle: Option<PathBuf>, key "bundle" => Option<PathBuf> = None;
+
+        /// Sign the bundle manifest with this minisign secret key (manifest.json.minisig). An
+        /// encrypted key's password is read from EVIDENCER_SIGN_PASSWORD, never from a flag.
+        #[arg(long, value_name = "FILE")]
+        sign_key: Option<PathBuf>, key "sign-key" => Option<PathBuf> = None;
+    }
+
+    /// The controls: flags of `report`, `checks` and `controls`.
+    flags CatalogFlags (catalogs) {
+        /// Add the controls of the catalogs (*.yaml) in DIR; a control with an existing id
+        /// replaces it. Repeatable.
+        #[arg(long = "catalog", value_name = "DIR")]
+        catalogs: Vec<PathBuf>, key "catalogs" => Vec<PathBuf> = Vec::new();
+
+        /// Leave the built-in catalogs out.
+        #[arg(long = "no-builtin-catalogs", action = clap::ArgAction::SetFalse)]
+        builtin_catalogs: bool, key "builtin-catalogs" => bool = true,
+            given |on: &bool| (!*on).then_some(false);
+    }
+
+    /// Where the live cluster is, kubectl's way: flags of `report` and `collect`.
+    flags ClusterFlags (cluster) {
+        /// Read the live cluster of the kubeconfig context (or, in a pod without a kubeconfig,
+        /// the pod's service account).
+        #[arg(long)]
+        cluster: bool, key "cluster" => bool = false;
+
+        /// kubeconfig file [default: $KUBECONFIG, else ~/.kube/config].
+        #[arg(long, value_name = "FILE")]
+        kubeconfig: Option<PathBuf>, key "kubeconfig" => Option<PathBuf> = None;
+
+        /// kubeconfig context [default: its current-context].
+        #[arg(long, value_name = "NAME")]
+        context: Option<String>, key "context" => Option<String> = None;
+
+        /// Read namespaced objects (and Namespace objects) of this namespace only; repeatable
+        /// [default: all namespaces]. Cluster-scoped kinds (Nodes, ClusterRoles, ...) are read whole.
+        #[arg(short = 'n', long = "namespace", value_name = "NS")]
+        namespaces: Vec<String>, key "namespaces" => Vec<String> = Vec::new();
+
+        /// Objects asked for per list request (1 to 10000) [default: 500].
+        #[arg(long, value_name = "N")]
+        page_size: Option<u32>, key "page-size"
+            => u32 = crate::collect::cluster::DEFAULT_PAGE_SIZE, in PAGE_SIZE;
+
+        /// Give up a list (its kind is then not assessed) after this many pages (1 to 1000000)
+        /// [default: 10000].
+        #[arg(long, value_name = "N")]
+        max_list_pages: Option<u32>, key "max-list-pages"
+            => u32 = crate::collect::cluster::DEFAULT_MAX_LIST_PAGES, in LIST_PAGES;
+
+        /// Give up a list (its kind is then not assessed) after this many seconds (1 to 86400)
+        /// [default: 1800].
+        #[arg(long, value_name = "SECONDS")]
+        max_list_seconds: Option<u32>, key "max-list-seconds"
+            => u32 = crate::collect::cluster::DEFAULT_MAX_LIST_SECONDS, in LIST_SECONDS;
+    }
+
+    // A setting a flag would make no sense for goes here, with why: none so far.
+    file_only {}
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -346,6 +722,14 @@ pub fn read(
         })?;
     let mut file = parse(&path, &text)?;
     file.resolve_paths(path.parent().unwrap_or(Path::new("")));
+    // Attestations written here are shown, and their documents found, relative to this file.
+    // Entries written here are shown, and their documents found, relative to this file.
+    if let Some(AttestationsSetting::Inline {
+        file: written_in, ..
+    }) = &mut file.attestations
+    {
+        *written_in = path.clone();
+    }
     Ok(Some((path, file)))
 }
 
@@ -353,106 +737,31 @@ pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
     if text.trim().is_empty() {
         return Ok(ConfigFile::default());
     }
-    crate::base::yaml::from_file_text(text).map_err(|e| ConfigError::Invalid {
-        path: path.to_path_buf(),
-        line: e.line,
-        column: e.column,
-        message: e.message,
-    })
-}
-
-impl ConfigFile {
-    fn resolve_paths(&mut self, base: &Path) {
-        if base.as_os_str().is_empty() {
-            return;
-        }
-        let fix = |p: &mut PathBuf| {
-            if p.is_relative() {
-                *p = base.join(&*p);
-            }
-        };
-        self.snapshots.iter_mut().flatten().for_each(fix);
-        self.repos.iter_mut().flatten().for_each(fix);
-        self.catalogs.iter_mut().flatten().for_each(fix);
-        self.out.iter_mut().for_each(fix);
-        self.templates.iter_mut().for_each(fix);
-        self.eol_data.iter_mut().for_each(fix);
-        self.exceptions.iter_mut().for_each(fix);
-        self.bundle.iter_mut().for_each(fix);
-        self.sign_key.iter_mut().for_each(fix);
-        self.kubeconfig.iter_mut().for_each(fix);
-        self.archive.iter_mut().for_each(fix);
-    }
+    crate::base::yaml::from_file_text::<FileKeys>(text)
+        .map(ConfigFile::from)
+        .map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: e.line,
+            column: e.column,
+            message: e.message,
+        })
 }
 
 impl Settings {
-    /// Applies a config file over the defaults.
-    pub fn with_file(mut self, file: ConfigFile) -> Self {
-        macro_rules! take {
-            ($($field:ident),*) => { $( if let Some(v) = file.$field { self.$field = v; } )* };
-        }
-        take!(
-            snapshots,
-            repos,
-            git_ref,
-            all_parents,
-            max_image_age_days,
-            formats,
-            out,
-            catalogs,
-            builtin_catalogs,
-            trusted_registries,
-            fail_on,
-            max_file_size,
-            max_findings,
-            max_node_age_days,
-            max_scan_age_days,
-            replace,
-            cluster,
-            namespaces,
-            page_size,
-            max_list_pages,
-            max_list_seconds
-        );
-        if file.archive.is_some() {
-            self.archive = file.archive;
-        }
-        if file.keep.is_some() {
-            self.keep = file.keep;
-        }
-        if file.kubeconfig.is_some() {
-            self.kubeconfig = file.kubeconfig;
-        }
-        if file.context.is_some() {
-            self.context = file.context;
-        }
-        if file.eol_data.is_some() {
-            self.eol_data = file.eol_data;
-        }
-        if file.as_of.is_some() {
-            self.as_of = file.as_of;
-        }
-        if file.templates.is_some() {
-            self.templates = file.templates;
-        }
-        if file.org.is_some() {
-            self.org = file.org;
-        }
-        if file.exceptions.is_some() {
-            self.exceptions = file.exceptions;
-        }
-        if file.bundle.is_some() {
-            self.bundle = file.bundle;
-        }
-        if file.sign_key.is_some() {
-            self.sign_key = file.sign_key;
-        }
+    /// Applies a layer (the config file, then the flags) over these settings.
+    pub fn with_layer(mut self, layer: ConfigFile) -> Self {
         // A period in one layer replaces the other's, whichever form each uses.
-        if file.period.is_some() || file.since.is_some() || file.until.is_some() {
-            self.period = file.period;
-            self.since = file.since;
-            self.until = file.until;
+        if layer.period.is_some() || layer.since.is_some() || layer.until.is_some() {
+            (self.period, self.since, self.until) = (None, None, None);
         }
+        self.take(layer);
+        // Formats are written in the order asked for, each once.
+        let mut seen = Vec::with_capacity(self.formats.len());
+        self.formats.retain(|f| {
+            let first = !seen.contains(f);
+            seen.push(*f);
+            first
+        });
         self
     }
 
@@ -522,11 +831,15 @@ mod tests {
     fn file_values_override_defaults_and_paths_resolve_against_the_file() {
         let mut file = parse(
             Path::new("cfg/evidencer.yaml"),
-            "trusted-registries: [registry.example.com]\nformats: [json, pdf, csv]\ncatalogs: [mine]\nfail-on: not-satisfied\neol-data: eol.yaml\nmax-node-age-days: 30\norg: Zoë Corp\nexceptions: accepted.yaml\nbundle: q3.tar.gz\nsign-key: keys/ev.key\n",
+            "trusted-registries: [registry.example.com]\nformats: [json, pdf, csv]\ncatalogs: [mine]\nfail-on: not-satisfied\neol-data: eol.yaml\nmax-node-age-days: 30\norg: Zoë Corp\nexceptions: accepted.yaml\nattestations: attested.yaml\nbundle: q3.tar.gz\nsign-key: keys/ev.key\n",
         )
         .unwrap();
         file.resolve_paths(Path::new("cfg"));
-        let s = Settings::default().with_file(file);
+        assert_eq!(
+            file.attestations,
+            Some(AttestationsSetting::File("cfg/attested.yaml".into()))
+        );
+        let s = Settings::default().with_layer(file);
         assert_eq!(s.trusted_registries, ["registry.example.com"]);
         assert_eq!(s.formats, [Format::Json, Format::Pdf, Format::Csv]);
         assert_eq!(s.exceptions, Some(PathBuf::from("cfg/accepted.yaml")));
@@ -543,5 +856,155 @@ mod tests {
         );
         assert!(s.builtin_catalogs);
         assert!(s.to_yaml().contains("trusted-registries"));
+    }
+
+    /// The `report` command line, parsed.
+    fn report_layer(args: &[&str]) -> Result<ConfigFile, clap::Error> {
+        use clap::Parser;
+        let argv = ["evidencer", "report"].iter().chain(args);
+        match crate::cli::Cli::try_parse_from(argv)?.command {
+            crate::cli::Command::Report(args) => Ok(args.as_layer()),
+            _ => unreachable!("parsed as report"),
+        }
+    }
+
+    #[test]
+    fn every_setting_has_a_flag_that_sets_its_key_or_says_why_it_has_none() {
+        use clap::CommandFactory;
+        let cli = crate::cli::Cli::command();
+        let report = cli.find_subcommand("report").unwrap();
+        let mut keys = Vec::new();
+        for s in SETTINGS {
+            assert!(!keys.contains(&s.key), "{} is declared twice", s.key);
+            keys.push(s.key);
+            let flag = report.get_arguments().find(|a| a.get_id() == s.field);
+            let Some(group) = s.flags else {
+                assert!(
+                    s.file_only.is_some_and(|why| !why.is_empty()),
+                    "{} has neither a flag nor a reason",
+                    s.key
+                );
+                assert!(flag.is_none(), "{} is file-only but has a flag", s.key);
+                continue;
+            };
+            let flag = flag.unwrap_or_else(|| panic!("{} ({group}) has no flag", s.key));
+            let long = format!("--{}", flag.get_long().unwrap());
+            let mut args = vec![long.as_str()];
+            let value = flag
+                .get_possible_values()
+                .first()
+                .map(|v| v.get_name().to_string());
+            if flag.get_action().takes_values() {
+                args.push(value.as_deref().unwrap_or("1"));
+            }
+            // Flags that need a partner.
+            match s.key {
+                "since" => args.extend(["--until", "2026-09-30"]),
+                "until" => args.extend(["--since", "2026-07-01"]),
+                _ => {}
+            }
+            let layer = report_layer(&args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            let given = layer.keys_given();
+            assert!(
+                given.contains(&s.key),
+                "{args:?} sets {given:?}, not {}",
+                s.key
+            );
+            assert!(
+                given
+                    .iter()
+                    .all(|k| *k == s.key || ["since", "until"].contains(k)),
+                "{args:?} sets {given:?}"
+            );
+        }
+        // And the converse: every flag of `report` is a setting's, or one of these.
+        let not_settings = [
+            "config",
+            "dump_config",
+            "verbose",
+            "quiet",
+            "log_format",
+            "help",
+        ];
+        for arg in report.get_arguments() {
+            let id = arg.get_id().as_str();
+            assert!(
+                not_settings.contains(&id) || SETTINGS.iter().any(|s| s.field == id),
+                "--{id} is neither a setting nor known not to be one"
+            );
+        }
+    }
+
+    #[test]
+    fn a_flag_left_out_leaves_every_key_to_the_file() {
+        assert_eq!(report_layer(&[]).unwrap(), ConfigFile::default());
+        let layer = report_layer(&["--no-builtin-catalogs", "-n", "a", "-n", "b"]).unwrap();
+        assert_eq!(layer.builtin_catalogs, Some(false));
+        assert_eq!(
+            layer.namespaces,
+            Some(vec!["a".to_string(), "b".to_string()])
+        );
+        assert!(Settings::default().builtin_catalogs);
+    }
+
+    #[test]
+    fn the_readme_shows_every_key() {
+        let readme =
+            fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+        let section = readme
+            .split("\n## Configuration\n")
+            .nth(1)
+            .and_then(|s| s.split("\n## ").next())
+            .expect("README has a Configuration section");
+        let example = section
+            .split("```yaml\n")
+            .nth(1)
+            .and_then(|s| s.split("```").next())
+            .expect("the section shows a config file");
+        // Every key it shows is one.
+        parse(Path::new("README.md"), example).unwrap();
+        for s in SETTINGS {
+            let key = format!("{}:", s.key);
+            let shown = example
+                .lines()
+                .any(|l| l.starts_with(&key) || l.contains(&format!(" {key}")));
+            assert!(
+                shown,
+                "README's Configuration example does not show `{key}`"
+            );
+        }
+    }
+
+    #[test]
+    fn flags_override_the_file_which_overrides_the_defaults() {
+        let file = parse(
+            Path::new("e.yaml"),
+            "period: 2026-Q3\nformats: [pdf, md, pdf]\nkeep: 3\npage-size: 7\ncluster: true\n",
+        )
+        .unwrap();
+        let flags = report_layer(&[
+            "--since",
+            "2026-07-01",
+            "--until",
+            "2026-07-31",
+            "--page-size",
+            "9",
+            "--format",
+            "csv,json,csv",
+        ])
+        .unwrap();
+        let s = Settings::default().with_layer(file.clone());
+        assert_eq!(s.formats, [Format::Pdf, Format::Md]);
+        assert_eq!(s.period.as_deref(), Some("2026-Q3"));
+        let s = s.with_layer(flags);
+        // The flags' period replaces the file's, though given in the other form.
+        assert_eq!(s.period, None);
+        assert_eq!(s.since.as_deref(), Some("2026-07-01"));
+        assert_eq!(s.formats, [Format::Csv, Format::Json]);
+        assert_eq!((s.page_size, s.keep, s.cluster), (9, Some(3), true));
+        assert_eq!(
+            s.max_list_pages,
+            crate::collect::cluster::DEFAULT_MAX_LIST_PAGES
+        );
     }
 }

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod archive;
 pub mod assess;
+pub mod attestations;
 pub mod base;
 pub mod bundle;
 pub mod catalog;

@@ -87,6 +87,10 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
             evidencer::app::list_controls(args)?;
             0
         }
+        Command::Rules => {
+            evidencer::app::rules()?;
+            0
+        }
         Command::Schema => {
             evidencer::app::schema()?;
             0

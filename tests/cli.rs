@@ -72,7 +72,7 @@ fn report_writes_every_format_and_is_byte_identical_across_runs() {
         assert!(a == b, "{name} differs between two runs");
     }
     let report = read_json(&dir.path().join("a/report.json"));
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     assert_eq!(report["generated_at"], "2026-09-30T23:59:59Z");
     assert_eq!(report["as_of"], "2026-09-30T23:59:59Z");
 }
@@ -109,7 +109,8 @@ fn fail_on_sets_the_exit_code() {
     let good_dir = tempfile::tempdir().unwrap();
     let good = snapshot(good_dir.path(), GOOD);
     run(&good, "not-satisfied").code(0);
-    // Controls with no check yet are not_assessed, which partially-satisfied counts.
+    // Controls that ask for a documented process are not_assessed without one, which
+    // partially-satisfied counts.
     run(&good, "partially-satisfied").code(1);
 }
 
@@ -220,7 +221,7 @@ fn user_catalogs_add_replace_and_are_validated() {
     fs::create_dir(&cat).unwrap();
     fs::write(
         cat.join("ours.yaml"),
-        "catalog: ours\ntitle: Ours\ncontrols:\n  - id: OURS-1\n    title: Pinned images\n    question: Are images pinned?\n    explanation: e\n    checks: [image-pinned-by-digest]\n",
+        "catalog: ours\ntitle: Ours\ncontrols:\n  - id: OURS-1\n    id-source: local\n    source: our platform policy\n    title: Pinned images\n    question: Are images pinned?\n    explanation: e\n    checks: [image-pinned-by-digest]\n",
     )
     .unwrap();
     let listed = evidencer()
@@ -239,7 +240,7 @@ fn user_catalogs_add_replace_and_are_validated() {
 
     fs::write(
         cat.join("typo.yaml"),
-        "catalog: t\ntitle: T\ncontrols:\n  - id: T-1\n    title: t\n    question: q?\n    explanation: e\n    checks: [image-pinned-by-digets]\n",
+        "catalog: t\ntitle: T\ncontrols:\n  - id: T-1\n    id-source: local\n    source: s\n    title: t\n    question: q?\n    explanation: e\n    checks: [image-pinned-by-digets]\n",
     )
     .unwrap();
     evidencer()
@@ -248,7 +249,7 @@ fn user_catalogs_add_replace_and_are_validated() {
         .assert()
         .code(2)
         .stderr(
-            predicate::str::contains("typo.yaml:8:").and(predicate::str::contains("did you mean")),
+            predicate::str::contains("typo.yaml:10:").and(predicate::str::contains("did you mean")),
         );
 }
 
@@ -310,4 +311,252 @@ fn samples_are_current() {
             name.to_string_lossy()
         );
     }
+}
+
+/// A catalog directory `cat` holding one control, OURS-1, that uses image-pinned-by-digest.
+fn our_catalog(cat: &Path) {
+    fs::create_dir_all(cat).unwrap();
+    fs::write(
+        cat.join("ours.yaml"),
+        "catalog: ours\ntitle: Ours\ncontrols:\n  - id: OURS-1\n    id-source: local\n    source: our platform policy\n    title: Pinned images\n    question: Are images pinned?\n    explanation: e\n    checks: [image-pinned-by-digest]\n",
+    )
+    .unwrap();
+}
+
+fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    String::from_utf8(out).unwrap()
+}
+
+/// `checks` and `controls` read `catalogs:` and `builtin-catalogs:` from the config file,
+/// found as `report` finds it (./evidencer.yaml, or --config FILE), with paths relative to
+/// the file.
+#[test]
+fn checks_and_controls_read_catalogs_from_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    our_catalog(&dir.path().join("mine"));
+    fs::write(dir.path().join("evidencer.yaml"), "catalogs: [mine]\n").unwrap();
+    let controls = stdout_of(evidencer().current_dir(dir.path()).arg("controls"));
+    assert!(
+        controls.contains("OURS-1") && controls.contains("PR.PS-02.242"),
+        "{controls}"
+    );
+    let checks = stdout_of(evidencer().current_dir(dir.path()).arg("checks"));
+    assert!(checks.contains("OURS-1"), "{checks}");
+    let json = stdout_of(
+        evidencer()
+            .current_dir(dir.path())
+            .args(["checks", "--json"]),
+    );
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let pinned = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "image-pinned-by-digest")
+        .unwrap();
+    assert!(
+        pinned["controls"]
+            .as_array()
+            .unwrap()
+            .contains(&"OURS-1".into()),
+        "{pinned}"
+    );
+
+    // --config from another directory: its paths are relative to the file; the flag
+    // --catalog adds to nothing the file said (flags replace a list).
+    let elsewhere = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("sub")).unwrap();
+    let cfg = dir.path().join("sub/cfg.yaml");
+    fs::write(&cfg, "catalogs: [../mine]\nbuiltin-catalogs: false\n").unwrap();
+    let controls = stdout_of(
+        evidencer()
+            .current_dir(elsewhere.path())
+            .arg("controls")
+            .arg("--config")
+            .arg(&cfg),
+    );
+    assert!(
+        controls.contains("OURS-1") && !controls.contains("PR.PS-02.242"),
+        "{controls}"
+    );
+    // A broken config file is an error here too, with its line.
+    fs::write(&cfg, "catalogs: [../mine]\ncatalog: x\n").unwrap();
+    evidencer()
+        .current_dir(elsewhere.path())
+        .arg("checks")
+        .arg("--config")
+        .arg(&cfg)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cfg.yaml:2:"));
+}
+
+/// How many times `needle` occurs in `hay`.
+fn count(hay: &str, needle: &str) -> usize {
+    hay.matches(needle).count()
+}
+
+/// An error's printed chain names its cause once: the message of an error that has a source
+/// does not repeat the source's text.
+#[test]
+fn an_error_prints_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = snapshot(dir.path(), GOOD);
+    let file = dir.path().join("a-file");
+    fs::write(&file, "").unwrap();
+    let runs: Vec<(Vec<std::ffi::OsString>, &str)> = vec![
+        (
+            vec![
+                "controls".into(),
+                "--catalog".into(),
+                dir.path().join("none").into(),
+            ],
+            "cannot read catalog directory",
+        ),
+        (
+            vec![
+                "report".into(),
+                "--snapshot".into(),
+                snap.clone().into(),
+                "--period".into(),
+                "2026-Q3".into(),
+                "--archive".into(),
+                file.join("archive").into(),
+            ],
+            "cannot create",
+        ),
+        (
+            vec![
+                "report".into(),
+                "--snapshot".into(),
+                snap.clone().into(),
+                "--format".into(),
+                "json".into(),
+                "--out".into(),
+                dir.path().join("out").into(),
+                "--bundle".into(),
+                file.join("b.tar.gz").into(),
+            ],
+            "cannot write bundle",
+        ),
+    ];
+    for (args, says) in runs {
+        let out = evidencer().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert_eq!(count(&stderr, "(os error"), 1, "{args:?}: {stderr}");
+    }
+}
+
+/// No `#[error]` message of the crate prints `{source}` (or a tuple's `{0}`) of a variant
+/// whose cause is also its `#[source]`/`#[from]`: the printed chain would say it twice.
+#[test]
+fn no_error_message_repeats_its_source() {
+    fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut found = Vec::new();
+    for path in &files {
+        let text = fs::read_to_string(path).unwrap();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("#[error(") {
+            rest = &rest[at + "#[error(".len()..];
+            let end = rest.find(")]\n").unwrap_or(rest.len());
+            let message = &rest[..end];
+            // The variant: up to the next message or the end of the enum.
+            let body_end = [rest.find("#[error("), rest.find("\n}")]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(rest.len());
+            let body = &rest[end..body_end];
+            let has_source =
+                body.contains("#[source]") || body.contains("#[from]") || body.contains(" source:");
+            let prints_source = message.contains("{source")
+                || message.contains(".source")
+                || ((message.contains("{0") || message.contains(".0"))
+                    && (body.contains("(#[source]") || body.contains("(#[from]")));
+            if has_source && prints_source && !message.contains("transparent") {
+                found.push(format!("{}: {}", path.display(), message.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+/// A write to stdout that fails (a full disk, a closed pipe) is an error that says stdout,
+/// with its cause once; never a panic.
+#[test]
+fn a_failed_write_to_stdout_says_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = snapshot(dir.path(), GOOD);
+    for args in [
+        vec!["schema"],
+        vec!["checks"],
+        vec!["controls", "--json"],
+        vec!["explain", "image-pinned-by-digest"],
+        vec!["report", "--snapshot", &snap, "--dump-config"],
+    ] {
+        let full = fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("evidencer"))
+            .current_dir(dir.path())
+            .args(&args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write to stdout"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(count(&stderr, "(os error 28)"), 1, "{args:?}: {stderr}");
+    }
+}
+
+/// `--format` keeps the order asked for, each format once, from a flag or the file.
+#[test]
+fn formats_keep_the_order_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let formats = |args: &[&str]| -> serde_json::Value {
+        let text = stdout_of(
+            evidencer()
+                .current_dir(dir.path())
+                .args(["report", "--snapshot", "s", "--dump-config"])
+                .args(args),
+        );
+        let settings: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+        settings["formats"].clone()
+    };
+    assert_eq!(
+        formats(&["--format", "json,md,json,csv", "--format", "md"]),
+        serde_json::json!(["json", "md", "csv"])
+    );
+    fs::write(
+        dir.path().join("evidencer.yaml"),
+        "formats: [pdf, md, pdf, html]\n",
+    )
+    .unwrap();
+    assert_eq!(formats(&[]), serde_json::json!(["pdf", "md", "html"]));
+    assert_eq!(
+        formats(&["--format", "csv,json"]),
+        serde_json::json!(["csv", "json"])
+    );
 }

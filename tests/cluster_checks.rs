@@ -191,10 +191,11 @@ fn every_cluster_check_judges_the_snapshot() {
         .iter()
         .map(|c| (c["id"].as_str().unwrap(), c["verdict"].as_str().unwrap()))
         .collect();
-    assert_eq!(verdicts["PCI-10.1"], "partially_satisfied");
+    // An end-of-life kubelet or runtime alone answers No (critical).
+    assert_eq!(verdicts["PCI-10.1"], "not_satisfied");
     assert_eq!(verdicts["PCI-10.2"], "partially_satisfied");
     assert_eq!(verdicts["PCI-10.3"], "not_satisfied");
-    assert_eq!(verdicts["PR.PS-02.243"], "partially_satisfied");
+    assert_eq!(verdicts["PR.PS-02.242-related-5"], "not_satisfied");
 
     // The end-of-life data used is in the provenance with its hash.
     let data = &r["provenance"]["data_files"][0];

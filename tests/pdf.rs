@@ -131,7 +131,7 @@ fn the_pdf_reads_back_with_every_section_footer_and_wrapped_reference() {
         "Contents",
         "Executive summary",
         "PR.PS-02.242",
-        "PR.PS-01",
+        "PR.PS-02.242-related-1",
         "PCI-10.1",
         "Not satisfied",
         "Not assessed",

@@ -110,9 +110,25 @@ fn a_minimal_snapshot_report_validates() {
 #[test]
 fn the_golden_report_validates() {
     // Covers what snapshots cannot produce: a period, file and event evidence, forbidden
-    // and not-served kinds, finding details, data files.
+    // and not-served kinds, finding details, data files, every verdict and check result,
+    // an attested document.
     let report: Value = serde_json::from_slice(&report_support::golden_report().to_json())
         .expect("report.json is JSON");
+    let controls = report["controls"].as_array().expect("controls");
+    let seen = |key: &str| -> std::collections::BTreeSet<String> {
+        controls
+            .iter()
+            .map(|c| c[key].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(seen("verdict").len(), 5, "{:?}", seen("verdict"));
+    let results: std::collections::BTreeSet<&str> = controls
+        .iter()
+        .flat_map(|c| c["checks"].as_array().unwrap())
+        .map(|k| k["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(results.len(), 5, "{results:?}");
+    assert_eq!(report["attestations"].as_array().map(Vec::len), Some(1));
     assert_valid_both(&report, "golden report");
 }
 
@@ -132,13 +148,20 @@ fn the_schema_rejects_what_it_should() {
     assert!(!validator.is_valid(&bad_counts), "closed object opened");
 
     let mut bad_version = report.clone();
-    bad_version["schema_version"] = json!(2);
+    bad_version["schema_version"] = json!(1);
     assert!(
         !validator.is_valid(&bad_version),
         "another schema version accepted"
     );
 
-    // An added field is fine for consumers of version 1, but evidencer's own output must
+    let mut bad_verdict = report.clone();
+    bad_verdict["controls"][0]["verdict"] = json!("satisfied_with_caveats");
+    assert!(
+        !validator.is_valid(&bad_verdict),
+        "unknown verdict accepted"
+    );
+
+    // An added field is fine for consumers of version 2, but evidencer's own output must
     // describe every field it writes.
     report["findings"][0]["new_field"] = json!(true);
     assert!(

@@ -6,9 +6,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{CheckResult, CheckStatus, Verdict};
+use super::{CheckResult, CheckStatus};
 use crate::base::phrase::NAMED_SUBJECTS;
-use crate::catalog::Control;
 use crate::evidence::finding::{Finding, Status};
 
 /// Why a check was not assessed, from its `not_assessed` and `error` findings.
@@ -45,58 +44,36 @@ pub fn not_assessed_reason(findings: &[&Finding]) -> String {
     out
 }
 
-/// The narrative of a control: its verdict in a sentence, then the evidence check by check
-/// with counts and the first subjects named with their files, then what was not assessed,
-/// then the accepted exceptions it relied on.
+/// Why the attestation pseudo-check of a control has no result.
+pub fn no_document_attached() -> String {
+    "no document attached".into()
+}
+
+/// What a check that passed on part of its scope did not see, from its `not_assessed`
+/// findings.
+pub fn partly_unseen(findings: &[&Finding]) -> String {
+    format!(
+        "part of its scope was not assessed: {}",
+        not_assessed_reason(
+            &findings
+                .iter()
+                .copied()
+                .filter(|f| f.status == Status::NotAssessed)
+                .collect::<Vec<_>>()
+        )
+    )
+}
+
+/// The narrative of a control: the opening sentence of the roll-up (its verdict and the
+/// step that decided it, see [`crate::assess::rollup::Decision::sentence`]), then the evidence
+/// check by check with counts and the first subjects named with their files, then the
+/// accepted exceptions it relied on.
 pub fn control_narrative(
-    control: &Control,
-    verdict: Verdict,
+    opening: &str,
     checks: &[CheckResult],
     by_check: &BTreeMap<&str, Vec<&Finding>>,
 ) -> String {
-    let mut out = String::new();
-    let assessed = checks
-        .iter()
-        .filter(|c| c.status != CheckStatus::NotAssessed)
-        .count();
-    let excepted: usize = checks.iter().map(|c| c.excepted).sum();
-    let _ = match verdict {
-        Verdict::NotAssessed if checks.is_empty() => write!(
-            out,
-            "Not assessed: no check of evidencer gives evidence for {} yet; answer it from other evidence.",
-            control.id
-        ),
-        Verdict::NotAssessed => write!(
-            out,
-            "Not assessed: none of the {} check(s) for this control could be assessed from the input.",
-            checks.len()
-        ),
-        Verdict::Satisfied if excepted > 0 => write!(
-            out,
-            "Satisfied: all {} check(s) passed, counting {excepted} finding(s) under accepted exceptions.",
-            checks.len()
-        ),
-        Verdict::Satisfied => write!(out, "Satisfied: all {} check(s) passed.", checks.len()),
-        Verdict::NotSatisfied => write!(
-            out,
-            "Not satisfied: {} of {} assessed check(s) found failures.",
-            checks
-                .iter()
-                .filter(|c| c.status == CheckStatus::Fail)
-                .count(),
-            assessed
-        ),
-        Verdict::PartiallySatisfied => write!(
-            out,
-            "Partially satisfied: {} of {} check(s) passed, {} assessed.",
-            checks
-                .iter()
-                .filter(|c| c.status == CheckStatus::Pass)
-                .count(),
-            checks.len(),
-            assessed
-        ),
-    };
+    let mut out = opening.to_string();
     let mut cited: BTreeMap<&str, (&crate::evidence::finding::FindingException, usize)> =
         BTreeMap::new();
     for check in checks {
@@ -106,6 +83,14 @@ pub fn control_narrative(
         if let Some(summary) = &check.summary {
             out.push(' ');
             out.push_str(summary);
+        }
+        if !check.relaxed_by.is_empty() {
+            let _ = write!(
+                out,
+                " Its {} failure(s) count as warnings: the control allows them while a current attestation covers it ({}).",
+                check.counts.fail,
+                check.relaxed_by.join(", ")
+            );
         }
         for f in findings.iter().filter(|f| f.is_excepted()) {
             if let Some(e) = &f.exception {
@@ -164,6 +149,16 @@ fn check_sentence(check: &CheckResult, findings: &[&Finding]) -> String {
             check.id,
             check.reason.as_deref().unwrap_or("no evidence")
         ),
+        CheckStatus::Warn if open_fail == 0 && open_warn == 0 => format!(
+            "{} ({}): {} subject(s) pass, but {}.",
+            check.title,
+            check.id,
+            c.pass,
+            check
+                .reason
+                .as_deref()
+                .unwrap_or("part of its scope was not assessed")
+        ),
         CheckStatus::Pass if check.excepted > 0 => format!(
             "{} ({}): {} of {judged} subject(s) pass; {excepted}.",
             check.title, check.id, c.pass
@@ -175,7 +170,7 @@ fn check_sentence(check: &CheckResult, findings: &[&Finding]) -> String {
             c.pass,
             examples(&open, Status::Pass, ", e.g. ")
         ),
-        CheckStatus::Warn | CheckStatus::Fail => {
+        CheckStatus::Warn | CheckStatus::Fail | CheckStatus::Error => {
             let mut s = format!("{} ({}): ", check.title, check.id);
             let mut parts = Vec::new();
             if open_fail > 0 {
@@ -197,7 +192,14 @@ fn check_sentence(check: &CheckResult, findings: &[&Finding]) -> String {
                 parts.push(format!("{} pass", c.pass));
             }
             if c.error > 0 {
-                parts.push(format!("{} could not be read", c.error));
+                parts.push(format!(
+                    "{} could not be read{}",
+                    c.error,
+                    examples(&open, Status::Error, ": ")
+                ));
+            }
+            if c.not_assessed > 0 {
+                parts.push(format!("{} not assessed", c.not_assessed));
             }
             s.push_str(&parts.join("; "));
             s.push('.');

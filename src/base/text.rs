@@ -15,6 +15,20 @@
 
 use std::borrow::Cow;
 
+/// An error and its causes, `what failed: why: why`, as anyhow's `{:#}` prints them: for
+/// errors shown outside `main` (a warning, a problem in the report). Messages never repeat
+/// their source, so each cause appears once.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(inner) = cur {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        cur = inner.source();
+    }
+    s
+}
+
 /// True for a character no text output shows raw: a control character other than tab,
 /// line feed and carriage return (C0, DEL, C1), or a bidirectional override or isolate.
 pub fn is_hostile(c: char) -> bool {

@@ -72,7 +72,7 @@ impl Default for Limits {
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
     #[error(
-        "{archive}: cannot read it as a gzip-compressed tar archive ({source}); the file is corrupt or is not a bundle"
+        "{archive}: the file is corrupt or is not a bundle: cannot read it as a gzip-compressed tar archive"
     )]
     Corrupt {
         archive: String,
@@ -91,7 +91,7 @@ pub enum ExtractError {
     Ambiguous { archive: String, what: String },
     #[error("{archive}: {what}; refusing to unpack more")]
     TooBig { archive: String, what: String },
-    #[error("cannot unpack {archive} into {}: {source}", .dir.display())]
+    #[error("cannot unpack {archive} into {}", .dir.display())]
     Write {
         archive: String,
         dir: PathBuf,

@@ -12,6 +12,7 @@
 //! evidence/<source>/objects/<kind>.json   kubectl-style List of the objects as kept (redacted)
 //! evidence/<source>/files/<path>          collected text files (Dockerfiles, pipelines)
 //! evidence/<source>/commits/<commit>/<path>   ... as read at a Git commit
+//! attestations/<id>/<file name>       attested documents, as read and hashed
 //! ```
 //!
 //! Each List item is the canonical JSON of one object (keys sorted, compact, one per line),
@@ -110,7 +111,7 @@ impl EvidenceFile {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
-    #[error("cannot write bundle {}: {source}", .path.display())]
+    #[error("cannot write bundle {}", .path.display())]
     Write {
         path: PathBuf,
         #[source]
@@ -121,7 +122,7 @@ pub enum BundleError {
         .path.display()
     )]
     NotABundle { path: PathBuf, why: String },
-    #[error("--bundle {}: cannot check what the directory holds: {source}", .path.display())]
+    #[error("--bundle {}: cannot check what the directory holds", .path.display())]
     Check {
         path: PathBuf,
         #[source]
@@ -144,6 +145,8 @@ pub struct BundleInput<'a> {
     pub reports: &'a [(&'static str, &'a [u8])],
     pub objects: &'a [Object],
     pub files: &'a [CollectedFile],
+    /// Attested documents: each one that is a file is copied under `attestations/`.
+    pub documents: &'a [crate::attestations::Attestation],
     /// The signing key, loaded (see [`sign::SigningKey::load`]).
     pub sign_key: Option<&'a sign::SigningKey>,
 }
@@ -218,6 +221,10 @@ pub fn contents(input: &BundleInput) -> Result<Contents, BundleError> {
         evidence.push(entry);
     }
     for (path, bytes, entry) in text_files(input.files, &dirs, &records)? {
+        files.push((path, bytes));
+        evidence.push(entry);
+    }
+    for (path, bytes, entry) in documents(input.documents) {
         files.push((path, bytes));
         evidence.push(entry);
     }
@@ -463,6 +470,34 @@ fn text_files(
         ));
     }
     Ok(out)
+}
+
+/// Attested documents at `attestations/<id>/<file name>`, each a file entry citing its
+/// record (its sha256 is the document's, so `verify` checks the copy).
+fn documents(list: &[crate::attestations::Attestation]) -> Vec<Laid> {
+    let mut used = BTreeSet::new();
+    list.iter()
+        .filter_map(|a| {
+            let bytes = a.bytes.as_ref()?;
+            let name = slug(a.file_name().unwrap_or("document"), "document");
+            let path = unique(
+                &mut used,
+                format!("attestations/{}/{name}", slug(&a.id, "attestation")),
+                "~",
+            );
+            Some((
+                path.clone(),
+                bytes.to_vec(),
+                EvidenceFile::File {
+                    path,
+                    source: crate::attestations::source_id(&a.file),
+                    original_path: a.document.clone(),
+                    commit: None,
+                    record: a.evidence.clone(),
+                },
+            ))
+        })
+        .collect()
 }
 
 /// A path from the input made safe inside the bundle: `/`-separated components, none empty,

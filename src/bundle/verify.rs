@@ -143,7 +143,7 @@ pub enum VerifyError {
     Archive(#[from] ExtractError),
     #[error("{}: not an evidencer bundle: it has no manifest.json", .0)]
     NoManifest(String),
-    #[error("cannot read {}: {source}", .path.display())]
+    #[error("cannot read {}", .path.display())]
     Read {
         path: PathBuf,
         #[source]
@@ -157,7 +157,7 @@ pub enum VerifyError {
     },
     #[error(transparent)]
     PublicKey(#[from] sign::SignError),
-    #[error("cannot make a temporary directory to unpack the archive in: {0}")]
+    #[error("cannot make a temporary directory to unpack the archive in")]
     Temp(#[source] std::io::Error),
 }
 

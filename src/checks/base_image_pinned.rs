@@ -39,7 +39,7 @@ crate::declare_check! {
     /// ```
     ///
     /// ## References
-    /// - NIST CSF 2.0 PR.PS-01; PR.PS-02 implementation example 242
+    /// - NIST CSF 2.0 PR.PS-01; question bank PR.PS-02.242
     /// - Dockerfile reference: FROM; OCI Image Format Specification, Descriptors: Digests
     pub struct BaseImagePinned {
         id: "base-image-pinned",

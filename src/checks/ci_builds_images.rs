@@ -33,7 +33,7 @@ crate::declare_check! {
     /// Replacing containers instead of patching them starts with building a new image for
     /// every change, in a pipeline, so each image is reproducible and recorded
     /// (PR.PS-02.242). Building on a schedule is also how patched base layers reach the
-    /// image (PR.PS-02.241), and a pipeline-built image is the one that is scanned and
+    /// image (PR.PS-02.242-related-4), and a pipeline-built image is the one that is scanned and
     /// redeployed (PCI container guidance 10.3).
     ///
     /// ## Evidence used
@@ -52,7 +52,7 @@ crate::declare_check! {
     /// ```
     ///
     /// ## References
-    /// - NIST CSF 2.0 PR.PS-02 implementation examples 241 and 242
+    /// - NIST CSF 2.0 question bank, PR.PS-02.242 and related question 4 (patch timeframes)
     /// - PCI SSC Guidance for Containers and Container Orchestration Tools, section 10.3
     pub struct CiBuildsImages {
         id: "ci-builds-images",

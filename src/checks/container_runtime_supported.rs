@@ -22,7 +22,7 @@ crate::declare_check! {
     /// The runtime unpacks images and starts every container; a flaw in it is a container
     /// breakout. Runtimes are patched with the node, not with the cluster, and surveys keep
     /// finding a large share of nodes on unsupported containerd lines (PCI container guidance
-    /// 10.1 and 10.2; NIST CSF PR.PS-02.243).
+    /// 10.1 and 10.2; NIST CSF PR.PS-02.242-related-5).
     ///
     /// ## Evidence used
     /// `status.nodeInfo.containerRuntimeVersion` of every Node, and the end-of-life data.
@@ -38,7 +38,7 @@ crate::declare_check! {
     /// ## References
     /// - containerd RELEASES.md (support horizon); CRI-O compatibility matrix
     /// - PCI SSC Guidance for Containers and Container Orchestration Tools, sections 10.1, 10.2
-    /// - NIST CSF 2.0 PR.PS-02 implementation example 243
+    /// - NIST CSF 2.0 question bank, PR.PS-02.242 related question 5 (end-of-life software)
     pub struct ContainerRuntimeSupported {
         id: "container-runtime-supported",
         title: "Container runtimes are on supported release lines",

@@ -36,7 +36,7 @@ crate::declare_check! {
     /// ```
     ///
     /// ## References
-    /// - NIST CSF 2.0 PR.PS-01; PR.PS-02 implementation example 242
+    /// - NIST CSF 2.0 PR.PS-01; question bank PR.PS-02.242
     /// - CIS Docker Benchmark 4.1 (create a user for the container)
     /// - Dockerfile reference: USER
     pub struct DockerfileNonRootUser {

@@ -13,7 +13,7 @@ crate::declare_check! {
     ///
     /// ## Why it matters
     /// Software that runs should be software the organisation authorised: images from an
-    /// unapproved registry are unauthorised software (PR.PS-02.244), and they bypass the
+    /// unapproved registry are unauthorised software (PR.PS-02.242-related-6), and they bypass the
     /// organisation's own build, scan and promotion pipeline.
     ///
     /// ## Evidence used
@@ -29,7 +29,7 @@ crate::declare_check! {
     /// ```
     ///
     /// ## References
-    /// - NIST CSF 2.0 PR.PS-02 implementation example 244 (unauthorised software)
+    /// - NIST CSF 2.0 question bank, PR.PS-02.242 related question 6 (unauthorised software)
     /// - NIST SP 800-190, 4.1.5 (use of untrusted images)
     pub struct ImageFromTrustedRegistry {
         id: "image-from-trusted-registry",

@@ -26,7 +26,7 @@ crate::declare_check! {
     /// ```
     ///
     /// ## References
-    /// - NIST CSF 2.0 PR.PS-02 implementation example 242
+    /// - NIST CSF 2.0 question bank, PR.PS-02.242
     /// - OCI Image Format Specification, Descriptors: Digests
     /// - Kubernetes: Images, "Image pull operations" (pulling by digest)
     pub struct ImagePinnedByDigest {

@@ -24,7 +24,7 @@ crate::declare_check! {
     /// ```
     ///
     /// ## References
-    /// - NIST CSF 2.0 PR.PS-02 implementation example 242
+    /// - NIST CSF 2.0 question bank, PR.PS-02.242
     /// - Kubernetes: Images, "Image names" and "Updating images"
     pub struct ImageTagNotLatest {
         id: "image-tag-not-latest",

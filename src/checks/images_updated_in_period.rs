@@ -55,7 +55,7 @@ crate::declare_check! {
     /// ```
     ///
     /// ## References
-    /// - NIST CSF 2.0 PR.PS-02 implementation examples 241 and 242
+    /// - NIST CSF 2.0 question bank, PR.PS-02.242 and related question 4 (patch timeframes)
     /// - PCI SSC Guidance for Containers and Container Orchestration Tools, section 10.3
     pub struct ImagesUpdatedInPeriod {
         id: "images-updated-in-period",

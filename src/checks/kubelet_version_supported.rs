@@ -27,7 +27,7 @@ crate::declare_check! {
     /// unsupported kubelet gets no security fixes, and one outside the supported skew runs a
     /// combination upstream never tested. Nodes lagging behind an upgraded control plane are
     /// how clusters end up half-patched (PCI container guidance 10.1; NIST CSF
-    /// PR.PS-02.243).
+    /// PR.PS-02.242-related-5).
     ///
     /// ## Evidence used
     /// `status.nodeInfo.kubeletVersion` of every Node, the API server version
@@ -44,7 +44,7 @@ crate::declare_check! {
     /// ## References
     /// - Kubernetes version skew policy (kubelet)
     /// - PCI SSC Guidance for Containers and Container Orchestration Tools, section 10.1
-    /// - NIST CSF 2.0 PR.PS-02 implementation example 243
+    /// - NIST CSF 2.0 question bank, PR.PS-02.242 related question 5 (end-of-life software)
     pub struct KubeletVersionSupported {
         id: "kubelet-version-supported",
         title: "Kubelets are supported and within the allowed version skew",

@@ -18,7 +18,7 @@ crate::declare_check! {
     /// Upstream patches only the three most recent minor versions, for about 14 months each.
     /// An API server past its end of life gets no more security fixes, so known
     /// vulnerabilities in the control plane stay open (PCI container guidance 10.1: all
-    /// orchestration components supported and patched; NIST CSF PR.PS-02.243: end-of-life
+    /// orchestration components supported and patched; NIST CSF PR.PS-02.242-related-5: end-of-life
     /// software is identified and replaced). Managed offerings (EKS, GKE, AKS) may support a
     /// version longer; give their dates with `--eol-data`.
     ///
@@ -36,7 +36,7 @@ crate::declare_check! {
     ///
     /// ## References
     /// - PCI SSC Guidance for Containers and Container Orchestration Tools, section 10.1
-    /// - NIST CSF 2.0 PR.PS-02 implementation example 243
+    /// - NIST CSF 2.0 question bank, PR.PS-02.242 related question 5 (end-of-life software)
     /// - Kubernetes release history and patch releases (kubernetes.io/releases)
     pub struct KubernetesVersionSupported {
         id: "kubernetes-version-supported",

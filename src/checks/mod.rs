@@ -27,6 +27,7 @@ mod ci_deploys_by_replacement;
 mod ci_scans_images;
 mod container_runtime_supported;
 mod dockerfile_non_root_user;
+mod documented_process;
 mod image_from_trusted_registry;
 mod image_pinned_by_digest;
 mod image_tag_not_latest;
@@ -184,6 +185,8 @@ pub struct CheckSettings {
     pub period: Option<crate::evidence::period::Period>,
     /// Images unchanged in the period pass `images-updated-in-period` when younger than this.
     pub max_image_age_days: u32,
+    /// Documents attested by the organisation, judged by `documented-process`.
+    pub attestations: Arc<[crate::attestations::Attestation]>,
 }
 
 impl Default for CheckSettings {
@@ -196,6 +199,7 @@ impl Default for CheckSettings {
             max_scan_age_days: DEFAULT_MAX_SCAN_AGE_DAYS,
             period: None,
             max_image_age_days: DEFAULT_MAX_IMAGE_AGE_DAYS,
+            attestations: Arc::from(Vec::new()),
         }
     }
 }
@@ -342,6 +346,7 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &pod_security_enforced::PodSecurityEnforced,
         &read_only_root_enforced::ReadOnlyRootEnforced,
         &images_scanned::ImagesScanned,
+        &documented_process::DocumentedProcess,
     ];
     REGISTRY
 }

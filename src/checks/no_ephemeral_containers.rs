@@ -41,7 +41,7 @@ crate::declare_check! {
     /// ```
     ///
     /// ## References
-    /// - NIST CSF 2.0 PR.PS-02 implementation example 242
+    /// - NIST CSF 2.0 question bank, PR.PS-02.242
     /// - Kubernetes: Ephemeral Containers; Debug Running Pods
     pub struct NoEphemeralContainers {
         id: "no-ephemeral-containers",

@@ -51,7 +51,7 @@ crate::declare_check! {
     /// ```
     ///
     /// ## References
-    /// - NIST CSF 2.0 PR.PS-02 implementation example 242
+    /// - NIST CSF 2.0 question bank, PR.PS-02.242
     /// - PCI SSC Guidance for Containers and Container Orchestration Tools, section 10.3
     pub struct NoInPlaceMutation {
         id: "no-in-place-mutation",

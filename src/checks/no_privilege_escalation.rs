@@ -26,7 +26,7 @@ crate::declare_check! {
     /// ```
     ///
     /// ## References
-    /// - NIST CSF 2.0 PR.PS-01; PR.PS-02 implementation example 242
+    /// - NIST CSF 2.0 PR.PS-01; question bank PR.PS-02.242
     /// - Kubernetes Pod Security Standards, restricted profile (Privilege Escalation)
     pub struct NoPrivilegeEscalation {
         id: "no-privilege-escalation",

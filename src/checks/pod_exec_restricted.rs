@@ -50,7 +50,7 @@ crate::declare_check! {
     /// ```
     ///
     /// ## References
-    /// - NIST CSF 2.0 PR.PS-02 implementation example 242
+    /// - NIST CSF 2.0 question bank, PR.PS-02.242
     /// - Kubernetes RBAC good practices (escalate, bind, impersonate, nodes/proxy,
     ///   ephemeral containers); KEP-4006 (WebSocket exec authorization)
     pub struct PodExecRestricted {

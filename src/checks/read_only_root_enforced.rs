@@ -57,7 +57,7 @@ crate::declare_check! {
     /// ```
     ///
     /// ## References
-    /// - NIST CSF 2.0 PR.PS-01; PR.PS-02 implementation example 242
+    /// - NIST CSF 2.0 PR.PS-01; question bank PR.PS-02.242
     /// - Kubernetes ValidatingAdmissionPolicy; Kyverno `require-ro-rootfs`; Gatekeeper
     ///   library `read-only-root-filesystem`
     pub struct ReadOnlyRootEnforced {

@@ -33,7 +33,7 @@ crate::declare_check! {
     /// ```
     ///
     /// ## References
-    /// - NIST CSF 2.0 PR.PS-02 implementation example 242; PR.PS-01
+    /// - NIST CSF 2.0 question bank, PR.PS-02.242; CSF 2.0 PR.PS-01
     /// - Kubernetes: Configure a Security Context for a Pod or Container
     /// - CIS Kubernetes Benchmark 5.7.3 (apply security context to pods and containers)
     pub struct ReadOnlyRootFilesystem {

@@ -29,7 +29,7 @@ crate::declare_check! {
     /// ```
     ///
     /// ## References
-    /// - NIST CSF 2.0 PR.PS-01; PR.PS-02 implementation example 242
+    /// - NIST CSF 2.0 PR.PS-01; question bank PR.PS-02.242
     /// - Kubernetes Pod Security Standards, restricted profile (Running as Non-root)
     pub struct RunAsNonRoot {
         id: "run-as-non-root",

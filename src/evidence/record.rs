@@ -33,6 +33,8 @@ pub enum SourceKind {
     Snapshot,
     Cluster,
     Repository,
+    /// Documents attested by the organisation (`attestations:`).
+    Attestations,
 }
 
 /// What a record describes.

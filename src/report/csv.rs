@@ -2,8 +2,10 @@
 //! questionnaire or import into a GRC tool.
 //!
 //! Takes the [`Report`] and its id and gives the file's bytes: a header row, then
-//! `control_id, catalog, question, answer, verdict, narrative, evidence_summary, report_id`
-//! per control in catalog order. RFC 4180: CRLF line ends, a field holding a comma, quote,
+//! `control_id, catalog, question, answer, verdict, narrative, evidence_summary, report_id,
+//! period_start, period_end, as_of, scope, evidence_collected_from, evidence_collected_to`
+//! per control in catalog order (the last six the same on every row: what the answers speak
+//! for, so a row pasted elsewhere keeps them). RFC 4180: CRLF line ends, a field holding a comma, quote,
 //! CR or LF is quoted with its quotes doubled; UTF-8 without a byte-order mark.
 //!
 //! Cells come from cluster objects that anyone with deploy rights can name, and spreadsheet
@@ -27,7 +29,7 @@ use crate::evidence::record::EvidenceRecord;
 pub const FILE_NAME: &str = "answers.csv";
 
 /// The header row, in column order.
-pub const HEADER: [&str; 8] = [
+pub const HEADER: [&str; 14] = [
     "control_id",
     "catalog",
     "question",
@@ -36,6 +38,12 @@ pub const HEADER: [&str; 8] = [
     "narrative",
     "evidence_summary",
     "report_id",
+    "period_start",
+    "period_end",
+    "as_of",
+    "scope",
+    "evidence_collected_from",
+    "evidence_collected_to",
 ];
 
 /// `answers.csv` for a report whose `report.json` has the id `report_id`.
@@ -46,6 +54,12 @@ pub fn render(report: &Report, report_id: &str) -> Vec<u8> {
         report.evidence.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut out = Vec::with_capacity(512 * (report.controls.len() + 1));
     write_row(&mut out, HEADER.iter().map(|h| Cow::Borrowed(*h)));
+    let (period_start, period_end) = report
+        .period
+        .as_ref()
+        .map_or(("", ""), |p| (p.start.as_str(), p.end.as_str()));
+    let scope = report.scope_line();
+    let (collected_from, collected_to) = report.collection_window();
     for c in &report.controls {
         let summary = evidence_summary(report, c, &findings, &records);
         write_row(
@@ -59,6 +73,12 @@ pub fn render(report: &Report, report_id: &str) -> Vec<u8> {
                 c.narrative.as_str(),
                 summary.as_str(),
                 report_id,
+                period_start,
+                period_end,
+                report.as_of.as_str(),
+                scope.as_str(),
+                collected_from.unwrap_or(""),
+                collected_to.unwrap_or(""),
             ]
             .into_iter()
             .map(Cow::Borrowed),
@@ -87,6 +107,7 @@ fn evidence_summary(
             let status = match k.status {
                 CheckStatus::Pass => "pass",
                 CheckStatus::Warn => "warn",
+                CheckStatus::Error => "error",
                 CheckStatus::Fail => "fail",
                 CheckStatus::NotAssessed => "not assessed",
             };

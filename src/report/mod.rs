@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::assess::{ControlResult, StatusCounts, Verdict};
+use crate::attestations::AttestationEntry;
 use crate::catalog::{Catalog, CatalogFile};
 use crate::evidence::datafile::DataFile;
 use crate::evidence::finding::Finding;
@@ -29,7 +30,7 @@ use crate::exceptions::ExceptionsReport;
 pub use crate::evidence::history::ImageChange;
 
 /// Version of the `report.json` format.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The JSON Schema (draft 2020-12) of `report.json` at [`SCHEMA_VERSION`], as
 /// `evidencer schema` prints it. Its `$comment` says which changes bump the version.
@@ -56,6 +57,9 @@ pub struct Report {
     /// Accepted risks: applied, expired and unused (see [`crate::exceptions`]). Set after
     /// [`Report::build`] by the run that applied them; empty without an exceptions file.
     pub exceptions: ExceptionsReport,
+    /// Attested documents (see [`crate::attestations`]), judged at the as-of date. Set after
+    /// [`Report::build`] by the run that read them; empty without attestations.
+    pub attestations: Vec<AttestationEntry>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -228,7 +232,70 @@ impl Report {
             changes,
             evidence: inventory.records,
             exceptions: ExceptionsReport::default(),
+            attestations: Vec::new(),
         }
+    }
+
+    /// What the report covers, in one line: `clusters: a, b; repositories: x; namespaces:
+    /// all`. Clusters are the snapshots and live clusters read (by context when the input
+    /// names one, else by path); namespaces are `all` unless every one of them was read
+    /// for listed namespaces only.
+    pub fn scope_line(&self) -> String {
+        use crate::evidence::record::SourceKind;
+        let clusters: Vec<&Source> = self
+            .sources
+            .iter()
+            .filter(|s| matches!(s.kind, SourceKind::Snapshot | SourceKind::Cluster))
+            .collect();
+        let names: Vec<&str> = clusters
+            .iter()
+            .map(|s| match s.kind {
+                SourceKind::Snapshot if s.identity == "snapshot" => s.location.as_str(),
+                _ => s.identity.as_str(),
+            })
+            .collect();
+        let repositories: Vec<&str> = self
+            .sources
+            .iter()
+            .filter(|s| s.kind == SourceKind::Repository)
+            .map(|s| s.location.as_str())
+            .collect();
+        let listed: Option<std::collections::BTreeSet<&str>> = clusters.iter().try_fold(
+            Default::default(),
+            |mut all: std::collections::BTreeSet<&str>, s| {
+                let ns = s.details.get("namespaces")?;
+                all.extend(ns.split(',').filter(|n| !n.is_empty()));
+                Some(all)
+            },
+        );
+        let namespaces = match listed {
+            _ if clusters.is_empty() => "none".to_string(),
+            Some(ns) if !ns.is_empty() => ns.into_iter().collect::<Vec<_>>().join(", "),
+            _ => "all".to_string(),
+        };
+        let or_none = |v: Vec<&str>| {
+            if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
+        format!(
+            "clusters: {}; repositories: {}; namespaces: {namespaces}",
+            or_none(names),
+            or_none(repositories)
+        )
+    }
+
+    /// The earliest and latest collection time of the evidence (RFC 3339), when the inputs
+    /// record any.
+    pub fn collection_window(&self) -> (Option<&str>, Option<&str>) {
+        let times = || {
+            self.evidence
+                .iter()
+                .filter_map(|e| e.collected_at.as_deref())
+        };
+        (times().min(), times().max())
     }
 
     /// The id of a report: the sha256 (hex) of its `report.json` bytes as [`Report::to_json`]

@@ -172,7 +172,7 @@ impl Templates {
             tera.add_raw_template(name, &count_loops(&text))
                 .map_err(|e| TemplateError::Parse {
                     name: path.clone(),
-                    message: error_chain(&e),
+                    message: text::error_chain(&e),
                 })?;
             files.push(DataFile {
                 path,
@@ -192,7 +192,7 @@ impl Templates {
     pub fn context(view: &ReportView<'_>) -> Result<Context, TemplateError> {
         Context::from_serialize(view).map_err(|e| TemplateError::Render {
             name: "the report view".to_string(),
-            message: error_chain(&e),
+            message: text::error_chain(&e),
         })
     }
 
@@ -240,7 +240,7 @@ impl Templates {
             }),
             Err(e) => Err(TemplateError::Render {
                 name: shown,
-                message: error_chain(&e),
+                message: text::error_chain(&e),
             }),
         }
     }
@@ -420,17 +420,6 @@ fn count_in_expression(inner: &str, for_tag: bool) -> String {
     }
     out.push_str(&inner[last..]);
     out
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(inner) = cur {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        cur = inner.source();
-    }
-    s
 }
 
 /// Characters [`escape_markdown`] changes.

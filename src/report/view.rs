@@ -63,6 +63,8 @@ pub struct ReportView<'a> {
     pub evidence_records: usize,
     /// Controls by verdict, in the order of [`Verdict::ALL`].
     pub verdicts: Vec<Tally>,
+    /// The roll-up rule in brief ([`crate::assess::rollup::RULES_SUMMARY`]).
+    pub rules_summary: &'static str,
     /// Findings by status, most urgent first.
     pub statuses: Vec<Tally>,
     pub finding_total: usize,
@@ -214,6 +216,18 @@ pub struct Detail<'a> {
 pub struct ControlView<'a> {
     pub id: &'a str,
     pub anchor: String,
+    /// `source` (the source prints the id) or `local` (evidencer's own label).
+    pub id_source: &'static str,
+    /// Where the id comes from, in words.
+    pub id_source_label: &'static str,
+    /// The document the question is quoted from.
+    pub source: &'a str,
+    /// The CSF 2.0 subcategory the question falls under (evidencer's mapping).
+    pub csf_reference: Option<&'a str>,
+    /// The question asks for a documented process.
+    pub asks_for_process: bool,
+    /// The documents attested for this control.
+    pub documents: Vec<DocumentRow<'a>>,
     pub catalog: &'a str,
     pub title: &'a str,
     pub question: &'a str,
@@ -253,7 +267,11 @@ pub struct CheckRow<'a> {
     pub title: &'a str,
     pub status: &'static str,
     pub status_label: &'static str,
+    pub required: bool,
     pub critical: bool,
+    pub supplementary: bool,
+    /// The attestations that turn its failures into warnings for this control.
+    pub relaxed_by: &'a [String],
     pub counts: &'a StatusCounts,
     /// Why it was not assessed, when it was not.
     pub reason: Option<&'a str>,
@@ -273,6 +291,47 @@ pub struct FindingRow<'a> {
     pub evidence: Vec<EvidenceLink<'a>>,
     /// The accepted exception covering it, when one does.
     pub exception: Option<ExceptionLink<'a>>,
+}
+
+/// An attested document, as a control lists it.
+#[derive(Debug, Serialize)]
+pub struct DocumentRow<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    /// Its path as the attestation names it, or its URL.
+    pub document: &'a str,
+    pub sha256: &'a str,
+    /// False for a URL: its sha256 is as given, not checked.
+    pub verified: bool,
+    pub owner: &'a str,
+    pub approved: &'a str,
+    pub review_due: &'a str,
+    /// `current` or `past_review`.
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub defined_at: &'a str,
+}
+
+impl<'a> DocumentRow<'a> {
+    fn new(a: &'a crate::attestations::AttestationEntry) -> Self {
+        DocumentRow {
+            id: &a.id,
+            title: &a.title,
+            document: &a.document,
+            sha256: &a.sha256,
+            verified: a.verified,
+            owner: &a.owner,
+            approved: &a.approved,
+            review_due: &a.review_due,
+            status: a.status,
+            status_label: if a.status == "current" {
+                "Current"
+            } else {
+                "Past its review date"
+            },
+            defined_at: &a.defined_at,
+        }
+    }
 }
 
 /// A finding's reference to the exception covering it.
@@ -332,6 +391,7 @@ pub struct EvidenceRow<'a> {
 pub fn verdict_label(v: Verdict) -> &'static str {
     match v {
         Verdict::Satisfied => "Satisfied",
+        Verdict::SatisfiedWithExceptions => "Satisfied with exceptions",
         Verdict::PartiallySatisfied => "Partially satisfied",
         Verdict::NotSatisfied => "Not satisfied",
         Verdict::NotAssessed => "Not assessed",
@@ -341,6 +401,7 @@ pub fn verdict_label(v: Verdict) -> &'static str {
 pub fn answer_label(a: Answer) -> &'static str {
     match a {
         Answer::Yes => "Yes",
+        Answer::YesWithExceptions => "Yes, with exceptions",
         Answer::Partial => "Partially",
         Answer::No => "No",
         Answer::Unknown => "Unknown",
@@ -362,6 +423,7 @@ fn check_status(s: CheckStatus) -> (&'static str, &'static str) {
     match s {
         CheckStatus::Pass => ("pass", "Pass"),
         CheckStatus::Warn => ("warn", "Warn"),
+        CheckStatus::Error => ("error", "Error"),
         CheckStatus::Fail => ("fail", "Fail"),
         CheckStatus::NotAssessed => ("not_assessed", "Not assessed"),
     }
@@ -538,7 +600,7 @@ impl<'a> ReportView<'a> {
         let controls = report
             .controls
             .iter()
-            .map(|c| control_view(c, &mut anchors, &index))
+            .map(|c| control_view(c, &mut anchors, &index, &report.attestations))
             .collect();
 
         let verdicts = Verdict::ALL
@@ -676,6 +738,7 @@ impl<'a> ReportView<'a> {
                         crate::evidence::record::SourceKind::Snapshot => "snapshot",
                         crate::evidence::record::SourceKind::Cluster => "cluster",
                         crate::evidence::record::SourceKind::Repository => "repository",
+                        crate::evidence::record::SourceKind::Attestations => "attestations",
                     },
                     location: &s.location,
                     identity: &s.identity,
@@ -699,6 +762,7 @@ impl<'a> ReportView<'a> {
             objects: report.summary.objects,
             evidence_records: report.summary.evidence_records,
             verdicts,
+            rules_summary: crate::assess::rollup::RULES_SUMMARY,
             statuses,
             finding_total: counts.total(),
             finding_excepted: report.summary.findings_excepted,
@@ -802,6 +866,7 @@ fn control_view<'a>(
     c: &'a ControlResult,
     anchors: &mut Anchors,
     index: &FindingIndex<'a, '_>,
+    attestations: &'a [crate::attestations::AttestationEntry],
 ) -> ControlView<'a> {
     let check_order: BTreeMap<&str, usize> = c
         .checks
@@ -841,6 +906,19 @@ fn control_view<'a>(
     ControlView {
         id: &c.id,
         anchor: anchors.make("control-", &c.id),
+        id_source: match c.id_source {
+            crate::catalog::IdSource::Source => "source",
+            crate::catalog::IdSource::Local => "local",
+        },
+        id_source_label: c.id_source.describe(),
+        source: &c.source,
+        csf_reference: c.csf_reference.as_deref(),
+        asks_for_process: c.asks_for_process,
+        documents: attestations
+            .iter()
+            .filter(|a| a.control == c.id)
+            .map(DocumentRow::new)
+            .collect(),
         catalog: &c.catalog,
         title: &c.title,
         question: &c.question,
@@ -860,7 +938,10 @@ fn control_view<'a>(
                     title: k.title,
                     status,
                     status_label,
+                    required: k.required,
                     critical: k.critical,
+                    supplementary: k.supplementary,
+                    relaxed_by: &k.relaxed_by,
                     counts: &k.counts,
                     reason: k.reason.as_deref(),
                 }
@@ -1006,13 +1087,11 @@ mod tests {
                         pass: 2,
                         ..Default::default()
                     },
-                    reason: None,
-                    excepted: 0,
-                    summary: None,
+                    ..Default::default()
                 })
                 .collect(),
             findings: findings.iter().map(|f| f.to_string()).collect(),
-            exceptions: Vec::new(),
+            ..Default::default()
         }
     }
 

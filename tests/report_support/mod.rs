@@ -1,7 +1,8 @@
 //! What the report tests share: [`golden_report`], a report built in code for the renderer
-//! golden tests and the schema tests (fixed times, four controls, one of each verdict,
+//! golden tests and the schema tests (fixed times, five controls, one of each verdict,
 //! findings of every status, input problems of every level, every coverage status,
-//! redaction counts, evidence of every kind, exceptions applied, expired and unused, values holding markup and table syntax, so the
+//! redaction counts, evidence of every kind, exceptions applied, expired and unused, an
+//! attested document, values holding markup and table syntax, so the
 //! goldens also show how each format escapes them); and [`run_report`], which runs the
 //! real binary on a fixture.
 
@@ -13,7 +14,8 @@ use std::path::Path;
 use std::collections::BTreeMap;
 
 use evidencer::assess;
-use evidencer::catalog::{Catalog, CatalogFile, Control, ControlCheck};
+use evidencer::attestations::AttestationEntry;
+use evidencer::catalog::{Catalog, CatalogFile, Control, ControlCheck, IdSource};
 use evidencer::evidence::datafile::DataFile;
 use evidencer::evidence::finding::{Finding, Severity, Status, Subject, assign_ids};
 use evidencer::evidence::history::{History, ImageChange};
@@ -67,6 +69,8 @@ fn container(kind: &str, ns: &str, name: &str, container: Option<&str>, line: u3
 fn control(id: &str, title: &str, checks: &[(&'static str, bool)]) -> Control {
     Control {
         id: id.into(),
+        id_source: IdSource::Local,
+        source: "Golden test catalog".into(),
         catalog: "golden".into(),
         title: title.into(),
         question: format!("Does the organization meet {id}?"),
@@ -76,9 +80,11 @@ fn control(id: &str, title: &str, checks: &[(&'static str, bool)]) -> Control {
             .map(|(id, critical)| ControlCheck {
                 id,
                 critical: *critical,
+                ..ControlCheck::default()
             })
             .collect(),
         file: "golden.yaml".into(),
+        ..Control::default()
     }
 }
 
@@ -123,7 +129,16 @@ exceptions:
     approver: Sam Okafor (CTO)
     ticket: SEC-3
     expires: 2027-03-31
+  - id: EXC-4
+    check: image-pinned-by-digest
+    subject: {name: api}
+    reason: the vendor publishes no digests yet
+    approver: Sam Okafor (CTO)
+    ticket: SEC-4
+    expires: 2026-12-31
 ";
+
+const ATTESTATIONS: &str = "attestations:golden-attestations.yaml";
 
 pub fn golden_report() -> Report {
     let mut objects = vec![
@@ -180,8 +195,16 @@ pub fn golden_report() -> Report {
     );
     event.time = Some("2026-09-12T08:30:00Z".into());
     event.collected_at = Some("2026-09-30T23:00:00Z".into());
+    let document = record(
+        ATTESTATIONS,
+        EvidenceKind::File,
+        "attestation:ATT-1:docs/non-root <policy>.md",
+        "Attestation ATT-1 for GOLD-1: \u{201c}Non-root policy\u{201d}",
+        8,
+    );
     objects.push(file);
     objects.push(event);
+    objects.push(document);
     let ev: Vec<String> = objects.iter().map(|r| r.id.clone()).collect();
 
     let mut coverage = Coverage::default();
@@ -201,6 +224,13 @@ pub fn golden_report() -> Report {
     details.insert("server_version".to_string(), "v1.31.2".to_string());
     let inventory = Inventory {
         sources: vec![
+            Source {
+                id: ATTESTATIONS.into(),
+                kind: SourceKind::Attestations,
+                location: "golden-attestations.yaml".into(),
+                identity: "attestations".into(),
+                details: BTreeMap::from([("attestations".to_string(), "1".to_string())]),
+            },
             Source {
                 id: REPO.into(),
                 kind: SourceKind::Repository,
@@ -400,6 +430,37 @@ pub fn golden_report() -> Report {
         )
         .evidence(["ev-00000000000000ff".to_string()]),
         Finding::new(
+            "image-pinned-by-digest",
+            Severity::Medium,
+            Status::Fail,
+            container("Deployment", "shop", "api", Some("web"), 1),
+            "image is pinned only by the tag `1.2`",
+        )
+        .evidence([ev[0].clone()]),
+        Finding::new(
+            "documented-process",
+            Severity::Medium,
+            Status::Pass,
+            Subject {
+                kind: "Attestation".into(),
+                name: "ATT-1".into(),
+                source: ATTESTATIONS.into(),
+                path: Some("golden-attestations.yaml".into()),
+                line: Some(2),
+                ..Default::default()
+            },
+            "\u{201c}Non-root policy\u{201d} (docs/non-root <policy>.md), owned by Dana Whitfield (CISO), approved 2026-04-01, review due 2027-04-01: current on 2026-09-30",
+        )
+        .evidence([ev[7].clone()])
+        .detail("control", "GOLD-1")
+        .detail("document", "docs/non-root <policy>.md")
+        .detail("sha256", hash(8))
+        .detail("verified", true)
+        .detail("owner", "Dana Whitfield (CISO)")
+        .detail("approved", "2026-04-01")
+        .detail("review_due", "2027-04-01")
+        .detail("title", "Non-root policy"),
+        Finding::new(
             "image-from-trusted-registry",
             Severity::High,
             Status::NotAssessed,
@@ -437,7 +498,7 @@ pub fn golden_report() -> Report {
                 "GOLD-3",
                 "Hardened <baseline> | kept",
                 &[
-                    ("read-only-root-filesystem", false),
+                    ("read-only-root-filesystem", true),
                     ("no-privilege-escalation", false),
                     ("image-from-trusted-registry", false),
                 ],
@@ -447,6 +508,14 @@ pub fn golden_report() -> Report {
                 question: "=HYPERLINK(\"https://example.com\", \"Is this question answered?\")"
                     .into(),
                 ..control("GOLD 4/x", "A question no check answers", &[])
+            },
+            Control {
+                checks: vec![ControlCheck {
+                    id: "image-pinned-by-digest",
+                    required: true,
+                    ..ControlCheck::default()
+                }],
+                ..control("GOLD-5", "Images are pinned, or the risk accepted", &[])
             },
         ],
         files: vec![CatalogFile {
@@ -487,6 +556,21 @@ pub fn golden_report() -> Report {
     };
     let mut report = Report::build(run, inventory, findings, controls, &catalog);
     report.exceptions = excepted;
+    report.attestations = vec![AttestationEntry {
+        id: "ATT-1".into(),
+        control: "GOLD-1".into(),
+        title: "Non-root policy".into(),
+        document: "docs/non-root <policy>.md".into(),
+        sha256: hash(8),
+        verified: true,
+        owner: "Dana Whitfield (CISO)".into(),
+        approved: "2026-04-01".into(),
+        review_interval_days: 365,
+        review_due: "2027-04-01".into(),
+        status: "current",
+        defined_at: "golden-attestations.yaml:2".into(),
+        evidence: ev[7].clone(),
+    }];
     report.summary.objects = 5;
     // The goldens must not change with every release.
     report.tool.version = "0.0.0-golden";

@@ -106,7 +106,7 @@ pub enum ClusterError {
         server: String,
         message: String,
     },
-    #[error("cannot start the async runtime: {0}")]
+    #[error("cannot start the async runtime")]
     Runtime(#[source] std::io::Error),
 }
 

@@ -44,7 +44,7 @@ pub enum CollectError {
         .path.display()
     )]
     NotASnapshot { path: PathBuf, why: String },
-    #[error("cannot move the snapshot into {}: {source}", .path.display())]
+    #[error("cannot move the snapshot into {}", .path.display())]
     Rename {
         path: PathBuf,
         #[source]

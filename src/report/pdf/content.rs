@@ -68,9 +68,9 @@ const UNKNOWN: Palette = Palette {
 /// gives it.
 fn palette(key: &str) -> Palette {
     match key {
-        "satisfied" | "pass" | "collected" => GOOD,
-        "partially_satisfied" | "warn" | "warning" => MIXED,
-        "not_satisfied" | "fail" | "error" | "forbidden" => BAD,
+        "satisfied" | "pass" | "collected" | "current" => GOOD,
+        "satisfied_with_exceptions" | "partially_satisfied" | "warn" | "warning" => MIXED,
+        "not_satisfied" | "fail" | "error" | "forbidden" | "past_review" => BAD,
         _ => UNKNOWN,
     }
 }
@@ -318,7 +318,7 @@ fn cover(input: &PdfInput, view: &ReportView, spec: &PageSpec, out: &mut Vec<Blo
     let clusters: Vec<String> = view
         .sources
         .iter()
-        .filter(|s| s.kind != "repository")
+        .filter(|s| s.kind == "snapshot" || s.kind == "cluster")
         .map(|s| {
             let version = s
                 .details
@@ -498,11 +498,13 @@ fn summary(view: &ReportView, section: &Section, spec: &PageSpec, out: &mut Vec<
         BODY,
         format!(
             "evidencer assessed {} controls against the evidence collected as of {}. {} are \
-             satisfied, {} partially satisfied and {} not satisfied; {} could not be assessed \
-             from this evidence, which is not the same as passing.",
+             satisfied, {} satisfied only with accepted exceptions, {} partially satisfied and \
+             {} not satisfied; {} could not be assessed from this evidence, which is not the \
+             same as passing.",
             view.controls.len(),
             view.as_of,
             by("satisfied"),
+            by("satisfied_with_exceptions"),
             by("partially_satisfied"),
             by("not_satisfied"),
             by("not_assessed"),
@@ -570,6 +572,11 @@ fn summary(view: &ReportView, section: &Section, spec: &PageSpec, out: &mut Vec<
          findings that ended in an error. \u{201c}Excepted\u{201d} counts the failing or \
          warning findings that an accepted exception covers: they are in the fail and warn \
          counts, but count as passing towards the verdict (section 3).",
+        6.0,
+    ));
+    out.push(para(
+        NOTE,
+        format!("How verdicts are reached: {}", view.rules_summary),
         0.0,
     ));
 }
@@ -591,7 +598,25 @@ fn control_section(view: &ReportView, c: &ControlView, section: &Section, out: &
         palette(c.verdict),
     ));
     out.push(label("Question", 2.0));
-    out.push(para(BODY, c.question, 8.0));
+    out.push(para(BODY, c.question, 4.0));
+    out.push(para(
+        NOTE,
+        format!(
+            "Source: {}. Id: {}.{}{}",
+            c.source,
+            c.id_source_label,
+            c.csf_reference
+                .map(|r| format!(" CSF 2.0 reference: {r} (evidencer's mapping, not an id)."))
+                .unwrap_or_default(),
+            if c.asks_for_process {
+                " The question asks for a documented process: it is answered from an attested \
+                 document."
+            } else {
+                ""
+            }
+        ),
+        8.0,
+    ));
     out.push(label("Assessment", 2.0));
     out.push(para(BODY, prose(c.narrative), 8.0));
     if !c.explanation.is_empty() {
@@ -605,10 +630,22 @@ fn control_section(view: &ReportView, c: &ControlView, section: &Section, out: &
             .iter()
             .map(|k| {
                 let mut check = vec![Span::new(TD_BOLD, k.title), Span::new(TD_MONO_MUTED, k.id)];
+                if k.required {
+                    check.push(Span::new(TD_MUTED, "required: no answer without it"));
+                }
                 if k.critical {
                     check.push(Span::new(
                         TD_MUTED,
                         "critical: a failure decides the control",
+                    ));
+                }
+                if k.supplementary {
+                    check.push(Span::new(TD_MUTED, "supplementary: counts when assessed"));
+                }
+                if !k.relaxed_by.is_empty() {
+                    check.push(Span::new(
+                        TD_MUTED,
+                        format!("failures count as warnings: {}", k.relaxed_by.join(", ")),
                     ));
                 }
                 vec![
@@ -631,6 +668,49 @@ fn control_section(view: &ReportView, c: &ControlView, section: &Section, out: &
                 Column::auto("Pass").right(),
                 Column::auto("Not assessed").right(),
                 Column::auto("Note"),
+            ],
+            rows,
+        ));
+        out.push(Block::Space(8.0));
+    }
+    if !c.documents.is_empty() {
+        out.push(label("Attested documents", 4.0));
+        let rows = c
+            .documents
+            .iter()
+            .map(|d| {
+                vec![
+                    Cell::new(vec![
+                        Span::new(TD_BOLD, d.id),
+                        Span::new(TD, d.title),
+                        Span::new(TD_MUTED, d.defined_at),
+                    ]),
+                    Cell::new(vec![
+                        Span::new(
+                            TD,
+                            if d.verified {
+                                d.document.to_string()
+                            } else {
+                                format!("{} (URL, not verified)", d.document)
+                            },
+                        ),
+                        Span::new(TD_MONO_MUTED, format!("sha256 {}", d.sha256)),
+                    ]),
+                    Cell::text(TD, d.owner),
+                    Cell::text(TD, d.approved),
+                    Cell::text(TD, d.review_due),
+                    badge(d.status, d.status_label, 8.0),
+                ]
+            })
+            .collect();
+        out.push(grid(
+            vec![
+                Column::auto("Attestation"),
+                Column::auto("Document"),
+                Column::auto("Owner"),
+                Column::auto("Approved"),
+                Column::auto("Review due"),
+                Column::auto("Status"),
             ],
             rows,
         ));
