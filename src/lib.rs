@@ -6,17 +6,12 @@
 //! control of the catalogs ([`catalog`]); renderers ([`report`]) write the result.
 
 pub mod app;
-pub mod archive;
 pub mod assess;
 pub mod base;
 pub mod bundle;
-pub mod catalog;
 pub mod checks;
-pub mod cli;
 pub mod collect;
-pub mod config;
 pub mod evidence;
-pub mod exceptions;
 pub mod facts;
 pub mod fuzzing;
 pub mod report;

@@ -10,11 +10,13 @@
 //! - answer: satisfied → yes, partially_satisfied → partial, not_satisfied → no,
 //!   not_assessed → unknown;
 //! - exceptions: a `fail` or `warn` finding covered by an accepted exception in force (see
-//!   [`crate::exceptions`]) keeps its status in the report and in the counts, but the roll-up
+//!   [`crate::assess::exceptions`]) keeps its status in the report and in the counts, but the roll-up
 //!   treats it as `pass`: a check whose only failures are excepted passes, and its control
 //!   can be satisfied. Each check counts its excepted findings apart (`excepted`), and the
 //!   control lists the exceptions it relied on and its narrative cites them.
 
+pub mod catalog;
+pub mod exceptions;
 pub mod narrative;
 
 use std::collections::BTreeMap;
@@ -22,7 +24,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use self::narrative::{control_narrative, not_assessed_reason};
-use crate::catalog::{Catalog, Control};
+use crate::assess::catalog::{Catalog, Control};
 use crate::checks;
 use crate::evidence::finding::{Finding, Status};
 

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{CheckResult, CheckStatus, Verdict};
+use crate::assess::catalog::Control;
 use crate::base::phrase::NAMED_SUBJECTS;
-use crate::catalog::Control;
 use crate::evidence::finding::{Finding, Status};
 
 /// Why a check was not assessed, from its `not_assessed` and `error` findings.

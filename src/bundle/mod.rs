@@ -195,10 +195,7 @@ impl Contents {
 pub fn contents(input: &BundleInput) -> Result<Contents, BundleError> {
     let report = input.report;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut reports = vec![format!(
-        "reports/{}",
-        crate::config::Format::Json.file_name()
-    )];
+    let mut reports = vec![format!("reports/{}", crate::report::JSON_FILE_NAME)];
     files.push((reports[0].clone(), input.report_json.to_vec()));
     for (name, bytes) in input.reports {
         let path = format!("reports/{name}");

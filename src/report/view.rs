@@ -17,8 +17,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Report;
+use crate::assess::catalog::CatalogFile;
 use crate::assess::{Answer, CheckStatus, ControlResult, StatusCounts, Verdict};
-use crate::catalog::CatalogFile;
 use crate::evidence::datafile::DataFile;
 use crate::evidence::finding::{Finding, Status};
 use crate::evidence::inventory::KindStatus;
@@ -754,7 +754,7 @@ struct FindingIndex<'a, 'v> {
 }
 
 fn exceptions_view<'a>(report: &'a Report, index: &FindingIndex<'a, '_>) -> ExceptionsView<'a> {
-    let rows = |list: &'a [crate::exceptions::ExceptionEntry]| -> Vec<ExceptionRow<'a>> {
+    let rows = |list: &'a [crate::assess::exceptions::ExceptionEntry]| -> Vec<ExceptionRow<'a>> {
         list.iter()
             .map(|e| ExceptionRow {
                 id: &e.id,
@@ -957,8 +957,8 @@ fn coverage_rows(report: &Report) -> Vec<CoverageRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::assess::catalog::Catalog;
     use crate::assess::{CheckResult, ControlResult};
-    use crate::catalog::Catalog;
     use crate::evidence::finding::{Severity, Subject};
     use crate::evidence::inventory::Inventory;
     use crate::evidence::record::{EvidenceRecord, evidence_id};

@@ -13,7 +13,8 @@ use std::path::Path;
 use std::collections::BTreeMap;
 
 use evidencer::assess;
-use evidencer::catalog::{Catalog, CatalogFile, Control, ControlCheck};
+use evidencer::assess::catalog::{Catalog, CatalogFile, Control, ControlCheck};
+use evidencer::assess::exceptions;
 use evidencer::evidence::datafile::DataFile;
 use evidencer::evidence::finding::{Finding, Severity, Status, Subject, assign_ids};
 use evidencer::evidence::history::{History, ImageChange};
@@ -22,7 +23,6 @@ use evidencer::evidence::inventory::{
 };
 use evidencer::evidence::inventory::{Problem, ProblemLevel};
 use evidencer::evidence::record::{EvidenceKind, EvidenceRecord, Source, SourceKind, evidence_id};
-use evidencer::exceptions;
 use evidencer::report::{Period, Report, RunInfo};
 
 const SOURCE: &str = "snapshot:q3/cluster";

@@ -127,7 +127,7 @@ impl Format {
         match self {
             Format::Md => "report.md",
             Format::Html => "report.html",
-            Format::Json => "report.json",
+            Format::Json => crate::report::JSON_FILE_NAME,
             Format::Pdf => "report.pdf",
             Format::Csv => crate::report::csv::FILE_NAME,
         }
@@ -238,7 +238,7 @@ pub struct Settings {
     pub keep: Option<u32>,
     /// `--replace`: replace a period folder that is already filed.
     pub replace: bool,
-    /// Accepted risks (see [`crate::exceptions`]).
+    /// Accepted risks (see [`crate::assess::exceptions`]).
     pub exceptions: Option<PathBuf>,
     /// Where to write the evidence bundle, if anywhere.
     pub bundle: Option<PathBuf>,

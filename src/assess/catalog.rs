@@ -23,11 +23,11 @@ use crate::evidence::record::sha256_hex;
 pub const BUILTIN: [(&str, &str); 2] = [
     (
         "controls/nist-csf-2.0.yaml",
-        include_str!("../controls/nist-csf-2.0.yaml"),
+        include_str!("../../controls/nist-csf-2.0.yaml"),
     ),
     (
         "controls/pci-ssc-container.yaml",
-        include_str!("../controls/pci-ssc-container.yaml"),
+        include_str!("../../controls/pci-ssc-container.yaml"),
     ),
 ];
 

@@ -1,7 +1,7 @@
 //! The command line: `report`, `collect`, `verify`, `checks`, `explain`, `controls`, `schema`.
 //!
-//! Parses arguments with clap, merges them over the config file (see [`crate::config`]) and
-//! runs the pipeline in [`crate::app`]. Exit codes: 0 done; 1 when `--fail-on` is met (for
+//! Parses arguments with clap, merges them over the config file (see [`crate::app::config`]) and
+//! runs the pipeline in [`crate::app::run`]. Exit codes: 0 done; 1 when `--fail-on` is met (for
 //! `verify`: the bundle differs from its manifest or its signature fails); 2 usage or
 //! runtime error (for `verify`: the bundle cannot be read).
 
@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{self, ConfigFile, FailOn, Format};
+use crate::app::config::{self, ConfigFile, FailOn, Format};
 
 #[derive(Debug, Parser)]
 #[command(
