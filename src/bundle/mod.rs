@@ -23,8 +23,8 @@
 //! (files in path order, then the manifest and its signature; mtime the as-of instant, owner
 //! 0, mode 0644; gzip header without name or time).
 
-pub mod archive;
 pub mod sign;
+pub mod tar_gz;
 pub mod verify;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -540,7 +540,7 @@ fn write_archive(path: &Path, c: &Contents, mtime: u64) -> Result<(), BundleErro
         .map_err(&err)?;
     {
         let out = std::io::BufWriter::new(tmp.as_file());
-        let gz = archive::write_tar_gz(out, &c.entries(), mtime).map_err(&err)?;
+        let gz = tar_gz::write_tar_gz(out, &c.entries(), mtime).map_err(&err)?;
         gz.finish()
             .map_err(&err)?
             .into_inner()

@@ -1,6 +1,6 @@
 //! Checks: turn evidence into findings.
 //!
-//! A check is a small type declared with [`declare_check!`] in a file of its own: an id, a
+//! A check is a small type declared with [`declare_check!`](crate::declare_check) in a file of its own: an id, a
 //! title, a severity and an `evaluate` function that reads a [`CheckContext`] and returns
 //! findings. Its doc comment, with the fixed headings of [`DOC_HEADINGS`], is compiled into the
 //! binary and serves both `evidencer explain` and the docs. [`registry`] lists every check:
