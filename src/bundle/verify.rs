@@ -1,7 +1,7 @@
 //! `evidencer verify BUNDLE`: is the bundle as it was written?
 //!
 //! Takes a bundle directory or `.tar.gz` (unpacked first, safely and as `tar xzf` reads it,
-//! into a temporary directory: see [`super::archive`]) and gives a [`Verification`]: every file the manifest
+//! into a temporary directory: see [`super::tar_gz`]) and gives a [`Verification`]: every file the manifest
 //! lists is hashed again and reported changed or removed when it differs or is missing;
 //! every other file is reported added; the manifest must be exactly as evidencer writes it
 //! and match the digest of itself it carries; the objects in the evidence files must hash
