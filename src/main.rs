@@ -6,8 +6,8 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
+use evidencer::app::cli::{Cli, Command, LogFormat};
 use evidencer::base::text;
-use evidencer::cli::{Cli, Command, LogFormat};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::field::MakeExt;
 use tracing_subscriber::fmt::format;
@@ -70,32 +70,32 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> anyhow::Result<u8> {
     Ok(match &cli.command {
-        Command::Report(args) => evidencer::app::report(args)?.exit_code,
+        Command::Report(args) => evidencer::app::run::report(args)?.exit_code,
         Command::Collect(args) => {
-            evidencer::app::collect_cluster(args)?;
+            evidencer::app::run::collect_cluster(args)?;
             0
         }
         Command::Checks(args) => {
-            evidencer::app::list_checks(args)?;
+            evidencer::app::run::list_checks(args)?;
             0
         }
         Command::Explain { check } => {
-            evidencer::app::explain(check)?;
+            evidencer::app::run::explain(check)?;
             0
         }
         Command::Controls(args) => {
-            evidencer::app::list_controls(args)?;
+            evidencer::app::run::list_controls(args)?;
             0
         }
         Command::Rules => {
-            evidencer::app::rules()?;
+            evidencer::app::run::rules()?;
             0
         }
         Command::Schema => {
-            evidencer::app::schema()?;
+            evidencer::app::run::schema()?;
             0
         }
-        Command::Verify(args) => evidencer::app::verify(args)?,
+        Command::Verify(args) => evidencer::app::run::verify(args)?,
     })
 }
 
@@ -107,7 +107,7 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
 /// can neither drive the terminal nor forge a log line; in JSON, what serde leaves raw is
 /// written as `\u` escapes.
 fn init_logging(cli: &Cli) {
-    let summary = evidencer::app::SUMMARY_TARGET;
+    let summary = evidencer::app::run::SUMMARY_TARGET;
     let level = match (cli.quiet, cli.verbose) {
         (true, _) => "error".to_string(),
         (false, 0) => format!("warn,{summary}=info"),

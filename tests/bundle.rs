@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
 use assert_cmd::Command;
-use evidencer::bundle::archive::{self, Limits};
+use evidencer::bundle::tar_gz::{self, Limits};
 use sha2::{Digest, Sha256};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -245,7 +245,7 @@ fn a_tar_gz_bundle_is_byte_identical_and_verify_names_a_file_changed_before_repa
     // Unpack, change one file, pack again as an editor would, for every file.
     let unpacked = dir.path().join("unpacked");
     fs::create_dir(&unpacked).unwrap();
-    let mut names = archive::extract(&a, &unpacked, Limits::default()).unwrap();
+    let mut names = tar_gz::extract(&a, &unpacked, Limits::default()).unwrap();
     assert_eq!(names.last().map(String::as_str), Some("manifest.json"));
     let repacked = dir.path().join("edited.tar.gz");
     let repack = |names: &[String]| {
@@ -258,7 +258,7 @@ fn a_tar_gz_bundle_is_byte_identical_and_verify_names_a_file_changed_before_repa
             .map(|(n, b)| (n.as_str(), b.as_slice()))
             .collect();
         let out = fs::File::create(&repacked).unwrap();
-        archive::write_tar_gz(out, &refs, 0)
+        tar_gz::write_tar_gz(out, &refs, 0)
             .unwrap()
             .finish()
             .unwrap();

@@ -94,7 +94,7 @@ fn the_cluster_role_grants_exactly_what_the_collector_lists() {
     let extra: Vec<_> = granted.difference(&needed).collect();
     assert!(
         missing.is_empty() && extra.is_empty(),
-        "deploy/base/clusterrole.yaml differs from src/collect/cluster/kinds.rs:\n\
+        "deploy/base/clusterrole.yaml differs from src/evidence/kinds.rs:\n\
          missing {missing:?}\nextra {extra:?}"
     );
     let expected: BTreeSet<String> = kinds::NON_RESOURCE_URLS

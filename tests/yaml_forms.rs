@@ -35,7 +35,7 @@ fn load_file(name: &str, bytes: &[u8]) -> Inventory {
 
 /// Status of each hardened check per subject (`Deployment ns/name container c`).
 fn statuses(inv: &Inventory) -> BTreeMap<String, BTreeMap<&'static str, Status>> {
-    let facts = Facts::build(&inv);
+    let facts = Facts::build(inv);
     let settings = CheckSettings::default();
     let ctx = CheckContext {
         inventory: inv,

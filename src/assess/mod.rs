@@ -3,13 +3,15 @@
 //! For each control, the findings of its checks are gathered and rolled up by the rule of
 //! [`crate::assess::rollup`] (written once there, printed by `evidencer rules`): per check a
 //! result, per control a verdict, an answer and the step of the rule that decided. The
-//! attestation pseudo-check [`crate::attestations::CHECK_ID`] joins a control's checks when
+//! attestation pseudo-check [`crate::evidence::attestation::CHECK_ID`] joins a control's checks when
 //! the control asks for a documented process or has a document attached; its findings are
 //! matched to their control by the `control` detail. Exceptions: a `fail` or `warn` finding
-//! covered by an accepted exception in force (see [`crate::exceptions`]) keeps its status in
+//! covered by an accepted exception in force (see [`crate::assess::exceptions`]) keeps its status in
 //! the report and in the counts, but the roll-up counts it as passing, and the control lists
 //! the exceptions it relied on and its narrative cites them.
 
+pub mod catalog;
+pub mod exceptions;
 pub mod narrative;
 pub mod rollup;
 
@@ -19,9 +21,9 @@ use serde::Serialize;
 
 use self::rollup::CheckInput;
 pub use self::rollup::{Answer, CheckStatus, Decision, Verdict};
-use crate::attestations;
-use crate::catalog::{Catalog, Control, ControlCheck, IdSource};
+use crate::assess::catalog::{Catalog, Control, ControlCheck, IdSource};
 use crate::checks;
+use crate::evidence::attestation;
 use crate::evidence::finding::{Finding, Status};
 
 /// Finding counts by status.
@@ -136,12 +138,12 @@ pub fn assess(findings: &[Finding], catalog: &Catalog) -> Vec<ControlResult> {
 fn assess_control(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -> ControlResult {
     // The attestation pseudo-check: this control's documents only.
     let documents: Vec<&Finding> = by_check
-        .get(attestations::CHECK_ID)
+        .get(attestation::CHECK_ID)
         .map(Vec::as_slice)
         .unwrap_or(&[])
         .iter()
         .copied()
-        .filter(|f| attestations::finding_control(f) == Some(control.id.as_str()))
+        .filter(|f| attestation::finding_control(f) == Some(control.id.as_str()))
         .collect();
     let current: Vec<String> = documents
         .iter()
@@ -151,7 +153,7 @@ fn assess_control(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -
     let mut refs: Vec<ControlCheck> = control.checks.clone();
     if control.asks_for_process || !documents.is_empty() {
         refs.push(ControlCheck {
-            id: attestations::CHECK_ID,
+            id: attestation::CHECK_ID,
             required: control.asks_for_process,
             critical: false,
             supplementary: !control.asks_for_process,
@@ -162,7 +164,7 @@ fn assess_control(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -
     let mut finding_ids = Vec::new();
     let mut exceptions = std::collections::BTreeSet::new();
     for r in &refs {
-        let findings: Vec<&Finding> = if r.id == attestations::CHECK_ID {
+        let findings: Vec<&Finding> = if r.id == attestation::CHECK_ID {
             documents.clone()
         } else {
             by_check.get(r.id).cloned().unwrap_or_default()
@@ -186,7 +188,7 @@ fn assess_control(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -
         };
         let status = rollup::check_status(&findings, !relaxed_by.is_empty());
         let reason = match status {
-            CheckStatus::NotAssessed if r.id == attestations::CHECK_ID => {
+            CheckStatus::NotAssessed if r.id == attestation::CHECK_ID => {
                 Some(narrative::no_document_attached())
             }
             CheckStatus::NotAssessed => Some(narrative::not_assessed_reason(&findings)),
@@ -269,8 +271,7 @@ mod tests {
     }
 
     fn document(control: &str, status: Status) -> Finding {
-        finding(attestations::CHECK_ID, status, &format!("ATT-{control}"))
-            .detail("control", control)
+        finding(attestation::CHECK_ID, status, &format!("ATT-{control}")).detail("control", control)
     }
 
     #[test]
@@ -296,7 +297,7 @@ mod tests {
         let doc = pci
             .checks
             .iter()
-            .find(|k| k.id == attestations::CHECK_ID)
+            .find(|k| k.id == attestation::CHECK_ID)
             .unwrap();
         assert!(doc.supplementary && !doc.required);
         assert_eq!(pci.attestations, ["ATT-PCI-10.2"]);
@@ -307,13 +308,13 @@ mod tests {
             get("PCI-10.1")
                 .checks
                 .iter()
-                .all(|k| k.id != attestations::CHECK_ID)
+                .all(|k| k.id != attestation::CHECK_ID)
         );
         let plan = get("PR.PS-02.242-related-4");
         let doc = plan
             .checks
             .iter()
-            .find(|k| k.id == attestations::CHECK_ID)
+            .find(|k| k.id == attestation::CHECK_ID)
             .unwrap();
         assert_eq!(doc.status, CheckStatus::NotAssessed);
         assert_eq!(doc.reason.as_deref(), Some("no document attached"));

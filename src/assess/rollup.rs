@@ -229,7 +229,7 @@ pub struct Decision {
 }
 
 /// The id of the attestation pseudo-check, as [`decide`] looks for it.
-const DOCUMENT: &str = crate::attestations::CHECK_ID;
+const DOCUMENT: &str = crate::evidence::attestation::CHECK_ID;
 
 /// A control's verdict from its checks' results, by the steps of [`RULES`]. The pseudo-check
 /// `documented-process`, when the control has it, is one of `checks`.

@@ -96,6 +96,32 @@ pub fn escape_json_invisibles(json: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(out.into_bytes())
 }
 
+/// The candidate closest to a mistyped `word` (at most three edits away), for "did you
+/// mean" messages; the first in order among equally close ones.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut close: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .map(|known| (edit_distance(word, known), known))
+        .filter(|(d, _)| *d <= 3)
+        .collect();
+    close.sort();
+    close.first().map(|(_, known)| *known)
+}
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,8 +24,8 @@
 //! (files in path order, then the manifest and its signature; mtime the as-of instant, owner
 //! 0, mode 0644; gzip header without name or time).
 
-pub mod archive;
 pub mod sign;
+pub mod tar_gz;
 pub mod verify;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -146,7 +146,7 @@ pub struct BundleInput<'a> {
     pub objects: &'a [Object],
     pub files: &'a [CollectedFile],
     /// Attested documents: each one that is a file is copied under `attestations/`.
-    pub documents: &'a [crate::attestations::Attestation],
+    pub documents: &'a [crate::evidence::attestation::Attestation],
     /// The signing key, loaded (see [`sign::SigningKey::load`]).
     pub sign_key: Option<&'a sign::SigningKey>,
 }
@@ -198,10 +198,7 @@ impl Contents {
 pub fn contents(input: &BundleInput) -> Result<Contents, BundleError> {
     let report = input.report;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut reports = vec![format!(
-        "reports/{}",
-        crate::config::Format::Json.file_name()
-    )];
+    let mut reports = vec![format!("reports/{}", crate::report::JSON_FILE_NAME)];
     files.push((reports[0].clone(), input.report_json.to_vec()));
     for (name, bytes) in input.reports {
         let path = format!("reports/{name}");
@@ -474,7 +471,7 @@ fn text_files(
 
 /// Attested documents at `attestations/<id>/<file name>`, each a file entry citing its
 /// record (its sha256 is the document's, so `verify` checks the copy).
-fn documents(list: &[crate::attestations::Attestation]) -> Vec<Laid> {
+fn documents(list: &[crate::evidence::attestation::Attestation]) -> Vec<Laid> {
     let mut used = BTreeSet::new();
     list.iter()
         .filter_map(|a| {
@@ -490,7 +487,7 @@ fn documents(list: &[crate::attestations::Attestation]) -> Vec<Laid> {
                 bytes.to_vec(),
                 EvidenceFile::File {
                     path,
-                    source: crate::attestations::source_id(&a.file),
+                    source: crate::evidence::attestation::source_id(&a.file),
                     original_path: a.document.clone(),
                     commit: None,
                     record: a.evidence.clone(),
@@ -578,7 +575,7 @@ fn write_archive(path: &Path, c: &Contents, mtime: u64) -> Result<(), BundleErro
         .map_err(&err)?;
     {
         let out = std::io::BufWriter::new(tmp.as_file());
-        let gz = archive::write_tar_gz(out, &c.entries(), mtime).map_err(&err)?;
+        let gz = tar_gz::write_tar_gz(out, &c.entries(), mtime).map_err(&err)?;
         gz.finish()
             .map_err(&err)?
             .into_inner()

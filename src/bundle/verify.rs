@@ -1,7 +1,7 @@
 //! `evidencer verify BUNDLE`: is the bundle as it was written?
 //!
 //! Takes a bundle directory or `.tar.gz` (unpacked first, safely and as `tar xzf` reads it,
-//! into a temporary directory: see [`super::archive`]) and gives a [`Verification`]: every file the manifest
+//! into a temporary directory: see [`super::tar_gz`]) and gives a [`Verification`]: every file the manifest
 //! lists is hashed again and reported changed or removed when it differs or is missing;
 //! every other file is reported added; the manifest must be exactly as evidencer writes it
 //! and match the digest of itself it carries; the objects in the evidence files must hash
@@ -17,8 +17,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::archive::{self, ExtractError, Limits};
 use super::sign::{self, KeyInfo};
+use super::tar_gz::{self, ExtractError, Limits};
 use super::{BundleInfo, EXTRA_KEY, EvidenceFile, SELF_DIGEST_KEY, SIGNATURE_FILE};
 use crate::base::input;
 use crate::base::text;
@@ -180,7 +180,7 @@ pub fn verify(path: &Path, pubkey: Option<&Path>) -> Result<Verification, Verify
         .prefix(".evidencer-verify.")
         .tempdir()
         .map_err(VerifyError::Temp)?;
-    archive::extract_from(
+    tar_gz::extract_from(
         std::io::BufReader::new(file),
         &path.display().to_string(),
         tmp.path(),

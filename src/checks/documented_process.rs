@@ -9,7 +9,7 @@ use std::fmt::Write;
 use chrono::NaiveDate;
 
 use super::{Check, CheckContext, CheckMeta};
-use crate::attestations::Attestation;
+use crate::evidence::attestation::Attestation;
 use crate::evidence::finding::{Finding, Status, Subject};
 
 crate::declare_check! {
@@ -78,7 +78,7 @@ impl Check for DocumentedProcess {
                     Subject {
                         kind: "Attestation".into(),
                         name: a.id.clone(),
-                        source: crate::attestations::source_id(&a.file),
+                        source: crate::evidence::attestation::source_id(&a.file),
                         path: Some(a.file.clone()),
                         line: Some(a.line),
                         ..Subject::default()

@@ -18,7 +18,7 @@ use super::{Check, CheckContext, CheckMeta, object_finding};
 use crate::base::phrase::{days, short_digest};
 use crate::checks::family::running::unreadable_pod_status;
 use crate::evidence::finding::{Finding, Status};
-use crate::evidence::image::ImageRef;
+use crate::evidence::image::{self, ImageRef};
 use crate::evidence::inventory::Inventory;
 use crate::evidence::object::{Object, lenient_opt_string, lenient_string};
 use crate::facts::ci::Step;
@@ -249,12 +249,7 @@ impl ScanIndex {
 /// The normalized repository a scan step's target names, when its name holds no variable
 /// (`ghcr.io/acme/api:$TAG` names `ghcr.io/acme/api`; `$IMAGE` names nothing).
 fn scanned_repository(target: &str) -> Option<String> {
-    let name_part = target.split('@').next().unwrap_or(target);
-    let last_slash = name_part.rfind('/').map_or(0, |i| i + 1);
-    let name = match name_part[last_slash..].find(':') {
-        Some(i) => &name_part[..last_slash + i],
-        None => name_part,
-    };
+    let name = image::split(target).name;
     if name.is_empty() || name.contains(['$', '{', '}', '(', ' ', '<']) {
         return None;
     }

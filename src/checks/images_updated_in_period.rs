@@ -16,7 +16,7 @@ use crate::base::phrase::days;
 use crate::evidence::finding::{Finding, Status, Subject};
 use crate::evidence::history::Owner;
 use crate::evidence::history::{History, Introduced, SlotHistory};
-use crate::evidence::image::ImageRef;
+use crate::evidence::image::{self, ImageRef};
 use crate::facts::workloads::{ContainerRef, Workload};
 
 crate::declare_check! {
@@ -171,11 +171,12 @@ fn container_slots<'h>(
     out
 }
 
-/// The image name without tag or digest, as kustomize matches `images:` entries.
+/// The image name without tag or digest, as kustomize matches `images:` entries: normalised
+/// when the reference parses, else as written.
 fn image_name(image: &str) -> String {
     ImageRef::parse(image)
         .map(|r| r.name())
-        .unwrap_or_else(|_| image.split(['@', ':']).next().unwrap_or(image).to_string())
+        .unwrap_or_else(|_| image::split(image).name.to_string())
 }
 
 fn parent(path: &str) -> String {
@@ -403,6 +404,17 @@ mod tests {
     use crate::checks::test_support::findings_in;
     use crate::collect::snapshot;
     use crate::evidence::history::History;
+
+    #[test]
+    fn an_image_that_does_not_parse_is_named_without_its_tag_only() {
+        // Kustomize matches `images:` entries on the name as written; a registry port is
+        // part of it even when the tag is a placeholder the parser refuses.
+        assert_eq!(
+            image_name("registry.local:5000/app:${TAG}"),
+            "registry.local:5000/app"
+        );
+        assert_eq!(image_name("nginx:1.27"), "docker.io/library/nginx");
+    }
 
     fn t(s: &str) -> DateTime<Utc> {
         parse_as_of(s).unwrap()

@@ -1,10 +1,12 @@
-//! Checks: turn evidence into findings.
+//! Checks: turn evidence, and the facts derived from it, into findings.
 //!
-//! A check is a small type declared with [`declare_check!`] in a file of its own: an id, a
-//! title, a severity and an `evaluate` function that reads a [`CheckContext`] and returns
-//! findings. Its doc comment, with the fixed headings of [`DOC_HEADINGS`], is compiled into the
-//! binary and serves both `evidencer explain` and the docs. [`registry`] lists every check:
-//! a check that is not listed there does not exist.
+//! A check is a small type declared with [`declare_check!`](crate::declare_check) in a file
+//! of its own: an id, a title, a severity and an `evaluate` function that reads a
+//! [`CheckContext`] (the inventory, the run's [`Facts`], the settings) and returns findings.
+//! The sentences its findings say sit at the end of its file; [`family`] holds what several
+//! checks of one family share. Its doc comment, with the fixed headings of [`DOC_HEADINGS`],
+//! is compiled into the binary and serves both `evidencer explain` and the docs.
+//! [`registry`] lists every check: a check that is not listed there does not exist.
 
 use std::sync::{Arc, OnceLock};
 
@@ -186,7 +188,7 @@ pub struct CheckSettings {
     /// Images unchanged in the period pass `images-updated-in-period` when younger than this.
     pub max_image_age_days: u32,
     /// Documents attested by the organisation, judged by `documented-process`.
-    pub attestations: Arc<[crate::attestations::Attestation]>,
+    pub attestations: Arc<[crate::evidence::attestation::Attestation]>,
 }
 
 impl Default for CheckSettings {

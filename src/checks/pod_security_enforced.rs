@@ -31,7 +31,7 @@ crate::declare_check! {
     /// `Deny` whose CEL names each control's fields. A namespace fails when a control is
     /// left unenforced; the message lists which, and what enforces the others. Labels that
     /// only `warn` or `audit` do not count. The exact rules are in the module documentation
-    /// of `src/checks/admission.rs`.
+    /// of `src/facts/admission.rs`.
     ///
     /// ## Why it matters
     /// The baseline profile is the hardened floor for workloads: without it anyone who can
@@ -76,7 +76,7 @@ impl Check for PodSecurityEnforced {
             return vec![f];
         }
         let policies = &ctx.facts.policies;
-        let mut out = unreadable_policies(meta, &policies);
+        let mut out = unreadable_policies(meta, policies);
         let unseen = unseen_kinds(ctx, &ENGINE_KINDS);
         let mut namespaces: Vec<_> = ctx
             .inventory

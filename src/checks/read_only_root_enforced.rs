@@ -25,7 +25,7 @@ crate::declare_check! {
     /// Gatekeeper `K8sPSPReadOnlyRootFilesystem` constraint with `enforcementAction: deny`.
     /// Pod Security `restricted` alone does not count: the restricted profile does not
     /// require a read-only root filesystem. How policies are matched to namespaces is in the
-    /// module documentation of `src/checks/admission.rs`.
+    /// module documentation of `src/facts/admission.rs`.
     ///
     /// ## Why it matters
     /// `read-only-root-filesystem` shows that today's manifests ask for a read-only root;
@@ -85,7 +85,7 @@ impl Check for ReadOnlyRootEnforced {
             return vec![f];
         }
         let policies = &ctx.facts.policies;
-        let mut out = unreadable_policies(meta, &policies);
+        let mut out = unreadable_policies(meta, policies);
         let mut engine_kinds = ENGINE_KINDS.to_vec();
         engine_kinds.push("K8sPSPReadOnlyRootFilesystem");
         let unseen = unseen_kinds(ctx, &engine_kinds);

@@ -113,7 +113,7 @@ pub fn findings_in(
     inventory: &Inventory,
     settings: &CheckSettings,
 ) -> Vec<Finding> {
-    let facts = Facts::build(&inventory);
+    let facts = Facts::build(inventory);
     let ctx = CheckContext {
         inventory,
         facts: &facts,

@@ -30,6 +30,7 @@ use serde_saphyr::Spanned;
 
 use super::snapshot::{InputFile, read_text};
 use crate::base::yaml;
+use crate::evidence::image::{self, Parts};
 use crate::evidence::inventory::{Problem, ProblemLevel};
 use crate::evidence::object::Object;
 use crate::evidence::record::{EvidenceRecord, evidence_id, sha256_hex};
@@ -953,7 +954,7 @@ fn apply_images(value: &mut Value, images: &[ImageOverride]) -> bool {
 /// The image an override turns `image` into, when its name part matches: a new tag or a
 /// new digest replaces both the old tag and digest, as in kustomize.
 fn override_image(image: &str, o: &ImageOverride) -> Option<String> {
-    let (name, tag, digest) = split_image(image);
+    let Parts { name, tag, digest } = image::split(image);
     if name != o.name {
         return None;
     }
@@ -978,22 +979,6 @@ fn override_image(image: &str, o: &ImageOverride) -> Option<String> {
         out.push_str(d);
     }
     (out != image).then_some(out)
-}
-
-/// `name[:tag][@digest]`: a `:` before the first `/` is a registry port, not a tag.
-fn split_image(image: &str) -> (&str, Option<&str>, Option<&str>) {
-    let (rest, digest) = match image.split_once('@') {
-        Some((r, d)) => (r, Some(d)),
-        None => (image, None),
-    };
-    let search_from = rest.find('/').unwrap_or(0);
-    match rest[search_from..].rfind(':') {
-        Some(i) => {
-            let i = search_from + i;
-            (&rest[..i], Some(&rest[i + 1..]), digest)
-        }
-        None => (rest, None, digest),
-    }
 }
 
 #[cfg(test)]
@@ -1046,21 +1031,6 @@ mod tests {
             .iter()
             .map(|p| (p.level, p.location.clone(), p.message.clone()))
             .collect()
-    }
-
-    #[test]
-    fn split_image_knows_registry_ports() {
-        assert_eq!(split_image("nginx"), ("nginx", None, None));
-        assert_eq!(split_image("nginx:1.27"), ("nginx", Some("1.27"), None));
-        assert_eq!(split_image("host:5000/app"), ("host:5000/app", None, None));
-        assert_eq!(
-            split_image("host:5000/a/b:v1@sha256:ab"),
-            ("host:5000/a/b", Some("v1"), Some("sha256:ab"))
-        );
-        assert_eq!(
-            split_image("app@sha256:ab"),
-            ("app", None, Some("sha256:ab"))
-        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! the snapshot reader; [`redact`] removes secret-looking values; [`snapshot_manifest`]
 //! applies a snapshot's `manifest.json`.
 
+pub mod attestations;
 pub mod cluster;
 pub mod git;
 pub mod ingest;

@@ -5,7 +5,7 @@
 //! [`Inventory`]. Every object is redacted (see [`super::redact`]) and hashed before it is
 //! kept; Secrets are dropped on read. Unreadable input becomes a [`Problem`] naming the file
 //! and line, and the rest is still read. Files and documents are read on both cores.
-//! [`build`] is the one path every object takes, also those read from the live API.
+//! Every object takes the one path of [`super::ingest`], as those read from the live API do.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs;

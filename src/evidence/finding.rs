@@ -147,7 +147,7 @@ pub struct Finding {
     /// Ids of the evidence records this finding rests on.
     pub evidence: Vec<String>,
     /// The accepted risk this failing or warning finding falls under, when one does (see
-    /// [`crate::exceptions`]): the finding keeps its status; its control does not count it.
+    /// [`crate::assess::exceptions`]): the finding keeps its status; its control does not count it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exception: Option<FindingException>,
     /// Distinguishes findings of one check about the same subject (a file with two hits);

@@ -7,6 +7,11 @@
 //! `app:5000` is the repository `app` with tag `5000`. Digests are `algorithm:hex` with at
 //! least 32 hex digits; [`Digest::is_full`] tells a full digest of a registered OCI
 //! algorithm from a truncated or unknown one.
+//!
+//! [`split`] is the one place a reference is cut into name, tag and digest: [`ImageRef::parse`]
+//! validates and normalises its parts, and the callers that must keep a reference as written
+//! (kustomize's image overrides, the CI analysis naming the tool an image runs, the scan
+//! targets of pipelines) read the parts themselves.
 
 use std::fmt;
 
@@ -85,6 +90,34 @@ pub enum ImageError {
     NameTooLong,
 }
 
+/// A reference cut into its parts as written: nothing checked, nothing normalised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Parts<'a> {
+    /// Everything before the tag and digest, registry and port included.
+    pub name: &'a str,
+    pub tag: Option<&'a str>,
+    pub digest: Option<&'a str>,
+}
+
+/// `name[:tag][@digest]`: the digest follows the first `@`; the tag is what follows the first
+/// `:` after the last `/`. So a `:` in the registry part is a port, not a tag; and since no
+/// tag holds a `:`, a tag written as a shell default (`app:${TAG:-latest}`) is cut whole.
+pub fn split(reference: &str) -> Parts<'_> {
+    let (rest, digest) = match reference.split_once('@') {
+        Some((rest, d)) => (rest, Some(d)),
+        None => (reference, None),
+    };
+    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match rest[last_slash..].find(':') {
+        Some(i) => {
+            let at = last_slash + i;
+            (&rest[..at], Some(&rest[at + 1..]))
+        }
+        None => (rest, None),
+    };
+    Parts { name, tag, digest }
+}
+
 impl ImageRef {
     /// Parses a reference as written in a pod spec, Dockerfile or kustomization.
     pub fn parse(reference: &str) -> Result<ImageRef, ImageError> {
@@ -92,19 +125,9 @@ impl ImageRef {
         if s.is_empty() {
             return Err(ImageError::Empty);
         }
-        let (rest, digest) = match s.split_once('@') {
-            Some((rest, d)) => (rest, Some(parse_digest(d)?)),
-            None => (s, None),
-        };
-        // A tag follows the last ':' that comes after the last '/'.
-        let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
-        let (name, tag) = match rest[last_slash..].rfind(':') {
-            Some(i) => {
-                let at = last_slash + i;
-                (&rest[..at], Some(rest[at + 1..].to_string()))
-            }
-            None => (rest, None),
-        };
+        let Parts { name, tag, digest } = split(s);
+        let digest = digest.map(parse_digest).transpose()?;
+        let tag = tag.map(str::to_string);
         if let Some(tag) = &tag
             && !valid_tag(tag)
         {
@@ -494,6 +517,67 @@ mod tests {
         assert_eq!(
             parse(&format!("host:5000/app:1@{SHA}")).to_string(),
             format!("host:5000/app:1@{SHA}")
+        );
+    }
+
+    #[test]
+    fn split_keeps_registry_ports_and_cuts_tag_and_digest() {
+        assert_eq!(
+            split("nginx"),
+            Parts {
+                name: "nginx",
+                tag: None,
+                digest: None
+            }
+        );
+        assert_eq!(
+            split("nginx:1.27"),
+            Parts {
+                name: "nginx",
+                tag: Some("1.27"),
+                digest: None
+            }
+        );
+        assert_eq!(
+            split("host:5000/app"),
+            Parts {
+                name: "host:5000/app",
+                tag: None,
+                digest: None
+            }
+        );
+        assert_eq!(
+            split("host:5000/a/b:v1@sha256:ab"),
+            Parts {
+                name: "host:5000/a/b",
+                tag: Some("v1"),
+                digest: Some("sha256:ab")
+            }
+        );
+        assert_eq!(
+            split("app@sha256:ab"),
+            Parts {
+                name: "app",
+                tag: None,
+                digest: Some("sha256:ab")
+            }
+        );
+        // A `:` before the last `/` is never a tag; the first one after it always starts it.
+        assert_eq!(
+            split("host/a:1/b"),
+            Parts {
+                name: "host/a:1/b",
+                tag: None,
+                digest: None
+            }
+        );
+        assert_eq!(
+            split("reg/app:${TAG:-latest}"),
+            Parts {
+                name: "reg/app",
+                tag: Some("${TAG:-latest}"),
+                digest: None
+            }
         );
     }
 }

@@ -17,6 +17,7 @@
 //! - [`manifest`]: the `manifest.json` format of snapshots and bundles.
 //! - [`datafile`]: a data file a run judged by, as provenance lists it.
 
+pub mod attestation;
 pub mod datafile;
 pub mod file_kinds;
 pub mod finding;

@@ -2,7 +2,7 @@
 //!
 //! Every collector (snapshot files, a live cluster, Git history) produces the same types:
 //! a [`Source`] for each input, one [`EvidenceRecord`] per object, file or event it read, and
-//! [`Problem`]s for what it could not read. Checks cite evidence by id; reports list every
+//! [`Problem`](super::inventory::Problem)s for what it could not read. Checks cite evidence by id; reports list every
 //! record with its locator and hash so an auditor can trace a finding back to its input.
 
 use std::collections::BTreeMap;

@@ -100,3 +100,73 @@ impl<'a> Facts<'a> {
             .filter(move |(f, _)| f.source == source)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::record::SourceKind;
+    use crate::facts::ci::test_support::{add_repo, fixture_inventory};
+
+    #[test]
+    fn facts_are_what_the_stages_below_give_read_once() {
+        let mut inventory = fixture_inventory("github");
+        add_repo(
+            &mut inventory,
+            "two",
+            &[
+                ("Dockerfile", "FROM alpine:3.20\nUSER 10001\n"),
+                ("build/api.Dockerfile", "FROM scratch\n"),
+            ],
+        );
+        // An earlier version of a Dockerfile, and one from a snapshot: neither is judged.
+        let mut earlier = inventory.files[0].clone();
+        earlier.path = "old/Dockerfile".into();
+        earlier.earlier = true;
+        inventory.files.push(earlier);
+        let mut foreign = inventory.files[0].clone();
+        foreign.source = "snapshot:x".into();
+        foreign.path = "Dockerfile".into();
+        inventory.files.push(foreign);
+        inventory.sources.push(Source {
+            id: "snapshot:x".into(),
+            kind: SourceKind::Snapshot,
+            location: "x".into(),
+            identity: "x".into(),
+            details: Default::default(),
+        });
+        inventory.canonicalize();
+
+        let facts = Facts::build(&inventory);
+        let repos: Vec<&str> = facts.repositories.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(repos, ["repo:github", "repo:two"]);
+        let analysed: Vec<&str> = facts.ci.iter().map(|r| r.source.as_str()).collect();
+        assert_eq!(
+            analysed, repos,
+            "one analysis per repository, in their order"
+        );
+        assert_eq!(
+            format!("{:?}", facts.ci),
+            format!("{:?}", ci::analyze(&inventory)),
+            "the analysis the checks read is the CI reader's"
+        );
+        assert_eq!(facts.image_scans, ci::image_scans(&facts.ci));
+        let dockerfiles: Vec<(&str, &str, usize)> = facts
+            .dockerfiles
+            .iter()
+            .map(|(f, d)| (f.source.as_str(), f.path.as_str(), d.stages.len()))
+            .collect();
+        assert_eq!(
+            dockerfiles,
+            [
+                ("repo:github", "Dockerfile", 2),
+                ("repo:two", "Dockerfile", 1),
+                ("repo:two", "build/api.Dockerfile", 1),
+            ]
+        );
+        let of_two: Vec<&str> = facts
+            .dockerfiles_of("repo:two")
+            .map(|(f, _)| f.path.as_str())
+            .collect();
+        assert_eq!(of_two, ["Dockerfile", "build/api.Dockerfile"]);
+    }
+}

@@ -14,9 +14,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::assess::catalog::{Catalog, CatalogFile};
+use crate::assess::exceptions::ExceptionsReport;
 use crate::assess::{ControlResult, StatusCounts, Verdict};
-use crate::attestations::AttestationEntry;
-use crate::catalog::{Catalog, CatalogFile};
+use crate::evidence::attestation::AttestationEntry;
 use crate::evidence::datafile::DataFile;
 use crate::evidence::finding::Finding;
 use crate::evidence::inventory::Problem;
@@ -25,9 +26,11 @@ use crate::evidence::inventory::{
 };
 use crate::evidence::object::Object;
 use crate::evidence::record::{EvidenceRecord, Source, sha256_hex};
-use crate::exceptions::ExceptionsReport;
 
 pub use crate::evidence::history::ImageChange;
+
+/// The file name `report.json` is written under.
+pub const JSON_FILE_NAME: &str = "report.json";
 
 /// Version of the `report.json` format.
 pub const SCHEMA_VERSION: u32 = 2;
@@ -54,7 +57,7 @@ pub struct Report {
     /// first; empty without `--repo`.
     pub changes: Vec<ImageChange>,
     pub evidence: Vec<EvidenceRecord>,
-    /// Accepted risks: applied, expired and unused (see [`crate::exceptions`]). Set after
+    /// Accepted risks: applied, expired and unused (see [`crate::assess::exceptions`]). Set after
     /// [`Report::build`] by the run that applied them; empty without an exceptions file.
     pub exceptions: ExceptionsReport,
     /// Attested documents (see [`crate::attestations`]), judged at the as-of date. Set after

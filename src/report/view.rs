@@ -17,8 +17,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Report;
+use crate::assess::catalog::CatalogFile;
 use crate::assess::{Answer, CheckStatus, ControlResult, StatusCounts, Verdict};
-use crate::catalog::CatalogFile;
 use crate::evidence::datafile::DataFile;
 use crate::evidence::finding::{Finding, Status};
 use crate::evidence::inventory::KindStatus;
@@ -313,7 +313,7 @@ pub struct DocumentRow<'a> {
 }
 
 impl<'a> DocumentRow<'a> {
-    fn new(a: &'a crate::attestations::AttestationEntry) -> Self {
+    fn new(a: &'a crate::evidence::attestation::AttestationEntry) -> Self {
         DocumentRow {
             id: &a.id,
             title: &a.title,
@@ -818,7 +818,7 @@ struct FindingIndex<'a, 'v> {
 }
 
 fn exceptions_view<'a>(report: &'a Report, index: &FindingIndex<'a, '_>) -> ExceptionsView<'a> {
-    let rows = |list: &'a [crate::exceptions::ExceptionEntry]| -> Vec<ExceptionRow<'a>> {
+    let rows = |list: &'a [crate::assess::exceptions::ExceptionEntry]| -> Vec<ExceptionRow<'a>> {
         list.iter()
             .map(|e| ExceptionRow {
                 id: &e.id,
@@ -866,7 +866,7 @@ fn control_view<'a>(
     c: &'a ControlResult,
     anchors: &mut Anchors,
     index: &FindingIndex<'a, '_>,
-    attestations: &'a [crate::attestations::AttestationEntry],
+    attestations: &'a [crate::evidence::attestation::AttestationEntry],
 ) -> ControlView<'a> {
     let check_order: BTreeMap<&str, usize> = c
         .checks
@@ -907,8 +907,8 @@ fn control_view<'a>(
         id: &c.id,
         anchor: anchors.make("control-", &c.id),
         id_source: match c.id_source {
-            crate::catalog::IdSource::Source => "source",
-            crate::catalog::IdSource::Local => "local",
+            crate::assess::catalog::IdSource::Source => "source",
+            crate::assess::catalog::IdSource::Local => "local",
         },
         id_source_label: c.id_source.describe(),
         source: &c.source,
@@ -1038,8 +1038,8 @@ fn coverage_rows(report: &Report) -> Vec<CoverageRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::assess::catalog::Catalog;
     use crate::assess::{CheckResult, ControlResult};
-    use crate::catalog::Catalog;
     use crate::evidence::finding::{Severity, Subject};
     use crate::evidence::inventory::Inventory;
     use crate::evidence::record::{EvidenceRecord, evidence_id};

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use evidencer::assess;
-use evidencer::catalog::Catalog;
+use evidencer::assess::catalog::Catalog;
 use evidencer::checks;
 use evidencer::evidence::finding::{Finding, Status, Subject, assign_ids};
 use evidencer::evidence::inventory::Inventory;

@@ -14,8 +14,9 @@ use std::path::Path;
 use std::collections::BTreeMap;
 
 use evidencer::assess;
-use evidencer::attestations::AttestationEntry;
-use evidencer::catalog::{Catalog, CatalogFile, Control, ControlCheck, IdSource};
+use evidencer::assess::catalog::{Catalog, CatalogFile, Control, ControlCheck, IdSource};
+use evidencer::assess::exceptions;
+use evidencer::evidence::attestation::AttestationEntry;
 use evidencer::evidence::datafile::DataFile;
 use evidencer::evidence::finding::{Finding, Severity, Status, Subject, assign_ids};
 use evidencer::evidence::history::{History, ImageChange};
@@ -24,7 +25,6 @@ use evidencer::evidence::inventory::{
 };
 use evidencer::evidence::inventory::{Problem, ProblemLevel};
 use evidencer::evidence::record::{EvidenceKind, EvidenceRecord, Source, SourceKind, evidence_id};
-use evidencer::exceptions;
 use evidencer::report::{Period, Report, RunInfo};
 
 const SOURCE: &str = "snapshot:q3/cluster";

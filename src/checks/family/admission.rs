@@ -41,6 +41,8 @@ pub fn unseen_kinds(ctx: &CheckContext<'_>, kinds: &[&str]) -> Vec<String> {
         .collect()
 }
 
+// Wording: the sentences the checks of this family say alike.
+
 pub fn unseen_note(unseen: &[String]) -> String {
     if unseen.is_empty() {
         String::new()

@@ -182,6 +182,8 @@ impl DetailIf for Finding {
     }
 }
 
+// Wording: the sentences the checks of this family say alike.
+
 /// How many steps a sentence names before it says "and N more".
 const NAMED_STEPS: usize = 3;
 

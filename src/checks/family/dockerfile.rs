@@ -66,6 +66,8 @@ pub fn without_from(meta: &CheckMeta, file: &CollectedFile) -> Finding {
     )
 }
 
+// Wording: the sentences the checks of this family say alike.
+
 pub fn no_dockerfile(repo: &str) -> String {
     format!(
         "repository `{repo}` holds no Dockerfile (looked for Dockerfile, Containerfile, Dockerfile.*, *.Dockerfile)"

@@ -25,6 +25,8 @@ pub fn read<'c>(ctx: &'c CheckContext<'_>, meta: &CheckMeta) -> (&'c [NodeView<'
     (&nodes.read, errors)
 }
 
+// Wording: the sentences the checks of this family say alike.
+
 pub fn unreadable_node(error: &ViewError) -> String {
     format!("could not read the node's status.nodeInfo: {error}; fix the object and re-run")
 }

@@ -62,6 +62,8 @@ pub fn judge(settings: &CheckSettings, product: &str, version: &Version) -> Judg
     }
 }
 
+// Wording: the sentences the checks of this family say alike.
+
 pub fn eol_judgement(
     product: &str,
     version: &crate::facts::eol::Version,

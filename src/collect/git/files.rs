@@ -1,7 +1,7 @@
 //! CI pipelines, scripts, Makefiles, runbooks and Dockerfiles as evidence files.
 //!
 //! At the period end: every file of the tree that the CI analysis reads
-//! ([`cicd::is_relevant_path`]), with an evidence record (locator `repo@commit:path`, the
+//! ([`is_relevant_path`](crate::evidence::file_kinds::is_relevant_path)), with an evidence record (locator `repo@commit:path`, the
 //! sha256 of the blob). Over the period: every other version of a pipeline, script,
 //! Makefile or runbook that existed during it, so that a hotfix script added and removed
 //! within the quarter is still examined. Such a version is named by the commit that wrote

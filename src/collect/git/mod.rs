@@ -7,7 +7,7 @@
 //!   read by the same manifest loader as `--snapshot` ([`manifests`]);
 //! - the CI pipelines, scripts, Makefiles, runbooks and Dockerfiles of that tree, and the
 //!   other versions of pipelines, scripts, Makefiles and runbooks that existed during the
-//!   period ([`files`]), as [`CollectedFile`]s;
+//!   period ([`files`]), as [`CollectedFile`](crate::evidence::inventory::CollectedFile)s;
 //! - the image change timeline of the period and, per image slot in use at the period end,
 //!   its changes and the commit that introduced it ([`History`]).
 //!

@@ -11,6 +11,7 @@
 use super::Activity;
 use super::shell::{Word, join_words};
 use crate::base::lines::Script;
+use crate::evidence::image;
 
 /// One thing a command does.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -1169,26 +1170,27 @@ fn pushes(args: &[&str]) -> bool {
         })
 }
 
-/// Images whose entrypoint is a tool we classify, for `docker run IMAGE args`.
-fn tool_image(image: &str) -> Option<&'static str> {
-    let name = image.split(['@']).next().unwrap_or(image);
-    let name = match name.rfind(':') {
-        Some(i) if !name[i..].contains('/') => &name[..i],
-        _ => name,
-    };
+/// The tool an image runs as its entrypoint: for `docker run IMAGE args`, and for a Tekton
+/// step that gives `args` without a `command`. Read from the last component of the image's
+/// name (see [`image::split`]); `executor` counts only as kaniko's.
+pub fn tool_image(image: &str) -> Option<&'static str> {
+    let name = image::split(image).name;
     let last = name.rsplit('/').next().unwrap_or(name);
     Some(match last {
         "trivy" => "trivy",
         "grype" => "grype",
         "snyk" | "snyk-cli" => "snyk",
         "scout-cli" => "docker-scout",
-        "executor" if name.contains("kaniko") => "/kaniko/executor",
-        "kubectl" | "k8s-kubectl" => "kubectl",
-        "helm" | "k8s-helm" => "helm",
-        "crane" => "crane",
         "hadolint" => "hadolint",
         "dockle" => "dockle",
         "clair-scanner" => "clair-scanner",
+        "executor" if name.contains("kaniko") => "/kaniko/executor",
+        "ko" => "ko",
+        "crane" => "crane",
+        "skopeo" => "skopeo",
+        "kubectl" | "k8s-kubectl" => "kubectl",
+        "helm" | "k8s-helm" => "helm",
+        "argocd" | "argocd-cli" => "argocd",
         _ => return None,
     })
 }
@@ -1940,6 +1942,43 @@ const PACKAGE_MANAGER_VALUE_OPTIONS: &[&str] = &[
 mod tests {
     use super::*;
     use crate::facts::ci::shell::parse;
+
+    /// The one table of tool images, read by `docker run IMAGE` and by Tekton steps without
+    /// a command: the union of what the two used to know apart (`docker run` knew the
+    /// scanners and linters, Tekton the copiers, `ko` and `argocd`).
+    #[test]
+    fn tool_images_are_one_table_for_every_caller() {
+        for (image, tool) in [
+            ("aquasec/trivy:0.50", Some("trivy")),
+            ("anchore/grype@sha256:abc", Some("grype")),
+            ("snyk/snyk:docker", Some("snyk")),
+            ("snyk/snyk-cli", Some("snyk")),
+            ("docker/scout-cli", Some("docker-scout")),
+            ("hadolint/hadolint", Some("hadolint")),
+            ("goodwithtech/dockle:v0.4", Some("dockle")),
+            ("arminc/clair-scanner", Some("clair-scanner")),
+            (
+                "gcr.io/kaniko-project/executor:debug",
+                Some("/kaniko/executor"),
+            ),
+            ("gcr.io/other/executor", None),
+            ("ghcr.io/ko-build/ko:latest", Some("ko")),
+            ("gcr.io/go-containerregistry/crane", Some("crane")),
+            ("quay.io/containers/skopeo:v1.14", Some("skopeo")),
+            ("bitnami/kubectl:1.30", Some("kubectl")),
+            ("lachlanevenson/k8s-kubectl", Some("kubectl")),
+            ("alpine/helm", Some("helm")),
+            ("lachlanevenson/k8s-helm:v3", Some("helm")),
+            ("quay.io/argoproj/argocd:v2.10", Some("argocd")),
+            ("argoproj/argocd-cli", Some("argocd")),
+            // A registry port is not a tag; the name's last component decides.
+            ("registry.local:5000/tools/trivy", Some("trivy")),
+            ("registry.local:5000/trivy/db:1", None),
+            ("alpine:3.20", None),
+        ] {
+            assert_eq!(tool_image(image), tool, "{image}");
+        }
+    }
 
     /// Every hit of a script, as `line activity tool [target]`.
     fn hits(script: &str, remote: Option<&str>) -> Vec<String> {

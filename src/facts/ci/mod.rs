@@ -7,8 +7,9 @@
 //! replacing pods, or changes running containers or hosts in place, each naming its file and
 //! line; the repository's own scripts and Makefiles; Markdown runbooks with in-place
 //! commands. [`gitops`] tells whether a repository is deployed by GitOps pull, and
-//! [`dockerfile`] parses its Dockerfiles. Everything here is a pure function of file contents; the checks in
-//! [`crate::checks`] judge the facts.
+//! [`crate::facts::dockerfile`] parses its Dockerfiles. Everything here is a pure function of
+//! file contents; the checks in [`crate::checks`] judge the facts. The analysis runs once per
+//! run ([`crate::facts::Facts`]).
 
 mod azure;
 mod bitbucket;

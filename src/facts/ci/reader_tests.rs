@@ -186,6 +186,24 @@ const CASES: &[Case] = &[
         ],
         notes: &["`docker exec` runs in the container `db` this pipeline started"],
     },
+    Case {
+        name: "a Tekton step that gives only args runs its image's tool, scanners included",
+        files: &[(
+            "tekton/scan.yaml",
+            "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: scan}\nspec:\n  steps:\n    - name: scan\n      image: snyk/snyk-cli:docker\n      args: [container, test, reg/app:1]\n",
+        )],
+        steps: &["tekton/scan.yaml:7 image-scan snyk container test"],
+        notes: &[],
+    },
+    Case {
+        name: "docker run of a tool image runs the tool, copiers included",
+        files: &[(
+            ".gitlab-ci.yml",
+            "release:\n  script:\n    - docker run --rm quay.io/containers/skopeo:v1.14 copy docker://reg/app:1 docker://prod/app:1\n",
+        )],
+        steps: &[".gitlab-ci.yml:3 push skopeo copy"],
+        notes: &[],
+    },
 ];
 
 #[test]

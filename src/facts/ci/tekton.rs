@@ -5,7 +5,9 @@
 //! trivy-scanner and grype scan; helm-upgrade-* and argocd-task-sync-and-wait deploy;
 //! kubernetes-actions and openshift-client run the script passed as a parameter.
 
+use super::classify::tool_image;
 use super::shell::Word;
+use super::text::shell_quote;
 use super::walk::Walker;
 use super::{Activity, yaml_documents};
 use crate::base::lines::Script;
@@ -84,7 +86,7 @@ fn step(w: &mut Walker<'_>, path: &str, lines: &[&str], step: &Node) {
         }
         if key == "command" && words.is_empty() {
             // No command: the image's entrypoint runs with the args.
-            if let Some(entry) = step.str_at("image").and_then(entrypoint) {
+            if let Some(entry) = step.str_at("image").and_then(tool_image) {
                 words.push(Word::plain(
                     entry,
                     step.get("image").map_or(step.line(), Node::line),
@@ -99,41 +101,6 @@ fn step(w: &mut Walker<'_>, path: &str, lines: &[&str], step: &Node) {
     let line = words[0].line;
     let text: Vec<String> = words.iter().map(|w| shell_quote(&w.value)).collect();
     w.script(path, &Script::from_text(line, &text.join(" ")), &cwd, None);
-}
-
-fn shell_quote(s: &str) -> String {
-    if s.is_empty() {
-        return "''".into();
-    }
-    if s.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"-_./=:@%+,".contains(&b))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
-/// The entrypoint of tool images steps often run with `args` only.
-fn entrypoint(image: &str) -> Option<&'static str> {
-    let name = image.split(['@']).next().unwrap_or(image);
-    let repo = match name.rfind(':') {
-        Some(i) if !name[i..].contains('/') => &name[..i],
-        _ => name,
-    };
-    let last = repo.rsplit('/').next().unwrap_or(repo);
-    Some(match last {
-        "executor" if repo.contains("kaniko") => "/kaniko/executor",
-        "trivy" => "trivy",
-        "grype" => "grype",
-        "kubectl" | "k8s-kubectl" => "kubectl",
-        "helm" | "k8s-helm" => "helm",
-        "crane" => "crane",
-        "ko" => "ko",
-        "skopeo" => "skopeo",
-        "argocd" | "argocd-cli" => "argocd",
-        _ => return None,
-    })
 }
 
 /// A catalog task referenced by name.

@@ -1,4 +1,11 @@
-//! Commands as a report shows them: one line, quoted where needed, secrets redacted.
+//! Commands as text, quoted two ways for two readers.
+//!
+//! [`display_command`] writes a command as a report shows it: one line, quoted where needed
+//! for a reader, secrets redacted. [`shell_quote`] quotes an argv word so the shell parser
+//! ([`super::shell`]) reads it back as exactly that word (a Tekton step's `command` and
+//! `args` are an argv, not a script). They are deliberately different: the display form
+//! keeps `$VAR` and `${{ ... }}` readable and prefers double quotes around a `'`, which a
+//! parser would expand; the parser form quotes everything that is not plain.
 //!
 //! A command goes into `report.json` as evidence, so what could be a credential is replaced by
 //! the marker before it is shown, by the argument rule that redacts containers' `command`
@@ -34,6 +41,7 @@ pub fn display_command(words: &[&str]) -> String {
     }
 }
 
+/// A word for display: as it is when plain, else in quotes, newlines flattened.
 fn quote(w: &str) -> String {
     if w.is_empty() {
         return "''".into();
@@ -47,6 +55,21 @@ fn quote(w: &str) -> String {
         }
     } else {
         w.to_string()
+    }
+}
+
+/// A word quoted for the shell parser: POSIX single quotes unless every byte is plain, so
+/// `$(params.x)`, spaces, quotes and newlines come back as written.
+pub fn shell_quote(s: &str) -> String {
+    if s.is_empty() {
+        return "''".into();
+    }
+    if s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_./=:@%+,".contains(&b))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 
@@ -120,5 +143,25 @@ mod tests {
         let shown = display_command(&["echo", &long]);
         assert!(shown.ends_with('…'));
         assert_eq!(shown.chars().count(), MAX_CHARS + 1);
+    }
+
+    #[test]
+    fn shell_quoted_words_parse_back_as_written() {
+        let words = [
+            "trivy",
+            "",
+            "a b",
+            "it's",
+            "$(params.image)",
+            "--format=json",
+            "x;y|z&",
+            "line one\nline two",
+            "\"quoted\"",
+        ];
+        let line: Vec<String> = words.iter().map(|w| shell_quote(w)).collect();
+        let script = crate::base::lines::Script::from_text(1, &line.join(" "));
+        let commands = super::super::shell::parse(&script);
+        assert_eq!(commands.len(), 1, "{line:?}");
+        assert_eq!(commands[0].argv(), words);
     }
 }

@@ -167,7 +167,7 @@ fn decorate(laid: &mut Laid, input: &PdfInput, m: &Metrics, spec: &PageSpec) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Catalog;
+    use crate::assess::catalog::Catalog;
     use crate::checks::{self, CheckContext, CheckSettings};
     use crate::collect::snapshot;
     use crate::evidence::finding::assign_ids;

@@ -1,8 +1,8 @@
 //! The command line: `report`, `collect`, `verify`, `checks`, `explain`, `controls`, `rules`,
 //! `schema`.
 //!
-//! Parses arguments with clap, merges them over the config file (see [`crate::config`]) and
-//! runs the pipeline in [`crate::app`]. Exit codes: 0 done; 1 when `--fail-on` is met (for
+//! Parses arguments with clap, merges them over the config file (see [`crate::app::config`]) and
+//! runs the pipeline in [`crate::app::run`]. Exit codes: 0 done; 1 when `--fail-on` is met (for
 //! `verify`: the bundle differs from its manifest or its signature fails); 2 usage or
 //! runtime error (for `verify`: the bundle cannot be read).
 
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{CatalogFlags, ClusterFlags, ConfigFile, ReportFlags};
+use crate::app::config::{CatalogFlags, ClusterFlags, ConfigFile, ReportFlags};
 
 #[derive(Debug, Parser)]
 #[command(

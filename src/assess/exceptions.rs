@@ -362,7 +362,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Exception>, ExceptionError> {
         let Some(check) = checks::find(d.check.value.trim()) else {
             let (l, c) = here(&d.check.referenced);
             let unknown = d.check.value.trim();
-            let message = match crate::catalog::closest_check(unknown) {
+            let message = match crate::assess::catalog::closest_check(unknown) {
                 Some(s) => format!(
                     "unknown check id `{unknown}` in exception {id}; did you mean `{s}`? (`evidencer checks` lists them)"
                 ),

@@ -12,28 +12,29 @@ use std::time::Instant;
 use chrono::Utc;
 use rayon::prelude::*;
 
-use crate::archive::{Archive, ArchiveError, Staging};
+use crate::app::archive::{Archive, ArchiveError, Staging};
+use crate::app::cli::{CollectArgs, ListArgs, ReportArgs, VerifyArgs};
+use crate::app::config::{self, ConfigError, FailOn, Format, Settings};
+use crate::assess::catalog::{Catalog, CatalogError};
+use crate::assess::exceptions::{self, ExceptionError};
 use crate::assess::{self, Verdict};
-use crate::attestations::{self, AttestationError, Attested};
 use crate::base::output::{self, OutputError, Staged};
 use crate::base::timefmt::{self, TimeError};
 use crate::bundle::sign::{SignError, SigningKey};
 use crate::bundle::verify::VerifyError;
 use crate::bundle::{self, BundleError, BundleInput};
-use crate::catalog::{Catalog, CatalogError};
 use crate::checks::{self, CheckContext, CheckSettings};
-use crate::cli::{CollectArgs, ListArgs, ReportArgs, VerifyArgs};
+use crate::collect::attestations::{self, AttestationError};
 use crate::collect::cluster::write::{CollectError, collect_snapshot};
 use crate::collect::cluster::{self, ClusterError};
 use crate::collect::git::{self, GitOptions};
 use crate::collect::snapshot;
-use crate::config::{self, ConfigError, FailOn, Format, Settings};
+use crate::evidence::attestation::{self, Attested};
 use crate::evidence::datafile::DataFile;
 use crate::evidence::finding::assign_ids;
 use crate::evidence::inventory::Inventory;
 use crate::evidence::inventory::{Problem, ProblemLevel};
 use crate::evidence::period::{self, Period, PeriodError};
-use crate::exceptions::{self, ExceptionError};
 use crate::facts::Facts;
 use crate::facts::eol::{EolData, EolError};
 use crate::report::pdf::{self, PdfInput};
@@ -185,7 +186,10 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         None => None,
     };
     let attested = match &settings.attestations {
-        Some(setting) => attestations::load(setting, &catalog, as_of.date_naive(), limit)?,
+        Some(setting) => {
+            let controls: Vec<&str> = catalog.controls.iter().map(|c| c.id.as_str()).collect();
+            attestations::load(setting, &controls, as_of.date_naive(), limit)?
+        }
         None => Attested::default(),
     };
     if settings.sign_key.is_some() && settings.bundle.is_none() {
@@ -926,7 +930,7 @@ pub fn list_controls(args: &ListArgs) -> Result<(), AppError> {
         if c.asks_for_process {
             line(
                 &mut out,
-                format!("    {}  (required)", attestations::CHECK_ID),
+                format!("    {}  (required)", attestation::CHECK_ID),
             );
         }
     }

@@ -2,7 +2,7 @@
 //! process or a plan, attached to the controls whose questions ask for one.
 //!
 //! Takes the `attestations:` setting (entries in the config file, or a file given with
-//! `--attestations FILE` or `attestations: FILE`), the catalog and the as-of day, and gives
+//! `--attestations FILE` or `attestations: FILE`), the ids of the catalogs' controls and the as-of day, and gives
 //! [`Attested`]: each entry validated ([`load`]), its document read and hashed, and the
 //! evidence the rest of the run needs: a source, one evidence record per attestation, and
 //! the report's list ([`AttestationEntry`]). The check [`CHECK_ID`] (`documented-process`,
@@ -26,15 +26,9 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_saphyr::Spanned;
 
-use crate::catalog::Catalog;
-use crate::evidence::finding::Finding;
-use crate::evidence::inventory::Inventory;
-use crate::evidence::record::{
-    EvidenceKind, EvidenceRecord, Source, SourceKind, evidence_id, sha256_hex,
-};
-
-/// The id of the pseudo-check an attestation gives evidence to.
-pub const CHECK_ID: &str = "documented-process";
+use crate::base::text::closest;
+use crate::evidence::attestation::{Attestation, AttestationsFile, Attested, locator, source_id};
+use crate::evidence::record::{evidence_id, sha256_hex};
 
 /// `review-interval-days`: a day to ten years.
 pub const REVIEW_DAYS: std::ops::RangeInclusive<u64> = 1..=3650;
@@ -111,170 +105,7 @@ struct FileDoc {
     attestations: Vec<Spanned<EntryDoc>>,
 }
 
-/// One attestation, validated.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Attestation {
-    pub id: String,
-    pub control: String,
-    pub title: String,
-    /// The document as the entry names it (a path relative to its file, or a URL).
-    pub document: String,
-    /// The document's bytes, when it is a file (it goes into the bundle).
-    pub bytes: Option<Arc<[u8]>>,
-    /// Its sha256: computed from the file, or as given with a URL.
-    pub sha256: String,
-    /// True when evidencer hashed the document itself; false for a URL.
-    pub verified: bool,
-    pub owner: String,
-    pub approved: NaiveDate,
-    pub review_interval_days: u32,
-    /// The file that defines it and the line of its entry.
-    pub file: String,
-    pub line: u32,
-    /// The id of its evidence record.
-    pub evidence: String,
-}
-
-impl Attestation {
-    /// The last day the document counts as current: approved plus the review interval.
-    pub fn review_due(&self) -> NaiveDate {
-        self.approved + chrono::Days::new(self.review_interval_days.into())
-    }
-
-    /// Current on `day`: not past its review date.
-    pub fn is_current(&self, day: NaiveDate) -> bool {
-        day <= self.review_due()
-    }
-
-    /// The name of its copy in the evidence bundle: the document's file name.
-    pub fn file_name(&self) -> Option<&str> {
-        self.bytes.as_ref()?;
-        Path::new(&self.document).file_name()?.to_str()
-    }
-}
-
-/// Everything a run takes from its attestations.
-#[derive(Clone, Debug, Default)]
-pub struct Attested {
-    pub list: Vec<Attestation>,
-    /// The file they were read from, with its sha256, for the report's provenance.
-    pub file: Option<AttestationsFile>,
-}
-
-/// The file attestations were read from (the config file, for entries written there).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AttestationsFile {
-    pub path: String,
-    pub sha256: String,
-}
-
-/// One attestation as `report.json` lists it.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct AttestationEntry {
-    pub id: String,
-    pub control: String,
-    pub title: String,
-    /// The document's path as the entry names it, or its URL.
-    pub document: String,
-    pub sha256: String,
-    /// False when the document is a URL: its sha256 is recorded as given, not checked.
-    pub verified: bool,
-    pub owner: String,
-    pub approved: String,
-    pub review_interval_days: u32,
-    pub review_due: String,
-    /// `current` or `past_review` on the as-of date.
-    pub status: &'static str,
-    /// `file:line` of its entry.
-    pub defined_at: String,
-    /// The id of its evidence record.
-    pub evidence: String,
-}
-
-impl Attested {
-    /// The source all attestations share.
-    pub fn source_id(&self) -> String {
-        source_id(self.file.as_ref().map_or("", |f| f.path.as_str()))
-    }
-
-    /// Their source and evidence records, as an inventory the collectors' is merged into.
-    pub fn inventory(&self) -> Inventory {
-        let mut inventory = Inventory::default();
-        let Some(file) = &self.file else {
-            return inventory;
-        };
-        let id = self.source_id();
-        inventory.sources.push(Source {
-            id: id.clone(),
-            kind: SourceKind::Attestations,
-            location: file.path.clone(),
-            identity: "attestations".into(),
-            details: BTreeMap::from([("attestations".into(), self.list.len().to_string())]),
-        });
-        inventory.records = self
-            .list
-            .iter()
-            .map(|a| EvidenceRecord {
-                id: a.evidence.clone(),
-                source: id.clone(),
-                kind: EvidenceKind::File,
-                locator: locator(a),
-                sha256: a.sha256.clone(),
-                collected_at: None,
-                time: None,
-                describes: format!(
-                    "Attestation {} for {}: \u{201c}{}\u{201d}",
-                    a.id, a.control, a.title
-                ),
-            })
-            .collect();
-        inventory
-    }
-
-    /// The report's list, judged on `day`.
-    pub fn entries(&self, day: NaiveDate) -> Vec<AttestationEntry> {
-        self.list
-            .iter()
-            .map(|a| AttestationEntry {
-                id: a.id.clone(),
-                control: a.control.clone(),
-                title: a.title.clone(),
-                document: a.document.clone(),
-                sha256: a.sha256.clone(),
-                verified: a.verified,
-                owner: a.owner.clone(),
-                approved: a.approved.to_string(),
-                review_interval_days: a.review_interval_days,
-                review_due: a.review_due().to_string(),
-                status: if a.is_current(day) {
-                    "current"
-                } else {
-                    "past_review"
-                },
-                defined_at: format!("{}:{}", a.file, a.line),
-                evidence: a.evidence.clone(),
-            })
-            .collect()
-    }
-}
-
-/// The source id of the attestations read from `file`.
-pub fn source_id(file: &str) -> String {
-    format!("attestations:{file}")
-}
-
-/// `attestation:<id>:<document>`.
-fn locator(a: &Attestation) -> String {
-    format!("attestation:{}:{}", a.id, a.document)
-}
-
-/// The control an attestation finding speaks for.
-pub fn finding_control(f: &Finding) -> Option<&str> {
-    (f.check == CHECK_ID)
-        .then(|| f.details.get("control").and_then(|v| v.as_str()))
-        .flatten()
-}
-
+/// Why attestations could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum AttestationError {
     #[error("cannot read attestations file {}", .path.display())]
@@ -292,11 +123,12 @@ pub enum AttestationError {
     },
 }
 
-/// Reads and validates the attestations of `setting` against the catalog, as of `day`.
+/// Reads and validates the attestations of `setting` against the catalogs' `controls`
+/// (their ids), as of `day`.
 /// Files over `limit` bytes (the attestations file, each document) are refused.
 pub fn load(
     setting: &AttestationsSetting,
-    catalog: &Catalog,
+    controls: &[&str],
     day: NaiveDate,
     limit: u64,
 ) -> Result<Attested, AttestationError> {
@@ -327,7 +159,7 @@ pub fn load(
         }
     };
     let base = path.parent().unwrap_or(Path::new(""));
-    let list = validate(&shown, base, &entries, catalog, day, limit)?;
+    let list = validate(&shown, base, &entries, controls, day, limit)?;
     Ok(Attested {
         list,
         file: Some(AttestationsFile {
@@ -342,7 +174,7 @@ fn validate(
     file: &str,
     base: &Path,
     entries: &[Spanned<EntryDoc>],
-    catalog: &Catalog,
+    controls: &[&str],
     day: NaiveDate,
     limit: u64,
 ) -> Result<Vec<Attestation>, AttestationError> {
@@ -378,8 +210,8 @@ fn validate(
             ));
         }
         let control = text(&e.control, "control")?;
-        if catalog.control(&control).is_none() {
-            let message = match crate::catalog::closest_control(catalog, &control) {
+        if !controls.contains(&control.as_str()) {
+            let message = match closest(&control, controls.iter().copied()) {
                 Some(near) => format!(
                     "attestation {id}: unknown control `{control}`; did you mean `{near}`? (`evidencer controls` lists them)"
                 ),
@@ -515,8 +347,14 @@ fn validate(
 mod tests {
     use super::*;
 
-    fn catalog() -> Catalog {
-        Catalog::load(true, &[], 1 << 20).unwrap()
+    /// Control ids as the built-in catalogs name them.
+    fn catalog() -> Vec<&'static str> {
+        vec![
+            "PR.PS-02.242",
+            "PR.PS-02.242-related-2",
+            "PR.PS-02.242-related-4",
+            "PCI-10.2",
+        ]
     }
 
     fn parse(text: &str) -> Vec<Spanned<EntryDoc>> {

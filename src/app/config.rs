@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::attestations::AttestationsSetting;
+use crate::collect::attestations::AttestationsSetting;
 
 /// The values a numeric setting takes, both ends included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -862,8 +862,8 @@ mod tests {
     fn report_layer(args: &[&str]) -> Result<ConfigFile, clap::Error> {
         use clap::Parser;
         let argv = ["evidencer", "report"].iter().chain(args);
-        match crate::cli::Cli::try_parse_from(argv)?.command {
-            crate::cli::Command::Report(args) => Ok(args.as_layer()),
+        match crate::app::cli::Cli::try_parse_from(argv)?.command {
+            crate::app::cli::Command::Report(args) => Ok(args.as_layer()),
             _ => unreachable!("parsed as report"),
         }
     }
@@ -871,7 +871,7 @@ mod tests {
     #[test]
     fn every_setting_has_a_flag_that_sets_its_key_or_says_why_it_has_none() {
         use clap::CommandFactory;
-        let cli = crate::cli::Cli::command();
+        let cli = crate::app::cli::Cli::command();
         let report = cli.find_subcommand("report").unwrap();
         let mut keys = Vec::new();
         for s in SETTINGS {

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
 use crate::base::input;
+use crate::base::text::closest;
 use crate::checks;
 use crate::evidence::record::sha256_hex;
 
@@ -23,11 +24,11 @@ use crate::evidence::record::sha256_hex;
 pub const BUILTIN: [(&str, &str); 2] = [
     (
         "controls/nist-csf-2.0.yaml",
-        include_str!("../controls/nist-csf-2.0.yaml"),
+        include_str!("../../controls/nist-csf-2.0.yaml"),
     ),
     (
         "controls/pci-ssc-container.yaml",
-        include_str!("../controls/pci-ssc-container.yaml"),
+        include_str!("../../controls/pci-ssc-container.yaml"),
     ),
 ];
 
@@ -332,7 +333,7 @@ impl Catalog {
             for r in c.checks {
                 let line = (r.referenced.line(), r.referenced.column());
                 let r = r.value;
-                if r.id == crate::attestations::CHECK_ID {
+                if r.id == crate::evidence::attestation::CHECK_ID {
                     return Err(invalid(
                         line.0,
                         line.1,
@@ -429,7 +430,7 @@ impl Catalog {
             .iter()
             .filter(|c| {
                 c.checks.iter().any(|r| r.id == check)
-                    || (check == crate::attestations::CHECK_ID && c.asks_for_process)
+                    || (check == crate::evidence::attestation::CHECK_ID && c.asks_for_process)
             })
             .map(|c| c.id.as_str())
             .collect()
@@ -466,40 +467,7 @@ fn unknown_check_message(id: &str, control: &str) -> String {
 /// The known check id closest to a mistyped one (at most three edits away), for "did you
 /// mean" messages wherever a file names checks.
 pub(crate) fn closest_check(id: &str) -> Option<&'static str> {
-    let mut close: Vec<(usize, &'static str)> = checks::ids()
-        .iter()
-        .map(|known| (edit_distance(id, known), *known))
-        .filter(|(d, _)| *d <= 3)
-        .collect();
-    close.sort();
-    close.first().map(|(_, id)| *id)
-}
-
-/// The control id of `catalog` closest to a mistyped one (at most three edits away).
-pub(crate) fn closest_control<'a>(catalog: &'a Catalog, id: &str) -> Option<&'a str> {
-    let mut close: Vec<(usize, &str)> = catalog
-        .controls
-        .iter()
-        .map(|c| (edit_distance(id, &c.id), c.id.as_str()))
-        .filter(|(d, _)| *d <= 3)
-        .collect();
-    close.sort();
-    close.first().map(|(_, id)| *id)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    closest(id, checks::ids().iter().copied())
 }
 
 #[cfg(test)]
