@@ -372,22 +372,6 @@ pub fn analyze(inventory: &Inventory) -> Vec<RepoAnalysis> {
         .collect()
 }
 
-/// Every image scan the repositories' pipelines run, for checks that accept a CI scan as
-/// evidence that images are scanned (a live-cluster `images-scanned`, for one).
-pub fn image_scans(repos: &[RepoAnalysis]) -> Vec<Step> {
-    let mut scans: Vec<Step> = repos
-        .iter()
-        .flat_map(|r| {
-            r.steps()
-                .filter(|s| s.activity == Activity::ImageScan)
-                .cloned()
-        })
-        .collect();
-    scans.sort_by(|a, b| (&a.path, a.line, &a.tool).cmp(&(&b.path, b.line, &b.tool)));
-    scans.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.tool == b.tool);
-    scans
-}
-
 fn analyze_repo(source: &Source, inventory: &Inventory) -> RepoAnalysis {
     let repo = Repo::new(&source.id, &inventory.files);
     let mut pipelines = Vec::new();
@@ -590,23 +574,6 @@ pub(crate) mod test_support;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn image_scans_lists_only_image_scans_once() {
-        let inventory = test_support::fixture_inventory("github");
-        let scans: Vec<String> = image_scans(&analyze(&inventory))
-            .iter()
-            .map(|s| format!("{} {}", s.location(), s.tool))
-            .collect();
-        assert_eq!(
-            scans,
-            [
-                ".github/actions/build-image/action.yml:13 anchore/scan-action",
-                ".github/workflows/release.yml:40 aquasecurity/trivy-action",
-            ]
-        );
-        assert!(image_scans(&analyze(&Inventory::default())).is_empty());
-    }
 
     #[test]
     fn globs_match_like_gitlab() {
