@@ -149,3 +149,93 @@ fn a_pipeline_scan_step_is_not_a_dated_scan_of_a_running_image() {
     assert_ne!(pci["verdict"], "satisfied", "{}", pci["narrative"]);
     assert_ne!(pci["answer"], "yes", "{}", pci["narrative"]);
 }
+
+// Observation 3: a retag answers the patch-timeframe question.
+
+const BUILD: &str = "name: build\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      \
+    - run: docker build -t registry.example.com/shop/api:${GITHUB_SHA} .\n      \
+    - run: docker push registry.example.com/shop/api:${GITHUB_SHA}\n";
+
+const DIGEST: &str = "sha256:3f1c2b6d8e9a0f1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0";
+
+/// A repository whose Deployment ran `before` since January and `after` from mid-August,
+/// with a vulnerability management plan attached to the patch-timeframe question; the
+/// report of 2026-Q3.
+fn patch_report(before: &str, after: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repo::init(&dir.path().join("app"));
+    repo.write(".github/workflows/build.yml", BUILD)
+        .write("Dockerfile", "FROM alpine:3.20\n")
+        .write("k8s/api.yaml", &support::git::deployment(before));
+    repo.commit("2026-01-10T09:00:00Z", "dev", "api", &[]);
+    repo.write("k8s/api.yaml", &support::git::deployment(after));
+    repo.commit("2026-08-14T09:00:00Z", "dev", "api: new reference", &[]);
+    fs::write(
+        dir.path().join("plan.md"),
+        "# Vulnerability management plan\n\nCritical: 30 days.\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("attestations.yaml"),
+        "attestations:\n- id: ATT-VMP\n  control: PR.PS-02.242-related-4\n  title: Vulnerability management plan\n  \
+         document: plan.md\n  owner: Head of Platform Security\n  approved: 2026-03-02\n  \
+         review-interval-days: 365\n",
+    )
+    .unwrap();
+    report(
+        dir.path(),
+        &[
+            "--repo",
+            "app",
+            "--period",
+            "2026-Q3",
+            "--attestations",
+            "attestations.yaml",
+        ],
+    )
+}
+
+#[test]
+fn a_retag_or_a_move_is_not_a_patch() {
+    for (before, after, what) in [
+        (
+            format!("registry.example.com/shop/api:1.4.2@{DIGEST}"),
+            format!("registry.example.com/shop/api:stable@{DIGEST}"),
+            "retag",
+        ),
+        (
+            "registry.example.com/shop/api:1.4.2".to_string(),
+            "harbor.example.com/mirror/api:1.4.2".to_string(),
+            "move",
+        ),
+    ] {
+        let r = patch_report(&before, &after);
+        let found = findings(&r, "images-updated-in-period");
+        assert_eq!(found.len(), 1, "{what}: {found:?}");
+        let f = found[0];
+        assert_ne!(f["status"], "pass", "{what}: {f}");
+        let message = f["message"].as_str().unwrap();
+        assert!(message.contains(what), "{what}: {message}");
+        assert!(message.contains("not a patch"), "{what}: {message}");
+        let c = control(&r, "PR.PS-02.242-related-4");
+        assert_ne!(c["verdict"], "satisfied", "{what}: {}", c["narrative"]);
+        assert_ne!(c["answer"], "yes", "{what}: {}", c["narrative"]);
+        // The narrative says what was measured and what was not.
+        let narrative = c["narrative"].as_str().unwrap();
+        assert!(narrative.contains("Measured: the age"), "{narrative}");
+        assert!(narrative.contains("Not measured:"), "{narrative}");
+    }
+}
+
+#[test]
+fn a_new_image_within_the_timeframe_answers_the_patch_question() {
+    // The control: a real change of the image (a new tag of the same repository).
+    let r = patch_report(
+        "registry.example.com/shop/api:1.4.2",
+        "registry.example.com/shop/api:1.4.3",
+    );
+    let f = findings(&r, "images-updated-in-period")[0];
+    assert_eq!(f["status"], "pass", "{f}");
+    let c = control(&r, "PR.PS-02.242-related-4");
+    assert_eq!(c["verdict"], "satisfied", "{}", c["narrative"]);
+}
