@@ -145,6 +145,18 @@ fn a_pipeline_scan_step_is_not_a_dated_scan_of_a_running_image() {
             .contains("no dated scan result")),
         "{scanned:?}"
     );
+    // The pipeline's scan is judged where it belongs, and it cannot fail the pipeline.
+    let ci = findings(&r, "ci-scans-images");
+    assert_eq!(ci.len(), 1, "{ci:?}");
+    assert_eq!(ci[0]["status"], "warn", "{}", ci[0]);
+    let message = ci[0]["message"].as_str().unwrap();
+    for says in [
+        "the scan at .github/workflows/deploy.yml:9 cannot fail the pipeline: `|| true`",
+        "trivy at .github/workflows/deploy.yml:9 has no `--exit-code`",
+        "runs after the deploy step .github/workflows/deploy.yml:8 (`kubectl apply`)",
+    ] {
+        assert!(message.contains(says), "{says}: {message}");
+    }
     let pci = control(&r, "PCI-10.3");
     assert_ne!(pci["verdict"], "satisfied", "{}", pci["narrative"]);
     assert_ne!(pci["answer"], "yes", "{}", pci["narrative"]);

@@ -91,6 +91,13 @@ pub struct Step {
     pub via: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The job it runs in (GitHub job id, GitLab job name), where the system has jobs.
+    #[serde(skip)]
+    pub job: Option<String>,
+    /// Why its failure cannot fail the pipeline, when the definition says so
+    /// (`continue-on-error: true (path:line)`, `allow_failure: true (path:line)`).
+    #[serde(skip)]
+    pub soft_fail: Option<String>,
     /// Evidence id of the file the step is written in.
     #[serde(skip)]
     pub evidence: String,
@@ -127,9 +134,30 @@ pub struct Pipeline {
     /// Evidence ids of `files`.
     #[serde(skip)]
     pub evidence: Vec<String>,
+    /// The jobs each job waits for, directly (GitHub `needs:`; GitLab `needs:`, else every
+    /// job of an earlier stage).
+    #[serde(skip)]
+    pub needs: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Pipeline {
+    /// Whether job `later` waits, directly or not, for job `earlier`.
+    pub fn waits_for(&self, later: &str, earlier: &str) -> bool {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![later];
+        while let Some(j) = todo.pop() {
+            for n in self.needs.get(j).into_iter().flatten() {
+                if n == earlier {
+                    return true;
+                }
+                if seen.insert(n.as_str()) {
+                    todo.push(n);
+                }
+            }
+        }
+        false
+    }
+
     pub fn steps_of(&self, activity: Activity) -> impl Iterator<Item = &Step> {
         self.steps.iter().filter(move |s| s.activity == activity)
     }
@@ -534,6 +562,7 @@ fn read_pipeline(repo: &Repo<'_>, path: &str, system: System) -> Pipeline {
         system,
         files,
         steps: walked.steps,
+        needs: walked.needs,
         notes: walked.notes,
         problems: walked
             .problems
