@@ -3,7 +3,6 @@
 //! that cannot fail the pipeline are named, and a retag or a move is not a patch.
 
 #[path = "support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use std::fs;
