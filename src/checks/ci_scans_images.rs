@@ -40,9 +40,10 @@ crate::declare_check! {
     /// 0 whatever it finds (trivy without `--exit-code N`, N not 0, or `TRIVY_EXIT_CODE`:
     /// trivy's default exit code is 0 and `--severity` only filters what it reports;
     /// `aquasecurity/trivy-action` without an `exit-code` input other than 0, the action's
-    /// default being 0; grype without `--fail-on` or `-f`); or the scan runs after a deploy
-    /// step of the same job, or in a job the deploy job does not wait for (GitHub `needs:`;
-    /// GitLab `needs:`, else every job of an earlier stage).
+    /// default being 0; grype without `--fail-on` or `-f`; `docker scout cves` without
+    /// `--exit-code`); or the scan runs after a deploy step of the same job, or in a job the
+    /// deploy job does not wait for (GitHub `needs:`; GitLab `needs:`, else every job of an
+    /// earlier stage).
     ///
     /// ## Why it matters
     /// PCI container guidance 10.3 asks that images be scanned for vulnerabilities, patched
@@ -203,6 +204,14 @@ fn cannot_fail(ctx: &CheckContext<'_>, p: &Pipeline, scan: &Step) -> Vec<String>
                 None => out.push(trivy_no_exit_code(&at)),
             }
         }
+        // `docker scout cves` reports and exits 0 unless `--exit-code`/`-e` asks otherwise.
+        if scan.tool == "docker scout cves"
+            && !words
+                .iter()
+                .any(|w| *w == "-e" || w.starts_with("--exit-code"))
+        {
+            out.push(scout_no_exit_code(&at));
+        }
         if cli("grype")
             && !words
                 .iter()
@@ -324,6 +333,13 @@ fn trivy_no_exit_code(at: &str) -> String {
 
 fn grype_no_fail_on(at: &str) -> String {
     format!("grype at {at} has no `--fail-on`: it exits 0 whatever it finds (add `--fail-on high`)")
+}
+
+fn scout_no_exit_code(at: &str) -> String {
+    format!(
+        "docker scout cves at {at} has no `--exit-code`: it exits 0 whatever it finds (add \
+         `--exit-code`)"
+    )
 }
 
 fn after_deploy(at: &str, deploy: &Step) -> String {
@@ -574,6 +590,17 @@ mod tests {
         );
         passes(github("      - run: grype r/a:1 --fail-on high\n"));
         passes(github("      - run: grype -f critical r/a:1\n"));
+    }
+
+    #[test]
+    fn docker_scout_fails_only_with_exit_code() {
+        warns(
+            github("      - run: docker scout cves r/a:1\n"),
+            "docker scout cves at .github/workflows/ci.yml:6 has no `--exit-code`",
+        );
+        passes(github(
+            "      - run: docker scout cves --exit-code --only-severity critical r/a:1\n",
+        ));
     }
 
     #[test]
