@@ -2,11 +2,10 @@
 //!
 //! Scan evidence is gathered into a [`ScanIndex`] from Trivy Operator VulnerabilityReports;
 //! each running image of each workload container is then looked up by digest, else by
-//! repository and tag, and judged by the age of its newest scan. Image scan steps of the
-//! analysed repositories' CI pipelines join the same index ([`ScanIndex::add_ci_scans`]):
-//! a step whose target names a repository covers every tag of it (a pipeline scans what it
-//! builds, whatever the tag variable holds), dated by the commit time of the repository's
-//! last commit of the period (the pipeline ran on it), and is then judged the same way.
+//! repository and tag, and judged by the age of its newest scan. Only scan results count:
+//! each carries its own time and names the image it scanned. A pipeline's scan step is not
+//! one (the definition proves that a scan is configured, never that a given running image
+//! was scanned on a given day); `ci-scans-images` judges those.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -18,10 +17,9 @@ use super::{Check, CheckContext, CheckMeta, object_finding};
 use crate::base::phrase::{days, short_digest};
 use crate::checks::family::running::unreadable_pod_status;
 use crate::evidence::finding::{Finding, Status};
-use crate::evidence::image::{self, ImageRef};
-use crate::evidence::inventory::Inventory;
+use crate::evidence::image::ImageRef;
 use crate::evidence::object::{Object, lenient_opt_string, lenient_string};
-use crate::facts::ci::Step;
+use crate::facts::ci::Activity;
 use crate::facts::running::{OwnerKey, RunningPod, RunningPods};
 
 crate::declare_check! {
@@ -30,11 +28,11 @@ crate::declare_check! {
     /// `max-scan-age-days` (default 30) on the as-of date. Scans are Trivy Operator
     /// VulnerabilityReports (`aquasecurity.github.io/v1alpha1`), matched to a running
     /// container by image digest (from `status.containerStatuses[].imageID`), else by
-    /// registry, repository and tag, and the image scan steps of the `--repo` pipelines
-    /// (trivy, grype, snyk...), matched by registry and repository (any tag) when the step
-    /// names its image without a variable in the name, and dated by the commit time of the
-    /// repository's last commit of the period; the newest matching scan counts, whatever
-    /// workload it was made for. Each workload container (pods grouped by their owner, as in
+    /// registry, repository and tag; the newest matching report counts, whatever workload it
+    /// was made for. Only scan results count, since each carries the time of the scan and the
+    /// image scanned: a scan step in a CI pipeline shows that a scan is configured, never that
+    /// a running image was scanned on a given day, so pipelines are judged by
+    /// `ci-scans-images` and never count here. Each workload container (pods grouped by their owner, as in
     /// `running-image-consistent`) passes when every image it runs has a recent report, and
     /// fails when one has none or only older ones. The findings list the report's counts of
     /// critical and high vulnerabilities: this check asks whether images are scanned, not
@@ -49,8 +47,8 @@ crate::declare_check! {
     ///
     /// ## Evidence used
     /// Running Pods (`status.containerStatuses`, `spec.containers[].image`, owner
-    /// references), VulnerabilityReports (`report.artifact`, `report.registry`,
-    /// `report.updateTimestamp`, `report.summary`) and the CI pipelines of each `--repo`.
+    /// references) and VulnerabilityReports (`report.artifact`, `report.registry`,
+    /// `report.updateTimestamp`, `report.summary`).
     ///
     /// ## Example
     /// ```yaml
@@ -79,8 +77,6 @@ crate::declare_check! {
 pub enum ScanSource {
     /// A Trivy Operator VulnerabilityReport in the cluster.
     TrivyOperator { report: String },
-    /// An image scan step of a CI pipeline: `path:line tool`.
-    Pipeline { step: String },
 }
 
 impl ScanSource {
@@ -88,7 +84,6 @@ impl ScanSource {
     pub fn describe(&self) -> String {
         match self {
             ScanSource::TrivyOperator { report } => report.clone(),
-            ScanSource::Pipeline { step } => format!("pipeline step {step}"),
         }
     }
 }
@@ -111,8 +106,6 @@ pub struct ScanIndex {
     scans: Vec<Scan>,
     by_digest: HashMap<String, Vec<usize>>,
     by_name_tag: HashMap<(String, String), Vec<usize>>,
-    /// Scans that cover every tag of a repository (CI steps).
-    by_name: HashMap<String, Vec<usize>>,
 }
 
 impl ScanIndex {
@@ -128,49 +121,7 @@ impl ScanIndex {
         }
     }
 
-    /// Adds a scan that covers every tag of the repository `name` (normalized).
-    pub fn add_for_repository(&mut self, scan: Scan, name: String) {
-        let i = self.scans.len();
-        self.scans.push(scan);
-        self.by_name.entry(name).or_default().push(i);
-    }
-
-    /// The image scan steps of the repositories' CI pipelines whose target names an image
-    /// repository, each dated by its pipeline file's commit time.
-    pub fn add_ci_scans(&mut self, inventory: &Inventory, scans: &[Step]) -> usize {
-        let mut added = 0;
-        for step in scans {
-            let Some(name) = step.target.as_deref().and_then(scanned_repository) else {
-                continue;
-            };
-            let Some(when) = inventory
-                .files
-                .iter()
-                .find(|f| f.evidence == step.evidence)
-                .and_then(|f| f.committed_at.as_deref())
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            else {
-                continue;
-            };
-            self.add_for_repository(
-                Scan {
-                    source: ScanSource::Pipeline {
-                        step: format!("{} ({})", step.location(), step.tool),
-                    },
-                    scanned_at: when.with_timezone(&Utc),
-                    image: step.target.clone().unwrap_or_default(),
-                    critical: None,
-                    high: None,
-                    evidence: step.evidence.clone(),
-                },
-                name,
-            );
-            added += 1;
-        }
-        added
-    }
-
-    /// The newest scan of an image, by digest first, else by name and tag, else by name.
+    /// The newest scan of an image, by digest first, else by name and tag.
     pub fn newest(
         &self,
         digest: Option<&str>,
@@ -178,11 +129,9 @@ impl ScanIndex {
     ) -> Option<&Scan> {
         let by_digest = digest.and_then(|d| self.by_digest.get(d));
         let by_name_tag = name_tag.and_then(|k| self.by_name_tag.get(k));
-        let by_name = name_tag.and_then(|(n, _)| self.by_name.get(n));
         by_digest
             .into_iter()
             .chain(by_name_tag)
-            .chain(by_name)
             .flatten()
             .map(|&i| &self.scans[i])
             .max_by_key(|s| s.scanned_at)
@@ -246,16 +195,6 @@ impl ScanIndex {
     }
 }
 
-/// The normalized repository a scan step's target names, when its name holds no variable
-/// (`ghcr.io/acme/api:$TAG` names `ghcr.io/acme/api`; `$IMAGE` names nothing).
-fn scanned_repository(target: &str) -> Option<String> {
-    let name = image::split(target).name;
-    if name.is_empty() || name.contains(['$', '{', '}', '(', ' ', '<']) {
-        return None;
-    }
-    ImageRef::parse(name).ok().map(|r| r.name())
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 struct TrivyReport {
@@ -312,15 +251,17 @@ impl Check for ImagesScanned {
 
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
-        let (mut index, unreadable) = ScanIndex::from_trivy(&ctx.inventory.objects);
-        let ci_scans = index.add_ci_scans(ctx.inventory, &ctx.facts.image_scans);
-        let needed: &[&str] = if ci_scans > 0 {
-            &["Pod"]
-        } else {
-            &["Pod", "VulnerabilityReport"]
-        };
-        if let Some(f) = ctx.require_kinds(meta, needed) {
-            return vec![f];
+        let (index, unreadable) = ScanIndex::from_trivy(&ctx.inventory.objects);
+        let missing = ctx.missing_kinds(&["Pod", "VulnerabilityReport"]);
+        if !missing.is_empty() {
+            let pipeline_scans = ctx
+                .facts
+                .ci
+                .iter()
+                .flat_map(|r| r.steps())
+                .filter(|s| s.activity == Activity::ImageScan)
+                .count();
+            return vec![ctx.not_assessed(meta, no_scan_results(&missing, pipeline_scans))];
         }
         let RunningPods {
             pods,
@@ -489,6 +430,22 @@ fn no_running_images(pods: usize) -> String {
         "none of the {pods} pod(s) in the input is running a container with an image: export \
          pods with their status"
     )
+}
+
+fn no_scan_results(missing: &[String], pipeline_scans: usize) -> String {
+    let mut s = format!(
+        "{}: no dated scan result (a Trivy Operator VulnerabilityReport, with the time of the \
+         scan and the image scanned) covers the running images",
+        missing.join("; ")
+    );
+    if pipeline_scans > 0 {
+        s.push_str(&format!(
+            "; the {pipeline_scans} image scan step(s) of the pipelines show that a scan is \
+             configured, not that a running image was scanned on a given day, and are judged \
+             by ci-scans-images"
+        ));
+    }
+    s
 }
 
 fn report_without_time() -> String {

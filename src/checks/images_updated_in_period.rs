@@ -1,7 +1,8 @@
-//! `images-updated-in-period`: every workload's images were changed during the audit
-//! period, or are recent enough that no change was due.
+//! `images-updated-in-period`: the images in use at the period end are younger than the
+//! patch timeframe, dated by their last patch (a retag, move or rename is none).
 //!
-//! Joins the workloads of a repository's period-end tree with its history: a container's
+//! Joins the workloads of a repository's period-end tree with its history, telling patches
+//! from retags, moves and renames by the timeline rows' old and new references: a container's
 //! image is the sum of the places that set it (the container's `image:` in its manifest,
 //! and the kustomizations' `images:` entries that override it), and Helm values and Flux
 //! HelmRelease values are judged per image key, since they are not rendered.
@@ -15,15 +16,20 @@ use super::{Check, CheckContext, CheckMeta};
 use crate::base::phrase::days;
 use crate::evidence::finding::{Finding, Status, Subject};
 use crate::evidence::history::Owner;
-use crate::evidence::history::{History, Introduced, SlotHistory};
+use crate::evidence::history::{History, ImageChange, Introduced, SlotHistory};
 use crate::evidence::image::{self, ImageRef};
 use crate::facts::workloads::{ContainerRef, Workload};
 
 crate::declare_check! {
     /// ## What it checks
-    /// Each workload container in the analysed repositories' manifests at the period end had
-    /// its image changed at least once during the audit period, or runs an image younger
-    /// than `max-image-age-days` (default 90) at the period end. A container's image is set
+    /// Each workload container in the analysed repositories' manifests at the period end runs
+    /// an image younger than `max-image-age-days` (default 90, the patch timeframe) at the
+    /// period end, dated by the last change that was a patch. A retag (the same digest under
+    /// another tag), a move (only the registry or path changed: the same repository name and
+    /// tag, or the same digest) and a rename (the same image under a workload or file renamed
+    /// in the same commit) are no patch: the same build keeps running, so they are named in
+    /// the finding, do not count as changes, and do not reset the age (the build is then at
+    /// least as old as the period start, or as the rename). A container's image is set
     /// by its manifest's `image:` and by the kustomizations' `images:` entries that apply
     /// to it (the one that rendered it, and any in a directory above the manifest); the
     /// latest change of any of them dates the image. Helm values files (`values*.yaml`) and
@@ -37,9 +43,12 @@ crate::declare_check! {
     ///
     /// ## Why it matters
     /// Replacing containers only helps when the images are rebuilt: an image nobody changed
-    /// for months carries every vulnerability published since it was built. A change in the
-    /// period is evidence that patched images were redeployed (PCI container guidance 10.3;
-    /// NIST CSF PR.PS-02 update cadence).
+    /// for months carries every vulnerability published since it was built. A new image in
+    /// the period is evidence that patched images were redeployed (PCI container guidance
+    /// 10.3; NIST CSF PR.PS-02 update cadence); a new name for the same build is not. Not
+    /// measured: when an image was built or released in its registry (no registry is
+    /// queried), the time from a change in Git to the pods' redeploy, and when fixes for an
+    /// image's vulnerabilities were published.
     ///
     /// ## Evidence used
     /// The Git history of each `--repo` over the period (effective commit times; first parents
@@ -76,10 +85,20 @@ impl Check for ImagesUpdatedInPeriod {
             .collect();
         let changes: u64 = judged.iter().sum();
         let changed = judged.iter().filter(|n| **n > 0).count();
+        let not_patches: usize = findings
+            .iter()
+            .filter_map(|f| f.details.get("not_patches").and_then(|n| n.as_array()))
+            .map(Vec::len)
+            .sum();
+        let max_days = findings
+            .iter()
+            .find_map(|f| f.details.get("max_image_age_days").and_then(|n| n.as_i64()))?;
         Some(replacements_summary(
             changes as usize,
             judged.len(),
             changed,
+            not_patches,
+            max_days,
         ))
     }
 
@@ -235,23 +254,43 @@ fn judge(
     slots: &[&SlotHistory],
     evidence: Vec<String>,
 ) -> Finding {
-    let mut times: Vec<DateTime<Utc>> = slots
-        .iter()
-        .flat_map(|s| s.changes.iter().copied())
-        .collect();
+    let mut times: Vec<DateTime<Utc>> = Vec::new();
+    let mut not_patches: Vec<Classified<'_>> = Vec::new();
+    for s in slots {
+        let classified = slot_changes(history, s);
+        if classified.len() == s.changes.len() {
+            // Only patches count as changes of the image: a retag, a move or a rename
+            // leaves the same build running, so it neither counts nor resets its age.
+            for c in classified {
+                if c.kind == ChangeKind::Patch {
+                    times.push(c.time);
+                } else {
+                    not_patches.push(c);
+                }
+            }
+        } else {
+            // Timeline rows not found for every change: each counts, as it cannot be shown
+            // to be the same build.
+            times.extend(s.changes.iter().copied());
+        }
+    }
     times.sort();
+    not_patches.sort_by_key(|c| c.time);
     let gap = longest_gap(history.period_start, history.period_end, &times);
-    // The image in use was put there by the latest of the changes that set it.
-    let introduced: Option<&Introduced> = if slots.iter().any(|s| s.introduced.is_none()) {
+    // The image in use was put there by the latest of the patches that set it; a slot whose
+    // last change of the period was no patch ran the same build since before that change.
+    let dated: Vec<Option<Introduced>> = slots.iter().map(|s| dated_by_patch(history, s)).collect();
+    let introduced: Option<Introduced> = if dated.iter().any(Option::is_none) {
         None
     } else {
-        slots
-            .iter()
-            .filter_map(|s| s.introduced.as_ref())
-            .max_by_key(|i| i.time())
+        dated.into_iter().flatten().max_by_key(|i| i.time())
     };
+    let introduced = introduced.as_ref();
     let age = introduced.map(|i| (history.period_end - i.time()).num_days());
     let cut = matches!(introduced, Some(Introduced::AtOrBefore { .. }));
+    // At or before a point because the period changed the reference only by retags, moves
+    // or renames, not because the history is cut.
+    let unpatched = cut && times.is_empty() && !not_patches.is_empty();
     let cadence = ImageCadence {
         image: image.clone(),
         changes: times.len(),
@@ -259,14 +298,20 @@ fn judge(
         age_days: age,
         introduced: introduced.map(|i| i.commit().chars().take(12).collect()),
         age_is_minimum: cut,
+        unpatched,
         max_days,
+        not_patches: not_patches
+            .iter()
+            .map(|c| not_a_patch(c.kind, c.change))
+            .collect(),
     };
-    let status = if !times.is_empty() || age.is_some_and(|a| a <= max_days && !cut) {
+    // Judged by the age of the image in use at the period end against the timeframe.
+    let status = if age.is_some_and(|a| a <= max_days && !cut) {
         Status::Pass
     } else if age.is_some_and(|a| a > max_days) {
         Status::Fail
     } else {
-        // Not dated, or dated only as "at or before" a cut that is within the limit.
+        // Not dated, or dated only as "at or before" a point within the limit.
         Status::Warn
     };
     let mut f = Finding::new(
@@ -294,7 +339,171 @@ fn judge(
     if let Some(i) = introduced {
         f = f.detail("introduced", json!(i));
     }
+    if !not_patches.is_empty() {
+        f = f.detail(
+            "not_patches",
+            not_patches
+                .iter()
+                .map(|c| {
+                    json!({
+                        "kind": c.kind.as_str(),
+                        "commit": c.change.commit,
+                        "time": c.change.time,
+                        "old_image": c.change.old_image,
+                        "new_image": c.change.new_image,
+                    })
+                })
+                .collect::<Vec<_>>(),
+        );
+    }
     f
+}
+
+/// What one change of an image reference did to the image that runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ChangeKind {
+    /// Another image (or one that cannot be shown to be the same build): a patch.
+    Patch,
+    /// The same digest under another tag.
+    Retag,
+    /// Only the registry or the path changed: the same repository name and tag (or digest).
+    Move,
+    /// The workload (or the file) was renamed: the same image under a new owner.
+    Rename,
+}
+
+impl ChangeKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Patch => "patch",
+            ChangeKind::Retag => "retag",
+            ChangeKind::Move => "move",
+            ChangeKind::Rename => "rename",
+        }
+    }
+}
+
+/// A change of a slot in the period, with what it did.
+#[derive(Clone, Debug)]
+struct Classified<'h> {
+    time: DateTime<Utc>,
+    kind: ChangeKind,
+    change: &'h ImageChange,
+}
+
+/// The timeline rows of one slot, oldest first, each classified. A slot's rows are those of
+/// its file whose subject is its owner (values keys name the changed sub-key, `image.tag`).
+fn slot_changes<'h>(history: &'h History, slot: &SlotHistory) -> Vec<Classified<'h>> {
+    let owner = slot.owner.describe();
+    let mut rows: Vec<&ImageChange> = history
+        .changes
+        .iter()
+        .filter(|c| {
+            c.path == slot.path
+                && (c.subject == owner
+                    || matches!(slot.owner, Owner::Values { .. } | Owner::HelmRelease { .. })
+                        && c.subject.starts_with(&format!("{owner}.")))
+        })
+        .collect();
+    rows.sort_by(|a, b| a.time.cmp(&b.time));
+    rows.into_iter()
+        .filter_map(|c| {
+            let time = DateTime::parse_from_rfc3339(&c.time)
+                .ok()?
+                .with_timezone(&Utc);
+            Some(Classified {
+                time,
+                kind: classify(c, &history.changes),
+                change: c,
+            })
+        })
+        .collect()
+}
+
+/// What a change did: a reference changed in place is compared with the one before; a
+/// reference added by the commit that removed another naming the same image (a workload or
+/// file renamed) is a rename.
+fn classify(change: &ImageChange, all: &[ImageChange]) -> ChangeKind {
+    match (&change.old_image, &change.new_image) {
+        (Some(old), Some(new)) => compare_references(old, new),
+        (None, Some(new)) => {
+            let moved_here = all.iter().any(|c| {
+                c.commit == change.commit
+                    && c.new_image.is_none()
+                    && c.old_image.as_deref().is_some_and(|old| {
+                        old == new || compare_references(old, new) != ChangeKind::Patch
+                    })
+            });
+            if moved_here {
+                ChangeKind::Rename
+            } else {
+                ChangeKind::Patch
+            }
+        }
+        _ => ChangeKind::Patch,
+    }
+}
+
+/// Two references to the same build: the same digest (a retag under the same name, a move
+/// under another), or, without digests, the same repository name and tag under another
+/// registry or path (a move). Anything else may be another build, so it counts as a patch.
+fn compare_references(old: &str, new: &str) -> ChangeKind {
+    let (Ok(o), Ok(n)) = (ImageRef::parse(old), ImageRef::parse(new)) else {
+        return ChangeKind::Patch;
+    };
+    let repository = |r: &ImageRef| r.path.rsplit('/').next().unwrap_or_default().to_string();
+    match (&o.digest, &n.digest) {
+        (Some(a), Some(b)) if a == b => {
+            if o.name() == n.name() {
+                ChangeKind::Retag
+            } else {
+                ChangeKind::Move
+            }
+        }
+        (None, None) if o.tag.is_some() && o.tag == n.tag && repository(&o) == repository(&n) => {
+            ChangeKind::Move
+        }
+        _ => ChangeKind::Patch,
+    }
+}
+
+/// When the image a slot names at the period end was last patched: its last change of the
+/// period that was a patch; else, when the period changed it only by retags, moves or
+/// renames, at or before the first of them (its build ran already); else what the walk
+/// back from the period start found.
+fn dated_by_patch(history: &History, slot: &SlotHistory) -> Option<Introduced> {
+    let classified = slot_changes(history, slot);
+    if classified.is_empty() || classified.len() != slot.changes.len() {
+        return slot.introduced.clone();
+    }
+    if let Some(last) = classified.last()
+        && last.kind == ChangeKind::Patch
+    {
+        return slot.introduced.clone();
+    }
+    if let Some(patch) = classified
+        .iter()
+        .rev()
+        .find(|c| c.kind == ChangeKind::Patch)
+    {
+        // A patch, then only retags, moves or renames: dated by that patch.
+        return Some(Introduced::At {
+            commit: patch.change.commit.clone(),
+            time: patch.change.time.clone(),
+        });
+    }
+    let first = &classified[0];
+    // The reference before the first change was in place at the period start, unless the
+    // first change added it (a rename: the old owner's history is not followed).
+    let (commit, time) = if first.change.old_image.is_some() {
+        (
+            first.change.commit.clone(),
+            crate::base::timefmt::rfc3339(history.period_start),
+        )
+    } else {
+        (first.change.commit.clone(), first.change.time.clone())
+    };
+    Some(Introduced::AtOrBefore { commit, time })
 }
 
 /// The longest stretch of the period without a change, in whole days: from the start to
@@ -332,7 +541,12 @@ struct ImageCadence {
     pub introduced: Option<String>,
     /// The history is cut before the image's commit: the age is a minimum.
     pub age_is_minimum: bool,
+    /// The age is a minimum because the period changed the reference only by retags,
+    /// moves or renames.
+    pub unpatched: bool,
     pub max_days: i64,
+    /// The changes of the period that were no patch, as sentences.
+    pub not_patches: Vec<String>,
 }
 
 fn image_cadence(c: &ImageCadence) -> String {
@@ -342,10 +556,37 @@ fn image_cadence(c: &ImageCadence) -> String {
             c.changes,
             days(c.longest_gap_days)
         )
-    } else {
+    } else if c.not_patches.is_empty() {
         "the image did not change in the period".to_string()
+    } else {
+        "no change of the period patched the image".to_string()
     };
+    for n in &c.not_patches {
+        let _ = write!(s, "; {n}");
+    }
     match (c.age_days, &c.introduced) {
+        (Some(age), Some(_)) if c.unpatched => {
+            let _ = write!(
+                s,
+                "; `{}` has run the same build for at least {} at the period end",
+                c.image,
+                days(age)
+            );
+            if age > c.max_days {
+                let _ = write!(
+                    s,
+                    ", more than the {} allowed: rebuild and redeploy it",
+                    days(c.max_days)
+                );
+            } else {
+                let _ = write!(
+                    s,
+                    ": it cannot be shown to be within the {} allowed, since its own build \
+                     date is not in the history read",
+                    days(c.max_days)
+                );
+            }
+        }
         (Some(age), Some(commit)) if c.age_is_minimum => {
             let _ = write!(
                 s,
@@ -388,12 +629,54 @@ fn image_cadence(c: &ImageCadence) -> String {
     s
 }
 
-/// `images-updated-in-period`: the image replacements of the period.
-fn replacements_summary(changes: usize, subjects: usize, changed: usize) -> String {
+/// One change of the period that was no patch.
+fn not_a_patch(kind: ChangeKind, change: &ImageChange) -> String {
+    let what = match kind {
+        ChangeKind::Retag => "a retag (the same digest under another tag)",
+        ChangeKind::Move => "a move (only the registry or path changed)",
+        ChangeKind::Rename => "a rename (the same image under a renamed workload or file)",
+        ChangeKind::Patch => "a patch",
+    };
+    let commit: String = change.commit.chars().take(12).collect();
+    let date = change.time.get(..10).unwrap_or(&change.time);
+    let reference = match (&change.old_image, &change.new_image) {
+        (Some(o), Some(n)) => format!("`{o}` to `{n}`"),
+        (_, Some(n)) => format!("`{n}`"),
+        (Some(o), None) => format!("`{o}`"),
+        (None, None) => String::new(),
+    };
     format!(
-        "{changes} image replacement(s) in the period's history; {changed} of {subjects} image(s) \
-         in use at the period end changed in the period."
+        "commit {commit} ({date}) changed {reference}: {what}, not a patch, so it does not \
+         reset the image's age"
     )
+}
+
+/// `images-updated-in-period`: the image replacements of the period.
+fn replacements_summary(
+    changes: usize,
+    subjects: usize,
+    changed: usize,
+    not_patches: usize,
+    max_days: i64,
+) -> String {
+    let mut s = format!("{changes} image replacement(s) in the period's history");
+    if not_patches > 0 {
+        let _ = write!(
+            s,
+            " ({not_patches} retag(s), move(s) or rename(s) not counted: the same build kept running)"
+        );
+    }
+    let _ = write!(
+        s,
+        "; {changed} of {subjects} image(s) in use at the period end changed in the period. \
+         Measured: the age at the period end of each image in use, from the commit that last \
+         changed it by more than a retag, move or rename, against {} (max-image-age-days). \
+         Not measured: when an image was built or released in its registry (no registry is \
+         queried), the time from a change in Git to the pods' redeploy, and when fixes for an \
+         image's vulnerabilities were published (scanner fix dates are not read yet).",
+        days(max_days)
+    );
+    s
 }
 
 #[cfg(test)]
@@ -555,5 +838,160 @@ mod tests {
         );
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].status, Status::NotAssessed);
+    }
+
+    fn row(
+        commit: &str,
+        path: &str,
+        subject: &str,
+        old: Option<&str>,
+        new: Option<&str>,
+    ) -> ImageChange {
+        ImageChange {
+            time: "2026-08-14T09:00:00Z".into(),
+            commit: commit.into(),
+            author: "dev".into(),
+            source: "repo:app".into(),
+            path: path.into(),
+            subject: subject.into(),
+            old_image: old.map(str::to_string),
+            new_image: new.map(str::to_string),
+        }
+    }
+
+    const D1: &str = "sha256:3f1c2b6d8e9a0f1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0";
+    const D2: &str = "sha256:9ae97d36d26566ff84e8893c64a6dc4fe8ca6d1144bf5b87b2b85a32def253c7";
+
+    #[test]
+    fn retags_and_moves_are_told_from_patches() {
+        use ChangeKind::*;
+        let cases = [
+            // The same digest under another tag.
+            (
+                format!("ghcr.io/acme/api:1.4@{D1}"),
+                format!("ghcr.io/acme/api:stable@{D1}"),
+                Retag,
+            ),
+            // The same digest in another registry.
+            (
+                format!("ghcr.io/acme/api:1.4@{D1}"),
+                format!("mirror.example.com/api:1.4@{D1}"),
+                Move,
+            ),
+            // The same repository name and tag, another registry or path.
+            (
+                "ghcr.io/acme/api:1.4".into(),
+                "harbor.example.com/mirror/api:1.4".into(),
+                Move,
+            ),
+            // Only the spelling changed: the same image.
+            ("api:1.4".into(), "docker.io/library/api:1.4".into(), Move),
+            // Another tag, another digest, another repository name: a patch.
+            (
+                "ghcr.io/acme/api:1.4".into(),
+                "ghcr.io/acme/api:1.5".into(),
+                Patch,
+            ),
+            (
+                format!("ghcr.io/acme/api:1.4@{D1}"),
+                format!("ghcr.io/acme/api:1.4@{D2}"),
+                Patch,
+            ),
+            (
+                "ghcr.io/acme/api:1.4".into(),
+                "ghcr.io/acme/web:1.4".into(),
+                Patch,
+            ),
+            // A digest added to the same tag may be a newer build: it counts.
+            (
+                "ghcr.io/acme/api:1.4".into(),
+                format!("ghcr.io/acme/api:1.4@{D1}"),
+                Patch,
+            ),
+        ];
+        for (old, new, want) in cases {
+            assert_eq!(compare_references(&old, &new), want, "{old} -> {new}");
+        }
+    }
+
+    #[test]
+    fn an_image_added_where_the_same_commit_removed_it_is_a_rename() {
+        let all = [
+            row(
+                "c1",
+                "apps.yaml",
+                "Deployment shop/api container app",
+                Some("ghcr.io/acme/api:1.4"),
+                None,
+            ),
+            row(
+                "c1",
+                "apps.yaml",
+                "Deployment shop/api-v2 container app",
+                None,
+                Some("ghcr.io/acme/api:1.4"),
+            ),
+            row(
+                "c2",
+                "web.yaml",
+                "Deployment shop/web container app",
+                None,
+                Some("ghcr.io/acme/web:2.0"),
+            ),
+        ];
+        assert_eq!(classify(&all[1], &all), ChangeKind::Rename);
+        // A new workload, nothing removed: its image counts as put there then.
+        assert_eq!(classify(&all[2], &all), ChangeKind::Patch);
+    }
+
+    #[test]
+    fn a_retag_in_the_period_does_not_reset_the_age() {
+        let mut inventory = snapshot::from_text("apps.yaml", DEPLOYS);
+        let source = inventory.sources[0].id.clone();
+        for o in &mut inventory.objects {
+            o.origin.path = Some("apps.yaml".into());
+        }
+        let old = format!("ghcr.io/acme/young:1.9@{D1}");
+        let new = format!("ghcr.io/acme/young:2.0@{D1}");
+        let mut s = slot(
+            "apps.yaml",
+            container("young"),
+            &new,
+            &["2026-08-14T09:00:00Z"],
+            Some("2026-08-14T09:00:00Z"),
+        );
+        s.owner = Owner::Container {
+            kind: "Deployment".into(),
+            namespace: Some("shop".into()),
+            name: "young".into(),
+            container: "app".into(),
+        };
+        let subject = s.owner.describe();
+        inventory.history.push(History {
+            source,
+            period_start: t("2026-07-01T00:00:00Z"),
+            period_end: t("2026-09-30T23:59:59Z"),
+            changes: vec![row("c1", "apps.yaml", &subject, Some(&old), Some(&new))],
+            slots: vec![s],
+            ..History::default()
+        });
+        let got = findings_in(
+            &ImagesUpdatedInPeriod,
+            &inventory,
+            &CheckSettings::default(),
+        );
+        let f = got.iter().find(|f| f.subject.name == "young").unwrap();
+        assert_eq!(f.status, Status::Fail, "{}", f.message);
+        assert_eq!(f.details["changes_in_period"], 0);
+        assert_eq!(f.details["not_patches"][0]["kind"], "retag");
+        assert!(f.message.contains("at least 91 days"), "{}", f.message);
+        // With a longer timeframe it still cannot be shown to be young enough: a warning.
+        let settings = CheckSettings {
+            max_image_age_days: 120,
+            ..CheckSettings::default()
+        };
+        let got = findings_in(&ImagesUpdatedInPeriod, &inventory, &settings);
+        let f = got.iter().find(|f| f.subject.name == "young").unwrap();
+        assert_eq!(f.status, Status::Warn, "{}", f.message);
     }
 }

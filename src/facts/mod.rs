@@ -27,7 +27,7 @@ use crate::evidence::inventory::{CollectedFile, Inventory};
 use crate::evidence::record::Source;
 
 use self::admission::Policies;
-use self::ci::{RepoAnalysis, Step};
+use self::ci::RepoAnalysis;
 use self::dockerfile::Dockerfile;
 use self::eol::Version;
 use self::nodes::Nodes;
@@ -52,8 +52,6 @@ pub struct Facts<'a> {
     pub repositories: Vec<&'a Source>,
     /// The CI analysis of each repository, in the order of [`Facts::repositories`].
     pub ci: Vec<RepoAnalysis>,
-    /// Every image scan the repositories' pipelines run, sorted by file and line.
-    pub image_scans: Vec<Step>,
     /// The Dockerfiles of the repositories as they stand at the period end, each parsed once,
     /// in inventory order.
     pub dockerfiles: Vec<(&'a CollectedFile, Dockerfile)>,
@@ -66,7 +64,6 @@ impl<'a> Facts<'a> {
         let (workloads, pods) = WorkloadIndex::build(objects);
         let repositories = ci::repositories(inventory);
         let ci = ci::analyze(inventory);
-        let image_scans = ci::image_scans(&ci);
         let dockerfiles = inventory
             .files
             .iter()
@@ -85,7 +82,6 @@ impl<'a> Facts<'a> {
             server_version: versions::server_version(inventory),
             repositories,
             ci,
-            image_scans,
             dockerfiles,
         }
     }

@@ -19,7 +19,10 @@ pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
         let Some(jobs) = doc.get("jobs").and_then(Node::as_map) else {
             continue;
         };
-        for (_, job) in jobs.iter() {
+        for (id, job) in jobs.iter() {
+            w.set_job(Some(id));
+            w.needs(id, names(job.get("needs")));
+            let job_soft = w.set_soft_fail(continue_on_error(path, job));
             if let Some(uses) = job.get("uses")
                 && let Some(target) = uses.as_str()
             {
@@ -39,8 +42,33 @@ pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
             if let Some(steps) = job.get("steps").and_then(Node::as_seq) {
                 read_steps(w, path, &lines, steps, &dir);
             }
+            w.set_soft_fail(job_soft);
         }
+        w.set_job(None);
     }
+}
+
+/// A `needs:` value: one job name or a list of them.
+fn names(node: Option<&Node>) -> Vec<String> {
+    match node {
+        Some(n) => match n.as_seq() {
+            Some(items) => items
+                .iter()
+                .filter_map(Node::as_str)
+                .map(str::to_string)
+                .collect(),
+            None => n.as_str().map(str::to_string).into_iter().collect(),
+        },
+        None => Vec::new(),
+    }
+}
+
+/// `continue-on-error: true` on a job or step: its failure does not fail the workflow.
+fn continue_on_error(path: &str, node: &Node) -> Option<String> {
+    let v = node.get("continue-on-error")?;
+    v.as_str()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("true"))
+        .then(|| format!("`continue-on-error: true` ({path}:{})", v.line()))
 }
 
 fn working_dir(node: &Node) -> Option<String> {
@@ -52,6 +80,10 @@ fn working_dir(node: &Node) -> Option<String> {
 
 fn read_steps(w: &mut Walker<'_>, path: &str, lines: &[&str], steps: &[Node], dir: &str) {
     for step in steps {
+        // A step's own `continue-on-error` adds to its job's.
+        let outer = w.set_soft_fail(None);
+        let own = continue_on_error(path, step).or_else(|| outer.clone());
+        w.set_soft_fail(own);
         let cwd = step
             .str_at("working-directory")
             .map(str::to_string)
@@ -67,6 +99,7 @@ fn read_steps(w: &mut Walker<'_>, path: &str, lines: &[&str], steps: &[Node], di
         {
             action(w, path, lines, uses.line(), name, step.get("with"));
         }
+        w.set_soft_fail(outer);
     }
 }
 
@@ -171,12 +204,34 @@ fn action(
         "aquasecurity/trivy-action" => {
             let kind = input("scan-type").unwrap_or("image").to_ascii_lowercase();
             if kind == "image" {
+                // The action's `exit-code` input defaults to 0: without another value a
+                // finding never fails the step.
+                let exit_code = input("exit-code").map(|v| v.trim_matches(['\'', '"']));
+                let soft = match exit_code {
+                    Some(c) if c != "0" => None,
+                    Some(_) => Some(format!("`exit-code: 0` ({path}:{line})")),
+                    None => Some(format!(
+                        "no `exit-code` input, whose default is 0 ({path}:{line})"
+                    )),
+                };
+                let outer = match soft {
+                    Some(why) => {
+                        let outer = w.set_soft_fail(None);
+                        let why = outer.clone().map_or(why.clone(), |o| format!("{o}; {why}"));
+                        w.set_soft_fail(Some(why));
+                        Some(outer)
+                    }
+                    None => None,
+                };
                 step(
                     w,
                     Activity::ImageScan,
                     first("image-ref").or_else(|| first("input")),
                     None,
                 );
+                if let Some(outer) = outer {
+                    w.set_soft_fail(outer);
+                }
             } else {
                 step(
                     w,

@@ -29,6 +29,49 @@ const KEYWORDS: [&str; 11] = [
 ];
 
 pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
+    let mut jobs = Jobs::default();
+    read_file(w, path, text, &mut jobs);
+    jobs.order(w);
+}
+
+/// The visible jobs of a pipeline and its includes, to order them once all are read:
+/// (job, stage, `needs:`), and the `stages:` list when one is given.
+#[derive(Default)]
+struct Jobs {
+    jobs: Vec<(String, String, Option<Vec<String>>)>,
+    stages: Option<Vec<String>>,
+}
+
+impl Jobs {
+    /// Records for each job the jobs it waits for: its `needs:` (which replaces the stage
+    /// order), else every job of an earlier stage.
+    fn order(&self, w: &mut Walker<'_>) {
+        let default = ["build", "test", "deploy"].map(str::to_string).to_vec();
+        let stages = self.stages.as_ref().unwrap_or(&default);
+        let rank = |stage: &str| match stage {
+            ".pre" => Some(0),
+            ".post" => Some(usize::MAX),
+            s => stages.iter().position(|x| x == s).map(|i| i + 1),
+        };
+        for (job, stage, needs) in &self.jobs {
+            let waits: Vec<String> = match needs {
+                Some(n) => n.clone(),
+                None => self
+                    .jobs
+                    .iter()
+                    .filter(|(_, s, _)| match (rank(s), rank(stage)) {
+                        (Some(a), Some(b)) => a < b,
+                        _ => false,
+                    })
+                    .map(|(j, _, _)| j.clone())
+                    .collect(),
+            };
+            w.needs(job, waits);
+        }
+    }
+}
+
+fn read_file(w: &mut Walker<'_>, path: &str, text: &str, jobs: &mut Jobs) {
     let Some((docs, lines)) = yaml_documents(w, path, text) else {
         return;
     };
@@ -36,7 +79,7 @@ pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
     let Some(doc) = docs.last() else { return };
     let Some(map) = doc.as_map() else { return };
     if let Some(include) = doc.get("include") {
-        includes(w, path, include);
+        includes(w, path, include, jobs);
     }
     for (key, value) in map.iter() {
         match key {
@@ -51,17 +94,54 @@ pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
             k if KEYWORDS.contains(&k) => {}
             _ => {
                 let Some(job) = value.as_map() else { continue };
+                let hidden = key.starts_with('.');
+                if !hidden {
+                    w.set_job(Some(key));
+                    let stage = value.str_at("stage").unwrap_or("test").to_string();
+                    jobs.jobs
+                        .push((key.to_string(), stage, value.get("needs").map(needs)));
+                }
+                let allow = value.get("allow_failure").filter(|v| {
+                    v.as_str()
+                        .is_some_and(|t| t.trim().eq_ignore_ascii_case("true"))
+                });
+                let outer = w.set_soft_fail(
+                    allow.map(|v| format!("`allow_failure: true` ({path}:{})", v.line())),
+                );
                 for k in ["before_script", "script", "after_script"] {
                     if let Some(v) = job.get(k) {
                         scripts(w, path, &lines, doc, v);
                     }
                 }
+                w.set_soft_fail(outer);
+                w.set_job(None);
                 if let Some(include) = value.get("trigger").and_then(|t| t.get("include")) {
-                    includes(w, path, include);
+                    // A child pipeline: its jobs are ordered among themselves.
+                    let mut child = Jobs::default();
+                    includes(w, path, include, &mut child);
+                    child.order(w);
                 }
             }
         }
     }
+    if let Some(list) = doc.get("stages").and_then(Node::as_seq) {
+        jobs.stages = Some(
+            list.iter()
+                .filter_map(Node::as_str)
+                .map(str::to_string)
+                .collect(),
+        );
+    }
+}
+
+/// A job's `needs:` list: job names, or `{job: name}` mappings.
+fn needs(node: &Node) -> Vec<String> {
+    node.as_seq()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|n| n.as_str().or_else(|| n.str_at("job")))
+        .map(str::to_string)
+        .collect()
 }
 
 /// A `script:` value: a string, a list of strings, nested lists, `!reference` tags.
@@ -110,7 +190,7 @@ fn resolve_reference<'a>(doc: &'a Node, reference: &Node) -> Option<&'a Node> {
     Some(node)
 }
 
-fn includes(w: &mut Walker<'_>, path: &str, include: &Node) {
+fn includes(w: &mut Walker<'_>, path: &str, include: &Node, jobs: &mut Jobs) {
     for item in include.items() {
         let line = item.line();
         if let Some(s) = item.as_str() {
@@ -119,12 +199,12 @@ fn includes(w: &mut Walker<'_>, path: &str, include: &Node) {
                     "{path}:{line} includes the remote file {s}, which was not analysed"
                 ));
             } else {
-                local(w, path, line, s);
+                local(w, path, line, s, jobs);
             }
             continue;
         }
         if let Some(local_path) = item.str_at("local") {
-            local(w, path, line, local_path);
+            local(w, path, line, local_path, jobs);
         } else if let Some(template) = item.str_at("template") {
             gitlab_job(
                 w,
@@ -189,7 +269,7 @@ fn gitlab_job(w: &mut Walker<'_>, path: &str, line: u32, name: &str, command: &s
     }
 }
 
-fn local(w: &mut Walker<'_>, from: &str, line: u32, pattern: &str) {
+fn local(w: &mut Walker<'_>, from: &str, line: u32, pattern: &str, jobs: &mut Jobs) {
     let files = if pattern.contains('*') {
         w.repo.glob(pattern)
     } else {
@@ -207,7 +287,7 @@ fn local(w: &mut Walker<'_>, from: &str, line: u32, pattern: &str) {
     }
     for file in files {
         if let Some(text) = w.open(&file) {
-            read(w, &file, &text);
+            read_file(w, &file, &text, jobs);
         }
     }
 }

@@ -92,6 +92,13 @@ pub struct Step {
     pub via: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The job it runs in (GitHub job id, GitLab job name), where the system has jobs.
+    #[serde(skip)]
+    pub job: Option<String>,
+    /// Why its failure cannot fail the pipeline, when the definition says so
+    /// (`continue-on-error: true (path:line)`, `allow_failure: true (path:line)`).
+    #[serde(skip)]
+    pub soft_fail: Option<String>,
     /// Evidence id of the file the step is written in.
     #[serde(skip)]
     pub evidence: String,
@@ -128,9 +135,30 @@ pub struct Pipeline {
     /// Evidence ids of `files`.
     #[serde(skip)]
     pub evidence: Vec<String>,
+    /// The jobs each job waits for, directly (GitHub `needs:`; GitLab `needs:`, else every
+    /// job of an earlier stage).
+    #[serde(skip)]
+    pub needs: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Pipeline {
+    /// Whether job `later` waits, directly or not, for job `earlier`.
+    pub fn waits_for(&self, later: &str, earlier: &str) -> bool {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![later];
+        while let Some(j) = todo.pop() {
+            for n in self.needs.get(j).into_iter().flatten() {
+                if n == earlier {
+                    return true;
+                }
+                if seen.insert(n.as_str()) {
+                    todo.push(n);
+                }
+            }
+        }
+        false
+    }
+
     pub fn steps_of(&self, activity: Activity) -> impl Iterator<Item = &Step> {
         self.steps.iter().filter(move |s| s.activity == activity)
     }
@@ -373,22 +401,6 @@ pub fn analyze(inventory: &Inventory) -> Vec<RepoAnalysis> {
         .collect()
 }
 
-/// Every image scan the repositories' pipelines run, for checks that accept a CI scan as
-/// evidence that images are scanned (a live-cluster `images-scanned`, for one).
-pub fn image_scans(repos: &[RepoAnalysis]) -> Vec<Step> {
-    let mut scans: Vec<Step> = repos
-        .iter()
-        .flat_map(|r| {
-            r.steps()
-                .filter(|s| s.activity == Activity::ImageScan)
-                .cloned()
-        })
-        .collect();
-    scans.sort_by(|a, b| (&a.path, a.line, &a.tool).cmp(&(&b.path, b.line, &b.tool)));
-    scans.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.tool == b.tool);
-    scans
-}
-
 fn analyze_repo(source: &Source, inventory: &Inventory) -> RepoAnalysis {
     let repo = Repo::new(&source.id, &inventory.files);
     let mut pipelines = Vec::new();
@@ -551,6 +563,7 @@ fn read_pipeline(repo: &Repo<'_>, path: &str, system: System) -> Pipeline {
         system,
         files,
         steps: walked.steps,
+        needs: walked.needs,
         notes: walked.notes,
         problems: walked
             .problems
@@ -591,23 +604,6 @@ pub(crate) mod test_support;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn image_scans_lists_only_image_scans_once() {
-        let inventory = test_support::fixture_inventory("github");
-        let scans: Vec<String> = image_scans(&analyze(&inventory))
-            .iter()
-            .map(|s| format!("{} {}", s.location(), s.tool))
-            .collect();
-        assert_eq!(
-            scans,
-            [
-                ".github/actions/build-image/action.yml:13 anchore/scan-action",
-                ".github/workflows/release.yml:40 aquasecurity/trivy-action",
-            ]
-        );
-        assert!(image_scans(&analyze(&Inventory::default())).is_empty());
-    }
 
     #[test]
     fn globs_match_like_gitlab() {

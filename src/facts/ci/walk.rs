@@ -31,6 +31,8 @@ pub struct Walked {
     pub notes: Vec<String>,
     /// Files that could not be read: (path, line, message).
     pub problems: Vec<(String, u32, String)>,
+    /// The jobs each job waits for (GitHub `needs:`, GitLab `needs:` or earlier stages).
+    pub needs: BTreeMap<String, BTreeSet<String>>,
 }
 
 pub struct Walker<'a> {
@@ -42,6 +44,11 @@ pub struct Walker<'a> {
     via: Vec<String>,
     /// Whether calls into other files are followed (not for files examined on their own).
     follow_calls: bool,
+    /// The job the steps being read belong to.
+    job: Option<String>,
+    /// Why the steps being read cannot fail the pipeline (`continue-on-error: true` at
+    /// path:line), when the definition says so.
+    soft_fail: Option<String>,
 }
 
 impl<'a> Walker<'a> {
@@ -57,6 +64,8 @@ impl<'a> Walker<'a> {
             started: BTreeMap::new(),
             via: Vec::new(),
             follow_calls: true,
+            job: None,
+            soft_fail: None,
         }
     }
 
@@ -97,6 +106,25 @@ impl<'a> Walker<'a> {
             .into_iter()
             .filter(|s| s.activity == Activity::Mutation)
             .collect()
+    }
+
+    /// The job the next steps belong to.
+    pub fn set_job(&mut self, job: Option<&str>) {
+        self.job = job.map(str::to_string);
+    }
+
+    /// Why the next steps cannot fail the pipeline; returns the previous reason.
+    pub fn set_soft_fail(&mut self, why: Option<String>) -> Option<String> {
+        std::mem::replace(&mut self.soft_fail, why)
+    }
+
+    /// Records the jobs `job` waits for.
+    pub fn needs(&mut self, job: &str, needs: impl IntoIterator<Item = String>) {
+        self.out
+            .needs
+            .entry(job.to_string())
+            .or_default()
+            .extend(needs);
     }
 
     pub fn note(&mut self, note: String) {
@@ -149,6 +177,8 @@ impl<'a> Walker<'a> {
             target: hit.target,
             via: self.via.last().cloned(),
             note: hit.note,
+            job: self.job.clone(),
+            soft_fail: self.soft_fail.clone(),
             evidence,
         });
     }
