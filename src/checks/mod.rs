@@ -119,6 +119,13 @@ pub trait Check: Sync + Send {
         let _ = findings;
         None
     }
+
+    /// Whether the check judges pods as they run: then every workload of a cluster that asks
+    /// for pods and has none in the input gets a `not_assessed` finding from [`run_all`]
+    /// (see [`family::running::podless_findings`]), instead of being silently left out.
+    fn reads_pods(&self) -> bool {
+        false
+    }
 }
 
 /// Declares a check type and its [`CheckMeta`], taking the docs from the doc comment.
@@ -371,7 +378,13 @@ pub fn ids() -> &'static [&'static str] {
 pub fn run_all(ctx: &CheckContext<'_>) -> Vec<Finding> {
     registry()
         .par_iter()
-        .flat_map_iter(|check| check.evaluate(ctx))
+        .flat_map_iter(|check| {
+            let mut findings = check.evaluate(ctx);
+            if check.reads_pods() {
+                findings.extend(family::running::podless_findings(ctx, check.meta()));
+            }
+            findings
+        })
         .collect()
 }
 
