@@ -165,3 +165,117 @@ fn workloads_with_replicas_and_no_pods_are_not_assessed_in_every_pod_state_check
         }
     }
 }
+
+/// Eight ClusterRoles and a binding to a system group, as a repository of RBAC files holds
+/// them: no non-system subject can exec here, but the built-in roles and bindings of the
+/// cluster they are applied to are not in these files.
+fn rbac_files() -> String {
+    let mut items = Vec::new();
+    for i in 1..=8 {
+        items.push(format!(
+            "  - apiVersion: rbac.authorization.k8s.io/v1\n    kind: ClusterRole\n    \
+             metadata: {{name: reader-{i}}}\n    rules: [{{apiGroups: [\"\"], resources: \
+             [pods], verbs: [get, list]}}]\n"
+        ));
+    }
+    items.push(
+        "  - apiVersion: rbac.authorization.k8s.io/v1\n    kind: ClusterRoleBinding\n    \
+         metadata: {name: readers}\n    roleRef: {apiGroup: rbac.authorization.k8s.io, kind: \
+         ClusterRole, name: reader-1}\n    subjects: [{kind: Group, name: \"system:authenticated\", \
+         apiGroup: rbac.authorization.k8s.io}]\n"
+            .into(),
+    );
+    items.push(
+        "  - apiVersion: rbac.authorization.k8s.io/v1\n    kind: Role\n    \
+         metadata: {name: none, namespace: shop}\n    rules: []\n  - apiVersion: \
+         rbac.authorization.k8s.io/v1\n    kind: RoleBinding\n    metadata: {name: none, \
+         namespace: shop}\n    roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, \
+         name: none}\n    subjects: [{kind: ServiceAccount, name: default, namespace: shop}]\n"
+            .into(),
+    );
+    format!("apiVersion: v1\nkind: List\nitems:\n{}", items.concat())
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// A `manifest.json` as `evidencer collect` writes it, recording `kinds` as collected and
+/// listing `files` with their sizes and hashes.
+fn manifest(kinds: &[&str], files: &[(&str, &str)]) -> String {
+    let kinds: serde_json::Map<String, Value> = kinds
+        .iter()
+        .map(|k| {
+            let api = if k.starts_with("Cluster") || k.starts_with("Role") {
+                "rbac.authorization.k8s.io/v1"
+            } else {
+                "v1"
+            };
+            (
+                k.to_string(),
+                serde_json::json!({"api_version": api, "status": "collected", "count": 0}),
+            )
+        })
+        .collect();
+    let files: Vec<Value> = files
+        .iter()
+        .map(|(name, text)| {
+            serde_json::json!({"path": name, "size": text.len(), "sha256": sha256(text.as_bytes())})
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({
+        "format": "evidencer-snapshot",
+        "format_version": 1,
+        "tool": {"name": "evidencer", "version": "test"},
+        "collected_at": "2026-09-29T12:00:00Z",
+        "cluster": {"context": "prod-eu", "server": "https://prod-eu.example.com"},
+        "kinds": kinds,
+        "files": files
+    }))
+    .unwrap()
+}
+
+#[test]
+fn rbac_read_from_files_never_passes_pod_exec_restricted() {
+    let rbac = rbac_files();
+    let dir = snapshot(&[("rbac.yaml", &rbac)]);
+    let report = report(dir.path(), &[]);
+    let found = findings(&report, "pod-exec-restricted");
+    assert!(found.iter().all(|f| f["status"] != "pass"), "{found:#?}");
+    let not_assessed: Vec<&str> = found
+        .iter()
+        .filter(|f| f["status"] == "not_assessed")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(not_assessed.len(), 1, "{found:#?}");
+    assert!(
+        not_assessed[0].contains("read from files, not listed from a cluster"),
+        "{}",
+        not_assessed[0]
+    );
+}
+
+#[test]
+fn rbac_a_snapshot_manifest_records_as_collected_is_judged() {
+    let rbac = rbac_files();
+    let kinds = ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"];
+    let listed = manifest(&kinds, &[("rbac.yaml", &rbac)]);
+    let dir = snapshot(&[("rbac.yaml", &rbac), ("manifest.json", &listed)]);
+    let judged = report(dir.path(), &[]);
+    let statuses: Vec<&str> = findings(&judged, "pod-exec-restricted")
+        .iter()
+        .map(|f| f["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["pass"]);
+    // A manifest that records only the cluster-wide kinds leaves the namespaced ones unseen.
+    let listed = manifest(&kinds[..2], &[("rbac.yaml", &rbac)]);
+    let dir = snapshot(&[("rbac.yaml", &rbac), ("manifest.json", &listed)]);
+    let unseen = report(dir.path(), &[]);
+    let statuses: Vec<&str> = findings(&unseen, "pod-exec-restricted")
+        .iter()
+        .map(|f| f["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["not_assessed"]);
+}
+

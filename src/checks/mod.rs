@@ -265,6 +265,21 @@ impl CheckContext<'_> {
         (!missing.is_empty()).then(|| self.not_assessed(meta, missing.join("; ")))
     }
 
+    /// Why each of `kinds` was not listed in full by a cluster (a live list, or a snapshot's
+    /// manifest recording it as collected); empty when all were. Objects read from plain
+    /// files show what exists, never that nothing else does.
+    pub fn unlisted_kinds(&self, kinds: &[&str]) -> Vec<String> {
+        let unlisted: Vec<&str> = kinds
+            .iter()
+            .copied()
+            .filter(|k| !self.inventory.listed.contains(*k))
+            .collect();
+        if unlisted.is_empty() {
+            return Vec::new();
+        }
+        vec![kinds_not_listed(&unlisted)]
+    }
+
     /// For a check that judged with part of its evidence missing: its failures and warnings
     /// stand (what was seen is wrong whatever else exists), but a pass needs all the
     /// evidence, so passes give way to one `not_assessed` finding that says what was missing.
@@ -444,7 +459,23 @@ pub(crate) fn kind_missing(kind: &str, why: &str) -> String {
     }
 }
 
+pub(crate) fn kinds_not_listed(kinds: &[&str]) -> String {
+    format!(
+        "the {} objects were read from files, not listed from a cluster: the built-in roles and \
+         bindings of a real cluster may not be in the input; a live run, or a snapshot whose \
+         manifest.json records them as collected (`evidencer collect`), can show that no other \
+         grant exists",
+        crate::base::phrase::and_list(&kinds.iter().map(|k| k.to_string()).collect::<Vec<_>>())
+    )
+}
+
 pub(crate) fn passes_withheld(passed: usize, missing: &[String]) -> String {
+    if passed == 0 {
+        return format!(
+            "what was seen stands, but the rest could not be judged: {}",
+            missing.join("; ")
+        );
+    }
     format!(
         "{passed} subject(s) passed on the evidence there was, but a pass needs all of it: {}",
         missing.join("; ")

@@ -31,6 +31,10 @@ pub struct Inventory {
     pub files: Vec<CollectedFile>,
     /// What the Git history of each repository says about images over the period.
     pub history: Vec<History>,
+    /// The kinds a cluster listed in full: by a live list, or recorded as collected in a
+    /// snapshot's `manifest.json`. Objects found in plain files prove that they exist, never
+    /// that nothing else does (a repository holds none of a cluster's built-in roles).
+    pub listed: std::collections::BTreeSet<String>,
 }
 
 /// A text file collected as evidence, as it stood when read (for a repository: at the
@@ -65,6 +69,7 @@ impl Inventory {
         self.redaction.merge(other.redaction);
         self.files.extend(other.files);
         self.history.extend(other.history);
+        self.listed.extend(other.listed);
         if self.server_version.is_none() {
             self.server_version = other.server_version;
         }

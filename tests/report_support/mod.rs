@@ -319,6 +319,7 @@ pub fn golden_report() -> Report {
             ],
             ..History::default()
         }],
+        listed: Default::default(),
     };
 
     let hostile = Subject {

@@ -973,6 +973,9 @@ impl Collected<Objects> {
         }
         for kind in self.kinds {
             if let Some(status) = kind.status {
+                if matches!(status, KindStatus::Collected { .. }) {
+                    inventory.listed.insert(kind.kind.clone());
+                }
                 inventory.coverage.set(&kind.kind, status);
             }
             let Objects {
