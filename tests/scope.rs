@@ -279,3 +279,76 @@ fn rbac_a_snapshot_manifest_records_as_collected_is_judged() {
     assert_eq!(statuses, ["not_assessed"]);
 }
 
+
+fn repo_file(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// Runs `report` with `args` (json only, into a temporary directory) and returns report.json.
+fn report_with(args: &[&str]) -> Value {
+    let out = tempfile::tempdir().unwrap();
+    let o = Command::cargo_bin("evidencer")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("report")
+        .args(args)
+        .args(["--format", "json", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        o.status.code().is_some_and(|c| c == 0 || c == 1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&fs::read(out.path().join("report.json")).unwrap()).unwrap()
+}
+
+/// Every finding names at least one evidence record, and each one it names is listed.
+fn assert_every_finding_cites_evidence(what: &str, report: &Value) {
+    let listed: std::collections::BTreeSet<&str> = report["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.is_empty(), "{what}: no findings");
+    for f in findings {
+        let cited = f["evidence"].as_array().unwrap();
+        assert!(
+            !cited.is_empty(),
+            "{what}: {} on {} cites no evidence",
+            f["check"],
+            f["subject"]
+        );
+        for id in cited {
+            assert!(listed.contains(id.as_str().unwrap()), "{what}: {id} not listed");
+        }
+    }
+}
+
+#[test]
+fn every_finding_of_the_sample_and_the_fixtures_cites_evidence() {
+    assert!(repo_file("samples/evidencer.yaml").is_file());
+    let sample = report_with(&["--config", "samples/evidencer.yaml"]);
+    assert_every_finding_cites_evidence("sample", &sample);
+    // The version judgement cites version.json.
+    let version = findings(&sample, "kubernetes-version-supported");
+    let cited = version[0]["evidence"][0].as_str().unwrap();
+    let record = sample["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == cited)
+        .unwrap();
+    assert_eq!(record["locator"], "samples/snapshot/version.json");
+    for fixture in [
+        "tests/fixtures/cluster",
+        "tests/fixtures/report-rich",
+        "tests/fixtures/report-minimal",
+    ] {
+        let r = report_with(&["--snapshot", fixture, "--as-of", AS_OF]);
+        assert_every_finding_cites_evidence(fixture, &r);
+    }
+}

@@ -235,6 +235,7 @@ impl CheckContext<'_> {
             },
             reason,
         )
+        .evidence(self.inventory.source_record_ids())
     }
 
     /// `not_assessed` unless at least one workload kind was collected; the shared guard of

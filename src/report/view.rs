@@ -575,6 +575,7 @@ impl<'a> ReportView<'a> {
                     EvidenceKind::Object => "object",
                     EvidenceKind::File => "file",
                     EvidenceKind::Event => "event",
+                    EvidenceKind::Source => "source",
                 },
                 locator: &e.locator,
                 describes: &e.describes,
