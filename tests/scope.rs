@@ -352,3 +352,28 @@ fn every_finding_of_the_sample_and_the_fixtures_cites_evidence() {
         assert_every_finding_cites_evidence(fixture, &r);
     }
 }
+
+// A snapshot report had `period: null` and no statement of when the state was seen.
+
+#[test]
+fn a_snapshot_report_states_the_instant_the_state_was_seen() {
+    // Without a manifest, the state is the as-of instant's.
+    let dir = snapshot(&[("workloads.yaml", WORKLOADS)]);
+    let r = report(dir.path(), &[]);
+    assert_eq!(r["period_kind"], "point_in_time");
+    assert_eq!(r["period"]["start"], "2026-09-30T23:59:59Z");
+    assert_eq!(r["period"]["end"], "2026-09-30T23:59:59Z");
+    assert_eq!(r["period"]["label"], "2026-09-30");
+    // With one, it is the collection time it records.
+    let rbac = rbac_files();
+    let listed = manifest(&["ClusterRole"], &[("rbac.yaml", &rbac)]);
+    let dir = snapshot(&[("rbac.yaml", &rbac), ("manifest.json", &listed)]);
+    let r = report(dir.path(), &[]);
+    assert_eq!(r["period_kind"], "point_in_time");
+    assert_eq!(r["period"]["start"], "2026-09-29T12:00:00Z");
+    assert_eq!(r["period"]["end"], "2026-09-29T12:00:00Z");
+    // A period given is stated as such.
+    let r = report(dir.path(), &["--since", "2026-07-01", "--until", "2026-09-30"]);
+    assert_eq!(r["period_kind"], "period");
+    assert_eq!(r["period"]["start"], "2026-07-01T00:00:00Z");
+}
