@@ -149,7 +149,9 @@ fn workloads_with_replicas_and_no_pods_are_not_assessed_in_every_pod_state_check
             "{check}"
         );
         assert!(
-            podless[1].1.contains("declares 2 replicas but no pod of it is in the input"),
+            podless[1]
+                .1
+                .contains("declares 2 replicas but no pod of it is in the input"),
             "{check}: {}",
             podless[1].1
         );
@@ -279,7 +281,6 @@ fn rbac_a_snapshot_manifest_records_as_collected_is_judged() {
     assert_eq!(statuses, ["not_assessed"]);
 }
 
-
 fn repo_file(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
@@ -323,7 +324,10 @@ fn assert_every_finding_cites_evidence(what: &str, report: &Value) {
             f["subject"]
         );
         for id in cited {
-            assert!(listed.contains(id.as_str().unwrap()), "{what}: {id} not listed");
+            assert!(
+                listed.contains(id.as_str().unwrap()),
+                "{what}: {id} not listed"
+            );
         }
     }
 }
@@ -373,7 +377,93 @@ fn a_snapshot_report_states_the_instant_the_state_was_seen() {
     assert_eq!(r["period"]["start"], "2026-09-29T12:00:00Z");
     assert_eq!(r["period"]["end"], "2026-09-29T12:00:00Z");
     // A period given is stated as such.
-    let r = report(dir.path(), &["--since", "2026-07-01", "--until", "2026-09-30"]);
+    let r = report(
+        dir.path(),
+        &["--since", "2026-07-01", "--until", "2026-09-30"],
+    );
     assert_eq!(r["period_kind"], "period");
     assert_eq!(r["period"]["start"], "2026-07-01T00:00:00Z");
+}
+
+// Scope stated: what was collected and when, what the input cannot show, what was not assessed.
+
+#[test]
+fn the_report_states_its_scope_and_limits() {
+    let rbac = rbac_files();
+    let listed = manifest(&["ClusterRole"], &[("rbac.yaml", &rbac)]);
+    let dir = snapshot(&[
+        ("rbac.yaml", &rbac),
+        ("manifest.json", &listed),
+        ("workloads.yaml", WORKLOADS),
+    ]);
+    // The snapshot was collected on 09-29, after a period that ended on 08-31.
+    let out = dir.path().join("out");
+    let o = Command::cargo_bin("evidencer")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["report", "--snapshot", "snapshot", "--as-of", AS_OF])
+        .args(["--since", "2026-06-01", "--until", "2026-08-31"])
+        .args(["--format", "json,md,html", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.code().is_some_and(|c| c == 0 || c == 1));
+    let r: Value = serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap();
+    let scope = &r["scope"];
+    let source = &scope["sources"][0];
+    assert_eq!(source["collected_at"], "2026-09-29T12:00:00Z");
+    assert!(
+        source["note"]
+            .as_str()
+            .unwrap()
+            .contains("after the period end"),
+        "{source}"
+    );
+    let limits: Vec<&str> = scope["limits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(
+        limits
+            .iter()
+            .any(|l| l.contains("built-in roles and bindings"))
+    );
+    assert!(
+        limits
+            .iter()
+            .any(|l| l.starts_with("No Pods were in the input"))
+    );
+    assert!(
+        limits
+            .iter()
+            .any(|l| l.starts_with("No repository was read"))
+    );
+    assert!(
+        limits
+            .iter()
+            .any(|l| l.starts_with("No audit log was read"))
+    );
+    let api = scope["not_assessed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["subject"] == "Deployment shop/api")
+        .unwrap_or_else(|| panic!("{scope:#}"));
+    assert!(
+        api["checks"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("running-image-consistent"))
+    );
+    for (file, heading) in [
+        ("report.md", "### Scope and limits"),
+        ("report.html", "<h4>Scope and limits</h4>"),
+    ] {
+        let text = fs::read_to_string(out.join(file)).unwrap();
+        assert!(text.contains(heading), "{file}");
+        assert!(text.contains("collected after the period end"), "{file}");
+        assert!(text.contains("Deployment shop/api"), "{file}");
+    }
 }

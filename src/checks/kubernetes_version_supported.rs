@@ -72,7 +72,11 @@ impl Check for KubernetesVersionSupported {
         for (key, value) in judged.details {
             finding = finding.detail(key, value);
         }
-        let record = ctx.inventory.server_version.as_ref().and_then(|v| v.evidence.clone());
+        let record = ctx
+            .inventory
+            .server_version
+            .as_ref()
+            .and_then(|v| v.evidence.clone());
         vec![finding.evidence(record)]
     }
 }

@@ -324,8 +324,7 @@ subjects: [{kind: ServiceAccount, name: bootstrap-signer, namespace: kube-system
     fn run(extra: &str, server: Option<&str>) -> Vec<Finding> {
         let mut inv = inventory(&format!("{ROLES}{extra}"));
         // As a live cluster lists them: every object of each kind.
-        inv.listed
-            .extend(RBAC_KINDS.iter().map(|k| k.to_string()));
+        inv.listed.extend(RBAC_KINDS.iter().map(|k| k.to_string()));
         inv.server_version = server.map(|git| ServerVersion {
             git_version: git.into(),
             ..Default::default()
@@ -475,8 +474,7 @@ subjects: [{kind: ServiceAccount, name: bootstrap-signer, namespace: kube-system
         );
         let mut inv = inventory(&format!("{ROLES}{extra}"));
         // As a live cluster lists them: every object of each kind.
-        inv.listed
-            .extend(RBAC_KINDS.iter().map(|k| k.to_string()));
+        inv.listed.extend(RBAC_KINDS.iter().map(|k| k.to_string()));
         inv.coverage.set(
             "RoleBinding",
             crate::evidence::inventory::KindStatus::Forbidden {

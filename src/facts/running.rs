@@ -202,11 +202,16 @@ pub fn podless<'a>(objects: &'a [Object], cluster_sources: &HashSet<&str>) -> Ve
         })
         .collect();
     podless.sort_by(|a, b| {
-        (&a.object.kind, &a.object.meta.namespace, &a.object.meta.name).cmp(&(
-            &b.object.kind,
-            &b.object.meta.namespace,
-            &b.object.meta.name,
-        ))
+        (
+            &a.object.kind,
+            &a.object.meta.namespace,
+            &a.object.meta.name,
+        )
+            .cmp(&(
+                &b.object.kind,
+                &b.object.meta.namespace,
+                &b.object.meta.name,
+            ))
     });
     podless
 }

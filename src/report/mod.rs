@@ -7,6 +7,7 @@
 
 pub mod csv;
 pub mod pdf;
+pub mod scope;
 pub mod templates;
 pub mod view;
 
@@ -53,6 +54,8 @@ pub struct Report {
     pub stated_period: Period,
     /// Whether [`Report::stated_period`] is an audit period or the instant of a state.
     pub period_kind: PeriodKind,
+    /// What was collected and when, what the input cannot show, what was not assessed.
+    pub scope: scope::Scope,
     pub sources: Vec<Source>,
     pub provenance: Provenance,
     pub summary: Summary,
@@ -264,6 +267,7 @@ impl Report {
             as_of: run.as_of,
             stated_period,
             period_kind,
+            scope: scope::build(&inventory, run.period.as_ref(), &findings),
             period: run.period,
             summary: Summary {
                 controls_by_verdict,

@@ -54,6 +54,12 @@ pub struct ReportView<'a> {
     /// `2026-Q3 (2026-07-01 to 2026-09-30)`, or null.
     pub period: Option<String>,
     pub sources: Vec<SourceView<'a>>,
+    /// What was collected and when, what the input cannot show, what was not assessed.
+    pub scope: &'a crate::report::scope::Scope,
+    /// `period_kind` of report.json: `period` or `point_in_time`.
+    pub period_kind: crate::report::PeriodKind,
+    /// report.json's `period`, shown: the audit period, or when the state was seen.
+    pub stated_period: String,
     /// `v1.31.2 (linux/amd64)`, when the input recorded the API server's version.
     pub server_version: Option<String>,
     pub catalogs: &'a [CatalogFile],
@@ -730,6 +736,17 @@ impl<'a> ReportView<'a> {
                     p.end.get(..10).unwrap_or(&p.end)
                 )
             }),
+            scope: &report.scope,
+            period_kind: report.period_kind,
+            stated_period: if report.stated_period.start == report.stated_period.end {
+                display_time(&report.stated_period.end)
+            } else {
+                format!(
+                    "{} to {}",
+                    display_time(&report.stated_period.start),
+                    display_time(&report.stated_period.end)
+                )
+            },
             sources: report
                 .sources
                 .iter()
