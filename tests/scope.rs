@@ -467,3 +467,42 @@ fn the_report_states_its_scope_and_limits() {
         assert!(text.contains("Deployment shop/api"), "{file}");
     }
 }
+
+// End-of-life data: its age and the distribution it judges.
+
+const EOL_DATA: &str = r#"compiled: 2026-01-15
+products:
+  kubernetes:
+    name: Kubernetes
+    lines:
+      - {version: "1.34", released: 2025-08-27, end-of-life: 2026-10-27}
+"#;
+
+#[test]
+fn a_version_judged_on_stale_eol_data_warns_and_a_managed_build_is_named() {
+    let version = r#"{"serverVersion": {"major": "1", "minor": "34", "gitVersion": "v1.34.1-eks-9c2e1f4", "platform": "linux/amd64"}}"#;
+    let dir = snapshot(&[("version.json", version)]);
+    fs::write(dir.path().join("eol.yaml"), EOL_DATA).unwrap();
+    // Compiled 2026-01-15, 258 days before the as-of date: 1.34 is within its dates, but the
+    // data is stale, so the pass cannot stand.
+    let r = report(dir.path(), &["--eol-data", "eol.yaml"]);
+    let f = findings(&r, "kubernetes-version-supported")[0];
+    assert_eq!(f["status"], "warn", "{f:#}");
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.contains("the end-of-life data is stale: compiled on 2026-01-15, 258 days"),
+        "{message}"
+    );
+    assert!(message.contains("Amazon EKS build"), "{message}");
+    assert_eq!(f["details"]["distribution"], "Amazon EKS");
+    // The built-in data, compiled after the as-of date, is current; the note names upstream.
+    let r = report(dir.path(), &[]);
+    let f = findings(&r, "kubernetes-version-supported")[0];
+    assert_eq!(f["status"], "pass", "{f:#}");
+    let message = f["message"].as_str().unwrap();
+    assert!(!message.contains("stale"), "{message}");
+    assert!(
+        message.contains("upstream end-of-life dates were used"),
+        "{message}"
+    );
+}
