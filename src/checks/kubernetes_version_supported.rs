@@ -55,7 +55,7 @@ impl Check for KubernetesVersionSupported {
         let Some((version, source)) = &ctx.facts.server_version else {
             return vec![ctx.not_assessed(meta, no_server_version())];
         };
-        let judged = versions::judge(ctx.settings, "kubernetes", &version);
+        let judged = versions::judge(ctx.settings, "kubernetes", version);
         let subject = Subject {
             kind: "Cluster".into(),
             name: "kube-apiserver".into(),

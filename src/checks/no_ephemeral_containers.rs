@@ -82,7 +82,7 @@ impl Check for NoEphemeralContainers {
                 meta,
                 object,
                 Status::Error,
-                unreadable_pod_status(&e),
+                unreadable_pod_status(e),
             ));
         }
         // Per workload: its pods, and whether any carried a debug container.

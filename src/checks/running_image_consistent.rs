@@ -72,9 +72,9 @@ impl Check for RunningImageConsistent {
         }
         let RunningPods { pods, unreadable } = &ctx.facts.pods;
         let mut out: Vec<Finding> = unreadable
-            .into_iter()
+            .iter()
             .map(|(object, e)| {
-                object_finding(meta, object, Status::Error, unreadable_pod_status(&e))
+                object_finding(meta, object, Status::Error, unreadable_pod_status(e))
             })
             .collect();
         let mut groups: BTreeMap<(&OwnerKey, &str), Group<'_, '_>> = BTreeMap::new();

@@ -111,11 +111,11 @@ fn stale_eol_data(compiled: chrono::NaiveDate, age: i64) -> String {
 fn managed_note(distribution: &str, builtin: Option<&str>) -> String {
     match builtin {
         Some(_) => format!(
-            "; a {distribution} build: upstream end-of-life dates were used; pass the \
+            "; {distribution} build: upstream end-of-life dates were used; pass the \
              provider's calendar with --eol-data to judge by it"
         ),
         None => format!(
-            "; a {distribution} build, judged by the dates of the --eol-data file: \
+            "; {distribution} build, judged by the dates of the --eol-data file: \
              they should be the provider's calendar"
         ),
     }
