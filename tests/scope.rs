@@ -506,3 +506,55 @@ fn a_version_judged_on_stale_eol_data_warns_and_a_managed_build_is_named() {
         "{message}"
     );
 }
+
+// Narratives a person can paste: a short answer statement per control.
+
+/// Sentences of `text`: ends of sentence are `.`, `!` or `?` before a space or the end.
+fn sentences(text: &str) -> usize {
+    let chars: Vec<char> = text.trim().chars().collect();
+    (0..chars.len())
+        .filter(|&i| {
+            matches!(chars[i], '.' | '!' | '?') && chars.get(i + 1).is_none_or(|c| *c == ' ')
+        })
+        .count()
+}
+
+#[test]
+fn every_control_has_a_short_statement_that_answers_csv_carries() {
+    let out = tempfile::tempdir().unwrap();
+    let o = Command::cargo_bin("evidencer")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["report", "--config", "samples/evidencer.yaml"])
+        .args(["--format", "json,csv", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(o.status.code().is_some_and(|c| c == 0 || c == 1));
+    let r: Value =
+        serde_json::from_slice(&fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let csv = fs::read_to_string(out.path().join("answers.csv")).unwrap();
+    let mut longest_narrative = 0;
+    for c in r["controls"].as_array().unwrap() {
+        let statement = c["statement"].as_str().unwrap();
+        let narrative = c["narrative"].as_str().unwrap();
+        longest_narrative = longest_narrative.max(narrative.len());
+        assert!(
+            (1..=4).contains(&sentences(statement)),
+            "{}: {} sentences: {statement}",
+            c["id"],
+            sentences(statement)
+        );
+        assert!(statement.len() <= 900, "{}: {statement}", c["id"]);
+        // The same opening: the verdict.
+        let first = narrative.split(':').next().unwrap();
+        assert!(statement.starts_with(first), "{}: {statement}", c["id"]);
+        // answers.csv's narrative cell is the statement, quoted as CSV quotes it.
+        assert!(
+            csv.contains(&statement.replace('"', "\"\"")),
+            "{}: not in answers.csv",
+            c["id"]
+        );
+    }
+    assert!(longest_narrative > 900, "the sample's detail is long");
+}

@@ -243,6 +243,8 @@ pub struct ControlView<'a> {
     pub answer: &'static str,
     pub answer_label: &'static str,
     pub narrative: &'a str,
+    /// The short answer statement (verdict, decisive evidence, main gap).
+    pub statement: &'a str,
     pub checks: Vec<CheckRow<'a>>,
     /// Sums of the checks' counts (a finding of a check used twice is counted once per use).
     pub counts: StatusCounts,
@@ -946,6 +948,7 @@ fn control_view<'a>(
         answer: answer.as_str(),
         answer_label: answer_label(answer),
         narrative: &c.narrative,
+        statement: &c.statement,
         checks: c
             .checks
             .iter()
@@ -1092,6 +1095,7 @@ mod tests {
             explanation: "e".into(),
             verdict: Verdict::PartiallySatisfied,
             answer: Answer::Partial,
+            statement: "s".into(),
             narrative: "n".into(),
             checks: ["run-as-non-root", "replace-on-update"]
                 .iter()

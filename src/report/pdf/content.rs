@@ -617,6 +617,8 @@ fn control_section(view: &ReportView, c: &ControlView, section: &Section, out: &
         ),
         8.0,
     ));
+    out.push(label("Answer", 2.0));
+    out.push(para(BODY, prose(c.statement), 6.0));
     out.push(label("Assessment", 2.0));
     out.push(para(BODY, prose(c.narrative), 8.0));
     if !c.explanation.is_empty() {
