@@ -571,6 +571,7 @@ fn collect(
             inventory.merge(repo);
         }
     }
+    inventory.add_source_records();
     inventory.canonicalize();
     Ok(inventory)
 }

@@ -112,6 +112,9 @@ pub struct ControlResult {
     pub answer: Answer,
     /// The step of the roll-up rule that decided the verdict, and the checks it names.
     pub decision: Decision,
+    /// The short answer statement a questionnaire takes (at most four sentences: the
+    /// verdict, the decisive evidence, the main gap); the narrative holds the detail.
+    pub statement: String,
     pub narrative: String,
     pub checks: Vec<CheckResult>,
     /// Ids of the findings of this control's checks that are not `not_applicable`.
@@ -224,6 +227,7 @@ fn assess_control(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -
         let title = checks::find(id).map_or(id, |c| c.meta().title);
         format!("{title} ({id})")
     });
+    let statement = narrative::control_statement(&opening, &checks_out, &own);
     let narrative = narrative::control_narrative(&opening, &checks_out, &own);
     let mut attached: Vec<String> = documents.iter().map(|f| f.subject.name.clone()).collect();
     attached.sort();
@@ -241,6 +245,7 @@ fn assess_control(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -
         verdict: decision.verdict,
         answer: decision.verdict.answer(),
         decision,
+        statement,
         narrative,
         checks: checks_out,
         findings: finding_ids,

@@ -64,6 +64,114 @@ pub fn partly_unseen(findings: &[&Finding]) -> String {
     )
 }
 
+/// The short answer statement of a control, for a questionnaire: the opening of the roll-up
+/// (its verdict and the step that decided it), then the decisive evidence (the first failing
+/// check, critical and required first; else the required checks that passed), then the main
+/// gap (the first check that was not assessed, erred or warned). At most four sentences: the
+/// opening says at most two.
+pub fn control_statement(
+    opening: &str,
+    checks: &[CheckResult],
+    by_check: &BTreeMap<&str, Vec<&Finding>>,
+) -> String {
+    let mut out = opening.to_string();
+    let counting: Vec<&CheckResult> = checks.iter().filter(|c| !c.supplementary).collect();
+    let failing = counting
+        .iter()
+        .filter(|c| c.status == CheckStatus::Fail)
+        .min_by_key(|c| (!c.critical, !c.required));
+    if let Some(check) = failing {
+        let failed: Vec<String> = by_check
+            .get(check.id)
+            .into_iter()
+            .flatten()
+            .filter(|f| f.status == Status::Fail && !f.is_excepted())
+            .map(|f| f.subject.display_name())
+            .collect();
+        let more = match failed.len() {
+            0 | 1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        let _ = write!(
+            out,
+            " Decisive evidence: {} ({}) failed on {}{more}.",
+            check.title,
+            check.id,
+            failed.first().map_or("its subjects", String::as_str)
+        );
+    } else {
+        // The required and critical checks that passed; else every passing check.
+        let passing: Vec<&&CheckResult> = counting
+            .iter()
+            .filter(|c| c.status == CheckStatus::Pass)
+            .collect();
+        let decisive: Vec<&&CheckResult> = passing
+            .iter()
+            .copied()
+            .filter(|c| c.required || c.critical)
+            .collect();
+        let passed = if decisive.is_empty() {
+            passing
+        } else {
+            decisive
+        };
+        if !passed.is_empty() {
+            let ids: Vec<&str> = passed.iter().map(|c| c.id).collect();
+            let subjects: usize = passed.iter().map(|c| c.counts.pass).sum();
+            let excepted: usize = passed.iter().map(|c| c.excepted).sum();
+            let covered = if excepted > 0 {
+                format!(", {excepted} more only under accepted exceptions")
+            } else {
+                String::new()
+            };
+            let _ = write!(
+                out,
+                " Decisive evidence: {} passed on {subjects} subject(s){covered}.",
+                ids.join(", ")
+            );
+        }
+    }
+    // Required checks first, then what is least known: not assessed, erred, warned.
+    let gap = counting
+        .iter()
+        .filter_map(|c| {
+            let rank = match c.status {
+                CheckStatus::NotAssessed => 0,
+                CheckStatus::Error => 1,
+                CheckStatus::Warn => 2,
+                _ => return None,
+            };
+            Some(((!c.required, rank), c))
+        })
+        .min_by_key(|(key, _)| *key)
+        .map(|(_, c)| c);
+    if let Some(check) = gap {
+        let what = match check.status {
+            CheckStatus::NotAssessed => "was not assessed",
+            CheckStatus::Error => "could not read part of its evidence",
+            _ => "warned",
+        };
+        let reason = check
+            .reason
+            .as_deref()
+            .map(|r| format!(": {}", clip(r.trim_end_matches('.'), 200)))
+            .unwrap_or_default();
+        let end = if reason.ends_with('…') { "" } else { "." };
+        let _ = write!(out, " Main gap: {} {what}{reason}{end}", check.id);
+    }
+    out
+}
+
+/// `text` cut at a word boundary to at most `max` characters, with an ellipsis when cut.
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
+    format!("{}…", cut.trim_end_matches([',', ';', ':']))
+}
+
 /// The narrative of a control: the opening sentence of the roll-up (its verdict and the
 /// step that decided it, see [`crate::assess::rollup::Decision::sentence`]), then the evidence
 /// check by check with counts and the first subjects named with their files, then the

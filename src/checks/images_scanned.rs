@@ -249,6 +249,10 @@ impl Check for ImagesScanned {
         &Self::META
     }
 
+    fn reads_pods(&self) -> bool {
+        true
+    }
+
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
         let (index, unreadable) = ScanIndex::from_trivy(&ctx.inventory.objects);

@@ -72,7 +72,12 @@ impl Check for KubernetesVersionSupported {
         for (key, value) in judged.details {
             finding = finding.detail(key, value);
         }
-        vec![finding]
+        let record = ctx
+            .inventory
+            .server_version
+            .as_ref()
+            .and_then(|v| v.evidence.clone());
+        vec![finding.evidence(record)]
     }
 }
 
@@ -90,6 +95,7 @@ mod tests {
                 minor: "x".into(),
                 git_version: git.into(),
                 platform: "linux/amd64".into(),
+                evidence: None,
             }),
             ..Default::default()
         }

@@ -121,6 +121,13 @@ pub trait Check: Sync + Send {
         let _ = findings;
         None
     }
+
+    /// Whether the check judges pods as they run: then every workload of a cluster that asks
+    /// for pods and has none in the input gets a `not_assessed` finding from [`run_all`]
+    /// (see [`family::running::podless_findings`]), instead of being silently left out.
+    fn reads_pods(&self) -> bool {
+        false
+    }
 }
 
 /// Declares a check type and its [`CheckMeta`], taking the docs from the doc comment.
@@ -230,6 +237,7 @@ impl CheckContext<'_> {
             },
             reason,
         )
+        .evidence(self.inventory.source_record_ids())
     }
 
     /// `not_assessed` unless at least one workload kind was collected; the shared guard of
@@ -258,6 +266,21 @@ impl CheckContext<'_> {
     pub fn require_kinds(&self, meta: &CheckMeta, kinds: &[&str]) -> Option<Finding> {
         let missing = self.missing_kinds(kinds);
         (!missing.is_empty()).then(|| self.not_assessed(meta, missing.join("; ")))
+    }
+
+    /// Why each of `kinds` was not listed in full by a cluster (a live list, or a snapshot's
+    /// manifest recording it as collected); empty when all were. Objects read from plain
+    /// files show what exists, never that nothing else does.
+    pub fn unlisted_kinds(&self, kinds: &[&str]) -> Vec<String> {
+        let unlisted: Vec<&str> = kinds
+            .iter()
+            .copied()
+            .filter(|k| !self.inventory.listed.contains(*k))
+            .collect();
+        if unlisted.is_empty() {
+            return Vec::new();
+        }
+        vec![kinds_not_listed(&unlisted)]
     }
 
     /// For a check that judged with part of its evidence missing: its failures and warnings
@@ -373,7 +396,13 @@ pub fn ids() -> &'static [&'static str] {
 pub fn run_all(ctx: &CheckContext<'_>) -> Vec<Finding> {
     registry()
         .par_iter()
-        .flat_map_iter(|check| check.evaluate(ctx))
+        .flat_map_iter(|check| {
+            let mut findings = check.evaluate(ctx);
+            if check.reads_pods() {
+                findings.extend(family::running::podless_findings(ctx, check.meta()));
+            }
+            findings
+        })
         .collect()
 }
 
@@ -433,7 +462,23 @@ pub(crate) fn kind_missing(kind: &str, why: &str) -> String {
     }
 }
 
+pub(crate) fn kinds_not_listed(kinds: &[&str]) -> String {
+    format!(
+        "the {} objects were read from files, not listed from a cluster: the built-in roles and \
+         bindings of a real cluster may not be in the input; a live run, or a snapshot whose \
+         manifest.json records them as collected (`evidencer collect`), can show that no other \
+         grant exists",
+        crate::base::phrase::and_list(&kinds.iter().map(|k| k.to_string()).collect::<Vec<_>>())
+    )
+}
+
 pub(crate) fn passes_withheld(passed: usize, missing: &[String]) -> String {
+    if passed == 0 {
+        return format!(
+            "what was seen stands, but the rest could not be judged: {}",
+            missing.join("; ")
+        );
+    }
     format!(
         "{passed} subject(s) passed on the evidence there was, but a pass needs all of it: {}",
         missing.join("; ")

@@ -66,6 +66,10 @@ impl Check for NoEphemeralContainers {
         &Self::META
     }
 
+    fn reads_pods(&self) -> bool {
+        true
+    }
+
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
         if let Some(f) = ctx.require_kinds(meta, &["Pod"]) {

@@ -70,7 +70,9 @@ impl Check for PodExecRestricted {
         if let Some(f) = ctx.require_kinds(meta, &["ClusterRole", "ClusterRoleBinding"]) {
             return vec![f];
         }
-        let missing = ctx.missing_kinds(&["Role", "RoleBinding"]);
+        let mut missing = ctx.missing_kinds(&["Role", "RoleBinding"]);
+        // No grant seen proves nothing unless the cluster's RBAC was listed in full.
+        missing.extend(ctx.unlisted_kinds(&RBAC_KINDS));
         let server = ctx.facts.server_version.as_ref().map(|(v, _)| v);
         let exec_get = server.as_ref().is_none_or(|v| (v.major, v.minor) < (1, 35));
         let found = rbac::grants(&ctx.inventory.objects, &Access::ALL, exec_get);
@@ -135,6 +137,9 @@ impl Check for PodExecRestricted {
         ctx.withhold_passes(meta, out, &missing)
     }
 }
+
+/// The kinds whose every object a judgement of who holds what needs.
+const RBAC_KINDS: [&str; 4] = ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"];
 
 /// The subject of a finding about an RBAC subject, located at the first binding naming it.
 fn subject_of(subject: &SubjectRef, binding: &crate::evidence::object::Object) -> Subject {
@@ -318,6 +323,8 @@ subjects: [{kind: ServiceAccount, name: bootstrap-signer, namespace: kube-system
 
     fn run(extra: &str, server: Option<&str>) -> Vec<Finding> {
         let mut inv = inventory(&format!("{ROLES}{extra}"));
+        // As a live cluster lists them: every object of each kind.
+        inv.listed.extend(RBAC_KINDS.iter().map(|k| k.to_string()));
         inv.server_version = server.map(|git| ServerVersion {
             git_version: git.into(),
             ..Default::default()
@@ -466,6 +473,8 @@ subjects: [{kind: ServiceAccount, name: bootstrap-signer, namespace: kube-system
             "{kind: Group, name: ops}",
         );
         let mut inv = inventory(&format!("{ROLES}{extra}"));
+        // As a live cluster lists them: every object of each kind.
+        inv.listed.extend(RBAC_KINDS.iter().map(|k| k.to_string()));
         inv.coverage.set(
             "RoleBinding",
             crate::evidence::inventory::KindStatus::Forbidden {

@@ -61,6 +61,10 @@ impl Check for RunningImageConsistent {
         &Self::META
     }
 
+    fn reads_pods(&self) -> bool {
+        true
+    }
+
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
         if let Some(f) = ctx.require_kinds(meta, &["Pod"]) {

@@ -24,7 +24,9 @@ use crate::base::yaml::checked::{self, Checked};
 use crate::evidence::inventory::{Inventory, RedactionStats, ServerVersion};
 use crate::evidence::inventory::{Problem, ProblemLevel};
 use crate::evidence::object::{Object, Origin};
-use crate::evidence::record::{EvidenceRecord, Source, SourceKind};
+use crate::evidence::record::{
+    EvidenceKind, EvidenceRecord, Source, SourceKind, evidence_id, sha256_hex,
+};
 
 /// Limits and switches of the snapshot collector.
 #[derive(Clone, Debug)]
@@ -56,12 +58,26 @@ pub fn load(path: &Path, options: &SnapshotOptions) -> Inventory {
 
     let discovered = discover(path, &source_id, options.max_file_bytes);
     inventory.problems.extend(discovered.problems);
-    if let Some(version) = read_version_file(
+    if let Some((mut version, sha256)) = read_version_file(
         path,
         &source_id,
         options.max_file_bytes,
         &mut inventory.problems,
     ) {
+        // The version is evidence like any object: the finding judged on it cites this.
+        let locator = path.join("version.json").display().to_string();
+        let id = evidence_id(&source_id, &locator);
+        inventory.records.push(EvidenceRecord {
+            id: id.clone(),
+            source: source_id.clone(),
+            kind: EvidenceKind::File,
+            locator,
+            sha256,
+            collected_at: None,
+            time: None,
+            describes: format!("API server version {}", version.git_version),
+        });
+        version.evidence = Some(id);
         source
             .details
             .insert("server_version".into(), version.git_version.clone());
@@ -337,7 +353,7 @@ fn read_version_file(
     source_id: &str,
     max_file_bytes: u64,
     problems: &mut Vec<Problem>,
-) -> Option<ServerVersion> {
+) -> Option<(ServerVersion, String)> {
     let path = if root.is_dir() {
         root.join("version.json")
     } else {
@@ -359,7 +375,7 @@ fn read_version_file(
     match serde_json::from_str::<VersionFile>(&text) {
         Ok(VersionFile {
             server_version: Some(v),
-        }) => Some(v),
+        }) => Some((v, sha256_hex(text.as_bytes()))),
         Ok(_) => {
             problems.push(
                 Problem::new(

@@ -92,9 +92,12 @@ pub(crate) fn merge(manifest: &Manifest, shown: &str, source_id: &str, inventory
     }
     for (kind, entry) in &manifest.kinds {
         let status = match &entry.status {
-            KindStatus::Collected { .. } => KindStatus::Collected {
-                count: inventory.coverage.count(kind),
-            },
+            KindStatus::Collected { .. } => {
+                inventory.listed.insert(kind.clone());
+                KindStatus::Collected {
+                    count: inventory.coverage.count(kind),
+                }
+            }
             other => other.clone(),
         };
         inventory.coverage.set(kind, status);

@@ -31,6 +31,10 @@ pub struct Inventory {
     pub files: Vec<CollectedFile>,
     /// What the Git history of each repository says about images over the period.
     pub history: Vec<History>,
+    /// The kinds a cluster listed in full: by a live list, or recorded as collected in a
+    /// snapshot's `manifest.json`. Objects found in plain files prove that they exist, never
+    /// that nothing else does (a repository holds none of a cluster's built-in roles).
+    pub listed: std::collections::BTreeSet<String>,
 }
 
 /// A text file collected as evidence, as it stood when read (for a repository: at the
@@ -65,9 +69,40 @@ impl Inventory {
         self.redaction.merge(other.redaction);
         self.files.extend(other.files);
         self.history.extend(other.history);
+        self.listed.extend(other.listed);
         if self.server_version.is_none() {
             self.server_version = other.server_version;
         }
+    }
+
+    /// Adds one record per source describing the input as a whole (what was read from it,
+    /// with its details and collection time), for a finding about what the input lacks: "no
+    /// Dockerfile was in the input" cites the inputs that were looked through. Call once,
+    /// after every input is merged.
+    pub fn add_source_records(&mut self) {
+        for source in &self.sources {
+            let locator = format!("source:{}", source.location);
+            let bytes = serde_json::to_vec(source).unwrap_or_default();
+            self.records.push(EvidenceRecord {
+                id: crate::evidence::record::evidence_id(&source.id, &locator),
+                source: source.id.clone(),
+                kind: crate::evidence::record::EvidenceKind::Source,
+                locator,
+                sha256: crate::evidence::record::sha256_hex(&bytes),
+                collected_at: source.details.get("collected_at").cloned(),
+                time: None,
+                describes: format!("Input {} ({})", source.location, source.kind_name()),
+            });
+        }
+    }
+
+    /// The ids of the records [`Inventory::add_source_records`] added.
+    pub fn source_record_ids(&self) -> Vec<String> {
+        self.records
+            .iter()
+            .filter(|r| r.kind == crate::evidence::record::EvidenceKind::Source)
+            .map(|r| r.id.clone())
+            .collect()
     }
 
     /// Sorts everything into a canonical order so the same inputs give the same report
@@ -222,6 +257,10 @@ pub struct ServerVersion {
     pub minor: String,
     pub git_version: String,
     pub platform: String,
+    /// Id of the evidence record of what reported it (`version.json`, or the live
+    /// `/version`), so a finding judged on it cites it; never read from or written to JSON.
+    #[serde(skip)]
+    pub evidence: Option<String>,
 }
 
 /// Whether a kind was collected, and if not, why.

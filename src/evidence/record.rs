@@ -37,6 +37,18 @@ pub enum SourceKind {
     Attestations,
 }
 
+impl Source {
+    /// `snapshot`, `cluster`, `repository` or `attestations`.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            SourceKind::Snapshot => "snapshot",
+            SourceKind::Cluster => "cluster",
+            SourceKind::Repository => "repository",
+            SourceKind::Attestations => "attestations",
+        }
+    }
+}
+
 /// What a record describes.
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
@@ -47,6 +59,8 @@ pub enum EvidenceKind {
     File,
     /// Something that happened at a point in time (an audit log entry, a commit).
     Event,
+    /// An input as a whole: what was read from it, cited by findings about what it lacks.
+    Source,
 }
 
 /// One piece of evidence, as listed in `report.json` and the evidence appendix.

@@ -24,7 +24,7 @@ pub mod workloads;
 
 use crate::evidence::file_kinds::is_dockerfile;
 use crate::evidence::inventory::{CollectedFile, Inventory};
-use crate::evidence::record::Source;
+use crate::evidence::record::{Source, SourceKind};
 
 use self::admission::Policies;
 use self::ci::RepoAnalysis;
@@ -42,6 +42,8 @@ pub struct Facts<'a> {
     pub workloads: WorkloadIndex<'a>,
     /// Every pod with its status and owner.
     pub pods: RunningPods<'a>,
+    /// The workloads of a cluster that ask for pods and have none in the input.
+    pub podless: Vec<running::Podless<'a>>,
     /// The admission policies that could enforce something.
     pub policies: Policies<'a>,
     /// The Nodes with their nodeInfo.
@@ -63,6 +65,12 @@ impl<'a> Facts<'a> {
         let objects = &inventory.objects;
         let (workloads, pods) = WorkloadIndex::build(objects);
         let repositories = ci::repositories(inventory);
+        let cluster_sources: std::collections::HashSet<&str> = inventory
+            .sources
+            .iter()
+            .filter(|s| matches!(s.kind, SourceKind::Snapshot | SourceKind::Cluster))
+            .map(|s| s.id.as_str())
+            .collect();
         let ci = ci::analyze(inventory);
         let dockerfiles = inventory
             .files
@@ -77,6 +85,7 @@ impl<'a> Facts<'a> {
         Facts {
             workloads,
             pods: running::pods(objects, pods),
+            podless: running::podless(objects, &cluster_sources),
             policies: Policies::read(objects),
             nodes: nodes::read(objects),
             server_version: versions::server_version(inventory),

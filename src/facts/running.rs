@@ -9,7 +9,7 @@
 //! `7d9f8b6c5d` belongs to Deployment `api`). Static pods (owned by their Node) and bare pods
 //! are their own workload.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
@@ -126,6 +126,23 @@ pub struct RunningPods<'a> {
     pub unreadable: Vec<(&'a Object, ViewError)>,
 }
 
+/// A workload that asks for pods (replicas > 0, or a DaemonSet) with no pod of it in the
+/// input.
+#[derive(Clone, Debug)]
+pub struct Podless<'a> {
+    pub object: &'a Object,
+    /// `spec.replicas` (1 when unset, the API's default); None for a DaemonSet, which runs
+    /// one pod per eligible node.
+    pub replicas: Option<u64>,
+}
+
+impl Podless<'_> {
+    /// `Deployment shop/api`.
+    pub fn display(&self) -> String {
+        object_subject(self.object).display_name()
+    }
+}
+
 /// Reads the status and resolves the owner of every pod of `objects` (`pods`: their pod
 /// specs, as [`super::workloads::WorkloadIndex::build`] gives them).
 pub fn pods<'a>(objects: &'a [Object], pods: Vec<Workload<'a>>) -> RunningPods<'a> {
@@ -152,6 +169,73 @@ pub fn pods<'a>(objects: &'a [Object], pods: Vec<Workload<'a>>) -> RunningPods<'
     RunningPods {
         pods: out,
         unreadable,
+    }
+}
+
+/// The workloads of a cluster (snapshot or live) that ask for pods and have none in the
+/// input, sorted by kind, namespace and name: the pod-state checks cannot say anything about
+/// them, and say so instead of leaving them out. `cluster_sources` are the ids of the
+/// sources that saw a cluster: a repository's manifests never have pods.
+pub fn podless<'a>(objects: &'a [Object], cluster_sources: &HashSet<&str>) -> Vec<Podless<'a>> {
+    let owners = Owners::new(objects);
+    // Every workload some pod belongs to, its status readable or not: a pod whose status is
+    // unreadable is reported as an error, and its workload is not said to have no pods.
+    let owned: HashSet<OwnerKey> = objects
+        .iter()
+        .filter(|o| o.kind == "Pod")
+        .map(|o| owners.resolve(o).0)
+        .collect();
+    let mut podless: Vec<Podless<'a>> = objects
+        .iter()
+        .filter(|o| cluster_sources.contains(o.source.as_str()))
+        .filter_map(|o| {
+            let replicas = asks_for_pods(o)?;
+            let key = OwnerKey {
+                kind: o.kind.clone(),
+                namespace: o.meta.namespace.clone(),
+                name: o.meta.name.clone(),
+            };
+            (!owned.contains(&key)).then_some(Podless {
+                object: o,
+                replicas,
+            })
+        })
+        .collect();
+    podless.sort_by(|a, b| {
+        (
+            &a.object.kind,
+            &a.object.meta.namespace,
+            &a.object.meta.name,
+        )
+            .cmp(&(
+                &b.object.kind,
+                &b.object.meta.namespace,
+                &b.object.meta.name,
+            ))
+    });
+    podless
+}
+
+/// Whether a workload object asks for pods to run now: Some(replicas) for a Deployment,
+/// StatefulSet or top-level ReplicaSet with `spec.replicas` > 0 (unset means 1), Some(None)
+/// for a DaemonSet; None otherwise. A ReplicaSet owned by a Deployment is its Deployment's
+/// business, and Jobs and CronJobs run pods only now and then.
+fn asks_for_pods(o: &Object) -> Option<Option<u64>> {
+    match o.kind.as_str() {
+        "DaemonSet" => Some(None),
+        "ReplicaSet" if controller_of(o).is_some() => None,
+        "Deployment" | "StatefulSet" | "ReplicaSet" => {
+            // A replica count that is not a number is the schema checks' business; read it
+            // as the default rather than guess the workload away.
+            let replicas = o
+                .view::<Option<serde_json::Value>>("/spec/replicas")
+                .ok()
+                .flatten()
+                .map_or(Some(1), |v| v.as_u64())
+                .unwrap_or(1);
+            (replicas > 0).then_some(Some(replicas))
+        }
+        _ => None,
     }
 }
 
@@ -339,6 +423,58 @@ spec: {containers: [{name: web, image: x}]}
             pods[1].owner_subject().display_name(),
             "Deployment shop/api"
         );
+    }
+
+    #[test]
+    fn only_a_cluster_s_workloads_that_ask_for_pods_and_have_none_are_podless() {
+        let inv = snapshot::from_text(
+            "test.yaml",
+            r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec: {replicas: 3}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: idle, namespace: shop}
+spec: {replicas: 0}
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: api-7d9f8b6c5d
+  namespace: shop
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: api, controller: true}]
+spec: {replicas: 3}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly, namespace: shop}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: db-0
+  namespace: shop
+  ownerReferences: [{apiVersion: apps/v1, kind: StatefulSet, name: db, controller: true}]
+spec: {containers: [{name: db, image: x}]}
+status: 42
+"#,
+        );
+        let cluster: HashSet<&str> = inv.sources.iter().map(|s| s.id.as_str()).collect();
+        let found: Vec<(String, Option<u64>)> = podless(&inv.objects, &cluster)
+            .iter()
+            .map(|w| (w.display(), w.replicas))
+            .collect();
+        // db's pod has an unreadable status, yet it is db's pod.
+        assert_eq!(found, [("Deployment shop/api".to_string(), Some(3))]);
+        // A repository's manifests never have pods.
+        assert!(podless(&inv.objects, &HashSet::new()).is_empty());
     }
 
     #[test]

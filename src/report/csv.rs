@@ -70,7 +70,8 @@ pub fn render(report: &Report, report_id: &str) -> Vec<u8> {
                 c.question.as_str(),
                 answer_label(c.answer),
                 verdict_label(c.verdict),
-                c.narrative.as_str(),
+                // The short answer statement: the full narrative stays in the reports.
+                c.statement.as_str(),
                 summary.as_str(),
                 report_id,
                 period_start,

@@ -7,6 +7,7 @@
 
 pub mod csv;
 pub mod pdf;
+pub mod scope;
 pub mod templates;
 pub mod view;
 
@@ -25,7 +26,7 @@ use crate::evidence::inventory::{
     CollectedFile, Coverage, Inventory, RedactionStats, ServerVersion,
 };
 use crate::evidence::object::Object;
-use crate::evidence::record::{EvidenceRecord, Source, sha256_hex};
+use crate::evidence::record::{EvidenceRecord, Source, SourceKind, sha256_hex};
 
 pub use crate::evidence::history::ImageChange;
 
@@ -46,7 +47,18 @@ pub struct Report {
     /// The `--as-of` instant when given (so output is reproducible), else the time of the run.
     pub generated_at: String,
     pub as_of: String,
+    /// The audit period given (`--period`, `--since`/`--until`), None without one: what the
+    /// renderers and the bundle speak of.
+    #[serde(skip)]
     pub period: Option<Period>,
+    /// `period` in report.json, never null: the audit period when one was given, else the
+    /// instant the state was seen (see [`stated_period`]).
+    #[serde(rename = "period")]
+    pub stated_period: Period,
+    /// Whether [`Report::stated_period`] is an audit period or the instant of a state.
+    pub period_kind: PeriodKind,
+    /// What was collected and when, what the input cannot show, what was not assessed.
+    pub scope: scope::Scope,
     pub sources: Vec<Source>,
     pub provenance: Provenance,
     pub summary: Summary,
@@ -80,6 +92,52 @@ pub struct Period {
     pub end: String,
     /// `2026-Q3`, `2026-08`, or `start_end` dates.
     pub label: String,
+}
+
+/// What `period` in report.json is.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodKind {
+    /// An audit period was given: the evidence speaks for that span.
+    Period,
+    /// No period was given: the evidence shows the state at one instant (start = end), or
+    /// at the instants its inputs were collected (start the first, end the last).
+    PointInTime,
+}
+
+/// The period report.json states: the audit period when given; else the instant the state
+/// was seen: the collection times of the snapshots and live clusters (first to last) when
+/// they record them, else the as-of instant.
+pub fn stated_period(
+    period: Option<&Period>,
+    sources: &[Source],
+    as_of: &str,
+) -> (Period, PeriodKind) {
+    if let Some(p) = period {
+        return (p.clone(), PeriodKind::Period);
+    }
+    let mut seen: Vec<(chrono::DateTime<chrono::Utc>, &str)> = sources
+        .iter()
+        .filter(|s| matches!(s.kind, SourceKind::Snapshot | SourceKind::Cluster))
+        .filter_map(|s| s.details.get("collected_at"))
+        .filter_map(|t| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .ok()
+                .map(|d| (d.with_timezone(&chrono::Utc), t.as_str()))
+        })
+        .collect();
+    seen.sort();
+    let (start, end) = match (seen.first(), seen.last()) {
+        (Some((_, first)), Some((_, last))) => (first.to_string(), last.to_string()),
+        _ => (as_of.to_string(), as_of.to_string()),
+    };
+    let day = |t: &str| t.get(..10).unwrap_or(t).to_string();
+    let label = if day(&start) == day(&end) {
+        day(&end)
+    } else {
+        format!("{}_{}", day(&start), day(&end))
+    };
+    (Period { start, end, label }, PeriodKind::PointInTime)
 }
 
 /// What the report was made with, so an auditor can tell which rules judged the evidence.
@@ -191,6 +249,8 @@ impl Report {
         }
         let findings_excepted = findings.iter().filter(|f| f.is_excepted()).count();
         let version = env!("CARGO_PKG_VERSION");
+        let (stated_period, period_kind) =
+            stated_period(run.period.as_ref(), &inventory.sources, &run.as_of);
         let mut changes: Vec<ImageChange> = inventory
             .history
             .iter()
@@ -208,6 +268,9 @@ impl Report {
             },
             generated_at: run.generated_at,
             as_of: run.as_of,
+            stated_period,
+            period_kind,
+            scope: scope::build(&inventory, run.period.as_ref(), &findings),
             period: run.period,
             summary: Summary {
                 controls_by_verdict,

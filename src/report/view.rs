@@ -54,6 +54,12 @@ pub struct ReportView<'a> {
     /// `2026-Q3 (2026-07-01 to 2026-09-30)`, or null.
     pub period: Option<String>,
     pub sources: Vec<SourceView<'a>>,
+    /// What was collected and when, what the input cannot show, what was not assessed.
+    pub scope: &'a crate::report::scope::Scope,
+    /// `period_kind` of report.json: `period` or `point_in_time`.
+    pub period_kind: crate::report::PeriodKind,
+    /// report.json's `period`, shown: the audit period, or when the state was seen.
+    pub stated_period: String,
     /// `v1.31.2 (linux/amd64)`, when the input recorded the API server's version.
     pub server_version: Option<String>,
     pub catalogs: &'a [CatalogFile],
@@ -237,6 +243,8 @@ pub struct ControlView<'a> {
     pub answer: &'static str,
     pub answer_label: &'static str,
     pub narrative: &'a str,
+    /// The short answer statement (verdict, decisive evidence, main gap).
+    pub statement: &'a str,
     pub checks: Vec<CheckRow<'a>>,
     /// Sums of the checks' counts (a finding of a check used twice is counted once per use).
     pub counts: StatusCounts,
@@ -575,6 +583,7 @@ impl<'a> ReportView<'a> {
                     EvidenceKind::Object => "object",
                     EvidenceKind::File => "file",
                     EvidenceKind::Event => "event",
+                    EvidenceKind::Source => "source",
                 },
                 locator: &e.locator,
                 describes: &e.describes,
@@ -729,6 +738,17 @@ impl<'a> ReportView<'a> {
                     p.end.get(..10).unwrap_or(&p.end)
                 )
             }),
+            scope: &report.scope,
+            period_kind: report.period_kind,
+            stated_period: if report.stated_period.start == report.stated_period.end {
+                display_time(&report.stated_period.end)
+            } else {
+                format!(
+                    "{} to {}",
+                    display_time(&report.stated_period.start),
+                    display_time(&report.stated_period.end)
+                )
+            },
             sources: report
                 .sources
                 .iter()
@@ -928,6 +948,7 @@ fn control_view<'a>(
         answer: answer.as_str(),
         answer_label: answer_label(answer),
         narrative: &c.narrative,
+        statement: &c.statement,
         checks: c
             .checks
             .iter()
@@ -1074,6 +1095,7 @@ mod tests {
             explanation: "e".into(),
             verdict: Verdict::PartiallySatisfied,
             answer: Answer::Partial,
+            statement: "s".into(),
             narrative: "n".into(),
             checks: ["run-as-non-root", "replace-on-update"]
                 .iter()

@@ -291,6 +291,7 @@ pub fn golden_report() -> Report {
             minor: "31".into(),
             git_version: "v1.31.2".into(),
             platform: "linux/amd64".into(),
+            evidence: None,
         }),
         files: Vec::new(),
         history: vec![History {
@@ -319,6 +320,7 @@ pub fn golden_report() -> Report {
             ],
             ..History::default()
         }],
+        listed: Default::default(),
     };
 
     let hostile = Subject {

@@ -55,10 +55,69 @@ pub fn judge(settings: &CheckSettings, product: &str, version: &Version) -> Judg
             details.push(("eol_source", json!(source)));
         }
     }
+    let mut status = status;
+    let mut message = eol_judgement(product, version, &judgement, day, data.compiled);
+    let age = (day - data.compiled).num_days();
+    if age > STALE_EOL_DATA_DAYS {
+        // A version judged on old data may have reached its end since: a pass cannot stand.
+        if status == Status::Pass {
+            status = Status::Warn;
+        }
+        message.push_str(&stale_eol_data(data.compiled, age));
+        details.push(("eol_data_stale", json!(true)));
+    }
+    if let Some(distribution) = managed_distribution(&version.raw) {
+        message.push_str(&managed_note(distribution, data.file.builtin.then_some("")));
+        details.push(("distribution", json!(distribution)));
+    }
     Judged {
         status,
-        message: eol_judgement(product, version, &judgement, day, data.compiled),
+        message,
         details,
+    }
+}
+
+/// End-of-life data compiled more than this many days before the as-of date is stale: a
+/// quarterly job runs for years on one image, and its dates with it.
+pub const STALE_EOL_DATA_DAYS: i64 = 180;
+
+/// The managed or packaged distribution a version string names by its suffix (`-eks`,
+/// `-gke`, `+aks`, and the `+k3s` / `+rke2` builds): their support calendars are the
+/// provider's, which may differ from upstream's.
+pub fn managed_distribution(raw: &str) -> Option<&'static str> {
+    const SUFFIXES: [(&str, &str); 5] = [
+        ("-eks", "Amazon EKS"),
+        ("-gke", "Google GKE"),
+        ("+aks", "Azure AKS"),
+        ("+k3s", "K3s"),
+        ("+rke2", "RKE2"),
+    ];
+    let raw = raw.to_ascii_lowercase();
+    SUFFIXES
+        .iter()
+        .find(|(suffix, _)| raw.contains(suffix))
+        .map(|(_, name)| *name)
+}
+
+fn stale_eol_data(compiled: chrono::NaiveDate, age: i64) -> String {
+    format!(
+        "; the end-of-life data is stale: compiled on {compiled}, {age} days before the as-of \
+         date (more than {STALE_EOL_DATA_DAYS}), so a release line may have reached its end \
+         since; update evidencer or pass current data with --eol-data"
+    )
+}
+
+/// `builtin` is Some for the built-in (upstream) data.
+fn managed_note(distribution: &str, builtin: Option<&str>) -> String {
+    match builtin {
+        Some(_) => format!(
+            "; {distribution} build: upstream end-of-life dates were used; pass the \
+             provider's calendar with --eol-data to judge by it"
+        ),
+        None => format!(
+            "; {distribution} build, judged by the dates of the --eol-data file: \
+             they should be the provider's calendar"
+        ),
     }
 }
 

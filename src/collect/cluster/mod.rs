@@ -32,7 +32,9 @@ use crate::evidence::inventory::{Inventory, KindStatus, RedactionStats, ServerVe
 use crate::evidence::inventory::{Problem, ProblemLevel};
 use crate::evidence::kinds::{self, ANY_RESOURCE, Availability, GATEKEEPER_KINDS_CHECKED, KINDS};
 use crate::evidence::object::{Object, Origin};
-use crate::evidence::record::{EvidenceRecord, Source, SourceKind};
+use crate::evidence::record::{
+    EvidenceKind, EvidenceRecord, Source, SourceKind, evidence_id, sha256_hex,
+};
 
 /// Default of `--page-size`: the number of objects asked for per list request.
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
@@ -973,6 +975,9 @@ impl Collected<Objects> {
         }
         for kind in self.kinds {
             if let Some(status) = kind.status {
+                if matches!(status, KindStatus::Collected { .. }) {
+                    inventory.listed.insert(kind.kind.clone());
+                }
                 inventory.coverage.set(&kind.kind, status);
             }
             let Objects {
@@ -989,13 +994,28 @@ impl Collected<Objects> {
         inventory.problems.extend(self.problems);
         details.insert("objects".to_string(), inventory.objects.len().to_string());
         inventory.sources.push(Source {
-            id: self.source_id,
+            id: self.source_id.clone(),
             kind: SourceKind::Cluster,
             location: self.context.clone(),
             identity: self.context,
             details,
         });
-        inventory.server_version = Some(self.server_version);
+        // `/version` is evidence like any object: the finding judged on it cites this.
+        let mut version = self.server_version;
+        let locator = "/version".to_string();
+        let id = evidence_id(&self.source_id, &locator);
+        inventory.records.push(EvidenceRecord {
+            id: id.clone(),
+            source: self.source_id.clone(),
+            kind: EvidenceKind::Object,
+            locator,
+            sha256: sha256_hex(&serde_json::to_vec(&version).unwrap_or_default()),
+            collected_at: Some(self.finished_at.clone()),
+            time: None,
+            describes: format!("API server version {}", version.git_version),
+        });
+        version.evidence = Some(id);
+        inventory.server_version = Some(version);
         inventory
     }
 }

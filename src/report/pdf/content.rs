@@ -617,6 +617,8 @@ fn control_section(view: &ReportView, c: &ControlView, section: &Section, out: &
         ),
         8.0,
     ));
+    out.push(label("Answer", 2.0));
+    out.push(para(BODY, prose(c.statement), 6.0));
     out.push(label("Assessment", 2.0));
     out.push(para(BODY, prose(c.narrative), 8.0));
     if !c.explanation.is_empty() {
@@ -931,6 +933,8 @@ fn inputs(view: &ReportView, section: &Section, m: &Metrics, out: &mut Vec<Block
         rows,
     ));
     out.push(Block::Space(10.0));
+    scope_and_limits(view, out);
+    out.push(Block::Space(10.0));
     out.push(label("Coverage", 2.0));
     out.push(para(
         BODY,
@@ -1039,6 +1043,88 @@ fn inputs(view: &ReportView, section: &Section, m: &Metrics, out: &mut Vec<Block
 }
 
 /// Wide enough for a SHA-256 in two lines of 32 hex digits.
+/// What was collected and when, what the input cannot show, what was not assessed.
+fn scope_and_limits(view: &ReportView, out: &mut Vec<Block>) {
+    let scope = view.scope;
+    out.push(label("Scope and limits", 2.0));
+    let when = match view.period_kind {
+        crate::report::PeriodKind::PointInTime => format!(
+            "No audit period was given: the evidence shows the state as seen at {}.",
+            view.stated_period
+        ),
+        crate::report::PeriodKind::Period => format!(
+            "The evidence speaks for the audit period {}.",
+            view.period.as_deref().unwrap_or(&view.stated_period)
+        ),
+    };
+    out.push(para(BODY, when, 4.0));
+    let rows = scope
+        .sources
+        .iter()
+        .map(|s| {
+            vec![
+                Cell::text(TD, s.source.clone()),
+                Cell::text(
+                    TD,
+                    s.collected_at
+                        .clone()
+                        .unwrap_or_else(|| "not recorded".into()),
+                ),
+                Cell::text(TD_MUTED, s.note.clone()),
+            ]
+        })
+        .collect();
+    out.push(grid(
+        vec![
+            Column::auto("Source"),
+            Column::auto("Collected"),
+            Column::auto("Note"),
+        ],
+        rows,
+    ));
+    out.push(Block::Space(6.0));
+    out.push(para(BODY, "What the input cannot show:", 2.0));
+    for l in &scope.limits {
+        out.push(para(BODY, format!("- {l}"), 2.0));
+    }
+    out.push(Block::Space(4.0));
+    if scope.not_assessed.is_empty() {
+        out.push(para(
+            BODY,
+            "Every subject in the input was assessed by every check that applies to it.",
+            4.0,
+        ));
+        return;
+    }
+    out.push(para(
+        BODY,
+        format!(
+            "Subjects that could not be assessed ({}):",
+            scope.not_assessed.len()
+        ),
+        4.0,
+    ));
+    let rows = scope
+        .not_assessed
+        .iter()
+        .map(|n| {
+            vec![
+                Cell::text(TD, n.subject.clone()),
+                Cell::text(TD, n.checks.join(", ")),
+                Cell::text(TD_MUTED, n.reason.clone()),
+            ]
+        })
+        .collect();
+    out.push(grid(
+        vec![
+            Column::auto("Subject"),
+            Column::auto("Checks"),
+            Column::auto("Why"),
+        ],
+        rows,
+    ));
+}
+
 fn digest_column(m: &Metrics) -> f32 {
     m.width(&TD_MONO, &"0".repeat(32)) + 8.0 + 0.5
 }
