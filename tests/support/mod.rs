@@ -1,6 +1,6 @@
 //! Test support shared by the integration tests: the local Kubernetes API server, helpers
-//! that read findings out of a report, Git repositories built for the history tests, and the
-//! mount-namespace guard of the fault tests.
+//! that read findings out of a report, Git repositories built for the history tests, the
+//! mount-namespace guard of the fault tests, and [`peak`]: a run's own peak memory.
 
 #![allow(dead_code)]
 
@@ -9,3 +9,4 @@ pub mod findings;
 pub mod git;
 pub mod kustomize;
 pub mod namespaces;
+pub mod peak;

@@ -8,7 +8,7 @@
 //! findings (same ids) as `report --cluster`; an unreachable server or rejected credentials
 //! stop the run with a clear error. Where `kubectl` is installed, it reads the server too.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

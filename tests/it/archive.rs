@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
-mod support;
+use crate::support;
 
 fn evidencer() -> Command {
     Command::new(env!("CARGO_BIN_EXE_evidencer"))

@@ -4,7 +4,7 @@
 //! they live in `../shared/fixtures/k8s-api-replays/v1-36` beside the repository, or where
 //! `EVIDENCER_K8S_REPLAYS` points.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;

@@ -3,7 +3,7 @@
 //! show as text: no element, link or table cell of its own in either report. The HTML must
 //! also be self-contained and its links must all land.
 
-mod report_support;
+use crate::report_support;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! Operator reports and `version.json`, shaped like real API responses), judged as of
 //! 2026-11-22 with the built-in end-of-life data.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! account over TLS (in a private mount namespace, as root), and an unreachable API server
 //! filing nothing.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::fs;

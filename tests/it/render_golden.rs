@@ -1,9 +1,10 @@
 //! Golden tests of every renderer: a report built in code (fixed times, every status,
 //! verdict, problem level and coverage status, exceptions) rendered to report.md,
-//! report.html, report.json and answers.csv, compared with the snapshots in tests/snapshots/. Review changes with
-//! `cargo insta review` (or `INSTA_UPDATE=always cargo test --test render_golden`).
+//! report.html, report.json and answers.csv, compared with the snapshots in
+//! tests/it/snapshots/. Review changes with `cargo insta review` (or
+//! `INSTA_UPDATE=always cargo test --test it render_golden`).
 
-mod report_support;
+use crate::report_support;
 
 use evidencer::report::Report;
 use evidencer::report::templates::Templates;
