@@ -4,7 +4,8 @@
 //! exits 0 (input problems are recorded, not fatal), that the problem is named in the
 //! report's `inputs.problems` (with `file:line` where there is a line) and on stderr, and that
 //! the good Deployment still gets its findings. The unreadable-file case needs `setpriv`
-//! (util-linux) when the tests run as root, and is skipped with a message without it.
+//! (util-linux) when the tests run as root, and is skipped with a message without it (a
+//! failure under CI).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -429,8 +430,7 @@ fn an_unreadable_file_is_a_problem_and_the_rest_is_assessed() {
         return;
     }
     // Root reads anything: run the binary as `nobody`, which cannot read the file.
-    if Command::new("setpriv").arg("--version").output().is_err() {
-        eprintln!("skipped: running as root and setpriv (util-linux) is not installed");
+    if !crate::support::need::tool("setpriv", &["--version"], "util-linux") {
         return;
     }
     // `nobody` must reach the binary, the snapshot and the output directory.

@@ -4,7 +4,7 @@
 //! the change), that corrupt and hostile archives get clear errors, and that signatures
 //! check with the key that made them and fail with any other. The signature tests also run
 //! the standard `minisign` tool (Debian package `minisign`; `.ci/run` installs it) on the
-//! bundle; without it those parts say so and are skipped.
+//! bundle; without it those parts say so and are skipped (a failure under CI).
 
 use std::fs;
 use std::io::Write;
@@ -446,13 +446,7 @@ fn crate_key_pair(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
 
 /// The standard tool, when installed.
 fn minisign_tool() -> bool {
-    let found = Process::new("minisign").arg("-v").output().is_ok();
-    if !found {
-        eprintln!(
-            "skipping the minisign tool part: `minisign` is not installed; `.ci/run` installs it"
-        );
-    }
-    found
+    crate::support::need::tool("minisign", &["-v"], "minisign")
 }
 
 /// A key pair made by the `minisign` tool itself, without a password (`-W`).

@@ -1,6 +1,6 @@
 //! `--format pdf` end to end: the real binary writes report.pdf, and poppler-utils
 //! (`pdftotext`, `pdfinfo`; `.ci/run` installs them) read it back. Without them the tests
-//! that read the PDF say so and skip.
+//! that read the PDF say so and skip, or fail under CI.
 
 use std::fs;
 use std::path::Path;
@@ -74,11 +74,7 @@ fn report(snapshot: &str, out: &Path, formats: &str) {
 }
 
 fn poppler(tool: &str) -> bool {
-    let found = Process::new(tool).arg("-v").output().is_ok();
-    if !found {
-        eprintln!("skipping: {tool} (poppler-utils) is not installed; `.ci/run` installs it");
-    }
-    found
+    crate::support::need::tool(tool, &["-v"], "poppler-utils")
 }
 
 fn run(tool: &str, args: &[&str], pdf: &Path) -> String {

@@ -1,6 +1,7 @@
 //! Test support shared by the integration tests: the local Kubernetes API server, helpers
 //! that read findings out of a report, Git repositories built for the history tests, the
-//! mount-namespace guard of the fault tests, and [`peak`]: a run's own peak memory.
+//! mount-namespace guard of the fault tests, [`need`]: what a test needs from the machine (a
+//! skip elsewhere, a failure under `CI=true`), and [`peak`]: a run's own peak memory.
 
 #![allow(dead_code)]
 
@@ -9,4 +10,5 @@ pub mod findings;
 pub mod git;
 pub mod kustomize;
 pub mod namespaces;
+pub mod need;
 pub mod peak;
