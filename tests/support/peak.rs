@@ -108,7 +108,6 @@ fn intermediary() {
             .parse()
             .unwrap(),
     );
-    let started = Instant::now();
     let mut child = Command::new(parts.next().unwrap())
         .args(parts)
         .env_remove(JOB)
@@ -117,8 +116,20 @@ fn intermediary() {
         .stderr(fs::File::create(job.join("stderr")).unwrap())
         .spawn()
         .unwrap();
+    let (hung, code, max_rss_kib) = reap(&mut child, deadline);
+    fs::write(
+        job.join("figures"),
+        format!("{hung} {code} {max_rss_kib}\n"),
+    )
+    .unwrap();
+}
+
+/// Waits for `child` (with `wait4`, for its rusage), killing it after `deadline`: whether it
+/// hung (1 or 0), its exit code (-1 when killed by a signal) and its peak memory in KiB.
+fn reap(child: &mut std::process::Child, deadline: Duration) -> (u8, i32, i64) {
+    let started = Instant::now();
     let pid = child.id() as libc::pid_t;
-    let (hung, code, max_rss_kib) = loop {
+    loop {
         let mut status = 0;
         // SAFETY: a zeroed rusage is a valid value for wait4 to fill in.
         let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -127,18 +138,13 @@ fn intermediary() {
         assert!(reaped >= 0, "wait4: {}", std::io::Error::last_os_error());
         if reaped == pid {
             let status = std::process::ExitStatus::from_raw(status);
-            break (0, status.code().unwrap_or(-1), usage.ru_maxrss);
+            return (0, status.code().unwrap_or(-1), usage.ru_maxrss);
         }
         if started.elapsed() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            break (1, -1, 0);
+            return (1, -1, 0);
         }
         std::thread::sleep(Duration::from_millis(10));
-    };
-    fs::write(
-        job.join("figures"),
-        format!("{hung} {code} {max_rss_kib}\n"),
-    )
-    .unwrap();
+    }
 }
