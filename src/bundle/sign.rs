@@ -301,16 +301,26 @@ pub(crate) mod tests {
         (sk, pk)
     }
 
+    /// Deterministic: Ed25519 signs without randomness, and the signature carries no time
+    /// (minisign's tool puts a timestamp in the trusted comment; here it is only the text
+    /// given), so the key loaded again from another copy of its file signs the same bytes.
     #[test]
     fn signatures_are_deterministic_and_verify_with_minisign() {
         let dir = tempfile::tempdir().unwrap();
         let (sk, pk) = key_pair(dir.path(), "k", None);
         let key = SigningKey::load_with(&sk, None, 1 << 20).unwrap();
         let a = key.sign(b"manifest", "evidencer bundle").unwrap();
-        assert_eq!(a, key.sign(b"manifest", "evidencer bundle").unwrap());
+        let copy = dir.path().join("copy.key");
+        std::fs::copy(&sk, &copy).unwrap();
+        let again = SigningKey::load_with(&copy, None, 1 << 20).unwrap();
+        assert_eq!(a, again.sign(b"manifest", "evidencer bundle").unwrap());
         let (public, info) = load_public_key(&pk).unwrap();
         assert_eq!(info, key.info());
         let text = String::from_utf8(a).unwrap();
+        assert_eq!(
+            text.lines().nth(2),
+            Some("trusted comment: evidencer bundle")
+        );
         check(&public, b"manifest", &text).unwrap();
         assert!(check(&public, b"manifesT", &text).is_err());
         assert_eq!(signature_key_id(&text), Some(info.key_id.clone()));

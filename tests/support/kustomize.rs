@@ -1,8 +1,11 @@
-//! `kubectl kustomize DIR`, for tests that check a rendered overlay: `None` (with a message)
-//! where kubectl is not installed.
+//! `kubectl kustomize DIR`, for tests that check a rendered overlay: `None` (with a message,
+//! or a failure under CI) where kubectl is not installed.
 
 use std::path::Path;
 
+use super::need;
+
+#[track_caller]
 pub fn render(dir: &Path) -> Option<String> {
     match std::process::Command::new("kubectl")
         .arg("kustomize")
@@ -16,10 +19,10 @@ pub fn render(dir: &Path) -> Option<String> {
             String::from_utf8_lossy(&out.stderr)
         ),
         Err(e) => {
-            eprintln!(
-                "skipped: kubectl is not available to render {} ({e})",
+            need::missing(&format!(
+                "kubectl cannot be run to render {} ({e})",
                 dir.display()
-            );
+            ));
             None
         }
     }

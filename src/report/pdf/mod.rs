@@ -222,12 +222,21 @@ mod tests {
             .collect()
     }
 
+    /// Streams are compressed in parallel: one worker thread and four, which finish them in
+    /// different orders, give the same bytes.
     #[test]
     fn the_same_report_renders_to_the_same_bytes() {
         let report = report(3);
         let id = Report::id(&report.to_json());
-        let a = render(&input(&report, &id, &[]));
-        let b = render(&input(&report, &id, &[]));
+        let on = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| render(&input(&report, &id, &[])))
+        };
+        let a = on(1);
+        let b = on(4);
         assert!(a.starts_with(b"%PDF-"));
         assert!(a == b, "two renders differ");
         let other = render(&input(&report, "another-id", &[]));

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
-mod support;
+use crate::support;
 
 fn evidencer() -> Command {
     Command::new(env!("CARGO_BIN_EXE_evidencer"))
@@ -315,7 +315,8 @@ fn a_run_killed_mid_way_leaves_no_finished_looking_folder_and_the_next_run_compl
 }
 
 /// Runs `script` as root in a private mount namespace (`sh -c script sh evidencer`): its
-/// mounts vanish with it. `None` (and a message) where that is not possible.
+/// mounts vanish with it. `None` (and a message) where that is not possible; under CI
+/// that fails the test.
 fn in_mount_namespace(script: &str) -> Option<std::process::Output> {
     if !support::namespaces::available() {
         return None;

@@ -194,7 +194,11 @@ fn an_accepted_risk_keeps_its_finding_but_not_its_weight() {
             let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
             assert!(flat.contains("1 of the failing or warning ones are covered by accepted"));
         }
-        Err(_) => eprintln!("skipping the PDF part: pdftotext (poppler-utils) is not installed"),
+        Err(e) => {
+            crate::support::need::missing(&format!(
+                "the PDF part: `pdftotext` (poppler-utils) cannot be run: {e}"
+            ));
+        }
     }
 }
 

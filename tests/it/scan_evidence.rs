@@ -2,16 +2,14 @@
 //! real binary: a pipeline line is never a dated scan of a running image, pipeline scans
 //! that cannot fail the pipeline are named, and a retag or a move is not a patch.
 
-#[path = "support/mod.rs"]
-mod support;
-
 use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
-use support::git::Repo;
+use crate::support;
+use crate::support::git::Repo;
 
 const AS_OF: &str = "2026-09-30";
 

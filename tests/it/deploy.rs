@@ -6,7 +6,7 @@
 //! applies must pass. The one warning allowed is a tag-only reference to evidencer's own
 //! image, which has no release digest to pin yet (an overlay adds the digest of your build).
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::fs;

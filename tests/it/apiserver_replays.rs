@@ -1,10 +1,13 @@
 //! Developer check that keeps the test API server honest: replays responses recorded from a
-//! real v1.36 API server (the shared `k8s-api-replays` fixtures, which the project does not
-//! ship) against it, and compares what it answers. Skipped when the recordings are absent:
-//! they live in `../shared/fixtures/k8s-api-replays/v1-36` beside the repository, or where
-//! `EVIDENCER_K8S_REPLAYS` points.
+//! real v1.36 API server (the shared `k8s-api-replays` fixtures, another project's recordings
+//! that this repository may not ship) against it, and compares what it answers. The
+//! recordings live in `../shared/fixtures/k8s-api-replays/v1-36` beside the repository, or
+//! where `EVIDENCER_K8S_REPLAYS` points; a clean clone has neither, so the check is ignored
+//! by a plain `cargo test` (the summary counts it as ignored, never as passed) and runs with
+//! `cargo test --test it apiserver_replays -- --ignored`, failing when the recordings are
+//! absent. `.ci/run` runs it where they are.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -12,14 +15,19 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 use support::apiserver::ApiServer;
 
-fn replays() -> Option<PathBuf> {
+fn replays() -> PathBuf {
     let dir = std::env::var_os("EVIDENCER_K8S_REPLAYS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR"))
                 .join("../shared/fixtures/k8s-api-replays/v1-36")
         });
-    dir.is_dir().then_some(dir)
+    assert!(
+        dir.is_dir(),
+        "no recorded API responses in {} (set EVIDENCER_K8S_REPLAYS to their folder)",
+        dir.display()
+    );
+    dir
 }
 
 /// `(url, status, body)` of each recorded exchange of a file.
@@ -74,11 +82,9 @@ fn items_with_kind(list: &Value, kind: &str, api_version: &str) -> Vec<Value> {
 }
 
 #[test]
+#[ignore = "needs the recorded API responses outside the repository; see the module comment"]
 fn the_test_server_answers_as_the_recorded_api_server_did() {
-    let Some(dir) = replays() else {
-        eprintln!("skipped: no recorded API responses (../shared/fixtures/k8s-api-replays)");
-        return;
-    };
+    let dir = replays();
     let (_, url, _, pods) = recorded(&dir, "pod-list.json").remove(0);
     let (_, deploy_url, _, deployments) = recorded(&dir, "deployment-list.json").remove(0);
     let crd = recorded(&dir, "custom_resource_definition-test.json");

@@ -1,6 +1,6 @@
 //! `--format pdf` end to end: the real binary writes report.pdf, and poppler-utils
 //! (`pdftotext`, `pdfinfo`; `.ci/run` installs them) read it back. Without them the tests
-//! that read the PDF say so and skip.
+//! that read the PDF say so and skip, or fail under CI.
 
 use std::fs;
 use std::path::Path;
@@ -8,6 +8,8 @@ use std::process::Command as Process;
 
 use assert_cmd::Command;
 use sha2::{Digest, Sha256};
+
+use crate::support::reruns;
 
 const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 /// Longer than any column of the findings table: it has to wrap.
@@ -17,6 +19,14 @@ const LONG_IMAGE: &str =
 /// A hardened Deployment with a digest-pinned image, a careless one with a non-ASCII name,
 /// and enough failing workloads that a findings table runs over several pages.
 fn snapshot(dir: &Path) -> String {
+    let dir = dir.join("prod-zürich");
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("snapshot.yaml");
+    fs::write(&path, snapshot_yaml()).unwrap();
+    path.display().to_string()
+}
+
+fn snapshot_yaml() -> String {
     let mut yaml = format!(
         r#"
 apiVersion: apps/v1
@@ -55,17 +65,20 @@ spec:
              spec:\n  template:\n    spec:\n      containers: [{{name: w, image: 'docker.io/acme/worker:latest'}}]\n"
         ));
     }
-    let dir = dir.join("prod-zürich");
-    fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("snapshot.yaml");
-    fs::write(&path, yaml).unwrap();
-    path.display().to_string()
+    yaml
 }
 
 fn report(snapshot: &str, out: &Path, formats: &str) {
-    Command::cargo_bin("evidencer")
-        .unwrap()
-        .args(["report", "--snapshot", snapshot, "--as-of", "2026-09-30"])
+    report_with(
+        Command::cargo_bin("evidencer").unwrap(),
+        snapshot,
+        out,
+        formats,
+    );
+}
+
+fn report_with(mut cmd: Command, snapshot: &str, out: &Path, formats: &str) {
+    cmd.args(["report", "--snapshot", snapshot, "--as-of", "2026-09-30"])
         .args(["--format", formats, "--org", "Zoë Ærø — Łódź GmbH"])
         .args(["--trusted-registry", "registry.example.com", "--out"])
         .arg(out)
@@ -74,11 +87,7 @@ fn report(snapshot: &str, out: &Path, formats: &str) {
 }
 
 fn poppler(tool: &str) -> bool {
-    let found = Process::new(tool).arg("-v").output().is_ok();
-    if !found {
-        eprintln!("skipping: {tool} (poppler-utils) is not installed; `.ci/run` installs it");
-    }
-    found
+    crate::support::need::tool(tool, &["-v"], "poppler-utils")
 }
 
 fn run(tool: &str, args: &[&str], pdf: &Path) -> String {
@@ -209,12 +218,17 @@ fn the_pdf_metadata_names_the_report() {
 
 #[test]
 fn the_same_input_and_as_of_give_a_byte_identical_pdf() {
-    let dir = tempfile::tempdir().unwrap();
-    let snap = snapshot(dir.path());
-    report(&snap, &dir.path().join("a"), "pdf");
-    report(&snap, &dir.path().join("b"), "pdf");
-    let a = fs::read(dir.path().join("a/report.pdf")).unwrap();
-    let b = fs::read(dir.path().join("b/report.pdf")).unwrap();
+    // Two runs that differ in all that must not matter: times, time zone, locale, threads.
+    let runs = reruns::two(&[]);
+    for run in &runs {
+        run.write("prod-zürich/snapshot.yaml", snapshot_yaml());
+        report_with(
+            run.evidencer(),
+            "prod-zürich/snapshot.yaml",
+            Path::new("out"),
+            "pdf",
+        );
+    }
+    let a = reruns::same_bytes(&runs, "out/report.pdf");
     assert!(a.len() > 10_000);
-    assert!(a == b, "report.pdf differs between two runs");
 }

@@ -6,7 +6,7 @@
 //! (`additionalProperties: false`), so a field the report writes but the schema does not
 //! describe fails here.
 
-mod report_support;
+use crate::report_support;
 
 use assert_cmd::Command;
 use serde_json::{Value, json};

@@ -1,9 +1,11 @@
 //! Golden tests of every renderer: a report built in code (fixed times, every status,
 //! verdict, problem level and coverage status, exceptions) rendered to report.md,
-//! report.html, report.json and answers.csv, compared with the snapshots in tests/snapshots/. Review changes with
-//! `cargo insta review` (or `INSTA_UPDATE=always cargo test --test render_golden`).
+//! report.html, report.json and answers.csv, compared with the snapshots in
+//! tests/it/snapshots/. Review changes with `cargo insta review` (or
+//! `INSTA_UPDATE=always cargo test --test it render_golden`). The goldens also prove
+//! rendering deterministic: a stored file, written by another process at another time.
 
-mod report_support;
+use crate::report_support;
 
 use evidencer::report::Report;
 use evidencer::report::templates::Templates;
@@ -40,11 +42,4 @@ fn csv_answers() {
     let csv = String::from_utf8(evidencer::report::csv::render(&report, &id)).expect("utf-8");
     // The line ends are CRLF (RFC 4180); the snapshot shows them as `\r`.
     insta::assert_snapshot!("answers.csv", csv.replace("\r\n", "\\r\n"));
-}
-
-#[test]
-fn rendering_is_deterministic() {
-    for name in ["report.md", "report.html"] {
-        assert_eq!(render(name), render(name), "{name}");
-    }
 }

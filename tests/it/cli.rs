@@ -6,6 +6,8 @@ use std::path::Path;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+use crate::support::reruns;
+
 fn evidencer() -> Command {
     Command::cargo_bin("evidencer").expect("binary built")
 }
@@ -47,31 +49,19 @@ fn read_json(path: &Path) -> serde_json::Value {
 
 #[test]
 fn report_writes_every_format_and_is_byte_identical_across_runs() {
-    let dir = tempfile::tempdir().unwrap();
-    let snap = snapshot(dir.path(), &format!("{GOOD}---{BAD}"));
-    for out in ["a", "b"] {
-        evidencer()
-            .args([
-                "report",
-                "--snapshot",
-                &snap,
-                "--as-of",
-                "2026-09-30",
-                "--format",
-                "md,html,json",
-            ])
-            .arg("--out")
-            .arg(dir.path().join(out))
+    let runs = reruns::two(&[]);
+    for run in &runs {
+        run.write("snap.yaml", format!("{GOOD}---{BAD}"));
+        run.evidencer()
+            .args(["report", "--snapshot", "snap.yaml", "--as-of", "2026-09-30"])
+            .args(["--format", "md,html,json", "--out", "out"])
             .assert()
             .success();
     }
     for name in ["report.md", "report.html", "report.json"] {
-        let a = fs::read(dir.path().join("a").join(name)).unwrap();
-        let b = fs::read(dir.path().join("b").join(name)).unwrap();
-        assert!(!a.is_empty(), "{name} is empty");
-        assert!(a == b, "{name} differs between two runs");
+        reruns::same_bytes(&runs, &format!("out/{name}"));
     }
-    let report = read_json(&dir.path().join("a/report.json"));
+    let report = read_json(&runs[0].path().join("out/report.json"));
     assert_eq!(report["schema_version"], 2);
     assert_eq!(report["generated_at"], "2026-09-30T23:59:59Z");
     assert_eq!(report["as_of"], "2026-09-30T23:59:59Z");

@@ -1,10 +1,11 @@
 //! `report --bundle`, `--sign-key` and `verify` end to end, with the real binary: what a
-//! bundle holds, that it is byte-identical from run to run, that `verify` names every file
+//! bundle holds, that it is byte-identical from run to run (whatever the order of the input
+//! files, their times, the time zone or the locale), that `verify` names every file
 //! that was changed, added or removed (in a directory, and in a `.tar.gz` re-packed after
 //! the change), that corrupt and hostile archives get clear errors, and that signatures
 //! check with the key that made them and fail with any other. The signature tests also run
 //! the standard `minisign` tool (Debian package `minisign`; `.ci/run` installs it) on the
-//! bundle; without it those parts say so and are skipped.
+//! bundle; without it those parts say so and are skipped (a failure under CI).
 
 use std::fs;
 use std::io::Write;
@@ -15,7 +16,12 @@ use assert_cmd::Command;
 use evidencer::bundle::tar_gz::{self, Limits};
 use sha2::{Digest, Sha256};
 
+use crate::support::reruns;
+
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// What [`report`] reads, relative to the repository.
+const SAMPLE_INPUTS: [&str; 2] = ["samples/snapshot", "samples/exceptions.yaml"];
 
 fn evidencer() -> Command {
     let mut cmd = Command::cargo_bin("evidencer").unwrap();
@@ -30,22 +36,31 @@ fn sha256(bytes: &[u8]) -> String {
 /// `evidencer report` on the sample snapshot with its exceptions, every format, writing the
 /// reports to `out` and the bundle to `bundle`; `extra` adds flags.
 fn report(out: &Path, bundle: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
-    evidencer()
-        .args([
-            "report",
-            "--snapshot",
-            "samples/snapshot",
-            "--as-of",
-            "2026-09-30",
-        ])
-        .args(["--format", "md,html,json,pdf,csv", "--org", "Example Corp"])
-        .args(["--exceptions", "samples/exceptions.yaml"])
-        .args(["--trusted-registry", "registry.example.com", "--out"])
-        .arg(out)
-        .arg("--bundle")
-        .arg(bundle)
-        .args(extra)
-        .assert()
+    report_with(evidencer(), out, bundle, extra)
+}
+
+/// [`report`], run by `cmd`, whose working directory holds `samples/`.
+fn report_with(
+    mut cmd: Command,
+    out: &Path,
+    bundle: &Path,
+    extra: &[&str],
+) -> assert_cmd::assert::Assert {
+    cmd.args([
+        "report",
+        "--snapshot",
+        "samples/snapshot",
+        "--as-of",
+        "2026-09-30",
+    ])
+    .args(["--format", "md,html,json,pdf,csv", "--org", "Example Corp"])
+    .args(["--exceptions", "samples/exceptions.yaml"])
+    .args(["--trusted-registry", "registry.example.com", "--out"])
+    .arg(out)
+    .arg("--bundle")
+    .arg(bundle)
+    .args(extra)
+    .assert()
 }
 
 struct Verified {
@@ -232,13 +247,19 @@ fn verify_names_each_file_changed_added_or_removed_in_a_directory_bundle() {
 #[test]
 fn a_tar_gz_bundle_is_byte_identical_and_verify_names_a_file_changed_before_repacking() {
     let dir = tempfile::tempdir().unwrap();
-    let a = dir.path().join("a.tar.gz");
-    let b = dir.path().join("b.tgz");
-    report(&dir.path().join("out-a"), &a, &[]).success();
-    report(&dir.path().join("out-b"), &b, &[]).success();
+    // Two runs that differ in all that must not matter (and in the name's extension).
+    let runs = reruns::two(&SAMPLE_INPUTS);
+    let names = [Path::new("bundle.tar.gz"), Path::new("bundle.tgz")];
+    for (run, name) in runs.iter().zip(names) {
+        report_with(run.evidencer(), Path::new("out"), name, &[]).success();
+    }
+    let a = runs[0].path().join(names[0]);
     let bytes = fs::read(&a).unwrap();
     assert!(bytes.starts_with(&[0x1f, 0x8b]), "gzip");
-    assert!(bytes == fs::read(&b).unwrap(), "two runs, two archives");
+    assert!(
+        bytes == fs::read(runs[1].path().join(names[1])).unwrap(),
+        "two runs, two archives"
+    );
     let v = verify(&a, None);
     assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
 
@@ -446,13 +467,7 @@ fn crate_key_pair(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
 
 /// The standard tool, when installed.
 fn minisign_tool() -> bool {
-    let found = Process::new("minisign").arg("-v").output().is_ok();
-    if !found {
-        eprintln!(
-            "skipping the minisign tool part: `minisign` is not installed; `.ci/run` installs it"
-        );
-    }
-    found
+    crate::support::need::tool("minisign", &["-v"], "minisign")
 }
 
 /// A key pair made by the `minisign` tool itself, without a password (`-W`).
@@ -557,12 +572,19 @@ fn a_signed_bundle_verifies_with_its_public_key_and_fails_with_another() {
     assert_signed_and_checked(dir.path(), &sk, &pk, &other);
 
     // Signed archives are as deterministic as unsigned ones.
-    let a = dir.path().join("a.tar.gz");
-    let b = dir.path().join("b.tar.gz");
+    let runs = reruns::two(&SAMPLE_INPUTS);
     let sign = ["--sign-key", sk.to_str().unwrap()];
-    report(&dir.path().join("oa"), &a, &sign).success();
-    report(&dir.path().join("ob"), &b, &sign).success();
-    assert!(fs::read(&a).unwrap() == fs::read(&b).unwrap());
+    for run in &runs {
+        report_with(
+            run.evidencer(),
+            Path::new("o"),
+            Path::new("b.tar.gz"),
+            &sign,
+        )
+        .success();
+    }
+    reruns::same_bytes(&runs, "b.tar.gz");
+    let a = runs[0].path().join("b.tar.gz");
     assert_eq!(verify(&a, Some(&pk)).code, 0);
     assert_eq!(verify(&a, Some(&other)).code, 1);
 

@@ -3,7 +3,7 @@
 //! account over TLS (in a private mount namespace, as root), and an unreachable API server
 //! filing nothing.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -199,7 +199,8 @@ fn test_pki() -> (String, String, String) {
 }
 
 /// Runs the binary as root in a private mount namespace with `sa` mounted at the
-/// service-account path; `None` (with a message) where that cannot be done.
+/// service-account path; `None` (with a message) where that cannot be done, a failure
+/// under CI.
 fn run_in_pod(sa: &Path, home: &Path, port: u16, args: &[&str]) -> Option<std::process::Output> {
     if !support::namespaces::available() {
         return None;

@@ -12,7 +12,7 @@ use assert_cmd::Command;
 use git2::{Oid, Signature, Time};
 use serde_json::Value;
 
-mod support;
+use crate::support;
 
 use support::git::{Repo, WORKFLOW, changes, deployment, findings, problems, run, secs};
 

@@ -2,19 +2,17 @@
 //! a snapshot manifest that points outside its directory, lists that never end, numbers and
 //! dates out of range, malformed YAML that kubectl reads anyway, and input built to blow up
 //! memory. Every run of the binary has a deadline (a hang is a failure) and its peak memory
-//! is measured (`wait4`'s `ru_maxrss` of that child alone).
+//! is measured (`wait4`'s `ru_maxrss` of that run alone, see [`support::peak`]).
 
 use std::ffi::{CString, OsStr, OsString};
 use std::fs;
-use std::io::Read;
-use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::thread::JoinHandle;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::support;
 use crate::support::apiserver::{ApiServer, Endless};
 
 const AS_OF: &str = "2026-09-30";
@@ -49,61 +47,27 @@ impl Ran {
     }
 }
 
-fn drain(mut from: impl Read + Send + 'static) -> JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = from.read_to_end(&mut bytes);
-        String::from_utf8_lossy(&bytes).into_owned()
-    })
-}
-
-/// Waits for the child with a deadline, killing it on expiry; its exit and peak memory.
-fn wait_for(child: &mut Child, deadline: Duration, what: &str) -> (Option<i32>, i64) {
-    let pid = child.id() as libc::pid_t;
-    let started = Instant::now();
-    loop {
-        let mut status = 0;
-        // SAFETY: a zeroed rusage is a valid value for wait4 to fill in.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: pid is our own child, not yet reaped; status and usage are valid pointers.
-        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-        assert!(reaped >= 0, "wait4: {}", std::io::Error::last_os_error());
-        if reaped == pid {
-            let status = std::process::ExitStatus::from_raw(status);
-            return (status.code(), usage.ru_maxrss);
-        }
-        if started.elapsed() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: no exit within {deadline:?}: the run hangs");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Runs the binary in `cwd` with `args`, killed after `deadline`.
+/// Runs the binary in `cwd` with `args`, killed after `deadline` (a failure: it hangs);
+/// its peak memory is its own (see [`support::peak`]).
 fn run_in(cwd: &Path, args: &[OsString], deadline: Duration) -> Ran {
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("evidencer"))
-        .args(args)
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("evidencer"));
+    cmd.args(args)
         .current_dir(cwd)
         .env_remove("EVIDENCER_LOG")
         .env_remove("KUBECONFIG")
         .env_remove("KUBERNETES_SERVICE_HOST")
-        .env("HOME", cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = drain(child.stdout.take().unwrap());
-    let stderr = drain(child.stderr.take().unwrap());
-    let what = format!("evidencer {}", shown(args));
-    let (code, max_rss_kib) = wait_for(&mut child, deadline, &what);
+        .env("HOME", cwd);
+    let ran = support::peak::run(&cmd, deadline);
+    assert!(
+        !ran.hung,
+        "evidencer {}: no exit within {deadline:?}: the run hangs",
+        shown(args)
+    );
     Ran {
-        code,
-        stdout: stdout.join().unwrap(),
-        stderr: stderr.join().unwrap(),
-        max_rss_kib,
+        code: ran.code,
+        stdout: String::from_utf8_lossy(&ran.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&ran.stderr).into_owned(),
+        max_rss_kib: ran.max_rss_kib,
     }
 }
 

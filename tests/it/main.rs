@@ -1,0 +1,30 @@
+//! The integration tests, one binary: each module was a test file of its own, and every one
+//! compiled and linked the shared support (the local API server above all) again. One
+//! binary links once, and its tests share the machine's cores instead of running one file
+//! after another. `cargo test --test it MODULE::` runs one module.
+
+#[path = "../report_support/mod.rs"]
+mod report_support;
+#[path = "../support/mod.rs"]
+mod support;
+
+mod apiserver_replays;
+mod archive;
+mod bad_input;
+mod bundle;
+mod cli;
+mod cluster_checks;
+mod cluster_live;
+mod deploy;
+mod exceptions;
+mod git_history;
+mod hostile;
+mod in_cluster;
+mod pdf;
+mod render_golden;
+mod report_render;
+mod report_schema;
+mod scan_evidence;
+mod scope;
+mod verdicts;
+mod yaml_forms;
