@@ -480,28 +480,17 @@ enum Entry {
 
 /// Every entry below `root` that is not a directory, by `/`-separated relative path.
 fn list_files(root: &Path) -> std::io::Result<BTreeMap<String, Entry>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![(root.to_path_buf(), String::new())];
-    while let Some((dir, prefix)) = stack.pop() {
-        for entry in fs::read_dir(&dir)? {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let rel = if prefix.is_empty() {
-                name
-            } else {
-                format!("{prefix}/{name}")
+    let walked = manifest::walk(root)?;
+    Ok(walked
+        .into_iter()
+        .filter_map(|(path, found)| {
+            let entry = match found {
+                manifest::Entry::Dir => return None,
+                manifest::Entry::File => Entry::File,
+                manifest::Entry::Symlink => Entry::Other("a symbolic link, not followed"),
+                manifest::Entry::Special => Entry::Other("not a regular file"),
             };
-            let kind = entry.file_type()?;
-            if kind.is_dir() {
-                stack.push((entry.path(), rel));
-            } else if kind.is_file() {
-                out.insert(rel, Entry::File);
-            } else if kind.is_symlink() {
-                out.insert(rel, Entry::Other("a symbolic link, not followed"));
-            } else {
-                out.insert(rel, Entry::Other("not a regular file"));
-            }
-        }
-    }
-    Ok(out)
+            Some((path, entry))
+        })
+        .collect())
 }

@@ -242,13 +242,13 @@ pub fn check_replaceable(dir: &Path, owned: &Owned) -> Result<(), NotReplaceable
     let first = || {
         present
             .iter()
-            .find(|(_, k)| **k != Kind::Dir)
+            .find(|(_, k)| **k != Entry::Dir)
             .or(present.iter().next())
             .map(|(p, _)| p.clone())
             .unwrap_or_default()
     };
     let manifest_path = dir.join(FILE_NAME);
-    if present.get(FILE_NAME) != Some(&Kind::File) {
+    if present.get(FILE_NAME) != Some(&Entry::File) {
         return foreign(format!("it holds `{}` and no {}", first(), FILE_NAME));
     }
     let text = fs::read(&manifest_path).map_err(read(&manifest_path))?;
@@ -275,9 +275,10 @@ pub fn check_replaceable(dir: &Path, owned: &Owned) -> Result<(), NotReplaceable
             ));
         }
         match present.get(&f.path) {
-            Some(Kind::File) => {}
-            Some(Kind::Other(what)) => return foreign(format!("`{}` is {what}", f.path)),
-            Some(Kind::Dir) | None => {
+            Some(Entry::File) => {}
+            Some(Entry::Symlink) => return foreign(format!("`{}` is a symbolic link", f.path)),
+            Some(Entry::Special) => return foreign(format!("`{}` is not a regular file", f.path)),
+            Some(Entry::Dir) | None => {
                 return foreign(format!(
                     "`{}`, listed in its {}, is missing",
                     f.path, FILE_NAME
@@ -293,16 +294,17 @@ pub fn check_replaceable(dir: &Path, owned: &Owned) -> Result<(), NotReplaceable
         expected.insert(f.path.clone());
     }
     // Files first: they say more than the folder holding them.
-    let mut unexpected: Vec<(&String, &Kind)> = present
+    let mut unexpected: Vec<(&String, &Entry)> = present
         .iter()
         .filter(|(path, _)| !expected.contains(*path))
         .collect();
-    unexpected.sort_by_key(|(_, kind)| **kind == Kind::Dir);
+    unexpected.sort_by_key(|(_, kind)| **kind == Entry::Dir);
     if let Some((path, kind)) = unexpected.first() {
         let why = match kind {
-            Kind::File => "which its manifest.json does not list",
-            Kind::Dir => "a folder its manifest.json does not account for",
-            Kind::Other(what) => what,
+            Entry::File => "which its manifest.json does not list",
+            Entry::Dir => "a folder its manifest.json does not account for",
+            Entry::Symlink => "a symbolic link",
+            Entry::Special => "not a regular file",
         };
         return foreign(format!("it holds `{path}`, {why}"));
     }
@@ -323,16 +325,20 @@ pub fn check_replaceable(dir: &Path, owned: &Owned) -> Result<(), NotReplaceable
     Ok(())
 }
 
-#[derive(Debug, PartialEq, Eq)]
-enum Kind {
+/// What a directory entry is, as [`walk`] finds it. Links are never followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
     File,
     Dir,
-    /// Not a regular file or a directory: what it is. Never followed.
-    Other(&'static str),
+    Symlink,
+    /// A FIFO, socket or device.
+    Special,
 }
 
-/// Everything below `root` by `/`-separated relative path, sorted.
-fn walk(root: &Path) -> std::io::Result<std::collections::BTreeMap<String, Kind>> {
+/// Everything below `root` by `/`-separated relative path, sorted: the one walk over an
+/// output directory, for the overwrite guard here and for `verify`, each of which words what
+/// it finds in its own terms.
+pub fn walk(root: &Path) -> std::io::Result<std::collections::BTreeMap<String, Entry>> {
     let mut out = std::collections::BTreeMap::new();
     let mut stack = vec![(root.to_path_buf(), String::new())];
     while let Some((dir, prefix)) = stack.pop() {
@@ -345,16 +351,17 @@ fn walk(root: &Path) -> std::io::Result<std::collections::BTreeMap<String, Kind>
                 format!("{prefix}/{name}")
             };
             let kind = entry.file_type()?;
-            if kind.is_dir() {
+            let what = if kind.is_dir() {
                 stack.push((entry.path(), rel.clone()));
-                out.insert(rel, Kind::Dir);
+                Entry::Dir
             } else if kind.is_file() {
-                out.insert(rel, Kind::File);
+                Entry::File
             } else if kind.is_symlink() {
-                out.insert(rel, Kind::Other("a symbolic link"));
+                Entry::Symlink
             } else {
-                out.insert(rel, Kind::Other("not a regular file"));
-            }
+                Entry::Special
+            };
+            out.insert(rel, what);
         }
     }
     Ok(out)
@@ -363,6 +370,26 @@ fn walk(root: &Path) -> std::io::Result<std::collections::BTreeMap<String, Kind>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn walk_names_files_folders_links_and_sockets_without_following_links() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("a/b")).unwrap();
+        fs::write(dir.path().join("a/b/f.json"), "{}").unwrap();
+        std::os::unix::fs::symlink("/etc", dir.path().join("a/out")).unwrap();
+        let _socket = std::os::unix::net::UnixListener::bind(dir.path().join("s")).unwrap();
+        let found: Vec<(String, Entry)> = walk(dir.path()).unwrap().into_iter().collect();
+        assert_eq!(
+            found,
+            [
+                ("a".to_string(), Entry::Dir),
+                ("a/b".to_string(), Entry::Dir),
+                ("a/b/f.json".to_string(), Entry::File),
+                ("a/out".to_string(), Entry::Symlink),
+                ("s".to_string(), Entry::Special),
+            ]
+        );
+    }
 
     #[test]
     fn round_trips_and_keeps_extension_fields() {
