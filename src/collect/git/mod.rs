@@ -166,6 +166,9 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
             message: message.clone(),
         });
     }
+    if let Some(p) = made_after_as_of(&ctx, &walk) {
+        ctx.problems.push(p);
+    }
     let walked = walk.period(&options.period);
 
     let mut inventory = Inventory::default();
@@ -886,6 +889,50 @@ fn broken_history(ctx: &Ctx, id: Oid, message: &str) -> Problem {
         format!("cannot read commit {id}: {message}; the history before it was not read"),
     )
     .hint("run `git fsck` on the repository; a re-clone restores missing or corrupt objects")
+}
+
+/// The commits at the tip made after `--as-of`, which are not read.
+fn made_after_as_of(ctx: &Ctx, walk: &Walk) -> Option<Problem> {
+    let (newest, newest_time) = *walk.after_as_of.first()?;
+    let (oldest, oldest_time) = *walk.after_as_of.last()?;
+    let n = walk.after_as_of.len();
+    let which = if n == 1 {
+        format!(
+            "1 commit ({} at {}) at the tip of {} is",
+            short(newest),
+            rfc3339(walk::at(newest_time)),
+            ctx.options.reference
+        )
+    } else {
+        format!(
+            "{n} commits (the newest {} at {}, the oldest {} at {}) at the tip of {} are",
+            short(newest),
+            rfc3339(walk::at(newest_time)),
+            short(oldest),
+            rfc3339(walk::at(oldest_time)),
+            ctx.options.reference
+        )
+    };
+    let from = match walk.start_commit() {
+        Some(id) => format!("the history is read from {}", short(id)),
+        None => "no commit of the history is dated at or before it".to_string(),
+    };
+    Some(
+        Problem::new(
+            ProblemLevel::Note,
+            &ctx.source_id,
+            format!("{}@{}", ctx.name, ctx.options.reference),
+            format!(
+                "{which} dated after --as-of ({}): made after the date the report speaks \
+                 for, not read; {from}",
+                rfc3339(ctx.options.as_of)
+            ),
+        )
+        .hint(
+            "give a later --as-of to include them; a commit dated in the future by mistake \
+             is read once a commit dated before --as-of is made on top of it",
+        ),
+    )
 }
 
 /// A commit counted at another time than its committer time.

@@ -104,6 +104,9 @@ pub(super) struct Walk<'o> {
     /// Commits read so far whose time was replaced, in walk order.
     pub replaced: Vec<Stamp>,
     noted: HashSet<Oid>,
+    /// The commits at the tip, newest first, made after `--as-of` (id, committer time):
+    /// not read.
+    pub after_as_of: Vec<(Oid, i64)>,
 }
 
 /// A commit header, before effective times are known.
@@ -138,12 +141,13 @@ impl<'o> Walk<'o> {
                 }
             }
         };
-        let headers = if all_parents {
-            every_commit(tip, &mut read)
-        } else {
-            first_parents(tip, &mut read)
-        };
         let as_of = as_of.timestamp();
+        let (from, after_as_of) = made_after(tip, as_of, &mut read);
+        let headers = match from {
+            None => Vec::new(),
+            Some(from) if all_parents => every_commit(from, &mut read),
+            Some(from) => first_parents(from, &mut read),
+        };
         let (order, chain) = if all_parents {
             order_by_effective_time(headers, as_of)
         } else {
@@ -162,9 +166,15 @@ impl<'o> Walk<'o> {
             broken,
             replaced: Vec::new(),
             noted: HashSet::new(),
+            after_as_of,
         };
         walk.cut = walk.find_cut();
         walk
+    }
+
+    /// The newest commit read: the tip, or the first one at or before `--as-of`.
+    pub fn start_commit(&self) -> Option<Oid> {
+        self.chain.first().map(|&i| self.order[i].id)
     }
 
     /// No commit at all could be read.
@@ -301,6 +311,36 @@ impl<'o> Walk<'o> {
         }
         None
     }
+}
+
+/// Where the history as of `as_of` starts: the first commit along first parents from `tip`
+/// whose committer time is at or before `as_of`, and the commits before it (newest first).
+///
+/// A report for a past date run on a repository that has moved on since must read the
+/// repository as it was then: the commits on top were made later and are not read. Only the
+/// run of commits at the tip counts as later; a commit dated after `as_of` with a commit
+/// dated at or before it on top is future-dated, and [`effective`] counts it at its
+/// parent's time.
+fn made_after(
+    tip: Oid,
+    as_of: i64,
+    read: &mut dyn FnMut(Oid) -> Option<Header>,
+) -> (Option<Oid>, Vec<(Oid, i64)>) {
+    let mut later = Vec::new();
+    let mut seen = HashSet::new();
+    let mut next = Some(tip);
+    while let Some(id) = next.filter(|id| seen.insert(*id)) {
+        // An unreadable commit is noted by `read`; nothing older can be reached.
+        let Some(h) = read(id) else {
+            return (None, later);
+        };
+        if h.committed <= as_of {
+            return (Some(id), later);
+        }
+        later.push((id, h.committed));
+        next = h.parents.first().copied();
+    }
+    (None, later)
 }
 
 /// The first-parent chain from `tip`, newest first, up to a commit without a parent or one

@@ -161,6 +161,53 @@ fn a_future_dated_commit_does_not_hide_the_commits_after_it() {
     );
 }
 
+/// A report for a past date run on a repository that has moved on since: the commits made
+/// after `--as-of` did not exist then, and must not be pulled into the period (they were,
+/// at their parents' time, as if they were future-dated).
+#[test]
+fn commits_made_after_the_as_of_date_are_not_read_into_the_period() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(&tmp.path().join("gitops"));
+    r.write("apps/api.yaml", &deployment("ghcr.io/acme/api:1.0.0"));
+    r.commit("2026-06-01T00:00:00Z", "Ana", "initial", &[]);
+    r.write("apps/api.yaml", &deployment("ghcr.io/acme/api:1.1.0"));
+    let a = r.commit("2026-07-02T00:00:00Z", "Ben", "api 1.1", &[]);
+    // After --as-of (2026-10-15), in order: the repository as it is today.
+    r.write("apps/api.yaml", &deployment("ghcr.io/acme/api:2.0.0"));
+    let later = r.commit("2026-11-02T00:00:00Z", "Cleo", "api 2", &[]);
+    r.write("scripts/hotfix.sh", HOTFIX);
+    let tip = r.commit("2026-12-01T00:00:00Z", "Dan", "hotfix", &[]);
+    let root = r.root().to_str().unwrap().to_string();
+
+    let (report, _) = run(
+        &["--repo", &root, "--period", "2026-Q3"],
+        &tmp.path().join("out"),
+    );
+    let got: Vec<String> = changes(&report).into_iter().map(|c| c.1).collect();
+    assert_eq!(got, [a.to_string()], "{:#?}", report["changes"]);
+    assert_eq!(report["sources"][0]["details"]["commits_in_period"], "1");
+    assert!(
+        findings(&report, "no-in-place-mutation")
+            .iter()
+            .all(|f| f["details"]["commit"] != tip.to_string()),
+        "a script committed after --as-of was judged"
+    );
+    let p = problems(&report);
+    assert!(
+        !p.iter().any(|p| p.contains("committer time")),
+        "an honest later commit is not a replaced time: {p:#?}"
+    );
+    let note: Vec<&String> = p.iter().filter(|p| p.contains("after --as-of")).collect();
+    assert_eq!(note.len(), 1, "{p:#?}");
+    assert!(
+        note[0].contains("2 commits")
+            && note[0].contains(&tip.to_string()[..12])
+            && note[0].contains(&later.to_string()[..12])
+            && note[0].contains(&a.to_string()[..12]),
+        "{note:#?}"
+    );
+}
+
 #[test]
 fn a_truncated_loose_object_is_a_problem_not_a_hang() {
     let tmp = tempfile::tempdir().unwrap();
