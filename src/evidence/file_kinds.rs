@@ -159,9 +159,10 @@ pub fn is_tekton(text: &str) -> bool {
         })
 }
 
-/// Is this path a Dockerfile? `Dockerfile`, `Containerfile`, `Dockerfile.*`, `*.Dockerfile`
-/// (any case), not `*.dockerignore`, and not under `.devcontainer/`, `node_modules/` or
-/// `vendor/` (development containers and third-party code are not what ships).
+/// Is this path a Dockerfile? `Dockerfile`, `Dockerfile.*`, `Dockerfile-*`, `Dockerfile_*`,
+/// `*.Dockerfile`, and the same for `Containerfile` (any case); not `*.dockerignore`, and not
+/// under `.devcontainer/`, `node_modules/` or `vendor/` (development containers and
+/// third-party code are not what ships).
 pub fn is_dockerfile(path: &str) -> bool {
     if path
         .split('/')
@@ -173,10 +174,15 @@ pub fn is_dockerfile(path: &str) -> bool {
     if name.ends_with(".dockerignore") {
         return false;
     }
+    // `Dockerfile-chroot`, `Dockerfile_builder`: a variant named after the base name.
+    let variant = |base: &str| {
+        name.strip_prefix(base)
+            .is_some_and(|rest| rest.starts_with(['.', '-', '_']) && rest.len() > 1)
+    };
     name == "dockerfile"
         || name == "containerfile"
-        || name.starts_with("dockerfile.")
-        || name.starts_with("containerfile.")
+        || variant("dockerfile")
+        || variant("containerfile")
         || name.ends_with(".dockerfile")
         || name.ends_with(".containerfile")
 }
@@ -240,6 +246,15 @@ mod tests {
             ("dockerfile", true),
             (".devcontainer/Dockerfile", false),
             ("Dockerfile.dockerignore", false),
+            // Issue 14, class 5d.
+            ("images/Dockerfile-chroot", true),
+            ("Dockerfile_builder", true),
+            ("Containerfile.fedora", true),
+            ("build/Containerfile-ubi", true),
+            ("deploy/web.containerfile", true),
+            ("Dockerfile-chroot.dockerignore", false),
+            (".dockerignore", false),
+            ("Dockerfile-chroot/README.md", false),
             ("docs/dockerfiles.md", false),
         ] {
             assert_eq!(is_dockerfile(path), want, "{path}");
