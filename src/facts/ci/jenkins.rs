@@ -46,6 +46,8 @@ pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
             && t[1].is_punct('.')
             && matches!(t[2].ident(), Some("build" | "image"))
     });
+    // `def app = docker.build('x')`: the image each variable holds.
+    let mut built: std::collections::BTreeMap<String, String> = Default::default();
     // `dir('x') {` blocks: (brace depth at which the block ends, directory).
     let mut dirs: Vec<(usize, String)> = Vec::new();
     let mut depth = 0usize;
@@ -82,6 +84,13 @@ pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
                     }
                     "build" if after_dot && i >= 2 && toks[i - 2].ident() == Some("docker") => {
                         let target = first_string(&toks, i).map(|s| s.text().trim().to_string());
+                        // `def app = docker.build('x')`: what `app.push(...)` pushes.
+                        if i >= 4
+                            && toks[i - 3].is_punct('=')
+                            && let (Some(var), Some(image)) = (toks[i - 4].ident(), &target)
+                        {
+                            built.insert(var.to_string(), image.clone());
+                        }
                         w.step(
                             path,
                             line,
@@ -102,17 +111,24 @@ pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
                             .rev()
                             .find_map(Tok::ident)
                             .unwrap_or("image");
-                        let tag = match args(&toks, i).first() {
-                            Some(Tok::Str(s, _)) => format!("'{}'", s.text().trim()),
-                            _ => String::new(),
+                        // The argument as written: a tag string, a variable, an expression.
+                        let arguments = args(&toks, i);
+                        let written = render(arguments);
+                        let image = built.get(receiver);
+                        let target = match (image, arguments) {
+                            (Some(image), [Tok::Str(tag, _)]) => {
+                                Some(format!("{image}:{}", tag.text().trim()))
+                            }
+                            (Some(image), _) => Some(image.clone()),
+                            (None, _) => None,
                         };
                         w.step(
                             path,
                             line,
                             Activity::Push,
                             "image.push (Docker Pipeline)",
-                            &format!("{receiver}.push({tag})"),
-                            None,
+                            &format!("{receiver}.push({written})"),
+                            target.as_deref(),
                             None,
                         );
                     }
@@ -221,6 +237,38 @@ fn args(toks: &[Tok], at: usize) -> &[Tok] {
         end += 1;
     }
     &toks[start..end]
+}
+
+/// Tokens as Groovy source, one line: a string with `${` in double quotes (only they
+/// interpolate), any other in single quotes.
+fn render(toks: &[Tok]) -> String {
+    let mut out = String::new();
+    for t in toks {
+        match t {
+            Tok::Str(s, _) => {
+                let text = s.text();
+                let text = text.trim();
+                if text.contains("${") {
+                    out.push_str(&format!("\"{text}\""));
+                } else {
+                    out.push_str(&format!("'{text}'"));
+                }
+            }
+            Tok::Ident(name, _) => {
+                if out.ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+                    out.push(' ');
+                }
+                out.push_str(name);
+            }
+            Tok::Punct(c, _) => {
+                out.push(*c);
+                if *c == ',' {
+                    out.push(' ');
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The script of `sh 'x'` or `sh script: 'x'`.

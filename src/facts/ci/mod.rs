@@ -597,6 +597,8 @@ fn yaml_documents<'t>(
 #[cfg(test)]
 mod fixture_tests;
 #[cfg(test)]
+mod misread_tests;
+#[cfg(test)]
 mod reader_tests;
 #[cfg(test)]
 pub(crate) mod test_support;
