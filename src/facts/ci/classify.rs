@@ -1444,10 +1444,11 @@ fn kubectl(prog: &str, args: &[&str], out: &mut Vec<Action>) {
                 .iter()
                 .position(|a| *a == "--")
                 .map(|i| args[i + 1..].join(" "));
-            let note = inner
-                .filter(|c| !c.is_empty())
-                .map(|c| format!("runs `{c}` inside a running container"));
-            hit(out, Activity::Mutation, tool("exec"), target(1), note)
+            let note = match inner.filter(|c| !c.is_empty()) {
+                Some(c) => format!("runs `{c}` inside a running container"),
+                None => "opens a command inside a running container".to_string(),
+            };
+            hit(out, Activity::Mutation, tool("exec"), target(1), Some(note))
         }
         "attach" => hit(
             out,

@@ -116,10 +116,13 @@ pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
                         let written = render(arguments);
                         let image = built.get(receiver);
                         let target = match (image, arguments) {
+                            // `push('tag')` pushes the image under that tag instead.
                             (Some(image), [Tok::Str(tag, _)]) => {
-                                Some(format!("{image}:{}", tag.text().trim()))
+                                Some(format!("{}:{}", untagged(image), tag.text().trim()))
                             }
-                            (Some(image), _) => Some(image.clone()),
+                            (Some(image), []) => Some(image.clone()),
+                            // A tag from a variable or expression: the repository it goes to.
+                            (Some(image), _) => Some(untagged(image).to_string()),
                             (None, _) => None,
                         };
                         w.step(
@@ -237,6 +240,14 @@ fn args(toks: &[Tok], at: usize) -> &[Tok] {
         end += 1;
     }
     &toks[start..end]
+}
+
+/// `reg:5000/app:1` -> `reg:5000/app`; a name without a tag as it is.
+fn untagged(image: &str) -> &str {
+    match image.rfind(':') {
+        Some(i) if !image[i..].contains('/') => &image[..i],
+        _ => image,
+    }
 }
 
 /// Tokens as Groovy source, one line: a string with `${` in double quotes (only they

@@ -22,15 +22,15 @@ fn pipeline_steps(files: &[(&str, &str)]) -> String {
 fn jenkins_image_push_keeps_its_argument() {
     let got = pipeline_steps(&[(
         "Jenkinsfile",
-        "node {\n  def app = docker.build(\"acme/web\")\n  docker.withRegistry('https://reg.example.com', 'creds') {\n    app.push(name)\n    app.push(\"${env.BUILD_NUMBER}\")\n    app.push('latest')\n    app.push()\n    app.push(env.TAG)\n  }\n}\n",
+        "node {\n  def app = docker.build(\"acme/web:${env.GIT_COMMIT}\")\n  docker.withRegistry('https://reg.example.com', 'creds') {\n    app.push(name)\n    app.push(\"${env.BUILD_NUMBER}\")\n    app.push('latest')\n    app.push()\n    app.push(env.TAG)\n  }\n}\n",
     )]);
     assert_eq!(
         got,
-        "Jenkinsfile:2 build docker.build (Docker Pipeline) [acme/web] | docker.build(acme/web)\n\
+        "Jenkinsfile:2 build docker.build (Docker Pipeline) [acme/web:${env.GIT_COMMIT}] | docker.build(acme/web:${env.GIT_COMMIT})\n\
          Jenkinsfile:4 push image.push (Docker Pipeline) [acme/web] | app.push(name)\n\
          Jenkinsfile:5 push image.push (Docker Pipeline) [acme/web:${env.BUILD_NUMBER}] | app.push(\"${env.BUILD_NUMBER}\")\n\
          Jenkinsfile:6 push image.push (Docker Pipeline) [acme/web:latest] | app.push('latest')\n\
-         Jenkinsfile:7 push image.push (Docker Pipeline) [acme/web] | app.push()\n\
+         Jenkinsfile:7 push image.push (Docker Pipeline) [acme/web:${env.GIT_COMMIT}] | app.push()\n\
          Jenkinsfile:8 push image.push (Docker Pipeline) [acme/web] | app.push(env.TAG)\n"
     );
 }
