@@ -47,6 +47,9 @@ pub enum Action {
     },
     /// `docker run --name X`: a container this pipeline starts itself.
     Started(String),
+    /// Something the command does that the findings should mention though it counts as
+    /// no step (`docker build -o out .` exports files, not an image).
+    Note(String),
 }
 
 /// The command's context: on the CI runner, or on a remote host reached by ssh.
@@ -371,6 +374,10 @@ pub fn classify(
             if let Some(&sub @ ("build" | "bake")) =
                 positionals(args, DOCKER_BUILD_VALUE_OPTIONS).first()
             {
+                if let Some(why) = exports_files(&args[1..], sub == "bake") {
+                    out.push(Action::Note(no_image_built(&format!("depot {sub}"), &why)));
+                    return out;
+                }
                 out.push(hit(
                     Activity::Build,
                     &format!("depot {sub}"),
@@ -964,7 +971,16 @@ fn docker(prog: &str, args: &[&str], ctx: Context<'_>, out: &mut Vec<Action>) {
     let args = &args[start..];
     let Some(&sub) = args.first() else { return };
     let rest = &args[1..];
-    let tag = |a: &[&str]| flag_value(a, &["-t", "--tag"]).map(str::to_string);
+    // `-t x`, else the image an `--output type=image,name=x` names.
+    let tag = |a: &[&str]| {
+        flag_value(a, &["-t", "--tag"])
+            .or_else(|| {
+                flag_value(a, &["--output", "-o"])?
+                    .split(',')
+                    .find_map(|p| p.trim().strip_prefix("name="))
+            })
+            .map(str::to_string)
+    };
     let hit = |out: &mut Vec<Action>,
                activity,
                tool: String,
@@ -984,6 +1000,10 @@ fn docker(prog: &str, args: &[&str], ctx: Context<'_>, out: &mut Vec<Action>) {
             let inner = if rest[0] == "b" { "build" } else { rest[0] };
             let tool = format!("{prog} buildx {inner}");
             let rest = &rest[1..];
+            if let Some(why) = exports_files(rest, inner == "bake") {
+                out.push(Action::Note(no_image_built(&tool, &why)));
+                return;
+            }
             hit(out, Activity::Build, tool.clone(), tag(rest), None);
             if pushes(rest) {
                 hit(out, Activity::Push, tool, tag(rest), None);
@@ -1009,6 +1029,10 @@ fn docker(prog: &str, args: &[&str], ctx: Context<'_>, out: &mut Vec<Action>) {
     match sub {
         "build" => {
             let tool = format!("{prog} build");
+            if let Some(why) = exports_files(rest, false) {
+                out.push(Action::Note(no_image_built(&tool, &why)));
+                return;
+            }
             hit(out, Activity::Build, tool.clone(), tag(rest), None);
             if pushes(rest) {
                 hit(out, Activity::Push, tool, tag(rest), None);
@@ -1161,6 +1185,79 @@ fn options_prefix(args: &[&str], takes_value: &[&str]) -> usize {
     }
     i.min(args.len())
 }
+
+/// Why a build command produces files rather than an image, or None when it builds one:
+/// `--output`/`-o` to a directory, `-` or `type=local|tar` (an image is `type=image`,
+/// `registry`, `docker` or `oci`), or a code-generation target or Dockerfile (`--target
+/// generate`, `codegen.Dockerfile`, `bake generate`). `--push` and `--load` always give an
+/// image.
+fn exports_files(args: &[&str], bake: bool) -> Option<String> {
+    if pushes(args) || has_flag(args, &["--load"]) {
+        return None;
+    }
+    if let Some(output) = flag_value(args, &["--output", "-o"]) {
+        let kind = output
+            .split(',')
+            .find_map(|part| part.trim().strip_prefix("type="));
+        match kind {
+            Some(k @ ("local" | "tar")) => return Some(format!("`--output type={k}` writes files")),
+            Some(_) => {}
+            None if output.contains('=') => {}
+            None => {
+                return Some(format!(
+                    "`--output {output}` writes the build's files{}",
+                    if output == "-" { " as a tar stream" } else { "" }
+                ));
+            }
+        }
+    }
+    if let Some(target) = flag_value(args, &["--target"])
+        && is_codegen(target)
+    {
+        return Some(format!("`--target {target}` is a code-generation stage"));
+    }
+    if let Some(file) = flag_value(args, &["-f", "--file"]) {
+        let name = file.rsplit('/').next().unwrap_or(file);
+        if is_codegen(name) {
+            return Some(format!("`{file}` is a code-generation Dockerfile"));
+        }
+    }
+    if bake {
+        let targets = positionals(args, BAKE_VALUE_OPTIONS);
+        if !targets.is_empty() && targets.iter().all(|t| is_codegen(t)) {
+            return Some(format!(
+                "bake target(s) {} generate code",
+                targets.join(", ")
+            ));
+        }
+    }
+    None
+}
+
+/// The note for a build that makes no image.
+fn no_image_built(tool: &str, why: &str) -> String {
+    format!("`{tool}` exports files, not an image ({why}): not counted as an image build")
+}
+
+/// A stage, target or file named for code generation: a word of it (split at `-`, `_`,
+/// `.`, `/`) is `generate`, `gen`, `codegen`, `protoc`, `proto`, `protobuf` or `generated`.
+fn is_codegen(name: &str) -> bool {
+    name.to_ascii_lowercase()
+        .split(['-', '_', '.', '/', ':'])
+        .any(|w| {
+            matches!(
+                w,
+                "generate" | "gen" | "codegen" | "protoc" | "proto" | "protobuf" | "generated"
+            )
+        })
+}
+
+/// Options of `docker buildx bake` that take a value.
+#[rustfmt::skip]
+const BAKE_VALUE_OPTIONS: &[&str] = &[
+    "-f", "--file", "--set", "--builder", "--progress", "--metadata-file", "--provenance",
+    "--sbom", "--call", "--allow", "--list",
+];
 
 /// Does a build command push its result (`--push`, `--output type=registry`)?
 fn pushes(args: &[&str]) -> bool {
@@ -2015,6 +2112,7 @@ mod tests {
                         out.push(format!("{} make {dir:?} {file:?} {targets:?}", c.line))
                     }
                     Action::Started(n) => out.push(format!("{} started {n}", c.line)),
+                    Action::Note(_) => {}
                 }
             }
         }
@@ -2212,6 +2310,62 @@ mod tests {
         for (script, want) in cases {
             let got = hits(script, None);
             assert_eq!(&got, want, "{script}");
+        }
+    }
+
+    /// Issue 14, class 5b: a build that exports files (`--output` to a directory or tar, or
+    /// a code-generation target) builds no image; one that loads or pushes an image does.
+    #[test]
+    fn builds_that_export_files_are_not_image_builds() {
+        let cases: &[(&str, &[&str])] = &[
+            ("docker build --output=bin .", &[]),
+            ("docker build -o out .", &[]),
+            ("docker build -o - . > out.tar", &[]),
+            ("docker build --output type=local,dest=out .", &[]),
+            ("docker buildx build --output type=tar,dest=out.tar .", &[]),
+            ("docker buildx build -o type=local,dest=./bin --target artifacts .", &[]),
+            ("DOCKER_BUILDKIT=1 docker build --target generate -o . -f hack/Dockerfile .", &[]),
+            ("docker build --target codegen -t gen .", &[]),
+            ("docker build -f build/protoc.Dockerfile -t x .", &[]),
+            ("docker buildx bake generate", &[]),
+            ("depot build --output type=local,dest=out .", &[]),
+            (
+                "docker buildx build --output type=image,name=reg/app:1,push=true .",
+                &[
+                    "1 Build docker buildx build [reg/app:1]",
+                    "1 Push docker buildx build [reg/app:1]",
+                ],
+            ),
+            (
+                "docker buildx build -o type=registry -t reg/app:1 .",
+                &[
+                    "1 Build docker buildx build [reg/app:1]",
+                    "1 Push docker buildx build [reg/app:1]",
+                ],
+            ),
+            (
+                "docker buildx build --load -t app:dev -o type=local,dest=out .",
+                &["1 Build docker buildx build [app:dev]"],
+            ),
+            (
+                "docker buildx build --push -t reg/app:1 .",
+                &[
+                    "1 Build docker buildx build [reg/app:1]",
+                    "1 Push docker buildx build [reg/app:1]",
+                ],
+            ),
+            (
+                "docker build --output type=docker -t app:dev .",
+                &["1 Build docker build [app:dev]"],
+            ),
+            (
+                "docker build --target runtime -t reg/app:1 .",
+                &["1 Build docker build [reg/app:1]"],
+            ),
+            ("docker buildx bake", &["1 Build docker buildx bake"]),
+        ];
+        for (script, want) in cases {
+            assert_eq!(&hits(script, None), want, "{script}");
         }
     }
 

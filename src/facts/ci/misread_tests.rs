@@ -34,3 +34,21 @@ fn jenkins_image_push_keeps_its_argument() {
          Jenkinsfile:8 push image.push (Docker Pipeline) [acme/web] | app.push(env.TAG)\n"
     );
 }
+
+/// (b) A build that exports files counts as no build, and the pipeline says why.
+#[test]
+fn file_exports_are_noted_not_counted_as_builds() {
+    let repo = analysis(&[(
+        ".github/workflows/ci.yml",
+        "jobs:\n  dist:\n    steps:\n      - run: docker build -o dist .\n      - run: docker buildx build --load -t app:dev .\n",
+    )]);
+    let steps: Vec<_> = repo.steps().cloned().collect();
+    assert_eq!(
+        render_steps(&steps),
+        ".github/workflows/ci.yml:5 build docker buildx build [app:dev] | docker buildx build --load -t app:dev .\n"
+    );
+    assert_eq!(
+        repo.pipelines[0].notes,
+        [".github/workflows/ci.yml:4 `docker build` exports files, not an image (`--output dist` writes the build's files): not counted as an image build"]
+    );
+}

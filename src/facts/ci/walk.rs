@@ -240,6 +240,9 @@ impl<'a> Walker<'a> {
                         file.as_deref(),
                         &targets,
                     ),
+                    Action::Note(note) => {
+                        self.note(format!("{path}:{} {note}", command.line));
+                    }
                     Action::Started(name) => {
                         self.started
                             .entry(name)
