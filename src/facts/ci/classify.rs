@@ -47,6 +47,10 @@ pub enum Action {
     },
     /// `docker run --name X`: a container this pipeline starts itself.
     Started(String),
+    /// `kind create cluster`, `k3d cluster create`, `minikube start`: the job creates a
+    /// throw-away cluster (`product`: kind, k3d, minikube), and what it then deploys goes
+    /// there.
+    TestCluster { product: String, tool: String },
     /// Something the command does that the findings should mention though it counts as
     /// no step (`docker build -o out .` exports files, not an image).
     Note(String),
@@ -569,6 +573,7 @@ pub fn classify(
             out.push(hit(Activity::Mutation, "ctr task exec", None))
         }
         "ansible-playbook" | "ansible" => ansible(&prog, args, &mut out),
+        "kind" | "k3d" | "minikube" | "ctlptl" => test_cluster(&prog, args, &mut out),
         _ => {
             if let Some(remote) = ctx.remote
                 && let Some(tool) = package_change(&prog, args)
@@ -587,7 +592,62 @@ pub fn classify(
             }
         }
     }
+    if matches!(prog.as_str(), "kubectl" | "oc" | "helm" | "helmfile") {
+        test_context(args, &mut out);
+    }
     out
+}
+
+/// `kind create cluster`, `k3d cluster create`, `minikube start`, `ctlptl create cluster
+/// kind|k3d|minikube`.
+fn test_cluster(prog: &str, args: &[&str], out: &mut Vec<Action>) {
+    let pos = positionals(
+        args,
+        &["--name", "-n", "--config", "-c", "--image", "-p", "--profile", "--registry"],
+    );
+    let product = match (prog, pos.as_slice()) {
+        ("kind", ["create", "cluster", ..]) => "kind",
+        ("k3d", ["cluster", "create", ..]) => "k3d",
+        ("minikube", ["start", ..]) => "minikube",
+        ("ctlptl", ["create", "cluster", p @ ("kind" | "k3d" | "minikube"), ..]) => p,
+        _ => return,
+    };
+    let tool = match prog {
+        "minikube" => "minikube start".to_string(),
+        "ctlptl" => "ctlptl create cluster".to_string(),
+        _ => format!("{prog} {} {}", pos[0], pos[1]),
+    };
+    out.push(Action::TestCluster {
+        product: product.to_string(),
+        tool,
+    });
+}
+
+/// A deploy into the kube context of a local throw-away cluster (`--context kind-ci`,
+/// `--kube-context k3d-test`, `minikube`) is a test deploy.
+fn test_context(args: &[&str], out: &mut [Action]) {
+    let Some(context) = flag_value(args, &["--context", "--kube-context"]) else {
+        return;
+    };
+    let product = if context.starts_with("kind-") {
+        "kind"
+    } else if context.starts_with("k3d-") {
+        "k3d"
+    } else if context == "minikube" {
+        "minikube"
+    } else {
+        return;
+    };
+    for action in out.iter_mut() {
+        if let Action::Hit(hit) = action
+            && hit.activity == Activity::Deploy
+        {
+            hit.activity = Activity::TestDeploy;
+            hit.note = Some(format!(
+                "deploys into the kube context `{context}`, a throw-away {product} cluster, not a cluster that runs workloads"
+            ));
+        }
+    }
 }
 
 /// Skips assignments and wrappers; returns the index of the real command, or None when
@@ -2113,6 +2173,9 @@ mod tests {
                     }
                     Action::Started(n) => out.push(format!("{} started {n}", c.line)),
                     Action::Note(_) => {}
+                    Action::TestCluster { tool, .. } => {
+                        out.push(format!("{} test-cluster {tool}", c.line))
+                    }
                 }
             }
         }

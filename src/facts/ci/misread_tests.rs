@@ -52,3 +52,139 @@ fn file_exports_are_noted_not_counted_as_builds() {
         [".github/workflows/ci.yml:4 `docker build` exports files, not an image (`--output dist` writes the build's files): not counted as an image build"]
     );
 }
+
+/// Steps as `path:line activity tool`, for tests that look at what counts.
+fn activities(files: &[(&str, &str)]) -> Vec<String> {
+    analysis(files)
+        .steps()
+        .map(|s| format!("{} {} {}", s.location(), s.activity.as_str(), s.tool))
+        .collect()
+}
+
+/// (a) Deploys into a throw-away cluster the job creates (kind, k3d, minikube; by command or
+/// by setup action) are test deploys; a deploy job beside them still deploys.
+#[test]
+fn deploys_into_throwaway_clusters_are_test_deploys() {
+    let workflow = "jobs:
+  e2e-kind:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: helm/kind-action@v1
+      - run: kubectl apply -f k8s/
+  k3d:
+    steps:
+      - uses: AbsaOSS/k3d-action@v2
+      - run: helm upgrade --install app ./chart
+  minikube:
+    steps:
+      - uses: medyagh/setup-minikube@latest
+      - run: kubectl create -f k8s/deploy.yaml
+  by-hand:
+    steps:
+      - run: |
+          kind create cluster --name ci
+          kubectl apply -k overlays/ci
+      - run: k3d cluster create t && helm install x ./chart
+      - run: minikube start
+  release:
+    steps:
+      - run: kubectl apply -k overlays/prod
+";
+    assert_eq!(
+        activities(&[(".github/workflows/ci.yml", workflow)]),
+        [
+            ".github/workflows/ci.yml:6 test-deploy kubectl apply",
+            ".github/workflows/ci.yml:10 test-deploy helm upgrade",
+            ".github/workflows/ci.yml:14 test-deploy kubectl create",
+            ".github/workflows/ci.yml:19 test-deploy kubectl apply",
+            ".github/workflows/ci.yml:20 test-deploy helm install",
+            ".github/workflows/ci.yml:24 deploy kubectl apply",
+        ]
+    );
+    let repo = analysis(&[(".github/workflows/ci.yml", workflow)]);
+    let note = |line: u32| {
+        repo.steps()
+            .find(|s| s.line == line)
+            .and_then(|s| s.note.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        note(6),
+        "deploys into the throw-away kind cluster that `helm/kind-action` creates (.github/workflows/ci.yml:5), not into a cluster that runs workloads"
+    );
+    assert_eq!(
+        note(20),
+        "deploys into the throw-away k3d cluster that `k3d cluster create` creates (.github/workflows/ci.yml:20), not into a cluster that runs workloads"
+    );
+    assert_eq!(
+        note(19),
+        "deploys into the throw-away kind cluster that `kind create cluster` creates (.github/workflows/ci.yml:18), not into a cluster that runs workloads"
+    );
+}
+
+/// (a) A deploy in an e2e or test job, in a Makefile target of that name, or against a
+/// kind/k3d/minikube kube context is a test deploy; a job that deploys to a test
+/// environment is not.
+#[test]
+fn deploys_from_test_jobs_and_targets_are_test_deploys() {
+    let gitlab = "e2e-tests:
+  script:
+    - kubectl apply -f test/manifests/
+integration_test:
+  script:
+    - make test-e2e
+deploy-test:
+  script:
+    - kubectl apply -k overlays/test
+smoke:
+  script:
+    - make deploy
+ctx:
+  script:
+    - kubectl --context kind-ci apply -f k8s/
+";
+    let makefile = "deploy:\n\tkubectl apply -k overlays/prod\n\ntest-e2e:\n\thelm upgrade --install app ./chart\n";
+    assert_eq!(
+        activities(&[(".gitlab-ci.yml", gitlab), ("Makefile", makefile)]),
+        [
+            ".gitlab-ci.yml:3 test-deploy kubectl apply",
+            "Makefile:5 test-deploy helm upgrade",
+            ".gitlab-ci.yml:9 deploy kubectl apply",
+            "Makefile:2 test-deploy kubectl apply",
+            ".gitlab-ci.yml:15 test-deploy kubectl apply",
+        ]
+    );
+    let repo = analysis(&[(".gitlab-ci.yml", gitlab), ("Makefile", makefile)]);
+    let notes: Vec<String> = repo.steps().filter_map(|s| s.note.clone()).collect();
+    assert_eq!(
+        notes,
+        [
+            "deploys from the test job `e2e-tests`, into a cluster the tests use, not one that runs workloads",
+            "deploys from the test job `integration_test`, into a cluster the tests use, not one that runs workloads",
+            "deploys from the test job `smoke`, into a cluster the tests use, not one that runs workloads",
+            "deploys into the kube context `kind-ci`, a throw-away kind cluster, not a cluster that runs workloads",
+        ]
+    );
+}
+
+/// (a) A script that creates a kind cluster and deploys into it, called from a pipeline.
+#[test]
+fn a_script_that_creates_its_cluster_deploys_for_tests() {
+    assert_eq!(
+        activities(&[
+            (
+                ".github/workflows/ci.yml",
+                "jobs:\n  check:\n    steps:\n      - run: ./hack/e2e.sh\n  ship:\n    steps:\n      - run: ./hack/deploy.sh\n"
+            ),
+            (
+                "hack/e2e.sh",
+                "#!/bin/sh\nset -e\nkind create cluster --wait 2m\nkubectl apply -f config/\n"
+            ),
+            ("hack/deploy.sh", "#!/bin/sh\nkubectl apply -f config/\n"),
+        ]),
+        [
+            "hack/e2e.sh:4 test-deploy kubectl apply",
+            "hack/deploy.sh:2 deploy kubectl apply",
+        ]
+    );
+}

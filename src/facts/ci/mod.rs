@@ -55,6 +55,10 @@ pub enum Activity {
     OtherScan,
     /// Deploys by applying manifests or images, so the orchestrator replaces pods.
     Deploy,
+    /// Deploys into a throw-away test cluster (one the job creates with kind, k3d or
+    /// minikube, or a kube context of theirs) or from an e2e/test job or Makefile target:
+    /// recorded so a finding can say why it did not count as a deployment.
+    TestDeploy,
     /// Changes running containers or hosts in place.
     Mutation,
 }
@@ -67,6 +71,7 @@ impl Activity {
             Activity::ImageScan => "image-scan",
             Activity::OtherScan => "other-scan",
             Activity::Deploy => "deploy",
+            Activity::TestDeploy => "test-deploy",
             Activity::Mutation => "mutation",
         }
     }

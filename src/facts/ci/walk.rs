@@ -49,6 +49,11 @@ pub struct Walker<'a> {
     /// Why the steps being read cannot fail the pipeline (`continue-on-error: true` at
     /// path:line), when the definition says so.
     soft_fail: Option<String>,
+    /// Throw-away clusters created so far, by scope (the job, else the file): product, the
+    /// command or action that created it, and where.
+    clusters: BTreeMap<String, (String, String, String)>,
+    /// The Makefile targets being walked (innermost last), with their file.
+    make_targets: Vec<(String, String)>,
 }
 
 impl<'a> Walker<'a> {
@@ -66,7 +71,51 @@ impl<'a> Walker<'a> {
             follow_calls: true,
             job: None,
             soft_fail: None,
+            clusters: BTreeMap::new(),
+            make_targets: Vec::new(),
         }
+    }
+
+    /// Records that the steps read from here on in this job (or, outside jobs, this file)
+    /// run against a throw-away `product` cluster created by `tool` at `path:line`.
+    pub fn test_cluster(&mut self, path: &str, line: u32, product: &str, tool: &str) {
+        let scope = self.scope(path);
+        self.clusters.insert(
+            scope,
+            (product.to_string(), tool.to_string(), format!("{path}:{line}")),
+        );
+    }
+
+    /// What a throw-away cluster is shared by: the job, or without jobs the file.
+    fn scope(&self, path: &str) -> String {
+        match &self.job {
+            Some(job) => format!("job {job}"),
+            None => format!("file {path}"),
+        }
+    }
+
+    /// Why a deploy written in `path` goes to a test cluster, when it does: a throw-away
+    /// cluster the job created before it, an e2e/test job, or an e2e/test Makefile target.
+    fn test_deploy_reason(&self, path: &str) -> Option<String> {
+        if let Some((product, tool, at)) = self.clusters.get(&self.scope(path)) {
+            return Some(format!(
+                "deploys into the throw-away {product} cluster that `{tool}` creates ({at}), not into a cluster that runs workloads"
+            ));
+        }
+        if let Some(job) = self.job.as_deref().filter(|j| is_test_name(j)) {
+            return Some(format!(
+                "deploys from the test job `{job}`, into a cluster the tests use, not one that runs workloads"
+            ));
+        }
+        self.make_targets
+            .iter()
+            .rev()
+            .find(|(_, t)| is_test_name(t))
+            .map(|(file, target)| {
+                format!(
+                    "deploys from the test target `{target}` of {file}, into a cluster the tests use, not one that runs workloads"
+                )
+            })
     }
 
     /// A walker that reads only the file given, not what it calls.
@@ -162,7 +211,13 @@ impl<'a> Walker<'a> {
         );
     }
 
-    fn push(&mut self, path: &str, line: u32, command: String, hit: Hit) {
+    fn push(&mut self, path: &str, line: u32, command: String, mut hit: Hit) {
+        if hit.activity == Activity::Deploy
+            && let Some(why) = self.test_deploy_reason(path)
+        {
+            hit.activity = Activity::TestDeploy;
+            hit.note = Some(why);
+        }
         let evidence = self
             .repo
             .file(path)
@@ -240,6 +295,9 @@ impl<'a> Walker<'a> {
                         file.as_deref(),
                         &targets,
                     ),
+                    Action::TestCluster { product, tool } => {
+                        self.test_cluster(path, command.line, &product, &tool);
+                    }
                     Action::Note(note) => {
                         self.note(format!("{path}:{} {note}", command.line));
                     }
@@ -357,7 +415,10 @@ impl<'a> Walker<'a> {
             self.make_target(path, dir, makefile, prereq, depth + 1);
         }
         let script = makefile.recipe_script(rule);
+        self.make_targets
+            .push((path.to_string(), target.to_string()));
         self.script(path, &script, dir, None);
+        self.make_targets.pop();
     }
 
     /// Ends the walk: a `docker exec` into a container the pipeline started itself (a test
@@ -395,6 +456,34 @@ impl<'a> Walker<'a> {
         });
         self.out
     }
+}
+
+/// A job or Makefile target named for tests: a word of its name (split at anything not a
+/// letter or digit) is `e2e`, `smoke`, `conformance`, `kuttl` or `chainsaw`, or is `test`,
+/// `tests`, `testing`, `integration` or `acceptance` with no word that names a deployment
+/// (`deploy-test` deploys to a test environment, which is a deployment).
+pub fn is_test_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let strong = ["e2e", "smoke", "conformance", "kuttl", "chainsaw"];
+    let weak = ["test", "tests", "testing", "integration", "acceptance"];
+    let deploying = [
+        "deploy",
+        "deployment",
+        "release",
+        "rollout",
+        "promote",
+        "publish",
+        "prod",
+        "production",
+        "staging",
+    ];
+    words.iter().any(|w| strong.contains(w))
+        || (words.iter().any(|w| weak.contains(w))
+            && !words.iter().any(|w| deploying.contains(w)))
 }
 
 /// Where `cd DIR` leads, when it can be told: a literal path, or the script's own
