@@ -20,6 +20,7 @@ pub enum System {
     BitbucketPipelines,
     Tekton,
     Drone,
+    CloudBuild,
 }
 
 impl System {
@@ -33,6 +34,7 @@ impl System {
             System::BitbucketPipelines => "Bitbucket Pipelines",
             System::Tekton => "Tekton",
             System::Drone => "Drone",
+            System::CloudBuild => "Google Cloud Build",
         }
     }
 }
@@ -87,10 +89,26 @@ pub fn pipeline_system(path: &str, text: &str) -> Option<(System, bool)> {
     if dir.is_empty() && matches!(name, ".drone.yml" | ".drone.yaml") {
         return Some((System::Drone, false));
     }
+    if is_cloudbuild(&lower) {
+        return Some((System::CloudBuild, false));
+    }
     if is_yaml(name) && is_tekton(text) {
         return Some((System::Tekton, false));
     }
     None
+}
+
+/// Google Cloud Build configs, by lower-case file name: `cloudbuild.yaml` (`.yml`, `.json`)
+/// and variants `cloudbuild-pr.yaml`, `cloudbuild_prod.json`, `cloudbuild.prod.yaml`.
+fn is_cloudbuild(lower: &str) -> bool {
+    let Some(stem) = [".yaml", ".yml", ".json"]
+        .iter()
+        .find_map(|ext| lower.strip_suffix(ext))
+    else {
+        return false;
+    };
+    stem.strip_prefix("cloudbuild")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['-', '_', '.']))
 }
 
 /// Makefiles: `Makefile`, `makefile`, `GNUmakefile`, `*.mk`.
@@ -129,6 +147,7 @@ pub fn is_relevant_path(path: &str) -> bool {
     let name = file_name(path);
     let lower = name.to_ascii_lowercase();
     is_yaml(&lower)
+        || is_cloudbuild(&lower)
         || lower.contains("jenkinsfile")
         || lower.ends_with(".groovy")
         || lower.ends_with(".sh")
@@ -214,6 +233,11 @@ mod tests {
                 Some((System::BitbucketPipelines, false)),
             ),
             (".drone.yml", Some((System::Drone, false))),
+            ("cloudbuild.yaml", Some((System::CloudBuild, false))),
+            ("deploy/cloudbuild.json", Some((System::CloudBuild, false))),
+            ("cloudbuild-pr.yml", Some((System::CloudBuild, false))),
+            ("cloudbuilder.yaml", None),
+            ("cloudbuild.txt", None),
             ("k8s/deploy.yaml", None),
         ];
         for (path, want) in cases {

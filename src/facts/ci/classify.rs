@@ -205,6 +205,16 @@ pub fn classify(
             }
         }
         "gcloud" => gcloud(args, &mut out),
+        "gke-deploy" => {
+            // `gke-deploy run|apply` applies the (prepared) manifests to a GKE cluster.
+            if let Some(&sub @ ("run" | "apply")) = positionals(args, GKE_DEPLOY_VALUE_OPTIONS).first() {
+                out.push(hit(
+                    Activity::Deploy,
+                    &format!("gke-deploy {sub}"),
+                    flag_value(args, &["-f", "--filename", "-a", "--app"]),
+                ));
+            }
+        }
         "az" => az(args, &mut out),
         "aws" => {
             let pos = positionals(args, AWS_VALUE_OPTIONS);
@@ -2070,6 +2080,14 @@ const SCOUT_VALUE_OPTIONS: &[&str] = &[
 const GCLOUD_VALUE_OPTIONS: &[&str] = &[
     "--project", "--region", "--zone", "--image", "--tag", "-t", "--config", "--format",
     "--account", "--command", "--platform", "--service-account", "--substitutions", "--location",
+];
+
+/// Options of gke-deploy that take a value.
+#[rustfmt::skip]
+const GKE_DEPLOY_VALUE_OPTIONS: &[&str] = &[
+    "-f", "--filename", "-i", "--image", "-a", "--app", "-v", "--version", "-n", "--namespace",
+    "-c", "--cluster", "-l", "--location", "-p", "--project", "-o", "--output", "-x", "--expose",
+    "-L", "--label", "-A", "--annotation", "-t", "--timeout",
 ];
 
 /// Options of az that take a value.

@@ -188,3 +188,95 @@ fn a_script_that_creates_its_cluster_deploys_for_tests() {
         ]
     );
 }
+
+/// (e) Google Cloud Build: builder images with args, entrypoints, scripts, `images:`.
+#[test]
+fn cloud_build_steps_build_push_scan_and_deploy() {
+    let config = r#"steps:
+  - id: build
+    name: gcr.io/cloud-builders/docker
+    args: ['build', '-t', 'us-docker.pkg.dev/$PROJECT_ID/shop/api:$SHORT_SHA', '.']
+  - name: 'gcr.io/kaniko-project/executor:latest'
+    args:
+      - --destination=us-docker.pkg.dev/$PROJECT_ID/shop/worker:$SHORT_SHA
+      - --context=./worker
+  - name: gcr.io/cloud-builders/docker
+    args: [push, us-docker.pkg.dev/$PROJECT_ID/shop/api:$SHORT_SHA]
+  - name: gcr.io/google.com/cloudsdktool/cloud-sdk
+    entrypoint: gcloud
+    args: [artifacts, docker, images, scan, 'us-docker.pkg.dev/$PROJECT_ID/shop/api:$SHORT_SHA']
+  - name: aquasec/trivy
+    args: [image, --exit-code, '1', us-docker.pkg.dev/$PROJECT_ID/shop/api:$SHORT_SHA]
+  - name: gcr.io/cloud-builders/gke-deploy
+    args:
+      - run
+      - --filename=k8s/
+      - --location=europe-west1
+      - --cluster=prod
+  - name: gcr.io/cloud-builders/kubectl
+    args: [apply, -f, k8s/cron.yaml]
+  - name: gcr.io/cloud-builders/gcloud
+    entrypoint: bash
+    args:
+      - -c
+      - |
+        gcloud run deploy api --image=us-docker.pkg.dev/$PROJECT_ID/shop/api:$SHORT_SHA
+  - name: ubuntu
+    script: |
+      #!/usr/bin/env bash
+      kubectl rollout restart deployment/api
+images:
+  - us-docker.pkg.dev/$PROJECT_ID/shop/api:$SHORT_SHA
+"#;
+    let repo = analysis(&[("cloudbuild.yaml", config)]);
+    assert_eq!(repo.pipelines.len(), 1);
+    assert_eq!(repo.pipelines[0].system.name(), "Google Cloud Build");
+    let steps: Vec<_> = repo.steps().cloned().collect();
+    assert_eq!(
+        render_steps(&steps),
+        "cloudbuild.yaml:4 build docker build [us-docker.pkg.dev/$PROJECT_ID/shop/api:$SHORT_SHA] | docker build -t us-docker.pkg.dev/$PROJECT_ID/shop/api:$SHORT_SHA .\n\
+         cloudbuild.yaml:7 build kaniko [us-docker.pkg.dev/$PROJECT_ID/shop/worker:$SHORT_SHA] | /kaniko/executor --destination=us-docker.pkg.dev/$PROJECT_ID/shop/worker:$SHORT_SHA --context=./worker\n\
+         cloudbuild.yaml:7 push kaniko [us-docker.pkg.dev/$PROJECT_ID/shop/worker:$SHORT_SHA] | /kaniko/executor --destination=us-docker.pkg.dev/$PROJECT_ID/shop/worker:$SHORT_SHA --context=./worker\n\
+         cloudbuild.yaml:10 push docker push [us-docker.pkg.dev/$PROJECT_ID/shop/api:$SHORT_SHA] | docker push us-docker.pkg.dev/$PROJECT_ID/shop/api:$SHORT_SHA\n\
+         cloudbuild.yaml:13 image-scan gcloud artifacts docker images scan [us-docker.pkg.dev/$PROJECT_ID/shop/api:$SHORT_SHA] | gcloud artifacts docker images scan us-docker.pkg.dev/$PROJECT_ID/shop/api:$SHORT_SHA\n\
+         cloudbuild.yaml:15 image-scan trivy image [us-docker.pkg.dev/$PROJECT_ID/shop/api:$SHORT_SHA] | trivy image --exit-code 1 us-docker.pkg.dev/$PROJECT_ID/shop/api:$SHORT_SHA\n\
+         cloudbuild.yaml:18 deploy gke-deploy run [k8s/] | gke-deploy run --filename=k8s/ --location=europe-west1 --cluster=prod\n\
+         cloudbuild.yaml:23 deploy kubectl apply [k8s/cron.yaml] | kubectl apply -f k8s/cron.yaml\n\
+         cloudbuild.yaml:29 deploy gcloud run deploy [api] | gcloud run deploy api --image=us-docker.pkg.dev/$PROJECT_ID/shop/api:$SHORT_SHA\n\
+         cloudbuild.yaml:33 deploy kubectl rollout restart [deployment/api] | kubectl rollout restart deployment/api\n\
+         cloudbuild.yaml:35 push images (Cloud Build) [us-docker.pkg.dev/$PROJECT_ID/shop/api:$SHORT_SHA] | images: us-docker.pkg.dev/$PROJECT_ID/shop/api:$SHORT_SHA\n"
+    );
+}
+
+/// (e) `cloudbuild.json` and `cloudbuild-*.yaml` are Cloud Build configs too; a config that
+/// does not parse is a problem with its line, not a panic.
+#[test]
+fn cloud_build_json_and_bad_input() {
+    let json = "{\n  \"steps\": [\n    {\"name\": \"gcr.io/cloud-builders/docker\", \"args\": [\"build\", \"-t\", \"gcr.io/p/app\", \".\"]}\n  ],\n  \"images\": [\"gcr.io/p/app\"]\n}\n";
+    assert_eq!(
+        activities(&[("build/cloudbuild.json", json)]),
+        [
+            "build/cloudbuild.json:3 build docker build",
+            "build/cloudbuild.json:5 push images (Cloud Build)",
+        ]
+    );
+    let repo = analysis(&[
+        ("cloudbuild-pr.yaml", "steps:\n  - name: [unclosed\n"),
+        ("ci/cloudbuild.yml", "steps: not-a-list\n"),
+    ]);
+    let problems: Vec<String> = repo
+        .pipelines
+        .iter()
+        .flat_map(|p| p.problems.iter().map(|x| format!("{}:{}", x.path, x.line)))
+        .collect();
+    assert_eq!(problems, ["ci/cloudbuild.yml:1", "cloudbuild-pr.yaml:2"]);
+    let messages: Vec<&str> = repo
+        .pipelines
+        .iter()
+        .flat_map(|p| p.problems.iter().map(|x| x.message.as_str()))
+        .collect();
+    assert_eq!(
+        messages[0],
+        "`steps` is a scalar, not a list of build steps; Cloud Build would reject this config"
+    );
+}
