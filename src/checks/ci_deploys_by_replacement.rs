@@ -109,6 +109,22 @@ impl Check for CiDeploysByReplacement {
                 }
             }
             if deploys_here {
+                // Another pipeline deploys: say of each test-only pipeline why it does not.
+                for p in repo.pipelines.iter().filter(|p| !p.does(Activity::Deploy)) {
+                    let tests: Vec<&Step> = p.steps_of(Activity::TestDeploy).collect();
+                    if !tests.is_empty() {
+                        out.push(with_test_deploys(
+                            pipeline_finding(
+                                meta,
+                                p,
+                                &tests,
+                                Status::NotApplicable,
+                                only_test_deploys(&tests),
+                            ),
+                            &tests,
+                        ));
+                    }
+                }
                 continue;
             }
             let g = &crate::facts::ci::gitops::find(&repo.source, ctx.inventory);
@@ -159,11 +175,11 @@ impl Check for CiDeploysByReplacement {
             );
             out.push(
                 with_test_deploys(finding, &test_only)
-                .evidence(evidence)
-                .detail("gitops_objects", objects)
-                .detail("workload_manifests", g.workload_files.clone())
-                .detail("kustomizations", g.kustomizations.clone())
-                .detail("helm_charts", g.helm_charts.clone()),
+                    .evidence(evidence)
+                    .detail("gitops_objects", objects)
+                    .detail("workload_manifests", g.workload_files.clone())
+                    .detail("kustomizations", g.kustomizations.clone())
+                    .detail("helm_charts", g.helm_charts.clone()),
             );
         }
         let any_deployment = lacking.len() < repos.len();
@@ -175,10 +191,9 @@ impl Check for CiDeploysByReplacement {
                 (Status::Fail, no_deployment(&repo.location, &pipelines))
             };
             let message = format!("{message}{}", not_counted(&tests));
-            let finding =
-                Finding::new(meta.id, meta.severity, status, repo_subject(repo), message)
-                    .evidence(repo_evidence(repo, false))
-                    .detail("pipelines", pipelines);
+            let finding = Finding::new(meta.id, meta.severity, status, repo_subject(repo), message)
+                .evidence(repo_evidence(repo, false))
+                .detail("pipelines", pipelines);
             out.push(with_test_deploys(finding, &tests));
         }
         out
@@ -224,6 +239,13 @@ fn not_counted(tests: &[&Step]) -> String {
         ));
     }
     out
+}
+
+fn only_test_deploys(tests: &[&Step]) -> String {
+    format!(
+        "this pipeline deploys only into test clusters, which is not how workloads are deployed{}",
+        not_counted(tests)
+    )
 }
 
 /// How many left-out test deploys a finding names.
@@ -323,9 +345,27 @@ mod tests {
         let both = "jobs:\n  e2e:\n    steps:\n      - run: kind create cluster\n      - run: kubectl apply -f k8s/\n  release:\n    steps:\n      - run: kubectl apply -k overlays/prod\n";
         let got = repo_findings(
             &CiDeploysByReplacement,
-            &[("app", &[(".github/workflows/ci.yml", both)])],
+            &[(
+                "app",
+                &[
+                    (".github/workflows/ci.yml", both),
+                    (".github/workflows/e2e.yml", e2e),
+                ],
+            )],
         );
-        assert_eq!(got.len(), 1);
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            (got[1].subject.display_name(), got[1].status),
+            (
+                "Pipeline .github/workflows/e2e.yml".to_string(),
+                Status::NotApplicable
+            )
+        );
+        assert!(
+            got[1].message.starts_with("this pipeline deploys only into test clusters, which is not how workloads are deployed; not counted: `kubectl apply` (.github/workflows/e2e.yml:5), which deploys into the throw-away kind cluster"),
+            "{}",
+            got[1].message
+        );
         assert_eq!(got[0].status, Status::Pass);
         assert_eq!(
             got[0].message,

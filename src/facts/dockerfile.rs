@@ -320,9 +320,8 @@ fn build(instructions: Vec<Instruction>) -> Dockerfile {
             "ARG" => {
                 for (name, default) in arg_pairs(&ins.args) {
                     if stages.is_empty() {
-                        let default = default.map(|d| {
-                            substitute(&d, &|v| global.get(v).cloned().flatten()).0
-                        });
+                        let default = default
+                            .map(|d| substitute(&d, &|v| global.get(v).cloned().flatten()).0);
                         global.insert(name, default);
                     } else {
                         // A build argument given at build time would win; the Dockerfile's
@@ -773,7 +772,9 @@ COPY --from=build /app /app
         );
         // An ENV value built from another variable.
         assert_eq!(
-            user_of("FROM alpine:3.20 AS base\nARG BASE_UID=995\nENV UID=${BASE_UID}\nFROM base\nUSER $UID\n"),
+            user_of(
+                "FROM alpine:3.20 AS base\nARG BASE_UID=995\nENV UID=${BASE_UID}\nFROM base\nUSER $UID\n"
+            ),
             Some(("995".into(), Some(false)))
         );
         // A global ARG is not seen in a stage until the stage declares it.

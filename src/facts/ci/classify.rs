@@ -50,7 +50,10 @@ pub enum Action {
     /// `kind create cluster`, `k3d cluster create`, `minikube start`: the job creates a
     /// throw-away cluster (`product`: kind, k3d, minikube), and what it then deploys goes
     /// there.
-    TestCluster { product: String, tool: String },
+    TestCluster {
+        product: String,
+        tool: String,
+    },
     /// Something the command does that the findings should mention though it counts as
     /// no step (`docker build -o out .` exports files, not an image).
     Note(String),
@@ -207,7 +210,9 @@ pub fn classify(
         "gcloud" => gcloud(args, &mut out),
         "gke-deploy" => {
             // `gke-deploy run|apply` applies the (prepared) manifests to a GKE cluster.
-            if let Some(&sub @ ("run" | "apply")) = positionals(args, GKE_DEPLOY_VALUE_OPTIONS).first() {
+            if let Some(&sub @ ("run" | "apply")) =
+                positionals(args, GKE_DEPLOY_VALUE_OPTIONS).first()
+            {
                 out.push(hit(
                     Activity::Deploy,
                     &format!("gke-deploy {sub}"),
@@ -613,7 +618,16 @@ pub fn classify(
 fn test_cluster(prog: &str, args: &[&str], out: &mut Vec<Action>) {
     let pos = positionals(
         args,
-        &["--name", "-n", "--config", "-c", "--image", "-p", "--profile", "--registry"],
+        &[
+            "--name",
+            "-n",
+            "--config",
+            "-c",
+            "--image",
+            "-p",
+            "--profile",
+            "--registry",
+        ],
     );
     let product = match (prog, pos.as_slice()) {
         ("kind", ["create", "cluster", ..]) => "kind",
@@ -1270,13 +1284,19 @@ fn exports_files(args: &[&str], bake: bool) -> Option<String> {
             .split(',')
             .find_map(|part| part.trim().strip_prefix("type="));
         match kind {
-            Some(k @ ("local" | "tar")) => return Some(format!("`--output type={k}` writes files")),
+            Some(k @ ("local" | "tar")) => {
+                return Some(format!("`--output type={k}` writes files"));
+            }
             Some(_) => {}
             None if output.contains('=') => {}
             None => {
                 return Some(format!(
                     "`--output {output}` writes the build's files{}",
-                    if output == "-" { " as a tar stream" } else { "" }
+                    if output == "-" {
+                        " as a tar stream"
+                    } else {
+                        ""
+                    }
                 ));
             }
         }
@@ -2404,8 +2424,14 @@ mod tests {
             ("docker build -o - . > out.tar", &[]),
             ("docker build --output type=local,dest=out .", &[]),
             ("docker buildx build --output type=tar,dest=out.tar .", &[]),
-            ("docker buildx build -o type=local,dest=./bin --target artifacts .", &[]),
-            ("DOCKER_BUILDKIT=1 docker build --target generate -o . -f hack/Dockerfile .", &[]),
+            (
+                "docker buildx build -o type=local,dest=./bin --target artifacts .",
+                &[],
+            ),
+            (
+                "DOCKER_BUILDKIT=1 docker build --target generate -o . -f hack/Dockerfile .",
+                &[],
+            ),
             ("docker build --target codegen -t gen .", &[]),
             ("docker build -f build/protoc.Dockerfile -t x .", &[]),
             ("docker buildx bake generate", &[]),

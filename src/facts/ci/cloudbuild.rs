@@ -92,7 +92,11 @@ fn read_step(w: &mut Walker<'_>, path: &str, lines: &[&str], step: &Node) {
         );
         return;
     }
-    let dir = step.str_at("dir").unwrap_or("").trim_matches('/').to_string();
+    let dir = step
+        .str_at("dir")
+        .unwrap_or("")
+        .trim_matches('/')
+        .to_string();
     if let Some(node) = step.get("script")
         && let Some(script) = node.script(lines)
     {
@@ -140,9 +144,10 @@ fn read_step(w: &mut Walker<'_>, path: &str, lines: &[&str], step: &Node) {
     if words.is_empty() {
         return;
     }
-    let line = args
-        .first()
-        .map_or_else(|| step.get("name").map_or(step.line(), Node::line), |n| n.line());
+    let line = args.first().map_or_else(
+        || step.get("name").map_or(step.line(), Node::line),
+        |n| n.line(),
+    );
     let text: Vec<String> = words.iter().map(|w| shell_quote(w)).collect();
     w.script(path, &Script::from_text(line, &text.join(" ")), &dir, None);
 }

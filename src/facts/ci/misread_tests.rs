@@ -49,7 +49,9 @@ fn file_exports_are_noted_not_counted_as_builds() {
     );
     assert_eq!(
         repo.pipelines[0].notes,
-        [".github/workflows/ci.yml:4 `docker build` exports files, not an image (`--output dist` writes the build's files): not counted as an image build"]
+        [
+            ".github/workflows/ci.yml:4 `docker build` exports files, not an image (`--output dist` writes the build's files): not counted as an image build"
+        ]
     );
 }
 

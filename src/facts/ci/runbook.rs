@@ -106,9 +106,9 @@ fn quote_placeholders(line: &str) -> String {
                     .count();
                 let close = i + 1 + name_len;
                 let starts_with_letter = b.get(i + 1).is_some_and(|x| x.is_ascii_alphabetic());
-                let after_ok = b
-                    .get(close + 1)
-                    .is_none_or(|x| !(x.is_ascii_alphanumeric() || matches!(x, b'<' | b'>' | b'_')));
+                let after_ok = b.get(close + 1).is_none_or(|x| {
+                    !(x.is_ascii_alphanumeric() || matches!(x, b'<' | b'>' | b'_'))
+                });
                 if starts_with_letter && b.get(close) == Some(&b'>') && after_ok {
                     out.push('\'');
                     out.push_str(&line[i..=close]);

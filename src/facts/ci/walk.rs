@@ -82,7 +82,11 @@ impl<'a> Walker<'a> {
         let scope = self.scope(path);
         self.clusters.insert(
             scope,
-            (product.to_string(), tool.to_string(), format!("{path}:{line}")),
+            (
+                product.to_string(),
+                tool.to_string(),
+                format!("{path}:{line}"),
+            ),
         );
     }
 
@@ -482,8 +486,7 @@ pub fn is_test_name(name: &str) -> bool {
         "staging",
     ];
     words.iter().any(|w| strong.contains(w))
-        || (words.iter().any(|w| weak.contains(w))
-            && !words.iter().any(|w| deploying.contains(w)))
+        || (words.iter().any(|w| weak.contains(w)) && !words.iter().any(|w| deploying.contains(w)))
 }
 
 /// Where `cd DIR` leads, when it can be told: a literal path, or the script's own
