@@ -257,11 +257,16 @@ pub fn classify(
         "buildah" => {
             let pos = positionals(args, BUILDAH_VALUE_OPTIONS);
             match pos.first() {
-                Some(&("bud" | "build" | "build-using-dockerfile")) => out.push(hit(
-                    Activity::Build,
-                    "buildah build",
-                    flag_value(args, &["-t", "--tag"]),
-                )),
+                Some(&("bud" | "build" | "build-using-dockerfile")) => {
+                    match exports_files(args, false) {
+                        Some(why) => out.push(Action::Note(no_image_built("buildah build", &why))),
+                        None => out.push(hit(
+                            Activity::Build,
+                            "buildah build",
+                            flag_value(args, &["-t", "--tag"]),
+                        )),
+                    }
+                }
                 Some(&"commit") => {
                     out.push(hit(Activity::Build, "buildah commit", pos.get(2).copied()))
                 }
@@ -2470,6 +2475,50 @@ mod tests {
                 &["1 Build docker build [reg/app:1]"],
             ),
             ("docker buildx bake", &["1 Build docker buildx bake"]),
+            ("buildah bud --output type=local,dest=out .", &[]),
+            ("podman build -o out .", &[]),
+        ];
+        for (script, want) in cases {
+            assert_eq!(&hits(script, None), want, "{script}");
+        }
+    }
+
+    /// Issue 14, class 5a: a deploy into the kube context of a kind, k3d or minikube
+    /// cluster is a test deploy; the commands that create such clusters are recognised.
+    #[test]
+    fn test_cluster_commands_and_contexts() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "kind create cluster --name ci --wait 60s",
+                &["1 test-cluster kind create cluster"],
+            ),
+            (
+                "k3d cluster create dev -p 8080:80@loadbalancer",
+                &["1 test-cluster k3d cluster create"],
+            ),
+            (
+                "minikube start --driver=docker",
+                &["1 test-cluster minikube start"],
+            ),
+            (
+                "ctlptl create cluster kind --registry=ctlptl-registry",
+                &["1 test-cluster ctlptl create cluster"],
+            ),
+            ("kind delete cluster", &[]),
+            ("kind load docker-image app:dev", &[]),
+            ("minikube image load app:dev", &[]),
+            (
+                "helm upgrade --install app ./chart --kube-context k3d-dev",
+                &["1 TestDeploy helm upgrade [app]"],
+            ),
+            (
+                "kubectl --context minikube apply -f k8s/",
+                &["1 TestDeploy kubectl apply [k8s/]"],
+            ),
+            (
+                "kubectl --context prod-eu apply -f k8s/",
+                &["1 Deploy kubectl apply [k8s/]"],
+            ),
         ];
         for (script, want) in cases {
             assert_eq!(&hits(script, None), want, "{script}");

@@ -106,15 +106,21 @@ pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
                             && uses_docker_plugin
                             && toks.get(i + 1).is_some_and(|t| t.is_punct('(')) =>
                     {
-                        let receiver = toks[..i - 1]
-                            .iter()
-                            .rev()
-                            .find_map(Tok::ident)
-                            .unwrap_or("image");
+                        // `docker.image('x').push()`: the image named in the call.
+                        let named = image_call(&toks, i - 1);
+                        let receiver = match &named {
+                            Some(image) => format!("docker.image('{image}')"),
+                            None => toks[..i - 1]
+                                .iter()
+                                .rev()
+                                .find_map(Tok::ident)
+                                .unwrap_or("image")
+                                .to_string(),
+                        };
                         // The argument as written: a tag string, a variable, an expression.
                         let arguments = args(&toks, i);
                         let written = render(arguments);
-                        let image = built.get(receiver);
+                        let image = named.as_ref().or_else(|| built.get(&receiver));
                         let target = match (image, arguments) {
                             // `push('tag')` pushes the image under that tag instead.
                             (Some(image), [Tok::Str(tag, _)]) => {
@@ -240,6 +246,39 @@ fn args(toks: &[Tok], at: usize) -> &[Tok] {
         end += 1;
     }
     &toks[start..end]
+}
+
+/// The image of a `docker.image('x')` call that ends just before `dot` (the `.` of
+/// `.push`).
+fn image_call(toks: &[Tok], dot: usize) -> Option<String> {
+    if dot == 0 || !toks[dot - 1].is_punct(')') {
+        return None;
+    }
+    let mut depth = 0;
+    let mut open = None;
+    for j in (0..dot).rev() {
+        if toks[j].is_punct(')') {
+            depth += 1;
+        } else if toks[j].is_punct('(') {
+            depth -= 1;
+            if depth == 0 {
+                open = Some(j);
+                break;
+            }
+        }
+    }
+    let open = open?;
+    if open < 3
+        || toks[open - 1].ident() != Some("image")
+        || !toks[open - 2].is_punct('.')
+        || toks[open - 3].ident() != Some("docker")
+    {
+        return None;
+    }
+    toks[open + 1..dot - 1].iter().find_map(|t| match t {
+        Tok::Str(s, _) => Some(s.text().trim().to_string()),
+        _ => None,
+    })
 }
 
 /// `reg:5000/app:1` -> `reg:5000/app`; a name without a tag as it is.

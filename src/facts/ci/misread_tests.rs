@@ -33,6 +33,14 @@ fn jenkins_image_push_keeps_its_argument() {
          Jenkinsfile:7 push image.push (Docker Pipeline) [acme/web:${env.GIT_COMMIT}] | app.push()\n\
          Jenkinsfile:8 push image.push (Docker Pipeline) [acme/web] | app.push(env.TAG)\n"
     );
+    let got = pipeline_steps(&[(
+        "Jenkinsfile",
+        "node {\n  docker.image('reg.example.com:5000/acme/base:1').push('stable')\n}\n",
+    )]);
+    assert_eq!(
+        got,
+        "Jenkinsfile:2 push image.push (Docker Pipeline) [reg.example.com:5000/acme/base:stable] | docker.image('reg.example.com:5000/acme/base:1').push('stable')\n"
+    );
 }
 
 /// (b) A build that exports files counts as no build, and the pipeline says why.
