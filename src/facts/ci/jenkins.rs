@@ -50,6 +50,9 @@ pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
     let mut built: std::collections::BTreeMap<String, String> = Default::default();
     // `dir('x') {` blocks: (brace depth at which the block ends, directory).
     let mut dirs: Vec<(usize, String)> = Vec::new();
+    // `stage('x') {` blocks: (brace depth inside the block, the job before it). A stage is
+    // the job its steps belong to, as a GitHub or GitLab job is.
+    let mut stages: Vec<(usize, Option<String>)> = Vec::new();
     let mut depth = 0usize;
     let mut i = 0;
     while i < toks.len() {
@@ -61,11 +64,27 @@ pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
                 while dirs.last().is_some_and(|(d, _)| *d > depth) {
                     dirs.pop();
                 }
+                while stages.last().is_some_and(|(d, _)| *d > depth) {
+                    if let Some((_, outer)) = stages.pop() {
+                        w.set_job(outer.as_deref());
+                    }
+                }
             }
             Tok::Ident(name, line) => {
                 let line = *line;
                 let after_dot = i > 0 && toks[i - 1].is_punct('.');
                 match name.as_str() {
+                    "stage" if !after_dot => {
+                        if let (Some(Tok::Str(stage, _)), Some(close), Some(open)) =
+                            (toks.get(i + 2), toks.get(i + 3), toks.get(i + 4))
+                            && toks.get(i + 1).is_some_and(|t| t.is_punct('('))
+                            && close.is_punct(')')
+                            && open.is_punct('{')
+                        {
+                            stages.push((depth + 1, w.job().map(str::to_string)));
+                            w.set_job(Some(stage.text().trim()));
+                        }
+                    }
                     "sh" | "bat" | "powershell" | "pwsh" if !after_dot => {
                         if let Some(script) = step_string(&toks, i, "script") {
                             w.script(path, &script, &cwd, None);

@@ -290,3 +290,20 @@ fn cloud_build_json_and_bad_input() {
         "`steps` is a scalar, not a list of build steps; Cloud Build would reject this config"
     );
 }
+
+/// (a) A Jenkins stage is the scope of the cluster it creates and names a test job: the
+/// kind deploy of the e2e stage is a test deploy, the release stage's deploy is not.
+#[test]
+fn jenkins_stages_scope_test_clusters() {
+    assert_eq!(
+        activities(&[(
+            "Jenkinsfile",
+            "pipeline {\n  agent any\n  stages {\n    stage('Verify') {\n      steps {\n        sh 'kind create cluster'\n        sh 'kubectl apply -f k8s/'\n      }\n    }\n    stage('Smoke tests') {\n      steps { sh 'helm install app ./chart' }\n    }\n    stage('Release') {\n      steps {\n        sh 'kubectl apply -k overlays/prod'\n      }\n    }\n  }\n}\n",
+        )]),
+        [
+            "Jenkinsfile:7 test-deploy kubectl apply",
+            "Jenkinsfile:11 test-deploy helm install",
+            "Jenkinsfile:15 deploy kubectl apply",
+        ]
+    );
+}

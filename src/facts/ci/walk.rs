@@ -161,6 +161,11 @@ impl<'a> Walker<'a> {
             .collect()
     }
 
+    /// The job the steps being read belong to.
+    pub fn job(&self) -> Option<&str> {
+        self.job.as_deref()
+    }
+
     /// The job the next steps belong to.
     pub fn set_job(&mut self, job: Option<&str>) {
         self.job = job.map(str::to_string);
