@@ -32,8 +32,8 @@ crate::declare_check! {
     /// Drone Helm and Kubernetes plugins, Tekton Helm and Argo CD tasks, and Jenkins'
     /// `kubernetesDeploy`. `--dry-run` runs do not count.
     ///
-    /// Nor do deploys into a throw-away test cluster: one the same job (or, outside jobs,
-    /// the same file) created before them with `kind create cluster`, `k3d cluster create`,
+    /// Nor do deploys into a throw-away test cluster: one the same job (a GitHub or GitLab
+    /// job, a Jenkins stage; elsewhere the same script) created before them with `kind create cluster`, `k3d cluster create`,
     /// `minikube start`, `ctlptl create cluster` or a kind, k3d or minikube setup action
     /// (`helm/kind-action`, `AbsaOSS/k3d-action`, `medyagh/setup-minikube`...); one into a
     /// `kind-*`, `k3d-*` or `minikube` kube context; and one from a job or Makefile target

@@ -307,3 +307,19 @@ fn jenkins_stages_scope_test_clusters() {
         ]
     );
 }
+
+/// (a) Where the system has no jobs (Cloud Build, Drone...), a cluster one script creates
+/// covers that script only: a later step's production deploy still counts.
+#[test]
+fn without_jobs_a_test_cluster_covers_its_own_script() {
+    assert_eq!(
+        activities(&[(
+            "cloudbuild.yaml",
+            "steps:\n  - name: gcr.io/cloud-builders/gcloud\n    entrypoint: bash\n    args:\n      - -c\n      - |\n        kind create cluster\n        kubectl apply -f k8s/\n  - name: gcr.io/cloud-builders/kubectl\n    args: [apply, -f, k8s/]\n",
+        )]),
+        [
+            "cloudbuild.yaml:8 test-deploy kubectl apply",
+            "cloudbuild.yaml:10 deploy kubectl apply",
+        ]
+    );
+}

@@ -54,6 +54,10 @@ pub struct Walker<'a> {
     clusters: BTreeMap<String, (String, String, String)>,
     /// The Makefile targets being walked (innermost last), with their file.
     make_targets: Vec<(String, String)>,
+    /// Which script the reader handed over last (counting from 1), and how deep the walk is
+    /// inside it: outside jobs, a throw-away cluster covers only the script that creates it.
+    unit: u64,
+    nesting: usize,
 }
 
 impl<'a> Walker<'a> {
@@ -73,13 +77,16 @@ impl<'a> Walker<'a> {
             soft_fail: None,
             clusters: BTreeMap::new(),
             make_targets: Vec::new(),
+            unit: 0,
+            nesting: 0,
         }
     }
 
-    /// Records that the steps read from here on in this job (or, outside jobs, this file)
-    /// run against a throw-away `product` cluster created by `tool` at `path:line`.
+    /// Records that the steps read from here on in this job (or, outside jobs, this script
+    /// with what it calls) run against a throw-away `product` cluster created by `tool` at
+    /// `path:line`.
     pub fn test_cluster(&mut self, path: &str, line: u32, product: &str, tool: &str) {
-        let scope = self.scope(path);
+        let scope = self.scope();
         self.clusters.insert(
             scope,
             (
@@ -90,18 +97,20 @@ impl<'a> Walker<'a> {
         );
     }
 
-    /// What a throw-away cluster is shared by: the job, or without jobs the file.
-    fn scope(&self, path: &str) -> String {
+    /// What a throw-away cluster is shared by: the job, or where the system has no jobs
+    /// (or the reader does not tell them), the script the reader handed over, so that a
+    /// cluster one step creates never covers a later production step.
+    fn scope(&self) -> String {
         match &self.job {
             Some(job) => format!("job {job}"),
-            None => format!("file {path}"),
+            None => format!("script {}", self.unit),
         }
     }
 
-    /// Why a deploy written in `path` goes to a test cluster, when it does: a throw-away
-    /// cluster the job created before it, an e2e/test job, or an e2e/test Makefile target.
-    fn test_deploy_reason(&self, path: &str) -> Option<String> {
-        if let Some((product, tool, at)) = self.clusters.get(&self.scope(path)) {
+    /// Why a deploy goes to a test cluster, when it does: a throw-away cluster the job
+    /// created before it, an e2e/test job, or an e2e/test Makefile target.
+    fn test_deploy_reason(&self) -> Option<String> {
+        if let Some((product, tool, at)) = self.clusters.get(&self.scope()) {
             return Some(format!(
                 "deploys into the throw-away {product} cluster that `{tool}` creates ({at}), not into a cluster that runs workloads"
             ));
@@ -222,7 +231,7 @@ impl<'a> Walker<'a> {
 
     fn push(&mut self, path: &str, line: u32, command: String, mut hit: Hit) {
         if hit.activity == Activity::Deploy
-            && let Some(why) = self.test_deploy_reason(path)
+            && let Some(why) = self.test_deploy_reason()
         {
             hit.activity = Activity::TestDeploy;
             hit.note = Some(why);
@@ -250,6 +259,15 @@ impl<'a> Walker<'a> {
     /// Walks a shell script written in `path`, run in `cwd` (repository-relative, "" for
     /// the root), on the runner or on a remote host.
     pub fn script(&mut self, path: &str, script: &Script, cwd: &str, remote: Option<&str>) {
+        if self.nesting == 0 {
+            self.unit += 1;
+        }
+        self.nesting += 1;
+        self.walk_script(path, script, cwd, remote);
+        self.nesting -= 1;
+    }
+
+    fn walk_script(&mut self, path: &str, script: &Script, cwd: &str, remote: Option<&str>) {
         let mut cwd = cwd.to_string();
         for command in shell::parse(script) {
             let words: Vec<&str> = command.argv();
