@@ -1336,7 +1336,7 @@ fn no_image_built(tool: &str, why: &str) -> String {
 
 /// A stage, target or file named for code generation: a word of it (split at `-`, `_`,
 /// `.`, `/`) is `generate`, `gen`, `codegen`, `protoc`, `proto`, `protobuf` or `generated`.
-fn is_codegen(name: &str) -> bool {
+pub fn is_codegen(name: &str) -> bool {
     name.to_ascii_lowercase()
         .split(['-', '_', '.', '/', ':'])
         .any(|w| {

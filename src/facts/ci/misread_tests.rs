@@ -323,3 +323,29 @@ fn without_jobs_a_test_cluster_covers_its_own_script() {
         ]
     );
 }
+
+/// (b) A build inside a code-generation Makefile target generates files: noted, not counted.
+#[test]
+fn builds_in_code_generation_targets_are_not_image_builds() {
+    let repo = analysis(&[
+        (
+            ".gitlab-ci.yml",
+            "check:\n  script:\n    - make generate\n    - make image\n",
+        ),
+        (
+            "Makefile",
+            "generate:\n\tdocker build -f hack/Dockerfile -t tools .\n\nimage:\n\tdocker build -t reg/app:1 .\n",
+        ),
+    ]);
+    let steps: Vec<String> = repo
+        .steps()
+        .map(|s| format!("{} {} {}", s.location(), s.activity.as_str(), s.tool))
+        .collect();
+    assert_eq!(steps, ["Makefile:5 build docker build"]);
+    assert_eq!(
+        repo.pipelines[0].notes,
+        [
+            "Makefile:2 `docker build` runs in the code-generation target `generate` of Makefile: it generates files, not an image, and is not counted as an image build"
+        ]
+    );
+}

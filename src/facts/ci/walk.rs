@@ -230,6 +230,18 @@ impl<'a> Walker<'a> {
     }
 
     fn push(&mut self, path: &str, line: u32, command: String, mut hit: Hit) {
+        // A build in a code-generation Makefile target (`make generate`) makes files.
+        if hit.activity == Activity::Build
+            && let Some((file, target)) = self.make_targets.last()
+            && classify::is_codegen(target)
+        {
+            let note = format!(
+                "{path}:{line} `{}` runs in the code-generation target `{target}` of {file}: it generates files, not an image, and is not counted as an image build",
+                hit.tool
+            );
+            self.note(note);
+            return;
+        }
         if hit.activity == Activity::Deploy
             && let Some(why) = self.test_deploy_reason()
         {
