@@ -253,6 +253,19 @@ mod tests {
     }
 
     #[test]
+    fn cloud_build_json_and_dockerfile_variants_are_collected() {
+        for path in [
+            "cloudbuild.json",
+            "ci/cloudbuild-pr.json",
+            "images/Dockerfile-chroot",
+            "Containerfile.fedora",
+        ] {
+            assert!(is_relevant_path(path), "{path}");
+        }
+        assert!(!is_relevant_path("package.json"));
+    }
+
+    #[test]
     fn scripts_are_recognised_by_name_or_shebang() {
         assert!(is_script("scripts/deploy.sh", ""));
         assert!(is_script("bin/deploy", "#!/usr/bin/env bash\n"));
