@@ -29,8 +29,9 @@ crate::declare_check! {
     /// reached by ssh, the `azure/k8s-deploy`, Cloud Run, ECS and Helm actions, the
     /// `KubernetesManifest` (deploy, promote, workload patch), `Kubernetes` and `HelmDeploy`
     /// tasks, CircleCI Kubernetes, Helm and ECS orbs, Bitbucket kubectl, AKS and Helm pipes,
-    /// Drone Helm and Kubernetes plugins, Tekton Helm and Argo CD tasks, and Jenkins'
-    /// `kubernetesDeploy`. `--dry-run` runs do not count.
+    /// Drone Helm and Kubernetes plugins, Tekton Helm and Argo CD tasks, Jenkins'
+    /// `kubernetesDeploy`, and `gke-deploy run|apply` (Cloud Build's GKE builder).
+    /// `--dry-run` runs do not count.
     ///
     /// Nor do deploys into a throw-away test cluster: one the same job (a GitHub or GitLab
     /// job, a Jenkins stage; elsewhere the same script) created before them with `kind create cluster`, `k3d cluster create`,
