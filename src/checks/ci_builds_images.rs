@@ -26,8 +26,13 @@ crate::declare_check! {
     /// ECR/GCR/ACR and Docker orbs, Drone Docker and kaniko plugins, Tekton buildah, kaniko,
     /// s2i, Jib, ko and buildpacks tasks, and Jenkins' `docker.build`. Pushes are `push`
     /// commands, `--push` and registry outputs, kaniko without `--no-push`, ko, Jib and
-    /// `crane`/`skopeo`/`regctl` copies. Shell scripts and Makefile targets the pipeline
-    /// calls are read too.
+    /// `crane`/`skopeo`/`regctl` copies, and Cloud Build's `images:`. Shell scripts and
+    /// Makefile targets the pipeline calls are read too.
+    ///
+    /// A build that exports files is no image build (the pipeline's notes say so):
+    /// `--output`/`-o` to a path, `-` or `type=local|tar`, and a code-generation `--target`,
+    /// Dockerfile, bake target or Makefile target (`generate`, `codegen`, `proto`...).
+    /// `--output type=image|registry|docker|oci`, `--push` and `--load` give an image.
     ///
     /// ## Why it matters
     /// Replacing containers instead of patching them starts with building a new image for
@@ -40,8 +45,8 @@ crate::declare_check! {
     /// The pipeline definitions at the end of the period in each `--repo` (GitHub Actions
     /// workflows and local composite actions, `.gitlab-ci.yml` with local includes,
     /// Jenkinsfiles, Azure Pipelines with local templates, CircleCI, Bitbucket Pipelines,
-    /// Tekton, Drone) and the scripts and Makefiles they call; each step names its file and
-    /// line.
+    /// Tekton, Drone, Google Cloud Build) and the scripts and Makefiles they call; each step
+    /// names its file and line.
     ///
     /// ## Example
     /// ```yaml

@@ -6,7 +6,7 @@ use crate::base::phrase::name_list;
 use crate::checks::family::ci::{
     analyzed, pipeline_finding, pipeline_summary, repo_evidence, repo_subject,
 };
-use crate::checks::family::ci::{no_pipeline_in, step_refs};
+use crate::checks::family::ci::{no_pipeline_in, step_refs, steps_json};
 use crate::evidence::finding::{Finding, Status};
 use crate::facts::ci::{Activity, RepoAnalysis, Step};
 
@@ -29,8 +29,17 @@ crate::declare_check! {
     /// reached by ssh, the `azure/k8s-deploy`, Cloud Run, ECS and Helm actions, the
     /// `KubernetesManifest` (deploy, promote, workload patch), `Kubernetes` and `HelmDeploy`
     /// tasks, CircleCI Kubernetes, Helm and ECS orbs, Bitbucket kubectl, AKS and Helm pipes,
-    /// Drone Helm and Kubernetes plugins, Tekton Helm and Argo CD tasks, and Jenkins'
-    /// `kubernetesDeploy`. `--dry-run` runs do not count.
+    /// Drone Helm and Kubernetes plugins, Tekton Helm and Argo CD tasks, Jenkins'
+    /// `kubernetesDeploy`, and `gke-deploy run|apply` (Cloud Build's GKE builder).
+    /// `--dry-run` runs do not count.
+    ///
+    /// Nor do deploys into a throw-away test cluster: one the same job (a GitHub or GitLab
+    /// job, a Jenkins stage; elsewhere the same script) created before them with `kind create cluster`, `k3d cluster create`,
+    /// `minikube start`, `ctlptl create cluster` or a kind, k3d or minikube setup action
+    /// (`helm/kind-action`, `AbsaOSS/k3d-action`, `medyagh/setup-minikube`...); one into a
+    /// `kind-*`, `k3d-*` or `minikube` kube context; and one from a job or Makefile target
+    /// named for tests (`e2e`, `smoke`, `conformance`, or `test`/`integration` without a
+    /// deployment word such as `deploy-test`). The finding names each left out and why.
     ///
     /// ## Why it matters
     /// Replacing rather than updating containers (PR.PS-02.242) means a new image reaches
@@ -76,23 +85,47 @@ impl Check for CiDeploysByReplacement {
             Ok(analyzed) => analyzed,
             Err(not_assessed) => return not_assessed,
         };
-        let mut lacking: Vec<&RepoAnalysis> = Vec::new();
+        let mut lacking: Vec<(&RepoAnalysis, Vec<&Step>)> = Vec::new();
         for repo in repos {
             let mut deploys_here = false;
+            // Deploys into throw-away test clusters, of pipelines that deploy nothing else:
+            // named in the repository's finding.
+            let mut test_only: Vec<&Step> = Vec::new();
             for p in &repo.pipelines {
                 let deploys: Vec<&Step> = p.steps_of(Activity::Deploy).collect();
+                let tests: Vec<&Step> = p.steps_of(Activity::TestDeploy).collect();
                 if !deploys.is_empty() {
                     deploys_here = true;
-                    out.push(pipeline_finding(
-                        meta,
-                        p,
-                        &deploys,
-                        Status::Pass,
+                    let message = format!(
+                        "{}{}",
                         deploys_by_replacement(&deploys),
+                        not_counted(&tests)
+                    );
+                    out.push(with_test_deploys(
+                        pipeline_finding(meta, p, &deploys, Status::Pass, message),
+                        &tests,
                     ));
+                } else {
+                    test_only.extend(tests);
                 }
             }
             if deploys_here {
+                // Another pipeline deploys: say of each test-only pipeline why it does not.
+                for p in repo.pipelines.iter().filter(|p| !p.does(Activity::Deploy)) {
+                    let tests: Vec<&Step> = p.steps_of(Activity::TestDeploy).collect();
+                    if !tests.is_empty() {
+                        out.push(with_test_deploys(
+                            pipeline_finding(
+                                meta,
+                                p,
+                                &tests,
+                                Status::NotApplicable,
+                                only_test_deploys(&tests),
+                            ),
+                            &tests,
+                        ));
+                    }
+                }
                 continue;
             }
             let g = &crate::facts::ci::gitops::find(&repo.source, ctx.inventory);
@@ -131,37 +164,38 @@ impl Check for CiDeploysByReplacement {
                     g.helm_charts.len(),
                 )
             } else {
-                lacking.push(repo);
+                lacking.push((repo, test_only));
                 continue;
             };
+            let finding = Finding::new(
+                meta.id,
+                meta.severity,
+                Status::Pass,
+                repo_subject(repo),
+                format!("{message}{}", not_counted(&test_only)),
+            );
             out.push(
-                Finding::new(
-                    meta.id,
-                    meta.severity,
-                    Status::Pass,
-                    repo_subject(repo),
-                    message,
-                )
-                .evidence(evidence)
-                .detail("gitops_objects", objects)
-                .detail("workload_manifests", g.workload_files.clone())
-                .detail("kustomizations", g.kustomizations.clone())
-                .detail("helm_charts", g.helm_charts.clone()),
+                with_test_deploys(finding, &test_only)
+                    .evidence(evidence)
+                    .detail("gitops_objects", objects)
+                    .detail("workload_manifests", g.workload_files.clone())
+                    .detail("kustomizations", g.kustomizations.clone())
+                    .detail("helm_charts", g.helm_charts.clone()),
             );
         }
         let any_deployment = lacking.len() < repos.len();
-        for repo in lacking {
+        for (repo, tests) in lacking {
             let pipelines: Vec<&str> = repo.pipelines.iter().map(|p| p.path.as_str()).collect();
             let (status, message) = if any_deployment {
                 (Status::NotApplicable, deploys_elsewhere(&repo.location))
             } else {
                 (Status::Fail, no_deployment(&repo.location, &pipelines))
             };
-            out.push(
-                Finding::new(meta.id, meta.severity, status, repo_subject(repo), message)
-                    .evidence(repo_evidence(repo, false))
-                    .detail("pipelines", pipelines),
-            );
+            let message = format!("{message}{}", not_counted(&tests));
+            let finding = Finding::new(meta.id, meta.severity, status, repo_subject(repo), message)
+                .evidence(repo_evidence(repo, false))
+                .detail("pipelines", pipelines);
+            out.push(with_test_deploys(finding, &tests));
         }
         out
     }
@@ -175,6 +209,48 @@ fn deploys_by_replacement(deploys: &[&Step]) -> String {
         step_refs(deploys)
     )
 }
+
+/// The `test_deploys` detail, when there are any.
+fn with_test_deploys(finding: Finding, tests: &[&Step]) -> Finding {
+    if tests.is_empty() {
+        finding
+    } else {
+        finding.detail("test_deploys", steps_json(tests.iter().copied()))
+    }
+}
+
+/// The deploys into throw-away test clusters left out, each with why; empty when none.
+fn not_counted(tests: &[&Step]) -> String {
+    if tests.is_empty() {
+        return String::new();
+    }
+    let named: Vec<String> = tests
+        .iter()
+        .take(NAMED_TEST_DEPLOYS)
+        .map(|s| {
+            let why = s.note.as_deref().unwrap_or("deploys into a test cluster");
+            format!("`{}` ({}), which {why}", s.tool, s.location())
+        })
+        .collect();
+    let mut out = format!("; not counted: {}", named.join("; "));
+    if tests.len() > NAMED_TEST_DEPLOYS {
+        out.push_str(&format!(
+            "; and {} more test deploy(s)",
+            tests.len() - NAMED_TEST_DEPLOYS
+        ));
+    }
+    out
+}
+
+fn only_test_deploys(tests: &[&Step]) -> String {
+    format!(
+        "this pipeline deploys only into test clusters, which is not how workloads are deployed{}",
+        not_counted(tests)
+    )
+}
+
+/// How many left-out test deploys a finding names.
+const NAMED_TEST_DEPLOYS: usize = 3;
 
 fn gitops_pull_by_agent(agents: &[String], manifests: usize) -> String {
     format!(
@@ -248,6 +324,53 @@ mod tests {
                 ("Repository lib".to_string(), Status::NotApplicable),
                 ("Repository plain".to_string(), Status::Pass),
             ]
+        );
+    }
+
+    /// Issue 14, class 5a: deploys into a throw-away test cluster do not count, and the
+    /// finding says which were left out and why.
+    #[test]
+    fn test_cluster_deploys_do_not_count_and_are_named() {
+        let e2e = "jobs:\n  e2e:\n    steps:\n      - uses: helm/kind-action@v1\n      - run: kubectl apply -f k8s/\n";
+        let got = repo_findings(
+            &CiDeploysByReplacement,
+            &[("app", &[(".github/workflows/e2e.yml", e2e)])],
+        );
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].status, Status::Fail);
+        assert!(
+            got[0].message.ends_with("; not counted: `kubectl apply` (.github/workflows/e2e.yml:5), which deploys into the throw-away kind cluster that `helm/kind-action` creates (.github/workflows/e2e.yml:4), not into a cluster that runs workloads"),
+            "{}",
+            got[0].message
+        );
+        let both = "jobs:\n  e2e:\n    steps:\n      - run: kind create cluster\n      - run: kubectl apply -f k8s/\n  release:\n    steps:\n      - run: kubectl apply -k overlays/prod\n";
+        let got = repo_findings(
+            &CiDeploysByReplacement,
+            &[(
+                "app",
+                &[
+                    (".github/workflows/ci.yml", both),
+                    (".github/workflows/e2e.yml", e2e),
+                ],
+            )],
+        );
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            (got[1].subject.display_name(), got[1].status),
+            (
+                "Pipeline .github/workflows/e2e.yml".to_string(),
+                Status::NotApplicable
+            )
+        );
+        assert!(
+            got[1].message.starts_with("this pipeline deploys only into test clusters, which is not how workloads are deployed; not counted: `kubectl apply` (.github/workflows/e2e.yml:5), which deploys into the throw-away kind cluster"),
+            "{}",
+            got[1].message
+        );
+        assert_eq!(got[0].status, Status::Pass);
+        assert_eq!(
+            got[0].message,
+            "deploys by applying new manifests or images, which the orchestrator rolls out as new pods: `kubectl apply` (.github/workflows/ci.yml:8); not counted: `kubectl apply` (.github/workflows/ci.yml:5), which deploys into the throw-away kind cluster that `kind create cluster` creates (.github/workflows/ci.yml:4), not into a cluster that runs workloads"
         );
     }
 

@@ -436,6 +436,33 @@ mod tests {
         );
     }
 
+    /// Issue 14, class 5b: a pipeline whose only build exports files (and one that builds a
+    /// code-generation stage) is not a build without a scan; the image build beside it is.
+    #[test]
+    fn file_exports_and_codegen_builds_need_no_scan() {
+        let got = repo_findings(
+            &CiScansImages,
+            &[(
+                "app",
+                &[
+                    (
+                        ".github/workflows/release-binaries.yml",
+                        "jobs:\n  bin:\n    steps:\n      - run: docker buildx build --output type=local,dest=dist .\n      - run: docker build --target generate -o . .\n",
+                    ),
+                    (
+                        ".gitlab-ci.yml",
+                        "release:\n  script:\n    - docker build -t r/a:1 --push .\n    - trivy image --exit-code 1 r/a:1\n",
+                    ),
+                ],
+            )],
+        );
+        let got: Vec<(String, Status)> = got
+            .iter()
+            .map(|f| (f.subject.display_name(), f.status))
+            .collect();
+        assert_eq!(got, [("Pipeline .gitlab-ci.yml".to_string(), Status::Pass)]);
+    }
+
     #[test]
     fn scans_pass_separate_scans_warn() {
         let got = repo_statuses(

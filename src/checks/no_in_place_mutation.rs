@@ -326,7 +326,17 @@ fn in_place_in_runbook(step: &Step) -> String {
     if let Some(t) = &step.target {
         let _ = write!(s, " on `{t}`");
     }
-    s.push_str(", which changes a running workload in place; make the documented procedure a rebuild and redeploy");
+    // Say what the command does (`kubectl exec` runs a command, which may only read): the
+    // runbook gives operators a way into the running container, not proof of a change.
+    match &step.note {
+        Some(what) => {
+            let _ = write!(
+                s,
+                ", which {what}: whatever it changes there is changed in place, not replaced; make the documented procedure a rebuild and redeploy"
+            );
+        }
+        None => s.push_str(", which changes a running workload in place; make the documented procedure a rebuild and redeploy"),
+    }
     s
 }
 
@@ -427,6 +437,46 @@ mod tests {
                     Status::Fail
                 ),
                 ("Repository clean".to_string(), None, Status::Pass),
+            ]
+        );
+    }
+
+    /// Issue 14, class 5f: placeholders in a runbook are words, not redirections, and the
+    /// finding says what `kubectl exec` does instead of claiming a read changes the workload.
+    #[test]
+    fn runbook_placeholders_and_exec_wording() {
+        let got = repo_findings(
+            &NoInPlaceMutation,
+            &[(
+                "app",
+                &[(
+                    "docs/debug.md",
+                    "# Debugging\n\n```bash\nkubectl exec -it <container_name> -- cat /etc/resolv.conf\nkubectl -n <namespace> exec <pod> -c <container> -- nc -z localhost 7000\nkubectl exec -it <pod_name> -- sh\n```\n",
+                )],
+            )],
+        );
+        let got: Vec<(Option<String>, Status, &str)> = got
+            .iter()
+            .map(|f| (f.subject.file_location(), f.status, f.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    Some("docs/debug.md:4".to_string()),
+                    Status::Warn,
+                    "a runbook tells operators to run `kubectl exec` on `<container_name>`, which runs `cat /etc/resolv.conf` inside a running container: whatever it changes there is changed in place, not replaced; make the documented procedure a rebuild and redeploy"
+                ),
+                (
+                    Some("docs/debug.md:5".to_string()),
+                    Status::Warn,
+                    "a runbook tells operators to run `kubectl exec` on `<pod>`, which runs `nc -z localhost 7000` inside a running container: whatever it changes there is changed in place, not replaced; make the documented procedure a rebuild and redeploy"
+                ),
+                (
+                    Some("docs/debug.md:6".to_string()),
+                    Status::Warn,
+                    "a runbook tells operators to run `kubectl exec` on `<pod_name>`, which runs `sh` inside a running container: whatever it changes there is changed in place, not replaced; make the documented procedure a rebuild and redeploy"
+                ),
             ]
         );
     }

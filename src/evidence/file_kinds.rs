@@ -20,6 +20,7 @@ pub enum System {
     BitbucketPipelines,
     Tekton,
     Drone,
+    CloudBuild,
 }
 
 impl System {
@@ -33,6 +34,7 @@ impl System {
             System::BitbucketPipelines => "Bitbucket Pipelines",
             System::Tekton => "Tekton",
             System::Drone => "Drone",
+            System::CloudBuild => "Google Cloud Build",
         }
     }
 }
@@ -87,10 +89,26 @@ pub fn pipeline_system(path: &str, text: &str) -> Option<(System, bool)> {
     if dir.is_empty() && matches!(name, ".drone.yml" | ".drone.yaml") {
         return Some((System::Drone, false));
     }
+    if is_cloudbuild(&lower) {
+        return Some((System::CloudBuild, false));
+    }
     if is_yaml(name) && is_tekton(text) {
         return Some((System::Tekton, false));
     }
     None
+}
+
+/// Google Cloud Build configs, by lower-case file name: `cloudbuild.yaml` (`.yml`, `.json`)
+/// and variants `cloudbuild-pr.yaml`, `cloudbuild_prod.json`, `cloudbuild.prod.yaml`.
+fn is_cloudbuild(lower: &str) -> bool {
+    let Some(stem) = [".yaml", ".yml", ".json"]
+        .iter()
+        .find_map(|ext| lower.strip_suffix(ext))
+    else {
+        return false;
+    };
+    stem.strip_prefix("cloudbuild")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['-', '_', '.']))
 }
 
 /// Makefiles: `Makefile`, `makefile`, `GNUmakefile`, `*.mk`.
@@ -129,6 +147,7 @@ pub fn is_relevant_path(path: &str) -> bool {
     let name = file_name(path);
     let lower = name.to_ascii_lowercase();
     is_yaml(&lower)
+        || is_cloudbuild(&lower)
         || lower.contains("jenkinsfile")
         || lower.ends_with(".groovy")
         || lower.ends_with(".sh")
@@ -159,9 +178,10 @@ pub fn is_tekton(text: &str) -> bool {
         })
 }
 
-/// Is this path a Dockerfile? `Dockerfile`, `Containerfile`, `Dockerfile.*`, `*.Dockerfile`
-/// (any case), not `*.dockerignore`, and not under `.devcontainer/`, `node_modules/` or
-/// `vendor/` (development containers and third-party code are not what ships).
+/// Is this path a Dockerfile? `Dockerfile`, `Dockerfile.*`, `Dockerfile-*`, `Dockerfile_*`,
+/// `*.Dockerfile`, and the same for `Containerfile` (any case); not `*.dockerignore`, and not
+/// under `.devcontainer/`, `node_modules/` or `vendor/` (development containers and
+/// third-party code are not what ships).
 pub fn is_dockerfile(path: &str) -> bool {
     if path
         .split('/')
@@ -173,10 +193,15 @@ pub fn is_dockerfile(path: &str) -> bool {
     if name.ends_with(".dockerignore") {
         return false;
     }
+    // `Dockerfile-chroot`, `Dockerfile_builder`: a variant named after the base name.
+    let variant = |base: &str| {
+        name.strip_prefix(base)
+            .is_some_and(|rest| rest.starts_with(['.', '-', '_']) && rest.len() > 1)
+    };
     name == "dockerfile"
         || name == "containerfile"
-        || name.starts_with("dockerfile.")
-        || name.starts_with("containerfile.")
+        || variant("dockerfile")
+        || variant("containerfile")
         || name.ends_with(".dockerfile")
         || name.ends_with(".containerfile")
 }
@@ -208,6 +233,11 @@ mod tests {
                 Some((System::BitbucketPipelines, false)),
             ),
             (".drone.yml", Some((System::Drone, false))),
+            ("cloudbuild.yaml", Some((System::CloudBuild, false))),
+            ("deploy/cloudbuild.json", Some((System::CloudBuild, false))),
+            ("cloudbuild-pr.yml", Some((System::CloudBuild, false))),
+            ("cloudbuilder.yaml", None),
+            ("cloudbuild.txt", None),
             ("k8s/deploy.yaml", None),
         ];
         for (path, want) in cases {
@@ -220,6 +250,19 @@ mod tests {
             ),
             Some((System::Tekton, false))
         );
+    }
+
+    #[test]
+    fn cloud_build_json_and_dockerfile_variants_are_collected() {
+        for path in [
+            "cloudbuild.json",
+            "ci/cloudbuild-pr.json",
+            "images/Dockerfile-chroot",
+            "Containerfile.fedora",
+        ] {
+            assert!(is_relevant_path(path), "{path}");
+        }
+        assert!(!is_relevant_path("package.json"));
     }
 
     #[test]
@@ -240,6 +283,15 @@ mod tests {
             ("dockerfile", true),
             (".devcontainer/Dockerfile", false),
             ("Dockerfile.dockerignore", false),
+            // Issue 14, class 5d.
+            ("images/Dockerfile-chroot", true),
+            ("Dockerfile_builder", true),
+            ("Containerfile.fedora", true),
+            ("build/Containerfile-ubi", true),
+            ("deploy/web.containerfile", true),
+            ("Dockerfile-chroot.dockerignore", false),
+            (".dockerignore", false),
+            ("Dockerfile-chroot/README.md", false),
             ("docs/dockerfiles.md", false),
         ] {
             assert_eq!(is_dockerfile(path), want, "{path}");

@@ -6,7 +6,9 @@
 //! read as the script when the command is a shell), `FROM [--platform=...] image [AS name]`
 //! with `ARG`s declared before the first `FROM` substituted (`$X`, `${X}`, `${X:-default}`,
 //! `${X:+alt}`), stage names (a `FROM` naming an earlier stage builds on it, not on an
-//! image), `USER name|uid[:group]` with the stage's `ARG`/`ENV` values substituted, and
+//! image), `USER name|uid[:group]` with the stage's `ARG`/`ENV` values substituted (a stage
+//! built on an earlier stage inherits that stage's values; a global `ARG` counts in a stage
+//! only when the stage declares it again), and
 //! package-manager upgrades in `RUN` (shell and exec form), which are facts: rebuilding with
 //! upgraded packages is the immutable way, not patching in place.
 
@@ -308,15 +310,26 @@ fn build(instructions: Vec<Instruction>) -> Dockerfile {
     let mut global: HashMap<String, Option<String>> = HashMap::new();
     let mut stages: Vec<Stage> = Vec::new();
     let mut problems = Vec::new();
+    // The ARG and ENV values each stage sees, by stage index. A stage built on an earlier
+    // stage starts with that stage's values, as a build does; a global ARG (before the
+    // first FROM) is seen only where a stage declares it again.
+    let mut vars: Vec<HashMap<String, String>> = Vec::new();
     let mut stage_vars: HashMap<String, String> = HashMap::new();
     for ins in instructions {
         match ins.keyword.as_str() {
             "ARG" => {
                 for (name, default) in arg_pairs(&ins.args) {
                     if stages.is_empty() {
+                        let default = default
+                            .map(|d| substitute(&d, &|v| global.get(v).cloned().flatten()).0);
                         global.insert(name, default);
                     } else {
-                        let value = default.or_else(|| global.get(&name).cloned().flatten());
+                        // A build argument given at build time would win; the Dockerfile's
+                        // default, else the inherited or global value, is what it says.
+                        let value = default
+                            .map(|d| substitute(&d, &|v| stage_vars.get(v).cloned()).0)
+                            .or_else(|| stage_vars.get(&name).cloned())
+                            .or_else(|| global.get(&name).cloned().flatten());
                         if let Some(v) = value {
                             stage_vars.insert(name, v);
                         }
@@ -325,14 +338,22 @@ fn build(instructions: Vec<Instruction>) -> Dockerfile {
             }
             "ENV" if !stages.is_empty() => {
                 for (name, value) in env_pairs(&ins.args) {
+                    let value = substitute(&value, &|v| stage_vars.get(v).cloned()).0;
                     stage_vars.insert(name, value);
                 }
             }
             "FROM" => {
-                stage_vars.clear();
+                if !stages.is_empty() {
+                    vars.push(std::mem::take(&mut stage_vars));
+                }
                 let stage = from(&ins, stages.len(), &global, &stages);
                 if let Base::Invalid { error } = &stage.base {
                     problems.push((ins.line, format!("FROM `{}`: {error}", stage.resolved)));
+                }
+                if let Base::Stage { index } = stage.base
+                    && let Some(parent) = vars.get(index)
+                {
+                    stage_vars = parent.clone();
                 }
                 stages.push(stage);
             }
@@ -718,6 +739,58 @@ COPY --from=build /app /app
         let s = &df.stages[0];
         assert_eq!(s.upgrades.len(), 2, "{:?}", s.upgrades);
         assert_eq!(s.upgrades[0].line, 3);
+    }
+
+    /// Issue 14, class 5c: `USER $UID` in a stage built on an earlier stage that set `UID`
+    /// (ENV, in either form, continuation lines too, or ARG with a default) resolves; a global
+    /// ARG counts only when the stage declares it again, as Docker does.
+    #[test]
+    fn env_and_arg_values_are_inherited_from_parent_stages() {
+        let user_of = |text: &str| {
+            let df = parse(text);
+            let last = df.final_stage().unwrap();
+            df.effective_user(last)
+                .map(|(u, _)| (u.user.clone(), u.root))
+        };
+        assert_eq!(
+            user_of("FROM alpine:3.20 AS base\nENV UID=999\nFROM base AS final\nUSER $UID\n"),
+            Some(("999".into(), Some(false)))
+        );
+        assert_eq!(
+            user_of(
+                "FROM alpine:3.20 AS base\nENV A=1 \\\n    UID=998 \\\n    HOME=/home/app\nFROM base AS mid\nRUN true\nFROM mid\nUSER ${UID}:${UID}\n"
+            ),
+            Some(("998".into(), Some(false)))
+        );
+        assert_eq!(
+            user_of("FROM alpine:3.20 AS base\nENV UID 997\nFROM base\nUSER $UID\n"),
+            Some(("997".into(), Some(false)))
+        );
+        assert_eq!(
+            user_of("FROM alpine:3.20 AS base\nARG UID=996\nFROM base\nUSER $UID\n"),
+            Some(("996".into(), Some(false)))
+        );
+        // An ENV value built from another variable.
+        assert_eq!(
+            user_of(
+                "FROM alpine:3.20 AS base\nARG BASE_UID=995\nENV UID=${BASE_UID}\nFROM base\nUSER $UID\n"
+            ),
+            Some(("995".into(), Some(false)))
+        );
+        // A global ARG is not seen in a stage until the stage declares it.
+        assert_eq!(
+            user_of("ARG UID=994\nFROM alpine:3.20\nUSER $UID\n"),
+            Some(("".into(), None))
+        );
+        assert_eq!(
+            user_of("ARG UID=994\nFROM alpine:3.20\nARG UID\nUSER $UID\n"),
+            Some(("994".into(), Some(false)))
+        );
+        // A stage that does not build on the other sees none of its values.
+        assert_eq!(
+            user_of("FROM alpine:3.20 AS base\nENV UID=999\nFROM alpine:3.20\nUSER $UID\n"),
+            Some(("".into(), None))
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod apiserver_replays;
 mod archive;
 mod bad_input;
 mod bundle;
+mod ci_misread;
 mod cli;
 mod cluster_checks;
 mod cluster_live;

@@ -205,7 +205,7 @@ pub fn step_refs(steps: &[&Step]) -> String {
     out
 }
 
-const PIPELINES_LOOKED_FOR: &str = "GitHub Actions workflows, .gitlab-ci.yml, Jenkinsfiles, azure-pipelines.yml, .circleci/config.yml, bitbucket-pipelines.yml, Tekton Tasks and Pipelines, .drone.yml";
+const PIPELINES_LOOKED_FOR: &str = "GitHub Actions workflows, .gitlab-ci.yml, Jenkinsfiles, azure-pipelines.yml, .circleci/config.yml, bitbucket-pipelines.yml, Tekton Tasks and Pipelines, .drone.yml, cloudbuild.yaml";
 
 pub fn pipeline_unreadable(message: &str) -> String {
     format!(

@@ -47,6 +47,16 @@ pub enum Action {
     },
     /// `docker run --name X`: a container this pipeline starts itself.
     Started(String),
+    /// `kind create cluster`, `k3d cluster create`, `minikube start`: the job creates a
+    /// throw-away cluster (`product`: kind, k3d, minikube), and what it then deploys goes
+    /// there.
+    TestCluster {
+        product: String,
+        tool: String,
+    },
+    /// Something the command does that the findings should mention though it counts as
+    /// no step (`docker build -o out .` exports files, not an image).
+    Note(String),
 }
 
 /// The command's context: on the CI runner, or on a remote host reached by ssh.
@@ -198,6 +208,18 @@ pub fn classify(
             }
         }
         "gcloud" => gcloud(args, &mut out),
+        "gke-deploy" => {
+            // `gke-deploy run|apply` applies the (prepared) manifests to a GKE cluster.
+            if let Some(&sub @ ("run" | "apply")) =
+                positionals(args, GKE_DEPLOY_VALUE_OPTIONS).first()
+            {
+                out.push(hit(
+                    Activity::Deploy,
+                    &format!("gke-deploy {sub}"),
+                    flag_value(args, &["-f", "--filename", "-a", "--app"]),
+                ));
+            }
+        }
         "az" => az(args, &mut out),
         "aws" => {
             let pos = positionals(args, AWS_VALUE_OPTIONS);
@@ -235,11 +257,16 @@ pub fn classify(
         "buildah" => {
             let pos = positionals(args, BUILDAH_VALUE_OPTIONS);
             match pos.first() {
-                Some(&("bud" | "build" | "build-using-dockerfile")) => out.push(hit(
-                    Activity::Build,
-                    "buildah build",
-                    flag_value(args, &["-t", "--tag"]),
-                )),
+                Some(&("bud" | "build" | "build-using-dockerfile")) => {
+                    match exports_files(args, false) {
+                        Some(why) => out.push(Action::Note(no_image_built("buildah build", &why))),
+                        None => out.push(hit(
+                            Activity::Build,
+                            "buildah build",
+                            flag_value(args, &["-t", "--tag"]),
+                        )),
+                    }
+                }
                 Some(&"commit") => {
                     out.push(hit(Activity::Build, "buildah commit", pos.get(2).copied()))
                 }
@@ -371,6 +398,10 @@ pub fn classify(
             if let Some(&sub @ ("build" | "bake")) =
                 positionals(args, DOCKER_BUILD_VALUE_OPTIONS).first()
             {
+                if let Some(why) = exports_files(&args[1..], sub == "bake") {
+                    out.push(Action::Note(no_image_built(&format!("depot {sub}"), &why)));
+                    return out;
+                }
                 out.push(hit(
                     Activity::Build,
                     &format!("depot {sub}"),
@@ -562,6 +593,7 @@ pub fn classify(
             out.push(hit(Activity::Mutation, "ctr task exec", None))
         }
         "ansible-playbook" | "ansible" => ansible(&prog, args, &mut out),
+        "kind" | "k3d" | "minikube" | "ctlptl" => test_cluster(&prog, args, &mut out),
         _ => {
             if let Some(remote) = ctx.remote
                 && let Some(tool) = package_change(&prog, args)
@@ -580,7 +612,71 @@ pub fn classify(
             }
         }
     }
+    if matches!(prog.as_str(), "kubectl" | "oc" | "helm" | "helmfile") {
+        test_context(args, &mut out);
+    }
     out
+}
+
+/// `kind create cluster`, `k3d cluster create`, `minikube start`, `ctlptl create cluster
+/// kind|k3d|minikube`.
+fn test_cluster(prog: &str, args: &[&str], out: &mut Vec<Action>) {
+    let pos = positionals(
+        args,
+        &[
+            "--name",
+            "-n",
+            "--config",
+            "-c",
+            "--image",
+            "-p",
+            "--profile",
+            "--registry",
+        ],
+    );
+    let product = match (prog, pos.as_slice()) {
+        ("kind", ["create", "cluster", ..]) => "kind",
+        ("k3d", ["cluster", "create", ..]) => "k3d",
+        ("minikube", ["start", ..]) => "minikube",
+        ("ctlptl", ["create", "cluster", p @ ("kind" | "k3d" | "minikube"), ..]) => p,
+        _ => return,
+    };
+    let tool = match prog {
+        "minikube" => "minikube start".to_string(),
+        "ctlptl" => "ctlptl create cluster".to_string(),
+        _ => format!("{prog} {} {}", pos[0], pos[1]),
+    };
+    out.push(Action::TestCluster {
+        product: product.to_string(),
+        tool,
+    });
+}
+
+/// A deploy into the kube context of a local throw-away cluster (`--context kind-ci`,
+/// `--kube-context k3d-test`, `minikube`) is a test deploy.
+fn test_context(args: &[&str], out: &mut [Action]) {
+    let Some(context) = flag_value(args, &["--context", "--kube-context"]) else {
+        return;
+    };
+    let product = if context.starts_with("kind-") {
+        "kind"
+    } else if context.starts_with("k3d-") {
+        "k3d"
+    } else if context == "minikube" {
+        "minikube"
+    } else {
+        return;
+    };
+    for action in out.iter_mut() {
+        if let Action::Hit(hit) = action
+            && hit.activity == Activity::Deploy
+        {
+            hit.activity = Activity::TestDeploy;
+            hit.note = Some(format!(
+                "deploys into the kube context `{context}`, a throw-away {product} cluster, not a cluster that runs workloads"
+            ));
+        }
+    }
 }
 
 /// Skips assignments and wrappers; returns the index of the real command, or None when
@@ -964,7 +1060,16 @@ fn docker(prog: &str, args: &[&str], ctx: Context<'_>, out: &mut Vec<Action>) {
     let args = &args[start..];
     let Some(&sub) = args.first() else { return };
     let rest = &args[1..];
-    let tag = |a: &[&str]| flag_value(a, &["-t", "--tag"]).map(str::to_string);
+    // `-t x`, else the image an `--output type=image,name=x` names.
+    let tag = |a: &[&str]| {
+        flag_value(a, &["-t", "--tag"])
+            .or_else(|| {
+                flag_value(a, &["--output", "-o"])?
+                    .split(',')
+                    .find_map(|p| p.trim().strip_prefix("name="))
+            })
+            .map(str::to_string)
+    };
     let hit = |out: &mut Vec<Action>,
                activity,
                tool: String,
@@ -984,6 +1089,10 @@ fn docker(prog: &str, args: &[&str], ctx: Context<'_>, out: &mut Vec<Action>) {
             let inner = if rest[0] == "b" { "build" } else { rest[0] };
             let tool = format!("{prog} buildx {inner}");
             let rest = &rest[1..];
+            if let Some(why) = exports_files(rest, inner == "bake") {
+                out.push(Action::Note(no_image_built(&tool, &why)));
+                return;
+            }
             hit(out, Activity::Build, tool.clone(), tag(rest), None);
             if pushes(rest) {
                 hit(out, Activity::Push, tool, tag(rest), None);
@@ -1009,6 +1118,10 @@ fn docker(prog: &str, args: &[&str], ctx: Context<'_>, out: &mut Vec<Action>) {
     match sub {
         "build" => {
             let tool = format!("{prog} build");
+            if let Some(why) = exports_files(rest, false) {
+                out.push(Action::Note(no_image_built(&tool, &why)));
+                return;
+            }
             hit(out, Activity::Build, tool.clone(), tag(rest), None);
             if pushes(rest) {
                 hit(out, Activity::Push, tool, tag(rest), None);
@@ -1161,6 +1274,85 @@ fn options_prefix(args: &[&str], takes_value: &[&str]) -> usize {
     }
     i.min(args.len())
 }
+
+/// Why a build command produces files rather than an image, or None when it builds one:
+/// `--output`/`-o` to a directory, `-` or `type=local|tar` (an image is `type=image`,
+/// `registry`, `docker` or `oci`), or a code-generation target or Dockerfile (`--target
+/// generate`, `codegen.Dockerfile`, `bake generate`). `--push` and `--load` always give an
+/// image.
+fn exports_files(args: &[&str], bake: bool) -> Option<String> {
+    if pushes(args) || has_flag(args, &["--load"]) {
+        return None;
+    }
+    if let Some(output) = flag_value(args, &["--output", "-o"]) {
+        let kind = output
+            .split(',')
+            .find_map(|part| part.trim().strip_prefix("type="));
+        match kind {
+            Some(k @ ("local" | "tar")) => {
+                return Some(format!("`--output type={k}` writes files"));
+            }
+            Some(_) => {}
+            None if output.contains('=') => {}
+            None => {
+                return Some(format!(
+                    "`--output {output}` writes the build's files{}",
+                    if output == "-" {
+                        " as a tar stream"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+        }
+    }
+    if let Some(target) = flag_value(args, &["--target"])
+        && is_codegen(target)
+    {
+        return Some(format!("`--target {target}` is a code-generation stage"));
+    }
+    if let Some(file) = flag_value(args, &["-f", "--file"]) {
+        let name = file.rsplit('/').next().unwrap_or(file);
+        if is_codegen(name) {
+            return Some(format!("`{file}` is a code-generation Dockerfile"));
+        }
+    }
+    if bake {
+        let targets = positionals(args, BAKE_VALUE_OPTIONS);
+        if !targets.is_empty() && targets.iter().all(|t| is_codegen(t)) {
+            return Some(format!(
+                "bake target(s) {} generate code",
+                targets.join(", ")
+            ));
+        }
+    }
+    None
+}
+
+/// The note for a build that makes no image.
+fn no_image_built(tool: &str, why: &str) -> String {
+    format!("`{tool}` exports files, not an image ({why}): not counted as an image build")
+}
+
+/// A stage, target or file named for code generation: a word of it (split at `-`, `_`,
+/// `.`, `/`) is `generate`, `gen`, `codegen`, `protoc`, `proto`, `protobuf` or `generated`.
+pub fn is_codegen(name: &str) -> bool {
+    name.to_ascii_lowercase()
+        .split(['-', '_', '.', '/', ':'])
+        .any(|w| {
+            matches!(
+                w,
+                "generate" | "gen" | "codegen" | "protoc" | "proto" | "protobuf" | "generated"
+            )
+        })
+}
+
+/// Options of `docker buildx bake` that take a value.
+#[rustfmt::skip]
+const BAKE_VALUE_OPTIONS: &[&str] = &[
+    "-f", "--file", "--set", "--builder", "--progress", "--metadata-file", "--provenance",
+    "--sbom", "--call", "--allow", "--list",
+];
 
 /// Does a build command push its result (`--push`, `--output type=registry`)?
 fn pushes(args: &[&str]) -> bool {
@@ -1444,10 +1636,11 @@ fn kubectl(prog: &str, args: &[&str], out: &mut Vec<Action>) {
                 .iter()
                 .position(|a| *a == "--")
                 .map(|i| args[i + 1..].join(" "));
-            let note = inner
-                .filter(|c| !c.is_empty())
-                .map(|c| format!("runs `{c}` inside a running container"));
-            hit(out, Activity::Mutation, tool("exec"), target(1), note)
+            let note = match inner.filter(|c| !c.is_empty()) {
+                Some(c) => format!("runs `{c}` inside a running container"),
+                None => "opens a command inside a running container".to_string(),
+            };
+            hit(out, Activity::Mutation, tool("exec"), target(1), Some(note))
         }
         "attach" => hit(
             out,
@@ -1914,6 +2107,14 @@ const GCLOUD_VALUE_OPTIONS: &[&str] = &[
     "--account", "--command", "--platform", "--service-account", "--substitutions", "--location",
 ];
 
+/// Options of gke-deploy that take a value.
+#[rustfmt::skip]
+const GKE_DEPLOY_VALUE_OPTIONS: &[&str] = &[
+    "-f", "--filename", "-i", "--image", "-a", "--app", "-v", "--version", "-n", "--namespace",
+    "-c", "--cluster", "-l", "--location", "-p", "--project", "-o", "--output", "-x", "--expose",
+    "-L", "--label", "-A", "--annotation", "-t", "--timeout",
+];
+
 /// Options of az that take a value.
 #[rustfmt::skip]
 const AZ_VALUE_OPTIONS: &[&str] = &[
@@ -2014,6 +2215,10 @@ mod tests {
                         out.push(format!("{} make {dir:?} {file:?} {targets:?}", c.line))
                     }
                     Action::Started(n) => out.push(format!("{} started {n}", c.line)),
+                    Action::Note(_) => {}
+                    Action::TestCluster { tool, .. } => {
+                        out.push(format!("{} test-cluster {tool}", c.line))
+                    }
                 }
             }
         }
@@ -2211,6 +2416,112 @@ mod tests {
         for (script, want) in cases {
             let got = hits(script, None);
             assert_eq!(&got, want, "{script}");
+        }
+    }
+
+    /// Issue 14, class 5b: a build that exports files (`--output` to a directory or tar, or
+    /// a code-generation target) builds no image; one that loads or pushes an image does.
+    #[test]
+    fn builds_that_export_files_are_not_image_builds() {
+        let cases: &[(&str, &[&str])] = &[
+            ("docker build --output=bin .", &[]),
+            ("docker build -o out .", &[]),
+            ("docker build -o - . > out.tar", &[]),
+            ("docker build --output type=local,dest=out .", &[]),
+            ("docker buildx build --output type=tar,dest=out.tar .", &[]),
+            (
+                "docker buildx build -o type=local,dest=./bin --target artifacts .",
+                &[],
+            ),
+            (
+                "DOCKER_BUILDKIT=1 docker build --target generate -o . -f hack/Dockerfile .",
+                &[],
+            ),
+            ("docker build --target codegen -t gen .", &[]),
+            ("docker build -f build/protoc.Dockerfile -t x .", &[]),
+            ("docker buildx bake generate", &[]),
+            ("depot build --output type=local,dest=out .", &[]),
+            (
+                "docker buildx build --output type=image,name=reg/app:1,push=true .",
+                &[
+                    "1 Build docker buildx build [reg/app:1]",
+                    "1 Push docker buildx build [reg/app:1]",
+                ],
+            ),
+            (
+                "docker buildx build -o type=registry -t reg/app:1 .",
+                &[
+                    "1 Build docker buildx build [reg/app:1]",
+                    "1 Push docker buildx build [reg/app:1]",
+                ],
+            ),
+            (
+                "docker buildx build --load -t app:dev -o type=local,dest=out .",
+                &["1 Build docker buildx build [app:dev]"],
+            ),
+            (
+                "docker buildx build --push -t reg/app:1 .",
+                &[
+                    "1 Build docker buildx build [reg/app:1]",
+                    "1 Push docker buildx build [reg/app:1]",
+                ],
+            ),
+            (
+                "docker build --output type=docker -t app:dev .",
+                &["1 Build docker build [app:dev]"],
+            ),
+            (
+                "docker build --target runtime -t reg/app:1 .",
+                &["1 Build docker build [reg/app:1]"],
+            ),
+            ("docker buildx bake", &["1 Build docker buildx bake"]),
+            ("buildah bud --output type=local,dest=out .", &[]),
+            ("podman build -o out .", &[]),
+        ];
+        for (script, want) in cases {
+            assert_eq!(&hits(script, None), want, "{script}");
+        }
+    }
+
+    /// Issue 14, class 5a: a deploy into the kube context of a kind, k3d or minikube
+    /// cluster is a test deploy; the commands that create such clusters are recognised.
+    #[test]
+    fn test_cluster_commands_and_contexts() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "kind create cluster --name ci --wait 60s",
+                &["1 test-cluster kind create cluster"],
+            ),
+            (
+                "k3d cluster create dev -p 8080:80@loadbalancer",
+                &["1 test-cluster k3d cluster create"],
+            ),
+            (
+                "minikube start --driver=docker",
+                &["1 test-cluster minikube start"],
+            ),
+            (
+                "ctlptl create cluster kind --registry=ctlptl-registry",
+                &["1 test-cluster ctlptl create cluster"],
+            ),
+            ("kind delete cluster", &[]),
+            ("kind load docker-image app:dev", &[]),
+            ("minikube image load app:dev", &[]),
+            (
+                "helm upgrade --install app ./chart --kube-context k3d-dev",
+                &["1 TestDeploy helm upgrade [app]"],
+            ),
+            (
+                "kubectl --context minikube apply -f k8s/",
+                &["1 TestDeploy kubectl apply [k8s/]"],
+            ),
+            (
+                "kubectl --context prod-eu apply -f k8s/",
+                &["1 Deploy kubectl apply [k8s/]"],
+            ),
+        ];
+        for (script, want) in cases {
+            assert_eq!(&hits(script, None), want, "{script}");
         }
     }
 

@@ -296,6 +296,16 @@ fn action(
             None,
             Some("scans source code, not an image"),
         ),
+        // Actions that create a throw-away cluster on the runner for the job's tests.
+        "helm/kind-action" | "engineerd/setup-kind" | "container-tools/kind-action" => {
+            w.test_cluster(path, line, "kind", &name)
+        }
+        "absaoss/k3d-action" | "nolar/setup-k3d-k3s" | "rinx/setup-k3d" => {
+            w.test_cluster(path, line, "k3d", &name)
+        }
+        "medyagh/setup-minikube" | "manusa/actions-setup-minikube" => {
+            w.test_cluster(path, line, "minikube", &name)
+        }
         "dawidd6/action-ansible-playbook" => {
             let target = first("playbook");
             step(

@@ -46,8 +46,13 @@ pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
             && t[1].is_punct('.')
             && matches!(t[2].ident(), Some("build" | "image"))
     });
+    // `def app = docker.build('x')`: the image each variable holds.
+    let mut built: std::collections::BTreeMap<String, String> = Default::default();
     // `dir('x') {` blocks: (brace depth at which the block ends, directory).
     let mut dirs: Vec<(usize, String)> = Vec::new();
+    // `stage('x') {` blocks: (brace depth inside the block, the job before it). A stage is
+    // the job its steps belong to, as a GitHub or GitLab job is.
+    let mut stages: Vec<(usize, Option<String>)> = Vec::new();
     let mut depth = 0usize;
     let mut i = 0;
     while i < toks.len() {
@@ -59,11 +64,27 @@ pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
                 while dirs.last().is_some_and(|(d, _)| *d > depth) {
                     dirs.pop();
                 }
+                while stages.last().is_some_and(|(d, _)| *d > depth) {
+                    if let Some((_, outer)) = stages.pop() {
+                        w.set_job(outer.as_deref());
+                    }
+                }
             }
             Tok::Ident(name, line) => {
                 let line = *line;
                 let after_dot = i > 0 && toks[i - 1].is_punct('.');
                 match name.as_str() {
+                    "stage" if !after_dot => {
+                        if let (Some(Tok::Str(stage, _)), Some(close), Some(open)) =
+                            (toks.get(i + 2), toks.get(i + 3), toks.get(i + 4))
+                            && toks.get(i + 1).is_some_and(|t| t.is_punct('('))
+                            && close.is_punct(')')
+                            && open.is_punct('{')
+                        {
+                            stages.push((depth + 1, w.job().map(str::to_string)));
+                            w.set_job(Some(stage.text().trim()));
+                        }
+                    }
                     "sh" | "bat" | "powershell" | "pwsh" if !after_dot => {
                         if let Some(script) = step_string(&toks, i, "script") {
                             w.script(path, &script, &cwd, None);
@@ -82,6 +103,13 @@ pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
                     }
                     "build" if after_dot && i >= 2 && toks[i - 2].ident() == Some("docker") => {
                         let target = first_string(&toks, i).map(|s| s.text().trim().to_string());
+                        // `def app = docker.build('x')`: what `app.push(...)` pushes.
+                        if i >= 4
+                            && toks[i - 3].is_punct('=')
+                            && let (Some(var), Some(image)) = (toks[i - 4].ident(), &target)
+                        {
+                            built.insert(var.to_string(), image.clone());
+                        }
                         w.step(
                             path,
                             line,
@@ -97,22 +125,38 @@ pub fn read(w: &mut Walker<'_>, path: &str, text: &str) {
                             && uses_docker_plugin
                             && toks.get(i + 1).is_some_and(|t| t.is_punct('(')) =>
                     {
-                        let receiver = toks[..i - 1]
-                            .iter()
-                            .rev()
-                            .find_map(Tok::ident)
-                            .unwrap_or("image");
-                        let tag = match args(&toks, i).first() {
-                            Some(Tok::Str(s, _)) => format!("'{}'", s.text().trim()),
-                            _ => String::new(),
+                        // `docker.image('x').push()`: the image named in the call.
+                        let named = image_call(&toks, i - 1);
+                        let receiver = match &named {
+                            Some(image) => format!("docker.image('{image}')"),
+                            None => toks[..i - 1]
+                                .iter()
+                                .rev()
+                                .find_map(Tok::ident)
+                                .unwrap_or("image")
+                                .to_string(),
+                        };
+                        // The argument as written: a tag string, a variable, an expression.
+                        let arguments = args(&toks, i);
+                        let written = render(arguments);
+                        let image = named.as_ref().or_else(|| built.get(&receiver));
+                        let target = match (image, arguments) {
+                            // `push('tag')` pushes the image under that tag instead.
+                            (Some(image), [Tok::Str(tag, _)]) => {
+                                Some(format!("{}:{}", untagged(image), tag.text().trim()))
+                            }
+                            (Some(image), []) => Some(image.clone()),
+                            // A tag from a variable or expression: the repository it goes to.
+                            (Some(image), _) => Some(untagged(image).to_string()),
+                            (None, _) => None,
                         };
                         w.step(
                             path,
                             line,
                             Activity::Push,
                             "image.push (Docker Pipeline)",
-                            &format!("{receiver}.push({tag})"),
-                            None,
+                            &format!("{receiver}.push({written})"),
+                            target.as_deref(),
                             None,
                         );
                     }
@@ -221,6 +265,79 @@ fn args(toks: &[Tok], at: usize) -> &[Tok] {
         end += 1;
     }
     &toks[start..end]
+}
+
+/// The image of a `docker.image('x')` call that ends just before `dot` (the `.` of
+/// `.push`).
+fn image_call(toks: &[Tok], dot: usize) -> Option<String> {
+    if dot == 0 || !toks[dot - 1].is_punct(')') {
+        return None;
+    }
+    let mut depth = 0;
+    let mut open = None;
+    for j in (0..dot).rev() {
+        if toks[j].is_punct(')') {
+            depth += 1;
+        } else if toks[j].is_punct('(') {
+            depth -= 1;
+            if depth == 0 {
+                open = Some(j);
+                break;
+            }
+        }
+    }
+    let open = open?;
+    if open < 3
+        || toks[open - 1].ident() != Some("image")
+        || !toks[open - 2].is_punct('.')
+        || toks[open - 3].ident() != Some("docker")
+    {
+        return None;
+    }
+    toks[open + 1..dot - 1].iter().find_map(|t| match t {
+        Tok::Str(s, _) => Some(s.text().trim().to_string()),
+        _ => None,
+    })
+}
+
+/// `reg:5000/app:1` -> `reg:5000/app`; a name without a tag as it is.
+fn untagged(image: &str) -> &str {
+    match image.rfind(':') {
+        Some(i) if !image[i..].contains('/') => &image[..i],
+        _ => image,
+    }
+}
+
+/// Tokens as Groovy source, one line: a string with `${` in double quotes (only they
+/// interpolate), any other in single quotes.
+fn render(toks: &[Tok]) -> String {
+    let mut out = String::new();
+    for t in toks {
+        match t {
+            Tok::Str(s, _) => {
+                let text = s.text();
+                let text = text.trim();
+                if text.contains("${") {
+                    out.push_str(&format!("\"{text}\""));
+                } else {
+                    out.push_str(&format!("'{text}'"));
+                }
+            }
+            Tok::Ident(name, _) => {
+                if out.ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+                    out.push(' ');
+                }
+                out.push_str(name);
+            }
+            Tok::Punct(c, _) => {
+                out.push(*c);
+                if *c == ',' {
+                    out.push(' ');
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The script of `sh 'x'` or `sh script: 'x'`.

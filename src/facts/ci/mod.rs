@@ -3,7 +3,7 @@
 //! Takes the text files the Git collector put in [`Inventory::files`] (each with its
 //! repository's source id) and gives, per repository: the pipelines found (GitHub Actions,
 //! GitLab CI with local includes, Jenkinsfiles, Azure Pipelines, CircleCI, Bitbucket
-//! Pipelines, Tekton, Drone) with every step that builds, pushes or scans an image, deploys by
+//! Pipelines, Tekton, Drone, Google Cloud Build) with every step that builds, pushes or scans an image, deploys by
 //! replacing pods, or changes running containers or hosts in place, each naming its file and
 //! line; the repository's own scripts and Makefiles; Markdown runbooks with in-place
 //! commands. [`gitops`] tells whether a repository is deployed by GitOps pull, and
@@ -15,6 +15,7 @@ mod azure;
 mod bitbucket;
 mod circleci;
 pub mod classify;
+mod cloudbuild;
 mod drone;
 mod github;
 mod gitlab;
@@ -55,6 +56,10 @@ pub enum Activity {
     OtherScan,
     /// Deploys by applying manifests or images, so the orchestrator replaces pods.
     Deploy,
+    /// Deploys into a throw-away test cluster (one the job creates with kind, k3d or
+    /// minikube, or a kube context of theirs) or from an e2e/test job or Makefile target:
+    /// recorded so a finding can say why it did not count as a deployment.
+    TestDeploy,
     /// Changes running containers or hosts in place.
     Mutation,
 }
@@ -67,6 +72,7 @@ impl Activity {
             Activity::ImageScan => "image-scan",
             Activity::OtherScan => "other-scan",
             Activity::Deploy => "deploy",
+            Activity::TestDeploy => "test-deploy",
             Activity::Mutation => "mutation",
         }
     }
@@ -548,6 +554,7 @@ fn read_pipeline(repo: &Repo<'_>, path: &str, system: System) -> Pipeline {
         System::BitbucketPipelines => bitbucket::read(&mut walker, path, &text),
         System::Tekton => tekton::read(&mut walker, path, &text),
         System::Drone => drone::read(&mut walker, path, &text),
+        System::CloudBuild => cloudbuild::read(&mut walker, path, &text),
     }
     let walked = walker.finish();
     let files: Vec<String> = std::iter::once(path.to_string())
@@ -596,6 +603,8 @@ fn yaml_documents<'t>(
 
 #[cfg(test)]
 mod fixture_tests;
+#[cfg(test)]
+mod misread_tests;
 #[cfg(test)]
 mod reader_tests;
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! here are reported as warnings. Fenced blocks (three or more backquotes or tildes, indented
 //! or not) with a shell-like or empty info string are read; in a block whose lines have
 //! `$ ` or `# ` prompts (a console transcript), only the prompted lines are commands.
+//! Placeholders the reader fills in (`<container_name>`) are words, not redirections.
 
 use super::walk::Walker;
 use super::{Repo, Step};
@@ -66,13 +67,61 @@ fn blocks(text: &str) -> Vec<Script> {
         for (n, l) in body {
             if prompted {
                 if let Some(cmd) = l.strip_prefix("$ ") {
-                    script.push_line(n, cmd);
+                    script.push_line(n, &quote_placeholders(cmd));
                 }
             } else {
-                script.push_line(n, &l);
+                script.push_line(n, &quote_placeholders(&l));
             }
         }
         out.push(script);
+    }
+    out
+}
+
+/// Quotes the placeholders a runbook asks the reader to fill in (`<container_name>`,
+/// `deploy/<name>`, `--namespace=<ns>`), so the shell reader sees them as words, not as
+/// redirections from and to files: `kubectl exec -it <pod> -- cat x` names `<pod>`.
+/// A placeholder is `<`, a name (letters, digits, `_`, `-`, `.`), `>`, outside quotes, and
+/// not followed by a word character; `<<EOF` and `cmd <in >out` are left alone.
+fn quote_placeholders(line: &str) -> String {
+    let b = line.as_bytes();
+    let mut out = String::with_capacity(line.len());
+    let (mut single, mut double) = (false, false);
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\\' if !single => {
+                let end = (i + 2).min(b.len());
+                out.push_str(&line[i..end]);
+                i = end;
+                continue;
+            }
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            b'<' if !single && !double && (i == 0 || b[i - 1] != b'<') => {
+                let name_len = b[i + 1..]
+                    .iter()
+                    .take_while(|&&x| x.is_ascii_alphanumeric() || matches!(x, b'_' | b'-' | b'.'))
+                    .count();
+                let close = i + 1 + name_len;
+                let starts_with_letter = b.get(i + 1).is_some_and(|x| x.is_ascii_alphabetic());
+                let after_ok = b.get(close + 1).is_none_or(|x| {
+                    !(x.is_ascii_alphanumeric() || matches!(x, b'<' | b'>' | b'_'))
+                });
+                if starts_with_letter && b.get(close) == Some(&b'>') && after_ok {
+                    out.push('\'');
+                    out.push_str(&line[i..=close]);
+                    out.push('\'');
+                    i = close + 1;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        let ch = line[i..].chars().next().unwrap_or(' ');
+        out.push(ch);
+        i += ch.len_utf8();
     }
     out
 }
@@ -102,5 +151,24 @@ mod tests {
         );
         let console: Vec<(u32, &str)> = blocks[1].lines().collect();
         assert_eq!(console, [(14, "docker exec web true")]);
+    }
+
+    #[test]
+    fn placeholders_are_quoted_redirections_are_not() {
+        for (line, want) in [
+            (
+                "kubectl exec -it <pod_name> -- cat x",
+                "kubectl exec -it '<pod_name>' -- cat x",
+            ),
+            ("kubectl get deploy/<name>", "kubectl get deploy/'<name>'"),
+            ("x --ns=<ns>:<port>", "x --ns='<ns>':'<port>'"),
+            ("cat <in >out", "cat <in >out"),
+            ("cat <<EOF", "cat <<EOF"),
+            ("echo '<kept>' \"<also>\"", "echo '<kept>' \"<also>\""),
+            ("diff <(a) <(b)", "diff <(a) <(b)"),
+            ("sort <file.txt", "sort <file.txt"),
+        ] {
+            assert_eq!(quote_placeholders(line), want, "{line}");
+        }
     }
 }

@@ -49,6 +49,15 @@ pub struct Walker<'a> {
     /// Why the steps being read cannot fail the pipeline (`continue-on-error: true` at
     /// path:line), when the definition says so.
     soft_fail: Option<String>,
+    /// Throw-away clusters created so far, by scope (the job, else the file): product, the
+    /// command or action that created it, and where.
+    clusters: BTreeMap<String, (String, String, String)>,
+    /// The Makefile targets being walked (innermost last), with their file.
+    make_targets: Vec<(String, String)>,
+    /// Which script the reader handed over last (counting from 1), and how deep the walk is
+    /// inside it: outside jobs, a throw-away cluster covers only the script that creates it.
+    unit: u64,
+    nesting: usize,
 }
 
 impl<'a> Walker<'a> {
@@ -66,7 +75,60 @@ impl<'a> Walker<'a> {
             follow_calls: true,
             job: None,
             soft_fail: None,
+            clusters: BTreeMap::new(),
+            make_targets: Vec::new(),
+            unit: 0,
+            nesting: 0,
         }
+    }
+
+    /// Records that the steps read from here on in this job (or, outside jobs, this script
+    /// with what it calls) run against a throw-away `product` cluster created by `tool` at
+    /// `path:line`.
+    pub fn test_cluster(&mut self, path: &str, line: u32, product: &str, tool: &str) {
+        let scope = self.scope();
+        self.clusters.insert(
+            scope,
+            (
+                product.to_string(),
+                tool.to_string(),
+                format!("{path}:{line}"),
+            ),
+        );
+    }
+
+    /// What a throw-away cluster is shared by: the job, or where the system has no jobs
+    /// (or the reader does not tell them), the script the reader handed over, so that a
+    /// cluster one step creates never covers a later production step.
+    fn scope(&self) -> String {
+        match &self.job {
+            Some(job) => format!("job {job}"),
+            None => format!("script {}", self.unit),
+        }
+    }
+
+    /// Why a deploy goes to a test cluster, when it does: a throw-away cluster the job
+    /// created before it, an e2e/test job, or an e2e/test Makefile target.
+    fn test_deploy_reason(&self) -> Option<String> {
+        if let Some((product, tool, at)) = self.clusters.get(&self.scope()) {
+            return Some(format!(
+                "deploys into the throw-away {product} cluster that `{tool}` creates ({at}), not into a cluster that runs workloads"
+            ));
+        }
+        if let Some(job) = self.job.as_deref().filter(|j| is_test_name(j)) {
+            return Some(format!(
+                "deploys from the test job `{job}`, into a cluster the tests use, not one that runs workloads"
+            ));
+        }
+        self.make_targets
+            .iter()
+            .rev()
+            .find(|(_, t)| is_test_name(t))
+            .map(|(file, target)| {
+                format!(
+                    "deploys from the test target `{target}` of {file}, into a cluster the tests use, not one that runs workloads"
+                )
+            })
     }
 
     /// A walker that reads only the file given, not what it calls.
@@ -106,6 +168,11 @@ impl<'a> Walker<'a> {
             .into_iter()
             .filter(|s| s.activity == Activity::Mutation)
             .collect()
+    }
+
+    /// The job the steps being read belong to.
+    pub fn job(&self) -> Option<&str> {
+        self.job.as_deref()
     }
 
     /// The job the next steps belong to.
@@ -162,7 +229,25 @@ impl<'a> Walker<'a> {
         );
     }
 
-    fn push(&mut self, path: &str, line: u32, command: String, hit: Hit) {
+    fn push(&mut self, path: &str, line: u32, command: String, mut hit: Hit) {
+        // A build in a code-generation Makefile target (`make generate`) makes files.
+        if hit.activity == Activity::Build
+            && let Some((file, target)) = self.make_targets.last()
+            && classify::is_codegen(target)
+        {
+            let note = format!(
+                "{path}:{line} `{}` runs in the code-generation target `{target}` of {file}: it generates files, not an image, and is not counted as an image build",
+                hit.tool
+            );
+            self.note(note);
+            return;
+        }
+        if hit.activity == Activity::Deploy
+            && let Some(why) = self.test_deploy_reason()
+        {
+            hit.activity = Activity::TestDeploy;
+            hit.note = Some(why);
+        }
         let evidence = self
             .repo
             .file(path)
@@ -186,6 +271,15 @@ impl<'a> Walker<'a> {
     /// Walks a shell script written in `path`, run in `cwd` (repository-relative, "" for
     /// the root), on the runner or on a remote host.
     pub fn script(&mut self, path: &str, script: &Script, cwd: &str, remote: Option<&str>) {
+        if self.nesting == 0 {
+            self.unit += 1;
+        }
+        self.nesting += 1;
+        self.walk_script(path, script, cwd, remote);
+        self.nesting -= 1;
+    }
+
+    fn walk_script(&mut self, path: &str, script: &Script, cwd: &str, remote: Option<&str>) {
         let mut cwd = cwd.to_string();
         for command in shell::parse(script) {
             let words: Vec<&str> = command.argv();
@@ -240,6 +334,12 @@ impl<'a> Walker<'a> {
                         file.as_deref(),
                         &targets,
                     ),
+                    Action::TestCluster { product, tool } => {
+                        self.test_cluster(path, command.line, &product, &tool);
+                    }
+                    Action::Note(note) => {
+                        self.note(format!("{path}:{} {note}", command.line));
+                    }
                     Action::Started(name) => {
                         self.started
                             .entry(name)
@@ -354,7 +454,10 @@ impl<'a> Walker<'a> {
             self.make_target(path, dir, makefile, prereq, depth + 1);
         }
         let script = makefile.recipe_script(rule);
+        self.make_targets
+            .push((path.to_string(), target.to_string()));
         self.script(path, &script, dir, None);
+        self.make_targets.pop();
     }
 
     /// Ends the walk: a `docker exec` into a container the pipeline started itself (a test
@@ -392,6 +495,33 @@ impl<'a> Walker<'a> {
         });
         self.out
     }
+}
+
+/// A job or Makefile target named for tests: a word of its name (split at anything not a
+/// letter or digit) is `e2e`, `smoke`, `conformance`, `kuttl` or `chainsaw`, or is `test`,
+/// `tests`, `testing`, `integration` or `acceptance` with no word that names a deployment
+/// (`deploy-test` deploys to a test environment, which is a deployment).
+pub fn is_test_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let strong = ["e2e", "smoke", "conformance", "kuttl", "chainsaw"];
+    let weak = ["test", "tests", "testing", "integration", "acceptance"];
+    let deploying = [
+        "deploy",
+        "deployment",
+        "release",
+        "rollout",
+        "promote",
+        "publish",
+        "prod",
+        "production",
+        "staging",
+    ];
+    words.iter().any(|w| strong.contains(w))
+        || (words.iter().any(|w| weak.contains(w)) && !words.iter().any(|w| deploying.contains(w)))
 }
 
 /// Where `cd DIR` leads, when it can be told: a literal path, or the script's own
