@@ -27,4 +27,5 @@ mod report_schema;
 mod scan_evidence;
 mod scope;
 mod verdicts;
+mod workload_kinds;
 mod yaml_forms;
