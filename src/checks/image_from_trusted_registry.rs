@@ -53,7 +53,7 @@ impl Check for ImageFromTrustedRegistry {
             return vec![f];
         }
         let mut out = ctx.unreadable_workloads(meta);
-        for c in ctx.facts.workloads.containers() {
+        for c in ctx.facts.workloads.image_containers() {
             let (original, image) = match parse_container_image(&c) {
                 Ok(parsed) => parsed,
                 Err((_, message)) => {

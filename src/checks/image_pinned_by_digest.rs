@@ -47,7 +47,7 @@ impl Check for ImagePinnedByDigest {
             return vec![f];
         }
         let mut out = ctx.unreadable_workloads(meta);
-        for c in ctx.facts.workloads.containers() {
+        for c in ctx.facts.workloads.image_containers() {
             let (original, image) = match parse_container_image(&c) {
                 Ok(parsed) => parsed,
                 // A digest too short or of the wrong shape is not a pin.

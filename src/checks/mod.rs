@@ -244,7 +244,9 @@ impl CheckContext<'_> {
     /// every container check.
     pub fn require_workloads(&self, meta: &CheckMeta) -> Option<Finding> {
         let coverage = &self.inventory.coverage;
-        let any = crate::evidence::kinds::WORKLOAD_KINDS
+        let table = crate::evidence::workload_kinds::table();
+        let any = table
+            .kind_names()
             .iter()
             .any(|k| coverage.is_collected(k));
         (!any).then(|| self.not_assessed(meta, no_workloads_collected()))
@@ -306,9 +308,14 @@ impl CheckContext<'_> {
 
     /// One `error` finding per workload whose pod spec could not be read, so a malformed
     /// object is visible in every container check instead of silently skipped.
+    ///
+    /// Also one `not_assessed` finding per workload whose pod template is another object's
+    /// that is not in the input (a Rollout's `workloadRef`), and one per workload kind whose
+    /// list the API server refused, naming the permission it needs: what was not seen
+    /// cannot pass.
     pub fn unreadable_workloads(&self, meta: &CheckMeta) -> Vec<Finding> {
-        self.facts
-            .workloads
+        let workloads = &self.facts.workloads;
+        let mut out: Vec<Finding> = workloads
             .unreadable
             .iter()
             .map(|u| {
@@ -321,7 +328,28 @@ impl CheckContext<'_> {
                 )
                 .evidence([u.object.evidence.clone()])
             })
-            .collect()
+            .collect();
+        out.extend(workloads.unresolved.iter().map(|u| {
+            Finding::new(
+                meta.id,
+                meta.severity,
+                Status::NotAssessed,
+                crate::facts::workloads::object_subject(u.object),
+                template_elsewhere(&u.field, &u.refers_to),
+            )
+            .evidence([u.object.evidence.clone()])
+        }));
+        let coverage = &self.inventory.coverage;
+        let table = crate::evidence::workload_kinds::table();
+        for kind in table.kind_names() {
+            if matches!(
+                coverage.kinds.get(kind),
+                Some(crate::evidence::inventory::KindStatus::Forbidden { .. })
+            ) {
+                out.push(self.not_assessed(meta, workload_kind_refused(&coverage.why_missing(kind))));
+            }
+        }
+        out
     }
 }
 
@@ -442,6 +470,16 @@ pub(crate) fn no_workloads_collected() -> String {
     "no workloads were in the input (no Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, \
      CronJob or Pod objects were collected)"
         .into()
+}
+
+fn template_elsewhere(field: &str, refers_to: &str) -> String {
+    format!(
+        "its containers are the pod template of the {refers_to} its {field} names, which is not in the input: include it to assess them"
+    )
+}
+
+fn workload_kind_refused(why: &str) -> String {
+    format!("{why}; the containers of those workloads are not assessed")
 }
 
 /// Why one kind a check needs is missing, with what to do about a snapshot that lacks it.

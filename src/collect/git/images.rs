@@ -13,7 +13,7 @@
 use crate::base::yaml::tree::{self, Node};
 use crate::collect::kustomize::FILE_NAMES;
 use crate::evidence::history::Owner;
-use crate::evidence::kinds::WORKLOAD_KINDS;
+use crate::evidence::workload_kinds::{self, Pointer};
 
 /// What kind of file a path is, for image slots.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,46 +168,90 @@ fn manifest(doc: &Node, out: &mut Vec<Slot>) {
         }
         return;
     }
-    if !WORKLOAD_KINDS.contains(&kind) {
-        return;
-    }
-    let spec = match kind {
-        "Pod" => doc.get("spec"),
-        "CronJob" => doc
-            .get("spec")
-            .and_then(|s| s.get("jobTemplate"))
-            .and_then(|s| s.get("spec"))
-            .and_then(|s| s.get("template"))
-            .and_then(|s| s.get("spec")),
-        _ => doc
-            .get("spec")
-            .and_then(|s| s.get("template"))
-            .and_then(|s| s.get("spec")),
-    };
-    let Some(spec) = spec else {
+    // Which objects run containers, and where their images are, is the workload-kind
+    // table's to say (the same rows the snapshot and live paths read).
+    let table = workload_kinds::table();
+    let Some(row) = table.find(doc.str_at("apiVersion").unwrap_or_default(), kind) else {
         return;
     };
-    for list in ["initContainers", "containers"] {
-        for c in spec.get(list).and_then(Node::as_seq).unwrap_or_default() {
-            let (Some(container), Some(image)) = (c.str_at("name"), c.get("image")) else {
-                continue;
-            };
-            let Some(text) = image.as_str() else {
-                continue;
-            };
-            out.push(Slot {
-                owner: Owner::Container {
-                    kind: kind.to_string(),
-                    namespace: namespace.clone(),
-                    name: name.clone(),
-                    container: container.to_string(),
-                },
+    let owner = |container: &str| Owner::Container {
+        kind: kind.to_string(),
+        namespace: namespace.clone(),
+        name: name.clone(),
+        container: container.to_string(),
+    };
+    let mut slots = Vec::new();
+    let push = |slots: &mut Vec<Slot>, container: &str, image: &Node| {
+        if let Some(text) = image.as_str() {
+            slots.push(Slot {
+                owner: owner(container),
                 image: text.to_string(),
                 parts: Vec::new(),
                 line: image.line(),
             });
         }
+    };
+    if let Some(spec) = row.pod_spec.as_ref().and_then(|p| at(doc, p)) {
+        for list in ["initContainers", "containers"] {
+            for c in spec.get(list).and_then(Node::as_seq).unwrap_or_default() {
+                if let (Some(container), Some(image)) = (c.str_at("name"), c.get("image")) {
+                    push(&mut slots, container, image);
+                }
+            }
+        }
+        out.extend(slots);
+        return;
     }
+    // An operator-managed kind: its image fields, with `spec.containers` entries that name
+    // an image over them (merged by container name, as the operator merges them).
+    let overrides: Vec<&Node> = row
+        .containers
+        .as_ref()
+        .and_then(|p| at(doc, p))
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| c.str_at("name").is_some() && c.get("image").is_some())
+        .collect();
+    for source in &row.images {
+        if let Some(c) = overrides
+            .iter()
+            .find(|c| c.str_at("name") == Some(source.container.as_str()))
+        {
+            push(&mut slots, &source.container, c.get("image").expect("filtered above"));
+            continue;
+        }
+        let image = at(doc, &source.image);
+        let version = source.tag.as_ref().and_then(|p| at(doc, p));
+        let Some(text) =
+            workload_kinds::source_image(image.and_then(Node::as_str), version.and_then(Node::as_str))
+        else {
+            continue;
+        };
+        let Some(line) = image.or(version).map(Node::line) else {
+            continue;
+        };
+        slots.push(Slot {
+            owner: owner(&source.container),
+            image: text,
+            parts: Vec::new(),
+            line,
+        });
+    }
+    for c in overrides {
+        let container = c.str_at("name").expect("filtered above");
+        if !row.images.iter().any(|s| s.container == container) {
+            push(&mut slots, container, c.get("image").expect("filtered above"));
+        }
+    }
+    out.extend(slots);
+}
+
+/// The node at `pointer` within `doc`.
+fn at<'a>(doc: &'a Node, pointer: &Pointer) -> Option<&'a Node> {
+    pointer
+        .segments()
+        .try_fold(doc, |node, segment| node.get(&segment))
 }
 
 /// Keys under an image mapping that make up the reference.
