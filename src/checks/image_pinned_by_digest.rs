@@ -47,6 +47,7 @@ impl Check for ImagePinnedByDigest {
             return vec![f];
         }
         let mut out = ctx.unreadable_workloads(meta);
+        out.extend(ctx.operator_default_images(meta));
         for c in ctx.facts.workloads.image_containers() {
             let (original, image) = match parse_container_image(&c) {
                 Ok(parsed) => parsed,

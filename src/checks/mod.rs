@@ -245,10 +245,7 @@ impl CheckContext<'_> {
     pub fn require_workloads(&self, meta: &CheckMeta) -> Option<Finding> {
         let coverage = &self.inventory.coverage;
         let table = crate::evidence::workload_kinds::table();
-        let any = table
-            .kind_names()
-            .iter()
-            .any(|k| coverage.is_collected(k));
+        let any = table.kind_names().iter().any(|k| coverage.is_collected(k));
         (!any).then(|| self.not_assessed(meta, no_workloads_collected()))
     }
 
@@ -346,10 +343,47 @@ impl CheckContext<'_> {
                 coverage.kinds.get(kind),
                 Some(crate::evidence::inventory::KindStatus::Forbidden { .. })
             ) {
-                out.push(self.not_assessed(meta, workload_kind_refused(&coverage.why_missing(kind))));
+                out.push(
+                    self.not_assessed(meta, workload_kind_refused(&coverage.why_missing(kind))),
+                );
             }
         }
         out
+    }
+}
+
+impl CheckContext<'_> {
+    /// One `not_assessed` finding per container of an operator-managed object whose image
+    /// the operator picks (a Prometheus without `spec.image`): the object does not say
+    /// which repository runs, and the operator's default is not guessed.
+    pub fn operator_default_images(&self, meta: &CheckMeta) -> Vec<Finding> {
+        self.facts
+            .workloads
+            .operator_default_images()
+            .map(|c| {
+                let version = c
+                    .container
+                    .image
+                    .as_deref()
+                    .map(|i| i.trim_start_matches(':'));
+                c.finding(
+                    meta,
+                    Status::NotAssessed,
+                    operator_default_image(&c.workload.object.kind, version),
+                )
+            })
+            .collect()
+    }
+}
+
+fn operator_default_image(kind: &str, version: Option<&str>) -> String {
+    match version {
+        Some(version) => format!(
+            "the {kind} names no image, only the version {version}: the operator runs its own default image for it, which the object does not name; set spec.image to assess it"
+        ),
+        None => format!(
+            "the {kind} names neither an image nor a version: the operator runs its own default image, which the object does not name; set spec.image to assess it"
+        ),
     }
 }
 

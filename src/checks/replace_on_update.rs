@@ -144,7 +144,11 @@ fn judge(
     if let Some(pointer) = &row.update.partition {
         let partition: Option<serde_json::Value> = object.view(pointer.as_str())?;
         if let Some(p) = partition.as_ref().and_then(held_back) {
-            return Ok((Status::Warn, partitioned_rollout(kind, &pointer.dotted(), &p), named));
+            return Ok((
+                Status::Warn,
+                partitioned_rollout(kind, &pointer.dotted(), &p),
+                named,
+            ));
         }
     }
     let message = replaced_by_rollout(kind, named.as_deref());
@@ -201,9 +205,7 @@ fn in_place(kind: &str, at: Option<(String, &str)>) -> String {
         Some((field, value)) => format!(
             "{kind} has {field}: {value}: a template change updates running pods in place (their containers restart with the new image) instead of replacing them"
         ),
-        None => format!(
-            "{kind} updates running pods in place instead of replacing them"
-        ),
+        None => format!("{kind} updates running pods in place instead of replacing them"),
     }
 }
 
@@ -315,5 +317,66 @@ spec: {strategy: {type: Blue}, template: {spec: {containers: [{name: c, image: x
             want.iter().map(|(n, s)| (n.to_string(), *s)).collect();
         want.sort();
         assert_eq!(s, want);
+    }
+
+    #[test]
+    fn add_on_kinds_are_judged_by_group_and_kind() {
+        let got = crate::checks::test_support::statuses_on(
+            &ReplaceOnUpdate,
+            r#"
+apiVersion: apps.kruise.io/v1beta1
+kind: StatefulSet
+metadata: {name: a-inplace-only, namespace: apps}
+spec: {updateStrategy: {rollingUpdate: {podUpdatePolicy: InPlaceOnly}}, template: {spec: {containers: [{name: c, image: x:1}]}}}
+---
+apiVersion: apps.kruise.io/v1beta1
+kind: StatefulSet
+metadata: {name: b-recreate, namespace: apps}
+spec: {template: {spec: {containers: [{name: c, image: x:1}]}}}
+---
+apiVersion: apps.kruise.io/v1beta1
+kind: StatefulSet
+metadata: {name: c-ondelete, namespace: apps}
+spec: {updateStrategy: {type: OnDelete, rollingUpdate: {podUpdatePolicy: InPlaceIfPossible}}, template: {spec: {containers: [{name: c, image: x:1}]}}}
+---
+apiVersion: apps.kruise.io/v1alpha1
+kind: DaemonSet
+metadata: {name: d-inplace, namespace: apps}
+spec: {updateStrategy: {rollingUpdate: {type: InPlaceIfPossible}}, template: {spec: {containers: [{name: c, image: x:1}]}}}
+---
+apiVersion: apps.kruise.io/v1alpha1
+kind: CloneSet
+metadata: {name: e-partition, namespace: apps}
+spec: {updateStrategy: {partition: "20%"}, template: {spec: {containers: [{name: c, image: x:1}]}}}
+---
+apiVersion: apps.kruise.io/v1alpha1
+kind: CloneSet
+metadata: {name: f-weird, namespace: apps}
+spec: {updateStrategy: {type: Rebirth}, template: {spec: {containers: [{name: c, image: x:1}]}}}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: g-canary, namespace: apps}
+spec: {strategy: {canary: {}}, template: {spec: {containers: [{name: c, image: x:1}]}}}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: h-prom, namespace: apps}
+spec: {version: v2.54.1}
+"#,
+            &crate::checks::CheckSettings::default(),
+        );
+        use Status::*;
+        let want = crate::checks::test_support::want(&[
+            ("CloneSet apps/e-partition", Warn),
+            ("CloneSet apps/f-weird", Error),
+            ("DaemonSet apps/d-inplace", Fail),
+            ("Prometheus apps/h-prom", NotApplicable),
+            ("Rollout apps/g-canary", Pass),
+            ("StatefulSet apps/a-inplace-only", Fail),
+            ("StatefulSet apps/b-recreate", Pass),
+            ("StatefulSet apps/c-ondelete", Fail),
+        ]);
+        assert_eq!(got, want);
     }
 }

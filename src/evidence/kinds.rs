@@ -165,7 +165,14 @@ pub const KINDS: &[KindSpec] = &[
         true,
     )
     .discovered(),
-    spec("apps.kruise.io", "v1alpha1", "daemonsets", "DaemonSet", true).discovered(),
+    spec(
+        "apps.kruise.io",
+        "v1alpha1",
+        "daemonsets",
+        "DaemonSet",
+        true,
+    )
+    .discovered(),
     spec(MONITORING, "v1", "prometheuses", "Prometheus", true).discovered(),
     spec(MONITORING, "v1", "alertmanagers", "Alertmanager", true).discovered(),
     spec(MONITORING, "v1", "thanosrulers", "ThanosRuler", true).discovered(),
@@ -270,9 +277,9 @@ pub fn resource_of(kind: &str) -> Option<String> {
 /// for an add-on's kind named like a built-in one, so that an add-on not served (or
 /// refused) is never read as the built-in kind missing.
 pub fn coverage_key(group: &str, kind: &str) -> String {
-    let shadows = KINDS.iter().any(|k| {
-        k.kind == kind && k.group != group && k.availability == Availability::Required
-    });
+    let shadows = KINDS
+        .iter()
+        .any(|k| k.kind == kind && k.group != group && k.availability == Availability::Required);
     if shadows {
         format!("{kind}.{group}")
     } else {

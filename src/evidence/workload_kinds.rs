@@ -668,7 +668,11 @@ pub fn source_image(image: Option<&str>, version: Option<&str>) -> Option<String
 
 /// Whether an image reference names a tag or digest (a `:` after the last `/`).
 fn has_tag_or_digest(image: &str) -> bool {
-    image.contains('@') || image.rsplit('/').next().is_some_and(|last| last.contains(':'))
+    image.contains('@')
+        || image
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains(':'))
 }
 
 #[cfg(test)]
@@ -702,7 +706,11 @@ mod tests {
         assert_eq!(kruise.update.fields.len(), 2);
         assert!(t.find("example.com/v1", "StatefulSet").is_none());
         assert_eq!(t.find("", "Pod").unwrap().pod_spec, Some(ptr("/spec")));
-        assert!(t.find("monitoring.coreos.com/v1", "Prometheus").unwrap().images_only());
+        assert!(
+            t.find("monitoring.coreos.com/v1", "Prometheus")
+                .unwrap()
+                .images_only()
+        );
         assert!(t.find("v1", "ConfigMap").is_none());
     }
 
@@ -730,7 +738,10 @@ mod tests {
             source_image(Some("registry:5000/prom"), Some("v3")).as_deref(),
             Some("registry:5000/prom:v3")
         );
-        assert_eq!(source_image(None, Some("v2.54.1")).as_deref(), Some(":v2.54.1"));
+        assert_eq!(
+            source_image(None, Some("v2.54.1")).as_deref(),
+            Some(":v2.54.1")
+        );
         assert_eq!(source_image(Some(" "), None), None);
     }
 
@@ -748,12 +759,26 @@ mod tests {
         assert_eq!(t.added().count(), 1);
         assert_eq!(t.find("example.com/v1", "Widget"), Some(&extra));
         for (bad, says) in [
-            (serde_json::json!({"kind": "W", "versions": ["v1"], "plural": "ws", "podtemplate": "/x"}), "podtemplate"),
-            (serde_json::json!({"kind": "W", "versions": ["v1"], "plural": "ws", "pod-spec": "spec"}), "not a JSON pointer"),
-            (serde_json::json!({"kind": "W", "plural": "ws", "pod-spec": "/spec"}), "versions"),
-            (serde_json::json!({"kind": "W", "versions": ["v1"], "plural": "ws"}), "say where"),
+            (
+                serde_json::json!({"kind": "W", "versions": ["v1"], "plural": "ws", "podtemplate": "/x"}),
+                "podtemplate",
+            ),
+            (
+                serde_json::json!({"kind": "W", "versions": ["v1"], "plural": "ws", "pod-spec": "spec"}),
+                "not a JSON pointer",
+            ),
+            (
+                serde_json::json!({"kind": "W", "plural": "ws", "pod-spec": "/spec"}),
+                "versions",
+            ),
+            (
+                serde_json::json!({"kind": "W", "versions": ["v1"], "plural": "ws"}),
+                "say where",
+            ),
         ] {
-            let err = serde_json::from_value::<WorkloadKind>(bad).unwrap_err().to_string();
+            let err = serde_json::from_value::<WorkloadKind>(bad)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(says), "{err}");
         }
     }

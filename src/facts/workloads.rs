@@ -108,6 +108,17 @@ impl ContainerRef<'_> {
         format!("{}.{name}[{index}].{field}", self.workload.pod_spec_at)
     }
 
+    /// Whether the operator picks this container's image: an operator-managed object that
+    /// names no image for it, or only a version (written `:<version>`).
+    pub fn operator_default(&self) -> bool {
+        self.workload.image_paths.is_some()
+            && self
+                .container
+                .image
+                .as_deref()
+                .is_none_or(|i| i.starts_with(':'))
+    }
+
     /// The container's setting if it has one, else the pod's.
     pub fn effective<T: Copy>(&self, field: impl Fn(&SecurityContext) -> Option<T>) -> Option<T> {
         self.container
@@ -322,8 +333,17 @@ impl<'a> WorkloadIndex<'a> {
             self.operated
                 .iter()
                 .flat_map(|w| w.containers())
-                .filter(|c| c.container.image.is_some()),
+                .filter(|c| !c.operator_default()),
         )
+    }
+
+    /// The containers of operator-managed objects whose image the operator picks (no image
+    /// field, or only a version): nothing in the object says which repository runs.
+    pub fn operator_default_images(&'a self) -> impl Iterator<Item = ContainerRef<'a>> + 'a {
+        self.operated
+            .iter()
+            .flat_map(|w| w.containers())
+            .filter(|c| c.operator_default())
     }
 
     /// Every workload whose containers name images, operator-managed ones included.
@@ -335,10 +355,9 @@ impl<'a> WorkloadIndex<'a> {
 /// Reads one workload object as its row says.
 fn read(object: &Object, row: &WorkloadKind, present: &OwnerLookup<'_>) -> Result<Read, ViewError> {
     if let Some(pointer) = &row.pod_spec {
-        let by_reference = row
-            .template_ref
-            .as_ref()
-            .filter(|r| object.part(pointer.as_str()).is_none() && object.part(r.as_str()).is_some());
+        let by_reference = row.template_ref.as_ref().filter(|r| {
+            object.part(pointer.as_str()).is_none() && object.part(r.as_str()).is_some()
+        });
         if let Some(reference) = by_reference {
             return referenced(object, reference, present);
         }
@@ -370,7 +389,10 @@ fn referenced(
     }
     let r: Ref = object.view(reference.as_str())?;
     let namespace = object.meta.namespace.as_deref().unwrap_or("");
-    if present.names.contains(&(r.kind.as_str(), namespace, r.name.as_str())) {
+    if present
+        .names
+        .contains(&(r.kind.as_str(), namespace, r.name.as_str()))
+    {
         return Ok(Read::Referenced);
     }
     Ok(Read::Unresolved(
@@ -383,7 +405,9 @@ fn referenced(
 fn operated(object: &Object, row: &WorkloadKind) -> Result<Read, ViewError> {
     let text = |pointer: Option<&workload_kinds::Pointer>| -> Result<Option<String>, ViewError> {
         match pointer {
-            Some(p) => object.view::<Option<LenientString>>(p.as_str()).map(|v| v.map(|s| s.0)),
+            Some(p) => object
+                .view::<Option<LenientString>>(p.as_str())
+                .map(|v| v.map(|s| s.0)),
             None => Ok(None),
         }
     };
@@ -391,7 +415,11 @@ fn operated(object: &Object, row: &WorkloadKind) -> Result<Read, ViewError> {
         Some(p) => object.view(p.as_str())?,
         None => Vec::new(),
     };
-    let overrides_at = row.containers.as_ref().map(|p| p.dotted()).unwrap_or_default();
+    let overrides_at = row
+        .containers
+        .as_ref()
+        .map(|p| p.dotted())
+        .unwrap_or_default();
     let mut spec = PodSpec::default();
     let mut paths = Vec::new();
     for source in &row.images {
@@ -707,6 +735,51 @@ mod tests {
                 "spec.jobTemplate.spec.template.spec.initContainers[0].image",
                 "spec.jobTemplate.spec.template.spec.containers[0].image",
                 "spec.jobTemplate.spec.template.spec.containers[1].image",
+            ]
+        );
+    }
+
+    #[test]
+    fn rollouts_by_reference_and_operator_images() {
+        let mut rollout = obj("Rollout", "web", "u1", None);
+        rollout.api_version = "argoproj.io/v1alpha1".into();
+        rollout.set_value(&json!({"spec": {"workloadRef": {"kind": "Deployment", "name": "api"}}}));
+        let mut orphan = obj("Rollout", "gone", "u2", None);
+        orphan.api_version = "argoproj.io/v1alpha1".into();
+        orphan.set_value(&json!({"spec": {"workloadRef": {"kind": "Deployment", "name": "x"}}}));
+        let mut prom = obj("Prometheus", "k8s", "u3", None);
+        prom.api_version = "monitoring.coreos.com/v1".into();
+        prom.set_value(&json!({"spec": {"image": "quay.io/prometheus/prometheus", "version": "v3.0.0",
+            "containers": [{"name": "prometheus", "image": "mirror/prometheus:v3.0.1"}, {"name": "proxy", "image": "p:1"}]}}));
+        let objects = [obj("Deployment", "api", "u0", None), rollout, orphan, prom];
+        let (index, _) = WorkloadIndex::build(&objects);
+        assert_eq!(
+            index.assessed.len(),
+            1,
+            "the Deployment, for the Rollout too"
+        );
+        assert_eq!(index.assessed_through_owner, 1);
+        assert_eq!(index.unresolved.len(), 1);
+        assert_eq!(index.unresolved[0].refers_to, "Deployment x");
+        assert_eq!(index.unresolved[0].field, "spec.workloadRef");
+        assert_eq!(
+            index.containers().count(),
+            1,
+            "operator images are not pod specs"
+        );
+        let images: Vec<(String, String)> = index
+            .image_containers()
+            .skip(1)
+            .map(|c| (c.container.image.clone().unwrap(), c.field_path("image")))
+            .collect();
+        assert_eq!(
+            images,
+            [
+                (
+                    "mirror/prometheus:v3.0.1".to_string(),
+                    "spec.containers[0].image".to_string()
+                ),
+                ("p:1".to_string(), "spec.containers[1].image".to_string()),
             ]
         );
     }

@@ -141,7 +141,11 @@ fn kruise_in_place_updates_fail_replace_on_update_naming_the_field() {
     let api = find(&report, "replace-on-update", "CloneSet shop/api");
     assert_eq!(api["status"], "pass", "{api:#}");
     // Their containers are assessed by the per-container checks, with the kind's field paths.
-    let c = find(&report, "run-as-non-root", "CloneSet shop/web container web");
+    let c = find(
+        &report,
+        "run-as-non-root",
+        "CloneSet shop/web container web",
+    );
     assert_eq!(c["status"], "fail");
 }
 
@@ -314,7 +318,11 @@ fn live_a_served_cloneset_is_assessed_and_a_forbidden_user_kind_is_not_assessed(
     );
     let web = find(&report, "replace-on-update", "CloneSet shop/web");
     assert_eq!(web["status"], "fail", "{web:#}");
-    let c = find(&report, "run-as-non-root", "CloneSet shop/web container web");
+    let c = find(
+        &report,
+        "run-as-non-root",
+        "CloneSet shop/web container web",
+    );
     assert_eq!(c["status"], "fail");
     let listed: Vec<String> = server
         .requests()

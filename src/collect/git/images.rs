@@ -218,14 +218,19 @@ fn manifest(doc: &Node, out: &mut Vec<Slot>) {
             .iter()
             .find(|c| c.str_at("name") == Some(source.container.as_str()))
         {
-            push(&mut slots, &source.container, c.get("image").expect("filtered above"));
+            push(
+                &mut slots,
+                &source.container,
+                c.get("image").expect("filtered above"),
+            );
             continue;
         }
         let image = at(doc, &source.image);
         let version = source.tag.as_ref().and_then(|p| at(doc, p));
-        let Some(text) =
-            workload_kinds::source_image(image.and_then(Node::as_str), version.and_then(Node::as_str))
-        else {
+        let Some(text) = workload_kinds::source_image(
+            image.and_then(Node::as_str),
+            version.and_then(Node::as_str),
+        ) else {
             continue;
         };
         let Some(line) = image.or(version).map(Node::line) else {
@@ -241,7 +246,11 @@ fn manifest(doc: &Node, out: &mut Vec<Slot>) {
     for c in overrides {
         let container = c.str_at("name").expect("filtered above");
         if !row.images.iter().any(|s| s.container == container) {
-            push(&mut slots, container, c.get("image").expect("filtered above"));
+            push(
+                &mut slots,
+                container,
+                c.get("image").expect("filtered above"),
+            );
         }
     }
     out.extend(slots);
@@ -407,6 +416,48 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn workload_kinds_come_from_the_table_by_group_and_kind() {
+        let text = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: web, namespace: shop}\n\
+            spec:\n  template:\n    spec:\n      containers: [{name: web, image: \"ghcr.io/acme/web:2\"}]\n---\n\
+            apiVersion: apps.kruise.io/v1alpha1\nkind: CloneSet\nmetadata: {name: api}\n\
+            spec:\n  template:\n    spec:\n      containers: [{name: api, image: \"ghcr.io/acme/api:3\"}]\n---\n\
+            apiVersion: example.com/v1\nkind: Deployment\nmetadata: {name: not-apps}\n\
+            spec:\n  template:\n    spec:\n      containers: [{name: x, image: \"x:1\"}]\n---\n\
+            apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s, namespace: monitoring}\n\
+            spec:\n  version: v2.54.1\n  containers:\n    - {name: config-reloader, resources: {}}\n    - {name: proxy, image: \"oauth2-proxy:7\"}\n---\n\
+            apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main}\n\
+            spec:\n  image: quay.io/prometheus/alertmanager\n  version: v0.27.0\n---\n\
+            apiVersion: monitoring.coreos.com/v1\nkind: ThanosRuler\nmetadata: {name: ruler}\n\
+            spec:\n  image: quay.io/thanos/thanos:v0.36.0\n  containers: [{name: thanos-ruler, image: \"mirror/thanos:v0.36.1\"}]\n";
+        let got: Vec<(String, String)> = images("apps/all.yaml", text)
+            .into_iter()
+            .map(|(owner, image, _)| (owner, image))
+            .collect();
+        let want = [
+            ("Rollout shop/web container web", "ghcr.io/acme/web:2"),
+            ("CloneSet api container api", "ghcr.io/acme/api:3"),
+            ("Prometheus monitoring/k8s container prometheus", ":v2.54.1"),
+            (
+                "Prometheus monitoring/k8s container proxy",
+                "oauth2-proxy:7",
+            ),
+            (
+                "Alertmanager main container alertmanager",
+                "quay.io/prometheus/alertmanager:v0.27.0",
+            ),
+            (
+                "ThanosRuler ruler container thanos-ruler",
+                "mirror/thanos:v0.36.1",
+            ),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(o, i)| (o.to_string(), i.to_string()))
+            .collect();
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -136,7 +136,9 @@ fn scan_file(path: &str, text: &str, g: &mut GitOps, workload_files: &mut BTreeS
                 path: Some(path.to_string()),
                 line: Some(doc.content_line),
             });
-        } else if !api_version.is_empty() && workload_kinds::table().find(api_version, kind).is_some() {
+        } else if !api_version.is_empty()
+            && workload_kinds::table().find(api_version, kind).is_some()
+        {
             workload_files.insert(path.to_string());
         }
     }
