@@ -347,3 +347,58 @@ fn live_a_served_cloneset_is_assessed_and_a_forbidden_user_kind_is_not_assessed(
         "{message}"
     );
 }
+
+fn widget(image: &str) -> String {
+    format!(
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: shop\nspec:\n  \
+         rollout:\n    mode: Patch\n  podTemplate:\n    spec:\n      containers:\n        - name: main\n          \
+         image: {image}\n"
+    )
+}
+
+const WIDGET_ROW: &str = "workload-kinds:\n  - group: example.com\n    kind: Widget\n    version: v1\n    \
+    plural: widgets\n    pod-template: /spec/podTemplate\n    update:\n      fields:\n        \
+    - field: /spec/rollout/mode\n          default: Replace\n          values: {Replace: replace, Patch: in-place}\n";
+
+#[test]
+fn a_kind_added_in_the_config_is_a_workload_in_snapshots_and_in_history() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("evidencer.yaml"), WIDGET_ROW).unwrap();
+    let r = Repo::init(&dir.path().join("repo"));
+    r.write("apps/widget.yaml", &widget("ghcr.io/acme/w:1.0"));
+    r.commit("2026-06-01T10:00:00Z", "Ann", "widget", &[]);
+    r.write("apps/widget.yaml", &widget("ghcr.io/acme/w:1.1"));
+    r.commit("2026-08-03T10:00:00Z", "Bob", "bump widget", &[]);
+    let report = report(dir.path(), &["--repo", "repo", "--period", "2026-Q3"]);
+    let got: Vec<(String, Value)> = changes(&report)
+        .into_iter()
+        .map(|(_, _, author, _, _, new)| (author, new))
+        .collect();
+    assert_eq!(got, [("Bob".to_string(), json!("ghcr.io/acme/w:1.1"))]);
+    // The period-end manifests are judged with the row: its containers and its strategy.
+    let c = find(&report, "run-as-non-root", "Widget shop/w container main");
+    assert_eq!(c["status"], "fail");
+    let w = find(&report, "replace-on-update", "Widget shop/w");
+    assert_eq!(w["status"], "fail", "{w:#}");
+    assert!(
+        w["message"]
+            .as_str()
+            .unwrap()
+            .contains("spec.rollout.mode: Patch"),
+        "{w:#}"
+    );
+    // Without the row, nothing of it is seen.
+    fs::remove_file(dir.path().join("evidencer.yaml")).unwrap();
+    let report = report_again(dir.path());
+    assert!(changes(&report).is_empty());
+    assert!(
+        findings(&report, "run-as-non-root")
+            .iter()
+            .all(|f| !subject(f).starts_with("Widget")),
+    );
+}
+
+fn report_again(dir: &Path) -> Value {
+    fs::remove_dir_all(dir.join("out")).unwrap();
+    report(dir, &["--repo", "repo", "--period", "2026-Q3"])
+}
