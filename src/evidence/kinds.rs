@@ -341,6 +341,11 @@ mod tests {
                     "ClusterPolicy",
                     "Policy",
                     "VulnerabilityReport",
+                    "Rollout",
+                    "CloneSet",
+                    "Prometheus",
+                    "Alertmanager",
+                    "ThanosRuler",
                 ][..],
                 Discovered,
             ),
@@ -387,5 +392,20 @@ mod tests {
         assert_eq!(resource_of("Secret"), None);
         assert!(is_cluster_scoped("Node") && !is_cluster_scoped("Pod"));
         assert!(is_cluster_scoped("K8sPSPReadOnlyRootFilesystem"));
+    }
+
+    #[test]
+    fn an_add_on_kind_named_like_a_built_in_one_is_covered_under_its_group() {
+        assert_eq!(coverage_key("apps", "StatefulSet"), "StatefulSet");
+        assert_eq!(
+            coverage_key("apps.kruise.io", "StatefulSet"),
+            "StatefulSet.apps.kruise.io"
+        );
+        assert_eq!(coverage_key("apps.kruise.io", "CloneSet"), "CloneSet");
+        let kruise = KINDS
+            .iter()
+            .filter(|k| k.group == "apps.kruise.io")
+            .count();
+        assert_eq!(kruise, 3);
     }
 }
