@@ -18,7 +18,7 @@ crate::declare_check! {
     /// Argo Rollout passes (canary and blue-green replace pods); an OpenKruise CloneSet
     /// with `updateStrategy.type` `InPlaceIfPossible` or `InPlaceOnly`, an Advanced
     /// StatefulSet with `rollingUpdate.podUpdatePolicy` set so, and an Advanced DaemonSet
-    /// with `rollingUpdate.type: InPlaceIfPossible` fail, naming the field, because they
+    /// with `rollingUpdate.rollingUpdateType: InPlaceIfPossible` fail, naming the field, because they
     /// update running pods in place; Prometheus operator objects are not applicable (the
     /// StatefulSet the operator generates is judged).
     ///
@@ -342,7 +342,7 @@ spec: {updateStrategy: {type: OnDelete, rollingUpdate: {podUpdatePolicy: InPlace
 apiVersion: apps.kruise.io/v1alpha1
 kind: DaemonSet
 metadata: {name: d-inplace, namespace: apps}
-spec: {updateStrategy: {rollingUpdate: {type: InPlaceIfPossible}}, template: {spec: {containers: [{name: c, image: x:1}]}}}
+spec: {updateStrategy: {rollingUpdate: {rollingUpdateType: InPlaceIfPossible}}, template: {spec: {containers: [{name: c, image: x:1}]}}}
 ---
 apiVersion: apps.kruise.io/v1alpha1
 kind: CloneSet

@@ -598,8 +598,9 @@ fn builtin_rows() -> Vec<WorkloadKind> {
             "statefulsets",
         )
     });
-    // Advanced DaemonSet: a DaemonSet's strategy, plus `rollingUpdate.type`: Standard (the
-    // default) and Surging replace pods, InPlaceIfPossible updates them in place.
+    // Advanced DaemonSet: a DaemonSet's strategy, plus `rollingUpdate.rollingUpdateType` (so
+    // named in its API, not `type`): Standard (the default) and Surging (older releases)
+    // replace pods, InPlaceIfPossible updates them in place.
     rows.push(WorkloadKind {
         update: Update {
             mode: Replace,
@@ -610,7 +611,7 @@ fn builtin_rows() -> Vec<WorkloadKind> {
                     &rolling_or_on_delete,
                 ),
                 field(
-                    "/spec/updateStrategy/rollingUpdate/type",
+                    "/spec/updateStrategy/rollingUpdate/rollingUpdateType",
                     "Standard",
                     &[
                         ("Standard", Replace),
