@@ -402,10 +402,7 @@ mod tests {
             "StatefulSet.apps.kruise.io"
         );
         assert_eq!(coverage_key("apps.kruise.io", "CloneSet"), "CloneSet");
-        let kruise = KINDS
-            .iter()
-            .filter(|k| k.group == "apps.kruise.io")
-            .count();
+        let kruise = KINDS.iter().filter(|k| k.group == "apps.kruise.io").count();
         assert_eq!(kruise, 3);
     }
 }
