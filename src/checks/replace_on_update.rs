@@ -64,7 +64,27 @@ impl Check for ReplaceOnUpdate {
             return vec![f];
         }
         let mut out = ctx.unreadable_workloads(meta);
-        for w in ctx.facts.workloads.with_images() {
+        // A Rollout running another object's template still updates by its own strategy:
+        // judged here, though its containers cannot be.
+        let unresolved: Vec<Workload<'_>> = ctx
+            .facts
+            .workloads
+            .unresolved
+            .iter()
+            .map(|u| Workload {
+                object: u.object,
+                pod_spec: Default::default(),
+                pod_spec_at: String::new(),
+                image_paths: None,
+            })
+            .collect();
+        out.retain(|f| {
+            f.status != Status::NotAssessed
+                || !unresolved
+                    .iter()
+                    .any(|w| object_subject(w.object) == f.subject)
+        });
+        for w in ctx.facts.workloads.with_images().chain(&unresolved) {
             let (status, message, strategy) = match judge(w) {
                 Ok(judged) => judged,
                 Err(e) => (Status::Error, unreadable_object(&e), None),
@@ -192,7 +212,7 @@ fn partitioned_rollout(kind: &str, field: &str, partition: &str) -> String {
 fn on_delete(kind: &str, at: Option<(String, &str)>) -> String {
     match at {
         Some((field, value)) if value != "OnDelete" => format!(
-            "{kind} has {field}: {value}: pods keep running the old spec until someone deletes them by hand"
+            "{kind} sets `{field}: {value}`: pods keep running the old spec until someone deletes them by hand"
         ),
         _ => format!(
             "{kind} uses the OnDelete update strategy: pods keep running the old spec until someone deletes them by hand"
@@ -203,7 +223,7 @@ fn on_delete(kind: &str, at: Option<(String, &str)>) -> String {
 fn in_place(kind: &str, at: Option<(String, &str)>) -> String {
     match at {
         Some((field, value)) => format!(
-            "{kind} has {field}: {value}: a template change updates running pods in place (their containers restart with the new image) instead of replacing them"
+            "{kind} sets `{field}: {value}`: a template change updates running pods in place (their containers restart with the new image) instead of replacing them"
         ),
         None => format!("{kind} updates running pods in place instead of replacing them"),
     }

@@ -190,7 +190,10 @@ fn a_rollout_with_a_template_is_assessed_and_one_by_reference_says_what_is_missi
     assert_eq!(non_root["status"], "pass", "{non_root:#}");
     let replace = find(&report, "replace-on-update", "Rollout shop/shop-web");
     assert_eq!(replace["status"], "pass", "{replace:#}");
-    // The Deployment whose template a Rollout runs is not in the input: not assessed, said.
+    // The Deployment whose template a Rollout runs is not in the input: its containers are
+    // not assessed, said; the Rollout's own strategy still is.
+    let replace = find(&report, "replace-on-update", "Rollout shop/by-ref");
+    assert_eq!(replace["status"], "pass", "{replace:#}");
     let by_ref = find(&report, "run-as-non-root", "Rollout shop/by-ref");
     assert_eq!(by_ref["status"], "not_assessed", "{by_ref:#}");
     assert!(
