@@ -184,16 +184,6 @@ pub struct WorkloadKind {
 }
 
 impl WorkloadKind {
-    /// `apps/v1`: the preferred API version.
-    pub fn api_version(&self) -> String {
-        let version = self.versions.first().map(String::as_str).unwrap_or("v1");
-        if self.group.is_empty() {
-            version.to_string()
-        } else {
-            format!("{}/{version}", self.group)
-        }
-    }
-
     /// `Deployment (apps)`, `CloneSet (apps.kruise.io)`: how messages name the row.
     pub fn label(&self) -> String {
         if self.group.is_empty() {
@@ -375,11 +365,6 @@ impl Table {
         self.rows
             .iter()
             .find(|r| r.kind == kind && r.group == group)
-    }
-
-    /// Whether any row has this kind name (in whatever group).
-    pub fn names_kind(&self, kind: &str) -> bool {
-        self.rows.iter().any(|r| r.kind == kind)
     }
 
     /// The kind names of the table, each once, in table order.
