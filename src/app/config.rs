@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::collect::attestations::AttestationsSetting;
+use crate::evidence::workload_kinds::WorkloadKind;
 
 /// The values a numeric setting takes, both ends included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -229,6 +230,11 @@ macro_rules! plain {
 }
 
 plain!(bool, u32, u64, String, FailOn, Format);
+
+/// Workload-kind rows hold pointers into objects, never paths.
+impl Resolve for WorkloadKind {
+    fn resolve(&mut self, _: &Path) {}
+}
 
 /// A file of attestations is relative to the config file like any path; entries written in
 /// the config file are tied to it when it is read (see [`read`]).
@@ -679,8 +685,14 @@ settings! {
             => u32 = crate::collect::cluster::DEFAULT_MAX_LIST_SECONDS, in LIST_SECONDS;
     }
 
-    // A setting a flag would make no sense for goes here, with why: none so far.
-    file_only {}
+    // A setting a flag would make no sense for goes here, with why.
+    file_only {
+        /// Workload kinds beyond the built-in table (README, "Workload kinds"): each row's
+        /// API group, kind, versions, plural, where its pod template (or images) are, and
+        /// how it updates. A row for a group and kind the table has replaces it.
+        workload_kinds, key "workload-kinds" => Vec<WorkloadKind> = Vec::new(),
+            because "a table of rows does not fit on a command line";
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -777,6 +789,7 @@ impl Settings {
                 max_duration: std::time::Duration::from_secs(self.max_list_seconds.into()),
                 ..Default::default()
             },
+            extra_kinds: self.workload_kinds.clone(),
             ..Default::default()
         }
     }

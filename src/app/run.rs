@@ -159,6 +159,8 @@ pub fn report(args: &ReportArgs) -> Result<Outcome, AppError> {
 /// Runs the pipeline with merged settings.
 pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     let started = Instant::now();
+    // Every collector, the facts and the checks read the same workload kinds.
+    crate::evidence::workload_kinds::install(&settings.workload_kinds);
     if settings.snapshots.is_empty() && settings.repos.is_empty() && !settings.cluster {
         return Err(AppError::NoInput);
     }
@@ -584,6 +586,7 @@ pub fn collect_cluster(args: &CollectArgs) -> Result<(), AppError> {
     if !settings.cluster {
         return Err(AppError::CollectNeedsCluster);
     }
+    crate::evidence::workload_kinds::install(&settings.workload_kinds);
     let started = Instant::now();
     let written = collect_snapshot(&settings.cluster_options(), &args.out)?;
     report_problems(&Inventory {

@@ -53,7 +53,8 @@ impl Check for ImageFromTrustedRegistry {
             return vec![f];
         }
         let mut out = ctx.unreadable_workloads(meta);
-        for c in ctx.facts.workloads.containers() {
+        out.extend(ctx.operator_default_images(meta));
+        for c in ctx.facts.workloads.image_containers() {
             let (original, image) = match parse_container_image(&c) {
                 Ok(parsed) => parsed,
                 Err((_, message)) => {

@@ -44,7 +44,8 @@ impl Check for ImageTagNotLatest {
             return vec![f];
         }
         let mut out = ctx.unreadable_workloads(meta);
-        for c in ctx.facts.workloads.containers() {
+        out.extend(ctx.operator_default_images(meta));
+        for c in ctx.facts.workloads.image_containers() {
             let (original, image) = match parse_container_image(&c) {
                 Ok(parsed) => parsed,
                 Err((_, message)) => {
@@ -106,5 +107,35 @@ mod tests {
         let s: Vec<Status> = got.iter().map(|(_, s)| *s).collect();
         use Status::*;
         assert_eq!(s, [Fail, Fail, Pass, Fail, Pass, Error, Error]);
+    }
+
+    #[test]
+    fn operator_images_are_judged_and_an_operator_default_is_not_assessed() {
+        let got = crate::checks::test_support::statuses_on(
+            &ImageTagNotLatest,
+            r#"
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: k8s, namespace: monitoring}
+spec: {image: "quay.io/prometheus/prometheus:latest", version: v2.54.1}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: Alertmanager
+metadata: {name: main, namespace: monitoring}
+spec: {version: v0.27.0}
+"#,
+            &crate::checks::CheckSettings::default(),
+        );
+        use Status::*;
+        assert_eq!(
+            got,
+            crate::checks::test_support::want(&[
+                (
+                    "Alertmanager monitoring/main container alertmanager",
+                    NotAssessed
+                ),
+                ("Prometheus monitoring/k8s container prometheus", Fail),
+            ])
+        );
     }
 }

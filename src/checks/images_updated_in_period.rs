@@ -114,8 +114,7 @@ impl Check for ImagesUpdatedInPeriod {
             for w in ctx
                 .facts
                 .workloads
-                .assessed
-                .iter()
+                .with_images()
                 .filter(|w| w.object.source == history.source)
             {
                 for c in w.containers() {

@@ -244,9 +244,8 @@ impl CheckContext<'_> {
     /// every container check.
     pub fn require_workloads(&self, meta: &CheckMeta) -> Option<Finding> {
         let coverage = &self.inventory.coverage;
-        let any = crate::evidence::kinds::WORKLOAD_KINDS
-            .iter()
-            .any(|k| coverage.is_collected(k));
+        let table = crate::evidence::workload_kinds::table();
+        let any = table.kind_names().iter().any(|k| coverage.is_collected(k));
         (!any).then(|| self.not_assessed(meta, no_workloads_collected()))
     }
 
@@ -306,9 +305,14 @@ impl CheckContext<'_> {
 
     /// One `error` finding per workload whose pod spec could not be read, so a malformed
     /// object is visible in every container check instead of silently skipped.
+    ///
+    /// Also one `not_assessed` finding per workload whose pod template is another object's
+    /// that is not in the input (a Rollout's `workloadRef`), and one per workload kind whose
+    /// list the API server refused, naming the permission it needs: what was not seen
+    /// cannot pass.
     pub fn unreadable_workloads(&self, meta: &CheckMeta) -> Vec<Finding> {
-        self.facts
-            .workloads
+        let workloads = &self.facts.workloads;
+        let mut out: Vec<Finding> = workloads
             .unreadable
             .iter()
             .map(|u| {
@@ -321,7 +325,65 @@ impl CheckContext<'_> {
                 )
                 .evidence([u.object.evidence.clone()])
             })
+            .collect();
+        out.extend(workloads.unresolved.iter().map(|u| {
+            Finding::new(
+                meta.id,
+                meta.severity,
+                Status::NotAssessed,
+                crate::facts::workloads::object_subject(u.object),
+                template_elsewhere(&u.field, &u.refers_to),
+            )
+            .evidence([u.object.evidence.clone()])
+        }));
+        let coverage = &self.inventory.coverage;
+        let table = crate::evidence::workload_kinds::table();
+        for kind in table.kind_names() {
+            if matches!(
+                coverage.kinds.get(kind),
+                Some(crate::evidence::inventory::KindStatus::Forbidden { .. })
+            ) {
+                out.push(
+                    self.not_assessed(meta, workload_kind_refused(&coverage.why_missing(kind))),
+                );
+            }
+        }
+        out
+    }
+}
+
+impl CheckContext<'_> {
+    /// One `not_assessed` finding per container of an operator-managed object whose image
+    /// the operator picks (a Prometheus without `spec.image`): the object does not say
+    /// which repository runs, and the operator's default is not guessed.
+    pub fn operator_default_images(&self, meta: &CheckMeta) -> Vec<Finding> {
+        self.facts
+            .workloads
+            .operator_default_images()
+            .map(|c| {
+                let version = c
+                    .container
+                    .image
+                    .as_deref()
+                    .map(|i| i.trim_start_matches(':'));
+                c.finding(
+                    meta,
+                    Status::NotAssessed,
+                    operator_default_image(&c.workload.object.kind, version),
+                )
+            })
             .collect()
+    }
+}
+
+fn operator_default_image(kind: &str, version: Option<&str>) -> String {
+    match version {
+        Some(version) => format!(
+            "the {kind} names no image, only the version {version}: the operator runs its own default image for it, which the object does not name; set spec.image to assess it"
+        ),
+        None => format!(
+            "the {kind} names neither an image nor a version: the operator runs its own default image, which the object does not name; set spec.image to assess it"
+        ),
     }
 }
 
@@ -442,6 +504,16 @@ pub(crate) fn no_workloads_collected() -> String {
     "no workloads were in the input (no Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, \
      CronJob or Pod objects were collected)"
         .into()
+}
+
+fn template_elsewhere(field: &str, refers_to: &str) -> String {
+    format!(
+        "its containers are the pod template of the {refers_to} its {field} names, which is not in the input: include it to assess them"
+    )
+}
+
+fn workload_kind_refused(why: &str) -> String {
+    format!("{why}; the containers of those workloads are not assessed")
 }
 
 /// Why one kind a check needs is missing, with what to do about a snapshot that lacks it.

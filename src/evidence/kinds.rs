@@ -7,17 +7,6 @@
 //! read it. Secrets and ConfigMaps are deliberately absent:
 //! evidencer never asks for them, and a test asserts it from the API server's request log.
 
-/// The kinds that run containers, in the order reports list them.
-pub const WORKLOAD_KINDS: [&str; 7] = [
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "Job",
-    "CronJob",
-    "Pod",
-];
-
 /// Whether a kind is always listed or only where its API exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Availability {
@@ -164,8 +153,32 @@ pub const KINDS: &[KindSpec] = &[
         true,
     )
     .discovered(),
+    // The workload kinds of add-ons (see [`crate::evidence::workload_kinds`], whose test
+    // holds the two tables together).
+    spec("argoproj.io", "v1alpha1", "rollouts", "Rollout", true).discovered(),
+    spec("apps.kruise.io", "v1alpha1", "clonesets", "CloneSet", true).discovered(),
+    spec(
+        "apps.kruise.io",
+        "v1beta1",
+        "statefulsets",
+        "StatefulSet",
+        true,
+    )
+    .discovered(),
+    spec(
+        "apps.kruise.io",
+        "v1alpha1",
+        "daemonsets",
+        "DaemonSet",
+        true,
+    )
+    .discovered(),
+    spec(MONITORING, "v1", "prometheuses", "Prometheus", true).discovered(),
+    spec(MONITORING, "v1", "alertmanagers", "Alertmanager", true).discovered(),
+    spec(MONITORING, "v1", "thanosrulers", "ThanosRuler", true).discovered(),
 ];
 
+const MONITORING: &str = "monitoring.coreos.com";
 const RBAC: &str = "rbac.authorization.k8s.io";
 const ADMISSION: &str = "admissionregistration.k8s.io";
 
@@ -248,9 +261,30 @@ pub fn resource_of(kind: &str) -> Option<String> {
     if let Some(spec) = spec_of(kind) {
         return Some(spec.resource());
     }
+    // A workload kind the config added is listed too, though no table here names it.
+    if let Some(row) = crate::evidence::workload_kinds::table()
+        .added()
+        .find(|r| r.kind == kind && !r.plural.is_empty())
+    {
+        return Some(resource_name(&row.plural, &row.group));
+    }
     GATEKEEPER_KINDS_CHECKED
         .contains(&kind)
         .then(|| resource_name(&kind.to_ascii_lowercase(), GATEKEEPER_CONSTRAINTS))
+}
+
+/// The name a kind's coverage is recorded under: its kind, or `StatefulSet.apps.kruise.io`
+/// for an add-on's kind named like a built-in one, so that an add-on not served (or
+/// refused) is never read as the built-in kind missing.
+pub fn coverage_key(group: &str, kind: &str) -> String {
+    let shadows = KINDS
+        .iter()
+        .any(|k| k.kind == kind && k.group != group && k.availability == Availability::Required);
+    if shadows {
+        format!("{kind}.{group}")
+    } else {
+        kind.to_string()
+    }
 }
 
 /// Whether a kind lives outside namespaces, for the kinds [`resource_of`] knows.
@@ -307,6 +341,11 @@ mod tests {
                     "ClusterPolicy",
                     "Policy",
                     "VulnerabilityReport",
+                    "Rollout",
+                    "CloneSet",
+                    "Prometheus",
+                    "Alertmanager",
+                    "ThanosRuler",
                 ][..],
                 Discovered,
             ),
@@ -353,5 +392,17 @@ mod tests {
         assert_eq!(resource_of("Secret"), None);
         assert!(is_cluster_scoped("Node") && !is_cluster_scoped("Pod"));
         assert!(is_cluster_scoped("K8sPSPReadOnlyRootFilesystem"));
+    }
+
+    #[test]
+    fn an_add_on_kind_named_like_a_built_in_one_is_covered_under_its_group() {
+        assert_eq!(coverage_key("apps", "StatefulSet"), "StatefulSet");
+        assert_eq!(
+            coverage_key("apps.kruise.io", "StatefulSet"),
+            "StatefulSet.apps.kruise.io"
+        );
+        assert_eq!(coverage_key("apps.kruise.io", "CloneSet"), "CloneSet");
+        let kruise = KINDS.iter().filter(|k| k.group == "apps.kruise.io").count();
+        assert_eq!(kruise, 3);
     }
 }

@@ -9,6 +9,7 @@
 //! - [`record`]: sources, evidence records and their ids and hashes.
 //! - [`object`]: a Kubernetes object as canonical JSON text, with typed views.
 //! - [`kinds`]: the table of API kinds evidencer reads; [`file_kinds`]: the repository files.
+//! - [`workload_kinds`]: the workload kinds: pod templates, images, how each updates.
 //! - [`image`]: image references, one parser for every caller.
 //! - [`inventory`]: everything collected, coverage, redaction counts, problems.
 //! - [`history`]: what Git history says about images over the period.
@@ -29,3 +30,4 @@ pub mod manifest;
 pub mod object;
 pub mod period;
 pub mod record;
+pub mod workload_kinds;

@@ -249,8 +249,9 @@ impl<'a> Owners<'a> {
     fn new(objects: &'a [Object]) -> Self {
         let mut by_uid = HashMap::new();
         let mut by_name = HashMap::new();
+        let table = crate::evidence::workload_kinds::table();
         for o in objects {
-            if o.meta.owner_references.is_empty() && !is_controller_kind(&o.kind) {
+            if o.meta.owner_references.is_empty() && !is_controller_kind(&table, o) {
                 continue;
             }
             if let Some(uid) = o.meta.uid.as_deref() {
@@ -319,11 +320,13 @@ impl<'a> Owners<'a> {
     }
 }
 
-fn is_controller_kind(kind: &str) -> bool {
-    matches!(
-        kind,
-        "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob"
-    )
+/// Whether an object controls pods: a workload kind of the table other than a Pod (a
+/// CloneSet or Rollout as much as a Deployment).
+fn is_controller_kind(table: &crate::evidence::workload_kinds::Table, o: &Object) -> bool {
+    o.kind != "Pod"
+        && table
+            .find(&o.api_version, &o.kind)
+            .is_some_and(|row| row.has_pod_spec())
 }
 
 fn controller_of(o: &Object) -> Option<&OwnerReference> {

@@ -1,11 +1,14 @@
 //! Workloads and their containers, resolved from the objects of an inventory.
 //!
-//! Takes every object that carries a pod template (Deployment, StatefulSet, DaemonSet,
-//! ReplicaSet, Job, CronJob) or is a Pod, and decides which ones the spec checks assess: a Pod,
-//! ReplicaSet or Job whose controlling owner is also in the input is assessed through that
-//! owner, so a Deployment with 30 pods yields one finding per container, not 31. Orphans and
-//! bare Pods are assessed themselves. Every Pod, owned or not, also goes to the facts of
-//! pod *state* ([`super::running`]).
+//! Takes every object whose API group and kind the workload-kind table
+//! ([`crate::evidence::workload_kinds`]) knows, and decides which ones the spec checks
+//! assess: a Pod, ReplicaSet or Job whose controlling owner is also in the input is assessed
+//! through that owner, so a Deployment with 30 pods yields one finding per container, not
+//! 31. Orphans and bare Pods are assessed themselves. An Argo Rollout that runs another
+//! object's template (`spec.workloadRef`) is assessed through that object, or recorded as
+//! unresolved when it is not in the input. Operator-managed kinds without a pod template
+//! (the Prometheus operator's) give their images only, for the image checks. Every Pod,
+//! owned or not, also goes to the facts of pod *state* ([`super::running`]).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -14,18 +17,7 @@ use serde::Deserialize;
 
 use crate::evidence::finding::Subject;
 use crate::evidence::object::{Object, ViewError, lenient_opt_string, lenient_string};
-
-/// JSON pointer to the pod spec within each workload kind.
-pub fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
-    match kind {
-        "Pod" => Some("/spec"),
-        "CronJob" => Some("/spec/jobTemplate/spec/template/spec"),
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => {
-            Some("/spec/template/spec")
-        }
-        _ => None,
-    }
-}
+use crate::evidence::workload_kinds::{self, WorkloadKind};
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
@@ -88,6 +80,19 @@ impl ContainerRef<'_> {
     /// The path of one of the container's fields in its object, as Kubernetes names it in
     /// errors: `spec.template.spec.containers[0].image`.
     pub fn field_path(&self, field: &str) -> String {
+        if let Some(paths) = &self.workload.image_paths {
+            let index = self
+                .workload
+                .pod_spec
+                .containers
+                .iter()
+                .position(|c| std::ptr::eq(c, self.container))
+                .unwrap_or_default();
+            return match (field, paths.get(index)) {
+                ("image", Some(path)) => path.clone(),
+                _ => format!("spec.containers[{index}].{field}"),
+            };
+        }
         let (list, name) = match self.role {
             ContainerRole::Init => (&self.workload.pod_spec.init_containers, "initContainers"),
             ContainerRole::App => (&self.workload.pod_spec.containers, "containers"),
@@ -100,11 +105,18 @@ impl ContainerRef<'_> {
             .iter()
             .position(|c| std::ptr::eq(c, self.container))
             .unwrap_or_default();
-        let pod_spec = pod_spec_pointer(&self.workload.object.kind)
-            .unwrap_or("/spec")
-            .trim_start_matches('/')
-            .replace('/', ".");
-        format!("{pod_spec}.{name}[{index}].{field}")
+        format!("{}.{name}[{index}].{field}", self.workload.pod_spec_at)
+    }
+
+    /// Whether the operator picks this container's image: an operator-managed object that
+    /// names no image for it, or only a version (written `:<version>`).
+    pub fn operator_default(&self) -> bool {
+        self.workload.image_paths.is_some()
+            && self
+                .container
+                .image
+                .as_deref()
+                .is_none_or(|i| i.starts_with(':'))
     }
 
     /// The container's setting if it has one, else the pod's.
@@ -152,6 +164,12 @@ impl ContainerRef<'_> {
 pub struct Workload<'a> {
     pub object: &'a Object,
     pub pod_spec: PodSpec,
+    /// Where the pod spec is, as Kubernetes names fields: `spec.template.spec`.
+    pub pod_spec_at: String,
+    /// For an operator-managed kind without a pod template: the containers of `pod_spec`
+    /// stand for the images the object names, and this is the field path of each image
+    /// (`spec.image`, `spec.version`, `spec.containers[1].image`).
+    pub image_paths: Option<Vec<String>>,
 }
 
 impl<'a> Workload<'a> {
@@ -200,59 +218,104 @@ pub struct Unreadable<'a> {
     pub error: ViewError,
 }
 
+/// A workload whose containers are defined elsewhere, by an object not in the input (an
+/// Argo Rollout's `spec.workloadRef` naming a missing Deployment).
+#[derive(Debug)]
+pub struct Unresolved<'a> {
+    pub object: &'a Object,
+    /// What it refers to: `Deployment api`.
+    pub refers_to: String,
+    /// The field that refers: `spec.workloadRef`.
+    pub field: String,
+}
+
 /// The workloads of an inventory, resolved once and shared by every check.
 #[derive(Debug, Default)]
 pub struct WorkloadIndex<'a> {
     /// Workloads the spec checks assess: controllers, and Pods, ReplicaSets and Jobs whose
     /// controlling owner is not in the input.
     pub assessed: Vec<Workload<'a>>,
+    /// Operator-managed objects that name images but have no pod template: the image
+    /// checks read them, the pod-spec checks cannot.
+    pub operated: Vec<Workload<'a>>,
     /// Workloads whose pod spec is malformed; checks report them as `error`.
     pub unreadable: Vec<Unreadable<'a>>,
+    /// Workloads whose pod template is another object's, which is not in the input.
+    pub unresolved: Vec<Unresolved<'a>>,
     /// How many objects were assessed through their owner instead of themselves.
     pub assessed_through_owner: usize,
+}
+
+/// How one workload object was read.
+enum Read {
+    Spec(PodSpec, String),
+    Images(PodSpec, Vec<String>),
+    /// Runs the template of the object it names, which is in the input.
+    Referenced,
+    Unresolved(String, String),
 }
 
 impl<'a> WorkloadIndex<'a> {
     /// The index, and every Pod in the input (owned or not) with its pod spec read, for the
     /// facts of running state. Pod specs are read once, on both cores.
     pub fn build(objects: &'a [Object]) -> (Self, Vec<Workload<'a>>) {
-        let workloads: Vec<&Object> = objects
+        let table = workload_kinds::table();
+        let workloads: Vec<(&Object, &WorkloadKind)> = objects
             .iter()
-            .filter(|o| pod_spec_pointer(&o.kind).is_some())
+            .filter_map(|o| table.find(&o.api_version, &o.kind).map(|row| (o, row)))
             .collect();
-        let present = OwnerLookup::new(&workloads);
+        let objects_only: Vec<&Object> = workloads.iter().map(|(o, _)| *o).collect();
+        let present = OwnerLookup::new(&objects_only);
         // Reading the pod specs is the costly part (one per Pod): on both cores.
-        let specs: Vec<Result<PodSpec, ViewError>> = workloads
+        let specs: Vec<Result<Read, ViewError>> = workloads
             .par_iter()
-            .map(|object| {
-                let pointer = pod_spec_pointer(&object.kind).expect("filtered above");
-                object
-                    .view::<PodSpec>(pointer)
-                    .and_then(|spec| required_parts(object, pointer, &spec).map(|()| spec))
-            })
+            .map(|(object, row)| read(object, row, &present))
             .collect();
         let mut index = WorkloadIndex::default();
         let mut pods = Vec::new();
-        for (object, spec) in workloads.into_iter().zip(specs) {
-            let pod_spec = match spec {
-                Ok(spec) => spec,
+        for ((object, row), spec) in workloads.into_iter().zip(specs) {
+            let (pod_spec, pod_spec_at) = match spec {
+                Ok(Read::Spec(spec, at)) => (spec, at),
+                Ok(Read::Images(spec, paths)) => {
+                    index.operated.push(Workload {
+                        object,
+                        pod_spec: spec,
+                        pod_spec_at: "spec".into(),
+                        image_paths: Some(paths),
+                    });
+                    continue;
+                }
+                Ok(Read::Referenced) => {
+                    index.assessed_through_owner += 1;
+                    continue;
+                }
+                Ok(Read::Unresolved(refers_to, field)) => {
+                    index.unresolved.push(Unresolved {
+                        object,
+                        refers_to,
+                        field,
+                    });
+                    continue;
+                }
                 Err(error) => {
                     index.unreadable.push(Unreadable { object, error });
                     continue;
                 }
             };
-            let owned = matches!(object.kind.as_str(), "Pod" | "ReplicaSet" | "Job")
-                && present.has_controller_of(object);
-            if object.kind == "Pod" {
-                pods.push(Workload {
-                    object,
-                    pod_spec: pod_spec.clone(),
-                });
+            let owned = row.through_owner && present.has_controller_of(object);
+            let workload = |pod_spec| Workload {
+                object,
+                pod_spec,
+                pod_spec_at: pod_spec_at.clone(),
+                image_paths: None,
+            };
+            if object.kind == "Pod" && object.group().is_empty() {
+                pods.push(workload(pod_spec.clone()));
             }
             if owned {
                 index.assessed_through_owner += 1;
             } else {
-                index.assessed.push(Workload { object, pod_spec });
+                index.assessed.push(workload(pod_spec));
             }
         }
         (index, pods)
@@ -261,6 +324,147 @@ impl<'a> WorkloadIndex<'a> {
     /// Every container of every assessed workload, init containers included.
     pub fn containers(&'a self) -> impl Iterator<Item = ContainerRef<'a>> + 'a {
         self.assessed.iter().flat_map(|w| w.containers())
+    }
+
+    /// Every container that names an image: those of [`Self::containers`], and the images
+    /// operator-managed objects name. The image checks read these.
+    pub fn image_containers(&'a self) -> impl Iterator<Item = ContainerRef<'a>> + 'a {
+        self.containers().chain(
+            self.operated
+                .iter()
+                .flat_map(|w| w.containers())
+                .filter(|c| !c.operator_default()),
+        )
+    }
+
+    /// The containers of operator-managed objects whose image the operator picks (no image
+    /// field, or only a version): nothing in the object says which repository runs.
+    pub fn operator_default_images(&'a self) -> impl Iterator<Item = ContainerRef<'a>> + 'a {
+        self.operated
+            .iter()
+            .flat_map(|w| w.containers())
+            .filter(|c| c.operator_default())
+    }
+
+    /// Every workload whose containers name images, operator-managed ones included.
+    pub fn with_images(&'a self) -> impl Iterator<Item = &'a Workload<'a>> + 'a {
+        self.assessed.iter().chain(&self.operated)
+    }
+}
+
+/// Reads one workload object as its row says.
+fn read(object: &Object, row: &WorkloadKind, present: &OwnerLookup<'_>) -> Result<Read, ViewError> {
+    if let Some(pointer) = &row.pod_spec {
+        let by_reference = row.template_ref.as_ref().filter(|r| {
+            object.part(pointer.as_str()).is_none() && object.part(r.as_str()).is_some()
+        });
+        if let Some(reference) = by_reference {
+            return referenced(object, reference, present);
+        }
+        let spec = object.view::<PodSpec>(pointer.as_str())?;
+        required_parts(object, pointer.as_str(), &spec)?;
+        return Ok(Read::Spec(spec, pointer.dotted()));
+    }
+    if let Some(reference) = &row.template_ref
+        && object.part(reference.as_str()).is_some()
+    {
+        return referenced(object, reference, present);
+    }
+    operated(object, row)
+}
+
+/// A workload that runs the template of the object `reference` names.
+fn referenced(
+    object: &Object,
+    reference: &workload_kinds::Pointer,
+    present: &OwnerLookup<'_>,
+) -> Result<Read, ViewError> {
+    #[derive(Default, Deserialize)]
+    #[serde(default)]
+    struct Ref {
+        #[serde(deserialize_with = "lenient_string")]
+        kind: String,
+        #[serde(deserialize_with = "lenient_string")]
+        name: String,
+    }
+    let r: Ref = object.view(reference.as_str())?;
+    let namespace = object.meta.namespace.as_deref().unwrap_or("");
+    if present
+        .names
+        .contains(&(r.kind.as_str(), namespace, r.name.as_str()))
+    {
+        return Ok(Read::Referenced);
+    }
+    Ok(Read::Unresolved(
+        format!("{} {}", r.kind, r.name),
+        reference.dotted(),
+    ))
+}
+
+/// The images an operator-managed object names, as containers.
+fn operated(object: &Object, row: &WorkloadKind) -> Result<Read, ViewError> {
+    let text = |pointer: Option<&workload_kinds::Pointer>| -> Result<Option<String>, ViewError> {
+        match pointer {
+            Some(p) => object
+                .view::<Option<LenientString>>(p.as_str())
+                .map(|v| v.map(|s| s.0)),
+            None => Ok(None),
+        }
+    };
+    let overrides: Vec<Container> = match &row.containers {
+        Some(p) => object.view(p.as_str())?,
+        None => Vec::new(),
+    };
+    let overrides_at = row
+        .containers
+        .as_ref()
+        .map(|p| p.dotted())
+        .unwrap_or_default();
+    let mut spec = PodSpec::default();
+    let mut paths = Vec::new();
+    for source in &row.images {
+        let image = text(Some(&source.image))?;
+        let version = text(source.tag.as_ref())?;
+        let written = workload_kinds::source_image(image.as_deref(), version.as_deref());
+        let overridden = overrides
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.name == source.container && c.image.is_some());
+        let (image, path) = match overridden {
+            Some((i, c)) => (c.image.clone(), format!("{overrides_at}[{i}].image")),
+            None => {
+                let path = match (&image, &source.tag) {
+                    (None, Some(tag)) => tag.dotted(),
+                    _ => source.image.dotted(),
+                };
+                (written, path)
+            }
+        };
+        spec.containers.push(Container {
+            name: source.container.clone(),
+            image,
+            security_context: None,
+        });
+        paths.push(path);
+    }
+    // Containers of their own that name an image run beside the operator's; one without
+    // an image only patches a generated container, whose image the operator picks.
+    for (i, c) in overrides.iter().enumerate() {
+        if c.image.is_some() && !row.images.iter().any(|s| s.container == c.name) {
+            spec.containers.push(c.clone());
+            paths.push(format!("{overrides_at}[{i}].image"));
+        }
+    }
+    Ok(Read::Images(spec, paths))
+}
+
+/// A string field written as any scalar (`version: 2.45` stays `2.45`).
+#[derive(Default)]
+struct LenientString(String);
+
+impl<'de> Deserialize<'de> for LenientString {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient_string(d).map(LenientString)
     }
 }
 
@@ -376,8 +580,13 @@ mod tests {
             "Pod" => json!({ "spec": spec }),
             _ => json!({ "spec": { "template": { "spec": spec } } }),
         };
+        let api_version = match kind {
+            "Pod" => "v1",
+            "Job" | "CronJob" => "batch/v1",
+            _ => "apps/v1",
+        };
         Object {
-            api_version: "v1".into(),
+            api_version: api_version.into(),
             kind: kind.into(),
             meta: ObjectMeta {
                 name: name.into(),
@@ -526,6 +735,51 @@ mod tests {
                 "spec.jobTemplate.spec.template.spec.initContainers[0].image",
                 "spec.jobTemplate.spec.template.spec.containers[0].image",
                 "spec.jobTemplate.spec.template.spec.containers[1].image",
+            ]
+        );
+    }
+
+    #[test]
+    fn rollouts_by_reference_and_operator_images() {
+        let mut rollout = obj("Rollout", "web", "u1", None);
+        rollout.api_version = "argoproj.io/v1alpha1".into();
+        rollout.set_value(&json!({"spec": {"workloadRef": {"kind": "Deployment", "name": "api"}}}));
+        let mut orphan = obj("Rollout", "gone", "u2", None);
+        orphan.api_version = "argoproj.io/v1alpha1".into();
+        orphan.set_value(&json!({"spec": {"workloadRef": {"kind": "Deployment", "name": "x"}}}));
+        let mut prom = obj("Prometheus", "k8s", "u3", None);
+        prom.api_version = "monitoring.coreos.com/v1".into();
+        prom.set_value(&json!({"spec": {"image": "quay.io/prometheus/prometheus", "version": "v3.0.0",
+            "containers": [{"name": "prometheus", "image": "mirror/prometheus:v3.0.1"}, {"name": "proxy", "image": "p:1"}]}}));
+        let objects = [obj("Deployment", "api", "u0", None), rollout, orphan, prom];
+        let (index, _) = WorkloadIndex::build(&objects);
+        assert_eq!(
+            index.assessed.len(),
+            1,
+            "the Deployment, for the Rollout too"
+        );
+        assert_eq!(index.assessed_through_owner, 1);
+        assert_eq!(index.unresolved.len(), 1);
+        assert_eq!(index.unresolved[0].refers_to, "Deployment x");
+        assert_eq!(index.unresolved[0].field, "spec.workloadRef");
+        assert_eq!(
+            index.containers().count(),
+            1,
+            "operator images are not pod specs"
+        );
+        let images: Vec<(String, String)> = index
+            .image_containers()
+            .skip(1)
+            .map(|c| (c.container.image.clone().unwrap(), c.field_path("image")))
+            .collect();
+        assert_eq!(
+            images,
+            [
+                (
+                    "mirror/prometheus:v3.0.1".to_string(),
+                    "spec.containers[0].image".to_string()
+                ),
+                ("p:1".to_string(), "spec.containers[1].image".to_string()),
             ]
         );
     }

@@ -23,7 +23,6 @@ use crate::evidence::datafile::DataFile;
 use crate::evidence::finding::{Finding, Status};
 use crate::evidence::inventory::KindStatus;
 use crate::evidence::inventory::ProblemLevel;
-use crate::evidence::kinds::WORKLOAD_KINDS;
 use crate::evidence::record::EvidenceKind;
 
 /// Anchors of the report's fixed sections; control and evidence anchors never take these.
@@ -1041,7 +1040,16 @@ fn coverage_rows(report: &Report) -> Vec<CoverageRow> {
             },
         })
         .collect();
-    for kind in WORKLOAD_KINDS {
+    // Kinds every cluster serves are gaps when absent; an add-on's kind (a Rollout, a
+    // CloneSet) absent from the input is shown only when a collector tried it.
+    let table = crate::evidence::workload_kinds::table();
+    let always: Vec<&str> = table
+        .rows
+        .iter()
+        .filter(|r| r.always_served)
+        .map(|r| r.kind.as_str())
+        .collect();
+    for kind in always {
         if !kinds.contains_key(kind) {
             rows.push(CoverageRow {
                 kind: kind.to_string(),
@@ -1214,7 +1222,7 @@ mod tests {
     fn coverage_lists_absent_workload_kinds() {
         let report = report(Vec::new(), Vec::new());
         let view = ReportView::new(&report);
-        assert_eq!(view.coverage.len(), WORKLOAD_KINDS.len());
+        assert_eq!(view.coverage.len(), 7, "the kinds every cluster serves");
         assert!(view.coverage.iter().all(|r| r.status == "absent"));
         assert!(view.coverage.windows(2).all(|w| w[0].kind < w[1].kind));
     }

@@ -28,4 +28,5 @@ mod report_schema;
 mod scan_evidence;
 mod scope;
 mod verdicts;
+mod workload_kinds;
 mod yaml_forms;

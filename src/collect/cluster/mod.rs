@@ -58,6 +58,9 @@ pub struct ClusterOptions {
     pub retry: RetryPolicy,
     /// Bounds on each list: pages, time, bytes per page.
     pub limits: ListLimits,
+    /// Workload kinds the config added: listed where served, like the table's discovered
+    /// kinds, though the derived ClusterRole does not grant them.
+    pub extra_kinds: Vec<crate::evidence::workload_kinds::WorkloadKind>,
 }
 
 impl Default for ClusterOptions {
@@ -70,6 +73,7 @@ impl Default for ClusterOptions {
             concurrency: DEFAULT_CONCURRENCY,
             retry: RetryPolicy::default(),
             limits: ListLimits::default(),
+            extra_kinds: Vec::new(),
         }
     }
 }
@@ -418,7 +422,8 @@ async fn gather<G: Gather>(
     );
 
     let mut problems = Vec::new();
-    let plan = discover(&http, &source_id, &mut problems)
+    let specs = kinds_to_list(&options.extra_kinds);
+    let plan = discover(&http, &specs, &source_id, &mut problems)
         .await
         .map_err(|e| unreachable("/apis", e))?;
 
@@ -435,7 +440,10 @@ async fn gather<G: Gather>(
                 resource,
                 status,
             } => results.push(KindResult {
-                kind,
+                kind: kinds::coverage_key(
+                    api_version.split_once('/').map_or("", |(g, _)| g),
+                    &kind,
+                ),
                 api_version,
                 resource,
                 status: Some(status),
@@ -444,7 +452,7 @@ async fn gather<G: Gather>(
             }),
             Planned::List(resolved) => {
                 results.push(KindResult {
-                    kind: resolved.kind.clone(),
+                    kind: kinds::coverage_key(&resolved.group, &resolved.kind),
                     api_version: resolved.api_version(),
                     resource: resolved.resource(),
                     status: Some(KindStatus::Collected { count: 0 }),
@@ -824,11 +832,38 @@ struct ApiResource {
     verbs: Vec<String>,
 }
 
+/// [`KINDS`], then the workload kinds the config added that it does not hold, listed where
+/// discovery shows them (in the row's first version, else one the server serves).
+fn kinds_to_list(extra: &[crate::evidence::workload_kinds::WorkloadKind]) -> Vec<kinds::KindSpec> {
+    let mut specs = KINDS.to_vec();
+    for row in extra {
+        if row.plural.is_empty()
+            || specs
+                .iter()
+                .any(|k| k.group == row.group && k.plural == row.plural)
+        {
+            continue;
+        }
+        // The collector's table holds `'static` names; a config row lives for the run.
+        let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
+        specs.push(kinds::KindSpec {
+            group: leak(&row.group),
+            version: leak(row.versions.first().map(String::as_str).unwrap_or("v1")),
+            plural: leak(&row.plural),
+            kind: leak(&row.kind),
+            namespaced: row.namespaced,
+            availability: Availability::Discovered,
+        });
+    }
+    specs
+}
+
 /// Resolves the table against the server: required kinds are listed as they are; a
 /// discovered kind is listed in a version of its group that serves it, or recorded as not
 /// served (or forbidden, when discovery itself was refused).
 async fn discover(
     http: &Http,
+    specs: &[kinds::KindSpec],
     source_id: &str,
     problems: &mut Vec<Problem>,
 ) -> Result<Vec<Planned>, HttpError> {
@@ -841,7 +876,7 @@ async fn discover(
         groups.groups.iter().map(|g| (g.name.as_str(), g)).collect();
     let mut resources: BTreeMap<String, Result<Vec<ApiResource>, HttpError>> = BTreeMap::new();
     let mut plan = Vec::new();
-    for spec in KINDS {
+    for spec in specs {
         if spec.availability == Availability::Required {
             plan.push(Planned::List(Resolved::from_spec(spec, spec.version)));
             continue;

@@ -13,7 +13,7 @@
 use crate::base::yaml::tree::{self, Node};
 use crate::collect::kustomize::FILE_NAMES;
 use crate::evidence::history::Owner;
-use crate::evidence::kinds::WORKLOAD_KINDS;
+use crate::evidence::workload_kinds::{self, Pointer};
 
 /// What kind of file a path is, for image slots.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,46 +168,99 @@ fn manifest(doc: &Node, out: &mut Vec<Slot>) {
         }
         return;
     }
-    if !WORKLOAD_KINDS.contains(&kind) {
-        return;
-    }
-    let spec = match kind {
-        "Pod" => doc.get("spec"),
-        "CronJob" => doc
-            .get("spec")
-            .and_then(|s| s.get("jobTemplate"))
-            .and_then(|s| s.get("spec"))
-            .and_then(|s| s.get("template"))
-            .and_then(|s| s.get("spec")),
-        _ => doc
-            .get("spec")
-            .and_then(|s| s.get("template"))
-            .and_then(|s| s.get("spec")),
-    };
-    let Some(spec) = spec else {
+    // Which objects run containers, and where their images are, is the workload-kind
+    // table's to say (the same rows the snapshot and live paths read).
+    let table = workload_kinds::table();
+    let Some(row) = table.find(doc.str_at("apiVersion").unwrap_or_default(), kind) else {
         return;
     };
-    for list in ["initContainers", "containers"] {
-        for c in spec.get(list).and_then(Node::as_seq).unwrap_or_default() {
-            let (Some(container), Some(image)) = (c.str_at("name"), c.get("image")) else {
-                continue;
-            };
-            let Some(text) = image.as_str() else {
-                continue;
-            };
-            out.push(Slot {
-                owner: Owner::Container {
-                    kind: kind.to_string(),
-                    namespace: namespace.clone(),
-                    name: name.clone(),
-                    container: container.to_string(),
-                },
+    let owner = |container: &str| Owner::Container {
+        kind: kind.to_string(),
+        namespace: namespace.clone(),
+        name: name.clone(),
+        container: container.to_string(),
+    };
+    let mut slots = Vec::new();
+    let push = |slots: &mut Vec<Slot>, container: &str, image: &Node| {
+        if let Some(text) = image.as_str() {
+            slots.push(Slot {
+                owner: owner(container),
                 image: text.to_string(),
                 parts: Vec::new(),
                 line: image.line(),
             });
         }
+    };
+    if let Some(spec) = row.pod_spec.as_ref().and_then(|p| at(doc, p)) {
+        for list in ["initContainers", "containers"] {
+            for c in spec.get(list).and_then(Node::as_seq).unwrap_or_default() {
+                if let (Some(container), Some(image)) = (c.str_at("name"), c.get("image")) {
+                    push(&mut slots, container, image);
+                }
+            }
+        }
+        out.extend(slots);
+        return;
     }
+    // An operator-managed kind: its image fields, with `spec.containers` entries that name
+    // an image over them (merged by container name, as the operator merges them).
+    let overrides: Vec<&Node> = row
+        .containers
+        .as_ref()
+        .and_then(|p| at(doc, p))
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| c.str_at("name").is_some() && c.get("image").is_some())
+        .collect();
+    for source in &row.images {
+        if let Some(c) = overrides
+            .iter()
+            .find(|c| c.str_at("name") == Some(source.container.as_str()))
+        {
+            push(
+                &mut slots,
+                &source.container,
+                c.get("image").expect("filtered above"),
+            );
+            continue;
+        }
+        let image = at(doc, &source.image);
+        let version = source.tag.as_ref().and_then(|p| at(doc, p));
+        let Some(text) = workload_kinds::source_image(
+            image.and_then(Node::as_str),
+            version.and_then(Node::as_str),
+        ) else {
+            continue;
+        };
+        let Some(line) = image.or(version).map(Node::line) else {
+            continue;
+        };
+        slots.push(Slot {
+            owner: owner(&source.container),
+            image: text,
+            parts: Vec::new(),
+            line,
+        });
+    }
+    for c in overrides {
+        let container = c.str_at("name").expect("filtered above");
+        if !row.images.iter().any(|s| s.container == container) {
+            push(
+                &mut slots,
+                container,
+                c.get("image").expect("filtered above"),
+            );
+        }
+    }
+    out.extend(slots);
+}
+
+/// The node at `pointer` within `doc`.
+fn at<'a>(doc: &'a Node, pointer: &Pointer) -> Option<&'a Node> {
+    pointer
+        .segments()
+        .try_fold(doc, |node, segment| node.get(&segment))
 }
 
 /// Keys under an image mapping that make up the reference.
@@ -363,6 +416,48 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn workload_kinds_come_from_the_table_by_group_and_kind() {
+        let text = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: web, namespace: shop}\n\
+            spec:\n  template:\n    spec:\n      containers: [{name: web, image: \"ghcr.io/acme/web:2\"}]\n---\n\
+            apiVersion: apps.kruise.io/v1alpha1\nkind: CloneSet\nmetadata: {name: api}\n\
+            spec:\n  template:\n    spec:\n      containers: [{name: api, image: \"ghcr.io/acme/api:3\"}]\n---\n\
+            apiVersion: example.com/v1\nkind: Deployment\nmetadata: {name: not-apps}\n\
+            spec:\n  template:\n    spec:\n      containers: [{name: x, image: \"x:1\"}]\n---\n\
+            apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s, namespace: monitoring}\n\
+            spec:\n  version: v2.54.1\n  containers:\n    - {name: config-reloader, resources: {}}\n    - {name: proxy, image: \"oauth2-proxy:7\"}\n---\n\
+            apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main}\n\
+            spec:\n  image: quay.io/prometheus/alertmanager\n  version: v0.27.0\n---\n\
+            apiVersion: monitoring.coreos.com/v1\nkind: ThanosRuler\nmetadata: {name: ruler}\n\
+            spec:\n  image: quay.io/thanos/thanos:v0.36.0\n  containers: [{name: thanos-ruler, image: \"mirror/thanos:v0.36.1\"}]\n";
+        let got: Vec<(String, String)> = images("apps/all.yaml", text)
+            .into_iter()
+            .map(|(owner, image, _)| (owner, image))
+            .collect();
+        let want = [
+            ("Rollout shop/web container web", "ghcr.io/acme/web:2"),
+            ("CloneSet api container api", "ghcr.io/acme/api:3"),
+            ("Prometheus monitoring/k8s container prometheus", ":v2.54.1"),
+            (
+                "Prometheus monitoring/k8s container proxy",
+                "oauth2-proxy:7",
+            ),
+            (
+                "Alertmanager main container alertmanager",
+                "quay.io/prometheus/alertmanager:v0.27.0",
+            ),
+            (
+                "ThanosRuler ruler container thanos-ruler",
+                "mirror/thanos:v0.36.1",
+            ),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(o, i)| (o.to_string(), i.to_string()))
+            .collect();
+        assert_eq!(got, want);
     }
 
     #[test]

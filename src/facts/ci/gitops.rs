@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::base::yaml::{parse_document, split_documents};
 use crate::evidence::inventory::Inventory;
-use crate::evidence::kinds::WORKLOAD_KINDS;
+use crate::evidence::workload_kinds;
 
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct GitOps {
@@ -68,6 +68,7 @@ pub fn find(source: &str, inventory: &Inventory) -> GitOps {
         .iter()
         .filter(|o| o.source == source)
         .collect();
+    let kinds = workload_kinds::table();
     for o in &objects {
         if let Some(tool) = agent(&o.api_version, &o.kind) {
             g.agents.push(AgentObject {
@@ -77,7 +78,7 @@ pub fn find(source: &str, inventory: &Inventory) -> GitOps {
                 path: o.origin.path.clone(),
                 line: o.origin.line,
             });
-        } else if WORKLOAD_KINDS.contains(&o.kind.as_str()) {
+        } else if kinds.find(&o.api_version, &o.kind).is_some() {
             workload_files.insert(o.origin.path.clone().unwrap_or_else(|| o.display_name()));
         }
     }
@@ -135,7 +136,9 @@ fn scan_file(path: &str, text: &str, g: &mut GitOps, workload_files: &mut BTreeS
                 path: Some(path.to_string()),
                 line: Some(doc.content_line),
             });
-        } else if WORKLOAD_KINDS.contains(&kind) && !api_version.is_empty() {
+        } else if !api_version.is_empty()
+            && workload_kinds::table().find(api_version, kind).is_some()
+        {
             workload_files.insert(path.to_string());
         }
     }
