@@ -16,7 +16,7 @@ use super::{Check, CheckContext, CheckMeta};
 use crate::base::phrase::days;
 use crate::evidence::finding::{Finding, Status, Subject};
 use crate::evidence::history::Owner;
-use crate::evidence::history::{History, ImageChange, Introduced, SlotHistory};
+use crate::evidence::history::{History, ImageChange, Introduced, Renamed, SlotHistory};
 use crate::evidence::image::{self, ImageRef};
 use crate::facts::workloads::{ContainerRef, Workload};
 
@@ -304,6 +304,11 @@ fn judge(
             .iter()
             .map(|c| not_a_patch(c.kind, c.change))
             .collect(),
+        chart_default: slots.iter().any(|s| chart_default(s)),
+        renamed: slots
+            .iter()
+            .flat_map(|s| s.renamed.iter().map(move |r| renamed_from(s, r)))
+            .collect(),
     };
     // Judged by the age of the image in use at the period end against the timeframe.
     let status = if age.is_some_and(|a| a <= max_days && !cut) {
@@ -338,6 +343,21 @@ fn judge(
     }
     if let Some(i) = introduced {
         f = f.detail("introduced", json!(i));
+    }
+    let renamed: Vec<serde_json::Value> = slots
+        .iter()
+        .flat_map(|s| s.renamed.iter())
+        .map(|r| {
+            json!({
+                "commit": r.commit,
+                "time": r.time,
+                "from": r.from.describe(),
+                "from_path": r.from_path,
+            })
+        })
+        .collect();
+    if !renamed.is_empty() {
+        f = f.detail("renamed", renamed);
     }
     if !not_patches.is_empty() {
         f = f.detail(
@@ -394,17 +414,20 @@ struct Classified<'h> {
 /// The timeline rows of one slot, oldest first, each classified. A slot's rows are those of
 /// its file whose subject is its owner (values keys name the changed sub-key, `image.tag`).
 fn slot_changes<'h>(history: &'h History, slot: &SlotHistory) -> Vec<Classified<'h>> {
-    let owner = slot.owner.describe();
-    let mut rows: Vec<&ImageChange> = history
-        .changes
-        .iter()
-        .filter(|c| {
-            c.path == slot.path
-                && (c.subject == owner
-                    || matches!(slot.owner, Owner::Values { .. } | Owner::HelmRelease { .. })
-                        && c.subject.starts_with(&format!("{owner}.")))
-        })
+    // The slot under each name it had: a rename carries its history.
+    let names: Vec<(&str, &Owner)> = std::iter::once((slot.path.as_str(), &slot.owner))
+        .chain(slot.renamed.iter().map(|r| (r.from_path.as_str(), &r.from)))
         .collect();
+    let is_slot = |c: &ImageChange| {
+        names.iter().any(|(path, owner)| {
+            let owner_name = owner.describe();
+            c.path == *path
+                && (c.subject == owner_name
+                    || matches!(owner, Owner::Values { .. } | Owner::HelmRelease { .. })
+                        && c.subject.starts_with(&format!("{owner_name}.")))
+        })
+    };
+    let mut rows: Vec<&ImageChange> = history.changes.iter().filter(|c| is_slot(c)).collect();
     rows.sort_by(|a, b| a.time.cmp(&b.time));
     rows.into_iter()
         .filter_map(|c| {
@@ -547,6 +570,31 @@ struct ImageCadence {
     pub max_days: i64,
     /// The changes of the period that were no patch, as sentences.
     pub not_patches: Vec<String>,
+    /// A values key names a repository with no tag or digest: the chart's default applies.
+    pub chart_default: bool,
+    /// The renames the slots went through, as sentences.
+    pub renamed: Vec<String>,
+}
+
+/// `renamed from Deployment shop/demo-api container api (in apps/api.yaml) in commit C
+/// (date)`: the file is named when it was another.
+fn renamed_from(s: &SlotHistory, r: &Renamed) -> String {
+    let mut from = r.from.describe();
+    if r.from_path != s.path {
+        let _ = write!(from, " in {}", r.from_path);
+    }
+    let commit: String = r.commit.chars().take(12).collect();
+    let date = r.time.get(..10).unwrap_or(&r.time);
+    format!("renamed from {from} in commit {commit} ({date})")
+}
+
+/// A Helm values or HelmRelease image key that gives no tag or digest: which image runs
+/// depends on the chart's default tag, which is not read (charts are not rendered).
+fn chart_default(s: &SlotHistory) -> bool {
+    let parts = image::split(&s.image);
+    matches!(s.owner, Owner::Values { .. } | Owner::HelmRelease { .. })
+        && parts.tag.is_none()
+        && parts.digest.is_none()
 }
 
 fn image_cadence(c: &ImageCadence) -> String {
@@ -563,6 +611,21 @@ fn image_cadence(c: &ImageCadence) -> String {
     };
     for n in &c.not_patches {
         let _ = write!(s, "; {n}");
+    }
+    if !c.renamed.is_empty() {
+        let _ = write!(
+            s,
+            "; it was {}: a rename is no image change, and the history goes on across it",
+            c.renamed.join(", ")
+        );
+    }
+    if c.chart_default {
+        let _ = write!(
+            s,
+            "; `{}`: no tag or digest is given: the chart's default applies (not read, as \
+             charts are not rendered), so a chart upgrade may change the image unseen",
+            c.image
+        );
     }
     match (c.age_days, &c.introduced) {
         (Some(age), Some(_)) if c.unpatched => {
@@ -720,6 +783,7 @@ mod tests {
                 commit: "0123456789abcdef".into(),
                 time: crate::base::timefmt::rfc3339(t(i)),
             }),
+            renamed: Vec::new(),
         }
     }
 

@@ -96,7 +96,11 @@ fn a_commit_that_only_renames_deployments_changes_no_image_and_keeps_their_histo
                 && message.contains(&c1.to_string()[..12]),
             "{message}"
         );
-        assert_eq!(f["details"]["renamed"][0]["commit"], c1.to_string(), "{f:#}");
+        assert_eq!(
+            f["details"]["renamed"][0]["commit"],
+            c1.to_string(),
+            "{f:#}"
+        );
         assert_eq!(f["details"]["renamed"][0]["from"], from, "{f:#}");
         assert!(f["details"].get("not_patches").is_none(), "{f:#}");
     }
@@ -123,7 +127,11 @@ fn a_file_moved_with_an_unrelated_edit_keeps_its_images_history() {
     let f = finding(&report, "api", "api");
     assert_eq!(f["subject"]["path"], "services/api/deployment.yaml");
     assert_eq!(f["details"]["changes_in_period"], 0, "{f:#}");
-    assert_eq!(f["details"]["introduced"]["commit"], c0.to_string(), "{f:#}");
+    assert_eq!(
+        f["details"]["introduced"]["commit"],
+        c0.to_string(),
+        "{f:#}"
+    );
     assert_eq!(f["status"], "fail", "{f:#}");
     let message = f["message"].as_str().unwrap();
     assert!(
@@ -137,7 +145,11 @@ fn a_file_moved_with_an_unrelated_edit_keeps_its_images_history() {
         .unwrap();
     assert_eq!(web["subject"]["path"], "charts/frontend/values.yaml");
     assert_eq!(web["details"]["changes_in_period"], 0, "{web:#}");
-    assert_eq!(web["details"]["introduced"]["commit"], c0.to_string(), "{web:#}");
+    assert_eq!(
+        web["details"]["introduced"]["commit"],
+        c0.to_string(),
+        "{web:#}"
+    );
 }
 
 #[test]
@@ -249,7 +261,10 @@ fn values_files_named_env_values_yaml_or_values_env_yaml_are_tracked_in_every_sh
     };
     r.write("charts/shop/values-prod.yaml", &values("7.0.6", "1.0.0"))
         .write("charts/shop/staging.values.yaml", &values("7.0.6", "1.0.0"))
-        .write("charts/shop/values.yaml", "api:\n  image:\n    repository: ghcr.io/acme/api\n");
+        .write(
+            "charts/shop/values.yaml",
+            "api:\n  image:\n    repository: ghcr.io/acme/api\n",
+        );
     r.commit("2026-03-02T08:00:00Z", "Ana", "shop", &[]);
     r.write("charts/shop/values-prod.yaml", &values("8.6.2", "1.0.0"))
         .write("charts/shop/staging.values.yaml", &values("7.0.6", "1.1.0"));
