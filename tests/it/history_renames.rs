@@ -315,3 +315,116 @@ fn values_files_named_env_values_yaml_or_values_env_yaml_are_tracked_in_every_sh
         "{message}"
     );
 }
+
+#[test]
+fn renames_before_the_period_are_followed_back_to_the_commit_that_set_the_image() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(&tmp.path().join("demo"));
+    let flagd = |name: &str, image: &str| deployment(name, &[("flagd", image)]);
+    r.write(
+        "k8s/flagd.yaml",
+        &flagd("demo-flagd", "ghcr.io/open-feature/flagd:v0.10.0"),
+    );
+    r.commit("2026-01-05T08:00:00Z", "Ana", "flagd", &[]);
+    r.write(
+        "k8s/flagd.yaml",
+        &flagd("demo-flagd", "ghcr.io/open-feature/flagd:v0.11.1"),
+    );
+    let c1 = r.commit("2026-02-10T08:00:00Z", "Ana", "flagd 0.11.1", &[]);
+    // Renamed in April, moved (byte for byte) in May, both before Q3; renamed again in
+    // the period.
+    r.write(
+        "k8s/flagd.yaml",
+        &flagd("flagd", "ghcr.io/open-feature/flagd:v0.11.1"),
+    );
+    let c2 = r.commit("2026-04-01T08:00:00Z", "Ben", "rename", &[]);
+    fs::remove_file(r.root().join("k8s/flagd.yaml")).unwrap();
+    r.write(
+        "apps/flagd/deploy.yaml",
+        &flagd("flagd", "ghcr.io/open-feature/flagd:v0.11.1"),
+    );
+    let c3 = r.commit("2026-05-01T08:00:00Z", "Ben", "git mv", &[]);
+    r.write(
+        "apps/flagd/deploy.yaml",
+        &flagd("feature-flags", "ghcr.io/open-feature/flagd:v0.11.1"),
+    );
+    let c4 = r.commit("2026-08-01T08:00:00Z", "Cleo", "rename again", &[]);
+
+    let report = q3(&r, &tmp.path().join("out"));
+    assert_eq!(changes(&report), [], "{:#}", report["changes"]);
+    let f = finding(&report, "feature-flags", "flagd");
+    assert_eq!(
+        f["details"]["introduced"]["commit"],
+        c1.to_string(),
+        "{f:#}"
+    );
+    assert_eq!(f["details"]["changes_in_period"], 0, "{f:#}");
+    let renamed: Vec<(String, String)> = f["details"]["renamed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["commit"].as_str().unwrap().to_string(),
+                format!(
+                    "{} in {}",
+                    r["from"].as_str().unwrap(),
+                    r["from_path"].as_str().unwrap()
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(
+        renamed,
+        [
+            (
+                c2.to_string(),
+                "Deployment shop/demo-flagd container flagd in k8s/flagd.yaml".to_string()
+            ),
+            (
+                c3.to_string(),
+                "Deployment shop/flagd container flagd in k8s/flagd.yaml".to_string()
+            ),
+            (
+                c4.to_string(),
+                "Deployment shop/flagd container flagd in apps/flagd/deploy.yaml".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_slot_renamed_then_bumped_in_the_period_counts_the_bump_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(&tmp.path().join("demo"));
+    r.write(
+        "k8s/cart.yaml",
+        &deployment("demo-cart", &[("cart", "ghcr.io/acme/cart:2.0.0")]),
+    );
+    r.commit("2026-03-02T08:00:00Z", "Ana", "cart", &[]);
+    r.write(
+        "k8s/cart.yaml",
+        &deployment("demo-cart", &[("cart", "ghcr.io/acme/cart:2.0.1")]),
+    );
+    let c1 = r.commit("2026-07-10T08:00:00Z", "Ben", "cart 2.0.1", &[]);
+    fs::remove_file(r.root().join("k8s/cart.yaml")).unwrap();
+    r.write(
+        "apps/cart.yaml",
+        &deployment("cart", &[("cart", "ghcr.io/acme/cart:2.0.1")]),
+    );
+    r.commit("2026-08-10T08:00:00Z", "Ben", "move and rename", &[]);
+
+    let report = q3(&r, &tmp.path().join("out"));
+    let got: Vec<String> = changes(&report).into_iter().map(|c| c.3).collect();
+    assert_eq!(got, ["Deployment shop/demo-cart container cart"]);
+    let f = finding(&report, "cart", "cart");
+    // The bump under the old name counts; the rename does not.
+    assert_eq!(f["details"]["changes_in_period"], 1, "{f:#}");
+    assert_eq!(
+        f["details"]["introduced"]["commit"],
+        c1.to_string(),
+        "{f:#}"
+    );
+    assert_eq!(f["status"], "pass", "{f:#}");
+    assert!(f["details"].get("not_patches").is_none(), "{f:#}");
+}

@@ -308,10 +308,8 @@ mod tests {
             parts: Vec::new(),
             line: 3,
         };
-        let pairs = pair(
-            std::slice::from_ref(&k("overlays/prod")),
-            std::slice::from_ref(&k("envs/prod")),
-        );
+        let (old, new) = ([k("overlays/prod")], [k("envs/prod")]);
+        let pairs = pair(&old, &new);
         assert_eq!(pairs.len(), 1);
         assert!(!pairs[0].changed() && pairs[0].renamed());
     }
