@@ -25,16 +25,20 @@ crate::declare_check! {
     /// Each workload container in the analysed repositories' manifests at the period end runs
     /// an image younger than `max-image-age-days` (default 90, the patch timeframe) at the
     /// period end, dated by the last change that was a patch. A retag (the same digest under
-    /// another tag), a move (only the registry or path changed: the same repository name and
-    /// tag, or the same digest) and a rename (the same image under a workload or file renamed
-    /// in the same commit) are no patch: the same build keeps running, so they are named in
-    /// the finding, do not count as changes, and do not reset the age (the build is then at
-    /// least as old as the period start, or as the rename). A container's image is set
+    /// another tag) and a move (only the registry or path changed: the same repository name
+    /// and tag, or the same digest) are no patch: the same build keeps running, so they are
+    /// named in the finding, do not count as changes, and do not reset the age (the build is
+    /// then at least as old as the period start). A workload renamed in its file, a file
+    /// moved (git's rename detection) or the same image moved to another file by one commit
+    /// is no change at all: the history collector follows the slot across it, and the
+    /// finding names the rename. A container's image is set
     /// by its manifest's `image:` and by the kustomizations' `images:` entries that apply
     /// to it (the one that rendered it, and any in a directory above the manifest); the
-    /// latest change of any of them dates the image. Helm values files (`values*.yaml`) and
-    /// Flux HelmRelease `spec.values` are judged per image key (`image`, `worker.image`...),
-    /// since they are not rendered. Each finding gives the number of image changes in the
+    /// latest change of any of them dates the image. Helm values files (`values*.yaml`,
+    /// `*.values.yaml`, `*-values.yaml`) and Flux HelmRelease `spec.values` are judged per
+    /// image key (`image`, `worker.image`, `redis` for `redis.repository` + `redis.tag`...),
+    /// since they are not rendered; a key with no tag or digest says the chart's default
+    /// applies. Each finding gives the number of image changes in the
     /// period, the longest stretch of the period without one (from the period start, between
     /// changes, to the period end), and the image's age at the period end, found by walking
     /// back from the period start to the commit that introduced it. An image whose history
@@ -388,7 +392,8 @@ enum ChangeKind {
     Retag,
     /// Only the registry or the path changed: the same repository name and tag (or digest).
     Move,
-    /// The workload (or the file) was renamed: the same image under a new owner.
+    /// The same image removed elsewhere by the same commit: a workload moved to another
+    /// file, where the file did not move (renames the collector follows make no row).
     Rename,
 }
 
@@ -444,8 +449,9 @@ fn slot_changes<'h>(history: &'h History, slot: &SlotHistory) -> Vec<Classified<
 }
 
 /// What a change did: a reference changed in place is compared with the one before; a
-/// reference added by the commit that removed another naming the same image (a workload or
-/// file renamed) is a rename.
+/// reference added by the commit that removed another naming the same image (a workload
+/// moved to another file; renames in a file and moved files are followed by the collector and
+/// make no row) is a [`ChangeKind::Rename`].
 fn classify(change: &ImageChange, all: &[ImageChange]) -> ChangeKind {
     match (&change.old_image, &change.new_image) {
         (Some(old), Some(new)) => compare_references(old, new),
@@ -697,7 +703,9 @@ fn not_a_patch(kind: ChangeKind, change: &ImageChange) -> String {
     let what = match kind {
         ChangeKind::Retag => "a retag (the same digest under another tag)",
         ChangeKind::Move => "a move (only the registry or path changed)",
-        ChangeKind::Rename => "a rename (the same image under a renamed workload or file)",
+        ChangeKind::Rename => {
+            "a move to another file (the same commit removed the same image elsewhere)"
+        }
         ChangeKind::Patch => "a patch",
     };
     let commit: String = change.commit.chars().take(12).collect();

@@ -428,3 +428,73 @@ fn a_slot_renamed_then_bumped_in_the_period_counts_the_bump_once() {
     assert_eq!(f["status"], "pass", "{f:#}");
     assert!(f["details"].get("not_patches").is_none(), "{f:#}");
 }
+
+#[test]
+fn a_workload_moved_to_another_file_keeps_its_image_and_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(&tmp.path().join("gitops"));
+    let api = deployment("api", &[("api", "ghcr.io/acme/api:1.4.0")]);
+    let web = deployment("web", &[("web", "ghcr.io/acme/web:3.0.0")]);
+    r.write("apps/all.yaml", &format!("{web}---\n{api}"));
+    let c0 = r.commit("2026-03-02T08:00:00Z", "Ana", "apps", &[]);
+    // `api` leaves the shared file for a file of its own; the shared file stays.
+    r.write("apps/all.yaml", &web).write("apps/api.yaml", &api);
+    let c1 = r.commit("2026-08-04T10:00:00Z", "Ben", "split", &[]);
+
+    let report = q3(&r, &tmp.path().join("out"));
+    assert_eq!(changes(&report), [], "{:#}", report["changes"]);
+    let f = finding(&report, "api", "api");
+    assert_eq!(f["subject"]["path"], "apps/api.yaml");
+    assert_eq!(
+        f["details"]["introduced"]["commit"],
+        c0.to_string(),
+        "{f:#}"
+    );
+    assert_eq!(
+        f["details"]["renamed"][0]["commit"],
+        c1.to_string(),
+        "{f:#}"
+    );
+    assert_eq!(
+        f["details"]["renamed"][0]["from_path"], "apps/all.yaml",
+        "{f:#}"
+    );
+    assert_eq!(f["status"], "fail", "{f:#}");
+}
+
+#[test]
+fn a_workload_moved_to_another_file_before_the_period_is_dated_by_its_image_not_the_move() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::init(&tmp.path().join("gitops"));
+    let api = deployment("api", &[("api", "ghcr.io/acme/api:1.4.0")]);
+    let web = deployment("web", &[("web", "ghcr.io/acme/web:3.0.0")]);
+    r.write("apps/all.yaml", &format!("{web}---\n{api}"));
+    let c0 = r.commit("2026-01-05T08:00:00Z", "Ana", "apps", &[]);
+    // Split out in September: the move is no new image, so the image stays 268 days old.
+    r.write("apps/all.yaml", &web)
+        .write("apps/api/deploy.yaml", &api);
+    r.commit("2026-09-20T10:00:00Z", "Ben", "split", &[]);
+
+    let (report, _) = run(
+        &[
+            "--repo",
+            r.root().to_str().unwrap(),
+            "--since",
+            "2026-10-01",
+            "--until",
+            "2026-10-14",
+        ],
+        &tmp.path().join("out"),
+    );
+    let f = finding(&report, "api", "api");
+    assert_eq!(
+        f["details"]["introduced"]["commit"],
+        c0.to_string(),
+        "{f:#}"
+    );
+    assert_eq!(f["status"], "fail", "{f:#}");
+    assert_eq!(
+        f["details"]["renamed"][0]["from_path"], "apps/all.yaml",
+        "{f:#}"
+    );
+}

@@ -497,6 +497,14 @@ impl BlobCache {
     fn get(&self, id: Oid, path: &str) -> Option<&Parsed> {
         self.parsed.get(&(id, cache_key(path)))
     }
+
+    /// The slots of a version already parsed, when it parsed.
+    fn slots(&self, id: Option<Oid>, path: &str) -> Option<Arc<Vec<Slot>>> {
+        match id.and_then(|id| self.get(id, path)) {
+            Some(Parsed::Slots(s)) => Some(s.clone()),
+            _ => None,
+        }
+    }
 }
 
 /// Slots depend on the blob and on the directory and file name that name their owner.
@@ -604,6 +612,7 @@ fn timeline(
             }
             None => Vec::new(),
         };
+        let mut steps: Vec<renames::Step> = Vec::new();
         for u in units(&diff.changes, &moved) {
             let old = match last_good.get(u.from) {
                 Some(s) => Some(s.clone()),
@@ -645,56 +654,16 @@ fn timeline(
                 continue;
             };
             let old = old.unwrap_or_default();
-            for p in renames::pair(&old, &new) {
-                if let (Some(o), Some(n)) = (p.old, p.new)
-                    && (p.renamed() || u.from != u.path)
-                {
-                    // The slot's history moves with it.
-                    let mut log = changed_at
-                        .remove(&(u.from.to_string(), o.owner.clone()))
-                        .unwrap_or_default();
-                    log.renamed.push(Renamed {
-                        commit: commit.id.to_string(),
-                        time: rfc3339(commit.time),
-                        from_path: u.from.to_string(),
-                        from: o.owner.clone(),
-                    });
-                    changed_at
-                        .entry((u.path.to_string(), n.owner.clone()))
-                        .or_default()
-                        .merge(log);
-                }
-                if !p.changed() {
-                    continue;
-                }
-                let (owner, path) = match (p.old, p.new) {
-                    (_, Some(n)) => (&n.owner, u.path),
-                    (Some(o), None) => (&o.owner, u.from),
-                    (None, None) => continue,
-                };
-                let subject = match owner {
-                    Owner::Values { key, .. } | Owner::HelmRelease { key, .. } => {
-                        let changed = images::changed_key(key, p.old, p.new);
-                        with_key(owner, changed).describe()
-                    }
-                    _ => owner.describe(),
-                };
-                changes.push(ImageChange {
-                    time: rfc3339(commit.time),
-                    commit: commit.id.to_string(),
-                    author: commit.author.clone(),
-                    source: ctx.source_id.clone(),
-                    path: path.to_string(),
-                    subject,
-                    old_image: p.old.map(|s| s.image.clone()),
-                    new_image: p.new.map(|s| s.image.clone()),
-                });
-                changed_at
-                    .entry((path.to_string(), owner.clone()))
-                    .or_default()
-                    .changes
-                    .push((commit.time, commit.id, p.new.map(|s| s.image.clone())));
-            }
+            steps.extend(
+                renames::pair(&old, &new)
+                    .into_iter()
+                    .map(|p| renames::Step {
+                        from: u.from.to_string(),
+                        path: u.path.to_string(),
+                        old: p.old.cloned(),
+                        new: p.new.cloned(),
+                    }),
+            );
             if u.from != u.path {
                 last_good.remove(u.from);
             }
@@ -703,6 +672,9 @@ fn timeline(
             } else {
                 last_good.remove(u.path);
             }
+        }
+        for step in renames::join_moves(steps) {
+            record(ctx, commit, step, &mut changes, &mut changed_at);
         }
     }
 
@@ -771,6 +743,63 @@ fn with_key(owner: &Owner, key: String) -> Owner {
         },
         other => other,
     }
+}
+
+/// One slot's step in a commit: a rename moves its history (its log) to its new path and
+/// owner; a change of its image string is a timeline row and a change in its log.
+fn record(
+    ctx: &Ctx,
+    commit: &CommitInfo,
+    step: renames::Step,
+    changes: &mut Vec<ImageChange>,
+    changed_at: &mut HashMap<(String, Owner), SlotLog>,
+) {
+    let (o, n) = (step.old.as_ref(), step.new.as_ref());
+    if let (Some(o), Some(n)) = (o, n)
+        && (o.owner != n.owner || step.from != step.path)
+    {
+        let mut log = changed_at
+            .remove(&(step.from.clone(), o.owner.clone()))
+            .unwrap_or_default();
+        log.renamed.push(Renamed {
+            commit: commit.id.to_string(),
+            time: rfc3339(commit.time),
+            from_path: step.from.clone(),
+            from: o.owner.clone(),
+        });
+        changed_at
+            .entry((step.path.clone(), n.owner.clone()))
+            .or_default()
+            .merge(log);
+    }
+    let (owner, path) = match (o, n) {
+        (Some(o), Some(n)) if o.image == n.image => return,
+        (_, Some(n)) => (&n.owner, &step.path),
+        (Some(o), None) => (&o.owner, &step.from),
+        (None, None) => return,
+    };
+    let subject = match owner {
+        Owner::Values { key, .. } | Owner::HelmRelease { key, .. } => {
+            let changed = images::changed_key(key, o, n);
+            with_key(owner, changed).describe()
+        }
+        _ => owner.describe(),
+    };
+    changes.push(ImageChange {
+        time: rfc3339(commit.time),
+        commit: commit.id.to_string(),
+        author: commit.author.clone(),
+        source: ctx.source_id.clone(),
+        path: path.clone(),
+        subject,
+        old_image: o.map(|s| s.image.clone()),
+        new_image: n.map(|s| s.image.clone()),
+    });
+    changed_at
+        .entry((path.clone(), owner.clone()))
+        .or_default()
+        .changes
+        .push((commit.time, commit.id, n.map(|s| s.image.clone())));
 }
 
 /// What the period did to one slot: its changes and its renames, oldest first.
@@ -914,65 +943,62 @@ fn trace_back(
             })
             .collect();
         cache.fill(ctx, wanted);
-        // A file a pending slot is in, added by this commit: moved here from another path?
-        let moved = if diff.changes.iter().any(|ch| ch.old.is_none()) {
-            moved_into(ctx, cache, &repo, &c)
-        } else {
-            HashMap::new()
-        };
+        // Every slot step of this commit (renames, moves across files), read only when a
+        // pending slot is not found where it was: at most once per commit.
+        let mut steps: Option<Vec<renames::Step>> = None;
         let mut repath: Vec<usize> = Vec::new();
         for ch in &diff.changes {
-            let Some(indexes) = pending.get_mut(&ch.path) else {
+            let Some(indexes) = pending.remove(&ch.path) else {
                 continue;
             };
-            let (from, before) = match (ch.old, moved.get(&ch.path)) {
-                (Some(id), _) => (ch.path.as_str(), Some(id)),
-                (None, Some((from, id))) => (from.as_str(), Some(*id)),
-                (None, None) => (ch.path.as_str(), None),
-            };
-            let slots_of = |id: Option<Oid>, path: &str| match id.and_then(|id| cache.get(id, path))
-            {
-                Some(Parsed::Slots(s)) => Some(s.clone()),
-                _ => None,
-            };
-            let old = slots_of(before, from).unwrap_or_default();
-            let new = slots_of(ch.new, &ch.path);
-            indexes.retain(|&i| {
-                let owner = &idents[i].1;
-                let was = renames::before(&old, new.as_deref().map(Vec::as_slice), owner);
+            let old = cache.slots(ch.old, &ch.path).unwrap_or_default();
+            let new = cache.slots(ch.new, &ch.path);
+            let mut kept = Vec::new();
+            for i in indexes {
+                let owner = idents[i].1.clone();
+                let mut was = renames::before(&old, new.as_deref().map(Vec::as_slice), &owner)
+                    .map(|o| (ch.path.clone(), o.clone()));
+                if was.is_none() {
+                    let steps = steps.get_or_insert_with(|| commit_steps(ctx, cache, &repo, &c));
+                    was = steps
+                        .iter()
+                        .find(|s| {
+                            s.path == ch.path && s.new.as_ref().is_some_and(|n| n.owner == owner)
+                        })
+                        .and_then(|s| s.old.clone().map(|o| (s.from.clone(), o)));
+                }
                 match was {
-                    Some(o) if o.image == slots[i].image => {
-                        if &o.owner != owner || from != ch.path {
-                            // Renamed by this commit: the slot's history goes on under its
-                            // earlier name.
+                    Some((from, o)) if o.image == slots[i].image => {
+                        if o.owner != owner || from != ch.path {
+                            // Renamed or moved by this commit: the slot's history goes on
+                            // under its earlier name.
                             slots[i].renamed.insert(
                                 0,
                                 Renamed {
                                     commit: c.id.to_string(),
                                     time: rfc3339(c.time),
-                                    from_path: from.to_string(),
+                                    from_path: from.clone(),
                                     from: o.owner.clone(),
                                 },
                             );
-                            idents[i] = (from.to_string(), o.owner.clone());
-                            if from != ch.path {
-                                repath.push(i);
-                                return false;
-                            }
+                            idents[i] = (from, o.owner);
                         }
-                        true
+                        if idents[i].0 == ch.path {
+                            kept.push(i);
+                        } else {
+                            repath.push(i);
+                        }
                     }
                     _ => {
                         slots[i].introduced = Some(Introduced::At {
                             commit: c.id.to_string(),
                             time: rfc3339(c.time),
                         });
-                        false
                     }
                 }
-            });
-            if indexes.is_empty() {
-                pending.remove(&ch.path);
+            }
+            if !kept.is_empty() {
+                pending.insert(ch.path.clone(), kept);
             }
         }
         for i in repath {
@@ -991,41 +1017,60 @@ fn trace_back(
     slots
 }
 
-/// The image files commit `c` moved, by git's rename detection: the new path's old path
-/// and blob, with both versions parsed into the cache. A commit whose full diff cannot be
-/// read moved nothing that can be followed.
-fn moved_into(
+/// Every slot step of commit `c` over all its image files, as the timeline reads a
+/// commit: files paired by git's rename detection, slots paired within each file, and the
+/// same image removed in one file and added in another joined. Versions that cannot be read
+/// give no steps; a commit whose changes cannot be read moved nothing that can be followed.
+fn commit_steps(
     ctx: &Ctx,
     cache: &mut BlobCache,
     repo: &Objects,
     c: &CommitInfo,
-) -> HashMap<String, (String, Oid)> {
+) -> Vec<renames::Step> {
     let is_image_file = |p: &str| images::file_kind(p).is_some();
     let parent_tree = match c.parents.first() {
         Some(p) => match repo.commit(*p) {
             Ok(p) => Some(p.tree_id()),
-            Err(_) => return HashMap::new(),
+            Err(_) => return Vec::new(),
         },
-        None => return HashMap::new(),
+        None => return Vec::new(),
     };
     let Ok(diff) = tree::diff(repo, parent_tree, Some(c.tree), &is_image_file) else {
-        return HashMap::new();
+        return Vec::new();
     };
     let limit = ctx.options.max_blob_bytes;
     let moved = tree::renames(&diff.changes, &is_image_file, &|id| {
         read_blob(repo, id, limit)
     });
-    let mut out = HashMap::new();
+    let units = units(&diff.changes, &moved);
     let mut wanted = Vec::new();
-    for r in moved {
-        let (from, to) = (&diff.changes[r.from], &diff.changes[r.to]);
-        if let Some(id) = from.old {
-            wanted.push((id, cache_key(&from.path)));
-            out.insert(to.path.clone(), (from.path.clone(), id));
-        }
+    for u in &units {
+        wanted.extend(u.old.map(|id| (id, cache_key(u.from))));
+        wanted.extend(u.new.map(|id| (id, cache_key(u.path))));
     }
     cache.fill(ctx, wanted);
-    out
+    let mut steps = Vec::new();
+    for u in &units {
+        let old = cache.slots(u.old, u.from).unwrap_or_default();
+        let new = match u.new {
+            None => Arc::new(Vec::new()),
+            Some(_) => match cache.slots(u.new, u.path) {
+                Some(s) => s,
+                None => continue,
+            },
+        };
+        steps.extend(
+            renames::pair(&old, &new)
+                .into_iter()
+                .map(|p| renames::Step {
+                    from: u.from.to_string(),
+                    path: u.path.to_string(),
+                    old: p.old.cloned(),
+                    new: p.new.cloned(),
+                }),
+        );
+    }
+    renames::join_moves(steps)
 }
 
 fn broken_history(ctx: &Ctx, id: Oid, message: &str) -> Problem {

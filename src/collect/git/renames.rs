@@ -23,6 +23,7 @@ pub struct Pair<'a> {
     pub new: Option<&'a Slot>,
 }
 
+#[cfg(test)]
 impl Pair<'_> {
     /// The image string changed (or the slot came or went).
     pub fn changed(&self) -> bool {
@@ -112,6 +113,70 @@ pub fn pair<'a>(old: &'a [Slot], new: &'a [Slot]) -> Vec<Pair<'a>> {
                 new: None,
             }),
     );
+    out
+}
+
+/// One slot in one commit, owned: where it was (`from`) and is (`path`), and what it was
+/// and is (`old` only: removed; `new` only: added).
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub from: String,
+    pub path: String,
+    pub old: Option<Slot>,
+    pub new: Option<Slot>,
+}
+
+/// Joins a slot a commit removed and one it added, in any of its files, that name the same
+/// image string and are owned alike (containers of the same workload kind, kustomize
+/// entries, values keys, HelmRelease keys): the same image that moved (a workload moved to
+/// another file, a container renamed) is never a change. Each removal joins at most one
+/// addition, the first in file order.
+pub fn join_moves(steps: Vec<Step>) -> Vec<Step> {
+    let alike = |a: &Owner, b: &Owner| match (a, b) {
+        (Owner::Container { kind: x, .. }, Owner::Container { kind: y, .. }) => x == y,
+        _ => std::mem::discriminant(a) == std::mem::discriminant(b),
+    };
+    let removed: Vec<usize> = (0..steps.len())
+        .filter(|&i| steps[i].new.is_none() && steps[i].old.is_some())
+        .collect();
+    // For each addition, the removal it joins.
+    let mut joined: HashMap<usize, usize> = HashMap::new();
+    let mut taken: HashSet<usize> = HashSet::new();
+    for (i, step) in steps.iter().enumerate() {
+        let Some(added) = step.new.as_ref().filter(|_| step.old.is_none()) else {
+            continue;
+        };
+        let found = removed.iter().copied().find(|r| {
+            !taken.contains(r)
+                && steps[*r]
+                    .old
+                    .as_ref()
+                    .is_some_and(|o| o.image == added.image && alike(&o.owner, &added.owner))
+        });
+        if let Some(r) = found {
+            taken.insert(r);
+            joined.insert(i, r);
+        }
+    }
+    let mut steps: Vec<Option<Step>> = steps.into_iter().map(Some).collect();
+    let mut out = Vec::new();
+    for i in 0..steps.len() {
+        if taken.contains(&i) {
+            continue;
+        }
+        let Some(step) = steps[i].take() else {
+            continue;
+        };
+        match joined.get(&i).and_then(|&r| steps[r].take()) {
+            Some(gone) => out.push(Step {
+                from: gone.from,
+                path: step.path,
+                old: gone.old,
+                new: step.new,
+            }),
+            None => out.push(step),
+        }
+    }
     out
 }
 
@@ -295,6 +360,34 @@ mod tests {
         }
         let got = show(&pair(&[c("api", "app", "api:1")], &[job]));
         assert_eq!(got.len(), 2, "{got:?}");
+    }
+
+    #[test]
+    fn the_same_image_removed_in_one_file_and_added_in_another_is_one_slot_moved() {
+        let step = |path: &str, old: Option<Slot>, new: Option<Slot>| Step {
+            from: path.into(),
+            path: path.into(),
+            old,
+            new,
+        };
+        let steps = vec![
+            step("a.yaml", Some(c("api", "app", "api:1")), None),
+            step("a.yaml", Some(c("web", "app", "web:1")), None),
+            step("b.yaml", None, Some(c("api", "app", "api:1"))),
+            step("b.yaml", None, Some(c("web", "app", "web:2"))),
+        ];
+        let got: Vec<(String, String, bool, bool)> = join_moves(steps)
+            .into_iter()
+            .map(|s| (s.from, s.path, s.old.is_some(), s.new.is_some()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a.yaml".into(), "a.yaml".into(), true, false),
+                ("a.yaml".into(), "b.yaml".into(), true, true),
+                ("b.yaml".into(), "b.yaml".into(), false, true),
+            ]
+        );
     }
 
     #[test]
