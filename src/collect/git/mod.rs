@@ -654,16 +654,7 @@ fn timeline(
                 continue;
             };
             let old = old.unwrap_or_default();
-            steps.extend(
-                renames::pair(&old, &new)
-                    .into_iter()
-                    .map(|p| renames::Step {
-                        from: u.from.to_string(),
-                        path: u.path.to_string(),
-                        old: p.old.cloned(),
-                        new: p.new.cloned(),
-                    }),
-            );
+            steps.extend(renames::steps(u.from, u.path, &old, &new));
             if u.from != u.path {
                 last_good.remove(u.from);
             }
@@ -1059,16 +1050,7 @@ fn commit_steps(
                 None => continue,
             },
         };
-        steps.extend(
-            renames::pair(&old, &new)
-                .into_iter()
-                .map(|p| renames::Step {
-                    from: u.from.to_string(),
-                    path: u.path.to_string(),
-                    old: p.old.cloned(),
-                    new: p.new.cloned(),
-                }),
-        );
+        steps.extend(renames::steps(u.from, u.path, &old, &new));
     }
     renames::join_moves(steps)
 }

@@ -126,6 +126,24 @@ pub struct Step {
     pub new: Option<Slot>,
 }
 
+/// The steps of one file's change from `from` to `path`: every pair of [`pair`] but those
+/// where nothing happened (the same owner, path and image).
+pub fn steps(from: &str, path: &str, old: &[Slot], new: &[Slot]) -> Vec<Step> {
+    pair(old, new)
+        .into_iter()
+        .filter(|p| match (p.old, p.new) {
+            (Some(o), Some(n)) => from != path || o.owner != n.owner || o.image != n.image,
+            _ => true,
+        })
+        .map(|p| Step {
+            from: from.to_string(),
+            path: path.to_string(),
+            old: p.old.cloned(),
+            new: p.new.cloned(),
+        })
+        .collect()
+}
+
 /// Joins a slot a commit removed and one it added, in any of its files, that name the same
 /// image string and are owned alike (containers of the same workload kind, kustomize
 /// entries, values keys, HelmRelease keys): the same image that moved (a workload moved to

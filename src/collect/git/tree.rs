@@ -424,6 +424,12 @@ mod tests {
             change("b/api.yaml", None, Some(other)),
         ];
         assert_eq!(renames(&rewritten, &all, &read), []);
+        // A blob that cannot be read pairs only by its id, never by content.
+        let unreadable = [
+            change("a/api.yaml", Some(deploy), None),
+            change("b/api.yaml", None, Some("not in the object database\n")),
+        ];
+        assert_eq!(renames(&unreadable, &all, &read), []);
     }
 
     #[test]
