@@ -1017,6 +1017,74 @@ mod tests {
     }
 
     #[test]
+    fn a_renamed_slot_counts_the_changes_made_under_its_old_name_and_names_the_rename() {
+        let mut inventory = snapshot::from_text("apps.yaml", DEPLOYS);
+        let source = inventory.sources[0].id.clone();
+        for o in &mut inventory.objects {
+            o.origin.path = Some("apps.yaml".into());
+        }
+        let owner = |name: &str| Owner::Container {
+            kind: "Deployment".into(),
+            namespace: Some("shop".into()),
+            name: name.into(),
+            container: "app".into(),
+        };
+        let (old, new) = (
+            format!("ghcr.io/acme/young:1.9@{D1}"),
+            format!("ghcr.io/acme/young:2.0@{D1}"),
+        );
+        let mut s = slot(
+            "apps.yaml",
+            owner("young"),
+            &new,
+            &["2026-08-14T09:00:00Z"],
+            Some("2026-08-14T09:00:00Z"),
+        );
+        s.renamed = vec![Renamed {
+            commit: "c2c2c2c2c2c2c2c2".into(),
+            time: "2026-09-01T00:00:00Z".into(),
+            from_path: "old/apps.yaml".into(),
+            from: owner("demo-young"),
+        }];
+        let subject = owner("demo-young").describe();
+        inventory.history.push(History {
+            source,
+            period_start: t("2026-07-01T00:00:00Z"),
+            period_end: t("2026-09-30T23:59:59Z"),
+            // A retag made under the old name, in the old file: still the slot's, so still
+            // no patch.
+            changes: vec![{
+                let mut r = row("c1", "old/apps.yaml", &subject, Some(&old), Some(&new));
+                r.time = "2026-08-14T09:00:00Z".into();
+                r
+            }],
+            slots: vec![s],
+            ..History::default()
+        });
+        let got = findings_in(
+            &ImagesUpdatedInPeriod,
+            &inventory,
+            &CheckSettings::default(),
+        );
+        let f = got.iter().find(|f| f.subject.name == "young").unwrap();
+        assert_eq!(f.status, Status::Fail, "{}", f.message);
+        assert_eq!(f.details["changes_in_period"], 0);
+        assert_eq!(f.details["not_patches"][0]["kind"], "retag");
+        assert_eq!(
+            f.details["renamed"][0]["from"],
+            "Deployment shop/demo-young container app"
+        );
+        assert!(
+            f.message.contains(
+                "renamed from Deployment shop/demo-young container app in old/apps.yaml in \
+                 commit c2c2c2c2c2c2 (2026-09-01)"
+            ),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
     fn a_retag_in_the_period_does_not_reset_the_age() {
         let mut inventory = snapshot::from_text("apps.yaml", DEPLOYS);
         let source = inventory.sources[0].id.clone();
