@@ -16,7 +16,7 @@ use super::{Check, CheckContext, CheckMeta};
 use crate::base::phrase::days;
 use crate::evidence::finding::{Finding, Status, Subject};
 use crate::evidence::history::Owner;
-use crate::evidence::history::{History, ImageChange, Introduced, SlotHistory};
+use crate::evidence::history::{History, ImageChange, Introduced, Renamed, SlotHistory};
 use crate::evidence::image::{self, ImageRef};
 use crate::facts::workloads::{ContainerRef, Workload};
 
@@ -25,16 +25,20 @@ crate::declare_check! {
     /// Each workload container in the analysed repositories' manifests at the period end runs
     /// an image younger than `max-image-age-days` (default 90, the patch timeframe) at the
     /// period end, dated by the last change that was a patch. A retag (the same digest under
-    /// another tag), a move (only the registry or path changed: the same repository name and
-    /// tag, or the same digest) and a rename (the same image under a workload or file renamed
-    /// in the same commit) are no patch: the same build keeps running, so they are named in
-    /// the finding, do not count as changes, and do not reset the age (the build is then at
-    /// least as old as the period start, or as the rename). A container's image is set
+    /// another tag) and a move (only the registry or path changed: the same repository name
+    /// and tag, or the same digest) are no patch: the same build keeps running, so they are
+    /// named in the finding, do not count as changes, and do not reset the age (the build is
+    /// then at least as old as the period start). A workload renamed in its file, a file
+    /// moved (git's rename detection) or the same image moved to another file by one commit
+    /// is no change at all: the history collector follows the slot across it, and the
+    /// finding names the rename. A container's image is set
     /// by its manifest's `image:` and by the kustomizations' `images:` entries that apply
     /// to it (the one that rendered it, and any in a directory above the manifest); the
-    /// latest change of any of them dates the image. Helm values files (`values*.yaml`) and
-    /// Flux HelmRelease `spec.values` are judged per image key (`image`, `worker.image`...),
-    /// since they are not rendered. Each finding gives the number of image changes in the
+    /// latest change of any of them dates the image. Helm values files (`values*.yaml`,
+    /// `*.values.yaml`, `*-values.yaml`) and Flux HelmRelease `spec.values` are judged per
+    /// image key (`image`, `worker.image`, `redis` for `redis.repository` + `redis.tag`...),
+    /// since they are not rendered; a key with no tag or digest says the chart's default
+    /// applies. Each finding gives the number of image changes in the
     /// period, the longest stretch of the period without one (from the period start, between
     /// changes, to the period end), and the image's age at the period end, found by walking
     /// back from the period start to the commit that introduced it. An image whose history
@@ -303,6 +307,11 @@ fn judge(
             .iter()
             .map(|c| not_a_patch(c.kind, c.change))
             .collect(),
+        chart_default: slots.iter().any(|s| chart_default(s)),
+        renamed: slots
+            .iter()
+            .flat_map(|s| s.renamed.iter().map(move |r| renamed_from(s, r)))
+            .collect(),
     };
     // Judged by the age of the image in use at the period end against the timeframe.
     let status = if age.is_some_and(|a| a <= max_days && !cut) {
@@ -338,6 +347,21 @@ fn judge(
     if let Some(i) = introduced {
         f = f.detail("introduced", json!(i));
     }
+    let renamed: Vec<serde_json::Value> = slots
+        .iter()
+        .flat_map(|s| s.renamed.iter())
+        .map(|r| {
+            json!({
+                "commit": r.commit,
+                "time": r.time,
+                "from": r.from.describe(),
+                "from_path": r.from_path,
+            })
+        })
+        .collect();
+    if !renamed.is_empty() {
+        f = f.detail("renamed", renamed);
+    }
     if !not_patches.is_empty() {
         f = f.detail(
             "not_patches",
@@ -367,7 +391,8 @@ enum ChangeKind {
     Retag,
     /// Only the registry or the path changed: the same repository name and tag (or digest).
     Move,
-    /// The workload (or the file) was renamed: the same image under a new owner.
+    /// The same image removed elsewhere by the same commit: a workload moved to another
+    /// file, where the file did not move (renames the collector follows make no row).
     Rename,
 }
 
@@ -393,17 +418,20 @@ struct Classified<'h> {
 /// The timeline rows of one slot, oldest first, each classified. A slot's rows are those of
 /// its file whose subject is its owner (values keys name the changed sub-key, `image.tag`).
 fn slot_changes<'h>(history: &'h History, slot: &SlotHistory) -> Vec<Classified<'h>> {
-    let owner = slot.owner.describe();
-    let mut rows: Vec<&ImageChange> = history
-        .changes
-        .iter()
-        .filter(|c| {
-            c.path == slot.path
-                && (c.subject == owner
-                    || matches!(slot.owner, Owner::Values { .. } | Owner::HelmRelease { .. })
-                        && c.subject.starts_with(&format!("{owner}.")))
-        })
+    // The slot under each name it had: a rename carries its history.
+    let names: Vec<(&str, &Owner)> = std::iter::once((slot.path.as_str(), &slot.owner))
+        .chain(slot.renamed.iter().map(|r| (r.from_path.as_str(), &r.from)))
         .collect();
+    let is_slot = |c: &ImageChange| {
+        names.iter().any(|(path, owner)| {
+            let owner_name = owner.describe();
+            c.path == *path
+                && (c.subject == owner_name
+                    || matches!(owner, Owner::Values { .. } | Owner::HelmRelease { .. })
+                        && c.subject.starts_with(&format!("{owner_name}.")))
+        })
+    };
+    let mut rows: Vec<&ImageChange> = history.changes.iter().filter(|c| is_slot(c)).collect();
     rows.sort_by(|a, b| a.time.cmp(&b.time));
     rows.into_iter()
         .filter_map(|c| {
@@ -420,8 +448,9 @@ fn slot_changes<'h>(history: &'h History, slot: &SlotHistory) -> Vec<Classified<
 }
 
 /// What a change did: a reference changed in place is compared with the one before; a
-/// reference added by the commit that removed another naming the same image (a workload or
-/// file renamed) is a rename.
+/// reference added by the commit that removed another naming the same image (a workload
+/// moved to another file; renames in a file and moved files are followed by the collector and
+/// make no row) is a [`ChangeKind::Rename`].
 fn classify(change: &ImageChange, all: &[ImageChange]) -> ChangeKind {
     match (&change.old_image, &change.new_image) {
         (Some(old), Some(new)) => compare_references(old, new),
@@ -546,6 +575,31 @@ struct ImageCadence {
     pub max_days: i64,
     /// The changes of the period that were no patch, as sentences.
     pub not_patches: Vec<String>,
+    /// A values key names a repository with no tag or digest: the chart's default applies.
+    pub chart_default: bool,
+    /// The renames the slots went through, as sentences.
+    pub renamed: Vec<String>,
+}
+
+/// `renamed from Deployment shop/demo-api container api (in apps/api.yaml) in commit C
+/// (date)`: the file is named when it was another.
+fn renamed_from(s: &SlotHistory, r: &Renamed) -> String {
+    let mut from = r.from.describe();
+    if r.from_path != s.path {
+        let _ = write!(from, " in {}", r.from_path);
+    }
+    let commit: String = r.commit.chars().take(12).collect();
+    let date = r.time.get(..10).unwrap_or(&r.time);
+    format!("renamed from {from} in commit {commit} ({date})")
+}
+
+/// A Helm values or HelmRelease image key that gives no tag or digest: which image runs
+/// depends on the chart's default tag, which is not read (charts are not rendered).
+fn chart_default(s: &SlotHistory) -> bool {
+    let parts = image::split(&s.image);
+    matches!(s.owner, Owner::Values { .. } | Owner::HelmRelease { .. })
+        && parts.tag.is_none()
+        && parts.digest.is_none()
 }
 
 fn image_cadence(c: &ImageCadence) -> String {
@@ -562,6 +616,21 @@ fn image_cadence(c: &ImageCadence) -> String {
     };
     for n in &c.not_patches {
         let _ = write!(s, "; {n}");
+    }
+    if !c.renamed.is_empty() {
+        let _ = write!(
+            s,
+            "; it was {}: a rename is no image change, and the history goes on across it",
+            c.renamed.join(", ")
+        );
+    }
+    if c.chart_default {
+        let _ = write!(
+            s,
+            "; `{}`: no tag or digest is given: the chart's default applies (not read, as \
+             charts are not rendered), so a chart upgrade may change the image unseen",
+            c.image
+        );
     }
     match (c.age_days, &c.introduced) {
         (Some(age), Some(_)) if c.unpatched => {
@@ -633,7 +702,9 @@ fn not_a_patch(kind: ChangeKind, change: &ImageChange) -> String {
     let what = match kind {
         ChangeKind::Retag => "a retag (the same digest under another tag)",
         ChangeKind::Move => "a move (only the registry or path changed)",
-        ChangeKind::Rename => "a rename (the same image under a renamed workload or file)",
+        ChangeKind::Rename => {
+            "a move to another file (the same commit removed the same image elsewhere)"
+        }
         ChangeKind::Patch => "a patch",
     };
     let commit: String = change.commit.chars().take(12).collect();
@@ -719,6 +790,7 @@ mod tests {
                 commit: "0123456789abcdef".into(),
                 time: crate::base::timefmt::rfc3339(t(i)),
             }),
+            renamed: Vec::new(),
         }
     }
 
@@ -941,6 +1013,74 @@ mod tests {
         assert_eq!(classify(&all[1], &all), ChangeKind::Rename);
         // A new workload, nothing removed: its image counts as put there then.
         assert_eq!(classify(&all[2], &all), ChangeKind::Patch);
+    }
+
+    #[test]
+    fn a_renamed_slot_counts_the_changes_made_under_its_old_name_and_names_the_rename() {
+        let mut inventory = snapshot::from_text("apps.yaml", DEPLOYS);
+        let source = inventory.sources[0].id.clone();
+        for o in &mut inventory.objects {
+            o.origin.path = Some("apps.yaml".into());
+        }
+        let owner = |name: &str| Owner::Container {
+            kind: "Deployment".into(),
+            namespace: Some("shop".into()),
+            name: name.into(),
+            container: "app".into(),
+        };
+        let (old, new) = (
+            format!("ghcr.io/acme/young:1.9@{D1}"),
+            format!("ghcr.io/acme/young:2.0@{D1}"),
+        );
+        let mut s = slot(
+            "apps.yaml",
+            owner("young"),
+            &new,
+            &["2026-08-14T09:00:00Z"],
+            Some("2026-08-14T09:00:00Z"),
+        );
+        s.renamed = vec![Renamed {
+            commit: "c2c2c2c2c2c2c2c2".into(),
+            time: "2026-09-01T00:00:00Z".into(),
+            from_path: "old/apps.yaml".into(),
+            from: owner("demo-young"),
+        }];
+        let subject = owner("demo-young").describe();
+        inventory.history.push(History {
+            source,
+            period_start: t("2026-07-01T00:00:00Z"),
+            period_end: t("2026-09-30T23:59:59Z"),
+            // A retag made under the old name, in the old file: still the slot's, so still
+            // no patch.
+            changes: vec![{
+                let mut r = row("c1", "old/apps.yaml", &subject, Some(&old), Some(&new));
+                r.time = "2026-08-14T09:00:00Z".into();
+                r
+            }],
+            slots: vec![s],
+            ..History::default()
+        });
+        let got = findings_in(
+            &ImagesUpdatedInPeriod,
+            &inventory,
+            &CheckSettings::default(),
+        );
+        let f = got.iter().find(|f| f.subject.name == "young").unwrap();
+        assert_eq!(f.status, Status::Fail, "{}", f.message);
+        assert_eq!(f.details["changes_in_period"], 0);
+        assert_eq!(f.details["not_patches"][0]["kind"], "retag");
+        assert_eq!(
+            f.details["renamed"][0]["from"],
+            "Deployment shop/demo-young container app"
+        );
+        assert!(
+            f.message.contains(
+                "renamed from Deployment shop/demo-young container app in old/apps.yaml in \
+                 commit c2c2c2c2c2c2 (2026-09-01)"
+            ),
+            "{}",
+            f.message
+        );
     }
 
     #[test]

@@ -116,6 +116,22 @@ pub struct SlotHistory {
     pub changes: Vec<DateTime<Utc>>,
     /// None when it could not be traced (the walk back failed on an unreadable commit).
     pub introduced: Option<Introduced>,
+    /// The renames the slot went through (its workload, or its file), oldest first: in the
+    /// period, and before it as far as the walk back went. Its changes and the commit that
+    /// introduced its image are followed across them.
+    pub renamed: Vec<Renamed>,
+}
+
+/// A slot renamed by a commit: its workload renamed in the same file, or its file moved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Renamed {
+    /// Full commit id.
+    pub commit: String,
+    /// The commit's effective time, RFC 3339, UTC.
+    pub time: String,
+    /// The file and owner before the commit.
+    pub from_path: String,
+    pub from: Owner,
 }
 
 /// What the history of one repository says about images over the period.

@@ -24,16 +24,22 @@ pub enum FileKind {
 }
 
 /// Which files can hold image slots: YAML and JSON manifests, kustomizations, values files.
+/// A Helm values file is `values*.yaml` (`values.yaml`, `values-prod.yaml`,
+/// `values.prod.yaml`), `*.values.yaml` or `*-values.yaml` (`.yml` too).
 pub fn file_kind(path: &str) -> Option<FileKind> {
     let name = path.rsplit('/').next().unwrap_or(path);
     if FILE_NAMES.contains(&name) {
         return Some(FileKind::Kustomization);
     }
-    let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
-    if yaml && name.starts_with("values") {
+    let stem = name
+        .strip_suffix(".yaml")
+        .or_else(|| name.strip_suffix(".yml"));
+    if let Some(stem) = stem
+        && (stem.starts_with("values") || stem.ends_with(".values") || stem.ends_with("-values"))
+    {
         return Some(FileKind::HelmValues);
     }
-    (yaml || name.ends_with(".json")).then_some(FileKind::Manifest)
+    (stem.is_some() || name.ends_with(".json")).then_some(FileKind::Manifest)
 }
 
 /// One place in a file that names an image.
@@ -81,6 +87,9 @@ pub fn slots(path: &str, text: &str) -> Result<Vec<Slot>, Unreadable> {
     for doc in &docs {
         match kind {
             FileKind::Kustomization => kustomize(doc, &dir, &mut out),
+            // A Kubernetes object in a file named like values (a Flux HelmRelease in
+            // `redis-values.yaml`) is read as the object it is.
+            FileKind::HelmValues if is_object(doc) => manifest(doc, &mut out),
             FileKind::HelmValues => values(
                 doc,
                 &mut |key| Owner::Values {
@@ -101,6 +110,13 @@ pub fn slots(path: &str, text: &str) -> Result<Vec<Slot>, Unreadable> {
         .collect();
     deduped.reverse();
     Ok(deduped)
+}
+
+/// A document with `apiVersion`, `kind` and `metadata`: a Kubernetes object, never values.
+fn is_object(doc: &Node) -> bool {
+    doc.str_at("apiVersion").is_some()
+        && doc.str_at("kind").is_some()
+        && doc.get("metadata").is_some()
 }
 
 fn parent(path: &str) -> String {
@@ -267,7 +283,12 @@ fn at<'a>(doc: &'a Node, pointer: &Pointer) -> Option<&'a Node> {
 const IMAGE_PARTS: [&str; 4] = ["registry", "repository", "tag", "digest"];
 
 /// Image keys of a values tree: `image` (or a key ending in `Image`) holding a string, or a
-/// mapping with `repository`, `tag` or `digest`.
+/// mapping with `repository`, `tag` or `digest`; and, under any other key, a mapping whose
+/// `repository` (with `registry` when given) and `tag` or `digest` make a valid image
+/// reference (the Bitnami `redis.repository` + `redis.tag`). Not images: a `tag` alone or a
+/// `repository` alone under another key (a release tag, a backup or Git repository), and a
+/// `repository` that is a URL (`https://`, `oci://`, `git@host:`), which names a chart or
+/// Git repository.
 fn values(node: &Node, owner: &mut dyn FnMut(String) -> Owner, out: &mut Vec<Slot>) {
     fn go(
         node: &Node,
@@ -281,6 +302,13 @@ fn values(node: &Node, owner: &mut dyn FnMut(String) -> Owner, out: &mut Vec<Slo
         }
         match node {
             Node::Map(m) => {
+                // `redis: {repository: bitnami/redis, tag: 7.0.6}`: an image under any key.
+                if !path.is_empty()
+                    && let Some(slot) = image_mapping(node, path, owner, true)
+                {
+                    out.push(slot);
+                    return;
+                }
                 for (key, value) in m.iter() {
                     let key_path = if path.is_empty() {
                         key.to_string()
@@ -319,7 +347,23 @@ fn image_value(value: &Node, key: &str, owner: &mut dyn FnMut(String) -> Owner) 
             line: value.line(),
         });
     }
+    image_mapping(value, key, owner, false)
+}
+
+/// An image given as a mapping of [`IMAGE_PARTS`]. Under an `image` key a `repository` or a
+/// `tag` alone is enough (the chart supplies the rest); elsewhere (`strict`) the mapping
+/// must hold a `repository` and a `tag` or `digest` that together parse as an image.
+fn image_mapping(
+    value: &Node,
+    key: &str,
+    owner: &mut dyn FnMut(String) -> Owner,
+    strict: bool,
+) -> Option<Slot> {
     let map = value.as_map()?;
+    if strict && (map.get("repository").is_none() || map.get("tag").or(map.get("digest")).is_none())
+    {
+        return None;
+    }
     let parts: Vec<(String, String)> = IMAGE_PARTS
         .iter()
         .filter_map(|p| {
@@ -348,6 +392,14 @@ fn image_value(value: &Node, key: &str, owner: &mut dyn FnMut(String) -> Owner) 
     if let Some(d) = get("digest") {
         image.push('@');
         image.push_str(d);
+    }
+    if strict {
+        let url = |k: &str| get(k).is_some_and(|v| v.contains("://"));
+        let tagged = get("tag").is_some() || get("digest").is_some();
+        if get("repository").is_none() || !tagged || url("repository") || url("registry") {
+            return None;
+        }
+        crate::evidence::image::ImageRef::parse(&image).ok()?;
     }
     Some(Slot {
         owner: owner(key.to_string()),
@@ -505,6 +557,109 @@ mod tests {
             [(
                 "HelmRelease flux-system/api values image".into(),
                 "ghcr.io/acme/api:1.2.0".into(),
+                6
+            )]
+        );
+    }
+
+    #[test]
+    fn repository_and_tag_keys_under_any_name_are_images() {
+        let v = "architecture: standalone\nredis:\n  repository: bitnami/redis\n  tag: 7.0.6\n\
+            metrics:\n  exporter:\n    registry: docker.io\n    repository: bitnami/redis-exporter\n    tag: 1.45.0-debian-11-r0\n\
+            sidecars:\n  - repository: ghcr.io/acme/proxy\n    digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n";
+        assert_eq!(
+            images("charts/cache/values.yaml", v),
+            [
+                (
+                    "Helm chart charts/cache values redis".into(),
+                    "bitnami/redis:7.0.6".into(),
+                    3
+                ),
+                (
+                    "Helm chart charts/cache values metrics.exporter".into(),
+                    "docker.io/bitnami/redis-exporter:1.45.0-debian-11-r0".into(),
+                    7
+                ),
+                (
+                    "Helm chart charts/cache values sidecars[0]".into(),
+                    "ghcr.io/acme/proxy@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".into(),
+                    11
+                ),
+            ]
+        );
+        // The same shape in a HelmRelease's values.
+        let hr = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: redis, namespace: cache}\n\
+            spec:\n  chart: {spec: {chart: redis, version: 17.3.7}}\n  values:\n    redis: {repository: bitnami/redis, tag: \"8.6.2\"}\n";
+        assert_eq!(
+            images("clusters/prod/redis.yaml", hr),
+            [(
+                "HelmRelease cache/redis values redis".into(),
+                "bitnami/redis:8.6.2".into(),
+                7
+            )]
+        );
+    }
+
+    #[test]
+    fn repositories_that_are_urls_tags_alone_and_untagged_repositories_are_no_images() {
+        let v = "chart:\n  repository: https://charts.bitnami.com/bitnami\n  tag: 17.3.7\n\
+            oci:\n  repository: oci://ghcr.io/acme/charts\n  tag: 1.0.0\n\
+            source:\n  repository: git@github.com:acme/app.git\n  tag: v1.2.0\n\
+            release:\n  tag: v1.2.0\n\
+            backup:\n  repository: s3:backups/app\n  tag: daily\n\
+            restic:\n  repository: /srv/restic\n  tag: nightly\n\
+            mirror:\n  repository: acme/app\n\
+            docs:\n  repository: Acme/Docs\n  tag: latest\n\
+            notes:\n  repository: acme/app\n  tag: not a tag\n";
+        assert_eq!(images("charts/app/values.yaml", v), []);
+        // Under an `image` key the chart supplies what is missing, as before.
+        assert_eq!(
+            images(
+                "charts/app/values.yaml",
+                "image:\n  repository: ghcr.io/acme/app\nworker:\n  image:\n    tag: \"2.0\"\n"
+            ),
+            [
+                (
+                    "Helm chart charts/app values image".into(),
+                    "ghcr.io/acme/app".into(),
+                    2
+                ),
+                (
+                    "Helm chart charts/app values worker.image".into(),
+                    ":2.0".into(),
+                    5
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn values_files_are_told_by_their_names() {
+        for name in [
+            "values.yaml",
+            "values-prod.yaml",
+            "values.prod.yml",
+            "prod.values.yaml",
+            "redis-values.yml",
+            "charts/x/values_staging.yaml",
+        ] {
+            assert_eq!(file_kind(name), Some(FileKind::HelmValues), "{name}");
+        }
+        for name in [
+            "deploy.yaml",
+            "prodvalues.yaml",
+            "values.json",
+            "values.yaml.bak",
+        ] {
+            assert_ne!(file_kind(name), Some(FileKind::HelmValues), "{name}");
+        }
+        // A Kubernetes object in a file named like values is read as that object.
+        let hr = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: api}\nspec:\n  values:\n    image: ghcr.io/acme/api:1.0\n";
+        assert_eq!(
+            images("apps/api-values.yaml", hr),
+            [(
+                "HelmRelease api values image".into(),
+                "ghcr.io/acme/api:1.0".into(),
                 6
             )]
         );

@@ -25,6 +25,7 @@ mod files;
 pub mod images;
 mod manifests;
 mod objects;
+mod renames;
 mod tree;
 mod walk;
 
@@ -41,7 +42,7 @@ use self::images::Slot;
 use self::objects::{Loose, Objects};
 use self::walk::{Stamp, Walk, Walked};
 use crate::base::timefmt::rfc3339;
-use crate::evidence::history::{History, ImageChange, Introduced, Owner, SlotHistory};
+use crate::evidence::history::{History, ImageChange, Introduced, Owner, Renamed, SlotHistory};
 use crate::evidence::inventory::Inventory;
 use crate::evidence::inventory::{Problem, ProblemLevel};
 use crate::evidence::period::Period;
@@ -499,6 +500,14 @@ impl BlobCache {
     fn get(&self, id: Oid, path: &str) -> Option<&Parsed> {
         self.parsed.get(&(id, cache_key(path)))
     }
+
+    /// The slots of a version already parsed, when it parsed.
+    fn slots(&self, id: Option<Oid>, path: &str) -> Option<Arc<Vec<Slot>>> {
+        match id.and_then(|id| self.get(id, path)) {
+            Some(Parsed::Slots(s)) => Some(s.clone()),
+            _ => None,
+        }
+    }
 }
 
 /// Slots depend on the blob and on the directory and file name that name their owner.
@@ -572,8 +581,11 @@ fn timeline(
     cache.fill(ctx, wanted);
 
     let mut changes = Vec::new();
-    // Per slot: each change in the period, with its commit and the image it set.
-    let mut changed_at: HashMap<(String, Owner), Vec<SlotChange>> = HashMap::new();
+    // Per slot: each change in the period and each rename, under the path and owner it has
+    // after them.
+    let mut changed_at: HashMap<(String, Owner), SlotLog> = HashMap::new();
+    // Read blobs for rename detection by content.
+    let repo = ctx.open();
     // The last readable slots of each path, so a commit that breaks a file and the one
     // that mends it compare against the last good version.
     let mut last_good: HashMap<String, Arc<Vec<Slot>>> = HashMap::new();
@@ -595,32 +607,37 @@ fn timeline(
             let p = unreadable_tree(ctx, commit, u, false);
             ctx.problems.push(p);
         }
-        for c in diff
-            .changes
-            .iter()
-            .filter(|c| images::file_kind(&c.path).is_some())
-        {
-            let old = match last_good.get(&c.path) {
+        let moved = match &repo {
+            Some(repo) => {
+                tree::renames(&diff.changes, &|p| images::file_kind(p).is_some(), &|id| {
+                    read_blob(repo, id, ctx.options.max_blob_bytes)
+                })
+            }
+            None => Vec::new(),
+        };
+        let mut steps: Vec<renames::Step> = Vec::new();
+        for u in units(&diff.changes, &moved) {
+            let old = match last_good.get(u.from) {
                 Some(s) => Some(s.clone()),
-                None => c.old.and_then(|id| match cache.get(id, &c.path) {
+                None => u.old.and_then(|id| match cache.get(id, u.from) {
                     Some(Parsed::Slots(s)) => Some(s.clone()),
                     _ => None,
                 }),
             };
-            let new = match c.new {
+            let new = match u.new {
                 None => Some(Arc::new(Vec::new())),
-                Some(id) => match cache.get(id, &c.path) {
+                Some(id) => match cache.get(id, u.path) {
                     Some(Parsed::Slots(s)) => Some(s.clone()),
                     Some(Parsed::Invalid(line, message)) => {
-                        if reported.insert((id, c.path.clone())) {
-                            let p = invalid_yaml(ctx, commit, &c.path, *line, message);
+                        if reported.insert((id, u.path.to_string())) {
+                            let p = invalid_yaml(ctx, commit, u.path, *line, message);
                             ctx.problems.push(p);
                         }
                         None
                     }
                     Some(Parsed::Skipped(why)) => {
-                        if reported.insert((id, c.path.clone())) {
-                            let p = skipped_file(ctx, commit, &c.path, why);
+                        if reported.insert((id, u.path.to_string())) {
+                            let p = skipped_file(ctx, commit, u.path, why);
                             ctx.problems.push(p);
                         }
                         None
@@ -632,39 +649,26 @@ fn timeline(
                 // The version before an unreadable one is what the next readable version
                 // is compared with.
                 if let Some(old) = old {
-                    last_good.entry(c.path.clone()).or_insert(old);
+                    last_good.entry(u.path.to_string()).or_insert(old);
+                }
+                if u.from != u.path {
+                    last_good.remove(u.from);
                 }
                 continue;
             };
             let old = old.unwrap_or_default();
-            for (owner, o, n) in compare(&old, &new) {
-                let subject = match owner {
-                    Owner::Values { key, .. } | Owner::HelmRelease { key, .. } => {
-                        let changed = images::changed_key(key, o, n);
-                        with_key(owner, changed).describe()
-                    }
-                    _ => owner.describe(),
-                };
-                changes.push(ImageChange {
-                    time: rfc3339(commit.time),
-                    commit: commit.id.to_string(),
-                    author: commit.author.clone(),
-                    source: ctx.source_id.clone(),
-                    path: c.path.clone(),
-                    subject,
-                    old_image: o.map(|s| s.image.clone()),
-                    new_image: n.map(|s| s.image.clone()),
-                });
-                changed_at
-                    .entry((c.path.clone(), owner.clone()))
-                    .or_default()
-                    .push((commit.time, commit.id, n.map(|s| s.image.clone())));
+            steps.extend(renames::steps(u.from, u.path, &old, &new));
+            if u.from != u.path {
+                last_good.remove(u.from);
             }
-            if c.new.is_some() {
-                last_good.insert(c.path.clone(), new);
+            if u.new.is_some() {
+                last_good.insert(u.path.to_string(), new);
             } else {
-                last_good.remove(&c.path);
+                last_good.remove(u.path);
             }
+        }
+        for step in renames::join_moves(steps) {
+            record(ctx, commit, step, &mut changes, &mut changed_at);
         }
     }
 
@@ -693,7 +697,8 @@ fn timeline(
         };
         for s in found.iter() {
             let key = (f.path.clone(), s.owner.clone());
-            let found = changed_at.remove(&key).unwrap_or_default();
+            let log = changed_at.remove(&key).unwrap_or_default();
+            let found = log.changes;
             // The last change of the period put the image in use there.
             let introduced = found
                 .last()
@@ -709,6 +714,7 @@ fn timeline(
                 line: s.line,
                 changes: found.iter().map(|(t, _, _)| *t).collect(),
                 introduced,
+                renamed: log.renamed,
             });
         }
     }
@@ -733,24 +739,117 @@ fn with_key(owner: &Owner, key: String) -> Owner {
     }
 }
 
-/// Owners whose image differs between two versions of a file, in file order.
-fn compare<'a>(
-    old: &'a [Slot],
-    new: &'a [Slot],
-) -> Vec<(&'a Owner, Option<&'a Slot>, Option<&'a Slot>)> {
-    let mut out = Vec::new();
-    let olds: HashMap<&Owner, &Slot> = old.iter().map(|s| (&s.owner, s)).collect();
-    let news: HashSet<&Owner> = new.iter().map(|s| &s.owner).collect();
-    for n in new {
-        match olds.get(&n.owner) {
-            Some(o) if o.image == n.image => {}
-            o => out.push((&n.owner, o.copied(), Some(n))),
+/// One slot's step in a commit: a rename moves its history (its log) to its new path and
+/// owner; a change of its image string is a timeline row and a change in its log.
+fn record(
+    ctx: &Ctx,
+    commit: &CommitInfo,
+    step: renames::Step,
+    changes: &mut Vec<ImageChange>,
+    changed_at: &mut HashMap<(String, Owner), SlotLog>,
+) {
+    let (o, n) = (step.old.as_ref(), step.new.as_ref());
+    if let (Some(o), Some(n)) = (o, n)
+        && (o.owner != n.owner || step.from != step.path)
+    {
+        let mut log = changed_at
+            .remove(&(step.from.clone(), o.owner.clone()))
+            .unwrap_or_default();
+        log.renamed.push(Renamed {
+            commit: commit.id.to_string(),
+            time: rfc3339(commit.time),
+            from_path: step.from.clone(),
+            from: o.owner.clone(),
+        });
+        changed_at
+            .entry((step.path.clone(), n.owner.clone()))
+            .or_default()
+            .merge(log);
+    }
+    let (owner, path) = match (o, n) {
+        (Some(o), Some(n)) if o.image == n.image => return,
+        (_, Some(n)) => (&n.owner, &step.path),
+        (Some(o), None) => (&o.owner, &step.from),
+        (None, None) => return,
+    };
+    let subject = match owner {
+        Owner::Values { key, .. } | Owner::HelmRelease { key, .. } => {
+            let changed = images::changed_key(key, o, n);
+            with_key(owner, changed).describe()
         }
+        _ => owner.describe(),
+    };
+    changes.push(ImageChange {
+        time: rfc3339(commit.time),
+        commit: commit.id.to_string(),
+        author: commit.author.clone(),
+        source: ctx.source_id.clone(),
+        path: path.clone(),
+        subject,
+        old_image: o.map(|s| s.image.clone()),
+        new_image: n.map(|s| s.image.clone()),
+    });
+    changed_at
+        .entry((path.clone(), owner.clone()))
+        .or_default()
+        .changes
+        .push((commit.time, commit.id, n.map(|s| s.image.clone())));
+}
+
+/// What the period did to one slot: its changes and its renames, oldest first.
+#[derive(Default)]
+struct SlotLog {
+    changes: Vec<SlotChange>,
+    renamed: Vec<Renamed>,
+}
+
+impl SlotLog {
+    /// Takes in the log of the slot this one was before a rename.
+    fn merge(&mut self, mut earlier: SlotLog) {
+        self.changes.append(&mut earlier.changes);
+        self.changes.sort_by_key(|(time, _, _)| *time);
+        self.renamed.append(&mut earlier.renamed);
+        self.renamed.sort_by(|a, b| a.time.cmp(&b.time));
     }
-    for o in old.iter().filter(|o| !news.contains(&o.owner)) {
-        out.push((&o.owner, Some(o), None));
-    }
-    out
+}
+
+/// One file's change in a commit: `from` is its path before (another one when git's rename
+/// detection pairs a removal with an addition), `path` after.
+struct Unit<'a> {
+    from: &'a str,
+    path: &'a str,
+    old: Option<Oid>,
+    new: Option<Oid>,
+}
+
+/// The image files a commit changed, each moved file as one unit at its new path.
+fn units<'a>(changes: &'a [tree::Change], moved: &[tree::Rename]) -> Vec<Unit<'a>> {
+    let from_of: HashMap<usize, usize> = moved.iter().map(|r| (r.to, r.from)).collect();
+    let gone: HashSet<usize> = moved.iter().map(|r| r.from).collect();
+    changes
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| !gone.contains(i) && images::file_kind(&c.path).is_some())
+        .map(|(i, c)| match from_of.get(&i) {
+            Some(&f) => Unit {
+                from: &changes[f].path,
+                path: &c.path,
+                old: changes[f].old,
+                new: c.new,
+            },
+            None => Unit {
+                from: &c.path,
+                path: &c.path,
+                old: c.old,
+                new: c.new,
+            },
+        })
+        .collect()
+}
+
+/// A blob's bytes for rename detection; None when it cannot be read or is over the limit.
+fn read_blob(repo: &Objects, id: Oid, limit: u64) -> Option<Vec<u8>> {
+    repo.blob(id, limit).ok().and_then(Result::ok)
 }
 
 /// Walks back from the period start until every slot in use at the period end that did not
@@ -762,10 +861,19 @@ fn trace_back(
     base: Option<CommitInfo>,
     mut slots: Vec<SlotHistory>,
 ) -> Vec<SlotHistory> {
+    // Each slot's path and owner at the commit being looked at: at the period start, what
+    // it was before the period's first rename of it.
+    let mut idents: Vec<(String, Owner)> = slots
+        .iter()
+        .map(|s| match s.renamed.first() {
+            Some(r) => (r.from_path.clone(), r.from.clone()),
+            None => (s.path.clone(), s.owner.clone()),
+        })
+        .collect();
     let mut pending: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, s) in slots.iter().enumerate() {
         if s.introduced.is_none() {
-            pending.entry(s.path.clone()).or_default().push(i);
+            pending.entry(idents[i].0.clone()).or_default().push(i);
         }
     }
     let Some(repo) = ctx.open() else {
@@ -784,14 +892,12 @@ fn trace_back(
             break;
         }
         let paths: HashSet<&str> = pending.keys().map(String::as_str).collect();
-        let diff = match c.parents.first() {
-            Some(p) => repo.commit(*p).and_then(|p| {
-                tree::diff(&repo, Some(p.tree_id()), Some(c.tree), &|x| {
-                    paths.contains(x)
-                })
-            }),
-            None => tree::diff(&repo, None, Some(c.tree), &|x| paths.contains(x)),
+        let parent_tree = match c.parents.first() {
+            Some(p) => repo.commit(*p).map(|p| Some(p.tree_id())),
+            None => Ok(None),
         };
+        let diff =
+            parent_tree.and_then(|t| tree::diff(&repo, t, Some(c.tree), &|x| paths.contains(x)));
         let diff = match diff {
             Ok(d) => d,
             Err(e) => {
@@ -831,34 +937,66 @@ fn trace_back(
             })
             .collect();
         cache.fill(ctx, wanted);
+        // Every slot step of this commit (renames, moves across files), read only when a
+        // pending slot is not found where it was: at most once per commit.
+        let mut steps: Option<Vec<renames::Step>> = None;
+        let mut repath: Vec<usize> = Vec::new();
         for ch in &diff.changes {
-            let Some(indexes) = pending.get_mut(&ch.path) else {
+            let Some(indexes) = pending.remove(&ch.path) else {
                 continue;
             };
-            let image_at = |id: Option<Oid>, owner: &Owner| -> Option<String> {
-                match id.and_then(|id| cache.get(id, &ch.path)) {
-                    Some(Parsed::Slots(s)) => s
+            let old = cache.slots(ch.old, &ch.path).unwrap_or_default();
+            let new = cache.slots(ch.new, &ch.path);
+            let mut kept = Vec::new();
+            for i in indexes {
+                let owner = idents[i].1.clone();
+                let mut was = renames::before(&old, new.as_deref().map(Vec::as_slice), &owner)
+                    .map(|o| (ch.path.clone(), o.clone()));
+                if was.is_none() {
+                    let steps = steps.get_or_insert_with(|| commit_steps(ctx, cache, &repo, &c));
+                    was = steps
                         .iter()
-                        .find(|s| &s.owner == owner)
-                        .map(|s| s.image.clone()),
-                    _ => None,
+                        .find(|s| {
+                            s.path == ch.path && s.new.as_ref().is_some_and(|n| n.owner == owner)
+                        })
+                        .and_then(|s| s.old.clone().map(|o| (s.from.clone(), o)));
                 }
-            };
-            indexes.retain(|&i| {
-                let s = &slots[i];
-                let before = image_at(ch.old, &s.owner);
-                if before.as_deref() == Some(s.image.as_str()) {
-                    return true;
+                match was {
+                    Some((from, o)) if o.image == slots[i].image => {
+                        if o.owner != owner || from != ch.path {
+                            // Renamed or moved by this commit: the slot's history goes on
+                            // under its earlier name.
+                            slots[i].renamed.insert(
+                                0,
+                                Renamed {
+                                    commit: c.id.to_string(),
+                                    time: rfc3339(c.time),
+                                    from_path: from.clone(),
+                                    from: o.owner.clone(),
+                                },
+                            );
+                            idents[i] = (from, o.owner);
+                        }
+                        if idents[i].0 == ch.path {
+                            kept.push(i);
+                        } else {
+                            repath.push(i);
+                        }
+                    }
+                    _ => {
+                        slots[i].introduced = Some(Introduced::At {
+                            commit: c.id.to_string(),
+                            time: rfc3339(c.time),
+                        });
+                    }
                 }
-                slots[i].introduced = Some(Introduced::At {
-                    commit: c.id.to_string(),
-                    time: rfc3339(c.time),
-                });
-                false
-            });
-            if indexes.is_empty() {
-                pending.remove(&ch.path);
             }
+            if !kept.is_empty() {
+                pending.insert(ch.path.clone(), kept);
+            }
+        }
+        for i in repath {
+            pending.entry(idents[i].0.clone()).or_default().push(i);
         }
         commit = None;
     }
@@ -871,6 +1009,53 @@ fn trace_back(
         }
     }
     slots
+}
+
+/// Every slot step of commit `c` over all its image files, as the timeline reads a
+/// commit: files paired by git's rename detection, slots paired within each file, and the
+/// same image removed in one file and added in another joined. Versions that cannot be read
+/// give no steps; a commit whose changes cannot be read moved nothing that can be followed.
+fn commit_steps(
+    ctx: &Ctx,
+    cache: &mut BlobCache,
+    repo: &Objects,
+    c: &CommitInfo,
+) -> Vec<renames::Step> {
+    let is_image_file = |p: &str| images::file_kind(p).is_some();
+    let parent_tree = match c.parents.first() {
+        Some(p) => match repo.commit(*p) {
+            Ok(p) => Some(p.tree_id()),
+            Err(_) => return Vec::new(),
+        },
+        None => return Vec::new(),
+    };
+    let Ok(diff) = tree::diff(repo, parent_tree, Some(c.tree), &is_image_file) else {
+        return Vec::new();
+    };
+    let limit = ctx.options.max_blob_bytes;
+    let moved = tree::renames(&diff.changes, &is_image_file, &|id| {
+        read_blob(repo, id, limit)
+    });
+    let units = units(&diff.changes, &moved);
+    let mut wanted = Vec::new();
+    for u in &units {
+        wanted.extend(u.old.map(|id| (id, cache_key(u.from))));
+        wanted.extend(u.new.map(|id| (id, cache_key(u.path))));
+    }
+    cache.fill(ctx, wanted);
+    let mut steps = Vec::new();
+    for u in &units {
+        let old = cache.slots(u.old, u.from).unwrap_or_default();
+        let new = match u.new {
+            None => Arc::new(Vec::new()),
+            Some(_) => match cache.slots(u.new, u.path) {
+                Some(s) => s,
+                None => continue,
+            },
+        };
+        steps.extend(renames::steps(u.from, u.path, &old, &new));
+    }
+    renames::join_moves(steps)
 }
 
 fn broken_history(ctx: &Ctx, id: Oid, message: &str) -> Problem {

@@ -3,11 +3,14 @@
 //!
 //! Takes two tree ids (either may be absent: a root commit, a removed directory) and a path
 //! filter, and gives the blobs that were added, removed or modified under paths the filter
-//! keeps, plus the submodules met on the way (noted, never followed). No rename detection:
-//! a moved file is a removal and an addition, as `git log --no-renames` shows it. Blob
-//! contents are never read here. A subtree that cannot be read (missing, or a corrupt loose
-//! object) is noted with its directory and the rest of the trees are still compared; only an
-//! unreadable root tree fails the diff.
+//! keeps, plus the submodules met on the way (noted, never followed). The diff itself has
+//! no rename detection (a moved file is a removal and an addition, as `git log --no-renames`
+//! shows it) and never reads blob contents; [`renames`] pairs the removals and additions of
+//! one diff the way git's default rename detection does (the same blob, else at least 50%
+//! similar content), reading blobs only when both a removal and an addition are left to
+//! compare. A subtree that cannot be read (missing, or a corrupt loose object) is noted with
+//! its directory and the rest of the trees are still compared; only an unreadable root tree
+//! fails the diff.
 
 use git2::{Oid, Tree};
 
@@ -206,6 +209,150 @@ fn side(
     Ok(())
 }
 
+/// Git's default rename threshold (`-M50%`): a removed and an added file at least this
+/// similar are one file moved.
+pub const RENAME_SIMILARITY: u64 = 50;
+
+/// Pairs compared by content in one diff at most (removals times additions left after the
+/// exact matches), as git's `diff.renameLimit` bounds its own search: a commit that moves
+/// more at once with edits is read as removals and additions, as git reads it then.
+const RENAME_PAIRS_LIMIT: usize = 250_000;
+
+/// A file moved: indexes of its removal and its addition in [`Diff::changes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rename {
+    pub from: usize,
+    pub to: usize,
+}
+
+/// The renames among `changes` whose paths `keep` accepts on both sides: first a removal and
+/// an addition of the same blob, then, by git's similarity (the bytes of lines the two
+/// files share against the larger size), pairs at least [`RENAME_SIMILARITY`]% alike, best
+/// first, each file in at most one pair. `read` gives a blob's bytes (None: unreadable, so
+/// never paired by content). Ties go to the first paths in tree order, so a run is the same
+/// every time.
+pub fn renames(
+    changes: &[Change],
+    keep: &dyn Fn(&str) -> bool,
+    read: &dyn Fn(Oid) -> Option<Vec<u8>>,
+) -> Vec<Rename> {
+    let removed: Vec<usize> = (0..changes.len())
+        .filter(|&i| changes[i].new.is_none() && changes[i].old.is_some())
+        .filter(|&i| keep(&changes[i].path))
+        .collect();
+    let added: Vec<usize> = (0..changes.len())
+        .filter(|&i| changes[i].old.is_none() && changes[i].new.is_some())
+        .filter(|&i| keep(&changes[i].path))
+        .collect();
+    let mut out = Vec::new();
+    if removed.is_empty() || added.is_empty() {
+        return out;
+    }
+    let mut taken_from = vec![false; removed.len()];
+    let mut taken_to = vec![false; added.len()];
+    for (a, &to) in added.iter().enumerate() {
+        let found = removed
+            .iter()
+            .enumerate()
+            .find(|(r, from)| !taken_from[*r] && changes[**from].old == changes[to].new);
+        if let Some((r, &from)) = found {
+            taken_from[r] = true;
+            taken_to[a] = true;
+            out.push(Rename { from, to });
+        }
+    }
+    let left_from: Vec<usize> = (0..removed.len()).filter(|r| !taken_from[*r]).collect();
+    let left_to: Vec<usize> = (0..added.len()).filter(|a| !taken_to[*a]).collect();
+    if left_from.is_empty()
+        || left_to.is_empty()
+        || left_from.len() * left_to.len() > RENAME_PAIRS_LIMIT
+    {
+        return out;
+    }
+    let lines = |i: usize, id: Option<Oid>| id.and_then(read).map(|b| (i, Lines::of(&b)));
+    let froms: Vec<(usize, Lines)> = left_from
+        .iter()
+        .filter_map(|&r| lines(removed[r], changes[removed[r]].old))
+        .collect();
+    let tos: Vec<(usize, Lines)> = left_to
+        .iter()
+        .filter_map(|&a| lines(added[a], changes[added[a]].new))
+        .collect();
+    let mut scored: Vec<(u64, usize, usize)> = Vec::new();
+    for (from, a) in &froms {
+        for (to, b) in &tos {
+            let score = a.similarity(b);
+            if score >= RENAME_SIMILARITY {
+                scored.push((score, *from, *to));
+            }
+        }
+    }
+    // Best first; among equals, the first paths.
+    scored.sort_by(|x, y| y.0.cmp(&x.0).then((x.1, x.2).cmp(&(y.1, y.2))));
+    let mut used = std::collections::HashSet::new();
+    for (_, from, to) in scored {
+        if used.contains(&from) || used.contains(&to) {
+            continue;
+        }
+        used.insert(from);
+        used.insert(to);
+        out.push(Rename { from, to });
+    }
+    out.sort_by_key(|r| (r.to, r.from));
+    out
+}
+
+/// A file's lines, for similarity: each distinct line's hash with the bytes it holds in the
+/// file (line end included), sorted by hash.
+struct Lines {
+    size: u64,
+    counts: Vec<(u64, u64)>,
+}
+
+impl Lines {
+    fn of(bytes: &[u8]) -> Lines {
+        use std::hash::{Hash, Hasher};
+        let mut counts: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
+        for line in bytes.split_inclusive(|b| *b == b'\n') {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            line.hash(&mut h);
+            *counts.entry(h.finish()).or_default() += line.len() as u64;
+        }
+        let mut counts: Vec<(u64, u64)> = counts.into_iter().collect();
+        counts.sort_unstable();
+        Lines {
+            size: bytes.len() as u64,
+            counts,
+        }
+    }
+
+    /// Per cent of the larger file's bytes that are lines both files hold.
+    fn similarity(&self, other: &Lines) -> u64 {
+        let larger = self.size.max(other.size);
+        if larger == 0 {
+            return 100;
+        }
+        // Files whose sizes differ by more than half cannot be half alike.
+        if self.size.min(other.size) * 100 < larger * RENAME_SIMILARITY {
+            return 0;
+        }
+        let (mut i, mut j, mut shared) = (0, 0, 0);
+        while i < self.counts.len() && j < other.counts.len() {
+            let (a, b) = (self.counts[i], other.counts[j]);
+            match a.0.cmp(&b.0) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    shared += a.1.min(b.1);
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        shared * 100 / larger
+    }
+}
+
 /// Regular and executable files; symbolic links and submodules are not content.
 fn is_file(mode: i32) -> bool {
     mode != MODE_LINK && mode != MODE_COMMIT && mode != MODE_TREE
@@ -221,6 +368,68 @@ mod tests {
             id: Oid::ZERO_SHA1,
             mode: if tree { MODE_TREE } else { 0o100644 },
         }
+    }
+
+    fn change(path: &str, old: Option<&str>, new: Option<&str>) -> Change {
+        let id = |t: &str| Oid::hash_object(git2::ObjectType::Blob, t.as_bytes()).unwrap();
+        Change {
+            path: path.into(),
+            old: old.map(id),
+            new: new.map(id),
+        }
+    }
+
+    #[test]
+    fn moved_files_pair_by_blob_then_by_half_their_content() {
+        let deploy = "kind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.0\n";
+        let edited = deploy.replace("replicas: 2", "replicas: 3");
+        let other = "kind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n";
+        let texts = [
+            deploy,
+            &edited,
+            other,
+            "x: 1\n",
+            "unrelated: true\nlines: [1, 2, 3]\n",
+        ];
+        let read = |id: Oid| {
+            texts
+                .iter()
+                .find(|t| Oid::hash_object(git2::ObjectType::Blob, t.as_bytes()).unwrap() == id)
+                .map(|t| t.as_bytes().to_vec())
+        };
+        let changes = [
+            change("a/api.yaml", Some(deploy), None),
+            change("a/same.yaml", Some(other), None),
+            change("a/gone.yaml", Some("x: 1\n"), None),
+            change("b/api.yaml", None, Some(&edited)),
+            change(
+                "b/new.yaml",
+                None,
+                Some("unrelated: true\nlines: [1, 2, 3]\n"),
+            ),
+            change("b/same.yaml", None, Some(other)),
+            change("c/kept.yaml", Some(other), Some(deploy)),
+        ];
+        let all = |_: &str| true;
+        assert_eq!(
+            renames(&changes, &all, &read),
+            [Rename { from: 0, to: 3 }, Rename { from: 1, to: 5 }]
+        );
+        // Only paths the filter keeps are paired.
+        let no_a = |p: &str| !p.starts_with("a/api");
+        assert_eq!(renames(&changes, &no_a, &read), [Rename { from: 1, to: 5 }]);
+        // Less than half alike: a removal and an addition.
+        let rewritten = [
+            change("a/api.yaml", Some(deploy), None),
+            change("b/api.yaml", None, Some(other)),
+        ];
+        assert_eq!(renames(&rewritten, &all, &read), []);
+        // A blob that cannot be read pairs only by its id, never by content.
+        let unreadable = [
+            change("a/api.yaml", Some(deploy), None),
+            change("b/api.yaml", None, Some("not in the object database\n")),
+        ];
+        assert_eq!(renames(&unreadable, &all, &read), []);
     }
 
     #[test]
