@@ -41,6 +41,7 @@ use self::images::Slot;
 use self::objects::{Loose, Objects};
 use self::walk::{Stamp, Walk, Walked};
 use crate::base::timefmt::rfc3339;
+use crate::collect::scope::{self, Exclusion, Scope};
 use crate::evidence::history::{History, ImageChange, Introduced, Owner, SlotHistory};
 use crate::evidence::inventory::Inventory;
 use crate::evidence::inventory::{Problem, ProblemLevel};
@@ -80,6 +81,9 @@ pub struct GitOptions {
     pub max_blob_bytes: u64,
     /// Show a progress bar (only when stderr is a terminal).
     pub progress: bool,
+    /// Which files are read ([`crate::collect::scope`]): applied wherever paths are listed
+    /// or diffed, so what it leaves out is in no manifest, pipeline or image history.
+    pub scope: Arc<Scope>,
 }
 
 /// Why a repository could not be read at all.
@@ -211,7 +215,19 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
             details.insert("commit_time".to_string(), rfc3339(end.time));
             history.end_commit = Some(end.id.to_string());
             let diffs = diff_commits(&ctx, &walked.in_period);
-            let end_files = match tree::list(&repo, end.tree, &|p| is_wanted(p)) {
+            // Files left out of scope at the period end, for the report's coverage.
+            let left_out = std::cell::RefCell::new(Vec::<(String, Exclusion)>::new());
+            let keep = |p: &str| {
+                is_wanted(p)
+                    && match ctx.options.scope.decide(p) {
+                        None => true,
+                        Some(e) => {
+                            left_out.borrow_mut().push((p.to_string(), e));
+                            false
+                        }
+                    }
+            };
+            let end_files = match tree::list(&repo, end.tree, &keep) {
                 Ok(d) => {
                     for s in d.submodules {
                         ctx.problems.push(submodule(&ctx, end, &s));
@@ -238,6 +254,22 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
             );
             manifests::load(&ctx, end, &end_files, &mut inventory);
             files::collect(&mut ctx, end, &end_files, &walked, &diffs, &mut inventory);
+            let mut left_out = left_out.into_inner();
+            if ctx.options.scope.deployed_only {
+                left_out.extend(deployed_only(
+                    &mut ctx,
+                    end,
+                    &end_files,
+                    &mut inventory,
+                    &mut history,
+                ));
+            }
+            let out: HashSet<&str> = left_out.iter().map(|(p, _)| p.as_str()).collect();
+            let kept = end_files
+                .iter()
+                .map(|f| f.path.as_str())
+                .filter(|p| !out.contains(p));
+            inventory.excluded = scope::group(&source_id, kept, &left_out);
         }
     }
     if let Some(cut) = &walk.cut {
@@ -430,7 +462,7 @@ fn diff_commits(ctx: &Ctx, commits: &[CommitInfo]) -> Diffs {
                     let repo = repo
                         .as_ref()
                         .ok_or_else(|| git2::Error::from_str("cannot open the repository"))?;
-                    let d = diff_commit(repo, c);
+                    let d = diff_commit(repo, c, &ctx.options.scope);
                     ctx.progress.diffed();
                     d
                 })
@@ -440,12 +472,14 @@ fn diff_commits(ctx: &Ctx, commits: &[CommitInfo]) -> Diffs {
         .collect()
 }
 
-fn diff_commit(repo: &Objects, c: &CommitInfo) -> Result<tree::Diff, git2::Error> {
+fn diff_commit(repo: &Objects, c: &CommitInfo, scope: &Scope) -> Result<tree::Diff, git2::Error> {
     let parent_tree = match c.parents.first() {
         Some(p) => Some(repo.commit(*p)?.tree_id()),
         None => None,
     };
-    tree::diff(repo, parent_tree, Some(c.tree), &|p| is_wanted(p))
+    tree::diff(repo, parent_tree, Some(c.tree), &|p| {
+        is_wanted(p) && scope.keeps(p)
+    })
 }
 
 /// A blob's image slots, or why they could not be read.
@@ -868,6 +902,89 @@ fn trace_back(
         }
     }
     slots
+}
+
+/// `--deployed-only`: drops the manifests, objects and image slots of the period end that
+/// no root of the repository deploys ([`scope::deployed`]), and gives them for the coverage.
+fn deployed_only(
+    ctx: &mut Ctx,
+    end: &CommitInfo,
+    end_files: &[tree::Change],
+    inventory: &mut Inventory,
+    history: &mut History,
+) -> Vec<(String, Exclusion)> {
+    let paths: Vec<&str> = end_files.iter().map(|f| f.path.as_str()).collect();
+    let objects: Vec<&crate::evidence::object::Object> = inventory.objects.iter().collect();
+    let deployed = scope::deployed::find(&objects, &paths);
+    for (path, message) in &deployed.unresolved {
+        ctx.problems.push(
+            Problem::new(
+                ProblemLevel::Warning,
+                &ctx.source_id,
+                ctx.locator(end.id, path),
+                format!("--deployed-only: {message}"),
+            )
+            .hint("its manifests are listed as not deployed in the coverage"),
+        );
+    }
+    if deployed.roots == 0 {
+        ctx.problems.push(
+            Problem::new(
+                ProblemLevel::Warning,
+                &ctx.source_id,
+                format!("{}@{}", ctx.name, end.short()),
+                "--deployed-only: no kustomization, Flux Kustomization or HelmRelease, or Argo CD \
+                 Application or ApplicationSet in the tree at the period end, so no manifest of \
+                 this repository is deployed by one and none was assessed; its pipelines and \
+                 Dockerfiles were",
+            )
+            .hint(
+                "drop --deployed-only for this repository, or add the root that deploys it \
+                 (the manifests are listed as not deployed in the coverage)",
+            ),
+        );
+    }
+    let mut out: Vec<String> = inventory
+        .objects
+        .iter()
+        .filter_map(|o| o.origin.path.clone())
+        .chain(history.slots.iter().map(|s| s.path.clone()))
+        .filter(|p| !deployed.covers(p))
+        .collect();
+    out.sort();
+    out.dedup();
+    let gone: HashSet<&str> = out.iter().map(String::as_str).collect();
+    let out_of = |p: Option<&str>| p.is_some_and(|p| gone.contains(p));
+    let mut dropped: HashSet<String> = HashSet::new();
+    inventory.objects.retain(|o| {
+        let keep = !out_of(o.origin.path.as_deref());
+        if !keep {
+            dropped.insert(o.evidence.clone());
+        }
+        keep
+    });
+    for o in &inventory.objects {
+        dropped.remove(&o.evidence);
+    }
+    inventory.records.retain(|r| !dropped.contains(&r.id));
+    inventory.coverage = Default::default();
+    for o in &inventory.objects {
+        inventory.coverage.record_object(&o.kind);
+    }
+    history.slots.retain(|s| !gone.contains(s.path.as_str()));
+    history.changes.retain(|c| !gone.contains(c.path.as_str()));
+    out.into_iter()
+        .map(|p| {
+            (
+                p,
+                Exclusion {
+                    reason: crate::evidence::inventory::ExclusionReason::NotDeployed,
+                    rule: None,
+                    tree: None,
+                },
+            )
+        })
+        .collect()
 }
 
 fn broken_history(ctx: &Ctx, id: Oid, message: &str) -> Problem {
