@@ -19,7 +19,7 @@ pub mod deployed;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use globset::{Glob, GlobBuilder, GlobMatcher};
+use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::evidence::inventory::{ExcludedPath, ExclusionReason};
@@ -98,21 +98,6 @@ impl ScopeGlob {
     pub fn as_str(&self) -> &str {
         &self.text
     }
-
-    /// Does it match this directory (without its slash), so the whole tree under it?
-    fn matches_dir(&self, dir: &str) -> bool {
-        self.glob.is_match(dir) || self.dir.as_ref().is_some_and(|d| d.is_match(dir))
-    }
-
-    /// The top-most part of `path` it matches: an ancestor directory, else the file.
-    fn top_match(&self, path: &str) -> Option<(String, bool)> {
-        for (i, _) in path.match_indices('/') {
-            if self.matches_dir(&path[..i]) {
-                return Some((path[..i].to_string(), true));
-            }
-        }
-        self.glob.is_match(path).then(|| (path.to_string(), false))
-    }
 }
 
 /// For clap: `--include`/`--exclude` values are parsed, and a bad one is a usage error.
@@ -159,7 +144,60 @@ pub struct Scope {
     include: Vec<ScopeGlob>,
     /// User excludes first, then the defaults: the first that matches is named.
     exclude: Vec<(ScopeGlob, ExclusionReason)>,
+    /// Every include's and every exclude's globs in one set each, so a path costs one match
+    /// per directory above it however many globs there are (the whole tree at the period
+    /// end goes through [`Scope::decide`]).
+    include_set: Globs,
+    exclude_set: Globs,
     pub deployed_only: bool,
+}
+
+/// Globs matched at once; per glob of the set, the index of its [`ScopeGlob`] and whether it
+/// is the directory part of a `/**` glob (which a file's own path must not match).
+#[derive(Clone, Debug, Default)]
+struct Globs {
+    set: GlobSet,
+    of: Vec<(usize, bool)>,
+}
+
+impl Globs {
+    fn new<'a>(globs: impl Iterator<Item = &'a ScopeGlob>) -> Globs {
+        let mut builder = GlobSetBuilder::new();
+        let mut of = Vec::new();
+        for (i, g) in globs.enumerate() {
+            builder.add(g.glob.glob().clone());
+            of.push((i, false));
+            if let Some(d) = &g.dir {
+                builder.add(d.glob().clone());
+                of.push((i, true));
+            }
+        }
+        Globs {
+            // Each glob compiled alone already; together they cannot fail.
+            set: builder.build().unwrap_or_default(),
+            of,
+        }
+    }
+
+    /// The first glob (by index) that matches the top-most part of `path` it can: a
+    /// directory above it, else the file; with that part and whether it is a directory.
+    fn top_match(&self, path: &str, hits: &mut Vec<usize>) -> Option<(usize, String, bool)> {
+        if self.of.is_empty() {
+            return None;
+        }
+        for dir in ancestors(path) {
+            self.set.matches_into(dir, hits);
+            if let Some(i) = hits.iter().map(|&h| self.of[h].0).min() {
+                return Some((i, dir.to_string(), true));
+            }
+        }
+        self.set.matches_into(path, hits);
+        hits.iter()
+            .filter(|&&h| !self.of[h].1)
+            .map(|&h| self.of[h].0)
+            .min()
+            .map(|i| (i, path.to_string(), false))
+    }
 }
 
 impl Scope {
@@ -178,6 +216,8 @@ impl Scope {
             }));
         }
         Scope {
+            include_set: Globs::new(options.include.iter()),
+            exclude_set: Globs::new(exclude.iter().map(|(g, _)| g)),
             include: options.include.clone(),
             exclude,
             deployed_only: options.deployed_only,
@@ -186,25 +226,16 @@ impl Scope {
 
     /// None when `path` is read; else why not.
     pub fn decide(&self, path: &str) -> Option<Exclusion> {
-        let mut best: Option<(usize, Exclusion)> = None;
-        for (glob, reason) in &self.exclude {
-            if let Some((tree, dir)) = glob.top_match(path)
-                && best.as_ref().is_none_or(|(len, _)| tree.len() < *len)
-            {
-                best = Some((
-                    tree.len(),
-                    Exclusion {
-                        reason: *reason,
-                        rule: Some(glob.as_str().to_string()),
-                        tree: Some((tree, dir)),
-                    },
-                ));
-            }
+        let mut hits = Vec::new();
+        if let Some((i, tree, dir)) = self.exclude_set.top_match(path, &mut hits) {
+            let (glob, reason) = &self.exclude[i];
+            return Some(Exclusion {
+                reason: *reason,
+                rule: Some(glob.as_str().to_string()),
+                tree: Some((tree, dir)),
+            });
         }
-        if let Some((_, e)) = best {
-            return Some(e);
-        }
-        if !self.include.is_empty() && !self.include.iter().any(|g| g.top_match(path).is_some()) {
+        if !self.include.is_empty() && self.include_set.top_match(path, &mut hits).is_none() {
             return Some(Exclusion {
                 reason: ExclusionReason::NotIncluded,
                 rule: None,
