@@ -342,13 +342,17 @@ fn a_glob_that_does_not_parse_or_an_unknown_repos_key_is_a_usage_error() {
     );
 }
 
+const FLUX_KUSTOMIZATION: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n\
+    metadata:\n  name: apps\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps/flux\n  \
+    prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n";
+
 const ARGO_APP: &str = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  \
     namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://git.example.com/ops.git\n    \
     path: apps/web\n    targetRevision: HEAD\n  destination:\n    server: https://kubernetes.default.svc\n    \
     namespace: shop\n";
 
 #[test]
-fn deployed_only_keeps_what_a_kustomization_or_an_argo_cd_application_deploys() {
+fn deployed_only_keeps_what_a_kustomization_flux_or_an_argo_cd_application_deploys() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("repo");
     let r = Repo::init(&dir);
@@ -363,6 +367,8 @@ fn deployed_only_keeps_what_a_kustomization_or_an_argo_cd_application_deploys() 
         )
         .write("argocd/web.yaml", ARGO_APP)
         .write("apps/web/web.yaml", &named("web", "ghcr.io/acme/web:1"))
+        .write("clusters/prod/apps.yaml", FLUX_KUSTOMIZATION)
+        .write("apps/flux/sub/flux.yaml", &named("flux", "ghcr.io/acme/flux:1"))
         .write("stray/old.yaml", &named("stray", "ghcr.io/acme/stray:1"))
         .write(".github/workflows/ci.yml", WORKFLOW);
     r.commit("2026-07-02T08:00:00Z", "Ana", "initial", &[]);
@@ -371,13 +377,13 @@ fn deployed_only_keeps_what_a_kustomization_or_an_argo_cd_application_deploys() 
     let repo = dir.to_str().unwrap();
 
     let (all, _) = run(&["--repo", repo, Q3[0], Q3[1]], &tmp.path().join("all"));
-    assert_eq!(judged(&all), ["api", "stray", "web"]);
+    assert_eq!(judged(&all), ["api", "flux", "stray", "web"]);
 
     let (report, _) = run(
         &["--repo", repo, "--deployed-only", Q3[0], Q3[1]],
         &tmp.path().join("out"),
     );
-    assert_eq!(judged(&report), ["api", "web"]);
+    assert_eq!(judged(&report), ["api", "flux", "web"]);
     assert!(
         changes(&report).iter().all(|c| !c.3.contains("stray")),
         "{:?}",
@@ -420,4 +426,57 @@ fn deployed_only_without_any_root_says_so() {
         excluded(&report),
         [("apps".into(), 1, "not_deployed".into(), "".into())]
     );
+}
+
+/// A kustomization that lists a resource the scope leaves out is told so, as a note, not
+/// sent looking for a path that is fine.
+#[test]
+fn a_kustomization_resource_out_of_scope_is_a_note_naming_the_rule() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("repo");
+    let r = Repo::init(&dir);
+    r.write("base/api.yaml", &deployment("ghcr.io/acme/api:1"))
+        .write(
+            "base/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [api.yaml]\n",
+        )
+        .write(
+            "overlays/prod/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../base\n  - testdata/extra.yaml\n",
+        )
+        .write(
+            "overlays/prod/testdata/extra.yaml",
+            &named("extra", "ghcr.io/acme/extra:1"),
+        );
+    r.commit("2026-07-02T08:00:00Z", "Ana", "initial", &[]);
+    let (report, _) = run(
+        &[
+            "--repo",
+            dir.to_str().unwrap(),
+            "--exclude",
+            "base",
+            Q3[0],
+            Q3[1],
+        ],
+        &tmp.path().join("out"),
+    );
+    let problems = problems(&report);
+    assert!(
+        problems.iter().all(|p| !p.contains("not found")),
+        "{problems:#?}"
+    );
+    for (resource, rule) in [
+        ("../../base", "the exclude `base`"),
+        (
+            "testdata/extra.yaml",
+            "the default exclude `**/testdata/**`",
+        ),
+    ] {
+        assert!(
+            problems.iter().any(|p| p.starts_with("\"note\"")
+                && p.contains(&format!("resource `{resource}` is out of scope ({rule})"))),
+            "{problems:#?}"
+        );
+    }
+    assert_eq!(judged(&report), Vec::<String>::new());
 }

@@ -253,6 +253,7 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
                 timeline.slots,
             );
             manifests::load(&ctx, end, &end_files, &mut inventory);
+            explain_out_of_scope(&ctx, end, &mut inventory);
             files::collect(&mut ctx, end, &end_files, &walked, &diffs, &mut inventory);
             let mut left_out = left_out.into_inner();
             if ctx.options.scope.deployed_only {
@@ -902,6 +903,48 @@ fn trace_back(
         }
     }
     slots
+}
+
+/// A kustomization whose resource is out of scope finds it missing: the problem says that
+/// the scope left it out (a note), not that the path is wrong (an error).
+fn explain_out_of_scope(ctx: &Ctx, end: &CommitInfo, inventory: &mut Inventory) {
+    let at = format!("{}@{}:", ctx.name, end.short());
+    for p in inventory
+        .problems
+        .iter_mut()
+        .filter(|p| p.source == ctx.source_id)
+    {
+        let Some(rel) = p.message.strip_prefix("resource `").and_then(|m| {
+            m.strip_suffix("` not found")
+                .or_else(|| m.strip_suffix("` is a directory without a kustomization file"))
+        }) else {
+            continue;
+        };
+        let Some((file, _line)) = p
+            .location
+            .strip_prefix(&at)
+            .and_then(|l| l.rsplit_once(':'))
+        else {
+            continue;
+        };
+        let Some(e) = ctx.options.scope.resource_exclusion(file, rel) else {
+            continue;
+        };
+        let why = match (&e.reason, &e.rule) {
+            (crate::evidence::inventory::ExclusionReason::DefaultExclude, Some(g)) => {
+                format!("the default exclude `{g}`")
+            }
+            (_, Some(g)) => format!("the exclude `{g}`"),
+            _ => "no include matching it".to_string(),
+        };
+        p.level = ProblemLevel::Note;
+        p.message = format!("resource `{rel}` is out of scope ({why}): not read");
+        p.hint = Some(
+            "the scope wins over the kustomization; widen --include or drop the exclude (or pass \
+             --no-default-excludes) to read it"
+                .to_string(),
+        );
+    }
 }
 
 /// `--deployed-only`: drops the manifests, objects and image slots of the period end that

@@ -249,6 +249,30 @@ impl Scope {
     pub fn keeps(&self, path: &str) -> bool {
         self.decide(path).is_none()
     }
+
+    /// Why the `resources:` entry `rel` of the kustomization at `kustomization` is out of
+    /// scope, if it is: the file it names, or the kustomization of the directory it names.
+    /// The kustomization then cannot find it, and that is the scope's doing, not a bad path.
+    pub fn resource_exclusion(&self, kustomization: &str, rel: &str) -> Option<Exclusion> {
+        let mut parts: Vec<&str> = kustomization.split('/').collect();
+        parts.pop();
+        for part in rel.trim_end_matches('/').split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    // Above the repository root: not the scope's doing.
+                    parts.pop()?;
+                }
+                p => parts.push(p),
+            }
+        }
+        let path = parts.join("/");
+        self.decide(&path).or_else(|| {
+            crate::collect::kustomize::FILE_NAMES
+                .iter()
+                .find_map(|n| self.decide(&format!("{path}/{n}")))
+        })
+    }
 }
 
 /// The directories above a path, shallowest first (`a`, `a/b` for `a/b/c.yaml`).
@@ -415,6 +439,22 @@ mod tests {
             s.decide("apps/testdata/a.yaml").map(|e| e.reason),
             Some(ExclusionReason::DefaultExclude)
         );
+    }
+
+    #[test]
+    fn a_kustomization_resource_in_an_excluded_tree_is_named_with_its_rule() {
+        let s = scope(&[], &["base/**"], true);
+        let rule = |k: &str, rel: &str| s.resource_exclusion(k, rel).and_then(|e| e.rule);
+        assert_eq!(
+            rule("overlays/prod/kustomization.yaml", "../../base"),
+            Some("base/**".into())
+        );
+        assert_eq!(
+            rule("overlays/prod/kustomization.yaml", "./testdata/x.yaml"),
+            Some("**/testdata/**".into())
+        );
+        assert_eq!(rule("overlays/prod/kustomization.yaml", "../../apps"), None);
+        assert_eq!(rule("kustomization.yaml", "../outside"), None);
     }
 
     #[test]
