@@ -19,12 +19,15 @@
 //! yet been traced to the commit that introduced it. Trees are diffed by hand so that
 //! unchanged subtrees are never read ([`tree`]), each distinct blob is read and parsed once,
 //! and diffs and parses run on both cores. Every object is read through [`objects`], which
-//! refuses a corrupt loose object before libgit2 can hang on it.
+//! refuses a corrupt loose object before libgit2 can hang on it. Only the files in the
+//! repository's scope ([`crate::collect::scope`]) are listed and diffed; what it leaves out
+//! is listed in the inventory's `excluded` ([`scoped`] applies `--deployed-only`).
 
 mod files;
 pub mod images;
 mod manifests;
 mod objects;
+mod scoped;
 mod tree;
 mod walk;
 
@@ -253,11 +256,11 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
                 timeline.slots,
             );
             manifests::load(&ctx, end, &end_files, &mut inventory);
-            explain_out_of_scope(&ctx, end, &mut inventory);
+            scoped::explain_out_of_scope(&ctx, end, &mut inventory);
             files::collect(&mut ctx, end, &end_files, &walked, &diffs, &mut inventory);
             let mut left_out = left_out.into_inner();
             if ctx.options.scope.deployed_only {
-                left_out.extend(deployed_only(
+                left_out.extend(scoped::deployed_only(
                     &mut ctx,
                     end,
                     &end_files,
@@ -903,131 +906,6 @@ fn trace_back(
         }
     }
     slots
-}
-
-/// A kustomization whose resource is out of scope finds it missing: the problem says that
-/// the scope left it out (a note), not that the path is wrong (an error).
-fn explain_out_of_scope(ctx: &Ctx, end: &CommitInfo, inventory: &mut Inventory) {
-    let at = format!("{}@{}:", ctx.name, end.short());
-    for p in inventory
-        .problems
-        .iter_mut()
-        .filter(|p| p.source == ctx.source_id)
-    {
-        let Some(rel) = p.message.strip_prefix("resource `").and_then(|m| {
-            m.strip_suffix("` not found")
-                .or_else(|| m.strip_suffix("` is a directory without a kustomization file"))
-        }) else {
-            continue;
-        };
-        let Some((file, _line)) = p
-            .location
-            .strip_prefix(&at)
-            .and_then(|l| l.rsplit_once(':'))
-        else {
-            continue;
-        };
-        let Some(e) = ctx.options.scope.resource_exclusion(file, rel) else {
-            continue;
-        };
-        let why = match (&e.reason, &e.rule) {
-            (crate::evidence::inventory::ExclusionReason::DefaultExclude, Some(g)) => {
-                format!("the default exclude `{g}`")
-            }
-            (_, Some(g)) => format!("the exclude `{g}`"),
-            _ => "no include matching it".to_string(),
-        };
-        p.level = ProblemLevel::Note;
-        p.message = format!("resource `{rel}` is out of scope ({why}): not read");
-        p.hint = Some(
-            "the scope wins over the kustomization; widen --include or drop the exclude (or pass \
-             --no-default-excludes) to read it"
-                .to_string(),
-        );
-    }
-}
-
-/// `--deployed-only`: drops the manifests, objects and image slots of the period end that
-/// no root of the repository deploys ([`scope::deployed`]), and gives them for the coverage.
-fn deployed_only(
-    ctx: &mut Ctx,
-    end: &CommitInfo,
-    end_files: &[tree::Change],
-    inventory: &mut Inventory,
-    history: &mut History,
-) -> Vec<(String, Exclusion)> {
-    let paths: Vec<&str> = end_files.iter().map(|f| f.path.as_str()).collect();
-    let objects: Vec<&crate::evidence::object::Object> = inventory.objects.iter().collect();
-    let deployed = scope::deployed::find(&objects, &paths);
-    for (path, message) in &deployed.unresolved {
-        ctx.problems.push(
-            Problem::new(
-                ProblemLevel::Warning,
-                &ctx.source_id,
-                ctx.locator(end.id, path),
-                format!("--deployed-only: {message}"),
-            )
-            .hint("its manifests are listed as not deployed in the coverage"),
-        );
-    }
-    if deployed.roots == 0 {
-        ctx.problems.push(
-            Problem::new(
-                ProblemLevel::Warning,
-                &ctx.source_id,
-                format!("{}@{}", ctx.name, end.short()),
-                "--deployed-only: no kustomization, Flux Kustomization or HelmRelease, or Argo CD \
-                 Application or ApplicationSet in the tree at the period end, so no manifest of \
-                 this repository is deployed by one and none was assessed; its pipelines and \
-                 Dockerfiles were",
-            )
-            .hint(
-                "drop --deployed-only for this repository, or add the root that deploys it \
-                 (the manifests are listed as not deployed in the coverage)",
-            ),
-        );
-    }
-    let mut out: Vec<String> = inventory
-        .objects
-        .iter()
-        .filter_map(|o| o.origin.path.clone())
-        .chain(history.slots.iter().map(|s| s.path.clone()))
-        .filter(|p| !deployed.covers(p))
-        .collect();
-    out.sort();
-    out.dedup();
-    let gone: HashSet<&str> = out.iter().map(String::as_str).collect();
-    let out_of = |p: Option<&str>| p.is_some_and(|p| gone.contains(p));
-    let mut dropped: HashSet<String> = HashSet::new();
-    inventory.objects.retain(|o| {
-        let keep = !out_of(o.origin.path.as_deref());
-        if !keep {
-            dropped.insert(o.evidence.clone());
-        }
-        keep
-    });
-    for o in &inventory.objects {
-        dropped.remove(&o.evidence);
-    }
-    inventory.records.retain(|r| !dropped.contains(&r.id));
-    inventory.coverage = Default::default();
-    for o in &inventory.objects {
-        inventory.coverage.record_object(&o.kind);
-    }
-    history.slots.retain(|s| !gone.contains(s.path.as_str()));
-    history.changes.retain(|c| !gone.contains(c.path.as_str()));
-    out.into_iter()
-        .map(|p| {
-            (
-                p,
-                Exclusion {
-                    reason: crate::evidence::inventory::ExclusionReason::NotDeployed,
-                    rule: None,
-                    tree: None,
-                },
-            )
-        })
-        .collect()
 }
 
 fn broken_history(ctx: &Ctx, id: Oid, message: &str) -> Problem {
