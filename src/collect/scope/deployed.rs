@@ -124,16 +124,29 @@ pub fn find(objects: &[&Object], tree: &[&str]) -> Deployed {
                 .filter(|_| git)
             {
                 named.push((normalize(path), true));
+                // Values files from the same source, relative to its root.
+                let values = chart
+                    .and_then(|c| c.get("valuesFiles"))
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .chain(chart.and_then(|c| c.get("valuesFile")));
+                d.files
+                    .extend(values.filter_map(Value::as_str).filter_map(|v| join("", v)));
             }
         } else if is_kind(o, "argoproj.io", "Application") {
-            named.extend(argo_sources(&spec()));
+            let (dirs, values) = argo_sources(&spec());
+            named.extend(dirs);
+            d.files.extend(values);
         } else if is_kind(o, "argoproj.io", "ApplicationSet") {
             let spec = spec();
             let template = spec
                 .pointer("/template/spec")
                 .cloned()
                 .unwrap_or(Value::Null);
-            for (dir, recurse) in argo_sources(&template) {
+            let (dirs, values) = argo_sources(&template);
+            d.files.extend(values);
+            for (dir, recurse) in dirs {
                 if !dir.contains("{{") {
                     named.push((dir, recurse));
                     continue;
@@ -169,20 +182,52 @@ pub fn find(objects: &[&Object], tree: &[&str]) -> Deployed {
     d
 }
 
-/// The paths of an Argo CD application spec's sources, with `directory.recurse`.
-fn argo_sources(spec: &Value) -> Vec<(String, bool)> {
+/// The paths of an Argo CD application spec's sources, with `directory.recurse`, and the
+/// Helm values files they name (`helm.valueFiles`: relative to the source's path, or to the
+/// root of the source a `$ref/` prefix names, taken to be this repository).
+fn argo_sources(spec: &Value) -> (Vec<(String, bool)>, Vec<String>) {
     let mut sources: Vec<&Value> = spec.get("source").into_iter().collect();
     if let Some(list) = spec.get("sources").and_then(Value::as_array) {
         sources.extend(list);
     }
-    sources
-        .into_iter()
-        .filter_map(|s| {
-            let path = s.get("path").and_then(Value::as_str)?;
+    let mut dirs = Vec::new();
+    let mut values = Vec::new();
+    for s in sources {
+        let path = s.get("path").and_then(Value::as_str).map(normalize);
+        let files = s
+            .pointer("/helm/valueFiles")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str);
+        for file in files {
+            let joined = match file.strip_prefix('$') {
+                Some(rest) => rest.split_once('/').and_then(|(_, p)| join("", p)),
+                None => join(path.as_deref().unwrap_or(""), file),
+            };
+            values.extend(joined);
+        }
+        if let Some(path) = path {
             let recurse = s.pointer("/directory/recurse").and_then(Value::as_bool) == Some(true);
-            Some((normalize(path), recurse))
-        })
-        .collect()
+            dirs.push((path, recurse));
+        }
+    }
+    (dirs, values)
+}
+
+/// `rel` taken from directory `dir` (`..` and `.` resolved); None above the root.
+pub(super) fn join(dir: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 /// The directories of `tree` that the Git directory generators under `generators` match
@@ -270,6 +315,8 @@ mod tests {
             "envs/dev/x.yaml",
             "envs/prod/y.yaml",
             "envs/old/z.yaml",
+            "envs/old/values-b.yaml",
+            "envs/old/values-c.yaml",
             "stray/old.yaml",
         ];
         let objects = [
@@ -299,7 +346,7 @@ mod tests {
                 "Application",
                 "argo/app.yaml",
                 None,
-                r#"{"source":{"path":"plain"}}"#,
+                r#"{"sources":[{"path":"plain","helm":{"valueFiles":["../envs/prod/values-a.yaml","$values/envs/old/values-b.yaml"]}}]}"#,
             ),
             object(
                 "argoproj.io/v1alpha1",
@@ -324,12 +371,28 @@ mod tests {
             "plain/a.yaml",
             "envs/dev/x.yaml",
             "envs/prod/y.yaml",
+            "envs/old/values-b.yaml",
         ] {
             assert!(d.covers(path), "{path} is deployed");
         }
-        for path in ["stray/old.yaml", "plain/deeper/b.yaml", "envs/old/z.yaml"] {
+        for path in [
+            "stray/old.yaml",
+            "plain/deeper/b.yaml",
+            "envs/old/z.yaml",
+            "envs/old/values-c.yaml",
+        ] {
             assert!(!d.covers(path), "{path} is not deployed");
         }
+    }
+
+    #[test]
+    fn relative_paths_join_and_never_climb_above_the_root() {
+        assert_eq!(
+            join("apps/web", "../envs/values.yaml").as_deref(),
+            Some("apps/envs/values.yaml")
+        );
+        assert_eq!(join("", "./a/b.yaml").as_deref(), Some("a/b.yaml"));
+        assert_eq!(join("a", "../../x.yaml"), None);
     }
 
     #[test]

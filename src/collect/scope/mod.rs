@@ -254,19 +254,9 @@ impl Scope {
     /// scope, if it is: the file it names, or the kustomization of the directory it names.
     /// The kustomization then cannot find it, and that is the scope's doing, not a bad path.
     pub fn resource_exclusion(&self, kustomization: &str, rel: &str) -> Option<Exclusion> {
-        let mut parts: Vec<&str> = kustomization.split('/').collect();
-        parts.pop();
-        for part in rel.trim_end_matches('/').split('/') {
-            match part {
-                "" | "." => {}
-                ".." => {
-                    // Above the repository root: not the scope's doing.
-                    parts.pop()?;
-                }
-                p => parts.push(p),
-            }
-        }
-        let path = parts.join("/");
+        let dir = kustomization.rsplit_once('/').map_or("", |(d, _)| d);
+        // Above the repository root: not the scope's doing.
+        let path = deployed::join(dir, rel.trim_end_matches('/'))?;
         self.decide(&path).or_else(|| {
             crate::collect::kustomize::FILE_NAMES
                 .iter()
