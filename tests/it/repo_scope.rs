@@ -120,6 +120,14 @@ fn test_data_of_an_embedded_library_is_left_out_and_listed_in_coverage() {
         findings(&report, "replace-on-update")
     );
     assert_ne!(control(&report, "PR.PS-02.242")["verdict"], "not_satisfied");
+    // Nor is their image age judged: every image-age finding is about the real app.
+    let ages = findings(&report, "images-updated-in-period");
+    assert!(!ages.is_empty());
+    assert!(
+        ages.iter()
+            .all(|f| !f.to_string().contains("agent") && !f.to_string().contains("fixture")),
+        "{ages:#?}"
+    );
     // The fixture's image bump is no evidence of an update in the period.
     assert!(
         changes(&report).iter().all(|c| !c.3.contains("agent")),
@@ -165,6 +173,11 @@ fn no_default_excludes_assesses_the_test_data_again() {
     assert_eq!(agent["status"], "fail");
     assert_eq!(control(&report, "PR.PS-02.242")["verdict"], "not_satisfied");
     assert!(changes(&report).iter().any(|c| c.3.contains("agent")));
+    assert!(
+        findings(&report, "images-updated-in-period")
+            .iter()
+            .any(|f| f.to_string().contains("agent"))
+    );
     assert_eq!(excluded(&report), []);
 }
 
