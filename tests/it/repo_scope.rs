@@ -143,6 +143,11 @@ fn test_data_of_an_embedded_library_is_left_out_and_listed_in_coverage() {
             "**/testdata/**".to_string()
         )]
     );
+    let limits = report["scope"]["limits"].to_string();
+    assert!(
+        limits.contains("2 file(s) of the repositories were left out of scope"),
+        "{limits}"
+    );
     let md = fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
         md.contains("| vendor/lib/testdata/ | 2 | default exclude \\*\\*/testdata/\\*\\*"),
