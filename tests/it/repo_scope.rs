@@ -256,6 +256,13 @@ fn include_and_exclude_globs_apply_to_every_repository() {
     assert!(
         sources.iter().any(|s| s.ends_with("one")) && sources.iter().any(|s| s.ends_with("two"))
     );
+    // Each repository's source says how it was scoped.
+    for source in report["sources"].as_array().unwrap() {
+        assert_eq!(
+            source["details"]["scope"],
+            "include apps/**; exclude **/legacy; default excludes (test data and fixtures)"
+        );
+    }
 }
 
 /// `repos:` takes plain paths and `{path, include, exclude}` entries; an entry's globs add to

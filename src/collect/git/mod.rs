@@ -190,6 +190,7 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
         "commits_in_period".to_string(),
         walked.in_period.len().to_string(),
     );
+    details.insert("scope".to_string(), options.scope.describe());
     let mut history = History {
         source: source_id.clone(),
         period_start: options.period.start,

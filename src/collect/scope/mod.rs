@@ -245,6 +245,40 @@ impl Scope {
         None
     }
 
+    /// The scope in words, for the repository's source details: what an auditor needs to
+    /// know to read the report's coverage of it.
+    pub fn describe(&self) -> String {
+        let list = |globs: &mut dyn Iterator<Item = &ScopeGlob>| {
+            globs.map(ScopeGlob::as_str).collect::<Vec<_>>().join(", ")
+        };
+        let mut parts = Vec::new();
+        if !self.include.is_empty() {
+            parts.push(format!("include {}", list(&mut self.include.iter())));
+        }
+        let mut mine = self
+            .exclude
+            .iter()
+            .filter(|(_, r)| *r == ExclusionReason::Exclude)
+            .map(|(g, _)| g)
+            .peekable();
+        if mine.peek().is_some() {
+            parts.push(format!("exclude {}", list(&mut mine)));
+        }
+        if self
+            .exclude
+            .iter()
+            .any(|(_, r)| *r == ExclusionReason::DefaultExclude)
+        {
+            parts.push("default excludes (test data and fixtures)".to_string());
+        } else {
+            parts.push("no default excludes".to_string());
+        }
+        if self.deployed_only {
+            parts.push("deployed only".to_string());
+        }
+        parts.join("; ")
+    }
+
     /// Is `path` read?
     pub fn keeps(&self, path: &str) -> bool {
         self.decide(path).is_none()
@@ -445,6 +479,20 @@ mod tests {
         );
         assert_eq!(rule("overlays/prod/kustomization.yaml", "../../apps"), None);
         assert_eq!(rule("kustomization.yaml", "../outside"), None);
+    }
+
+    #[test]
+    fn the_scope_describes_itself() {
+        assert_eq!(
+            scope(&[], &[], true).describe(),
+            "default excludes (test data and fixtures)"
+        );
+        let mut s = scope(&["apps/**", "charts"], &["legacy"], false);
+        s.deployed_only = true;
+        assert_eq!(
+            s.describe(),
+            "include apps/**, charts; exclude legacy; no default excludes; deployed only"
+        );
     }
 
     #[test]
