@@ -367,6 +367,14 @@ fn a_glob_that_does_not_parse_or_an_unknown_repos_key_is_a_usage_error() {
     );
 }
 
+/// The prod overlay of `base/`, setting the api image's tag.
+fn overlay(tag: &str) -> String {
+    format!(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../../base]\n\
+         images:\n  - name: ghcr.io/acme/api\n    newTag: \"{tag}\"\n"
+    )
+}
+
 const FLUX_KUSTOMIZATION: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n\
     metadata:\n  name: apps\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps/flux\n  \
     prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n";
@@ -386,10 +394,7 @@ fn deployed_only_keeps_what_a_kustomization_flux_or_an_argo_cd_application_deplo
             "base/kustomization.yaml",
             "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [api.yaml]\n",
         )
-        .write(
-            "overlays/prod/kustomization.yaml",
-            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../../base]\n",
-        )
+        .write("overlays/prod/kustomization.yaml", &overlay("1.0"))
         .write("argocd/web.yaml", ARGO_APP)
         .write("apps/web/web.yaml", &named("web", "ghcr.io/acme/web:1"))
         .write("clusters/prod/apps.yaml", FLUX_KUSTOMIZATION)
@@ -397,8 +402,14 @@ fn deployed_only_keeps_what_a_kustomization_flux_or_an_argo_cd_application_deplo
         .write("stray/old.yaml", &named("stray", "ghcr.io/acme/stray:1"))
         .write(".github/workflows/ci.yml", WORKFLOW);
     r.commit("2026-07-02T08:00:00Z", "Ana", "initial", &[]);
-    r.write("stray/old.yaml", &named("stray", "ghcr.io/acme/stray:2"));
-    r.commit("2026-08-02T08:00:00Z", "Ana", "stray bump", &[]);
+    r.write("stray/old.yaml", &named("stray", "ghcr.io/acme/stray:2"))
+        .write("overlays/prod/kustomization.yaml", &overlay("1.1"));
+    r.commit(
+        "2026-08-02T08:00:00Z",
+        "Ana",
+        "stray bump, prod to 1.1",
+        &[],
+    );
     let repo = dir.to_str().unwrap();
 
     let (all, _) = run(&["--repo", repo, Q3[0], Q3[1]], &tmp.path().join("all"));
@@ -411,6 +422,14 @@ fn deployed_only_keeps_what_a_kustomization_flux_or_an_argo_cd_application_deplo
     assert_eq!(judged(&report), ["api", "flux", "web"]);
     assert!(
         changes(&report).iter().all(|c| !c.3.contains("stray")),
+        "{:?}",
+        changes(&report)
+    );
+    // The overlay's image override is deployed: its change is in the timeline.
+    assert!(
+        changes(&report)
+            .iter()
+            .any(|c| c.5 == "ghcr.io/acme/api:1.1"),
         "{:?}",
         changes(&report)
     );

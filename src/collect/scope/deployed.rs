@@ -179,6 +179,13 @@ pub fn find(objects: &[&Object], tree: &[&str]) -> Deployed {
         }
     }
     d.roots += tops.len();
+    // Every kustomization is a top level or included by one (the kustomize plan notes the
+    // exceptions, a cycle or a Component): its `images:` overrides are deployed.
+    d.files.extend(
+        tree.iter()
+            .filter(|p| FILE_NAMES.contains(&p.rsplit('/').next().unwrap_or(p)))
+            .map(|p| p.to_string()),
+    );
     d
 }
 
@@ -363,6 +370,7 @@ mod tests {
         assert_eq!(d.roots, 5);
         for path in [
             "base/api.yaml",
+            "base/kustomization.yaml",
             "clusters/prod/apps.yaml",
             "apps/prod/web.yaml",
             "apps/prod/sub/db.yaml",
