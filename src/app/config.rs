@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::collect::attestations::AttestationsSetting;
+use crate::collect::scope::{self, ScopeGlob};
 use crate::evidence::workload_kinds::WorkloadKind;
 
 /// The values a numeric setting takes, both ends included.
@@ -87,6 +88,84 @@ impl Format {
             Format::Pdf => "report.pdf",
             Format::Csv => crate::report::csv::FILE_NAME,
         }
+    }
+}
+
+/// A `repos:` entry: a path, or `{path, include, exclude}` whose globs add to the global
+/// `include`/`exclude` for that repository.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct RepoEntry {
+    pub path: PathBuf,
+    pub include: Vec<ScopeGlob>,
+    pub exclude: Vec<ScopeGlob>,
+}
+
+impl From<PathBuf> for RepoEntry {
+    fn from(path: PathBuf) -> Self {
+        RepoEntry {
+            path,
+            ..RepoEntry::default()
+        }
+    }
+}
+
+impl Resolve for RepoEntry {
+    fn resolve(&mut self, base: &Path) {
+        self.path.resolve(base);
+    }
+}
+
+impl Serialize for RepoEntry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        if self.include.is_empty() && self.exclude.is_empty() {
+            return self.path.serialize(s);
+        }
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("path", &self.path)?;
+        if !self.include.is_empty() {
+            map.serialize_entry("include", &self.include)?;
+        }
+        if !self.exclude.is_empty() {
+            map.serialize_entry("exclude", &self.exclude)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for RepoEntry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RepoEntryVisitor)
+    }
+}
+
+struct RepoEntryVisitor;
+
+impl<'de> serde::de::Visitor<'de> for RepoEntryVisitor {
+    type Value = RepoEntry;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a repository path, or a mapping with `path` and optional `include`, `exclude`")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, path: &str) -> Result<RepoEntry, E> {
+        Ok(RepoEntry::from(PathBuf::from(path)))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RepoEntry, A::Error> {
+        const FIELDS: &[&str] = &["path", "include", "exclude"];
+        let mut path = None;
+        let mut entry = RepoEntry::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "path" => path = Some(map.next_value::<PathBuf>()?),
+                "include" => entry.include = map.next_value()?,
+                "exclude" => entry.exclude = map.next_value()?,
+                other => return Err(serde::de::Error::unknown_field(other, FIELDS)),
+            }
+        }
+        entry.path = path.ok_or_else(|| serde::de::Error::missing_field("path"))?;
+        Ok(entry)
     }
 }
 
@@ -229,7 +308,7 @@ macro_rules! plain {
     )*};
 }
 
-plain!(bool, u32, u64, String, FailOn, Format);
+plain!(bool, u32, u64, String, FailOn, Format, ScopeGlob);
 
 /// Workload-kind rows hold pointers into objects, never paths.
 impl Resolve for WorkloadKind {
@@ -504,7 +583,30 @@ settings! {
         /// A Git repository (a clone's directory, or a bare clone) whose history over the period
         /// is read: manifests, pipelines, Dockerfiles and image changes. Repeatable.
         #[arg(long = "repo", value_name = "PATH")]
-        repos: Vec<PathBuf>, key "repos" => Vec<PathBuf> = Vec::new();
+        repos: Vec<PathBuf>, key "repos" => Vec<RepoEntry> = Vec::new(),
+            given |paths: &Vec<PathBuf>| (!paths.is_empty())
+                .then(|| paths.iter().cloned().map(RepoEntry::from).collect());
+
+        /// Read only the files of every --repo that this glob matches (relative to the
+        /// repository root; a glob matching a directory matches its tree). Repeatable.
+        #[arg(long = "include", value_name = "GLOB", value_parser = scope::parse_flag)]
+        include: Vec<ScopeGlob>, key "include" => Vec<ScopeGlob> = Vec::new();
+
+        /// Leave out of every --repo the files this glob matches (a glob matching a directory
+        /// leaves out its tree); listed in the report's coverage. Repeatable.
+        #[arg(long = "exclude", value_name = "GLOB", value_parser = scope::parse_flag)]
+        exclude: Vec<ScopeGlob>, key "exclude" => Vec<ScopeGlob> = Vec::new();
+
+        /// Read test data and fixture trees too (`**/testdata/**`, `**/test/fixtures/**`...),
+        /// which are left out by default.
+        #[arg(long = "no-default-excludes", action = clap::ArgAction::SetFalse)]
+        default_excludes: bool, key "default-excludes" => bool = true,
+            given |on: &bool| (!*on).then_some(false);
+
+        /// Assess only the manifests of a --repo that a top-level kustomization, a Flux
+        /// Kustomization or HelmRelease, or an Argo CD Application or ApplicationSet in it deploys.
+        #[arg(long)]
+        deployed_only: bool, key "deployed-only" => bool = false;
 
         /// The ref whose history is read in every --repo: a branch, tag or commit [default: HEAD].
         #[arg(long = "ref", value_name = "REF")]
@@ -791,6 +893,16 @@ impl Settings {
             },
             extra_kinds: self.workload_kinds.clone(),
             ..Default::default()
+        }
+    }
+
+    /// The scope of one `repos:` entry: the global globs, then the entry's own.
+    pub fn scope_options(&self, repo: &RepoEntry) -> scope::ScopeOptions {
+        scope::ScopeOptions {
+            include: self.include.iter().chain(&repo.include).cloned().collect(),
+            exclude: self.exclude.iter().chain(&repo.exclude).cloned().collect(),
+            default_excludes: self.default_excludes,
+            deployed_only: self.deployed_only,
         }
     }
 

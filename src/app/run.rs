@@ -28,6 +28,7 @@ use crate::collect::attestations::{self, AttestationError};
 use crate::collect::cluster::write::{CollectError, collect_snapshot};
 use crate::collect::cluster::{self, ClusterError};
 use crate::collect::git::{self, GitOptions};
+use crate::collect::scope::Scope;
 use crate::collect::snapshot;
 use crate::evidence::attestation::{self, Attested};
 use crate::evidence::datafile::DataFile;
@@ -517,7 +518,7 @@ fn collect(
     if let Some(missing) = settings.snapshots.iter().find(missing) {
         return Err(AppError::SnapshotMissing(missing.clone()));
     }
-    if let Some(missing) = settings.repos.iter().find(missing) {
+    if let Some(missing) = settings.repos.iter().map(|r| &r.path).find(missing) {
         return Err(AppError::RepoMissing(missing.clone()));
     }
     for path in &settings.snapshots {
@@ -547,8 +548,14 @@ fn collect(
             all_parents: settings.all_parents,
             max_blob_bytes: settings.max_file_size.min(git::DEFAULT_MAX_BLOB_BYTES),
             progress: true,
+            scope: Default::default(),
         };
-        for path in &settings.repos {
+        for entry in &settings.repos {
+            let path = &entry.path;
+            let options = GitOptions {
+                scope: std::sync::Arc::new(Scope::new(&settings.scope_options(entry))),
+                ..options.clone()
+            };
             // A directory that is not a repository, a missing ref or an unreadable tip is
             // that input's problem: the other inputs are still assessed.
             let mut repo = match git::load(path, &options) {

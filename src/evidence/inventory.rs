@@ -35,6 +35,41 @@ pub struct Inventory {
     /// snapshot's `manifest.json`. Objects found in plain files prove that they exist, never
     /// that nothing else does (a repository holds none of a cluster's built-in roles).
     pub listed: std::collections::BTreeSet<String>,
+    /// The trees of each repository left out of scope (test data, `--exclude`, not
+    /// deployed), so the report can say what was not read.
+    pub excluded: Vec<ExcludedPath>,
+}
+
+/// A tree (the top-most excluded directory, or one file) of a repository that was not read,
+/// with how many files the collector would have read there and why it did not.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ExcludedPath {
+    /// Source id of the repository.
+    pub source: String,
+    /// Path within the repository, `/`-separated, without a trailing slash.
+    pub path: String,
+    /// A directory (everything under it), or one file.
+    pub directory: bool,
+    /// Files left out there that would have been read (manifests, values files, pipelines,
+    /// scripts, Dockerfiles), at the period end.
+    pub files: usize,
+    pub reason: ExclusionReason,
+    /// The glob that matched, for an exclude or a default exclude.
+    pub rule: Option<String>,
+}
+
+/// Why a tree was left out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExclusionReason {
+    /// An `--exclude` glob (or a `repos:` entry's `exclude`).
+    Exclude,
+    /// One of the default excludes (test data and fixtures).
+    DefaultExclude,
+    /// No `--include` glob matched.
+    NotIncluded,
+    /// `--deployed-only`: no kustomization, Flux or Argo CD root reaches it.
+    NotDeployed,
 }
 
 /// A text file collected as evidence, as it stood when read (for a repository: at the
@@ -70,6 +105,7 @@ impl Inventory {
         self.files.extend(other.files);
         self.history.extend(other.history);
         self.listed.extend(other.listed);
+        self.excluded.extend(other.excluded);
         if self.server_version.is_none() {
             self.server_version = other.server_version;
         }
@@ -135,6 +171,7 @@ impl Inventory {
             ))
         });
         self.history.sort_by(|a, b| a.source.cmp(&b.source));
+        self.excluded.sort();
         self.records
             .sort_by(|a, b| (&a.source, &a.locator).cmp(&(&b.source, &b.locator)));
         self.records.dedup_by(|a, b| a.id == b.id);

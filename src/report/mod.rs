@@ -170,6 +170,10 @@ pub struct Inputs {
     pub server_version: Option<ServerVersion>,
     pub redaction: RedactionStats,
     pub problems: Vec<Problem>,
+    /// The trees of each repository left out of scope, with their file counts and rules;
+    /// absent when nothing was left out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub excluded: Vec<crate::evidence::inventory::ExcludedPath>,
 }
 
 /// Facts about the run that are not findings: when it speaks for, what made it.
@@ -292,6 +296,7 @@ impl Report {
                 server_version: inventory.server_version,
                 redaction: inventory.redaction,
                 problems: inventory.problems,
+                excluded: inventory.excluded,
             },
             controls,
             findings,

@@ -115,6 +115,14 @@ pub fn build(inventory: &Inventory, period: Option<&Period>, findings: &[Finding
                 .to_string(),
         );
     }
+    if !inventory.excluded.is_empty() {
+        let files: usize = inventory.excluded.iter().map(|e| e.files).sum();
+        limits.push(format!(
+            "{files} file(s) of the repositories were left out of scope (test data, excludes, or \
+             not deployed) and not read: nothing in them is assessed. Coverage lists each tree \
+             with its rule."
+        ));
+    }
     limits.push(
         "No audit log was read: what happened between collections (exec sessions, in-place \
          changes later reverted) cannot be seen."

@@ -83,6 +83,8 @@ pub struct ReportView<'a> {
     /// Problems by level; levels with none are left out.
     pub problem_levels: Vec<Tally>,
     pub coverage: Vec<CoverageRow>,
+    /// The trees of repositories left out of scope, per repository.
+    pub excluded: Vec<ExcludedRow>,
     pub redaction: Vec<Tally>,
     pub secrets_dropped: usize,
     /// Values removed from objects that were kept (ConfigMap data, env values, annotations).
@@ -367,6 +369,17 @@ pub struct ProblemRow<'a> {
     pub location: &'a str,
     pub message: &'a str,
     pub hint: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExcludedRow {
+    /// The repository, as given.
+    pub source: String,
+    /// A directory with its trailing slash, or a file.
+    pub path: String,
+    pub files: usize,
+    /// The rule that left it out, in words.
+    pub rule: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -790,6 +803,7 @@ impl<'a> ReportView<'a> {
             problems,
             problem_levels,
             coverage: coverage_rows(report),
+            excluded: excluded_rows(report),
             secrets_dropped: r.secrets_dropped,
             values_redacted: r.values(),
             redaction,
@@ -1006,6 +1020,42 @@ fn group_evidence(mut rows: Vec<EvidenceRow<'_>>) -> Vec<EvidenceGroup<'_>> {
         g.count = g.rows.len();
     }
     groups
+}
+
+/// The trees left out of each repository's scope, in report order.
+fn excluded_rows(report: &Report) -> Vec<ExcludedRow> {
+    use crate::evidence::inventory::ExclusionReason;
+    report
+        .inputs
+        .excluded
+        .iter()
+        .map(|e| ExcludedRow {
+            source: report
+                .sources
+                .iter()
+                .find(|s| s.id == e.source)
+                .map_or_else(|| e.source.clone(), |s| s.location.clone()),
+            path: if e.directory {
+                format!("{}/", e.path)
+            } else {
+                e.path.clone()
+            },
+            files: e.files,
+            rule: match (e.reason, &e.rule) {
+                (ExclusionReason::Exclude, Some(g)) => format!("exclude {g}"),
+                (ExclusionReason::DefaultExclude, Some(g)) => {
+                    format!("default exclude {g} (test data; --no-default-excludes reads it)")
+                }
+                (ExclusionReason::NotIncluded, _) => "no include matched".to_string(),
+                (ExclusionReason::NotDeployed, _) => {
+                    "not deployed: no kustomization, Flux or Argo CD root reaches it \
+                     (--deployed-only)"
+                        .to_string()
+                }
+                (_, None) => "excluded".to_string(),
+            },
+        })
+        .collect()
 }
 
 /// Every kind the input held or the collectors tried, plus the workload kinds the checks

@@ -103,6 +103,7 @@ fn options(period: period::Period) -> GitOptions {
         all_parents: false,
         max_blob_bytes: git::DEFAULT_MAX_BLOB_BYTES,
         progress: false,
+        scope: Default::default(),
     }
 }
 

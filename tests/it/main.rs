@@ -24,6 +24,7 @@ mod hostile;
 mod in_cluster;
 mod pdf;
 mod render_golden;
+mod repo_scope;
 mod report_render;
 mod report_schema;
 mod scan_evidence;

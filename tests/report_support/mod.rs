@@ -23,7 +23,7 @@ use evidencer::evidence::history::{History, ImageChange};
 use evidencer::evidence::inventory::{
     Coverage, Inventory, KindStatus, RedactionStats, ServerVersion,
 };
-use evidencer::evidence::inventory::{Problem, ProblemLevel};
+use evidencer::evidence::inventory::{ExcludedPath, ExclusionReason, Problem, ProblemLevel};
 use evidencer::evidence::record::{EvidenceKind, EvidenceRecord, Source, SourceKind, evidence_id};
 use evidencer::report::{Period, Report, RunInfo};
 
@@ -321,6 +321,15 @@ pub fn golden_report() -> Report {
             ..History::default()
         }],
         listed: Default::default(),
+        // A repository's test data left out of scope, so every renderer shows the list.
+        excluded: vec![ExcludedPath {
+            source: REPO.into(),
+            path: "vendor/lib/testdata".into(),
+            directory: true,
+            files: 12,
+            reason: ExclusionReason::DefaultExclude,
+            rule: Some("**/testdata/**".into()),
+        }],
     };
 
     let hostile = Subject {

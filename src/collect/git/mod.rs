@@ -19,13 +19,16 @@
 //! yet been traced to the commit that introduced it. Trees are diffed by hand so that
 //! unchanged subtrees are never read ([`tree`]), each distinct blob is read and parsed once,
 //! and diffs and parses run on both cores. Every object is read through [`objects`], which
-//! refuses a corrupt loose object before libgit2 can hang on it.
+//! refuses a corrupt loose object before libgit2 can hang on it. Only the files in the
+//! repository's scope ([`crate::collect::scope`]) are listed and diffed; what it leaves out
+//! is listed in the inventory's `excluded` ([`scoped`] applies `--deployed-only`).
 
 mod files;
 pub mod images;
 mod manifests;
 mod objects;
 mod renames;
+mod scoped;
 mod tree;
 mod walk;
 
@@ -42,6 +45,7 @@ use self::images::Slot;
 use self::objects::{Loose, Objects};
 use self::walk::{Stamp, Walk, Walked};
 use crate::base::timefmt::rfc3339;
+use crate::collect::scope::{self, Exclusion, Scope};
 use crate::evidence::history::{History, ImageChange, Introduced, Owner, Renamed, SlotHistory};
 use crate::evidence::inventory::Inventory;
 use crate::evidence::inventory::{Problem, ProblemLevel};
@@ -81,6 +85,9 @@ pub struct GitOptions {
     pub max_blob_bytes: u64,
     /// Show a progress bar (only when stderr is a terminal).
     pub progress: bool,
+    /// Which files are read ([`crate::collect::scope`]): applied wherever paths are listed
+    /// or diffed, so what it leaves out is in no manifest, pipeline or image history.
+    pub scope: Arc<Scope>,
 }
 
 /// Why a repository could not be read at all.
@@ -187,6 +194,7 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
         "commits_in_period".to_string(),
         walked.in_period.len().to_string(),
     );
+    details.insert("scope".to_string(), options.scope.describe());
     let mut history = History {
         source: source_id.clone(),
         period_start: options.period.start,
@@ -215,7 +223,19 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
             details.insert("commit_time".to_string(), rfc3339(end.time));
             history.end_commit = Some(end.id.to_string());
             let diffs = diff_commits(&ctx, &walked.in_period);
-            let end_files = match tree::list(&repo, end.tree, &|p| is_wanted(p)) {
+            // Files left out of scope at the period end, for the report's coverage.
+            let left_out = std::cell::RefCell::new(Vec::<(String, Exclusion)>::new());
+            let keep = |p: &str| {
+                is_wanted(p)
+                    && match ctx.options.scope.decide(p) {
+                        None => true,
+                        Some(e) => {
+                            left_out.borrow_mut().push((p.to_string(), e));
+                            false
+                        }
+                    }
+            };
+            let end_files = match tree::list(&repo, end.tree, &keep) {
                 Ok(d) => {
                     for s in d.submodules {
                         ctx.problems.push(submodule(&ctx, end, &s));
@@ -241,7 +261,24 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
                 timeline.slots,
             );
             manifests::load(&ctx, end, &end_files, &mut inventory);
+            scoped::explain_out_of_scope(&ctx, end, &mut inventory);
             files::collect(&mut ctx, end, &end_files, &walked, &diffs, &mut inventory);
+            let mut left_out = left_out.into_inner();
+            if ctx.options.scope.deployed_only {
+                left_out.extend(scoped::deployed_only(
+                    &mut ctx,
+                    end,
+                    &end_files,
+                    &mut inventory,
+                    &mut history,
+                ));
+            }
+            let out: HashSet<&str> = left_out.iter().map(|(p, _)| p.as_str()).collect();
+            let kept = end_files
+                .iter()
+                .map(|f| f.path.as_str())
+                .filter(|p| !out.contains(p));
+            inventory.excluded = scope::group(&source_id, kept, &left_out);
         }
     }
     if let Some(cut) = &walk.cut {
@@ -434,7 +471,7 @@ fn diff_commits(ctx: &Ctx, commits: &[CommitInfo]) -> Diffs {
                     let repo = repo
                         .as_ref()
                         .ok_or_else(|| git2::Error::from_str("cannot open the repository"))?;
-                    let d = diff_commit(repo, c);
+                    let d = diff_commit(repo, c, &ctx.options.scope);
                     ctx.progress.diffed();
                     d
                 })
@@ -444,12 +481,14 @@ fn diff_commits(ctx: &Ctx, commits: &[CommitInfo]) -> Diffs {
         .collect()
 }
 
-fn diff_commit(repo: &Objects, c: &CommitInfo) -> Result<tree::Diff, git2::Error> {
+fn diff_commit(repo: &Objects, c: &CommitInfo, scope: &Scope) -> Result<tree::Diff, git2::Error> {
     let parent_tree = match c.parents.first() {
         Some(p) => Some(repo.commit(*p)?.tree_id()),
         None => None,
     };
-    tree::diff(repo, parent_tree, Some(c.tree), &|p| is_wanted(p))
+    tree::diff(repo, parent_tree, Some(c.tree), &|p| {
+        is_wanted(p) && scope.keeps(p)
+    })
 }
 
 /// A blob's image slots, or why they could not be read.

@@ -965,6 +965,36 @@ fn inputs(view: &ReportView, section: &Section, m: &Metrics, out: &mut Vec<Block
         ],
         rows,
     ));
+    if !view.excluded.is_empty() {
+        out.push(Block::Space(6.0));
+        out.push(para(
+            BODY,
+            "Left out of the repositories' scope: files under these trees were not read. Files \
+             counts what would have been read there at the period end.",
+            4.0,
+        ));
+        let rows = view
+            .excluded
+            .iter()
+            .map(|e| {
+                vec![
+                    Cell::text(TD, e.source.clone()),
+                    Cell::text(TD, e.path.clone()),
+                    Cell::text(TD, e.files.to_string()),
+                    Cell::text(TD_MUTED, e.rule.clone()),
+                ]
+            })
+            .collect();
+        out.push(grid(
+            vec![
+                Column::auto("Repository"),
+                Column::auto("Path"),
+                Column::auto("Files"),
+                Column::auto("Rule"),
+            ],
+            rows,
+        ));
+    }
     out.push(Block::Space(10.0));
     out.push(label("Redaction", 2.0));
     out.push(para(

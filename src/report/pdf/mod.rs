@@ -298,6 +298,30 @@ mod tests {
     }
 
     #[test]
+    fn trees_left_out_of_a_repository_are_listed_under_coverage() {
+        use crate::evidence::inventory::{ExcludedPath, ExclusionReason};
+        let mut report = report(1);
+        let without = all_text(&paginate(&input(&report, "id", &[]), &PageSpec::a4())).join("\n");
+        assert!(!without.contains("Left out of the repositories"));
+        report.inputs.excluded.push(ExcludedPath {
+            source: "repo:gitops".into(),
+            path: "vendor/lib/testdata".into(),
+            directory: true,
+            files: 7,
+            reason: ExclusionReason::DefaultExclude,
+            rule: Some("**/testdata/**".into()),
+        });
+        let text = all_text(&paginate(&input(&report, "id", &[]), &PageSpec::a4())).join("\n");
+        for part in [
+            "Left out of the repositories",
+            "vendor/lib/testdata/",
+            "default exclude **/testdata/**",
+        ] {
+            assert!(text.contains(part), "{part}");
+        }
+    }
+
+    #[test]
     fn the_timeline_renders_from_changes_and_is_left_out_without_any() {
         let report = report(1);
         let without = all_text(&paginate(&input(&report, "id", &[]), &PageSpec::a4())).join("\n");
