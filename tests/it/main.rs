@@ -18,6 +18,7 @@ mod cluster_live;
 mod deploy;
 mod exceptions;
 mod git_history;
+mod history_encodings;
 mod hostile;
 mod in_cluster;
 mod pdf;
