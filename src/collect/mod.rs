@@ -7,10 +7,12 @@
 //! [`ingest`] (redaction, canonical text, hashing, the evidence record), so a check cannot
 //! tell a live object from its copy in a snapshot. [`kustomize`] renders kustomizations for
 //! the snapshot reader; [`redact`] removes secret-looking values; [`snapshot_manifest`]
-//! applies a snapshot's `manifest.json`.
+//! applies a snapshot's `manifest.json`; [`filesystem`] is where the snapshot reader reads
+//! from (the disk, or a Git tree held in memory).
 
 pub mod attestations;
 pub mod cluster;
+pub(crate) mod filesystem;
 pub mod git;
 pub mod ingest;
 pub mod kustomize;

@@ -101,11 +101,7 @@ fn measured(runs: usize, command: &Command) -> (Duration, u64) {
 
 fn collector(repo: &Path, since: i64, until: i64, commits: usize) -> Command {
     let mut c = Command::new(std::env::current_exe().expect("the bench's own path"));
-    let at = |t: i64| {
-        chrono::DateTime::from_timestamp(t, 0)
-            .unwrap()
-            .to_rfc3339()
-    };
+    let at = |t: i64| chrono::DateTime::from_timestamp(t, 0).unwrap().to_rfc3339();
     c.arg("--load")
         .arg(repo)
         .arg(at(since))
@@ -271,7 +267,12 @@ impl Import {
     }
 
     fn file(&mut self, path: &str, text: &str) {
-        writeln!(self.w, "M 100644 inline {path}\ndata {}\n{text}", text.len()).unwrap();
+        writeln!(
+            self.w,
+            "M 100644 inline {path}\ndata {}\n{text}",
+            text.len()
+        )
+        .unwrap();
     }
 
     fn finish(mut self) {
@@ -441,7 +442,11 @@ impl Large {
     fn install(release: usize) -> String {
         let mut out = String::with_capacity(1 << 20);
         for i in 0..Self::CRDS {
-            let rev = if i == release % Self::CRDS { release } else { 0 };
+            let rev = if i == release % Self::CRDS {
+                release
+            } else {
+                0
+            };
             Self::crd(i, rev, &mut out);
         }
         for i in 0..Self::CONTROLLERS {
@@ -492,7 +497,10 @@ impl Large {
             } else if i.is_multiple_of(50) {
                 // Ten applications move; the other 170 never do.
                 let a = (i / 50) % 10;
-                w.file(&format!("apps/svc{a}/deployment.yaml"), &Self::app(a, i / 50));
+                w.file(
+                    &format!("apps/svc{a}/deployment.yaml"),
+                    &Self::app(a, i / 50),
+                );
             } else {
                 let p = i % Self::GO_PACKAGES;
                 let f = (i / Self::GO_PACKAGES) % Self::GO_FILES;

@@ -36,7 +36,10 @@ fn write_bytes(r: &Repo, path: &str, bytes: &[u8]) {
 }
 
 fn named(image: &str, name: &str) -> String {
-    deployment(image).replace("name: api\n  namespace", &format!("name: {name}\n  namespace"))
+    deployment(image).replace(
+        "name: api\n  namespace",
+        &format!("name: {name}\n  namespace"),
+    )
 }
 
 #[test]
@@ -55,12 +58,7 @@ fn an_image_change_in_a_utf16_manifest_is_in_the_timeline() {
     let c2 = r.commit("2026-08-10T00:00:00Z", "Cleo", "be 1.1.0", &[]);
 
     let (report, _) = run(
-        &[
-            "--repo",
-            r.root().to_str().unwrap(),
-            "--period",
-            "2026-Q3",
-        ],
+        &["--repo", r.root().to_str().unwrap(), "--period", "2026-Q3"],
         &tmp.path().join("out"),
     );
     let got: Vec<(String, String, Value, Value)> = changes(&report)
@@ -87,7 +85,8 @@ fn an_image_change_in_a_utf16_manifest_is_in_the_timeline() {
     );
     let all = problems(&report);
     assert!(
-        !all.iter().any(|p| p.contains("binary") || p.contains("UTF-8")),
+        !all.iter()
+            .any(|p| p.contains("binary") || p.contains("UTF-8")),
         "{all:#?}"
     );
     // Both are read at the period end too, and dated by their change.
@@ -117,6 +116,9 @@ fn a_utf16_hotfix_script_in_the_period_is_scanned() {
         ),
     );
     let added = r.commit("2026-07-03T00:00:00Z", "Ben", "hotfix", &[]);
+    // Removed again within the period: only the history holds it.
+    std::fs::remove_file(r.root().join("scripts/hotfix.sh")).unwrap();
+    r.commit("2026-07-04T00:00:00Z", "Ben", "remove hotfix", &[]);
     let (report, _) = run(
         &["--repo", r.root().to_str().unwrap(), "--period", "2026-07"],
         &tmp.path().join("out"),
@@ -143,15 +145,29 @@ fn a_kustomization_resource_symlinked_inside_the_tree_is_read() {
     let tmp = tempfile::tempdir().unwrap();
     let r = Repo::init(&tmp.path().join("gitops"));
     r.write("base/web.yaml", &named("ghcr.io/acme/web:2.0.0", "web"))
-        .write("shared/apps/api.yaml", &named("ghcr.io/acme/api:1.0.0", "linked"))
+        .write(
+            "shared/apps/api.yaml",
+            &named("ghcr.io/acme/api:1.0.0", "linked"),
+        )
         .write(
             "overlays/prod/kustomization.yaml",
             &kustomization(&["api.yaml", "../../linked-base"]),
         )
-        .write("linked-base-target/kustomization.yaml", &kustomization(&["web.yaml"]));
-    symlink("../../shared/apps/api.yaml", r.root().join("overlays/prod/api.yaml")).unwrap();
+        .write(
+            "linked-base-target/kustomization.yaml",
+            &kustomization(&["web.yaml"]),
+        );
+    symlink(
+        "../../shared/apps/api.yaml",
+        r.root().join("overlays/prod/api.yaml"),
+    )
+    .unwrap();
     symlink("linked-base-target", r.root().join("linked-base")).unwrap();
-    symlink("../base/web.yaml", r.root().join("linked-base-target/web.yaml")).unwrap();
+    symlink(
+        "../base/web.yaml",
+        r.root().join("linked-base-target/web.yaml"),
+    )
+    .unwrap();
     r.commit("2026-06-01T00:00:00Z", "Ana", "initial", &[]);
 
     let (report, _) = run(
@@ -167,7 +183,10 @@ fn a_kustomization_resource_symlinked_inside_the_tree_is_read() {
         .into_iter()
         .chain(upd)
         .find(|f| f["subject"]["name"] == "linked");
-    assert!(linked.is_some(), "the linked Deployment was not read: {all:#?}\n{text}");
+    assert!(
+        linked.is_some(),
+        "the linked Deployment was not read: {all:#?}\n{text}"
+    );
     assert!(
         text.contains("overlays/prod/api.yaml"),
         "the object is not shown under the link's path"
@@ -187,7 +206,13 @@ fn links_out_of_the_tree_dangling_links_and_loops_are_input_problems() {
     r.write("apps/api.yaml", &deployment("ghcr.io/acme/api:1.0.0"))
         .write(
             "overlays/prod/kustomization.yaml",
-            &kustomization(&["../../apps/api.yaml", "out.yaml", "abs.yaml", "gone.yaml", "loop-a.yaml"]),
+            &kustomization(&[
+                "../../apps/api.yaml",
+                "out.yaml",
+                "abs.yaml",
+                "gone.yaml",
+                "loop-a.yaml",
+            ]),
         );
     let prod = r.root().join("overlays/prod");
     symlink("../../../outside.yaml", prod.join("out.yaml")).unwrap();
@@ -202,7 +227,10 @@ fn links_out_of_the_tree_dangling_links_and_loops_are_input_problems() {
         &tmp.path().join("out"),
     );
     let text = serde_json::to_string(&report).unwrap();
-    assert!(!text.contains("ghcr.io/evil"), "a file outside the repository was read");
+    assert!(
+        !text.contains("ghcr.io/evil"),
+        "a file outside the repository was read"
+    );
     let all = problems(&report);
     let about = |name: &str, says: &str| {
         assert!(
@@ -236,7 +264,10 @@ fn a_snapshot_directory_with_a_link_loop_or_a_dangling_resource_is_an_input_prob
     symlink("loop-b.yaml", snap.join("loop-a.yaml")).unwrap();
     symlink("loop-a.yaml", snap.join("loop-b.yaml")).unwrap();
     symlink("missing.yaml", snap.join("gone.yaml")).unwrap();
-    let (report, _) = run(&["--snapshot", snap.to_str().unwrap()], &tmp.path().join("out"));
+    let (report, _) = run(
+        &["--snapshot", snap.to_str().unwrap()],
+        &tmp.path().join("out"),
+    );
     let all = problems(&report);
     assert!(all.iter().any(|p| p.contains("loop-a.yaml")), "{all:#?}");
     assert!(all.iter().any(|p| p.contains("gone.yaml")), "{all:#?}");

@@ -79,20 +79,29 @@ pub fn slots(path: &str, text: &str) -> Result<Vec<Slot>, Unreadable> {
     let dir = parent(path);
     let mut out = Vec::new();
     for doc in &docs {
-        match kind {
-            FileKind::Kustomization => kustomize(doc, &dir, &mut out),
-            FileKind::HelmValues => values(
-                doc,
-                &mut |key| Owner::Values {
-                    chart: dir.clone(),
-                    key,
-                },
-                &mut out,
-            ),
-            FileKind::Manifest => manifest(doc, &mut out),
-        }
+        document(kind, &dir, doc, &mut out);
     }
-    // Two documents naming the same owner: the last one counts, as kubectl would apply it.
+    Ok(last_owner_wins(out))
+}
+
+/// The slots of one parsed document of a file of `kind` in directory `dir`, in file order.
+pub(super) fn document(kind: FileKind, dir: &str, doc: &Node, out: &mut Vec<Slot>) {
+    match kind {
+        FileKind::Kustomization => kustomize(doc, dir, out),
+        FileKind::HelmValues => values(
+            doc,
+            &mut |key| Owner::Values {
+                chart: dir.to_string(),
+                key,
+            },
+            out,
+        ),
+        FileKind::Manifest => manifest(doc, out),
+    }
+}
+
+/// Two documents naming the same owner: the last one counts, as kubectl would apply it.
+pub(super) fn last_owner_wins(out: Vec<Slot>) -> Vec<Slot> {
     let mut seen = std::collections::HashSet::new();
     let mut deduped: Vec<Slot> = out
         .into_iter()
@@ -100,10 +109,11 @@ pub fn slots(path: &str, text: &str) -> Result<Vec<Slot>, Unreadable> {
         .filter(|s| seen.insert(s.owner.clone()))
         .collect();
     deduped.reverse();
-    Ok(deduped)
+    deduped
 }
 
-fn parent(path: &str) -> String {
+/// The directory of a path, `.` at the top: what names kustomization and values owners.
+pub(super) fn parent(path: &str) -> String {
     match path.rfind('/') {
         Some(i) => path[..i].to_string(),
         None => ".".to_string(),

@@ -16,15 +16,19 @@
 //! with `--all-parents`. A commit belongs to the period by its effective time, its committer
 //! time unless that is before its parent's or after `--as-of` ([`walk`]). Only the period's
 //! commits are diffed, and older ones only while an image in use at the period end has not
-//! yet been traced to the commit that introduced it. Trees are diffed by hand so that
-//! unchanged subtrees are never read ([`tree`]), each distinct blob is read and parsed once,
+//! yet been traced to the commit that introduced it: that walk back goes once over the older
+//! commits for every such image at a time, entering only the directories that hold them.
+//! Trees are diffed by hand so that unchanged subtrees are never read ([`tree`]), each
+//! distinct blob is read once and each distinct YAML document in it parsed once ([`parse`]),
 //! and diffs and parses run on both cores. Every object is read through [`objects`], which
-//! refuses a corrupt loose object before libgit2 can hang on it.
+//! refuses a corrupt loose object before libgit2 can hang on it. Blobs are text in UTF-8 or,
+//! with a byte order mark, UTF-16 ([`text_of`]).
 
 mod files;
 pub mod images;
 mod manifests;
 mod objects;
+mod parse;
 mod tree;
 mod walk;
 
@@ -39,6 +43,7 @@ use rayon::prelude::*;
 
 use self::images::Slot;
 use self::objects::{Loose, Objects};
+use self::parse::{BlobCache, Parsed};
 use self::walk::{Stamp, Walk, Walked};
 use crate::base::timefmt::rfc3339;
 use crate::evidence::history::{History, ImageChange, Introduced, Owner, SlotHistory};
@@ -211,7 +216,7 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
             details.insert("commit_time".to_string(), rfc3339(end.time));
             history.end_commit = Some(end.id.to_string());
             let diffs = diff_commits(&ctx, &walked.in_period);
-            let end_files = match tree::list(&repo, end.tree, &|p| is_wanted(p)) {
+            let (end_files, end_links) = match tree::list(&repo, end.tree, &|p| is_wanted(p)) {
                 Ok(d) => {
                     for s in d.submodules {
                         ctx.problems.push(submodule(&ctx, end, &s));
@@ -219,11 +224,11 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
                     for u in &d.unreadable {
                         ctx.problems.push(unreadable_tree(&ctx, end, u, true));
                     }
-                    d.changes
+                    (d.changes, d.links)
                 }
                 Err(e) => {
                     ctx.problems.push(unreadable_commit(&ctx, end, &e));
-                    Vec::new()
+                    (Vec::new(), Vec::new())
                 }
             };
             let mut cache = BlobCache::default();
@@ -236,7 +241,7 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
                 walked.base.clone(),
                 timeline.slots,
             );
-            manifests::load(&ctx, end, &end_files, &mut inventory);
+            manifests::load(&ctx, end, &end_files, &end_links, &mut inventory);
             files::collect(&mut ctx, end, &end_files, &walked, &diffs, &mut inventory);
         }
     }
@@ -448,79 +453,12 @@ fn diff_commit(repo: &Objects, c: &CommitInfo) -> Result<tree::Diff, git2::Error
     tree::diff(repo, parent_tree, Some(c.tree), &|p| is_wanted(p))
 }
 
-/// A blob's image slots, or why they could not be read.
-#[derive(Clone, Debug)]
-enum Parsed {
-    Slots(Arc<Vec<Slot>>),
-    /// Read, not YAML: the line and message.
-    Invalid(u32, String),
-    /// Not text, too large, or unreadable: the message.
-    Skipped(String),
-}
-
-/// Parsed blobs, keyed by blob id and the directory and kind that name their slots.
-#[derive(Default)]
-struct BlobCache {
-    parsed: HashMap<(Oid, String), Parsed>,
-}
-
-impl BlobCache {
-    /// Parses every blob of `wanted` not yet parsed, on both cores.
-    fn fill(&mut self, ctx: &Ctx, wanted: Vec<(Oid, String)>) {
-        let mut todo: Vec<(Oid, String)> = wanted
-            .into_iter()
-            .filter(|k| !self.parsed.contains_key(k))
-            .collect();
-        todo.sort();
-        todo.dedup();
-        let chunk = (todo.len() / (rayon::current_num_threads() * 8)).max(16);
-        let done: Vec<((Oid, String), Parsed)> = todo
-            .par_chunks(chunk)
-            .flat_map_iter(|chunk| {
-                let repo = ctx.open();
-                chunk
-                    .iter()
-                    .map(|(id, path)| {
-                        let parsed = match &repo {
-                            Some(repo) => parse_blob(repo, *id, path, ctx.options.max_blob_bytes),
-                            None => Parsed::Skipped("cannot open the repository".into()),
-                        };
-                        ((*id, path.clone()), parsed)
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        self.parsed.extend(done);
-    }
-
-    fn get(&self, id: Oid, path: &str) -> Option<&Parsed> {
-        self.parsed.get(&(id, cache_key(path)))
-    }
-}
-
-/// Slots depend on the blob and on the directory and file name that name their owner.
-fn cache_key(path: &str) -> String {
-    path.to_string()
-}
-
-fn parse_blob(repo: &Objects, id: Oid, path: &str, limit: u64) -> Parsed {
-    match repo.blob(id, limit) {
-        Err(e) => Parsed::Skipped(format!("cannot read blob {id}: {}", e.message())),
-        Ok(Err(size)) => Parsed::Skipped(format!(
-            "blob is {size} bytes, over the {limit}-byte limit; skipped"
-        )),
-        Ok(Ok(bytes)) => match text_of(&bytes) {
-            Err(why) => Parsed::Skipped(why),
-            Ok(text) => match images::slots(path, &text) {
-                Ok(slots) => Parsed::Slots(Arc::new(slots)),
-                Err(e) => Parsed::Invalid(e.line, e.message),
-            },
-        },
-    }
-}
-
-/// A blob as UTF-8 text (a BOM is dropped), or why it is not text.
+/// A blob as text, or why it is not text: UTF-16 with a byte order mark (decoded as the
+/// snapshot loader decodes it), else UTF-8 (a BOM is dropped).
 pub(super) fn text_of(bytes: &[u8]) -> Result<String, String> {
+    if let Some(text) = crate::base::input::decode_utf16(bytes) {
+        return Ok(text);
+    }
     if let Some(offset) = memchr::memchr(0, bytes) {
         return Err(format!(
             "binary data (a NUL byte at offset {offset}), not text"
@@ -555,15 +493,15 @@ fn timeline(
             .iter()
             .filter(|c| images::file_kind(&c.path).is_some())
         {
-            wanted.extend(c.old.map(|id| (id, cache_key(&c.path))));
-            wanted.extend(c.new.map(|id| (id, cache_key(&c.path))));
+            wanted.extend(c.old.map(|id| (id, c.path.clone())));
+            wanted.extend(c.new.map(|id| (id, c.path.clone())));
         }
     }
     for f in end_files
         .iter()
         .filter(|f| images::file_kind(&f.path).is_some())
     {
-        wanted.extend(f.new.map(|id| (id, cache_key(&f.path))));
+        wanted.extend(f.new.map(|id| (id, f.path.clone())));
     }
     ctx.progress.parsing(wanted.len());
     cache.fill(ctx, wanted);
@@ -750,8 +688,23 @@ fn compare<'a>(
     out
 }
 
+/// Commits walked back at a time at first; each batch after doubles, up to [`TRACE_MAX`]:
+/// most images are traced within a few commits, the others by a long walk.
+const TRACE_FIRST: usize = 8;
+const TRACE_MAX: usize = 512;
+
+/// A commit the walk back reads: the period's base, already read, or an older one.
+enum Older {
+    Base(CommitInfo),
+    Placed(Stamp, Result<CommitInfo, String>),
+}
+
 /// Walks back from the period start until every slot in use at the period end that did not
-/// change in the period is traced to the commit that introduced its image.
+/// change in the period is traced to the commit that introduced its image. One pass for all
+/// of them: commits are read in batches, each batch diffed on both cores (entering only the
+/// directories of files still to trace) and its changed blobs parsed together, then the
+/// commits are taken one by one, newest first, exactly as a walk of one commit at a time
+/// would take them; what a batch read beyond the last commit needed is dropped unrecorded.
 fn trace_back(
     ctx: &mut Ctx,
     cache: &mut BlobCache,
@@ -768,96 +721,70 @@ fn trace_back(
     let Some(repo) = ctx.open() else {
         return slots;
     };
-    let mut commit = base;
+    let cut = walk.cut.as_ref().map(|c| c.id);
+    let mut base = base;
     let mut oldest: Option<CommitInfo> = None;
-    while !pending.is_empty() {
-        let Some(c) = commit.take().or_else(|| walk.older()) else {
-            break;
-        };
-        oldest = Some(c.clone());
-        if walk.cut.as_ref().is_some_and(|cut| cut.id == c.id) {
-            // A shallow clone's first commit has parents that are not there: its tree is
-            // not what it added.
+    let mut size = TRACE_FIRST;
+    'walk: while !pending.is_empty() {
+        let mut batch: Vec<Older> = base.take().map(Older::Base).into_iter().collect();
+        batch.extend(
+            walk.older(size - batch.len())
+                .into_iter()
+                .map(|s| Older::Placed(s, walk.info(&s).map_err(|e| e.message().to_string()))),
+        );
+        if batch.is_empty() {
             break;
         }
-        let paths: HashSet<&str> = pending.keys().map(String::as_str).collect();
-        let diff = match c.parents.first() {
-            Some(p) => repo.commit(*p).and_then(|p| {
-                tree::diff(&repo, Some(p.tree_id()), Some(c.tree), &|x| {
-                    paths.contains(x)
-                })
-            }),
-            None => tree::diff(&repo, None, Some(c.tree), &|x| paths.contains(x)),
-        };
-        let diff = match diff {
-            Ok(d) => d,
-            Err(e) => {
-                let p = unreadable_commit(ctx, &c, &e);
-                ctx.problems.push(p);
-                // The slots cannot be traced past a commit that cannot be read.
-                pending.clear();
-                break;
-            }
-        };
-        for u in &diff.unreadable {
-            let p = unreadable_tree(ctx, &c, u, false);
-            ctx.problems.push(p);
-            // Nor past a directory that cannot be read: they were set at or before it.
-            let under: Vec<String> = pending
-                .keys()
-                .filter(|p| p.starts_with(&u.dir))
-                .cloned()
-                .collect();
-            for path in under {
-                for i in pending.remove(&path).unwrap_or_default() {
-                    slots[i].introduced = Some(Introduced::AtOrBefore {
-                        commit: c.id.to_string(),
-                        time: rfc3339(c.time),
-                    });
-                }
-            }
-        }
-        let wanted: Vec<(Oid, String)> = diff
-            .changes
+        size = (size * 2).min(TRACE_MAX);
+        let diffs = trace_diffs(ctx, &repo, &batch, cut, &pending);
+        let wanted: Vec<(Oid, String)> = diffs
             .iter()
+            .flatten()
+            .flat_map(|d| &d.changes)
             .flat_map(|ch| {
                 [ch.old, ch.new]
                     .into_iter()
                     .flatten()
-                    .map(|id| (id, cache_key(&ch.path)))
+                    .map(|id| (id, ch.path.clone()))
             })
             .collect();
         cache.fill(ctx, wanted);
-        for ch in &diff.changes {
-            let Some(indexes) = pending.get_mut(&ch.path) else {
-                continue;
-            };
-            let image_at = |id: Option<Oid>, owner: &Owner| -> Option<String> {
-                match id.and_then(|id| cache.get(id, &ch.path)) {
-                    Some(Parsed::Slots(s)) => s
-                        .iter()
-                        .find(|s| &s.owner == owner)
-                        .map(|s| s.image.clone()),
-                    _ => None,
-                }
-            };
-            indexes.retain(|&i| {
-                let s = &slots[i];
-                let before = image_at(ch.old, &s.owner);
-                if before.as_deref() == Some(s.image.as_str()) {
-                    return true;
-                }
-                slots[i].introduced = Some(Introduced::At {
-                    commit: c.id.to_string(),
-                    time: rfc3339(c.time),
-                });
-                false
-            });
-            if indexes.is_empty() {
-                pending.remove(&ch.path);
+        for (item, diff) in batch.into_iter().zip(diffs) {
+            if pending.is_empty() {
+                break 'walk;
             }
+            let c = match item {
+                Older::Base(c) => c,
+                Older::Placed(s, read) => {
+                    walk.note(&s);
+                    match read {
+                        Ok(c) => c,
+                        Err(message) => {
+                            // The history cannot be read past it.
+                            walk.broken.push((s.id, message));
+                            break 'walk;
+                        }
+                    }
+                }
+            };
+            oldest = Some(c.clone());
+            if cut == Some(c.id) {
+                // A shallow clone's first commit has parents that are not there: its tree is
+                // not what it added.
+                break 'walk;
+            }
+            let diff = match diff {
+                Ok(d) => d,
+                Err(e) => {
+                    let p = unreadable_commit(ctx, &c, &e);
+                    ctx.problems.push(p);
+                    // The slots cannot be traced past a commit that cannot be read.
+                    pending.clear();
+                    break 'walk;
+                }
+            };
+            trace_commit(ctx, cache, &c, &diff, &mut pending, &mut slots);
         }
-        commit = None;
     }
     if let Some(oldest) = oldest {
         for i in pending.into_values().flatten() {
@@ -868,6 +795,113 @@ fn trace_back(
         }
     }
     slots
+}
+
+/// Each commit of a batch diffed against its first parent, keeping the files still to trace
+/// and entering only their directories, on both cores.
+fn trace_diffs(
+    ctx: &Ctx,
+    repo: &Objects,
+    batch: &[Older],
+    cut: Option<Oid>,
+    pending: &BTreeMap<String, Vec<usize>>,
+) -> Diffs {
+    let paths: HashSet<&str> = pending.keys().map(String::as_str).collect();
+    let dirs: HashSet<&str> = pending
+        .keys()
+        .flat_map(|p| p.match_indices('/').map(move |(i, _)| &p[..=i]))
+        .collect();
+    let diff = |repo: &Objects, item: &Older| -> Result<tree::Diff, git2::Error> {
+        let c = match item {
+            Older::Base(c) | Older::Placed(_, Ok(c)) => c,
+            Older::Placed(_, Err(_)) => return Ok(tree::Diff::default()),
+        };
+        if cut == Some(c.id) {
+            return Ok(tree::Diff::default());
+        }
+        let parent = match c.parents.first() {
+            Some(p) => Some(repo.commit(*p)?.tree_id()),
+            None => None,
+        };
+        tree::diff_within(repo, parent, Some(c.tree), &|x| paths.contains(x), &|d| {
+            dirs.contains(d)
+        })
+    };
+    if batch.len() < 32 {
+        return batch.iter().map(|item| diff(repo, item)).collect();
+    }
+    let chunk = batch.len().div_ceil(rayon::current_num_threads().max(1));
+    batch
+        .par_chunks(chunk)
+        .flat_map_iter(|chunk| {
+            let repo = ctx.open();
+            chunk
+                .iter()
+                .map(|item| match &repo {
+                    Some(repo) => diff(repo, item),
+                    None => Err(git2::Error::from_str("cannot open the repository")),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Dates the pending slots that commit `c` (its `diff`) changed.
+fn trace_commit(
+    ctx: &mut Ctx,
+    cache: &BlobCache,
+    c: &CommitInfo,
+    diff: &tree::Diff,
+    pending: &mut BTreeMap<String, Vec<usize>>,
+    slots: &mut [SlotHistory],
+) {
+    for u in &diff.unreadable {
+        let p = unreadable_tree(ctx, c, u, false);
+        ctx.problems.push(p);
+        // Nor past a directory that cannot be read: they were set at or before it.
+        let under: Vec<String> = pending
+            .keys()
+            .filter(|p| p.starts_with(&u.dir))
+            .cloned()
+            .collect();
+        for path in under {
+            for i in pending.remove(&path).unwrap_or_default() {
+                slots[i].introduced = Some(Introduced::AtOrBefore {
+                    commit: c.id.to_string(),
+                    time: rfc3339(c.time),
+                });
+            }
+        }
+    }
+    for ch in &diff.changes {
+        let Some(indexes) = pending.get_mut(&ch.path) else {
+            continue;
+        };
+        let image_at = |id: Option<Oid>, owner: &Owner| -> Option<String> {
+            match id.and_then(|id| cache.get(id, &ch.path)) {
+                Some(Parsed::Slots(s)) => s
+                    .iter()
+                    .find(|s| &s.owner == owner)
+                    .map(|s| s.image.clone()),
+                _ => None,
+            }
+        };
+        indexes.retain(|&i| {
+            let s = &slots[i];
+            let before = image_at(ch.old, &s.owner);
+            if before.as_deref() == Some(s.image.as_str()) {
+                return true;
+            }
+            slots[i].introduced = Some(Introduced::At {
+                commit: c.id.to_string(),
+                time: rfc3339(c.time),
+            });
+            false
+        });
+        if indexes.is_empty() {
+            pending.remove(&ch.path);
+        }
+    }
 }
 
 fn broken_history(ctx: &Ctx, id: Oid, message: &str) -> Problem {
