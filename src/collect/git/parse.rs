@@ -69,13 +69,19 @@ impl BlobCache {
             .par_chunks(chunk)
             .flat_map_iter(|chunk| {
                 let repo = ctx.open();
+                let mut last = Last::default();
                 chunk
                     .iter()
                     .map(|(path, id)| {
                         let parsed = match &repo {
-                            Some(repo) => {
-                                parse_blob(repo, *id, path, ctx.options.max_blob_bytes, documents)
-                            }
+                            Some(repo) => parse_blob(
+                                repo,
+                                *id,
+                                path,
+                                ctx.options.max_blob_bytes,
+                                documents,
+                                &mut last,
+                            ),
                             None => Parsed::Skipped("cannot open the repository".into()),
                         };
                         ((*id, path.to_string()), parsed)
@@ -91,7 +97,14 @@ impl BlobCache {
     }
 }
 
-fn parse_blob(repo: &Objects, id: Oid, path: &str, limit: u64, documents: &Documents) -> Parsed {
+fn parse_blob(
+    repo: &Objects,
+    id: Oid,
+    path: &str,
+    limit: u64,
+    documents: &Documents,
+    last: &mut Last,
+) -> Parsed {
     match repo.blob(id, limit) {
         Err(e) => Parsed::Skipped(format!("cannot read blob {id}: {}", e.message())),
         Ok(Err(size)) => Parsed::Skipped(format!(
@@ -99,7 +112,7 @@ fn parse_blob(repo: &Objects, id: Oid, path: &str, limit: u64, documents: &Docum
         )),
         Ok(Ok(bytes)) => match super::text_of(&bytes) {
             Err(why) => Parsed::Skipped(why),
-            Ok(text) => match documents.slots(path, &text) {
+            Ok(text) => match documents.slots(path, &text, last) {
                 Ok(slots) => Parsed::Slots(Arc::new(slots)),
                 Err(e) => Parsed::Invalid(e.line, e.message),
             },
@@ -131,6 +144,15 @@ impl DocKey {
     }
 }
 
+/// The documents of the last file a worker read, in file order: another version of the
+/// same file mostly repeats them at the same places, which a comparison finds faster than a
+/// hash.
+#[derive(Default)]
+struct Last {
+    context: String,
+    documents: Vec<(String, Option<Arc<Vec<Slot>>>)>,
+}
+
 /// Documents parsed so far: their slots with lines counted from the document's first line;
 /// None for one that does not parse on its own.
 #[derive(Default)]
@@ -141,7 +163,12 @@ struct Documents {
 impl Documents {
     /// The image slots of a file, as [`images::slots`] gives them, parsing only documents
     /// not seen before.
-    fn slots(&self, path: &str, text: &str) -> Result<Vec<Slot>, images::Unreadable> {
+    fn slots(
+        &self,
+        path: &str,
+        text: &str,
+        last: &mut Last,
+    ) -> Result<Vec<Slot>, images::Unreadable> {
         let Some(kind) = images::file_kind(path) else {
             return Ok(Vec::new());
         };
@@ -154,26 +181,20 @@ impl Documents {
             FileKind::Kustomization => format!("kustomization {dir}"),
             FileKind::HelmValues => format!("values {dir}"),
         };
+        let same_file = last.context == context;
+        let mut seen = Vec::new();
         let mut out = Vec::new();
-        for doc in yaml::split_documents(text) {
-            let key = DocKey::new(&context, doc.text);
-            let known = self
-                .parsed
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&key)
-                .cloned();
-            let found = match known {
+        for (i, doc) in yaml::split_documents(text).into_iter().enumerate() {
+            let repeated = last
+                .documents
+                .get(i)
+                .filter(|(text, _)| same_file && text == doc.text)
+                .map(|(_, found)| found.clone());
+            let found = match repeated {
                 Some(found) => found,
-                None => {
-                    let found = parse_document(kind, &dir, doc.text);
-                    self.parsed
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert(key, found.clone());
-                    found
-                }
+                None => self.document(&context, kind, &dir, doc.text),
             };
+            seen.push((doc.text.to_string(), found.clone()));
             let Some(found) = found else {
                 // The whole read says what is wrong, and where.
                 return images::slots(path, text);
@@ -184,7 +205,39 @@ impl Documents {
                 ..s.clone()
             }));
         }
+        *last = Last {
+            context,
+            documents: seen,
+        };
         Ok(images::last_owner_wins(out))
+    }
+}
+
+impl Documents {
+    /// A document's slots, parsed unless a document of the same text was.
+    fn document(
+        &self,
+        context: &str,
+        kind: FileKind,
+        dir: &str,
+        text: &str,
+    ) -> Option<Arc<Vec<Slot>>> {
+        let key = DocKey::new(context, text);
+        let known = self
+            .parsed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        if let Some(found) = known {
+            return found;
+        }
+        let found = parse_document(kind, dir, text);
+        self.parsed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, found.clone());
+        found
     }
 }
 
@@ -261,15 +314,33 @@ mod tests {
         for text in &texts {
             for _ in 0..2 {
                 assert_eq!(
-                    documents.slots("deploy/install.yaml", text),
+                    documents.slots("deploy/install.yaml", text, &mut Last::default()),
                     images::slots("deploy/install.yaml", text),
                     "{text}"
                 );
             }
         }
-        // Eight distinct documents (a document's text includes its `---` line): the
-        // definition shared by the first and the last file was parsed once.
-        assert_eq!(documents.parsed.lock().unwrap().len(), 8);
+        // Seven distinct documents (a document's text includes its `---` line; a comment
+        // before the first `---` is none): the definition shared by the first and the last
+        // file was parsed once.
+        assert_eq!(documents.parsed.lock().unwrap().len(), 7);
+        // Another version repeating documents at the same places takes them from the last.
+        let mut last = Last::default();
+        let before = documents.parsed.lock().unwrap().len();
+        let text = format!(
+            "{}---
+{crd}",
+            deployment("c", "r/c:1")
+        );
+        assert_eq!(
+            documents.slots("x.yaml", &texts[2], &mut last),
+            images::slots("x.yaml", &texts[2])
+        );
+        assert_eq!(
+            documents.slots("x.yaml", &text, &mut last),
+            images::slots("x.yaml", &text)
+        );
+        assert_eq!(documents.parsed.lock().unwrap().len(), before + 1);
     }
 
     #[test]
@@ -284,7 +355,7 @@ mod tests {
             "---\nkind: ConfigMap\ndata: {a: [\n",
         ] {
             assert_eq!(
-                documents.slots("a.yaml", text),
+                documents.slots("a.yaml", text, &mut Last::default()),
                 images::slots("a.yaml", text),
                 "{text:?}"
             );
@@ -297,8 +368,12 @@ mod tests {
     fn kustomizations_and_values_are_keyed_by_their_directory() {
         let documents = Documents::default();
         let k = "images:\n  - name: nginx\n    newTag: \"1\"\n";
-        let a = documents.slots("a/kustomization.yaml", k).unwrap();
-        let b = documents.slots("b/kustomization.yaml", k).unwrap();
+        let a = documents
+            .slots("a/kustomization.yaml", k, &mut Last::default())
+            .unwrap();
+        let b = documents
+            .slots("b/kustomization.yaml", k, &mut Last::default())
+            .unwrap();
         assert_ne!(a[0].owner, b[0].owner);
         assert_eq!(Ok(b), images::slots("b/kustomization.yaml", k));
     }
