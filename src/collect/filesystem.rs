@@ -266,10 +266,9 @@ impl MemoryTree {
                 io::ErrorKind::NotADirectory,
                 "a component of the path is a file",
             ),
-            Unresolved::Above => io::Error::new(
-                io::ErrorKind::NotFound,
-                "the path leads outside the repository: not followed",
-            ),
+            Unresolved::Above => {
+                io::Error::other("the path leads outside the repository: not followed")
+            }
             Unresolved::Outside(link, target) => io::Error::other(format!(
                 "`{link}` is a symbolic link to `{target}`, outside the repository: not followed"
             )),

@@ -47,6 +47,9 @@ fn is_manifest_path(path: &str) -> bool {
             || kustomize::FILE_NAMES.contains(&name))
 }
 
+/// A file's content, or the problem of a blob that could not be read.
+type Blob = Result<Arc<[u8]>, Problem>;
+
 pub(super) fn load(
     ctx: &Ctx,
     end: &CommitInfo,
@@ -69,7 +72,7 @@ pub(super) fn load(
         .filter_map(|l| Some((l.path.as_str(), l.new?)))
         .collect();
     // Each distinct blob is read once, on both cores.
-    let read: Vec<(String, Result<Arc<[u8]>, Problem>)> = files
+    let read: Vec<(String, Blob)> = files
         .par_chunks(64)
         .flat_map_iter(|chunk| {
             let repo = ctx.open();
