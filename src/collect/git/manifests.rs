@@ -87,7 +87,7 @@ pub(super) fn load(
                             message,
                         )
                     };
-                    let bytes = match repo.as_ref().map(|r| r.blob(*id, limit)) {
+                    let bytes = match repo.as_ref().map(|r| r.evidence_blob(*id, limit)) {
                         None => Err(fail("cannot open the repository".to_string())),
                         Some(Ok(Ok(b))) => Ok(Arc::from(b)),
                         Some(Ok(Err(size))) => Err(fail(format!(

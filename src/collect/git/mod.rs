@@ -455,18 +455,20 @@ fn diff_commit(repo: &Objects, c: &CommitInfo) -> Result<tree::Diff, git2::Error
 
 /// A blob as text, or why it is not text: UTF-16 with a byte order mark (decoded as the
 /// snapshot loader decodes it), else UTF-8 (a BOM is dropped).
-pub(super) fn text_of(bytes: &[u8]) -> Result<String, String> {
-    if let Some(text) = crate::base::input::decode_utf16(bytes) {
+pub(super) fn text_of(mut bytes: Vec<u8>) -> Result<String, String> {
+    if let Some(text) = crate::base::input::decode_utf16(&bytes) {
         return Ok(text);
     }
-    if let Some(offset) = memchr::memchr(0, bytes) {
+    if let Some(offset) = memchr::memchr(0, &bytes) {
         return Err(format!(
             "binary data (a NUL byte at offset {offset}), not text"
         ));
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    String::from_utf8(bytes.to_vec()).map_err(|e| {
-        let valid = &bytes[..e.utf8_error().valid_up_to()];
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = 1 + memchr::memchr_iter(b'\n', valid).count();
         format!("not valid UTF-8 (first bad byte at line {line})")
     })

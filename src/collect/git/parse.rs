@@ -110,7 +110,7 @@ fn parse_blob(
         Ok(Err(size)) => Parsed::Skipped(format!(
             "blob is {size} bytes, over the {limit}-byte limit; skipped"
         )),
-        Ok(Ok(bytes)) => match super::text_of(&bytes) {
+        Ok(Ok(bytes)) => match super::text_of(bytes) {
             Err(why) => Parsed::Skipped(why),
             Ok(text) => match documents.slots(path, &text, last) {
                 Ok(slots) => Parsed::Slots(Arc::new(slots)),
