@@ -43,7 +43,7 @@ use rayon::prelude::*;
 
 use self::images::Slot;
 use self::objects::{Loose, Objects};
-use self::parse::{BlobCache, Parsed};
+use self::parse::{BlobCache, Check, Parsed};
 use self::walk::{Stamp, Walk, Walked};
 use crate::base::timefmt::rfc3339;
 use crate::evidence::history::{History, ImageChange, Introduced, Owner, SlotHistory};
@@ -506,7 +506,7 @@ fn timeline(
         wanted.extend(f.new.map(|id| (id, f.path.clone())));
     }
     ctx.progress.parsing(wanted.len());
-    cache.fill(ctx, wanted);
+    cache.fill(ctx, wanted, Check::Everything);
 
     let mut changes = Vec::new();
     // Per slot: each change in the period, with its commit and the image it set.
@@ -750,7 +750,7 @@ fn trace_back(
                     .map(|id| (id, ch.path.clone()))
             })
             .collect();
-        cache.fill(ctx, wanted);
+        cache.fill(ctx, wanted, Check::ImagesOnly);
         for (item, diff) in batch.into_iter().zip(diffs) {
             if pending.is_empty() {
                 break 'walk;

@@ -9,8 +9,11 @@
 //! (with what names its slots: the file kind, and the directory for kustomizations and Helm
 //! values); only a document never seen is parsed. A document whose text cannot name an image
 //! (no `image`/`Image`/`images` key anywhere in it: every slot shape has one) is checked for
-//! syntax only, without building its tree, since a version that does not parse must still be
-//! reported.
+//! syntax only, without building its tree, since a version of the period that does not
+//! parse must still be reported. When an image is traced back before the period
+//! ([`Check::ImagesOnly`]) such a document is not read at all: no problem is reported about
+//! older versions, and it holds no image either way, so a syntax error in it does not end
+//! the image's history there.
 //!
 //! Cutting documents apart changes nothing the file gives: slots keep their file lines, the
 //! last document naming an owner still wins, and whatever the cut cannot vouch for is read
@@ -50,7 +53,7 @@ pub(super) struct BlobCache {
 
 impl BlobCache {
     /// Parses every blob of `wanted` not yet parsed, on both cores.
-    pub(super) fn fill(&mut self, ctx: &Ctx, wanted: Vec<(Oid, String)>) {
+    pub(super) fn fill(&mut self, ctx: &Ctx, wanted: Vec<(Oid, String)>, check: Check) {
         let mut todo: Vec<(&str, Oid)> = wanted
             .iter()
             .filter(|(id, path)| !self.parsed.contains_key(&(*id, path.clone())))
@@ -76,10 +79,9 @@ impl BlobCache {
                         let parsed = match &repo {
                             Some(repo) => parse_blob(
                                 repo,
-                                *id,
-                                path,
+                                (*id, path),
                                 ctx.options.max_blob_bytes,
-                                documents,
+                                (documents, check),
                                 &mut last,
                             ),
                             None => Parsed::Skipped("cannot open the repository".into()),
@@ -97,12 +99,20 @@ impl BlobCache {
     }
 }
 
+/// How much of a version is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum Check {
+    /// Every document parses, or the version is reported (the period's versions).
+    Everything,
+    /// Only documents that can name an image are read (tracing an image back).
+    ImagesOnly,
+}
+
 fn parse_blob(
     repo: &Objects,
-    id: Oid,
-    path: &str,
+    (id, path): (Oid, &str),
     limit: u64,
-    documents: &Documents,
+    (documents, check): (&Documents, Check),
     last: &mut Last,
 ) -> Parsed {
     match repo.blob(id, limit) {
@@ -112,7 +122,7 @@ fn parse_blob(
         )),
         Ok(Ok(bytes)) => match super::text_of(bytes) {
             Err(why) => Parsed::Skipped(why),
-            Ok(text) => match documents.slots(path, &text, last) {
+            Ok(text) => match documents.slots(path, &text, check, last) {
                 Ok(slots) => Parsed::Slots(Arc::new(slots)),
                 Err(e) => Parsed::Invalid(e.line, e.message),
             },
@@ -125,12 +135,13 @@ fn parse_blob(
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct DocKey {
     context: String,
+    check: Check,
     len: usize,
     hash: [u64; 2],
 }
 
 impl DocKey {
-    fn new(context: &str, text: &str) -> DocKey {
+    fn new(context: &str, check: Check, text: &str) -> DocKey {
         let mut a = DefaultHasher::new();
         text.hash(&mut a);
         let mut b = DefaultHasher::new();
@@ -138,6 +149,7 @@ impl DocKey {
         text.hash(&mut b);
         DocKey {
             context: context.to_string(),
+            check,
             len: text.len(),
             hash: [a.finish(), b.finish()],
         }
@@ -150,6 +162,7 @@ impl DocKey {
 #[derive(Default)]
 struct Last {
     context: String,
+    check: Option<Check>,
     documents: Vec<(String, Option<Arc<Vec<Slot>>>)>,
 }
 
@@ -167,6 +180,7 @@ impl Documents {
         &self,
         path: &str,
         text: &str,
+        check: Check,
         last: &mut Last,
     ) -> Result<Vec<Slot>, images::Unreadable> {
         let Some(kind) = images::file_kind(path) else {
@@ -181,7 +195,7 @@ impl Documents {
             FileKind::Kustomization => format!("kustomization {dir}"),
             FileKind::HelmValues => format!("values {dir}"),
         };
-        let same_file = last.context == context;
+        let same_file = last.context == context && last.check == Some(check);
         let mut seen = Vec::new();
         let mut out = Vec::new();
         for (i, doc) in yaml::split_documents(text).into_iter().enumerate() {
@@ -192,7 +206,7 @@ impl Documents {
                 .map(|(_, found)| found.clone());
             let found = match repeated {
                 Some(found) => found,
-                None => self.document(&context, kind, &dir, doc.text),
+                None => self.document(&context, check, (kind, &dir), doc.text),
             };
             seen.push((doc.text.to_string(), found.clone()));
             let Some(found) = found else {
@@ -207,6 +221,7 @@ impl Documents {
         }
         *last = Last {
             context,
+            check: Some(check),
             documents: seen,
         };
         Ok(images::last_owner_wins(out))
@@ -218,11 +233,11 @@ impl Documents {
     fn document(
         &self,
         context: &str,
-        kind: FileKind,
-        dir: &str,
+        check: Check,
+        (kind, dir): (FileKind, &str),
         text: &str,
     ) -> Option<Arc<Vec<Slot>>> {
-        let key = DocKey::new(context, text);
+        let key = DocKey::new(context, check, text);
         let known = self
             .parsed
             .lock()
@@ -232,7 +247,7 @@ impl Documents {
         if let Some(found) = known {
             return found;
         }
-        let found = parse_document(kind, dir, text);
+        let found = parse_document(kind, dir, text, check);
         self.parsed
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -242,9 +257,10 @@ impl Documents {
 }
 
 /// One document's slots, lines counted from its first line; None when it does not parse.
-fn parse_document(kind: FileKind, dir: &str, text: &str) -> Option<Arc<Vec<Slot>>> {
+fn parse_document(kind: FileKind, dir: &str, text: &str, check: Check) -> Option<Arc<Vec<Slot>>> {
     if !may_name_an_image(text) {
-        return yaml::tree::is_valid(text).then(|| Arc::new(Vec::new()));
+        let valid = check == Check::ImagesOnly || yaml::tree::is_valid(text);
+        return valid.then(|| Arc::new(Vec::new()));
     }
     let docs = yaml::tree::parse(text).ok()?;
     let mut out = Vec::new();
@@ -314,7 +330,12 @@ mod tests {
         for text in &texts {
             for _ in 0..2 {
                 assert_eq!(
-                    documents.slots("deploy/install.yaml", text, &mut Last::default()),
+                    documents.slots(
+                        "deploy/install.yaml",
+                        text,
+                        Check::Everything,
+                        &mut Last::default()
+                    ),
                     images::slots("deploy/install.yaml", text),
                     "{text}"
                 );
@@ -333,11 +354,11 @@ mod tests {
             deployment("c", "r/c:1")
         );
         assert_eq!(
-            documents.slots("x.yaml", &texts[2], &mut last),
+            documents.slots("x.yaml", &texts[2], Check::Everything, &mut last),
             images::slots("x.yaml", &texts[2])
         );
         assert_eq!(
-            documents.slots("x.yaml", &text, &mut last),
+            documents.slots("x.yaml", &text, Check::Everything, &mut last),
             images::slots("x.yaml", &text)
         );
         assert_eq!(documents.parsed.lock().unwrap().len(), before + 1);
@@ -355,7 +376,7 @@ mod tests {
             "---\nkind: ConfigMap\ndata: {a: [\n",
         ] {
             assert_eq!(
-                documents.slots("a.yaml", text, &mut Last::default()),
+                documents.slots("a.yaml", text, Check::Everything, &mut Last::default()),
                 images::slots("a.yaml", text),
                 "{text:?}"
             );
@@ -365,14 +386,44 @@ mod tests {
     }
 
     #[test]
+    fn tracing_back_does_not_read_documents_that_name_no_image() {
+        let documents = Documents::default();
+        let text = format!(
+            "{}---\nkind: ConfigMap\ndata: {{a: [\n",
+            deployment("a", "r/a:1")
+        );
+        // The period's versions: the broken document makes the version unreadable.
+        assert!(
+            documents
+                .slots("x.yaml", &text, Check::Everything, &mut Last::default())
+                .is_err()
+        );
+        // Tracing back: the image is still there.
+        let slots = documents
+            .slots("x.yaml", &text, Check::ImagesOnly, &mut Last::default())
+            .unwrap();
+        assert_eq!(slots[0].image, "r/a:1");
+    }
+
+    #[test]
     fn kustomizations_and_values_are_keyed_by_their_directory() {
         let documents = Documents::default();
         let k = "images:\n  - name: nginx\n    newTag: \"1\"\n";
         let a = documents
-            .slots("a/kustomization.yaml", k, &mut Last::default())
+            .slots(
+                "a/kustomization.yaml",
+                k,
+                Check::Everything,
+                &mut Last::default(),
+            )
             .unwrap();
         let b = documents
-            .slots("b/kustomization.yaml", k, &mut Last::default())
+            .slots(
+                "b/kustomization.yaml",
+                k,
+                Check::Everything,
+                &mut Last::default(),
+            )
             .unwrap();
         assert_ne!(a[0].owner, b[0].owner);
         assert_eq!(Ok(b), images::slots("b/kustomization.yaml", k));
