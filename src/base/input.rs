@@ -155,6 +155,28 @@ pub fn read_to_string(path: &Path, limit: u64) -> Result<String, InputError> {
     })
 }
 
+/// UTF-16 text with a byte order mark (little- or big-endian), which PowerShell's `>` and
+/// some Windows editors write, as a string; None when the bytes do not start with a UTF-16
+/// byte order mark or are not valid UTF-16 (an odd trailing byte is dropped). Every reader
+/// of user files and repository blobs decodes UTF-16 through this one function.
+pub fn decode_utf16(bytes: &[u8]) -> Option<String> {
+    let (le, body) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (true, rest),
+        [0xFE, 0xFF, rest @ ..] => (false, rest),
+        _ => return None,
+    };
+    let units = body.chunks_exact(2).map(|c| {
+        if le {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
+        }
+    });
+    char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .ok()
+}
+
 /// The 1-based line of byte `offset`.
 pub fn line_of_bad_byte(bytes: &[u8], offset: usize) -> u32 {
     1 + memchr::memchr_iter(b'\n', &bytes[..offset]).count() as u32

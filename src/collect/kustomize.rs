@@ -18,7 +18,6 @@
 //! both cores; [`render`] copies the parsed objects per top level.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -28,7 +27,8 @@ use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use super::snapshot::{InputFile, read_text};
+use super::filesystem::{Disk, EntryKind, FileSystem};
+use super::snapshot::InputFile;
 use crate::base::yaml;
 use crate::evidence::image::{self, Parts};
 use crate::evidence::inventory::{Problem, ProblemLevel};
@@ -207,6 +207,7 @@ pub(super) fn plan(
     found: &[InputFile],
     source_id: &str,
     max_file_bytes: u64,
+    fsys: &dyn FileSystem,
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
     let tree = pick_one_per_directory(found, source_id, &mut problems);
@@ -216,8 +217,8 @@ pub(super) fn plan(
     let loaded: Vec<(Option<PathBuf>, Node, Vec<Problem>)> = tree
         .par_iter()
         .map(|loc| {
-            let (node, p) = load(loc, true, source_id, max_file_bytes);
-            (canonical(&loc.dir), node, p)
+            let (node, p) = load(loc, true, source_id, max_file_bytes, fsys);
+            (canonical(&loc.dir, fsys), node, p)
         })
         .collect();
     let mut nodes: BTreeMap<PathBuf, Node> = BTreeMap::new();
@@ -232,7 +233,7 @@ pub(super) fn plan(
     while let Some(dir) = queue.pop() {
         for (target, loc) in reached_locations(&nodes[&dir]) {
             if !nodes.contains_key(&target) {
-                let (node, p) = load(&loc, false, source_id, max_file_bytes);
+                let (node, p) = load(&loc, false, source_id, max_file_bytes, fsys);
                 problems.extend(p);
                 nodes.insert(target.clone(), node);
                 queue.push(target);
@@ -299,7 +300,7 @@ pub(super) fn plan(
         }
     }
 
-    take_claimed(files, planned, &nodes, source_id, &mut problems);
+    take_claimed(files, planned, &nodes, source_id, &mut problems, fsys);
     problems.sort_by(|a, b| (&a.location, &a.message).cmp(&(&b.location, &b.message)));
     problems.dedup();
     problems
@@ -370,13 +371,14 @@ fn load(
     in_tree: bool,
     source_id: &str,
     max_file_bytes: u64,
+    fsys: &dyn FileSystem,
 ) -> (Node, Vec<Problem>) {
-    match read_text(&loc.file, max_file_bytes) {
+    match fsys.read_text(&loc.file, max_file_bytes) {
         Ok(text) => {
             let bad = text
                 .bad_utf8
                 .map(|bad| bad.problem(source_id, &loc.display));
-            let (node, mut problems) = parse(&text.text, loc, in_tree, source_id);
+            let (node, mut problems) = parse(&text.text, loc, in_tree, source_id, fsys);
             problems.splice(0..0, bad);
             (node, problems)
         }
@@ -400,7 +402,13 @@ fn load(
 }
 
 /// Parses a kustomization's text and resolves what it lists against its directory.
-fn parse(text: &str, loc: &Location, in_tree: bool, source_id: &str) -> (Node, Vec<Problem>) {
+fn parse(
+    text: &str,
+    loc: &Location,
+    in_tree: bool,
+    source_id: &str,
+    fsys: &dyn FileSystem,
+) -> (Node, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut node = Node {
         display: Arc::from(loc.display.as_str()),
@@ -449,7 +457,7 @@ fn parse(text: &str, loc: &Location, in_tree: bool, source_id: &str) -> (Node, V
             remote.push((rel.to_string(), line));
             continue;
         }
-        match resolve(loc, rel, line) {
+        match resolve(loc, rel, line, fsys) {
             Ok(entry) => entries.push(entry),
             Err((message, hint)) => problems.push(
                 Problem::new(
@@ -484,7 +492,7 @@ fn parse(text: &str, loc: &Location, in_tree: bool, source_id: &str) -> (Node, V
             )
             .hint(NOT_APPLIED_HINT),
         );
-        collect_referenced(value, &loc.dir, &mut node.referenced);
+        collect_referenced(value, &loc.dir, &mut node.referenced, fsys);
     }
     let mut images = Vec::new();
     for image in k.images {
@@ -525,7 +533,7 @@ pub(crate) fn rendering_of(
     let mut transforms = Vec::new();
     for (display, text) in kustomizations {
         let loc = Location::new(dir.join(display), display.to_string());
-        let (node, p) = parse(text, &loc, true, source_id);
+        let (node, p) = parse(text, &loc, true, source_id, &Disk);
         problems.extend(p);
         match node.parsed {
             Some(parsed) => transforms.push(parsed.transform),
@@ -540,10 +548,17 @@ pub(crate) fn rendering_of(
 }
 
 /// Resolves a `resources:` entry against the kustomization's directory.
-fn resolve(loc: &Location, rel: &str, line: u32) -> Result<Entry, (String, &'static str)> {
+fn resolve(
+    loc: &Location,
+    rel: &str,
+    line: u32,
+    fsys: &dyn FileSystem,
+) -> Result<Entry, (String, &'static str)> {
     let path = loc.dir.join(rel);
-    let meta = fs::metadata(&path).map_err(|e| {
-        let message = if e.kind() == std::io::ErrorKind::NotFound {
+    let kind = fsys.kind(&path).map_err(|e| {
+        let message = if e.kind() == std::io::ErrorKind::NotFound && fsys.is_symlink(&path) {
+            format!("resource `{rel}` is a dangling symbolic link")
+        } else if e.kind() == std::io::ErrorKind::NotFound {
             format!("resource `{rel}` not found")
         } else {
             format!("resource `{rel}` cannot be read: {e}")
@@ -553,14 +568,14 @@ fn resolve(loc: &Location, rel: &str, line: u32) -> Result<Entry, (String, &'sta
             "fix the path in the kustomization; its other resources were read",
         )
     })?;
-    if meta.is_dir() {
-        let dir = canonical(&path).ok_or_else(|| {
+    if kind == EntryKind::Dir {
+        let dir = canonical(&path, fsys).ok_or_else(|| {
             (
                 format!("resource `{rel}` cannot be read"),
                 "check its permissions",
             )
         })?;
-        let Some(file) = find_in(&path) else {
+        let Some(file) = find_in(&path, fsys) else {
             return Err((
                 format!("resource `{rel}` is a directory without a kustomization file"),
                 "kustomize cannot build it: add a kustomization.yaml there or list its files",
@@ -577,7 +592,7 @@ fn resolve(loc: &Location, rel: &str, line: u32) -> Result<Entry, (String, &'sta
             line,
         });
     }
-    let identity = identity(&path, &mut HashMap::new()).ok_or_else(|| {
+    let identity = identity(&path, &mut HashMap::new(), fsys).ok_or_else(|| {
         (
             format!("resource `{rel}` cannot be read"),
             "check its permissions",
@@ -592,8 +607,11 @@ fn resolve(loc: &Location, rel: &str, line: u32) -> Result<Entry, (String, &'sta
 }
 
 /// The kustomization file of a directory, by kustomize's preference.
-fn find_in(dir: &Path) -> Option<PathBuf> {
-    FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file())
+fn find_in(dir: &Path, fsys: &dyn FileSystem) -> Option<PathBuf> {
+    FILE_NAMES
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| fsys.is_file(p))
 }
 
 /// Remote bases: URLs and the `host/org/repo` forms kustomize fetches with git.
@@ -608,20 +626,29 @@ fn is_remote(entry: &str) -> bool {
 
 /// Files named by strings anywhere in a field that is not applied (patch paths, generator
 /// inputs such as `files: [key=config.yaml]`), so they are not read as manifests.
-fn collect_referenced(value: &Value, dir: &Path, out: &mut HashSet<PathBuf>) {
+fn collect_referenced(
+    value: &Value,
+    dir: &Path,
+    out: &mut HashSet<PathBuf>,
+    fsys: &dyn FileSystem,
+) {
     match value {
         Value::String(s) if !s.contains('\n') => {
             let rel = s.split_once('=').map_or(s.as_str(), |(_, p)| p).trim();
             let path = dir.join(rel);
             if !rel.is_empty()
-                && path.is_file()
-                && let Some(id) = identity(&path, &mut HashMap::new())
+                && fsys.is_file(&path)
+                && let Some(id) = identity(&path, &mut HashMap::new(), fsys)
             {
                 out.insert(id);
             }
         }
-        Value::Array(items) => items.iter().for_each(|v| collect_referenced(v, dir, out)),
-        Value::Object(map) => map.values().for_each(|v| collect_referenced(v, dir, out)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|v| collect_referenced(v, dir, out, fsys)),
+        Value::Object(map) => map
+            .values()
+            .for_each(|v| collect_referenced(v, dir, out, fsys)),
         _ => {}
     }
 }
@@ -721,6 +748,7 @@ fn take_claimed(
     nodes: &BTreeMap<PathBuf, Node>,
     source_id: &str,
     problems: &mut Vec<Problem>,
+    fsys: &dyn FileSystem,
 ) {
     // Files a kustomization lists or refers to but no top level renders (cycles,
     // components, patches, generator inputs): the problems about those kustomizations say so.
@@ -739,7 +767,7 @@ fn take_claimed(
         .collect();
     let mut parents = HashMap::new();
     files.retain(|f| {
-        let Some(id) = identity(&f.path, &mut parents) else {
+        let Some(id) = identity(&f.path, &mut parents, fsys) else {
             return true;
         };
         if let Some(p) = planned.get_mut(&id) {
@@ -778,25 +806,29 @@ fn take_claimed(
 
 /// A file's identity: its directory's canonical path and its name, so a file reached by
 /// `../base/x.yaml` and found by the walk as `base/x.yaml` is one file.
-fn identity(path: &Path, parents: &mut HashMap<PathBuf, Option<PathBuf>>) -> Option<PathBuf> {
+fn identity(
+    path: &Path,
+    parents: &mut HashMap<PathBuf, Option<PathBuf>>,
+    fsys: &dyn FileSystem,
+) -> Option<PathBuf> {
     let parent = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let canon = parents
         .entry(parent.to_path_buf())
-        .or_insert_with(|| canonical(parent))
+        .or_insert_with(|| canonical(parent, fsys))
         .clone()?;
     Some(canon.join(path.file_name()?))
 }
 
-fn canonical(path: &Path) -> Option<PathBuf> {
+fn canonical(path: &Path, fsys: &dyn FileSystem) -> Option<PathBuf> {
     let path = if path.as_os_str().is_empty() {
         Path::new(".")
     } else {
         path
     };
-    fs::canonicalize(path).ok()
+    fsys.canonicalize(path).ok()
 }
 
 /// `a/b/../c` as `a/c`, without touching the file system, for display.
@@ -983,6 +1015,8 @@ fn override_image(image: &str, o: &ImageOverride) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
     use crate::collect::snapshot::{SnapshotOptions, load};
     use crate::evidence::inventory::Inventory;

@@ -7,11 +7,13 @@
 //! [`ingest`] (redaction, canonical text, hashing, the evidence record), so a check cannot
 //! tell a live object from its copy in a snapshot. [`kustomize`] renders kustomizations for
 //! the snapshot reader; [`redact`] removes secret-looking values; [`snapshot_manifest`]
-//! applies a snapshot's `manifest.json`; [`scope`] decides which files of a repository the
-//! Git collector reads.
+//! applies a snapshot's `manifest.json`; [`filesystem`] is where the snapshot reader reads
+//! from (the disk, or a Git tree held in memory); [`scope`] decides which files of a
+//! repository the Git collector reads.
 
 pub mod attestations;
 pub mod cluster;
+pub(crate) mod filesystem;
 pub mod git;
 pub mod ingest;
 pub mod kustomize;

@@ -8,13 +8,13 @@
 //! Every object takes the one path of [`super::ingest`], as those read from the live API do.
 
 use std::collections::{BTreeMap, HashSet};
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::filesystem::{Disk, EntryKind, FileSystem};
 use super::ingest::{self, Built};
 use super::kustomize;
 use super::redact::MARKER;
@@ -45,6 +45,17 @@ impl Default for SnapshotOptions {
 
 /// Reads one `--snapshot` argument: a file or a directory.
 pub fn load(path: &Path, options: &SnapshotOptions) -> Inventory {
+    load_from(path, options, &Disk)
+}
+
+/// Reads a file or a directory of `files` (the disk, or a tree held in memory): the loader
+/// of [`load`], whatever holds the files. A snapshot directory's `manifest.json` is applied
+/// only on disk.
+pub(super) fn load_from(
+    path: &Path,
+    options: &SnapshotOptions,
+    files: &dyn FileSystem,
+) -> Inventory {
     let location = path.display().to_string();
     let source_id = format!("snapshot:{location}");
     let mut inventory = Inventory::default();
@@ -56,13 +67,14 @@ pub fn load(path: &Path, options: &SnapshotOptions) -> Inventory {
         details: BTreeMap::new(),
     };
 
-    let discovered = discover(path, &source_id, options.max_file_bytes);
+    let discovered = discover(path, &source_id, options.max_file_bytes, files);
     inventory.problems.extend(discovered.problems);
     if let Some((mut version, sha256)) = read_version_file(
         path,
         &source_id,
         options.max_file_bytes,
         &mut inventory.problems,
+        files,
     ) {
         // The version is evidence like any object: the finding judged on it cites this.
         let locator = path.join("version.json").display().to_string();
@@ -87,7 +99,7 @@ pub fn load(path: &Path, options: &SnapshotOptions) -> Inventory {
     let per_file: Vec<FileResult> = discovered
         .files
         .par_iter()
-        .map(|file| read_file(file, &source_id, options))
+        .map(|file| read_file(file, &source_id, options, files))
         .collect();
     for result in per_file {
         absorb(&mut inventory, result);
@@ -114,7 +126,9 @@ pub fn load(path: &Path, options: &SnapshotOptions) -> Inventory {
         );
     }
     inventory.sources.push(source);
-    super::snapshot_manifest::apply(path, &source_id, options.max_file_bytes, &mut inventory);
+    if files.is_disk() {
+        super::snapshot_manifest::apply(path, &source_id, options.max_file_bytes, &mut inventory);
+    }
     inventory
 }
 
@@ -147,15 +161,20 @@ struct Discovered {
 /// Finds the files to read under a path, in sorted order. Hidden entries are skipped, and so
 /// are Helm chart templates (not YAML until rendered), with a note, and chart values files.
 /// Kustomizations decide how the files they reach are read (see [`kustomize`]).
-fn discover(root: &Path, source_id: &str, max_file_bytes: u64) -> Discovered {
+fn discover(
+    root: &Path,
+    source_id: &str,
+    max_file_bytes: u64,
+    files: &dyn FileSystem,
+) -> Discovered {
     let mut out = Discovered::default();
-    if let Some(chart) = helm_template_root(root) {
+    if let Some(chart) = helm_template_root(root, files) {
         out.problems
             .push(helm_templates_skipped(source_id, root, &chart));
         return out;
     }
-    match fs::metadata(root) {
-        Ok(meta) if meta.is_file() => {
+    match files.kind(root) {
+        Ok(EntryKind::File) => {
             let file = InputFile::plain(root.to_path_buf(), root.display().to_string());
             if kustomize::is_kustomization_file(root) {
                 out.kustomizations.push(file);
@@ -163,9 +182,9 @@ fn discover(root: &Path, source_id: &str, max_file_bytes: u64) -> Discovered {
                 out.files.push(file);
             }
         }
-        Ok(meta) if meta.is_dir() => {
+        Ok(EntryKind::Dir) => {
             let mut visited = HashSet::new();
-            walk(root, source_id, &mut visited, &mut out);
+            walk(root, source_id, &mut visited, &mut out, files);
             if out.files.is_empty() && out.kustomizations.is_empty() {
                 out.problems.push(nothing_to_read(source_id, root));
             }
@@ -179,7 +198,7 @@ fn discover(root: &Path, source_id: &str, max_file_bytes: u64) -> Discovered {
             )
             .hint("pass kubectl output files or directories of manifests"),
         ),
-        Err(e) => out.problems.push(unreadable(source_id, root, &e)),
+        Err(e) => out.problems.push(unreadable(source_id, root, &e, files)),
     }
     if !out.kustomizations.is_empty() {
         let problems = kustomize::plan(
@@ -187,6 +206,7 @@ fn discover(root: &Path, source_id: &str, max_file_bytes: u64) -> Discovered {
             &out.kustomizations,
             source_id,
             max_file_bytes,
+            files,
         );
         out.problems.extend(problems);
     }
@@ -212,7 +232,7 @@ fn nothing_to_read(source_id: &str, dir: &Path) -> Problem {
 
 /// When `path` is a Helm chart's `templates/` or `charts/` directory, or inside one: the
 /// chart directory.
-fn helm_template_root(path: &Path) -> Option<PathBuf> {
+fn helm_template_root(path: &Path, files: &dyn FileSystem) -> Option<PathBuf> {
     let mut current = path;
     while let Some(parent) = current.parent() {
         let name = current.file_name().and_then(|n| n.to_str());
@@ -221,7 +241,9 @@ fn helm_template_root(path: &Path) -> Option<PathBuf> {
         } else {
             parent
         };
-        if matches!(name, Some("templates" | "charts")) && parent_dir.join("Chart.yaml").is_file() {
+        if matches!(name, Some("templates" | "charts"))
+            && files.is_file(&parent_dir.join("Chart.yaml"))
+        {
             return Some(parent_dir.to_path_buf());
         }
         current = parent;
@@ -248,45 +270,50 @@ fn is_chart_metadata(name: &str) -> bool {
         || (name.starts_with("values") && (name.ends_with(".yaml") || name.ends_with(".yml")))
 }
 
-fn walk(dir: &Path, source_id: &str, visited: &mut HashSet<PathBuf>, out: &mut Discovered) {
+fn walk(
+    dir: &Path,
+    source_id: &str,
+    visited: &mut HashSet<PathBuf>,
+    out: &mut Discovered,
+    files: &dyn FileSystem,
+) {
     // A symlink loop would otherwise walk forever.
-    if let Ok(canonical) = fs::canonicalize(dir)
+    if let Ok(canonical) = files.canonicalize(dir)
         && !visited.insert(canonical)
     {
         return;
     }
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
+    let mut paths = match files.read_dir(dir) {
+        Ok(paths) => paths,
         Err(e) => {
-            out.problems.push(unreadable(source_id, dir, &e));
+            out.problems.push(unreadable(source_id, dir, &e, files));
             return;
         }
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
-    let is_chart = dir.join("Chart.yaml").is_file();
+    let is_chart = files.is_file(&dir.join("Chart.yaml"));
     for path in paths {
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         if name.starts_with('.') {
             continue;
         }
-        let meta = match fs::metadata(&path) {
-            Ok(meta) => meta,
+        let kind = match files.kind(&path) {
+            Ok(kind) => kind,
             Err(e) => {
-                if has_kubernetes_extension(&path) || path.is_symlink() {
-                    out.problems.push(unreadable(source_id, &path, &e));
+                if has_kubernetes_extension(&path) || files.is_symlink(&path) {
+                    out.problems.push(unreadable(source_id, &path, &e, files));
                 }
                 continue;
             }
         };
-        if meta.is_dir() {
+        if kind == EntryKind::Dir {
             if is_chart && (name == "templates" || name == "charts") {
                 out.problems
                     .push(helm_templates_skipped(source_id, &path, dir));
                 continue;
             }
             let before = out.files.len() + out.kustomizations.len();
-            walk(&path, source_id, visited, out);
+            walk(&path, source_id, visited, out, files);
             if has_kubernetes_extension(&path)
                 && out.files.len() + out.kustomizations.len() == before
             {
@@ -319,8 +346,11 @@ fn is_snapshot_metadata(path: &Path) -> bool {
     )
 }
 
-fn unreadable(source_id: &str, path: &Path, e: &std::io::Error) -> Problem {
-    let dangling = path.is_symlink() && !path.exists();
+fn unreadable(source_id: &str, path: &Path, e: &std::io::Error, files: &dyn FileSystem) -> Problem {
+    let dangling = files.is_symlink(path)
+        && files
+            .kind(path)
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
     let message = if dangling {
         "cannot read: dangling symbolic link".to_string()
     } else {
@@ -353,13 +383,14 @@ fn read_version_file(
     source_id: &str,
     max_file_bytes: u64,
     problems: &mut Vec<Problem>,
+    files: &dyn FileSystem,
 ) -> Option<(ServerVersion, String)> {
-    let path = if root.is_dir() {
+    let path = if files.is_dir(root) {
         root.join("version.json")
     } else {
         return None;
     };
-    let text = match input::read_to_string(&path, max_file_bytes) {
+    let text = match files.read_to_string(&path, max_file_bytes) {
         Ok(text) => text,
         Err(e) if e.is_not_found() => return None,
         Err(e) => {
@@ -417,9 +448,14 @@ struct RawDoc {
     item_lines: Option<Vec<u32>>,
 }
 
-fn read_file(file: &InputFile, source_id: &str, options: &SnapshotOptions) -> FileResult {
+fn read_file(
+    file: &InputFile,
+    source_id: &str,
+    options: &SnapshotOptions,
+    files: &dyn FileSystem,
+) -> FileResult {
     file_result(
-        read_text(&file.path, options.max_file_bytes),
+        files.read_text(&file.path, options.max_file_bytes),
         file,
         source_id,
     )
@@ -637,7 +673,7 @@ pub(super) fn read_text(path: &Path, limit: u64) -> Result<Text, TextError> {
 
 /// A file's bytes as text, by the rules of [`read_text`].
 pub(super) fn decode_text(mut bytes: Vec<u8>) -> Result<Text, TextError> {
-    if let Some(text) = decode_utf16(&bytes) {
+    if let Some(text) = input::decode_utf16(&bytes) {
         return Ok(Text {
             text,
             bad_utf8: None,
@@ -683,24 +719,6 @@ fn decode_lossy(bytes: &[u8]) -> (String, BadUtf8) {
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
     memchr::memchr(0, bytes)
-}
-
-fn decode_utf16(bytes: &[u8]) -> Option<String> {
-    let (le, body) = match bytes {
-        [0xFF, 0xFE, rest @ ..] => (true, rest),
-        [0xFE, 0xFF, rest @ ..] => (false, rest),
-        _ => return None,
-    };
-    let units = body.chunks_exact(2).map(|c| {
-        if le {
-            u16::from_le_bytes([c[0], c[1]])
-        } else {
-            u16::from_be_bytes([c[0], c[1]])
-        }
-    });
-    char::decode_utf16(units)
-        .collect::<Result<String, _>>()
-        .ok()
 }
 
 fn looks_like_json(text: &str) -> bool {
@@ -1248,6 +1266,8 @@ pub fn is_redacted(value: &Value) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
     use serde_json::json;
 

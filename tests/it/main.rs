@@ -19,6 +19,7 @@ mod cluster_live;
 mod deploy;
 mod exceptions;
 mod git_history;
+mod history_encodings;
 mod history_renames;
 mod hostile;
 mod in_cluster;

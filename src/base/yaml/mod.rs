@@ -55,7 +55,12 @@ pub fn split_documents(stream: &str) -> Vec<DocumentText<'_>> {
             start = end;
             start_line = line_no + 1;
             directive_start = None;
-        } else if !trimmed.trim().is_empty() && !trimmed.trim_start().starts_with('#') {
+        } else if directive_start.is_some()
+            && !trimmed.trim().is_empty()
+            && !trimmed.trim_start().starts_with('#')
+        {
+            // Only a pending directive cares whether a line has content: the test is
+            // skipped on the other lines of a large stream.
             directive_start = None;
         }
         offset += line.len();

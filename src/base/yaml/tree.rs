@@ -428,6 +428,18 @@ pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
     Ok(docs)
 }
 
+/// Whether [`parse`] would read `text` without an error, checked without building the tree:
+/// for text that holds no anchor (an alias is then an error, as it names no anchor).
+pub fn is_valid(text: &str) -> bool {
+    for event in Parser::new_from_str(text) {
+        match event {
+            Err(_) | Ok((Event::Alias(_), _)) => return false,
+            Ok(_) => {}
+        }
+    }
+    true
+}
+
 enum Frame {
     Seq {
         items: Vec<Node>,

@@ -141,7 +141,7 @@ fn has_extension(path: &str) -> bool {
 }
 
 fn read_version(repo: &Objects, v: &Version, limit: u64) -> Read {
-    match repo.blob(v.blob, limit) {
+    match repo.evidence_blob(v.blob, limit) {
         Err(e) => Read::Skip(Some(format!(
             "cannot read blob {}: {}",
             v.blob,
@@ -152,7 +152,7 @@ fn read_version(repo: &Objects, v: &Version, limit: u64) -> Read {
         ))),
         // Redacted before anything else sees it: what is stored, hashed and analysed is
         // the redacted text, whose lines are the file's lines.
-        Ok(Ok(bytes)) => match text_of(&bytes) {
+        Ok(Ok(bytes)) => match text_of(bytes) {
             Ok(text) => {
                 let redacted = redact::file::redact_file(&v.path, &text);
                 let values = redacted.values;

@@ -85,23 +85,32 @@ pub fn slots(path: &str, text: &str) -> Result<Vec<Slot>, Unreadable> {
     let dir = parent(path);
     let mut out = Vec::new();
     for doc in &docs {
-        match kind {
-            FileKind::Kustomization => kustomize(doc, &dir, &mut out),
-            // A Kubernetes object in a file named like values (a Flux HelmRelease in
-            // `redis-values.yaml`) is read as the object it is.
-            FileKind::HelmValues if is_object(doc) => manifest(doc, &mut out),
-            FileKind::HelmValues => values(
-                doc,
-                &mut |key| Owner::Values {
-                    chart: dir.clone(),
-                    key,
-                },
-                &mut out,
-            ),
-            FileKind::Manifest => manifest(doc, &mut out),
-        }
+        document(kind, &dir, doc, &mut out);
     }
-    // Two documents naming the same owner: the last one counts, as kubectl would apply it.
+    Ok(last_owner_wins(out))
+}
+
+/// The slots of one parsed document of a file of `kind` in directory `dir`, in file order.
+pub(super) fn document(kind: FileKind, dir: &str, doc: &Node, out: &mut Vec<Slot>) {
+    match kind {
+        FileKind::Kustomization => kustomize(doc, dir, out),
+        // A Kubernetes object in a file named like values (a Flux HelmRelease in
+        // `redis-values.yaml`) is read as the object it is.
+        FileKind::HelmValues if is_object(doc) => manifest(doc, out),
+        FileKind::HelmValues => values(
+            doc,
+            &mut |key| Owner::Values {
+                chart: dir.to_string(),
+                key,
+            },
+            out,
+        ),
+        FileKind::Manifest => manifest(doc, out),
+    }
+}
+
+/// Two documents naming the same owner: the last one counts, as kubectl would apply it.
+pub(super) fn last_owner_wins(out: Vec<Slot>) -> Vec<Slot> {
     let mut seen = std::collections::HashSet::new();
     let mut deduped: Vec<Slot> = out
         .into_iter()
@@ -109,7 +118,7 @@ pub fn slots(path: &str, text: &str) -> Result<Vec<Slot>, Unreadable> {
         .filter(|s| seen.insert(s.owner.clone()))
         .collect();
     deduped.reverse();
-    Ok(deduped)
+    deduped
 }
 
 /// A document with `apiVersion`, `kind` and `metadata`: a Kubernetes object, never values.
@@ -119,7 +128,26 @@ fn is_object(doc: &Node) -> bool {
         && doc.get("metadata").is_some()
 }
 
-fn parent(path: &str) -> String {
+/// The last field names of the image and version pointers of the workload-kind table
+/// (`version` for the Prometheus operator kinds), each once: the words a document must hold
+/// for [`manifest`] to find an operator image in it.
+pub(super) fn image_fields() -> Vec<String> {
+    let table = workload_kinds::table();
+    let mut out: Vec<String> = Vec::new();
+    for source in table.rows.iter().flat_map(|r| &r.images) {
+        for p in std::iter::once(&source.image).chain(source.tag.as_ref()) {
+            let last = p.as_str().rsplit('/').next().unwrap_or("");
+            let last = last.replace("~1", "/").replace("~0", "~");
+            if !last.is_empty() && !out.contains(&last) {
+                out.push(last);
+            }
+        }
+    }
+    out
+}
+
+/// The directory of a path, `.` at the top: what names kustomization and values owners.
+pub(super) fn parent(path: &str) -> String {
     match path.rfind('/') {
         Some(i) => path[..i].to_string(),
         None => ".".to_string(),

@@ -16,17 +16,21 @@
 //! with `--all-parents`. A commit belongs to the period by its effective time, its committer
 //! time unless that is before its parent's or after `--as-of` ([`walk`]). Only the period's
 //! commits are diffed, and older ones only while an image in use at the period end has not
-//! yet been traced to the commit that introduced it. Trees are diffed by hand so that
-//! unchanged subtrees are never read ([`tree`]), each distinct blob is read and parsed once,
+//! yet been traced to the commit that introduced it: that walk back goes once over the older
+//! commits for every such image at a time, entering only the directories that hold them.
+//! Trees are diffed by hand so that unchanged subtrees are never read ([`tree`]), each
+//! distinct blob is read once and each distinct YAML document in it parsed once ([`parse`]),
 //! and diffs and parses run on both cores. Every object is read through [`objects`], which
-//! refuses a corrupt loose object before libgit2 can hang on it. Only the files in the
-//! repository's scope ([`crate::collect::scope`]) are listed and diffed; what it leaves out
-//! is listed in the inventory's `excluded` ([`scoped`] applies `--deployed-only`).
+//! refuses a corrupt loose object before libgit2 can hang on it. Blobs are text in UTF-8 or,
+//! with a byte order mark, UTF-16 ([`text_of`]). Only the files in the repository's scope
+//! ([`crate::collect::scope`]) are listed and diffed; what it leaves out is listed in the
+//! inventory's `excluded` ([`scoped`] applies `--deployed-only`).
 
 mod files;
 pub mod images;
 mod manifests;
 mod objects;
+mod parse;
 mod renames;
 mod scoped;
 mod tree;
@@ -43,6 +47,7 @@ use rayon::prelude::*;
 
 use self::images::Slot;
 use self::objects::{Loose, Objects};
+use self::parse::{BlobCache, Check, Parsed};
 use self::walk::{Stamp, Walk, Walked};
 use crate::base::timefmt::rfc3339;
 use crate::collect::scope::{self, Exclusion, Scope};
@@ -235,7 +240,7 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
                         }
                     }
             };
-            let end_files = match tree::list(&repo, end.tree, &keep) {
+            let (end_files, end_links) = match tree::list(&repo, end.tree, &keep) {
                 Ok(d) => {
                     for s in d.submodules {
                         ctx.problems.push(submodule(&ctx, end, &s));
@@ -243,11 +248,11 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
                     for u in &d.unreadable {
                         ctx.problems.push(unreadable_tree(&ctx, end, u, true));
                     }
-                    d.changes
+                    (d.changes, d.links)
                 }
                 Err(e) => {
                     ctx.problems.push(unreadable_commit(&ctx, end, &e));
-                    Vec::new()
+                    (Vec::new(), Vec::new())
                 }
             };
             let mut cache = BlobCache::default();
@@ -260,7 +265,7 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
                 walked.base.clone(),
                 timeline.slots,
             );
-            manifests::load(&ctx, end, &end_files, &mut inventory);
+            manifests::load(&ctx, end, &end_files, &end_links, &mut inventory);
             scoped::explain_out_of_scope(&ctx, end, &mut inventory);
             files::collect(&mut ctx, end, &end_files, &walked, &diffs, &mut inventory);
             let mut left_out = left_out.into_inner();
@@ -491,95 +496,22 @@ fn diff_commit(repo: &Objects, c: &CommitInfo, scope: &Scope) -> Result<tree::Di
     })
 }
 
-/// A blob's image slots, or why they could not be read.
-#[derive(Clone, Debug)]
-enum Parsed {
-    Slots(Arc<Vec<Slot>>),
-    /// Read, not YAML: the line and message.
-    Invalid(u32, String),
-    /// Not text, too large, or unreadable: the message.
-    Skipped(String),
-}
-
-/// Parsed blobs, keyed by blob id and the directory and kind that name their slots.
-#[derive(Default)]
-struct BlobCache {
-    parsed: HashMap<(Oid, String), Parsed>,
-}
-
-impl BlobCache {
-    /// Parses every blob of `wanted` not yet parsed, on both cores.
-    fn fill(&mut self, ctx: &Ctx, wanted: Vec<(Oid, String)>) {
-        let mut todo: Vec<(Oid, String)> = wanted
-            .into_iter()
-            .filter(|k| !self.parsed.contains_key(k))
-            .collect();
-        todo.sort();
-        todo.dedup();
-        let chunk = (todo.len() / (rayon::current_num_threads() * 8)).max(16);
-        let done: Vec<((Oid, String), Parsed)> = todo
-            .par_chunks(chunk)
-            .flat_map_iter(|chunk| {
-                let repo = ctx.open();
-                chunk
-                    .iter()
-                    .map(|(id, path)| {
-                        let parsed = match &repo {
-                            Some(repo) => parse_blob(repo, *id, path, ctx.options.max_blob_bytes),
-                            None => Parsed::Skipped("cannot open the repository".into()),
-                        };
-                        ((*id, path.clone()), parsed)
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        self.parsed.extend(done);
+/// A blob as text, or why it is not text: UTF-16 with a byte order mark (decoded as the
+/// snapshot loader decodes it), else UTF-8 (a BOM is dropped).
+pub(super) fn text_of(mut bytes: Vec<u8>) -> Result<String, String> {
+    if let Some(text) = crate::base::input::decode_utf16(&bytes) {
+        return Ok(text);
     }
-
-    fn get(&self, id: Oid, path: &str) -> Option<&Parsed> {
-        self.parsed.get(&(id, cache_key(path)))
-    }
-
-    /// The slots of a version already parsed, when it parsed.
-    fn slots(&self, id: Option<Oid>, path: &str) -> Option<Arc<Vec<Slot>>> {
-        match id.and_then(|id| self.get(id, path)) {
-            Some(Parsed::Slots(s)) => Some(s.clone()),
-            _ => None,
-        }
-    }
-}
-
-/// Slots depend on the blob and on the directory and file name that name their owner.
-fn cache_key(path: &str) -> String {
-    path.to_string()
-}
-
-fn parse_blob(repo: &Objects, id: Oid, path: &str, limit: u64) -> Parsed {
-    match repo.blob(id, limit) {
-        Err(e) => Parsed::Skipped(format!("cannot read blob {id}: {}", e.message())),
-        Ok(Err(size)) => Parsed::Skipped(format!(
-            "blob is {size} bytes, over the {limit}-byte limit; skipped"
-        )),
-        Ok(Ok(bytes)) => match text_of(&bytes) {
-            Err(why) => Parsed::Skipped(why),
-            Ok(text) => match images::slots(path, &text) {
-                Ok(slots) => Parsed::Slots(Arc::new(slots)),
-                Err(e) => Parsed::Invalid(e.line, e.message),
-            },
-        },
-    }
-}
-
-/// A blob as UTF-8 text (a BOM is dropped), or why it is not text.
-pub(super) fn text_of(bytes: &[u8]) -> Result<String, String> {
-    if let Some(offset) = memchr::memchr(0, bytes) {
+    if let Some(offset) = memchr::memchr(0, &bytes) {
         return Err(format!(
             "binary data (a NUL byte at offset {offset}), not text"
         ));
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    String::from_utf8(bytes.to_vec()).map_err(|e| {
-        let valid = &bytes[..e.utf8_error().valid_up_to()];
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = 1 + memchr::memchr_iter(b'\n', valid).count();
         format!("not valid UTF-8 (first bad byte at line {line})")
     })
@@ -606,18 +538,18 @@ fn timeline(
             .iter()
             .filter(|c| images::file_kind(&c.path).is_some())
         {
-            wanted.extend(c.old.map(|id| (id, cache_key(&c.path))));
-            wanted.extend(c.new.map(|id| (id, cache_key(&c.path))));
+            wanted.extend(c.old.map(|id| (id, c.path.clone())));
+            wanted.extend(c.new.map(|id| (id, c.path.clone())));
         }
     }
     for f in end_files
         .iter()
         .filter(|f| images::file_kind(&f.path).is_some())
     {
-        wanted.extend(f.new.map(|id| (id, cache_key(&f.path))));
+        wanted.extend(f.new.map(|id| (id, f.path.clone())));
     }
     ctx.progress.parsing(wanted.len());
-    cache.fill(ctx, wanted);
+    cache.fill(ctx, wanted, Check::Everything);
 
     let mut changes = Vec::new();
     // Per slot: each change in the period and each rename, under the path and owner it has
@@ -891,8 +823,23 @@ fn read_blob(repo: &Objects, id: Oid, limit: u64) -> Option<Vec<u8>> {
     repo.blob(id, limit).ok().and_then(Result::ok)
 }
 
+/// Commits walked back at a time at first; each batch after doubles, up to [`TRACE_MAX`]:
+/// most images are traced within a few commits, the others by a long walk.
+const TRACE_FIRST: usize = 8;
+const TRACE_MAX: usize = 512;
+
+/// A commit the walk back reads: the period's base, already read, or an older one.
+enum Older {
+    Base(CommitInfo),
+    Placed(Stamp, Result<CommitInfo, String>),
+}
+
 /// Walks back from the period start until every slot in use at the period end that did not
-/// change in the period is traced to the commit that introduced its image.
+/// change in the period is traced to the commit that introduced its image. One pass for all
+/// of them: commits are read in batches, each batch diffed on both cores (entering only the
+/// directories of files still to trace) and its changed blobs parsed together, then the
+/// commits are taken one by one, newest first, exactly as a walk of one commit at a time
+/// would take them; what a batch read beyond the last commit needed is dropped unrecorded.
 fn trace_back(
     ctx: &mut Ctx,
     cache: &mut BlobCache,
@@ -918,126 +865,83 @@ fn trace_back(
     let Some(repo) = ctx.open() else {
         return slots;
     };
-    let mut commit = base;
+    let cut = walk.cut.as_ref().map(|c| c.id);
+    let mut base = base;
     let mut oldest: Option<CommitInfo> = None;
-    while !pending.is_empty() {
-        let Some(c) = commit.take().or_else(|| walk.older()) else {
-            break;
-        };
-        oldest = Some(c.clone());
-        if walk.cut.as_ref().is_some_and(|cut| cut.id == c.id) {
-            // A shallow clone's first commit has parents that are not there: its tree is
-            // not what it added.
+    let mut size = TRACE_FIRST;
+    'walk: while !pending.is_empty() {
+        let mut batch: Vec<Older> = base.take().map(Older::Base).into_iter().collect();
+        batch.extend(
+            walk.older(size - batch.len())
+                .into_iter()
+                .map(|s| Older::Placed(s, walk.info(&s).map_err(|e| e.message().to_string()))),
+        );
+        if batch.is_empty() {
             break;
         }
-        let paths: HashSet<&str> = pending.keys().map(String::as_str).collect();
-        let parent_tree = match c.parents.first() {
-            Some(p) => repo.commit(*p).map(|p| Some(p.tree_id())),
-            None => Ok(None),
-        };
-        let diff =
-            parent_tree.and_then(|t| tree::diff(&repo, t, Some(c.tree), &|x| paths.contains(x)));
-        let diff = match diff {
-            Ok(d) => d,
-            Err(e) => {
-                let p = unreadable_commit(ctx, &c, &e);
-                ctx.problems.push(p);
-                // The slots cannot be traced past a commit that cannot be read.
-                pending.clear();
-                break;
-            }
-        };
-        for u in &diff.unreadable {
-            let p = unreadable_tree(ctx, &c, u, false);
-            ctx.problems.push(p);
-            // Nor past a directory that cannot be read: they were set at or before it.
-            let under: Vec<String> = pending
-                .keys()
-                .filter(|p| p.starts_with(&u.dir))
-                .cloned()
-                .collect();
-            for path in under {
-                for i in pending.remove(&path).unwrap_or_default() {
-                    slots[i].introduced = Some(Introduced::AtOrBefore {
-                        commit: c.id.to_string(),
-                        time: rfc3339(c.time),
-                    });
-                }
-            }
-        }
-        let wanted: Vec<(Oid, String)> = diff
-            .changes
+        size = (size * 2).min(TRACE_MAX);
+        let diffs = trace_diffs(ctx, &repo, &batch, cut, &pending);
+        let changes: Vec<tree::Change> = diffs
             .iter()
-            .flat_map(|ch| {
-                [ch.old, ch.new]
-                    .into_iter()
-                    .flatten()
-                    .map(|id| (id, cache_key(&ch.path)))
-            })
+            .flatten()
+            .flat_map(|d| d.changes.iter().cloned())
             .collect();
-        cache.fill(ctx, wanted);
-        // Every slot step of this commit (renames, moves across files), read only when a
-        // pending slot is not found where it was: at most once per commit.
-        let mut steps: Option<Vec<renames::Step>> = None;
-        let mut repath: Vec<usize> = Vec::new();
-        for ch in &diff.changes {
-            let Some(indexes) = pending.remove(&ch.path) else {
-                continue;
+        cache.fill(ctx, blobs_of(&changes), Check::ImagesOnly);
+        // The files the batch was diffed for: a slot followed back across a rename in this
+        // batch is then looked for at its earlier path, which the older commits of the
+        // batch are diffed for again.
+        let diffed: HashSet<String> = pending.keys().cloned().collect();
+        for (item, diff) in batch.into_iter().zip(diffs) {
+            if pending.is_empty() {
+                break 'walk;
+            }
+            let diff = if pending.keys().any(|p| !diffed.contains(p)) {
+                let mut again = trace_diffs(ctx, &repo, std::slice::from_ref(&item), cut, &pending);
+                let again = again.pop().unwrap_or(diff);
+                if let Ok(d) = &again {
+                    cache.fill(ctx, blobs_of(&d.changes), Check::ImagesOnly);
+                }
+                again
+            } else {
+                diff
             };
-            let old = cache.slots(ch.old, &ch.path).unwrap_or_default();
-            let new = cache.slots(ch.new, &ch.path);
-            let mut kept = Vec::new();
-            for i in indexes {
-                let owner = idents[i].1.clone();
-                let mut was = renames::before(&old, new.as_deref().map(Vec::as_slice), &owner)
-                    .map(|o| (ch.path.clone(), o.clone()));
-                if was.is_none() {
-                    let steps = steps.get_or_insert_with(|| commit_steps(ctx, cache, &repo, &c));
-                    was = steps
-                        .iter()
-                        .find(|s| {
-                            s.path == ch.path && s.new.as_ref().is_some_and(|n| n.owner == owner)
-                        })
-                        .and_then(|s| s.old.clone().map(|o| (s.from.clone(), o)));
-                }
-                match was {
-                    Some((from, o)) if o.image == slots[i].image => {
-                        if o.owner != owner || from != ch.path {
-                            // Renamed or moved by this commit: the slot's history goes on
-                            // under its earlier name.
-                            slots[i].renamed.insert(
-                                0,
-                                Renamed {
-                                    commit: c.id.to_string(),
-                                    time: rfc3339(c.time),
-                                    from_path: from.clone(),
-                                    from: o.owner.clone(),
-                                },
-                            );
-                            idents[i] = (from, o.owner);
-                        }
-                        if idents[i].0 == ch.path {
-                            kept.push(i);
-                        } else {
-                            repath.push(i);
+            let c = match item {
+                Older::Base(c) => c,
+                Older::Placed(s, read) => {
+                    walk.note(&s);
+                    match read {
+                        Ok(c) => c,
+                        Err(message) => {
+                            // The history cannot be read past it.
+                            walk.broken.push((s.id, message));
+                            break 'walk;
                         }
                     }
-                    _ => {
-                        slots[i].introduced = Some(Introduced::At {
-                            commit: c.id.to_string(),
-                            time: rfc3339(c.time),
-                        });
-                    }
                 }
+            };
+            oldest = Some(c.clone());
+            if cut == Some(c.id) {
+                // A shallow clone's first commit has parents that are not there: its tree is
+                // not what it added.
+                break 'walk;
             }
-            if !kept.is_empty() {
-                pending.insert(ch.path.clone(), kept);
-            }
+            let diff = match diff {
+                Ok(d) => d,
+                Err(e) => {
+                    let p = unreadable_commit(ctx, &c, &e);
+                    ctx.problems.push(p);
+                    // The slots cannot be traced past a commit that cannot be read.
+                    pending.clear();
+                    break 'walk;
+                }
+            };
+            let at = Traced {
+                repo: &repo,
+                commit: &c,
+                diff: &diff,
+            };
+            trace_commit(ctx, cache, at, &mut pending, &mut slots, &mut idents);
         }
-        for i in repath {
-            pending.entry(idents[i].0.clone()).or_default().push(i);
-        }
-        commit = None;
     }
     if let Some(oldest) = oldest {
         for i in pending.into_values().flatten() {
@@ -1078,10 +982,10 @@ fn commit_steps(
     let units = units(&diff.changes, &moved);
     let mut wanted = Vec::new();
     for u in &units {
-        wanted.extend(u.old.map(|id| (id, cache_key(u.from))));
-        wanted.extend(u.new.map(|id| (id, cache_key(u.path))));
+        wanted.extend(u.old.map(|id| (id, u.from.to_string())));
+        wanted.extend(u.new.map(|id| (id, u.path.to_string())));
     }
-    cache.fill(ctx, wanted);
+    cache.fill(ctx, wanted, Check::ImagesOnly);
     let mut steps = Vec::new();
     for u in &units {
         let old = cache.slots(u.old, u.from).unwrap_or_default();
@@ -1095,6 +999,169 @@ fn commit_steps(
         steps.extend(renames::steps(u.from, u.path, &old, &new));
     }
     renames::join_moves(steps)
+}
+
+/// Each commit of a batch diffed against its first parent, keeping the files still to trace
+/// and entering only their directories, on both cores.
+fn trace_diffs(
+    ctx: &Ctx,
+    repo: &Objects,
+    batch: &[Older],
+    cut: Option<Oid>,
+    pending: &BTreeMap<String, Vec<usize>>,
+) -> Diffs {
+    let paths: HashSet<&str> = pending.keys().map(String::as_str).collect();
+    let dirs: HashSet<&str> = pending
+        .keys()
+        .flat_map(|p| p.match_indices('/').map(move |(i, _)| &p[..=i]))
+        .collect();
+    let diff = |repo: &Objects, item: &Older| -> Result<tree::Diff, git2::Error> {
+        let c = match item {
+            Older::Base(c) | Older::Placed(_, Ok(c)) => c,
+            Older::Placed(_, Err(_)) => return Ok(tree::Diff::default()),
+        };
+        if cut == Some(c.id) {
+            return Ok(tree::Diff::default());
+        }
+        let parent = match c.parents.first() {
+            Some(p) => Some(repo.commit(*p)?.tree_id()),
+            None => None,
+        };
+        tree::diff_within(repo, parent, Some(c.tree), &|x| paths.contains(x), &|d| {
+            dirs.contains(d)
+        })
+    };
+    if batch.len() < 32 {
+        return batch.iter().map(|item| diff(repo, item)).collect();
+    }
+    let chunk = batch.len().div_ceil(rayon::current_num_threads().max(1));
+    batch
+        .par_chunks(chunk)
+        .flat_map_iter(|chunk| {
+            let repo = ctx.open();
+            chunk
+                .iter()
+                .map(|item| match &repo {
+                    Some(repo) => diff(repo, item),
+                    None => Err(git2::Error::from_str("cannot open the repository")),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The blobs, old and new, of a diff's changes, for the cache.
+fn blobs_of(changes: &[tree::Change]) -> Vec<(Oid, String)> {
+    changes
+        .iter()
+        .flat_map(|ch| {
+            [ch.old, ch.new]
+                .into_iter()
+                .flatten()
+                .map(|id| (id, ch.path.clone()))
+        })
+        .collect()
+}
+
+/// A commit the walk back is at, and its diff for the files still to trace.
+struct Traced<'a> {
+    repo: &'a Objects,
+    commit: &'a CommitInfo,
+    diff: &'a tree::Diff,
+}
+
+/// Dates the pending slots that a commit changed, and follows the ones it renamed or moved
+/// back to their earlier path and owner (`idents`).
+fn trace_commit(
+    ctx: &mut Ctx,
+    cache: &mut BlobCache,
+    at: Traced<'_>,
+    pending: &mut BTreeMap<String, Vec<usize>>,
+    slots: &mut [SlotHistory],
+    idents: &mut [(String, Owner)],
+) {
+    let Traced {
+        repo,
+        commit: c,
+        diff,
+    } = at;
+    for u in &diff.unreadable {
+        let p = unreadable_tree(ctx, c, u, false);
+        ctx.problems.push(p);
+        // Nor past a directory that cannot be read: they were set at or before it.
+        let under: Vec<String> = pending
+            .keys()
+            .filter(|p| p.starts_with(&u.dir))
+            .cloned()
+            .collect();
+        for path in under {
+            for i in pending.remove(&path).unwrap_or_default() {
+                slots[i].introduced = Some(Introduced::AtOrBefore {
+                    commit: c.id.to_string(),
+                    time: rfc3339(c.time),
+                });
+            }
+        }
+    }
+    // Every slot step of this commit (renames, moves across files), read only when a
+    // pending slot is not found where it was: at most once per commit.
+    let mut steps: Option<Vec<renames::Step>> = None;
+    let mut repath: Vec<usize> = Vec::new();
+    for ch in &diff.changes {
+        let Some(indexes) = pending.remove(&ch.path) else {
+            continue;
+        };
+        let old = cache.slots(ch.old, &ch.path).unwrap_or_default();
+        let new = cache.slots(ch.new, &ch.path);
+        let mut kept = Vec::new();
+        for i in indexes {
+            let owner = idents[i].1.clone();
+            let mut was = renames::before(&old, new.as_deref().map(Vec::as_slice), &owner)
+                .map(|o| (ch.path.clone(), o.clone()));
+            if was.is_none() {
+                let steps = steps.get_or_insert_with(|| commit_steps(ctx, cache, repo, c));
+                was = steps
+                    .iter()
+                    .find(|s| s.path == ch.path && s.new.as_ref().is_some_and(|n| n.owner == owner))
+                    .and_then(|s| s.old.clone().map(|o| (s.from.clone(), o)));
+            }
+            match was {
+                Some((from, o)) if o.image == slots[i].image => {
+                    if o.owner != owner || from != ch.path {
+                        // Renamed or moved by this commit: the slot's history goes on
+                        // under its earlier name.
+                        slots[i].renamed.insert(
+                            0,
+                            Renamed {
+                                commit: c.id.to_string(),
+                                time: rfc3339(c.time),
+                                from_path: from.clone(),
+                                from: o.owner.clone(),
+                            },
+                        );
+                        idents[i] = (from, o.owner);
+                    }
+                    if idents[i].0 == ch.path {
+                        kept.push(i);
+                    } else {
+                        repath.push(i);
+                    }
+                }
+                _ => {
+                    slots[i].introduced = Some(Introduced::At {
+                        commit: c.id.to_string(),
+                        time: rfc3339(c.time),
+                    });
+                }
+            }
+        }
+        if !kept.is_empty() {
+            pending.insert(ch.path.clone(), kept);
+        }
+    }
+    for i in repath {
+        pending.entry(idents[i].0.clone()).or_default().push(i);
+    }
 }
 
 fn broken_history(ctx: &Ctx, id: Oid, message: &str) -> Problem {

@@ -3,7 +3,10 @@
 //!
 //! Takes two tree ids (either may be absent: a root commit, a removed directory) and a path
 //! filter, and gives the blobs that were added, removed or modified under paths the filter
-//! keeps, plus the submodules met on the way (noted, never followed). The diff itself has
+//! keeps, plus the submodules met on the way (noted, never followed) and the symbolic links
+//! added or changed (whatever the filter says: the manifest loader follows links to
+//! directories as well as files). [`diff_within`] also takes the directories worth entering,
+//! so that tracing a few files back does not read every changed subtree. The diff itself has
 //! no rename detection (a moved file is a removal and an addition, as `git log --no-renames`
 //! shows it) and never reads blob contents; [`renames`] pairs the removals and additions of
 //! one diff the way git's default rename detection does (the same blob, else at least 50%
@@ -33,6 +36,8 @@ pub struct Change {
 #[derive(Debug, Default)]
 pub struct Diff {
     pub changes: Vec<Change>,
+    /// Symbolic links added or changed: their path and the blob holding each side's target.
+    pub links: Vec<Change>,
     /// Paths of submodules added or changed.
     pub submodules: Vec<String>,
     /// Directories whose tree could not be read on one side: what changed under them is
@@ -86,6 +91,14 @@ fn compare(a: &Entry, b: &Entry) -> std::cmp::Ordering {
         .cmp(b.name.iter().copied().map(Some).chain([tail(b)]))
 }
 
+/// Which paths a diff reports, and which directories it enters.
+struct Filter<'a> {
+    /// Files (by path) whose changes are kept.
+    keep: &'a dyn Fn(&str) -> bool,
+    /// Directories (by path with its slash, `apps/web/`) that may hold a kept file.
+    descend: &'a dyn Fn(&str) -> bool,
+}
+
 /// Diffs two trees, keeping the blobs whose path `keep` accepts.
 pub fn diff(
     repo: &Objects,
@@ -93,13 +106,26 @@ pub fn diff(
     new: Option<Oid>,
     keep: &dyn Fn(&str) -> bool,
 ) -> Result<Diff, git2::Error> {
+    diff_within(repo, old, new, keep, &|_| true)
+}
+
+/// [`diff`], entering only the directories `descend` accepts (given with their slash,
+/// `apps/web/`): what changed elsewhere is not read.
+pub fn diff_within(
+    repo: &Objects,
+    old: Option<Oid>,
+    new: Option<Oid>,
+    keep: &dyn Fn(&str) -> bool,
+    descend: &dyn Fn(&str) -> bool,
+) -> Result<Diff, git2::Error> {
     let mut out = Diff::default();
     if old == new {
         return Ok(out);
     }
     let old = old.map(|id| tree(repo, id, "")).transpose()?;
     let new = new.map(|id| tree(repo, id, "")).transpose()?;
-    walk(repo, old.as_ref(), new.as_ref(), "", keep, &mut out)?;
+    let filter = Filter { keep, descend };
+    walk(repo, old.as_ref(), new.as_ref(), "", &filter, &mut out)?;
     Ok(out)
 }
 
@@ -125,7 +151,7 @@ fn walk(
     old: Option<&Tree<'_>>,
     new: Option<&Tree<'_>>,
     prefix: &str,
-    keep: &dyn Fn(&str) -> bool,
+    filter: &Filter<'_>,
     out: &mut Diff,
 ) -> Result<(), git2::Error> {
     let a = entries(old);
@@ -139,21 +165,21 @@ fn walk(
         };
         match order {
             std::cmp::Ordering::Less => {
-                side(repo, Some(&a[i]), None, prefix, keep, out)?;
+                side(repo, Some(&a[i]), None, prefix, filter, out)?;
                 i += 1;
             }
             std::cmp::Ordering::Greater => {
-                side(repo, None, Some(&b[j]), prefix, keep, out)?;
+                side(repo, None, Some(&b[j]), prefix, filter, out)?;
                 j += 1;
             }
             std::cmp::Ordering::Equal => {
                 let (x, y) = (&a[i], &b[j]);
                 if x.id != y.id || x.mode != y.mode {
                     if x.is_tree() == y.is_tree() {
-                        side(repo, Some(x), Some(y), prefix, keep, out)?;
+                        side(repo, Some(x), Some(y), prefix, filter, out)?;
                     } else {
-                        side(repo, Some(x), None, prefix, keep, out)?;
-                        side(repo, None, Some(y), prefix, keep, out)?;
+                        side(repo, Some(x), None, prefix, filter, out)?;
+                        side(repo, None, Some(y), prefix, filter, out)?;
                     }
                 }
                 i += 1;
@@ -170,7 +196,7 @@ fn side(
     old: Option<&Entry>,
     new: Option<&Entry>,
     prefix: &str,
-    keep: &dyn Fn(&str) -> bool,
+    filter: &Filter<'_>,
     out: &mut Diff,
 ) -> Result<(), git2::Error> {
     let name = old.or(new).map(|e| &e.name[..]).unwrap_or_default();
@@ -178,6 +204,9 @@ fn side(
     let any = old.or(new).expect("one side exists");
     if any.is_tree() {
         let dir = format!("{path}/");
+        if !(filter.descend)(&dir) {
+            return Ok(());
+        }
         let load = |e: Option<&Entry>| -> Result<Option<Tree<'_>>, git2::Error> {
             e.map(|e| tree(repo, e.id, &dir)).transpose()
         };
@@ -191,15 +220,25 @@ fn side(
                 return Ok(());
             }
         };
-        return walk(repo, o.as_ref(), n.as_ref(), &dir, keep, out);
+        return walk(repo, o.as_ref(), n.as_ref(), &dir, filter, out);
     }
     if new.is_some_and(|e| e.mode == MODE_COMMIT) {
         out.submodules.push(path);
         return Ok(());
     }
+    if let Some(n) = new.filter(|e| e.mode == MODE_LINK) {
+        let o = old.filter(|e| e.mode == MODE_LINK).map(|e| e.id);
+        if o != Some(n.id) {
+            out.links.push(Change {
+                path: path.clone(),
+                old: o,
+                new: Some(n.id),
+            });
+        }
+    }
     let blob = |e: Option<&Entry>| e.filter(|e| is_file(e.mode)).map(|e| e.id);
     let (o, n) = (blob(old), blob(new));
-    if (o.is_some() || n.is_some()) && o != n && keep(&path) {
+    if (o.is_some() || n.is_some()) && o != n && (filter.keep)(&path) {
         out.changes.push(Change {
             path,
             old: o,

@@ -208,7 +208,8 @@ impl<'o> Walk<'o> {
         self.info(stamp).ok()
     }
 
-    fn info(&self, s: &Stamp) -> Result<CommitInfo, git2::Error> {
+    /// Reads a commit the walk has placed, without noting anything about it.
+    pub fn info(&self, s: &Stamp) -> Result<CommitInfo, git2::Error> {
         let c = self.objects.commit(s.id)?;
         Ok(CommitInfo {
             id: s.id,
@@ -232,7 +233,7 @@ impl<'o> Walk<'o> {
     }
 
     /// Keeps a commit whose time was replaced, once.
-    fn note(&mut self, s: &Stamp) {
+    pub fn note(&mut self, s: &Stamp) {
         if s.replaced() && self.noted.insert(s.id) {
             self.replaced.push(*s);
         }
@@ -299,17 +300,22 @@ impl<'o> Walk<'o> {
         out
     }
 
-    /// The next older commit before the period start (merges left out with
-    /// `--all-parents`), for tracing images back.
-    pub fn older(&mut self) -> Option<CommitInfo> {
-        while let Some(s) = self.order.get(self.next).copied() {
+    /// The next `n` older commits before the period start (merges left out with
+    /// `--all-parents`), for tracing images back: placed but neither read nor noted. The
+    /// caller reads them ([`Walk::info`]) and notes the ones it uses ([`Walk::note`]), so
+    /// that reading ahead records nothing about commits it then does not need.
+    pub fn older(&mut self, n: usize) -> Vec<Stamp> {
+        let mut out = Vec::new();
+        while out.len() < n
+            && let Some(s) = self.order.get(self.next).copied()
+        {
             self.next += 1;
             if s.effective >= self.start || (self.all_parents && s.merge) {
                 continue;
             }
-            return self.take(&s);
+            out.push(s);
         }
-        None
+        out
     }
 }
 
