@@ -8,7 +8,7 @@
 //! ([`yaml::split_documents`]) and each document is looked up by a 128-bit hash of its text
 //! (with what names its slots: the file kind, and the directory for kustomizations and Helm
 //! values); only a document never seen is parsed. A document whose text cannot name an image
-//! (no `image`/`Image`/`images` key anywhere in it: every slot shape has one) is checked for
+//! (no word of a key that can carry one anywhere in it, [`IMAGE_WORDS`]) is checked for
 //! syntax only, without building its tree, since a version of the period that does not
 //! parse must still be reported. When an image is traced back before the period
 //! ([`Check::ImagesOnly`]) such a document is not read at all: no problem is reported about
@@ -270,10 +270,28 @@ fn parse_document(kind: FileKind, dir: &str, text: &str, check: Check) -> Option
     Some(Arc::new(out))
 }
 
-/// Every slot shape has a key holding `image` or `Image` (`image`, `images`, `initImage`...);
-/// a backslash could spell one in a quoted key.
+/// Words of the keys that can carry an image, kept conservative: every slot shape read
+/// today has a key holding `image` or `Image` (`image`, `images`, `initImage`...), and the
+/// shapes that name an image by its parts (`repository`/`tag`/`registry`, kustomize's
+/// `newName`/`newTag`/`digest`, an operator's `version`) are covered too, so that a slot
+/// shape added later is not skipped. A backslash could spell any of them in a quoted key.
+const IMAGE_WORDS: [&str; 11] = [
+    "mage",
+    "repository",
+    "registry",
+    "digest",
+    "newName",
+    "newTag",
+    "tag:",
+    "tag\"",
+    "version:",
+    "version\"",
+    "\\",
+];
+
+/// Whether a document can name an image: when in doubt, it can.
 fn may_name_an_image(text: &str) -> bool {
-    text.contains("mage") || text.contains('\\')
+    IMAGE_WORDS.iter().any(|w| text.contains(w))
 }
 
 /// Whether documents can be parsed one by one with the result of parsing the whole: no
@@ -382,6 +400,17 @@ mod tests {
             );
         }
         assert!(!can_cut("a: &x 1\n"));
+        assert!(!may_name_an_image(
+            "kind: CustomResourceDefinition\nspec: {versions: [{name: v1}]}\n"
+        ));
+        for text in [
+            "image: x",
+            "redis: {repository: r, tag: \"7\"}",
+            "spec: {version: v2.45.0}",
+            "\"tag\": \"1\"",
+        ] {
+            assert!(may_name_an_image(text), "{text}");
+        }
         assert!(can_cut("url: https://x?a=1&b=2\n"));
     }
 
