@@ -405,3 +405,31 @@ fn report_again(dir: &Path) -> Value {
     fs::remove_dir_all(dir.join("out")).unwrap();
     report(dir, &["--repo", "repo", "--period", "2026-Q3"])
 }
+
+/// An operator kind the config adds names its image in fields of its own (no `image` key
+/// anywhere): the history still reads the versions that change them.
+#[test]
+fn an_operator_kind_added_in_the_config_is_traced_by_its_own_fields() {
+    const ENGINE_ROW: &str = "workload-kinds:\n  - group: example.com\n    kind: Engine\n    \
+        version: v1\n    plural: engines\n    images:\n      - container: engine\n        \
+        image: /spec/runs\n        tag: /spec/release\n";
+    let engine = |release: &str| {
+        format!(
+            "apiVersion: example.com/v1\nkind: Engine\nmetadata: {{name: e, namespace: shop}}\n\
+             spec:\n  runs: ghcr.io/acme/engine\n  release: \"{release}\"\n"
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("evidencer.yaml"), ENGINE_ROW).unwrap();
+    let r = Repo::init(&dir.path().join("repo"));
+    r.write("apps/engine.yaml", &engine("1.0"));
+    r.commit("2026-06-01T10:00:00Z", "Ann", "engine", &[]);
+    r.write("apps/engine.yaml", &engine("1.1"));
+    r.commit("2026-08-03T10:00:00Z", "Bob", "bump engine", &[]);
+    let report = report(dir.path(), &["--repo", "repo", "--period", "2026-Q3"]);
+    let got: Vec<(String, Value)> = changes(&report)
+        .into_iter()
+        .map(|(_, _, author, _, _, new)| (author, new))
+        .collect();
+    assert_eq!(got, [("Bob".to_string(), json!("ghcr.io/acme/engine:1.1"))]);
+}

@@ -8,7 +8,7 @@
 //! ([`yaml::split_documents`]) and each document is looked up by a 128-bit hash of its text
 //! (with what names its slots: the file kind, and the directory for kustomizations and Helm
 //! values); only a document never seen is parsed. A document whose text cannot name an image
-//! (no `image`/`Image`/`images` key anywhere in it: every slot shape has one) is checked for
+//! (no word of a key that can carry one anywhere in it, [`IMAGE_WORDS`]) is checked for
 //! syntax only, without building its tree, since a version of the period that does not
 //! parse must still be reported. When an image is traced back before the period
 //! ([`Check::ImagesOnly`]) such a document is not read at all: no problem is reported about
@@ -278,17 +278,34 @@ fn parse_document(kind: FileKind, dir: &str, text: &str, check: Check) -> Option
     Some(Arc::new(out))
 }
 
-/// Whether a document's text has a key some slot shape reads: one holding `image` or
-/// `Image` (`image`, `images`, `initImage`...), a values `repository` (with its `tag`), or
-/// the last field of an image or version pointer of a workload-kind row (the Prometheus
-/// operator's `version`, a row the config adds); a backslash could spell any in a quoted key.
+/// Words of the keys that can carry an image, kept conservative: every slot shape read
+/// today has a key holding `image` or `Image` (`image`, `images`, `initImage`...), and the
+/// shapes that name an image by its parts (`repository`/`tag`/`registry`, kustomize's
+/// `newName`/`newTag`/`digest`, an operator's `version`) are covered too, so that a slot
+/// shape added later is not skipped. A backslash could spell any of them in a quoted key.
+const IMAGE_WORDS: [&str; 11] = [
+    "mage",
+    "repository",
+    "registry",
+    "digest",
+    "newName",
+    "newTag",
+    "tag:",
+    "tag\"",
+    "version:",
+    "version\"",
+    "\\",
+];
+
+/// Whether a document can name an image: when in doubt, it can. Rows the config adds to the
+/// workload-kind table may read other fields: the last field of each image and version
+/// pointer counts too ([`images::image_fields`]), as a key (followed by `:` or `"`).
 fn may_name_an_image(text: &str) -> bool {
-    text.contains("mage")
-        || text.contains("repository")
-        || text.contains('\\')
-        || images::image_fields()
-            .iter()
-            .any(|f| text.contains(f.as_str()))
+    IMAGE_WORDS.iter().any(|w| text.contains(w))
+        || images::image_fields().iter().any(|f| {
+            text.match_indices(f.as_str())
+                .any(|(i, _)| matches!(text.as_bytes().get(i + f.len()), Some(b':' | b'"')))
+        })
 }
 
 /// Whether documents can be parsed one by one with the result of parsing the whole: no
@@ -397,6 +414,17 @@ mod tests {
             );
         }
         assert!(!can_cut("a: &x 1\n"));
+        assert!(!may_name_an_image(
+            "kind: CustomResourceDefinition\nspec: {versions: [{name: v1}]}\n"
+        ));
+        for text in [
+            "image: x",
+            "redis: {repository: r, tag: \"7\"}",
+            "spec: {version: v2.45.0}",
+            "\"tag\": \"1\"",
+        ] {
+            assert!(may_name_an_image(text), "{text}");
+        }
         assert!(can_cut("url: https://x?a=1&b=2\n"));
     }
 
