@@ -10,6 +10,7 @@
 //! applies a snapshot's `manifest.json`.
 
 pub mod attestations;
+pub mod audit;
 pub mod cluster;
 pub mod git;
 pub mod ingest;
