@@ -25,6 +25,7 @@ use crate::bundle::verify::VerifyError;
 use crate::bundle::{self, BundleError, BundleInput};
 use crate::checks::{self, CheckContext, CheckSettings};
 use crate::collect::attestations::{self, AttestationError};
+use crate::collect::audit::{self, AuditLog};
 use crate::collect::cluster::write::{CollectError, collect_snapshot};
 use crate::collect::cluster::{self, ClusterError};
 use crate::collect::git::{self, GitOptions};
@@ -161,7 +162,11 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     let started = Instant::now();
     // Every collector, the facts and the checks read the same workload kinds.
     crate::evidence::workload_kinds::install(&settings.workload_kinds);
-    if settings.snapshots.is_empty() && settings.repos.is_empty() && !settings.cluster {
+    if settings.snapshots.is_empty()
+        && settings.repos.is_empty()
+        && settings.audit_logs.is_empty()
+        && !settings.cluster
+    {
         return Err(AppError::NoInput);
     }
     let as_of = match &settings.as_of {
@@ -224,7 +229,9 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     };
 
     let stage = Instant::now();
-    let inventory = collect(settings, period.as_ref(), as_of, attested.inventory())?;
+    let (audit, mut seed) = read_audit_logs(settings, period.as_ref().map(|(p, _)| p));
+    seed.merge(attested.inventory());
+    let inventory = collect(settings, period.as_ref(), as_of, seed)?;
     tracing::debug!(
         objects = inventory.objects.len(),
         ms = stage.elapsed().as_millis() as u64,
@@ -242,6 +249,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         period: period.as_ref().map(|(p, _)| p.clone()),
         max_image_age_days: settings.max_image_age_days,
         attestations: attested.list.clone().into(),
+        audit: settings.audit.clone(),
     };
     let stage = Instant::now();
     let mut findings = {
@@ -250,6 +258,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
             inventory: &inventory,
             facts: &facts,
             settings: &check_settings,
+            audit: audit.as_ref(),
         };
         checks::run_all(&ctx)
     };
@@ -495,6 +504,23 @@ fn audit_period(
         None if !settings.repos.is_empty() => Some((period::parse(DEFAULT_PERIOD, as_of)?, true)),
         None => None,
     })
+}
+
+/// Reads the `--audit-log` inputs, when any: the log for the checks, and its sources, file
+/// and event records and problems for the inventory. The events kept as evidence are those
+/// within the period (all of them without one).
+fn read_audit_logs(settings: &Settings, period: Option<&Period>) -> (Option<AuditLog>, Inventory) {
+    if settings.audit_logs.is_empty() {
+        return (None, Inventory::default());
+    }
+    let inputs: Vec<String> = settings
+        .audit_logs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let log = audit::read(&inputs, &audit::ReadOptions::default());
+    let inventory = log.inventory(&inputs, period.map(|p| (p.start, p.end)));
+    (Some(log), inventory)
 }
 
 /// The period a run that reads Git history uses when none is given.

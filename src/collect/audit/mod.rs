@@ -33,8 +33,11 @@ use serde::Serialize;
 pub use classify::{Action, ContainerImage, ImageChange, Level, Stage, Unknown};
 pub use coverage::{Coverage, FileCoverage, Gaps, Hole, Span};
 
+use crate::evidence::inventory::Inventory;
 use crate::evidence::inventory::{Problem, ProblemLevel};
-use crate::evidence::record::{EvidenceKind, EvidenceRecord, evidence_id, sha256_hex};
+use crate::evidence::record::{
+    EvidenceKind, EvidenceRecord, Source, SourceKind, evidence_id, sha256_hex,
+};
 use classify::{Detail, Head, PodSpecs};
 use coverage::{FileTimes, to_datetime};
 use lines::{Line, Opened};
@@ -222,6 +225,101 @@ pub struct AuditLog {
     pub dropped: u64,
     pub coverage: Coverage,
     pub problems: Vec<Problem>,
+}
+
+impl AuditLog {
+    /// The log as evidence: one source per `--audit-log` argument (its files, events and
+    /// time range in its details), one record per file with the file's sha256, one record
+    /// per event of interest within `[start, end]` (the events findings cite; the rest of
+    /// the log is not kept), and the problems met.
+    pub fn inventory(
+        &self,
+        inputs: &[String],
+        within: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> Inventory {
+        let mut inventory = Inventory::default();
+        for input in inputs {
+            let files: Vec<&FileSummary> =
+                self.files.iter().filter(|f| &f.input == input).collect();
+            let mut details = BTreeMap::new();
+            details.insert("files".to_string(), files.len().to_string());
+            details.insert(
+                "events".to_string(),
+                files.iter().map(|f| f.events).sum::<u64>().to_string(),
+            );
+            let first = files.iter().filter_map(|f| f.coverage.first).min();
+            let last = files.iter().filter_map(|f| f.coverage.last).max();
+            if let Some(first) = first {
+                details.insert(
+                    "first_event".to_string(),
+                    crate::base::timefmt::rfc3339(first),
+                );
+            }
+            if let Some(last) = last {
+                details.insert(
+                    "last_event".to_string(),
+                    crate::base::timefmt::rfc3339(last),
+                );
+            }
+            let shapes: std::collections::BTreeSet<&str> = files
+                .iter()
+                .filter_map(|f| f.shape)
+                .map(Shape::describe)
+                .collect();
+            if !shapes.is_empty() {
+                details.insert(
+                    "shapes".to_string(),
+                    shapes.into_iter().collect::<Vec<_>>().join(", "),
+                );
+            }
+            let source = source_id(input);
+            for file in &files {
+                let Some(sha256) = &file.sha256 else { continue };
+                inventory.records.push(EvidenceRecord {
+                    id: evidence_id(&source, &file.file),
+                    source: source.clone(),
+                    kind: EvidenceKind::File,
+                    locator: file.file.clone(),
+                    sha256: sha256.clone(),
+                    collected_at: None,
+                    time: None,
+                    describes: format!(
+                        "Audit log file {} ({}, {} events)",
+                        file.file,
+                        file.shape.map_or("no known shape", Shape::describe),
+                        file.events
+                    ),
+                });
+            }
+            inventory.sources.push(Source {
+                id: source,
+                kind: SourceKind::AuditLog,
+                location: input.clone(),
+                // Findings keep their ids from one quarter's logs to the next.
+                identity: "audit-log".to_string(),
+                details,
+            });
+        }
+        inventory.records.extend(
+            self.events
+                .iter()
+                // Denied requests changed nothing and no finding cites them.
+                .filter(|e| e.succeeded() != Some(false))
+                .filter(|e| within.is_none_or(|(start, end)| (start..=end).contains(&e.time)))
+                .map(AuditEvent::evidence_record),
+        );
+        inventory.problems.extend(self.problems.iter().cloned());
+        inventory
+    }
+
+    /// The record id of each file read, by display path, for findings that cite the files.
+    pub fn file_record_ids(&self) -> Vec<String> {
+        self.files
+            .iter()
+            .filter(|f| f.sha256.is_some())
+            .map(|f| evidence_id(&source_id(&f.input), &f.file))
+            .collect()
+    }
 }
 
 /// Reads every file the arguments name, in order (see the module doc).
