@@ -67,7 +67,10 @@ fn options() -> Options {
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().unwrap_or_else(|| panic!("{name} needs a value"));
+        let mut value = |name: &str| {
+            args.next()
+                .unwrap_or_else(|| panic!("{name} needs a value"))
+        };
         match arg.as_str() {
             "--size" => o.size = parse_size(&value("--size")),
             "--runs" => o.runs = value("--runs").parse().expect("--runs N"),
@@ -190,7 +193,13 @@ fn event_line(rng: &mut Rng, now: u64, out: &mut String) -> bool {
         // A pod created by a controller, logged at Request with its body.
         1..=60 => {
             let pod = format!("api-{}-{}", rng.below(50), rng.below(99_999));
-            head(out, "Request", "ResponseComplete", "create", &format!("/api/v1/namespaces/{ns}/pods"));
+            head(
+                out,
+                "Request",
+                "ResponseComplete",
+                "create",
+                &format!("/api/v1/namespaces/{ns}/pods"),
+            );
             let _ = write!(
                 out,
                 r#""user":{{"username":"system:serviceaccount:kube-system:replicaset-controller","groups":["system:serviceaccounts","system:serviceaccounts:kube-system","system:authenticated"]}},"sourceIPs":["10.0.0.12"],"userAgent":"kube-controller-manager/v1.31.0 (linux/amd64) kubernetes/abc/system:serviceaccount:kube-system:replicaset-controller","objectRef":{{"resource":"pods","namespace":"{ns}","name":"{pod}","apiVersion":"v1"}},"requestObject":{{"kind":"Pod","apiVersion":"v1","metadata":{{"name":"{pod}","namespace":"{ns}","labels":{{"app":"api","pod-template-hash":"7c9d"}},"ownerReferences":[{{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"api-7c9d","uid":"{id}","controller":true,"blockOwnerDeletion":true}}]}},"spec":{{"containers":[{{"name":"app","image":"registry.example.com/shop/api:1.{}.0","ports":[{{"containerPort":8080,"protocol":"TCP"}}],"resources":{{"limits":{{"cpu":"500m","memory":"256Mi"}}}},"securityContext":{{"runAsNonRoot":true,"readOnlyRootFilesystem":true}}}}],"restartPolicy":"Always","serviceAccountName":"api"}},"status":{{}}}},"#,
@@ -203,7 +212,13 @@ fn event_line(rng: &mut Rng, now: u64, out: &mut String) -> bool {
         61..=1500 => {
             let pod = format!("api-{}-{}", rng.below(50), rng.below(99_999));
             let node = rng.below(300);
-            head(out, "Metadata", "ResponseComplete", "patch", &format!("/api/v1/namespaces/{ns}/pods/{pod}/status"));
+            head(
+                out,
+                "Metadata",
+                "ResponseComplete",
+                "patch",
+                &format!("/api/v1/namespaces/{ns}/pods/{pod}/status"),
+            );
             let _ = write!(
                 out,
                 r#""user":{{"username":"system:node:node-{node}","groups":["system:nodes","system:authenticated"]}},"sourceIPs":["10.1.{}.{}"],"userAgent":"kubelet/v1.31.0 (linux/amd64) kubernetes/abc","objectRef":{{"resource":"pods","namespace":"{ns}","name":"{pod}","apiVersion":"v1","subresource":"status"}},"#,
@@ -221,7 +236,9 @@ fn event_line(rng: &mut Rng, now: u64, out: &mut String) -> bool {
                 "Metadata",
                 "ResponseComplete",
                 "update",
-                &format!("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-{node}?timeout=10s"),
+                &format!(
+                    "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-{node}?timeout=10s"
+                ),
             );
             let _ = write!(
                 out,
@@ -246,7 +263,9 @@ fn event_line(rng: &mut Rng, now: u64, out: &mut String) -> bool {
             let uri = match verb {
                 "get" => format!("{prefix}/namespaces/{ns}/{resource}/{name}"),
                 "list" => format!("{prefix}/{resource}?limit=500&resourceVersion=0"),
-                _ => format!("{prefix}/{resource}?allowWatchBookmarks=true&resourceVersion=123456&timeoutSeconds=371&watch=true"),
+                _ => format!(
+                    "{prefix}/{resource}?allowWatchBookmarks=true&resourceVersion=123456&timeoutSeconds=371&watch=true"
+                ),
             };
             head(out, "Metadata", "ResponseComplete", verb, &uri);
             let _ = write!(
@@ -287,9 +306,13 @@ fn generate(dir: &Path, size: u64) -> (u64, u64) {
                 if gz { ".gz" } else { "" }
             )
         };
-        let file = BufWriter::with_capacity(1 << 20, File::create(dir.join(name)).expect("a log file"));
+        let file =
+            BufWriter::with_capacity(1 << 20, File::create(dir.join(name)).expect("a log file"));
         let mut out: Box<dyn Write> = if gz {
-            Box::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()))
+            Box::new(flate2::write::GzEncoder::new(
+                file,
+                flate2::Compression::fast(),
+            ))
         } else {
             Box::new(file)
         };
@@ -331,7 +354,8 @@ fn read_and_exit() {
         return;
     }
     let dir = args.next().expect("a directory");
-    let log = evidencer::collect::audit::read(&[dir], &evidencer::collect::audit::ReadOptions::default());
+    let log =
+        evidencer::collect::audit::read(&[dir], &evidencer::collect::audit::ReadOptions::default());
     let lines: u64 = log.files.iter().map(|f| f.lines).sum();
     let events: u64 = log.files.iter().map(|f| f.events).sum();
     let problem_lines: u64 = log.files.iter().map(|f| f.problem_lines).sum();
@@ -376,7 +400,11 @@ fn main() {
             (n(), n())
         }
         _ => {
-            eprintln!("generating {} of audit events in {}", mb(o.size), dir.display());
+            eprintln!(
+                "generating {} of audit events in {}",
+                mb(o.size),
+                dir.display()
+            );
             let started = std::time::Instant::now();
             let (lines, execs) = generate(&dir, o.size);
             std::fs::write(&marker, format!("{expected} {lines} {execs}\n")).expect("the marker");
