@@ -842,6 +842,25 @@ mod tests {
     }
 
     #[test]
+    fn break_glass_subjects_are_read_and_a_misspelt_key_is_an_error_with_a_line() {
+        let file = parse(
+            Path::new("e.yaml"),
+            "audit-logs: [logs/]\naudit:\n  allowed-users: [root-admin]\n  allowed-groups: [sre]\n",
+        )
+        .unwrap();
+        let s = Settings::default().with_layer(file);
+        assert_eq!(s.audit_logs, [PathBuf::from("logs/")]);
+        assert_eq!(s.audit.allowed_users, ["root-admin"]);
+        assert_eq!(s.audit.allowed_groups, ["sre"]);
+        assert!(s.to_yaml().contains("allowed-groups"));
+        let err = parse(Path::new("e.yaml"), "audit:\n  allowed-user: [x]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("e.yaml:2:"), "{err}");
+        assert!(err.contains("allowed-user"), "{err}");
+    }
+
+    #[test]
     fn unknown_keys_are_errors_with_a_line() {
         let err = parse(
             Path::new("evidencer.yaml"),

@@ -115,6 +115,12 @@ pub enum AppError {
     SnapshotNotRegular(PathBuf, &'static str),
     #[error("--repo {}: no such directory; check the path (nothing was assessed)", .0.display())]
     RepoMissing(PathBuf),
+    #[error(
+        "--audit-log {}: no such file or directory; check the path, or quote a pattern \
+         (nothing was assessed)",
+        .0.display()
+    )]
+    AuditLogMissing(PathBuf),
     #[error("no check has the id `{0}`; `evidencer checks` lists them")]
     UnknownCheck(String),
     /// Only a write to stdout: an I/O error anywhere else belongs to the error of what was
@@ -228,6 +234,13 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         None
     };
 
+    // A typo in a path stops the run, as for --snapshot; a pattern that matches nothing is
+    // an input problem of the report instead (rotated files come and go).
+    if let Some(missing) = settings.audit_logs.iter().find(|p| {
+        std::fs::symlink_metadata(p).is_err() && !p.to_string_lossy().contains(['*', '?', '['])
+    }) {
+        return Err(AppError::AuditLogMissing(missing.clone()));
+    }
     let stage = Instant::now();
     let (audit, mut seed) = read_audit_logs(settings, period.as_ref().map(|(p, _)| p));
     seed.merge(attested.inventory());

@@ -413,6 +413,38 @@ fn flags_take_files_and_patterns_and_a_full_period_passes() {
 }
 
 #[test]
+fn a_missing_path_stops_the_run_and_a_pattern_that_matches_nothing_is_a_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    write_logs(dir.path());
+    evidencer(dir.path())
+        .args(["report", "--audit-log", "logs/kube/audit-2026-07-09.log"])
+        .args(["--as-of", AS_OF, "--format", "json", "--out", "out"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--audit-log logs/kube/audit-2026-07-09.log: no such file or directory",
+        ));
+    assert!(!dir.path().join("out").exists());
+    evidencer(dir.path())
+        .args([
+            "report",
+            "--audit-log",
+            "logs/kube/*.log",
+            "--audit-log",
+            "logs/none-*.gz",
+        ])
+        .args(["--as-of", AS_OF, "--format", "json", "--out", "out"])
+        .assert()
+        .success();
+    let report = read_json(&dir.path().join("out/report.json"));
+    let problems = report["inputs"]["problems"].to_string();
+    assert!(
+        problems.contains("no file matches this pattern"),
+        "{problems}"
+    );
+}
+
+#[test]
 fn without_audit_logs_the_scope_says_so_and_the_checks_are_not_assessed() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(
