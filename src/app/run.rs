@@ -359,6 +359,17 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
             .iter()
             .map(|(f, bytes)| (f.file_name(), bytes.as_slice()))
             .collect();
+        // The events the findings cite, and no other line of the logs.
+        let cited: std::collections::HashSet<&str> = report
+            .findings
+            .iter()
+            .flat_map(|f| f.evidence.iter().map(String::as_str))
+            .collect();
+        let audit_events: Vec<&crate::collect::audit::AuditEvent> = audit
+            .iter()
+            .flat_map(|log| &log.events)
+            .filter(|e| cited.contains(e.evidence_record().id.as_str()))
+            .collect();
         let written = bundle::write(
             path,
             &BundleInput {
@@ -367,6 +378,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
                 reports: &reports,
                 objects: &objects,
                 files: &files,
+                audit_events: &audit_events,
                 documents: &attested.list,
                 sign_key: sign_key.as_ref(),
             },

@@ -13,8 +13,8 @@ crate::declare_check! {
     /// The `--audit-log` files cover the period: the time range of their events, the days
     /// of the period (UTC) with no event at all, and the holes, stretches longer than an
     /// hour with no event, between the files (one file's last event and the next one's
-    /// first) or inside one. Days without any event fail, named; holes within days that
-    /// have events warn, naming the files on each side. Logs that cover every day without
+    /// first) or inside one. Days without any event fail, named; each hole warns, naming
+    /// the files on either side (a hole over a missing day too). Logs that cover every day without
     /// a hole pass, citing each file with its sha256. Without a period the logs' own range
     /// of whole days is judged. Without `--audit-log` the check is not assessed.
     ///

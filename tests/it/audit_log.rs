@@ -474,6 +474,71 @@ fn without_audit_logs_the_scope_says_so_and_the_checks_are_not_assessed() {
 }
 
 #[test]
+fn the_bundle_holds_the_cited_events_as_kept_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    write_logs(dir.path());
+    fs::write(
+        dir.path().join("evidencer.yaml"),
+        "audit-logs: [logs/]\naudit:\n  allowed-users: [breakglass-admin]\n",
+    )
+    .unwrap();
+    evidencer(dir.path())
+        .args(["report", "--since", "2026-07-01", "--until", "2026-07-04"])
+        .args(["--as-of", AS_OF, "--format", "json", "--out", "out"])
+        .args(["--bundle", "bundle"])
+        .assert()
+        .success();
+    let events = dir
+        .path()
+        .join("bundle/evidence/audit-log-logs/audit-events");
+    let mut names: Vec<String> = fs::read_dir(&events)
+        .unwrap_or_else(|e| panic!("{}: {e}", events.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    // The three events the findings cite; not the denied exec, not the leases.
+    assert_eq!(
+        names,
+        [
+            "logs-aks-PT1H.json.gz-1.json",
+            "logs-eks-2026-07-02.json-73.json",
+            "logs-kube-audit-2026-07-01.log-7.json"
+        ]
+    );
+    let alice: Value = serde_json::from_slice(
+        &fs::read(events.join("logs-kube-audit-2026-07-01.log-7.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(alice["user"], "alice@example.com");
+    assert_eq!(
+        alice["command"],
+        json!(["sh", "-c", "mysql -uroot -p[REDACTED] shop"])
+    );
+    let mut all = String::new();
+    for name in &names {
+        all.push_str(&fs::read_to_string(events.join(name)).unwrap());
+    }
+    assert!(
+        !all.contains("hunter2") && !all.contains("mallory"),
+        "{all}"
+    );
+    evidencer(dir.path())
+        .args(["verify", "bundle"])
+        .assert()
+        .success();
+    // A cited event changed in the bundle no longer hashes to its record.
+    fs::write(
+        events.join("logs-kube-audit-2026-07-01.log-7.json"),
+        serde_json::to_vec(&json!({"user": "someone-else"})).unwrap(),
+    )
+    .unwrap();
+    evidencer(dir.path())
+        .args(["verify", "bundle"])
+        .assert()
+        .failure();
+}
+
+#[test]
 fn the_same_logs_give_the_same_bytes() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();

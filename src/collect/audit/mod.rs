@@ -142,8 +142,9 @@ pub struct AuditEvent {
     /// The event's place among the records of its line (a line that wraps several), or of
     /// its file (a JSON document), 0-based.
     pub record: Option<u32>,
-    /// The sha256 of the line (or JSON document record) as read.
-    pub sha256: String,
+    /// The sha256 of the line (or JSON document record) as read in the log, to find it
+    /// there; the evidence record hashes [`AuditEvent::stored_json`], what is kept.
+    pub line_sha256: String,
 }
 
 impl AuditEvent {
@@ -158,6 +159,15 @@ impl AuditEvent {
     /// Whether the request succeeded (status below 400); None when the log does not say.
     pub fn succeeded(&self) -> Option<bool> {
         self.code.map(|c| c < 400)
+    }
+
+    /// The event as kept (these fields only, the command redacted), as canonical JSON: the
+    /// bytes its evidence record hashes and the bundle holds.
+    pub fn stored_json(&self) -> Vec<u8> {
+        let value = serde_json::to_value(self).expect("an audit event serializes");
+        let mut out = Vec::new();
+        crate::evidence::object::canonical_json(&value, &mut out);
+        out
     }
 
     /// The evidence record citing this event.
@@ -180,7 +190,7 @@ impl AuditEvent {
             source,
             kind: EvidenceKind::Event,
             locator,
-            sha256: self.sha256.clone(),
+            sha256: sha256_hex(&self.stored_json()),
             collected_at: None,
             time: Some(crate::base::timefmt::rfc3339(self.time)),
         }
@@ -468,7 +478,7 @@ impl Sink<'_> {
             file: self.at.file.to_string(),
             line: self.at.line,
             record: self.at.record,
-            sha256: sha256_hex(self.at.text),
+            line_sha256: sha256_hex(self.at.text),
         };
         self.collected.add(event);
         Ok(())

@@ -179,7 +179,11 @@ fn a_kube_apiserver_log_gives_each_exec_once_with_who_what_and_where() {
     assert_eq!(jane.stage, Some(Stage::ResponseComplete));
     assert_eq!(jane.locator(), "audit.log:3");
     let line3 = text.lines().nth(2).unwrap();
-    assert_eq!(jane.sha256, sha256_hex(line3.as_bytes()));
+    assert_eq!(jane.line_sha256, sha256_hex(line3.as_bytes()));
+    assert_eq!(
+        jane.evidence_record().sha256,
+        sha256_hex(&jane.stored_json())
+    );
     assert_eq!(jane.time.to_rfc3339(), "2026-07-01T09:12:03+00:00");
     assert_eq!(log.events[1].groups[0], "breakglass");
     assert_eq!(log.events[2].succeeded(), Some(false));
