@@ -80,12 +80,9 @@ fn gzip(text: &str) -> Vec<u8> {
     gz.finish().unwrap()
 }
 
-/// Writes the four days' logs under `dir/logs/` (see the module doc).
-fn write_logs(dir: &Path) {
-    let logs = dir.join("logs");
-    for sub in ["kube", "eks", "gke", "aks"] {
-        fs::create_dir_all(logs.join(sub)).unwrap();
-    }
+/// The four days' logs (see the module doc): paths under `logs/` and bytes, in name order.
+fn log_files() -> Vec<(&'static str, Vec<u8>)> {
+    let mut out: Vec<(&'static str, Vec<u8>)> = Vec::new();
     // Day 1, the API server's own file, with a line that is no event.
     let mut day1 = leases("2026-07-01");
     day1.insert(
@@ -115,7 +112,7 @@ fn write_logs(dir: &Path) {
         text.match_indices('\n').nth(2).unwrap().0 + 1,
         "this line is not an audit event\n",
     );
-    fs::write(logs.join("kube/audit-2026-07-01.log"), text).unwrap();
+    out.push(("logs/kube/audit-2026-07-01.log", text.into_bytes()));
 
     // Day 2, EKS: CloudWatch events with the audit event in `message`.
     let mut day2 = leases("2026-07-02");
@@ -134,7 +131,7 @@ fn write_logs(dir: &Path) {
                    "logStreamName": "kube-apiserver-audit-1f2e", "eventId": "1"})
         })
         .collect();
-    fs::write(logs.join("eks/2026-07-02.json"), lines(&eks)).unwrap();
+    out.push(("logs/eks/2026-07-02.json", lines(&eks).into_bytes()));
 
     // Day 4, GKE: Cloud Audit Logs entries from a sink.
     let gke: Vec<Value> = (0..72)
@@ -157,7 +154,7 @@ fn write_logs(dir: &Path) {
             })
         })
         .collect();
-    fs::write(logs.join("gke/2026-07-04.json"), lines(&gke)).unwrap();
+    out.push(("logs/gke/2026-07-04.json", lines(&gke).into_bytes()));
 
     // Day 4, AKS: a diagnostic log record holding a Metadata-level pod patch, gzipped.
     let patch = kube_event(
@@ -172,7 +169,18 @@ fn write_logs(dir: &Path) {
     let aks = json!({"time": "2026-07-04T12:00:00.0000000Z", "category": "kube-audit",
                      "operationName": "Microsoft.ContainerService/managedClusters/diagnosticLogs/Read",
                      "properties": {"log": patch.to_string(), "stream": "stdout", "pod": "kube-apiserver-6d5c"}});
-    fs::write(logs.join("aks/PT1H.json.gz"), gzip(&lines(&[aks]))).unwrap();
+    out.push(("logs/aks/PT1H.json.gz", gzip(&lines(&[aks]))));
+    out.sort();
+    out
+}
+
+/// Writes the logs under `dir/logs/`.
+fn write_logs(dir: &Path) {
+    for (path, bytes) in log_files() {
+        let path = dir.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, bytes).unwrap();
+    }
 }
 
 fn evidencer(dir: &Path) -> Command {
@@ -539,16 +547,31 @@ fn the_bundle_holds_the_cited_events_as_kept_and_verifies() {
 }
 
 #[test]
+fn the_report_of_audit_logs_validates_against_the_strict_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = report_of_all_shapes(dir.path());
+    crate::report_schema::assert_valid_both(&report, "report of audit logs");
+}
+
+#[test]
 fn the_same_logs_give_the_same_bytes() {
-    let a = tempfile::tempdir().unwrap();
-    let b = tempfile::tempdir().unwrap();
-    report_of_all_shapes(a.path());
-    report_of_all_shapes(b.path());
-    for name in ["report.json", "report.md"] {
-        assert_eq!(
-            fs::read(a.path().join("out").join(name)).unwrap(),
-            fs::read(b.path().join("out").join(name)).unwrap(),
-            "{name}"
+    let runs = crate::support::reruns::two(&[]);
+    for run in &runs {
+        for (path, bytes) in log_files() {
+            run.write(path, bytes);
+        }
+        run.write(
+            "evidencer.yaml",
+            "audit-logs: [logs/]\naudit:\n  allowed-users: [breakglass-admin]\n",
         );
+        run.evidencer()
+            .args(["report", "--since", "2026-07-01", "--until", "2026-07-04"])
+            .args(["--as-of", AS_OF, "--format", "json,md", "--out", "out"])
+            .args(["--bundle", "bundle.tar.gz"])
+            .assert()
+            .success();
+    }
+    for name in ["out/report.json", "out/report.md", "bundle.tar.gz"] {
+        crate::support::reruns::same_bytes(&runs, name);
     }
 }
