@@ -66,11 +66,20 @@ impl Check for NoInPlaceChangesLogged {
     }
 
     fn summary(&self, findings: &[&Finding]) -> Option<String> {
-        let hits: Vec<&&Finding> = findings
+        let time = |f: &Finding| {
+            f.details
+                .get("time")
+                .and_then(|t| t.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        let mut hits: Vec<&&Finding> = findings
             .iter()
             .filter(|f| matches!(f.status, Status::Fail | Status::Warn))
             .filter(|f| f.details.contains_key("user"))
             .collect();
+        // The first events in time, whatever order the findings are listed in.
+        hits.sort_by_key(|f| time(f));
         let mut by_action: BTreeMap<&str, usize> = BTreeMap::new();
         for f in &hits {
             let action = f

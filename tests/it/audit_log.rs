@@ -321,6 +321,17 @@ fn break_glass_and_metadata_pod_patches_warn_and_uncovered_days_are_not_assessed
         .find(|c| c["id"] == "no-in-place-changes-logged")
         .unwrap_or_else(|| panic!("{control:#}"));
     assert_eq!(check["status"], "fail", "{check}");
+    // The narrative cites the counts, the first events and the files with their sha256.
+    let narrative = control["narrative"].as_str().unwrap();
+    for says in [
+        "record 3 events that entered or changed a running container (2 exec, 1 pod-change-unknown)",
+        "the first: Pod shop/api-1 container web by alice@example.com at 2026-07-01T10:15:00Z; \
+         Pod shop/api-1 container web by breakglass-admin at 2026-07-02T03:00:00Z; Pod \
+         shop/api-1 by dave@example.com at 2026-07-04T12:00:00Z.",
+        "The API audit log files read: logs/aks/PT1H.json.gz (sha256 ",
+    ] {
+        assert!(narrative.contains(says), "{says}: {narrative}");
+    }
 }
 
 #[test]
