@@ -220,7 +220,7 @@ fn report_of_all_shapes(dir: &Path) -> Value {
     .unwrap();
     evidencer(dir)
         .args(["report", "--since", "2026-07-01", "--until", "2026-07-04"])
-        .args(["--as-of", AS_OF, "--format", "json,md", "--out", "out"])
+        .args(["--as-of", AS_OF, "--format", "json,md,csv", "--out", "out"])
         .assert()
         .success();
     read_json(&dir.join("out/report.json"))
@@ -394,6 +394,11 @@ fn coverage_names_the_missing_day_and_the_problem_line_and_every_file_is_hashed(
     assert!(!limits.contains("No audit log was read"), "{limits}");
     let md = fs::read_to_string(dir.path().join("out/report.md")).unwrap();
     assert!(md.contains("API audit log, 4 files: events from 2026-07-01T00:00:00Z"));
+    let csv = fs::read_to_string(dir.path().join("out/answers.csv")).unwrap();
+    assert!(
+        csv.contains("clusters: none; repositories: none; namespaces: none; audit logs: logs/"),
+        "the answers' scope names the audit logs"
+    );
 }
 
 #[test]
