@@ -236,9 +236,11 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
 
     // A typo in a path stops the run, as for --snapshot; a pattern that matches nothing is
     // an input problem of the report instead (rotated files come and go).
-    if let Some(missing) = settings.audit_logs.iter().find(|p| {
-        std::fs::symlink_metadata(p).is_err() && !p.to_string_lossy().contains(['*', '?', '['])
-    }) {
+    if let Some(missing) = settings
+        .audit_logs
+        .iter()
+        .find(|p| std::fs::symlink_metadata(p).is_err() && !audit::is_pattern(&p.to_string_lossy()))
+    {
         return Err(AppError::AuditLogMissing(missing.clone()));
     }
     let stage = Instant::now();

@@ -32,6 +32,7 @@ use serde::Serialize;
 
 pub use classify::{Action, ContainerImage, ImageChange, Level, Stage, Unknown};
 pub use coverage::{Coverage, FileCoverage, Gaps, Hole, Span};
+pub(crate) use paths::has_wildcard as is_pattern;
 
 use crate::evidence::inventory::Inventory;
 use crate::evidence::inventory::{Problem, ProblemLevel};

@@ -139,7 +139,8 @@ fn walk(
     }
 }
 
-fn has_wildcard(s: &str) -> bool {
+/// Whether an argument is a pattern (when no path of that name exists).
+pub(crate) fn has_wildcard(s: &str) -> bool {
     s.contains(['*', '?', '['])
 }
 
