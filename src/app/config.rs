@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::checks::family::audit::AuditSettings;
 use crate::collect::attestations::AttestationsSetting;
 use crate::collect::scope::{self, ScopeGlob};
 use crate::evidence::workload_kinds::WorkloadKind;
@@ -308,7 +309,7 @@ macro_rules! plain {
     )*};
 }
 
-plain!(bool, u32, u64, String, FailOn, Format, ScopeGlob);
+plain!(bool, u32, u64, String, FailOn, Format, ScopeGlob, AuditSettings);
 
 /// Workload-kind rows hold pointers into objects, never paths.
 impl Resolve for WorkloadKind {
@@ -608,13 +609,20 @@ settings! {
         #[arg(long)]
         deployed_only: bool, key "deployed-only" => bool = false;
 
+        /// A Kubernetes API audit log: a file (plain or .gz), a directory of them, or a quoted
+        /// pattern ('audit-2026-*.log.gz'); the kube-apiserver's log or the EKS, GKE or AKS
+        /// export. Repeatable.
+        #[arg(long = "audit-log", value_name = "PATH|GLOB")]
+        audit_logs: Vec<PathBuf>, key "audit-logs" => Vec<PathBuf> = Vec::new();
+
         /// The ref whose history is read in every --repo: a branch, tag or commit [default: HEAD].
         #[arg(long = "ref", value_name = "REF")]
         git_ref: Option<String>, key "ref" => String = "HEAD".to_string();
 
         /// The audit period: YYYY-Qn, YYYY-MM, YYYY, previous-quarter, previous-month or last-Nd
         /// (relative to --as-of). Without a period, a --repo's history is read for the 90 days
-        /// up to --as-of. It names the folder of --archive.
+        /// up to --as-of (and --audit-log events judged over them; without --repo, over the
+        /// logs' own days). It names the folder of --archive.
         #[arg(long, value_name = "PERIOD", conflicts_with_all = ["since", "until"])]
         period: Option<String>, key "period" => Option<String> = None;
 
@@ -794,6 +802,11 @@ settings! {
         /// how it updates. A row for a group and kind the table has replaces it.
         workload_kinds, key "workload-kinds" => Vec<WorkloadKind> = Vec::new(),
             because "a table of rows does not fit on a command line";
+
+        /// The API audit log checks' break-glass subjects: `allowed-users` and
+        /// `allowed-groups`, whose entries into running containers warn instead of failing.
+        audit, key "audit" => AuditSettings = AuditSettings::default(),
+            because "lists of users and groups are reviewed with the config, not typed per run";
     }
 }
 
@@ -938,6 +951,25 @@ mod tests {
         }
         let ok = parse(Path::new("e.yaml"), "page-size: 10000\nkeep: 1\n").unwrap();
         assert_eq!((ok.page_size, ok.keep), (Some(10_000), Some(1)));
+    }
+
+    #[test]
+    fn break_glass_subjects_are_read_and_a_misspelt_key_is_an_error_with_a_line() {
+        let file = parse(
+            Path::new("e.yaml"),
+            "audit-logs: [logs/]\naudit:\n  allowed-users: [root-admin]\n  allowed-groups: [sre]\n",
+        )
+        .unwrap();
+        let s = Settings::default().with_layer(file);
+        assert_eq!(s.audit_logs, [PathBuf::from("logs/")]);
+        assert_eq!(s.audit.allowed_users, ["root-admin"]);
+        assert_eq!(s.audit.allowed_groups, ["sre"]);
+        assert!(s.to_yaml().contains("allowed-groups"));
+        let err = parse(Path::new("e.yaml"), "audit:\n  allowed-user: [x]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("e.yaml:2:"), "{err}");
+        assert!(err.contains("allowed-user"), "{err}");
     }
 
     #[test]

@@ -25,6 +25,7 @@ use crate::bundle::verify::VerifyError;
 use crate::bundle::{self, BundleError, BundleInput};
 use crate::checks::{self, CheckContext, CheckSettings};
 use crate::collect::attestations::{self, AttestationError};
+use crate::collect::audit::{self, AuditLog};
 use crate::collect::cluster::write::{CollectError, collect_snapshot};
 use crate::collect::cluster::{self, ClusterError};
 use crate::collect::git::{self, GitOptions};
@@ -115,6 +116,12 @@ pub enum AppError {
     SnapshotNotRegular(PathBuf, &'static str),
     #[error("--repo {}: no such directory; check the path (nothing was assessed)", .0.display())]
     RepoMissing(PathBuf),
+    #[error(
+        "--audit-log {}: no such file or directory; check the path, or quote a pattern \
+         (nothing was assessed)",
+        .0.display()
+    )]
+    AuditLogMissing(PathBuf),
     #[error("no check has the id `{0}`; `evidencer checks` lists them")]
     UnknownCheck(String),
     /// Only a write to stdout: an I/O error anywhere else belongs to the error of what was
@@ -162,7 +169,11 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     let started = Instant::now();
     // Every collector, the facts and the checks read the same workload kinds.
     crate::evidence::workload_kinds::install(&settings.workload_kinds);
-    if settings.snapshots.is_empty() && settings.repos.is_empty() && !settings.cluster {
+    if settings.snapshots.is_empty()
+        && settings.repos.is_empty()
+        && settings.audit_logs.is_empty()
+        && !settings.cluster
+    {
         return Err(AppError::NoInput);
     }
     let as_of = match &settings.as_of {
@@ -224,8 +235,19 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         None
     };
 
+    // A typo in a path stops the run, as for --snapshot; a pattern that matches nothing is
+    // an input problem of the report instead (rotated files come and go).
+    if let Some(missing) = settings
+        .audit_logs
+        .iter()
+        .find(|p| std::fs::symlink_metadata(p).is_err() && !audit::is_pattern(&p.to_string_lossy()))
+    {
+        return Err(AppError::AuditLogMissing(missing.clone()));
+    }
     let stage = Instant::now();
-    let inventory = collect(settings, period.as_ref(), as_of, attested.inventory())?;
+    let (audit, mut seed) = read_audit_logs(settings, period.as_ref().map(|(p, _)| p));
+    seed.merge(attested.inventory());
+    let inventory = collect(settings, period.as_ref(), as_of, seed)?;
     tracing::debug!(
         objects = inventory.objects.len(),
         ms = stage.elapsed().as_millis() as u64,
@@ -243,6 +265,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         period: period.as_ref().map(|(p, _)| p.clone()),
         max_image_age_days: settings.max_image_age_days,
         attestations: attested.list.clone().into(),
+        audit: settings.audit.clone(),
     };
     let stage = Instant::now();
     let mut findings = {
@@ -251,6 +274,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
             inventory: &inventory,
             facts: &facts,
             settings: &check_settings,
+            audit: audit.as_ref(),
         };
         checks::run_all(&ctx)
     };
@@ -338,6 +362,17 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
             .iter()
             .map(|(f, bytes)| (f.file_name(), bytes.as_slice()))
             .collect();
+        // The events the findings cite, and no other line of the logs.
+        let cited: std::collections::HashSet<&str> = report
+            .findings
+            .iter()
+            .flat_map(|f| f.evidence.iter().map(String::as_str))
+            .collect();
+        let audit_events: Vec<&crate::collect::audit::AuditEvent> = audit
+            .iter()
+            .flat_map(|log| &log.events)
+            .filter(|e| cited.contains(e.evidence_record().id.as_str()))
+            .collect();
         let written = bundle::write(
             path,
             &BundleInput {
@@ -346,6 +381,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
                 reports: &reports,
                 objects: &objects,
                 files: &files,
+                audit_events: &audit_events,
                 documents: &attested.list,
                 sign_key: sign_key.as_ref(),
             },
@@ -496,6 +532,23 @@ fn audit_period(
         None if !settings.repos.is_empty() => Some((period::parse(DEFAULT_PERIOD, as_of)?, true)),
         None => None,
     })
+}
+
+/// Reads the `--audit-log` inputs, when any: the log for the checks, and its sources, file
+/// and event records and problems for the inventory. The events kept as evidence are those
+/// within the period (all of them without one).
+fn read_audit_logs(settings: &Settings, period: Option<&Period>) -> (Option<AuditLog>, Inventory) {
+    if settings.audit_logs.is_empty() {
+        return (None, Inventory::default());
+    }
+    let inputs: Vec<String> = settings
+        .audit_logs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let log = audit::read(&inputs, &audit::ReadOptions::default());
+    let inventory = log.inventory(&inputs, period.map(|p| (p.start, p.end)));
+    (Some(log), inventory)
 }
 
 /// The period a run that reads Git history uses when none is given.

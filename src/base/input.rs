@@ -10,8 +10,9 @@
 //! is still refused. The open is non-blocking, so even a FIFO that slips through the first
 //! check cannot hang it. Whole-file reads are capped (`--max-file-size`): a file larger than
 //! the cap, or one that grows past it while being read, is refused, and at most cap + 1
-//! bytes are ever read. Streamed inputs (the bundle `verify` unpacks) are exempt from the cap
-//! but not from the regular-file rule; their readers bound what they take themselves.
+//! bytes are ever read. Streamed inputs (the bundle `verify` unpacks, API audit logs) are
+//! exempt from the cap but not from the regular-file rule; their readers bound what they take
+//! themselves ([`Opened::into_file`]).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};

@@ -12,6 +12,7 @@
 //! evidence/<source>/objects/<kind>.json   kubectl-style List of the objects as kept (redacted)
 //! evidence/<source>/files/<path>          collected text files (Dockerfiles, pipelines)
 //! evidence/<source>/commits/<commit>/<path>   ... as read at a Git commit
+//! evidence/<source>/audit-events/<file>-<line>.json   an audit event a finding cites, as kept
 //! attestations/<id>/<file name>       attested documents, as read and hashed
 //! ```
 //!
@@ -145,6 +146,8 @@ pub struct BundleInput<'a> {
     pub reports: &'a [(&'static str, &'a [u8])],
     pub objects: &'a [Object],
     pub files: &'a [CollectedFile],
+    /// The API audit log events the findings cite (never the rest of the log).
+    pub audit_events: &'a [&'a crate::collect::audit::AuditEvent],
     /// Attested documents: each one that is a file is copied under `attestations/`.
     pub documents: &'a [crate::evidence::attestation::Attestation],
     /// The signing key, loaded (see [`sign::SigningKey::load`]).
@@ -218,6 +221,10 @@ pub fn contents(input: &BundleInput) -> Result<Contents, BundleError> {
         evidence.push(entry);
     }
     for (path, bytes, entry) in text_files(input.files, &dirs, &records)? {
+        files.push((path, bytes));
+        evidence.push(entry);
+    }
+    for (path, bytes, entry) in audit_events(input.audit_events, &dirs) {
         files.push((path, bytes));
         evidence.push(entry);
     }
@@ -467,6 +474,42 @@ fn text_files(
         ));
     }
     Ok(out)
+}
+
+/// The cited audit events, each its own file of canonical JSON: the bytes its record
+/// hashes, so `verify` checks it as it checks a text file.
+fn audit_events(
+    events: &[&crate::collect::audit::AuditEvent],
+    dirs: &BTreeMap<&str, String>,
+) -> Vec<Laid> {
+    let mut used = BTreeSet::new();
+    events
+        .iter()
+        .map(|e| {
+            let record = e.evidence_record();
+            let dir = dirs
+                .get(record.source.as_str())
+                .cloned()
+                .unwrap_or_else(|| slug(&record.source, "source"));
+            let name = slug(&e.locator(), "event");
+            let path = unique(
+                &mut used,
+                format!("evidence/{dir}/audit-events/{name}.json"),
+                "~",
+            );
+            (
+                path.clone(),
+                e.stored_json(),
+                EvidenceFile::File {
+                    path,
+                    source: record.source,
+                    original_path: record.locator,
+                    commit: None,
+                    record: record.id,
+                },
+            )
+        })
+        .collect()
 }
 
 /// Attested documents at `attestations/<id>/<file name>`, each a file entry citing its

@@ -22,6 +22,7 @@ use crate::facts::eol::EolData;
 
 pub(crate) mod family;
 
+mod audit_log_covers_period;
 mod base_image_minimal;
 mod base_image_pinned;
 mod ci_builds_images;
@@ -38,6 +39,7 @@ mod images_updated_in_period;
 mod kubelet_version_supported;
 mod kubernetes_version_supported;
 mod no_ephemeral_containers;
+mod no_in_place_changes_logged;
 mod no_in_place_mutation;
 mod no_privilege_escalation;
 mod node_kernel_current;
@@ -196,6 +198,8 @@ pub struct CheckSettings {
     pub max_image_age_days: u32,
     /// Documents attested by the organisation, judged by `documented-process`.
     pub attestations: Arc<[crate::evidence::attestation::Attestation]>,
+    /// Break-glass subjects of the audit log checks (`audit:`).
+    pub audit: family::audit::AuditSettings,
 }
 
 impl Default for CheckSettings {
@@ -209,6 +213,7 @@ impl Default for CheckSettings {
             period: None,
             max_image_age_days: DEFAULT_MAX_IMAGE_AGE_DAYS,
             attestations: Arc::from(Vec::new()),
+            audit: family::audit::AuditSettings::default(),
         }
     }
 }
@@ -219,6 +224,8 @@ pub struct CheckContext<'a> {
     pub inventory: &'a Inventory,
     pub facts: &'a Facts<'a>,
     pub settings: &'a CheckSettings,
+    /// The API audit logs (`--audit-log`), when any were given.
+    pub audit: Option<&'a crate::collect::audit::AuditLog>,
 }
 
 impl CheckContext<'_> {
@@ -430,6 +437,8 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &no_ephemeral_containers::NoEphemeralContainers,
         &running_image_consistent::RunningImageConsistent,
         &pod_exec_restricted::PodExecRestricted,
+        &no_in_place_changes_logged::NoInPlaceChangesLogged,
+        &audit_log_covers_period::AuditLogCoversPeriod,
         &pod_security_enforced::PodSecurityEnforced,
         &read_only_root_enforced::ReadOnlyRootEnforced,
         &images_scanned::ImagesScanned,

@@ -28,6 +28,7 @@ pub fn statuses_with(
         inventory: &inventory,
         facts: &facts,
         settings,
+        audit: None,
     };
     let mut out: Vec<(&'static str, Status)> = check
         .evaluate(&ctx)
@@ -118,6 +119,7 @@ pub fn findings_in(
         inventory,
         facts: &facts,
         settings,
+        audit: None,
     };
     let mut out = check.evaluate(&ctx);
     out.sort_by(|a, b| (&a.subject, &a.message).cmp(&(&b.subject, &b.message)));
@@ -179,4 +181,40 @@ pub fn namespace(name: &str, labels: &str) -> String {
     format!(
         "---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}, labels: {{{labels}}}}}\n"
     )
+}
+
+/// Runs `f` over a context with no objects, `log` as the run's audit logs, `audit` as the
+/// break-glass settings and `period` as the run's period.
+pub fn ctx_with_audit<T>(
+    log: &crate::collect::audit::AuditLog,
+    audit: super::family::audit::AuditSettings,
+    period: Option<crate::evidence::period::Period>,
+    f: impl FnOnce(&CheckContext<'_>) -> T,
+) -> T {
+    let inventory = Inventory::default();
+    let facts = Facts::build(&inventory);
+    let settings = CheckSettings {
+        audit,
+        period,
+        ..CheckSettings::default()
+    };
+    f(&CheckContext {
+        inventory: &inventory,
+        facts: &facts,
+        settings: &settings,
+        audit: Some(log),
+    })
+}
+
+/// Runs `f` over an empty context without audit logs.
+pub fn ctx_without_audit<T>(f: impl FnOnce(&CheckContext<'_>) -> T) -> T {
+    let inventory = Inventory::default();
+    let facts = Facts::build(&inventory);
+    let settings = CheckSettings::default();
+    f(&CheckContext {
+        inventory: &inventory,
+        facts: &facts,
+        settings: &settings,
+        audit: None,
+    })
 }

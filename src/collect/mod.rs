@@ -12,6 +12,7 @@
 //! repository the Git collector reads.
 
 pub mod attestations;
+pub mod audit;
 pub mod cluster;
 pub(crate) mod filesystem;
 pub mod git;

@@ -360,7 +360,7 @@ fn unreadable(source_id: &str, path: &Path, e: &std::io::Error, files: &dyn File
 }
 
 /// The problem of a file [`crate::base::input`] refused or could not read.
-pub(super) fn input_problem_message(e: &InputError) -> String {
+pub(crate) fn input_problem_message(e: &InputError) -> String {
     match e {
         InputError::Io(_) | InputError::NotRegular { .. } => format!("cannot read: {e}"),
         _ => e.to_string(),

@@ -35,16 +35,19 @@ pub enum SourceKind {
     Repository,
     /// Documents attested by the organisation (`attestations:`).
     Attestations,
+    /// Kubernetes API audit logs (`--audit-log`): one source per argument.
+    AuditLog,
 }
 
 impl Source {
-    /// `snapshot`, `cluster`, `repository` or `attestations`.
+    /// `snapshot`, `cluster`, `repository`, `attestations` or `audit log`.
     pub fn kind_name(&self) -> &'static str {
         match self.kind {
             SourceKind::Snapshot => "snapshot",
             SourceKind::Cluster => "cluster",
             SourceKind::Repository => "repository",
             SourceKind::Attestations => "attestations",
+            SourceKind::AuditLog => "audit log",
         }
     }
 }

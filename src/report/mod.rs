@@ -34,7 +34,7 @@ pub use crate::evidence::history::ImageChange;
 pub const JSON_FILE_NAME: &str = "report.json";
 
 /// Version of the `report.json` format.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The JSON Schema (draft 2020-12) of `report.json` at [`SCHEMA_VERSION`], as
 /// `evidencer schema` prints it. Its `$comment` says which changes bump the version.
@@ -308,7 +308,7 @@ impl Report {
     }
 
     /// What the report covers, in one line: `clusters: a, b; repositories: x; namespaces:
-    /// all`. Clusters are the snapshots and live clusters read (by context when the input
+    /// all` (and `; audit logs: logs/` when any were read). Clusters are the snapshots and live clusters read (by context when the input
     /// names one, else by path); namespaces are `all` unless every one of them was read
     /// for listed namespaces only.
     pub fn scope_line(&self) -> String {
@@ -351,11 +351,22 @@ impl Report {
                 v.join(", ")
             }
         };
-        format!(
+        let mut line = format!(
             "clusters: {}; repositories: {}; namespaces: {namespaces}",
             or_none(names),
             or_none(repositories)
-        )
+        );
+        // Named only when given, so reports without audit logs read as before.
+        let audit: Vec<&str> = self
+            .sources
+            .iter()
+            .filter(|s| s.kind == SourceKind::AuditLog)
+            .map(|s| s.location.as_str())
+            .collect();
+        if !audit.is_empty() {
+            line.push_str(&format!("; audit logs: {}", audit.join(", ")));
+        }
+        line
     }
 
     /// The earliest and latest collection time of the evidence (RFC 3339), when the inputs

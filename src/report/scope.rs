@@ -46,6 +46,21 @@ pub struct ScopeSubject {
 
 const RBAC_KINDS: [&str; 4] = ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"];
 
+/// What an audit log source holds: its files and the time its events span.
+fn audit_log_note(source: &crate::evidence::record::Source) -> String {
+    let files = source.details.get("files").map_or("0", String::as_str);
+    match (
+        source.details.get("first_event"),
+        source.details.get("last_event"),
+    ) {
+        (Some(first), Some(last)) => format!(
+            "API audit log, {files} files: events from {first} to {last} (what happened in \
+             that time; audit-log-covers-period judges the gaps)"
+        ),
+        _ => format!("API audit log, {files} files: no event could be read from it"),
+    }
+}
+
 /// States the scope of a report over `inventory` with `findings`.
 pub fn build(inventory: &Inventory, period: Option<&Period>, findings: &[Finding]) -> Scope {
     let period_end = period.and_then(|p| chrono::DateTime::parse_from_rfc3339(&p.end).ok());
@@ -65,6 +80,7 @@ pub fn build(inventory: &Inventory, period: Option<&Period>, findings: &[Finding
                 .zip(period_end)
                 .is_some_and(|(at, end)| at > end);
             let note = match (&collected_at, s.kind) {
+                (_, SourceKind::AuditLog) => audit_log_note(s),
                 (_, SourceKind::Repository) => {
                     "read at its last commit at or before the period end".to_string()
                 }
@@ -123,11 +139,17 @@ pub fn build(inventory: &Inventory, period: Option<&Period>, findings: &[Finding
              with its rule."
         ));
     }
-    limits.push(
-        "No audit log was read: what happened between collections (exec sessions, in-place \
-         changes later reverted) cannot be seen."
-            .to_string(),
-    );
+    if !inventory
+        .sources
+        .iter()
+        .any(|s| s.kind == SourceKind::AuditLog)
+    {
+        limits.push(
+            "No audit log was read: what happened between collections (exec sessions, in-place \
+             changes later reverted) cannot be seen."
+                .to_string(),
+        );
+    }
 
     let mut by_subject: BTreeMap<String, ScopeSubject> = BTreeMap::new();
     for f in findings.iter().filter(|f| f.status == Status::NotAssessed) {

@@ -771,6 +771,7 @@ impl<'a> ReportView<'a> {
                         crate::evidence::record::SourceKind::Cluster => "cluster",
                         crate::evidence::record::SourceKind::Repository => "repository",
                         crate::evidence::record::SourceKind::Attestations => "attestations",
+                        crate::evidence::record::SourceKind::AuditLog => "audit log",
                     },
                     location: &s.location,
                     identity: &s.identity,

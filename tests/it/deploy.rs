@@ -179,6 +179,7 @@ fn the_dockerfile_passes_the_repository_checks() {
         inventory: &inventory,
         facts: &facts,
         settings: &settings,
+        audit: None,
     };
     let mut judged = BTreeMap::new();
     for f in checks::run_all(&ctx) {

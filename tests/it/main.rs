@@ -10,6 +10,7 @@ mod support;
 
 mod apiserver_replays;
 mod archive;
+mod audit_log;
 mod bad_input;
 mod bundle;
 mod ci_misread;

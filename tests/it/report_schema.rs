@@ -42,7 +42,7 @@ fn assert_valid(schema: &Value, instance: &Value, what: &str) {
     assert!(errors.is_empty(), "{what}:\n{}", errors.join("\n"));
 }
 
-fn assert_valid_both(instance: &Value, what: &str) {
+pub(crate) fn assert_valid_both(instance: &Value, what: &str) {
     assert_valid(&schema(), instance, what);
     assert_valid(&strict(schema()), instance, &format!("{what} (strict)"));
 }

@@ -41,6 +41,7 @@ fn statuses(inv: &Inventory) -> BTreeMap<String, BTreeMap<&'static str, Status>>
         inventory: inv,
         facts: &facts,
         settings: &settings,
+        audit: None,
     };
     let mut out: BTreeMap<String, BTreeMap<&'static str, Status>> = BTreeMap::new();
     for f in checks::run_all(&ctx) {

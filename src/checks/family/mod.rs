@@ -3,6 +3,7 @@
 //! checks say goes here.
 //!
 //! - [`admission`]: the checks of admission policies.
+//! - [`audit`]: the checks of the API audit logs.
 //! - [`ci`]: the checks over repositories' pipelines, scripts and runbooks.
 //! - [`dockerfile`]: the Dockerfile checks.
 //! - [`nodes`]: the node checks.
@@ -10,6 +11,7 @@
 //! - [`versions`]: the end-of-life judgement of the version checks.
 
 pub mod admission;
+pub mod audit;
 pub mod ci;
 pub mod dockerfile;
 pub mod nodes;

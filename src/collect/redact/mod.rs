@@ -27,6 +27,8 @@
 //! A document that is not a Kubernetes object (a pipeline, Helm values, a kubeconfig)
 //! read from a repository also loses the value of every key that names a secret
 //! ([`redact_document`]). The counts of what was removed go into [`RedactionStats`].
+//! A command line read from an API audit log goes through the container `command`/`args`
+//! rule ([`redact_command`]).
 
 pub mod file;
 pub(crate) mod words;
@@ -349,6 +351,24 @@ fn redact_command_line(map: &mut Map<String, Value>, stats: &mut RedactionStats)
     true
 }
 
+/// Redacts a command line read from an API audit log (`kubectl exec`'s `command=` words,
+/// the kubelet's `cmd=`) in place, by the rule a container's `command` and `args` go
+/// through: the words are one command's arguments. Returns how many values it removed.
+pub fn redact_command(words: &mut [String]) -> usize {
+    let cuts = {
+        let view: Vec<&str> = words.iter().map(String::as_str).collect();
+        words::word_cuts(&view)
+    };
+    let mut removed = 0;
+    for (word, cut) in words.iter_mut().zip(&cuts) {
+        if !cut.is_empty() {
+            removed += cut.len();
+            *word = words::apply(word, cut);
+        }
+    }
+    removed
+}
+
 fn redact_env(env: &mut [Value], stats: &mut RedactionStats) {
     for var in env.iter_mut() {
         if let Some(v) = var.as_object_mut().and_then(|m| m.get_mut("value"))
@@ -516,6 +536,43 @@ mod tests {
         );
         assert_eq!(c[2]["args"], json!(["-p", "2222", "host"]));
         assert_eq!(stats.arguments_redacted, 4);
+    }
+
+    #[test]
+    fn an_audit_command_line_is_redacted_as_container_args_are() {
+        let mut words: Vec<String> = [
+            "mysql",
+            "-uroot",
+            "-phunter2",
+            "--token",
+            "t1",
+            "sh",
+            "-c",
+            "curl -H 'Authorization: Bearer abc.def' https://u:p@h/",
+            "ls",
+            "-la",
+        ]
+        .map(String::from)
+        .to_vec();
+        let removed = redact_command(&mut words);
+        assert_eq!(words[2], "-p[REDACTED]");
+        assert_eq!(words[4], MARKER);
+        assert!(
+            !words[7].contains("abc.def") && !words[7].contains(":p@"),
+            "{}",
+            words[7]
+        );
+        assert_eq!(&words[8..], ["ls", "-la"]);
+        assert_eq!(removed, 4);
+        // The same words as a container's command line lose the same values.
+        let (container, stats) = redact(json!({"containers": [{"name": "c",
+            "command": ["mysql", "-uroot", "-phunter2", "--token", "t1", "sh", "-c",
+                "curl -H 'Authorization: Bearer abc.def' https://u:p@h/", "ls", "-la"]}]}));
+        assert_eq!(stats.arguments_redacted, removed);
+        assert_eq!(container["containers"][0]["command"], json!(words));
+        let again = words.clone();
+        assert_eq!(redact_command(&mut words), 0);
+        assert_eq!(words, again);
     }
 
     #[test]

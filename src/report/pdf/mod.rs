@@ -198,6 +198,7 @@ mod tests {
                 inventory: &inventory,
                 facts: &facts,
                 settings: &settings,
+                audit: None,
             })
         };
         assign_ids(&mut findings, &inventory.sources);
