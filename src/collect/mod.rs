@@ -7,7 +7,8 @@
 //! [`ingest`] (redaction, canonical text, hashing, the evidence record), so a check cannot
 //! tell a live object from its copy in a snapshot. [`kustomize`] renders kustomizations for
 //! the snapshot reader; [`redact`] removes secret-looking values; [`snapshot_manifest`]
-//! applies a snapshot's `manifest.json`.
+//! applies a snapshot's `manifest.json`; [`results`] reads the scanner and policy-engine
+//! results teams already produce (`--results`).
 
 pub mod attestations;
 pub mod cluster;
@@ -15,5 +16,6 @@ pub mod git;
 pub mod ingest;
 pub mod kustomize;
 pub mod redact;
+pub mod results;
 pub mod snapshot;
 pub(crate) mod snapshot_manifest;
