@@ -506,6 +506,13 @@ settings! {
         #[arg(long = "repo", value_name = "PATH")]
         repos: Vec<PathBuf>, key "repos" => Vec<PathBuf> = Vec::new();
 
+        /// Scanner and policy-engine results: Trivy, Grype or SARIF scans, CycloneDX or SPDX
+        /// SBOMs, PolicyReports, Kubescape results, ConfigAuditReports (JSON or YAML, `.gz`
+        /// too), or a directory of them, read recursively. The shape is told from the content;
+        /// a file of no known shape is an input problem. Repeatable.
+        #[arg(long = "results", value_name = "PATH")]
+        results: Vec<PathBuf>, key "results" => Vec<PathBuf> = Vec::new();
+
         /// The ref whose history is read in every --repo: a branch, tag or commit [default: HEAD].
         #[arg(long = "ref", value_name = "REF")]
         git_ref: Option<String>, key "ref" => String = "HEAD".to_string();

@@ -28,6 +28,7 @@ use crate::collect::attestations::{self, AttestationError};
 use crate::collect::cluster::write::{CollectError, collect_snapshot};
 use crate::collect::cluster::{self, ClusterError};
 use crate::collect::git::{self, GitOptions};
+use crate::collect::results::ResultRecord;
 use crate::collect::snapshot;
 use crate::evidence::attestation::{self, Attested};
 use crate::evidence::datafile::DataFile;
@@ -114,6 +115,11 @@ pub enum AppError {
     SnapshotNotRegular(PathBuf, &'static str),
     #[error("--repo {}: no such directory; check the path (nothing was assessed)", .0.display())]
     RepoMissing(PathBuf),
+    #[error(
+        "--results {}: no such file or directory; check the path (nothing was assessed)",
+        .0.display()
+    )]
+    ResultsMissing(PathBuf),
     #[error("no check has the id `{0}`; `evidencer checks` lists them")]
     UnknownCheck(String),
     /// Only a write to stdout: an I/O error anywhere else belongs to the error of what was
@@ -224,7 +230,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     };
 
     let stage = Instant::now();
-    let inventory = collect(settings, period.as_ref(), as_of, attested.inventory())?;
+    let (inventory, results) = collect(settings, period.as_ref(), as_of, attested.inventory())?;
     tracing::debug!(
         objects = inventory.objects.len(),
         ms = stage.elapsed().as_millis() as u64,
@@ -245,7 +251,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     };
     let stage = Instant::now();
     let mut findings = {
-        let facts = Facts::build(&inventory);
+        let facts = Facts::build(&inventory).with_results(results);
         let ctx = CheckContext {
             inventory: &inventory,
             facts: &facts,
@@ -500,7 +506,7 @@ fn audit_period(
 /// The period a run that reads Git history uses when none is given.
 pub const DEFAULT_PERIOD: &str = "last-90d";
 
-/// A `--snapshot` path that does not exist stops the run: a typo must not turn into a report
+/// A `--snapshot` (or `--results`) path that does not exist stops the run: a typo must not turn into a report
 /// where everything is `not_assessed`. What cannot be read below an existing path is a
 /// problem in the report instead. So does a `--repo` that is not a repository, or lacks the
 /// ref.
@@ -510,7 +516,7 @@ fn collect(
     period: Option<&(Period, bool)>,
     as_of: chrono::DateTime<Utc>,
     seed: Inventory,
-) -> Result<Inventory, AppError> {
+) -> Result<(Inventory, Vec<ResultRecord>), AppError> {
     let missing = |p: &&PathBuf| {
         std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
     };
@@ -519,6 +525,9 @@ fn collect(
     }
     if let Some(missing) = settings.repos.iter().find(missing) {
         return Err(AppError::RepoMissing(missing.clone()));
+    }
+    if let Some(missing) = settings.results.iter().find(missing) {
+        return Err(AppError::ResultsMissing(missing.clone()));
     }
     for path in &settings.snapshots {
         if let Ok(meta) = std::fs::metadata(path)
@@ -573,9 +582,16 @@ fn collect(
             inventory.merge(repo);
         }
     }
+    // Each path is its own source; its files are read in parallel, in path order.
+    let mut results = Vec::new();
+    for path in &settings.results {
+        let (read, records) = crate::collect::results::load(path, settings.max_file_size);
+        inventory.merge(read);
+        results.extend(records);
+    }
     inventory.add_source_records();
     inventory.canonicalize();
-    Ok(inventory)
+    Ok((inventory, results))
 }
 
 /// `evidencer collect`.

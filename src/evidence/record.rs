@@ -35,16 +35,19 @@ pub enum SourceKind {
     Repository,
     /// Documents attested by the organisation (`attestations:`).
     Attestations,
+    /// Scanner and policy-engine results (`--results`): each result carries its own time.
+    Results,
 }
 
 impl Source {
-    /// `snapshot`, `cluster`, `repository` or `attestations`.
+    /// `snapshot`, `cluster`, `repository`, `attestations` or `results`.
     pub fn kind_name(&self) -> &'static str {
         match self.kind {
             SourceKind::Snapshot => "snapshot",
             SourceKind::Cluster => "cluster",
             SourceKind::Repository => "repository",
             SourceKind::Attestations => "attestations",
+            SourceKind::Results => "results",
         }
     }
 }

@@ -34,7 +34,7 @@ pub use crate::evidence::history::ImageChange;
 pub const JSON_FILE_NAME: &str = "report.json";
 
 /// Version of the `report.json` format.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The JSON Schema (draft 2020-12) of `report.json` at [`SCHEMA_VERSION`], as
 /// `evidencer schema` prints it. Its `$comment` says which changes bump the version.

@@ -46,6 +46,18 @@ pub struct ScopeSubject {
 
 const RBAC_KINDS: [&str; 4] = ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"];
 
+/// What a `--results` source held: each result counts at the time it records.
+fn results_note(s: &crate::evidence::record::Source) -> String {
+    let get = |k: &str| s.details.get(k).map_or("0", String::as_str);
+    format!(
+        "scanner and policy results: each counts at the scan time it records ({} result(s) \
+         from {} file(s), {} without a time)",
+        get("results"),
+        get("files"),
+        get("results_without_time")
+    )
+}
+
 /// States the scope of a report over `inventory` with `findings`.
 pub fn build(inventory: &Inventory, period: Option<&Period>, findings: &[Finding]) -> Scope {
     let period_end = period.and_then(|p| chrono::DateTime::parse_from_rfc3339(&p.end).ok());
@@ -68,6 +80,7 @@ pub fn build(inventory: &Inventory, period: Option<&Period>, findings: &[Finding
                 (_, SourceKind::Repository) => {
                     "read at its last commit at or before the period end".to_string()
                 }
+                (_, SourceKind::Results) => results_note(s),
                 (None, _) => "the input does not record when it was collected: the state is \
                               taken as of the as-of date"
                     .to_string(),

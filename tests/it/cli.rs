@@ -62,7 +62,7 @@ fn report_writes_every_format_and_is_byte_identical_across_runs() {
         reruns::same_bytes(&runs, &format!("out/{name}"));
     }
     let report = read_json(&runs[0].path().join("out/report.json"));
-    assert_eq!(report["schema_version"], 2);
+    assert_eq!(report["schema_version"], 3);
     assert_eq!(report["generated_at"], "2026-09-30T23:59:59Z");
     assert_eq!(report["as_of"], "2026-09-30T23:59:59Z");
 }

@@ -26,6 +26,7 @@ mod pdf;
 mod render_golden;
 mod report_render;
 mod report_schema;
+mod results;
 mod scan_evidence;
 mod scope;
 mod verdicts;

@@ -4,7 +4,7 @@
 //! evidence that a given image was scanned on a given day, which fixes were known, and which
 //! policies fail. This module takes paths (files, or directories read recursively in name
 //! order, hidden entries skipped; `.gz` files recognised by their magic bytes) and reads each
-//! file through [`crate::input`] (regular files only, within `--max-file-size`, which also
+//! file through [`crate::base::input`] (regular files only, within `--max-file-size`, which also
 //! bounds what a compressed file may expand to). The shape of each file is told from its
 //! content, never its name: Trivy JSON, Grype JSON, SARIF 2.1.0, CycloneDX JSON, SPDX JSON,
 //! PolicyReport / ClusterPolicyReport (`wgpolicyk8s.io`), Report / ClusterReport
@@ -18,7 +18,9 @@
 //! the file as stored, and its items: vulnerabilities or policy results. A file that cannot
 //! be read, is not JSON or YAML, is truncated, or is of no known shape is a [`Problem`] with
 //! the path (and line where there is one) and the reason; the other files are still read.
-//! [`ResultIndex`] finds the records that scanned a running image.
+//! [`ResultIndex`] finds the records that scanned a running image. [`load`] reads one
+//! `--results` path as an input of the run: a source, an evidence record per result and the
+//! problems, as an [`Inventory`] beside the records themselves.
 
 mod config_audit;
 mod cyclonedx;
@@ -43,8 +45,8 @@ use serde_json::value::RawValue;
 
 use crate::base::input::InputError;
 use crate::evidence::image::ImageRef;
-use crate::evidence::inventory::{Problem, ProblemLevel};
-use crate::evidence::record::{EvidenceKind, EvidenceRecord, evidence_id};
+use crate::evidence::inventory::{Inventory, Problem, ProblemLevel};
+use crate::evidence::record::{EvidenceKind, EvidenceRecord, Source, SourceKind, evidence_id};
 
 pub use fields::Severity;
 pub use index::{ImageMatch, MatchedBy, ResultIndex, normalize_digest};
@@ -96,6 +98,54 @@ pub fn read_paths(paths: &[PathBuf], options: &ReadOptions) -> ScanResults {
         out.problems.extend(problems);
     }
     out
+}
+
+/// Reads one `--results` path as an input of the run: an [`Inventory`] holding its source
+/// (`results:<path>`, kind `results`, with counts in its details), one evidence record per
+/// result (the file's sha256 as stored, the scan's own time) and the problems met; and the
+/// records themselves, for the checks.
+pub fn load(path: &std::path::Path, max_file_size: u64) -> (Inventory, Vec<ResultRecord>) {
+    let location = path.display().to_string();
+    let source_id = format!("results:{location}");
+    let options = ReadOptions {
+        source: source_id.clone(),
+        max_file_size,
+    };
+    let mut read = read_paths(&[path.to_path_buf()], &options);
+    for r in &mut read.records {
+        r.file.source = source_id.clone();
+    }
+    let dated = read
+        .records
+        .iter()
+        .filter(|r| r.scanned_at.is_some())
+        .count();
+    let details = BTreeMap::from([
+        ("files".to_string(), read.files.to_string()),
+        ("results".to_string(), read.records.len().to_string()),
+        (
+            "results_without_time".to_string(),
+            (read.records.len() - dated).to_string(),
+        ),
+    ]);
+    let mut inventory = Inventory {
+        sources: vec![Source {
+            id: source_id.clone(),
+            kind: SourceKind::Results,
+            location,
+            // Findings keep their ids when next quarter's results sit at another path.
+            identity: "results".into(),
+            details,
+        }],
+        problems: read.problems,
+        ..Inventory::default()
+    };
+    inventory.records = read
+        .records
+        .iter()
+        .map(|r| r.evidence_record(&source_id))
+        .collect();
+    (inventory, read.records)
 }
 
 /// Reads one file's bytes as it is stored (gzip-compressed or not), shown as `display`:
@@ -216,6 +266,10 @@ pub struct FileRef {
     /// (`run 0`); None for a file that is one document.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub document: Option<String>,
+    /// The source the file was read under (`results:<path given>`), set by [`load`]; empty
+    /// for bytes read directly.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub source: String,
 }
 
 impl FileRef {
@@ -554,6 +608,11 @@ impl ResultRecord {
     /// Is this a dated vulnerability scan (what `images-scanned` counts)?
     pub fn is_dated_scan(&self) -> bool {
         self.kind == RecordKind::VulnerabilityScan && self.scanned_at.is_some()
+    }
+
+    /// The id of the evidence record [`load`] made for this record.
+    pub fn evidence(&self) -> String {
+        self.evidence_id(&self.file.source)
     }
 
     /// The record's evidence id, stable for the same source and locator.

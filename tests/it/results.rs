@@ -1,0 +1,262 @@
+//! Scanner and policy-engine results given with `--results` (issue 16), end to end with the
+//! real binary: each result is an evidence record with its own time and the file's sha256,
+//! the source is in the report's sources and scope, a file of unknown shape is an input
+//! problem while the rest is read, and the checks judge the results.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const AS_OF: &str = "2026-11-22";
+const DIGEST: &str = "sha256:9ae97d36d26566ff84e8893c64a6dc4fe8ca6d1144bf5b87b2b85a32def253c7";
+
+/// A Deployment `shop/web`, its ReplicaSet and a running pod of it, running `image` at
+/// [`DIGEST`].
+fn running_web(image: &str) -> String {
+    format!(
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web, namespace: shop}}
+spec:
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      containers: [{{name: web, image: "{image}"}}]
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: web-5c6d7e8f9
+  namespace: shop
+  ownerReferences: [{{apiVersion: apps/v1, kind: Deployment, name: web, controller: true}}]
+spec:
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      containers: [{{name: web, image: "{image}"}}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web-5c6d7e8f9-q7x2m
+  namespace: shop
+  labels: {{app: web, pod-template-hash: 5c6d7e8f9}}
+  ownerReferences: [{{apiVersion: apps/v1, kind: ReplicaSet, name: web-5c6d7e8f9, controller: true}}]
+spec: {{containers: [{{name: web, image: "{image}"}}]}}
+status:
+  phase: Running
+  containerStatuses:
+    - name: web
+      ready: true
+      image: "{image}"
+      imageID: "registry.example.com/shop/web@{DIGEST}"
+      state: {{running: {{startedAt: "2026-09-01T00:00:00Z"}}}}
+"#
+    )
+}
+
+/// A Trivy JSON report (`trivy image -f json`) of registry.example.com/shop/web:1.4.2 at
+/// [`DIGEST`], made at `created`, with one vulnerability whose fix was published on
+/// `published`.
+fn trivy(created: &str, published: &str) -> String {
+    json!({
+        "SchemaVersion": 2,
+        "Trivy": {"Version": "0.58.1"},
+        "CreatedAt": created,
+        "ArtifactName": "registry.example.com/shop/web:1.4.2",
+        "ArtifactType": "container_image",
+        "Metadata": {
+            "RepoTags": ["registry.example.com/shop/web:1.4.2"],
+            "RepoDigests": [format!("registry.example.com/shop/web@{DIGEST}")]
+        },
+        "Results": [{
+            "Target": "registry.example.com/shop/web:1.4.2 (debian 12.8)",
+            "Class": "os-pkgs", "Type": "debian",
+            "Vulnerabilities": [{
+                "VulnerabilityID": "CVE-2024-5535", "PkgName": "openssl",
+                "InstalledVersion": "3.0.14-1~deb12u1", "FixedVersion": "3.0.15-1~deb12u1",
+                "Status": "fixed", "Severity": "CRITICAL", "PublishedDate": published
+            }]
+        }]
+    })
+    .to_string()
+}
+
+/// Runs `report` in `dir` with `args` at [`AS_OF`]; returns the exit code, report.json
+/// (Null when none was written) and stderr.
+fn report(dir: &Path, args: &[&str]) -> (i32, Value, String) {
+    let out = dir.join("out");
+    let _ = fs::remove_dir_all(&out);
+    let o = Command::cargo_bin("evidencer")
+        .unwrap()
+        .current_dir(dir)
+        .arg("report")
+        .args(args)
+        .args(["--as-of", AS_OF, "--format", "json", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let json = fs::read(out.join("report.json"))
+        .map(|b| serde_json::from_slice(&b).unwrap())
+        .unwrap_or(Value::Null);
+    (
+        o.status.code().unwrap_or(-1),
+        json,
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn findings<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == check)
+        .collect()
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+#[test]
+fn results_are_evidence_with_their_own_time_and_an_unknown_shape_is_a_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("snap.yaml"),
+        running_web("registry.example.com/shop/web:1.4.2"),
+    )
+    .unwrap();
+    let scans = dir.path().join("scans");
+    fs::create_dir(&scans).unwrap();
+    // One scan gzip-compressed, one plain, and a file that is no result at all.
+    let old = trivy("2026-10-01T02:00:00Z", "2024-06-27T11:15:10Z");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(old.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    fs::write(scans.join("web-old.json.gz"), &gz).unwrap();
+    let new = trivy("2026-11-20T04:12:09Z", "2024-06-27T11:15:10Z");
+    fs::write(scans.join("web.json"), &new).unwrap();
+    fs::write(scans.join("notes.json"), r#"{"owner": "platform"}"#).unwrap();
+
+    let (code, r, stderr) = report(
+        dir.path(),
+        &["--snapshot", "snap.yaml", "--results", "scans"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let source = r["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "results")
+        .expect("a results source");
+    assert_eq!(source["id"], "results:scans");
+    assert_eq!(source["details"]["files"], "3");
+    assert_eq!(source["details"]["results"], "2");
+    let scope = r["scope"]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["source"] == "results:scans")
+        .expect("in the scope");
+    assert!(
+        scope["note"]
+            .as_str()
+            .unwrap()
+            .contains("2 result(s) from 3 file(s)"),
+        "{scope}"
+    );
+    // Each scan is a record with its own time and the file's sha256 as stored.
+    let records: Vec<&Value> = r["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["source"] == "results:scans" && e["kind"] == "file")
+        .collect();
+    assert_eq!(records.len(), 2, "{records:?}");
+    let by_path = |p: &str| {
+        *records
+            .iter()
+            .find(|e| e["locator"] == p)
+            .unwrap_or_else(|| panic!("{p} in {records:?}"))
+    };
+    let old_rec = by_path("scans/web-old.json.gz");
+    assert_eq!(old_rec["sha256"], sha256(&gz));
+    assert_eq!(old_rec["time"], "2026-10-01T02:00:00Z");
+    let new_rec = by_path("scans/web.json");
+    assert_eq!(new_rec["sha256"], sha256(new.as_bytes()));
+    assert_eq!(new_rec["time"], "2026-11-20T04:12:09Z");
+    // The unknown file is a problem naming it; the rest was read.
+    let problems = r["inputs"]["problems"].as_array().unwrap();
+    let p = problems
+        .iter()
+        .find(|p| {
+            p["location"]
+                .as_str()
+                .unwrap()
+                .starts_with("scans/notes.json")
+        })
+        .unwrap_or_else(|| panic!("{problems:?}"));
+    assert_eq!(p["level"], "error");
+    assert!(p["message"].as_str().unwrap().contains("Trivy"), "{p}");
+    // images-scanned judges the newest scan, by digest, at its own time, and cites it.
+    let scanned = findings(&r, "images-scanned");
+    assert_eq!(scanned.len(), 1, "{scanned:?}");
+    assert_eq!(scanned[0]["status"], "pass", "{}", scanned[0]["message"]);
+    assert_eq!(
+        scanned[0]["details"]["images"][0]["scanned_at"],
+        "2026-11-20T04:12:09Z"
+    );
+    assert!(
+        scanned[0]["evidence"]
+            .as_array()
+            .unwrap()
+            .contains(&new_rec["id"]),
+        "{}",
+        scanned[0]
+    );
+}
+
+#[test]
+fn a_results_path_that_does_not_exist_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("snap.yaml"), running_web("nginx:1.27")).unwrap();
+    let (code, r, stderr) = report(
+        dir.path(),
+        &["--snapshot", "snap.yaml", "--results", "scnas"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(r.is_null());
+    assert!(stderr.contains("--results scnas: no such file"), "{stderr}");
+}
+
+#[test]
+fn the_results_key_of_the_config_file_is_relative_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("conf");
+    fs::create_dir_all(conf.join("scans")).unwrap();
+    fs::write(
+        conf.join("snap.yaml"),
+        running_web("registry.example.com/shop/web:1.4.2"),
+    )
+    .unwrap();
+    fs::write(
+        conf.join("scans/web.json"),
+        trivy("2026-11-20T04:12:09Z", "2024-06-27T11:15:10Z"),
+    )
+    .unwrap();
+    fs::write(
+        conf.join("evidencer.yaml"),
+        "snapshots: [snap.yaml]\nresults: [scans]\n",
+    )
+    .unwrap();
+    let (code, r, stderr) = report(dir.path(), &["--config", "conf/evidencer.yaml"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(findings(&r, "images-scanned")[0]["status"], "pass");
+}
