@@ -229,7 +229,15 @@ macro_rules! plain {
     )*};
 }
 
-plain!(bool, u32, u64, String, FailOn, Format);
+plain!(
+    bool,
+    u32,
+    u64,
+    String,
+    FailOn,
+    Format,
+    crate::checks::PatchTimeframes
+);
 
 /// Workload-kind rows hold pointers into objects, never paths.
 impl Resolve for WorkloadKind {
@@ -699,6 +707,13 @@ settings! {
         /// how it updates. A row for a group and kind the table has replaces it.
         workload_kinds, key "workload-kinds" => Vec<WorkloadKind> = Vec::new(),
             because "a table of rows does not fit on a command line";
+
+        /// Days a known fix may stay unapplied, by severity, in `known-fixes-applied`: any of
+        /// `critical`, `high`, `medium`, `low` (1 to 36500 each; a key left out keeps its
+        /// default) [default: critical 30, high 30, medium 90, low 180].
+        patch_timeframes_days, key "patch-timeframes-days"
+            => crate::checks::PatchTimeframes = crate::checks::PatchTimeframes::default(),
+            because "a timeframe per severity is a map, set once in the policy file";
     }
 }
 

@@ -248,6 +248,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         period: period.as_ref().map(|(p, _)| p.clone()),
         max_image_age_days: settings.max_image_age_days,
         attestations: attested.list.clone().into(),
+        patch_timeframes: settings.patch_timeframes_days,
     };
     let stage = Instant::now();
     let mut findings = {

@@ -35,6 +35,7 @@ mod image_pinned_by_digest;
 mod image_tag_not_latest;
 mod images_scanned;
 mod images_updated_in_period;
+mod known_fixes_applied;
 mod kubelet_version_supported;
 mod kubernetes_version_supported;
 mod no_ephemeral_containers;
@@ -177,6 +178,66 @@ pub const DEFAULT_MAX_SCAN_AGE_DAYS: u32 = 30;
 /// Default of `max-image-age-days`: a quarter, the period audits are usually asked over.
 pub const DEFAULT_MAX_IMAGE_AGE_DAYS: u32 = 90;
 
+/// `patch-timeframes-days`: how many days a known fix may stay unapplied, by the severity of
+/// the vulnerability it fixes (`known-fixes-applied`). The defaults follow PCI DSS 6.3.3
+/// (critical and high within one month) and give medium a quarter and low half a year; a
+/// severity the scanner does not give (unknown) is held to the low timeframe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct PatchTimeframes {
+    #[serde(deserialize_with = "timeframe_days")]
+    pub critical: u32,
+    #[serde(deserialize_with = "timeframe_days")]
+    pub high: u32,
+    #[serde(deserialize_with = "timeframe_days")]
+    pub medium: u32,
+    #[serde(deserialize_with = "timeframe_days")]
+    pub low: u32,
+}
+
+impl Default for PatchTimeframes {
+    fn default() -> Self {
+        PatchTimeframes {
+            critical: 30,
+            high: 30,
+            medium: 90,
+            low: 180,
+        }
+    }
+}
+
+impl PatchTimeframes {
+    /// Days a fix of a vulnerability of `severity` (a scanner's word) may stay unapplied.
+    pub fn for_severity(&self, severity: crate::collect::results::Severity) -> u32 {
+        use crate::collect::results::Severity as S;
+        match severity {
+            S::Critical => self.critical,
+            S::High => self.high,
+            S::Medium => self.medium,
+            S::Low | S::Unknown => self.low,
+        }
+    }
+
+    /// `critical 30, high 30, medium 90, low 180 days`.
+    pub fn describe(&self) -> String {
+        format!(
+            "critical {}, high {}, medium {}, low (and unknown) {} days",
+            self.critical, self.high, self.medium, self.low
+        )
+    }
+}
+
+/// One timeframe of `patch-timeframes-days`: a day to a hundred years, never clamped.
+fn timeframe_days<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let n = <u64 as serde::Deserialize>::deserialize(d)?;
+    match u32::try_from(n) {
+        Ok(n) if (1..=36_500).contains(&n) => Ok(n),
+        _ => Err(serde::de::Error::custom(format!(
+            "patch-timeframes-days: {n} is out of range (1 to 36500)"
+        ))),
+    }
+}
+
 /// Settings checks read, from defaults, the config file and flags.
 #[derive(Clone, Debug)]
 pub struct CheckSettings {
@@ -196,6 +257,8 @@ pub struct CheckSettings {
     pub max_image_age_days: u32,
     /// Documents attested by the organisation, judged by `documented-process`.
     pub attestations: Arc<[crate::evidence::attestation::Attestation]>,
+    /// How long a known fix may stay unapplied, by severity (`known-fixes-applied`).
+    pub patch_timeframes: PatchTimeframes,
 }
 
 impl Default for CheckSettings {
@@ -209,6 +272,7 @@ impl Default for CheckSettings {
             period: None,
             max_image_age_days: DEFAULT_MAX_IMAGE_AGE_DAYS,
             attestations: Arc::from(Vec::new()),
+            patch_timeframes: PatchTimeframes::default(),
         }
     }
 }
@@ -433,6 +497,7 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &pod_security_enforced::PodSecurityEnforced,
         &read_only_root_enforced::ReadOnlyRootEnforced,
         &images_scanned::ImagesScanned,
+        &known_fixes_applied::KnownFixesApplied,
         &documented_process::DocumentedProcess,
     ];
     REGISTRY
