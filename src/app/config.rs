@@ -851,6 +851,30 @@ mod tests {
     }
 
     #[test]
+    fn patch_timeframes_take_any_severity_and_keep_the_defaults_of_the_others() {
+        let s = Settings::default().with_layer(
+            parse(
+                Path::new("e.yaml"),
+                "patch-timeframes-days: {critical: 15}\n",
+            )
+            .unwrap(),
+        );
+        let t = s.patch_timeframes_days;
+        assert_eq!((t.critical, t.high, t.medium, t.low), (15, 30, 90, 180));
+        for (text, says) in [
+            (
+                "patch-timeframes-days: {high: 0}\n",
+                "patch-timeframes-days: 0 is out of range (1 to 36500)",
+            ),
+            ("patch-timeframes-days: {urgent: 7}\n", "urgent"),
+        ] {
+            let err = parse(Path::new("e.yaml"), text).unwrap_err().to_string();
+            assert!(err.starts_with("e.yaml:1:"), "{text}: {err}");
+            assert!(err.contains(says), "{text}: {err}");
+        }
+    }
+
+    #[test]
     fn unknown_keys_are_errors_with_a_line() {
         let err = parse(
             Path::new("evidencer.yaml"),
