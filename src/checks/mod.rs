@@ -45,6 +45,7 @@ mod node_kernel_current;
 mod node_recently_replaced;
 mod pod_exec_restricted;
 mod pod_security_enforced;
+mod policy_reports_clean;
 mod read_only_root_enforced;
 mod read_only_root_filesystem;
 mod replace_on_update;
@@ -498,6 +499,7 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &read_only_root_enforced::ReadOnlyRootEnforced,
         &images_scanned::ImagesScanned,
         &known_fixes_applied::KnownFixesApplied,
+        &policy_reports_clean::PolicyReportsClean,
         &documented_process::DocumentedProcess,
     ];
     REGISTRY

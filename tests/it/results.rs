@@ -260,3 +260,97 @@ fn the_results_key_of_the_config_file_is_relative_to_it() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(findings(&r, "images-scanned")[0]["status"], "pass");
 }
+
+/// `kubectl get policyreports -A -o json`: a List of two PolicyReports, one with a failure
+/// of an Enforce-mode rule, one with a failure of an Audit-mode policy.
+fn policy_reports() -> String {
+    let result = |policy: &str, rule: &str, outcome: &str, ns: &str, name: &str| {
+        json!({
+            "policy": policy, "rule": rule, "result": outcome, "source": "kyverno",
+            "scored": true, "message": format!("validation error: {rule}"),
+            "resources": [{"apiVersion": "apps/v1", "kind": "Deployment", "namespace": ns, "name": name}],
+            "timestamp": {"seconds": 1_795_500_000, "nanos": 0}
+        })
+    };
+    json!({
+        "apiVersion": "v1", "kind": "List",
+        "items": [
+            {"apiVersion": "wgpolicyk8s.io/v1alpha2", "kind": "PolicyReport",
+             "metadata": {"name": "polr-shop", "namespace": "shop"},
+             "summary": {"pass": 1, "fail": 1, "warn": 0, "error": 0, "skip": 0},
+             "results": [
+                result("require-run-as-nonroot", "run-as-non-root", "fail", "shop", "web"),
+                result("disallow-latest-tag", "require-image-tag", "pass", "shop", "web")]},
+            {"apiVersion": "wgpolicyk8s.io/v1alpha2", "kind": "PolicyReport",
+             "metadata": {"name": "polr-legacy", "namespace": "legacy"},
+             "results": [result("disallow-latest-tag", "require-image-tag", "fail", "legacy", "db")]}
+        ]
+    })
+    .to_string()
+}
+
+const KYVERNO: &str = "---\napiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: disallow-latest-tag}\nspec:\n  validationFailureAction: Audit\n  rules:\n    - name: require-image-tag\n      match: {any: [{resources: {kinds: [Pod]}}]}\n      validate: {message: tag, pattern: {spec: {containers: [{image: '!*:latest'}]}}}\n---\napiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: require-run-as-nonroot}\nspec:\n  validationFailureAction: Enforce\n  rules:\n    - name: run-as-non-root\n      match: {any: [{resources: {kinds: [Pod]}}]}\n      validate: {message: nonroot, pattern: {spec: {securityContext: {runAsNonRoot: true}}}}\n";
+
+#[test]
+fn policy_reports_fail_their_namespace_and_audit_mode_failures_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("snap.yaml"),
+        running_web("registry.example.com/shop/web:1.4.2") + KYVERNO,
+    )
+    .unwrap();
+    fs::write(dir.path().join("policyreports.json"), policy_reports()).unwrap();
+    let (code, r, stderr) = report(
+        dir.path(),
+        &["--snapshot", "snap.yaml", "--results", "policyreports.json"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let found = findings(&r, "policy-reports-clean");
+    let by_ns = |ns: &str| {
+        *found
+            .iter()
+            .find(|f| f["subject"]["name"] == ns)
+            .unwrap_or_else(|| panic!("{ns}: {found:?}"))
+    };
+    let shop = by_ns("shop");
+    assert_eq!(shop["status"], "fail", "{shop}");
+    assert!(
+        shop["message"].as_str().unwrap().contains(
+            "`require-run-as-nonroot`/`run-as-non-root` (Enforce mode) on Deployment shop/web"
+        ),
+        "{shop}"
+    );
+    let legacy = by_ns("legacy");
+    assert_eq!(legacy["status"], "warn", "{legacy}");
+    // Both reports came from one file: two records, cited by their namespaces' findings.
+    let ids: Vec<&Value> = r["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["source"] == "results:policyreports.json" && e["kind"] == "file")
+        .map(|e| &e["id"])
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(
+        shop["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| ids.contains(&e))
+    );
+    // Supplementary in related-3: it counts now that it was assessed.
+    let control = r["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "PR.PS-02.242-related-3")
+        .unwrap();
+    assert!(
+        control["narrative"]
+            .as_str()
+            .unwrap()
+            .contains("policy-reports-clean"),
+        "{}",
+        control["narrative"]
+    );
+}
