@@ -330,7 +330,7 @@ mod tests {
             json!([
                 result(
                     "require-run-as-nonroot",
-                    "run-as-non-root",
+                    "autogen-run-as-non-root",
                     "fail",
                     "Deployment",
                     "shop",
@@ -407,9 +407,9 @@ mod tests {
                 ("Namespace web", Status::Warn),
             ])
         );
-        // The rule's own failureAction overrides the policy's Audit.
+        // The rule's own failureAction overrides the policy's Audit, under its autogen name too.
         let shop = &got[2].message;
-        assert!(shop.contains("fail `require-run-as-nonroot`/`run-as-non-root` (Enforce mode) on Deployment shop/api"), "{shop}");
+        assert!(shop.contains("fail `require-run-as-nonroot`/`autogen-run-as-non-root` (Enforce mode) on Deployment shop/api"), "{shop}");
         assert!(got[3].message.contains("Audit mode"), "{}", got[3].message);
         assert!(
             got[0].message.contains("mode unknown"),

@@ -288,7 +288,8 @@ impl<'a> Policies<'a> {
     /// What a Kyverno policy of the input does with a resource its rule rejects in `ns`:
     /// `Enforce` (blocked at admission) or `Audit` (admitted and reported): the
     /// namespace's override, else the rule's `validate.failureAction`, else the policy's
-    /// `validationFailureAction`, else Kyverno's default, `Audit`. `policy` is the name a
+    /// `validationFailureAction`, else Kyverno's default, `Audit` (a rule reported as
+    /// `autogen-<rule>` is `<rule>`). `policy` is the name a
     /// policy report gives (`name` for a ClusterPolicy, `namespace/name` or `name` for a
     /// Policy); `rule` None takes the policy's own action. None when no such policy is in
     /// the input.
@@ -306,6 +307,13 @@ impl<'a> Policies<'a> {
                 (_, _) => o.meta.name == policy,
             }
         })?;
+        // Kyverno reports a Pod rule applied to a Deployment or CronJob under the name it
+        // generated for it: `autogen-<rule>`, `autogen-cronjob-<rule>`.
+        let rule = rule.map(|r| {
+            r.strip_prefix("autogen-cronjob-")
+                .or_else(|| r.strip_prefix("autogen-"))
+                .unwrap_or(r)
+        });
         let validate = rule
             .and_then(|r| spec.rules.iter().find(|k| k.name == r))
             .and_then(|k| k.validate.as_ref());
