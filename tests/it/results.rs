@@ -354,3 +354,36 @@ fn policy_reports_fail_their_namespace_and_audit_mode_failures_warn() {
         control["narrative"]
     );
 }
+
+/// The sample run gives one Trivy JSON and the cluster's PolicyReports; its answers.csv
+/// answers the patch-timeframe question from them, and its report states the timeframes.
+/// (`cli::samples_are_current` keeps the files what the command produces.)
+#[test]
+fn the_samples_answer_the_patch_timeframe_question_from_the_scan() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = fs::read_to_string(root.join("samples/evidencer.yaml")).unwrap();
+    assert!(
+        config.contains("results/payments-api.trivy.json"),
+        "{config}"
+    );
+    assert!(config.contains("results/policyreports.json"), "{config}");
+    let answers = fs::read_to_string(root.join("samples/reports/answers.csv")).unwrap();
+    let row = answers
+        .split("\r\n")
+        .find(|l| l.starts_with("PR.PS-02.242-related-4,"))
+        .expect("a row for the patch-timeframe question");
+    assert!(row.contains("known-fixes-applied failed"), "{row}");
+    assert!(
+        row.contains("Deployment payments/payments-api container api"),
+        "{row}"
+    );
+    let md = fs::read_to_string(root.join("samples/reports/report.md")).unwrap();
+    assert!(
+        md.contains("CVE-2026-31790, critical) fixed 49 days ago, more than the 30 allowed"),
+        "the sample names the late fix"
+    );
+    assert!(
+        md.contains("critical 30, high 30, medium 90, low (and unknown) 180 days"),
+        "the sample states the timeframes"
+    );
+}
