@@ -142,6 +142,11 @@ impl Check for KnownFixesApplied {
         let mut out = Vec::new();
         for image in images.into_values() {
             let found = results.find(&image.reference, image.image_id.as_deref());
+            // Keyed by repository, not tag: a fix still missing after a rebuild under a new
+            // tag is the same open finding next quarter.
+            let key = crate::evidence::image::ImageRef::parse(&image.reference)
+                .map(|r| r.name())
+                .unwrap_or_else(|_| image.reference.clone());
             let Some(scan) = current_scan(&found) else {
                 out.push(
                     Finding::new(
@@ -151,6 +156,7 @@ impl Check for KnownFixesApplied {
                         image.subject,
                         not_scanned(&image.reference),
                     )
+                    .key(key)
                     .evidence(image.evidence)
                     .detail("patch_timeframes_days", json!(timeframes)),
                 );
@@ -179,6 +185,7 @@ impl Check for KnownFixesApplied {
             evidence.insert(scan.evidence());
             out.push(
                 Finding::new(meta.id, meta.severity, status, image.subject, message)
+                    .key(key)
                     .evidence(evidence)
                     .detail("image", json!(image.reference))
                     .detail("scan", json!(scan.file.locator()))
@@ -688,6 +695,38 @@ mod tests {
             "{}",
             got[0].message
         );
+    }
+
+    #[test]
+    fn a_finding_is_keyed_by_repository_so_a_rebuild_under_a_new_tag_keeps_its_id() {
+        let scan = |tag: &str| {
+            trivy_json(
+                &format!("registry.example.com/shop/api:{tag}"),
+                "",
+                "2026-11-20T00:00:00Z",
+                &[(
+                    "openssl",
+                    "1",
+                    "2",
+                    "CVE-2026-1111",
+                    "CRITICAL",
+                    "2026-01-01T00:00:00Z",
+                )],
+            )
+        };
+        let pod = |tag: &str| {
+            running_pod(
+                "api-5d-a",
+                "api-5d",
+                "app",
+                &format!("registry.example.com/shop/api:{tag}"),
+                "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+            )
+        };
+        let a = run(&pod("1.4.2"), &[("a.json", scan("1.4.2"))], "2026-11-22");
+        let b = run(&pod("1.4.3"), &[("b.json", scan("1.4.3"))], "2026-11-22");
+        assert_eq!(a[0].key, "registry.example.com/shop/api");
+        assert_eq!(a[0].key, b[0].key);
     }
 
     #[test]
