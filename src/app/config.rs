@@ -309,7 +309,17 @@ macro_rules! plain {
     )*};
 }
 
-plain!(bool, u32, u64, String, FailOn, Format, ScopeGlob, AuditSettings);
+plain!(
+    bool,
+    u32,
+    u64,
+    String,
+    FailOn,
+    Format,
+    ScopeGlob,
+    AuditSettings,
+    crate::checks::PatchTimeframes
+);
 
 /// Workload-kind rows hold pointers into objects, never paths.
 impl Resolve for WorkloadKind {
@@ -615,6 +625,13 @@ settings! {
         #[arg(long = "audit-log", value_name = "PATH|GLOB")]
         audit_logs: Vec<PathBuf>, key "audit-logs" => Vec<PathBuf> = Vec::new();
 
+        /// Scanner and policy-engine results: Trivy, Grype or SARIF scans, CycloneDX or SPDX
+        /// SBOMs, PolicyReports, Kubescape results, ConfigAuditReports (JSON or YAML, `.gz`
+        /// too), or a directory of them, read recursively. The shape is told from the content;
+        /// a file of no known shape is an input problem. Repeatable.
+        #[arg(long = "results", value_name = "PATH")]
+        results: Vec<PathBuf>, key "results" => Vec<PathBuf> = Vec::new();
+
         /// The ref whose history is read in every --repo: a branch, tag or commit [default: HEAD].
         #[arg(long = "ref", value_name = "REF")]
         git_ref: Option<String>, key "ref" => String = "HEAD".to_string();
@@ -807,6 +824,13 @@ settings! {
         /// `allowed-groups`, whose entries into running containers warn instead of failing.
         audit, key "audit" => AuditSettings = AuditSettings::default(),
             because "lists of users and groups are reviewed with the config, not typed per run";
+
+        /// Days a known fix may stay unapplied, by severity, in `known-fixes-applied`: any of
+        /// `critical`, `high`, `medium`, `low` (1 to 36500 each; a key left out keeps its
+        /// default) [default: critical 30, high 30, medium 90, low 180].
+        patch_timeframes_days, key "patch-timeframes-days"
+            => crate::checks::PatchTimeframes = crate::checks::PatchTimeframes::default(),
+            because "a timeframe per severity is a map, set once in the policy file";
     }
 }
 
@@ -970,6 +994,30 @@ mod tests {
             .to_string();
         assert!(err.starts_with("e.yaml:2:"), "{err}");
         assert!(err.contains("allowed-user"), "{err}");
+    }
+
+    #[test]
+    fn patch_timeframes_take_any_severity_and_keep_the_defaults_of_the_others() {
+        let s = Settings::default().with_layer(
+            parse(
+                Path::new("e.yaml"),
+                "patch-timeframes-days: {critical: 15}\n",
+            )
+            .unwrap(),
+        );
+        let t = s.patch_timeframes_days;
+        assert_eq!((t.critical, t.high, t.medium, t.low), (15, 30, 90, 180));
+        for (text, says) in [
+            (
+                "patch-timeframes-days: {high: 0}\n",
+                "patch-timeframes-days: 0 is out of range (1 to 36500)",
+            ),
+            ("patch-timeframes-days: {urgent: 7}\n", "urgent"),
+        ] {
+            let err = parse(Path::new("e.yaml"), text).unwrap_err().to_string();
+            assert!(err.starts_with("e.yaml:1:"), "{text}: {err}");
+            assert!(err.contains(says), "{text}: {err}");
+        }
     }
 
     #[test]

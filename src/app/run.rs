@@ -29,6 +29,7 @@ use crate::collect::audit::{self, AuditLog};
 use crate::collect::cluster::write::{CollectError, collect_snapshot};
 use crate::collect::cluster::{self, ClusterError};
 use crate::collect::git::{self, GitOptions};
+use crate::collect::results::ResultRecord;
 use crate::collect::scope::Scope;
 use crate::collect::snapshot;
 use crate::evidence::attestation::{self, Attested};
@@ -122,6 +123,11 @@ pub enum AppError {
         .0.display()
     )]
     AuditLogMissing(PathBuf),
+    #[error(
+        "--results {}: no such file or directory; check the path (nothing was assessed)",
+        .0.display()
+    )]
+    ResultsMissing(PathBuf),
     #[error("no check has the id `{0}`; `evidencer checks` lists them")]
     UnknownCheck(String),
     /// Only a write to stdout: an I/O error anywhere else belongs to the error of what was
@@ -247,7 +253,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     let stage = Instant::now();
     let (audit, mut seed) = read_audit_logs(settings, period.as_ref().map(|(p, _)| p));
     seed.merge(attested.inventory());
-    let inventory = collect(settings, period.as_ref(), as_of, seed)?;
+    let (inventory, results) = collect(settings, period.as_ref(), as_of, seed)?;
     tracing::debug!(
         objects = inventory.objects.len(),
         ms = stage.elapsed().as_millis() as u64,
@@ -266,10 +272,11 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         max_image_age_days: settings.max_image_age_days,
         attestations: attested.list.clone().into(),
         audit: settings.audit.clone(),
+        patch_timeframes: settings.patch_timeframes_days,
     };
     let stage = Instant::now();
     let mut findings = {
-        let facts = Facts::build(&inventory);
+        let facts = Facts::build(&inventory).with_results(results);
         let ctx = CheckContext {
             inventory: &inventory,
             facts: &facts,
@@ -554,7 +561,7 @@ fn read_audit_logs(settings: &Settings, period: Option<&Period>) -> (Option<Audi
 /// The period a run that reads Git history uses when none is given.
 pub const DEFAULT_PERIOD: &str = "last-90d";
 
-/// A `--snapshot` path that does not exist stops the run: a typo must not turn into a report
+/// A `--snapshot` (or `--results`) path that does not exist stops the run: a typo must not turn into a report
 /// where everything is `not_assessed`. What cannot be read below an existing path is a
 /// problem in the report instead. So does a `--repo` that is not a repository, or lacks the
 /// ref.
@@ -564,7 +571,7 @@ fn collect(
     period: Option<&(Period, bool)>,
     as_of: chrono::DateTime<Utc>,
     seed: Inventory,
-) -> Result<Inventory, AppError> {
+) -> Result<(Inventory, Vec<ResultRecord>), AppError> {
     let missing = |p: &&PathBuf| {
         std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
     };
@@ -573,6 +580,9 @@ fn collect(
     }
     if let Some(missing) = settings.repos.iter().map(|r| &r.path).find(missing) {
         return Err(AppError::RepoMissing(missing.clone()));
+    }
+    if let Some(missing) = settings.results.iter().find(missing) {
+        return Err(AppError::ResultsMissing(missing.clone()));
     }
     for path in &settings.snapshots {
         if let Ok(meta) = std::fs::metadata(path)
@@ -633,9 +643,16 @@ fn collect(
             inventory.merge(repo);
         }
     }
+    // Each path is its own source; its files are read in parallel, in path order.
+    let mut results = Vec::new();
+    for path in &settings.results {
+        let (read, records) = crate::collect::results::load(path, settings.max_file_size);
+        inventory.merge(read);
+        results.extend(records);
+    }
     inventory.add_source_records();
     inventory.canonicalize();
-    Ok(inventory)
+    Ok((inventory, results))
 }
 
 /// `evidencer collect`.

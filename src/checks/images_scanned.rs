@@ -1,8 +1,9 @@
 //! `images-scanned`: every running image has a recent vulnerability scan.
 //!
-//! Scan evidence is gathered into a [`ScanIndex`] from Trivy Operator VulnerabilityReports;
-//! each running image of each workload container is then looked up by digest, else by
-//! repository and tag, and judged by the age of its newest scan. Only scan results count:
+//! Scan evidence is gathered into a [`ScanIndex`] from Trivy Operator VulnerabilityReports,
+//! and read from the `--results` scans (Trivy, Grype, SARIF) the facts index; each running
+//! image of each workload container is then looked up in both by digest, else by
+//! registry, repository and tag, and judged by the age of its newest dated scan. Only scan results count:
 //! each carries its own time and names the image it scanned. A pipeline's scan step is not
 //! one (the definition proves that a scan is configured, never that a given running image
 //! was scanned on a given day); `ci-scans-images` judges those.
@@ -16,6 +17,7 @@ use serde_json::json;
 use super::{Check, CheckContext, CheckMeta, object_finding};
 use crate::base::phrase::{days, short_digest};
 use crate::checks::family::running::unreadable_pod_status;
+use crate::collect::results::{RecordKind, ResultRecord, Severity as ResultSeverity};
 use crate::evidence::finding::{Finding, Status};
 use crate::evidence::image::ImageRef;
 use crate::evidence::object::{Object, lenient_opt_string, lenient_string};
@@ -26,10 +28,14 @@ crate::declare_check! {
     /// ## What it checks
     /// Every image running in the cluster has a vulnerability scan no older than
     /// `max-scan-age-days` (default 30) on the as-of date. Scans are Trivy Operator
-    /// VulnerabilityReports (`aquasecurity.github.io/v1alpha1`), matched to a running
-    /// container by image digest (from `status.containerStatuses[].imageID`), else by
-    /// registry, repository and tag; the newest matching report counts, whatever workload it
-    /// was made for. Only scan results count, since each carries the time of the scan and the
+    /// VulnerabilityReports (`aquasecurity.github.io/v1alpha1`) and the scan results given
+    /// with `--results` (Trivy or Grype JSON, SARIF) that record when they ran, matched to a
+    /// running container by image digest (from `status.containerStatuses[].imageID`), else
+    /// by registry, repository and tag; the newest matching scan counts, whatever workload it
+    /// was made for, at the time the scan records (never the file's time). A scan of the same
+    /// tag whose digest is another than the running one's does not count (the tag pointed at
+    /// other content when it was scanned) and is named; so is a matching result without a
+    /// time. Only scan results count, since each carries the time of the scan and the
     /// image scanned: a scan step in a CI pipeline shows that a scan is configured, never that
     /// a running image was scanned on a given day, so pipelines are judged by
     /// `ci-scans-images` and never count here. Each workload container (pods grouped by their owner, as in
@@ -47,8 +53,10 @@ crate::declare_check! {
     ///
     /// ## Evidence used
     /// Running Pods (`status.containerStatuses`, `spec.containers[].image`, owner
-    /// references) and VulnerabilityReports (`report.artifact`, `report.registry`,
-    /// `report.updateTimestamp`, `report.summary`).
+    /// references), VulnerabilityReports (`report.artifact`, `report.registry`,
+    /// `report.updateTimestamp`, `report.summary`) and `--results` scans (Trivy `CreatedAt`,
+    /// `ArtifactName`, `Metadata.RepoDigests`; Grype `descriptor.timestamp`, `source.target`;
+    /// SARIF `invocations[].endTimeUtc`).
     ///
     /// ## Example
     /// ```yaml
@@ -77,6 +85,8 @@ crate::declare_check! {
 pub enum ScanSource {
     /// A Trivy Operator VulnerabilityReport in the cluster.
     TrivyOperator { report: String },
+    /// A scan result given with `--results`: its file (and document) and format.
+    Results { file: String, shape: String },
 }
 
 impl ScanSource {
@@ -84,6 +94,7 @@ impl ScanSource {
     pub fn describe(&self) -> String {
         match self {
             ScanSource::TrivyOperator { report } => report.clone(),
+            ScanSource::Results { file, shape } => format!("{shape} {file}"),
         }
     }
 }
@@ -195,6 +206,27 @@ impl ScanIndex {
     }
 }
 
+impl Scan {
+    /// A dated `--results` scan as the check judges it, with its counts of critical and
+    /// high vulnerabilities.
+    fn of_result(r: &ResultRecord) -> Option<Scan> {
+        let count = |s: ResultSeverity| {
+            Some(r.vulnerabilities.iter().filter(|v| v.severity == s).count() as u64)
+        };
+        Some(Scan {
+            source: ScanSource::Results {
+                file: r.file.locator(),
+                shape: r.shape.name().to_string(),
+            },
+            scanned_at: r.scanned_at?,
+            image: r.subject.describe(),
+            critical: count(ResultSeverity::Critical),
+            high: count(ResultSeverity::High),
+            evidence: r.evidence(),
+        })
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 struct TrivyReport {
@@ -235,6 +267,9 @@ struct Summary {
 struct RunningImage {
     reference: String,
     digest: Option<String>,
+    /// `imageID` as the runtime reports it: `repo@sha256:…` says it is the manifest
+    /// digest a registry serves, a bare `sha256:…` may be the image's config id.
+    image_id: Option<String>,
 }
 
 impl RunningImage {
@@ -256,7 +291,17 @@ impl Check for ImagesScanned {
     fn evaluate(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
         let meta = self.meta();
         let (index, unreadable) = ScanIndex::from_trivy(&ctx.inventory.objects);
-        let missing = ctx.missing_kinds(&["Pod", "VulnerabilityReport"]);
+        let results = &ctx.facts.results;
+        // Scan results given with --results stand in for VulnerabilityReports.
+        let scans_given = results
+            .records()
+            .iter()
+            .any(|r| r.kind == RecordKind::VulnerabilityScan);
+        let needed: &[&str] = match scans_given {
+            true => &["Pod"],
+            false => &["Pod", "VulnerabilityReport"],
+        };
+        let missing = ctx.missing_kinds(needed);
         if !missing.is_empty() {
             let pipeline_scans = ctx
                 .facts
@@ -301,6 +346,7 @@ impl Check for ImagesScanned {
                 let image = RunningImage {
                     reference,
                     digest: status.and_then(|s| s.digest()).map(str::to_string),
+                    image_id: status.and_then(|s| s.image_id.clone()),
                 };
                 groups
                     .entry((&pod.owner, c.name.as_str()))
@@ -320,7 +366,24 @@ impl Check for ImagesScanned {
             let mut evidence = BTreeSet::new();
             let mut fresh_all = true;
             for (image, pods) in &images {
+                let found = results.find(&image.reference, image.image_id.as_deref());
+                let from_results = found.newest_dated_scan().and_then(Scan::of_result);
                 let scan = index.newest(image.digest.as_deref(), image.name_tag().as_ref());
+                let scan = match (scan, &from_results) {
+                    (Some(a), Some(b)) if b.scanned_at > a.scanned_at => Some(b),
+                    (None, Some(b)) => Some(b),
+                    (a, _) => a,
+                };
+                let undated = found
+                    .records
+                    .iter()
+                    .find(|r| r.kind == RecordKind::VulnerabilityScan && r.scanned_at.is_none())
+                    .map(|r| r.file.locator());
+                let other_digest = found
+                    .other_digest
+                    .iter()
+                    .find(|r| r.kind == RecordKind::VulnerabilityScan)
+                    .map(|r| format!("{} ({})", r.file.locator(), r.subject.describe()));
                 let age = scan.map(|s| (ctx.settings.as_of - s.scanned_at).num_days());
                 let fresh = age.is_some_and(|a| a <= max);
                 fresh_all &= fresh;
@@ -338,6 +401,8 @@ impl Check for ImagesScanned {
                     critical: scan.and_then(|s| s.critical),
                     high: scan.and_then(|s| s.high),
                     fresh,
+                    undated: undated.filter(|_| !fresh),
+                    other_digest: other_digest.filter(|_| !fresh),
                 });
             }
             let first = images
@@ -388,6 +453,12 @@ struct ImageScan {
     pub critical: Option<u64>,
     pub high: Option<u64>,
     pub fresh: bool,
+    /// A `--results` scan of the image that records no time (so does not count).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undated: Option<String>,
+    /// A `--results` scan of the same tag at another digest (so does not count).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_digest: Option<String>,
 }
 
 fn scan_sentence(i: &ImageScan, max_days: i64) -> String {
@@ -418,14 +489,34 @@ fn scan_sentence(i: &ImageScan, max_days: i64) -> String {
             }
         }
         _ => format!(
-            "{image} has no vulnerability report (matched by digest, or by registry, repository \
-             and tag)"
+            "{image} has no dated vulnerability scan (a VulnerabilityReport or a --results scan, \
+             matched by digest, or by registry, repository and tag)"
         ),
     }
 }
 
+/// What a failing image's matching results that do not count were.
+fn uncounted(i: &ImageScan) -> String {
+    let mut s = String::new();
+    if let Some(other) = &i.other_digest {
+        s.push_str(&format!(
+            " (the scan {other} is of the same tag at another digest: the tag pointed at other \
+             content when it was scanned, so it does not count)"
+        ));
+    }
+    if let Some(file) = &i.undated {
+        s.push_str(&format!(
+            " (the scan result {file} records no scan time, so it does not count)"
+        ));
+    }
+    s
+}
+
 fn images_scanned(images: &[ImageScan], max_days: i64) -> String {
-    let sentences: Vec<String> = images.iter().map(|i| scan_sentence(i, max_days)).collect();
+    let sentences: Vec<String> = images
+        .iter()
+        .map(|i| scan_sentence(i, max_days) + &uncounted(i))
+        .collect();
     sentences.join("; ")
 }
 
@@ -438,8 +529,9 @@ fn no_running_images(pods: usize) -> String {
 
 fn no_scan_results(missing: &[String], pipeline_scans: usize) -> String {
     let mut s = format!(
-        "{}: no dated scan result (a Trivy Operator VulnerabilityReport, with the time of the \
-         scan and the image scanned) covers the running images",
+        "{}: no dated scan result (a Trivy Operator VulnerabilityReport, or a Trivy, Grype or \
+         SARIF scan given with --results, with the time of the scan and the image scanned) \
+         covers the running images",
         missing.join("; ")
     );
     if pipeline_scans > 0 {
@@ -465,7 +557,11 @@ fn unreadable_report(error: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{findings_in, inventory, running_pod, settings_on, table};
+    use crate::checks::test_support::{
+        findings_in, findings_with_results, inventory, running_pod, settings_on, table, trivy_json,
+        want,
+    };
+    use crate::evidence::record::evidence_id;
 
     const DIGEST_A: &str =
         "sha256:3f1c5d0f2a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d";
@@ -573,7 +669,7 @@ report:
         assert_eq!(got[0].details["images"][0]["critical"], 1);
         assert!(got[1].message.contains("53 days"), "{}", got[1].message);
         assert!(
-            got[2].message.contains("no vulnerability report"),
+            got[2].message.contains("no dated vulnerability scan"),
             "{}",
             got[2].message
         );
@@ -605,6 +701,161 @@ report:
         settings.max_scan_age_days = 31;
         let got = findings_in(&ImagesScanned, &inventory(&yaml), &settings);
         assert_eq!(got[0].status, Status::Pass);
+    }
+
+    fn run_results(yaml: &str, results: &[(&str, String)], day: &str) -> Vec<Finding> {
+        findings_with_results(&ImagesScanned, &inventory(yaml), results, &settings_on(day))
+    }
+
+    #[test]
+    fn results_scans_count_by_digest_then_tag_at_their_own_time() {
+        let pod = |n: &str, image: &str, id: &str| {
+            running_pod(&format!("{n}-5d-a"), &format!("{n}-5d"), "app", image, id)
+        };
+        let yaml = [
+            // Matched by digest though the scan names another tag.
+            pod("api", "registry.example.com/shop/api:1.4.2", &format!("registry.example.com/shop/api@{DIGEST_A}")),
+            // Matched by tag: the runtime reports only an image id.
+            pod("web", "nginx:1.27.3", "sha256:9999999999999999999999999999999999999999999999999999999999999999"),
+            // The same tag scanned at another digest: does not count.
+            pod("cart", "registry.example.com/shop/cart:2.0", "registry.example.com/shop/cart@sha256:2222222222222222222222222222222222222222222222222222222222222222"),
+            // Scanned, but the result records no time.
+            pod("pay", "registry.example.com/shop/pay:3.1", "registry.example.com/shop/pay@sha256:3333333333333333333333333333333333333333333333333333333333333333"),
+            // Scanned too long ago.
+            pod("old", "registry.example.com/shop/old:1", "registry.example.com/shop/old@sha256:4444444444444444444444444444444444444444444444444444444444444444"),
+        ]
+        .concat();
+        let crit = [(
+            "openssl",
+            "3.0.14-1",
+            "3.0.15-1",
+            "CVE-2024-5535",
+            "CRITICAL",
+            "2024-06-27T11:15:10Z",
+        )];
+        let results = [
+            (
+                "api.json",
+                trivy_json(
+                    "registry.example.com/shop/api:1.4.1",
+                    &format!("registry.example.com/shop/api@{DIGEST_A}"),
+                    "2026-11-20T04:12:09Z",
+                    &crit,
+                ),
+            ),
+            (
+                "web.json",
+                trivy_json("nginx:1.27.3", "", "2026-11-21T00:00:00Z", &[]),
+            ),
+            (
+                "cart.json",
+                trivy_json(
+                    "registry.example.com/shop/cart:2.0",
+                    "registry.example.com/shop/cart@sha256:5555555555555555555555555555555555555555555555555555555555555555",
+                    "2026-11-21T00:00:00Z",
+                    &[],
+                ),
+            ),
+            (
+                "pay.json",
+                trivy_json("registry.example.com/shop/pay:3.1", "", "", &[]),
+            ),
+            (
+                "old.json",
+                trivy_json(
+                    "registry.example.com/shop/old:1",
+                    "",
+                    "2026-09-01T00:00:00Z",
+                    &[],
+                ),
+            ),
+        ];
+        let got = run_results(&yaml, &results, "2026-11-22");
+        use Status::*;
+        assert_eq!(
+            table(&got),
+            want(&[
+                ("Deployment shop/api container app", Pass),
+                ("Deployment shop/cart container app", Fail),
+                ("Deployment shop/old container app", Fail),
+                ("Deployment shop/pay container app", Fail),
+                ("Deployment shop/web container app", Pass),
+            ])
+        );
+        assert_eq!(got[0].details["images"][0]["critical"], 1);
+        assert_eq!(
+            got[0].details["images"][0]["scanned_at"],
+            "2026-11-20T04:12:09Z"
+        );
+        assert!(
+            got[0].message.contains("Trivy JSON api.json"),
+            "{}",
+            got[0].message
+        );
+        assert!(
+            got[0]
+                .evidence
+                .iter()
+                .any(|e| e.as_str() == evidence_id("results:test", "api.json"))
+        );
+        assert!(
+            got[1].message.contains("another digest"),
+            "{}",
+            got[1].message
+        );
+        assert!(got[2].message.contains("82 days"), "{}", got[2].message);
+        assert!(
+            got[3].message.contains("records no scan time"),
+            "{}",
+            got[3].message
+        );
+    }
+
+    #[test]
+    fn the_newest_of_a_report_and_a_result_counts() {
+        let yaml = [
+            running_pod(
+                "api-5d-a",
+                "api-5d",
+                "app",
+                "registry.example.com/shop/api:1.4.2",
+                &format!("registry.example.com/shop/api@{DIGEST_A}"),
+            ),
+            report(
+                "r",
+                "registry.example.com",
+                "shop/api",
+                "1.4.2",
+                DIGEST_A,
+                "2026-09-01T00:00:00Z",
+            ),
+        ]
+        .concat();
+        assert_eq!(run(&yaml, "2026-11-22")[0].status, Status::Fail);
+        let fresh = [(
+            "api.json",
+            trivy_json(
+                "registry.example.com/shop/api:1.4.2",
+                "",
+                "2026-11-20T00:00:00Z",
+                &[],
+            ),
+        )];
+        assert_eq!(
+            run_results(&yaml, &fresh, "2026-11-22")[0].status,
+            Status::Pass
+        );
+    }
+
+    #[test]
+    fn results_without_vulnerability_reports_are_enough_to_assess() {
+        let yaml = running_pod("a-1-x", "a-1", "app", "x:1", "x@sha256:1");
+        let got = run_results(
+            &yaml,
+            &[("x.json", trivy_json("x:1", "", "2026-11-20T00:00:00Z", &[]))],
+            "2026-11-22",
+        );
+        assert_eq!(got[0].status, Status::Pass, "{}", got[0].message);
     }
 
     #[test]

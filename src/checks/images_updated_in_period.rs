@@ -743,7 +743,8 @@ fn replacements_summary(
          changed it by more than a retag, move or rename, against {} (max-image-age-days). \
          Not measured: when an image was built or released in its registry (no registry is \
          queried), the time from a change in Git to the pods' redeploy, and when fixes for an \
-         image's vulnerabilities were published (scanner fix dates are not read yet).",
+         image's vulnerabilities were published (known-fixes-applied judges those from the \
+         scanners' results).",
         days(max_days)
     );
     s

@@ -36,6 +36,7 @@ mod image_pinned_by_digest;
 mod image_tag_not_latest;
 mod images_scanned;
 mod images_updated_in_period;
+mod known_fixes_applied;
 mod kubelet_version_supported;
 mod kubernetes_version_supported;
 mod no_ephemeral_containers;
@@ -46,6 +47,7 @@ mod node_kernel_current;
 mod node_recently_replaced;
 mod pod_exec_restricted;
 mod pod_security_enforced;
+mod policy_reports_clean;
 mod read_only_root_enforced;
 mod read_only_root_filesystem;
 mod replace_on_update;
@@ -179,6 +181,66 @@ pub const DEFAULT_MAX_SCAN_AGE_DAYS: u32 = 30;
 /// Default of `max-image-age-days`: a quarter, the period audits are usually asked over.
 pub const DEFAULT_MAX_IMAGE_AGE_DAYS: u32 = 90;
 
+/// `patch-timeframes-days`: how many days a known fix may stay unapplied, by the severity of
+/// the vulnerability it fixes (`known-fixes-applied`). The defaults follow PCI DSS 6.3.3
+/// (critical and high within one month) and give medium a quarter and low half a year; a
+/// severity the scanner does not give (unknown) is held to the low timeframe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct PatchTimeframes {
+    #[serde(deserialize_with = "timeframe_days")]
+    pub critical: u32,
+    #[serde(deserialize_with = "timeframe_days")]
+    pub high: u32,
+    #[serde(deserialize_with = "timeframe_days")]
+    pub medium: u32,
+    #[serde(deserialize_with = "timeframe_days")]
+    pub low: u32,
+}
+
+impl Default for PatchTimeframes {
+    fn default() -> Self {
+        PatchTimeframes {
+            critical: 30,
+            high: 30,
+            medium: 90,
+            low: 180,
+        }
+    }
+}
+
+impl PatchTimeframes {
+    /// Days a fix of a vulnerability of `severity` (a scanner's word) may stay unapplied.
+    pub fn for_severity(&self, severity: crate::collect::results::Severity) -> u32 {
+        use crate::collect::results::Severity as S;
+        match severity {
+            S::Critical => self.critical,
+            S::High => self.high,
+            S::Medium => self.medium,
+            S::Low | S::Unknown => self.low,
+        }
+    }
+
+    /// `critical 30, high 30, medium 90, low 180 days`.
+    pub fn describe(&self) -> String {
+        format!(
+            "critical {}, high {}, medium {}, low (and unknown) {} days",
+            self.critical, self.high, self.medium, self.low
+        )
+    }
+}
+
+/// One timeframe of `patch-timeframes-days`: a day to a hundred years, never clamped.
+fn timeframe_days<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let n = <u64 as serde::Deserialize>::deserialize(d)?;
+    match u32::try_from(n) {
+        Ok(n) if (1..=36_500).contains(&n) => Ok(n),
+        _ => Err(serde::de::Error::custom(format!(
+            "patch-timeframes-days: {n} is out of range (1 to 36500)"
+        ))),
+    }
+}
+
 /// Settings checks read, from defaults, the config file and flags.
 #[derive(Clone, Debug)]
 pub struct CheckSettings {
@@ -200,6 +262,8 @@ pub struct CheckSettings {
     pub attestations: Arc<[crate::evidence::attestation::Attestation]>,
     /// Break-glass subjects of the audit log checks (`audit:`).
     pub audit: family::audit::AuditSettings,
+    /// How long a known fix may stay unapplied, by severity (`known-fixes-applied`).
+    pub patch_timeframes: PatchTimeframes,
 }
 
 impl Default for CheckSettings {
@@ -214,6 +278,7 @@ impl Default for CheckSettings {
             max_image_age_days: DEFAULT_MAX_IMAGE_AGE_DAYS,
             attestations: Arc::from(Vec::new()),
             audit: family::audit::AuditSettings::default(),
+            patch_timeframes: PatchTimeframes::default(),
         }
     }
 }
@@ -442,6 +507,8 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &pod_security_enforced::PodSecurityEnforced,
         &read_only_root_enforced::ReadOnlyRootEnforced,
         &images_scanned::ImagesScanned,
+        &known_fixes_applied::KnownFixesApplied,
+        &policy_reports_clean::PolicyReportsClean,
         &documented_process::DocumentedProcess,
     ];
     REGISTRY

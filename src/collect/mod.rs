@@ -9,7 +9,8 @@
 //! the snapshot reader; [`redact`] removes secret-looking values; [`snapshot_manifest`]
 //! applies a snapshot's `manifest.json`; [`filesystem`] is where the snapshot reader reads
 //! from (the disk, or a Git tree held in memory); [`scope`] decides which files of a
-//! repository the Git collector reads.
+//! repository the Git collector reads; [`results`] reads the scanner and policy-engine
+//! results teams already produce (`--results`).
 
 pub mod attestations;
 pub mod audit;
@@ -19,6 +20,7 @@ pub mod git;
 pub mod ingest;
 pub mod kustomize;
 pub mod redact;
+pub mod results;
 pub mod scope;
 pub mod snapshot;
 pub(crate) mod snapshot_manifest;

@@ -37,10 +37,12 @@ pub enum SourceKind {
     Attestations,
     /// Kubernetes API audit logs (`--audit-log`): one source per argument.
     AuditLog,
+    /// Scanner and policy-engine results (`--results`): each result carries its own time.
+    Results,
 }
 
 impl Source {
-    /// `snapshot`, `cluster`, `repository`, `attestations` or `audit log`.
+    /// `snapshot`, `cluster`, `repository`, `attestations`, `audit log` or `results`.
     pub fn kind_name(&self) -> &'static str {
         match self.kind {
             SourceKind::Snapshot => "snapshot",
@@ -48,6 +50,7 @@ impl Source {
             SourceKind::Repository => "repository",
             SourceKind::Attestations => "attestations",
             SourceKind::AuditLog => "audit log",
+            SourceKind::Results => "results",
         }
     }
 }

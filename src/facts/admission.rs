@@ -285,6 +285,55 @@ impl<'a> Policies<'a> {
         out
     }
 
+    /// What a Kyverno policy of the input does with a resource its rule rejects in `ns`:
+    /// `Enforce` (blocked at admission) or `Audit` (admitted and reported): the
+    /// namespace's override, else the rule's `validate.failureAction`, else the policy's
+    /// `validationFailureAction`, else Kyverno's default, `Audit` (a rule reported as
+    /// `autogen-<rule>` is `<rule>`). `policy` is the name a
+    /// policy report gives (`name` for a ClusterPolicy, `namespace/name` or `name` for a
+    /// Policy); `rule` None takes the policy's own action. None when no such policy is in
+    /// the input.
+    pub fn kyverno_action(
+        &self,
+        policy: &str,
+        rule: Option<&str>,
+        ns: &Namespace,
+    ) -> Option<&'static str> {
+        let (_, spec) = self.kyverno.iter().find(|(o, _)| {
+            let own_ns = o.meta.namespace.as_deref();
+            match (o.kind.as_str(), policy.split_once('/')) {
+                ("Policy", Some((pns, name))) => own_ns == Some(pns) && o.meta.name == name,
+                ("Policy", None) => o.meta.name == policy && own_ns == Some(ns.name.as_str()),
+                (_, _) => o.meta.name == policy,
+            }
+        })?;
+        // Kyverno reports a Pod rule applied to a Deployment or CronJob under the name it
+        // generated for it: `autogen-<rule>`, `autogen-cronjob-<rule>`.
+        let rule = rule.map(|r| {
+            r.strip_prefix("autogen-cronjob-")
+                .or_else(|| r.strip_prefix("autogen-"))
+                .unwrap_or(r)
+        });
+        let validate = rule
+            .and_then(|r| spec.rules.iter().find(|k| k.name == r))
+            .and_then(|k| k.validate.as_ref());
+        let overrides = match validate {
+            Some(v) if !v.failure_action_overrides.is_empty() => &v.failure_action_overrides,
+            _ => &spec.validation_failure_action_overrides,
+        };
+        let action = overrides
+            .iter()
+            .find(|o| o.applies(ns))
+            .map(|o| o.action.as_str())
+            .or(validate.and_then(|v| v.failure_action.as_deref()))
+            .or(spec.validation_failure_action.as_deref())
+            .unwrap_or("Audit");
+        Some(match action.eq_ignore_ascii_case("enforce") {
+            true => "Enforce",
+            false => "Audit",
+        })
+    }
+
     /// The Pod Security baseline controls enforced in `ns`, and by what.
     pub fn pod_security(&self, ns: &Namespace, namespace_object: Option<&Object>) -> PodSecurity {
         let mut found = PodSecurity::default();

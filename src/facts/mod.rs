@@ -3,7 +3,8 @@
 //! Takes an [`Inventory`] and gives [`Facts`]: the workloads and their containers
 //! ([`workloads`]), the pods as they run ([`running`]), the admission policies
 //! ([`admission`]), the Nodes ([`nodes`]), the API server's version ([`versions`]), the CI
-//! analysis of each repository ([`ci`]) and the parsed Dockerfiles ([`dockerfile`]). Each is
+//! analysis of each repository ([`ci`]), the parsed Dockerfiles ([`dockerfile`]) and the
+//! `--results` records indexed by image. Each is
 //! built once, before the checks run, and shared by every check through the check context:
 //! four checks read the CI analysis, three the Dockerfiles, four the running pods, four the
 //! Nodes, and none of them derives its own copy. [`rbac`] (who holds which permission) and
@@ -22,6 +23,7 @@ pub mod running;
 pub mod versions;
 pub mod workloads;
 
+use crate::collect::results::{ResultIndex, ResultRecord};
 use crate::evidence::file_kinds::is_dockerfile;
 use crate::evidence::inventory::{CollectedFile, Inventory};
 use crate::evidence::record::{Source, SourceKind};
@@ -57,6 +59,10 @@ pub struct Facts<'a> {
     /// The Dockerfiles of the repositories as they stand at the period end, each parsed once,
     /// in inventory order.
     pub dockerfiles: Vec<(&'a CollectedFile, Dockerfile)>,
+    /// The scanner and policy-engine results read with `--results`, indexed by the images
+    /// they scanned; empty without any (the inventory's `results` sources say whether any
+    /// path was given).
+    pub results: ResultIndex,
 }
 
 impl<'a> Facts<'a> {
@@ -92,7 +98,14 @@ impl<'a> Facts<'a> {
             repositories,
             ci,
             dockerfiles,
+            results: ResultIndex::default(),
         }
+    }
+
+    /// These facts with the `--results` records indexed for the checks.
+    pub fn with_results(mut self, records: Vec<ResultRecord>) -> Self {
+        self.results = ResultIndex::new(records);
+        self
     }
 
     /// The parsed Dockerfiles of one repository source, in path order.

@@ -40,7 +40,8 @@ pub struct ScopeSubject {
     /// `Deployment shop/api`, or `Input all sources` for what a check lacked entirely.
     pub subject: String,
     pub checks: Vec<String>,
-    /// The first check's reason, as its finding says it.
+    /// The first check's reason, as its finding says it (for the whole input, one row per
+    /// reason).
     pub reason: String,
 }
 
@@ -59,6 +60,18 @@ fn audit_log_note(source: &crate::evidence::record::Source) -> String {
         ),
         _ => format!("API audit log, {files} files: no event could be read from it"),
     }
+}
+
+/// What a `--results` source held: each result counts at the time it records.
+fn results_note(s: &crate::evidence::record::Source) -> String {
+    let get = |k: &str| s.details.get(k).map_or("0", String::as_str);
+    format!(
+        "scanner and policy results: each counts at the scan time it records ({} result(s) \
+         from {} file(s), {} without a time)",
+        get("results"),
+        get("files"),
+        get("results_without_time")
+    )
 }
 
 /// States the scope of a report over `inventory` with `findings`.
@@ -84,6 +97,7 @@ pub fn build(inventory: &Inventory, period: Option<&Period>, findings: &[Finding
                 (_, SourceKind::Repository) => {
                     "read at its last commit at or before the period end".to_string()
                 }
+                (_, SourceKind::Results) => results_note(s),
                 (None, _) => "the input does not record when it was collected: the state is \
                               taken as of the as-of date"
                     .to_string(),
@@ -151,16 +165,25 @@ pub fn build(inventory: &Inventory, period: Option<&Period>, findings: &[Finding
         );
     }
 
-    let mut by_subject: BTreeMap<String, ScopeSubject> = BTreeMap::new();
+    // What a check lacked entirely is told apart by its reason: checks that lack a
+    // repository and checks that lack scanner results are two rows, each with its own.
+    let mut by_subject: BTreeMap<(String, String), ScopeSubject> = BTreeMap::new();
     for f in findings.iter().filter(|f| f.status == Status::NotAssessed) {
         let subject = f.subject.display_name();
-        let entry = by_subject
-            .entry(subject.clone())
-            .or_insert_with(|| ScopeSubject {
-                subject,
-                checks: Vec::new(),
-                reason: f.message.clone(),
-            });
+        let whole_input = f.subject.kind == "Input";
+        let key = (
+            subject.clone(),
+            if whole_input {
+                f.message.clone()
+            } else {
+                String::new()
+            },
+        );
+        let entry = by_subject.entry(key).or_insert_with(|| ScopeSubject {
+            subject,
+            checks: Vec::new(),
+            reason: f.message.clone(),
+        });
         if !entry.checks.iter().any(|c| c == f.check) {
             entry.checks.push(f.check.to_string());
         }
@@ -173,5 +196,79 @@ pub fn build(inventory: &Inventory, period: Option<&Period>, findings: &[Finding
         sources,
         limits,
         not_assessed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::finding::{Severity, Subject};
+
+    fn finding(check: &'static str, subject: Subject, reason: &str) -> Finding {
+        Finding::new(check, Severity::High, Status::NotAssessed, subject, reason)
+    }
+
+    #[test]
+    fn what_the_whole_input_lacks_is_one_row_per_reason() {
+        let input = Subject {
+            kind: "Input".into(),
+            name: "all sources".into(),
+            source: "all".into(),
+            ..Default::default()
+        };
+        let pod = Subject {
+            kind: "Deployment".into(),
+            namespace: Some("shop".into()),
+            name: "api".into(),
+            source: "snapshot:s".into(),
+            ..Default::default()
+        };
+        let findings = [
+            finding(
+                "ci-builds-images",
+                input.clone(),
+                "no repository was analysed",
+            ),
+            finding(
+                "known-fixes-applied",
+                input.clone(),
+                "no scan was given with --results",
+            ),
+            finding("ci-scans-images", input, "no repository was analysed"),
+            finding("run-as-non-root", pod.clone(), "no pods"),
+            finding("images-scanned", pod, "no scan"),
+        ];
+        let scope = build(&Inventory::default(), None, &findings);
+        let rows: Vec<(&str, Vec<&str>, &str)> = scope
+            .not_assessed
+            .iter()
+            .map(|s| {
+                (
+                    s.subject.as_str(),
+                    s.checks.iter().map(String::as_str).collect(),
+                    s.reason.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (
+                    "Deployment shop/api",
+                    vec!["images-scanned", "run-as-non-root"],
+                    "no pods"
+                ),
+                (
+                    "Input all sources",
+                    vec!["ci-builds-images", "ci-scans-images"],
+                    "no repository was analysed"
+                ),
+                (
+                    "Input all sources",
+                    vec!["known-fixes-applied"],
+                    "no scan was given with --results"
+                ),
+            ]
+        );
     }
 }

@@ -766,13 +766,7 @@ impl<'a> ReportView<'a> {
                 .iter()
                 .map(|s| SourceView {
                     id: &s.id,
-                    kind: match s.kind {
-                        crate::evidence::record::SourceKind::Snapshot => "snapshot",
-                        crate::evidence::record::SourceKind::Cluster => "cluster",
-                        crate::evidence::record::SourceKind::Repository => "repository",
-                        crate::evidence::record::SourceKind::Attestations => "attestations",
-                        crate::evidence::record::SourceKind::AuditLog => "audit log",
-                    },
+                    kind: s.kind_name(),
                     location: &s.location,
                     identity: &s.identity,
                     details: s

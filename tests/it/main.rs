@@ -29,6 +29,7 @@ mod render_golden;
 mod repo_scope;
 mod report_render;
 mod report_schema;
+mod results;
 mod scan_evidence;
 mod scope;
 mod verdicts;

@@ -171,6 +171,11 @@ const DIGEST: &str = "sha256:3f1c2b6d8e9a0f1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d
 /// with a vulnerability management plan attached to the patch-timeframe question; the
 /// report of 2026-Q3.
 fn patch_report(before: &str, after: &str) -> Value {
+    patch_report_with(before, after, None)
+}
+
+/// [`patch_report`], with a scanner's result file (`--results`) when given.
+fn patch_report_with(before: &str, after: &str, results: Option<&str>) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let repo = Repo::init(&dir.path().join("app"));
     repo.write(".github/workflows/build.yml", BUILD)
@@ -191,17 +196,19 @@ fn patch_report(before: &str, after: &str) -> Value {
          review-interval-days: 365\n",
     )
     .unwrap();
-    report(
-        dir.path(),
-        &[
-            "--repo",
-            "app",
-            "--period",
-            "2026-Q3",
-            "--attestations",
-            "attestations.yaml",
-        ],
-    )
+    let mut args = vec![
+        "--repo",
+        "app",
+        "--period",
+        "2026-Q3",
+        "--attestations",
+        "attestations.yaml",
+    ];
+    if let Some(text) = results {
+        fs::write(dir.path().join("scan.json"), text).unwrap();
+        args.extend(["--results", "scan.json"]);
+    }
+    report(dir.path(), &args)
 }
 
 #[test]
@@ -245,6 +252,37 @@ fn a_new_image_within_the_timeframe_answers_the_patch_question() {
     );
     let f = findings(&r, "images-updated-in-period")[0];
     assert_eq!(f["status"], "pass", "{f}");
+    // A new image is not yet a fixed one: without the scanners' results, whether known
+    // fixes were applied in time is not seen, and the answer stays partial, naming it.
+    let c = control(&r, "PR.PS-02.242-related-4");
+    assert_eq!(c["verdict"], "partially_satisfied", "{}", c["narrative"]);
+    let narrative = c["narrative"].as_str().unwrap();
+    assert!(narrative.contains("known-fixes-applied"), "{narrative}");
+    // With a scan of the new image whose one fix is 20 days old, under the 30 of its
+    // severity: the patch question is answered yes.
+    let scan = serde_json::json!({
+        "SchemaVersion": 2, "CreatedAt": "2026-09-29T03:00:00Z",
+        "ArtifactName": "registry.example.com/shop/api:1.4.3", "ArtifactType": "container_image",
+        "Metadata": {"RepoTags": ["registry.example.com/shop/api:1.4.3"]},
+        "Results": [{"Target": "registry.example.com/shop/api:1.4.3 (alpine 3.20.3)",
+            "Class": "os-pkgs", "Type": "alpine", "Vulnerabilities": [{
+                "VulnerabilityID": "CVE-2026-0001", "PkgName": "libcrypto3",
+                "InstalledVersion": "3.3.2-r0", "FixedVersion": "3.3.3-r0",
+                "Severity": "HIGH", "PublishedDate": "2026-09-10T00:00:00Z"}]}]
+    });
+    let r = patch_report_with(
+        "registry.example.com/shop/api:1.4.2",
+        "registry.example.com/shop/api:1.4.3",
+        Some(&scan.to_string()),
+    );
+    let fixes = findings(&r, "known-fixes-applied");
+    assert_eq!(fixes.len(), 1, "{fixes:?}");
+    assert_eq!(fixes[0]["status"], "pass", "{}", fixes[0]);
     let c = control(&r, "PR.PS-02.242-related-4");
     assert_eq!(c["verdict"], "satisfied", "{}", c["narrative"]);
+    let narrative = c["narrative"].as_str().unwrap();
+    assert!(
+        narrative.contains("critical 30, high 30, medium 90, low (and unknown) 180 days"),
+        "the narrative states the timeframes: {narrative}"
+    );
 }
