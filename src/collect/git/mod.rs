@@ -887,15 +887,15 @@ fn trace_back(
             .flat_map(|d| d.changes.iter().cloned())
             .collect();
         cache.fill(ctx, blobs_of(&changes), Check::ImagesOnly);
-        // The files the batch was diffed for: a slot followed back across a rename in this
-        // batch is then looked for at its earlier path, which the older commits of the
-        // batch are diffed for again.
-        let diffed: HashSet<String> = pending.keys().cloned().collect();
+        // A slot followed back across a rename in this batch is then looked for at its
+        // earlier path, which the batch's older commits were not diffed for: they are diffed
+        // again.
+        let mut moved = false;
         for (item, diff) in batch.into_iter().zip(diffs) {
             if pending.is_empty() {
                 break 'walk;
             }
-            let diff = if pending.keys().any(|p| !diffed.contains(p)) {
+            let diff = if moved {
                 let mut again = trace_diffs(ctx, &repo, std::slice::from_ref(&item), cut, &pending);
                 let again = again.pop().unwrap_or(diff);
                 if let Ok(d) = &again {
@@ -940,7 +940,7 @@ fn trace_back(
                 commit: &c,
                 diff: &diff,
             };
-            trace_commit(ctx, cache, at, &mut pending, &mut slots, &mut idents);
+            moved |= trace_commit(ctx, cache, at, &mut pending, &mut slots, &mut idents);
         }
     }
     if let Some(oldest) = oldest {
@@ -1071,7 +1071,8 @@ struct Traced<'a> {
 }
 
 /// Dates the pending slots that a commit changed, and follows the ones it renamed or moved
-/// back to their earlier path and owner (`idents`).
+/// back to their earlier path and owner (`idents`); true when one is now looked for at
+/// another path.
 fn trace_commit(
     ctx: &mut Ctx,
     cache: &mut BlobCache,
@@ -1079,7 +1080,7 @@ fn trace_commit(
     pending: &mut BTreeMap<String, Vec<usize>>,
     slots: &mut [SlotHistory],
     idents: &mut [(String, Owner)],
-) {
+) -> bool {
     let Traced {
         repo,
         commit: c,
@@ -1114,10 +1115,10 @@ fn trace_commit(
         let old = cache.slots(ch.old, &ch.path).unwrap_or_default();
         let new = cache.slots(ch.new, &ch.path);
         let mut kept = Vec::new();
+        let before = renames::Before::new(&old, new.as_deref().map(Vec::as_slice));
         for i in indexes {
             let owner = idents[i].1.clone();
-            let mut was = renames::before(&old, new.as_deref().map(Vec::as_slice), &owner)
-                .map(|o| (ch.path.clone(), o.clone()));
+            let mut was = before.of(&owner).map(|o| (ch.path.clone(), o.clone()));
             if was.is_none() {
                 let steps = steps.get_or_insert_with(|| commit_steps(ctx, cache, repo, c));
                 was = steps
@@ -1159,9 +1160,11 @@ fn trace_commit(
             pending.insert(ch.path.clone(), kept);
         }
     }
+    let moved = !repath.is_empty();
     for i in repath {
         pending.entry(idents[i].0.clone()).or_default().push(i);
     }
+    moved
 }
 
 fn broken_history(ctx: &Ctx, id: Oid, message: &str) -> Problem {

@@ -200,15 +200,37 @@ pub fn join_moves(steps: Vec<Step>) -> Vec<Step> {
 
 /// The slot of `old` that the slot `owner` of `new` was, following a workload rename; when
 /// `new` could not be read, the slot at the same place in the file.
+#[cfg(test)]
 pub fn before<'a>(old: &'a [Slot], new: Option<&'a [Slot]>, owner: &Owner) -> Option<&'a Slot> {
-    match new {
-        Some(new) => pair(old, new)
-            .into_iter()
-            .find(|p| p.new.is_some_and(|n| &n.owner == owner))
-            .and_then(|p| p.old),
-        None => {
-            let place = within_file(owner);
-            old.iter().find(|o| within_file(&o.owner) == place)
+    Before::new(old, new).of(owner)
+}
+
+/// [`before`] for every slot of one change at once: the versions are paired once, not once
+/// per slot (a 1 MB manifest of 400 containers would pair its versions 400 times).
+pub struct Before<'a> {
+    old: &'a [Slot],
+    /// The old slot each owner of `new` was, when `new` was read.
+    by_new: Option<HashMap<&'a Owner, &'a Slot>>,
+}
+
+impl<'a> Before<'a> {
+    pub fn new(old: &'a [Slot], new: Option<&'a [Slot]>) -> Before<'a> {
+        let by_new = new.map(|new| {
+            pair(old, new)
+                .into_iter()
+                .filter_map(|p| Some((&p.new?.owner, p.old?)))
+                .collect()
+        });
+        Before { old, by_new }
+    }
+
+    pub fn of(&self, owner: &Owner) -> Option<&'a Slot> {
+        match &self.by_new {
+            Some(by_new) => by_new.get(owner).copied(),
+            None => {
+                let place = within_file(owner);
+                self.old.iter().find(|o| within_file(&o.owner) == place)
+            }
         }
     }
 }
