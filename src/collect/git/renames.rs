@@ -198,15 +198,10 @@ pub fn join_moves(steps: Vec<Step>) -> Vec<Step> {
     out
 }
 
-/// The slot of `old` that the slot `owner` of `new` was, following a workload rename; when
-/// `new` could not be read, the slot at the same place in the file.
-#[cfg(test)]
-pub fn before<'a>(old: &'a [Slot], new: Option<&'a [Slot]>, owner: &Owner) -> Option<&'a Slot> {
-    Before::new(old, new).of(owner)
-}
-
-/// [`before`] for every slot of one change at once: the versions are paired once, not once
-/// per slot (a 1 MB manifest of 400 containers would pair its versions 400 times).
+/// The slot of `old` that each slot of `new` was, following a workload rename; when `new`
+/// could not be read, the slot at the same place in the file. The versions are paired once
+/// for all the slots of a change, not once per slot (a 1 MB manifest of 400 containers would
+/// pair its versions 400 times).
 pub struct Before<'a> {
     old: &'a [Slot],
     /// The old slot each owner of `new` was, when `new` was read.
