@@ -5,7 +5,8 @@
 //! through the same functions, and gives what that parser gives: the snapshot loader
 //! (bytes of one file to objects and problems), the snapshot `manifest.json`, kustomizations
 //! rendering a file, the CI readers over the files of one repository, the Dockerfile parser,
-//! the shell-line parser and image references. Nothing here touches the network or opens a
+//! the shell-line parser, image references, an API audit log file (any of its four shapes)
+//! and a scanner or policy-engine results file (any of its shapes). Nothing here touches the network or opens a
 //! file; a kustomization's `resources:` are looked up under a directory that does not exist.
 
 use std::path::Path;
@@ -126,4 +127,23 @@ pub fn shell(first: u32, text: &str) -> Vec<Command> {
 /// An image reference as written in a pod spec, Dockerfile or kustomization.
 pub fn image(reference: &str) -> Result<ImageRef, ImageError> {
     ImageRef::parse(reference)
+}
+
+/// The bytes of one API audit log file named `name`, as `--audit-log name` reads it (the
+/// shape is told from its first lines, gzip from its first bytes).
+pub fn audit_log(name: &str, bytes: &[u8]) -> crate::collect::audit::AuditLog {
+    let options = crate::collect::audit::ReadOptions::default();
+    crate::collect::audit::read_bytes(name, bytes, &options)
+}
+
+/// The bytes of one scanner or policy-engine results file named `name`, as `--results name`
+/// reads it: the records read and the problems met.
+pub fn scan_results(
+    name: &str,
+    bytes: &[u8],
+) -> (
+    Vec<crate::collect::results::ResultRecord>,
+    Vec<crate::collect::results::FileProblem>,
+) {
+    crate::collect::results::read_bytes(name, bytes, 1 << 24)
 }

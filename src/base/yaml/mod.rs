@@ -186,7 +186,7 @@ pub fn first_duplicate_line(doc: &DocumentText<'_>) -> Option<u32> {
 fn yaml_error(doc: &DocumentText<'_>, e: &serde_saphyr::Error) -> YamlError {
     let (line, column) = match e.location() {
         Some(loc) => (
-            doc.start_line + (loc.line() as u32).saturating_sub(1),
+            doc.start_line + lf_line(doc.text, loc.line()).saturating_sub(1) as u32,
             Some(loc.column() as u32),
         ),
         None => (doc.content_line, None),
@@ -214,7 +214,7 @@ pub fn from_file_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, F
         .map_err(|e| {
             let (line, column) = e
                 .location()
-                .map(|l| (l.line(), l.column()))
+                .map(|l| (lf_line(text, l.line()), l.column()))
                 .unwrap_or((1, 1));
             FileError {
                 line,
@@ -222,6 +222,29 @@ pub fn from_file_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, F
                 message: clean_message(&e.to_string()),
             }
         })
+}
+
+/// The line, as Git, grep and editors on Linux count them (ended by LF), of the parser's
+/// line `parser_line` of `text`: YAML also ends a line at a lone CR, so in a file with lone
+/// CRs the parser's count runs ahead of the file's.
+fn lf_line(text: &str, parser_line: u64) -> u64 {
+    let b = text.as_bytes();
+    if !b.contains(&b'\r') {
+        return parser_line;
+    }
+    let (mut parser, mut file) = (1u64, 1u64);
+    for (i, &c) in b.iter().enumerate() {
+        if parser >= parser_line {
+            break;
+        }
+        if c == b'\n' {
+            parser += 1;
+            file += 1;
+        } else if c == b'\r' && b.get(i + 1) != Some(&b'\n') {
+            parser += 1;
+        }
+    }
+    file
 }
 
 /// What a breached parser limit means, in words a user can act on.
@@ -265,6 +288,19 @@ fn clean_message(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn errors_cite_lf_lines_where_lone_carriage_returns_end_lines_for_the_parser() {
+        use super::*;
+        let text = "a: 1\rb: 2\rc: 3\nd: [\n";
+        let docs = split_documents(text);
+        let err = parse_document(&docs[0]).unwrap_err();
+        assert_eq!(err.line, 2, "{err:?}");
+        let err = from_file_text::<serde_json::Value>(text).unwrap_err();
+        assert_eq!(err.line, 2, "{err:?}");
+        assert_eq!(lf_line("a\r\nb\n", 2), 2);
+        assert_eq!(lf_line("a\rb\rc\n", 3), 1);
+    }
+
     use super::*;
     use serde_json::json;
 
