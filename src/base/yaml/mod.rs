@@ -15,6 +15,7 @@ pub mod tree;
 use serde_saphyr::{DuplicateKeyPolicy, Options};
 
 use self::checked::Checked;
+use self::tree::LineMap;
 
 /// One document of a stream: its text and where it starts in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,7 +187,10 @@ pub fn first_duplicate_line(doc: &DocumentText<'_>) -> Option<u32> {
 fn yaml_error(doc: &DocumentText<'_>, e: &serde_saphyr::Error) -> YamlError {
     let (line, column) = match e.location() {
         Some(loc) => (
-            doc.start_line + lf_line(doc.text, loc.line()).saturating_sub(1) as u32,
+            doc.start_line
+                + LineMap::new(doc.text)
+                    .file_line(loc.line() as usize)
+                    .saturating_sub(1),
             Some(loc.column() as u32),
         ),
         None => (doc.content_line, None),
@@ -214,7 +218,12 @@ pub fn from_file_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, F
         .map_err(|e| {
             let (line, column) = e
                 .location()
-                .map(|l| (lf_line(text, l.line()), l.column()))
+                .map(|l| {
+                    (
+                        u64::from(LineMap::new(text).file_line(l.line() as usize)),
+                        l.column(),
+                    )
+                })
                 .unwrap_or((1, 1));
             FileError {
                 line,
@@ -222,29 +231,6 @@ pub fn from_file_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, F
                 message: clean_message(&e.to_string()),
             }
         })
-}
-
-/// The line, as Git, grep and editors on Linux count them (ended by LF), of the parser's
-/// line `parser_line` of `text`: YAML also ends a line at a lone CR, so in a file with lone
-/// CRs the parser's count runs ahead of the file's.
-fn lf_line(text: &str, parser_line: u64) -> u64 {
-    let b = text.as_bytes();
-    if !b.contains(&b'\r') {
-        return parser_line;
-    }
-    let (mut parser, mut file) = (1u64, 1u64);
-    for (i, &c) in b.iter().enumerate() {
-        if parser >= parser_line {
-            break;
-        }
-        if c == b'\n' {
-            parser += 1;
-            file += 1;
-        } else if c == b'\r' && b.get(i + 1) != Some(&b'\n') {
-            parser += 1;
-        }
-    }
-    file
 }
 
 /// What a breached parser limit means, in words a user can act on.
@@ -297,8 +283,8 @@ mod tests {
         assert_eq!(err.line, 2, "{err:?}");
         let err = from_file_text::<serde_json::Value>(text).unwrap_err();
         assert_eq!(err.line, 2, "{err:?}");
-        assert_eq!(lf_line("a\r\nb\n", 2), 2);
-        assert_eq!(lf_line("a\rb\rc\n", 3), 1);
+        assert_eq!(LineMap::new("a\r\nb\n").file_line(2), 2);
+        assert_eq!(LineMap::new("a\rb\rc\n").file_line(3), 1);
     }
 
     use super::*;

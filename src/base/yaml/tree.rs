@@ -269,10 +269,10 @@ fn leading_breaks(value: &str) -> u32 {
 
 /// The file line of each line the parser counts. YAML also ends a line at a lone CR;
 /// findings cite lines as Git, grep and editors on Linux count them, ended by LF.
-struct LineMap(Option<Vec<u32>>);
+pub(super) struct LineMap(Option<Vec<u32>>);
 
 impl LineMap {
-    fn new(text: &str) -> Self {
+    pub(super) fn new(text: &str) -> Self {
         let b = text.as_bytes();
         let lone_cr = |i: usize| b.get(i + 1) != Some(&b'\n');
         if !memchr::memchr_iter(b'\r', b).any(lone_cr) {
@@ -291,7 +291,7 @@ impl LineMap {
         LineMap(Some(lines))
     }
 
-    fn file_line(&self, parser_line: usize) -> u32 {
+    pub(super) fn file_line(&self, parser_line: usize) -> u32 {
         match &self.0 {
             None => parser_line as u32,
             Some(lines) => lines
