@@ -176,9 +176,20 @@ struct Last {
 
 /// Documents parsed so far: their slots with lines counted from the document's first line;
 /// None for one that does not parse on its own.
-#[derive(Default)]
 struct Documents {
     parsed: Mutex<HashMap<DocKey, Option<Arc<Vec<Slot>>>>>,
+    /// The image and version fields of the run's workload-kind table
+    /// ([`images::image_fields`]), read once rather than for every document.
+    fields: Vec<String>,
+}
+
+impl Default for Documents {
+    fn default() -> Self {
+        Documents {
+            parsed: Mutex::default(),
+            fields: images::image_fields(),
+        }
+    }
 }
 
 impl Documents {
@@ -255,7 +266,7 @@ impl Documents {
         if let Some(found) = known {
             return found;
         }
-        let found = parse_document(kind, dir, text, check);
+        let found = parse_document((kind, dir), text, check, &self.fields);
         self.parsed
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -265,8 +276,13 @@ impl Documents {
 }
 
 /// One document's slots, lines counted from its first line; None when it does not parse.
-fn parse_document(kind: FileKind, dir: &str, text: &str, check: Check) -> Option<Arc<Vec<Slot>>> {
-    if !may_name_an_image(text) {
+fn parse_document(
+    (kind, dir): (FileKind, &str),
+    text: &str,
+    check: Check,
+    fields: &[String],
+) -> Option<Arc<Vec<Slot>>> {
+    if !may_name_an_image(text, fields) {
         let valid = check == Check::ImagesOnly || yaml::tree::is_valid(text);
         return valid.then(|| Arc::new(Vec::new()));
     }
@@ -299,10 +315,10 @@ const IMAGE_WORDS: [&str; 11] = [
 
 /// Whether a document can name an image: when in doubt, it can. Rows the config adds to the
 /// workload-kind table may read other fields: the last field of each image and version
-/// pointer counts too ([`images::image_fields`]), as a key (followed by `:` or `"`).
-fn may_name_an_image(text: &str) -> bool {
+/// pointer counts too (`fields`, [`images::image_fields`]), as a key (followed by `:` or `"`).
+fn may_name_an_image(text: &str, fields: &[String]) -> bool {
     IMAGE_WORDS.iter().any(|w| text.contains(w))
-        || images::image_fields().iter().any(|f| {
+        || fields.iter().any(|f| {
             text.match_indices(f.as_str())
                 .any(|(i, _)| matches!(text.as_bytes().get(i + f.len()), Some(b':' | b'"')))
         })
@@ -414,8 +430,10 @@ mod tests {
             );
         }
         assert!(!can_cut("a: &x 1\n"));
+        let fields = images::image_fields();
         assert!(!may_name_an_image(
-            "kind: CustomResourceDefinition\nspec: {versions: [{name: v1}]}\n"
+            "kind: CustomResourceDefinition\nspec: {versions: [{name: v1}]}\n",
+            &fields
         ));
         for text in [
             "image: x",
@@ -423,7 +441,7 @@ mod tests {
             "spec: {version: v2.45.0}",
             "\"tag\": \"1\"",
         ] {
-            assert!(may_name_an_image(text), "{text}");
+            assert!(may_name_an_image(text, &fields), "{text}");
         }
         assert!(can_cut("url: https://x?a=1&b=2\n"));
     }
