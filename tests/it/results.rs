@@ -7,6 +7,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
+use crate::support::git::findings;
 use assert_cmd::Command;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -110,15 +111,6 @@ fn report(dir: &Path, args: &[&str]) -> (i32, Value, String) {
         json,
         String::from_utf8_lossy(&o.stderr).into_owned(),
     )
-}
-
-fn findings<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == check)
-        .collect()
 }
 
 fn sha256(bytes: &[u8]) -> String {

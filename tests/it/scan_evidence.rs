@@ -9,7 +9,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 use crate::support;
-use crate::support::git::Repo;
+use crate::support::git::{Repo, findings};
 
 const AS_OF: &str = "2026-09-30";
 
@@ -90,15 +90,6 @@ fn control<'a>(report: &'a Value, id: &str) -> &'a Value {
         .iter()
         .find(|c| c["id"] == id)
         .unwrap_or_else(|| panic!("no control {id}"))
-}
-
-fn findings<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == check)
-        .collect()
 }
 
 /// A workflow that deploys, then scans with a scan that cannot fail.

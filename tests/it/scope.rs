@@ -7,6 +7,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::support::git::findings;
 use assert_cmd::Command;
 use serde_json::Value;
 
@@ -40,15 +41,6 @@ fn report(dir: &Path, extra: &[&str]) -> Value {
         String::from_utf8_lossy(&o.stderr)
     );
     serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap()
-}
-
-fn findings<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == check)
-        .collect()
 }
 
 const WORKLOADS: &str = r#"

@@ -15,6 +15,7 @@ use assert_cmd::Command;
 use serde_json::{Value, json};
 
 use crate::support;
+use crate::support::git::findings;
 use support::apiserver::ApiServer;
 use support::findings::subject;
 use support::git::{Repo, changes, run};
@@ -50,15 +51,6 @@ fn report(dir: &Path, args: &[&str]) -> Value {
         String::from_utf8_lossy(&o.stderr)
     );
     serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap()
-}
-
-fn findings<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == check)
-        .collect()
 }
 
 fn find<'a>(report: &'a Value, check: &str, who: &str) -> &'a Value {
@@ -250,7 +242,7 @@ fn prometheus_version_bumps_in_a_repository_history_are_counted() {
         "{:#}",
         report["changes"]
     );
-    let upd = support::git::findings(&report, "images-updated-in-period");
+    let upd = findings(&report, "images-updated-in-period");
     let server = upd
         .iter()
         .find(|f| subject(f).starts_with("Prometheus monitoring/k8s"))
