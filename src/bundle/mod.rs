@@ -139,19 +139,61 @@ pub enum BundleError {
 
 /// Everything a bundle is made of.
 pub struct BundleInput<'a> {
-    pub report: &'a Report,
+    /// The report and the evidence it rests on.
+    pub evidence: EvidenceInput<'a>,
     /// `report.json` as written (its sha256 is the report id).
     pub report_json: &'a [u8],
     /// The other reports written: (file name, bytes).
     pub reports: &'a [(&'static str, &'a [u8])],
+    /// The signing key, loaded (see [`sign::SigningKey::load`]).
+    pub sign_key: Option<&'a sign::SigningKey>,
+}
+
+/// The part of a bundle known before the reports are rendered: the report and the evidence
+/// files, which [`record_paths`] places so that a report can name where each record is.
+#[derive(Clone, Copy)]
+pub struct EvidenceInput<'a> {
+    pub report: &'a Report,
     pub objects: &'a [Object],
     pub files: &'a [CollectedFile],
     /// The API audit log events the findings cite (never the rest of the log).
     pub audit_events: &'a [&'a crate::collect::audit::AuditEvent],
     /// Attested documents: each one that is a file is copied under `attestations/`.
     pub documents: &'a [crate::evidence::attestation::Attestation],
-    /// The signing key, loaded (see [`sign::SigningKey::load`]).
-    pub sign_key: Option<&'a sign::SigningKey>,
+}
+
+/// Where the bundle puts the bytes of each evidence record: record id to the path of its file
+/// in the bundle (an object's is the List of its kind, which holds it as one item). Records
+/// with no bytes of their own in the bundle (a source as a whole, a document given by URL)
+/// are absent. The same paths [`contents`] lays out, computed without building the files.
+pub fn record_paths(input: &EvidenceInput) -> BTreeMap<String, String> {
+    let dirs = source_dirs(input.report);
+    let mut out = BTreeMap::new();
+    let groups = object_groups(input.objects);
+    for (items, path) in groups.values().zip(object_list_paths(&groups, &dirs)) {
+        for o in items {
+            out.entry(o.evidence.clone())
+                .or_insert_with(|| path.clone());
+        }
+    }
+    for (f, path) in input.files.iter().zip(text_file_paths(input.files, &dirs)) {
+        out.entry(f.evidence.clone()).or_insert(path);
+    }
+    for (e, path) in input
+        .audit_events
+        .iter()
+        .zip(audit_event_paths(input.audit_events, &dirs))
+    {
+        let source = crate::collect::audit::source_id(&e.input);
+        out.entry(crate::evidence::record::evidence_id(&source, &e.locator()))
+            .or_insert(path);
+    }
+    for (a, path) in input.documents.iter().zip(document_paths(input.documents)) {
+        if let Some(path) = path {
+            out.entry(a.evidence.clone()).or_insert(path);
+        }
+    }
+    out
 }
 
 /// What [`write`] wrote.
@@ -199,7 +241,8 @@ impl Contents {
 
 /// Lays out the bundle in memory: the files, the manifest listing them, its signature.
 pub fn contents(input: &BundleInput) -> Result<Contents, BundleError> {
-    let report = input.report;
+    let ev = &input.evidence;
+    let report = ev.report;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut reports = vec![format!("reports/{}", crate::report::JSON_FILE_NAME)];
     files.push((reports[0].clone(), input.report_json.to_vec()));
@@ -216,19 +259,19 @@ pub fn contents(input: &BundleInput) -> Result<Contents, BundleError> {
         report.evidence.iter().map(|r| (r.id.as_str(), r)).collect();
     let dirs = source_dirs(report);
     let mut evidence = Vec::new();
-    for (path, list, entry) in object_lists(input.objects, &dirs, &records)? {
+    for (path, list, entry) in object_lists(ev.objects, &dirs, &records)? {
         files.push((path, list));
         evidence.push(entry);
     }
-    for (path, bytes, entry) in text_files(input.files, &dirs, &records)? {
+    for (path, bytes, entry) in text_files(ev.files, &dirs, &records)? {
         files.push((path, bytes));
         evidence.push(entry);
     }
-    for (path, bytes, entry) in audit_events(input.audit_events, &dirs) {
+    for (path, bytes, entry) in audit_events(ev.audit_events, &dirs) {
         files.push((path, bytes));
         evidence.push(entry);
     }
-    for (path, bytes, entry) in documents(input.documents) {
+    for (path, bytes, entry) in documents(ev.documents) {
         files.push((path, bytes));
         evidence.push(entry);
     }
@@ -243,7 +286,7 @@ pub fn contents(input: &BundleInput) -> Result<Contents, BundleError> {
             .max(),
     );
     for (kind, status) in &report.inputs.coverage.kinds {
-        let api_version = input
+        let api_version = ev
             .objects
             .iter()
             .find(|o| &o.kind == kind)
@@ -252,7 +295,7 @@ pub fn contents(input: &BundleInput) -> Result<Contents, BundleError> {
         let status = match status {
             // A count of what the bundle holds, not of what the collectors saw twice.
             KindStatus::Collected { .. } => KindStatus::Collected {
-                count: input.objects.iter().filter(|o| &o.kind == kind).count(),
+                count: ev.objects.iter().filter(|o| &o.kind == kind).count(),
             },
             other => other.clone(),
         };
@@ -368,12 +411,8 @@ fn unique(used: &mut BTreeSet<String>, base: String, sep: &str) -> String {
 
 type Laid = (String, Vec<u8>, EvidenceFile);
 
-/// One List file per source and kind, items in the inventory's canonical order.
-fn object_lists(
-    objects: &[Object],
-    dirs: &BTreeMap<&str, String>,
-    records: &HashMap<&str, &EvidenceRecord>,
-) -> Result<Vec<Laid>, BundleError> {
+/// The objects grouped by source, API group and kind: one List file each.
+fn object_groups(objects: &[Object]) -> BTreeMap<(&str, &str, &str), Vec<&Object>> {
     let mut groups: BTreeMap<(&str, &str, &str), Vec<&Object>> = BTreeMap::new();
     for o in objects {
         groups
@@ -381,24 +420,47 @@ fn object_lists(
             .or_default()
             .push(o);
     }
+    groups
+}
+
+/// The path of each group's List file, in group order.
+fn object_list_paths(
+    groups: &BTreeMap<(&str, &str, &str), Vec<&Object>>,
+    dirs: &BTreeMap<&str, String>,
+) -> Vec<String> {
     let mut used = BTreeSet::new();
+    groups
+        .keys()
+        .map(|(source, group, kind)| {
+            let dir = dirs
+                .get(source)
+                .cloned()
+                .unwrap_or_else(|| slug(source, "source"));
+            let stem = if group.is_empty() {
+                slug(&kind.to_ascii_lowercase(), "object")
+            } else {
+                format!(
+                    "{}.{}",
+                    slug(&kind.to_ascii_lowercase(), "object"),
+                    slug(group, "group")
+                )
+            };
+            let stem = unique(&mut used, format!("evidence/{dir}/objects/{stem}"), "-");
+            format!("{stem}.json")
+        })
+        .collect()
+}
+
+/// One List file per source and kind, items in the inventory's canonical order.
+fn object_lists(
+    objects: &[Object],
+    dirs: &BTreeMap<&str, String>,
+    records: &HashMap<&str, &EvidenceRecord>,
+) -> Result<Vec<Laid>, BundleError> {
+    let groups = object_groups(objects);
+    let paths = object_list_paths(&groups, dirs);
     let mut out = Vec::new();
-    for ((source, group, kind), items) in groups {
-        let dir = dirs
-            .get(source)
-            .cloned()
-            .unwrap_or_else(|| slug(source, "source"));
-        let stem = if group.is_empty() {
-            slug(&kind.to_ascii_lowercase(), "object")
-        } else {
-            format!(
-                "{}.{}",
-                slug(&kind.to_ascii_lowercase(), "object"),
-                slug(group, "group")
-            )
-        };
-        let stem = unique(&mut used, format!("evidence/{dir}/objects/{stem}"), "-");
-        let path = format!("{stem}.json");
+    for (((source, group, kind), items), path) in groups.into_iter().zip(paths) {
         let mut list =
             br#"{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":["#
                 .to_vec();
@@ -433,25 +495,37 @@ fn object_lists(
     Ok(out)
 }
 
-/// Collected text files under their source, at `files/<path>` or `commits/<commit>/<path>`.
+/// The path of each collected text file, in order: under its source, at `files/<path>` or
+/// `commits/<commit>/<path>`.
+fn text_file_paths(files: &[CollectedFile], dirs: &BTreeMap<&str, String>) -> Vec<String> {
+    let mut used = BTreeSet::new();
+    files
+        .iter()
+        .map(|f| {
+            let dir = dirs
+                .get(f.source.as_str())
+                .cloned()
+                .unwrap_or_else(|| slug(&f.source, "source"));
+            let inner = safe_relative(&f.path);
+            let base = match &f.commit {
+                Some(commit) => {
+                    format!("evidence/{dir}/commits/{}/{inner}", slug(commit, "commit"))
+                }
+                None => format!("evidence/{dir}/files/{inner}"),
+            };
+            unique(&mut used, base, "~")
+        })
+        .collect()
+}
+
+/// Collected text files under their source (see [`text_file_paths`]).
 fn text_files(
     files: &[CollectedFile],
     dirs: &BTreeMap<&str, String>,
     records: &HashMap<&str, &EvidenceRecord>,
 ) -> Result<Vec<Laid>, BundleError> {
-    let mut used = BTreeSet::new();
     let mut out = Vec::new();
-    for f in files {
-        let dir = dirs
-            .get(f.source.as_str())
-            .cloned()
-            .unwrap_or_else(|| slug(&f.source, "source"));
-        let inner = safe_relative(&f.path);
-        let base = match &f.commit {
-            Some(commit) => format!("evidence/{dir}/commits/{}/{inner}", slug(commit, "commit")),
-            None => format!("evidence/{dir}/files/{inner}"),
-        };
-        let path = unique(&mut used, base, "~");
+    for (f, path) in files.iter().zip(text_file_paths(files, dirs)) {
         let bytes = f.text.as_bytes().to_vec();
         if let Some(record) = records.get(f.evidence.as_str())
             && record.sha256 != sha256_hex(&bytes)
@@ -476,27 +550,42 @@ fn text_files(
     Ok(out)
 }
 
+/// The path of each cited audit event, in order: `audit-events/<file>-<line>.json` under
+/// its source.
+fn audit_event_paths(
+    events: &[&crate::collect::audit::AuditEvent],
+    dirs: &BTreeMap<&str, String>,
+) -> Vec<String> {
+    let mut used = BTreeSet::new();
+    events
+        .iter()
+        .map(|e| {
+            let source = crate::collect::audit::source_id(&e.input);
+            let dir = dirs
+                .get(source.as_str())
+                .cloned()
+                .unwrap_or_else(|| slug(&source, "source"));
+            let name = slug(&e.locator(), "event");
+            unique(
+                &mut used,
+                format!("evidence/{dir}/audit-events/{name}.json"),
+                "~",
+            )
+        })
+        .collect()
+}
+
 /// The cited audit events, each its own file of canonical JSON: the bytes its record
 /// hashes, so `verify` checks it as it checks a text file.
 fn audit_events(
     events: &[&crate::collect::audit::AuditEvent],
     dirs: &BTreeMap<&str, String>,
 ) -> Vec<Laid> {
-    let mut used = BTreeSet::new();
     events
         .iter()
-        .map(|e| {
+        .zip(audit_event_paths(events, dirs))
+        .map(|(e, path)| {
             let record = e.evidence_record();
-            let dir = dirs
-                .get(record.source.as_str())
-                .cloned()
-                .unwrap_or_else(|| slug(&record.source, "source"));
-            let name = slug(&e.locator(), "event");
-            let path = unique(
-                &mut used,
-                format!("evidence/{dir}/audit-events/{name}.json"),
-                "~",
-            );
             (
                 path.clone(),
                 e.stored_json(),
@@ -512,19 +601,31 @@ fn audit_events(
         .collect()
 }
 
-/// Attested documents at `attestations/<id>/<file name>`, each a file entry citing its
-/// record (its sha256 is the document's, so `verify` checks the copy).
-fn documents(list: &[crate::evidence::attestation::Attestation]) -> Vec<Laid> {
+/// The path of each attested document that is a file, `attestations/<id>/<file name>`;
+/// None for one given by URL.
+fn document_paths(list: &[crate::evidence::attestation::Attestation]) -> Vec<Option<String>> {
     let mut used = BTreeSet::new();
     list.iter()
-        .filter_map(|a| {
-            let bytes = a.bytes.as_ref()?;
+        .map(|a| {
+            a.bytes.as_ref()?;
             let name = slug(a.file_name().unwrap_or("document"), "document");
-            let path = unique(
+            Some(unique(
                 &mut used,
                 format!("attestations/{}/{name}", slug(&a.id, "attestation")),
                 "~",
-            );
+            ))
+        })
+        .collect()
+}
+
+/// Attested documents at `attestations/<id>/<file name>`, each a file entry citing its
+/// record (its sha256 is the document's, so `verify` checks the copy).
+fn documents(list: &[crate::evidence::attestation::Attestation]) -> Vec<Laid> {
+    list.iter()
+        .zip(document_paths(list))
+        .filter_map(|(a, path)| {
+            let bytes = a.bytes.as_ref()?;
+            let path = path?;
             Some((
                 path.clone(),
                 bytes.to_vec(),
@@ -569,7 +670,7 @@ pub fn write(path: &Path, input: &BundleInput) -> Result<Written, BundleError> {
     let bytes = c.files.iter().map(|(_, b)| b.len() as u64).sum::<u64>() + c.manifest.len() as u64;
     let files = c.files.len() + 1 + usize::from(c.signature.is_some());
     if is_archive(path) {
-        let mtime = chrono::DateTime::parse_from_rfc3339(&input.report.as_of)
+        let mtime = chrono::DateTime::parse_from_rfc3339(&input.evidence.report.as_of)
             .map(|t| t.timestamp().max(0) as u64)
             .unwrap_or(0);
         write_archive(path, &c, mtime)?;
