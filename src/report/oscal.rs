@@ -916,3 +916,74 @@ struct Risk {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_observations: Vec<RelatedObservation>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_ids_that_are_tokens_stay_and_others_become_distinct_tokens() {
+        for id in [
+            "PR.PS-02.242",
+            "PR.PS-02.242-related-1",
+            "PCI-10.1",
+            "_x",
+            "Ärzte.1",
+        ] {
+            assert_eq!(control_token(id), id);
+        }
+        let mapped: Vec<String> = ["6.3.3", "A 1", "A_1", "-x", ".x", "a:b", "", "a\nb"]
+            .iter()
+            .map(|id| control_token(id))
+            .collect();
+        for (id, token) in ["6.3.3", "A 1", "A_1", "-x", ".x", "a:b", "", "a\nb"]
+            .iter()
+            .zip(&mapped)
+        {
+            assert!(is_token(token), "{id:?} gave {token:?}");
+            assert_eq!(&control_token(id), token, "deterministic");
+        }
+        assert!(mapped[0].starts_with("_6.3.3_"), "{}", mapped[0]);
+        assert!(mapped[1].starts_with("A_1_"), "{}", mapped[1]);
+        // `A 1` and `A_1` stay apart: the first is mapped (and hashed), the second kept.
+        assert_eq!(mapped[2], "A_1");
+        assert_ne!(mapped[1], mapped[2]);
+        let unique: HashSet<&String> = mapped.iter().collect();
+        assert_eq!(unique.len(), mapped.len());
+    }
+
+    #[test]
+    fn uuids_are_version_5_of_the_report_and_the_key() {
+        let a = Ids::new("aa");
+        let b = Ids::new("bb");
+        let u = Uuid::parse_str(&a.of("finding", "PR.PS-02.242")).unwrap();
+        assert_eq!(u.get_version_num(), 5);
+        assert_eq!(u.get_variant(), uuid::Variant::RFC4122);
+        assert_eq!(a.of("finding", "X"), Ids::new("aa").of("finding", "X"));
+        assert_ne!(a.of("finding", "X"), b.of("finding", "X"), "another report");
+        assert_ne!(a.of("finding", "X"), a.of("risk", "X"), "another kind");
+        assert_ne!(a.of("finding", "X"), a.of("finding", "Y"), "another object");
+        // evidencer itself is the same component in every report.
+        assert_eq!(
+            a.stable("component", "evidencer"),
+            b.stable("component", "evidencer")
+        );
+    }
+
+    #[test]
+    fn titles_and_prop_values_are_one_trimmed_line() {
+        assert_eq!(one_line("  a\n b\r\n\tc  "), "a b c");
+        assert!(prop("x", " \n ").is_none(), "OSCAL wants a value");
+        assert_eq!(prop("x", " v\nw ").unwrap().value, "v w");
+        assert_eq!(prop("x", "v").unwrap().ns, NAMESPACE);
+    }
+
+    #[test]
+    fn collection_times_are_kept_exact_in_utc_or_dropped() {
+        assert_eq!(
+            rfc3339("2026-09-29T08:10:00.25+02:00").as_deref(),
+            Some("2026-09-29T06:10:00.250Z")
+        );
+        assert_eq!(rfc3339("2026-09-29").as_deref(), None);
+    }
+}
