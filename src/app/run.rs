@@ -75,6 +75,16 @@ pub enum AppError {
          --format too (nothing was written)"
     )]
     SspWithoutOscal,
+    #[error(
+        "--format oscal: the catalogs hold no control, and OSCAL assessment results must name \
+         the controls they reviewed; add a catalog with controls (nothing was written)"
+    )]
+    OscalWithoutControls,
+    #[error(
+        "--oscal-ssp is empty: give the location of the system security plan (a URL, or a path \
+         relative to assessment-plan.json), or leave it out for the placeholder"
+    )]
+    SspEmpty,
     #[error("--as-of")]
     AsOf(#[from] TimeError),
     #[error(transparent)]
@@ -221,8 +231,16 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     if settings.sign_key.is_some() && settings.bundle.is_none() {
         return Err(AppError::SignWithoutBundle);
     }
-    if settings.oscal_ssp.is_some() && !settings.formats.contains(&Format::Oscal) {
-        return Err(AppError::SspWithoutOscal);
+    if let Some(ssp) = &settings.oscal_ssp {
+        if !settings.formats.contains(&Format::Oscal) {
+            return Err(AppError::SspWithoutOscal);
+        }
+        if ssp.trim().is_empty() {
+            return Err(AppError::SspEmpty);
+        }
+    }
+    if settings.formats.contains(&Format::Oscal) && catalog.controls.is_empty() {
+        return Err(AppError::OscalWithoutControls);
     }
     let sign_key = settings
         .sign_key

@@ -320,26 +320,17 @@ fn reviewed_controls(report: &Report) -> ReviewedControls {
                         file.map(|f| f.sha256.clone()).unwrap_or_default(),
                     ),
                 ]),
-                include_controls: Some(include),
-                include_all: None,
+                include_controls: include,
             }
         })
         .collect::<Vec<_>>();
+    // A run with no control writes no OSCAL (the run refuses it before collecting).
+    debug_assert!(!selections.is_empty(), "OSCAL names at least one control");
     ReviewedControls {
         description: "The controls of the catalogs evidencer assessed, by OSCAL control id; a \
                       finding's control-id prop gives the id as the catalog writes it."
             .to_string(),
-        control_selections: if selections.is_empty() {
-            // OSCAL wants a selection; a run of no controls reviewed none of its own.
-            vec![ControlSelection {
-                description: Some("No controls: the run had no catalog.".to_string()),
-                props: Vec::new(),
-                include_controls: None,
-                include_all: Some(Empty {}),
-            }]
-        } else {
-            selections
-        },
+        control_selections: selections,
     }
 }
 
@@ -738,14 +729,8 @@ struct ControlSelection {
     description: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     props: Vec<Prop>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    include_all: Option<Empty>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    include_controls: Option<Vec<SelectControl>>,
+    include_controls: Vec<SelectControl>,
 }
-
-#[derive(Clone, Serialize)]
-struct Empty {}
 
 #[derive(Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -664,3 +664,64 @@ fn control_ids_that_are_not_oscal_tokens_are_mapped_to_tokens_and_kept() {
     )
     .unwrap();
 }
+
+#[test]
+fn oscal_of_no_control_or_an_empty_ssp_is_refused_and_nothing_written() {
+    let dir = snapshot(&[("workloads.yaml", UNTRUSTED)]);
+    let catalog = dir.path().join("catalog");
+    fs::create_dir(&catalog).unwrap();
+    fs::write(
+        catalog.join("none.yaml"),
+        "catalog: none\ntitle: None\ncontrols: []\n",
+    )
+    .unwrap();
+    let run = report(
+        dir.path(),
+        &[
+            "--snapshot",
+            "snapshot",
+            "--no-builtin-catalogs",
+            "--catalog",
+            "catalog",
+            "--format",
+            "json,oscal",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("no control"), "{}", run.stderr);
+    assert!(!run.out.exists());
+    // The same run without oscal is not refused.
+    let run = report(
+        dir.path(),
+        &[
+            "--snapshot",
+            "snapshot",
+            "--no-builtin-catalogs",
+            "--catalog",
+            "catalog",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    fs::remove_dir_all(&run.out).unwrap();
+
+    let run = report(
+        dir.path(),
+        &[
+            "--snapshot",
+            "snapshot",
+            "--format",
+            "oscal",
+            "--oscal-ssp",
+            " ",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--oscal-ssp is empty"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.out.exists());
+}
