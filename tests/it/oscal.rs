@@ -93,6 +93,46 @@ for model, path in ((AssessmentResults, sys.argv[1]), (AssessmentPlan, sys.argv[
     }
 }
 
+/// `trestle validate -a` in a trestle workspace holding both documents: every validator
+/// trestle registers (UUIDs unique, references resolved, ...) besides loading them; Err with
+/// its output when one fails.
+fn trestle_validates(python: &Path, results: &Path, plan: &Path) -> Result<(), String> {
+    let ws = tempfile::tempdir().unwrap();
+    let trestle = |args: &[&str]| {
+        Process::new(python)
+            .args(["-m", "trestle"])
+            .args(args)
+            .current_dir(ws.path())
+            .output()
+            .unwrap()
+    };
+    let init = trestle(&["init"]);
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    for (dir, from, name) in [
+        ("assessment-results/ar", results, "assessment-results.json"),
+        ("assessment-plans/ap", plan, "assessment-plan.json"),
+    ] {
+        fs::create_dir_all(ws.path().join(dir)).unwrap();
+        fs::copy(from, ws.path().join(dir).join(name)).unwrap();
+    }
+    let o = trestle(&["validate", "-a"]);
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    if o.status.success() && said.matches("VALID: Model").count() == 2 && !said.contains("INVALID")
+    {
+        Ok(())
+    } else {
+        Err(said)
+    }
+}
+
 /// The OSCAL version the installed trestle targets.
 fn trestle_oscal_version(python: &Path) -> String {
     let o = Process::new(python)
@@ -318,6 +358,8 @@ fn the_sample_run_writes_oscal_that_trestle_loads() {
     let results_file = run.out.join("assessment-results.json");
     let plan_file = run.out.join("assessment-plan.json");
     trestle_loads(&python, &results_file, &plan_file).unwrap();
+    // Every validator of trestle's passes: UUIDs unique, references resolved.
+    trestle_validates(&python, &results_file, &plan_file).unwrap();
 
     // ... and it is strict: a state OSCAL does not have, or a missing import-ap, is refused.
     let bad = dir.path().join("bad");
@@ -336,6 +378,12 @@ fn the_sample_run_writes_oscal_that_trestle_loads() {
     fs::write(bad.join("no-ap.json"), doc.to_string()).unwrap();
     let err = trestle_loads(&python, &bad.join("no-ap.json"), &plan_file).unwrap_err();
     assert!(err.contains("import-ap"), "{err}");
+    let mut doc = json(&results_file);
+    let observations = &mut doc["assessment-results"]["results"][0]["observations"];
+    observations[1]["uuid"] = observations[0]["uuid"].clone();
+    fs::write(bad.join("twice.json"), doc.to_string()).unwrap();
+    let err = trestle_validates(&python, &bad.join("twice.json"), &plan_file).unwrap_err();
+    assert!(err.contains("duplicate"), "{err}");
 }
 
 #[test]
@@ -461,12 +509,12 @@ fn an_excepted_failure_is_a_deviation_approved_risk_and_its_control_satisfied() 
     }
 
     let Some(python) = trestle() else { return };
-    trestle_loads(
-        &python,
-        &run.out.join("assessment-results.json"),
-        &run.out.join("assessment-plan.json"),
-    )
-    .unwrap();
+    let (results, plan) = (
+        run.out.join("assessment-results.json"),
+        run.out.join("assessment-plan.json"),
+    );
+    trestle_loads(&python, &results, &plan).unwrap();
+    trestle_validates(&python, &results, &plan).unwrap();
 }
 
 #[test]
