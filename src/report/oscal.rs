@@ -83,7 +83,7 @@ pub fn render(input: &OscalInput) -> Oscal {
             metadata: metadata(format!("evidencer assessment plan, {label}")),
             import_ssp: match input.ssp {
                 Some(href) => Import {
-                    href: href.to_string(),
+                    href: href.trim().to_string(),
                     remarks: None,
                 },
                 None => Import {
