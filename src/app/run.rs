@@ -397,16 +397,15 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     } else {
         Vec::new()
     };
-    let evidence = bundle::EvidenceInput {
-        report: &report,
-        objects: &objects,
-        files: &files,
-        audit_events: &audit_events,
-        documents: &attested.list,
-    };
-    // OSCAL observations name where the bundle keeps each record.
+    // OSCAL observations name where the bundle, written after them, keeps each record.
     let bundle_paths = if settings.bundle.is_some() && settings.formats.contains(&Format::Oscal) {
-        bundle::record_paths(&evidence)
+        bundle::evidence_paths(&bundle::EvidenceInput {
+            report: &report,
+            objects: &objects,
+            files: &files,
+            audit_events: &audit_events,
+            documents: &attested.list,
+        })
     } else {
         Default::default()
     };
@@ -427,9 +426,13 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         let written = bundle::write(
             path,
             &BundleInput {
-                evidence,
+                report: &report,
                 report_json: &rendered.json,
                 reports: &reports,
+                objects: &objects,
+                files: &files,
+                audit_events: &audit_events,
+                documents: &attested.list,
                 sign_key: sign_key.as_ref(),
             },
         )?;

@@ -139,19 +139,23 @@ pub enum BundleError {
 
 /// Everything a bundle is made of.
 pub struct BundleInput<'a> {
-    /// The report and the evidence it rests on.
-    pub evidence: EvidenceInput<'a>,
+    pub report: &'a Report,
     /// `report.json` as written (its sha256 is the report id).
     pub report_json: &'a [u8],
     /// The other reports written: (file name, bytes).
     pub reports: &'a [(&'static str, &'a [u8])],
+    pub objects: &'a [Object],
+    pub files: &'a [CollectedFile],
+    /// The API audit log events the findings cite (never the rest of the log).
+    pub audit_events: &'a [&'a crate::collect::audit::AuditEvent],
+    /// Attested documents: each one that is a file is copied under `attestations/`.
+    pub documents: &'a [crate::evidence::attestation::Attestation],
     /// The signing key, loaded (see [`sign::SigningKey::load`]).
     pub sign_key: Option<&'a sign::SigningKey>,
 }
 
 /// The part of a bundle known before the reports are rendered: the report and the evidence
-/// files, which [`record_paths`] places so that a report can name where each record is.
-#[derive(Clone, Copy)]
+/// files, which [`evidence_paths`] places so that a report can name where each record is.
 pub struct EvidenceInput<'a> {
     pub report: &'a Report,
     pub objects: &'a [Object],
@@ -166,7 +170,7 @@ pub struct EvidenceInput<'a> {
 /// in the bundle (an object's is the List of its kind, which holds it as one item). Records
 /// with no bytes of their own in the bundle (a source as a whole, a document given by URL)
 /// are absent. The same paths [`contents`] lays out, computed without building the files.
-pub fn record_paths(input: &EvidenceInput) -> BTreeMap<String, String> {
+pub fn evidence_paths(input: &EvidenceInput) -> BTreeMap<String, String> {
     let dirs = source_dirs(input.report);
     let mut out = BTreeMap::new();
     let groups = object_groups(input.objects);
@@ -241,8 +245,7 @@ impl Contents {
 
 /// Lays out the bundle in memory: the files, the manifest listing them, its signature.
 pub fn contents(input: &BundleInput) -> Result<Contents, BundleError> {
-    let ev = &input.evidence;
-    let report = ev.report;
+    let report = input.report;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut reports = vec![format!("reports/{}", crate::report::JSON_FILE_NAME)];
     files.push((reports[0].clone(), input.report_json.to_vec()));
@@ -259,19 +262,19 @@ pub fn contents(input: &BundleInput) -> Result<Contents, BundleError> {
         report.evidence.iter().map(|r| (r.id.as_str(), r)).collect();
     let dirs = source_dirs(report);
     let mut evidence = Vec::new();
-    for (path, list, entry) in object_lists(ev.objects, &dirs, &records)? {
+    for (path, list, entry) in object_lists(input.objects, &dirs, &records)? {
         files.push((path, list));
         evidence.push(entry);
     }
-    for (path, bytes, entry) in text_files(ev.files, &dirs, &records)? {
+    for (path, bytes, entry) in text_files(input.files, &dirs, &records)? {
         files.push((path, bytes));
         evidence.push(entry);
     }
-    for (path, bytes, entry) in audit_events(ev.audit_events, &dirs) {
+    for (path, bytes, entry) in audit_events(input.audit_events, &dirs) {
         files.push((path, bytes));
         evidence.push(entry);
     }
-    for (path, bytes, entry) in documents(ev.documents) {
+    for (path, bytes, entry) in documents(input.documents) {
         files.push((path, bytes));
         evidence.push(entry);
     }
@@ -286,7 +289,7 @@ pub fn contents(input: &BundleInput) -> Result<Contents, BundleError> {
             .max(),
     );
     for (kind, status) in &report.inputs.coverage.kinds {
-        let api_version = ev
+        let api_version = input
             .objects
             .iter()
             .find(|o| &o.kind == kind)
@@ -295,7 +298,7 @@ pub fn contents(input: &BundleInput) -> Result<Contents, BundleError> {
         let status = match status {
             // A count of what the bundle holds, not of what the collectors saw twice.
             KindStatus::Collected { .. } => KindStatus::Collected {
-                count: ev.objects.iter().filter(|o| &o.kind == kind).count(),
+                count: input.objects.iter().filter(|o| &o.kind == kind).count(),
             },
             other => other.clone(),
         };
@@ -670,7 +673,7 @@ pub fn write(path: &Path, input: &BundleInput) -> Result<Written, BundleError> {
     let bytes = c.files.iter().map(|(_, b)| b.len() as u64).sum::<u64>() + c.manifest.len() as u64;
     let files = c.files.len() + 1 + usize::from(c.signature.is_some());
     if is_archive(path) {
-        let mtime = chrono::DateTime::parse_from_rfc3339(&input.evidence.report.as_of)
+        let mtime = chrono::DateTime::parse_from_rfc3339(&input.report.as_of)
             .map(|t| t.timestamp().max(0) as u64)
             .unwrap_or(0);
         write_archive(path, &c, mtime)?;
