@@ -596,15 +596,34 @@ fn with_a_bundle_each_observation_names_its_file_there() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let bundle = dir.path().join("bundle");
+    // Where the bundle's manifest says each record is.
+    let manifest = json(&bundle.join("manifest.json"));
+    let mut laid: std::collections::BTreeMap<String, String> = Default::default();
+    for file in list(&manifest["bundle"], "evidence") {
+        let path = file["path"].as_str().unwrap().to_string();
+        match file["type"].as_str().unwrap() {
+            "objects" => {
+                for id in list(file, "records") {
+                    laid.insert(id.as_str().unwrap().into(), path.clone());
+                }
+            }
+            _ => {
+                laid.insert(file["record"].as_str().unwrap().into(), path);
+            }
+        }
+    }
     let r = run.results();
     let mut files = 0;
     for o in list(&r["results"][0], "observations") {
         let evidence = &list(o, "relevant-evidence")[0];
+        let id = prop(o, "evidence-id").unwrap();
         let Some(path) = prop(evidence, "bundle-path") else {
             // Only a source as a whole has no file of its own.
             assert_eq!(prop(o, "evidence-kind"), Some("source"), "{o}");
+            assert!(!laid.contains_key(id), "{id} is in the bundle");
             continue;
         };
+        assert_eq!(laid.get(id).map(String::as_str), Some(path), "{id}");
         // The href is relative to the document's place in the bundle, reports/.
         assert_eq!(evidence["href"], format!("../{path}"));
         assert_eq!(
