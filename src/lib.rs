@@ -16,7 +16,7 @@
 //! | [`facts`] | the inventory | [`facts::Facts`]: workloads, running pods, policies, nodes, versions, CI analysis, Dockerfiles (once per run) |
 //! | [`checks`] | the inventory, the facts, check settings | [`evidence::finding::Finding`]s |
 //! | [`assess`] | findings, catalogs, exceptions | a result per control with its narrative |
-//! | [`report`] | the inventory, findings, control results | `report.json`, Markdown, HTML, PDF, CSV |
+//! | [`report`] | the inventory, findings, control results | `report.json`, Markdown, HTML, PDF, CSV, OSCAL |
 //! | [`bundle`] | the report, its outputs, the evidence | an evidence bundle, signed or not; verification |
 //! | [`app`] | the command line and config file | the commands: report, collect, checks, controls, rules, explain, schema, verify |
 //! | [`fuzzing`] | bytes in memory | the parsers' results, for the fuzz targets in `fuzz/` |

@@ -78,6 +78,8 @@ pub enum Format {
     Pdf,
     /// Questionnaire answers, one row per control.
     Csv,
+    /// OSCAL assessment results, with the assessment plan they import.
+    Oscal,
 }
 
 impl Format {
@@ -88,6 +90,7 @@ impl Format {
             Format::Json => "report.json",
             Format::Pdf => "report.pdf",
             Format::Csv => crate::report::csv::FILE_NAME,
+            Format::Oscal => crate::report::oscal::RESULTS_FILE_NAME,
         }
     }
 }
@@ -719,6 +722,12 @@ settings! {
         /// The organisation the report is about: named on the PDF's cover and as its author.
         #[arg(long, value_name = "NAME")]
         org: Option<String>, key "org" => Option<String> = None;
+
+        /// With --format oscal: where the system security plan is (a URL or a path relative
+        /// to assessment-plan.json), for the assessment plan's import-ssp [default: a
+        /// placeholder to replace].
+        #[arg(long, value_name = "HREF")]
+        oscal_ssp: Option<String>, key "oscal-ssp" => Option<String> = None;
 
         /// End-of-life data (Kubernetes, containerd, CRI-O release lines) to use instead of the
         /// built-in file, in the same format.

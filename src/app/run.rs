@@ -40,6 +40,7 @@ use crate::evidence::inventory::{Problem, ProblemLevel};
 use crate::evidence::period::{self, Period, PeriodError};
 use crate::facts::Facts;
 use crate::facts::eol::{EolData, EolError};
+use crate::report::oscal::{self, OscalInput};
 use crate::report::pdf::{self, PdfInput};
 use crate::report::templates::{TemplateError, Templates};
 use crate::report::view::ReportView;
@@ -69,6 +70,21 @@ pub enum AppError {
     Verify(#[from] VerifyError),
     #[error("--sign-key signs the evidence bundle: give --bundle PATH too (nothing was written)")]
     SignWithoutBundle,
+    #[error(
+        "--oscal-ssp names the system security plan of the OSCAL assessment plan: add oscal to \
+         --format too (nothing was written)"
+    )]
+    SspWithoutOscal,
+    #[error(
+        "--format oscal: the catalogs hold no control, and OSCAL assessment results must name \
+         the controls they reviewed; add a catalog with controls (nothing was written)"
+    )]
+    OscalWithoutControls,
+    #[error(
+        "--oscal-ssp is empty: give the location of the system security plan (a URL, or a path \
+         relative to assessment-plan.json), or leave it out for the placeholder"
+    )]
+    SspEmpty,
     #[error("--as-of")]
     AsOf(#[from] TimeError),
     #[error(transparent)]
@@ -215,6 +231,17 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     if settings.sign_key.is_some() && settings.bundle.is_none() {
         return Err(AppError::SignWithoutBundle);
     }
+    if let Some(ssp) = &settings.oscal_ssp {
+        if !settings.formats.contains(&Format::Oscal) {
+            return Err(AppError::SspWithoutOscal);
+        }
+        if ssp.trim().is_empty() {
+            return Err(AppError::SspEmpty);
+        }
+    }
+    if settings.formats.contains(&Format::Oscal) && catalog.controls.is_empty() {
+        return Err(AppError::OscalWithoutControls);
+    }
     let sign_key = settings
         .sign_key
         .as_deref()
@@ -355,7 +382,34 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         Some((_, staging)) => staging.path().to_path_buf(),
         None => settings.out.clone(),
     };
-    let rendered = render_reports(settings, &report, templates.as_ref())?;
+    // The events the findings cite, and no other line of the logs: all a bundle keeps.
+    let audit_events: Vec<&crate::collect::audit::AuditEvent> = if settings.bundle.is_some() {
+        let cited: std::collections::HashSet<&str> = report
+            .findings
+            .iter()
+            .flat_map(|f| f.evidence.iter().map(String::as_str))
+            .collect();
+        audit
+            .iter()
+            .flat_map(|log| &log.events)
+            .filter(|e| cited.contains(e.evidence_record().id.as_str()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // OSCAL observations name where the bundle, written after them, keeps each record.
+    let bundle_paths = if settings.bundle.is_some() && settings.formats.contains(&Format::Oscal) {
+        bundle::evidence_paths(&bundle::EvidenceInput {
+            report: &report,
+            objects: &objects,
+            files: &files,
+            audit_events: &audit_events,
+            documents: &attested.list,
+        })
+    } else {
+        Default::default()
+    };
+    let rendered = render_reports(settings, &report, templates.as_ref(), &bundle_paths)?;
     let staged = write_reports(&out, &rendered, archive.is_some())?;
     if let Some(path) = &settings.bundle {
         // A bare name is filed with the period's reports: in the staging folder, renamed
@@ -367,18 +421,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         let reports: Vec<(&'static str, &[u8])> = rendered
             .files
             .iter()
-            .map(|(f, bytes)| (f.file_name(), bytes.as_slice()))
-            .collect();
-        // The events the findings cite, and no other line of the logs.
-        let cited: std::collections::HashSet<&str> = report
-            .findings
-            .iter()
-            .flat_map(|f| f.evidence.iter().map(String::as_str))
-            .collect();
-        let audit_events: Vec<&crate::collect::audit::AuditEvent> = audit
-            .iter()
-            .flat_map(|log| &log.events)
-            .filter(|e| cited.contains(e.evidence_record().id.as_str()))
+            .map(|(name, bytes)| (*name, bytes.as_slice()))
             .collect();
         let written = bundle::write(
             path,
@@ -741,10 +784,11 @@ fn report_problems(inventory: &Inventory) {
 }
 
 /// The reports of a run as written: `report.json` (always rendered: every other output
-/// cites its hash, the report id) and each format asked for, in the order asked for.
+/// cites its hash, the report id) and the files of each format asked for, in the order
+/// asked for (`oscal` writes two).
 struct Rendered {
     json: Vec<u8>,
-    files: Vec<(Format, Vec<u8>)>,
+    files: Vec<(&'static str, Vec<u8>)>,
 }
 
 /// Renders every format asked for, writing nothing: a failure here (a template error, a
@@ -753,6 +797,7 @@ fn render_reports(
     settings: &Settings,
     report: &Report,
     templates: Option<&Templates>,
+    bundle_paths: &std::collections::BTreeMap<String, String>,
 ) -> Result<Rendered, AppError> {
     // The formats do not depend on each other (the text ones share one template context),
     // so they render in parallel; the files are then written in the order asked for.
@@ -789,8 +834,20 @@ fn render_reports(
             changes: &report.changes,
         })
     });
-    let mut files = Vec::with_capacity(settings.formats.len());
+    let mut files = Vec::with_capacity(settings.formats.len() + 1);
     for format in &settings.formats {
+        if *format == Format::Oscal {
+            let o = oscal::render(&OscalInput {
+                report,
+                report_id: &report_id,
+                ssp: settings.oscal_ssp.as_deref(),
+                org: settings.org.as_deref(),
+                bundle_paths,
+            });
+            files.push((oscal::RESULTS_FILE_NAME, o.results));
+            files.push((oscal::PLAN_FILE_NAME, o.plan));
+            continue;
+        }
         let bytes = match format {
             Format::Json => Some(json.clone()),
             Format::Pdf => pdf.take(),
@@ -801,7 +858,7 @@ fn render_reports(
                 .map(|i| text.swap_remove(i).1),
         }
         .expect("every format asked for was rendered");
-        files.push((*format, bytes));
+        files.push((format.file_name(), bytes));
     }
     tracing::debug!(
         ms = stage.elapsed().as_millis() as u64,
@@ -827,10 +884,10 @@ fn write_reports(
     } else {
         Some(Staged::begin(out)?)
     };
-    for (format, bytes) in &rendered.files {
+    for (name, bytes) in &rendered.files {
         match &mut staged {
-            Some(staged) => staged.write(format.file_name(), bytes)?,
-            None => output::write_atomic(&out.join(format.file_name()), bytes)?,
+            Some(staged) => staged.write(name, bytes)?,
+            None => output::write_atomic(&out.join(name), bytes)?,
         }
     }
     tracing::debug!(

@@ -154,6 +154,52 @@ pub struct BundleInput<'a> {
     pub sign_key: Option<&'a sign::SigningKey>,
 }
 
+/// The part of a bundle known before the reports are rendered: the report and the evidence
+/// files, which [`evidence_paths`] places so that a report can name where each record is.
+pub struct EvidenceInput<'a> {
+    pub report: &'a Report,
+    pub objects: &'a [Object],
+    pub files: &'a [CollectedFile],
+    /// The API audit log events the findings cite (never the rest of the log).
+    pub audit_events: &'a [&'a crate::collect::audit::AuditEvent],
+    /// Attested documents: each one that is a file is copied under `attestations/`.
+    pub documents: &'a [crate::evidence::attestation::Attestation],
+}
+
+/// Where the bundle puts the bytes of each evidence record: record id to the path of its file
+/// in the bundle (an object's is the List of its kind, which holds it as one item). Records
+/// with no bytes of their own in the bundle (a source as a whole, a document given by URL)
+/// are absent. The same paths [`contents`] lays out, computed without building the files.
+pub fn evidence_paths(input: &EvidenceInput) -> BTreeMap<String, String> {
+    let dirs = source_dirs(input.report);
+    let mut out = BTreeMap::new();
+    let groups = object_groups(input.objects);
+    for (items, path) in groups.values().zip(object_list_paths(&groups, &dirs)) {
+        for o in items {
+            out.entry(o.evidence.clone())
+                .or_insert_with(|| path.clone());
+        }
+    }
+    for (f, path) in input.files.iter().zip(text_file_paths(input.files, &dirs)) {
+        out.entry(f.evidence.clone()).or_insert(path);
+    }
+    for (e, path) in input
+        .audit_events
+        .iter()
+        .zip(audit_event_paths(input.audit_events, &dirs))
+    {
+        let source = crate::collect::audit::source_id(&e.input);
+        out.entry(crate::evidence::record::evidence_id(&source, &e.locator()))
+            .or_insert(path);
+    }
+    for (a, path) in input.documents.iter().zip(document_paths(input.documents)) {
+        if let Some(path) = path {
+            out.entry(a.evidence.clone()).or_insert(path);
+        }
+    }
+    out
+}
+
 /// What [`write`] wrote.
 #[derive(Debug)]
 pub struct Written {
@@ -368,12 +414,8 @@ fn unique(used: &mut BTreeSet<String>, base: String, sep: &str) -> String {
 
 type Laid = (String, Vec<u8>, EvidenceFile);
 
-/// One List file per source and kind, items in the inventory's canonical order.
-fn object_lists(
-    objects: &[Object],
-    dirs: &BTreeMap<&str, String>,
-    records: &HashMap<&str, &EvidenceRecord>,
-) -> Result<Vec<Laid>, BundleError> {
+/// The objects grouped by source, API group and kind: one List file each.
+fn object_groups(objects: &[Object]) -> BTreeMap<(&str, &str, &str), Vec<&Object>> {
     let mut groups: BTreeMap<(&str, &str, &str), Vec<&Object>> = BTreeMap::new();
     for o in objects {
         groups
@@ -381,24 +423,47 @@ fn object_lists(
             .or_default()
             .push(o);
     }
+    groups
+}
+
+/// The path of each group's List file, in group order.
+fn object_list_paths(
+    groups: &BTreeMap<(&str, &str, &str), Vec<&Object>>,
+    dirs: &BTreeMap<&str, String>,
+) -> Vec<String> {
     let mut used = BTreeSet::new();
+    groups
+        .keys()
+        .map(|(source, group, kind)| {
+            let dir = dirs
+                .get(source)
+                .cloned()
+                .unwrap_or_else(|| slug(source, "source"));
+            let stem = if group.is_empty() {
+                slug(&kind.to_ascii_lowercase(), "object")
+            } else {
+                format!(
+                    "{}.{}",
+                    slug(&kind.to_ascii_lowercase(), "object"),
+                    slug(group, "group")
+                )
+            };
+            let stem = unique(&mut used, format!("evidence/{dir}/objects/{stem}"), "-");
+            format!("{stem}.json")
+        })
+        .collect()
+}
+
+/// One List file per source and kind, items in the inventory's canonical order.
+fn object_lists(
+    objects: &[Object],
+    dirs: &BTreeMap<&str, String>,
+    records: &HashMap<&str, &EvidenceRecord>,
+) -> Result<Vec<Laid>, BundleError> {
+    let groups = object_groups(objects);
+    let paths = object_list_paths(&groups, dirs);
     let mut out = Vec::new();
-    for ((source, group, kind), items) in groups {
-        let dir = dirs
-            .get(source)
-            .cloned()
-            .unwrap_or_else(|| slug(source, "source"));
-        let stem = if group.is_empty() {
-            slug(&kind.to_ascii_lowercase(), "object")
-        } else {
-            format!(
-                "{}.{}",
-                slug(&kind.to_ascii_lowercase(), "object"),
-                slug(group, "group")
-            )
-        };
-        let stem = unique(&mut used, format!("evidence/{dir}/objects/{stem}"), "-");
-        let path = format!("{stem}.json");
+    for (((source, group, kind), items), path) in groups.into_iter().zip(paths) {
         let mut list =
             br#"{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":["#
                 .to_vec();
@@ -433,25 +498,37 @@ fn object_lists(
     Ok(out)
 }
 
-/// Collected text files under their source, at `files/<path>` or `commits/<commit>/<path>`.
+/// The path of each collected text file, in order: under its source, at `files/<path>` or
+/// `commits/<commit>/<path>`.
+fn text_file_paths(files: &[CollectedFile], dirs: &BTreeMap<&str, String>) -> Vec<String> {
+    let mut used = BTreeSet::new();
+    files
+        .iter()
+        .map(|f| {
+            let dir = dirs
+                .get(f.source.as_str())
+                .cloned()
+                .unwrap_or_else(|| slug(&f.source, "source"));
+            let inner = safe_relative(&f.path);
+            let base = match &f.commit {
+                Some(commit) => {
+                    format!("evidence/{dir}/commits/{}/{inner}", slug(commit, "commit"))
+                }
+                None => format!("evidence/{dir}/files/{inner}"),
+            };
+            unique(&mut used, base, "~")
+        })
+        .collect()
+}
+
+/// Collected text files under their source (see [`text_file_paths`]).
 fn text_files(
     files: &[CollectedFile],
     dirs: &BTreeMap<&str, String>,
     records: &HashMap<&str, &EvidenceRecord>,
 ) -> Result<Vec<Laid>, BundleError> {
-    let mut used = BTreeSet::new();
     let mut out = Vec::new();
-    for f in files {
-        let dir = dirs
-            .get(f.source.as_str())
-            .cloned()
-            .unwrap_or_else(|| slug(&f.source, "source"));
-        let inner = safe_relative(&f.path);
-        let base = match &f.commit {
-            Some(commit) => format!("evidence/{dir}/commits/{}/{inner}", slug(commit, "commit")),
-            None => format!("evidence/{dir}/files/{inner}"),
-        };
-        let path = unique(&mut used, base, "~");
+    for (f, path) in files.iter().zip(text_file_paths(files, dirs)) {
         let bytes = f.text.as_bytes().to_vec();
         if let Some(record) = records.get(f.evidence.as_str())
             && record.sha256 != sha256_hex(&bytes)
@@ -476,27 +553,42 @@ fn text_files(
     Ok(out)
 }
 
+/// The path of each cited audit event, in order: `audit-events/<file>-<line>.json` under
+/// its source.
+fn audit_event_paths(
+    events: &[&crate::collect::audit::AuditEvent],
+    dirs: &BTreeMap<&str, String>,
+) -> Vec<String> {
+    let mut used = BTreeSet::new();
+    events
+        .iter()
+        .map(|e| {
+            let source = crate::collect::audit::source_id(&e.input);
+            let dir = dirs
+                .get(source.as_str())
+                .cloned()
+                .unwrap_or_else(|| slug(&source, "source"));
+            let name = slug(&e.locator(), "event");
+            unique(
+                &mut used,
+                format!("evidence/{dir}/audit-events/{name}.json"),
+                "~",
+            )
+        })
+        .collect()
+}
+
 /// The cited audit events, each its own file of canonical JSON: the bytes its record
 /// hashes, so `verify` checks it as it checks a text file.
 fn audit_events(
     events: &[&crate::collect::audit::AuditEvent],
     dirs: &BTreeMap<&str, String>,
 ) -> Vec<Laid> {
-    let mut used = BTreeSet::new();
     events
         .iter()
-        .map(|e| {
+        .zip(audit_event_paths(events, dirs))
+        .map(|(e, path)| {
             let record = e.evidence_record();
-            let dir = dirs
-                .get(record.source.as_str())
-                .cloned()
-                .unwrap_or_else(|| slug(&record.source, "source"));
-            let name = slug(&e.locator(), "event");
-            let path = unique(
-                &mut used,
-                format!("evidence/{dir}/audit-events/{name}.json"),
-                "~",
-            );
             (
                 path.clone(),
                 e.stored_json(),
@@ -512,19 +604,31 @@ fn audit_events(
         .collect()
 }
 
-/// Attested documents at `attestations/<id>/<file name>`, each a file entry citing its
-/// record (its sha256 is the document's, so `verify` checks the copy).
-fn documents(list: &[crate::evidence::attestation::Attestation]) -> Vec<Laid> {
+/// The path of each attested document that is a file, `attestations/<id>/<file name>`;
+/// None for one given by URL.
+fn document_paths(list: &[crate::evidence::attestation::Attestation]) -> Vec<Option<String>> {
     let mut used = BTreeSet::new();
     list.iter()
-        .filter_map(|a| {
-            let bytes = a.bytes.as_ref()?;
+        .map(|a| {
+            a.bytes.as_ref()?;
             let name = slug(a.file_name().unwrap_or("document"), "document");
-            let path = unique(
+            Some(unique(
                 &mut used,
                 format!("attestations/{}/{name}", slug(&a.id, "attestation")),
                 "~",
-            );
+            ))
+        })
+        .collect()
+}
+
+/// Attested documents at `attestations/<id>/<file name>`, each a file entry citing its
+/// record (its sha256 is the document's, so `verify` checks the copy).
+fn documents(list: &[crate::evidence::attestation::Attestation]) -> Vec<Laid> {
+    list.iter()
+        .zip(document_paths(list))
+        .filter_map(|(a, path)| {
+            let bytes = a.bytes.as_ref()?;
+            let path = path?;
             Some((
                 path.clone(),
                 bytes.to_vec(),

@@ -6,6 +6,7 @@
 //! through [`view::ReportView`]), so all formats say the same thing.
 
 pub mod csv;
+pub mod oscal;
 pub mod pdf;
 pub mod scope;
 pub mod templates;

@@ -24,6 +24,7 @@ mod history_encodings;
 mod history_renames;
 mod hostile;
 mod in_cluster;
+mod oscal;
 mod pdf;
 mod render_golden;
 mod repo_scope;
