@@ -368,12 +368,11 @@ fn unique(used: &mut BTreeSet<String>, base: String, sep: &str) -> String {
 
 type Laid = (String, Vec<u8>, EvidenceFile);
 
-/// One List file per source and kind, items in the inventory's canonical order.
-fn object_lists(
-    objects: &[Object],
-    dirs: &BTreeMap<&str, String>,
-    records: &HashMap<&str, &EvidenceRecord>,
-) -> Result<Vec<Laid>, BundleError> {
+/// One List file per source and kind: its path, source, group, kind and items, in the
+/// inventory's canonical order.
+type ObjectGroup<'a> = (String, &'a str, &'a str, &'a str, Vec<&'a Object>);
+
+fn object_groups<'a>(objects: &'a [Object], dirs: &BTreeMap<&str, String>) -> Vec<ObjectGroup<'a>> {
     let mut groups: BTreeMap<(&str, &str, &str), Vec<&Object>> = BTreeMap::new();
     for o in objects {
         groups
@@ -382,23 +381,36 @@ fn object_lists(
             .push(o);
     }
     let mut used = BTreeSet::new();
+    groups
+        .into_iter()
+        .map(|((source, group, kind), items)| {
+            let dir = dirs
+                .get(source)
+                .cloned()
+                .unwrap_or_else(|| slug(source, "source"));
+            let stem = if group.is_empty() {
+                slug(&kind.to_ascii_lowercase(), "object")
+            } else {
+                format!(
+                    "{}.{}",
+                    slug(&kind.to_ascii_lowercase(), "object"),
+                    slug(group, "group")
+                )
+            };
+            let stem = unique(&mut used, format!("evidence/{dir}/objects/{stem}"), "-");
+            (format!("{stem}.json"), source, group, kind, items)
+        })
+        .collect()
+}
+
+/// One List file per source and kind, items in the inventory's canonical order.
+fn object_lists(
+    objects: &[Object],
+    dirs: &BTreeMap<&str, String>,
+    records: &HashMap<&str, &EvidenceRecord>,
+) -> Result<Vec<Laid>, BundleError> {
     let mut out = Vec::new();
-    for ((source, group, kind), items) in groups {
-        let dir = dirs
-            .get(source)
-            .cloned()
-            .unwrap_or_else(|| slug(source, "source"));
-        let stem = if group.is_empty() {
-            slug(&kind.to_ascii_lowercase(), "object")
-        } else {
-            format!(
-                "{}.{}",
-                slug(&kind.to_ascii_lowercase(), "object"),
-                slug(group, "group")
-            )
-        };
-        let stem = unique(&mut used, format!("evidence/{dir}/objects/{stem}"), "-");
-        let path = format!("{stem}.json");
+    for (path, source, group, kind, items) in object_groups(objects, dirs) {
         let mut list =
             br#"{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":["#
                 .to_vec();
@@ -433,25 +445,37 @@ fn object_lists(
     Ok(out)
 }
 
+/// The path of each collected text file, in order: `files/<path>` or
+/// `commits/<commit>/<path>` under its source.
+fn text_file_paths(files: &[CollectedFile], dirs: &BTreeMap<&str, String>) -> Vec<String> {
+    let mut used = BTreeSet::new();
+    files
+        .iter()
+        .map(|f| {
+            let dir = dirs
+                .get(f.source.as_str())
+                .cloned()
+                .unwrap_or_else(|| slug(&f.source, "source"));
+            let inner = safe_relative(&f.path);
+            let base = match &f.commit {
+                Some(commit) => {
+                    format!("evidence/{dir}/commits/{}/{inner}", slug(commit, "commit"))
+                }
+                None => format!("evidence/{dir}/files/{inner}"),
+            };
+            unique(&mut used, base, "~")
+        })
+        .collect()
+}
+
 /// Collected text files under their source, at `files/<path>` or `commits/<commit>/<path>`.
 fn text_files(
     files: &[CollectedFile],
     dirs: &BTreeMap<&str, String>,
     records: &HashMap<&str, &EvidenceRecord>,
 ) -> Result<Vec<Laid>, BundleError> {
-    let mut used = BTreeSet::new();
     let mut out = Vec::new();
-    for f in files {
-        let dir = dirs
-            .get(f.source.as_str())
-            .cloned()
-            .unwrap_or_else(|| slug(&f.source, "source"));
-        let inner = safe_relative(&f.path);
-        let base = match &f.commit {
-            Some(commit) => format!("evidence/{dir}/commits/{}/{inner}", slug(commit, "commit")),
-            None => format!("evidence/{dir}/files/{inner}"),
-        };
-        let path = unique(&mut used, base, "~");
+    for (f, path) in files.iter().zip(text_file_paths(files, dirs)) {
         let bytes = f.text.as_bytes().to_vec();
         if let Some(record) = records.get(f.evidence.as_str())
             && record.sha256 != sha256_hex(&bytes)
@@ -476,27 +500,42 @@ fn text_files(
     Ok(out)
 }
 
+/// The path of each cited audit event, in order: `audit-events/<file>-<line>.json` under
+/// its source.
+fn audit_event_paths(
+    events: &[&crate::collect::audit::AuditEvent],
+    dirs: &BTreeMap<&str, String>,
+) -> Vec<String> {
+    let mut used = BTreeSet::new();
+    events
+        .iter()
+        .map(|e| {
+            let source = e.evidence_record().source;
+            let dir = dirs
+                .get(source.as_str())
+                .cloned()
+                .unwrap_or_else(|| slug(&source, "source"));
+            let name = slug(&e.locator(), "event");
+            unique(
+                &mut used,
+                format!("evidence/{dir}/audit-events/{name}.json"),
+                "~",
+            )
+        })
+        .collect()
+}
+
 /// The cited audit events, each its own file of canonical JSON: the bytes its record
 /// hashes, so `verify` checks it as it checks a text file.
 fn audit_events(
     events: &[&crate::collect::audit::AuditEvent],
     dirs: &BTreeMap<&str, String>,
 ) -> Vec<Laid> {
-    let mut used = BTreeSet::new();
     events
         .iter()
-        .map(|e| {
+        .zip(audit_event_paths(events, dirs))
+        .map(|(e, path)| {
             let record = e.evidence_record();
-            let dir = dirs
-                .get(record.source.as_str())
-                .cloned()
-                .unwrap_or_else(|| slug(&record.source, "source"));
-            let name = slug(&e.locator(), "event");
-            let path = unique(
-                &mut used,
-                format!("evidence/{dir}/audit-events/{name}.json"),
-                "~",
-            );
             (
                 path.clone(),
                 e.stored_json(),
@@ -512,19 +551,30 @@ fn audit_events(
         .collect()
 }
 
-/// Attested documents at `attestations/<id>/<file name>`, each a file entry citing its
-/// record (its sha256 is the document's, so `verify` checks the copy).
-fn documents(list: &[crate::evidence::attestation::Attestation]) -> Vec<Laid> {
+/// The path of each attested document that is a file (None for a URL), in order:
+/// `attestations/<id>/<file name>`.
+fn document_paths(list: &[crate::evidence::attestation::Attestation]) -> Vec<Option<String>> {
     let mut used = BTreeSet::new();
     list.iter()
-        .filter_map(|a| {
-            let bytes = a.bytes.as_ref()?;
+        .map(|a| {
+            a.bytes.as_ref()?;
             let name = slug(a.file_name().unwrap_or("document"), "document");
-            let path = unique(
+            Some(unique(
                 &mut used,
                 format!("attestations/{}/{name}", slug(&a.id, "attestation")),
                 "~",
-            );
+            ))
+        })
+        .collect()
+}
+
+/// Attested documents at `attestations/<id>/<file name>`, each a file entry citing its
+/// record (its sha256 is the document's, so `verify` checks the copy).
+fn documents(list: &[crate::evidence::attestation::Attestation]) -> Vec<Laid> {
+    list.iter()
+        .zip(document_paths(list))
+        .filter_map(|(a, path)| {
+            let (bytes, path) = (a.bytes.as_ref()?, path?);
             Some((
                 path.clone(),
                 bytes.to_vec(),
@@ -538,6 +588,45 @@ fn documents(list: &[crate::evidence::attestation::Attestation]) -> Vec<Laid> {
             ))
         })
         .collect()
+}
+
+/// What the bundle's evidence files are laid out from: the parts of a [`BundleInput`]
+/// that are evidence.
+pub struct EvidenceInput<'a> {
+    pub report: &'a Report,
+    pub objects: &'a [Object],
+    pub files: &'a [CollectedFile],
+    pub audit_events: &'a [&'a crate::collect::audit::AuditEvent],
+    pub documents: &'a [crate::evidence::attestation::Attestation],
+}
+
+/// Each evidence record's file in the bundle this evidence makes, by record id, computed
+/// without building the files: the reports inside the bundle (the workbook) name them, so
+/// they are known before the bundle is written. The same layout [`contents`] writes.
+pub fn evidence_paths(input: &EvidenceInput) -> BTreeMap<String, String> {
+    let dirs = source_dirs(input.report);
+    let mut out = BTreeMap::new();
+    for (path, _, _, _, items) in object_groups(input.objects, &dirs) {
+        for o in items {
+            out.insert(o.evidence.clone(), path.clone());
+        }
+    }
+    for (f, path) in input.files.iter().zip(text_file_paths(input.files, &dirs)) {
+        out.insert(f.evidence.clone(), path);
+    }
+    for (e, path) in input
+        .audit_events
+        .iter()
+        .zip(audit_event_paths(input.audit_events, &dirs))
+    {
+        out.insert(e.evidence_record().id, path);
+    }
+    for (a, path) in input.documents.iter().zip(document_paths(input.documents)) {
+        if let Some(path) = path {
+            out.insert(a.evidence.clone(), path);
+        }
+    }
+    out
 }
 
 /// A path from the input made safe inside the bundle: `/`-separated components, none empty,
