@@ -389,7 +389,7 @@ mod tests {
                 5,
                 "control",
             ),
-            ("  - id: A\n    question: [unclosed\n", 5, ""),
+            ("  - id: A\n    question: [unclosed\n", 4, ""),
             (
                 "  - id: \"\"\n    question: a?\n    controls: [PCI-10.1]\n",
                 3,

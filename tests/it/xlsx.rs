@@ -82,7 +82,7 @@ fn zip_entries(path: &Path) -> Vec<(String, Vec<u8>, (u16, u8, u8, u8, u8, u8))>
             f.read_to_end(&mut bytes).unwrap();
             let t = f.last_modified().expect("a date");
             (
-                f.name().to_string(),
+                f.name().unwrap().to_string(),
                 bytes,
                 (t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second()),
             )
@@ -245,20 +245,28 @@ fn the_workbook_has_a_sheet_per_catalog_findings_and_evidence_saying_what_answer
 fn formulas_from_the_input_reach_the_workbook_as_text() {
     let dir = tempfile::tempdir().unwrap();
     // A snapshot file whose name is a formula: it is the start of every locator.
-    let formula_file = r#"=HYPERLINK("https://evil.example","x").json"#;
+    let formula_file = r#"=HYPERLINK("evil.example","x").json"#;
     fs::write(
         dir.path().join(formula_file),
         r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"@SUM(1+1)*cmd|' /C calc'!A0","namespace":"shop"},"spec":{"template":{"spec":{"containers":[{"name":"-2+3","image":"registry.example.com/web:1.0"}]}}}}"#,
     )
     .unwrap();
+    // A snapshot file whose name starts with a tab.
+    let tab_file = "\tcmd.json";
+    fs::write(
+        dir.path().join(tab_file),
+        r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"settings","namespace":"shop"}}"#,
+    )
+    .unwrap();
     // Question ids and wording come from a customer's file.
     fs::write(
         dir.path().join("q.yaml"),
-        "questionnaire: \"=cmd|' /C calc'!A0\"\nquestions:\n  - id: \"=1+1\"\n    question: \"@SUM(A1:A9)\"\n    controls: [PCI-10.3]\n  - id: \"+1\"\n    question: \"\\tTab first\"\n    controls: [PCI-10.1]\n",
+        "questionnaire: \"=cmd|' /C calc'!A0\"\nquestions:\n  - id: \"=1+1\"\n    question: \"@SUM(A1:A9)\"\n    controls: [PCI-10.3]\n  - id: \"+1\"\n    question: \"-Minus first\"\n    controls: [PCI-10.1]\n",
     )
     .unwrap();
     evidencer(dir.path())
-        .args(["report", "--snapshot", formula_file, "--questionnaire", "q.yaml"])
+        .args(["report", "--snapshot", formula_file, "--snapshot", tab_file])
+        .args(["--questionnaire", "q.yaml"])
         .args(["--as-of", "2026-09-30", "--format", "json,csv,xlsx", "--out", "out"])
         .assert()
         .success();
@@ -272,10 +280,14 @@ fn formulas_from_the_input_reach_the_workbook_as_text() {
     assert_eq!(questions[1][1], "=cmd|' /C calc'!A0");
     assert_eq!(questions[1][2], "@SUM(A1:A9)");
     assert_eq!(questions[2][0], "+1");
-    assert_eq!(questions[2][2], "\tTab first");
+    assert_eq!(questions[2][2], "-Minus first");
     let evidence = cells(&mut book, "Evidence");
     assert!(
         evidence[1..].iter().any(|r| r[4].starts_with(formula_file)),
+        "{evidence:?}"
+    );
+    assert!(
+        evidence[1..].iter().any(|r| r[4].starts_with(tab_file)),
         "{evidence:?}"
     );
     let findings = cells(&mut book, "Findings");
@@ -335,7 +347,7 @@ fn the_same_input_gives_the_same_workbook_byte_for_byte() {
 }
 
 /// A catalog of three controls whose verdicts on one Deployment are known: its image is
-/// tagged but not pinned by digest, and no repository is given.
+/// tagged (not `latest`), its root filesystem is writable, and no repository is given.
 fn combine_fixture(dir: &Path) {
     fs::create_dir_all(dir.join("catalog")).unwrap();
     let control = |id: &str, check: &str| {
@@ -348,7 +360,7 @@ fn combine_fixture(dir: &Path) {
         format!(
             "catalog: mine\ntitle: Mine\ncontrols:\n{}{}{}",
             control("OK-1", "image-tag-not-latest"),
-            control("BAD-1", "image-pinned-by-digest"),
+            control("BAD-1", "read-only-root-filesystem"),
             control("NONE-1", "no-in-place-mutation"),
         ),
     )
@@ -482,7 +494,7 @@ fn a_bad_mapping_is_an_error_with_file_and_line_and_nothing_is_written() {
             6,
             "combine is one of worst, all-must-pass, any",
         ),
-        ("  - id: A\n    question: [a\n", 5, ""),
+        ("  - id: A\n    question: [a\n", 4, ""),
     ] {
         let out = dir.path().join("out");
         let assert = combine_run(dir.path(), &format!("{head}{body}"), "out").code(2);
