@@ -192,6 +192,28 @@ fn the_workbook_has_a_sheet_per_catalog_findings_and_evidence_saying_what_answer
             in_bundle += 1;
         }
     }
+    // The file the workbook names for a record is the one the bundle's manifest lists it in.
+    let manifest = json(&bundle.join("manifest.json"));
+    let mut listed_in: BTreeMap<String, String> = BTreeMap::new();
+    for e in manifest["bundle"]["evidence"].as_array().unwrap() {
+        let path = e["path"].as_str().unwrap().to_string();
+        match e["type"].as_str().unwrap() {
+            "objects" => {
+                for r in e["records"].as_array().unwrap() {
+                    listed_in.insert(r.as_str().unwrap().to_string(), path.clone());
+                }
+            }
+            _ => {
+                listed_in.insert(e["record"].as_str().unwrap().to_string(), path);
+            }
+        }
+    }
+    let named: BTreeMap<String, String> = evidence[1..]
+        .iter()
+        .filter(|r| !r[8].is_empty())
+        .map(|r| (r[0].clone(), r[8].clone()))
+        .collect();
+    assert_eq!(named, listed_in);
     // Every object and file record has its file; only records of whole inputs have none.
     let objects = records
         .iter()
