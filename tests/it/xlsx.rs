@@ -84,7 +84,14 @@ fn zip_entries(path: &Path) -> Vec<(String, Vec<u8>, (u16, u8, u8, u8, u8, u8))>
             (
                 f.name().unwrap().to_string(),
                 bytes,
-                (t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second()),
+                (
+                    t.year(),
+                    t.month(),
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second(),
+                ),
             )
         })
         .collect()
@@ -219,13 +226,19 @@ fn the_workbook_has_a_sheet_per_catalog_findings_and_evidence_saying_what_answer
         .iter()
         .filter(|r| matches!(r["kind"].as_str(), Some("object")))
         .count();
-    assert!(in_bundle >= objects && objects > 0, "{in_bundle} of {objects}");
+    assert!(
+        in_bundle >= objects && objects > 0,
+        "{in_bundle} of {objects}"
+    );
 
     // The controls' evidence records and bundle paths are those of their findings.
     let nist = cells(&mut book, "nist-csf-2.0");
     let first = &nist[1];
     let ids: Vec<&str> = first[6].lines().collect();
-    assert!(!ids.is_empty() && ids.iter().all(|i| i.starts_with("ev-")), "{ids:?}");
+    assert!(
+        !ids.is_empty() && ids.iter().all(|i| i.starts_with("ev-")),
+        "{ids:?}"
+    );
     let listed: BTreeMap<&str, &str> = evidence[1..]
         .iter()
         .map(|r| (r[0].as_str(), r[8].as_str()))
@@ -252,7 +265,10 @@ fn the_workbook_has_a_sheet_per_catalog_findings_and_evidence_saying_what_answer
         String::from_utf8(bytes.clone()).unwrap()
     };
     let sheet1 = xml("xl/worksheets/sheet1.xml");
-    assert!(sheet1.contains(r#"<pane xSplit="1" ySplit="1" topLeftCell="B2""#), "{sheet1}");
+    assert!(
+        sheet1.contains(r#"<pane xSplit="1" ySplit="1" topLeftCell="B2""#),
+        "{sheet1}"
+    );
     assert!(sheet1.contains("<autoFilter ref=\"A1:"), "{sheet1}");
     assert!(sheet1.contains("<col "), "column widths");
     let styles = xml("xl/styles.xml");
@@ -289,7 +305,14 @@ fn formulas_from_the_input_reach_the_workbook_as_text() {
     evidencer(dir.path())
         .args(["report", "--snapshot", formula_file, "--snapshot", tab_file])
         .args(["--questionnaire", "q.yaml"])
-        .args(["--as-of", "2026-09-30", "--format", "json,csv,xlsx", "--out", "out"])
+        .args([
+            "--as-of",
+            "2026-09-30",
+            "--format",
+            "json,csv,xlsx",
+            "--out",
+            "out",
+        ])
         .assert()
         .success();
     let path = dir.path().join("out/answers.xlsx");
@@ -328,7 +351,10 @@ fn formulas_from_the_input_reach_the_workbook_as_text() {
     for (name, bytes, _) in zip_entries(&path) {
         if name.starts_with("xl/worksheets/") {
             let xml = String::from_utf8(bytes).unwrap();
-            assert!(!xml.contains("<f>") && !xml.contains("<f "), "{name}: {xml}");
+            assert!(
+                !xml.contains("<f>") && !xml.contains("<f "),
+                "{name}: {xml}"
+            );
         }
     }
     // answers.csv keeps its own defence: the prefix a spreadsheet shows as text.
@@ -338,13 +364,27 @@ fn formulas_from_the_input_reach_the_workbook_as_text() {
 
 #[test]
 fn the_same_input_gives_the_same_workbook_byte_for_byte() {
-    let runs = reruns::two(&["samples/snapshot", "samples/exceptions.yaml", "samples/questionnaires"]);
+    let runs = reruns::two(&[
+        "samples/snapshot",
+        "samples/exceptions.yaml",
+        "samples/questionnaires",
+    ]);
     for run in &runs {
         run.evidencer()
             .args(["report", "--snapshot", "samples/snapshot"])
             .args(["--exceptions", "samples/exceptions.yaml"])
-            .args(["--questionnaire", "samples/questionnaires/caiq-v4-containers.yaml"])
-            .args(["--as-of", "2026-09-30", "--format", "json,xlsx", "--out", "out"])
+            .args([
+                "--questionnaire",
+                "samples/questionnaires/caiq-v4-containers.yaml",
+            ])
+            .args([
+                "--as-of",
+                "2026-09-30",
+                "--format",
+                "json,xlsx",
+                "--out",
+                "out",
+            ])
             .args(["--bundle", "bundle.tar.gz", "--org", "Example Corp"])
             .assert()
             .success();
@@ -354,7 +394,11 @@ fn the_same_input_gives_the_same_workbook_byte_for_byte() {
     let entries = zip_entries(&path);
     assert!(entries.len() > 5);
     for (name, _, time) in &entries {
-        assert_eq!(*time, (1980, 1, 1, 0, 0, 0), "{name} carries a wall-clock time");
+        assert_eq!(
+            *time,
+            (1980, 1, 1, 0, 0, 0),
+            "{name} carries a wall-clock time"
+        );
     }
     let core = entries
         .iter()
@@ -365,7 +409,10 @@ fn the_same_input_gives_the_same_workbook_byte_for_byte() {
         core.contains(">2026-09-30T23:59:59Z</dcterms:created>"),
         "the creation time is the as-of instant: {core}"
     );
-    assert!(core.contains("<dc:creator>Example Corp</dc:creator>"), "{core}");
+    assert!(
+        core.contains("<dc:creator>Example Corp</dc:creator>"),
+        "{core}"
+    );
 }
 
 /// A catalog of three controls whose verdicts on one Deployment are known: its image is
@@ -399,7 +446,14 @@ fn combine_run(dir: &Path, mapping: &str, out: &str) -> assert_cmd::assert::Asse
     evidencer(dir)
         .args(["report", "--snapshot", "app.json", "--no-builtin-catalogs"])
         .args(["--catalog", "catalog", "--questionnaire", "q.yaml"])
-        .args(["--as-of", "2026-09-30", "--format", "json,csv,xlsx", "--out", out])
+        .args([
+            "--as-of",
+            "2026-09-30",
+            "--format",
+            "json,csv,xlsx",
+            "--out",
+            out,
+        ])
         .assert()
 }
 
@@ -453,7 +507,9 @@ fn questions_are_answered_by_their_controls_in_each_combine_mode() {
     let csv = csv_rows(&fs::read_to_string(dir.path().join("out/answers.csv")).unwrap());
     assert_eq!(
         csv[0],
-        evidencer::report::csv::QUESTION_HEADER.map(String::from).to_vec()
+        evidencer::report::csv::QUESTION_HEADER
+            .map(String::from)
+            .to_vec()
     );
     let mut book = open(&dir.path().join("out/answers.xlsx"));
     assert_eq!(
@@ -486,13 +542,14 @@ fn questions_are_answered_by_their_controls_in_each_combine_mode() {
     assert_eq!(csv[2][6], "worst", "the default");
     assert_eq!(csv[2][8], "OK-1: Satisfied; BAD-1: Not satisfied");
     assert!(csv[5][9].contains("1 of 2 are"), "{}", csv[5][9]);
-    assert!(csv[4][9].contains("BAD-1 (Not satisfied): "), "{}", csv[4][9]);
+    assert!(
+        csv[4][9].contains("BAD-1 (Not satisfied): "),
+        "{}",
+        csv[4][9]
+    );
     // The mapping is an input of the report: named, with its hash, in the provenance.
     let files = report["provenance"]["data_files"].as_array().unwrap();
-    assert!(
-        files.iter().any(|f| f["path"] == "q.yaml"),
-        "{files:?}"
-    );
+    assert!(files.iter().any(|f| f["path"] == "q.yaml"), "{files:?}");
 }
 
 #[test]
@@ -537,7 +594,10 @@ fn a_bad_mapping_is_an_error_with_file_and_line_and_nothing_is_written() {
         .assert()
         .code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    assert!(stderr.contains("cannot read questionnaire mapping"), "{stderr}");
+    assert!(
+        stderr.contains("cannot read questionnaire mapping"),
+        "{stderr}"
+    );
     assert!(!dir.path().join("out").exists());
 }
 
@@ -556,7 +616,9 @@ fn the_shipped_caiq_mapping_loads_against_the_built_in_catalogs() {
     let ids: Vec<&str> = csv[1..].iter().map(|r| r[0].as_str()).collect();
     assert_eq!(
         ids,
-        ["CCC-04.1", "CCC-06.1", "CCC-07.1", "CCC-09.1", "IVS-04.1", "TVM-03.1", "TVM-07.1"]
+        [
+            "CCC-04.1", "CCC-06.1", "CCC-07.1", "CCC-09.1", "IVS-04.1", "TVM-03.1", "TVM-07.1"
+        ]
     );
     // Paraphrases, marked so, in the questionnaire's own id scheme.
     assert!(csv[1..].iter().all(|r| r[3] == "true"));
