@@ -72,8 +72,11 @@ fn header(columns: &[(&str, f64)], common: bool) -> Vec<String> {
     h
 }
 
-/// Every entry of the zip: name, bytes, and its last-modified date as (y, m, d, h, min, s).
-fn zip_entries(path: &Path) -> Vec<(String, Vec<u8>, (u16, u8, u8, u8, u8, u8))> {
+/// A zip entry's last-modified date: (year, month, day, hour, minute, second).
+type ZipTime = (u16, u8, u8, u8, u8, u8);
+
+/// Every entry of the zip: name, bytes, and its last-modified date.
+fn zip_entries(path: &Path) -> Vec<(String, Vec<u8>, ZipTime)> {
     let mut zip = zip::ZipArchive::new(fs::File::open(path).unwrap()).unwrap();
     (0..zip.len())
         .map(|i| {
