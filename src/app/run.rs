@@ -219,6 +219,17 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         }
         None => None,
     };
+    if mapping.is_some()
+        && !settings
+            .formats
+            .iter()
+            .any(|f| matches!(f, Format::Csv | Format::Xlsx))
+    {
+        tracing::warn!(
+            "--questionnaire answers the customer's questions in answers.csv and answers.xlsx: \
+             add csv or xlsx to --format (the other formats answer per control)"
+        );
+    }
     let attested = match &settings.attestations {
         Some(setting) => {
             let controls: Vec<&str> = catalog.controls.iter().map(|c| c.id.as_str()).collect();
@@ -375,16 +386,20 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         None => settings.out.clone(),
     };
     // The events the findings cite go into the bundle, and no other line of the logs.
-    let cited: std::collections::HashSet<&str> = report
-        .findings
-        .iter()
-        .flat_map(|f| f.evidence.iter().map(String::as_str))
-        .collect();
-    let audit_events: Vec<&crate::collect::audit::AuditEvent> = audit
-        .iter()
-        .flat_map(|log| &log.events)
-        .filter(|e| cited.contains(e.evidence_record().id.as_str()))
-        .collect();
+    let audit_events: Vec<&crate::collect::audit::AuditEvent> = if settings.bundle.is_some() {
+        let cited: std::collections::HashSet<&str> = report
+            .findings
+            .iter()
+            .flat_map(|f| f.evidence.iter().map(String::as_str))
+            .collect();
+        audit
+            .iter()
+            .flat_map(|log| &log.events)
+            .filter(|e| cited.contains(e.evidence_record().id.as_str()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     // The workbook names each record's file in the bundle, which is written after it.
     let bundle_paths = (settings.bundle.is_some() && settings.formats.contains(&Format::Xlsx))
         .then(|| {
