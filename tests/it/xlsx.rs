@@ -203,27 +203,7 @@ fn the_workbook_has_a_sheet_per_catalog_findings_and_evidence_saying_what_answer
         }
     }
     // The file the workbook names for a record is the one the bundle's manifest lists it in.
-    let manifest = json(&bundle.join("manifest.json"));
-    let mut listed_in: BTreeMap<String, String> = BTreeMap::new();
-    for e in manifest["bundle"]["evidence"].as_array().unwrap() {
-        let path = e["path"].as_str().unwrap().to_string();
-        match e["type"].as_str().unwrap() {
-            "objects" => {
-                for r in e["records"].as_array().unwrap() {
-                    listed_in.insert(r.as_str().unwrap().to_string(), path.clone());
-                }
-            }
-            _ => {
-                listed_in.insert(e["record"].as_str().unwrap().to_string(), path);
-            }
-        }
-    }
-    let named: BTreeMap<String, String> = evidence[1..]
-        .iter()
-        .filter(|r| !r[8].is_empty())
-        .map(|r| (r[0].clone(), r[8].clone()))
-        .collect();
-    assert_eq!(named, listed_in);
+    assert_paths_are_the_manifests(&evidence, &bundle);
     // Every object and file record has its file; only records of whole inputs have none.
     let objects = records
         .iter()
@@ -280,6 +260,68 @@ fn the_workbook_has_a_sheet_per_catalog_findings_and_evidence_saying_what_answer
     for colour in ["FFC6EFCE", "FFFFC7CE", "FFFFEB9C"] {
         assert!(styles.contains(colour), "verdict colour {colour}");
     }
+}
+
+/// The Evidence sheet's bundle path of every record is the file the bundle's manifest lists
+/// it in, and no record the manifest lists lacks one.
+fn assert_paths_are_the_manifests(evidence: &[Vec<String>], bundle: &Path) {
+    let manifest = json(&bundle.join("manifest.json"));
+    let mut listed_in: BTreeMap<String, String> = BTreeMap::new();
+    for e in manifest["bundle"]["evidence"].as_array().unwrap() {
+        let path = e["path"].as_str().unwrap().to_string();
+        match e["type"].as_str().unwrap() {
+            "objects" => {
+                for r in e["records"].as_array().unwrap() {
+                    listed_in.insert(r.as_str().unwrap().to_string(), path.clone());
+                }
+            }
+            _ => {
+                listed_in.insert(e["record"].as_str().unwrap().to_string(), path);
+            }
+        }
+    }
+    let named: BTreeMap<String, String> = evidence[1..]
+        .iter()
+        .filter(|r| !r[8].is_empty())
+        .map(|r| (r[0].clone(), r[8].clone()))
+        .collect();
+    assert!(!named.is_empty());
+    assert_eq!(named, listed_in);
+}
+
+#[test]
+fn files_read_from_a_repository_are_named_where_the_bundle_keeps_them() {
+    use crate::support::git::{Repo, deployment};
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repo::init(&dir.path().join("gitops"));
+    repo.write("apps/api.yaml", &deployment("registry.example.com/api:1.0"))
+        .write(
+            "Dockerfile",
+            "FROM registry.example.com/base:1\nUSER 1000\n",
+        )
+        .commit("2026-07-02T10:00:00Z", "dev", "first", &[]);
+    repo.write("apps/api.yaml", &deployment("registry.example.com/api:1.1"))
+        .commit("2026-08-02T10:00:00Z", "dev", "bump", &[]);
+    evidencer(dir.path())
+        .args(["report", "--repo", "gitops", "--period", "2026-Q3"])
+        .args([
+            "--as-of",
+            "2026-09-30",
+            "--format",
+            "json,xlsx",
+            "--out",
+            "out",
+        ])
+        .args(["--bundle", "bundle"])
+        .assert()
+        .success();
+    let mut book = open(&dir.path().join("out/answers.xlsx"));
+    let evidence = cells(&mut book, "Evidence");
+    assert!(
+        evidence[1..].iter().any(|r| r[8].contains("/commits/")),
+        "files read at a commit: {evidence:?}"
+    );
+    assert_paths_are_the_manifests(&evidence, &dir.path().join("bundle"));
 }
 
 #[test]
