@@ -19,7 +19,7 @@ use crate::app::config::{CatalogFlags, ClusterFlags, ConfigFile, ReportFlags};
     about = "Auditor-ready evidence that containers are replaced, never patched in place",
     long_about = "Collects evidence from Kubernetes snapshots and manifests, checks it, maps the \
                   findings to NIST CSF 2.0 PR.PS and PCI SSC container guidance controls, and \
-                  writes Markdown, HTML, JSON, PDF and CSV reports and a verifiable evidence \
+                  writes Markdown, HTML, JSON, PDF, CSV and XLSX reports and a verifiable evidence \
                   bundle.\n\nExit codes: 0 done; 1 a --fail-on condition was met (verify: the \
                   bundle is not intact); 2 usage or runtime error (verify: the bundle cannot be \
                   read)."

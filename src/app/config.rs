@@ -80,6 +80,8 @@ pub enum Format {
     Csv,
     /// OSCAL assessment results, with the assessment plan they import.
     Oscal,
+    /// The questionnaire workbook: the answers, the findings and the evidence.
+    Xlsx,
 }
 
 impl Format {
@@ -91,6 +93,7 @@ impl Format {
             Format::Pdf => "report.pdf",
             Format::Csv => crate::report::csv::FILE_NAME,
             Format::Oscal => crate::report::oscal::RESULTS_FILE_NAME,
+            Format::Xlsx => crate::report::xlsx::FILE_NAME,
         }
     }
 }
@@ -750,6 +753,12 @@ settings! {
         /// that a subject selector or finding id picks, until its expiry date.
         #[arg(long, value_name = "FILE")]
         exceptions: Option<PathBuf>, key "exceptions" => Option<PathBuf> = None;
+
+        /// A customer's questionnaire mapped onto the controls (YAML): each question's id and
+        /// wording, the controls that answer it and how their verdicts combine. answers.csv
+        /// and answers.xlsx then answer each customer question.
+        #[arg(long, value_name = "FILE")]
+        questionnaire: Option<PathBuf>, key "questionnaire" => Option<PathBuf> = None;
 
         /// Attested documents (YAML `attestations:` list): each attaches a document (a file,
         /// hashed and put in the bundle, or a URL with its sha256) to a control, with its

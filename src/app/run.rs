@@ -17,6 +17,7 @@ use crate::app::cli::{CollectArgs, ListArgs, ReportArgs, VerifyArgs};
 use crate::app::config::{self, ConfigError, FailOn, Format, Settings};
 use crate::assess::catalog::{Catalog, CatalogError};
 use crate::assess::exceptions::{self, ExceptionError};
+use crate::assess::questionnaire::{self, Questionnaire, QuestionnaireError};
 use crate::assess::{self, Verdict};
 use crate::base::output::{self, OutputError, Staged};
 use crate::base::timefmt::{self, TimeError};
@@ -44,6 +45,7 @@ use crate::report::oscal::{self, OscalInput};
 use crate::report::pdf::{self, PdfInput};
 use crate::report::templates::{TemplateError, Templates};
 use crate::report::view::ReportView;
+use crate::report::xlsx::{self, WorkbookError, XlsxInput};
 use crate::report::{Report, RunInfo, csv};
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +64,10 @@ pub enum AppError {
     Exceptions(#[from] ExceptionError),
     #[error(transparent)]
     Attestations(#[from] AttestationError),
+    #[error(transparent)]
+    Questionnaire(#[from] QuestionnaireError),
+    #[error(transparent)]
+    Workbook(#[from] WorkbookError),
     #[error(transparent)]
     Bundle(#[from] BundleError),
     #[error(transparent)]
@@ -101,8 +107,8 @@ pub enum AppError {
     #[error("--keep must be at least 1")]
     KeepZero,
     #[error(
-        "the input gives {count} findings, more than the {max} rendered into md, html or pdf \
-         (about 20 KB of memory each there; --max-findings); most from {top}. Nothing was \
+        "the input gives {count} findings, more than the {max} rendered into md, html, pdf or \
+         xlsx (about 20 KB of memory each there; --max-findings); most from {top}. Nothing was \
          written: narrow the input (-n NAMESPACE, fewer --snapshot paths), write \
          --format json,csv (no limit), or raise --max-findings with the memory to match"
     )]
@@ -221,6 +227,25 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         Some(path) => Some((path, exceptions::load(path, limit)?)),
         None => None,
     };
+    // The mapping names controls: it is checked against the catalogs just loaded.
+    let mapping = match &settings.questionnaire {
+        Some(path) => {
+            let controls: Vec<&str> = catalog.controls.iter().map(|c| c.id.as_str()).collect();
+            Some((path, questionnaire::load(path, &controls, limit)?))
+        }
+        None => None,
+    };
+    if mapping.is_some()
+        && !settings
+            .formats
+            .iter()
+            .any(|f| matches!(f, Format::Csv | Format::Xlsx))
+    {
+        tracing::warn!(
+            "--questionnaire answers the customer's questions in answers.csv and answers.xlsx: \
+             add csv or xlsx to --format (the other formats answer per control)"
+        );
+    }
     let attested = match &settings.attestations {
         Some(setting) => {
             let controls: Vec<&str> = catalog.controls.iter().map(|c| c.id.as_str()).collect();
@@ -321,7 +346,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     let documents = settings
         .formats
         .iter()
-        .any(|f| matches!(f, Format::Md | Format::Html | Format::Pdf));
+        .any(|f| matches!(f, Format::Md | Format::Html | Format::Pdf | Format::Xlsx));
     if documents && findings.len() > settings.max_findings as usize {
         return Err(AppError::TooManyFindings {
             count: findings.len(),
@@ -364,6 +389,11 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
                 builtin: false,
                 sha256: f.sha256.clone(),
             }))
+            .chain(mapping.as_ref().map(|(path, (_, sha256))| DataFile {
+                path: path.display().to_string(),
+                builtin: false,
+                sha256: sha256.clone(),
+            }))
             .collect(),
         templates: templates
             .as_ref()
@@ -397,19 +427,24 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     } else {
         Vec::new()
     };
-    // OSCAL observations name where the bundle, written after them, keeps each record.
-    let bundle_paths = if settings.bundle.is_some() && settings.formats.contains(&Format::Oscal) {
-        bundle::evidence_paths(&bundle::EvidenceInput {
-            report: &report,
-            objects: &objects,
-            files: &files,
-            audit_events: &audit_events,
-            documents: &attested.list,
-        })
-    } else {
-        Default::default()
+    // The workbook and the OSCAL observations name each record's file in the bundle, which
+    // is written after them.
+    let bundle_paths = (settings.bundle.is_some()
+        && (settings.formats.contains(&Format::Xlsx) || settings.formats.contains(&Format::Oscal)))
+        .then(|| {
+            bundle::evidence_paths(&bundle::EvidenceInput {
+                report: &report,
+                objects: &objects,
+                files: &files,
+                audit_events: &audit_events,
+                documents: &attested.list,
+            })
+        });
+    let extras = Extras {
+        questionnaire: mapping.as_ref().map(|(_, (q, _))| q),
+        bundle_paths: bundle_paths.as_ref(),
     };
-    let rendered = render_reports(settings, &report, templates.as_ref(), &bundle_paths)?;
+    let rendered = render_reports(settings, &report, templates.as_ref(), &extras)?;
     let staged = write_reports(&out, &rendered, archive.is_some())?;
     if let Some(path) = &settings.bundle {
         // A bare name is filed with the period's reports: in the staging folder, renamed
@@ -791,13 +826,21 @@ struct Rendered {
     files: Vec<(&'static str, Vec<u8>)>,
 }
 
+/// What some formats take besides the report: the questionnaire mapping (answers.csv and
+/// answers.xlsx answer its questions) and the evidence records' files in the bundle (the
+/// workbook names them).
+struct Extras<'a> {
+    questionnaire: Option<&'a Questionnaire>,
+    bundle_paths: Option<&'a std::collections::BTreeMap<String, String>>,
+}
+
 /// Renders every format asked for, writing nothing: a failure here (a template error, a
 /// limit) leaves the output directory untouched.
 fn render_reports(
     settings: &Settings,
     report: &Report,
     templates: Option<&Templates>,
-    bundle_paths: &std::collections::BTreeMap<String, String>,
+    extras: &Extras,
 ) -> Result<Rendered, AppError> {
     // The formats do not depend on each other (the text ones share one template context),
     // so they render in parallel; the files are then written in the order asked for.
@@ -842,7 +885,7 @@ fn render_reports(
                 report_id: &report_id,
                 ssp: settings.oscal_ssp.as_deref(),
                 org: settings.org.as_deref(),
-                bundle_paths,
+                bundle_paths: extras.bundle_paths.unwrap_or(&Default::default()),
             });
             files.push((oscal::RESULTS_FILE_NAME, o.results));
             files.push((oscal::PLAN_FILE_NAME, o.plan));
@@ -851,7 +894,17 @@ fn render_reports(
         let bytes = match format {
             Format::Json => Some(json.clone()),
             Format::Pdf => pdf.take(),
-            Format::Csv => Some(csv::render(report, &report_id)),
+            Format::Csv => Some(match extras.questionnaire {
+                Some(q) => csv::render_questions(report, &report_id, q),
+                None => csv::render(report, &report_id),
+            }),
+            Format::Xlsx => Some(xlsx::render(&XlsxInput {
+                report,
+                report_id: &report_id,
+                org: settings.org.as_deref(),
+                questionnaire: extras.questionnaire,
+                bundle_paths: extras.bundle_paths,
+            })?),
             text_format => text
                 .iter()
                 .position(|(f, _)| f == text_format)

@@ -13,6 +13,7 @@
 pub mod catalog;
 pub mod exceptions;
 pub mod narrative;
+pub mod questionnaire;
 pub mod rollup;
 
 use std::collections::BTreeMap;

@@ -88,9 +88,80 @@ pub fn render(report: &Report, report_id: &str) -> Vec<u8> {
     out
 }
 
+/// The header row with a questionnaire mapping (`--questionnaire`), in column order: one
+/// row per customer question.
+pub const QUESTION_HEADER: [&str; 18] = [
+    "question_id",
+    "questionnaire",
+    "question",
+    "paraphrase",
+    "answer",
+    "verdict",
+    "combine",
+    "controls",
+    "control_verdicts",
+    "narrative",
+    "evidence_summary",
+    "report_id",
+    "period_start",
+    "period_end",
+    "as_of",
+    "scope",
+    "evidence_collected_from",
+    "evidence_collected_to",
+];
+
+/// `answers.csv` with a questionnaire mapping: one row per customer question, with the
+/// customer's id and wording, the controls that answer it and their verdicts, and the
+/// question's answer combined from them (see [`super::answers`]).
+pub fn render_questions(
+    report: &Report,
+    report_id: &str,
+    questionnaire: &crate::assess::questionnaire::Questionnaire,
+) -> Vec<u8> {
+    let rows = super::answers::control_rows(report);
+    let questions = super::answers::question_rows(questionnaire, &rows);
+    let common = super::answers::Common::new(report, report_id);
+    let mut out = Vec::with_capacity(1024 * (questions.len() + 1));
+    write_row(&mut out, QUESTION_HEADER.iter().map(|h| Cow::Borrowed(*h)));
+    for q in &questions {
+        let (controls, verdicts) = (q.control_ids(), q.control_verdicts());
+        write_row(
+            &mut out,
+            [
+                q.question.id.as_str(),
+                questionnaire.name.as_str(),
+                q.question.text.as_str(),
+                if q.question.paraphrase {
+                    "true"
+                } else {
+                    "false"
+                },
+                answer_label(q.answer),
+                verdict_label(q.verdict),
+                q.question.combine.as_str(),
+                controls.as_str(),
+                verdicts.as_str(),
+                q.narrative.as_str(),
+                q.summary.as_str(),
+                common.report_id,
+                common.period_start,
+                common.period_end,
+                common.as_of,
+                common.scope.as_str(),
+                common.collected_from,
+                common.collected_to,
+            ]
+            .into_iter()
+            .map(Cow::Borrowed),
+        );
+    }
+    out
+}
+
 /// What a control's answer rests on, in a few lines: each check's result with its findings
 /// by status, the evidence records cited and their sources, and the exceptions applied.
-fn evidence_summary(
+pub(super) fn evidence_summary(
     report: &Report,
     c: &ControlResult,
     findings: &HashMap<&str, &Finding>,

@@ -5,12 +5,14 @@
 //! run's inputs, findings and control results; every renderer reads it (the text renderers
 //! through [`view::ReportView`]), so all formats say the same thing.
 
+pub mod answers;
 pub mod csv;
 pub mod oscal;
 pub mod pdf;
 pub mod scope;
 pub mod templates;
 pub mod view;
+pub mod xlsx;
 
 use std::collections::BTreeMap;
 

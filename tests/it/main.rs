@@ -35,4 +35,5 @@ mod scan_evidence;
 mod scope;
 mod verdicts;
 mod workload_kinds;
+mod xlsx;
 mod yaml_forms;

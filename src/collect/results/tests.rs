@@ -1246,7 +1246,10 @@ fn a_list_with_one_bad_item_keeps_the_others() {
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    // The best level: the bomb below must stay a small file whatever deflate flate2 uses
+    // (at the fastest level, zlib-rs, which rust_xlsxwriter's zip turns on, packs 2 MiB of
+    // spaces into more than 10 KB; miniz_oxide into less).
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     e.write_all(bytes).unwrap();
     e.finish().unwrap()
 }

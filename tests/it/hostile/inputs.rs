@@ -786,7 +786,7 @@ fn a_run_with_more_findings_than_documents_can_hold_is_refused_before_rendering(
     assert_eq!(ran.code, Some(2), "{}", ran.stderr);
     assert!(
         ran.stderr
-            .contains("more than the 100000 rendered into md, html or pdf")
+            .contains("more than the 100000 rendered into md, html, pdf or xlsx")
             // 5,001 container findings, and the 3 pod-state checks' not_assessed for a
             // Deployment with replicas and no pods in the snapshot.
             && ran.stderr.contains("most from Deployment shop/d000 (5004)"),
