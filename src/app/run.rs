@@ -431,15 +431,15 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     // is written after them.
     let bundle_paths = (settings.bundle.is_some()
         && (settings.formats.contains(&Format::Xlsx) || settings.formats.contains(&Format::Oscal)))
-        .then(|| {
-            bundle::evidence_paths(&bundle::EvidenceInput {
-                report: &report,
-                objects: &objects,
-                files: &files,
-                audit_events: &audit_events,
-                documents: &attested.list,
-            })
-        });
+    .then(|| {
+        bundle::evidence_paths(&bundle::EvidenceInput {
+            report: &report,
+            objects: &objects,
+            files: &files,
+            audit_events: &audit_events,
+            documents: &attested.list,
+        })
+    });
     let extras = Extras {
         questionnaire: mapping.as_ref().map(|(_, (q, _))| q),
         bundle_paths: bundle_paths.as_ref(),
