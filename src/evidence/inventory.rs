@@ -120,6 +120,7 @@ impl Inventory {
             let locator = format!("source:{}", source.location);
             let bytes = serde_json::to_vec(source).unwrap_or_default();
             self.records.push(EvidenceRecord {
+                managers: None,
                 id: crate::evidence::record::evidence_id(&source.id, &locator),
                 source: source.id.clone(),
                 kind: crate::evidence::record::EvidenceKind::Source,

@@ -42,6 +42,7 @@ fn record(
     n: u8,
 ) -> EvidenceRecord {
     EvidenceRecord {
+        managers: None,
         id: evidence_id(source, locator),
         source: source.into(),
         kind,
