@@ -331,6 +331,7 @@ pub fn golden_report() -> Report {
             reason: ExclusionReason::DefaultExclude,
             rule: Some("**/testdata/**".into()),
         }],
+        baselines: Vec::new(),
     };
 
     let hostile = Subject {
