@@ -274,6 +274,8 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         attestations: attested.list.clone().into(),
         audit: settings.audit.clone(),
         patch_timeframes: settings.patch_timeframes_days,
+        gitops: settings.gitops.clone(),
+        repo_paths: settings.repo_paths.clone(),
     };
     let stage = Instant::now();
     let mut findings = {
