@@ -163,9 +163,9 @@ fn compare_cluster(
                 .map(|p| p.path.clone())
                 .collect();
             let why = match paths.is_empty() {
-                true => format!("the tip of the ref when the cluster was collected ({at}), every manifest"),
+                true => format!("the ref's tip when the cluster was collected, {at}; every manifest"),
                 false => format!(
-                    "the tip of the ref when the cluster was collected ({at}), path {} (--repo-path)",
+                    "the ref's tip when the cluster was collected, {at}; path {}, from --repo-path",
                     paths.join(", ")
                 ),
             };
@@ -198,7 +198,7 @@ fn compare_cluster(
                 paths: vec![d.path.clone()],
                 target_namespace: d.target_namespace.clone(),
                 why: format!(
-                    "the revision {} reports as applied ({}), path {}",
+                    "the revision {} reports as applied, {}; path {}",
                     d.describes,
                     d.revision_text.as_deref().unwrap_or(commit),
                     if d.path.is_empty() { "/" } else { &d.path }

@@ -269,6 +269,79 @@ mod tests {
         );
     }
 
+    fn object(value: serde_json::Value) -> Object {
+        let meta = serde_json::from_value(value["metadata"].clone()).unwrap();
+        Object {
+            api_version: value["apiVersion"].as_str().unwrap().into(),
+            kind: value["kind"].as_str().unwrap().into(),
+            meta,
+            json: crate::evidence::object::canonical_text(&value),
+            evidence: format!("ev-{}", value["metadata"]["name"].as_str().unwrap()),
+            source: "cluster:prod".into(),
+            origin: Default::default(),
+            managers: None,
+        }
+    }
+
+    #[test]
+    fn flux_and_argo_cd_objects_say_what_they_applied_from_where() {
+        let id = "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567";
+        let objects = vec![
+            object(serde_json::json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+                "metadata": {"name": "fleet", "namespace": "flux-system"},
+                "spec": {"url": "https://github.com/acme/fleet"}})),
+            object(serde_json::json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+                "metadata": {"name": "apps", "namespace": "flux-system"},
+                "spec": {"path": "./apps/prod", "targetNamespace": "shop",
+                    "sourceRef": {"kind": "GitRepository", "name": "fleet"}},
+                "status": {"lastAppliedRevision": format!("main@sha1:{id}")}})),
+            object(serde_json::json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+                "metadata": {"name": "oci", "namespace": "flux-system"},
+                "spec": {"path": "./", "sourceRef": {"kind": "OCIRepository", "name": "x"}}})),
+            object(serde_json::json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+                "metadata": {"name": "web", "namespace": "argocd"},
+                "spec": {"destination": {"namespace": "web"}, "sources": [
+                    {"repoURL": "git@github.com:acme/web.git", "path": "deploy"},
+                    {"repoURL": "https://charts.example.com", "chart": "redis"}]},
+                "status": {"sync": {"revisions": [id, "18.1.0"]}}})),
+        ];
+        let found = read(&objects, "cluster:prod");
+        let summary: Vec<(Tool, Option<&str>, &str, Option<&str>, Option<&str>)> = found
+            .iter()
+            .map(|d| {
+                (
+                    d.tool,
+                    d.repo_url.as_deref(),
+                    d.path.as_str(),
+                    d.target_namespace.as_deref(),
+                    d.commit.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (
+                    Tool::Flux,
+                    Some("https://github.com/acme/fleet"),
+                    "apps/prod",
+                    Some("shop"),
+                    Some(id)
+                ),
+                (
+                    Tool::ArgoCd,
+                    Some("git@github.com:acme/web.git"),
+                    "deploy",
+                    Some("web"),
+                    Some(id)
+                ),
+            ]
+        );
+        assert!(pulls(&found[1], "ssh://git@github.com/acme/web", 2));
+        assert!(!pulls(&found[0], "https://github.com/acme/web", 2));
+        assert!(read(&objects, "cluster:other").is_empty());
+    }
+
     #[test]
     fn paths_lose_their_dot_slash() {
         assert_eq!(clean_path("./clusters/prod/"), "clusters/prod");

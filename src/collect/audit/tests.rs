@@ -1014,3 +1014,25 @@ fn a_hole_inside_a_day_between_two_files_is_named_with_both_files() {
     assert!(hole.after.as_deref().unwrap().ends_with("audit-1.log"));
     assert!(hole.before.as_deref().unwrap().ends_with("audit-2.log"));
 }
+
+#[test]
+fn a_file_read_as_one_shape_still_reads_a_line_of_another() {
+    // The fuzz targets read every file as one shape: a kube-apiserver event in a file
+    // taken to be AKS is read as what it is, and a line of no shape is a problem.
+    let line = event(
+        "a1",
+        "2026-07-01T10:00:00Z",
+        json!({"objectRef": {"resource": "pods", "namespace": "shop", "name": "api-1", "subresource": "exec"}, "verb": "create", "requestURI": "/api/v1/namespaces/shop/pods/api-1/exec?command=sh"}),
+    );
+    let text = lines(&[line]) + "not json\n";
+    let log = super::read_bytes_as(
+        "audit.log",
+        text.as_bytes(),
+        &ReadOptions::default(),
+        Shape::Aks,
+    );
+    assert_eq!(log.files[0].shape, Some(Shape::Aks));
+    assert_eq!(log.files[0].events, 1);
+    assert_eq!(log.problems.len(), 1, "{:?}", messages(&log));
+    assert!(log.problems[0].location.ends_with("audit.log:2"));
+}
