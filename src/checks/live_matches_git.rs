@@ -134,11 +134,16 @@ fn compare_cluster(
     let deployers = deployers::read(&inventory.objects, &cluster.id);
     for kind in ["Kustomization", "GitRepository", "Application"] {
         if let Some(KindStatus::Forbidden { .. }) = inventory.coverage.kinds.get(kind) {
-            out.push(ctx.not_assessed(meta, deployers_refused(&inventory.coverage.why_missing(kind))));
+            out.push(ctx.not_assessed(
+                meta,
+                deployers_refused(&inventory.coverage.why_missing(kind)),
+            ));
         }
     }
     let as_of = crate::base::timefmt::rfc3339(ctx.settings.as_of);
-    let at = deployers::collected_at(cluster).unwrap_or(&as_of).to_string();
+    let at = deployers::collected_at(cluster)
+        .unwrap_or(&as_of)
+        .to_string();
     let mut desired: Vec<Desired<'_>> = Vec::new();
     for repo in repos {
         let find = |requested: &str| {
@@ -163,7 +168,9 @@ fn compare_cluster(
                 .map(|p| p.path.clone())
                 .collect();
             let why = match paths.is_empty() {
-                true => format!("the ref's tip when the cluster was collected, {at}; every manifest"),
+                true => {
+                    format!("the ref's tip when the cluster was collected, {at}; every manifest")
+                }
                 false => format!(
                     "the ref's tip when the cluster was collected, {at}; path {}, from --repo-path",
                     paths.join(", ")
@@ -189,7 +196,12 @@ fn compare_cluster(
             let baseline = &inventory.baselines[i];
             if let Some(error) = &baseline.error {
                 if let Some(o) = object {
-                    out.push(object_finding(meta, o, Status::NotAssessed, unreadable_revision(d, error)));
+                    out.push(object_finding(
+                        meta,
+                        o,
+                        Status::NotAssessed,
+                        unreadable_revision(d, error),
+                    ));
                 }
                 continue;
             }
@@ -229,7 +241,12 @@ fn compare_cluster(
             if !under(w.object, &d.paths) {
                 continue;
             }
-            let namespace = w.object.meta.namespace.clone().or(d.target_namespace.clone());
+            let namespace = w
+                .object
+                .meta
+                .namespace
+                .clone()
+                .or(d.target_namespace.clone());
             wanted.push(Wanted {
                 workload: w,
                 namespace,
@@ -262,7 +279,13 @@ fn compare_cluster(
         .iter()
         .filter(|w| w.object.source == cluster.id)
         // A workload an operator or another object generates is not deployed from Git.
-        .filter(|w| !w.object.meta.owner_references.iter().any(|r| r.controller == Some(true)))
+        .filter(|w| {
+            !w.object
+                .meta
+                .owner_references
+                .iter()
+                .any(|r| r.controller == Some(true))
+        })
         .collect();
     for w in live {
         let o = w.object;
@@ -296,7 +319,12 @@ fn compare_cluster(
                 None => c.finding(
                     meta,
                     Status::Fail,
-                    container_not_in_git(&c.container.name, &cluster_location(context, o), &repo_at, why),
+                    container_not_in_git(
+                        &c.container.name,
+                        &cluster_location(context, o),
+                        &repo_at,
+                        why,
+                    ),
                 ),
                 Some(d) => {
                     let live_image = c.container.image.as_deref().unwrap_or("");
@@ -362,7 +390,11 @@ fn under(object: &Object, paths: &[String]) -> bool {
     }
     let within = |p: &str, dir: &str| p == dir || p.starts_with(&format!("{dir}/"));
     paths.iter().any(|dir| {
-        object.origin.path.as_deref().is_some_and(|p| within(p, dir))
+        object
+            .origin
+            .path
+            .as_deref()
+            .is_some_and(|p| within(p, dir))
             || object.origin.via.as_deref().is_some_and(|v| within(v, dir))
     })
 }
@@ -388,7 +420,9 @@ fn same_image(live: &str, git: &str) -> bool {
             let tag = |i: &ImageRef| i.tag.clone().unwrap_or_else(|| "latest".into());
             l.name() == g.name()
                 && (g.digest.is_some() && g.tag.is_none() || tag(&l) == tag(&g))
-                && g.digest.as_ref().is_none_or(|d| l.digest.as_ref() == Some(d))
+                && g.digest
+                    .as_ref()
+                    .is_none_or(|d| l.digest.as_ref() == Some(d))
         }
         _ => live == git,
     }
@@ -442,7 +476,11 @@ fn not_in_git(cluster_at: &str, desired: &[Desired<'_>]) -> String {
     let commits: Vec<String> = desired
         .iter()
         .map(|d| {
-            let commit = d.baseline.commit.as_deref().map_or("?", |c| &c[..c.len().min(12)]);
+            let commit = d
+                .baseline
+                .commit
+                .as_deref()
+                .map_or("?", |c| &c[..c.len().min(12)]);
             format!("@{commit} ({})", d.why)
         })
         .collect();
@@ -501,7 +539,11 @@ mod tests {
             ("nginx:1.27", "nginx:1.28", false),
             (&format!("nginx:1.27@{d}"), "nginx:1.27", true),
             ("nginx:1.27", &format!("nginx:1.27@{d}"), false),
-            (&format!("nginx:1.27@{e}"), &format!("nginx:1.27@{d}"), false),
+            (
+                &format!("nginx:1.27@{e}"),
+                &format!("nginx:1.27@{d}"),
+                false,
+            ),
             (&format!("nginx@{d}"), &format!("nginx@{d}"), true),
             ("registry.example.com/api:1", "api:1", false),
         ] {

@@ -378,7 +378,9 @@ mod tests {
         let (got, message) = status(std::slice::from_ref(&flux));
         assert_eq!(got, Status::Pass, "{message}");
         assert!(
-            message.contains("kustomize-controller (Update) at 2026-07-01T10:00:00Z, inside the period 2026-Q3"),
+            message.contains(
+                "kustomize-controller (Update) at 2026-07-01T10:00:00Z, inside the period 2026-Q3"
+            ),
             "{message}"
         );
     }
@@ -407,7 +409,11 @@ mod tests {
 
     #[test]
     fn status_writes_and_fieldless_entries_are_not_template_writers() {
-        let mut scale = manager("kubectl-patch", "2026-08-01T00:00:00Z", &["spec.template.x"]);
+        let mut scale = manager(
+            "kubectl-patch",
+            "2026-08-01T00:00:00Z",
+            &["spec.template.x"],
+        );
         scale.subresource = Some("scale".into());
         let (got, message) = status(&[scale]);
         assert_eq!(got, Status::NotAssessed, "{message}");

@@ -181,7 +181,13 @@ mod tests {
         let kept = keep(&deployment(), "apps/v1", "Deployment").unwrap();
         let names: Vec<(&str, &str, Option<&str>)> = kept
             .iter()
-            .map(|m| (m.manager.as_str(), m.operation.as_str(), m.subresource.as_deref()))
+            .map(|m| {
+                (
+                    m.manager.as_str(),
+                    m.operation.as_str(),
+                    m.subresource.as_deref(),
+                )
+            })
             .collect();
         assert_eq!(
             names,
@@ -221,17 +227,17 @@ mod tests {
             "operation": "Update", "fieldsV1": {"f:spec": {"f:containers": {
             "k:{\"name\":\"app\"}": {"f:image": {}}}}}}]}});
         let kept = keep(&pod, "v1", "Pod").unwrap();
-        assert_eq!(
-            kept[0].template_fields,
-            ["spec.containers[name=app].image"]
-        );
+        assert_eq!(kept[0].template_fields, ["spec.containers[name=app].image"]);
     }
 
     #[test]
     fn objects_without_managed_fields_or_not_workloads_keep_nothing() {
         let mut d = deployment();
         assert!(keep(&d, "v1", "ConfigMap").is_none());
-        d["metadata"].as_object_mut().unwrap().remove("managedFields");
+        d["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("managedFields");
         assert!(keep(&d, "apps/v1", "Deployment").is_none());
     }
 

@@ -74,8 +74,8 @@ pub fn read(objects: &[Object], source: &str) -> Vec<Deployer> {
     for o in of_source().filter(|o| is_deployer(o)) {
         let value = o.value();
         let namespace = o.meta.namespace.clone().unwrap_or_default();
-        let base = |tool, repo_url, path: Option<String>, target, revision: Option<String>| {
-            Deployer {
+        let base =
+            |tool, repo_url, path: Option<String>, target, revision: Option<String>| Deployer {
                 tool,
                 source: o.source.clone(),
                 describes: o.display_name(),
@@ -85,8 +85,7 @@ pub fn read(objects: &[Object], source: &str) -> Vec<Deployer> {
                 target_namespace: target,
                 commit: revision.as_deref().and_then(commit_in),
                 revision_text: revision,
-            }
-        };
+            };
         if o.kind == "Kustomization" {
             let source_kind = text(&value, "/spec/sourceRef/kind");
             if source_kind.as_deref().is_some_and(|k| k != "GitRepository") {
@@ -106,7 +105,9 @@ pub fn read(objects: &[Object], source: &str) -> Vec<Deployer> {
             let target = text(&value, "/spec/destination/namespace");
             match value.pointer("/spec/sources").and_then(Value::as_array) {
                 Some(sources) => {
-                    let revisions = value.pointer("/status/sync/revisions").and_then(Value::as_array);
+                    let revisions = value
+                        .pointer("/status/sync/revisions")
+                        .and_then(Value::as_array);
                     for (i, s) in sources.iter().enumerate() {
                         if s.get("chart").is_some() {
                             continue;
@@ -156,16 +157,16 @@ pub fn clean_path(path: &str) -> String {
     while let Some(rest) = p.strip_prefix("./") {
         p = rest;
     }
-    p.trim_start_matches('/').trim_end_matches('/').trim_start_matches('.').to_string()
+    p.trim_start_matches('/')
+        .trim_end_matches('/')
+        .trim_start_matches('.')
+        .to_string()
 }
 
 /// The commit id a revision names: Flux's `main@sha1:<id>` or older `main/<id>`, Argo CD's
 /// bare `<id>`.
 pub fn commit_in(revision: &str) -> Option<String> {
-    let tail = revision
-        .rsplit([':', '/', '@'])
-        .next()
-        .unwrap_or(revision);
+    let tail = revision.rsplit([':', '/', '@']).next().unwrap_or(revision);
     (tail.len() == 40 && tail.bytes().all(|b| b.is_ascii_hexdigit()))
         .then(|| tail.to_ascii_lowercase())
 }
@@ -287,26 +288,41 @@ mod tests {
     fn flux_and_argo_cd_objects_say_what_they_applied_from_where() {
         let id = "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567";
         let objects = vec![
-            object(serde_json::json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+            object(
+                serde_json::json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
                 "metadata": {"name": "fleet", "namespace": "flux-system"},
-                "spec": {"url": "https://github.com/acme/fleet"}})),
-            object(serde_json::json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+                "spec": {"url": "https://github.com/acme/fleet"}}),
+            ),
+            object(
+                serde_json::json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
                 "metadata": {"name": "apps", "namespace": "flux-system"},
                 "spec": {"path": "./apps/prod", "targetNamespace": "shop",
                     "sourceRef": {"kind": "GitRepository", "name": "fleet"}},
-                "status": {"lastAppliedRevision": format!("main@sha1:{id}")}})),
-            object(serde_json::json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+                "status": {"lastAppliedRevision": format!("main@sha1:{id}")}}),
+            ),
+            object(
+                serde_json::json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
                 "metadata": {"name": "oci", "namespace": "flux-system"},
-                "spec": {"path": "./", "sourceRef": {"kind": "OCIRepository", "name": "x"}}})),
-            object(serde_json::json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+                "spec": {"path": "./", "sourceRef": {"kind": "OCIRepository", "name": "x"}}}),
+            ),
+            object(
+                serde_json::json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
                 "metadata": {"name": "web", "namespace": "argocd"},
                 "spec": {"destination": {"namespace": "web"}, "sources": [
                     {"repoURL": "git@github.com:acme/web.git", "path": "deploy"},
                     {"repoURL": "https://charts.example.com", "chart": "redis"}]},
-                "status": {"sync": {"revisions": [id, "18.1.0"]}}})),
+                "status": {"sync": {"revisions": [id, "18.1.0"]}}}),
+            ),
         ];
         let found = read(&objects, "cluster:prod");
-        let summary: Vec<(Tool, Option<&str>, &str, Option<&str>, Option<&str>)> = found
+        type Seen<'a> = (
+            Tool,
+            Option<&'a str>,
+            &'a str,
+            Option<&'a str>,
+            Option<&'a str>,
+        );
+        let summary: Vec<Seen<'_>> = found
             .iter()
             .map(|d| {
                 (

@@ -194,7 +194,14 @@ pub const KINDS: &[KindSpec] = &[
         true,
     )
     .discovered(),
-    spec("argoproj.io", "v1alpha1", "applications", "Application", true).discovered(),
+    spec(
+        "argoproj.io",
+        "v1alpha1",
+        "applications",
+        "Application",
+        true,
+    )
+    .discovered(),
 ];
 
 const MONITORING: &str = "monitoring.coreos.com";

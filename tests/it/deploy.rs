@@ -373,14 +373,19 @@ fn the_example_overlay_reads_audit_logs_read_only_from_the_shippers_volume() {
         .iter()
         .find(|v| v["name"] == "audit-logs")
         .expect("an audit-logs volume");
-    let claim = volume["persistentVolumeClaim"]["claimName"].as_str().unwrap();
+    let claim = volume["persistentVolumeClaim"]["claimName"]
+        .as_str()
+        .unwrap();
     assert_eq!(volume["persistentVolumeClaim"]["readOnly"], true);
     let pvc = docs
         .iter()
         .find(|d| d["kind"] == "PersistentVolumeClaim" && d["metadata"]["name"] == claim)
         .expect("the claim is part of the overlay");
     // The shipper writes while the job reads.
-    assert_eq!(pvc["spec"]["accessModes"], serde_json::json!(["ReadWriteMany"]));
+    assert_eq!(
+        pvc["spec"]["accessModes"],
+        serde_json::json!(["ReadWriteMany"])
+    );
     let container = &pod["containers"][0];
     let mount = container["volumeMounts"]
         .as_array()

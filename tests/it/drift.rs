@@ -90,7 +90,13 @@ fn workloads(api_image: &str) -> Vec<Value> {
             api_image,
             vec![
                 flux("api"),
-                manager("kubectl-set", "Update", "2026-08-20T09:30:00Z", "api", false),
+                manager(
+                    "kubectl-set",
+                    "Update",
+                    "2026-08-20T09:30:00Z",
+                    "api",
+                    false,
+                ),
             ],
         ),
         live_deployment("shop", "web", "2.0.0", vec![flux("web")]),
@@ -110,7 +116,13 @@ fn workloads(api_image: &str) -> Vec<Value> {
             "kube-system",
             "coredns",
             "1.11",
-            vec![manager("kubeadm", "Update", "2026-06-15T04:14:45Z", "coredns", true)],
+            vec![manager(
+                "kubeadm",
+                "Update",
+                "2026-06-15T04:14:45Z",
+                "coredns",
+                true,
+            )],
         ),
     ]
 }
@@ -343,7 +355,11 @@ fn a_flux_kustomization_picks_the_commit_it_applied() {
             "2026-Q3",
         ],
     );
-    let k = one(&report, "live-matches-git", "Kustomization flux-system/apps");
+    let k = one(
+        &report,
+        "live-matches-git",
+        "Kustomization flux-system/apps",
+    );
     assert_eq!(k["status"], "not_assessed");
     assert!(
         k["message"]
@@ -359,14 +375,11 @@ fn a_flux_kustomization_picks_the_commit_it_applied() {
 fn repo_path_picks_the_directory_a_context_runs() {
     let home = tempfile::tempdir().unwrap();
     let repo = Repo::init(&home.path().join("gitops"));
-    repo.write(
-        "clusters/prod/api.yaml",
-        &deployment_yaml("api", "1.4.2"),
-    )
-    .write(
-        "clusters/staging/api.yaml",
-        &deployment_yaml("api", "1.5.0-rc1"),
-    );
+    repo.write("clusters/prod/api.yaml", &deployment_yaml("api", "1.4.2"))
+        .write(
+            "clusters/staging/api.yaml",
+            &deployment_yaml("api", "1.5.0-rc1"),
+        );
     repo.commit("2026-07-01T10:00:00Z", "Ann", "two clusters", &[]);
     let repo_dir = repo.root().to_str().unwrap().to_string();
     let file = snapshot(
@@ -412,7 +425,11 @@ fn namespaces_listed_as_unmanaged_are_not_asked_for_in_git() {
     let repo_dir = repo.root().to_str().unwrap().to_string();
     let file = snapshot(home.path(), &workloads("1.4.2"));
     let config = home.path().join("evidencer.yaml");
-    std::fs::write(&config, "gitops:\n  unmanaged-namespaces: [ops, kube-system]\n").unwrap();
+    std::fs::write(
+        &config,
+        "gitops:\n  unmanaged-namespaces: [ops, kube-system]\n",
+    )
+    .unwrap();
     let args = |with_config: bool| {
         let mut a = vec![
             "--snapshot".to_string(),
@@ -465,7 +482,10 @@ fn kubectl_output_without_managed_fields_is_not_assessed_and_no_repository_says_
     let home = tempfile::tempdir().unwrap();
     let mut objects = workloads("1.4.2");
     for o in &mut objects {
-        o["metadata"].as_object_mut().unwrap().remove("managedFields");
+        o["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("managedFields");
     }
     let file = snapshot(home.path(), &objects);
     let report = report_with(home.path(), &["--snapshot", file.to_str().unwrap()]);
@@ -474,7 +494,8 @@ fn kubectl_output_without_managed_fields_is_not_assessed_and_no_repository_says_
     assert_eq!(edits[0]["status"], "not_assessed");
     let message = edits[0]["message"].as_str().unwrap();
     assert!(
-        message.contains("without metadata.managedFields") && message.contains("--show-managed-fields"),
+        message.contains("without metadata.managedFields")
+            && message.contains("--show-managed-fields"),
         "{message}"
     );
     let drift = findings(&report, "live-matches-git");

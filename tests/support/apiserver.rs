@@ -503,7 +503,13 @@ impl Builder {
             "GitRepository",
             true,
         )
-        .crd("argoproj.io", "v1alpha1", "applications", "Application", true)
+        .crd(
+            "argoproj.io",
+            "v1alpha1",
+            "applications",
+            "Application",
+            true,
+        )
     }
 
     /// Adds the objects of a file: JSON (an object, a List such as `kubectl get -o json`
@@ -1265,7 +1271,10 @@ fn fields_v1(name: &str, value: &Value) -> Value {
     match value {
         Value::Object(map) => {
             let mut out = serde_json::Map::new();
-            if !matches!(name, "metadata" | "spec" | "template" | "strategy" | "jobTemplate" | "status") {
+            if !matches!(
+                name,
+                "metadata" | "spec" | "template" | "strategy" | "jobTemplate" | "status"
+            ) {
                 out.insert(".".into(), json!({}));
             }
             for (k, v) in map {
@@ -1273,7 +1282,12 @@ fn fields_v1(name: &str, value: &Value) -> Value {
             }
             Value::Object(out)
         }
-        Value::Array(items) if items.iter().all(|i| i.get("name").is_some() || i.get("containerPort").is_some()) && !items.is_empty() => {
+        Value::Array(items)
+            if items
+                .iter()
+                .all(|i| i.get("name").is_some() || i.get("containerPort").is_some())
+                && !items.is_empty() =>
+        {
             let mut out = serde_json::Map::new();
             // A list the type requires (containers) is not owned as a whole; an optional
             // one (ports, env) is.
@@ -1283,14 +1297,19 @@ fn fields_v1(name: &str, value: &Value) -> Value {
             for item in items {
                 let key = match item.get("name") {
                     Some(n) => json!({"name": n}),
-                    None => json!({"containerPort": item["containerPort"], "protocol": item.get("protocol").cloned().unwrap_or(json!("TCP"))}),
+                    None => {
+                        json!({"containerPort": item["containerPort"], "protocol": item.get("protocol").cloned().unwrap_or(json!("TCP"))})
+                    }
                 };
                 let mut member = match fields_v1("item", item) {
                     Value::Object(m) => m,
                     _ => serde_json::Map::new(),
                 };
                 member.insert(".".into(), json!({}));
-                out.insert(format!("k:{}", serde_json::to_string(&key).unwrap()), Value::Object(member));
+                out.insert(
+                    format!("k:{}", serde_json::to_string(&key).unwrap()),
+                    Value::Object(member),
+                );
             }
             Value::Object(out)
         }

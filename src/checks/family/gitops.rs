@@ -32,7 +32,8 @@ pub const DEFAULT_DEPLOYING_AGENTS: [&str; 4] = [
 ];
 
 /// The namespaces every cluster has that nobody deploys from Git.
-pub const DEFAULT_UNMANAGED_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "kube-node-lease"];
+pub const DEFAULT_UNMANAGED_NAMESPACES: [&str; 3] =
+    ["kube-system", "kube-public", "kube-node-lease"];
 
 impl Default for GitopsSettings {
     fn default() -> Self {
@@ -89,7 +90,12 @@ impl<'de> Deserialize<'de> for RepoPath {
 /// `/apis/apps/v1/namespaces/shop/deployments/api`: an object of a cluster by its API path
 /// (for a live object, where it was read; for one from a snapshot file, where it lives).
 pub fn api_path(object: &Object) -> String {
-    if let Some(path) = object.origin.path.as_deref().filter(|p| p.starts_with("/api")) {
+    if let Some(path) = object
+        .origin
+        .path
+        .as_deref()
+        .filter(|p| p.starts_with("/api"))
+    {
         return path.to_string();
     }
     let plural = crate::evidence::workload_kinds::table()

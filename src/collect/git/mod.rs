@@ -378,7 +378,8 @@ fn baseline_commit(
             let at = DateTime::parse_from_rfc3339(time)
                 .map_err(|e| format!("`{time}` is not an RFC 3339 time: {e}"))?
                 .timestamp();
-            let mut id = resolve(&objects, &location, &options.reference).map_err(|e| e.to_string())?;
+            let mut id =
+                resolve(&objects, &location, &options.reference).map_err(|e| e.to_string())?;
             loop {
                 objects.check(id).map_err(|e| e.message().to_string())?;
                 let commit = objects.commit(id).map_err(|e| e.message().to_string())?;
@@ -386,10 +387,7 @@ fn baseline_commit(
                     break id;
                 }
                 id = commit.parent_id(0).map_err(|_| {
-                    format!(
-                        "`{}` has no commit at or before {time}",
-                        options.reference
-                    )
+                    format!("`{}` has no commit at or before {time}", options.reference)
                 })?;
             }
         }
