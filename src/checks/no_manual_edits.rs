@@ -72,12 +72,7 @@ enum Writer {
 }
 
 /// The cluster's own controllers, which write templates of the objects they own.
-const SYSTEM: [&str; 4] = [
-    "kube-controller-manager",
-    "kubeadm",
-    "kube-scheduler",
-    "kubelet",
-];
+const SYSTEM: [&str; 4] = crate::collect::managed::CONTROLLERS;
 
 fn writer(manager: &str, agents: &[String]) -> Writer {
     if agents.iter().any(|a| a == manager) {
@@ -131,7 +126,8 @@ impl Check for NoManualEdits {
             return vec![ctx.not_assessed(meta, super::no_workloads_collected())];
         }
         // Objects judged through their owner (a Deployment's ReplicaSets and Pods) speak
-        // only when someone other than their controller wrote them.
+        // only when someone other than their controller wrote them (their controllers'
+        // entries are not even kept, see `collect::managed::keep`).
         let assessed: HashSet<&str> = ctx
             .facts
             .workloads
@@ -150,7 +146,8 @@ impl Check for NoManualEdits {
                 continue;
             };
             let finding = judge(meta, object, managers, agents, period);
-            if finding.status == Status::Pass && !assessed.contains(object.evidence.as_str()) {
+            let spoken = matches!(finding.status, Status::Fail | Status::Warn);
+            if !spoken && !assessed.contains(object.evidence.as_str()) {
                 continue;
             }
             out.push(finding);
@@ -188,6 +185,20 @@ fn judge(
         .copied()
         .max_by_key(|m| (writer(&m.manager, agents), m.time.clone()));
     let (Some(last), Some(worst)) = (last, worst) else {
+        // An owned object's controller entries are not kept: nobody else wrote it.
+        if let Some(owner) = object
+            .meta
+            .owner_references
+            .iter()
+            .find(|r| r.controller == Some(true))
+        {
+            return object_finding(
+                meta,
+                object,
+                Status::Pass,
+                only_its_controller(&owner.kind, &owner.name),
+            );
+        }
         return object_finding(
             meta,
             object,
@@ -261,6 +272,13 @@ fn no_managed_fields(objects: &[&Object]) -> String {
          `kubectl get`",
         objects.len(),
         first.join(", ")
+    )
+}
+
+fn only_its_controller(kind: &str, name: &str) -> String {
+    format!(
+        "its pod template was written only by the cluster's controllers on behalf of {kind} \
+         {name}, which owns it: no other field manager owns part of it"
     )
 }
 
@@ -405,6 +423,23 @@ mod tests {
                 && message.contains("containers[name=app].image"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn an_owned_pod_written_only_by_its_controllers_passes() {
+        let mut pod = object();
+        pod.kind = "Pod".into();
+        pod.meta.owner_references = vec![crate::evidence::object::OwnerReference {
+            kind: "ReplicaSet".into(),
+            name: "api-7d9f8".into(),
+            controller: Some(true),
+            ..Default::default()
+        }];
+        let f = judge(&NoManualEdits::META, &pod, &[], &[], None);
+        assert_eq!(f.status, Status::Pass, "{}", f.message);
+        assert!(f.message.contains("ReplicaSet api-7d9f8"), "{}", f.message);
+        let f = judge(&NoManualEdits::META, &object(), &[], &[], None);
+        assert_eq!(f.status, Status::NotAssessed, "{}", f.message);
     }
 
     #[test]

@@ -21,13 +21,45 @@ const MAX_PATHS: usize = 2_000;
 
 /// The managers of a workload, when the object holds `metadata.managedFields`; None for an
 /// object without them, or one that is not a workload.
+///
+/// An object a controller owns (a Deployment's ReplicaSets, their Pods) keeps only the
+/// managers that are not the cluster's own controllers: its controller rewrites it as a
+/// matter of course, and a cluster of 10,000 Pods would otherwise hold a million field
+/// paths saying so; someone else's write (`kubectl set image pod/...`) is what matters.
 pub fn keep(value: &Value, api_version: &str, kind: &str) -> Option<Vec<FieldManager>> {
     let entries = value.pointer("/metadata/managedFields")?.as_array()?;
     let table = workload_kinds::table();
     let row = table.find(api_version, kind)?;
     let root = template_root(row);
-    Some(entries.iter().filter_map(|e| manager(e, &root)).collect())
+    let owned = value
+        .pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .is_some_and(|refs| {
+            refs.iter()
+                .any(|r| r.get("controller") == Some(&Value::Bool(true)))
+        });
+    Some(
+        entries
+            .iter()
+            .filter(|e| {
+                !owned
+                    || !e
+                        .get("manager")
+                        .and_then(Value::as_str)
+                        .is_some_and(|m| CONTROLLERS.contains(&m))
+            })
+            .filter_map(|e| manager(e, &root))
+            .collect(),
+    )
 }
+
+/// The cluster's own controllers: the writers of the objects they own.
+pub const CONTROLLERS: [&str; 4] = [
+    "kube-controller-manager",
+    "kubelet",
+    "kube-scheduler",
+    "kubeadm",
+];
 
 /// The field names down to the pod template: `["spec", "template"]`; a Pod's `["spec"]`.
 fn template_root(row: &WorkloadKind) -> Vec<String> {
@@ -83,7 +115,7 @@ fn manager(entry: &Value, root: &[String]) -> Option<FieldManager> {
         m.insert(format!("f:{name}"), cut);
         cut = Value::Object(m);
     }
-    found.fields_v1 = Some(cut);
+    found.fields_v1 = Some(crate::evidence::object::canonical_text(&cut));
     Some(found)
 }
 
@@ -228,6 +260,22 @@ mod tests {
             "k:{\"name\":\"app\"}": {"f:image": {}}}}}}]}});
         let kept = keep(&pod, "v1", "Pod").unwrap();
         assert_eq!(kept[0].template_fields, ["spec.containers[name=app].image"]);
+    }
+
+    #[test]
+    fn an_owned_object_keeps_only_writers_other_than_its_controllers() {
+        let pod = json!({"metadata": {
+            "ownerReferences": [{"kind": "ReplicaSet", "name": "api-1", "controller": true}],
+            "managedFields": [
+                {"manager": "kube-controller-manager", "operation": "Update",
+                 "fieldsV1": {"f:spec": {"f:containers": {"k:{\"name\":\"app\"}": {"f:image": {}}}}}},
+                {"manager": "kubelet", "operation": "Update", "subresource": "status",
+                 "fieldsV1": {"f:status": {}}},
+                {"manager": "kubectl-set", "operation": "Update",
+                 "fieldsV1": {"f:spec": {"f:containers": {"k:{\"name\":\"app\"}": {"f:image": {}}}}}}]}});
+        let kept = keep(&pod, "v1", "Pod").unwrap();
+        let names: Vec<&str> = kept.iter().map(|m| m.manager.as_str()).collect();
+        assert_eq!(names, ["kubectl-set"]);
     }
 
     #[test]
