@@ -537,3 +537,55 @@ fn a_repository_defining_none_of_the_cluster_is_not_a_pass() {
     assert!(!statuses.contains(&"pass"), "{statuses:?}");
     assert!(statuses.contains(&"not_assessed"), "{statuses:?}");
 }
+
+#[test]
+fn a_refused_list_of_flux_objects_is_not_assessed_and_the_tip_is_compared() {
+    let home = tempfile::tempdir().unwrap();
+    let (repo, a, b) = repository(&home.path().join("gitops"));
+    let repo_dir = repo.root().to_str().unwrap().to_string();
+    let mut objects = workloads("1.4.2");
+    objects.extend(flux(a));
+    let server = Builder::default()
+        .gitops()
+        .objects(objects)
+        .forbid("kustomizations")
+        .start();
+    let kubeconfig = server.kubeconfig(home.path(), CONTEXT);
+    let report = report_with(
+        home.path(),
+        &[
+            "--cluster",
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "--repo",
+            &repo_dir,
+            "--period",
+            "2026-Q3",
+        ],
+    );
+    let refused: Vec<&Value> = findings(&report, "live-matches-git")
+        .into_iter()
+        .filter(|f| f["status"] == "not_assessed")
+        .collect();
+    assert_eq!(refused.len(), 1, "{refused:#?}");
+    let message = refused[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("kustomizations") && message.contains("compared with the ref's tip"),
+        "{message}"
+    );
+    // Not a failure of the run: the workloads are still compared, with the tip (B).
+    let api = one(
+        &report,
+        "live-matches-git",
+        "Deployment shop/api container api",
+    );
+    assert_eq!(api["status"], "pass", "{}", api["message"]);
+    assert!(
+        api["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("gitops@{}:", short(b))),
+        "{}",
+        api["message"]
+    );
+}
