@@ -136,6 +136,22 @@ pub fn audit_log(name: &str, bytes: &[u8]) -> crate::collect::audit::AuditLog {
     crate::collect::audit::read_bytes(name, bytes, &options)
 }
 
+/// The bytes of one API audit log file named `name` read as a file of `shape` (one of
+/// `kube-apiserver`, `eks`, `gke`, `aks`), whatever its first lines look like: each shape's
+/// reader fuzzed on its own.
+pub fn audit_log_as(shape: &str, name: &str, bytes: &[u8]) -> crate::collect::audit::AuditLog {
+    use crate::collect::audit::Shape;
+    let shape = match shape {
+        "kube-apiserver" => Shape::KubeApiserver,
+        "eks" => Shape::Eks,
+        "gke" => Shape::Gke,
+        "aks" => Shape::Aks,
+        other => panic!("no audit log shape `{other}`"),
+    };
+    let options = crate::collect::audit::ReadOptions::default();
+    crate::collect::audit::read_bytes_as(name, bytes, &options, shape)
+}
+
 /// The bytes of one scanner or policy-engine results file named `name`, as `--results name`
 /// reads it: the records read and the problems met.
 pub fn scan_results(

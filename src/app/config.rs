@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::checks::family::audit::AuditSettings;
+use crate::checks::family::gitops::{self, GitopsSettings, RepoPath};
 use crate::collect::attestations::AttestationsSetting;
 use crate::collect::scope::{self, ScopeGlob};
 use crate::evidence::workload_kinds::WorkloadKind;
@@ -324,6 +325,8 @@ plain!(
     Format,
     ScopeGlob,
     AuditSettings,
+    GitopsSettings,
+    RepoPath,
     crate::checks::PatchTimeframes
 );
 
@@ -631,6 +634,13 @@ settings! {
         #[arg(long = "audit-log", value_name = "PATH|GLOB")]
         audit_logs: Vec<PathBuf>, key "audit-logs" => Vec<PathBuf> = Vec::new();
 
+        /// The path of every --repo that the cluster of context CONTEXT (a snapshot without
+        /// one: `snapshot`) should be running, for live-matches-git when no Flux Kustomization
+        /// or Argo CD Application in it says; without either, every manifest of the repository.
+        /// Repeatable.
+        #[arg(long = "repo-path", value_name = "CONTEXT=PATH", value_parser = gitops::parse_repo_path)]
+        repo_paths: Vec<RepoPath>, key "repo-paths" => Vec<RepoPath> = Vec::new();
+
         /// Scanner and policy-engine results: Trivy, Grype or SARIF scans, CycloneDX or SPDX
         /// SBOMs, PolicyReports, Kubescape results, ConfigAuditReports (JSON or YAML, `.gz`
         /// too), or a directory of them, read recursively. The shape is told from the content;
@@ -842,6 +852,14 @@ settings! {
         /// `allowed-groups`, whose entries into running containers warn instead of failing.
         audit, key "audit" => AuditSettings = AuditSettings::default(),
             because "lists of users and groups are reviewed with the config, not typed per run";
+
+        /// Who deploys, for the Git-to-live checks: `deploying-agents` (field managers whose
+        /// writes to a pod template pass no-manual-edits) [default: kustomize-controller,
+        /// helm-controller, argocd-controller, helm] and `unmanaged-namespaces` (namespaces
+        /// not deployed from Git, skipped by live-matches-git) [default: kube-system,
+        /// kube-public, kube-node-lease]. A key given replaces its default list.
+        gitops, key "gitops" => GitopsSettings = GitopsSettings::default(),
+            because "lists of agents and namespaces are policy, reviewed with the config";
 
         /// Days a known fix may stay unapplied, by severity, in `known-fixes-applied`: any of
         /// `critical`, `high`, `medium`, `low` (1 to 36500 each; a key left out keeps its
@@ -1124,6 +1142,7 @@ mod tests {
             match s.key {
                 "since" => args.extend(["--until", "2026-09-30"]),
                 "until" => args.extend(["--since", "2026-07-01"]),
+                "repo-paths" => args[1] = "prod=clusters/prod",
                 _ => {}
             }
             let layer = report_layer(&args).unwrap_or_else(|e| panic!("{args:?}: {e}"));

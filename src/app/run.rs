@@ -39,6 +39,7 @@ use crate::evidence::finding::assign_ids;
 use crate::evidence::inventory::Inventory;
 use crate::evidence::inventory::{Problem, ProblemLevel};
 use crate::evidence::period::{self, Period, PeriodError};
+use crate::evidence::record::SourceKind;
 use crate::facts::Facts;
 use crate::facts::eol::{EolData, EolError};
 use crate::report::oscal::{self, OscalInput};
@@ -325,6 +326,8 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         attestations: attested.list.clone().into(),
         audit: settings.audit.clone(),
         patch_timeframes: settings.patch_timeframes_days,
+        gitops: settings.gitops.clone(),
+        repo_paths: settings.repo_paths.clone(),
     };
     let stage = Instant::now();
     let mut findings = {
@@ -681,6 +684,7 @@ fn collect(
     if settings.cluster {
         inventory.merge(cluster::collect_inventory(&settings.cluster_options())?);
     }
+    let mut loaded: Vec<(PathBuf, GitOptions)> = Vec::new();
     if let Some((period, default)) = period.filter(|_| !settings.repos.is_empty()) {
         let options = GitOptions {
             reference: settings.git_ref.clone(),
@@ -718,9 +722,11 @@ fn collect(
                 repo.problems
                     .push(git::default_period_note(&source.id, period));
             }
+            loaded.push((path.clone(), options));
             inventory.merge(repo);
         }
     }
+    baselines(&mut inventory, &loaded, as_of);
     // Each path is its own source; its files are read in parallel, in path order.
     let mut results = Vec::new();
     for path in &settings.results {
@@ -731,6 +737,54 @@ fn collect(
     inventory.add_source_records();
     inventory.canonicalize();
     Ok((inventory, results))
+}
+
+/// With a cluster (or snapshot) and repositories, the manifests each repository holds at
+/// the commits the cluster should run, for `live-matches-git`: the ref's tip when the
+/// cluster was collected (else at --as-of), and each revision its Flux Kustomizations and
+/// Argo CD Applications report as applied.
+fn baselines(
+    inventory: &mut Inventory,
+    repos: &[(PathBuf, GitOptions)],
+    as_of: chrono::DateTime<Utc>,
+) {
+    use crate::evidence::deployers;
+    let clusters: Vec<&crate::evidence::record::Source> = inventory
+        .sources
+        .iter()
+        .filter(|s| matches!(s.kind, SourceKind::Snapshot | SourceKind::Cluster))
+        .collect();
+    if clusters.is_empty() || repos.is_empty() {
+        return;
+    }
+    let as_of = crate::base::timefmt::rfc3339(as_of);
+    let mut wanted: Vec<(usize, String)> = Vec::new();
+    for cluster in &clusters {
+        let at = deployers::collected_at(cluster).unwrap_or(&as_of);
+        for i in 0..repos.len() {
+            wanted.push((i, deployers::at_time(at)));
+        }
+        for d in deployers::read(&inventory.objects, &cluster.id) {
+            let Some(commit) = &d.commit else { continue };
+            for (i, (path, _)) in repos.iter().enumerate() {
+                let id = format!("repo:{}", path.display());
+                let identity = inventory
+                    .sources
+                    .iter()
+                    .find(|s| s.id == id)
+                    .map_or("", |s| s.identity.as_str());
+                if deployers::pulls(&d, identity, repos.len()) {
+                    wanted.push((i, commit.clone()));
+                }
+            }
+        }
+    }
+    wanted.sort();
+    wanted.dedup();
+    for (i, requested) in wanted {
+        let (path, options) = &repos[i];
+        inventory.merge(git::baseline(path, options, &requested));
+    }
 }
 
 /// `evidencer collect`.

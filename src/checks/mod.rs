@@ -39,9 +39,11 @@ mod images_updated_in_period;
 mod known_fixes_applied;
 mod kubelet_version_supported;
 mod kubernetes_version_supported;
+mod live_matches_git;
 mod no_ephemeral_containers;
 mod no_in_place_changes_logged;
 mod no_in_place_mutation;
+mod no_manual_edits;
 mod no_privilege_escalation;
 mod node_kernel_current;
 mod node_recently_replaced;
@@ -264,6 +266,10 @@ pub struct CheckSettings {
     pub audit: family::audit::AuditSettings,
     /// How long a known fix may stay unapplied, by severity (`known-fixes-applied`).
     pub patch_timeframes: PatchTimeframes,
+    /// Who deploys (`gitops:`), for `no-manual-edits` and `live-matches-git`.
+    pub gitops: family::gitops::GitopsSettings,
+    /// `--repo-path`: the repository path each cluster context should run.
+    pub repo_paths: Vec<family::gitops::RepoPath>,
 }
 
 impl Default for CheckSettings {
@@ -279,6 +285,8 @@ impl Default for CheckSettings {
             attestations: Arc::from(Vec::new()),
             audit: family::audit::AuditSettings::default(),
             patch_timeframes: PatchTimeframes::default(),
+            gitops: family::gitops::GitopsSettings::default(),
+            repo_paths: Vec::new(),
         }
     }
 }
@@ -504,6 +512,8 @@ pub fn registry() -> &'static [&'static dyn Check] {
         &pod_exec_restricted::PodExecRestricted,
         &no_in_place_changes_logged::NoInPlaceChangesLogged,
         &audit_log_covers_period::AuditLogCoversPeriod,
+        &no_manual_edits::NoManualEdits,
+        &live_matches_git::LiveMatchesGit,
         &pod_security_enforced::PodSecurityEnforced,
         &read_only_root_enforced::ReadOnlyRootEnforced,
         &images_scanned::ImagesScanned,

@@ -172,6 +172,32 @@ impl Check for NoInPlaceChangesLogged {
                 .key("uncovered-days"),
             );
         }
+        let holes = window.inner_holes();
+        if !holes.is_empty() {
+            out.push(
+                Finding::new(
+                    meta.id,
+                    meta.severity,
+                    Status::NotAssessed,
+                    logs_subject(),
+                    holes_not_covered(&holes, log.coverage.gap_threshold().num_minutes()),
+                )
+                .evidence(files.clone())
+                .detail(
+                    "uncovered_stretches",
+                    json!(
+                        holes
+                            .iter()
+                            .map(|h| json!({
+                                "start": crate::base::timefmt::rfc3339(h.start),
+                                "end": crate::base::timefmt::rfc3339(h.end),
+                            }))
+                            .collect::<Vec<_>>()
+                    ),
+                )
+                .key("uncovered-stretches"),
+            );
+        }
         for file in log.files.iter().filter(|f| f.problem_lines > 0) {
             out.push(
                 Finding::new(
@@ -426,6 +452,31 @@ fn days_not_covered(days: &[chrono::NaiveDate], window: &str) -> String {
     )
 }
 
+fn holes_not_covered(holes: &[&crate::collect::audit::Hole], minutes: i64) -> String {
+    let listed: Vec<String> = holes
+        .iter()
+        .take(5)
+        .map(|h| {
+            format!(
+                "{} to {}",
+                crate::base::timefmt::rfc3339(h.start),
+                crate::base::timefmt::rfc3339(h.end)
+            )
+        })
+        .collect();
+    let more = match holes.len() {
+        n if n > 5 => format!(" and {} more", n - 5),
+        _ => String::new(),
+    };
+    format!(
+        "the audit logs hold no event for over {minutes} minutes in {} stretch(es) of days that \
+         have events ({}{more}): whether anyone entered or changed a running container then is \
+         not known; give the logs of those hours",
+        holes.len(),
+        listed.join(", ")
+    )
+}
+
 fn lines_not_read(file: &str, lines: u64) -> String {
     format!(
         "{} of {file} could not be read (see the input problems): what {} is not \
@@ -500,8 +551,24 @@ mod tests {
         .unwrap()
     }
 
+    /// The check over `text`, holes inside days not counted (these fixtures have one event
+    /// a day besides the one of interest; see the test of holes for them).
     fn run(text: &str, audit: AuditSettings, since: &str, until: &str) -> Vec<Finding> {
-        let log = read_bytes("audit.log", text.as_bytes(), &ReadOptions::default());
+        let options = ReadOptions {
+            gap_threshold: chrono::TimeDelta::days(2),
+            ..ReadOptions::default()
+        };
+        run_with(text, audit, since, until, &options)
+    }
+
+    fn run_with(
+        text: &str,
+        audit: AuditSettings,
+        since: &str,
+        until: &str,
+        options: &ReadOptions,
+    ) -> Vec<Finding> {
+        let log = read_bytes("audit.log", text.as_bytes(), options);
         ctx_with_audit(&log, audit, Some(period(since, until)), |ctx| {
             NoInPlaceChangesLogged.evaluate(ctx)
         })
@@ -591,6 +658,37 @@ mod tests {
         assert!(findings[0].message.contains("(2026-07-02, 2026-07-04)"));
         assert!(findings[1].message.contains("on the 2 days of the period"));
         // The roll-up of a pass with a not_assessed finding is a warning, never a pass.
+    }
+
+    #[test]
+    fn a_silence_inside_a_day_with_events_is_not_assessed_naming_the_hours() {
+        // Events at 00:00 and 23:59:59 only (the lease's received and logged times): the
+        // day has events, but nothing from 00:00 to 10:00 and 10:00 to 23:59.
+        let text = [
+            lease("2026-07-01"),
+            line("alice", "devs", "2026-07-01", "exec", "create", 101),
+        ]
+        .join("\n");
+        let findings = run_with(
+            &text,
+            AuditSettings::default(),
+            "2026-07-01",
+            "2026-07-01",
+            &ReadOptions::default(),
+        );
+        let statuses: Vec<Status> = findings.iter().map(|f| f.status).collect();
+        assert_eq!(
+            statuses,
+            [Status::Fail, Status::NotAssessed],
+            "{findings:#?}"
+        );
+        let message = &findings[1].message;
+        assert!(
+            message.contains("no event for over 60 minutes in 2 stretch(es)")
+                && message.contains("2026-07-01T00:00:00Z to 2026-07-01T10:00:01Z")
+                && message.contains("2026-07-01T10:00:01Z to 2026-07-01T23:59:59Z"),
+            "{message}"
+        );
     }
 
     #[test]

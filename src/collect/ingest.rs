@@ -2,7 +2,8 @@
 //! read from a file or from the API.
 //!
 //! Takes one parsed object with its locator and origin and gives a [`Built`]: the object
-//! redacted (see [`super::redact`]), without `managedFields`, as canonical JSON with its
+//! redacted (see [`super::redact`]), without `managedFields` (a workload's field managers
+//! kept aside, see [`super::managed`]), as canonical JSON with its
 //! sha256 and evidence record; or why it was not kept (a Secret, tooling configuration such
 //! as a kustomization, an object too big or with unreadable metadata). The snapshot reader
 //! and the live-cluster collector both call [`build`], so a live object hashes exactly as its
@@ -120,6 +121,8 @@ pub fn build(
     // they are not kept: dropped before redaction walks the object, and before hashing, so
     // the hash is of exactly the object as kept (the evidence bundle writes it, anyone can
     // recompute the hash from it) and a live object hashes as its copy in a snapshot does.
+    // Who wrote a workload's pod template is kept first (see [`super::managed`]).
+    let managers = super::managed::keep(&value, &api_version, &kind);
     if let Some(m) = value.get_mut("metadata").and_then(Value::as_object_mut) {
         m.remove("managedFields");
     }
@@ -203,6 +206,7 @@ pub fn build(
         collected_at: collected_at.map(str::to_string),
         time: None,
         describes,
+        managers: managers.clone(),
     };
     let object = Object {
         api_version,
@@ -212,6 +216,7 @@ pub fn build(
         evidence,
         source: source_id.to_string(),
         origin,
+        managers,
     };
     Built::Object(Box::new(object), record, stats)
 }

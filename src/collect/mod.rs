@@ -6,7 +6,8 @@
 //! evidence model's types. Objects from a file and from the API take the same path through
 //! [`ingest`] (redaction, canonical text, hashing, the evidence record), so a check cannot
 //! tell a live object from its copy in a snapshot. [`kustomize`] renders kustomizations for
-//! the snapshot reader; [`redact`] removes secret-looking values; [`snapshot_manifest`]
+//! the snapshot reader; [`redact`] removes secret-looking values; [`managed`] keeps who wrote each workload's pod
+//! template from its managedFields; [`snapshot_manifest`]
 //! applies a snapshot's `manifest.json`; [`filesystem`] is where the snapshot reader reads
 //! from (the disk, or a Git tree held in memory); [`scope`] decides which files of a
 //! repository the Git collector reads; [`results`] reads the scanner and policy-engine
@@ -19,6 +20,7 @@ pub(crate) mod filesystem;
 pub mod git;
 pub mod ingest;
 pub mod kustomize;
+pub mod managed;
 pub mod redact;
 pub mod results;
 pub mod scope;

@@ -80,6 +80,7 @@ pub(super) fn load_from(
         let locator = path.join("version.json").display().to_string();
         let id = evidence_id(&source_id, &locator);
         inventory.records.push(EvidenceRecord {
+            managers: None,
             id: id.clone(),
             source: source_id.clone(),
             kind: EvidenceKind::File,

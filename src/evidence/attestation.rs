@@ -121,6 +121,7 @@ impl Attested {
             .list
             .iter()
             .map(|a| EvidenceRecord {
+                managers: None,
                 id: a.evidence.clone(),
                 source: id.clone(),
                 kind: EvidenceKind::File,

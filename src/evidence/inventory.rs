@@ -38,6 +38,11 @@ pub struct Inventory {
     /// The trees of each repository left out of scope (test data, `--exclude`, not
     /// deployed), so the report can say what was not read.
     pub excluded: Vec<ExcludedPath>,
+    /// The manifests of repositories at the commits a cluster should run (the ref's tip at
+    /// collection time, or the revisions its Flux and Argo CD objects report), for
+    /// `live-matches-git`. Their objects are not among [`Inventory::objects`]: only that
+    /// check judges them.
+    pub baselines: Vec<crate::evidence::deployers::Baseline>,
 }
 
 /// A tree (the top-most excluded directory, or one file) of a repository that was not read,
@@ -106,6 +111,7 @@ impl Inventory {
         self.history.extend(other.history);
         self.listed.extend(other.listed);
         self.excluded.extend(other.excluded);
+        self.baselines.extend(other.baselines);
         if self.server_version.is_none() {
             self.server_version = other.server_version;
         }
@@ -120,6 +126,7 @@ impl Inventory {
             let locator = format!("source:{}", source.location);
             let bytes = serde_json::to_vec(source).unwrap_or_default();
             self.records.push(EvidenceRecord {
+                managers: None,
                 id: crate::evidence::record::evidence_id(&source.id, &locator),
                 source: source.id.clone(),
                 kind: crate::evidence::record::EvidenceKind::Source,

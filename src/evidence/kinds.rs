@@ -176,6 +176,32 @@ pub const KINDS: &[KindSpec] = &[
     spec(MONITORING, "v1", "prometheuses", "Prometheus", true).discovered(),
     spec(MONITORING, "v1", "alertmanagers", "Alertmanager", true).discovered(),
     spec(MONITORING, "v1", "thanosrulers", "ThanosRuler", true).discovered(),
+    // What GitOps agents report as applied, for `live-matches-git` (see
+    // [`crate::evidence::deployers`]).
+    spec(
+        "kustomize.toolkit.fluxcd.io",
+        "v1",
+        "kustomizations",
+        "Kustomization",
+        true,
+    )
+    .discovered(),
+    spec(
+        "source.toolkit.fluxcd.io",
+        "v1",
+        "gitrepositories",
+        "GitRepository",
+        true,
+    )
+    .discovered(),
+    spec(
+        "argoproj.io",
+        "v1alpha1",
+        "applications",
+        "Application",
+        true,
+    )
+    .discovered(),
 ];
 
 const MONITORING: &str = "monitoring.coreos.com";
@@ -346,6 +372,9 @@ mod tests {
                     "Prometheus",
                     "Alertmanager",
                     "ThanosRuler",
+                    "Kustomization",
+                    "GitRepository",
+                    "Application",
                 ][..],
                 Discovered,
             ),

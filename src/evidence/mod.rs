@@ -16,10 +16,12 @@
 //! - [`finding`]: findings, their status, severity and subject.
 //! - [`period`]: the audit period.
 //! - [`manifest`]: the `manifest.json` format of snapshots and bundles.
+//! - [`deployers`]: Flux and Argo CD objects of a cluster, the desired state read for them.
 //! - [`datafile`]: a data file a run judged by, as provenance lists it.
 
 pub mod attestation;
 pub mod datafile;
+pub mod deployers;
 pub mod file_kinds;
 pub mod finding;
 pub mod history;

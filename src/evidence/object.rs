@@ -29,6 +29,67 @@ pub struct Object {
     /// Id of the source it was read from.
     pub source: String,
     pub origin: Origin,
+    /// For a workload: who wrote its pod template, from `metadata.managedFields` as read
+    /// (kept before the rest of them is dropped). None when the input had no managedFields
+    /// (a manifest, or `kubectl get` output without `--show-managed-fields`).
+    pub managers: Option<Vec<FieldManager>>,
+}
+
+/// One entry of an object's `metadata.managedFields`, as far as evidence needs it: who
+/// (the field manager: `kubectl-set`, `kustomize-controller`), how (`Apply` or `Update`),
+/// when, through which subresource, and which fields of the pod template it owns.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct FieldManager {
+    pub manager: String,
+    /// `Apply` (server-side apply) or `Update` (every other write).
+    pub operation: String,
+    /// When it last wrote (RFC 3339), as the API server recorded it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// The subresource it wrote through (`status`, `scale`), when not the object itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subresource: Option<String>,
+    /// The apiVersion it wrote in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    /// The fields it owns under the pod template (`spec.template`; a Pod's `spec`), readable:
+    /// `spec.template.spec.containers[name=app].image`.
+    pub template_fields: Vec<String>,
+    /// Its `fieldsV1` cut down to the pod template, as compact JSON text (a tenth of the
+    /// memory of parsed values, and it is only read when `collect` writes it back).
+    #[serde(skip)]
+    pub fields_v1: Option<Box<str>>,
+}
+
+impl FieldManager {
+    /// Whether it wrote the object itself rather than a subresource such as `status`.
+    pub fn writes_object(&self) -> bool {
+        self.subresource.as_deref().is_none_or(str::is_empty)
+    }
+
+    /// The entry as `metadata.managedFields` holds it (fieldsV1 cut down to the template).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut entry = serde_json::Map::new();
+        entry.insert("manager".into(), self.manager.clone().into());
+        entry.insert("operation".into(), self.operation.clone().into());
+        if let Some(v) = &self.api_version {
+            entry.insert("apiVersion".into(), v.clone().into());
+        }
+        if let Some(t) = &self.time {
+            entry.insert("time".into(), t.clone().into());
+        }
+        if let Some(s) = &self.subresource {
+            entry.insert("subresource".into(), s.clone().into());
+        }
+        entry.insert("fieldsType".into(), "FieldsV1".into());
+        let fields = self
+            .fields_v1
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or_else(|| serde_json::Value::Object(Default::default()));
+        entry.insert("fieldsV1".into(), fields);
+        serde_json::Value::Object(entry)
+    }
 }
 
 /// Where in the input an object was read.
@@ -434,6 +495,7 @@ mod tests {
             evidence: "ev".into(),
             source: "s".into(),
             origin: Origin::default(),
+            managers: None,
         }
     }
 

@@ -86,6 +86,10 @@ pub struct EvidenceRecord {
     pub time: Option<String>,
     /// A short human description, e.g. `Deployment shop/api`.
     pub describes: String,
+    /// For a workload read from a cluster with `metadata.managedFields`: its field managers
+    /// and the pod-template fields each owns (the rest of managedFields is not kept).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managers: Option<Vec<crate::evidence::object::FieldManager>>,
 }
 
 /// Derives a stable evidence id from the source and locator: the same input gives the same id

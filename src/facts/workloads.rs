@@ -586,6 +586,7 @@ mod tests {
             _ => "apps/v1",
         };
         Object {
+            managers: None,
             api_version: api_version.into(),
             kind: kind.into(),
             meta: ObjectMeta {

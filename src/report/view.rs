@@ -1174,6 +1174,7 @@ mod tests {
         let locator = "a.yaml#0";
         let inventory = Inventory {
             records: vec![EvidenceRecord {
+                managers: None,
                 id: evidence_id("s", locator),
                 source: "s".into(),
                 kind: EvidenceKind::Object,

@@ -25,7 +25,7 @@ seconds=${1:-60}
 }
 shift || true
 all=(snapshot_file snapshot_manifest kustomization ci_files dockerfile shell image_ref audit_log
-    scan_results)
+    audit_kube audit_eks audit_gke audit_aks scan_results)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 
@@ -146,14 +146,21 @@ EOF
 
     # Audit logs: one line of each shape (kube-apiserver, EKS CloudWatch, GKE, AKS).
     local event='{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"a1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods/web-1/exec?command=sh&container=app&stdin=true","verb":"create","user":{"username":"jane@example.com","groups":["system:authenticated"]},"sourceIPs":["10.0.0.7"],"userAgent":"kubectl/v1.33.1","objectRef":{"resource":"pods","namespace":"shop","name":"web-1","subresource":"exec","apiVersion":"v1"},"responseStatus":{"code":101},"requestReceivedTimestamp":"2026-07-14T09:12:03.120000Z","stageTimestamp":"2026-07-14T09:12:03.180000Z"}'
-    printf '%s\n%s\n' "$event" "${event/a1/a2}" | seed audit_log kube-apiserver.log
+    # Each line goes to the detecting target and to its own shape's target.
+    seed2() { # shape-target name < content
+        local content
+        content=$(cat)
+        printf '%s\n' "$content" | seed audit_log "$2"
+        printf '%s\n' "$content" | seed "$1" "$2"
+    }
+    printf '%s\n%s' "$event" "${event/a1/a2}" | seed2 audit_kube kube-apiserver.log
     local quoted=${event//\"/\\\"}
-    printf '{"timestamp":1783415523120,"logStreamName":"kube-apiserver-audit-1","message":"%s"}\n' "$quoted" |
-        seed audit_log eks.json
+    printf '{"timestamp":1783415523120,"logStreamName":"kube-apiserver-audit-1","message":"%s"}' "$quoted" |
+        seed2 audit_eks eks.json
     printf '%s\n' '{"protoPayload":{"serviceName":"k8s.io","methodName":"io.k8s.core.v1.pods.exec.create","resourceName":"core/v1/namespaces/shop/pods/web-1/exec","authenticationInfo":{"principalEmail":"jane@example.com"},"requestMetadata":{"callerIp":"10.0.0.7","callerSuppliedUserAgent":"kubectl/v1.33.1"},"status":{}},"timestamp":"2026-07-14T09:12:03.120Z"}' |
-        seed audit_log gke.json
-    printf '{"time":"2026-07-14T09:12:03.1200000Z","category":"kube-audit","properties":{"log":"%s"}}\n' "$quoted" |
-        seed audit_log aks.json
+        seed2 audit_gke gke.json
+    printf '{"time":"2026-07-14T09:12:03.1200000Z","category":"kube-audit","properties":{"log":"%s"}}' "$quoted" |
+        seed2 audit_aks aks.json
 
     # Scanner and policy results: the samples' files.
     while IFS= read -r f; do

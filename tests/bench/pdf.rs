@@ -42,6 +42,7 @@ fn report() -> Report {
     for w in 0..workloads {
         let locator = format!("bench/namespaces/team-{:02}/deployments.yaml#{w}", w % 40);
         records.push(EvidenceRecord {
+            managers: None,
             id: evidence_id(&source.id, &locator),
             source: source.id.clone(),
             kind: EvidenceKind::Object,

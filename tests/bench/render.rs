@@ -33,6 +33,7 @@ fn synthetic_report() -> Report {
     for i in 0..OBJECTS {
         let locator = format!("bench/pods.json#0/items/{i}");
         inventory.records.push(EvidenceRecord {
+            managers: None,
             id: evidence_id(source, &locator),
             source: source.into(),
             kind: EvidenceKind::Object,

@@ -107,7 +107,7 @@ fn the_test_server_answers_as_the_recorded_api_server_did() {
         .start();
 
     // Built-in lists: same envelope, same items (which omit kind and apiVersion).
-    for (url, recorded) in [(url, pods), (deploy_url, deployments)] {
+    for (url, recorded) in [(url, pods), (deploy_url, deployments.clone())] {
         let (status, served) = get(&server, &url);
         assert_eq!(status, 200, "{url}");
         assert_eq!(served["kind"], recorded["kind"], "{url}");
@@ -123,6 +123,31 @@ fn the_test_server_answers_as_the_recorded_api_server_did() {
         assert_eq!(keys(&served), keys(&recorded), "{url}");
         assert_eq!(served["items"], recorded["items"], "{url}");
     }
+
+    // managedFields the test server makes up for an object given without them have the
+    // entry fields, and the fieldsV1 notation, of the recorded ones.
+    let mut bare = items_with_kind(&deployments, "Deployment", "apps/v1").remove(0);
+    let recorded_entry = bare["metadata"]["managedFields"][0].clone();
+    bare["metadata"]
+        .as_object_mut()
+        .unwrap()
+        .remove("managedFields");
+    let made = crate::support::apiserver::managed_fields(&bare, "apps/v1");
+    let entry_keys = |v: &Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(entry_keys(&made[0]), entry_keys(&recorded_entry));
+    let image = |v: &Value| {
+        v["fieldsV1"]["f:spec"]["f:template"]["f:spec"]["f:containers"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, c)| (k.clone(), c.get("f:image").is_some(), c.get(".").is_some()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(image(&made[0]), image(&recorded_entry));
 
     // A CRD-backed list: items keep kind and apiVersion; `continue` is present and empty.
     let (_, list_url, _, recorded_list) = crd

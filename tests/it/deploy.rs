@@ -318,3 +318,100 @@ fn the_network_policy_takes_no_traffic_and_sends_only_dns_and_api_server_traffic
         }
     }
 }
+
+/// Every key of every YAML document under `dir`, with the file it is in.
+fn keys_in(dir: &Path, out: &mut Vec<(String, String)>) {
+    fn walk(v: &serde_json::Value, file: &str, out: &mut Vec<(String, String)>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, child) in m {
+                    out.push((file.to_string(), k.clone()));
+                    walk(child, file, out);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, file, out)),
+            _ => {}
+        }
+    }
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            keys_in(&path, out);
+        } else if path.extension().is_some_and(|e| e == "yaml") {
+            let text = fs::read_to_string(&path).unwrap();
+            for doc in text.split("\n---") {
+                let value: serde_json::Value = serde_saphyr::from_str(doc).unwrap();
+                walk(&value, &path.display().to_string(), out);
+            }
+        }
+    }
+}
+
+#[test]
+fn no_manifest_mounts_a_host_path() {
+    let mut keys = Vec::new();
+    keys_in(&deploy(""), &mut keys);
+    assert!(keys.len() > 100, "{} keys", keys.len());
+    let host: Vec<_> = keys.iter().filter(|(_, k)| k == "hostPath").collect();
+    assert!(host.is_empty(), "{host:?}");
+}
+
+#[test]
+fn the_example_overlay_reads_audit_logs_read_only_from_the_shippers_volume() {
+    let Some(rendered) = support::kustomize::render(&deploy("overlays/example")) else {
+        return;
+    };
+    let docs: Vec<serde_json::Value> = rendered
+        .split("\n---\n")
+        .map(|d| serde_saphyr::from_str(d).unwrap())
+        .collect();
+    let cronjob = docs.iter().find(|d| d["kind"] == "CronJob").unwrap();
+    let pod = &cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+    let volume = pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "audit-logs")
+        .expect("an audit-logs volume");
+    let claim = volume["persistentVolumeClaim"]["claimName"]
+        .as_str()
+        .unwrap();
+    assert_eq!(volume["persistentVolumeClaim"]["readOnly"], true);
+    let pvc = docs
+        .iter()
+        .find(|d| d["kind"] == "PersistentVolumeClaim" && d["metadata"]["name"] == claim)
+        .expect("the claim is part of the overlay");
+    // The shipper writes while the job reads.
+    assert_eq!(
+        pvc["spec"]["accessModes"],
+        serde_json::json!(["ReadWriteMany"])
+    );
+    let container = &pod["containers"][0];
+    let mount = container["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "audit-logs")
+        .expect("the evidencer container mounts it");
+    assert_eq!(mount["readOnly"], true);
+    let path = mount["mountPath"].as_str().unwrap();
+    let args: Vec<&str> = container["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(
+        args.contains(&format!("--audit-log={path}").as_str()),
+        "{args:?}"
+    );
+    // Only the evidencer container sees the logs.
+    for init in pod["initContainers"].as_array().into_iter().flatten() {
+        let mounts = init["volumeMounts"].as_array().cloned().unwrap_or_default();
+        assert!(
+            mounts.iter().all(|m| m["name"] != "audit-logs"),
+            "{}",
+            init["name"]
+        );
+    }
+}

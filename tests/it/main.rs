@@ -18,6 +18,7 @@ mod cli;
 mod cluster_checks;
 mod cluster_live;
 mod deploy;
+mod drift;
 mod exceptions;
 mod git_history;
 mod history_encodings;

@@ -42,6 +42,7 @@ fn record(
     n: u8,
 ) -> EvidenceRecord {
     EvidenceRecord {
+        managers: None,
         id: evidence_id(source, locator),
         source: source.into(),
         kind,
@@ -330,6 +331,7 @@ pub fn golden_report() -> Report {
             reason: ExclusionReason::DefaultExclude,
             rule: Some("**/testdata/**".into()),
         }],
+        baselines: Vec::new(),
     };
 
     let hostile = Subject {

@@ -461,6 +461,12 @@ impl Builder {
         if meta.get("resourceVersion").is_none() {
             meta["resourceVersion"] = json!("1000");
         }
+        // Every object a real API server serves has managedFields: the client that created
+        // it owns what it set, and a controller that writes status owns that.
+        if value["metadata"].get("managedFields").is_none() {
+            let entries = managed_fields(&value, &api_version);
+            value["metadata"]["managedFields"] = entries;
+        }
         if !resource.crd {
             let map = value.as_object_mut().unwrap();
             map.remove("kind");
@@ -478,6 +484,32 @@ impl Builder {
                 item: Bytes::from(serde_json::to_vec(&value).unwrap()),
             },
         );
+    }
+
+    /// Adds the GitOps agents' CRDs: Flux Kustomizations and GitRepositories, Argo CD
+    /// Applications.
+    pub fn gitops(self) -> Self {
+        self.crd(
+            "kustomize.toolkit.fluxcd.io",
+            "v1",
+            "kustomizations",
+            "Kustomization",
+            true,
+        )
+        .crd(
+            "source.toolkit.fluxcd.io",
+            "v1",
+            "gitrepositories",
+            "GitRepository",
+            true,
+        )
+        .crd(
+            "argoproj.io",
+            "v1alpha1",
+            "applications",
+            "Application",
+            true,
+        )
     }
 
     /// Adds the objects of a file: JSON (an object, a List such as `kubectl get -o json`
@@ -1166,4 +1198,121 @@ fn list(
     }
     body.extend_from_slice(b"]}");
     json_response(200, body)
+}
+
+/// The managedFields a real API server gives an object created without any stated: the
+/// creating client (`kubectl-client-side-apply`, or `kube-controller-manager` for an object
+/// with a controlling owner) owns every field it set, in `FieldsV1`, at its creation time;
+/// a controller owns `status` through the status subresource. Shaped as a v1.36 server
+/// returns them (recorded replays: `Update`, `apiVersion`, `fieldsType`, `.` for a field
+/// owned as a whole, `k:{...}` for list items keyed by name or port).
+pub fn managed_fields(object: &Value, api_version: &str) -> Value {
+    let time = object["metadata"]["creationTimestamp"]
+        .as_str()
+        .unwrap_or("2026-06-15T04:14:45Z");
+    let owned = object["metadata"]["ownerReferences"]
+        .as_array()
+        .is_some_and(|refs| refs.iter().any(|r| r["controller"] == true));
+    let manager = if owned {
+        "kube-controller-manager"
+    } else {
+        "kubectl-client-side-apply"
+    };
+    let mut fields = serde_json::Map::new();
+    if let Some(map) = object.as_object() {
+        for (k, v) in map {
+            match k.as_str() {
+                "apiVersion" | "kind" | "status" => {}
+                "metadata" => {
+                    let mut meta = serde_json::Map::new();
+                    for (mk, mv) in v.as_object().into_iter().flatten() {
+                        if !matches!(
+                            mk.as_str(),
+                            "name"
+                                | "namespace"
+                                | "uid"
+                                | "resourceVersion"
+                                | "generation"
+                                | "creationTimestamp"
+                                | "managedFields"
+                        ) {
+                            meta.insert(format!("f:{mk}"), fields_v1(mk, mv));
+                        }
+                    }
+                    if !meta.is_empty() {
+                        fields.insert("f:metadata".into(), Value::Object(meta));
+                    }
+                }
+                _ => {
+                    fields.insert(format!("f:{k}"), fields_v1(k, v));
+                }
+            }
+        }
+    }
+    let mut entries = vec![json!({
+        "manager": manager, "operation": "Update", "apiVersion": api_version, "time": time,
+        "fieldsType": "FieldsV1", "fieldsV1": Value::Object(fields),
+    })];
+    if let Some(status) = object.get("status").filter(|s| s.is_object()) {
+        entries.push(json!({
+            "manager": if object["kind"] == "Pod" { "kubelet" } else { "kube-controller-manager" },
+            "operation": "Update", "apiVersion": api_version, "time": time,
+            "fieldsType": "FieldsV1", "fieldsV1": {"f:status": fields_v1("status", status)},
+            "subresource": "status",
+        }));
+    }
+    Value::Array(entries)
+}
+
+/// One field's `fieldsV1` entry: a mapping's members (with `.` when the field is owned as a
+/// whole, as an optional struct is), a list of named or port-keyed items by key, anything
+/// else as a leaf.
+fn fields_v1(name: &str, value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut out = serde_json::Map::new();
+            if !matches!(
+                name,
+                "metadata" | "spec" | "template" | "strategy" | "jobTemplate" | "status"
+            ) {
+                out.insert(".".into(), json!({}));
+            }
+            for (k, v) in map {
+                out.insert(format!("f:{k}"), fields_v1(k, v));
+            }
+            Value::Object(out)
+        }
+        Value::Array(items)
+            if items
+                .iter()
+                .all(|i| i.get("name").is_some() || i.get("containerPort").is_some())
+                && !items.is_empty() =>
+        {
+            let mut out = serde_json::Map::new();
+            // A list the type requires (containers) is not owned as a whole; an optional
+            // one (ports, env) is.
+            if name != "containers" {
+                out.insert(".".into(), json!({}));
+            }
+            for item in items {
+                let key = match item.get("name") {
+                    Some(n) => json!({"name": n}),
+                    None => {
+                        json!({"containerPort": item["containerPort"], "protocol": item.get("protocol").cloned().unwrap_or(json!("TCP"))})
+                    }
+                };
+                let mut member = match fields_v1("item", item) {
+                    Value::Object(m) => m,
+                    _ => serde_json::Map::new(),
+                };
+                member.insert(".".into(), json!({}));
+                out.insert(
+                    format!("k:{}", serde_json::to_string(&key).unwrap()),
+                    Value::Object(member),
+                );
+            }
+            Value::Object(out)
+        }
+        _ => json!({}),
+    }
 }

@@ -102,6 +102,23 @@ impl Window {
     pub fn missing_days(&self) -> &[NaiveDate] {
         &self.gaps.missing_days
     }
+
+    /// The holes that touch no missing day: silences over the threshold inside days that
+    /// have events (or overnight between two such days), which the missing days do not
+    /// already name.
+    pub fn inner_holes(&self) -> Vec<&crate::collect::audit::Hole> {
+        self.gaps
+            .holes
+            .iter()
+            .filter(|h| {
+                !self
+                    .gaps
+                    .missing_days
+                    .iter()
+                    .any(|d| (h.start.date_naive()..=h.end.date_naive()).contains(d))
+            })
+            .collect()
+    }
 }
 
 /// The `not_assessed` finding of a run without `--audit-log`. Its subject is the audit log

@@ -6,6 +6,7 @@
 //! - [`audit`]: the checks of the API audit logs.
 //! - [`ci`]: the checks over repositories' pipelines, scripts and runbooks.
 //! - [`dockerfile`]: the Dockerfile checks.
+//! - [`gitops`]: the Git-to-live checks (`no-manual-edits`, `live-matches-git`).
 //! - [`nodes`]: the node checks.
 //! - [`running`]: the checks of running pods.
 //! - [`versions`]: the end-of-life judgement of the version checks.
@@ -14,6 +15,7 @@ pub mod admission;
 pub mod audit;
 pub mod ci;
 pub mod dockerfile;
+pub mod gitops;
 pub mod nodes;
 pub mod running;
 pub mod versions;

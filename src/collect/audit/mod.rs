@@ -182,6 +182,7 @@ impl AuditEvent {
             _ => "-".to_string(),
         };
         EvidenceRecord {
+            managers: None,
             id: evidence_id(&source, &locator),
             describes: format!(
                 "audit event {} {target} by {}",
@@ -287,6 +288,7 @@ impl AuditLog {
             for file in &files {
                 let Some(sha256) = &file.sha256 else { continue };
                 inventory.records.push(EvidenceRecord {
+                    managers: None,
                     id: evidence_id(&source, &file.file),
                     source: source.clone(),
                     kind: EvidenceKind::File,
@@ -358,7 +360,24 @@ pub fn read(inputs: &[String], options: &ReadOptions) -> AuditLog {
 /// Reads one file's bytes as if from a file named `name` given as `--audit-log name`: for
 /// tests and fuzzing.
 pub fn read_bytes(name: &str, bytes: &[u8], options: &ReadOptions) -> AuditLog {
+    read_bytes_with(name, bytes, options, None)
+}
+
+/// [`read_bytes`], the file taken to be of `shape` instead of told from its first lines: the
+/// entry point of one shape's reader, for its fuzz target (a record of another shape is
+/// still read as that shape, as in a file that mixes two).
+pub fn read_bytes_as(name: &str, bytes: &[u8], options: &ReadOptions, shape: Shape) -> AuditLog {
+    read_bytes_with(name, bytes, options, Some(shape))
+}
+
+fn read_bytes_with(
+    name: &str,
+    bytes: &[u8],
+    options: &ReadOptions,
+    shape: Option<Shape>,
+) -> AuditLog {
     let mut reader = Reader::new(options);
+    reader.assumed = shape;
     let bytes = bytes.to_vec();
     reader.read_file(name, name, &mut || {
         lines::from_reader(std::io::Cursor::new(bytes.clone()))
@@ -591,6 +610,8 @@ impl FileState {
 
 struct Reader<'o> {
     options: &'o ReadOptions,
+    /// The shape every file is taken to be, instead of the one detected (fuzzing).
+    assumed: Option<Shape>,
     collected: Collected,
     log: AuditLog,
 }
@@ -599,6 +620,7 @@ impl<'o> Reader<'o> {
     fn new(options: &'o ReadOptions) -> Self {
         Self {
             options,
+            assumed: None,
             collected: Collected {
                 events: Vec::new(),
                 by_id: HashMap::new(),
@@ -669,6 +691,7 @@ impl<'o> Reader<'o> {
             collected: &mut self.collected,
             max_line: self.options.max_line_bytes,
             undetected: Vec::new(),
+            assumed: self.assumed,
         };
         let mut opened = match ctx.read_lines(opened) {
             Next::Done(opened) => Some(opened),
@@ -807,6 +830,8 @@ struct FileCtx<'c> {
     max_line: usize,
     /// Lines read before the file's shape was known, that were of none: line and why.
     undetected: Vec<(String, RecordError)>,
+    /// The shape taken instead of the one detected (see [`read_bytes_as`]).
+    assumed: Option<Shape>,
 }
 
 impl FileCtx<'_> {
@@ -886,7 +911,7 @@ impl FileCtx<'_> {
         let text = text.trim();
         let shape = match self.summary.shape {
             Some(shape) => shape,
-            None => match detect(text) {
+            None => match self.assumed.or_else(|| detect(text)) {
                 Some(shape) => {
                     self.summary.shape = Some(shape);
                     self.finish_detection();

@@ -978,3 +978,61 @@ fn random_mutations_of_every_shape_never_panic() {
         }
     }
 }
+
+#[test]
+fn a_hole_inside_a_day_between_two_files_is_named_with_both_files() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every 10 minutes from 00:00 to 08:50 in one file, from 14:00 to 23:50 in the next:
+    // the day has events, but nothing accounts for 08:50 to 14:00.
+    let span = |from: u32, to: u32| {
+        let events: Vec<Value> = (from * 6..to * 6)
+            .map(|i| {
+                let t = format!("2026-07-01T{:02}:{:02}:00Z", i / 6, (i % 6) * 10);
+                event(&format!("e{i}"), &t, json!({}))
+            })
+            .collect();
+        lines(&events)
+    };
+    std::fs::write(dir.path().join("audit-1.log"), span(0, 9)).unwrap();
+    std::fs::write(dir.path().join("audit-2.log"), span(14, 24)).unwrap();
+    let log = read(&[dir.path().display().to_string()], &ReadOptions::default());
+    assert!(log.problems.is_empty(), "{:?}", messages(&log));
+    let start = crate::base::timefmt::parse_instant("2026-07-01", false).unwrap();
+    let end = crate::base::timefmt::parse_instant("2026-07-01T23:59:59Z", true).unwrap();
+    let gaps = log.coverage.gaps(start, end);
+    assert!(gaps.missing_days.is_empty(), "{gaps:?}");
+    assert_eq!(gaps.holes.len(), 1, "{gaps:?}");
+    let hole = &gaps.holes[0];
+    assert_eq!(
+        crate::base::timefmt::rfc3339(hole.start),
+        "2026-07-01T08:50:00Z"
+    );
+    assert_eq!(
+        crate::base::timefmt::rfc3339(hole.end),
+        "2026-07-01T14:00:00Z"
+    );
+    assert!(hole.after.as_deref().unwrap().ends_with("audit-1.log"));
+    assert!(hole.before.as_deref().unwrap().ends_with("audit-2.log"));
+}
+
+#[test]
+fn a_file_read_as_one_shape_still_reads_a_line_of_another() {
+    // The fuzz targets read every file as one shape: a kube-apiserver event in a file
+    // taken to be AKS is read as what it is, and a line of no shape is a problem.
+    let line = event(
+        "a1",
+        "2026-07-01T10:00:00Z",
+        json!({"objectRef": {"resource": "pods", "namespace": "shop", "name": "api-1", "subresource": "exec"}, "verb": "create", "requestURI": "/api/v1/namespaces/shop/pods/api-1/exec?command=sh"}),
+    );
+    let text = lines(&[line]) + "not json\n";
+    let log = super::read_bytes_as(
+        "audit.log",
+        text.as_bytes(),
+        &ReadOptions::default(),
+        Shape::Aks,
+    );
+    assert_eq!(log.files[0].shape, Some(Shape::Aks));
+    assert_eq!(log.files[0].events, 1);
+    assert_eq!(log.problems.len(), 1, "{:?}", messages(&log));
+    assert!(log.problems[0].location.ends_with("audit.log:2"));
+}

@@ -1040,6 +1040,7 @@ impl Collected<Objects> {
         let locator = "/version".to_string();
         let id = evidence_id(&self.source_id, &locator);
         inventory.records.push(EvidenceRecord {
+            managers: None,
             id: id.clone(),
             source: self.source_id.clone(),
             kind: EvidenceKind::Object,

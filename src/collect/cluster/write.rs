@@ -68,8 +68,11 @@ impl Gather for Items {
                 if self.count > 0 {
                     self.json.extend_from_slice(b",\n");
                 }
-                // The canonical form the object's evidence hash was computed over.
-                self.json.extend_from_slice(object.json.as_bytes());
+                // The canonical form the object's evidence hash was computed over, with a
+                // workload's field managers written back as managedFields (read again, they
+                // are set aside before hashing, so the hash is the same).
+                let line = crate::collect::managed::with_managed_fields(&object);
+                self.json.extend_from_slice(line.as_bytes());
                 self.count += 1;
                 self.redaction.merge(stats);
             }

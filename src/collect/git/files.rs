@@ -213,6 +213,7 @@ fn add(
         v.path.clone()
     };
     inventory.records.push(EvidenceRecord {
+        managers: None,
         id: id.clone(),
         source: ctx.source_id.clone(),
         kind: EvidenceKind::File,

@@ -318,6 +318,102 @@ pub fn load(path: &Path, options: &GitOptions) -> Result<Inventory, GitError> {
     Ok(inventory)
 }
 
+/// The manifests of the repository at `requested` (see
+/// [`Baseline::requested`](crate::evidence::deployers::Baseline)): a commit id, or
+/// `@<RFC 3339>` for the last commit of the ref at or before that time along first parents
+/// (the commit a cluster collected then should run). Read by the same loader as the period
+/// end's manifests, in the same scope; the inventory holds their evidence records and the
+/// baseline, with why it could not be read when it could not.
+pub fn baseline(path: &Path, options: &GitOptions, requested: &str) -> Inventory {
+    let location = path.display().to_string();
+    let source_id = format!("repo:{location}");
+    let mut inventory = Inventory::default();
+    let mut out = crate::evidence::deployers::Baseline {
+        repo: source_id.clone(),
+        requested: requested.to_string(),
+        ..Default::default()
+    };
+    match baseline_commit(path, options, requested) {
+        Err(why) => out.error = Some(why),
+        Ok((objects, end)) => {
+            out.commit = Some(end.id.to_string());
+            out.committed_at = Some(rfc3339(end.time));
+            let ctx = Ctx {
+                repo_path: objects.repo().path().to_path_buf(),
+                loose: Arc::new(Loose::of(objects.repo())),
+                source_id,
+                name: repo_name(path),
+                options: options.clone(),
+                problems: Vec::new(),
+                progress: Progress::new(false),
+            };
+            let keep = |p: &str| is_wanted(p) && ctx.options.scope.decide(p).is_none();
+            match tree::list(&objects, end.tree, &keep) {
+                Ok(d) => {
+                    let mut read = Inventory::default();
+                    manifests::load(&ctx, &end, &d.changes, &d.links, &mut read);
+                    inventory.records = read.records;
+                    out.objects = read.objects;
+                }
+                Err(e) => out.error = Some(format!("cannot read its tree: {}", e.message())),
+            }
+        }
+    }
+    inventory.baselines.push(out);
+    inventory
+}
+
+/// The commit a baseline asks for, or why it cannot be read.
+fn baseline_commit(
+    path: &Path,
+    options: &GitOptions,
+    requested: &str,
+) -> Result<(Objects, CommitInfo), String> {
+    let location = path.display().to_string();
+    let repo = Repository::open(path).map_err(|e| e.message().to_string())?;
+    let loose = Arc::new(Loose::of(&repo));
+    let objects = Objects::new(repo, loose);
+    let id = match requested.strip_prefix('@') {
+        Some(time) => {
+            let at = DateTime::parse_from_rfc3339(time)
+                .map_err(|e| format!("`{time}` is not an RFC 3339 time: {e}"))?
+                .timestamp();
+            let mut id =
+                resolve(&objects, &location, &options.reference).map_err(|e| e.to_string())?;
+            loop {
+                objects.check(id).map_err(|e| e.message().to_string())?;
+                let commit = objects.commit(id).map_err(|e| e.message().to_string())?;
+                if commit.committer().when().seconds() <= at {
+                    break id;
+                }
+                id = commit.parent_id(0).map_err(|_| {
+                    format!("`{}` has no commit at or before {time}", options.reference)
+                })?;
+            }
+        }
+        None => {
+            let id = Oid::from_str(requested)
+                .map_err(|_| format!("`{requested}` is not a commit id"))?;
+            objects.check(id).map_err(|_| {
+                format!("commit {requested} is not in the repository (fetch it, or clone the branch it is on)")
+            })?;
+            id
+        }
+    };
+    let commit = objects.commit(id).map_err(|_| {
+        format!("commit {id} is not in the repository (fetch it, or clone the branch it is on)")
+    })?;
+    let info = CommitInfo {
+        id,
+        time: DateTime::from_timestamp(commit.committer().when().seconds(), 0).unwrap_or_default(),
+        author: commit.author().name().unwrap_or("").to_string(),
+        parents: commit.parent_ids().collect(),
+        tree: commit.tree_id(),
+    };
+    drop(commit);
+    Ok((objects, info))
+}
+
 /// What the collector of one repository carries from step to step.
 pub(super) struct Ctx {
     repo_path: std::path::PathBuf,

@@ -624,6 +624,7 @@ impl ResultRecord {
     /// with the scan time as its time.
     pub fn evidence_record(&self, source: &str) -> EvidenceRecord {
         EvidenceRecord {
+            managers: None,
             id: self.evidence_id(source),
             source: source.to_string(),
             kind: EvidenceKind::File,

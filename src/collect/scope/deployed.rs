@@ -291,6 +291,7 @@ mod tests {
 
     fn object(api: &str, kind: &str, path: &str, via: Option<&str>, spec: &str) -> Object {
         Object {
+            managers: None,
             api_version: api.into(),
             kind: kind.into(),
             meta: ObjectMeta::default(),
