@@ -1,4 +1,4 @@
-//! The command line: `report`, `collect`, `verify`, `checks`, `explain`, `controls`, `rules`,
+//! The command line: `report`, `collect`, `fleet`, `verify`, `checks`, `explain`, `controls`, `rules`,
 //! `schema`.
 //!
 //! Parses arguments with clap, merges them over the config file (see [`crate::app::config`]) and
@@ -71,10 +71,35 @@ pub enum Command {
     Rules,
     /// Print the JSON Schema (draft 2020-12) of report.json.
     Schema,
+    /// Combine archived runs of several clusters (each a report.json, or a directory holding
+    /// one) into one fleet report, without collecting anything again.
+    Fleet(FleetArgs),
     /// Check an evidence bundle (directory or .tar.gz): every file against the manifest,
     /// the evidence against its records, and the signature. Exit 0 intact, 1 not intact,
     /// 2 unreadable.
     Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// The clusters' reports: a report.json, or a directory holding one (an --archive period
+    /// folder, a bundle directory); `NAME=PATH` names the cluster of a report whose sources
+    /// name none. At least two, all of one period.
+    #[arg(value_name = "[NAME=]REPORT", required = true, num_args = 2..)]
+    pub inputs: Vec<String>,
+
+    /// Directory to write the fleet's reports into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Output formats, comma-separated [default: md,html,json,pdf,csv].
+    #[arg(long = "format", value_enum, value_delimiter = ',', value_name = "FORMATS")]
+    pub formats: Vec<crate::app::config::Format>,
+
+    /// Read `org`, `templates`, `max-findings` and `max-file-size` from FILE instead of
+    /// ./evidencer.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -95,6 +95,8 @@ pub enum AppError {
     Cluster(#[from] ClusterError),
     #[error(transparent)]
     Fleet(#[from] fleet::FleetError),
+    #[error(transparent)]
+    FleetInput(#[from] crate::app::fleet::FleetInputError),
     #[error(
         "{input} names no cluster, and the run has several ({clusters}): give the snapshot \
          as NAME=PATH, or the live cluster's --context (nothing was assessed)"
@@ -158,7 +160,7 @@ pub struct Outcome {
 }
 
 /// Defaults, then the config file, then the flags.
-fn settings(
+pub(crate) fn settings(
     config_file: Option<&std::path::Path>,
     flags: config::ConfigFile,
 ) -> Result<Settings, AppError> {
@@ -1007,14 +1009,14 @@ fn report_problems(inventory: &Inventory) {
 
 /// The reports of a run as written: `report.json` (always rendered: every other output
 /// cites its hash, the report id) and each format asked for, in the order asked for.
-struct Rendered {
+pub(crate) struct Rendered {
     json: Vec<u8>,
     files: Vec<(Format, Vec<u8>)>,
 }
 
 /// Renders every format asked for, writing nothing: a failure here (a template error, a
 /// limit) leaves the output directory untouched.
-fn render_reports(
+pub(crate) fn render_reports(
     settings: &Settings,
     report: &Report,
     templates: Option<&Templates>,
@@ -1080,7 +1082,7 @@ fn render_reports(
 /// file: the folder is renamed into place whole. Into an output directory, staged: the
 /// returned set is moved in by [`Staged::commit`], after the bundle is written, so a run
 /// that fails leaves the earlier reports as they were.
-fn write_reports(
+pub(crate) fn write_reports(
     out: &Path,
     rendered: &Rendered,
     archive: bool,

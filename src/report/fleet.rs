@@ -273,10 +273,11 @@ pub fn combine(runs: Vec<ClusterRun>) -> Result<Report, FleetError> {
     let inputs = Inputs {
         coverage: coverage(&runs),
         server_version: {
+            // As report.json shows them (the evidence each cites is not part of that).
             let versions: Vec<_> = runs.iter().map(|r| &r.report.inputs.server_version).collect();
             versions
                 .iter()
-                .all(|v| *v == versions[0])
+                .all(|v| json_key(v) == json_key(&versions[0]))
                 .then(|| versions[0].clone())
                 .flatten()
         },
