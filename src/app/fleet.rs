@@ -76,6 +76,11 @@ pub enum FleetInputError {
     )]
     Unnamed { input: String },
     #[error(
+        "{input}: it is a fleet report itself: combine the clusters' own reports (nothing was \
+         written)"
+    )]
+    IsFleet { input: String },
+    #[error(
         "--out {}: it is the folder of the input {input}; write the fleet's reports elsewhere \
          (nothing was written)",
         .out.display()
@@ -200,6 +205,9 @@ fn read_input(arg: &str, limit: u64) -> Result<ClusterRun, FleetInputError> {
                 actual: id,
             });
         }
+    }
+    if !report.clusters.is_empty() {
+        return Err(FleetInputError::IsFleet { input });
     }
     let context = fleet::cluster_of(&report);
     let name = match (name, &context) {

@@ -69,10 +69,10 @@ pub enum FleetError {
         missing: String,
     },
     #[error(
-        "two inputs are the cluster {0}: give each cluster once (name one with NAME=PATH when \
-         two clusters share a name)"
+        "two inputs are the cluster {name} for {period}: give each cluster once per period \
+         (name one with NAME=PATH when two clusters share a name)"
     )]
-    SameCluster(String),
+    SameCluster { name: String, period: String },
     #[error(
         "clusters {first} and {second} cover different periods ({first_period} and \
          {second_period}): combine the runs of one period"
@@ -336,14 +336,8 @@ fn check_runs(runs: &[ClusterRun]) -> Result<(), FleetError> {
     if runs.len() < 2 {
         return Err(FleetError::TooFew(runs.len()));
     }
-    let mut names = HashSet::new();
-    for r in runs {
-        if !names.insert(r.name.as_str()) {
-            return Err(FleetError::SameCluster(r.name.clone()));
-        }
-        if !r.report.clusters.is_empty() {
-            return Err(FleetError::Nested(r.name.clone()));
-        }
+    if let Some(r) = runs.iter().find(|r| !r.report.clusters.is_empty()) {
+        return Err(FleetError::Nested(r.name.clone()));
     }
     let first = &runs[0];
     let period = |r: &Report| match r.period_kind {
@@ -377,6 +371,15 @@ fn check_runs(runs: &[ClusterRun]) -> Result<(), FleetError> {
                 first: first.clone(),
                 second: second.clone(),
                 missing,
+            });
+        }
+    }
+    let mut names = HashSet::new();
+    for r in runs {
+        if !names.insert(r.name.as_str()) {
+            return Err(FleetError::SameCluster {
+                name: r.name.clone(),
+                period: period(&r.report),
             });
         }
     }

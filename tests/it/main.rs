@@ -19,6 +19,7 @@ mod cluster_checks;
 mod cluster_live;
 mod deploy;
 mod exceptions;
+mod fleet;
 mod git_history;
 mod history_encodings;
 mod history_renames;
