@@ -88,9 +88,22 @@ pub struct FleetArgs {
     #[arg(value_name = "[NAME=]REPORT", required = true, num_args = 2..)]
     pub inputs: Vec<String>,
 
-    /// Directory to write the fleet's reports into (created if missing).
+    /// Directory to write the fleet's reports into (created if missing). With --period, the
+    /// reports go to DIR/<period label>/.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+
+    /// Each input is an --archive directory: read its run of this period (e.g.
+    /// previous-quarter, 2026-Q3), INPUT/<period label>/report.json, and write to
+    /// --out/<period label>/. For a scheduled combining step, which cannot name the
+    /// folder itself.
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Option<String>,
+
+    /// The date (YYYY-MM-DD) or RFC 3339 time a relative --period is counted from
+    /// [default: now].
+    #[arg(long, value_name = "DATE", requires = "period")]
+    pub as_of: Option<String>,
 
     /// Output formats, comma-separated [default: md,html,json,pdf,csv].
     #[arg(long = "format", value_enum, value_delimiter = ',', value_name = "FORMATS")]

@@ -76,6 +76,14 @@ pub enum FleetInputError {
     )]
     Unnamed { input: String },
     #[error(
+        "{input}: its report is of {found}, not of --period {wanted} (nothing was written)"
+    )]
+    OtherPeriod {
+        input: String,
+        found: String,
+        wanted: String,
+    },
+    #[error(
         "{input}: it is a fleet report itself: combine the clusters' own reports (nothing was \
          written)"
     )]
@@ -240,11 +248,50 @@ pub fn run(args: &FleetArgs) -> Result<(), AppError> {
     } else {
         args.formats.clone()
     });
-    let settings = settings(args.config.as_deref(), layer)?;
+    let mut settings = settings(args.config.as_deref(), layer)?;
     let limit = settings.max_file_size;
-    let mut runs = Vec::with_capacity(args.inputs.len());
-    for arg in &args.inputs {
+    // With --period, each input is an archive and its period's folder is read.
+    let label = match &args.period {
+        Some(spec) => {
+            let as_of = match &args.as_of {
+                Some(s) => crate::base::timefmt::parse_as_of(s)?,
+                None => chrono::Utc::now(),
+            };
+            let label = crate::evidence::period::parse(spec, as_of)?.label;
+            settings.out = settings.out.join(&label);
+            Some(label)
+        }
+        None => None,
+    };
+    let inputs: Vec<String> = args
+        .inputs
+        .iter()
+        .map(|arg| match &label {
+            Some(label) => {
+                let (name, path) = split_name(arg);
+                let path = Path::new(path).join(label).display().to_string();
+                match name {
+                    Some(name) => format!("{name}={path}"),
+                    None => path,
+                }
+            }
+            None => arg.clone(),
+        })
+        .collect();
+    let mut runs = Vec::with_capacity(inputs.len());
+    for arg in &inputs {
         let run = read_input(arg, limit)?;
+        if let Some(wanted) = &label
+            && (run.report.period_kind != crate::report::PeriodKind::Period
+                || &run.report.stated_period.label != wanted)
+        {
+            return Err(FleetInputError::OtherPeriod {
+                input: arg.clone(),
+                found: run.report.stated_period.label.clone(),
+                wanted: wanted.clone(),
+            }
+            .into());
+        }
         let (_, path) = split_name(arg);
         let folder = report_path(arg, Path::new(path))?
             .parent()

@@ -466,6 +466,21 @@ fn fleet_over_archived_runs_gives_the_verdicts_of_the_live_run() {
         id(&eu_dir.join("report.json"))
     );
 
+    // A scheduled combining step names the archives and the period, not the folders.
+    evidencer(home.path())
+        .args(["fleet", "archive-eu", "archive-us", "--period", "previous-quarter"])
+        .args(["--as-of", "2026-10-01", "--format", "json", "--out", "fleet-archive"])
+        .assert()
+        .success();
+    let archived = read_json(&home.path().join("fleet-archive/2026-Q3/report.json"));
+    assert_eq!(archived["findings"], combined["findings"]);
+    evidencer(home.path())
+        .args(["fleet", "archive-eu", "archive-us", "--period", "2026-Q2"])
+        .args(["--format", "json", "--out", "fleet-archive"])
+        .assert()
+        .code(2);
+    assert!(!home.path().join("fleet-archive/2026-Q2").exists());
+
     // The same inputs give the same bytes.
     let again = home.path().join("fleet-again");
     evidencer(home.path())
