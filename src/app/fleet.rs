@@ -71,6 +71,16 @@ pub enum FleetInputError {
         actual: String,
     },
     #[error(
+        "{input}: the bundle {} beside the report cannot be read ({reason}); move it away \
+         or replace it with the run's own (nothing was written)",
+        .bundle.display()
+    )]
+    Bundle {
+        input: String,
+        bundle: PathBuf,
+        reason: String,
+    },
+    #[error(
         "{input}: the report's sources name no cluster (a snapshot read without a manifest, \
          or several clusters): give it as NAME=PATH (nothing was written)"
     )]
@@ -128,12 +138,17 @@ fn report_path(input: &str, path: &Path) -> Result<PathBuf, FleetInputError> {
 }
 
 /// The bundle manifests that speak for a report.json: a `manifest.json` beside it, the
-/// bundle's own when it is a bundle's `reports/report.json`, and those of bundle
-/// directories in its folder (a bundle filed with an archived period). Manifests that are
-/// not a bundle's (a snapshot's) are not about the report and are left alone.
-fn bundle_manifests(report: &Path, limit: u64) -> Vec<(PathBuf, BundleInfo)> {
+/// bundle's own when it is a bundle's `reports/report.json`, and those of the bundles filed
+/// in its folder (an archived period's `evidence.tar.gz` or bundle directory; a `.tar.gz`
+/// is unpacked into a temporary directory to read its manifest). Manifests that are not a
+/// bundle's (a snapshot's) are not about the report and are left alone.
+fn bundle_manifests(
+    input: &str,
+    report: &Path,
+    limit: u64,
+) -> Result<Vec<(PathBuf, BundleInfo)>, FleetInputError> {
     let Some(dir) = report.parent() else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let dir = if dir.as_os_str().is_empty() {
         Path::new(".")
@@ -146,26 +161,48 @@ fn bundle_manifests(report: &Path, limit: u64) -> Vec<(PathBuf, BundleInfo)> {
     {
         candidates.push(root.join(manifest::FILE_NAME));
     }
+    let mut archives = Vec::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
-        let mut subdirs: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_dir())
-            .map(|p| p.join(manifest::FILE_NAME))
-            .collect();
-        subdirs.sort();
-        candidates.extend(subdirs);
+        let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+        paths.sort();
+        for p in paths {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+            if p.is_dir() {
+                candidates.push(p.join(manifest::FILE_NAME));
+            } else if name.is_some_and(|n| n.ends_with(".tar.gz") || n.ends_with(".tgz")) {
+                archives.push(p);
+            }
+        }
     }
-    candidates
+    let read = |p: &Path| -> Option<BundleInfo> {
+        let m = Manifest::read(p, limit).ok()?;
+        let part = m.extra.get(crate::bundle::EXTRA_KEY)?;
+        serde_json::from_value(part.clone()).ok()
+    };
+    let mut found: Vec<(PathBuf, BundleInfo)> = candidates
         .into_iter()
         .filter(|p| p.is_file())
-        .filter_map(|p| {
-            let m = Manifest::read(&p, limit).ok()?;
-            let part = m.extra.get(crate::bundle::EXTRA_KEY)?;
-            let info: BundleInfo = serde_json::from_value(part.clone()).ok()?;
-            Some((p, info))
-        })
-        .collect()
+        .filter_map(|p| read(&p).map(|info| (p, info)))
+        .collect();
+    for archive in archives {
+        let unreadable = |reason: String| FleetInputError::Bundle {
+            input: input.to_string(),
+            bundle: archive.clone(),
+            reason,
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".evidencer-fleet.")
+            .tempdir()
+            .map_err(|e| unreadable(e.to_string()))?;
+        crate::bundle::tar_gz::extract(&archive, tmp.path(), Default::default())
+            .map_err(|e| unreadable(crate::base::text::error_chain(&e)))?;
+        let manifest = tmp.path().join(manifest::FILE_NAME);
+        match read(&manifest) {
+            Some(info) => found.push((archive.clone(), info)),
+            None => return Err(unreadable("it holds no bundle manifest.json".into())),
+        }
+    }
+    Ok(found)
 }
 
 /// Reads one input: the report, checked, with its cluster's name and its id.
@@ -203,7 +240,7 @@ fn read_input(arg: &str, limit: u64) -> Result<ClusterRun, FleetInputError> {
     drop(value);
     let report = Report::from_json(&bytes).map_err(|e| not_report(e.to_string()))?;
     let id = Report::id(&bytes);
-    for (manifest, info) in bundle_manifests(&path, limit) {
+    for (manifest, info) in bundle_manifests(&input, &path, limit)? {
         if info.report_id != id {
             return Err(FleetInputError::IdMismatch {
                 input,

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::assess::{CheckStatus, ControlResult, StatusCounts, Verdict};
 use crate::evidence::attestation;
 use crate::evidence::finding::Finding;
-use crate::evidence::record::{SourceKind, short_hash};
+use crate::evidence::record::{SourceKind, evidence_id, short_hash};
 use crate::report::scope::{Scope, ScopeSubject};
 use crate::report::{Inputs, PeriodKind, Provenance, Report, Summary};
 
@@ -83,15 +83,6 @@ pub enum FleetError {
         first_period: String,
         second_period: String,
     },
-    #[error(
-        "clusters {first} and {second} both have a source {id} read from different \
-         inputs: run each cluster with its own snapshot paths"
-    )]
-    SourceClash {
-        first: String,
-        second: String,
-        id: String,
-    },
     #[error("the report of {0} is itself a fleet report: combine the clusters' own reports")]
     Nested(String),
 }
@@ -135,8 +126,9 @@ pub fn cluster_of(report: &Report) -> Option<String> {
 /// The fleet's report over `runs`, in the order given (which orders clusters, findings and
 /// sources). The fleet's time is the latest of the runs' (so the same inputs give the same
 /// report).
-pub fn combine(runs: Vec<ClusterRun>) -> Result<Report, FleetError> {
+pub fn combine(mut runs: Vec<ClusterRun>) -> Result<Report, FleetError> {
     check_runs(&runs)?;
+    set_apart(&mut runs);
     let names: Vec<String> = runs.iter().map(|r| r.name.clone()).collect();
 
     // Each cluster's own sources: its snapshots and live clusters.
@@ -331,7 +323,7 @@ pub fn combine(runs: Vec<ClusterRun>) -> Result<Report, FleetError> {
 }
 
 /// Refuses runs that cannot make one fleet: fewer than two, a cluster twice, a fleet report
-/// among them, different periods, different controls, or one source id read differently.
+/// among them, different periods or different controls.
 fn check_runs(runs: &[ClusterRun]) -> Result<(), FleetError> {
     if runs.len() < 2 {
         return Err(FleetError::TooFew(runs.len()));
@@ -383,28 +375,64 @@ fn check_runs(runs: &[ClusterRun]) -> Result<(), FleetError> {
             });
         }
     }
-    let mut sources: HashMap<&str, (&str, &crate::evidence::record::Source)> = HashMap::new();
-    for r in runs {
-        for s in &r.report.sources {
-            match sources.get(s.id.as_str()) {
-                Some((name, earlier))
-                    if matches!(s.kind, SourceKind::Snapshot | SourceKind::Cluster)
-                        && (earlier.identity != s.identity || earlier.details != s.details) =>
-                {
-                    return Err(FleetError::SourceClash {
-                        first: name.to_string(),
-                        second: r.name.clone(),
-                        id: s.id.clone(),
-                    });
-                }
-                Some(_) => {}
-                None => {
-                    sources.insert(s.id.as_str(), (r.name.as_str(), s));
-                }
-            }
+    Ok(())
+}
+
+/// Gives the clusters' own sources that share an id (every cluster's CronJob reads its
+/// cluster `in-cluster`; two snapshots read from one path in different places) an id of
+/// their own, `<id>@<cluster>`, and their evidence records the ids that follow from it
+/// ([`evidence_id`]), everywhere the run's report names them: else two clusters' objects
+/// would be one record.
+fn set_apart(runs: &mut [ClusterRun]) {
+    let mut count: HashMap<String, usize> = HashMap::new();
+    for r in runs.iter() {
+        for s in r.report.sources.iter().filter(|s| is_cluster_source(s)) {
+            *count.entry(s.id.clone()).or_default() += 1;
         }
     }
-    Ok(())
+    for r in runs.iter_mut() {
+        let sources: HashMap<String, String> = r
+            .report
+            .sources
+            .iter()
+            .filter(|s| is_cluster_source(s) && count.get(&s.id).is_some_and(|n| *n > 1))
+            .map(|s| (s.id.clone(), format!("{}@{}", s.id, r.name)))
+            .collect();
+        if sources.is_empty() {
+            continue;
+        }
+        let report = &mut r.report;
+        let mut records: HashMap<String, String> = HashMap::new();
+        for e in &mut report.evidence {
+            if let Some(new) = sources.get(&e.source) {
+                let id = evidence_id(new, &e.locator);
+                records.insert(std::mem::replace(&mut e.id, id), e.id.clone());
+                e.source = new.clone();
+            }
+        }
+        let swap = |id: &mut String, map: &HashMap<String, String>| {
+            if let Some(new) = map.get(id.as_str()) {
+                *id = new.clone();
+            }
+        };
+        for s in &mut report.sources {
+            swap(&mut s.id, &sources);
+        }
+        for f in &mut report.findings {
+            swap(&mut f.subject.source, &sources);
+            f.evidence.iter_mut().for_each(|e| swap(e, &records));
+        }
+        for p in &mut report.inputs.problems {
+            swap(&mut p.source, &sources);
+        }
+        for s in &mut report.scope.sources {
+            swap(&mut s.source, &sources);
+        }
+    }
+}
+
+fn is_cluster_source(s: &crate::evidence::record::Source) -> bool {
+    matches!(s.kind, SourceKind::Snapshot | SourceKind::Cluster)
 }
 
 /// Each control: the worst cluster's verdict and what it rests on, with every cluster's

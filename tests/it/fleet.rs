@@ -573,6 +573,23 @@ fn fleet_refuses_what_is_not_one_fleet_and_writes_nothing() {
     std::fs::write(&beside, format!("{text} ")).unwrap();
     refused(h, &[eu, "bundled"], &["bundle manifest", "names report"]);
 
+    // An archived period with its evidence.tar.gz: the manifest inside must name the
+    // report.json beside it; a bundle that cannot be read is refused too.
+    let tgz = archive_run(h, "arch-tgz", &["--snapshot", "us=b", "--bundle", "evidence.tar.gz"]);
+    let tgz = tgz.to_str().unwrap();
+    evidencer(h)
+        .args(["fleet", eu, tgz, "--format", "json", "--out", "ok4"])
+        .assert()
+        .success();
+    let beside = Path::new(tgz).join("report.json");
+    let original = std::fs::read(&beside).unwrap();
+    std::fs::write(&beside, [original.as_slice(), b" "].concat()).unwrap();
+    refused(h, &[eu, tgz], &["evidence.tar.gz", "names report"]);
+    std::fs::write(&beside, &original).unwrap();
+    std::fs::write(Path::new(tgz).join("old.tgz"), b"not gzip").unwrap();
+    refused(h, &[eu, tgz], &["old.tgz", "cannot be read"]);
+    std::fs::remove_file(Path::new(tgz).join("old.tgz")).unwrap();
+
     // The same cluster twice, and runs of different periods.
     refused(h, &[eu, eu], &["the cluster eu for 2026-Q3"]);
     evidencer(h)
@@ -617,4 +634,49 @@ fn a_report_reads_back_as_it_was_written() {
         String::from_utf8(report.to_json()).unwrap(),
         String::from_utf8(bytes).unwrap()
     );
+}
+
+#[test]
+fn clusters_read_from_one_path_keep_their_own_sources_and_evidence() {
+    // Each cluster's CronJob reads its cluster as `in-cluster`, or from the same path: two
+    // runs whose sources share an id, combined by name.
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    for (dir, bare) in [("eu", false), ("us", true)] {
+        std::fs::create_dir_all(h.join(dir)).unwrap();
+        plain_snapshot(&h.join(dir).join("snap"), bare);
+        evidencer(&h.join(dir))
+            .args(["report", "--snapshot", "snap", "--as-of", AS_OF, "--period", PERIOD])
+            .args(["--format", "json", "--out", "out"])
+            .assert()
+            .success();
+    }
+    evidencer(h)
+        .args(["fleet", "eu=eu/out", "us=us/out", "--format", "json", "--out", "fleet"])
+        .assert()
+        .success();
+    let fleet = read_json(&h.join("fleet/report.json"));
+    crate::report_schema::assert_valid_both(&fleet, "fleet of one path");
+    assert_eq!(
+        fleet["clusters"][0]["sources"],
+        json!(["snapshot:snap@eu"])
+    );
+    assert_eq!(
+        fleet["clusters"][1]["sources"],
+        json!(["snapshot:snap@us"])
+    );
+    let eu = read_json(&h.join("eu/out/report.json"));
+    let us = read_json(&h.join("us/out/report.json"));
+    let records = fleet["evidence"].as_array().unwrap();
+    let count = |r: &Value| r["evidence"].as_array().unwrap().len();
+    assert_eq!(records.len(), count(&eu) + count(&us), "no record is lost");
+    let ids: std::collections::HashSet<&str> =
+        records.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    for f in fleet["findings"].as_array().unwrap() {
+        for e in f["evidence"].as_array().unwrap() {
+            assert!(ids.contains(e.as_str().unwrap()), "{} cites {e}", f["id"]);
+        }
+    }
+    assert_fleet(&fleet, &[("eu", &eu), ("us", &us)]);
+    assert_findings_carry_clusters(&fleet, &["eu", "us"]);
 }
