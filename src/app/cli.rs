@@ -106,7 +106,12 @@ pub struct FleetArgs {
     pub as_of: Option<String>,
 
     /// Output formats, comma-separated [default: md,html,json,pdf,csv].
-    #[arg(long = "format", value_enum, value_delimiter = ',', value_name = "FORMATS")]
+    #[arg(
+        long = "format",
+        value_enum,
+        value_delimiter = ',',
+        value_name = "FORMATS"
+    )]
     pub formats: Vec<crate::app::config::Format>,
 
     /// Read `org`, `templates`, `max-findings` and `max-file-size` from FILE instead of

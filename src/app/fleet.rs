@@ -85,9 +85,7 @@ pub enum FleetInputError {
          or several clusters): give it as NAME=PATH (nothing was written)"
     )]
     Unnamed { input: String },
-    #[error(
-        "{input}: its report is of {found}, not of --period {wanted} (nothing was written)"
-    )]
+    #[error("{input}: its report is of {found}, not of --period {wanted} (nothing was written)")]
     OtherPeriod {
         input: String,
         found: String,
@@ -129,12 +127,15 @@ fn report_path(input: &str, path: &Path) -> Result<PathBuf, FleetInputError> {
     if !meta.is_dir() {
         return Ok(path.to_path_buf());
     }
-    [path.join(JSON_FILE_NAME), path.join("reports").join(JSON_FILE_NAME)]
-        .into_iter()
-        .find(|p| p.is_file())
-        .ok_or_else(|| FleetInputError::NoReport {
-            input: input.to_string(),
-        })
+    [
+        path.join(JSON_FILE_NAME),
+        path.join("reports").join(JSON_FILE_NAME),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+    .ok_or_else(|| FleetInputError::NoReport {
+        input: input.to_string(),
+    })
 }
 
 /// The bundle manifests that speak for a report.json: a `manifest.json` beside it, the
@@ -210,12 +211,11 @@ fn read_input(arg: &str, limit: u64) -> Result<ClusterRun, FleetInputError> {
     let (name, path) = split_name(arg);
     let input = arg.to_string();
     let path = report_path(arg, Path::new(path))?;
-    let bytes =
-        crate::base::input::read(&path, limit).map_err(|source| FleetInputError::Read {
-            input: input.clone(),
-            path: path.clone(),
-            source,
-        })?;
+    let bytes = crate::base::input::read(&path, limit).map_err(|source| FleetInputError::Read {
+        input: input.clone(),
+        path: path.clone(),
+        source,
+    })?;
     let not_report = |reason: String| FleetInputError::NotReport {
         input: input.clone(),
         path: path.clone(),
@@ -229,11 +229,7 @@ fn read_input(arg: &str, limit: u64) -> Result<ClusterRun, FleetInputError> {
     match value.get("schema_version").and_then(|v| v.as_u64()) {
         Some(v) if v == u64::from(SCHEMA_VERSION) => {}
         Some(found) => {
-            return Err(FleetInputError::Schema {
-                input,
-                path,
-                found,
-            });
+            return Err(FleetInputError::Schema { input, path, found });
         }
         None => return Err(not_report("it has no schema_version".into())),
     }
@@ -378,7 +374,11 @@ pub fn run(args: &FleetArgs) -> Result<(), AppError> {
 
 /// Whether two paths are one directory (both existing, same canonical path).
 fn same_dir(a: &Path, b: &Path) -> bool {
-    let a = if a.as_os_str().is_empty() { Path::new(".") } else { a };
+    let a = if a.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        a
+    };
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,

@@ -683,7 +683,11 @@ fn plan_clusters(settings: &Settings) -> Result<Vec<ClusterPlan>, AppError> {
     match unnamed {
         Some(input) => Err(AppError::UnnamedCluster {
             input,
-            clusters: plans.iter().map(|p| p.name.clone()).collect::<Vec<_>>().join(", "),
+            clusters: plans
+                .iter()
+                .map(|p| p.name.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
         }),
         None => Ok(plans),
     }

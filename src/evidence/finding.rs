@@ -13,7 +13,9 @@ use serde::Serialize;
 use crate::evidence::record::{Source, short_hash};
 
 /// The outcome of a check for one subject.
-#[derive(Clone, Copy, Debug, Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pass,
@@ -53,7 +55,9 @@ impl fmt::Display for Status {
 }
 
 /// How much a failure of a check matters.
-#[derive(Clone, Copy, Debug, Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Critical,
@@ -82,7 +86,9 @@ impl fmt::Display for Severity {
 }
 
 /// What a finding is about: a container of a workload, an object, a file, or a whole source.
-#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash,
+)]
 pub struct Subject {
     pub kind: String,
     pub namespace: Option<String>,

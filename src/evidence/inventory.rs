@@ -59,7 +59,9 @@ pub struct ExcludedPath {
 }
 
 /// Why a tree was left out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ExclusionReason {
     /// An `--exclude` glob (or a `repos:` entry's `exclude`).

@@ -244,7 +244,10 @@ pub fn combine(mut runs: Vec<ClusterRun>) -> Result<Report, FleetError> {
     let evidence = union_by(runs.iter().flat_map(|r| r.report.evidence.iter()), |e| {
         e.id.clone()
     });
-    let problems = union_by(runs.iter().flat_map(|r| r.report.inputs.problems.iter()), json_key);
+    let problems = union_by(
+        runs.iter().flat_map(|r| r.report.inputs.problems.iter()),
+        json_key,
+    );
     let mut controls_by_verdict: BTreeMap<&'static str, usize> =
         Verdict::ALL.iter().map(|v| (v.as_str(), 0)).collect();
     for c in &controls {
@@ -266,7 +269,10 @@ pub fn combine(mut runs: Vec<ClusterRun>) -> Result<Report, FleetError> {
         coverage: coverage(&runs),
         server_version: {
             // As report.json shows them (the evidence each cites is not part of that).
-            let versions: Vec<_> = runs.iter().map(|r| &r.report.inputs.server_version).collect();
+            let versions: Vec<_> = runs
+                .iter()
+                .map(|r| &r.report.inputs.server_version)
+                .collect();
             versions
                 .iter()
                 .all(|v| json_key(v) == json_key(&versions[0]))
@@ -275,7 +281,10 @@ pub fn combine(mut runs: Vec<ClusterRun>) -> Result<Report, FleetError> {
         },
         redaction: redaction(&runs),
         problems,
-        excluded: union_by(runs.iter().flat_map(|r| r.report.inputs.excluded.iter()), json_key),
+        excluded: union_by(
+            runs.iter().flat_map(|r| r.report.inputs.excluded.iter()),
+            json_key,
+        ),
     };
     let mut changes = union_by(runs.iter().flat_map(|r| r.report.changes.iter()), json_key);
     changes.sort_by(|a, b| {
@@ -300,11 +309,13 @@ pub fn combine(mut runs: Vec<ClusterRun>) -> Result<Report, FleetError> {
             tool_version: version,
             catalogs: first.provenance.catalogs.clone(),
             data_files: union_by(
-                runs.iter().flat_map(|r| r.report.provenance.data_files.iter()),
+                runs.iter()
+                    .flat_map(|r| r.report.provenance.data_files.iter()),
                 |d| (d.path.clone(), d.sha256.clone()),
             ),
             templates: union_by(
-                runs.iter().flat_map(|r| r.report.provenance.templates.iter()),
+                runs.iter()
+                    .flat_map(|r| r.report.provenance.templates.iter()),
                 |d| (d.path.clone(), d.sha256.clone()),
             ),
         },
@@ -315,9 +326,10 @@ pub fn combine(mut runs: Vec<ClusterRun>) -> Result<Report, FleetError> {
         changes,
         evidence,
         exceptions: exceptions(&runs, &id_in),
-        attestations: union_by(runs.iter().flat_map(|r| r.report.attestations.iter()), |a| {
-            a.id.clone()
-        }),
+        attestations: union_by(
+            runs.iter().flat_map(|r| r.report.attestations.iter()),
+            |a| a.id.clone(),
+        ),
         clusters,
     })
 }
@@ -336,7 +348,8 @@ fn check_runs(runs: &[ClusterRun]) -> Result<(), FleetError> {
         PeriodKind::Period => r.stated_period.label.clone(),
         PeriodKind::PointInTime => "no period (a point in time)".to_string(),
     };
-    let control_ids = |r: &Report| -> Vec<String> { r.controls.iter().map(|c| c.id.clone()).collect() };
+    let control_ids =
+        |r: &Report| -> Vec<String> { r.controls.iter().map(|c| c.id.clone()).collect() };
     for r in &runs[1..] {
         if r.report.period_kind != first.report.period_kind
             || (r.report.period_kind == PeriodKind::Period
@@ -356,7 +369,10 @@ fn check_runs(runs: &[ClusterRun]) -> Result<(), FleetError> {
                 None => (
                     &r.name,
                     &first.name,
-                    b.iter().find(|id| !a.contains(id)).cloned().unwrap_or_default(),
+                    b.iter()
+                        .find(|id| !a.contains(id))
+                        .cloned()
+                        .unwrap_or_default(),
                 ),
             };
             return Err(FleetError::Controls {
@@ -582,8 +598,8 @@ fn redaction(runs: &[ClusterRun]) -> crate::evidence::inventory::RedactionStats 
             serde_json::to_value(&r.report.inputs.redaction)
         {
             for (k, v) in fields {
-                let sum = total.get(&k).and_then(|t| t.as_u64()).unwrap_or(0)
-                    + v.as_u64().unwrap_or(0);
+                let sum =
+                    total.get(&k).and_then(|t| t.as_u64()).unwrap_or(0) + v.as_u64().unwrap_or(0);
                 total.insert(k, sum.into());
             }
         }
@@ -594,13 +610,16 @@ fn redaction(runs: &[ClusterRun]) -> crate::evidence::inventory::RedactionStats 
 /// The scope: every source and limit once; a subject not assessed alike in every cluster
 /// is named with its cluster.
 fn scope(runs: &[ClusterRun]) -> Scope {
-    let sources = union_by(runs.iter().flat_map(|r| r.report.scope.sources.iter()), |s| {
-        s.source.clone()
-    });
-    let limits = union_by(runs.iter().flat_map(|r| r.report.scope.limits.iter()), |l| {
-        l.clone()
-    });
-    let everywhere = |s: &ScopeSubject| runs.iter().all(|r| r.report.scope.not_assessed.contains(s));
+    let sources = union_by(
+        runs.iter().flat_map(|r| r.report.scope.sources.iter()),
+        |s| s.source.clone(),
+    );
+    let limits = union_by(
+        runs.iter().flat_map(|r| r.report.scope.limits.iter()),
+        |l| l.clone(),
+    );
+    let everywhere =
+        |s: &ScopeSubject| runs.iter().all(|r| r.report.scope.not_assessed.contains(s));
     let mut not_assessed: Vec<ScopeSubject> = Vec::new();
     for r in runs {
         for s in &r.report.scope.not_assessed {
@@ -677,12 +696,173 @@ fn exceptions(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::assess::catalog::Catalog;
+    use crate::evidence::finding::{Severity, Status, Subject, assign_ids};
+    use crate::evidence::inventory::Inventory;
+    use crate::evidence::record::Source;
+    use crate::report::RunInfo;
+
+    const AT: &str = "2026-09-30T23:59:59Z";
+
+    fn finding(check: &'static str, status: Status, source: &str, name: &str) -> Finding {
+        Finding::new(
+            check,
+            Severity::Medium,
+            status,
+            Subject {
+                kind: "Deployment".into(),
+                namespace: Some("shop".into()),
+                name: name.into(),
+                source: source.into(),
+                ..Subject::default()
+            },
+            format!("{name} is {}", status.as_str()),
+        )
+    }
+
+    /// A cluster's run: its snapshot `snapshot:<name>` (keyed on `name`) and the shared
+    /// repository `repo:gitops`, with `findings` of each (source `own` or `repo`).
+    fn run(name: &str, findings: Vec<(&'static str, Status, bool, &str)>) -> ClusterRun {
+        let catalog = Catalog::load(true, &[], 1 << 20).unwrap();
+        let own = format!("snapshot:{name}");
+        let source = |id: &str, kind, identity: &str| Source {
+            id: id.into(),
+            kind,
+            location: id.into(),
+            identity: identity.into(),
+            details: Default::default(),
+        };
+        let inventory = Inventory {
+            sources: vec![
+                source(&own, SourceKind::Snapshot, name),
+                source("repo:gitops", SourceKind::Repository, "gitops"),
+            ],
+            ..Inventory::default()
+        };
+        let mut findings: Vec<Finding> = findings
+            .into_iter()
+            .map(|(check, status, mine, subject)| {
+                finding(
+                    check,
+                    status,
+                    if mine { &own } else { "repo:gitops" },
+                    subject,
+                )
+            })
+            .collect();
+        assign_ids(&mut findings, &inventory.sources);
+        let controls = crate::assess::assess(&findings, &catalog);
+        ClusterRun {
+            name: name.into(),
+            context: Some(name.into()),
+            report_id: None,
+            report: Report::build(RunInfo::at(AT), inventory, findings, controls, &catalog),
+        }
+    }
+
+    #[test]
+    fn shared_findings_are_listed_once_and_a_clusters_own_name_it() {
+        use Status::*;
+        let eu = run(
+            "eu",
+            vec![
+                ("image-tag-not-latest", Pass, true, "web"),
+                ("image-tag-not-latest", Fail, false, "api"),
+                ("image-pinned-by-digest", Pass, false, "api"),
+            ],
+        );
+        let us = run(
+            "us",
+            vec![
+                ("image-tag-not-latest", Fail, true, "web"),
+                ("image-tag-not-latest", Fail, false, "api"),
+                // The same repository finding, judged differently with this cluster.
+                ("image-pinned-by-digest", Fail, false, "api"),
+            ],
+        );
+        let fleet = combine(vec![eu, us]).unwrap();
+        let by = |cluster: Option<&str>, check: &str| -> Vec<&Finding> {
+            fleet
+                .findings
+                .iter()
+                .filter(|f| f.cluster.as_deref() == cluster && f.check == check)
+                .collect()
+        };
+        // Alike in both: once, no cluster.
+        assert_eq!(by(None, "image-tag-not-latest").len(), 1);
+        // Each cluster's own.
+        assert_eq!(by(Some("eu"), "image-tag-not-latest")[0].status, Pass);
+        assert_eq!(by(Some("us"), "image-tag-not-latest")[0].status, Fail);
+        // Given differently: each keeps its cluster, with ids of their own.
+        let (a, b) = (
+            by(Some("eu"), "image-pinned-by-digest"),
+            by(Some("us"), "image-pinned-by-digest"),
+        );
+        assert_eq!((a.len(), b.len()), (1, 1));
+        assert_ne!(a[0].id, b[0].id);
+        let ids: HashSet<&str> = fleet.findings.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids.len(), fleet.findings.len());
+        // Every id a control lists is a finding of the fleet.
+        for c in &fleet.controls {
+            for id in &c.findings {
+                assert!(ids.contains(id.as_str()), "{}: {id}", c.id);
+            }
+        }
+        assert_eq!(fleet.clusters.len(), 2);
+        assert_eq!(fleet.clusters[0].sources, ["snapshot:eu"]);
+        // The fleet's verdicts are the worst, naming the clusters.
+        for (i, c) in fleet.controls.iter().enumerate() {
+            let own: Vec<Verdict> = fleet
+                .clusters
+                .iter()
+                .map(|k| k.controls[i].verdict)
+                .collect();
+            assert_eq!(Some(c.verdict), worst(own.clone()));
+            let naming: Vec<&str> = fleet
+                .clusters
+                .iter()
+                .zip(&own)
+                .filter(|(_, v)| **v == c.verdict)
+                .map(|(k, _)| k.name.as_str())
+                .collect();
+            assert_eq!(c.verdict_clusters, naming);
+        }
+    }
+
+    #[test]
+    fn runs_that_are_not_one_fleet_are_refused() {
+        let one = || run("eu", vec![]);
+        assert_eq!(combine(vec![one()]).unwrap_err(), FleetError::TooFew(1));
+        assert!(matches!(
+            combine(vec![one(), one()]).unwrap_err(),
+            FleetError::SameCluster { name, .. } if name == "eu"
+        ));
+        let mut other = run("us", vec![]);
+        other.report.period_kind = PeriodKind::Period;
+        other.report.stated_period.label = "2026-Q3".into();
+        assert!(matches!(
+            combine(vec![one(), other]).unwrap_err(),
+            FleetError::Periods { .. }
+        ));
+        let mut fewer = run("us", vec![]);
+        fewer.report.controls.pop();
+        assert!(matches!(
+            combine(vec![one(), fewer]).unwrap_err(),
+            FleetError::Controls { .. }
+        ));
+    }
 
     #[test]
     fn the_worst_verdict_follows_the_rollup_order() {
         use Verdict::*;
-        assert_eq!(worst([Satisfied, NotSatisfied, NotAssessed]), Some(NotSatisfied));
-        assert_eq!(worst([Satisfied, NotAssessed, PartiallySatisfied]), Some(NotAssessed));
+        assert_eq!(
+            worst([Satisfied, NotSatisfied, NotAssessed]),
+            Some(NotSatisfied)
+        );
+        assert_eq!(
+            worst([Satisfied, NotAssessed, PartiallySatisfied]),
+            Some(NotAssessed)
+        );
         assert_eq!(
             worst([SatisfiedWithExceptions, Satisfied]),
             Some(SatisfiedWithExceptions)

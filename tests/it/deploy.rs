@@ -339,8 +339,8 @@ fn the_fleet_overlays_pass_every_check_that_applies() {
 /// The `--archive=` the cluster overlay patches into the base CronJob's args.
 fn fleet_cluster_archive() -> String {
     let kustomization = yaml("overlays/fleet/cluster/kustomization.yaml");
-    let base_args = &yaml("base/cronjob.yaml")["spec"]["jobTemplate"]["spec"]["template"]
-        ["spec"]["containers"][0]["args"];
+    let base_args = &yaml("base/cronjob.yaml")["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+        [0]["args"];
     let mut archive = None;
     for patch in kustomization["patches"].as_array().unwrap() {
         let Some(ops) = patch["patch"].as_str() else {
@@ -348,10 +348,9 @@ fn fleet_cluster_archive() -> String {
         };
         let ops: serde_json::Value = serde_saphyr::from_str(ops).unwrap();
         for op in ops.as_array().unwrap() {
-            if let Some(i) = op["path"]
-                .as_str()
-                .and_then(|p| p.strip_prefix("/spec/jobTemplate/spec/template/spec/containers/0/args/"))
-            {
+            if let Some(i) = op["path"].as_str().and_then(|p| {
+                p.strip_prefix("/spec/jobTemplate/spec/template/spec/containers/0/args/")
+            }) {
                 let i: usize = i.parse().unwrap();
                 assert!(
                     base_args[i].as_str().unwrap().starts_with("--archive="),
@@ -370,7 +369,10 @@ fn the_fleet_layout_files_each_cluster_apart_and_combines_them_a_day_later() {
     let cronjob = yaml("overlays/fleet/combine/cronjob.yaml");
     let spec = &cronjob["spec"];
     // The base runs on the first day of each quarter; the combining step the day after.
-    assert_eq!(yaml("base/cronjob.yaml")["spec"]["schedule"], "0 6 1 1,4,7,10 *");
+    assert_eq!(
+        yaml("base/cronjob.yaml")["spec"]["schedule"],
+        "0 6 1 1,4,7,10 *"
+    );
     assert_eq!(spec["schedule"], "0 6 2 1,4,7,10 *");
     assert_eq!(spec["concurrencyPolicy"], "Forbid");
     let pod = &spec["jobTemplate"]["spec"]["template"]["spec"];
@@ -405,7 +407,10 @@ fn the_fleet_layout_files_each_cluster_apart_and_combines_them_a_day_later() {
     let reports = tempfile::tempdir().unwrap();
     let root = reports.path().display().to_string();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cluster");
-    for a in args.iter().filter(|a| a.contains("=/reports/") && !a.starts_with("--")) {
+    for a in args
+        .iter()
+        .filter(|a| a.contains("=/reports/") && !a.starts_with("--"))
+    {
         let (name, path) = a.split_once('=').unwrap();
         Command::new(env!("CARGO_BIN_EXE_evidencer"))
             .arg("report")

@@ -96,7 +96,15 @@ fn report(home: &Path, out: &Path, args: &[&str]) -> Value {
     evidencer(home)
         .arg("report")
         .args(args)
-        .args(["--as-of", AS_OF, "--period", PERIOD, "--format", "json,md,csv,html", "--out"])
+        .args([
+            "--as-of",
+            AS_OF,
+            "--period",
+            PERIOD,
+            "--format",
+            "json,md,csv,html",
+            "--out",
+        ])
         .arg(out)
         .assert()
         .success();
@@ -204,7 +212,11 @@ fn assert_findings_carry_clusters(fleet: &Value, names: &[&str]) {
     let findings = fleet["findings"].as_array().unwrap();
     let mut ids = std::collections::HashSet::new();
     for f in findings {
-        assert!(ids.insert(f["id"].as_str().unwrap()), "id {} twice", f["id"]);
+        assert!(
+            ids.insert(f["id"].as_str().unwrap()),
+            "id {} twice",
+            f["id"]
+        );
     }
     for name in names {
         assert!(
@@ -270,7 +282,10 @@ fn two_live_clusters_give_their_own_verdicts_and_the_worst_for_the_fleet() {
     let dir = home.path().join("fleet");
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(md.contains("Verdicts per cluster"));
-    assert!(md.contains("| Control | Fleet | prod-eu | prod-us |"), "{md}");
+    assert!(
+        md.contains("| Control | Fleet | prod-eu | prod-us |"),
+        "{md}"
+    );
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(html.contains("<h4>Verdicts per cluster</h4>"));
     let csv = std::fs::read_to_string(dir.join("answers.csv")).unwrap();
@@ -278,7 +293,13 @@ fn two_live_clusters_give_their_own_verdicts_and_the_worst_for_the_fleet() {
     assert!(header.ends_with(",cluster_verdicts"), "{header}");
     assert!(csv.contains("prod-eu: "), "{csv}");
     let single_csv = std::fs::read_to_string(home.path().join("eu/answers.csv")).unwrap();
-    assert!(!single_csv.lines().next().unwrap().contains("cluster_verdicts"));
+    assert!(
+        !single_csv
+            .lines()
+            .next()
+            .unwrap()
+            .contains("cluster_verdicts")
+    );
 }
 
 #[test]
@@ -289,7 +310,14 @@ fn snapshots_with_manifests_are_a_cluster_each_and_agree_with_the_live_run() {
     let config = config.to_str().unwrap();
     for context in ["prod-eu", "prod-us"] {
         evidencer(home.path())
-            .args(["collect", "--cluster", "--kubeconfig", config, "--context", context])
+            .args([
+                "collect",
+                "--cluster",
+                "--kubeconfig",
+                config,
+                "--context",
+                context,
+            ])
             .args(["--out", &format!("snap-{context}")])
             .assert()
             .success();
@@ -298,7 +326,13 @@ fn snapshots_with_manifests_are_a_cluster_each_and_agree_with_the_live_run() {
         home.path(),
         &home.path().join("live"),
         &[
-            "--cluster", "--kubeconfig", config, "--context", "prod-eu", "--context", "prod-us",
+            "--cluster",
+            "--kubeconfig",
+            config,
+            "--context",
+            "prod-eu",
+            "--context",
+            "prod-us",
         ],
     );
     let offline = report(
@@ -348,8 +382,16 @@ fn snapshots_named_name_equals_dir_are_clusters_and_unnamed_ones_stay_one_source
     let home = tempfile::tempdir().unwrap();
     plain_snapshot(&home.path().join("a"), false);
     plain_snapshot(&home.path().join("b"), true);
-    let single_a = report(home.path(), &home.path().join("one-a"), &["--snapshot", "eu=a"]);
-    let single_b = report(home.path(), &home.path().join("one-b"), &["--snapshot", "us=b"]);
+    let single_a = report(
+        home.path(),
+        &home.path().join("one-a"),
+        &["--snapshot", "eu=a"],
+    );
+    let single_b = report(
+        home.path(),
+        &home.path().join("one-b"),
+        &["--snapshot", "us=b"],
+    );
     let fleet = report(
         home.path(),
         &home.path().join("fleet"),
@@ -371,7 +413,15 @@ fn snapshots_named_name_equals_dir_are_clusters_and_unnamed_ones_stay_one_source
     // With several clusters, an unnamed one cannot be placed: an error, nothing written.
     let out = home.path().join("refused");
     let assert = evidencer(home.path())
-        .args(["report", "--snapshot", "eu=a", "--snapshot", "us=b", "--snapshot", "a"])
+        .args([
+            "report",
+            "--snapshot",
+            "eu=a",
+            "--snapshot",
+            "us=b",
+            "--snapshot",
+            "a",
+        ])
         .args(["--as-of", AS_OF, "--format", "json", "--out"])
         .arg(&out)
         .assert()
@@ -416,7 +466,13 @@ fn fleet_over_archived_runs_gives_the_verdicts_of_the_live_run() {
         home.path(),
         &home.path().join("live"),
         &[
-            "--cluster", "--kubeconfig", config, "--context", "prod-eu", "--context", "prod-us",
+            "--cluster",
+            "--kubeconfig",
+            config,
+            "--context",
+            "prod-eu",
+            "--context",
+            "prod-us",
         ],
     );
     let out = home.path().join("fleet-out");
@@ -468,8 +524,21 @@ fn fleet_over_archived_runs_gives_the_verdicts_of_the_live_run() {
 
     // A scheduled combining step names the archives and the period, not the folders.
     evidencer(home.path())
-        .args(["fleet", "archive-eu", "archive-us", "--period", "previous-quarter"])
-        .args(["--as-of", "2026-10-01", "--format", "json", "--out", "fleet-archive"])
+        .args([
+            "fleet",
+            "archive-eu",
+            "archive-us",
+            "--period",
+            "previous-quarter",
+        ])
+        .args([
+            "--as-of",
+            "2026-10-01",
+            "--format",
+            "json",
+            "--out",
+            "fleet-archive",
+        ])
         .assert()
         .success();
     let archived = read_json(&home.path().join("fleet-archive/2026-Q3/report.json"));
@@ -531,28 +600,58 @@ fn fleet_refuses_what_is_not_one_fleet_and_writes_nothing() {
 
     // Not a report.json: another JSON document, text, a directory without one.
     std::fs::write(h.join("other.json"), r#"{"kind": "List", "items": []}"#).unwrap();
-    refused(h, &[eu, "other.json"], &["other.json", "not an evidencer report.json"]);
+    refused(
+        h,
+        &[eu, "other.json"],
+        &["other.json", "not an evidencer report.json"],
+    );
     std::fs::write(h.join("notes.txt"), "quarterly notes\n").unwrap();
     refused(h, &[eu, "notes.txt"], &["notes.txt", "not JSON"]);
     refused(h, &[eu, "a"], &["holds no report.json"]);
-    refused(h, &[eu, "missing-dir"], &["missing-dir: no such file or directory"]);
+    refused(
+        h,
+        &[eu, "missing-dir"],
+        &["missing-dir: no such file or directory"],
+    );
 
     // An unknown schema_version.
     let mut future = read_json(&Path::new(us).join("report.json"));
     future["schema_version"] = json!(99);
     std::fs::write(h.join("future.json"), future.to_string()).unwrap();
-    refused(h, &[eu, "future.json"], &["schema_version 99", "reads version"]);
+    refused(
+        h,
+        &[eu, "future.json"],
+        &["schema_version 99", "reads version"],
+    );
 
     // A report whose fields do not match the schema (a control without its verdict).
     let mut broken = read_json(&Path::new(us).join("report.json"));
-    broken["controls"][0].as_object_mut().unwrap().remove("verdict");
+    broken["controls"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("verdict");
     std::fs::write(h.join("broken.json"), broken.to_string()).unwrap();
     refused(h, &[eu, "broken.json"], &["broken.json", "verdict"]);
 
     // A bundle whose manifest names another report.
     evidencer(h)
-        .args(["report", "--snapshot", "us=b", "--as-of", AS_OF, "--period", PERIOD])
-        .args(["--format", "json", "--out", "bundled", "--bundle", "bundled/evidence"])
+        .args([
+            "report",
+            "--snapshot",
+            "us=b",
+            "--as-of",
+            AS_OF,
+            "--period",
+            PERIOD,
+        ])
+        .args([
+            "--format",
+            "json",
+            "--out",
+            "bundled",
+            "--bundle",
+            "bundled/evidence",
+        ])
         .assert()
         .success();
     evidencer(h)
@@ -565,7 +664,11 @@ fn fleet_refuses_what_is_not_one_fleet_and_writes_nothing() {
     refused(
         h,
         &[eu, "bundled/evidence"],
-        &["bundle manifest", "names report", "changed after the bundle"],
+        &[
+            "bundle manifest",
+            "names report",
+            "changed after the bundle",
+        ],
     );
     // The report beside a bundle is checked against it too.
     let beside = h.join("bundled/report.json");
@@ -575,7 +678,11 @@ fn fleet_refuses_what_is_not_one_fleet_and_writes_nothing() {
 
     // An archived period with its evidence.tar.gz: the manifest inside must name the
     // report.json beside it; a bundle that cannot be read is refused too.
-    let tgz = archive_run(h, "arch-tgz", &["--snapshot", "us=b", "--bundle", "evidence.tar.gz"]);
+    let tgz = archive_run(
+        h,
+        "arch-tgz",
+        &["--snapshot", "us=b", "--bundle", "evidence.tar.gz"],
+    );
     let tgz = tgz.to_str().unwrap();
     evidencer(h)
         .args(["fleet", eu, tgz, "--format", "json", "--out", "ok4"])
@@ -593,7 +700,15 @@ fn fleet_refuses_what_is_not_one_fleet_and_writes_nothing() {
     // The same cluster twice, and runs of different periods.
     refused(h, &[eu, eu], &["the cluster eu for 2026-Q3"]);
     evidencer(h)
-        .args(["report", "--snapshot", "us=b", "--as-of", AS_OF, "--period", "2026-Q2"])
+        .args([
+            "report",
+            "--snapshot",
+            "us=b",
+            "--as-of",
+            AS_OF,
+            "--period",
+            "2026-Q2",
+        ])
         .args(["--format", "json", "--archive", "arch-us"])
         .assert()
         .success();
@@ -605,13 +720,29 @@ fn fleet_refuses_what_is_not_one_fleet_and_writes_nothing() {
 
     // A report that names no cluster needs NAME=PATH; named, it combines.
     evidencer(h)
-        .args(["report", "--snapshot", "a", "--as-of", AS_OF, "--period", PERIOD])
+        .args([
+            "report",
+            "--snapshot",
+            "a",
+            "--as-of",
+            AS_OF,
+            "--period",
+            PERIOD,
+        ])
         .args(["--format", "json", "--out", "unnamed"])
         .assert()
         .success();
     refused(h, &[us, "unnamed"], &["name no cluster", "NAME=PATH"]);
     evidencer(h)
-        .args(["fleet", us, "eu=unnamed", "--format", "json", "--out", "ok3"])
+        .args([
+            "fleet",
+            us,
+            "eu=unnamed",
+            "--format",
+            "json",
+            "--out",
+            "ok3",
+        ])
         .assert()
         .success();
 
@@ -646,25 +777,35 @@ fn clusters_read_from_one_path_keep_their_own_sources_and_evidence() {
         std::fs::create_dir_all(h.join(dir)).unwrap();
         plain_snapshot(&h.join(dir).join("snap"), bare);
         evidencer(&h.join(dir))
-            .args(["report", "--snapshot", "snap", "--as-of", AS_OF, "--period", PERIOD])
+            .args([
+                "report",
+                "--snapshot",
+                "snap",
+                "--as-of",
+                AS_OF,
+                "--period",
+                PERIOD,
+            ])
             .args(["--format", "json", "--out", "out"])
             .assert()
             .success();
     }
     evidencer(h)
-        .args(["fleet", "eu=eu/out", "us=us/out", "--format", "json", "--out", "fleet"])
+        .args([
+            "fleet",
+            "eu=eu/out",
+            "us=us/out",
+            "--format",
+            "json",
+            "--out",
+            "fleet",
+        ])
         .assert()
         .success();
     let fleet = read_json(&h.join("fleet/report.json"));
     crate::report_schema::assert_valid_both(&fleet, "fleet of one path");
-    assert_eq!(
-        fleet["clusters"][0]["sources"],
-        json!(["snapshot:snap@eu"])
-    );
-    assert_eq!(
-        fleet["clusters"][1]["sources"],
-        json!(["snapshot:snap@us"])
-    );
+    assert_eq!(fleet["clusters"][0]["sources"], json!(["snapshot:snap@eu"]));
+    assert_eq!(fleet["clusters"][1]["sources"], json!(["snapshot:snap@us"]));
     let eu = read_json(&h.join("eu/out/report.json"));
     let us = read_json(&h.join("us/out/report.json"));
     let records = fleet["evidence"].as_array().unwrap();
