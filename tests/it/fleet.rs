@@ -746,6 +746,25 @@ fn fleet_refuses_what_is_not_one_fleet_and_writes_nothing() {
         .assert()
         .success();
 
+    // `collect` writes one cluster's snapshot: several contexts are refused.
+    let assert = evidencer(h)
+        .args([
+            "collect",
+            "--cluster",
+            "--context",
+            "a",
+            "--context",
+            "b",
+            "--out",
+            "snap",
+        ])
+        .assert()
+        .code(2);
+    assert!(
+        String::from_utf8_lossy(&assert.get_output().stderr).contains("collect reads one cluster")
+    );
+    assert!(!h.join("snap").exists());
+
     // A fleet report is not an input, and --out must not be an input's folder.
     refused(h, &[eu, "ok/report.json"], &["a fleet report itself"]);
     refused(h, &["x=ok", eu], &["a fleet report itself"]);
