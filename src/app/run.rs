@@ -776,8 +776,8 @@ impl Judge<'_> {
 
 /// A run over several clusters: the shared inputs (repositories, results, audit logs,
 /// attestations: `seed` holds the last two) are read once; each cluster is read and judged
-/// with them, one after the other (so one cluster's objects are held at a time), and the
-/// clusters' reports are combined by [`fleet::combine`].
+/// with them, one after the other (the next read while one is judged), and the clusters'
+/// reports are combined by [`fleet::combine`].
 #[allow(clippy::too_many_arguments)]
 fn fleet_report(
     settings: &Settings,
@@ -798,43 +798,75 @@ fn fleet_report(
         max_findings: None,
         ..*judge
     };
+    // The next cluster is read while this one is judged (reading is mostly waiting on an API
+    // server); the hand-over waits for the judge, so at most two clusters' objects are held.
     let mut runs = Vec::with_capacity(clusters.len());
-    for plan in clusters {
-        let stage = Instant::now();
-        let mut inventory = seed.clone();
-        for entry in &plan.snapshots {
-            inventory.merge(load_snapshot(entry, &options));
-        }
-        if let Some(context) = &plan.live {
-            let options = crate::collect::cluster::ClusterOptions {
-                context: Some(context.clone()),
-                ..settings.cluster_options()
-            };
-            inventory.merge(cluster::collect_inventory(&options)?);
-        }
-        inventory.merge(shared.clone());
-        inventory.add_source_records();
-        inventory.canonicalize();
-        tracing::debug!(
-            cluster = %plan.name,
-            objects = inventory.objects.len(),
-            ms = stage.elapsed().as_millis() as u64,
-            peak_mb = peak_rss_mb(),
-            "stage: collect"
-        );
-        report_problems(&inventory);
-        let (findings, excepted, controls) = judge.run(&inventory, results.clone())?;
-        let mut report = Report::build(run.clone(), inventory, findings, controls, judge.catalog);
-        report.exceptions = excepted;
-        report.attestations = attested.entries(as_of.date_naive());
-        runs.push(fleet::ClusterRun {
-            name: plan.name,
-            context: plan.context,
-            report_id: None,
-            report,
+    std::thread::scope(|scope| -> Result<(), AppError> {
+        let (send, received) = std::sync::mpsc::sync_channel(0);
+        let (seed, shared, options) = (&seed, &shared, &options);
+        scope.spawn(move || {
+            for plan in clusters {
+                let stage = Instant::now();
+                let read = read_cluster(settings, &plan, seed, shared, options);
+                if let Ok(inventory) = &read {
+                    tracing::debug!(
+                        cluster = %plan.name,
+                        objects = inventory.objects.len(),
+                        ms = stage.elapsed().as_millis() as u64,
+                        peak_mb = peak_rss_mb(),
+                        "stage: collect"
+                    );
+                }
+                // The judge stopped (an error): nothing more to read.
+                if send.send((plan, read)).is_err() {
+                    break;
+                }
+            }
         });
-    }
+        for (plan, read) in received {
+            let inventory = read?;
+            report_problems(&inventory);
+            let (findings, excepted, controls) = judge.run(&inventory, results.clone())?;
+            let mut report =
+                Report::build(run.clone(), inventory, findings, controls, judge.catalog);
+            report.exceptions = excepted;
+            report.attestations = attested.entries(as_of.date_naive());
+            runs.push(fleet::ClusterRun {
+                name: plan.name,
+                context: plan.context,
+                report_id: None,
+                report,
+            });
+        }
+        Ok(())
+    })?;
     Ok(fleet::combine(runs)?)
+}
+
+/// One cluster of a fleet run, read: the seed (attestations, audit logs), its snapshots
+/// and live context, and the shared inputs, as one inventory.
+fn read_cluster(
+    settings: &Settings,
+    plan: &ClusterPlan,
+    seed: &Inventory,
+    shared: &Inventory,
+    options: &snapshot::SnapshotOptions,
+) -> Result<Inventory, AppError> {
+    let mut inventory = seed.clone();
+    for entry in &plan.snapshots {
+        inventory.merge(load_snapshot(entry, options));
+    }
+    if let Some(context) = &plan.live {
+        let options = crate::collect::cluster::ClusterOptions {
+            context: Some(context.clone()),
+            ..settings.cluster_options()
+        };
+        inventory.merge(cluster::collect_inventory(&options)?);
+    }
+    inventory.merge(shared.clone());
+    inventory.add_source_records();
+    inventory.canonicalize();
+    Ok(inventory)
 }
 
 /// Reads every input of a run of one cluster (or none) into one inventory (the paths were

@@ -840,3 +840,30 @@ fn clusters_read_from_one_path_keep_their_own_sources_and_evidence() {
     assert_fleet(&fleet, &[("eu", &eu), ("us", &us)]);
     assert_findings_carry_clusters(&fleet, &["eu", "us"]);
 }
+
+#[test]
+fn a_cluster_that_cannot_be_read_stops_the_fleet_run_and_nothing_is_written() {
+    let (eu, down) = (full_cluster().start(), bare_cluster().start());
+    let home = tempfile::tempdir().unwrap();
+    let config = kubeconfig(home.path(), &[("prod-eu", &eu), ("prod-down", &down)]);
+    drop(down);
+    let out = home.path().join("fleet");
+    let assert = evidencer(home.path())
+        .args(["report", "--cluster", "--kubeconfig"])
+        .arg(&config)
+        .args([
+            "--context",
+            "prod-eu",
+            "--context",
+            "prod-down",
+            "--as-of",
+            AS_OF,
+        ])
+        .args(["--format", "json", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("prod-down"), "{stderr}");
+    assert!(!out.join("report.json").exists());
+}
