@@ -432,6 +432,11 @@ fn set_apart(runs: &mut [ClusterRun]) {
             }
         };
         for s in &mut report.sources {
+            if sources.contains_key(&s.id) {
+                // Shown for the source (the reports' scope line): its cluster, not the
+                // `in-cluster` or `snapshot` every such cluster shares.
+                s.identity = r.name.clone();
+            }
             swap(&mut s.id, &sources);
         }
         for f in &mut report.findings {

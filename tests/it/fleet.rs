@@ -825,6 +825,13 @@ fn clusters_read_from_one_path_keep_their_own_sources_and_evidence() {
     crate::report_schema::assert_valid_both(&fleet, "fleet of one path");
     assert_eq!(fleet["clusters"][0]["sources"], json!(["snapshot:snap@eu"]));
     assert_eq!(fleet["clusters"][1]["sources"], json!(["snapshot:snap@us"]));
+    let identities: Vec<&Value> = fleet["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["identity"])
+        .collect();
+    assert_eq!(identities, [&json!("eu"), &json!("us")]);
     let eu = read_json(&h.join("eu/out/report.json"));
     let us = read_json(&h.join("us/out/report.json"));
     let records = fleet["evidence"].as_array().unwrap();
