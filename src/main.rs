@@ -96,6 +96,10 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
             0
         }
         Command::Verify(args) => evidencer::app::run::verify(args)?,
+        Command::Fleet(args) => {
+            evidencer::app::fleet::run(args)?;
+            0
+        }
     })
 }
 

@@ -1,4 +1,4 @@
-//! The command line: `report`, `collect`, `verify`, `checks`, `explain`, `controls`, `rules`,
+//! The command line: `report`, `collect`, `fleet`, `verify`, `checks`, `explain`, `controls`, `rules`,
 //! `schema`.
 //!
 //! Parses arguments with clap, merges them over the config file (see [`crate::app::config`]) and
@@ -71,10 +71,53 @@ pub enum Command {
     Rules,
     /// Print the JSON Schema (draft 2020-12) of report.json.
     Schema,
+    /// Combine archived runs of several clusters (each a report.json, or a directory holding
+    /// one) into one fleet report, without collecting anything again.
+    Fleet(FleetArgs),
     /// Check an evidence bundle (directory or .tar.gz): every file against the manifest,
     /// the evidence against its records, and the signature. Exit 0 intact, 1 not intact,
     /// 2 unreadable.
     Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// The clusters' reports: a report.json, or a directory holding one (an --archive period
+    /// folder, a bundle directory); `NAME=PATH` names the cluster of a report whose sources
+    /// name none. At least two, all of one period.
+    #[arg(value_name = "[NAME=]REPORT", required = true, num_args = 2..)]
+    pub inputs: Vec<String>,
+
+    /// Directory to write the fleet's reports into (created if missing). With --period, the
+    /// reports go to DIR/<period label>/.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Each input is an --archive directory: read its run of this period (e.g.
+    /// previous-quarter, 2026-Q3), INPUT/<period label>/report.json, and write to
+    /// --out/<period label>/. For a scheduled combining step, which cannot name the
+    /// folder itself.
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Option<String>,
+
+    /// The date (YYYY-MM-DD) or RFC 3339 time a relative --period is counted from
+    /// [default: now].
+    #[arg(long, value_name = "DATE", requires = "period")]
+    pub as_of: Option<String>,
+
+    /// Output formats, comma-separated [default: md,html,json,pdf,csv].
+    #[arg(
+        long = "format",
+        value_enum,
+        value_delimiter = ',',
+        value_name = "FORMATS"
+    )]
+    pub formats: Vec<crate::app::config::Format>,
+
+    /// Read `org`, `templates`, `max-findings` and `max-file-size` from FILE instead of
+    /// ./evidencer.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -177,6 +177,99 @@ impl<'de> serde::de::Visitor<'de> for RepoEntryVisitor {
     }
 }
 
+/// A `--snapshot` argument: a path, or `NAME=PATH`, which names the cluster the snapshot
+/// is of when it has no `manifest.json` to say so (see [`SnapshotEntry::parse`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotEntry {
+    pub name: Option<String>,
+    pub path: PathBuf,
+}
+
+impl SnapshotEntry {
+    /// `NAME=PATH` when the text before the first `=` is a cluster name (letters, digits and
+    /// `.` `_` `-` `:` `@`, no path separator) and a path follows; anything else is a path
+    /// (write `./a=b` for a directory named `a=b`).
+    pub fn parse(text: &str) -> SnapshotEntry {
+        if let Some((name, path)) = text.split_once('=')
+            && !name.is_empty()
+            && !path.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '@'))
+        {
+            return SnapshotEntry {
+                name: Some(name.to_string()),
+                path: PathBuf::from(path),
+            };
+        }
+        SnapshotEntry {
+            name: None,
+            path: PathBuf::from(text),
+        }
+    }
+
+    fn parse_flag(text: &str) -> Result<SnapshotEntry, String> {
+        Ok(SnapshotEntry::parse(text))
+    }
+}
+
+impl From<PathBuf> for SnapshotEntry {
+    fn from(path: PathBuf) -> Self {
+        SnapshotEntry { name: None, path }
+    }
+}
+
+impl Resolve for SnapshotEntry {
+    fn resolve(&mut self, base: &Path) {
+        self.path.resolve(base);
+    }
+}
+
+impl Serialize for SnapshotEntry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.name {
+            Some(name) => format!("{name}={}", self.path.display()).serialize(s),
+            None => self.path.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SnapshotEntry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|text| SnapshotEntry::parse(&text))
+    }
+}
+
+/// The `context` key and `--context` flags: none (the kubeconfig's current context), one,
+/// or several (each a cluster of a fleet report). In the file, a name or a list of names.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Contexts(pub Vec<String>);
+
+impl Serialize for Contexts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [] => s.serialize_none(),
+            [one] => one.serialize(s),
+            many => many.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Contexts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum OneOrMany {
+            One(String),
+            Many(Vec<String>),
+        }
+        Ok(Contexts(match OneOrMany::deserialize(d)? {
+            OneOrMany::One(one) => vec![one],
+            OneOrMany::Many(many) => many,
+        }))
+    }
+}
+
 /// When `report` exits 1.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
@@ -323,6 +416,7 @@ plain!(
     String,
     FailOn,
     Format,
+    Contexts,
     ScopeGlob,
     AuditSettings,
     GitopsSettings,
@@ -596,9 +690,11 @@ settings! {
     /// What `report` reads, assesses and writes.
     flags ReportFlags (report) {
         /// kubectl output (`-o yaml|json`: a List, one object, or a multi-document stream) or a
-        /// directory of them and of plain manifests. Repeatable.
-        #[arg(long = "snapshot", value_name = "PATH")]
-        snapshots: Vec<PathBuf>, key "snapshots" => Vec<PathBuf> = Vec::new();
+        /// directory of them and of plain manifests; `NAME=PATH` names the cluster of one
+        /// without a manifest.json. Repeatable: directories of different clusters make a
+        /// fleet report.
+        #[arg(long = "snapshot", value_name = "PATH", value_parser = SnapshotEntry::parse_flag)]
+        snapshots: Vec<SnapshotEntry>, key "snapshots" => Vec<SnapshotEntry> = Vec::new();
 
         /// A Git repository (a clone's directory, or a bare clone) whose history over the period
         /// is read: manifests, pipelines, Dockerfiles and image changes. Repeatable.
@@ -813,9 +909,11 @@ settings! {
         #[arg(long, value_name = "FILE")]
         kubeconfig: Option<PathBuf>, key "kubeconfig" => Option<PathBuf> = None;
 
-        /// kubeconfig context [default: its current-context].
-        #[arg(long, value_name = "NAME")]
-        context: Option<String>, key "context" => Option<String> = None;
+        /// kubeconfig context [default: its current-context]. Repeatable with `report`: each
+        /// context is a cluster of a fleet report.
+        #[arg(long = "context", value_name = "NAME")]
+        context: Vec<String>, key "context" => Contexts = Contexts::default(),
+            given |names: &Vec<String>| (!names.is_empty()).then(|| Contexts(names.clone()));
 
         /// Read namespaced objects (and Namespace objects) of this namespace only; repeatable
         /// [default: all namespaces]. Cluster-scoped kinds (Nodes, ClusterRoles, ...) are read whole.
@@ -956,7 +1054,7 @@ impl Settings {
     pub fn cluster_options(&self) -> crate::collect::cluster::ClusterOptions {
         crate::collect::cluster::ClusterOptions {
             kubeconfig: self.kubeconfig.clone(),
-            context: self.context.clone(),
+            context: self.context.0.first().cloned(),
             namespaces: self.namespaces.clone(),
             page_size: self.page_size,
             limits: crate::collect::cluster::ListLimits {

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::app::archive::{Archive, ArchiveError, Staging};
 use crate::app::cli::{CollectArgs, ListArgs, ReportArgs, VerifyArgs};
-use crate::app::config::{self, ConfigError, FailOn, Format, Settings};
+use crate::app::config::{self, ConfigError, FailOn, Format, Settings, SnapshotEntry};
 use crate::assess::catalog::{Catalog, CatalogError};
 use crate::assess::exceptions::{self, ExceptionError};
 use crate::assess::questionnaire::{self, Questionnaire, QuestionnaireError};
@@ -47,7 +47,7 @@ use crate::report::pdf::{self, PdfInput};
 use crate::report::templates::{TemplateError, Templates};
 use crate::report::view::ReportView;
 use crate::report::xlsx::{self, WorkbookError, XlsxInput};
-use crate::report::{Report, RunInfo, csv};
+use crate::report::{Report, RunInfo, csv, fleet};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -117,6 +117,23 @@ pub enum AppError {
     #[error(transparent)]
     Cluster(#[from] ClusterError),
     #[error(transparent)]
+    Fleet(#[from] fleet::FleetError),
+    #[error(transparent)]
+    FleetInput(#[from] crate::app::fleet::FleetInputError),
+    #[error(
+        "{input} names no cluster, and the run has several ({clusters}): give the snapshot \
+         as NAME=PATH, or the live cluster's --context (nothing was assessed)"
+    )]
+    UnnamedCluster { input: String, clusters: String },
+    #[error(
+        "--bundle with several clusters is not supported yet: write one bundle per cluster \
+         (a run per --context or snapshot) and combine their reports with `evidencer fleet` \
+         (nothing was written)"
+    )]
+    FleetBundle,
+    #[error("collect reads one cluster: give one --context (a run per cluster)")]
+    CollectOneContext,
+    #[error(transparent)]
     Collect(#[from] CollectError),
     #[error(
         "nothing to assess: give at least one --snapshot PATH, --repo PATH or --cluster (or \
@@ -166,7 +183,7 @@ pub struct Outcome {
 }
 
 /// Defaults, then the config file, then the flags.
-fn settings(
+pub(crate) fn settings(
     config_file: Option<&std::path::Path>,
     flags: config::ConfigFile,
 ) -> Result<Settings, AppError> {
@@ -306,14 +323,11 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     let stage = Instant::now();
     let (audit, mut seed) = read_audit_logs(settings, period.as_ref().map(|(p, _)| p));
     seed.merge(attested.inventory());
-    let (inventory, results) = collect(settings, period.as_ref(), as_of, seed)?;
-    tracing::debug!(
-        objects = inventory.objects.len(),
-        ms = stage.elapsed().as_millis() as u64,
-        peak_mb = peak_rss_mb(),
-        "stage: collect"
-    );
-    report_problems(&inventory);
+    check_input_paths(settings)?;
+    let clusters = plan_clusters(settings)?;
+    if clusters.len() > 1 && settings.bundle.is_some() {
+        return Err(AppError::FleetBundle);
+    }
 
     let check_settings = CheckSettings {
         as_of,
@@ -329,46 +343,18 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         gitops: settings.gitops.clone(),
         repo_paths: settings.repo_paths.clone(),
     };
-    let stage = Instant::now();
-    let mut findings = {
-        let facts = Facts::build(&inventory).with_results(results);
-        let ctx = CheckContext {
-            inventory: &inventory,
-            facts: &facts,
-            settings: &check_settings,
-            audit: audit.as_ref(),
-        };
-        checks::run_all(&ctx)
-    };
-    tracing::debug!(
-        findings = findings.len(),
-        ms = stage.elapsed().as_millis() as u64,
-        peak_mb = peak_rss_mb(),
-        "stage: checks"
-    );
     let documents = settings
         .formats
         .iter()
         .any(|f| matches!(f, Format::Md | Format::Html | Format::Pdf | Format::Xlsx));
-    if documents && findings.len() > settings.max_findings as usize {
-        return Err(AppError::TooManyFindings {
-            count: findings.len(),
-            max: settings.max_findings,
-            top: most_findings(&findings),
-        });
-    }
-    let stage = Instant::now();
-    assign_ids(&mut findings, &inventory.sources);
-    let excepted = match &accepted {
-        Some((_, (list, _))) => exceptions::apply(list, &mut findings, as_of.date_naive()),
-        None => exceptions::ExceptionsReport::default(),
+    let judge = Judge {
+        check_settings: &check_settings,
+        audit: audit.as_ref(),
+        accepted: accepted.as_ref().map(|(_, (list, _))| list.as_slice()),
+        catalog: &catalog,
+        max_findings: documents.then_some(settings.max_findings),
+        as_of,
     };
-    let controls = assess::assess(&findings, &catalog);
-    tracing::debug!(
-        ms = stage.elapsed().as_millis() as u64,
-        "stage: ids and assess"
-    );
-
     let stamp = timefmt::rfc3339(as_of);
     let run = RunInfo {
         generated_at: stamp.clone(),
@@ -403,14 +389,47 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
             .map(|t| t.files.clone())
             .unwrap_or_default(),
     };
-    let (mut report, objects, files) = if settings.bundle.is_some() {
-        Report::build_keeping_evidence(run, inventory, findings, controls, &catalog)
-    } else {
-        let report = Report::build(run, inventory, findings, controls, &catalog);
+    let (report, objects, files) = if clusters.len() > 1 {
+        let report = fleet_report(
+            settings,
+            clusters,
+            period.as_ref(),
+            as_of,
+            seed,
+            &judge,
+            &run,
+            &attested,
+        )?;
+        if let Some(max) = judge.max_findings
+            && report.findings.len() > max as usize
+        {
+            return Err(AppError::TooManyFindings {
+                count: report.findings.len(),
+                max,
+                top: most_findings(&report.findings),
+            });
+        }
         (report, Vec::new(), Vec::new())
+    } else {
+        let (inventory, results) = collect(settings, period.as_ref(), as_of, seed)?;
+        tracing::debug!(
+            objects = inventory.objects.len(),
+            ms = stage.elapsed().as_millis() as u64,
+            peak_mb = peak_rss_mb(),
+            "stage: collect"
+        );
+        report_problems(&inventory);
+        let (findings, excepted, controls) = judge.run(&inventory, results)?;
+        let (mut report, objects, files) = if settings.bundle.is_some() {
+            Report::build_keeping_evidence(run, inventory, findings, controls, &catalog)
+        } else {
+            let report = Report::build(run, inventory, findings, controls, &catalog);
+            (report, Vec::new(), Vec::new())
+        };
+        report.exceptions = excepted;
+        report.attestations = attested.entries(as_of.date_naive());
+        (report, objects, files)
     };
-    report.exceptions = excepted;
-    report.attestations = attested.entries(as_of.date_naive());
     let out = match &archive {
         Some((_, staging)) => staging.path().to_path_buf(),
         None => settings.out.clone(),
@@ -642,21 +661,14 @@ fn read_audit_logs(settings: &Settings, period: Option<&Period>) -> (Option<Audi
 /// The period a run that reads Git history uses when none is given.
 pub const DEFAULT_PERIOD: &str = "last-90d";
 
-/// A `--snapshot` (or `--results`) path that does not exist stops the run: a typo must not turn into a report
-/// where everything is `not_assessed`. What cannot be read below an existing path is a
-/// problem in the report instead. So does a `--repo` that is not a repository, or lacks the
-/// ref.
-/// `seed` holds what was read before collection (the attestations' source and records).
-fn collect(
-    settings: &Settings,
-    period: Option<&(Period, bool)>,
-    as_of: chrono::DateTime<Utc>,
-    seed: Inventory,
-) -> Result<(Inventory, Vec<ResultRecord>), AppError> {
+/// A `--snapshot` (or `--repo`, `--results`) path that does not exist stops the run before
+/// anything is read: a typo must not turn into a report where everything is `not_assessed`.
+/// A snapshot that is neither a file nor a directory (a FIFO, a device) stops it too.
+fn check_input_paths(settings: &Settings) -> Result<(), AppError> {
     let missing = |p: &&PathBuf| {
         std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
     };
-    if let Some(missing) = settings.snapshots.iter().find(missing) {
+    if let Some(missing) = settings.snapshots.iter().map(|s| &s.path).find(missing) {
         return Err(AppError::SnapshotMissing(missing.clone()));
     }
     if let Some(missing) = settings.repos.iter().map(|r| &r.path).find(missing) {
@@ -665,7 +677,7 @@ fn collect(
     if let Some(missing) = settings.results.iter().find(missing) {
         return Err(AppError::ResultsMissing(missing.clone()));
     }
-    for path in &settings.snapshots {
+    for path in settings.snapshots.iter().map(|s| &s.path) {
         if let Ok(meta) = std::fs::metadata(path)
             && !meta.is_file()
             && !meta.is_dir()
@@ -674,16 +686,311 @@ fn collect(
             return Err(AppError::SnapshotNotRegular(path.clone(), what));
         }
     }
+    Ok(())
+}
+
+/// Reads one `--snapshot`; a name given as `NAME=PATH` becomes its source's identity (so
+/// its findings' ids are its own, as a manifest's context makes them) and its `cluster`.
+fn load_snapshot(entry: &SnapshotEntry, options: &snapshot::SnapshotOptions) -> Inventory {
+    let mut read = snapshot::load(&entry.path, options);
+    if let Some(name) = &entry.name {
+        for source in read
+            .sources
+            .iter_mut()
+            .filter(|s| s.kind == crate::evidence::record::SourceKind::Snapshot)
+        {
+            source.identity = name.clone();
+            source.details.insert("cluster".into(), name.clone());
+        }
+    }
+    read
+}
+
+/// One cluster of a fleet run: its name, its context when it has one, and its inputs.
+#[derive(Debug)]
+struct ClusterPlan {
+    name: String,
+    context: Option<String>,
+    /// The kubeconfig context to read live, when it is read live.
+    live: Option<String>,
+    snapshots: Vec<SnapshotEntry>,
+}
+
+/// The clusters of the run, when it has several: each live `--context`, and each snapshot
+/// named by its manifest's context or by `NAME=PATH` (snapshots of one name are one
+/// cluster). Empty when the input makes one cluster or none: the run reads as one source,
+/// as it always has. With several clusters, an input that names none is an error: it
+/// cannot be told which cluster it belongs to.
+fn plan_clusters(settings: &Settings) -> Result<Vec<ClusterPlan>, AppError> {
+    let mut plans: Vec<ClusterPlan> = Vec::new();
+    let mut unnamed: Option<String> = None;
+    if settings.cluster {
+        match settings.context.0.as_slice() {
+            [] => unnamed = Some("--cluster without --context".to_string()),
+            contexts => {
+                for c in contexts {
+                    if plans.iter().any(|p| &p.name == c) {
+                        continue;
+                    }
+                    plans.push(ClusterPlan {
+                        name: c.clone(),
+                        context: Some(c.clone()),
+                        live: Some(c.clone()),
+                        snapshots: Vec::new(),
+                    });
+                }
+            }
+        }
+    }
+    for entry in &settings.snapshots {
+        let context = manifest_context(&entry.path, settings.max_file_size);
+        let Some(name) = entry.name.clone().or_else(|| context.clone()) else {
+            unnamed.get_or_insert_with(|| format!("--snapshot {}", entry.path.display()));
+            continue;
+        };
+        match plans.iter_mut().find(|p| p.name == name) {
+            Some(plan) => plan.snapshots.push(entry.clone()),
+            None => plans.push(ClusterPlan {
+                name,
+                context,
+                live: None,
+                snapshots: vec![entry.clone()],
+            }),
+        }
+    }
+    if plans.len() < 2 {
+        return Ok(Vec::new());
+    }
+    match unnamed {
+        Some(input) => Err(AppError::UnnamedCluster {
+            input,
+            clusters: plans
+                .iter()
+                .map(|p| p.name.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+        None => Ok(plans),
+    }
+}
+
+/// The context a snapshot directory's `manifest.json` names, if it has one that can be
+/// read (one that cannot is reported when the snapshot is read).
+fn manifest_context(path: &Path, limit: u64) -> Option<String> {
+    let manifest = path.join(crate::evidence::manifest::FILE_NAME);
+    if !path.is_dir() || std::fs::symlink_metadata(&manifest).is_err() {
+        return None;
+    }
+    crate::evidence::manifest::Manifest::read(&manifest, limit)
+        .ok()?
+        .cluster
+        .map(|c| c.context)
+}
+
+/// What judges an inventory: the checks' settings, the audit log, the accepted risks and
+/// the catalog. The same for every cluster of a fleet.
+struct Judge<'a> {
+    check_settings: &'a CheckSettings,
+    audit: Option<&'a AuditLog>,
+    accepted: Option<&'a [exceptions::Exception]>,
+    catalog: &'a Catalog,
+    /// `--max-findings` when md, html or pdf are written.
+    max_findings: Option<u32>,
+    as_of: chrono::DateTime<Utc>,
+}
+
+impl Judge<'_> {
+    /// Runs the checks over `inventory`, gives the findings their ids, applies the
+    /// exceptions and maps the findings onto the controls.
+    fn run(
+        &self,
+        inventory: &Inventory,
+        results: Vec<ResultRecord>,
+    ) -> Result<
+        (
+            Vec<crate::evidence::finding::Finding>,
+            exceptions::ExceptionsReport,
+            Vec<assess::ControlResult>,
+        ),
+        AppError,
+    > {
+        let stage = Instant::now();
+        let mut findings = {
+            let facts = Facts::build(inventory).with_results(results);
+            let ctx = CheckContext {
+                inventory,
+                facts: &facts,
+                settings: self.check_settings,
+                audit: self.audit,
+            };
+            checks::run_all(&ctx)
+        };
+        tracing::debug!(
+            findings = findings.len(),
+            ms = stage.elapsed().as_millis() as u64,
+            peak_mb = peak_rss_mb(),
+            "stage: checks"
+        );
+        if let Some(max) = self.max_findings
+            && findings.len() > max as usize
+        {
+            return Err(AppError::TooManyFindings {
+                count: findings.len(),
+                max,
+                top: most_findings(&findings),
+            });
+        }
+        let stage = Instant::now();
+        assign_ids(&mut findings, &inventory.sources);
+        let excepted = match self.accepted {
+            Some(list) => exceptions::apply(list, &mut findings, self.as_of.date_naive()),
+            None => exceptions::ExceptionsReport::default(),
+        };
+        let controls = assess::assess(&findings, self.catalog);
+        tracing::debug!(
+            ms = stage.elapsed().as_millis() as u64,
+            "stage: ids and assess"
+        );
+        Ok((findings, excepted, controls))
+    }
+}
+
+/// A run over several clusters: the shared inputs (repositories, results, audit logs,
+/// attestations: `seed` holds the last two) are read once; each cluster is read and judged
+/// with them, one after the other (the next read while one is judged), and the clusters'
+/// reports are combined by [`fleet::combine`].
+#[allow(clippy::too_many_arguments)]
+fn fleet_report(
+    settings: &Settings,
+    clusters: Vec<ClusterPlan>,
+    period: Option<&(Period, bool)>,
+    as_of: chrono::DateTime<Utc>,
+    seed: Inventory,
+    judge: &Judge<'_>,
+    run: &RunInfo,
+    attested: &Attested,
+) -> Result<Report, AppError> {
+    let (shared, results, loaded) = collect_shared(settings, period, as_of, Inventory::default());
+    let options = snapshot::SnapshotOptions {
+        max_file_bytes: settings.max_file_size,
+    };
+    // Each cluster is judged alone, so the findings limit applies to the fleet as a whole.
+    let judge = Judge {
+        max_findings: None,
+        ..*judge
+    };
+    // The next cluster is read while this one is judged (reading is mostly waiting on an API
+    // server); the hand-over waits for the judge, so at most two clusters' objects are held.
+    let mut runs = Vec::with_capacity(clusters.len());
+    std::thread::scope(|scope| -> Result<(), AppError> {
+        let (send, received) = std::sync::mpsc::sync_channel(0);
+        let (seed, shared, options, loaded) = (&seed, &shared, &options, &loaded);
+        scope.spawn(move || {
+            for plan in clusters {
+                let stage = Instant::now();
+                let read = read_cluster(settings, &plan, seed, (shared, loaded), options, as_of);
+                if let Ok(inventory) = &read {
+                    tracing::debug!(
+                        cluster = %plan.name,
+                        objects = inventory.objects.len(),
+                        ms = stage.elapsed().as_millis() as u64,
+                        peak_mb = peak_rss_mb(),
+                        "stage: collect"
+                    );
+                }
+                // The judge stopped (an error): nothing more to read.
+                if send.send((plan, read)).is_err() {
+                    break;
+                }
+            }
+        });
+        for (plan, read) in received {
+            let inventory = read?;
+            report_problems(&inventory);
+            let (findings, excepted, controls) = judge.run(&inventory, results.clone())?;
+            let mut report =
+                Report::build(run.clone(), inventory, findings, controls, judge.catalog);
+            report.exceptions = excepted;
+            report.attestations = attested.entries(as_of.date_naive());
+            runs.push(fleet::ClusterRun {
+                name: plan.name,
+                context: plan.context,
+                report_id: None,
+                report,
+            });
+        }
+        Ok(())
+    })?;
+    Ok(fleet::combine(runs)?)
+}
+
+/// One cluster of a fleet run, read: the seed (attestations, audit logs), its snapshots
+/// and live context, and the shared inputs (with the repositories they were read from,
+/// whose manifests at the commits this cluster should run are its own baselines), as one
+/// inventory.
+fn read_cluster(
+    settings: &Settings,
+    plan: &ClusterPlan,
+    seed: &Inventory,
+    (shared, repos): (&Inventory, &[(PathBuf, GitOptions)]),
+    options: &snapshot::SnapshotOptions,
+    as_of: chrono::DateTime<Utc>,
+) -> Result<Inventory, AppError> {
+    let mut inventory = seed.clone();
+    for entry in &plan.snapshots {
+        inventory.merge(load_snapshot(entry, options));
+    }
+    if let Some(context) = &plan.live {
+        let options = crate::collect::cluster::ClusterOptions {
+            context: Some(context.clone()),
+            ..settings.cluster_options()
+        };
+        inventory.merge(cluster::collect_inventory(&options)?);
+    }
+    inventory.merge(shared.clone());
+    baselines(&mut inventory, repos, as_of);
+    inventory.add_source_records();
+    inventory.canonicalize();
+    Ok(inventory)
+}
+
+/// Reads every input of a run of one cluster (or none) into one inventory (the paths were
+/// checked by [`check_input_paths`]). What cannot be read below an existing path is a
+/// problem in the report instead, as is a `--repo` that is not a repository, or lacks the
+/// ref. `seed` holds what was read before collection (the attestations' source and records).
+fn collect(
+    settings: &Settings,
+    period: Option<&(Period, bool)>,
+    as_of: chrono::DateTime<Utc>,
+    seed: Inventory,
+) -> Result<(Inventory, Vec<ResultRecord>), AppError> {
     let options = snapshot::SnapshotOptions {
         max_file_bytes: settings.max_file_size,
     };
     let mut inventory = seed;
-    for path in &settings.snapshots {
-        inventory.merge(snapshot::load(path, &options));
+    for entry in &settings.snapshots {
+        inventory.merge(load_snapshot(entry, &options));
     }
     if settings.cluster {
         inventory.merge(cluster::collect_inventory(&settings.cluster_options())?);
     }
+    let (shared, results, loaded) = collect_shared(settings, period, as_of, Inventory::default());
+    inventory.merge(shared);
+    baselines(&mut inventory, &loaded, as_of);
+    inventory.add_source_records();
+    inventory.canonicalize();
+    Ok((inventory, results))
+}
+
+/// What every cluster's assessment shares, read once: the repositories (over `period`) and
+/// the `--results`, added to `inventory`. Nothing here stops the run: a repository that
+/// cannot be read is a problem in the report.
+fn collect_shared(
+    settings: &Settings,
+    period: Option<&(Period, bool)>,
+    as_of: chrono::DateTime<Utc>,
+    mut inventory: Inventory,
+) -> (Inventory, Vec<ResultRecord>, Vec<(PathBuf, GitOptions)>) {
     let mut loaded: Vec<(PathBuf, GitOptions)> = Vec::new();
     if let Some((period, default)) = period.filter(|_| !settings.repos.is_empty()) {
         let options = GitOptions {
@@ -726,7 +1033,6 @@ fn collect(
             inventory.merge(repo);
         }
     }
-    baselines(&mut inventory, &loaded, as_of);
     // Each path is its own source; its files are read in parallel, in path order.
     let mut results = Vec::new();
     for path in &settings.results {
@@ -734,9 +1040,7 @@ fn collect(
         inventory.merge(read);
         results.extend(records);
     }
-    inventory.add_source_records();
-    inventory.canonicalize();
-    Ok((inventory, results))
+    (inventory, results, loaded)
 }
 
 /// With a cluster (or snapshot) and repositories, the manifests each repository holds at
@@ -794,6 +1098,9 @@ pub fn collect_cluster(args: &CollectArgs) -> Result<(), AppError> {
     let settings = settings(args.config.as_deref(), flags)?;
     if !settings.cluster {
         return Err(AppError::CollectNeedsCluster);
+    }
+    if settings.context.0.len() > 1 {
+        return Err(AppError::CollectOneContext);
     }
     crate::evidence::workload_kinds::install(&settings.workload_kinds);
     let started = Instant::now();
@@ -875,7 +1182,7 @@ fn report_problems(inventory: &Inventory) {
 /// The reports of a run as written: `report.json` (always rendered: every other output
 /// cites its hash, the report id) and the files of each format asked for, in the order
 /// asked for (`oscal` writes two).
-struct Rendered {
+pub(crate) struct Rendered {
     json: Vec<u8>,
     files: Vec<(&'static str, Vec<u8>)>,
 }
@@ -883,14 +1190,15 @@ struct Rendered {
 /// What some formats take besides the report: the questionnaire mapping (answers.csv and
 /// answers.xlsx answer its questions) and the evidence records' files in the bundle (the
 /// workbook names them).
-struct Extras<'a> {
+#[derive(Default)]
+pub(crate) struct Extras<'a> {
     questionnaire: Option<&'a Questionnaire>,
     bundle_paths: Option<&'a std::collections::BTreeMap<String, String>>,
 }
 
 /// Renders every format asked for, writing nothing: a failure here (a template error, a
 /// limit) leaves the output directory untouched.
-fn render_reports(
+pub(crate) fn render_reports(
     settings: &Settings,
     report: &Report,
     templates: Option<&Templates>,
@@ -979,7 +1287,7 @@ fn render_reports(
 /// file: the folder is renamed into place whole. Into an output directory, staged: the
 /// returned set is moved in by [`Staged::commit`], after the bundle is written, so a run
 /// that fails leaves the earlier reports as they were.
-fn write_reports(
+pub(crate) fn write_reports(
     out: &Path,
     rendered: &Rendered,
     archive: bool,

@@ -40,7 +40,7 @@ pub struct Catalog {
     pub files: Vec<CatalogFile>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct CatalogFile {
     pub path: String,
     pub catalog: String,

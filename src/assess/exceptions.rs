@@ -165,7 +165,7 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 
 /// The exceptions part of `report.json`: every exception of the file, in file order, in
 /// one of three lists.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct ExceptionsReport {
     /// In force and covering at least one finding.
     pub applied: Vec<ExceptionEntry>,
@@ -182,7 +182,7 @@ impl ExceptionsReport {
 }
 
 /// One exception as the report lists it.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct ExceptionEntry {
     pub id: String,
     pub check: String,

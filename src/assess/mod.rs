@@ -28,7 +28,7 @@ use crate::evidence::attestation;
 use crate::evidence::finding::{Finding, Status};
 
 /// Finding counts by status.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct StatusCounts {
     pub pass: usize,
     pub fail: usize,
@@ -56,10 +56,12 @@ impl StatusCounts {
 }
 
 /// One check's part in one control.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct CheckResult {
-    pub id: &'static str,
-    pub title: &'static str,
+    #[serde(deserialize_with = "crate::base::interned::deserialize")]
+    pub id: crate::base::interned::Str,
+    #[serde(deserialize_with = "crate::base::interned::deserialize")]
+    pub title: crate::base::interned::Str,
     pub status: CheckStatus,
     pub required: bool,
     pub critical: bool,
@@ -95,7 +97,7 @@ impl CheckResult {
 }
 
 /// The verdict on one control, with what it rests on.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct ControlResult {
     pub id: String,
     /// Whether the source prints the id, or it is evidencer's own label.
@@ -124,6 +126,10 @@ pub struct ControlResult {
     pub exceptions: Vec<String>,
     /// Ids of the attestations attached to this control, sorted.
     pub attestations: Vec<String>,
+    /// In a fleet report: the clusters whose own verdict is this (the fleet's worst), in
+    /// cluster order; absent in the report of one cluster.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verdict_clusters: Vec<String>,
 }
 
 /// Maps findings onto every control of the catalog.
@@ -252,6 +258,7 @@ fn assess_control(control: &Control, by_check: &BTreeMap<&str, Vec<&Finding>>) -
         findings: finding_ids,
         exceptions: exceptions.into_iter().collect(),
         attestations: attached,
+        verdict_clusters: Vec::new(),
     }
 }
 

@@ -71,7 +71,7 @@ passes, not satisfied when every assessed one fails, and partially satisfied oth
 command evidencer rules prints the whole rule.";
 
 /// A check's findings rolled up into one result, for one control.
-#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckStatus {
     Pass,
@@ -99,7 +99,7 @@ impl CheckStatus {
 }
 
 /// A control's verdict.
-#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Satisfied,
@@ -142,7 +142,7 @@ impl Verdict {
 }
 
 /// The questionnaire answer a verdict gives.
-#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Answer {
     Yes,
@@ -216,7 +216,7 @@ impl CheckInput<'_> {
 }
 
 /// Which step of the rule decided a verdict, and on what.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Decision {
     /// The control's verdict (report.json has it beside the decision).
     #[serde(skip)]

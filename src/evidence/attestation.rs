@@ -75,7 +75,7 @@ pub struct AttestationsFile {
 }
 
 /// One attestation as `report.json` lists it.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct AttestationEntry {
     pub id: String,
     pub control: String,
@@ -90,7 +90,8 @@ pub struct AttestationEntry {
     pub review_interval_days: u32,
     pub review_due: String,
     /// `current` or `past_review` on the as-of date.
-    pub status: &'static str,
+    #[serde(deserialize_with = "crate::base::interned::deserialize")]
+    pub status: crate::base::interned::Str,
     /// `file:line` of its entry.
     pub defined_at: String,
     /// The id of its evidence record.

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// One data file a run read, so an auditor can tell which rules judged the evidence.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct DataFile {
     pub path: String,
     pub builtin: bool,

@@ -13,7 +13,9 @@ use serde::Serialize;
 use crate::evidence::record::{Source, short_hash};
 
 /// The outcome of a check for one subject.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pass,
@@ -53,7 +55,9 @@ impl fmt::Display for Status {
 }
 
 /// How much a failure of a check matters.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Critical,
@@ -82,7 +86,9 @@ impl fmt::Display for Severity {
 }
 
 /// What a finding is about: a container of a workload, an object, a file, or a whole source.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash,
+)]
 pub struct Subject {
     pub kind: String,
     pub namespace: Option<String>,
@@ -134,10 +140,11 @@ impl Subject {
 }
 
 /// One conclusion of one check about one subject.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq)]
 pub struct Finding {
     pub id: String,
-    pub check: &'static str,
+    #[serde(deserialize_with = "crate::base::interned::deserialize")]
+    pub check: crate::base::interned::Str,
     pub status: Status,
     pub severity: Severity,
     pub subject: Subject,
@@ -150,6 +157,11 @@ pub struct Finding {
     /// [`crate::assess::exceptions`]): the finding keeps its status; its control does not count it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exception: Option<FindingException>,
+    /// The cluster whose evidence gave this finding, in a fleet report (several clusters);
+    /// absent for a finding of the repositories and other inputs every cluster shares, and
+    /// in the report of one cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     /// Distinguishes findings of one check about the same subject (a file with two hits);
     /// part of the id, never shown.
     #[serde(skip)]
@@ -157,7 +169,7 @@ pub struct Finding {
 }
 
 /// An exception as a finding cites it.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct FindingException {
     pub id: String,
     pub reason: String,
@@ -191,6 +203,7 @@ impl Finding {
             details: BTreeMap::new(),
             evidence: Vec::new(),
             exception: None,
+            cluster: None,
             key: String::new(),
         }
     }

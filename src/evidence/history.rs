@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// One change of an image reference found in Git history: a row of the timeline.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ImageChange {
     /// The commit's effective time (when it landed), RFC 3339, UTC.
     pub time: String,
@@ -77,7 +77,7 @@ impl Owner {
 }
 
 /// When the image in use at the period end was put there.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Introduced {
     /// By this commit.

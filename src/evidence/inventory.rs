@@ -17,7 +17,7 @@ use crate::evidence::object::Object;
 use crate::evidence::record::{EvidenceRecord, Source};
 
 /// Everything the collectors gathered, as the checks see it.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Inventory {
     pub sources: Vec<Source>,
     pub objects: Vec<Object>,
@@ -47,7 +47,7 @@ pub struct Inventory {
 
 /// A tree (the top-most excluded directory, or one file) of a repository that was not read,
 /// with how many files the collector would have read there and why it did not.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct ExcludedPath {
     /// Source id of the repository.
     pub source: String,
@@ -64,7 +64,9 @@ pub struct ExcludedPath {
 }
 
 /// Why a tree was left out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ExclusionReason {
     /// An `--exclude` glob (or a `repos:` entry's `exclude`).
@@ -320,7 +322,7 @@ pub enum KindStatus {
 }
 
 /// Which kinds each input collected. A kind with no entry was not collected at all.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 #[serde(transparent)]
 pub struct Coverage {
     pub kinds: BTreeMap<String, KindStatus>,

@@ -38,7 +38,7 @@ pub struct Object {
 /// One entry of an object's `metadata.managedFields`, as far as evidence needs it: who
 /// (the field manager: `kubectl-set`, `kustomize-controller`), how (`Apply` or `Update`),
 /// when, through which subresource, and which fields of the pod template it owns.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct FieldManager {
     pub manager: String,
     /// `Apply` (server-side apply) or `Update` (every other write).

@@ -11,7 +11,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// One input: a snapshot path, a cluster context or a repository.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Source {
     /// Unique within a run, e.g. `snapshot:samples/snapshot` or `cluster:prod-eu`.
     pub id: String,
@@ -23,11 +23,11 @@ pub struct Source {
     /// fixed label. Never a path that changes between runs.
     pub identity: String,
     /// Facts about the source: server URL, commit, collection time, counts.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub details: BTreeMap<String, String>,
 }
 
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
     Snapshot,
@@ -56,7 +56,7 @@ impl Source {
 }
 
 /// What a record describes.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceKind {
     /// A Kubernetes object (from a file, a snapshot or the API).
@@ -70,7 +70,7 @@ pub enum EvidenceKind {
 }
 
 /// One piece of evidence, as listed in `report.json` and the evidence appendix.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct EvidenceRecord {
     pub id: String,
     pub source: String,

@@ -5,7 +5,8 @@
 //! `control_id, catalog, question, answer, verdict, narrative, evidence_summary, report_id,
 //! period_start, period_end, as_of, scope, evidence_collected_from, evidence_collected_to`
 //! per control in catalog order (the last six the same on every row: what the answers speak
-//! for, so a row pasted elsewhere keeps them). RFC 4180: CRLF line ends, a field holding a comma, quote,
+//! for, so a row pasted elsewhere keeps them); a fleet report adds `cluster_verdicts`, each
+//! cluster's own verdict. RFC 4180: CRLF line ends, a field holding a comma, quote,
 //! CR or LF is quoted with its quotes doubled; UTF-8 without a byte-order mark.
 //!
 //! Cells come from cluster objects that anyone with deploy rights can name, and spreadsheet
@@ -46,14 +47,27 @@ pub const HEADER: [&str; 14] = [
     "evidence_collected_to",
 ];
 
-/// `answers.csv` for a report whose `report.json` has the id `report_id`.
+/// The column a fleet report adds after [`HEADER`]: each cluster's own verdict.
+pub const CLUSTERS_COLUMN: &str = "cluster_verdicts";
+
+/// `answers.csv` for a report whose `report.json` has the id `report_id`. A fleet report's
+/// rows answer for the fleet (the worst verdict) and end with [`CLUSTERS_COLUMN`]:
+/// `prod-eu: Satisfied; prod-us: Not satisfied`.
 pub fn render(report: &Report, report_id: &str) -> Vec<u8> {
     let findings: HashMap<&str, &Finding> =
         report.findings.iter().map(|f| (f.id.as_str(), f)).collect();
     let records: HashMap<&str, &EvidenceRecord> =
         report.evidence.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut out = Vec::with_capacity(512 * (report.controls.len() + 1));
-    write_row(&mut out, HEADER.iter().map(|h| Cow::Borrowed(*h)));
+    let fleet = !report.clusters.is_empty();
+    write_row(
+        &mut out,
+        HEADER
+            .iter()
+            .copied()
+            .chain(fleet.then_some(CLUSTERS_COLUMN))
+            .map(Cow::Borrowed),
+    );
     let (period_start, period_end) = report
         .period
         .as_ref()
@@ -62,6 +76,21 @@ pub fn render(report: &Report, report_id: &str) -> Vec<u8> {
     let (collected_from, collected_to) = report.collection_window();
     for c in &report.controls {
         let summary = evidence_summary(report, c, &findings, &records);
+        let per_cluster = fleet.then(|| {
+            report
+                .clusters
+                .iter()
+                .map(|k| {
+                    let v = k.controls.iter().find(|v| v.id == c.id);
+                    format!(
+                        "{}: {}",
+                        k.name,
+                        v.map_or("(not in its report)", |v| verdict_label(v.verdict))
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        });
         write_row(
             &mut out,
             [
@@ -82,6 +111,7 @@ pub fn render(report: &Report, report_id: &str) -> Vec<u8> {
                 collected_to.unwrap_or(""),
             ]
             .into_iter()
+            .chain(per_cluster.as_deref())
             .map(Cow::Borrowed),
         );
     }

@@ -7,6 +7,7 @@
 
 pub mod answers;
 pub mod csv;
+pub mod fleet;
 pub mod oscal;
 pub mod pdf;
 pub mod scope;
@@ -43,7 +44,7 @@ pub const SCHEMA_VERSION: u32 = 3;
 /// `evidencer schema` prints it. Its `$comment` says which changes bump the version.
 pub const JSON_SCHEMA: &str = include_str!("report.schema.json");
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
@@ -78,16 +79,22 @@ pub struct Report {
     /// Attested documents (see [`crate::attestations`]), judged at the as-of date. Set after
     /// [`Report::build`] by the run that read them; empty without attestations.
     pub attestations: Vec<AttestationEntry>,
+    /// The clusters of a fleet report, each with its own verdicts (see [`fleet`]); absent
+    /// from the report of one cluster.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clusters: Vec<fleet::Cluster>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Tool {
-    pub name: &'static str,
-    pub version: &'static str,
+    #[serde(deserialize_with = "crate::base::interned::deserialize")]
+    pub name: crate::base::interned::Str,
+    #[serde(deserialize_with = "crate::base::interned::deserialize")]
+    pub version: crate::base::interned::Str,
 }
 
 /// The audit period the report covers, when one was given.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Period {
     /// RFC 3339, UTC, inclusive.
     pub start: String,
@@ -98,7 +105,7 @@ pub struct Period {
 }
 
 /// What `period` in report.json is.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum PeriodKind {
     /// An audit period was given: the evidence speaks for that span.
@@ -144,16 +151,18 @@ pub fn stated_period(
 }
 
 /// What the report was made with, so an auditor can tell which rules judged the evidence.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Provenance {
-    pub tool_version: &'static str,
+    #[serde(deserialize_with = "crate::base::interned::deserialize")]
+    pub tool_version: crate::base::interned::Str,
     pub catalogs: Vec<CatalogFile>,
     pub data_files: Vec<DataFile>,
     pub templates: Vec<DataFile>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Summary {
+    #[serde(deserialize_with = "crate::base::interned::deserialize_keys")]
     pub controls_by_verdict: BTreeMap<&'static str, usize>,
     pub findings_by_status: StatusCounts,
     /// Failing or warning findings covered by an accepted exception (also counted in
@@ -165,7 +174,7 @@ pub struct Summary {
 }
 
 /// What the collectors saw and could not see.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Inputs {
     /// Per kind: collected (with a count), forbidden, or not served. Kinds not listed were
     /// not collected.
@@ -175,7 +184,7 @@ pub struct Inputs {
     pub problems: Vec<Problem>,
     /// The trees of each repository left out of scope, with their file counts and rules;
     /// absent when nothing was left out.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excluded: Vec<crate::evidence::inventory::ExcludedPath>,
 }
 
@@ -307,6 +316,7 @@ impl Report {
             evidence: inventory.records,
             exceptions: ExceptionsReport::default(),
             attestations: Vec::new(),
+            clusters: Vec::new(),
         }
     }
 
@@ -381,6 +391,18 @@ impl Report {
                 .filter_map(|e| e.collected_at.as_deref())
         };
         (times().min(), times().max())
+    }
+
+    /// Reads back a `report.json` this version can read (see [`fleet::read_report`] for the
+    /// checks around it): the fields report.json leaves implied are restored from it.
+    pub fn from_json(bytes: &[u8]) -> Result<Report, serde_json::Error> {
+        let mut report: Report = serde_json::from_slice(bytes)?;
+        report.period =
+            (report.period_kind == PeriodKind::Period).then(|| report.stated_period.clone());
+        for c in &mut report.controls {
+            c.decision.verdict = c.verdict;
+        }
+        Ok(report)
     }
 
     /// The id of a report: the sha256 (hex) of its `report.json` bytes as [`Report::to_json`]

@@ -15,7 +15,7 @@ use crate::evidence::record::SourceKind;
 use crate::report::Period;
 
 /// What the report's evidence covers and what it cannot show.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Scope {
     /// Each source with when it was collected, in report order.
     pub sources: Vec<ScopeSource>,
@@ -25,7 +25,7 @@ pub struct Scope {
     pub not_assessed: Vec<ScopeSubject>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct ScopeSource {
     pub source: String,
     /// RFC 3339, as the input records it: a manifest's or a live run's collection time, a
@@ -35,7 +35,7 @@ pub struct ScopeSource {
     pub note: String,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct ScopeSubject {
     /// `Deployment shop/api`, or `Input all sources` for what a check lacked entirely.
     pub subject: String,

@@ -95,6 +95,38 @@ pub struct ReportView<'a> {
     pub timeline: Option<Timeline<'a>>,
     /// Section numbers after the controls, which move when the timeline is shown.
     pub numbers: SectionNumbers,
+    /// A fleet report's clusters and each one's verdicts; null for one cluster.
+    pub clusters: Option<ClustersView<'a>>,
+}
+
+/// The per-cluster verdict table of a fleet report.
+#[derive(Debug, Serialize)]
+pub struct ClustersView<'a> {
+    /// The clusters, in report order, with their contexts.
+    pub names: Vec<ClusterName<'a>>,
+    /// One row per control, in report order.
+    pub rows: Vec<ClusterRow<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClusterName<'a> {
+    pub name: &'a str,
+    pub context: Option<&'a str>,
+    /// The id of the report.json it was read from, for `fleet` over archived runs.
+    pub report: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClusterRow<'a> {
+    pub id: &'a str,
+    pub anchor: String,
+    /// The fleet's verdict (the worst).
+    pub verdict: &'static str,
+    pub verdict_label: &'static str,
+    /// The clusters whose verdict it is.
+    pub verdict_clusters: &'a [String],
+    /// Each cluster's verdict, in the order of `names`.
+    pub cells: Vec<Tally>,
 }
 
 /// Numbers of the sections that follow the controls (section 3) and the exceptions
@@ -300,6 +332,8 @@ pub struct FindingRow<'a> {
     pub evidence: Vec<EvidenceLink<'a>>,
     /// The accepted exception covering it, when one does.
     pub exception: Option<ExceptionLink<'a>>,
+    /// The cluster whose evidence gave it, in a fleet report.
+    pub cluster: Option<&'a str>,
 }
 
 /// An attested document, as a control lists it.
@@ -544,6 +578,48 @@ impl Anchors {
     }
 }
 
+/// The per-cluster verdict table, when the report has clusters; `anchors` are the
+/// controls' anchors, in report order.
+fn clusters_view<'a>(report: &'a Report, anchors: &[String]) -> Option<ClustersView<'a>> {
+    if report.clusters.is_empty() {
+        return None;
+    }
+    let names = report
+        .clusters
+        .iter()
+        .map(|c| ClusterName {
+            name: &c.name,
+            context: c.context.as_deref(),
+            report: c.report.as_deref(),
+        })
+        .collect();
+    let rows = report
+        .controls
+        .iter()
+        .zip(anchors)
+        .map(|(c, anchor)| ClusterRow {
+            id: &c.id,
+            anchor: anchor.clone(),
+            verdict: c.verdict.as_str(),
+            verdict_label: verdict_label(c.verdict),
+            verdict_clusters: &c.verdict_clusters,
+            cells: report
+                .clusters
+                .iter()
+                .map(|k| {
+                    let v = k.controls.iter().find(|v| v.id == c.id).map(|v| v.verdict);
+                    Tally {
+                        key: v.map_or("", |v| v.as_str()),
+                        label: v.map_or("(not in its report)", verdict_label),
+                        count: 0,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    Some(ClustersView { names, rows })
+}
+
 impl<'a> FindingRow<'a> {
     fn new(
         f: &'a Finding,
@@ -556,7 +632,11 @@ impl<'a> FindingRow<'a> {
             status: f.status.as_str(),
             status_label: status_label(f.status),
             severity: f.severity.as_str(),
-            subject: f.subject.display_name(),
+            subject: match &f.cluster {
+                Some(cluster) => format!("{} (cluster {cluster})", f.subject.display_name()),
+                None => f.subject.display_name(),
+            },
+            cluster: f.cluster.as_deref(),
             location: f.subject.file_location(),
             message: &f.message,
             evidence: f
@@ -618,11 +698,12 @@ impl<'a> ReportView<'a> {
             exception_anchors,
         };
         let exceptions = exceptions_view(report, &index);
-        let controls = report
+        let controls: Vec<ControlView<'a>> = report
             .controls
             .iter()
             .map(|c| control_view(c, &mut anchors, &index, &report.attestations))
             .collect();
+        let controls_anchors: Vec<String> = controls.iter().map(|c| c.anchor.clone()).collect();
 
         let verdicts = Verdict::ALL
             .iter()
@@ -804,6 +885,7 @@ impl<'a> ReportView<'a> {
             redaction,
             evidence_groups: group_evidence(evidence),
             numbers: SectionNumbers::new(timeline.is_some()),
+            clusters: clusters_view(report, &controls_anchors),
             timeline,
         }
     }

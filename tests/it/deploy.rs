@@ -415,3 +415,123 @@ fn the_example_overlay_reads_audit_logs_read_only_from_the_shippers_volume() {
         );
     }
 }
+
+fn the_fleet_overlays_pass_every_check_that_applies() {
+    for overlay in ["overlays/fleet/cluster", "overlays/fleet/combine"] {
+        let input = deploy(overlay);
+        let passed = assert_clean(&input, &findings_of(&input));
+        for check in ["run-as-non-root", "read-only-root-filesystem"] {
+            assert!(passed.contains(&check.to_string()), "{overlay}: {passed:?}");
+        }
+        if let Some(rendered) = support::kustomize::render(&input) {
+            let tmp = tempfile::tempdir().unwrap();
+            let file = tmp.path().join("rendered.yaml");
+            fs::write(&file, rendered).unwrap();
+            assert_clean(&file, &findings_of(&file));
+        }
+    }
+}
+
+/// The `--archive=` the cluster overlay patches into the base CronJob's args.
+fn fleet_cluster_archive() -> String {
+    let kustomization = yaml("overlays/fleet/cluster/kustomization.yaml");
+    let base_args = &yaml("base/cronjob.yaml")["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+        [0]["args"];
+    let mut archive = None;
+    for patch in kustomization["patches"].as_array().unwrap() {
+        let Some(ops) = patch["patch"].as_str() else {
+            continue;
+        };
+        let ops: serde_json::Value = serde_saphyr::from_str(ops).unwrap();
+        for op in ops.as_array().unwrap() {
+            if let Some(i) = op["path"].as_str().and_then(|p| {
+                p.strip_prefix("/spec/jobTemplate/spec/template/spec/containers/0/args/")
+            }) {
+                let i: usize = i.parse().unwrap();
+                assert!(
+                    base_args[i].as_str().unwrap().starts_with("--archive="),
+                    "the patch replaces the base's --archive, not {}",
+                    base_args[i]
+                );
+                archive = op["value"].as_str().map(str::to_string);
+            }
+        }
+    }
+    archive.expect("the cluster overlay moves the archive")
+}
+
+#[test]
+fn the_fleet_layout_files_each_cluster_apart_and_combines_them_a_day_later() {
+    let cronjob = yaml("overlays/fleet/combine/cronjob.yaml");
+    let spec = &cronjob["spec"];
+    // The base runs on the first day of each quarter; the combining step the day after.
+    assert_eq!(
+        yaml("base/cronjob.yaml")["spec"]["schedule"],
+        "0 6 1 1,4,7,10 *"
+    );
+    assert_eq!(spec["schedule"], "0 6 2 1,4,7,10 *");
+    assert_eq!(spec["concurrencyPolicy"], "Forbid");
+    let pod = &spec["jobTemplate"]["spec"]["template"]["spec"];
+    assert_eq!(pod["automountServiceAccountToken"], false);
+    assert_eq!(
+        yaml("overlays/fleet/combine/serviceaccount.yaml")["automountServiceAccountToken"],
+        false
+    );
+    let policy = yaml("overlays/fleet/combine/networkpolicy.yaml");
+    assert_eq!(policy["spec"]["egress"], serde_json::json!([]));
+    assert_eq!(
+        policy["spec"]["podSelector"]["matchLabels"],
+        spec["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
+    );
+    let args: Vec<String> = pod["containers"][0]["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(args[0], "fleet");
+    // The cluster overlay files its archive where the combining step reads one.
+    let archive = fleet_cluster_archive();
+    let folder = archive.strip_prefix("--archive=").unwrap();
+    assert!(
+        args.iter().any(|a| a.ends_with(&format!("={folder}"))),
+        "{folder} in {args:?}"
+    );
+
+    // The combining step's own arguments work: two clusters' archived quarters, laid out
+    // as the cluster overlay files them, under a stand-in for /reports.
+    let reports = tempfile::tempdir().unwrap();
+    let root = reports.path().display().to_string();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cluster");
+    for a in args
+        .iter()
+        .filter(|a| a.contains("=/reports/") && !a.starts_with("--"))
+    {
+        let (name, path) = a.split_once('=').unwrap();
+        Command::new(env!("CARGO_BIN_EXE_evidencer"))
+            .arg("report")
+            .arg("--snapshot")
+            .arg(format!("{name}={}", fixture.display()))
+            .args(["--as-of", "2026-10-01", "--period", "previous-quarter"])
+            .args(["--format", "json,md", "--bundle", "evidence.tar.gz"])
+            .arg(format!("--archive={}", path.replacen("/reports", &root, 1)))
+            .assert()
+            .success();
+    }
+    let run: Vec<String> = args
+        .iter()
+        .filter(|a| !a.starts_with("--log-format"))
+        .map(|a| a.replacen("/reports", &root, 1))
+        .collect();
+    Command::new(env!("CARGO_BIN_EXE_evidencer"))
+        .args(&run)
+        .args(["--as-of", "2026-10-01"])
+        .assert()
+        .success();
+    let fleet: serde_json::Value = serde_json::from_slice(
+        &fs::read(reports.path().join("fleet/2026-Q3/report.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(fleet["clusters"].as_array().unwrap().len(), 2);
+    assert!(reports.path().join("fleet/2026-Q3/report.pdf").is_file());
+}

@@ -20,6 +20,7 @@ mod cluster_live;
 mod deploy;
 mod drift;
 mod exceptions;
+mod fleet;
 mod git_history;
 mod history_encodings;
 mod history_renames;

@@ -579,6 +579,72 @@ fn summary(view: &ReportView, section: &Section, spec: &PageSpec, out: &mut Vec<
         format!("How verdicts are reached: {}", view.rules_summary),
         0.0,
     ));
+    if let Some(clusters) = &view.clusters {
+        cluster_table(clusters, out);
+    }
+}
+
+/// A fleet's verdicts per cluster: per control the fleet's verdict and the clusters by
+/// their own verdict, worst first (a list, not a column per cluster, so fifty clusters fit).
+fn cluster_table(clusters: &crate::report::view::ClustersView, out: &mut Vec<Block>) {
+    out.push(Block::Space(10.0));
+    out.push(label("Verdicts per cluster", 4.0));
+    out.push(para(
+        BODY,
+        format!(
+            "The fleet's verdict on a control is the worst of the {} clusters' verdicts ({}). \
+             Findings of a cluster's own evidence name it; findings of the inputs every \
+             cluster shares are listed once.",
+            clusters.names.len(),
+            clusters
+                .names
+                .iter()
+                .map(|k| match k.context {
+                    Some(c) if c != k.name => format!("{} (context {c})", k.name),
+                    _ => k.name.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        6.0,
+    ));
+    let rows = clusters
+        .rows
+        .iter()
+        .map(|r| {
+            let mut groups: Vec<(&str, &str, Vec<&str>)> = Vec::new();
+            for (cell, k) in r.cells.iter().zip(&clusters.names) {
+                match groups.iter_mut().find(|(_, label, _)| *label == cell.label) {
+                    Some((_, _, names)) => names.push(k.name),
+                    None => groups.push((cell.key, cell.label, vec![k.name])),
+                }
+            }
+            let rank = |key: &str| {
+                crate::assess::Verdict::ALL
+                    .iter()
+                    .position(|v| v.as_str() == key)
+            };
+            groups.sort_by_key(|(key, _, _)| std::cmp::Reverse(rank(key)));
+            let text = groups
+                .iter()
+                .map(|(_, label, names)| format!("{label}: {}", names.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; ");
+            vec![
+                Cell::text(TD_BOLD, r.id),
+                badge(r.verdict, r.verdict_label, 8.0),
+                Cell::text(TD, text),
+            ]
+        })
+        .collect();
+    out.push(grid(
+        vec![
+            Column::auto("Control"),
+            Column::auto("Fleet"),
+            Column::auto("Clusters"),
+        ],
+        rows,
+    ));
 }
 
 fn control_section(view: &ReportView, c: &ControlView, section: &Section, out: &mut Vec<Block>) {
