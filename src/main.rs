@@ -96,6 +96,10 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
             0
         }
         Command::Verify(args) => evidencer::app::run::verify(args)?,
+        Command::Diff(args) => {
+            evidencer::app::run::diff(args)?;
+            0
+        }
     })
 }
 

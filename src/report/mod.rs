@@ -6,6 +6,7 @@
 //! through [`view::ReportView`]), so all formats say the same thing.
 
 pub mod csv;
+pub mod diff;
 pub mod pdf;
 pub mod scope;
 pub mod templates;
@@ -75,6 +76,11 @@ pub struct Report {
     /// Attested documents (see [`crate::attestations`]), judged at the as-of date. Set after
     /// [`Report::build`] by the run that read them; empty without attestations.
     pub attestations: Vec<AttestationEntry>,
+    /// With `--compare-previous`: the changes since the previous period's report in the
+    /// archive, or why there are none. Shown in md, html and pdf; not part of report.json
+    /// (`evidencer diff` writes the comparison as diff.json).
+    #[serde(skip)]
+    pub previous: Option<diff::Previous>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -304,6 +310,7 @@ impl Report {
             evidence: inventory.records,
             exceptions: ExceptionsReport::default(),
             attestations: Vec::new(),
+            previous: None,
         }
     }
 
