@@ -95,12 +95,24 @@ pub struct ReportView<'a> {
     pub timeline: Option<Timeline<'a>>,
     /// Section numbers after the controls, which move when the timeline is shown.
     pub numbers: SectionNumbers,
+    /// With `--compare-previous`: the comparison with the previous period's report, or the
+    /// sentence saying there is none.
+    pub previous: Option<PreviousView<'a>>,
+}
+
+/// The "Changes since the previous period" section.
+#[derive(Debug, Serialize)]
+pub struct PreviousView<'a> {
+    pub diff: Option<&'a crate::report::diff::Diff>,
+    pub sentence: Option<&'a str>,
 }
 
 /// Numbers of the sections that follow the controls (section 3) and the exceptions
 /// (section 4, always shown).
 #[derive(Debug, Serialize)]
 pub struct SectionNumbers {
+    /// With `--compare-previous`: the changes since the previous period.
+    pub previous: Option<usize>,
     pub timeline: Option<usize>,
     pub problems: usize,
     pub coverage: usize,
@@ -109,10 +121,11 @@ pub struct SectionNumbers {
 }
 
 impl SectionNumbers {
-    fn new(timeline: bool) -> Self {
-        let n = 5 + usize::from(timeline);
+    fn new(previous: bool, timeline: bool) -> Self {
+        let n = 5 + usize::from(previous) + usize::from(timeline);
         SectionNumbers {
-            timeline: timeline.then_some(5),
+            previous: previous.then_some(5),
+            timeline: timeline.then_some(5 + usize::from(previous)),
             problems: n,
             coverage: n + 1,
             redaction: n + 2,
@@ -300,6 +313,8 @@ pub struct FindingRow<'a> {
     pub evidence: Vec<EvidenceLink<'a>>,
     /// The accepted exception covering it, when one does.
     pub exception: Option<ExceptionLink<'a>>,
+    /// When it was first seen with its status (see `Finding::first_seen`).
+    pub first_seen: Option<&'a str>,
 }
 
 /// An attested document, as a control lists it.
@@ -577,6 +592,7 @@ impl<'a> FindingRow<'a> {
                     expires: &e.expires,
                     anchor: exception_anchors.get(e.id.as_str()).cloned(),
                 }),
+            first_seen: f.first_seen.as_deref(),
         }
     }
 }
@@ -803,8 +819,18 @@ impl<'a> ReportView<'a> {
             values_redacted: r.values(),
             redaction,
             evidence_groups: group_evidence(evidence),
-            numbers: SectionNumbers::new(timeline.is_some()),
+            numbers: SectionNumbers::new(report.previous.is_some(), timeline.is_some()),
             timeline,
+            previous: report.previous.as_ref().map(|p| match p {
+                crate::report::diff::Previous::Compared(d) => PreviousView {
+                    diff: Some(d),
+                    sentence: None,
+                },
+                crate::report::diff::Previous::None(s) => PreviousView {
+                    diff: None,
+                    sentence: Some(s),
+                },
+            }),
         }
     }
 }
