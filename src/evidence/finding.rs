@@ -150,9 +150,10 @@ pub struct Finding {
     /// [`crate::assess::exceptions`]): the finding keeps its status; its control does not count it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exception: Option<FindingException>,
-    /// When this finding was first seen with its present status (RFC 3339): carried from
+    /// When this finding was first seen with its present outcome (RFC 3339): carried from
     /// the previous period's report by `report --compare-previous` when that report has the
-    /// same finding id with the same status, else the start of this report's period. Set by
+    /// same finding id with the same outcome (fail or warn; pass or not applicable; else the
+    /// same status), else the start of this report's period. Set by
     /// the run (see `report::diff::carry_first_seen`); None in reports built in code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_seen: Option<String>,

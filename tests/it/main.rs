@@ -18,6 +18,7 @@ mod cli;
 mod cluster_checks;
 mod cluster_live;
 mod deploy;
+mod diff;
 mod exceptions;
 mod git_history;
 mod history_encodings;

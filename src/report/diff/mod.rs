@@ -496,10 +496,22 @@ fn compare_exceptions(old: &load::ExceptionsPart, new: &load::ExceptionsPart) ->
     out
 }
 
+/// The outcome a status stands for, as `first_seen` follows it: open (fail or warn), fine
+/// (pass or not applicable), or the status itself (error, not assessed).
+fn outcome(status: &str) -> &str {
+    match status {
+        "fail" | "warn" => "open",
+        "pass" | "not_applicable" => "fine",
+        other => other,
+    }
+}
+
 /// Gives every finding its `first_seen`: the previous report's, when that report has a
-/// finding with the same id and the same status (its own `first_seen`, else that report's
-/// period start); else `start`, the start of this report's period. A finding whose status
-/// changed (a pass that fails now) starts anew: it is first seen failing in this period.
+/// finding with the same id and the same outcome (open: fail or warn; fine: pass or not
+/// applicable; else the same status), that is its own `first_seen`, else that report's
+/// period start; otherwise `start`, the start of this report's period. A finding whose
+/// outcome changed (a pass that fails now) starts anew: it is first seen failing in this
+/// period.
 pub fn carry_first_seen(findings: &mut [Finding], start: &str, previous: Option<&Loaded>) {
     let earlier: BTreeMap<&str, (&str, Option<&str>)> = previous
         .map(|p| {
@@ -514,7 +526,9 @@ pub fn carry_first_seen(findings: &mut [Finding], start: &str, previous: Option<
         .map(|p| p.start.as_str());
     for f in findings {
         let carried = match earlier.get(f.id.as_str()) {
-            Some((status, seen)) if *status == f.status.as_str() => seen.or(previous_start),
+            Some((status, seen)) if outcome(status) == outcome(f.status.as_str()) => {
+                seen.or(previous_start)
+            }
             _ => None,
         };
         f.first_seen = Some(carried.unwrap_or(start).to_string());
@@ -747,7 +761,7 @@ mod tests {
     }
 
     #[test]
-    fn first_seen_is_carried_for_the_same_id_and_status_only() {
+    fn first_seen_is_carried_for_the_same_id_and_outcome_only() {
         use crate::evidence::finding::{Severity, Status, Subject};
         let mk = |id: &str, status| {
             let mut f = Finding::new("c", Severity::High, status, Subject::default(), "");
@@ -755,7 +769,7 @@ mod tests {
             f
         };
         let mut findings = vec![
-            mk("a", Status::Fail),
+            mk("a", Status::Warn),
             mk("b", Status::Fail),
             mk("c", Status::Fail),
         ];
