@@ -711,6 +711,11 @@ fn collect(
         inventory.merge(read);
         results.extend(records);
     }
+    // Policy reports and Trivy Operator reports among the snapshot's or cluster's objects
+    // are results too, read as a --results file of them would be.
+    let (from_objects, problems) = crate::collect::results::from_objects(&inventory.objects);
+    inventory.problems.extend(problems);
+    results.extend(from_objects);
     inventory.add_source_records();
     inventory.canonicalize();
     Ok((inventory, results))
