@@ -129,7 +129,23 @@ impl Check for PolicyReportsClean {
             .filter(|r| r.shape == Shape::PolicyReport)
             .collect();
         if reports.is_empty() {
-            return vec![ctx.not_assessed(meta, no_reports())];
+            // A cluster that refused the listing (403) is named: the reports may exist.
+            let coverage = &ctx.inventory.coverage;
+            let refused: Vec<String> = REPORT_KINDS
+                .iter()
+                .filter(|k| {
+                    matches!(
+                        coverage.kinds.get(**k),
+                        Some(crate::evidence::inventory::KindStatus::Forbidden { .. })
+                    )
+                })
+                .map(|k| super::kind_missing(k, &coverage.why_missing(k)))
+                .collect();
+            let reason = match refused.is_empty() {
+                true => no_reports(),
+                false => format!("{}; {}", refused.join("; "), no_reports()),
+            };
+            return vec![ctx.not_assessed(meta, reason)];
         }
         let labels: BTreeMap<&str, &BTreeMap<String, String>> = ctx
             .inventory
@@ -273,10 +289,19 @@ fn message(ns: Option<&str>, passed: usize, failing: &[&Failing]) -> String {
     format!("{lead}: {}{more}", listed.join("; "))
 }
 
+/// The policy report kinds a cluster serves, as the collector lists them.
+const REPORT_KINDS: [&str; 4] = [
+    "PolicyReport",
+    "ClusterPolicyReport",
+    "Report",
+    "ClusterReport",
+];
+
 fn no_reports() -> String {
-    "no policy report was given with --results (PolicyReports or ClusterPolicyReports of \
-     wgpolicyk8s.io, Reports of openreports.io: `kubectl get policyreports,clusterpolicyreports \
-     -A -o json`): what the policy engines found is not known"
+    "no policy report was in the input (PolicyReports or ClusterPolicyReports of \
+     wgpolicyk8s.io, Reports of openreports.io, listed from the cluster or given with \
+     --results: `kubectl get policyreports,clusterpolicyreports -A -o json`): what the policy \
+     engines found is not known"
         .into()
 }
 

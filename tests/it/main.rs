@@ -17,6 +17,7 @@ mod ci_misread;
 mod cli;
 mod cluster_checks;
 mod cluster_live;
+mod cluster_reports;
 mod deploy;
 mod diff;
 mod exceptions;
