@@ -249,6 +249,37 @@ fn read_owned(display: &str, bytes: Vec<u8>, limit: u64) -> (Vec<ResultRecord>, 
     (records, problems)
 }
 
+/// Reads `text` with the reader of `shape`, whatever the content says it is: what a fuzz
+/// target of one reader calls. The Kubernetes shapes (policy reports, Trivy Operator
+/// reports) take one JSON document. Problems name lines of `text`.
+pub fn read_as(shape: Shape, text: &str) -> (Vec<ResultRecord>, Vec<FileProblem>) {
+    let whole = |r: Result<Vec<ResultRecord>, FileProblem>| match r {
+        Ok(records) => (records, Vec::new()),
+        Err(p) => (Vec::new(), vec![p]),
+    };
+    let read: fn(Value) -> Result<ResultRecord, ReadError> = match shape {
+        Shape::TrivyJson => return whole(trivy::read(text)),
+        Shape::GrypeJson => return whole(grype::read(text)),
+        Shape::Sarif => return whole(sarif::read(text)),
+        Shape::CyclonedxJson => return whole(cyclonedx::read(text)),
+        Shape::SpdxJson => return whole(spdx::read(text)),
+        Shape::KubescapeJson => return whole(kubescape::read(text)),
+        Shape::PolicyReport => policy_report::read,
+        Shape::ConfigAuditReport => config_audit::read,
+        Shape::VulnerabilityReport => vulnerability_report::read,
+    };
+    match serde_json::from_str::<Value>(text) {
+        Ok(value) => match read(value) {
+            Ok(mut record) => {
+                redact(&mut record);
+                (vec![record], Vec::new())
+            }
+            Err(e) => (Vec::new(), vec![FileProblem::whole(e)]),
+        },
+        Err(e) => (Vec::new(), vec![json_problem(&e)]),
+    }
+}
+
 /// Policy results carry free text from the tools (messages, properties); a secret scanner's
 /// or a careless policy's may quote a credential. The secret-looking parts of a value (a
 /// private key, a JWT, an AWS access key id, a URL with a password, a secret flag) are
