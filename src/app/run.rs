@@ -366,7 +366,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
     report.attestations = attested.entries(as_of.date_naive());
     let start = report.stated_period.start.clone();
     let earlier = match &previous {
-        Some(PreviousReport::Found(p)) => Some(p),
+        Some(PreviousReport::Found(p)) => Some(p.as_ref()),
         _ => None,
     };
     diff::carry_first_seen(&mut report.findings, &start, earlier);
@@ -517,7 +517,7 @@ fn open_archive(
 
 /// The previous period's report, with `--compare-previous`.
 enum PreviousReport {
-    Found(diff::Loaded),
+    Found(Box<diff::Loaded>),
     None,
 }
 
@@ -535,13 +535,12 @@ fn previous_report(
         return Err(AppError::CompareNeedsArchive);
     };
     Ok(Some(match archive.previous(staging.label())? {
-        Some(dir) => PreviousReport::Found(
-            diff::load::load(
-                &dir.join(crate::report::JSON_FILE_NAME),
-                settings.max_file_size,
-            )
-            .map_err(AppError::Previous)?,
-        ),
+        Some(dir) => {
+            let path = dir.join(crate::report::JSON_FILE_NAME);
+            let loaded =
+                diff::load::load(&path, settings.max_file_size).map_err(AppError::Previous)?;
+            PreviousReport::Found(Box::new(loaded))
+        }
         None => PreviousReport::None,
     }))
 }
