@@ -6,7 +6,7 @@
 //! (bytes of one file to objects and problems), the snapshot `manifest.json`, kustomizations
 //! rendering a file, the CI readers over the files of one repository, the Dockerfile parser,
 //! the shell-line parser, image references, an API audit log file (any of its four shapes)
-//! and a scanner or policy-engine results file (any of its shapes). Nothing here touches the network or opens a
+//! and a scanner or policy-engine results file (any of its shapes, or one reader alone). Nothing here touches the network or opens a
 //! file; a kustomization's `resources:` are looked up under a directory that does not exist.
 
 use std::path::Path;
@@ -162,4 +162,25 @@ pub fn scan_results(
     Vec<crate::collect::results::FileProblem>,
 ) {
     crate::collect::results::read_bytes(name, bytes, 1 << 24)
+}
+
+pub use crate::collect::results::Shape as ResultShape;
+
+/// The bytes of one results file read by the reader of `shape` alone (as UTF-8, lossily),
+/// then as `--results` reads any file (shape told from the content, gzip too): the problems
+/// of both, each with the text's line count it may name lines of.
+pub fn results_as(
+    shape: ResultShape,
+    bytes: &[u8],
+) -> Vec<(u32, crate::collect::results::FileProblem)> {
+    let text = String::from_utf8_lossy(bytes);
+    let lines = text.matches('\n').count() as u32 + 1;
+    let (_, mut problems) = crate::collect::results::read_as(shape, &text);
+    let mut out: Vec<(u32, _)> = problems.drain(..).map(|p| (lines, p)).collect();
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        let raw_lines = bytes.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+        let (_, problems) = scan_results("results.json", bytes);
+        out.extend(problems.into_iter().map(|p| (raw_lines, p)));
+    }
+    out
 }

@@ -100,6 +100,10 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
             evidencer::app::fleet::run(args)?;
             0
         }
+        Command::Diff(args) => {
+            evidencer::app::run::diff(args)?;
+            0
+        }
     })
 }
 

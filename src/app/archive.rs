@@ -83,6 +83,11 @@ impl Staging {
             .expect("staging folder until commit")
             .path()
     }
+
+    /// The period label it is filed under.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
 }
 
 /// What the archive looked like when a run opened it: what it cleared and repaired.
@@ -222,6 +227,38 @@ impl Archive {
             removed.push(label);
         }
         Ok(removed)
+    }
+
+    /// The folder of the previous period of `label`: of the period folders that hold a
+    /// report.json, the one whose period ended last before `label`'s began (ties: the one
+    /// that began last). None when no earlier period is filed.
+    pub fn previous(&self, label: &str) -> Result<Option<PathBuf>, ArchiveError> {
+        let Some(current) = period::from_label(label) else {
+            return Ok(None);
+        };
+        let mut best: Option<(
+            chrono::DateTime<chrono::Utc>,
+            chrono::DateTime<chrono::Utc>,
+            String,
+        )> = None;
+        for entry in fs::read_dir(&self.root).map_err(io("list", &self.root))? {
+            let entry = entry.map_err(io("list", &self.root))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name == label || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            let Some(p) = period::from_label(&name) else {
+                continue;
+            };
+            if p.end >= current.start || !entry.path().join("report.json").is_file() {
+                continue;
+            }
+            let candidate = (p.end, p.start, name);
+            if best.as_ref().is_none_or(|b| candidate > *b) {
+                best = Some(candidate);
+            }
+        }
+        Ok(best.map(|(_, _, name)| self.root.join(name)))
     }
 
     /// Removes hidden folders of dead runs and puts back period folders a dead `--replace`
@@ -417,6 +454,28 @@ mod tests {
         file(&archive, "2024", "2024", false);
         assert_eq!(archive.prune(1, "2024").unwrap(), ["2026-07-01_2026-08-15"]);
         assert_eq!(names(root), ["2024", "2026-Q3", "lost+found"]);
+    }
+
+    #[test]
+    fn the_previous_period_is_the_latest_that_ended_before_this_one_began() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let (archive, _) = Archive::open(root).unwrap();
+        assert_eq!(archive.previous("2026-Q3").unwrap(), None);
+        for label in ["2025-Q4", "2026-Q1", "2026-Q2", "2026-08", "2026-Q4"] {
+            file(&archive, label, "{}", false);
+        }
+        // A folder without a report is not a filed period.
+        fs::create_dir(root.join("2026-06")).unwrap();
+        assert_eq!(
+            archive.previous("2026-Q3").unwrap(),
+            Some(root.join("2026-Q2"))
+        );
+        assert_eq!(
+            archive.previous("2026-Q1").unwrap(),
+            Some(root.join("2025-Q4"))
+        );
+        assert_eq!(archive.previous("2025-Q4").unwrap(), None);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The command line: `report`, `collect`, `fleet`, `verify`, `checks`, `explain`, `controls`, `rules`,
-//! `schema`.
+//! The command line: `report`, `collect`, `fleet`, `diff`, `verify`, `checks`, `explain`,
+//! `controls`, `rules`, `schema`.
 //!
 //! Parses arguments with clap, merges them over the config file (see [`crate::app::config`]) and
 //! runs the pipeline in [`crate::app::run`]. Exit codes: 0 done; 1 when `--fail-on` is met (for
@@ -78,6 +78,61 @@ pub enum Command {
     /// the evidence against its records, and the signature. Exit 0 intact, 1 not intact,
     /// 2 unreadable.
     Verify(VerifyArgs),
+    /// Compare two report.json files (an earlier period's, then a later one's): findings
+    /// new, regressed, still open and resolved, control verdicts that changed, exceptions
+    /// added, expired and removed. Writes diff.json, diff.md and diff.html.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier report.json (e.g. reports/2026-Q2/report.json).
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+
+    /// The later report.json (e.g. reports/2026-Q3/report.json).
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+
+    /// Output formats, comma-separated.
+    #[arg(
+        long = "format",
+        value_enum,
+        value_delimiter = ',',
+        value_name = "FORMATS",
+        default_value = "md,html,json"
+    )]
+    pub formats: Vec<DiffFormat>,
+
+    /// Directory to write diff.md, diff.html and diff.json into (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "evidencer-diff")]
+    pub out: PathBuf,
+
+    /// Directory with diff.md / diff.html templates that replace the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+
+    /// Refuse report files larger than this many bytes [default: 1073741824].
+    #[arg(long, value_name = "BYTES", default_value_t = crate::base::input::DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+}
+
+/// What `evidencer diff` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Md,
+    Html,
+    Json,
+}
+
+impl DiffFormat {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            DiffFormat::Md => "diff.md",
+            DiffFormat::Html => "diff.html",
+            DiffFormat::Json => "diff.json",
+        }
+    }
 }
 
 #[derive(Debug, Args)]

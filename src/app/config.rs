@@ -803,6 +803,12 @@ settings! {
         #[arg(long)]
         replace: bool, key "replace" => bool = false;
 
+        /// With --archive: compare with the previous period's report in the archive (the
+        /// latest period that ended before this one began): a "Changes since the previous
+        /// period" section in md, html and pdf, and findings' first_seen carried forward.
+        #[arg(long)]
+        compare_previous: bool, key "compare-previous" => bool = false;
+
         /// Directory with report.md / report.html templates that replace the built-in ones.
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>, key "templates" => Option<PathBuf> = None;

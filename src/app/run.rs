@@ -47,7 +47,7 @@ use crate::report::pdf::{self, PdfInput};
 use crate::report::templates::{TemplateError, Templates};
 use crate::report::view::ReportView;
 use crate::report::xlsx::{self, WorkbookError, XlsxInput};
-use crate::report::{Report, RunInfo, csv, fleet};
+use crate::report::{Report, RunInfo, csv, diff, fleet};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -107,6 +107,18 @@ pub enum AppError {
     ArchiveOnly,
     #[error("--keep must be at least 1")]
     KeepZero,
+    #[error(
+        "--compare-previous compares with the previous period in the archive: give --archive DIR too"
+    )]
+    CompareNeedsArchive,
+    #[error(
+        "--compare-previous: the previous period's report cannot be compared (nothing was \
+         written; move that period's folder out of the archive, or run without \
+         --compare-previous)"
+    )]
+    Previous(#[source] crate::report::diff::LoadError),
+    #[error("cannot compare the reports (nothing was written)")]
+    Diff(#[source] crate::report::diff::LoadError),
     #[error(
         "the input gives {count} findings, more than the {max} rendered into md, html, pdf or \
          xlsx (about 20 KB of memory each there; --max-findings); most from {top}. Nothing was \
@@ -238,6 +250,7 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
             .map(|(p, _)| p),
     )?;
     let limit = settings.max_file_size;
+    let previous = previous_report(settings, archive.as_ref())?;
     let catalog = Catalog::load(settings.builtin_catalogs, &settings.catalogs, limit)?;
     // Inputs that can be wrong are read before anything is collected, so a typo costs
     // nothing and leaves nothing half-written.
@@ -430,6 +443,24 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         report.attestations = attested.entries(as_of.date_naive());
         (report, objects, files)
     };
+    let mut report = report;
+    let start = report.stated_period.start.clone();
+    let earlier = match &previous {
+        Some(PreviousReport::Found(p)) => Some(p.as_ref()),
+        _ => None,
+    };
+    diff::carry_first_seen(&mut report.findings, &start, earlier);
+    report.previous = previous.map(|p| match p {
+        PreviousReport::Found(old) => diff::Previous::Compared(Box::new(diff::compare(
+            &old,
+            &diff::Loaded::of_report(&report),
+        ))),
+        PreviousReport::None => diff::Previous::None(
+            "The archive holds no report of an earlier period: there is nothing to compare \
+             with yet, and every finding counts as first seen in this period."
+                .into(),
+        ),
+    });
     let out = match &archive {
         Some((_, staging)) => staging.path().to_path_buf(),
         None => settings.out.clone(),
@@ -583,6 +614,36 @@ fn open_archive(
     let (archive, _) = Archive::open(dir)?;
     let staging = archive.stage(&period.label, settings.replace)?;
     Ok(Some((archive, staging)))
+}
+
+/// The previous period's report, with `--compare-previous`.
+enum PreviousReport {
+    Found(Box<diff::Loaded>),
+    None,
+}
+
+/// With `--compare-previous`, reads the archive's previous period's report, refusing one
+/// that is not an intact evidencer report before anything is collected; None without the
+/// flag.
+fn previous_report(
+    settings: &Settings,
+    archive: Option<&(Archive, Staging)>,
+) -> Result<Option<PreviousReport>, AppError> {
+    if !settings.compare_previous {
+        return Ok(None);
+    }
+    let Some((archive, staging)) = archive else {
+        return Err(AppError::CompareNeedsArchive);
+    };
+    Ok(Some(match archive.previous(staging.label())? {
+        Some(dir) => {
+            let path = dir.join(crate::report::JSON_FILE_NAME);
+            let loaded =
+                diff::load::load(&path, settings.max_file_size).map_err(AppError::Previous)?;
+            PreviousReport::Found(Box::new(loaded))
+        }
+        None => PreviousReport::None,
+    }))
 }
 
 /// `evidence.tar.gz`, not `out/evidence.tar.gz` nor `/x/evidence.tar.gz`.
@@ -889,7 +950,7 @@ fn fleet_report(
             for plan in clusters {
                 let stage = Instant::now();
                 let read = read_cluster(settings, &plan, seed, (shared, loaded), options, as_of);
-                if let Ok(inventory) = &read {
+                if let Ok((inventory, _)) = &read {
                     tracing::debug!(
                         cluster = %plan.name,
                         objects = inventory.objects.len(),
@@ -905,9 +966,11 @@ fn fleet_report(
             }
         });
         for (plan, read) in received {
-            let inventory = read?;
+            let (inventory, own) = read?;
             report_problems(&inventory);
-            let (findings, excepted, controls) = judge.run(&inventory, results.clone())?;
+            let mut results = results.clone();
+            results.extend(own);
+            let (findings, excepted, controls) = judge.run(&inventory, results)?;
             let mut report =
                 Report::build(run.clone(), inventory, findings, controls, judge.catalog);
             report.exceptions = excepted;
@@ -935,7 +998,7 @@ fn read_cluster(
     (shared, repos): (&Inventory, &[(PathBuf, GitOptions)]),
     options: &snapshot::SnapshotOptions,
     as_of: chrono::DateTime<Utc>,
-) -> Result<Inventory, AppError> {
+) -> Result<(Inventory, Vec<ResultRecord>), AppError> {
     let mut inventory = seed.clone();
     for entry in &plan.snapshots {
         inventory.merge(load_snapshot(entry, options));
@@ -949,9 +1012,10 @@ fn read_cluster(
     }
     inventory.merge(shared.clone());
     baselines(&mut inventory, repos, as_of);
+    let own = results_in_objects(&mut inventory);
     inventory.add_source_records();
     inventory.canonicalize();
-    Ok(inventory)
+    Ok((inventory, own))
 }
 
 /// Reads every input of a run of one cluster (or none) into one inventory (the paths were
@@ -977,9 +1041,19 @@ fn collect(
     let (shared, results, loaded) = collect_shared(settings, period, as_of, Inventory::default());
     inventory.merge(shared);
     baselines(&mut inventory, &loaded, as_of);
+    let mut results = results;
+    results.extend(results_in_objects(&mut inventory));
     inventory.add_source_records();
     inventory.canonicalize();
     Ok((inventory, results))
+}
+
+/// Policy reports and Trivy Operator reports among a snapshot's or cluster's objects are
+/// results too, read as a --results file of them would be.
+fn results_in_objects(inventory: &mut Inventory) -> Vec<ResultRecord> {
+    let (from_objects, problems) = crate::collect::results::from_objects(&inventory.objects);
+    inventory.problems.extend(problems);
+    from_objects
 }
 
 /// What every cluster's assessment shares, read once: the repositories (over `period`) and
@@ -1321,6 +1395,75 @@ pub fn verify(args: &VerifyArgs) -> Result<u8, AppError> {
     let v = bundle::verify::verify(&args.bundle, args.pubkey.as_deref())?;
     print_stdout(v.to_text())?;
     Ok(if v.is_intact() { 0 } else { 1 })
+}
+
+/// `evidencer diff`: reads both reports (refusing what is not an intact evidencer report,
+/// before anything is written), compares them, renders every format asked for, then writes
+/// them as one set into `--out`.
+pub fn diff(args: &crate::app::cli::DiffArgs) -> Result<(), AppError> {
+    use crate::app::cli::DiffFormat;
+    let old = diff::load::load(&args.old, args.max_file_size).map_err(AppError::Diff)?;
+    let new = diff::load::load(&args.new, args.max_file_size).map_err(AppError::Diff)?;
+    let compared = diff::compare(&old, &new);
+    let mut formats: Vec<DiffFormat> = Vec::new();
+    for f in &args.formats {
+        if !formats.contains(f) {
+            formats.push(*f);
+        }
+    }
+    let text = formats.iter().any(|f| *f != DiffFormat::Json);
+    let templates = match text {
+        true => Some(Templates::load_diff(
+            args.templates.as_deref(),
+            args.max_file_size,
+        )?),
+        false => None,
+    };
+    let context = match &templates {
+        Some(_) => Some(diff_context(&compared)?),
+        None => None,
+    };
+    let mut files = Vec::new();
+    for f in &formats {
+        let bytes = match (f, &templates, &context) {
+            (DiffFormat::Json, _, _) => {
+                let mut json = serde_json::to_vec_pretty(&compared).expect("the diff serializes");
+                if let std::borrow::Cow::Owned(safe) =
+                    crate::base::text::escape_json_invisibles(&json)
+                {
+                    json = safe;
+                }
+                json.push(b'\n');
+                json
+            }
+            (_, Some(t), Some(c)) => t.render_context(f.file_name(), c)?.into_bytes(),
+            _ => unreachable!("templates are loaded for every text format"),
+        };
+        files.push((f.file_name(), bytes));
+    }
+    let mut staged = Staged::begin(&args.out)?;
+    for (name, bytes) in &files {
+        staged.write(name, bytes)?;
+    }
+    staged.commit()?;
+    tracing::info!(
+        target: SUMMARY_TARGET,
+        out = %args.out.display(),
+        new = compared.summary.findings_new,
+        regressed = compared.summary.findings_regressed,
+        still_open = compared.summary.findings_still_open,
+        resolved = compared.summary.findings_resolved,
+        verdicts_changed = compared.summary.verdicts_changed,
+        "diff written"
+    );
+    Ok(())
+}
+
+/// The template context of a diff: the diff under `diff`.
+fn diff_context(d: &diff::Diff) -> Result<tera::Context, AppError> {
+    let mut context = tera::Context::new();
+    context.insert("diff", d);
+    Ok(context)
 }
 
 /// Writes `text` to stdout, flushed: a write that fails (a full disk, a closed pipe) is an

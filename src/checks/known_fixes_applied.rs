@@ -278,13 +278,12 @@ fn images(ctx: &CheckContext<'_>) -> BTreeMap<(String, String, String), Judged> 
 
 /// The scan an image is judged by: its newest dated vulnerability scan, else the first
 /// undated one read.
+/// A scan that lists fewer vulnerabilities than it counts (a VulnerabilityReport whose
+/// details were left out) cannot say which fixes are missing: it is passed over.
 fn current_scan<'a>(found: &ImageMatch<'a>) -> Option<&'a ResultRecord> {
-    found.newest_dated_scan().or_else(|| {
-        found
-            .records
-            .iter()
-            .copied()
-            .find(|r| matches!(r.kind, RecordKind::VulnerabilityScan | RecordKind::Sbom))
+    let complete = || found.records.iter().copied().filter(|r| !r.partial);
+    complete().find(|r| r.is_dated_scan()).or_else(|| {
+        complete().find(|r| matches!(r.kind, RecordKind::VulnerabilityScan | RecordKind::Sbom))
     })
 }
 

@@ -1,7 +1,8 @@
 //! `policy-reports-clean`: the policy engines' reports show no failing results.
 //!
 //! Takes the PolicyReports and ClusterPolicyReports (`wgpolicyk8s.io/v1alpha2`) and the
-//! Reports and ClusterReports (`openreports.io/v1alpha1`) given with `--results`, and the
+//! Reports and ClusterReports (`openreports.io/v1alpha1`) given with `--results` or listed
+//! from the cluster (or read from a snapshot's List files), and the
 //! Kyverno policies of the input (to tell Audit from Enforce); gives one finding per
 //! namespace (and one for cluster-scoped resources) naming each failing result.
 
@@ -17,7 +18,8 @@ use crate::facts::admission::Namespace;
 
 crate::declare_check! {
     /// ## What it checks
-    /// The policy reports given with `--results` (wg-policy `PolicyReport` and
+    /// The policy reports listed from the cluster, read from a snapshot or given with
+    /// `--results` (wg-policy `PolicyReport` and
     /// `ClusterPolicyReport`, `wgpolicyk8s.io/v1alpha2`, as Kyverno and other engines write
     /// them; `Report` and `ClusterReport` of `openreports.io/v1alpha1`), read per namespace
     /// (the result's resource's namespace, else the report's; cluster-scoped reports as one
@@ -27,7 +29,7 @@ crate::declare_check! {
     /// read from the policy in the input, rule and namespace overrides included) or `warn`
     /// results; it passes when its results pass or skip. A failure of a policy the input
     /// does not hold counts as a failure: its mode is not known. Without any policy report
-    /// the check is not assessed.
+    /// the check is not assessed (naming the permission when the cluster refused the list).
     ///
     /// ## Why it matters
     /// Monitoring for deviations from the approved baseline is more than admission: an
@@ -37,8 +39,9 @@ crate::declare_check! {
     /// failures are what an auditor asks the monitoring process about.
     ///
     /// ## Evidence used
-    /// PolicyReports from `kubectl get policyreports,clusterpolicyreports -A -o json` (or
-    /// `reports,clusterreports` of openreports.io): `results[]` (`policy`, `rule`,
+    /// PolicyReports listed live (`--cluster`), in a snapshot, or from `kubectl get
+    /// policyreports,clusterpolicyreports -A -o json` (or `reports,clusterreports` of
+    /// openreports.io) given with `--results`: `results[]` (`policy`, `rule`,
     /// `result`, `resources`, `message`), `scope`, `metadata.namespace`; Kyverno
     /// `ClusterPolicy` and `Policy` objects of the snapshot (`validationFailureAction`,
     /// `validate.failureAction` and their overrides).
@@ -129,7 +132,23 @@ impl Check for PolicyReportsClean {
             .filter(|r| r.shape == Shape::PolicyReport)
             .collect();
         if reports.is_empty() {
-            return vec![ctx.not_assessed(meta, no_reports())];
+            // A cluster that refused the listing (403) is named: the reports may exist.
+            let coverage = &ctx.inventory.coverage;
+            let refused: Vec<String> = REPORT_KINDS
+                .iter()
+                .filter(|k| {
+                    matches!(
+                        coverage.kinds.get(**k),
+                        Some(crate::evidence::inventory::KindStatus::Forbidden { .. })
+                    )
+                })
+                .map(|k| super::kind_missing(k, &coverage.why_missing(k)))
+                .collect();
+            let reason = match refused.is_empty() {
+                true => no_reports(),
+                false => format!("{}; {}", refused.join("; "), no_reports()),
+            };
+            return vec![ctx.not_assessed(meta, reason)];
         }
         let labels: BTreeMap<&str, &BTreeMap<String, String>> = ctx
             .inventory
@@ -273,10 +292,19 @@ fn message(ns: Option<&str>, passed: usize, failing: &[&Failing]) -> String {
     format!("{lead}: {}{more}", listed.join("; "))
 }
 
+/// The policy report kinds a cluster serves, as the collector lists them.
+const REPORT_KINDS: [&str; 4] = [
+    "PolicyReport",
+    "ClusterPolicyReport",
+    "Report",
+    "ClusterReport",
+];
+
 fn no_reports() -> String {
-    "no policy report was given with --results (PolicyReports or ClusterPolicyReports of \
-     wgpolicyk8s.io, Reports of openreports.io: `kubectl get policyreports,clusterpolicyreports \
-     -A -o json`): what the policy engines found is not known"
+    "no policy report was in the input (PolicyReports or ClusterPolicyReports of \
+     wgpolicyk8s.io, Reports of openreports.io, listed from the cluster or given with \
+     --results: `kubectl get policyreports,clusterpolicyreports -A -o json`): what the policy \
+     engines found is not known"
         .into()
 }
 

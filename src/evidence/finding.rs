@@ -162,6 +162,13 @@ pub struct Finding {
     /// in the report of one cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
+    /// When this finding was first seen with its present outcome (RFC 3339): carried from
+    /// the previous period's report by `report --compare-previous` when that report has the
+    /// same finding id with the same outcome (fail or warn; pass or not applicable; else the
+    /// same status), else the start of this report's period. Set by
+    /// the run (see `report::diff::carry_first_seen`); None in reports built in code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
     /// Distinguishes findings of one check about the same subject (a file with two hits);
     /// part of the id, never shown.
     #[serde(skip)]
@@ -204,6 +211,7 @@ impl Finding {
             evidence: Vec::new(),
             exception: None,
             cluster: None,
+            first_seen: None,
             key: String::new(),
         }
     }

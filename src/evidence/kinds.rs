@@ -153,6 +153,25 @@ pub const KINDS: &[KindSpec] = &[
         true,
     )
     .discovered(),
+    // Policy engines' results (Kyverno and others): what policy-reports-clean reads.
+    spec(WG_POLICY, "v1alpha2", "policyreports", "PolicyReport", true).discovered(),
+    spec(
+        WG_POLICY,
+        "v1alpha2",
+        "clusterpolicyreports",
+        "ClusterPolicyReport",
+        false,
+    )
+    .discovered(),
+    spec(OPENREPORTS, "v1alpha1", "reports", "Report", true).discovered(),
+    spec(
+        OPENREPORTS,
+        "v1alpha1",
+        "clusterreports",
+        "ClusterReport",
+        false,
+    )
+    .discovered(),
     // The workload kinds of add-ons (see [`crate::evidence::workload_kinds`], whose test
     // holds the two tables together).
     spec("argoproj.io", "v1alpha1", "rollouts", "Rollout", true).discovered(),
@@ -205,6 +224,8 @@ pub const KINDS: &[KindSpec] = &[
 ];
 
 const MONITORING: &str = "monitoring.coreos.com";
+const WG_POLICY: &str = "wgpolicyk8s.io";
+const OPENREPORTS: &str = "openreports.io";
 const RBAC: &str = "rbac.authorization.k8s.io";
 const ADMISSION: &str = "admissionregistration.k8s.io";
 
@@ -367,6 +388,10 @@ mod tests {
                     "ClusterPolicy",
                     "Policy",
                     "VulnerabilityReport",
+                    "PolicyReport",
+                    "ClusterPolicyReport",
+                    "Report",
+                    "ClusterReport",
                     "Rollout",
                     "CloneSet",
                     "Prometheus",

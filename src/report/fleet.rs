@@ -331,6 +331,7 @@ pub fn combine(mut runs: Vec<ClusterRun>) -> Result<Report, FleetError> {
             |a| a.id.clone(),
         ),
         clusters,
+        previous: None,
     })
 }
 

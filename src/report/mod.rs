@@ -7,6 +7,7 @@
 
 pub mod answers;
 pub mod csv;
+pub mod diff;
 pub mod fleet;
 pub mod oscal;
 pub mod pdf;
@@ -83,6 +84,11 @@ pub struct Report {
     /// from the report of one cluster.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clusters: Vec<fleet::Cluster>,
+    /// With `--compare-previous`: the changes since the previous period's report in the
+    /// archive, or why there are none. Shown in md, html and pdf; not part of report.json
+    /// (`evidencer diff` writes the comparison as diff.json).
+    #[serde(skip)]
+    pub previous: Option<diff::Previous>,
 }
 
 #[derive(Clone, Debug, Serialize, serde::Deserialize)]
@@ -317,6 +323,7 @@ impl Report {
             exceptions: ExceptionsReport::default(),
             attestations: Vec::new(),
             clusters: Vec::new(),
+            previous: None,
         }
     }
 

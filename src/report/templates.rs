@@ -31,6 +31,12 @@ pub const BUILTIN: [(&str, &str); 2] = [
     ("report.html", include_str!("../../templates/report.html")),
 ];
 
+/// The built-in templates of `evidencer diff`, overridable the same way.
+pub const DIFF_BUILTIN: [(&str, &str); 2] = [
+    ("diff.md", include_str!("../../templates/diff.md")),
+    ("diff.html", include_str!("../../templates/diff.html")),
+];
+
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
     #[error("cannot read template {}", .path.display())]
@@ -144,13 +150,28 @@ impl Templates {
         limit: u64,
         limits: Limits,
     ) -> Result<Templates, TemplateError> {
+        Self::load_set(&BUILTIN, dir, limit, limits)
+    }
+
+    /// The templates of `evidencer diff` ([`DIFF_BUILTIN`]), each replaced by `dir/<name>`
+    /// when that file exists.
+    pub fn load_diff(dir: Option<&Path>, limit: u64) -> Result<Templates, TemplateError> {
+        Self::load_set(&DIFF_BUILTIN, dir, limit, Limits::default())
+    }
+
+    fn load_set(
+        set: &[(&str, &str)],
+        dir: Option<&Path>,
+        limit: u64,
+        limits: Limits,
+    ) -> Result<Templates, TemplateError> {
         let mut tera = Tera::new();
         tera.autoescape_on(vec![".html"]);
         tera.set_escape_fn(escape_html);
         tera.register_filter("md", md_filter);
         tera.register_filter(BUDGET_FILTER, budget_filter);
         let mut files = Vec::new();
-        for (name, builtin) in BUILTIN {
+        for &(name, builtin) in set {
             // Anything by that name replaces the built-in: a FIFO or directory there is an
             // error, not silently the built-in template.
             let custom = dir

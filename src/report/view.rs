@@ -97,6 +97,9 @@ pub struct ReportView<'a> {
     pub numbers: SectionNumbers,
     /// A fleet report's clusters and each one's verdicts; null for one cluster.
     pub clusters: Option<ClustersView<'a>>,
+    /// With `--compare-previous`: the comparison with the previous period's report, or the
+    /// sentence saying there is none.
+    pub previous: Option<PreviousView<'a>>,
 }
 
 /// The per-cluster verdict table of a fleet report.
@@ -129,10 +132,19 @@ pub struct ClusterRow<'a> {
     pub cells: Vec<Tally>,
 }
 
+/// The "Changes since the previous period" section.
+#[derive(Debug, Serialize)]
+pub struct PreviousView<'a> {
+    pub diff: Option<&'a crate::report::diff::Diff>,
+    pub sentence: Option<&'a str>,
+}
+
 /// Numbers of the sections that follow the controls (section 3) and the exceptions
 /// (section 4, always shown).
 #[derive(Debug, Serialize)]
 pub struct SectionNumbers {
+    /// With `--compare-previous`: the changes since the previous period.
+    pub previous: Option<usize>,
     pub timeline: Option<usize>,
     pub problems: usize,
     pub coverage: usize,
@@ -141,10 +153,11 @@ pub struct SectionNumbers {
 }
 
 impl SectionNumbers {
-    fn new(timeline: bool) -> Self {
-        let n = 5 + usize::from(timeline);
+    fn new(previous: bool, timeline: bool) -> Self {
+        let n = 5 + usize::from(previous) + usize::from(timeline);
         SectionNumbers {
-            timeline: timeline.then_some(5),
+            previous: previous.then_some(5),
+            timeline: timeline.then_some(5 + usize::from(previous)),
             problems: n,
             coverage: n + 1,
             redaction: n + 2,
@@ -334,6 +347,8 @@ pub struct FindingRow<'a> {
     pub exception: Option<ExceptionLink<'a>>,
     /// The cluster whose evidence gave it, in a fleet report.
     pub cluster: Option<&'a str>,
+    /// When it was first seen with its status (see `Finding::first_seen`).
+    pub first_seen: Option<&'a str>,
 }
 
 /// An attested document, as a control lists it.
@@ -657,6 +672,7 @@ impl<'a> FindingRow<'a> {
                     expires: &e.expires,
                     anchor: exception_anchors.get(e.id.as_str()).cloned(),
                 }),
+            first_seen: f.first_seen.as_deref(),
         }
     }
 }
@@ -884,9 +900,19 @@ impl<'a> ReportView<'a> {
             values_redacted: r.values(),
             redaction,
             evidence_groups: group_evidence(evidence),
-            numbers: SectionNumbers::new(timeline.is_some()),
+            numbers: SectionNumbers::new(report.previous.is_some(), timeline.is_some()),
             clusters: clusters_view(report, &controls_anchors),
             timeline,
+            previous: report.previous.as_ref().map(|p| match p {
+                crate::report::diff::Previous::Compared(d) => PreviousView {
+                    diff: Some(d),
+                    sentence: None,
+                },
+                crate::report::diff::Previous::None(s) => PreviousView {
+                    diff: None,
+                    sentence: Some(s),
+                },
+            }),
         }
     }
 }

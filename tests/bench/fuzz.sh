@@ -25,7 +25,8 @@ seconds=${1:-60}
 }
 shift || true
 all=(snapshot_file snapshot_manifest kustomization ci_files dockerfile shell image_ref audit_log
-    audit_kube audit_eks audit_gke audit_aks scan_results)
+    audit_kube audit_eks audit_gke audit_aks results_trivy results_grype results_sarif results_sbom
+    results_policy_report results_kubescape results_trivy_operator)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 
@@ -162,10 +163,40 @@ EOF
     printf '{"time":"2026-07-14T09:12:03.1200000Z","category":"kube-audit","properties":{"log":"%s"}}' "$quoted" |
         seed2 audit_aks aks.json
 
-    # Scanner and policy results: the samples' files.
-    while IFS= read -r f; do
-        seed scan_results "$f" <"$f"
-    done < <(find samples/results -type f | sort)
+    # Scanner and policy results, one target per reader: the samples' files, and a small
+    # document of each other shape (field names from the tools' documented formats). The
+    # two-reader targets take a first byte that picks the reader (even, odd).
+    seed results_trivy payments-api.trivy.json <samples/results/payments-api.trivy.json
+    seed results_grype grype.json <<'EOF'
+{"matches":[{"vulnerability":{"id":"CVE-2026-1001","severity":"High","fix":{"versions":["3.0.15-1"],"state":"fixed"}},"relatedVulnerabilities":[],"artifact":{"name":"libssl3","version":"3.0.14-1","type":"deb"}}],"source":{"type":"image","target":{"userInput":"registry.example.com/shop/api:1.4.2","imageID":"sha256:aa","manifestDigest":"sha256:bb","repoDigests":["registry.example.com/shop/api@sha256:bb"],"tags":["registry.example.com/shop/api:1.4.2"]}},"descriptor":{"name":"grype","version":"0.85.0","timestamp":"2026-09-28T02:00:00Z"}}
+EOF
+    seed results_sarif sarif.json <<'EOF'
+{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"Trivy","version":"0.58.1","rules":[{"id":"CVE-2026-1001","properties":{"security-severity":"9.8"}}]}},"invocations":[{"endTimeUtc":"2026-09-28T02:00:00Z","executionSuccessful":true}],"properties":{"imageName":"registry.example.com/shop/api:1.4.2","repoDigests":["registry.example.com/shop/api@sha256:bb"]},"results":[{"ruleId":"CVE-2026-1001","level":"error","message":{"text":"Package: libssl3\nInstalled Version: 3.0.14-1\nFixed Version: 3.0.15-1"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"registry.example.com/shop/api"}}}]}]}]}
+EOF
+    { printf '\x00'; cat <<'EOF'; } | seed results_sbom cyclonedx.json
+{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{"timestamp":"2026-09-28T02:00:00Z","component":{"type":"container","name":"registry.example.com/shop/api","version":"sha256:bb"}},"components":[{"bom-ref":"pkg:deb/debian/libssl3@3.0.14-1","type":"library","name":"libssl3","version":"3.0.14-1","purl":"pkg:deb/debian/libssl3@3.0.14-1"}],"vulnerabilities":[{"id":"CVE-2026-1001","ratings":[{"severity":"critical"}],"published":"2026-08-14T00:00:00Z","affects":[{"ref":"pkg:deb/debian/libssl3@3.0.14-1"}],"analysis":{"state":"exploitable"},"recommendation":"Upgrade libssl3 to 3.0.15-1"}]}
+EOF
+    { printf '\x01'; cat <<'EOF'; } | seed results_sbom spdx.json
+{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"registry.example.com/shop/api:1.4.2","creationInfo":{"created":"2026-09-28T02:00:00Z","creators":["Tool: syft-1.18.0"]},"packages":[{"SPDXID":"SPDXRef-libssl3","name":"libssl3","versionInfo":"3.0.14-1","externalRefs":[{"referenceCategory":"PACKAGE-MANAGER","referenceType":"purl","referenceLocator":"pkg:deb/debian/libssl3@3.0.14-1"}]}]}
+EOF
+    jq -c '.items[]' samples/results/policyreports.json | while IFS= read -r doc; do
+        printf '%s' "$doc" | seed results_policy_report "polr-$(printf '%s' "$doc" | sha256sum | cut -c1-8)"
+    done
+    seed results_policy_report openreports.json <<'EOF'
+{"apiVersion":"openreports.io/v1alpha1","kind":"Report","metadata":{"name":"rep-web","namespace":"web"},"source":"kyverno","scope":{"apiVersion":"apps/v1","kind":"Deployment","name":"web","namespace":"web"},"results":[{"policy":"disallow-latest","rule":"check","result":"fail","severity":"high","message":"uses latest","timestamp":{"seconds":1795000000,"nanos":0}}],"summary":{"pass":0,"fail":1}}
+EOF
+    seed results_kubescape kubescape.json <<'EOF'
+{"clusterName":"prod","generationTime":"2026-09-28T02:00:00Z","summaryDetails":{"controls":{"C-0017":{"name":"Immutable container filesystem","status":"failed","scoreFactor":3}}},"results":[{"resourceID":"apps/v1/shop/Deployment/api","controls":[{"controlID":"C-0017","name":"Immutable container filesystem","status":{"status":"failed"}}]}],"resources":[{"resourceID":"apps/v1/shop/Deployment/api","object":{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"api","namespace":"shop"}}}]}
+EOF
+    { printf '\x00'; cat <<'EOF'; } | seed results_trivy_operator configauditreport.json
+{"apiVersion":"aquasecurity.github.io/v1alpha1","kind":"ConfigAuditReport","metadata":{"name":"replicaset-api","namespace":"shop","labels":{"trivy-operator.resource.kind":"ReplicaSet","trivy-operator.resource.name":"api-6d9f","trivy-operator.resource.namespace":"shop"}},"report":{"updateTimestamp":"2026-09-28T02:00:00Z","scanner":{"name":"Trivy","version":"0.58.1"},"checks":[{"checkID":"KSV014","title":"Root file system is not read-only","severity":"HIGH","category":"Kubernetes Security Check","success":false,"messages":["Container 'app' should set readOnlyRootFilesystem"]}]}}
+EOF
+    { printf '\x01'; cat <<'EOF'; } | seed results_trivy_operator vulnerabilityreport.json
+{"apiVersion":"aquasecurity.github.io/v1alpha1","kind":"VulnerabilityReport","metadata":{"name":"replicaset-api-6d9f-app","namespace":"shop","creationTimestamp":"2026-09-01T00:00:00Z"},"report":{"updateTimestamp":"2026-09-28T02:00:00Z","scanner":{"name":"Trivy","version":"0.58.1"},"registry":{"server":"registry.example.com"},"artifact":{"repository":"shop/api","tag":"1.4.2","digest":"sha256:bb"},"summary":{"criticalCount":1,"highCount":0},"vulnerabilities":[{"vulnerabilityID":"CVE-2026-1001","resource":"libssl3","installedVersion":"3.0.14-1","fixedVersion":"3.0.15-1","severity":"CRITICAL","publishedDate":"2026-08-14T00:00:00Z"}]}}
+EOF
+    jq -c '.items[]' samples/snapshot/vulnerabilityreports.json | while IFS= read -r doc; do
+        { printf '\x01'; printf '%s' "$doc"; } | seed results_trivy_operator "vr-$(printf '%s' "$doc" | sha256sum | cut -c1-8)"
+    done
 }
 make_seeds
 

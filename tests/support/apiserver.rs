@@ -356,6 +356,33 @@ impl Builder {
         )
     }
 
+    /// The policy report CRDs: wg-policy's PolicyReport and ClusterPolicyReport, and
+    /// openreports.io's Report and ClusterReport.
+    pub fn policy_reports(self) -> Self {
+        self.crd(
+            "wgpolicyk8s.io",
+            "v1alpha2",
+            "policyreports",
+            "PolicyReport",
+            true,
+        )
+        .crd(
+            "wgpolicyk8s.io",
+            "v1alpha2",
+            "clusterpolicyreports",
+            "ClusterPolicyReport",
+            false,
+        )
+        .crd("openreports.io", "v1alpha1", "reports", "Report", true)
+        .crd(
+            "openreports.io",
+            "v1alpha1",
+            "clusterreports",
+            "ClusterReport",
+            false,
+        )
+    }
+
     /// Gatekeeper with constraint templates for these kinds (served in v1beta1 and v1).
     pub fn gatekeeper(mut self, kinds: &[&str]) -> Self {
         for kind in kinds {

@@ -8,7 +8,8 @@
 //! bounds what a compressed file may expand to). The shape of each file is told from its
 //! content, never its name: Trivy JSON, Grype JSON, SARIF 2.1.0, CycloneDX JSON, SPDX JSON,
 //! PolicyReport / ClusterPolicyReport (`wgpolicyk8s.io`), Report / ClusterReport
-//! (`openreports.io`), Kubescape JSON and Trivy Operator ConfigAuditReports, the Kubernetes
+//! (`openreports.io`), Kubescape JSON and Trivy Operator ConfigAuditReports and
+//! VulnerabilityReports, the Kubernetes
 //! ones alone, in `List`s or YAML streams.
 //!
 //! It gives one [`ResultRecord`] per scan (per document of a `List`, per run of a SARIF
@@ -33,6 +34,7 @@ mod policy_report;
 mod sarif;
 mod spdx;
 mod trivy;
+mod vulnerability_report;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -148,6 +150,76 @@ pub fn load(path: &std::path::Path, max_file_size: u64) -> (Inventory, Vec<Resul
     (inventory, read.records)
 }
 
+/// The report kinds of the cluster that are read as results: policy reports and Trivy
+/// Operator reports, as (API group, kind).
+pub const REPORT_KINDS: &[(&str, &str)] = &[
+    ("wgpolicyk8s.io", "PolicyReport"),
+    ("wgpolicyk8s.io", "ClusterPolicyReport"),
+    ("openreports.io", "Report"),
+    ("openreports.io", "ClusterReport"),
+    ("aquasecurity.github.io", "VulnerabilityReport"),
+    ("aquasecurity.github.io", "ConfigAuditReport"),
+];
+
+/// Reads the report objects of a snapshot or live cluster ([`REPORT_KINDS`]) as results,
+/// as a `--results` file of them would be read: one record per object, located at the
+/// object (its file and line, or its API path) and citing the object's own evidence record
+/// instead of a file's. An object that cannot be read as its kind is a problem of its
+/// source; the others are read.
+pub fn from_objects(
+    objects: &[crate::evidence::object::Object],
+) -> (Vec<ResultRecord>, Vec<Problem>) {
+    let mut records = Vec::new();
+    let mut problems = Vec::new();
+    for o in objects
+        .iter()
+        .filter(|o| REPORT_KINDS.contains(&(o.group(), o.kind.as_str())))
+    {
+        let location = match (&o.origin.path, o.origin.line) {
+            (Some(p), Some(l)) => format!("{p}:{l}"),
+            (Some(p), None) => p.clone(),
+            (None, _) => o.display_name(),
+        };
+        let value: Value = match serde_json::from_str(&o.json) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(Problem::new(
+                    ProblemLevel::Warning,
+                    o.source.clone(),
+                    location,
+                    format!("{}: not read as a result: {e}", o.display_name()),
+                ));
+                continue;
+            }
+        };
+        let mut out = (Vec::new(), Vec::new());
+        read_kube(value, None, &mut out);
+        for mut r in out.0 {
+            r.file.path = location.clone();
+            r.file.source = o.source.clone();
+            r.object_evidence = Some(o.evidence.clone());
+            redact(&mut r);
+            records.push(r);
+        }
+        for p in out.1 {
+            problems.push(
+                Problem::new(
+                    ProblemLevel::Warning,
+                    o.source.clone(),
+                    location.clone(),
+                    format!(
+                        "{}: {}",
+                        o.display_name(),
+                        crate::base::text::error_chain(&p.error)
+                    ),
+                )
+                .hint(p.error.hint()),
+            );
+        }
+    }
+    (records, problems)
+}
+
 /// Reads one file's bytes as it is stored (gzip-compressed or not), shown as `display`:
 /// the records it holds, and the problems of documents that could not be read (or of the
 /// whole file). This is what [`read_paths`] does for each file, without the file system;
@@ -175,6 +247,37 @@ fn read_owned(display: &str, bytes: Vec<u8>, limit: u64) -> (Vec<ResultRecord>, 
         redact(r);
     }
     (records, problems)
+}
+
+/// Reads `text` with the reader of `shape`, whatever the content says it is: what a fuzz
+/// target of one reader calls. The Kubernetes shapes (policy reports, Trivy Operator
+/// reports) take one JSON document. Problems name lines of `text`.
+pub fn read_as(shape: Shape, text: &str) -> (Vec<ResultRecord>, Vec<FileProblem>) {
+    let whole = |r: Result<Vec<ResultRecord>, FileProblem>| match r {
+        Ok(records) => (records, Vec::new()),
+        Err(p) => (Vec::new(), vec![p]),
+    };
+    let read: fn(Value) -> Result<ResultRecord, ReadError> = match shape {
+        Shape::TrivyJson => return whole(trivy::read(text)),
+        Shape::GrypeJson => return whole(grype::read(text)),
+        Shape::Sarif => return whole(sarif::read(text)),
+        Shape::CyclonedxJson => return whole(cyclonedx::read(text)),
+        Shape::SpdxJson => return whole(spdx::read(text)),
+        Shape::KubescapeJson => return whole(kubescape::read(text)),
+        Shape::PolicyReport => policy_report::read,
+        Shape::ConfigAuditReport => config_audit::read,
+        Shape::VulnerabilityReport => vulnerability_report::read,
+    };
+    match serde_json::from_str::<Value>(text) {
+        Ok(value) => match read(value) {
+            Ok(mut record) => {
+                redact(&mut record);
+                (vec![record], Vec::new())
+            }
+            Err(e) => (Vec::new(), vec![FileProblem::whole(e)]),
+        },
+        Err(e) => (Vec::new(), vec![json_problem(&e)]),
+    }
 }
 
 /// Policy results carry free text from the tools (messages, properties); a secret scanner's
@@ -212,6 +315,8 @@ pub enum Shape {
     PolicyReport,
     KubescapeJson,
     ConfigAuditReport,
+    /// A Trivy Operator VulnerabilityReport (or ClusterVulnerabilityReport).
+    VulnerabilityReport,
 }
 
 impl Shape {
@@ -226,6 +331,7 @@ impl Shape {
             Shape::PolicyReport => "policy report",
             Shape::KubescapeJson => "Kubescape JSON",
             Shape::ConfigAuditReport => "ConfigAuditReport",
+            Shape::VulnerabilityReport => "VulnerabilityReport",
         }
     }
 }
@@ -565,6 +671,14 @@ pub struct ResultRecord {
     /// vulnerability data, values that could not be read.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// For a report read from a cluster object (see [`from_objects`]): the object's
+    /// evidence record, which the record cites instead of one of its own.
+    #[serde(skip)]
+    pub object_evidence: Option<String>,
+    /// The scan lists fewer vulnerabilities than its own summary counts (a report whose
+    /// details were left out): it dates a scan, but cannot tell which fixes are missing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
 }
 
 impl ResultRecord {
@@ -583,6 +697,8 @@ impl ResultRecord {
             packages: None,
             summary: None,
             notes: Vec::new(),
+            object_evidence: None,
+            partial: false,
         }
     }
 
@@ -612,7 +728,10 @@ impl ResultRecord {
 
     /// The id of the evidence record [`load`] made for this record.
     pub fn evidence(&self) -> String {
-        self.evidence_id(&self.file.source)
+        match &self.object_evidence {
+            Some(id) => id.clone(),
+            None => self.evidence_id(&self.file.source),
+        }
     }
 
     /// The record's evidence id, stable for the same source and locator.
@@ -698,8 +817,8 @@ pub enum ReadError {
          ArtifactName, Results), Grype JSON (matches, source), SARIF 2.1.0 (version, runs), \
          CycloneDX JSON (bomFormat), SPDX JSON (spdxVersion), PolicyReport and \
          ClusterPolicyReport (wgpolicyk8s.io), Report and ClusterReport (openreports.io), \
-         ConfigAuditReport (aquasecurity.github.io) and Kubescape JSON (summaryDetails, \
-         results)"
+         ConfigAuditReport and VulnerabilityReport (aquasecurity.github.io) and Kubescape \
+         JSON (summaryDetails, results)"
     )]
     UnknownShape { found: String },
     #[error("a {shape} document whose `{path}` cannot be read: {message}")]
@@ -721,7 +840,7 @@ impl ReadError {
             ReadError::UnknownShape { .. } => {
                 "pass `trivy image -f json`, `grype -o json`, SARIF, CycloneDX or SPDX JSON, \
                  `kubectl get policyreports -A -o json`, `kubescape scan --format json` or \
-                 Trivy Operator ConfigAuditReport output"
+                 Trivy Operator ConfigAuditReport or VulnerabilityReport output"
             }
             _ => "produce the file again with the tool, or leave it out of --results",
         }
@@ -1003,6 +1122,9 @@ fn read_kube(
         | ("openreports.io", "Report" | "ClusterReport") => policy_report::read(value),
         ("aquasecurity.github.io", "ConfigAuditReport" | "ClusterConfigAuditReport") => {
             config_audit::read(value)
+        }
+        ("aquasecurity.github.io", "VulnerabilityReport" | "ClusterVulnerabilityReport") => {
+            vulnerability_report::read(value)
         }
         _ => {
             let found = if kind.is_empty() || api_version.is_empty() {

@@ -42,6 +42,7 @@ pub(super) struct Metadata {
     pub(super) namespace: Text,
     pub(super) labels: Option<BTreeMap<String, Text>>,
     pub(super) owner_references: Option<Vec<Reference>>,
+    pub(super) creation_timestamp: Text,
 }
 
 #[derive(Deserialize, Default, Clone)]

@@ -15,6 +15,7 @@ use super::layout::{
 };
 use super::{ImageChange, PdfInput};
 use crate::evidence::finding::Finding;
+use crate::report::diff::Previous;
 use crate::report::view::{ControlView, FindingRow, ReportView, Tally, display_time};
 
 pub const INK: Rgb = Rgb(31, 41, 51);
@@ -238,6 +239,10 @@ pub fn document(input: &PdfInput, m: &Metrics, spec: &PageSpec) -> Document {
     }
     out.push(Block::PageBreak);
     exceptions(&view, next(), &mut out);
+    if let Some(previous) = &input.report.previous {
+        out.push(Block::PageBreak);
+        previous_period(previous, next(), &mut out);
+    }
     if !input.changes.is_empty() {
         out.push(Block::PageBreak);
         timeline(input.changes, next(), &mut out);
@@ -280,6 +285,15 @@ fn sections(input: &PdfInput, view: &ReportView) -> Vec<Section> {
     }
     out.push(section("exceptions", "3".into(), "Exceptions", 1));
     let mut n = 4;
+    if input.report.previous.is_some() {
+        out.push(section(
+            "previous",
+            n.to_string(),
+            "Changes since the previous period",
+            1,
+        ));
+        n += 1;
+    }
     if !input.changes.is_empty() {
         out.push(section(
             "timeline",
@@ -922,6 +936,161 @@ fn exceptions(view: &ReportView, section: &Section, out: &mut Vec<Block>) {
         ],
         rows,
     ));
+}
+
+/// The changes since the previous period's report (`--compare-previous`), or the sentence
+/// saying the archive holds none.
+fn previous_period(previous: &Previous, section: &Section, out: &mut Vec<Block>) {
+    out.push(section.heading());
+    let d = match previous {
+        Previous::None(sentence) => {
+            out.push(para(BODY, sentence.clone(), 6.0));
+            return;
+        }
+        Previous::Compared(d) => d,
+    };
+    let s = &d.summary;
+    let label = d
+        .old
+        .period
+        .as_ref()
+        .map_or("an earlier run".to_string(), |p| p.label.clone());
+    out.push(para(
+        BODY,
+        format!(
+            "Compared with the report of {label} in the archive ({}, report id {}, schema version \
+             {}), finding by finding id. Findings: {} new, {} regressed (passed before), {} still \
+             open, {} resolved, {} no longer assessed. Control verdicts changed: {} ({} better, {} \
+             worse). Exceptions: {} added, {} expired, {} removed.",
+            d.old.path.as_deref().unwrap_or_default(),
+            d.old.report_id.as_deref().unwrap_or_default(),
+            d.old.schema_version,
+            s.findings_new,
+            s.findings_regressed,
+            s.findings_still_open,
+            s.findings_resolved,
+            s.findings_no_longer_assessed,
+            s.verdicts_changed,
+            s.verdicts_better,
+            s.verdicts_worse,
+            s.exceptions_added,
+            s.exceptions_expired,
+            s.exceptions_removed
+        ),
+        6.0,
+    ));
+    for note in &d.not_compared {
+        out.push(para(BODY, format!("Not compared: {note}."), 4.0));
+    }
+    for c in &d.controls.not_comparable {
+        let which = if c.report == "old" {
+            "previous report"
+        } else {
+            "this report"
+        };
+        out.push(para(
+            BODY,
+            format!("Not comparable: {} ({which}): {}.", c.id, c.reason),
+            4.0,
+        ));
+    }
+    if !d.controls.changed.is_empty() {
+        out.push(label_block("Control verdicts that changed"));
+        let rows = d
+            .controls
+            .changed
+            .iter()
+            .map(|c| {
+                vec![
+                    Cell::text(TD, c.id.clone()),
+                    Cell::text(TD, c.before.clone()),
+                    Cell::text(TD, c.now.clone()),
+                    Cell::text(TD, c.direction.to_string()),
+                ]
+            })
+            .collect();
+        out.push(grid(
+            vec![
+                Column::auto("Control"),
+                Column::auto("Before"),
+                Column::auto("Now"),
+                Column::auto("Direction"),
+            ],
+            rows,
+        ));
+    }
+    let f = &d.findings;
+    for (title, list) in [
+        ("New findings", &f.new),
+        ("Regressed findings (passed before)", &f.regressed),
+        ("Resolved findings", &f.resolved),
+        ("Findings no longer assessed", &f.no_longer_assessed),
+        ("Findings still open", &f.still_open),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        out.push(label_block(&format!("{title} ({})", list.len())));
+        let rows = list
+            .iter()
+            .map(|c| {
+                vec![
+                    Cell::new(vec![
+                        Span::new(TD_MONO, c.check.clone()),
+                        Span::new(TD_MONO_MUTED, c.id.clone()),
+                    ]),
+                    Cell::text(TD, c.subject.clone()),
+                    Cell::text(
+                        TD,
+                        format!(
+                            "{} to {}",
+                            c.before.as_deref().unwrap_or("none"),
+                            c.now.as_deref().unwrap_or("gone")
+                        ),
+                    ),
+                    Cell::text(
+                        TD,
+                        c.first_seen
+                            .as_deref()
+                            .map(display_time)
+                            .unwrap_or_default(),
+                    ),
+                ]
+            })
+            .collect();
+        out.push(grid(
+            vec![
+                Column::auto("Finding"),
+                Column::auto("Subject"),
+                Column::auto("Status"),
+                Column::auto("First seen"),
+            ],
+            rows,
+        ));
+    }
+    let x = &d.exceptions;
+    for (what, list) in [
+        ("added", &x.added),
+        ("expired", &x.expired),
+        ("removed", &x.removed),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = list
+            .iter()
+            .map(|e| format!("{} (ticket {}, expires {})", e.id, e.ticket, e.expires))
+            .collect();
+        out.push(para(
+            BODY,
+            format!("Exceptions {what}: {}.", names.join(", ")),
+            4.0,
+        ));
+    }
+}
+
+fn label_block(text: &str) -> Block {
+    label(text.to_string(), 4.0)
 }
 
 fn timeline(changes: &[ImageChange], section: &Section, out: &mut Vec<Block>) {
