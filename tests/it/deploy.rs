@@ -416,6 +416,7 @@ fn the_example_overlay_reads_audit_logs_read_only_from_the_shippers_volume() {
     }
 }
 
+#[test]
 fn the_fleet_overlays_pass_every_check_that_applies() {
     for overlay in ["overlays/fleet/cluster", "overlays/fleet/combine"] {
         let input = deploy(overlay);
