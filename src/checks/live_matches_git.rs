@@ -292,7 +292,30 @@ fn compare_cluster(
         let exact = by_key.get(&key(o, o.meta.namespace.as_deref()));
         // A manifest without a namespace, applied into the cluster's.
         let loose = || by_key.get(&key(o, None));
-        let Some(&i) = exact.or_else(loose).and_then(|v| v.first()) else {
+        let candidates = exact.or_else(loose).map_or(&[][..], Vec::as_slice);
+        // A repository may define one workload in several places (plain manifests, a
+        // kustomize base, a release file): the workload is compared with the definition
+        // that agrees with what runs, else with the first, and none of them is "not running".
+        matched.extend(candidates.iter().copied());
+        let agrees = |i: &usize| {
+            w.containers().all(|c| {
+                wanted[*i]
+                    .workload
+                    .containers()
+                    .find(|d| d.container.name == c.container.name && d.role == c.role)
+                    .is_some_and(|d| {
+                        same_image(
+                            c.container.image.as_deref().unwrap_or(""),
+                            d.container.image.as_deref().unwrap_or(""),
+                        )
+                    })
+            })
+        };
+        let Some(&i) = candidates
+            .iter()
+            .find(|i| agrees(i))
+            .or_else(|| candidates.first())
+        else {
             let ns = o.meta.namespace.as_deref().unwrap_or("");
             if unmanaged.iter().any(|u| u == ns) {
                 continue;
@@ -305,7 +328,6 @@ fn compare_cluster(
             ));
             continue;
         };
-        matched.insert(i);
         let want = &wanted[i];
         let repo_at = repo_location(want.workload.object, locators);
         let why = &desired[want.desired].why;

@@ -589,3 +589,51 @@ fn a_refused_list_of_flux_objects_is_not_assessed_and_the_tip_is_compared() {
         api["message"]
     );
 }
+
+/// Without a path to compare with, every manifest of the repository counts: a repository
+/// that defines one workload in several places (plain manifests, a kustomize base, a
+/// release file, as public demos do) is compared with the definition the cluster runs, and
+/// none of the other definitions is reported as not running.
+#[test]
+fn a_workload_defined_in_several_places_is_compared_with_the_one_that_runs() {
+    let home = tempfile::tempdir().unwrap();
+    let repo = Repo::init(&home.path().join("gitops"));
+    repo.write(
+        "kubernetes-manifests/api.yaml",
+        &deployment_yaml("api", "dev"),
+    )
+    .write("kustomize/base/api.yaml", &deployment_yaml("api", "dev"))
+    .write("release/api.yaml", &deployment_yaml("api", "1.4.2"));
+    repo.commit("2026-07-01T10:00:00Z", "Ann", "three definitions", &[]);
+    let file = snapshot(
+        home.path(),
+        &[live_deployment("shop", "api", "1.4.2", vec![])],
+    );
+    let report = report_with(
+        home.path(),
+        &[
+            "--snapshot",
+            file.to_str().unwrap(),
+            "--repo",
+            repo.root().to_str().unwrap(),
+            "--period",
+            "2026-Q3",
+        ],
+    );
+    let f = one(
+        &report,
+        "live-matches-git",
+        "Deployment shop/api container api",
+    );
+    let message = f["message"].as_str().unwrap();
+    assert_eq!(f["status"], "pass", "{message}");
+    assert!(message.contains("release/api.yaml:1"), "{message}");
+    let not_running: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "live-matches-git" && f["status"] == "warn")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(not_running.is_empty(), "{not_running:#?}");
+}
