@@ -153,6 +153,14 @@ pub const KINDS: &[KindSpec] = &[
         true,
     )
     .discovered(),
+    spec(
+        "aquasecurity.github.io",
+        "v1alpha1",
+        "configauditreports",
+        "ConfigAuditReport",
+        true,
+    )
+    .discovered(),
     // Policy engines' results (Kyverno and others): what policy-reports-clean reads.
     spec(WG_POLICY, "v1alpha2", "policyreports", "PolicyReport", true).discovered(),
     spec(
@@ -388,6 +396,7 @@ mod tests {
                     "ClusterPolicy",
                     "Policy",
                     "VulnerabilityReport",
+                    "ConfigAuditReport",
                     "PolicyReport",
                     "ClusterPolicyReport",
                     "Report",

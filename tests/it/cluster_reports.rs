@@ -1,8 +1,9 @@
 //! Policy engines' and Trivy Operator's reports read from the cluster (and from snapshots and
 //! --results files), through the real binary and the local test API server: PolicyReports
 //! and openreports.io Reports feed policy-reports-clean from --cluster, a 403 on them is
-//! recorded as not assessed (the run goes on), and a VulnerabilityReport whose fix is older
-//! than the patch timeframe fails known-fixes-applied.
+//! recorded as not assessed (the run goes on), a VulnerabilityReport whose fix is older
+//! than the patch timeframe fails known-fixes-applied, and ConfigAuditReports are listed and
+//! read as results where Trivy Operator serves them.
 
 use crate::support;
 
@@ -264,4 +265,81 @@ fn a_vulnerability_report_with_an_old_fix_fails_known_fixes_applied() {
         .object(vulnerability_report())
         .start();
     assert_fix_overdue(&live(&server, home.path()));
+}
+
+/// A Trivy Operator ConfigAuditReport in namespace shop with this `report` body.
+fn config_audit_report(name: &str, report: Value) -> Value {
+    json!({
+        "apiVersion": "aquasecurity.github.io/v1alpha1",
+        "kind": "ConfigAuditReport",
+        "metadata": {"name": name, "namespace": "shop",
+                     "labels": {"trivy-operator.resource.kind": "ReplicaSet",
+                                "trivy-operator.resource.name": "api-6d9f",
+                                "trivy-operator.resource.namespace": "shop"}},
+        "report": report
+    })
+}
+
+#[test]
+fn live_config_audit_reports_are_listed_and_read_as_results() {
+    let home = tempfile::tempdir().unwrap();
+    let server = ApiServer::builder()
+        .trivy()
+        .object(namespace("shop"))
+        .object(config_audit_report(
+            "replicaset-api",
+            json!({
+                "updateTimestamp": "2026-11-21T03:00:00Z",
+                "scanner": {"name": "Trivy", "version": "0.58.1"},
+                "checks": [{"checkID": "KSV014", "title": "Root file system is not read-only",
+                            "severity": "HIGH", "success": false,
+                            "messages": ["Container 'app' should set readOnlyRootFilesystem"]}]
+            }),
+        ))
+        // Read as a result, a report that is not one is named (the other is still read).
+        .object(config_audit_report("broken", json!("not an object")))
+        .start();
+    let r = live(&server, home.path());
+    let listed: Vec<u16> = server
+        .requests()
+        .iter()
+        .filter(|q| q.path == "/apis/aquasecurity.github.io/v1alpha1/configauditreports")
+        .map(|q| q.status)
+        .collect();
+    assert_eq!(listed, [200]);
+    assert_eq!(
+        r["inputs"]["coverage"]["ConfigAuditReport"],
+        json!({"status": "collected", "count": 2})
+    );
+    let record = r["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["describes"] == "ConfigAuditReport shop/replicaset-api")
+        .expect("the report's object record");
+    assert_eq!(
+        record["locator"],
+        "/apis/aquasecurity.github.io/v1alpha1/namespaces/shop/configauditreports/replicaset-api"
+    );
+    let problems: Vec<&str> = r["inputs"]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["message"].as_str().unwrap())
+        .filter(|m| m.contains("ConfigAuditReport"))
+        .collect();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("ConfigAuditReport shop/broken")
+            && problems[0].contains("`report` cannot be read"),
+        "{problems:?}"
+    );
+
+    // Without Trivy Operator the kind is recorded as not served, not as none found.
+    let bare = ApiServer::builder().object(namespace("shop")).start();
+    let r = live(&bare, home.path());
+    assert_eq!(
+        r["inputs"]["coverage"]["ConfigAuditReport"],
+        json!({"status": "not_served"})
+    );
 }

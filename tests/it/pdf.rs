@@ -232,3 +232,59 @@ fn the_same_input_and_as_of_give_a_byte_identical_pdf() {
     let a = reruns::same_bytes(&runs, "out/report.pdf");
     assert!(a.len() > 10_000);
 }
+
+/// One failing Deployment, archived for two quarters: the second, with `--compare-previous`,
+/// carries the finding's `first_seen` from the first.
+#[test]
+fn each_finding_shows_when_it_was_first_seen() {
+    if !poppler("pdftotext") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    fs::create_dir_all(&snap).unwrap();
+    fs::write(
+        snap.join("app.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app, namespace: shop}\n\
+         spec:\n  template:\n    spec:\n      containers: [{name: app, image: 'docker.io/acme/app:latest'}]\n",
+    )
+    .unwrap();
+    let archive = dir.path().join("arc");
+    for (period, as_of, compare) in [
+        ("2026-Q2", "2026-06-30", false),
+        ("2026-Q3", "2026-09-30", true),
+    ] {
+        let mut cmd = Command::cargo_bin("evidencer").unwrap();
+        cmd.arg("report")
+            .arg("--snapshot")
+            .arg(&snap)
+            .args(["--period", period, "--as-of", as_of])
+            .args(["--format", "pdf,json", "--archive"])
+            .arg(&archive);
+        if compare {
+            cmd.arg("--compare-previous");
+        }
+        cmd.assert().success();
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(archive.join("2026-Q3/report.json")).unwrap()).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    assert!(findings.iter().any(|f| f["status"] == "fail"));
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["first_seen"] == "2026-04-01T00:00:00Z"),
+        "carried from Q2: {findings:?}"
+    );
+    // In content-stream order, so that a cell's lines stay together.
+    let text = run("pdftotext", &["-raw"], &archive.join("2026-Q3/report.pdf"));
+    // The wording of md and html, under each finding's id (a cell may wrap anywhere).
+    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    for f in findings {
+        let id = f["id"].as_str().unwrap();
+        assert!(
+            squeezed.contains(&format!("{id}firstseen2026-04-01T00:00:00Z")),
+            "{id} is shown without its first_seen"
+        );
+    }
+}

@@ -345,13 +345,20 @@ impl Builder {
         .crd("kyverno.io", "v1", "policies", "Policy", true)
     }
 
-    /// Trivy Operator's VulnerabilityReport CRD.
+    /// Trivy Operator's VulnerabilityReport and ConfigAuditReport CRDs.
     pub fn trivy(self) -> Self {
         self.crd(
             "aquasecurity.github.io",
             "v1alpha1",
             "vulnerabilityreports",
             "VulnerabilityReport",
+            true,
+        )
+        .crd(
+            "aquasecurity.github.io",
+            "v1alpha1",
+            "configauditreports",
+            "ConfigAuditReport",
             true,
         )
     }

@@ -846,6 +846,8 @@ fn finding_row(f: &FindingRow) -> Vec<Cell> {
             [
                 Some(Span::new(TD, prose(f.message))),
                 Some(Span::new(TD_MONO_MUTED, f.id)),
+                f.first_seen
+                    .map(|t| Span::new(TD_MUTED, format!("first seen {t}"))),
                 f.exception.as_ref().map(|e| {
                     Span::new(
                         TD_MUTED,
