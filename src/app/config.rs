@@ -1039,6 +1039,15 @@ pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
 }
 
 impl Settings {
+    /// The `--max-findings` limit, when a format asked for renders every finding (md, html,
+    /// pdf, xlsx: about 20 KB of memory each there); None when only json, csv and oscal are.
+    pub fn findings_limit(&self) -> Option<u32> {
+        self.formats
+            .iter()
+            .any(|f| matches!(f, Format::Md | Format::Html | Format::Pdf | Format::Xlsx))
+            .then_some(self.max_findings)
+    }
+
     /// Applies a layer (the config file, then the flags) over these settings.
     pub fn with_layer(mut self, layer: ConfigFile) -> Self {
         // A period in one layer replaces the other's, whichever form each uses.

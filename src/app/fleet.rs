@@ -340,14 +340,12 @@ pub fn run(args: &FleetArgs) -> Result<(), AppError> {
         runs.push(run);
     }
     let report = fleet::combine(runs)?;
-    let documents = settings
-        .formats
-        .iter()
-        .any(|f| matches!(f, Format::Md | Format::Html | Format::Pdf | Format::Xlsx));
-    if documents && report.findings.len() > settings.max_findings as usize {
+    if let Some(max) = settings.findings_limit()
+        && report.findings.len() > max as usize
+    {
         return Err(AppError::TooManyFindings {
             count: report.findings.len(),
-            max: settings.max_findings,
+            max,
             top: format!("{} clusters", report.clusters.len()),
         });
     }

@@ -356,16 +356,12 @@ pub fn run_report(settings: &Settings) -> Result<Outcome, AppError> {
         gitops: settings.gitops.clone(),
         repo_paths: settings.repo_paths.clone(),
     };
-    let documents = settings
-        .formats
-        .iter()
-        .any(|f| matches!(f, Format::Md | Format::Html | Format::Pdf | Format::Xlsx));
     let judge = Judge {
         check_settings: &check_settings,
         audit: audit.as_ref(),
         accepted: accepted.as_ref().map(|(_, (list, _))| list.as_slice()),
         catalog: &catalog,
-        max_findings: documents.then_some(settings.max_findings),
+        max_findings: settings.findings_limit(),
         as_of,
     };
     let stamp = timefmt::rfc3339(as_of);
