@@ -148,22 +148,9 @@ fn bundle_manifests(
     report: &Path,
     limit: u64,
 ) -> Result<Vec<(PathBuf, BundleInfo)>, FleetInputError> {
-    let Some(dir) = report.parent() else {
-        return Ok(Vec::new());
-    };
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let mut candidates = vec![dir.join(manifest::FILE_NAME)];
-    if dir.file_name().is_some_and(|n| n == "reports")
-        && let Some(root) = dir.parent()
-    {
-        candidates.push(root.join(manifest::FILE_NAME));
-    }
+    let (dir, mut candidates) = manifest::beside_report(report);
     let mut archives = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
+    if let Ok(entries) = std::fs::read_dir(&dir) {
         let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
         paths.sort();
         for p in paths {

@@ -22,6 +22,23 @@ use crate::evidence::record::sha256_hex;
 /// Name of the manifest file in a snapshot directory or bundle.
 pub const FILE_NAME: &str = "manifest.json";
 
+/// The folder of a report.json (`.` for a bare file name) and the manifests that may speak
+/// for it: `manifest.json` in that folder and, for a bundle's `reports/report.json`, the
+/// bundle root's. Whether one exists, and is a bundle's, is the reader's to check.
+pub fn beside_report(report: &Path) -> (PathBuf, Vec<PathBuf>) {
+    let dir = match report.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut manifests = vec![dir.join(FILE_NAME)];
+    if dir.file_name().is_some_and(|n| n == "reports")
+        && let Some(root) = dir.parent()
+    {
+        manifests.push(root.join(FILE_NAME));
+    }
+    (dir, manifests)
+}
+
 /// The value of [`Manifest::format`].
 pub const FORMAT: &str = "evidencer-snapshot";
 

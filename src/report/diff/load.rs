@@ -298,10 +298,7 @@ fn shown(s: &str) -> String {
 /// folder; `manifest.json` of an evidence bundle, in its folder or, for
 /// `BUNDLE/reports/report.json`, the bundle's root.
 fn check_beside(path: &Path, sha256: &str, limit: u64) -> Result<(), LoadError> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let (dir, manifests) = crate::evidence::manifest::beside_report(path);
     let answers = dir.join("answers.csv");
     if answers.is_file() {
         let text =
@@ -314,12 +311,6 @@ fn check_beside(path: &Path, sha256: &str, limit: u64) -> Result<(), LoadError> 
                 return Err(mismatch(path, &answers, &id, sha256));
             }
         }
-    }
-    let mut manifests = vec![dir.join(crate::evidence::manifest::FILE_NAME)];
-    if dir.file_name().is_some_and(|n| n == "reports")
-        && let Some(root) = dir.parent()
-    {
-        manifests.push(root.join(crate::evidence::manifest::FILE_NAME));
     }
     for manifest in manifests.into_iter().filter(|m| m.is_file()) {
         let bytes = crate::base::input::read(&manifest, limit).map_err(|e| LoadError::Beside {
