@@ -32,9 +32,10 @@ struct Body {
     checks: Option<Vec<Check>>,
 }
 
+/// `report.scanner` of a Trivy Operator report (config audit or vulnerabilities).
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Scanner {
+pub(super) struct Scanner {
     name: Text,
     version: Text,
 }
@@ -52,26 +53,12 @@ struct Check {
 }
 
 pub(super) fn read(value: Value) -> Result<ResultRecord, ReadError> {
-    let report: AuditReport = super::typed_value(value, Shape::ConfigAuditReport)?;
-    let kind = report.kind.get().unwrap_or_default().to_string();
-    let namespaced = !kind.starts_with("Cluster");
-    let namespace = report.metadata.namespace.get().filter(|_| namespaced);
-    let tool = Tool {
-        name: report
-            .report
-            .scanner
-            .name
-            .into_option()
-            .unwrap_or_else(|| "Trivy Operator".into()),
-        version: report.report.scanner.version.into_option(),
-    };
-    let mut record = ResultRecord::new(Shape::ConfigAuditReport, RecordKind::PolicyResults, tool);
-    record.report = Some(ObjectRef {
-        api_version: report.api_version.get().map(str::to_string),
-        kind,
-        namespace: namespace.map(str::to_string),
-        name: report.metadata.name.get().unwrap_or_default().to_string(),
-    });
+    let mut report: AuditReport = super::typed_value(value, Shape::ConfigAuditReport)?;
+    let (mut record, namespace) = operator_record(
+        (Shape::ConfigAuditReport, RecordKind::PolicyResults),
+        (&report.api_version, &report.kind, &report.metadata),
+        std::mem::take(&mut report.report.scanner),
+    );
     record.set_time(
         "report.updateTimestamp",
         report.report.update_timestamp.get(),
@@ -146,4 +133,34 @@ pub(super) fn read(value: Value) -> Result<ResultRecord, ReadError> {
         });
     }
     Ok(record)
+}
+
+/// The record of a Trivy Operator report object, with the tool (`report.scanner`, Trivy
+/// Operator when it names none) and the report object it came from, and the namespace of a
+/// namespaced kind (a `Cluster...` kind has none).
+pub(super) fn operator_record<'a>(
+    (shape, record_kind): (Shape, RecordKind),
+    (api_version, kind, metadata): (&Text, &Text, &'a Metadata),
+    scanner: Scanner,
+) -> (ResultRecord, Option<&'a str>) {
+    let kind = kind.get().unwrap_or_default().to_string();
+    let namespace = metadata
+        .namespace
+        .get()
+        .filter(|_| !kind.starts_with("Cluster"));
+    let tool = Tool {
+        name: scanner
+            .name
+            .into_option()
+            .unwrap_or_else(|| "Trivy Operator".into()),
+        version: scanner.version.into_option(),
+    };
+    let mut record = ResultRecord::new(shape, record_kind, tool);
+    record.report = Some(ObjectRef {
+        api_version: api_version.get().map(str::to_string),
+        kind,
+        namespace: namespace.map(str::to_string),
+        name: metadata.name.get().unwrap_or_default().to_string(),
+    });
+    (record, namespace)
 }
