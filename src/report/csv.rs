@@ -54,10 +54,6 @@ pub const CLUSTERS_COLUMN: &str = "cluster_verdicts";
 /// rows answer for the fleet (the worst verdict) and end with [`CLUSTERS_COLUMN`]:
 /// `prod-eu: Satisfied; prod-us: Not satisfied`.
 pub fn render(report: &Report, report_id: &str) -> Vec<u8> {
-    let findings: HashMap<&str, &Finding> =
-        report.findings.iter().map(|f| (f.id.as_str(), f)).collect();
-    let records: HashMap<&str, &EvidenceRecord> =
-        report.evidence.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut out = Vec::with_capacity(512 * (report.controls.len() + 1));
     let fleet = !report.clusters.is_empty();
     write_row(
@@ -68,14 +64,9 @@ pub fn render(report: &Report, report_id: &str) -> Vec<u8> {
             .chain(fleet.then_some(CLUSTERS_COLUMN))
             .map(Cow::Borrowed),
     );
-    let (period_start, period_end) = report
-        .period
-        .as_ref()
-        .map_or(("", ""), |p| (p.start.as_str(), p.end.as_str()));
-    let scope = report.scope_line();
-    let (collected_from, collected_to) = report.collection_window();
-    for c in &report.controls {
-        let summary = evidence_summary(report, c, &findings, &records);
+    let common = super::answers::Common::new(report, report_id);
+    for row in super::answers::control_rows(report) {
+        let c = row.control;
         let per_cluster = fleet.then(|| {
             report
                 .clusters
@@ -101,14 +92,14 @@ pub fn render(report: &Report, report_id: &str) -> Vec<u8> {
                 verdict_label(c.verdict),
                 // The short answer statement: the full narrative stays in the reports.
                 c.statement.as_str(),
-                summary.as_str(),
-                report_id,
-                period_start,
-                period_end,
-                report.as_of.as_str(),
-                scope.as_str(),
-                collected_from.unwrap_or(""),
-                collected_to.unwrap_or(""),
+                row.summary.as_str(),
+                common.report_id,
+                common.period_start,
+                common.period_end,
+                common.as_of,
+                common.scope.as_str(),
+                common.collected_from,
+                common.collected_to,
             ]
             .into_iter()
             .chain(per_cluster.as_deref())
